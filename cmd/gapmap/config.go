@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/gapmap/gapmap/data"
+)
+
+// Config is gapmap's whole configuration, read once from flags and the
+// environment (flags win) and passed down as values.
+type Config struct {
+	DatabaseURL    string        // DATABASE_URL
+	Addr           string        // GAPMAP_ADDR, host:port to listen on
+	LogLevel       slog.Level    // GAPMAP_LOG_LEVEL: debug, info, warn, error
+	RequestTimeout time.Duration // GAPMAP_REQUEST_TIMEOUT: database budget of one API request
+	MaxConns       int           // GAPMAP_MAX_CONNS: database pool size
+	LoadOnly       bool          // demo: load the demo county and exit
+}
+
+// DefaultDatabaseURL is the database scripts/dbsetup.sh creates.
+const DefaultDatabaseURL = "postgres://gapmap:gapmap@127.0.0.1:5432/gapmap?sslmode=disable"
+
+// DefaultConfig returns the configuration used when nothing is set.
+func DefaultConfig() Config {
+	return Config{
+		DatabaseURL:    DefaultDatabaseURL,
+		Addr:           "127.0.0.1:8080",
+		LogLevel:       slog.LevelInfo,
+		RequestTimeout: 10 * time.Second,
+		MaxConns:       8,
+	}
+}
+
+// parseConfig fills a Config for subcommand cmd from args and getenv.
+func parseConfig(cmd string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	cfg := DefaultConfig()
+	if v := getenv("DATABASE_URL"); v != "" {
+		cfg.DatabaseURL = v
+	}
+	if v := getenv("GAPMAP_ADDR"); v != "" {
+		cfg.Addr = v
+	}
+	logLevel := cfg.LogLevel.String()
+	if v := getenv("GAPMAP_LOG_LEVEL"); v != "" {
+		logLevel = v
+	}
+	timeout := cfg.RequestTimeout.String()
+	if v := getenv("GAPMAP_REQUEST_TIMEOUT"); v != "" {
+		timeout = v
+	}
+	maxConns := fmt.Sprint(cfg.MaxConns)
+	if v := getenv("GAPMAP_MAX_CONNS"); v != "" {
+		maxConns = v
+	}
+
+	fs := flag.NewFlagSet("gapmap "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL URL (env DATABASE_URL)")
+	fs.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error (env GAPMAP_LOG_LEVEL)")
+	if cmd == "serve" || cmd == "demo" {
+		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address host:port (env GAPMAP_ADDR)")
+		fs.StringVar(&timeout, "request-timeout", timeout, "database time budget per request (env GAPMAP_REQUEST_TIMEOUT)")
+		fs.StringVar(&maxConns, "max-conns", maxConns, "database pool size (env GAPMAP_MAX_CONNS)")
+	}
+	if cmd == "demo" {
+		fs.BoolVar(&cfg.LoadOnly, "load-only", false, "load the demo county and exit without serving")
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+
+	var errs []error
+	if err := cfg.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", logLevel))
+	}
+	d, err := time.ParseDuration(timeout)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("request timeout %q: want a duration such as 10s", timeout))
+	}
+	cfg.RequestTimeout = d
+	if _, err := fmt.Sscan(maxConns, &cfg.MaxConns); err != nil {
+		errs = append(errs, fmt.Errorf("max conns %q: want a whole number", maxConns))
+	}
+	if len(errs) > 0 {
+		return cfg, errors.Join(errs...)
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports every problem with c, each naming its setting.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL is empty"))
+	} else if err := data.CheckURL(c.DatabaseURL); err != nil {
+		errs = append(errs, fmt.Errorf("DATABASE_URL: %w", err))
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		errs = append(errs, fmt.Errorf("GAPMAP_ADDR %q: want host:port, such as 127.0.0.1:8080", c.Addr))
+	}
+	if c.RequestTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("request timeout %s: must be positive", c.RequestTimeout))
+	}
+	if c.MaxConns < 1 || c.MaxConns > 1000 {
+		errs = append(errs, fmt.Errorf("max conns %d: must be between 1 and 1000", c.MaxConns))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,188 @@
+// Command gapmap is the one binary of the gapmap service. It only wires the
+// packages together; see usage for the subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/gapmap/gapmap/data"
+	"github.com/gapmap/gapmap/data/demo"
+	"github.com/gapmap/gapmap/planning"
+)
+
+const usage = `usage: gapmap <command> [flags]
+
+commands:
+  migrate   apply the database migrations and exit
+  demo      migrate, load the built-in demo county (临湘市, synthetic geometry) and serve it
+            (--load-only: load and exit)
+  serve     serve the API on GAPMAP_ADDR (default 127.0.0.1:8080)
+  version   print the version
+
+Run "gapmap <command> -h" for the flags of a command.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "gapmap:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run is main without the process: it returns when ctx is cancelled or the
+// command is done, so tests can drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "gapmap", version())
+		return nil
+	case "migrate", "demo", "serve":
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+
+	cfg, err := parseConfig(cmd, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	store, err := data.Open(cfg.DatabaseURL, int32(cfg.MaxConns), log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	switch cmd {
+	case "migrate":
+		applied, err := store.Migrate(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate database %s: %w", store.Target(), err)
+		}
+		fmt.Fprintf(stdout, "database %s: %d migration(s) applied, schema at version %v\n", store.Target(), len(applied), applied)
+		return nil
+	case "demo":
+		if err := loadDemo(ctx, store, stdout); err != nil {
+			return err
+		}
+		if cfg.LoadOnly {
+			return nil
+		}
+	}
+	return serve(ctx, cfg, store, log, stdout)
+}
+
+func loadDemo(ctx context.Context, store *data.Store, stdout io.Writer) error {
+	if _, err := store.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate database %s: %w", store.Target(), err)
+	}
+	county := demo.Generate()
+	loaded, err := store.LoadDemo(ctx, county)
+	if err != nil {
+		return fmt.Errorf("load demo county into %s: %w", store.Target(), err)
+	}
+	state := "already loaded"
+	if loaded {
+		state = "loaded"
+	}
+	fmt.Fprintf(stdout, "demo county %s %s (%s, version %s; geometry is synthetic)\n", county.Name, state, county.Code, data.DemoVersion(county))
+	return nil
+}
+
+// serve answers HTTP until ctx is cancelled. The database may be down at
+// start: migrations are retried with backoff while /healthz answers 503.
+func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger, stdout io.Writer) error {
+	r := mux.NewRouter()
+	r.Use(planning.AccessLog(log))
+	planning.NewHandler(store, log, cfg.RequestTimeout).Register(r)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		planning.WriteError(w, req, log, planning.Errorf(planning.ENotFound, "没有这个地址：%s", req.URL.Path))
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           r,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go migrateUntilReady(ctx, store, log)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "gapmap serving on http://%s/\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "database", store.Target())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func migrateUntilReady(ctx context.Context, store *data.Store, log *slog.Logger) {
+	backoff := 500 * time.Millisecond
+	for {
+		_, err := store.Migrate(ctx)
+		if err == nil {
+			log.Info("database ready", "database", store.Target())
+			return
+		}
+		log.Warn("database not ready; retrying", "database", store.Target(), "err", err, "retry_in", backoff.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gapmap/gapmap/data/datatest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine to write while
+// the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func noEnv(string) string { return "" }
+
+func TestConfigErrorsNameTheSetting(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad address", []string{"serve", "--addr", "8080"}, "GAPMAP_ADDR"},
+		{"bad log level", []string{"serve", "--log-level", "loud"}, "log level"},
+		{"bad timeout", []string{"serve", "--request-timeout", "soon"}, "request timeout"},
+		{"bad database URL", []string{"migrate", "--database-url", "postgres://[::1"}, "DATABASE_URL"},
+		{"stray argument", []string{"migrate", "now"}, "unexpected arguments"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := run(context.Background(), tc.args, noEnv, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("run(%v) = %v, want an error naming %q", tc.args, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, noEnv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "gapmap ") {
+		t.Errorf("version printed %q", out.String())
+	}
+}
+
+// unreachableURL points at a port where nothing listens.
+const unreachableURL = "postgres://gapmap:gapmap@127.0.0.1:1/gapmap?sslmode=disable&connect_timeout=2"
+
+func TestMigrateUnreachableDatabase(t *testing.T) {
+	for _, args := range [][]string{{"migrate"}, {"demo", "--load-only"}} {
+		err := run(context.Background(), append(args, "--database-url", unreachableURL), noEnv, io.Discard, io.Discard)
+		if err == nil {
+			t.Fatalf("%v against an unreachable database succeeded", args)
+		}
+		for _, want := range []string{"127.0.0.1:1/gapmap", "无法连接数据库"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%v: error %q lacks %q", args, err, want)
+			}
+		}
+	}
+}
+
+// startServer runs gapmap with args until the test ends and returns the
+// base URL it prints.
+func startServer(t *testing.T, env func(string) string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append(args, "--addr", "127.0.0.1:0"), env, &stdout, io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server stopped with %v, want a clean shutdown", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("server did not shut down within 15 s")
+		}
+	})
+	re := regexp.MustCompile(`serving on (http://\S+)/`)
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("server exited early: %v\n%s", err, stdout.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("server printed no address: %q", stdout.String())
+	return ""
+}
+
+func TestServeAnswers503WhileDatabaseIsDown(t *testing.T) {
+	base := startServer(t, noEnv, "serve", "--database-url", unreachableURL)
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/healthz with the database down = %d, want 503", resp.StatusCode)
+	}
+	resp, err = http.Get(base + "/api/v1/villages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct{ Error struct{ Message string } }
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body.Error.Message, "数据库") {
+		t.Errorf("/api/v1/villages with the database down = %d %q, want 503 naming the database", resp.StatusCode, body.Error.Message)
+	}
+}
+
+// TestDemoCommand is the README's promise: `gapmap demo` serves the demo
+// county and the API lists its 26 poor villages; a second load is a no-op.
+func TestDemoCommand(t *testing.T) {
+	db := datatest.New(t)
+	env := func(k string) string {
+		if k == "DATABASE_URL" {
+			return db.URL
+		}
+		return ""
+	}
+	base := startServer(t, env, "demo")
+
+	resp, err := http.Get(base + "/api/v1/villages?poor=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var fc struct{ Features []json.RawMessage }
+	if err := json.NewDecoder(resp.Body).Decode(&fc); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || len(fc.Features) != 26 {
+		t.Errorf("GET /api/v1/villages?poor=true: status %d, %d features; want 200 and 26", resp.StatusCode, len(fc.Features))
+	}
+	health, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	health.Body.Close()
+	if health.StatusCode != http.StatusOK {
+		t.Errorf("/healthz = %d, want 200", health.StatusCode)
+	}
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"demo", "--load-only"}, env, &out, io.Discard); err != nil {
+		t.Fatalf("second demo --load-only: %v", err)
+	}
+	if !strings.Contains(out.String(), "already loaded") {
+		t.Errorf("second load printed %q, want it to say already loaded", out.String())
+	}
+}

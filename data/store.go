@@ -1,0 +1,83 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gapmap/gapmap/planning"
+)
+
+// SRID is the storage CRS of every geometry column: EPSG:4490, CGCS2000
+// geographic longitude/latitude, the legal standard for Chinese survey data.
+// At county precision it is numerically identical to WGS84 (EPSG:4326).
+const SRID = 4490
+
+// Store is the PostGIS implementation of planning.Store.
+type Store struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+var _ planning.Store = (*Store)(nil)
+
+// CheckURL reports whether url is a PostgreSQL connection string gapmap can
+// use, without connecting.
+func CheckURL(url string) error {
+	if _, err := pgxpool.ParseConfig(url); err != nil {
+		return fmt.Errorf("invalid database URL: %w", err)
+	}
+	return nil
+}
+
+// Open returns a Store on the database at url. It does not connect: the
+// pool dials on first use, so a server can start while the database is still
+// coming up and answer 503 until it is reachable. maxConns bounds the pool.
+func Open(url string, maxConns int32, log *slog.Logger) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("invalid database URL: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	return OpenConfig(cfg, log)
+}
+
+// OpenConfig is Open with a parsed pool configuration (tests use it to pin
+// a search_path).
+func OpenConfig(cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	return &Store{pool: pool, log: log}, nil
+}
+
+// Close closes every connection of the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Target names the database the store talks to (host:port/db), for messages.
+func (s *Store) Target() string {
+	c := s.pool.Config().ConnConfig
+	return fmt.Sprintf("%s:%d/%s", c.Host, c.Port, c.Database)
+}
+
+// Ping reports whether the database is reachable and carries every embedded
+// migration. Errors are *planning.Error with code EUnavailable.
+func (s *Store) Ping(ctx context.Context) error {
+	var applied int
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&applied)
+	if err != nil {
+		if isUndefinedTable(err) {
+			return planning.Errorf(planning.EUnavailable, "数据库尚未初始化（未执行迁移）")
+		}
+		return translate(err, "ping")
+	}
+	if want := latestMigration(); applied < want {
+		return planning.Errorf(planning.EUnavailable, "数据库结构版本 %d 低于程序需要的 %d，请运行 gapmap migrate", applied, want)
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package planning
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to one HTTP status in the handler.
+const (
+	EInvalid     = "invalid"     // bad input from the user: 400
+	ENotFound    = "not_found"   // 404
+	EConflict    = "conflict"    // duplicate or state conflict: 409
+	EUnavailable = "unavailable" // the database cannot be reached or is not ready: 503
+	EInternal    = "internal"    // a bug or an unexpected failure: 500
+)
+
+// Error is an error whose Message can be shown to a user as it is. Messages
+// are in Chinese; Code classifies the error; Err keeps the cause for logs.
+type Error struct {
+	Code    string
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with a formatted user message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EInternal
+// for any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	default:
+		return EInternal
+	}
+}
+
+// ErrorMessage returns the user message of the first *Error in err's chain,
+// or a generic message that reveals nothing internal.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "服务器内部错误，请稍后重试或联系管理员"
+}

@@ -1,0 +1,195 @@
+package planning_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/planning"
+)
+
+// newRouter mounts the planning handler on a store with the demo loaded,
+// exactly as the gapmap binary does.
+func newRouter(t *testing.T, store planning.Store) http.Handler {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := mux.NewRouter()
+	r.Use(planning.AccessLog(log))
+	planning.NewHandler(store, log, 5*time.Second).Register(r)
+	return r
+}
+
+func get(t *testing.T, h http.Handler, url string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, url, nil))
+	return rec
+}
+
+func TestVillagesAPI(t *testing.T) {
+	db := datatest.NewDemo(t)
+	h := newRouter(t, db.Store)
+
+	t.Run("poor villages", func(t *testing.T) {
+		rec := get(t, h, "/api/v1/villages?poor=true")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/geo+json") {
+			t.Errorf("Content-Type = %q, want application/geo+json", ct)
+		}
+		fc, err := geojson.UnmarshalFeatureCollection(rec.Body.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fc.Features) != 26 {
+			t.Fatalf("got %d poor villages, want 26", len(fc.Features))
+		}
+		sum := 0.0
+		for _, f := range fc.Features {
+			if f.Properties["is_poor_village"] != true {
+				t.Errorf("%v is not poor", f.Properties["name"])
+			}
+			sum += f.Properties["poor_population"].(float64)
+		}
+		if sum != 14895 {
+			t.Errorf("poor population sums to %v, want 14895", sum)
+		}
+		if fc.ExtraMembers["total"] != float64(26) {
+			t.Errorf("total = %v, want 26", fc.ExtraMembers["total"])
+		}
+	})
+
+	t.Run("paging and township filter", func(t *testing.T) {
+		rec := get(t, h, "/api/v1/villages?township=羊楼司镇&page=2&page_size=15")
+		fc, err := geojson.UnmarshalFeatureCollection(rec.Body.Bytes())
+		if err != nil {
+			t.Fatalf("status %d: %v", rec.Code, err)
+		}
+		// 羊楼司镇 has 20 units: page 2 of 15 holds the last 5.
+		if len(fc.Features) != 5 || fc.ExtraMembers["total"] != float64(20) {
+			t.Errorf("page 2: %d features of total %v, want 5 of 20", len(fc.Features), fc.ExtraMembers["total"])
+		}
+		byCode := get(t, h, "/api/v1/villages?township=430682114&page_size=1000")
+		fc2, _ := geojson.UnmarshalFeatureCollection(byCode.Body.Bytes())
+		if fc2 == nil || len(fc2.Features) != 20 {
+			t.Errorf("township by code: want 20 features, got %s", byCode.Body.String()[:min(200, byCode.Body.Len())])
+		}
+	})
+
+	t.Run("one village with outline", func(t *testing.T) {
+		rec := get(t, h, "/api/v1/villages/430682114236?geometry=outline")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		f, err := geojson.UnmarshalFeature(rec.Body.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Properties["name"] != "梅池村" || f.Properties["township_name"] != "羊楼司镇" {
+			t.Errorf("got %v in %v, want 梅池村 in 羊楼司镇", f.Properties["name"], f.Properties["township_name"])
+		}
+		if f.Geometry.GeoJSONType() != "MultiPolygon" {
+			t.Errorf("geometry %s, want MultiPolygon", f.Geometry.GeoJSONType())
+		}
+	})
+
+	errs := []struct {
+		name, url string
+		status    int
+		message   string
+	}{
+		{"11-digit code", "/api/v1/villages/43068211423", 400, "12位"},
+		{"unknown code", "/api/v1/villages/430682999999", 404, "没有代码为 430682999999 的村"},
+		{"unknown township", "/api/v1/villages?township=不存在镇", 400, "没有名称或代码为"},
+		{"bad poor flag", "/api/v1/villages?poor=maybe", 400, "poor"},
+		{"page size too large", "/api/v1/villages?page_size=5000", 400, "page_size"},
+		{"unknown parameter", "/api/v1/villages?town=1", 400, "未知的查询参数"},
+	}
+	for _, tc := range errs {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := get(t, h, tc.url)
+			if rec.Code != tc.status {
+				t.Errorf("status %d, want %d", rec.Code, tc.status)
+			}
+			var body struct {
+				Error struct{ Code, Message string }
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("error body is not JSON: %s", rec.Body)
+			}
+			if !strings.Contains(body.Error.Message, tc.message) {
+				t.Errorf("message %q lacks %q", body.Error.Message, tc.message)
+			}
+		})
+	}
+}
+
+func TestLayersAndHealth(t *testing.T) {
+	db := datatest.NewDemo(t)
+	h := newRouter(t, db.Store)
+
+	if rec := get(t, h, "/healthz"); rec.Code != http.StatusOK {
+		t.Errorf("/healthz = %d, want 200: %s", rec.Code, rec.Body)
+	}
+	rec := get(t, h, "/api/v1/layers")
+	var body struct {
+		CRS    string
+		Layers []struct {
+			Name   string
+			Title  string
+			Count  int64
+			Extent *[4]float64
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("status %d: %v", rec.Code, err)
+	}
+	if body.CRS != "EPSG:4490" {
+		t.Errorf("crs = %q", body.CRS)
+	}
+	counts := map[string]int64{}
+	for _, l := range body.Layers {
+		counts[l.Name] = l.Count
+		if l.Count > 0 && (l.Extent == nil || l.Extent[0] < 113.30 || l.Extent[2] > 113.75 || l.Extent[1] < 29.20 || l.Extent[3] > 29.85) {
+			t.Errorf("layer %s extent %v outside 临湘's 113.30–113.75 E, 29.20–29.85 N", l.Name, l.Extent)
+		}
+	}
+	for _, name := range []string{"counties", "townships", "villages", "roads", "bridges", "bus_stops", "reservoirs",
+		"water_works", "water_mains", "substations", "power_lines", "transformers", "pv_stations", "tourism_sites"} {
+		if counts[name] == 0 {
+			t.Errorf("layer %s: count 0, want features", name)
+		}
+	}
+	if _, ok := counts["projects"]; !ok {
+		t.Error("layer projects missing from the list")
+	}
+	if counts["townships"] != 14 {
+		t.Errorf("townships count %d, want 14", counts["townships"])
+	}
+}
+
+func TestHealthzUnavailable(t *testing.T) {
+	db := datatest.New(t)
+	// A schema with no migrations: reachable but not ready.
+	if _, err := db.Pool.Exec(t.Context(), `DROP TABLE schema_migrations`); err != nil {
+		t.Fatal(err)
+	}
+	h := newRouter(t, db.Store)
+	rec := get(t, h, "/healthz")
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("/healthz without migrations = %d, want 503", rec.Code)
+	}
+	if rec.Header().Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
+	}
+}
