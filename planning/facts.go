@@ -1,0 +1,133 @@
+package planning
+
+import "github.com/paulmach/orb"
+
+// Dimensions of the gap score.
+const (
+	DimRoad  = "通路"
+	DimWater = "饮水"
+	DimGrid  = "农网"
+	DimPV    = "光伏"
+)
+
+// Dimensions lists the four dimensions in display order.
+var Dimensions = []string{DimRoad, DimWater, DimGrid, DimPV}
+
+// Facts are what PostGIS measured for one village unit: the inputs of the
+// judgement in ScoreVillage. A nil pointer means "no data" for the
+// indicator that reads it, never zero. Distances are metres.
+type Facts struct {
+	VillageID      int64
+	Code           string
+	Name           string
+	TownshipCode   string
+	TownshipName   string
+	IsPoor         bool
+	Households     *int
+	Population     *int
+	PoorHouseholds int
+	PoorPopulation int
+
+	// 通路
+	HardenedConnected *bool    // R1: the 村委会 reaches its township seat on hardened road
+	UnhardenedM       *float64 // R1: unhardened length on the cheapest path to the seat's hardened network (when not connected)
+	LargeGroups       *int     // R2: 自然村/村民组 with at least group_min_households (nil: no group data)
+	LargeGroupsServed *int     // R2: of those, within group_network_radius_m of the R1-connected hardened network
+	PathM             *float64 // R3: length of the shortest hardened path 村委会 → seat
+	NarrowM           *float64 // R3: of which narrower than min_width_m
+	BusStopM          *float64 // R4: straight-line distance to the nearest bus stop (nil: no stops in the data)
+	AllSeasonShare    *float64 // R5: share (0–1) of the population within all_season_radius_m of a hardened road
+	TourismNearby     bool     // a tourism site within 2 km: +10 on 通路 when R1 fails
+
+	// 饮水
+	WorksName          string   // the supplying works; "" when none is in reach
+	LitresPerPersonDay *float64 // W1: design m³/d × 1000 ÷ population served of the supplying works
+	TestAgeDays        *float64 // W2: days since the works' last quality test (nil: never tested or no works)
+	TestPassed         *bool    // W2
+	CarryFailShare     *float64 // W3: share (0–1) of people without a tap beyond carry_distance_m
+	GuaranteePct       *float64 // W4: 供水保证率 of the supplying works
+	TapShare           *float64 // W5: share (0–1) of households within main_radius_m of a main
+
+	// 农网
+	Transformers        int      // distribution transformers serving the village (0: no power supply on record)
+	TransformerKVA      *float64 // E1: their total kVA (nil: no transformer data)
+	ThreePhaseM         *float64 // E2: distance from the 村委会 to the nearest three-phase supply
+	ReliabilityPct      *float64 // E3: the feeder's 供电可靠率
+	VoltagePct          *float64 // E3: the feeder's 综合电压合格率
+	FeederKm            *float64 // E4: length of the longest 10 kV feeder serving the village
+	LVMaxM              *float64 // E4: farthest settlement from its transformer
+	WellsElectrifiedPct *float64 // E5: share (0–100) of 机井 with power
+
+	// 光伏
+	VillagePVKW     float64 // P1: kW of 村级 and 户用 stations attributed to the village
+	CentralisedPVKW float64 // P1: kW of 集中式 stations attributed to the village
+
+	// Explain holds the geometry that explains an indicator, by indicator
+	// id: the path to the seat (R1, R3), the line to the nearest bus stop
+	// (R4), the supplying main (W1), the transformers (E1), the nearest
+	// three-phase supply (E2). EPSG:4490.
+	Explain map[string]orb.Geometry
+}
+
+// Indicator states.
+const (
+	StatusPass          = "pass"
+	StatusFail          = "fail"
+	StatusNoData        = "no_data"        // the data the indicator needs is missing
+	StatusNotApplicable = "not_applicable" // e.g. P1 for a village with no poor households
+)
+
+// IndicatorScore is one indicator's judgement, explainable down to the
+// measured value.
+type IndicatorScore struct {
+	ID              string       `json:"id"`   // "R1" … "P2"
+	Name            string       `json:"name"` // Chinese name, e.g. 建制村通硬化路
+	Dimension       string       `json:"dimension"`
+	Value           *float64     `json:"value"` // measured value in Unit; nil for no data
+	Unit            string       `json:"unit"`
+	Threshold       float64      `json:"threshold"`
+	ThresholdSource string       `json:"threshold_source"` // a Source* constant
+	Score           *float64     `json:"score"`            // 0 (meets the standard) … 100 (worst); nil when not scored
+	Status          string       `json:"status"`           // a Status* constant
+	Weight          float64      `json:"weight"`           // weight within the dimension (0 for veto-only indicators)
+	Veto            bool         `json:"veto"`             // this failure sets the dimension gap to 100
+	Note            string       `json:"note"`             // Chinese explanation with the numbers
+	Geometry        orb.Geometry `json:"-"`
+}
+
+// DimensionScore is one dimension's gap G_d.
+type DimensionScore struct {
+	Dimension string   `json:"dimension"`
+	Gap       *float64 `json:"gap"` // 0–100; nil when no indicator had data
+	Veto      bool     `json:"veto"`
+	// MissingWeight is the share (0–1) of the dimension's weights whose
+	// indicators had no data; the gap is computed over the rest.
+	MissingWeight float64          `json:"missing_weight"`
+	Indicators    []IndicatorScore `json:"indicators"`
+}
+
+// ExitItem is one item of the 贫困村退出 checklist.
+type ExitItem struct {
+	Item   string `json:"item"`   // e.g. 通硬化路
+	Status string `json:"status"` // StatusPass, StatusFail or StatusNoData
+	Note   string `json:"note"`
+}
+
+// VillageScore is the whole judgement of one village.
+type VillageScore struct {
+	VillageID    int64            `json:"village_id"`
+	Code         string           `json:"code"`
+	Name         string           `json:"name"`
+	TownshipCode string           `json:"township_code"`
+	TownshipName string           `json:"township_name"`
+	IsPoor       bool             `json:"is_poor_village"`
+	Dimensions   []DimensionScore `json:"dimensions"` // in Dimensions order
+	// Composite weighs the dimension gaps that exist (weights renormalised
+	// over them); nil only when no dimension has a gap. MissingWeight is the
+	// share (0–1) of the composite that rests on missing data: Σ over
+	// dimensions of weight × that dimension's missing share (a dimension
+	// with no gap counts whole).
+	Composite     *float64   `json:"composite"`
+	MissingWeight float64    `json:"missing_weight"`
+	Exit          []ExitItem `json:"exit_checklist"`
+}
