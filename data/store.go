@@ -49,6 +49,11 @@ func Open(url string, maxConns int32, log *slog.Logger) (*Store, error) {
 // OpenConfig is Open with a parsed pool configuration (tests use it to pin
 // a search_path).
 func OpenConfig(cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
+	// JIT compiles the scoring query's many lateral joins for ~2 s to save
+	// milliseconds: gapmap's queries are index-bound, so it is off.
+	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)

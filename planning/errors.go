@@ -3,6 +3,7 @@ package planning
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Each maps to one HTTP status in the handler.
@@ -51,8 +52,16 @@ func ErrorCode(err error) string {
 }
 
 // ErrorMessage returns the user message of the first *Error in err's chain,
-// or a generic message that reveals nothing internal.
+// or a generic message that reveals nothing internal. Errors joined with
+// errors.Join (validation reports every problem) give every message.
 func ErrorMessage(err error) string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var msgs []string
+		for _, e := range j.Unwrap() {
+			msgs = append(msgs, ErrorMessage(e))
+		}
+		return strings.Join(msgs, "；")
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Message

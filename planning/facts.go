@@ -115,13 +115,15 @@ type ExitItem struct {
 
 // VillageScore is the whole judgement of one village.
 type VillageScore struct {
-	VillageID    int64            `json:"village_id"`
-	Code         string           `json:"code"`
-	Name         string           `json:"name"`
-	TownshipCode string           `json:"township_code"`
-	TownshipName string           `json:"township_name"`
-	IsPoor       bool             `json:"is_poor_village"`
-	Dimensions   []DimensionScore `json:"dimensions"` // in Dimensions order
+	VillageID      int64            `json:"village_id"`
+	Code           string           `json:"code"`
+	Name           string           `json:"name"`
+	TownshipCode   string           `json:"township_code"`
+	TownshipName   string           `json:"township_name"`
+	IsPoor         bool             `json:"is_poor_village"`
+	PoorHouseholds int              `json:"poor_households"`
+	PoorPopulation int              `json:"poor_population"`
+	Dimensions     []DimensionScore `json:"dimensions"` // in Dimensions order
 	// Composite weighs the dimension gaps that exist (weights renormalised
 	// over them); nil only when no dimension has a gap. MissingWeight is the
 	// share (0–1) of the composite that rests on missing data: Σ over

@@ -35,6 +35,7 @@ func (h *Handler) Register(r *mux.Router) {
 	api.Handle("/layers", h.adapt(h.layers)).Methods(http.MethodGet)
 	api.Handle("/villages", h.adapt(h.villages)).Methods(http.MethodGet)
 	api.Handle("/villages/{code}", h.adapt(h.village)).Methods(http.MethodGet)
+	h.registerScoring(api)
 }
 
 // handlerFunc is an HTTP handler that returns its error instead of writing

@@ -1,5 +1,22 @@
 package planning
 
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
 // Param is one profile value with where it comes from, so the UI can label
 // estimates "估算" as domain.md asks.
 type Param struct {
@@ -103,3 +120,358 @@ type PVParams struct {
 type ExitParams struct {
 	MaxPovertyIncidencePct Param `json:"max_poverty_incidence_pct"` // 2 [S] (3 in the west)
 }
+
+// countyNote is the Note of a value a county profile sets without one.
+const countyNote = "county profile"
+
+//go:embed profile_default.json
+var defaultProfileJSON []byte
+
+// defaultProfile decodes the embedded default once. Profile holds no
+// pointers, slices or maps, so handing out copies is safe.
+var defaultProfile = sync.OnceValue(func() Profile {
+	var p Profile
+	dec := json.NewDecoder(bytes.NewReader(defaultProfileJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		panic("planning: profile_default.json: " + err.Error())
+	}
+	// A leaf missing from the file keeps Source "", which Validate rejects.
+	if err := p.Validate(); err != nil {
+		panic("planning: profile_default.json: " + err.Error())
+	}
+	return p
+})
+
+// DefaultProfile returns the profile of domain.md, embedded from
+// profile_default.json. It panics if that file is broken or invalid;
+// TestDefaultProfile guards against that.
+func DefaultProfile() Profile { return defaultProfile() }
+
+// field is one Param of a Profile with its dotted JSON key, e.g. "road.weight_r2".
+type field struct {
+	key string
+	p   *Param
+}
+
+// fields lists every Param of p with its dotted JSON key, in struct field
+// order. It is the one walk over the profile: ParseProfile, Validate, Lookup
+// and Hash all go through it, so a field added to a *Params struct needs no
+// other code (only a line in profile_default.json).
+func (p *Profile) fields() []field {
+	var out []field
+	var walk func(prefix string, v reflect.Value)
+	walk = func(prefix string, v reflect.Value) {
+		for i := range v.NumField() {
+			key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+			if prefix != "" {
+				key = prefix + "." + key
+			}
+			switch f := v.Field(i); {
+			case f.Type() == reflect.TypeFor[Param]():
+				out = append(out, field{key, f.Addr().Interface().(*Param)})
+			case f.Kind() == reflect.Struct:
+				walk(key, f)
+			}
+		}
+	}
+	walk("", reflect.ValueOf(p).Elem())
+	return out
+}
+
+// fieldIndex maps each dotted key of fs to its Param.
+func fieldIndex(fs []field) map[string]*Param {
+	m := make(map[string]*Param, len(fs))
+	for _, f := range fs {
+		m[f.key] = f.p
+	}
+	return m
+}
+
+// Lookup returns the Param at a dotted key such as "road.bus_stop_radius_m",
+// and false if there is none.
+func (p Profile) Lookup(key string) (Param, bool) {
+	if q, ok := fieldIndex(p.fields())[key]; ok {
+		return *q, true
+	}
+	return Param{}, false
+}
+
+// Hash returns the first 16 hex digits of the SHA-256 of the profile's values,
+// written canonically as "key=value" lines in struct order. Name, Source and
+// Note are left out: two profiles that score alike hash alike.
+func (p Profile) Hash() string {
+	var b []byte
+	for _, f := range p.fields() {
+		b = append(b, f.key...)
+		b = append(b, '=')
+		b = strconv.AppendFloat(b, f.p.Value, 'g', -1, 64)
+		b = append(b, '\n')
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// ParseProfile reads a county profile: JSON with the nesting of Profile that
+// overrides any subset of DefaultProfile. A leaf is either a bare number,
+// which becomes a Param with Source SourceCounty, or an object
+// {"value": n, "source": "...", "note": "..."} whose source defaults to
+// SourceCounty; "name" takes a string. Unknown keys and wrong types are
+// errors naming the dotted key. The result is checked with Validate. Every
+// error is an *Error with code EInvalid; several are joined with errors.Join.
+func ParseProfile(r io.Reader) (Profile, error) {
+	var raw map[string]any
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&raw); err != nil {
+		return Profile{}, Errorf(EInvalid, "配置文件不是有效的 JSON 对象：%v", err)
+	}
+	if raw == nil {
+		return Profile{}, Errorf(EInvalid, "配置文件应为 JSON 对象，收到 null")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Profile{}, Errorf(EInvalid, "配置文件在 JSON 对象之后还有多余内容")
+	}
+
+	p := DefaultProfile()
+	fs := p.fields()
+	byKey := fieldIndex(fs)
+	keys := []string{"name"}
+	for _, f := range fs {
+		keys = append(keys, f.key)
+	}
+	var errs []error
+	var walk func(prefix string, obj map[string]any)
+	walk = func(prefix string, obj map[string]any) {
+		allowed := childKeys(keys, prefix)
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			key, v := joinKey(prefix, k), obj[k]
+			switch {
+			case key == "name":
+				s, ok := v.(string)
+				if !ok {
+					errs = append(errs, wrongType(key, "字符串", v))
+					continue
+				}
+				p.Name = s
+			case byKey[key] != nil:
+				errs = append(errs, setParam(byKey[key], key, v)...)
+			case slices.Contains(allowed, k):
+				sub, ok := v.(map[string]any)
+				if !ok {
+					errs = append(errs, wrongType(key, "对象", v))
+					continue
+				}
+				walk(key, sub)
+			default:
+				errs = append(errs, unknownKey(key, allowed))
+			}
+		}
+	}
+	walk("", raw)
+	if len(errs) > 0 {
+		return Profile{}, errors.Join(errs...)
+	}
+	if err := p.Validate(); err != nil {
+		return Profile{}, err
+	}
+	return p, nil
+}
+
+// setParam overrides *q, at dotted key, with a leaf of a county profile.
+func setParam(q *Param, key string, v any) []error {
+	switch v := v.(type) {
+	case float64:
+		*q = Param{Value: v, Source: SourceCounty, Note: countyNote}
+		return nil
+	case map[string]any:
+		var errs []error
+		next := Param{Source: SourceCounty, Note: countyNote}
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			var ok bool
+			switch k {
+			case "value":
+				next.Value, ok = v[k].(float64)
+				if !ok {
+					errs = append(errs, wrongType(key+".value", "数字", v[k]))
+				}
+			case "source":
+				if next.Source, ok = v[k].(string); !ok {
+					errs = append(errs, wrongType(key+".source", "字符串", v[k]))
+				}
+			case "note":
+				if next.Note, ok = v[k].(string); !ok {
+					errs = append(errs, wrongType(key+".note", "字符串", v[k]))
+				}
+			default:
+				errs = append(errs, unknownKey(key+"."+k, []string{"note", "source", "value"}))
+			}
+		}
+		if _, ok := v["value"]; !ok {
+			errs = append(errs, Errorf(EInvalid, "配置项 %s 缺少 value", key))
+		}
+		if len(errs) == 0 {
+			*q = next // the source is checked by Validate
+		}
+		return errs
+	default:
+		return []error{wrongType(key, `数字或 {"value": …}`, v)}
+	}
+}
+
+// childKeys returns, sorted, the key segments directly below prefix ("" for
+// the top level) among the dotted keys.
+func childKeys(keys []string, prefix string) []string {
+	var out []string
+	for _, k := range keys {
+		rest, ok := strings.CutPrefix(k, prefix+".")
+		if prefix == "" {
+			rest, ok = k, true
+		}
+		if ok {
+			seg, _, _ := strings.Cut(rest, ".")
+			out = append(out, seg)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func joinKey(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
+}
+
+func unknownKey(key string, allowed []string) error {
+	return Errorf(EInvalid, "配置项 %s 未知；可用：%s", key, strings.Join(allowed, ", "))
+}
+
+func wrongType(key, want string, got any) error {
+	kind := "对象"
+	switch got.(type) {
+	case nil:
+		kind = "null"
+	case bool:
+		kind = "布尔值"
+	case float64:
+		kind = "数字"
+	case string:
+		kind = "字符串"
+	case []any:
+		kind = "数组"
+	}
+	return Errorf(EInvalid, "配置项 %s 类型错误：应为%s（收到%s）", key, want, kind)
+}
+
+func invalid(key, format string, args ...any) error {
+	return Errorf(EInvalid, "配置项 %s 无效："+format, append([]any{key}, args...)...)
+}
+
+// floorTargets pairs the floor (scores 100) of each score that is linear
+// between a floor and a target (scores 0) with that target; the floor must
+// lie below the target.
+var floorTargets = map[string]string{
+	"grid.kva_per_household_floor": "grid.kva_per_household",
+	"grid.reliability_floor_pct":   "grid.reliability_pct",
+	"grid.voltage_floor_pct":       "grid.voltage_pct",
+}
+
+// Validate returns every problem of p, each an *Error with code EInvalid that
+// names its dotted key, joined with errors.Join in struct field order; nil if
+// there is none. The rule for a value follows its key:
+//   - weight_*: ≥ 0, and the weights of each section sum to more than 0;
+//   - detour_factor: ≥ 1;
+//   - *_pct: in (0, 100];
+//   - group_min_households: ≥ 1;
+//   - *_floor: ≥ 0, and below its target (floorTargets); outage_days_floor
+//     above the outage days that guarantee_pct allows, 365×(100−pct)/100;
+//   - anything else (distances, radii, tolerances, targets): > 0.
+//
+// Every Source must be one of SourceSourced, SourceDerived, SourceEstimated
+// and SourceCounty.
+func (p Profile) Validate() error {
+	fs := p.fields()
+	byKey := fieldIndex(fs)
+	var errs []error
+	for i, f := range fs {
+		switch f.p.Source {
+		case SourceSourced, SourceDerived, SourceEstimated, SourceCounty:
+		default:
+			errs = append(errs, invalid(f.key, "来源 %q 未知；可用：%s, %s, %s, %s", f.p.Source,
+				SourceSourced, SourceDerived, SourceEstimated, SourceCounty))
+		}
+		if err := checkValue(f.key, f.p.Value); err != nil {
+			errs = append(errs, err)
+		}
+		if target, ok := floorTargets[f.key]; ok && f.p.Value >= byKey[target].Value {
+			errs = append(errs, invalid(f.key, "下限须小于目标 %s（收到 %g，目标 %g）", target, f.p.Value, byKey[target].Value))
+		}
+		if f.key == "water.outage_days_floor" {
+			allowed := 365 * (100 - byKey["water.guarantee_pct"].Value) / 100
+			if f.p.Value <= allowed {
+				errs = append(errs, invalid(f.key, "须大于 water.guarantee_pct 允许的停水天数 %g（收到 %g）", allowed, f.p.Value))
+			}
+		}
+		// After the last field of a section, check its weights' sum.
+		if section := sectionOf(f.key); i == len(fs)-1 || sectionOf(fs[i+1].key) != section {
+			var weights []string
+			sum := 0.0
+			for _, g := range fs {
+				if sectionOf(g.key) == section && strings.HasPrefix(leafOf(g.key), "weight_") {
+					weights = append(weights, g.key)
+					sum += g.p.Value
+				}
+			}
+			if len(weights) > 0 && !(sum > 0) {
+				errs = append(errs, invalid(strings.Join(weights, ", "), "权重之和须大于 0（收到 %g）", sum))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkValue checks one value by the rule its key names (see Validate).
+func checkValue(key string, v float64) error {
+	leaf := leafOf(key)
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return invalid(key, "须为有限数值（收到 %g）", v)
+	case strings.HasPrefix(leaf, "weight_"):
+		if v < 0 {
+			return invalid(key, "权重不能为负（收到 %g）", v)
+		}
+	case leaf == "detour_factor":
+		if v < 1 {
+			return invalid(key, "绕行系数不能小于 1（收到 %g）", v)
+		}
+	case strings.HasSuffix(leaf, "_pct"):
+		if v <= 0 || v > 100 {
+			return invalid(key, "百分比须大于 0 且不超过 100（收到 %g）", v)
+		}
+	case leaf == "group_min_households":
+		if v < 1 {
+			return invalid(key, "户数门槛不能小于 1（收到 %g）", v)
+		}
+	case strings.HasSuffix(leaf, "_floor"):
+		if v < 0 {
+			return invalid(key, "下限不能为负（收到 %g）", v)
+		}
+	default:
+		if v <= 0 {
+			return invalid(key, "须大于 0（收到 %g）", v)
+		}
+	}
+	return nil
+}
+
+// sectionOf returns the dotted key without its last segment.
+func sectionOf(key string) string {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[:i]
+	}
+	return ""
+}
+
+// leafOf returns the last segment of a dotted key.
+func leafOf(key string) string { return key[strings.LastIndexByte(key, '.')+1:] }

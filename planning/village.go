@@ -62,6 +62,7 @@ type Layer struct {
 // Store is the persistence planning needs. Every method returns an *Error
 // with code EUnavailable when the database cannot be reached.
 type Store interface {
+	RunStore
 	// Ping reports whether the database is reachable and fully migrated.
 	Ping(ctx context.Context) error
 	// Layers lists every layer with its feature count and extent.

@@ -22,6 +22,8 @@ type Config struct {
 	RequestTimeout time.Duration // GAPMAP_REQUEST_TIMEOUT: database budget of one API request
 	MaxConns       int           // GAPMAP_MAX_CONNS: database pool size
 	LoadOnly       bool          // demo: load the demo county and exit
+	ProfilePath    string        // score: a county profile overriding the default
+	AsOf           time.Time     // score: reference date for ages (water tests); default today
 }
 
 // DefaultDatabaseURL is the database scripts/dbsetup.sh creates.
@@ -72,6 +74,11 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	if cmd == "demo" {
 		fs.BoolVar(&cfg.LoadOnly, "load-only", false, "load the demo county and exit without serving")
 	}
+	asOf := time.Now().Format(time.DateOnly)
+	if cmd == "score" {
+		fs.StringVar(&cfg.ProfilePath, "profile", "", "county profile file (JSON) overriding the default thresholds and weights")
+		fs.StringVar(&asOf, "as-of", asOf, "reference date YYYY-MM-DD for ages such as water-quality tests")
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -88,6 +95,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		errs = append(errs, fmt.Errorf("request timeout %q: want a duration such as 10s", timeout))
 	}
 	cfg.RequestTimeout = d
+	if cfg.AsOf, err = time.Parse(time.DateOnly, asOf); err != nil {
+		errs = append(errs, fmt.Errorf("as-of %q: want a date YYYY-MM-DD", asOf))
+	}
 	if _, err := fmt.Sscan(maxConns, &cfg.MaxConns); err != nil {
 		errs = append(errs, fmt.Errorf("max conns %q: want a whole number", maxConns))
 	}

@@ -31,6 +31,8 @@ commands:
   demo      migrate, load the built-in demo county (临湘市, synthetic geometry) and serve it
             (--load-only: load and exit)
   serve     serve the API on GAPMAP_ADDR (default 127.0.0.1:8080)
+  score     score every village's gaps and print a summary per township
+            (--profile FILE: county profile; --as-of DATE: reference date)
   version   print the version
 
 Run "gapmap <command> -h" for the flags of a command.
@@ -59,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, "gapmap", version())
 		return nil
-	case "migrate", "demo", "serve":
+	case "migrate", "demo", "serve", "score":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -94,6 +96,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if cfg.LoadOnly {
 			return nil
 		}
+	case "score":
+		return score(ctx, cfg, store, stdout, stderr)
 	}
 	return serve(ctx, cfg, store, log, stdout)
 }
@@ -112,7 +116,59 @@ func loadDemo(ctx context.Context, store *data.Store, stdout io.Writer) error {
 		state = "loaded"
 	}
 	fmt.Fprintf(stdout, "demo county %s %s (%s, version %s; geometry is synthetic)\n", county.Name, state, county.Code, data.DemoVersion(county))
+	if !loaded {
+		return nil
+	}
+	// The demo is the county as its 2016 plan saw it: score it as of then.
+	run, _, err := planning.Score(ctx, store, planning.DefaultProfile(), demo.BaselineDate, nil)
+	if err != nil {
+		return fmt.Errorf("score demo county: %w", err)
+	}
+	fmt.Fprintf(stdout, "demo county scored: run %d, %d villages, as of %s\n", run.ID, run.Villages, run.AsOf.Format(time.DateOnly))
 	return nil
+}
+
+// score runs a full scoring and prints the per-township summary. On a
+// terminal it shows progress on stderr.
+func score(ctx context.Context, cfg Config, store *data.Store, stdout, stderr io.Writer) error {
+	p := planning.DefaultProfile()
+	if cfg.ProfilePath != "" {
+		f, err := os.Open(cfg.ProfilePath)
+		if err != nil {
+			return fmt.Errorf("profile: %w", err)
+		}
+		defer f.Close()
+		if p, err = planning.ParseProfile(f); err != nil {
+			return fmt.Errorf("profile %s: %w", cfg.ProfilePath, err)
+		}
+	}
+	if _, err := store.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate database %s: %w", store.Target(), err)
+	}
+	var progress func(done, total int)
+	if isTerminal(stderr) {
+		progress = func(done, total int) { fmt.Fprintf(stderr, "\r评分 %d/%d 个村", done, total) }
+	}
+	run, scores, err := planning.Score(ctx, store, p, cfg.AsOf, progress)
+	if progress != nil {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return fmt.Errorf("score: %w", err)
+	}
+	fmt.Fprintf(stdout, "评分批次 %d：%d 个村，配置 %s（%s），基准日 %s，用时 %s\n\n", run.ID, run.Villages, run.ProfileName,
+		run.ProfileHash, run.AsOf.Format(time.DateOnly), run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
+	fmt.Fprintln(stdout, "各乡镇贫困村平均缺口（0 = 达标，100 = 最差）：")
+	return planning.WriteSummary(stdout, planning.SummariseByTownship(scores))
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // serve answers HTTP until ctx is cancelled. The database may be down at

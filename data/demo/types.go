@@ -1,6 +1,10 @@
 package demo
 
-import "github.com/paulmach/orb"
+import (
+	"time"
+
+	"github.com/paulmach/orb"
+)
 
 // County is the whole generated demo dataset: one county with every layer.
 // All coordinates are EPSG:4490 (CGCS2000) longitude/latitude degrees.
@@ -203,3 +207,8 @@ type TourismSite struct {
 	VillageCode string
 	Geom        orb.Point
 }
+
+// BaselineDate is the date the demo data describes: the end of 2016, the
+// first year of the county's 十三五 plan. Scoring the demo "as of" this date
+// keeps its 2016 water-quality tests current.
+var BaselineDate = time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)

@@ -1,0 +1,249 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/gapmap/gapmap/planning"
+)
+
+// saveChunk bounds the villages written per statement.
+const saveChunk = 2000
+
+// SaveRun implements planning.ScoreStore. Scores go in through unnest()
+// over bound arrays: one statement per chunk instead of one per row.
+func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []planning.VillageScore) error {
+	profile, err := json.Marshal(run.Profile)
+	if err != nil {
+		return fmt.Errorf("encode profile: %w", err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO scoring_runs (profile, profile_name, profile_hash, as_of, data_version, status, villages, started_at, finished_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			profile, run.ProfileName, run.ProfileHash, run.AsOf, run.DataVersion, run.Status, run.Villages, run.StartedAt, run.FinishedAt).
+			Scan(&run.ID); err != nil {
+			return err
+		}
+		for start := 0; start < len(scores); start += saveChunk {
+			if err := saveScores(ctx, tx, run.ID, scores[start:min(start+saveChunk, len(scores))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return translate(err, "save scoring run")
+}
+
+func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.VillageScore) error {
+	var (
+		vid                                  []int64
+		composite, road, water, grid, pv, mw []*float64
+		doc                                  [][]byte
+	)
+	var (
+		ivid                          []int64
+		ind, dim, unit, src, st, note []string
+		val, score                    []*float64
+		thr, weight                   []float64
+		veto                          []bool
+		geom                          [][]byte
+	)
+	for _, vs := range scores {
+		b, err := json.Marshal(vs)
+		if err != nil {
+			return err
+		}
+		gaps := map[string]*float64{}
+		for _, d := range vs.Dimensions {
+			gaps[d.Dimension] = d.Gap
+			for _, is := range d.Indicators {
+				ivid = append(ivid, vs.VillageID)
+				ind, dim, unit = append(ind, is.ID), append(dim, is.Dimension), append(unit, is.Unit)
+				src, st, note = append(src, is.ThresholdSource), append(st, is.Status), append(note, is.Note)
+				val, score = append(val, is.Value), append(score, is.Score)
+				thr, weight, veto = append(thr, is.Threshold), append(weight, is.Weight), append(veto, is.Veto)
+				var g []byte
+				if is.Geometry != nil {
+					if g, err = wkb.Marshal(is.Geometry); err != nil {
+						return err
+					}
+				}
+				geom = append(geom, g)
+			}
+		}
+		missing := vs.MissingWeight
+		vid, doc = append(vid, vs.VillageID), append(doc, b)
+		composite, mw = append(composite, vs.Composite), append(mw, &missing)
+		road, water = append(road, gaps[planning.DimRoad]), append(water, gaps[planning.DimWater])
+		grid, pv = append(grid, gaps[planning.DimGrid]), append(pv, gaps[planning.DimPV])
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO village_scores (run_id, village_id, composite, gap_road, gap_water, gap_grid, gap_pv, missing_weight, score)
+		SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::jsonb[])`,
+		runID, vid, composite, road, water, grid, pv, mw, doc); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO indicator_scores (run_id, village_id, indicator, dimension, value, unit, threshold,
+			threshold_source, score, status, weight, veto, note, geom)
+		SELECT $1, u.vid, u.ind, u.dim, u.val, u.unit, u.thr, u.src, u.score, u.st, u.w, u.veto, u.note,
+		       CASE WHEN u.g IS NULL THEN NULL ELSE ST_GeomFromWKB(u.g, 4490) END
+		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::float8[], $8::text[], $9::float8[],
+		            $10::text[], $11::float8[], $12::bool[], $13::text[], $14::bytea[])
+		     AS u(vid, ind, dim, val, unit, thr, src, score, st, w, veto, note, g)`,
+		runID, ivid, ind, dim, val, unit, thr, src, score, st, weight, veto, note, geom)
+	return err
+}
+
+// LatestRunID returns the id of the newest finished run, or an ENotFound
+// error when the county has not been scored.
+func (s *Store) LatestRunID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1`).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, planning.Errorf(planning.ENotFound, "尚未进行评分：请先运行 gapmap score 或 POST /api/v1/scoring-runs")
+	}
+	return id, translate(err, "latest run")
+}
+
+// Run implements planning.RunStore.
+func (s *Store) Run(ctx context.Context, id int64) (planning.Run, error) {
+	var r planning.Run
+	var profile []byte
+	var finished *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT id, profile_name, profile_hash, profile, as_of, data_version, status, villages, started_at, finished_at
+		FROM scoring_runs WHERE id = $1`, id).
+		Scan(&r.ID, &r.ProfileName, &r.ProfileHash, &profile, &r.AsOf, &r.DataVersion, &r.Status, &r.Villages, &r.StartedAt, &finished)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, planning.Errorf(planning.ENotFound, "没有编号为 %d 的评分批次", id)
+	}
+	if err != nil {
+		return r, translate(err, "run")
+	}
+	if finished != nil {
+		r.FinishedAt = *finished
+	}
+	return r, json.Unmarshal(profile, &r.Profile)
+}
+
+// VillageGaps implements planning.RunStore.
+func (s *Store) VillageGaps(ctx context.Context, runID int64, code string) (planning.VillageScore, error) {
+	var vs planning.VillageScore
+	var doc []byte
+	err := s.pool.QueryRow(ctx, `SELECT vs.score FROM village_scores vs JOIN villages v ON v.id = vs.village_id
+		WHERE vs.run_id = $1 AND v.code = $2 ORDER BY v.code_year DESC LIMIT 1`, runID, code).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return vs, planning.Errorf(planning.ENotFound, "评分批次 %d 中没有代码为 %s 的村", runID, code)
+	}
+	if err != nil {
+		return vs, translate(err, "village gaps")
+	}
+	if err := json.Unmarshal(doc, &vs); err != nil {
+		return vs, fmt.Errorf("decode village score: %w", err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT indicator, ST_AsBinary(geom) FROM indicator_scores
+		WHERE run_id = $1 AND village_id = $2 AND geom IS NOT NULL`, runID, vs.VillageID)
+	if err != nil {
+		return vs, translate(err, "village gaps")
+	}
+	geoms := map[string]orb.Geometry{}
+	var id string
+	var g wkbGeom
+	if _, err := pgx.ForEachRow(rows, []any{&id, &g}, func() error { geoms[id] = g.g; return nil }); err != nil {
+		return vs, translate(err, "village gaps")
+	}
+	for d := range vs.Dimensions {
+		for i := range vs.Dimensions[d].Indicators {
+			vs.Dimensions[d].Indicators[i].Geometry = geoms[vs.Dimensions[d].Indicators[i].ID]
+		}
+	}
+	return vs, nil
+}
+
+// gapColumns is the allowlist of sortable gap columns by dimension.
+var gapColumns = map[string]string{
+	"":                "composite",
+	planning.DimRoad:  "gap_road",
+	planning.DimWater: "gap_water",
+	planning.DimGrid:  "gap_grid",
+	planning.DimPV:    "gap_pv",
+}
+
+// Gaps implements planning.RunStore: worst first on the chosen gap.
+func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapRow, int, error) {
+	col, ok := gapColumns[f.Dimension]
+	if !ok {
+		return nil, 0, planning.Errorf(planning.EInvalid, "未知的维度 %q；可用：通路、饮水、农网、光伏", f.Dimension)
+	}
+	c := pgx.Identifier{col}.Sanitize()
+	sql := fmt.Sprintf(`SELECT v.code, v.name, v.township_code, t.name, v.is_poor_village, v.poor_population,
+			s.composite, s.gap_road, s.gap_water, s.gap_grid, s.gap_pv, s.missing_weight, count(*) OVER ()
+		FROM village_scores s JOIN villages v ON v.id = s.village_id JOIN townships t ON t.code = v.township_code
+		WHERE s.run_id = $1 AND ($2 = '' OR t.code = $2 OR t.name = $2) AND coalesce(s.%[1]s, -1) >= $3
+		  AND (NOT $4 OR v.is_poor_village)
+		ORDER BY s.%[1]s DESC NULLS LAST, v.poor_population DESC, v.code
+		LIMIT $5 OFFSET $6`, c)
+	rows, err := s.pool.Query(ctx, sql, f.RunID, f.Township, f.MinScore, f.PoorOnly, f.Limit, f.Offset)
+	if err != nil {
+		return nil, 0, translate(err, "gaps")
+	}
+	var total int
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.GapRow, error) {
+		var g planning.GapRow
+		var road, water, grid, pv *float64
+		err := row.Scan(&g.Code, &g.Name, &g.TownshipCode, &g.TownshipName, &g.IsPoor, &g.PoorPopulation,
+			&g.Composite, &road, &water, &grid, &pv, &g.MissingWeight, &total)
+		g.Gaps = map[string]*float64{planning.DimRoad: road, planning.DimWater: water, planning.DimGrid: grid, planning.DimPV: pv}
+		return g, err
+	})
+	return out, total, translate(err, "gaps")
+}
+
+// DiffRuns implements planning.RunStore.
+func (s *Store) DiffRuns(ctx context.Context, a, b int64) ([]planning.VillageDiff, error) {
+	for _, id := range []int64{a, b} {
+		if _, err := s.Run(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT v.code, v.name,
+		       x.composite, x.gap_road, x.gap_water, x.gap_grid, x.gap_pv,
+		       y.composite, y.gap_road, y.gap_water, y.gap_grid, y.gap_pv,
+		       coalesce((SELECT jsonb_object_agg(i.indicator, jsonb_build_array(i.status, j.status))
+		                 FROM indicator_scores i JOIN indicator_scores j
+		                   ON j.run_id = y.run_id AND j.village_id = i.village_id AND j.indicator = i.indicator
+		                 WHERE i.run_id = x.run_id AND i.village_id = x.village_id AND i.status <> j.status), '{}')
+		FROM village_scores x
+		JOIN village_scores y ON y.village_id = x.village_id AND y.run_id = $2
+		JOIN villages v ON v.id = x.village_id
+		WHERE x.run_id = $1
+		  AND (x.composite, x.gap_road, x.gap_water, x.gap_grid, x.gap_pv) IS DISTINCT FROM
+		      (y.composite, y.gap_road, y.gap_water, y.gap_grid, y.gap_pv)
+		ORDER BY v.code`, a, b)
+	if err != nil {
+		return nil, translate(err, "diff runs")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.VillageDiff, error) {
+		d := planning.VillageDiff{}
+		var b [5]*float64
+		var a [5]*float64
+		var status map[string][2]string
+		err := row.Scan(&d.Code, &d.Name, &a[0], &a[1], &a[2], &a[3], &a[4], &b[0], &b[1], &b[2], &b[3], &b[4], &status)
+		keys := []string{"综合", planning.DimRoad, planning.DimWater, planning.DimGrid, planning.DimPV}
+		d.Before, d.After = map[string]*float64{}, map[string]*float64{}
+		for i, k := range keys {
+			d.Before[k], d.After[k] = a[i], b[i]
+		}
+		if len(status) > 0 {
+			d.Status = status
+		}
+		return d, err
+	})
+	return out, translate(err, "diff runs")
+}

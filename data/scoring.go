@@ -1,0 +1,215 @@
+package data
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/gapmap/gapmap/planning"
+)
+
+var (
+	//go:embed queries/rebuild_road_graph.sql
+	rebuildRoadGraphSQL string
+	//go:embed queries/score_facts.sql
+	scoreFactsSQL string
+)
+
+// graphToleranceM merges road end points closer than this into one vertex.
+// It is small on purpose: the profile's snap tolerance (100 m) is for
+// attaching a 村委会 to a road, and would fuse distinct junctions.
+const graphToleranceM = 5.0
+
+// RebuildRoadGraph derives the routable graph (road_vertices, road_edges)
+// from roads when roads, villages or townships have changed since it was
+// last built or snapM differs, and reports whether it rebuilt. snapM is the
+// profile's snap tolerance: 村委会 and seats within it of a road become
+// vertices on that road.
+func (s *Store) RebuildRoadGraph(ctx context.Context, snapM float64) (bool, error) {
+	var rebuilt bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// One builder at a time; a second waits and then finds it current.
+		if _, err := tx.Exec(ctx, `LOCK TABLE road_graph_state IN EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		var builtFrom string
+		var current bool
+		err := tx.QueryRow(ctx, `SELECT k, EXISTS (SELECT 1 FROM road_graph_state WHERE built_from = k)
+			FROM (SELECT string_agg(layer || '=' || version, ';' ORDER BY layer) || ';graph=' || $1::float8::text || ';snap=' || $2::float8::text AS k
+			      FROM layer_versions WHERE layer IN ('roads', 'villages', 'townships')) x`,
+			graphToleranceM, snapM).Scan(&builtFrom, &current)
+		if err != nil || current {
+			return err
+		}
+		steps := []struct {
+			sql  string
+			args []any
+		}{
+			{`CREATE TEMP TABLE graph_pieces (pid bigint, road_id bigint, surface text, width_m float8, geom geometry,
+				source bigint, target bigint, source_pt geometry, target_pt geometry) ON COMMIT DROP`, nil},
+			{rebuildRoadGraphSQL, []any{graphToleranceM, snapM}},
+			{`DELETE FROM road_edges`, nil},
+			{`DELETE FROM road_vertices`, nil},
+			{`INSERT INTO road_vertices (id, geom)
+				SELECT id, ST_Centroid(ST_Collect(pt)) FROM (
+					SELECT source AS id, source_pt AS pt FROM graph_pieces UNION ALL SELECT target, target_pt FROM graph_pieces) e
+				GROUP BY id`, nil},
+			{`INSERT INTO road_edges (road_id, source, target, length_m, hardened, width_m, geom)
+				SELECT road_id, source, target, ST_Length(geom::geography), coalesce(surface IN ('沥青', '水泥'), false), width_m, geom
+				FROM graph_pieces ORDER BY pid`, nil},
+			{`INSERT INTO road_graph_state (built_from) VALUES ($1)
+				ON CONFLICT (singleton) DO UPDATE SET built_from = EXCLUDED.built_from, built_at = now()`, []any{builtFrom}},
+		}
+		for _, st := range steps {
+			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+				return fmt.Errorf("rebuild road graph: %w", err)
+			}
+		}
+		rebuilt = true
+		return nil
+	})
+	return rebuilt, translate(err, "rebuild road graph")
+}
+
+// VillageFacts measures every village unit (行政村/社区) for scoring under
+// p, with test ages counted to asOf, and returns the layer versions it saw.
+func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.Time) ([]planning.Facts, map[string]int64, error) {
+	if _, err := s.RebuildRoadGraph(ctx, p.Road.SnapToleranceM.Value); err != nil {
+		return nil, nil, err
+	}
+	var facts []planning.Facts
+	versions := map[string]int64{}
+	// REPEATABLE READ: every fact and the versions come from one snapshot.
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadWrite}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT layer, version FROM layer_versions`)
+		if err != nil {
+			return err
+		}
+		var layer string
+		var version int64
+		if _, err := pgx.ForEachRow(rows, []any{&layer, &version}, func() error { versions[layer] = version; return nil }); err != nil {
+			return err
+		}
+		snap, minWidth := p.Road.SnapToleranceM.Value, p.Road.MinWidthM.Value
+		steps := []struct {
+			sql  string
+			args []any
+		}{
+			{`CREATE TEMP TABLE score_comp ON COMMIT DROP AS SELECT node, component FROM pgr_connectedComponents(
+				'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM road_edges WHERE hardened')`, nil},
+			{`CREATE TEMP TABLE score_net (id bigint PRIMARY KEY, village_hard_vid bigint, village_any_vid bigint, seat_vid bigint,
+				seat_component bigint, connected boolean, unhardened_m float8, unhardened_geom geometry,
+				path_m float8, narrow_m float8, path_geom geometry) ON COMMIT DROP`, nil},
+			// Snap each 村委会 and township seat to the graph.
+			{`INSERT INTO score_net (id, village_hard_vid, village_any_vid, seat_vid)
+				SELECT v.id, nearest_road_vertex(v.office, $1, true), nearest_road_vertex(v.office, $1, false),
+				       nearest_road_vertex(t.seat, $1, true)
+				FROM villages v JOIN townships t ON t.code = v.township_code WHERE v.kind IN ('行政村', '社区')`, []any{snap}},
+			// R1: same hardened component as the seat.
+			{`UPDATE score_net s SET seat_component = cs.component,
+				connected = (cv.component IS NOT NULL AND cv.component = cs.component)
+				FROM score_net s2 LEFT JOIN score_comp cv ON cv.node = s2.village_hard_vid LEFT JOIN score_comp cs ON cs.node = s2.seat_vid
+				WHERE s.id = s2.id`, nil},
+			// Build length: hardened edges cost 0, so the path cost is the unhardened length.
+			{`WITH d AS (
+				SELECT * FROM pgr_dijkstra(
+					'SELECT id, source, target, CASE WHEN hardened THEN 0 ELSE length_m END AS cost,
+					        CASE WHEN hardened THEN 0 ELSE length_m END AS reverse_cost FROM road_edges',
+					'SELECT DISTINCT seat_vid AS source, village_any_vid AS target FROM score_net
+					 WHERE NOT connected AND seat_vid IS NOT NULL AND village_any_vid IS NOT NULL AND seat_vid <> village_any_vid',
+					false)),
+			  p AS (SELECT d.start_vid, d.end_vid, sum(e.length_m) FILTER (WHERE NOT e.hardened) AS m,
+			               ST_Collect(e.geom) FILTER (WHERE NOT e.hardened) AS g
+			        FROM d JOIN road_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid)
+			  UPDATE score_net s SET unhardened_m = coalesce(p.m, 0), unhardened_geom = p.g
+			  FROM p WHERE NOT s.connected AND s.seat_vid = p.start_vid AND s.village_any_vid = p.end_vid`, nil},
+			// R3: the shortest hardened path and its narrow share.
+			{`WITH d AS (
+				SELECT * FROM pgr_dijkstra(
+					'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM road_edges WHERE hardened',
+					'SELECT DISTINCT seat_vid AS source, village_hard_vid AS target FROM score_net
+					 WHERE connected AND seat_vid <> village_hard_vid',
+					false)),
+			  p AS (SELECT d.start_vid, d.end_vid, sum(e.length_m) AS m, sum(e.length_m) FILTER (WHERE e.width_m < $1) AS narrow,
+			               ST_Collect(e.geom) AS g
+			        FROM d JOIN road_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid)
+			  UPDATE score_net s SET path_m = p.m, narrow_m = coalesce(p.narrow, 0), path_geom = p.g
+			  FROM p WHERE s.connected AND s.seat_vid = p.start_vid AND s.village_hard_vid = p.end_vid`, []any{minWidth}},
+			// A village at its seat's vertex has a zero-length path.
+			{`UPDATE score_net SET path_m = 0, narrow_m = 0 WHERE connected AND seat_vid = village_hard_vid`, nil},
+		}
+		for _, st := range steps {
+			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+				return err
+			}
+		}
+		rows, err = tx.Query(ctx, scoreFactsSQL,
+			int(p.Road.GroupMinHouseholds.Value), p.Road.GroupNetworkRadiusM.Value, p.Road.AllSeasonRadiusM.Value,
+			p.Water.MainRadiusM.Value, asOf)
+		if err != nil {
+			return err
+		}
+		facts, err = pgx.CollectRows(rows, scanFacts)
+		return err
+	})
+	if err != nil {
+		return nil, nil, translate(err, "village facts")
+	}
+	return facts, versions, nil
+}
+
+func scanFacts(row pgx.CollectableRow) (planning.Facts, error) {
+	var f planning.Facts
+	var unhardened, path, busLine, works, trPts, tpLine wkbGeom
+	var villageKW, centralKW float64
+	err := row.Scan(&f.VillageID, &f.Code, &f.Name, &f.TownshipCode, &f.TownshipName, &f.IsPoor,
+		&f.Households, &f.Population, &f.PoorHouseholds, &f.PoorPopulation,
+		&f.HardenedConnected, &f.UnhardenedM, &unhardened,
+		&f.LargeGroups, &f.LargeGroupsServed,
+		&f.PathM, &f.NarrowM, &path,
+		&f.BusStopM, &busLine,
+		&f.AllSeasonShare, &f.TourismNearby,
+		&f.WorksName, &f.LitresPerPersonDay, &f.TestAgeDays, &f.TestPassed, &f.GuaranteePct,
+		&f.TapShare, &works,
+		&f.Transformers, &f.TransformerKVA, &trPts,
+		&f.ThreePhaseM, &tpLine,
+		&f.FeederKm, &f.LVMaxM,
+		&villageKW, &centralKW)
+	if err != nil {
+		return f, err
+	}
+	f.VillagePVKW, f.CentralisedPVKW = villageKW, centralKW
+	f.Explain = map[string]orb.Geometry{}
+	for id, g := range map[string]wkbGeom{"R1": unhardened, "R3": path, "R4": busLine, "W1": works, "E1": trPts, "E2": tpLine} {
+		if g.g != nil {
+			f.Explain[id] = g.g
+		}
+	}
+	if f.Explain["R1"] == nil && path.g != nil {
+		f.Explain["R1"] = path.g // connected: the hardened path itself explains R1
+	}
+	return f, nil
+}
+
+// wkbGeom scans a nullable WKB geometry of any type.
+type wkbGeom struct{ g orb.Geometry }
+
+func (w *wkbGeom) Scan(src any) error {
+	if src == nil {
+		w.g = nil
+		return nil
+	}
+	s := wkb.Scanner(nil)
+	if err := s.Scan(src); err != nil {
+		return err
+	}
+	if s.Valid {
+		w.g = s.Geometry
+	}
+	return nil
+}

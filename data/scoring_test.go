@@ -1,0 +1,160 @@
+package data_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/planning"
+)
+
+// loadFixture writes a hand-checkable county: a seat at 113.50 E 29.50 N
+// with a hardened road east to 113.52 E; village B's 村委会 on that road at
+// 113.51 E; village A's 村委会 2.2 km north of the road's end, reached only
+// by a 砂石 road. A's bus stop is 1,200 m away, B's 800 m. B has one
+// 100 kVA transformer for its 80 households.
+func loadFixture(t *testing.T, db *datatest.DB) {
+	t.Helper()
+	for _, sql := range []string{
+		`INSERT INTO sources (kind, name) VALUES ('manual', 'fixture')`,
+		`INSERT INTO counties (code, name, outline, source_id) VALUES ('430682', '测试县',
+			ST_GeomFromText('MULTIPOLYGON(((113.4 29.4,113.6 29.4,113.6 29.6,113.4 29.6,113.4 29.4)))', 4490), 1)`,
+		`INSERT INTO townships (code, county_code, name, seat, source_id) VALUES
+			('430682101', '430682', '测试镇', ST_SetSRID(ST_MakePoint(113.50, 29.50), 4490), 1)`,
+		`INSERT INTO villages (code, name, township_code, kind, office, households, population, is_poor_village, poor_households, poor_population, source_id) VALUES
+			('430682101201', '甲村', '430682101', '行政村', ST_SetSRID(ST_MakePoint(113.52, 29.52), 4490), 300, 1000, true, 26, 80, 1),
+			('430682101202', '乙村', '430682101', '行政村', ST_SetSRID(ST_MakePoint(113.51, 29.50), 4490), 80, 260, false, 0, 0, 1)`,
+		`INSERT INTO roads (name, grade, surface, width_m, geom, source_id) VALUES
+			('X001', '县道', '水泥', 6.5, ST_GeomFromText('LINESTRING(113.50 29.50, 113.51 29.50, 113.52 29.50)', 4490), 1),
+			('甲村路', '村道', '砂石', 3.5, ST_GeomFromText('LINESTRING(113.52 29.50, 113.52 29.52)', 4490), 1)`,
+		// Stops due north: 1,200 m and 800 m on the ellipsoid (set by ST_Project).
+		`INSERT INTO bus_stops (name, geom, source_id) VALUES
+			('甲村站', ST_Project(ST_SetSRID(ST_MakePoint(113.52, 29.52), 4490)::geography, 1200, 0)::geometry, 1),
+			('乙村站', ST_Project(ST_SetSRID(ST_MakePoint(113.51, 29.50), 4490)::geography, 800, 0)::geometry, 1)`,
+		`INSERT INTO transformers (name, kva, phases, households_served, village_id, geom, source_id)
+			SELECT '乙村1号', 100, 3, 80, id, ST_SetSRID(ST_MakePoint(113.5101, 29.5001), 4490), 1 FROM villages WHERE code = '430682101202'`,
+	} {
+		mustExec(t, db, sql)
+	}
+}
+
+func TestFixtureFactsAndScores(t *testing.T) {
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := context.Background()
+	p := planning.DefaultProfile()
+	facts, _, err := db.Store.VillageFacts(ctx, p, time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCode := map[string]planning.Facts{}
+	for _, f := range facts {
+		byCode[f.Code] = f
+	}
+	a, b := byCode["430682101201"], byCode["430682101202"]
+
+	var gravelM float64
+	if err := db.Pool.QueryRow(ctx, `SELECT ST_Length(geom::geography) FROM roads WHERE name = '甲村路'`).Scan(&gravelM); err != nil {
+		t.Fatal(err)
+	}
+	if a.HardenedConnected == nil || *a.HardenedConnected {
+		t.Errorf("甲村 connected = %v, want false (only a 砂石 road)", a.HardenedConnected)
+	}
+	if a.UnhardenedM == nil || math.Abs(*a.UnhardenedM-gravelM) > 0.01 {
+		t.Errorf("甲村 build length = %v m, want the 砂石 segment's %.2f m", a.UnhardenedM, gravelM)
+	}
+	if b.HardenedConnected == nil || !*b.HardenedConnected {
+		t.Errorf("乙村 connected = %v, want true", b.HardenedConnected)
+	}
+	if b.PathM == nil || b.NarrowM == nil || *b.NarrowM != 0 || *b.PathM < 900 || *b.PathM > 1000 {
+		t.Errorf("乙村 hardened path %v m with %v m narrow; want ≈968 m, none narrow", b.PathM, b.NarrowM)
+	}
+	for _, c := range []struct {
+		name string
+		f    planning.Facts
+		want float64
+	}{{"甲村", a, 1200}, {"乙村", b, 800}} {
+		if c.f.BusStopM == nil || math.Abs(*c.f.BusStopM-c.want) > 0.5 {
+			t.Errorf("%s bus stop at %v m, want %v", c.name, c.f.BusStopM, c.want)
+		}
+	}
+
+	indicator := func(vs planning.VillageScore, id string) planning.IndicatorScore {
+		for _, d := range vs.Dimensions {
+			for _, is := range d.Indicators {
+				if is.ID == id {
+					return is
+				}
+			}
+		}
+		t.Fatalf("no indicator %s", id)
+		return planning.IndicatorScore{}
+	}
+	sa, sb := planning.ScoreVillage(a, p), planning.ScoreVillage(b, p)
+	checks := []struct {
+		name       string
+		got        planning.IndicatorScore
+		wantStatus string
+		wantValue  float64
+	}{
+		{"甲村 R4 at 1,200 m fails at the 1,000 m default", indicator(sa, "R4"), planning.StatusFail, 1200},
+		{"乙村 R4 at 800 m passes", indicator(sb, "R4"), planning.StatusPass, 800},
+		{"甲村 R1 fails", indicator(sa, "R1"), planning.StatusFail, 0},
+		{"乙村 E1 is 100 kVA / 80 户 = 1.25 kVA/户", indicator(sb, "E1"), planning.StatusFail, 1.25},
+	}
+	for _, c := range checks {
+		tol := 1e-9
+		if c.wantValue > 10 {
+			tol = 0.5 // metres on the ellipsoid
+		}
+		if c.got.Status != c.wantStatus || c.got.Value == nil || math.Abs(*c.got.Value-c.wantValue) > tol {
+			t.Errorf("%s: status %s value %v, want %s %v (%s)", c.name, c.got.Status, c.got.Value, c.wantStatus, c.wantValue, c.got.Note)
+		}
+	}
+	if g := sa.Dimensions[0].Gap; g == nil || *g != 100 {
+		t.Errorf("甲村 通路 gap = %v, want 100 (R1 veto)", g)
+	}
+}
+
+// TestHardeningAndBusStopsNeverWorsen is the monotonicity property on the
+// demo county: paving every unhardened road of the poor villages and adding
+// a bus stop at every 村委会 never makes any village's gap worse.
+func TestHardeningAndBusStopsNeverWorsen(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := context.Background()
+	p := planning.DefaultProfile()
+	asOf := time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
+	before, _, err := planning.Score(ctx, db.Store, p, asOf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, db, `UPDATE roads r SET surface = '水泥' WHERE surface IN ('砂石', '土')
+		AND EXISTS (SELECT 1 FROM villages v WHERE v.is_poor_village AND ST_DWithin(r.geom, v.office, 0.03))`)
+	mustExec(t, db, `INSERT INTO bus_stops (name, geom, source_id) SELECT name || '招呼站', office, source_id FROM villages WHERE is_poor_village`)
+	after, _, err := planning.Score(ctx, db.Store, p, asOf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := db.Store.DiffRuns(ctx, before.ID, after.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) == 0 {
+		t.Fatal("paving and new stops changed no village's gaps")
+	}
+	improved := 0
+	for _, d := range diffs {
+		for dim, was := range d.Before {
+			now := d.After[dim]
+			if was != nil && now != nil && *now > *was+1e-9 {
+				t.Errorf("%s %s: %s gap rose from %.1f to %.1f", d.Code, d.Name, dim, *was, *now)
+			}
+			if was != nil && now != nil && *now < *was {
+				improved++
+			}
+		}
+	}
+	t.Logf("%d villages changed, %d dimension gaps improved", len(diffs), improved)
+}

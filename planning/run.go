@@ -1,0 +1,103 @@
+package planning
+
+import (
+	"context"
+	"time"
+)
+
+// Run is one scoring run: the profile it used, the data it saw and when.
+type Run struct {
+	ID          int64            `json:"id"`
+	ProfileName string           `json:"profile_name"`
+	ProfileHash string           `json:"profile_hash"`
+	Profile     Profile          `json:"profile"`
+	AsOf        time.Time        `json:"as_of"`        // reference date for ages such as water tests
+	DataVersion map[string]int64 `json:"data_version"` // layer versions seen by the run
+	Status      string           `json:"status"`
+	Villages    int              `json:"villages"`
+	StartedAt   time.Time        `json:"started_at"`
+	FinishedAt  time.Time        `json:"finished_at"`
+}
+
+// ScoreStore is the persistence scoring needs.
+type ScoreStore interface {
+	// VillageFacts measures every village unit under p and returns the
+	// layer versions the facts come from.
+	VillageFacts(ctx context.Context, p Profile, asOf time.Time) ([]Facts, map[string]int64, error)
+	// SaveRun stores run and its scores in one transaction and sets run.ID.
+	SaveRun(ctx context.Context, run *Run, scores []VillageScore) error
+}
+
+// Score runs a full scoring under p: PostGIS measures, Go judges, and the
+// run is stored with every judgement. progress, when not nil, is told how
+// many villages are scored.
+func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, progress func(done, total int)) (Run, []VillageScore, error) {
+	run := Run{ProfileName: p.Name, ProfileHash: p.Hash(), Profile: p, AsOf: asOf, StartedAt: time.Now()}
+	facts, versions, err := store.VillageFacts(ctx, p, asOf)
+	if err != nil {
+		return run, nil, err
+	}
+	run.DataVersion = versions
+	scores := make([]VillageScore, len(facts))
+	for i, f := range facts {
+		scores[i] = ScoreVillage(f, p)
+		if progress != nil && (i%100 == 99 || i == len(facts)-1) {
+			progress(i+1, len(facts))
+		}
+	}
+	run.Status, run.Villages, run.FinishedAt = "done", len(scores), time.Now()
+	if err := store.SaveRun(ctx, &run, scores); err != nil {
+		return run, nil, err
+	}
+	return run, scores, nil
+}
+
+// GapFilter selects villages of a run for the gap list.
+type GapFilter struct {
+	RunID     int64   // 0: the latest run
+	Dimension string  // "" (composite) or one of Dimensions: the gap filtered and sorted on
+	Township  string  // township code or name; "" for all
+	MinScore  float64 // keep gaps ≥ this
+	PoorOnly  bool
+	Limit     int
+	Offset    int
+}
+
+// GapRow is one village in the gap list.
+type GapRow struct {
+	Code           string              `json:"code"`
+	Name           string              `json:"name"`
+	TownshipCode   string              `json:"township_code"`
+	TownshipName   string              `json:"township_name"`
+	IsPoor         bool                `json:"is_poor_village"`
+	PoorPopulation int                 `json:"poor_population"`
+	Composite      *float64            `json:"composite"`
+	Gaps           map[string]*float64 `json:"gaps"` // by dimension
+	MissingWeight  float64             `json:"missing_weight"`
+}
+
+// VillageDiff is how one village's gaps changed between two runs.
+type VillageDiff struct {
+	Code   string               `json:"code"`
+	Name   string               `json:"name"`
+	Before map[string]*float64  `json:"before"` // by dimension and "综合"
+	After  map[string]*float64  `json:"after"`
+	Status map[string][2]string `json:"indicator_status,omitempty"` // indicator → [before, after] where it changed
+}
+
+// RunStore reads stored runs.
+type RunStore interface {
+	ScoreStore
+	// Run returns a stored run, or an ENotFound error.
+	Run(ctx context.Context, id int64) (Run, error)
+	// LatestRunID returns the newest finished run, or an ENotFound error.
+	LatestRunID(ctx context.Context) (int64, error)
+	// VillageGaps returns a village's score in a run, with the explaining
+	// geometry on its indicators, or an ENotFound error.
+	VillageGaps(ctx context.Context, runID int64, code string) (VillageScore, error)
+	// Gaps lists the villages of a run by gap.
+	Gaps(ctx context.Context, f GapFilter) ([]GapRow, int, error)
+	// DiffRuns lists the villages whose gaps or indicator statuses differ
+	// between runs a and b.
+	DiffRuns(ctx context.Context, a, b int64) ([]VillageDiff, error)
+}
