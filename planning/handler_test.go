@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,5 +192,121 @@ func TestHealthzUnavailable(t *testing.T) {
 	}
 	if rec.Header().Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
+	}
+}
+
+func do(t *testing.T, h http.Handler, method, url, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, url, strings.NewReader(body)))
+	return rec
+}
+
+func decode[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+		t.Fatalf("status %d, body not JSON: %v: %s", rec.Code, err, rec.Body)
+	}
+	return v
+}
+
+func TestScoringAPI(t *testing.T) {
+	db := datatest.NewDemo(t)
+	h := newRouter(t, db.Store)
+
+	if rec := get(t, h, "/api/v1/gaps"); rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "尚未进行评分") {
+		t.Errorf("gaps before any run: %d %s, want 404 saying the county is not scored", rec.Code, rec.Body)
+	}
+
+	rec := do(t, h, http.MethodPost, "/api/v1/scoring-runs", `{"as_of": "2016-12-31"}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("POST scoring-runs: %d %s", rec.Code, rec.Body)
+	}
+	run := decode[planning.Run](t, rec)
+	if run.Villages != 161 || run.ProfileHash == "" || rec.Header().Get("Location") == "" {
+		t.Errorf("run: %d villages, hash %q, Location %q; want 161, a hash and a Location", run.Villages, run.ProfileHash, rec.Header().Get("Location"))
+	}
+
+	got := decode[planning.Run](t, get(t, h, "/api/v1/scoring-runs/"+strconv.FormatInt(run.ID, 10)))
+	if got.ID != run.ID || got.ProfileHash != run.ProfileHash || got.DataVersion["roads"] == 0 {
+		t.Errorf("GET run = id %d hash %s roads version %d; want %d %s >0", got.ID, got.ProfileHash, got.DataVersion["roads"], run.ID, run.ProfileHash)
+	}
+
+	// The worst 通路 poor villages, worst first.
+	list := decode[struct {
+		Total    int
+		Villages []planning.GapRow
+	}](t, get(t, h, "/api/v1/gaps?dimension=通路&poor=true&page_size=100"))
+	if list.Total != 26 || len(list.Villages) != 26 {
+		t.Fatalf("gaps?dimension=通路&poor=true: total %d, %d rows; want 26", list.Total, len(list.Villages))
+	}
+	for i := 1; i < len(list.Villages); i++ {
+		a, b := list.Villages[i-1].Gaps[planning.DimRoad], list.Villages[i].Gaps[planning.DimRoad]
+		if a != nil && b != nil && *a < *b {
+			t.Errorf("row %d (%.1f) sorts after a smaller gap (%.1f)", i, *b, *a)
+		}
+	}
+	worst := list.Villages[0]
+
+	// The breakdown explains the worst village down to measured values and geometry.
+	body := decode[struct {
+		Village planning.VillageScore
+		Explain struct{ Features []json.RawMessage }
+	}](t, get(t, h, "/api/v1/villages/"+worst.Code+"/gaps"))
+	if len(body.Village.Dimensions) != 4 || len(body.Village.Exit) == 0 {
+		t.Fatalf("breakdown has %d dimensions and %d exit items", len(body.Village.Dimensions), len(body.Village.Exit))
+	}
+	road := body.Village.Dimensions[0]
+	if road.Dimension != planning.DimRoad || road.Gap == nil || *road.Gap != *worst.Gaps[planning.DimRoad] {
+		t.Errorf("breakdown 通路 gap %v differs from the list's %v", road.Gap, *worst.Gaps[planning.DimRoad])
+	}
+	if len(body.Explain.Features) == 0 {
+		t.Error("no explaining geometry for the worst 通路 village")
+	}
+	for _, is := range road.Indicators {
+		if is.Status != planning.StatusNoData && is.Status != planning.StatusNotApplicable && is.Value == nil {
+			t.Errorf("%s is %s without a measured value", is.ID, is.Status)
+		}
+	}
+
+	// A county profile that allows 3 km to a bus stop can only lower gaps.
+	rec = do(t, h, http.MethodPost, "/api/v1/scoring-runs", `{"as_of": "2016-12-31", "profile": {"road": {"bus_stop_radius_m": 3000}}}`)
+	second := decode[planning.Run](t, rec)
+	if second.Profile.Road.BusStopRadiusM.Source != planning.SourceCounty {
+		t.Errorf("override source = %q, want county", second.Profile.Road.BusStopRadiusM.Source)
+	}
+	diff := decode[struct {
+		Changed  int
+		Villages []planning.VillageDiff
+	}](t, get(t, h, "/api/v1/scoring-runs/"+strconv.FormatInt(run.ID, 10)+"/diff/"+strconv.FormatInt(second.ID, 10)))
+	t.Logf("worst 通路 village %s %s gap %.1f; 3 km radius changed %d villages", worst.Code, worst.Name, *worst.Gaps[planning.DimRoad], diff.Changed)
+	if diff.Changed == 0 {
+		t.Error("a 3 km bus-stop radius changed no village")
+	}
+	for _, d := range diff.Villages {
+		if d.Status["R4"] != [2]string{planning.StatusFail, planning.StatusPass} {
+			t.Errorf("%s changed without R4 going fail→pass: %v", d.Code, d.Status)
+		}
+	}
+
+	bad := []struct {
+		name, method, url, body, want string
+		status                        int
+	}{
+		{"unknown profile key", http.MethodPost, "/api/v1/scoring-runs", `{"profile": {"road": {"bus_stop_radius": 3000}}}`, "road.bus_stop_radius", 400},
+		{"negative weight", http.MethodPost, "/api/v1/scoring-runs", `{"profile": {"road": {"weight_r2": -1}}}`, "road.weight_r2", 400},
+		{"bad date", http.MethodPost, "/api/v1/scoring-runs", `{"as_of": "2016-13-01"}`, "as_of", 400},
+		{"unknown dimension", http.MethodGet, "/api/v1/gaps?dimension=水", "", "未知的维度", 400},
+		{"unknown run", http.MethodGet, "/api/v1/scoring-runs/99999", "", "99999", 404},
+		{"min_score out of range", http.MethodGet, "/api/v1/gaps?min_score=101", "", "min_score", 400},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := do(t, h, tc.method, tc.url, tc.body)
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
+				t.Errorf("%d %s, want %d naming %q", rec.Code, rec.Body, tc.status, tc.want)
+			}
+		})
 	}
 }

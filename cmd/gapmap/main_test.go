@@ -59,6 +59,29 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 	}
 }
 
+func TestScoreCommand(t *testing.T) {
+	db := datatest.NewDemo(t)
+	env := func(k string) string {
+		if k == "DATABASE_URL" {
+			return db.URL
+		}
+		return ""
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"score", "--as-of", "2016-12-31"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"161 个村", "基准日 2016-12-31", "羊楼司镇", "合计", "14895"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("score output lacks %q:\n%s", want, out.String())
+		}
+	}
+	err := run(context.Background(), []string{"score", "--profile", "testdata/bad_profile.json"}, env, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "road.bus_stop_radius") {
+		t.Errorf("score with a bad profile: %v, want an error naming road.bus_stop_radius", err)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"version"}, noEnv, &out, io.Discard); err != nil {
@@ -166,6 +189,17 @@ func TestDemoCommand(t *testing.T) {
 	}
 	if resp.StatusCode != http.StatusOK || len(fc.Features) != 26 {
 		t.Errorf("GET /api/v1/villages?poor=true: status %d, %d features; want 200 and 26", resp.StatusCode, len(fc.Features))
+	}
+	// The demo is scored on load: the gap list answers at once.
+	gaps, err := http.Get(base + "/api/v1/gaps?poor=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Total int }
+	_ = json.NewDecoder(gaps.Body).Decode(&list)
+	gaps.Body.Close()
+	if gaps.StatusCode != http.StatusOK || list.Total != 26 {
+		t.Errorf("GET /api/v1/gaps?poor=true after demo: status %d, total %d; want 200 and 26", gaps.StatusCode, list.Total)
 	}
 	health, err := http.Get(base + "/healthz")
 	if err != nil {
