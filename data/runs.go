@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,17 +19,23 @@ import (
 const saveChunk = 2000
 
 // SaveRun implements planning.ScoreStore. Scores go in through unnest()
-// over bound arrays: one statement per chunk instead of one per row.
+// over bound arrays: one statement per chunk instead of one per row. The
+// villages a partial run did not re-score are copied from its base run.
 func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []planning.VillageScore) error {
 	profile, err := json.Marshal(run.Profile)
 	if err != nil {
 		return fmt.Errorf("encode profile: %w", err)
 	}
+	var base *int64
+	if run.BaseRunID != 0 {
+		base = &run.BaseRunID
+	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO scoring_runs (profile, profile_name, profile_hash, as_of, data_version, status, villages, started_at, finished_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			profile, run.ProfileName, run.ProfileHash, run.AsOf, run.DataVersion, run.Status, run.Villages, run.StartedAt, run.FinishedAt).
-			Scan(&run.ID); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO scoring_runs (profile, profile_name, profile_hash, as_of, data_version, status,
+				rescored, base_run_id, change_watermark, started_at, finished_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			profile, run.ProfileName, run.ProfileHash, run.AsOf, run.DataVersion, run.Status,
+			run.Rescored, base, run.ChangeWatermark, run.StartedAt, run.FinishedAt).Scan(&run.ID); err != nil {
 			return err
 		}
 		for start := 0; start < len(scores); start += saveChunk {
@@ -36,7 +43,28 @@ func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []plannin
 				return err
 			}
 		}
-		return nil
+		if base != nil {
+			// Copy what the base run knew of villages that still exist and were not re-scored.
+			for _, sql := range []string{
+				`INSERT INTO village_scores (run_id, village_id, composite, gap_road, gap_water, gap_grid, gap_pv, missing_weight, score)
+				 SELECT $1, b.village_id, b.composite, b.gap_road, b.gap_water, b.gap_grid, b.gap_pv, b.missing_weight, b.score
+				 FROM village_scores b JOIN villages v ON v.id = b.village_id
+				 WHERE b.run_id = $2 AND NOT EXISTS (SELECT 1 FROM village_scores n WHERE n.run_id = $1 AND n.village_id = b.village_id)`,
+				`INSERT INTO indicator_scores (run_id, village_id, indicator, dimension, value, unit, threshold, threshold_source,
+				     score, status, weight, veto, note, geom)
+				 SELECT $1, b.village_id, b.indicator, b.dimension, b.value, b.unit, b.threshold, b.threshold_source,
+				     b.score, b.status, b.weight, b.veto, b.note, b.geom
+				 FROM indicator_scores b
+				 WHERE b.run_id = $2 AND EXISTS (SELECT 1 FROM village_scores n WHERE n.run_id = $1 AND n.village_id = b.village_id)
+				   AND NOT EXISTS (SELECT 1 FROM indicator_scores n WHERE n.run_id = $1 AND n.village_id = b.village_id)`,
+			} {
+				if _, err := tx.Exec(ctx, sql, run.ID, *base); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.QueryRow(ctx, `UPDATE scoring_runs SET villages = (SELECT count(*) FROM village_scores WHERE run_id = $1)
+			WHERE id = $1 RETURNING villages`, run.ID).Scan(&run.Villages)
 	})
 	return translate(err, "save scoring run")
 }
@@ -100,15 +128,17 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 	return err
 }
 
-// LatestRunID returns the id of the newest finished run, or an ENotFound
-// error when the county has not been scored.
-func (s *Store) LatestRunID(ctx context.Context) (int64, error) {
+// LatestRun implements planning.ScoreStore.
+func (s *Store) LatestRun(ctx context.Context) (planning.Run, error) {
 	var id int64
 	err := s.pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1`).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, planning.Errorf(planning.ENotFound, "尚未进行评分：请先运行 gapmap score 或 POST /api/v1/scoring-runs")
+		return planning.Run{}, planning.Errorf(planning.ENotFound, "尚未进行评分：请先运行 gapmap score 或 POST /api/v1/scoring-runs")
 	}
-	return id, translate(err, "latest run")
+	if err != nil {
+		return planning.Run{}, translate(err, "latest run")
+	}
+	return s.Run(ctx, id)
 }
 
 // Run implements planning.RunStore.
@@ -116,9 +146,12 @@ func (s *Store) Run(ctx context.Context, id int64) (planning.Run, error) {
 	var r planning.Run
 	var profile []byte
 	var finished *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT id, profile_name, profile_hash, profile, as_of, data_version, status, villages, started_at, finished_at
+	var base *int64
+	err := s.pool.QueryRow(ctx, `SELECT id, profile_name, profile_hash, profile, as_of, data_version, status, villages,
+			rescored, base_run_id, change_watermark, started_at, finished_at
 		FROM scoring_runs WHERE id = $1`, id).
-		Scan(&r.ID, &r.ProfileName, &r.ProfileHash, &profile, &r.AsOf, &r.DataVersion, &r.Status, &r.Villages, &r.StartedAt, &finished)
+		Scan(&r.ID, &r.ProfileName, &r.ProfileHash, &profile, &r.AsOf, &r.DataVersion, &r.Status, &r.Villages,
+			&r.Rescored, &base, &r.ChangeWatermark, &r.StartedAt, &finished)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, planning.Errorf(planning.ENotFound, "没有编号为 %d 的评分批次", id)
 	}
@@ -127,6 +160,9 @@ func (s *Store) Run(ctx context.Context, id int64) (planning.Run, error) {
 	}
 	if finished != nil {
 		r.FinishedAt = *finished
+	}
+	if base != nil {
+		r.BaseRunID = *base
 	}
 	return r, json.Unmarshal(profile, &r.Profile)
 }
@@ -246,4 +282,19 @@ func (s *Store) DiffRuns(ctx context.Context, a, b int64) ([]planning.VillageDif
 		return d, err
 	})
 	return out, translate(err, "diff runs")
+}
+
+//go:embed queries/stale_villages.sql
+var staleVillagesSQL string
+
+// StaleVillages implements planning.ScoreStore.
+func (s *Store) StaleVillages(ctx context.Context, base planning.Run, p planning.Profile, watermark int64) ([]int64, error) {
+	reach := max(p.Road.AllSeasonRadiusM.Value, p.Road.BusStopRadiusM.Value, p.Grid.ThreePhaseRadiusM.Value,
+		p.Grid.LVMaxM.Value, p.Water.MainRadiusM.Value, 2000) // 2 km: the tourism bonus
+	rows, err := s.pool.Query(ctx, staleVillagesSQL, base.ChangeWatermark, watermark, base.ID, reach, p.Water.MainRadiusM.Value)
+	if err != nil {
+		return nil, translate(err, "stale villages")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, translate(err, "stale villages")
 }

@@ -76,16 +76,22 @@ func (s *Store) RebuildRoadGraph(ctx context.Context, snapM float64) (bool, erro
 	return rebuilt, translate(err, "rebuild road graph")
 }
 
-// VillageFacts measures every village unit (行政村/社区) for scoring under
-// p, with test ages counted to asOf, and returns the layer versions it saw.
-func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.Time) ([]planning.Facts, map[string]int64, error) {
+// subgraphMarginDeg bounds the road network a partial scoring run routes
+// on: the extent of its villages and their seats grown by about 50 km.
+// Paths from a village to its own township seat stay well inside it.
+const subgraphMarginDeg = 0.5
+
+// VillageFacts implements planning.ScoreStore: it measures the village
+// units with the given ids (every unit when ids is nil) under p, with test
+// ages counted to asOf, and returns the layer versions it saw.
+func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.Time, ids []int64) ([]planning.Facts, map[string]int64, error) {
 	if _, err := s.RebuildRoadGraph(ctx, p.Road.SnapToleranceM.Value); err != nil {
 		return nil, nil, err
 	}
 	var facts []planning.Facts
 	versions := map[string]int64{}
 	// REPEATABLE READ: every fact and the versions come from one snapshot.
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadWrite}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT layer, version FROM layer_versions`)
 		if err != nil {
 			return err
@@ -95,13 +101,14 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 		if _, err := pgx.ForEachRow(rows, []any{&layer, &version}, func() error { versions[layer] = version; return nil }); err != nil {
 			return err
 		}
+		if ids != nil && len(ids) == 0 {
+			return nil
+		}
 		snap, minWidth := p.Road.SnapToleranceM.Value, p.Road.MinWidthM.Value
 		steps := []struct {
 			sql  string
 			args []any
 		}{
-			{`CREATE TEMP TABLE score_comp ON COMMIT DROP AS SELECT node, component FROM pgr_connectedComponents(
-				'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM road_edges WHERE hardened')`, nil},
 			{`CREATE TEMP TABLE score_net (id bigint PRIMARY KEY, village_hard_vid bigint, village_any_vid bigint, seat_vid bigint,
 				seat_component bigint, connected boolean, unhardened_m float8, unhardened_geom geometry,
 				path_m float8, narrow_m float8, path_geom geometry) ON COMMIT DROP`, nil},
@@ -109,7 +116,21 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 			{`INSERT INTO score_net (id, village_hard_vid, village_any_vid, seat_vid)
 				SELECT v.id, nearest_road_vertex(v.office, $1, true), nearest_road_vertex(v.office, $1, false),
 				       nearest_road_vertex(t.seat, $1, true)
-				FROM villages v JOIN townships t ON t.code = v.township_code WHERE v.kind IN ('行政村', '社区')`, []any{snap}},
+				FROM villages v JOIN townships t ON t.code = v.township_code
+				WHERE v.kind IN ('行政村', '社区') AND ($2::bigint[] IS NULL OR v.id = ANY ($2))`, []any{snap, ids}},
+			// The edges to route on: all of them, or those near the villages scored.
+			{`CREATE TEMP TABLE score_edges ON COMMIT DROP AS SELECT id, source, target, length_m, hardened, width_m, geom
+				FROM road_edges WITH NO DATA`, nil},
+			{`INSERT INTO score_edges
+				SELECT e.id, e.source, e.target, e.length_m, e.hardened, e.width_m, e.geom FROM road_edges e
+				WHERE $1::bigint[] IS NULL OR e.geom && (
+					SELECT ST_Expand(ST_Extent(g), $2) FROM (
+						SELECT v.office AS g FROM villages v WHERE v.id = ANY ($1)
+						UNION ALL
+						SELECT t.seat FROM villages v JOIN townships t ON t.code = v.township_code WHERE v.id = ANY ($1)) x)`,
+				[]any{ids, subgraphMarginDeg}},
+			{`CREATE TEMP TABLE score_comp ON COMMIT DROP AS SELECT node, component FROM pgr_connectedComponents(
+				'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM score_edges WHERE hardened')`, nil},
 			// R1: same hardened component as the seat.
 			{`UPDATE score_net s SET seat_component = cs.component,
 				connected = (cv.component IS NOT NULL AND cv.component = cs.component)
@@ -119,25 +140,25 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 			{`WITH d AS (
 				SELECT * FROM pgr_dijkstra(
 					'SELECT id, source, target, CASE WHEN hardened THEN 0 ELSE length_m END AS cost,
-					        CASE WHEN hardened THEN 0 ELSE length_m END AS reverse_cost FROM road_edges',
+					        CASE WHEN hardened THEN 0 ELSE length_m END AS reverse_cost FROM score_edges',
 					'SELECT DISTINCT seat_vid AS source, village_any_vid AS target FROM score_net
 					 WHERE NOT connected AND seat_vid IS NOT NULL AND village_any_vid IS NOT NULL AND seat_vid <> village_any_vid',
 					false)),
 			  p AS (SELECT d.start_vid, d.end_vid, sum(e.length_m) FILTER (WHERE NOT e.hardened) AS m,
 			               ST_Collect(e.geom) FILTER (WHERE NOT e.hardened) AS g
-			        FROM d JOIN road_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid)
+			        FROM d JOIN score_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid)
 			  UPDATE score_net s SET unhardened_m = coalesce(p.m, 0), unhardened_geom = p.g
 			  FROM p WHERE NOT s.connected AND s.seat_vid = p.start_vid AND s.village_any_vid = p.end_vid`, nil},
 			// R3: the shortest hardened path and its narrow share.
 			{`WITH d AS (
 				SELECT * FROM pgr_dijkstra(
-					'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM road_edges WHERE hardened',
+					'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM score_edges WHERE hardened',
 					'SELECT DISTINCT seat_vid AS source, village_hard_vid AS target FROM score_net
 					 WHERE connected AND seat_vid <> village_hard_vid',
 					false)),
 			  p AS (SELECT d.start_vid, d.end_vid, sum(e.length_m) AS m, sum(e.length_m) FILTER (WHERE e.width_m < $1) AS narrow,
 			               ST_Collect(e.geom) AS g
-			        FROM d JOIN road_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid)
+			        FROM d JOIN score_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid)
 			  UPDATE score_net s SET path_m = p.m, narrow_m = coalesce(p.narrow, 0), path_geom = p.g
 			  FROM p WHERE s.connected AND s.seat_vid = p.start_vid AND s.village_hard_vid = p.end_vid`, []any{minWidth}},
 			// A village at its seat's vertex has a zero-length path.
@@ -161,6 +182,13 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 		return nil, nil, translate(err, "village facts")
 	}
 	return facts, versions, nil
+}
+
+// ChangeWatermark implements planning.ScoreStore.
+func (s *Store) ChangeWatermark(ctx context.Context) (int64, error) {
+	var w int64
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM layer_changes`).Scan(&w)
+	return w, translate(err, "change watermark")
 }
 
 func scanFacts(row pgx.CollectableRow) (planning.Facts, error) {

@@ -45,7 +45,7 @@ func TestFixtureFactsAndScores(t *testing.T) {
 	loadFixture(t, db)
 	ctx := context.Background()
 	p := planning.DefaultProfile()
-	facts, _, err := db.Store.VillageFacts(ctx, p, time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC))
+	facts, _, err := db.Store.VillageFacts(ctx, p, time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,14 +126,14 @@ func TestHardeningAndBusStopsNeverWorsen(t *testing.T) {
 	ctx := context.Background()
 	p := planning.DefaultProfile()
 	asOf := time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
-	before, _, err := planning.Score(ctx, db.Store, p, asOf, nil)
+	before, _, err := planning.Score(ctx, db.Store, p, asOf, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustExec(t, db, `UPDATE roads r SET surface = '水泥' WHERE surface IN ('砂石', '土')
 		AND EXISTS (SELECT 1 FROM villages v WHERE v.is_poor_village AND ST_DWithin(r.geom, v.office, 0.03))`)
 	mustExec(t, db, `INSERT INTO bus_stops (name, geom, source_id) SELECT name || '招呼站', office, source_id FROM villages WHERE is_poor_village`)
-	after, _, err := planning.Score(ctx, db.Store, p, asOf, nil)
+	after, _, err := planning.Score(ctx, db.Store, p, asOf, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,4 +157,63 @@ func TestHardeningAndBusStopsNeverWorsen(t *testing.T) {
 		}
 	}
 	t.Logf("%d villages changed, %d dimension gaps improved", len(diffs), improved)
+}
+
+// TestIncrementalRescoreMatchesFull edits the demo county the way a bureau
+// would and checks that the incremental run re-scores few villages and
+// still agrees, village by village, with a full run on the same data.
+func TestIncrementalRescoreMatchesFull(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := context.Background()
+	p := planning.DefaultProfile()
+	asOf := time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
+	if _, _, err := planning.Score(ctx, db.Store, p, asOf, true, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	unchanged, _, err := planning.Score(ctx, db.Store, p, asOf, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unchanged.Rescored != 0 || unchanged.Villages != 161 {
+		t.Errorf("with no change: rescored %d of %d, want 0 of 161", unchanged.Rescored, unchanged.Villages)
+	}
+
+	edits := []struct {
+		name string
+		sql  string
+	}{
+		{"pave one poor village's gravel road", `UPDATE roads SET surface = '水泥' WHERE id = (
+			SELECT r.id FROM roads r JOIN villages v ON v.is_poor_village AND ST_DWithin(r.geom, v.office, 1e-9)
+			WHERE r.surface IN ('砂石', '土') ORDER BY r.id LIMIT 1)`},
+		{"add a bus stop at a poor village", `INSERT INTO bus_stops (name, geom, source_id)
+			SELECT name || '招呼站', office, source_id FROM villages WHERE is_poor_village ORDER BY code DESC LIMIT 1`},
+		{"upgrade a transformer", `UPDATE transformers SET kva = 400 WHERE id = (
+			SELECT t.id FROM transformers t JOIN villages v ON v.id = t.village_id WHERE v.is_poor_village ORDER BY t.id LIMIT 1)`},
+		{"move a water main", `UPDATE water_mains SET geom = ST_Translate(geom, 0.002, 0) WHERE id = (SELECT min(id) FROM water_mains)`},
+	}
+	for _, e := range edits {
+		t.Run(e.name, func(t *testing.T) {
+			mustExec(t, db, e.sql)
+			inc, _, err := planning.Score(ctx, db.Store, p, asOf, false, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inc.Rescored == 0 || inc.Rescored >= 161 || inc.Villages != 161 {
+				t.Errorf("incremental run rescored %d of %d villages, want some but not all of 161", inc.Rescored, inc.Villages)
+			}
+			full, _, err := planning.Score(ctx, db.Store, p, asOf, true, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			diffs, err := db.Store.DiffRuns(ctx, inc.ID, full.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range diffs {
+				t.Errorf("incremental and full runs differ at %s %s: %v vs %v", d.Code, d.Name, d.Status, d.After)
+			}
+			t.Logf("rescored %d villages", inc.Rescored)
+		})
+	}
 }

@@ -15,25 +15,66 @@ type Run struct {
 	DataVersion map[string]int64 `json:"data_version"` // layer versions seen by the run
 	Status      string           `json:"status"`
 	Villages    int              `json:"villages"`
-	StartedAt   time.Time        `json:"started_at"`
-	FinishedAt  time.Time        `json:"finished_at"`
+	// Rescored counts the villages measured and judged afresh; the rest
+	// were copied from BaseRunID because no change since it can affect them.
+	Rescored        int       `json:"rescored"`
+	BaseRunID       int64     `json:"base_run_id,omitempty"`
+	ChangeWatermark int64     `json:"change_watermark"` // the last recorded data change the run saw
+	StartedAt       time.Time `json:"started_at"`
+	FinishedAt      time.Time `json:"finished_at"`
 }
 
 // ScoreStore is the persistence scoring needs.
 type ScoreStore interface {
-	// VillageFacts measures every village unit under p and returns the
-	// layer versions the facts come from.
-	VillageFacts(ctx context.Context, p Profile, asOf time.Time) ([]Facts, map[string]int64, error)
-	// SaveRun stores run and its scores in one transaction and sets run.ID.
+	// VillageFacts measures the village units with the given ids (all when
+	// ids is nil) under p, and returns the layer versions the facts come
+	// from.
+	VillageFacts(ctx context.Context, p Profile, asOf time.Time, ids []int64) ([]Facts, map[string]int64, error)
+	// ChangeWatermark returns the id of the last recorded data change.
+	ChangeWatermark(ctx context.Context) (int64, error)
+	// StaleVillages lists the village units that changes recorded after
+	// base's watermark, up to watermark, can affect.
+	StaleVillages(ctx context.Context, base Run, p Profile, watermark int64) ([]int64, error)
+	// SaveRun stores run and scores in one transaction and sets run.ID.
+	// When run.BaseRunID is set, the base run's scores of the villages not
+	// in scores are copied into the new run.
 	SaveRun(ctx context.Context, run *Run, scores []VillageScore) error
+	// LatestRun returns the newest finished run, or an ENotFound error.
+	LatestRun(ctx context.Context) (Run, error)
 }
 
-// Score runs a full scoring under p: PostGIS measures, Go judges, and the
-// run is stored with every judgement. progress, when not nil, is told how
-// many villages are scored.
-func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, progress func(done, total int)) (Run, []VillageScore, error) {
+// Score runs a scoring under p: PostGIS measures, Go judges, and the run is
+// stored with every judgement. When full is false and the latest run used
+// the same profile and reference date, only the villages that changes since
+// that run can affect are measured again; the others are copied. progress,
+// when not nil, is told how many villages are scored.
+func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, full bool, progress func(done, total int)) (Run, []VillageScore, error) {
 	run := Run{ProfileName: p.Name, ProfileHash: p.Hash(), Profile: p, AsOf: asOf, StartedAt: time.Now()}
-	facts, versions, err := store.VillageFacts(ctx, p, asOf)
+	// Changes after the watermark are left to the next run, even if the
+	// facts below happen to see them.
+	watermark, err := store.ChangeWatermark(ctx)
+	if err != nil {
+		return run, nil, err
+	}
+	run.ChangeWatermark = watermark
+	var ids []int64
+	if !full {
+		base, err := store.LatestRun(ctx)
+		switch {
+		case ErrorCode(err) == ENotFound:
+		case err != nil:
+			return run, nil, err
+		case base.ProfileHash == run.ProfileHash && base.AsOf.Equal(asOf):
+			if ids, err = store.StaleVillages(ctx, base, p, watermark); err != nil {
+				return run, nil, err
+			}
+			run.BaseRunID = base.ID
+			if ids == nil {
+				ids = []int64{}
+			}
+		}
+	}
+	facts, versions, err := store.VillageFacts(ctx, p, asOf, ids)
 	if err != nil {
 		return run, nil, err
 	}
@@ -45,7 +86,7 @@ func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, pro
 			progress(i+1, len(facts))
 		}
 	}
-	run.Status, run.Villages, run.FinishedAt = "done", len(scores), time.Now()
+	run.Status, run.Rescored, run.FinishedAt = "done", len(scores), time.Now()
 	if err := store.SaveRun(ctx, &run, scores); err != nil {
 		return run, nil, err
 	}
@@ -90,8 +131,6 @@ type RunStore interface {
 	ScoreStore
 	// Run returns a stored run, or an ENotFound error.
 	Run(ctx context.Context, id int64) (Run, error)
-	// LatestRunID returns the newest finished run, or an ENotFound error.
-	LatestRunID(ctx context.Context) (int64, error)
 	// VillageGaps returns a village's score in a run, with the explaining
 	// geometry on its indicators, or an ENotFound error.
 	VillageGaps(ctx context.Context, runID int64, code string) (VillageScore, error)

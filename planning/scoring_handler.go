@@ -26,11 +26,13 @@ func (h *Handler) registerScoring(api *mux.Router) {
 const maxProfileBytes = 1 << 20
 
 // createRun scores the county. The optional JSON body is
-// {"profile": {…county overrides…}, "as_of": "YYYY-MM-DD"}.
+// {"profile": {…county overrides…}, "as_of": "YYYY-MM-DD", "full": false}:
+// by default only the villages changed data can affect are re-scored.
 func (h *Handler) createRun(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Profile json.RawMessage `json:"profile"`
 		AsOf    string          `json:"as_of"`
+		Full    bool            `json:"full"`
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxProfileBytes+1))
 	if err != nil {
@@ -58,7 +60,7 @@ func (h *Handler) createRun(w http.ResponseWriter, r *http.Request) error {
 			return Errorf(EInvalid, "as_of 应为日期 YYYY-MM-DD，收到 %q", body.AsOf)
 		}
 	}
-	run, _, err := Score(r.Context(), h.store, p, asOf, nil)
+	run, _, err := Score(r.Context(), h.store, p, asOf, body.Full, nil)
 	if err != nil {
 		return err
 	}
@@ -89,7 +91,8 @@ func (h *Handler) diffRuns(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) runParam(r *http.Request) (int64, error) {
 	v := r.URL.Query().Get("run")
 	if v == "" {
-		return h.store.LatestRunID(r.Context())
+		run, err := h.store.LatestRun(r.Context())
+		return run.ID, err
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id < 1 {

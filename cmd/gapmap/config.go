@@ -24,6 +24,7 @@ type Config struct {
 	LoadOnly       bool          // demo: load the demo county and exit
 	ProfilePath    string        // score: a county profile overriding the default
 	AsOf           time.Time     // score: reference date for ages (water tests); default today
+	Full           bool          // score: re-score every village
 }
 
 // DefaultDatabaseURL is the database scripts/dbsetup.sh creates.
@@ -78,6 +79,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	if cmd == "score" {
 		fs.StringVar(&cfg.ProfilePath, "profile", "", "county profile file (JSON) overriding the default thresholds and weights")
 		fs.StringVar(&asOf, "as-of", asOf, "reference date YYYY-MM-DD for ages such as water-quality tests")
+		fs.BoolVar(&cfg.Full, "full", false, "re-score every village instead of only those that changes can affect")
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

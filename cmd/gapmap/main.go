@@ -32,7 +32,8 @@ commands:
             (--load-only: load and exit)
   serve     serve the API on GAPMAP_ADDR (default 127.0.0.1:8080)
   score     score every village's gaps and print a summary per township
-            (--profile FILE: county profile; --as-of DATE: reference date)
+            (--profile FILE: county profile; --as-of DATE: reference date;
+             --full: re-score every village, not only those changes can affect)
   version   print the version
 
 Run "gapmap <command> -h" for the flags of a command.
@@ -120,7 +121,7 @@ func loadDemo(ctx context.Context, store *data.Store, stdout io.Writer) error {
 		return nil
 	}
 	// The demo is the county as its 2016 plan saw it: score it as of then.
-	run, _, err := planning.Score(ctx, store, planning.DefaultProfile(), demo.BaselineDate, nil)
+	run, _, err := planning.Score(ctx, store, planning.DefaultProfile(), demo.BaselineDate, true, nil)
 	if err != nil {
 		return fmt.Errorf("score demo county: %w", err)
 	}
@@ -149,15 +150,15 @@ func score(ctx context.Context, cfg Config, store *data.Store, stdout, stderr io
 	if isTerminal(stderr) {
 		progress = func(done, total int) { fmt.Fprintf(stderr, "\r评分 %d/%d 个村", done, total) }
 	}
-	run, scores, err := planning.Score(ctx, store, p, cfg.AsOf, progress)
+	run, scores, err := planning.Score(ctx, store, p, cfg.AsOf, cfg.Full, progress)
 	if progress != nil {
 		fmt.Fprintln(stderr)
 	}
 	if err != nil {
 		return fmt.Errorf("score: %w", err)
 	}
-	fmt.Fprintf(stdout, "评分批次 %d：%d 个村，配置 %s（%s），基准日 %s，用时 %s\n\n", run.ID, run.Villages, run.ProfileName,
-		run.ProfileHash, run.AsOf.Format(time.DateOnly), run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "评分批次 %d：%d 个村（重新评分 %d 个），配置 %s（%s），基准日 %s，用时 %s\n\n", run.ID, run.Villages, run.Rescored,
+		run.ProfileName, run.ProfileHash, run.AsOf.Format(time.DateOnly), run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
 	fmt.Fprintln(stdout, "各乡镇贫困村平均缺口（0 = 达标，100 = 最差）：")
 	return planning.WriteSummary(stdout, planning.SummariseByTownship(scores))
 }
