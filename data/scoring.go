@@ -14,8 +14,8 @@ import (
 )
 
 var (
-	//go:embed queries/rebuild_road_graph.sql
-	rebuildRoadGraphSQL string
+	//go:embed queries/road_pieces.sql
+	roadPiecesSQL string
 	//go:embed queries/score_facts.sql
 	scoreFactsSQL string
 )
@@ -25,55 +25,117 @@ var (
 // attaching a 村委会 to a road, and would fuse distinct junctions.
 const graphToleranceM = 5.0
 
-// RebuildRoadGraph derives the routable graph (road_vertices, road_edges)
-// from roads when roads, villages or townships have changed since it was
-// last built or snapM differs, and reports whether it rebuilt. snapM is the
-// profile's snap tolerance: 村委会 and seats within it of a road become
-// vertices on that road.
+// fullRebuildShare is the share of roads affected by changes above which
+// a full rebuild of the graph is cheaper than patching it.
+const fullRebuildShare = 0.2
+
+// RebuildRoadGraph brings the routable graph (road_vertices, road_edges) up
+// to date with roads, villages and townships (村委会 and seats are graph
+// vertices), and reports whether it changed anything. After edits it
+// re-splits only the roads near what changed, keeping every other edge and
+// vertex; the first build, a change of snapM (the profile's snap
+// tolerance) or a change touching many roads rebuilds everything.
 func (s *Store) RebuildRoadGraph(ctx context.Context, snapM float64) (bool, error) {
-	var rebuilt bool
+	var changed bool
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// One builder at a time; a second waits and then finds it current.
 		if _, err := tx.Exec(ctx, `LOCK TABLE road_graph_state IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
-		var builtFrom string
-		var current bool
-		err := tx.QueryRow(ctx, `SELECT k, EXISTS (SELECT 1 FROM road_graph_state WHERE built_from = k)
-			FROM (SELECT string_agg(layer || '=' || version, ';' ORDER BY layer) || ';graph=' || $1::float8::text || ';snap=' || $2::float8::text AS k
-			      FROM layer_versions WHERE layer IN ('roads', 'villages', 'townships')) x`,
-			graphToleranceM, snapM).Scan(&builtFrom, &current)
-		if err != nil || current {
+		params := fmt.Sprintf("graph=%g;snap=%g", graphToleranceM, snapM)
+		var builtFrom, oldParams string
+		var since, watermark int64
+		var versions string
+		err := tx.QueryRow(ctx, `SELECT
+				(SELECT string_agg(layer || '=' || version, ';' ORDER BY layer) FROM layer_versions
+				 WHERE layer IN ('roads', 'villages', 'townships')),
+				coalesce((SELECT max(id) FROM layer_changes), 0),
+				coalesce((SELECT built_from FROM road_graph_state), ''),
+				coalesce((SELECT params FROM road_graph_state), ''),
+				coalesce((SELECT change_watermark FROM road_graph_state), 0)`).
+			Scan(&versions, &watermark, &builtFrom, &oldParams, &since)
+		if err != nil {
 			return err
 		}
-		steps := []struct {
-			sql  string
-			args []any
-		}{
-			{`CREATE TEMP TABLE graph_pieces (pid bigint, road_id bigint, surface text, width_m float8, geom geometry,
-				source bigint, target bigint, source_pt geometry, target_pt geometry) ON COMMIT DROP`, nil},
-			{rebuildRoadGraphSQL, []any{graphToleranceM, snapM}},
-			{`DELETE FROM road_edges`, nil},
-			{`DELETE FROM road_vertices`, nil},
-			{`INSERT INTO road_vertices (id, geom)
-				SELECT id, ST_Centroid(ST_Collect(pt)) FROM (
-					SELECT source AS id, source_pt AS pt FROM graph_pieces UNION ALL SELECT target, target_pt FROM graph_pieces) e
-				GROUP BY id`, nil},
-			{`INSERT INTO road_edges (road_id, source, target, length_m, hardened, width_m, geom)
-				SELECT road_id, source, target, ST_Length(geom::geography), coalesce(surface IN ('沥青', '水泥'), false), width_m, geom
-				FROM graph_pieces ORDER BY pid`, nil},
-			{`INSERT INTO road_graph_state (built_from) VALUES ($1)
-				ON CONFLICT (singleton) DO UPDATE SET built_from = EXCLUDED.built_from, built_at = now()`, []any{builtFrom}},
+		if builtFrom == versions && oldParams == params {
+			return nil
 		}
-		for _, st := range steps {
-			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
-				return fmt.Errorf("rebuild road graph: %w", err)
+		var affected []int64 // nil: rebuild everything
+		if oldParams == params {
+			var total int64
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM roads`).Scan(&total); err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, `SELECT DISTINCT r.id FROM layer_changes c JOIN roads r
+				ON r.geom && ST_Expand(c.geom, $3 / 80000.0) AND ST_DWithin(r.geom::geography, c.geom::geography, $3)
+				WHERE c.id > $1 AND c.id <= $2 AND c.layer IN ('roads', 'villages', 'townships') AND c.geom IS NOT NULL`,
+				since, watermark, max(graphToleranceM, snapM))
+			if err != nil {
+				return err
+			}
+			if affected, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+				return err
+			}
+			if affected == nil {
+				affected = []int64{}
+			}
+			if float64(len(affected)) > fullRebuildShare*float64(total) {
+				affected = nil
 			}
 		}
-		rebuilt = true
-		return nil
+		if err := updateRoadGraph(ctx, tx, snapM, affected); err != nil {
+			return fmt.Errorf("update road graph: %w", err)
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO road_graph_state (built_from, params, change_watermark) VALUES ($1, $2, $3)
+			ON CONFLICT (singleton) DO UPDATE SET built_from = EXCLUDED.built_from, params = EXCLUDED.params,
+				change_watermark = EXCLUDED.change_watermark, built_at = now()`, versions, params, watermark)
+		changed = true
+		return err
 	})
-	return rebuilt, translate(err, "rebuild road graph")
+	return changed, translate(err, "update road graph")
+}
+
+// updateRoadGraph re-splits the affected roads (all when nil) and joins the
+// new pieces' end points to surviving vertices within the graph tolerance,
+// or to new vertices.
+func updateRoadGraph(ctx context.Context, tx pgx.Tx, snapM float64, affected []int64) error {
+	steps := []struct {
+		sql  string
+		args []any
+	}{
+		{`CREATE TEMP TABLE graph_pieces (pid bigint GENERATED ALWAYS AS IDENTITY, road_id bigint, surface text,
+			width_m float8, geom geometry) ON COMMIT DROP`, nil},
+		{roadPiecesSQL, []any{graphToleranceM, snapM, affected}},
+		{`DELETE FROM road_edges WHERE $1::bigint[] IS NULL OR road_id = ANY ($1)`, []any{affected}},
+		{`DELETE FROM road_vertices WHERE $1::bigint[] IS NULL`, []any{affected}},
+		{`CREATE TEMP TABLE graph_ends ON COMMIT DROP AS
+			SELECT pid, 0 AS which, ST_StartPoint(geom) AS pt, NULL::bigint AS vid FROM graph_pieces
+			UNION ALL SELECT pid, 1, ST_EndPoint(geom), NULL::bigint FROM graph_pieces`, nil},
+		// Keep vertex ids stable: reuse the nearest existing vertex.
+		{`UPDATE graph_ends e SET vid = (SELECT v.id FROM road_vertices v
+			WHERE v.geom && ST_Expand(e.pt, $1 / 80000.0) AND ST_DWithin(v.geom::geography, e.pt::geography, $1)
+			ORDER BY v.geom <-> e.pt LIMIT 1)`, []any{graphToleranceM}},
+		{`WITH c AS (SELECT pid, which, ST_ClusterDBSCAN(pt, eps := $1 / 111320.0, minpoints := 1) OVER () AS cid
+			         FROM graph_ends WHERE vid IS NULL),
+			  m AS (SELECT coalesce(max(id), 0) AS base FROM road_vertices)
+			UPDATE graph_ends e SET vid = m.base + c.cid + 1 FROM c, m WHERE e.pid = c.pid AND e.which = c.which`,
+			[]any{graphToleranceM}},
+		{`INSERT INTO road_vertices (id, geom)
+			SELECT vid, ST_Centroid(ST_Collect(pt)) FROM graph_ends
+			WHERE NOT EXISTS (SELECT 1 FROM road_vertices v WHERE v.id = graph_ends.vid) GROUP BY vid`, nil},
+		{`INSERT INTO road_edges (road_id, source, target, length_m, hardened, width_m, geom)
+			SELECT p.road_id, s.vid, t.vid, ST_Length(p.geom::geography), coalesce(p.surface IN ('沥青', '水泥'), false), p.width_m, p.geom
+			FROM graph_pieces p
+			JOIN graph_ends s ON s.pid = p.pid AND s.which = 0
+			JOIN graph_ends t ON t.pid = p.pid AND t.which = 1
+			ORDER BY p.pid`, nil},
+	}
+	for _, st := range steps {
+		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // subgraphMarginDeg bounds the road network a partial scoring run routes

@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -216,4 +217,60 @@ func TestIncrementalRescoreMatchesFull(t *testing.T) {
 			t.Logf("rescored %d villages", inc.Rescored)
 		})
 	}
+}
+
+// TestRoadGraphPatchEqualsRebuild edits roads and checks that the patched
+// graph has the same edges, joined the same way, as a rebuild from scratch.
+func TestRoadGraphPatchEqualsRebuild(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := context.Background()
+	const snap = 100
+	if _, err := db.Store.RebuildRoadGraph(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{
+		// A new road from a 村委会 ending on the middle of another road (a T-junction).
+		`INSERT INTO roads (name, grade, surface, width_m, geom, source_id)
+		 SELECT '新建路', '村道', '水泥', 4.5, ST_MakeLine(v.office, ST_LineInterpolatePoint(r.geom, 0.5)), v.source_id
+		 FROM villages v, LATERAL (SELECT geom FROM roads WHERE grade = '县道' ORDER BY geom <-> v.office LIMIT 1) r
+		 WHERE v.code = (SELECT min(code) FROM villages WHERE is_poor_village)`,
+		// Pave a road, move another, delete a third.
+		`UPDATE roads SET surface = '沥青' WHERE id = (SELECT min(id) FROM roads WHERE surface = '砂石')`,
+		`UPDATE roads SET geom = ST_Translate(geom, 0.0001, 0) WHERE id = (SELECT max(id) FROM roads WHERE grade = '通组路')`,
+		`DELETE FROM roads WHERE id = (SELECT max(id) - 1 FROM roads WHERE grade = '通组路')`,
+	} {
+		mustExec(t, db, sql)
+	}
+	if changed, err := db.Store.RebuildRoadGraph(ctx, snap); err != nil || !changed {
+		t.Fatalf("patch: changed %v, err %v", changed, err)
+	}
+	patched := graphFingerprint(t, db)
+	mustExec(t, db, `DELETE FROM road_graph_state`)
+	if _, err := db.Store.RebuildRoadGraph(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := graphFingerprint(t, db); rebuilt != patched {
+		t.Errorf("patched graph %s differs from rebuilt %s", patched, rebuilt)
+	}
+}
+
+// graphFingerprint hashes the edges and, for each, which connected
+// component it lies in (named by its smallest edge), independent of ids.
+func graphFingerprint(tb testing.TB, db *datatest.DB) string {
+	tb.Helper()
+	var sum string
+	var edges, vertices int
+	err := db.Pool.QueryRow(context.Background(), `
+		WITH comp AS (SELECT node, component FROM pgr_connectedComponents(
+		         'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM road_edges')),
+		     e AS (SELECT road_id || ':' || md5(ST_AsBinary(geom)) || ':' || hardened AS k, c.component
+		           FROM road_edges JOIN comp c ON c.node = source),
+		     lbl AS (SELECT component, min(k) AS label FROM e GROUP BY component)
+		SELECT md5(string_agg(e.k || '@' || lbl.label, ',' ORDER BY e.k)), count(*),
+		       (SELECT count(DISTINCT v) FROM road_edges, LATERAL (VALUES (source), (target)) x (v))
+		FROM e JOIN lbl USING (component)`).Scan(&sum, &edges, &vertices)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fmt.Sprintf("%s (%d edges, %d vertices)", sum[:8], edges, vertices)
 }

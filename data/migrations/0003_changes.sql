@@ -76,5 +76,8 @@ ALTER TABLE scoring_runs
     ADD COLUMN base_run_id bigint REFERENCES scoring_runs (id) ON DELETE SET NULL,
     ADD COLUMN rescored integer NOT NULL DEFAULT 0;
 
--- The graph remembers the last road change it has absorbed.
-ALTER TABLE road_graph_state ADD COLUMN change_watermark bigint NOT NULL DEFAULT 0;
+-- The graph remembers the last change it has absorbed and the tolerances
+-- it was built with (a change of tolerance needs a full rebuild).
+ALTER TABLE road_graph_state
+    ADD COLUMN change_watermark bigint NOT NULL DEFAULT 0,
+    ADD COLUMN params text NOT NULL DEFAULT '';
