@@ -1,0 +1,55 @@
+package data_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/data/demo"
+	"github.com/gapmap/gapmap/planning"
+)
+
+// BenchmarkScoreDemo times a full scoring run of the demo county: facts
+// from PostGIS, judgements in Go, and storing every judgement.
+func BenchmarkScoreDemo(b *testing.B) {
+	db := datatest.NewDemo(b)
+	ctx := context.Background()
+	p := planning.DefaultProfile()
+	if _, err := db.Store.RebuildRoadGraph(ctx, p.Road.SnapToleranceM.Value); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := planning.Score(ctx, db.Store, p, demo.BaselineDate, true, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRescoreAfterRoadEdit times what a bureau waits for after paving
+// one road: the graph patch and the incremental run.
+func BenchmarkRescoreAfterRoadEdit(b *testing.B) {
+	db := datatest.NewDemo(b)
+	ctx := context.Background()
+	p := planning.DefaultProfile()
+	if _, _, err := planning.Score(ctx, db.Store, p, demo.BaselineDate, true, nil); err != nil {
+		b.Fatal(err)
+	}
+	surfaces := []string{"水泥", "砂石"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		mustExec(b, db, `UPDATE roads SET surface = $1 WHERE id = (SELECT min(r.id) FROM roads r WHERE r.grade = '村道' AND r.width_m = 3.5)`,
+			surfaces[i%2])
+		b.StartTimer()
+		run, _, err := planning.Score(ctx, db.Store, p, demo.BaselineDate, false, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if run.Rescored == 0 {
+			b.Fatal("the edit re-scored no village")
+		}
+	}
+}
