@@ -63,6 +63,11 @@ func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []plannin
 				}
 			}
 		}
+		// The change log is needed only past the newest run and the graph.
+		if _, err := tx.Exec(ctx, `DELETE FROM layer_changes
+			WHERE id <= least($1, coalesce((SELECT change_watermark FROM road_graph_state), 0))`, run.ChangeWatermark); err != nil {
+			return err
+		}
 		return tx.QueryRow(ctx, `UPDATE scoring_runs SET villages = (SELECT count(*) FROM village_scores WHERE run_id = $1)
 			WHERE id = $1 RETURNING villages`, run.ID).Scan(&run.Villages)
 	})
