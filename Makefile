@@ -14,6 +14,7 @@ demo:
 
 ## test: vet, format check, and every test against a real PostGIS
 test: fmt-check vet
+	@scripts/testdeps.sh
 	@url=$$(scripts/dbsetup.sh gapmap_test) && \
 	  GAPMAP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 ./...
 

@@ -17,8 +17,9 @@ const SRID = 4490
 
 // Store is the PostGIS implementation of planning.Store.
 type Store struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool     *pgxpool.Pool
+	tilePool *pgxpool.Pool // read-only sessions tuned for tile queries
+	log      *slog.Logger
 }
 
 var _ planning.Store = (*Store)(nil)
@@ -58,11 +59,19 @@ func OpenConfig(cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	return &Store{pool: pool, log: log}, nil
+	tilePool, err := pgxpool.NewWithConfig(context.Background(), tilePoolConfig(cfg))
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("create tile pool: %w", err)
+	}
+	return &Store{pool: pool, tilePool: tilePool, log: log}, nil
 }
 
-// Close closes every connection of the pool.
-func (s *Store) Close() { s.pool.Close() }
+// Close closes every connection of both pools.
+func (s *Store) Close() {
+	s.pool.Close()
+	s.tilePool.Close()
+}
 
 // Target names the database the store talks to (host:port/db), for messages.
 func (s *Store) Target() string {

@@ -21,6 +21,7 @@ type Config struct {
 	LogLevel       slog.Level    // GAPMAP_LOG_LEVEL: debug, info, warn, error
 	RequestTimeout time.Duration // GAPMAP_REQUEST_TIMEOUT: database budget of one API request
 	MaxConns       int           // GAPMAP_MAX_CONNS: database pool size
+	TileCacheBytes int64         // GAPMAP_TILE_CACHE_MB: in-process tile cache size
 	LoadOnly       bool          // demo: load the demo county and exit
 	ProfilePath    string        // score: a county profile overriding the default
 	AsOf           time.Time     // score: reference date for ages (water tests); default today
@@ -38,6 +39,7 @@ func DefaultConfig() Config {
 		LogLevel:       slog.LevelInfo,
 		RequestTimeout: 10 * time.Second,
 		MaxConns:       8,
+		TileCacheBytes: 256 << 20,
 	}
 }
 
@@ -62,6 +64,10 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	if v := getenv("GAPMAP_MAX_CONNS"); v != "" {
 		maxConns = v
 	}
+	cacheMB := fmt.Sprint(cfg.TileCacheBytes >> 20)
+	if v := getenv("GAPMAP_TILE_CACHE_MB"); v != "" {
+		cacheMB = v
+	}
 
 	fs := flag.NewFlagSet("gapmap "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -71,6 +77,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address host:port (env GAPMAP_ADDR)")
 		fs.StringVar(&timeout, "request-timeout", timeout, "database time budget per request (env GAPMAP_REQUEST_TIMEOUT)")
 		fs.StringVar(&maxConns, "max-conns", maxConns, "database pool size (env GAPMAP_MAX_CONNS)")
+		fs.StringVar(&cacheMB, "tile-cache-mb", cacheMB, "tile cache size in MiB, 0 to disable (env GAPMAP_TILE_CACHE_MB)")
 	}
 	if cmd == "demo" {
 		fs.BoolVar(&cfg.LoadOnly, "load-only", false, "load the demo county and exit without serving")
@@ -103,6 +110,11 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	if _, err := fmt.Sscan(maxConns, &cfg.MaxConns); err != nil {
 		errs = append(errs, fmt.Errorf("max conns %q: want a whole number", maxConns))
 	}
+	var mb int64
+	if _, err := fmt.Sscan(cacheMB, &mb); err != nil || mb < 0 {
+		errs = append(errs, fmt.Errorf("tile cache %q MiB: want a whole number ≥ 0", cacheMB))
+	}
+	cfg.TileCacheBytes = mb << 20
 	if len(errs) > 0 {
 		return cfg, errors.Join(errs...)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/data/demo"
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/tiles"
 )
 
 const usage = `usage: gapmap <command> [flags]
@@ -178,6 +179,8 @@ func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger,
 	r := mux.NewRouter()
 	r.Use(planning.AccessLog(log))
 	planning.NewHandler(store, log, cfg.RequestTimeout).Register(r)
+	tileServer := tiles.NewServer(store, tiles.NewCache(cfg.TileCacheBytes), log, cfg.RequestTimeout, cfg.MaxConns)
+	tileServer.Register(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		planning.WriteError(w, req, log, planning.Errorf(planning.ENotFound, "没有这个地址：%s", req.URL.Path))
 	})
@@ -194,7 +197,10 @@ func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go migrateUntilReady(ctx, store, log)
+	go func() {
+		migrateUntilReady(ctx, store, log)
+		followVersions(ctx, store, tileServer, log)
+	}()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -227,6 +233,29 @@ func migrateUntilReady(ctx context.Context, store *data.Store, log *slog.Logger)
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// followVersions keeps the tile server's data versions current: every
+// bump in the database (from any process) refreshes them, coalesced so
+// that a burst of writes costs one refresh.
+func followVersions(ctx context.Context, store *data.Store, ts *tiles.Server, log *slog.Logger) {
+	kick := make(chan struct{}, 1)
+	go store.ListenVersions(ctx, func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	})
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+			if err := ts.Refresh(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refresh tile versions", "err", err)
+			}
+		}
 	}
 }
 

@@ -1,0 +1,32 @@
+package tiles
+
+import "context"
+
+// Filter narrows the features of a tile. Zero values filter nothing.
+type Filter struct {
+	Township  string   // 9-digit township code or its name
+	Dimension string   // 通路, 饮水, 农网, 光伏 or 综合 (composite): the gap MinScore applies to
+	MinScore  *float64 // keep villages whose gap is at least this
+	Status    string   // project status
+	Year      int      // project year
+}
+
+// Request is one tile of a layer set.
+type Request struct {
+	Layers  []Layer
+	Z, X, Y int
+	Filter  Filter
+}
+
+// Source renders tiles from the store. Package data implements it.
+type Source interface {
+	// Tile renders every layer of req in one database round trip and
+	// returns the MVT bytes and the ids of layers cut by their feature
+	// budget. Layers outside their zoom range are left out.
+	Tile(ctx context.Context, req Request) (mvt []byte, truncated []string, err error)
+	// Versions returns the current version of every stored layer.
+	Versions(ctx context.Context) (map[string]int64, error)
+	// Bounds returns the extent of the county data as [w, s, e, n] degrees,
+	// or false when nothing is loaded.
+	Bounds(ctx context.Context) ([4]float64, bool, error)
+}
