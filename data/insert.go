@@ -1,54 +1,52 @@
 package data
 
 import (
+	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/encoding/ewkb"
 )
 
-// field is one column value of a row to insert. An orb.Geometry value is
-// sent as WKB and stored in EPSG:4490.
-type field struct {
-	col string
-	val any
-}
-
-// insertable lists the tables rows may be inserted into: the identifier
-// allowlist for queueInsert.
-var insertable = func() map[string]bool {
-	m := map[string]bool{"sources": true}
+// copyable lists the tables rows may be copied into: the identifier
+// allowlist for copyRows.
+var copyable = func() map[string]bool {
+	m := map[string]bool{}
 	for _, l := range layers {
 		m[l.table] = true
 	}
 	return m
 }()
 
-// queueInsert queues an INSERT of one row into table on b and returns the
-// queued query, whose QueryRow callback receives the new id. Table and
-// column names are compile-time constants of this package; values are bound.
-func queueInsert(b *pgx.Batch, table string, row ...field) *pgx.QueuedQuery {
-	if !insertable[table] {
-		panic("queueInsert: table not in allowlist: " + table)
+// copyRows streams n rows into table with COPY; row(i) returns the values
+// of row i in the order of cols. An orb.Geometry value is sent as EWKB in
+// EPSG:4490, which PostGIS's binary input takes as is. Table and column
+// names are compile-time constants of this package.
+func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, n int, row func(i int) []any) error {
+	if !copyable[table] {
+		panic("copyRows: table not in allowlist: " + table)
 	}
-	cols := make([]string, len(row))
-	params := make([]string, len(row))
-	args := make([]any, len(row))
-	for i, f := range row {
-		cols[i] = pgx.Identifier{f.col}.Sanitize()
-		if g, ok := f.val.(orb.Geometry); ok {
-			params[i] = fmt.Sprintf("ST_GeomFromWKB($%d, %d)", i+1, SRID)
-			args[i] = wkb.MustMarshal(g)
-			continue
+	if n == 0 {
+		return nil
+	}
+	src := pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+		vals := row(i)
+		for k, v := range vals {
+			if g, ok := v.(orb.Geometry); ok {
+				b, err := ewkb.Marshal(g, SRID)
+				if err != nil {
+					return nil, fmt.Errorf("%s row %d column %s: %w", table, i+1, cols[k], err)
+				}
+				vals[k] = b
+			}
 		}
-		params[i] = fmt.Sprintf("$%d", i+1)
-		args[i] = f.val
+		return vals, nil
+	})
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, src); err != nil {
+		return fmt.Errorf("copy %s: %w", table, err)
 	}
-	sql := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING id",
-		pgx.Identifier{table}.Sanitize(), strings.Join(cols, ", "), strings.Join(params, ", "))
-	return b.Queue(sql, args...)
+	return nil
 }
 
 // nullIfZero maps the zero value to SQL NULL, for optional columns whose

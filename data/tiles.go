@@ -214,7 +214,8 @@ func (s *Store) Bounds(ctx context.Context) ([4]float64, bool, error) {
 
 // tilePoolConfig derives the tile pool's settings from the main pool's:
 // read-only, no parallel workers (on two cores a worker per tile query cost
-// pg_tileserv 3.5–4.5× its throughput at z13), and a statement timeout.
+// pg_tileserv 3.5–4.5× its throughput at z13), and a statement
+// timeout.
 func tilePoolConfig(cfg *pgxpool.Config) *pgxpool.Config {
 	t := cfg.Copy()
 	t.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
@@ -263,4 +264,14 @@ func (s *Store) listenOnce(ctx context.Context, changed func()) error {
 		}
 		changed()
 	}
+}
+
+// Attribution implements tiles.Source: the distinct credits that the
+// sources of the loaded data require (an OpenStreetMap import records
+// "© OpenStreetMap contributors" in its source detail).
+func (s *Store) Attribution(ctx context.Context) (string, error) {
+	var credit string
+	err := s.tilePool.QueryRow(ctx, `SELECT coalesce(string_agg(DISTINCT detail->>'attribution', '; '), '')
+		FROM sources WHERE detail ? 'attribution'`).Scan(&credit)
+	return credit, translate(err, "attribution")
 }

@@ -30,9 +30,10 @@ type Server struct {
 	slots     chan struct{}
 	queueWait time.Duration
 
-	mu       sync.RWMutex
-	versions map[string]int64
-	bounds   *[4]float64 // nil: nothing loaded
+	mu          sync.RWMutex
+	versions    map[string]int64
+	bounds      *[4]float64 // nil: nothing loaded
+	attribution string      // credits for TileJSON, from the loaded sources
 }
 
 // NewServer returns a Server rendering from src through cache, with at most
@@ -53,9 +54,14 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	credit, err := s.src.Attribution(ctx)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.versions = v
+	s.attribution = attribution(credit)
 	s.bounds = nil
 	if ok {
 		s.bounds = &b

@@ -346,13 +346,7 @@ func TestTileJSONAndStyle(t *testing.T) {
 // TestGDALReadsServedTile has GDAL's MVT driver, an independent decoder,
 // read a tile as served.
 func TestGDALReadsServedTile(t *testing.T) {
-	ogrinfo, err := exec.LookPath("ogrinfo")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ogrinfo (gdal-bin) missing in CI: `make test` installs it")
-		}
-		t.Skip("ogrinfo not installed (apt-get install gdal-bin)")
-	}
+	ogrinfo := needOgrinfo(t)
 	f := newFixture(t)
 	tile := seatTile(t, f.db, 12)
 	rec := f.get(t, tileURL("review", tile, ""))
@@ -373,4 +367,17 @@ func TestGDALReadsServedTile(t *testing.T) {
 			t.Errorf("ogrinfo output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// needOgrinfo returns the path of GDAL's ogrinfo; CI must have it.
+func needOgrinfo(t *testing.T) string {
+	t.Helper()
+	ogrinfo, err := exec.LookPath("ogrinfo")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ogrinfo (gdal-bin) missing in CI: `make test` installs it")
+		}
+		t.Skip("ogrinfo not installed (apt-get install gdal-bin)")
+	}
+	return ogrinfo
 }

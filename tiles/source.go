@@ -29,4 +29,15 @@ type Source interface {
 	// Bounds returns the extent of the county data as [w, s, e, n] degrees,
 	// or false when nothing is loaded.
 	Bounds(ctx context.Context) ([4]float64, bool, error)
+	// Attribution returns the credits the loaded data requires, such as
+	// "© OpenStreetMap contributors", or "" when none.
+	Attribution(ctx context.Context) (string, error)
+}
+
+// attribution is what maps built on gapmap tiles credit.
+func attribution(data string) string {
+	if data == "" {
+		return "gapmap"
+	}
+	return "gapmap; " + data
 }

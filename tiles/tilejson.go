@@ -34,7 +34,7 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.RLock()
-	bounds := s.bounds
+	bounds, credit := s.bounds, s.attribution
 	s.mu.RUnlock()
 	minZoom := MaxZoom
 	for _, l := range layers {
@@ -50,7 +50,7 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) {
 		"minzoom":       minZoom,
 		"maxzoom":       MaxZoom,
 		"vector_layers": layers,
-		"attribution":   "gapmap",
+		"attribution":   credit,
 	}
 	if bounds != nil {
 		doc["bounds"] = bounds[:]

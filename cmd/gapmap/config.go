@@ -26,6 +26,26 @@ type Config struct {
 	ProfilePath    string        // score: a county profile overriding the default
 	AsOf           time.Time     // score: reference date for ages (water tests); default today
 	Full           bool          // score: re-score every village
+	Bench          BenchConfig   // bench-tiles
+	Pack           PackConfig    // tiles pack
+}
+
+// PackConfig is what `gapmap tiles pack` writes.
+type PackConfig struct {
+	LayerSet         string
+	MinZoom, MaxZoom int
+	Out              string // MBTiles file
+}
+
+// BenchConfig is the tile load benchmark's setting.
+type BenchConfig struct {
+	LayerSet string // layer set to request
+	MinZoom  int    // zooms MinZoom..MaxZoom, one run each
+	MaxZoom  int
+	Duration time.Duration // per zoom and mode
+	Clients  int           // concurrent HTTP clients
+	MaxTiles int           // tiles per zoom list
+	Peer     string        // URL template of another tile server to load with the same lists, e.g. pg_tileserv
 }
 
 // DefaultDatabaseURL is the database scripts/dbsetup.sh creates.
@@ -88,6 +108,25 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		fs.StringVar(&asOf, "as-of", asOf, "reference date YYYY-MM-DD for ages such as water-quality tests")
 		fs.BoolVar(&cfg.Full, "full", false, "re-score every village instead of only those that changes can affect")
 	}
+	zooms, benchDuration := "8-15", "5s"
+	if cmd == "bench-tiles" {
+		cfg.Bench = BenchConfig{LayerSet: "review", Clients: 16, MaxTiles: 200}
+		fs.StringVar(&cacheMB, "tile-cache-mb", cacheMB, "tile cache size in MiB for the warm runs (env GAPMAP_TILE_CACHE_MB)")
+		fs.StringVar(&maxConns, "max-conns", maxConns, "database pool size (env GAPMAP_MAX_CONNS)")
+		fs.StringVar(&cfg.Bench.LayerSet, "layerset", cfg.Bench.LayerSet, "layer set to request")
+		fs.StringVar(&zooms, "zooms", zooms, "zoom range, e.g. 8-15")
+		fs.StringVar(&benchDuration, "duration", benchDuration, "load duration per zoom and mode")
+		fs.IntVar(&cfg.Bench.Clients, "clients", cfg.Bench.Clients, "concurrent clients")
+		fs.IntVar(&cfg.Bench.MaxTiles, "max-tiles", cfg.Bench.MaxTiles, "tiles in each zoom's fixed list")
+		fs.StringVar(&cfg.Bench.Peer, "peer", "", "URL template of another tile server to load with the same tile lists, e.g. http://127.0.0.1:7800/public.roads/{z}/{x}/{y}.pbf")
+	}
+	if cmd == "tiles pack" {
+		cfg.Pack = PackConfig{LayerSet: "review", MaxZoom: 14}
+		fs.StringVar(&cfg.Pack.LayerSet, "layerset", cfg.Pack.LayerSet, "layer set or layer to pack")
+		fs.IntVar(&cfg.Pack.MinZoom, "minzoom", 0, "first zoom")
+		fs.IntVar(&cfg.Pack.MaxZoom, "maxzoom", cfg.Pack.MaxZoom, "last zoom (at most 14; clients over-zoom)")
+		fs.StringVar(&cfg.Pack.Out, "out", "", "MBTiles file to write, e.g. county.mbtiles")
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -115,6 +154,21 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		errs = append(errs, fmt.Errorf("tile cache %q MiB: want a whole number ≥ 0", cacheMB))
 	}
 	cfg.TileCacheBytes = mb << 20
+	if cmd == "bench-tiles" {
+		if _, err := fmt.Sscanf(zooms, "%d-%d", &cfg.Bench.MinZoom, &cfg.Bench.MaxZoom); err != nil ||
+			cfg.Bench.MinZoom < 0 || cfg.Bench.MinZoom > cfg.Bench.MaxZoom || cfg.Bench.MaxZoom > 22 {
+			errs = append(errs, fmt.Errorf("zooms %q: want a range such as 8-15 within 0-22", zooms))
+		}
+		if cfg.Bench.Duration, err = time.ParseDuration(benchDuration); err != nil || cfg.Bench.Duration <= 0 {
+			errs = append(errs, fmt.Errorf("duration %q: want a positive duration such as 5s", benchDuration))
+		}
+		if cfg.Bench.Clients < 1 || cfg.Bench.MaxTiles < 1 {
+			errs = append(errs, fmt.Errorf("clients %d, max tiles %d: both must be at least 1", cfg.Bench.Clients, cfg.Bench.MaxTiles))
+		}
+	}
+	if cmd == "tiles pack" && cfg.Pack.Out == "" {
+		errs = append(errs, errors.New("--out: name the MBTiles file to write, e.g. --out county.mbtiles"))
+	}
 	if len(errs) > 0 {
 		return cfg, errors.Join(errs...)
 	}

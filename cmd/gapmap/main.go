@@ -35,6 +35,13 @@ commands:
   score     score every village's gaps and print a summary per township
             (--profile FILE: county profile; --as-of DATE: reference date;
              --full: re-score every village, not only those changes can affect)
+  tiles pack
+            write the tiles of a layer set to an MBTiles file for offline use
+            (--layerset review --maxzoom 14 --out county.mbtiles)
+  bench-tiles
+            load the tile server of this database with 16 clients per zoom, cold (no cache)
+            and warm, and print tiles/s, p50/p99 and KB per zoom (--peer URL: also load
+            another tile server, e.g. pg_tileserv, with the same tile lists)
   version   print the version
 
 Run "gapmap <command> -h" for the flags of a command.
@@ -59,11 +66,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New("no command given")
 	}
 	cmd, args := args[0], args[1:]
+	if cmd == "tiles" && len(args) > 0 && args[0] == "pack" {
+		cmd, args = "tiles pack", args[1:]
+	}
 	switch cmd {
 	case "version":
 		fmt.Fprintln(stdout, "gapmap", version())
 		return nil
-	case "migrate", "demo", "serve", "score":
+	case "migrate", "demo", "serve", "score", "bench-tiles", "tiles pack":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -100,6 +110,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	case "score":
 		return score(ctx, cfg, store, stdout, stderr)
+	case "bench-tiles":
+		return benchTiles(ctx, cfg, store, log, stdout)
+	case "tiles pack":
+		return packTiles(ctx, cfg, store, stdout, stderr)
 	}
 	return serve(ctx, cfg, store, log, stdout)
 }
@@ -162,6 +176,27 @@ func score(ctx context.Context, cfg Config, store *data.Store, stdout, stderr io
 		run.ProfileName, run.ProfileHash, run.AsOf.Format(time.DateOnly), run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
 	fmt.Fprintln(stdout, "各乡镇贫困村平均缺口（0 = 达标，100 = 最差）：")
 	return planning.WriteSummary(stdout, planning.SummariseByTownship(scores))
+}
+
+// packTiles writes the offline pack, with progress on a terminal.
+func packTiles(ctx context.Context, cfg Config, store *data.Store, stdout, stderr io.Writer) error {
+	opt := tiles.PackOptions{Set: cfg.Pack.LayerSet, MinZoom: cfg.Pack.MinZoom, MaxZoom: cfg.Pack.MaxZoom,
+		Out: cfg.Pack.Out, Workers: 2}
+	if isTerminal(stderr) {
+		opt.Progress = func(done, total int) {
+			if done%50 == 0 || done == total {
+				fmt.Fprintf(stderr, "\r打包 %d/%d 个瓦片", done, total)
+			}
+		}
+		defer fmt.Fprintln(stderr)
+	}
+	st, err := tiles.Pack(ctx, store, opt)
+	if err != nil {
+		return fmt.Errorf("tiles pack: %w", err)
+	}
+	fmt.Fprintf(stdout, "%s: %d tiles rendered, %d stored, %.1f MB (gzip), largest tile %.1f KB, %d truncated\n",
+		cfg.Pack.Out, st.Tiles, st.Stored, float64(st.Bytes)/1e6, float64(st.MaxRawSize)/1024, st.Truncated)
+	return nil
 }
 
 func isTerminal(w io.Writer) bool {
