@@ -80,6 +80,9 @@ func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, er
 		case err != pgx.ErrNoRows:
 			return err
 		}
+		if g.Detail == nil {
+			g.Detail = map[string]string{}
+		}
 		var src int64
 		if err := tx.QueryRow(ctx, `INSERT INTO sources (kind, name, version, detail) VALUES ('generator', $1, $2, $3) RETURNING id`,
 			g.Name, g.Version, g.Detail).Scan(&src); err != nil {

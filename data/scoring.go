@@ -191,8 +191,33 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 						UNION ALL
 						SELECT t.seat FROM villages v JOIN townships t ON t.code = v.township_code WHERE v.id = ANY ($1)) x)`,
 				[]any{ids, subgraphMarginDeg}},
+			// Paths come back as edge ids; without a key every path row would scan the edges.
+			{`ALTER TABLE score_edges ADD PRIMARY KEY (id)`, nil},
 			{`CREATE TEMP TABLE score_comp ON COMMIT DROP AS SELECT node, component FROM pgr_connectedComponents(
 				'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM score_edges WHERE hardened')`, nil},
+			{`ALTER TABLE score_comp ADD PRIMARY KEY (node)`, nil},
+			// Where people live: the 村民组/自然村 points, and the 村委会 for the
+			// people of the village not in any group.
+			{`CREATE TEMP TABLE score_groups ON COMMIT DROP AS
+				SELECT g.parent_id AS village_id, g.office AS pt, coalesce(g.households, 0) AS hh, coalesce(g.population, 0) AS pop
+				FROM villages g JOIN score_net n ON n.id = g.parent_id
+				UNION ALL
+				SELECT v.id, v.office, greatest(coalesce(v.households, 0) - coalesce(k.hh, 0), 0),
+				       greatest(coalesce(v.population, 0) - coalesce(k.pop, 0), 0)
+				FROM villages v JOIN score_net n ON n.id = v.id
+				LEFT JOIN LATERAL (SELECT sum(c.households) AS hh, sum(c.population) AS pop FROM villages c
+				                   WHERE c.parent_id = v.id) k ON true`, nil},
+			{`CREATE INDEX ON score_groups (village_id)`, nil},
+			// E4: the length of every 10 kV feeder serving the villages scored.
+			{`CREATE TEMP TABLE score_feeders ON COMMIT DROP AS
+				SELECT l.feeder, sum(ST_Length(l.geom::geography)) / 1000.0 AS km
+				FROM power_lines l
+				WHERE l.voltage_kv = 10 AND l.feeder <> '' AND l.feeder IN (
+					SELECT x.feeder FROM transformers x JOIN score_net n ON n.id = x.village_id)
+				GROUP BY l.feeder`, nil},
+			{`ALTER TABLE score_feeders ADD PRIMARY KEY (feeder)`, nil},
+			// Temporary tables are never auto-analysed; the planner needs their sizes.
+			{`ANALYZE score_net, score_edges, score_comp, score_groups, score_feeders`, nil},
 			// R1: same hardened component as the seat.
 			{`UPDATE score_net s SET seat_component = cs.component,
 				connected = (cv.component IS NOT NULL AND cv.component = cs.component)

@@ -20,25 +20,29 @@ area AS (
 near AS (
     SELECT r.* FROM roads r, area WHERE $3::bigint[] IS NULL OR r.geom && area.box
 ),
+-- Points are matched by their coordinates, which hash; every join to all
+-- roads goes through the roads table and its index, never through a CTE.
 pts AS (
-    SELECT n.id, (ST_DumpPoints(n.geom)).geom AS pt FROM near n
+    SELECT n.id, ST_X(d.geom) AS x, ST_Y(d.geom) AS y, d.geom AS pt
+    FROM near n, ST_DumpPoints(n.geom) d
 ),
 shared AS (
-    SELECT pt FROM pts GROUP BY pt HAVING count(DISTINCT id) > 1
-),
-ends AS (
-    SELECT id, ST_StartPoint(geom) AS pt FROM near
-    UNION ALL
-    SELECT id, ST_EndPoint(geom) FROM near
+    SELECT x, y FROM pts GROUP BY x, y HAVING count(DISTINCT id) > 1
 ),
 cuts AS (
-    SELECT pts.id, pts.pt FROM pts JOIN shared USING (pt) JOIN target t ON t.id = pts.id
+    SELECT pts.id, pts.pt FROM pts JOIN shared USING (x, y)
+    WHERE $3::bigint[] IS NULL OR pts.id = ANY ($3)
     UNION
     SELECT b.id, ST_ClosestPoint(b.geom, e.pt)
-    FROM ends e
-    JOIN target b ON b.id <> e.id
+    FROM (SELECT id, ST_StartPoint(geom) AS pt FROM near
+          UNION ALL
+          SELECT id, ST_EndPoint(geom) FROM near) e
+    JOIN roads b ON b.id <> e.id
         AND b.geom && ST_Expand(e.pt, $1 / 80000.0)
         AND ST_DWithin(b.geom::geography, e.pt::geography, $1)
+    WHERE ($3::bigint[] IS NULL OR b.id = ANY ($3))
+      -- A shared end point is already a cut above.
+      AND NOT (ST_StartPoint(b.geom) ~= e.pt OR ST_EndPoint(b.geom) ~= e.pt)
     UNION
     SELECT r.id, ST_ClosestPoint(r.geom, p.pt)
     FROM (SELECT office AS pt FROM villages WHERE kind IN ('行政村', '社区')

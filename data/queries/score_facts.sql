@@ -1,18 +1,8 @@
 -- score_facts: every measured fact of every village unit, after
--- Store.VillageFacts has filled score_net with the network facts.
+-- Store.VillageFacts has filled score_net with the network facts,
+-- score_groups with where people live and score_feeders with feeder lengths.
 -- $1 group_min_households, $2 group_network_radius_m, $3 all_season_radius_m,
 -- $4 main_radius_m, $5 as_of date.
-WITH groups AS (
-    -- settlements standing for where people live: the 村民组/自然村 points,
-    -- and the 村委会 for the people not in any group.
-    SELECT g.parent_id AS village_id, g.office AS pt, coalesce(g.households, 0) AS hh, coalesce(g.population, 0) AS pop
-    FROM villages g WHERE g.parent_id IS NOT NULL
-    UNION ALL
-    SELECT v.id, v.office,
-           greatest(coalesce(v.households, 0) - coalesce((SELECT sum(households) FROM villages c WHERE c.parent_id = v.id), 0), 0),
-           greatest(coalesce(v.population, 0) - coalesce((SELECT sum(population) FROM villages c WHERE c.parent_id = v.id), 0), 0)
-    FROM villages v WHERE v.kind IN ('行政村', '社区')
-)
 SELECT v.id, coalesce(v.code, ''), v.name, v.township_code, t.name, v.is_poor_village,
        v.households, v.population, v.poor_households, v.poor_population,
        -- 通路
@@ -58,7 +48,7 @@ LEFT JOIN LATERAL (
     SELECT coalesce(sum(g.pop) FILTER (WHERE EXISTS (
                SELECT 1 FROM road_edges e WHERE e.hardened AND e.geom && ST_Expand(g.pt, $3 / 80000.0)
                  AND ST_DWithin(e.geom::geography, g.pt::geography, $3))), 0)::float8 / nullif(sum(g.pop), 0) AS share
-    FROM groups g WHERE g.village_id = v.id
+    FROM score_groups g WHERE g.village_id = v.id
 ) r5 ON true
 -- The supplying works: the works of the nearest main within reach, else a works within reach.
 LEFT JOIN LATERAL (
@@ -81,7 +71,7 @@ LEFT JOIN LATERAL (
            OR EXISTS (
                SELECT 1 FROM water_works k WHERE k.geom && ST_Expand(g.pt, $4 / 80000.0)
                  AND ST_DWithin(k.geom::geography, g.pt::geography, $4))), 0)::float8 / nullif(sum(g.hh), 0) AS share
-    FROM groups g WHERE g.village_id = v.id
+    FROM score_groups g WHERE g.village_id = v.id
 ) tap ON true
 -- E1: the village's transformers.
 LEFT JOIN LATERAL (
@@ -103,15 +93,11 @@ LEFT JOIN LATERAL (
 ) tp ON true
 -- E4: the longest 10 kV feeder serving the village, and the farthest settlement from its nearest transformer.
 LEFT JOIN LATERAL (
-    SELECT max(f.km) AS km FROM (
-        SELECT sum(ST_Length(l.geom::geography)) / 1000.0 AS km
-        FROM power_lines l WHERE l.voltage_kv = 10 AND l.feeder <> '' AND l.feeder = ANY (tr.feeders)
-        GROUP BY l.feeder
-    ) f
+    SELECT max(f.km) AS km FROM score_feeders f WHERE f.feeder = ANY (tr.feeders)
 ) feeder ON true
 LEFT JOIN LATERAL (
     SELECT max((SELECT min(ST_Distance(x.geom::geography, g.pt::geography)) FROM transformers x WHERE x.village_id = v.id)) AS max_m
-    FROM groups g WHERE g.village_id = v.id AND tr.n > 0
+    FROM score_groups g WHERE g.village_id = v.id AND tr.n > 0
 ) lv ON true
 -- P1/P2: PV attributed to the village.
 LEFT JOIN LATERAL (
