@@ -223,6 +223,10 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 				connected = (cv.component IS NOT NULL AND cv.component = cs.component)
 				FROM score_net s2 LEFT JOIN score_comp cv ON cv.node = s2.village_hard_vid LEFT JOIN score_comp cs ON cs.node = s2.seat_vid
 				WHERE s.id = s2.id`, nil},
+			// Re-analyse: the path steps join on connected, which was all NULL
+			// when score_net was first analysed; a stale estimate of one row
+			// makes the planner re-aggregate every path once per village.
+			{`ANALYZE score_net`, nil},
 			// Build length: hardened edges cost 0, so the path cost is the unhardened length.
 			{`WITH d AS (
 				SELECT * FROM pgr_dijkstra(
