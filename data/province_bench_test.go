@@ -3,7 +3,6 @@ package data_test
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"io"
 	"os"
@@ -152,26 +151,16 @@ func peakRSS() uint64 {
 }
 
 // hunanCSV returns the village list named by GAPMAP_PROVINCE_CSV, by
-// default the real Hunan codes kept gzipped in data/province/testdata.
+// default the embedded real Hunan codes.
 func hunanCSV(tb testing.TB) []byte {
 	tb.Helper()
+	var in []byte
+	var err error
 	if path := os.Getenv("GAPMAP_PROVINCE_CSV"); path != "" {
-		in, err := os.ReadFile(path)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return in
+		in, err = os.ReadFile(path)
+	} else {
+		in, err = io.ReadAll(province.Hunan())
 	}
-	f, err := os.Open("province/testdata/hunan_villages_2023.csv.gz")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	in, err := io.ReadAll(zr)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package province
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -605,27 +604,16 @@ func TestInputErrors(t *testing.T) {
 }
 
 // hunanCSV returns the village list named by GAPMAP_PROVINCE_CSV, by
-// default the 29,534 real Hunan codes in testdata (a gzipped copy of
-// shared/data/real/hunan_villages_2023.csv).
+// default the embedded real Hunan codes.
 func hunanCSV(tb testing.TB) []byte {
 	tb.Helper()
-	if path := os.Getenv(provinceEnv); path != "" {
-		in, err := os.ReadFile(path)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return in
+	var in []byte
+	var err error
+	if path := os.Getenv("GAPMAP_PROVINCE_CSV"); path != "" {
+		in, err = os.ReadFile(path)
+	} else {
+		in, err = io.ReadAll(Hunan())
 	}
-	f, err := os.Open("testdata/hunan_villages_2023.csv.gz")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	in, err := io.ReadAll(zr)
 	if err != nil {
 		tb.Fatal(err)
 	}
