@@ -101,7 +101,23 @@ func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, er
 		loaded = true
 		return nil
 	})
-	return loaded, translate(err, "load "+g.Name)
+	if err != nil || !loaded {
+		return loaded, translate(err, "load "+g.Name)
+	}
+	// Autovacuum analyses new rows only after a delay; until then the
+	// planner takes a million-row table for empty and scoring plans
+	// nested loops that run for hours.
+	return loaded, translate(s.analyzeLayers(ctx), "analyse "+g.Name)
+}
+
+// analyzeLayers refreshes the planner statistics of every layer table.
+func (s *Store) analyzeLayers(ctx context.Context) error {
+	for _, l := range layers {
+		if _, err := s.pool.Exec(ctx, "ANALYZE "+pgx.Identifier{l.table}.Sanitize()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deleteSource removes every row written by source id, children first.

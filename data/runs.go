@@ -20,7 +20,8 @@ const saveChunk = 2000
 
 // SaveRun implements planning.ScoreStore. Scores go in through unnest()
 // over bound arrays: one statement per chunk instead of one per row. The
-// villages a partial run did not re-score are copied from its base run.
+// villages a partial run did not re-score are its base run's rows, by
+// reference (run_villages).
 func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []planning.VillageScore) error {
 	profile, err := json.Marshal(run.Profile)
 	if err != nil {
@@ -30,6 +31,7 @@ func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []plannin
 	if run.BaseRunID != 0 {
 		base = &run.BaseRunID
 	}
+	var consumed int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO scoring_runs (profile, profile_name, profile_hash, as_of, data_version, status,
 				rescored, base_run_id, change_watermark, started_at, finished_at)
@@ -43,36 +45,44 @@ func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []plannin
 				return err
 			}
 		}
-		if base != nil {
-			// Copy what the base run knew of villages that still exist and were not re-scored.
-			for _, sql := range []string{
-				`INSERT INTO village_scores (run_id, village_id, composite, gap_road, gap_water, gap_grid, gap_pv, missing_weight, score)
-				 SELECT $1, b.village_id, b.composite, b.gap_road, b.gap_water, b.gap_grid, b.gap_pv, b.missing_weight, b.score
-				 FROM village_scores b JOIN villages v ON v.id = b.village_id
-				 WHERE b.run_id = $2 AND NOT EXISTS (SELECT 1 FROM village_scores n WHERE n.run_id = $1 AND n.village_id = b.village_id)`,
-				`INSERT INTO indicator_scores (run_id, village_id, indicator, dimension, value, unit, threshold, threshold_source,
-				     score, status, weight, veto, note, geom)
-				 SELECT $1, b.village_id, b.indicator, b.dimension, b.value, b.unit, b.threshold, b.threshold_source,
-				     b.score, b.status, b.weight, b.veto, b.note, b.geom
-				 FROM indicator_scores b
-				 WHERE b.run_id = $2 AND EXISTS (SELECT 1 FROM village_scores n WHERE n.run_id = $1 AND n.village_id = b.village_id)
-				   AND NOT EXISTS (SELECT 1 FROM indicator_scores n WHERE n.run_id = $1 AND n.village_id = b.village_id)`,
-			} {
-				if _, err := tx.Exec(ctx, sql, run.ID, *base); err != nil {
-					return err
-				}
-			}
-		}
-		// The change log is needed only past the newest run and the graph.
-		if _, err := tx.Exec(ctx, `DELETE FROM layer_changes
-			WHERE id <= least($1, coalesce((SELECT change_watermark FROM road_graph_state), 0))`, run.ChangeWatermark); err != nil {
+		// The run holds what it scored itself and, from its base, every
+		// other village (deleted ones drop out of run_scores).
+		if _, err := tx.Exec(ctx, `INSERT INTO run_villages (run_id, village_id, scored_run_id)
+			SELECT $1, village_id, $1 FROM village_scores WHERE run_id = $1
+			UNION ALL
+			SELECT $1, b.village_id, b.scored_run_id FROM run_villages b
+			WHERE $2::bigint IS NOT NULL AND b.run_id = $2
+			  AND NOT EXISTS (SELECT 1 FROM village_scores n WHERE n.run_id = $1 AND n.village_id = b.village_id)`,
+			run.ID, base); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `UPDATE scoring_runs SET villages = (SELECT count(*) FROM village_scores WHERE run_id = $1)
+		// The change log is needed only past the newest run and the graph.
+		tag, err := tx.Exec(ctx, `DELETE FROM layer_changes
+			WHERE id <= least($1, coalesce((SELECT change_watermark FROM road_graph_state), 0))`, run.ChangeWatermark)
+		if err != nil {
+			return err
+		}
+		consumed = tag.RowsAffected()
+		return tx.QueryRow(ctx, `UPDATE scoring_runs SET villages = (SELECT count(*) FROM run_scores WHERE run_id = $1)
 			WHERE id = $1 RETURNING villages`, run.ID).Scan(&run.Villages)
 	})
-	return translate(err, "save scoring run")
+	if err != nil {
+		return translate(err, "save scoring run")
+	}
+	if consumed > vacuumChanges {
+		// After an import the log held a row per imported feature; its dead
+		// rows would make every later change lookup scan them (a second at
+		// province scale) until autovacuum, which may be off, comes by.
+		if _, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) layer_changes`); err != nil {
+			return translate(err, "vacuum change log")
+		}
+	}
+	return nil
 }
+
+// vacuumChanges is the number of consumed change rows above which SaveRun
+// vacuums the change log.
+const vacuumChanges = 10000
 
 func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.VillageScore) error {
 	var (
@@ -176,7 +186,7 @@ func (s *Store) Run(ctx context.Context, id int64) (planning.Run, error) {
 func (s *Store) VillageGaps(ctx context.Context, runID int64, code string) (planning.VillageScore, error) {
 	var vs planning.VillageScore
 	var doc []byte
-	err := s.pool.QueryRow(ctx, `SELECT vs.score FROM village_scores vs JOIN villages v ON v.id = vs.village_id
+	err := s.pool.QueryRow(ctx, `SELECT vs.score FROM run_scores vs JOIN villages v ON v.id = vs.village_id
 		WHERE vs.run_id = $1 AND v.code = $2 ORDER BY v.code_year DESC LIMIT 1`, runID, code).Scan(&doc)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return vs, planning.Errorf(planning.ENotFound, "评分批次 %d 中没有代码为 %s 的村", runID, code)
@@ -187,7 +197,7 @@ func (s *Store) VillageGaps(ctx context.Context, runID int64, code string) (plan
 	if err := json.Unmarshal(doc, &vs); err != nil {
 		return vs, fmt.Errorf("decode village score: %w", err)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT indicator, ST_AsBinary(geom) FROM indicator_scores
+	rows, err := s.pool.Query(ctx, `SELECT indicator, ST_AsBinary(geom) FROM run_indicators
 		WHERE run_id = $1 AND village_id = $2 AND geom IS NOT NULL`, runID, vs.VillageID)
 	if err != nil {
 		return vs, translate(err, "village gaps")
@@ -224,7 +234,7 @@ func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapR
 	c := pgx.Identifier{col}.Sanitize()
 	sql := fmt.Sprintf(`SELECT v.code, v.name, v.township_code, t.name, v.is_poor_village, v.poor_population,
 			s.composite, s.gap_road, s.gap_water, s.gap_grid, s.gap_pv, s.missing_weight, count(*) OVER ()
-		FROM village_scores s JOIN villages v ON v.id = s.village_id JOIN townships t ON t.code = v.township_code
+		FROM run_scores s JOIN villages v ON v.id = s.village_id JOIN townships t ON t.code = v.township_code
 		WHERE s.run_id = $1 AND ($2 = '' OR t.code = $2 OR t.name = $2) AND coalesce(s.%[1]s, -1) >= $3
 		  AND (NOT $4 OR v.is_poor_village)
 		ORDER BY s.%[1]s DESC NULLS LAST, v.poor_population DESC, v.code
@@ -258,12 +268,13 @@ func (s *Store) DiffRuns(ctx context.Context, a, b int64) ([]planning.VillageDif
 		       y.composite, y.gap_road, y.gap_water, y.gap_grid, y.gap_pv,
 		       coalesce((SELECT jsonb_object_agg(i.indicator, jsonb_build_array(i.status, j.status))
 		                 FROM indicator_scores i JOIN indicator_scores j
-		                   ON j.run_id = y.run_id AND j.village_id = i.village_id AND j.indicator = i.indicator
-		                 WHERE i.run_id = x.run_id AND i.village_id = x.village_id AND i.status <> j.status), '{}')
-		FROM village_scores x
-		JOIN village_scores y ON y.village_id = x.village_id AND y.run_id = $2
+		                   ON j.run_id = y.scored_run_id AND j.village_id = i.village_id AND j.indicator = i.indicator
+		                 WHERE i.run_id = x.scored_run_id AND i.village_id = x.village_id AND i.status <> j.status), '{}')
+		FROM run_scores x
+		JOIN run_scores y ON y.village_id = x.village_id AND y.run_id = $2
 		JOIN villages v ON v.id = x.village_id
-		WHERE x.run_id = $1
+		-- Rows measured by the same run are the same.
+		WHERE x.run_id = $1 AND x.scored_run_id <> y.scored_run_id
 		  AND (x.composite, x.gap_road, x.gap_water, x.gap_grid, x.gap_pv) IS DISTINCT FROM
 		      (y.composite, y.gap_road, y.gap_water, y.gap_grid, y.gap_pv)
 		ORDER BY v.code`, a, b)

@@ -40,7 +40,7 @@ var tileSpecs = map[string]tileSpec{
 	},
 	"villages": {
 		from: `villages g JOIN townships t ON t.code = g.township_code
-			LEFT JOIN village_scores s ON s.village_id = g.id AND s.run_id = (SELECT id FROM run)`,
+			LEFT JOIN run_scores s ON s.village_id = g.id AND s.run_id = (SELECT id FROM run)`,
 		// Points while villages are dots; outlines once they are areas.
 		geom:   `CASE WHEN p.z >= 11 AND g.outline IS NOT NULL THEN g.outline ELSE g.office END`,
 		filter: `(g.office && env.e4490 OR g.outline && env.e4490)`,
