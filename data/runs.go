@@ -89,6 +89,7 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 		vid                                  []int64
 		composite, road, water, grid, pv, mw []*float64
 		doc                                  [][]byte
+		exitFail, exitNoData                 []int16
 	)
 	var (
 		ivid                          []int64
@@ -121,15 +122,27 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 				geom = append(geom, g)
 			}
 		}
+		var fail, noData int16
+		for _, e := range vs.Exit {
+			switch e.Status {
+			case planning.StatusFail:
+				fail++
+			case planning.StatusNoData:
+				noData++
+			}
+		}
+		exitFail, exitNoData = append(exitFail, fail), append(exitNoData, noData)
 		missing := vs.MissingWeight
 		vid, doc = append(vid, vs.VillageID), append(doc, b)
 		composite, mw = append(composite, vs.Composite), append(mw, &missing)
 		road, water = append(road, gaps[planning.DimRoad]), append(water, gaps[planning.DimWater])
 		grid, pv = append(grid, gaps[planning.DimGrid]), append(pv, gaps[planning.DimPV])
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO village_scores (run_id, village_id, composite, gap_road, gap_water, gap_grid, gap_pv, missing_weight, score)
-		SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::jsonb[])`,
-		runID, vid, composite, road, water, grid, pv, mw, doc); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO village_scores (run_id, village_id, composite, gap_road, gap_water, gap_grid, gap_pv,
+			missing_weight, score, exit_fail, exit_no_data)
+		SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[],
+			$9::jsonb[], $10::smallint[], $11::smallint[])`,
+		runID, vid, composite, road, water, grid, pv, mw, doc, exitFail, exitNoData); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO indicator_scores (run_id, village_id, indicator, dimension, value, unit, threshold,
