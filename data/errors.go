@@ -64,6 +64,8 @@ var checkReasons = map[string]string{
 	"pv_stations_kw_check":             "装机容量（kW）必须大于0",
 	"tourism_sites_a_level_check":      "A级只能是0到5",
 	"projects_status_check":            "项目状态不在项目库流程之内",
+	"projects_library_targets_check":   "已入库及之后的项目必须有绩效目标",
+	"projects_year_plan_check":         "纳入年度计划及之后的项目必须有年度",
 }
 
 // translate turns a pgx error into a *planning.Error a user can act on,

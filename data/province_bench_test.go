@@ -99,6 +99,20 @@ func BenchmarkProvince(b *testing.B) {
 			}
 		}
 	})
+	b.Run("GenerateCandidates", func(b *testing.B) {
+		stop := watchMemory(b)
+		defer stop()
+		for b.Loop() {
+			rep, err := planning.Generate(ctx, db.Store, p, 0, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if rep.Villages < 5000 || rep.Candidates < rep.Villages {
+				b.Fatalf("generated %+v", rep)
+			}
+			b.ReportMetric(float64(rep.Candidates), "candidates")
+		}
+	})
 }
 
 // watchMemory samples the Go runtime's total mapped memory until stopped,

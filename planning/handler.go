@@ -20,6 +20,7 @@ type Handler struct {
 	store   Store
 	log     *slog.Logger
 	timeout time.Duration // per-request database budget
+	tables  map[string]TableWriter
 }
 
 // NewHandler returns a Handler on store. timeout bounds the database work
@@ -36,6 +37,7 @@ func (h *Handler) Register(r *mux.Router) {
 	api.Handle("/villages", h.adapt(h.villages)).Methods(http.MethodGet)
 	api.Handle("/villages/{code}", h.adapt(h.village)).Methods(http.MethodGet)
 	h.registerScoring(api)
+	h.registerProjects(api)
 }
 
 // handlerFunc is an HTTP handler that returns its error instead of writing

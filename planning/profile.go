@@ -45,6 +45,77 @@ type Profile struct {
 	Grid      GridParams      `json:"grid"`
 	PV        PVParams        `json:"pv"`
 	Exit      ExitParams      `json:"exit"`
+	// The 项目库: how candidates are sized, what they cost, and the county's
+	// targets. Scoring does not read these, so Hash leaves them out.
+	Projects ProjectParams `json:"projects"`
+	Prices   PriceParams   `json:"prices"`
+	Targets  TargetParams  `json:"targets"`
+	// Units names the 责任单位 of each category; strings, set like "name".
+	Units ResponsibleUnits `json:"units"`
+}
+
+// ProjectParams size candidate projects (domain.md §2–5).
+type ProjectParams struct {
+	WaterDesignLitres      Param `json:"water_design_litres"`       // 60 [E]: L/人·d a 管网延伸 must supply
+	MainExtensionMaxM      Param `json:"main_extension_max_m"`      // 5000 [E]: farther than this, build a 单村供水工程 instead
+	PVMinKW                Param `json:"pv_min_kw"`                 // 100 [S]: typical village station 100–300 kW
+	PVMaxKW                Param `json:"pv_max_kw"`                 // 300 [S]: NEA 2017 村级电站 ≤300 kW
+	PVMaxKWNear10kV        Param `json:"pv_max_kw_near_10kv"`       // 500 [S]: ≤500 kW with close grid access
+	PV10kVRadiusM          Param `json:"pv_10kv_radius_m"`          // 1000 [E]: "close" = a 10 kV line within 1 km
+	PVTransformerSharePct  Param `json:"pv_transformer_share_pct"`  // 30 [E]: PV at 380 V ≤30% of the transformer's kVA
+	TransformerMaxKVA      Param `json:"transformer_max_kva"`       // 400 [E]: one 台区 transformer; more means several
+	DangerousBridgeRadiusM Param `json:"dangerous_bridge_radius_m"` // 3000 [E]: a 危桥 this near a 村委会 is that village's
+	TargetPlanYears        Param `json:"target_plan_years"`         // 5 [S]: a 十三五 plan runs 2016–2020
+	FirstPlanYear          Param `json:"first_plan_year"`           // 2016 [S]
+}
+
+// PriceParams are unit prices in 万元 (domain.md §2–5).
+type PriceParams struct {
+	RoadKm            Param `json:"road_km"`             // 50 [E]: 通村/通组硬化路 万元/km
+	WidenKm           Param `json:"widen_km"`            // 18 [D]: 窄路加宽 万元/km
+	BusStop           Param `json:"bus_stop"`            // 3 [E]: 招呼站 万元/座
+	BridgeM           Param `json:"bridge_m"`            // 3 [E]: 危桥改造 万元/延米; domain.md asks the user to enter it
+	MainKm            Param `json:"main_km"`             // 12 [E]: 管网延伸 trunk 万元/km
+	TapHousehold      Param `json:"tap_household"`       // 0.15 [E]: 入户 万元/户
+	SingleWorksPerson Param `json:"single_works_person"` // 0.06 [D]: 单村供水工程 万元/受益人
+	Disinfection      Param `json:"disinfection"`        // 8 [E]: 净化消毒设备 万元/套
+	Transformer       Param `json:"transformer"`         // 12 [E]: 配变 万元/台 (≤400 kVA)
+	Line10kVKm        Param `json:"line_10kv_km"`        // 25 [E]: 10 kV 万元/km
+	LineLVKm          Param `json:"line_lv_km"`          // 12 [E]: 0.4 kV / 动力电 万元/km
+	PVKW              Param `json:"pv_kw"`               // 0.6 [E]: 6 元/W
+}
+
+// TargetParams are the county plan's targets the library reports against
+// (seed 000, 临湘市“十三五”脱贫攻坚规划).
+type TargetParams struct {
+	RoadNewKm     Param `json:"road_new_km"`     // 新建农村公路 500 km
+	RoadUpgradeKm Param `json:"road_upgrade_km"` // 提质改造 500 km
+	Bridges       Param `json:"bridges"`         // 危桥改造 286 座
+	Reservoirs    Param `json:"reservoirs"`      // 水库除险加固 177 座
+}
+
+// ResponsibleUnits are the 责任单位 by category (domain.md §6), configurable
+// because names differ by county (e.g. 国网临湘市供电公司).
+type ResponsibleUnits struct {
+	Road  string `json:"road"`
+	Water string `json:"water"`
+	Grid  string `json:"grid"`
+	PV    string `json:"pv"`
+}
+
+// For returns the unit responsible for a project category.
+func (u ResponsibleUnits) For(category string) string {
+	switch category {
+	case CatRoad:
+		return u.Road
+	case CatWater:
+		return u.Water
+	case CatGrid:
+		return u.Grid
+	case CatPV:
+		return u.PV
+	}
+	return ""
 }
 
 // CompositeParams weighs the four dimension gaps into the composite G.
@@ -179,6 +250,12 @@ func (p *Profile) fields() []field {
 	return out
 }
 
+// texts maps the dotted keys of the profile's strings to them.
+func (p *Profile) texts() map[string]*string {
+	return map[string]*string{"name": &p.Name,
+		"units.road": &p.Units.Road, "units.water": &p.Units.Water, "units.grid": &p.Units.Grid, "units.pv": &p.Units.PV}
+}
+
 // fieldIndex maps each dotted key of fs to its Param.
 func fieldIndex(fs []field) map[string]*Param {
 	m := make(map[string]*Param, len(fs))
@@ -198,11 +275,15 @@ func (p Profile) Lookup(key string) (Param, bool) {
 }
 
 // Hash returns the first 16 hex digits of the SHA-256 of the profile's values,
-// written canonically as "key=value" lines in struct order. Name, Source and
-// Note are left out: two profiles that score alike hash alike.
+// written canonically as "key=value" lines in struct order. Name, Source,
+// Note and the 项目库 sections are left out: two profiles that score alike
+// hash alike.
 func (p Profile) Hash() string {
 	var b []byte
 	for _, f := range p.fields() {
+		if !scoringKey(f.key) {
+			continue
+		}
 		b = append(b, f.key...)
 		b = append(b, '=')
 		b = strconv.AppendFloat(b, f.p.Value, 'g', -1, 64)
@@ -210,6 +291,13 @@ func (p Profile) Hash() string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// scoringKey says whether scoring reads the value at a dotted key: a new
+// unit price or target must not make the next scoring run a full one.
+func scoringKey(key string) bool {
+	section, _, _ := strings.Cut(key, ".")
+	return section != "projects" && section != "prices" && section != "targets"
 }
 
 // ParseProfile reads a county profile: JSON with the nesting of Profile that
@@ -235,7 +323,8 @@ func ParseProfile(r io.Reader) (Profile, error) {
 	p := DefaultProfile()
 	fs := p.fields()
 	byKey := fieldIndex(fs)
-	keys := []string{"name"}
+	texts := p.texts()
+	keys := slices.Collect(maps.Keys(texts))
 	for _, f := range fs {
 		keys = append(keys, f.key)
 	}
@@ -246,13 +335,13 @@ func ParseProfile(r io.Reader) (Profile, error) {
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			key, v := joinKey(prefix, k), obj[k]
 			switch {
-			case key == "name":
+			case texts[key] != nil:
 				s, ok := v.(string)
 				if !ok {
 					errs = append(errs, wrongType(key, "字符串", v))
 					continue
 				}
-				p.Name = s
+				*texts[key] = s
 			case byKey[key] != nil:
 				errs = append(errs, setParam(byKey[key], key, v)...)
 			case slices.Contains(allowed, k):
@@ -428,6 +517,11 @@ func (p Profile) Validate() error {
 			}
 		}
 	}
+	for key, t := range p.texts() {
+		if strings.HasPrefix(key, "units.") && strings.TrimSpace(*t) == "" {
+			errs = append(errs, invalid(key, "责任单位不能为空"))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -437,6 +531,10 @@ func checkValue(key string, v float64) error {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return invalid(key, "须为有限数值（收到 %g）", v)
+	case sectionOf(key) == "targets":
+		if v < 0 {
+			return invalid(key, "目标不能为负（0 表示未设目标，收到 %g）", v)
+		}
 	case strings.HasPrefix(leaf, "weight_"):
 		if v < 0 {
 			return invalid(key, "权重不能为负（收到 %g）", v)

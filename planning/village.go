@@ -63,6 +63,7 @@ type Layer struct {
 // with code EUnavailable when the database cannot be reached.
 type Store interface {
 	RunStore
+	LibraryStore
 	// Ping reports whether the database is reachable and fully migrated.
 	Ping(ctx context.Context) error
 	// Layers lists every layer with its feature count and extent.

@@ -7,10 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gapmap/gapmap/data"
+	"github.com/gapmap/gapmap/planning"
 )
 
 // Config is gapmap's whole configuration, read once from flags and the
@@ -28,6 +30,21 @@ type Config struct {
 	Full           bool          // score: re-score every village
 	Bench          BenchConfig   // bench-tiles
 	Pack           PackConfig    // tiles pack
+	Projects       ProjectsConfig
+}
+
+// ProjectsConfig is what `gapmap projects generate|plan|export` do.
+type ProjectsConfig struct {
+	RunID       int64              // generate: the run (0: latest)
+	All         bool               // generate: every village with a gap, not only those with poor people
+	Years       []int              // plan
+	Budgets     map[string]float64 // plan: 万元 per year
+	TownshipCap float64            // plan
+	LibraryOnly bool               // plan
+	Apply       bool               // plan
+	Format      string             // export: xlsx or csv
+	Out         string             // export: file
+	Filter      planning.ProjectFilter
 }
 
 // PackConfig is what `gapmap tiles pack` writes.
@@ -120,6 +137,27 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		fs.IntVar(&cfg.Bench.MaxTiles, "max-tiles", cfg.Bench.MaxTiles, "tiles in each zoom's fixed list")
 		fs.StringVar(&cfg.Bench.Peer, "peer", "", "URL template of another tile server to load with the same tile lists, e.g. http://127.0.0.1:7800/public.roads/{z}/{x}/{y}.pbf")
 	}
+	var years, budget, budgets string
+	switch cmd {
+	case "projects generate":
+		fs.StringVar(&cfg.ProfilePath, "profile", "", "county profile file (JSON): unit prices, sizing, 责任单位")
+		fs.Int64Var(&cfg.Projects.RunID, "run", 0, "scoring run to generate from (default the latest)")
+		fs.BoolVar(&cfg.Projects.All, "all", false, "every village with a gap, not only those with 建档立卡 poor people")
+	case "projects plan":
+		fs.StringVar(&years, "years", "2016-2020", "plan years, e.g. 2016-2020")
+		fs.StringVar(&budget, "budget", "", "budget per year in 万元, the same every year")
+		fs.StringVar(&budgets, "budgets", "", "budgets by year in 万元, e.g. 2016=3000,2017=2500 (overrides --budget)")
+		fs.Float64Var(&cfg.Projects.TownshipCap, "township-cap", 0, "at most this many 万元 per township per year (0: no cap)")
+		fs.BoolVar(&cfg.Projects.LibraryOnly, "library-only", false, "plan only projects already in the library (已入库)")
+		fs.BoolVar(&cfg.Projects.Apply, "apply", false, "write the chosen years into the projects")
+	case "projects export":
+		fs.StringVar(&cfg.Projects.Format, "format", "xlsx", "xlsx or csv")
+		fs.StringVar(&cfg.Projects.Out, "out", "", "file to write, e.g. 项目库.xlsx")
+		fs.StringVar(&cfg.Projects.Filter.Township, "township", "", "township code or name")
+		fs.StringVar(&cfg.Projects.Filter.Category, "category", "", "项目类别, e.g. 基础设施-道路")
+		fs.StringVar(&cfg.Projects.Filter.Status, "status", "", "项目状态, e.g. 已入库")
+		fs.IntVar(&cfg.Projects.Filter.Year, "year", 0, "年度")
+	}
 	if cmd == "tiles pack" {
 		cfg.Pack = PackConfig{LayerSet: "review", MaxZoom: 14}
 		fs.StringVar(&cfg.Pack.LayerSet, "layerset", cfg.Pack.LayerSet, "layer set or layer to pack")
@@ -135,6 +173,15 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	}
 
 	var errs []error
+	if cmd == "projects plan" {
+		errs = append(errs, parsePlanFlags(&cfg.Projects, years, budget, budgets))
+	}
+	if cmd == "projects export" && cfg.Projects.Format != "xlsx" && cfg.Projects.Format != "csv" {
+		errs = append(errs, fmt.Errorf("--format %q: want xlsx or csv", cfg.Projects.Format))
+	}
+	if cmd == "projects export" && cfg.Projects.Out == "" {
+		errs = append(errs, errors.New("--out is required"))
+	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
 		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", logLevel))
 	}
@@ -193,4 +240,40 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("max conns %d: must be between 1 and 1000", c.MaxConns))
 	}
 	return errors.Join(errs...)
+}
+
+// parsePlanFlags reads --years A-B and the budgets into c.
+func parsePlanFlags(c *ProjectsConfig, years, budget, budgets string) error {
+	from, to, ok := strings.Cut(years, "-")
+	a, errA := strconv.Atoi(from)
+	b, errB := strconv.Atoi(to)
+	if !ok || errA != nil || errB != nil || a > b || a < 2000 || b > 2100 {
+		return fmt.Errorf("--years %q: want a range such as 2016-2020", years)
+	}
+	c.Budgets = map[string]float64{}
+	for y := a; y <= b; y++ {
+		c.Years = append(c.Years, y)
+		if budget != "" {
+			v, err := strconv.ParseFloat(budget, 64)
+			if err != nil || v < 0 {
+				return fmt.Errorf("--budget %q: want 万元, e.g. 3000", budget)
+			}
+			c.Budgets[strconv.Itoa(y)] = v
+		}
+	}
+	if budgets != "" {
+		c.Budgets = map[string]float64{}
+		for _, kv := range strings.Split(budgets, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			f, err := strconv.ParseFloat(v, 64)
+			if !ok || err != nil || f < 0 {
+				return fmt.Errorf("--budgets: %q is not year=万元", kv)
+			}
+			c.Budgets[k] = f
+		}
+	}
+	if len(c.Budgets) == 0 {
+		return errors.New("give --budget or --budgets")
+	}
+	return nil
 }

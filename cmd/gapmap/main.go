@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"syscall"
 	"time"
 
@@ -42,6 +44,15 @@ commands:
             load the tile server of this database with 16 clients per zoom, cold (no cache)
             and warm, and print tiles/s, p50/p99 and KB per zoom (--peer URL: also load
             another tile server, e.g. pg_tileserv, with the same tile lists)
+  projects generate
+            size candidate 项目库 projects from the latest scoring run's gaps (--run N, --all,
+            --profile FILE for unit prices) and merge them into the library
+  projects plan
+            fit the library into yearly budgets (--years 2016-2020 --budget 3000 or
+            --budgets 2016=3000,2017=2500, --township-cap, --library-only, --apply)
+  projects export
+            write the standard 项目库 table (--format xlsx|csv --out FILE, --township,
+            --category, --status, --year)
   version   print the version
 
 Run "gapmap <command> -h" for the flags of a command.
@@ -69,11 +80,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cmd == "tiles" && len(args) > 0 && args[0] == "pack" {
 		cmd, args = "tiles pack", args[1:]
 	}
+	if cmd == "projects" && len(args) > 0 && slices.Contains([]string{"generate", "plan", "export"}, args[0]) {
+		cmd, args = "projects "+args[0], args[1:]
+	}
 	switch cmd {
 	case "version":
 		fmt.Fprintln(stdout, "gapmap", version())
 		return nil
-	case "migrate", "demo", "serve", "score", "bench-tiles", "tiles pack":
+	case "migrate", "demo", "serve", "score", "bench-tiles", "tiles pack", "projects generate", "projects plan", "projects export":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -114,6 +128,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return benchTiles(ctx, cfg, store, log, stdout)
 	case "tiles pack":
 		return packTiles(ctx, cfg, store, stdout, stderr)
+	case "projects generate", "projects plan", "projects export":
+		return projects(ctx, cmd, cfg, store, stdout)
 	}
 	return serve(ctx, cfg, store, log, stdout)
 }
@@ -141,22 +157,20 @@ func loadDemo(ctx context.Context, store *data.Store, stdout io.Writer) error {
 		return fmt.Errorf("score demo county: %w", err)
 	}
 	fmt.Fprintf(stdout, "demo county scored: run %d, %d villages, as of %s\n", run.ID, run.Villages, run.AsOf.Format(time.DateOnly))
+	rep, err := planning.Generate(ctx, store, planning.DefaultProfile(), run.ID, false)
+	if err != nil {
+		return fmt.Errorf("generate the demo's 项目库: %w", err)
+	}
+	fmt.Fprintf(stdout, "demo 项目库: %d candidate projects, %.2f 万元\n", rep.Candidates, rep.CostWan)
 	return nil
 }
 
 // score runs a full scoring and prints the per-township summary. On a
 // terminal it shows progress on stderr.
 func score(ctx context.Context, cfg Config, store *data.Store, stdout, stderr io.Writer) error {
-	p := planning.DefaultProfile()
-	if cfg.ProfilePath != "" {
-		f, err := os.Open(cfg.ProfilePath)
-		if err != nil {
-			return fmt.Errorf("profile: %w", err)
-		}
-		defer f.Close()
-		if p, err = planning.ParseProfile(f); err != nil {
-			return fmt.Errorf("profile %s: %w", cfg.ProfilePath, err)
-		}
+	p, err := loadProfile(cfg.ProfilePath)
+	if err != nil {
+		return err
 	}
 	if _, err := store.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate database %s: %w", store.Target(), err)
@@ -176,6 +190,107 @@ func score(ctx context.Context, cfg Config, store *data.Store, stdout, stderr io
 		run.ProfileName, run.ProfileHash, run.AsOf.Format(time.DateOnly), run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
 	fmt.Fprintln(stdout, "各乡镇贫困村平均缺口（0 = 达标，100 = 最差）：")
 	return planning.WriteSummary(stdout, planning.SummariseByTownship(scores))
+}
+
+// loadProfile reads a county profile, or returns the default for "".
+func loadProfile(path string) (planning.Profile, error) {
+	if path == "" {
+		return planning.DefaultProfile(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return planning.Profile{}, fmt.Errorf("profile: %w", err)
+	}
+	defer f.Close()
+	p, err := planning.ParseProfile(f)
+	if err != nil {
+		return p, fmt.Errorf("profile %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// projectTables are the 项目库 table formats, for the API and the CLI.
+var projectTables = map[string]planning.TableWriter{
+	"xlsx": {ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Write: tableWriter(data.WriteProjectsXLSX)},
+	"csv":  {ContentType: "text/csv; charset=utf-8", Write: tableWriter(data.WriteProjectsCSV)},
+}
+
+func tableWriter(write func(io.Writer, []planning.Project, data.ProjectTableMeta) error) func(io.Writer, []planning.Project, string, string) error {
+	return func(w io.Writer, ps []planning.Project, title, filters string) error {
+		return write(w, ps, data.ProjectTableMeta{Title: title, Filters: filters, GeneratedAt: time.Now()})
+	}
+}
+
+// projects runs `gapmap projects generate|plan|export`.
+func projects(ctx context.Context, cmd string, cfg Config, store *data.Store, stdout io.Writer) error {
+	if _, err := store.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate database %s: %w", store.Target(), err)
+	}
+	pc := cfg.Projects
+	switch cmd {
+	case "projects generate":
+		p, err := loadProfile(cfg.ProfilePath)
+		if err != nil {
+			return err
+		}
+		rep, err := planning.Generate(ctx, store, p, pc.RunID, pc.All)
+		if err != nil {
+			return fmt.Errorf("generate: %w", err)
+		}
+		fmt.Fprintf(stdout, "评分批次 %d：%d 个村生成 %d 个候选项目，共 %.2f 万元（新增 %d，更新 %d，移除 %d，已在流程中保留 %d）\n",
+			rep.RunID, rep.Villages, rep.Candidates, rep.CostWan, rep.Added, rep.Updated, rep.Removed, rep.Kept)
+	case "projects plan":
+		plan, err := planning.MakePlan(ctx, store, planning.DefaultProfile(), planning.PlanRequest{Years: pc.Years,
+			Budgets: pc.Budgets, TownshipCap: pc.TownshipCap, LibraryOnly: pc.LibraryOnly, Apply: pc.Apply})
+		if err != nil {
+			return fmt.Errorf("plan: %w", err)
+		}
+		state := fmt.Sprintf("最优（用时 %s）", plan.Elapsed)
+		if !plan.Optimal {
+			state = fmt.Sprintf("与最优之差不超过 %.2f%%（用时 %s）", plan.Gap*100, plan.Elapsed)
+		}
+		fmt.Fprintf(stdout, "%d 个候选项目中选定 %d 个，共 %.2f 万元，%s\n", plan.Candidates, plan.Chosen, plan.CostWan, state)
+		for _, y := range plan.Years {
+			fmt.Fprintln(stdout, y)
+		}
+		if plan.Applied {
+			fmt.Fprintln(stdout, "已写入项目年度")
+		}
+	case "projects export":
+		page, err := store.Projects(ctx, pc.Filter)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		ps := make([]planning.Project, len(page.Projects))
+		for i, r := range page.Projects {
+			ps[i] = r.Project
+		}
+		return writeFileAtomic(pc.Out, func(w io.Writer) error {
+			return projectTables[pc.Format].Write(w, ps, "脱贫攻坚项目库", "")
+		})
+	}
+	return nil
+}
+
+// writeFileAtomic writes path through a temporary file renamed into place,
+// so a failed export leaves no half-written file.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".gapmap-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil { // CreateTemp makes it private
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // packTiles writes the offline pack, with progress on a terminal.
@@ -213,7 +328,7 @@ func isTerminal(w io.Writer) bool {
 func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger, stdout io.Writer) error {
 	r := mux.NewRouter()
 	r.Use(planning.AccessLog(log))
-	planning.NewHandler(store, log, cfg.RequestTimeout).Register(r)
+	planning.NewHandler(store, log, cfg.RequestTimeout).WithTables(projectTables).Register(r)
 	tileServer := tiles.NewServer(store, tiles.NewCache(cfg.TileCacheBytes), log, cfg.RequestTimeout, cfg.MaxConns)
 	tileServer.Register(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

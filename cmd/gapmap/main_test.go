@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -216,5 +217,52 @@ func TestDemoCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "already loaded") {
 		t.Errorf("second load printed %q, want it to say already loaded", out.String())
+	}
+}
+
+// TestProjectsCommands runs the planner's path on the demo: generate, plan
+// under a budget with --apply, export the table, read it back with GDAL.
+func TestProjectsCommands(t *testing.T) {
+	db := datatest.New(t)
+	env := func(k string) string {
+		if k == "DATABASE_URL" {
+			return db.URL
+		}
+		return ""
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"demo", "--load-only"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`demo 项目库: \d+ candidate projects`).MatchString(out.String()) {
+		t.Errorf("demo output lacks the 项目库 line:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"projects", "generate"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "新增 0") {
+		t.Errorf("generating again added projects:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"projects", "plan", "--years", "2016-2018", "--budget", "1500", "--apply"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2016 年", "2018 年", "已写入项目年度", "/ 1500.00 万元"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("plan output lacks %q:\n%s", want, out.String())
+		}
+	}
+	xlsx := t.TempDir() + "/项目库.xlsx"
+	if err := run(context.Background(), []string{"projects", "export", "--year", "2016", "--out", xlsx}, env, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	info, err := exec.Command("ogrinfo", "-ro", "-so", xlsx).CombinedOutput()
+	if err != nil || !strings.Contains(string(info), "项目库") || !strings.Contains(string(info), "绩效目标") {
+		t.Errorf("ogrinfo %s: %v\n%s", xlsx, err, info)
+	}
+	err = run(context.Background(), []string{"projects", "plan", "--years", "2016-2018"}, env, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--budget") {
+		t.Errorf("plan without a budget: %v", err)
 	}
 }

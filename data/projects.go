@@ -1,0 +1,432 @@
+package data
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/ewkb"
+
+	"github.com/gapmap/gapmap/planning"
+)
+
+//go:embed queries/candidate_facts.sql
+var candidateFactsSQL string
+
+// generatedSource names the source row of generated candidates.
+const generatedSource = "项目库生成"
+
+// projectColumns is the one select list a planning.Project is scanned from
+// (scanProject), over projects p, townships t and villages v.
+const projectColumns = `p.id, coalesce(p.code, ''), coalesce(p.year, 0), p.name, p.category, p.subtype, p.nature,
+	coalesce(p.township_code, ''), coalesce(t.name, ''), coalesce(v.code, ''), coalesce(v.name, ''),
+	p.content, coalesce(p.quantity, 0), p.unit, coalesce(p.unit_price_wan, 0), p.price_source, p.cost_wan::float8, p.funding,
+	coalesce(p.beneficiary_households, 0), coalesce(p.beneficiary_population, 0),
+	coalesce(p.beneficiary_poor_households, 0), coalesce(p.beneficiary_poor_population, 0),
+	p.mechanism, p.responsible_unit, p.status, p.planned_start, p.planned_end,
+	coalesce(p.gap_dimension, ''), p.source_indicator_ids, p.gap_before, p.gap_after_est, coalesce(p.run_id, 0),
+	coalesce(p.key, ''), coalesce(p.depends_on, ''), p.targets, p.exit_reason, ST_AsBinary(p.geom), p.updated_at`
+
+const projectFrom = `projects p LEFT JOIN townships t ON t.code = p.township_code LEFT JOIN villages v ON v.id = p.village_id`
+
+// scanProject reads projectColumns plus any extra destinations after them.
+func scanProject(row pgx.Row, extra ...any) (planning.Project, error) {
+	var p planning.Project
+	var g wkbGeom
+	dest := []any{&p.ID, &p.Code, &p.Year, &p.Name, &p.Category, &p.Subtype, &p.Nature,
+		&p.TownshipCode, &p.TownshipName, &p.VillageCode, &p.VillageName,
+		&p.Content, &p.Quantity, &p.Unit, &p.UnitPriceWan, &p.PriceSource, &p.CostWan, &p.Funding,
+		&p.Households, &p.Population, &p.PoorHouseholds, &p.PoorPopulation,
+		&p.Mechanism, &p.ResponsibleUnit, &p.Status, &p.PlannedStart, &p.PlannedEnd,
+		&p.GapDimension, &p.SourceIndicators, &p.GapBefore, &p.GapAfter, &p.RunID,
+		&p.Key, &p.DependsOn, &p.Targets, &p.ExitReason, &g, &p.UpdatedAt}
+	err := row.Scan(append(dest, extra...)...)
+	p.Geometry = g.g
+	return p, err
+}
+
+// writeColumns are the columns CreateProject, UpdateProject and
+// SaveCandidates write, in the order of projectArgs; $1 is the first.
+const writeColumns = `year, name, category, subtype, nature, township_code, village_id, content, quantity, unit,
+	unit_price_wan, price_source, cost_wan, funding, beneficiary_households, beneficiary_population,
+	beneficiary_poor_households, beneficiary_poor_population, mechanism, responsible_unit,
+	planned_start, planned_end, gap_dimension, source_indicator_ids, gap_before, gap_after_est, run_id,
+	depends_on, targets, geom`
+
+// writeValues are the value expressions of writeColumns: the village comes
+// by code (newest code year), the geometry as EWKB.
+const writeValues = `$1::smallint, $2::text, $3::text, $4::text, $5::text, nullif($6::text, ''),
+	(SELECT id FROM villages WHERE code = nullif($7::text, '') ORDER BY code_year DESC LIMIT 1),
+	$8::text, $9::float8, $10::text, $11::float8, $12::text, $13::numeric, $14::jsonb, $15::int, $16::int, $17::int,
+	$18::int, $19::text, $20::text, $21::date, $22::date, nullif($23::text, ''), $24::text[], $25::float8, $26::float8,
+	nullif($27::bigint, 0), nullif($28::text, ''), $29::jsonb, ST_GeomFromEWKB($30::bytea)`
+
+func projectArgs(p planning.Project) ([]any, error) {
+	var geom []byte
+	if p.Geometry != nil {
+		var err error
+		if geom, err = ewkb.Marshal(p.Geometry, SRID); err != nil {
+			return nil, fmt.Errorf("encode geometry of %q: %w", p.Name, err)
+		}
+	}
+	funding, targets := p.Funding, p.Targets
+	if funding == nil {
+		funding = []planning.Funding{}
+	}
+	if targets == nil {
+		targets = []planning.Target{}
+	}
+	indicators := p.SourceIndicators
+	if indicators == nil {
+		indicators = []string{}
+	}
+	return []any{nullIfZero(p.Year), p.Name, p.Category, p.Subtype, p.Nature, p.TownshipCode, p.VillageCode,
+		p.Content, p.Quantity, p.Unit, p.UnitPriceWan, p.PriceSource, p.CostWan, funding,
+		p.Households, p.Population, p.PoorHouseholds, p.PoorPopulation, p.Mechanism, p.ResponsibleUnit,
+		p.PlannedStart, p.PlannedEnd, p.GapDimension, indicators, p.GapBefore, p.GapAfter, p.RunID,
+		p.DependsOn, targets, geom}, nil
+}
+
+// assignCodes gives new projects their 项目编号: county code and id.
+const assignCodes = `UPDATE projects SET code = left(township_code, 6) || '-' || lpad(id::text, 5, '0')
+	WHERE code IS NULL AND township_code IS NOT NULL`
+
+// sourceID returns the id of the source row (kind, name), creating it.
+func sourceID(ctx context.Context, tx pgx.Tx, kind, name string) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT id FROM sources WHERE kind = $1 AND name = $2 ORDER BY id LIMIT 1`, kind, name).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = tx.QueryRow(ctx, `INSERT INTO sources (kind, name) VALUES ($1, $2) RETURNING id`, kind, name).Scan(&id)
+	}
+	return id, err
+}
+
+// CandidateFacts implements planning.LibraryStore.
+func (s *Store) CandidateFacts(ctx context.Context, p planning.Profile, ids []int64) (map[int64]planning.CandidateFacts, error) {
+	rows, err := s.pool.Query(ctx, candidateFactsSQL, ids, int(p.Road.GroupMinHouseholds.Value), p.Road.GroupNetworkRadiusM.Value,
+		p.Projects.DangerousBridgeRadiusM.Value, p.Projects.WaterDesignLitres.Value)
+	if err != nil {
+		return nil, translate(err, "candidate facts")
+	}
+	out := map[int64]planning.CandidateFacts{}
+	var (
+		vid, id        int64
+		kind, name     string
+		n1, n2, n3, n4 int
+		m              float64
+		g              wkbGeom
+	)
+	_, err = pgx.ForEachRow(rows, []any{&vid, &kind, &name, &n1, &n2, &n3, &n4, &m, &id, &g}, func() error {
+		cf := out[vid]
+		switch kind {
+		case "office":
+			cf.Office, _ = g.g.(orb.Point)
+		case "group":
+			cf.Groups = append(cf.Groups, planning.GroupGap{Name: name, Households: n1, Population: n2,
+				PoorHouseholds: n3, PoorPopulation: n4, DistanceM: m, Line: g.g})
+		case "bridge":
+			pt, _ := g.g.(orb.Point)
+			cf.Bridges = append(cf.Bridges, planning.BridgeGap{ID: id, Name: name, LengthM: m, Point: pt})
+		case "works":
+			cf.SpareWorks, cf.SpareWorksM, cf.SpareWorksTo = name, &m, g.g
+		case "line10":
+			cf.Line10kVM, cf.Line10kVTo = &m, g.g
+		}
+		out[vid] = cf
+		return nil
+	})
+	return out, translate(err, "candidate facts")
+}
+
+// GapVillages implements planning.GenerateStore.
+func (s *Store) GapVillages(ctx context.Context, runID int64, all bool) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT s.village_id FROM run_scores s JOIN villages v ON v.id = s.village_id
+		WHERE s.run_id = $1 AND coalesce(s.composite, 0) > 0 AND ($2 OR v.is_poor_village OR v.poor_population > 0)
+		ORDER BY s.village_id`, runID, all)
+	if err != nil {
+		return nil, translate(err, "gap villages")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, translate(err, "gap villages")
+}
+
+// SaveCandidates implements planning.LibraryStore. A candidate replaces the
+// row with its key while that row is still at 需求摸底; once a row has moved
+// on, the bureau owns it and generation leaves it alone. Earlier candidates
+// at 需求摸底 that were not generated again (their gap is closed) go.
+func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.Project) (planning.GenerateReport, error) {
+	var rep planning.GenerateReport
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		src, err := sourceID(ctx, tx, "generator", generatedSource)
+		if err != nil {
+			return err
+		}
+		keys := make([]string, len(ps))
+		b := &pgx.Batch{}
+		for i, p := range ps {
+			keys[i] = p.Key
+			rep.CostWan += p.CostWan
+			args, err := projectArgs(p)
+			if err != nil {
+				return err
+			}
+			b.Queue(`INSERT INTO projects (`+writeColumns+`, key, status, source_id)
+				VALUES (`+writeValues+`, $31, '需求摸底', $32)
+				ON CONFLICT (key) DO UPDATE SET (`+writeColumns+`) = (SELECT `+writeColumnsFromExcluded+`)
+				WHERE projects.status = '需求摸底'
+				RETURNING xmax = 0`, append(args, p.Key, src)...).
+				QueryRow(func(row pgx.Row) error {
+					var inserted bool
+					switch err := row.Scan(&inserted); {
+					case errors.Is(err, pgx.ErrNoRows):
+						rep.Kept++
+					case err != nil:
+						return fmt.Errorf("candidate %s: %w", p.Key, err)
+					case inserted:
+						rep.Added++
+					default:
+						rep.Updated++
+					}
+					return nil
+				})
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM projects WHERE key IS NOT NULL AND status = '需求摸底' AND NOT (key = ANY ($1))`, keys)
+		if err != nil {
+			return err
+		}
+		rep.Removed = int(tag.RowsAffected())
+		_, err = tx.Exec(ctx, assignCodes)
+		return err
+	})
+	return rep, translate(err, "save candidates")
+}
+
+// writeColumnsFromExcluded is writeColumns read from the proposed row.
+const writeColumnsFromExcluded = `excluded.year, excluded.name, excluded.category, excluded.subtype, excluded.nature,
+	excluded.township_code, excluded.village_id, excluded.content, excluded.quantity, excluded.unit,
+	excluded.unit_price_wan, excluded.price_source, excluded.cost_wan, excluded.funding, excluded.beneficiary_households,
+	excluded.beneficiary_population, excluded.beneficiary_poor_households, excluded.beneficiary_poor_population,
+	excluded.mechanism, excluded.responsible_unit, excluded.planned_start, excluded.planned_end, excluded.gap_dimension,
+	excluded.source_indicator_ids, excluded.gap_before, excluded.gap_after_est, excluded.run_id, excluded.depends_on,
+	excluded.targets, excluded.geom`
+
+// projectOrders are the allowlisted ORDER BY clauses of a listing.
+var projectOrders = map[string]string{
+	"":                 "rank_need",
+	planning.RankNeed:  "rank_need",
+	planning.RankPoor:  "rank_poor",
+	planning.RankValue: "rank_value",
+	"cost":             "p.cost_wan DESC, p.id",
+	"code":             "p.code, p.id",
+	"year":             "p.year NULLS LAST, p.code, p.id",
+}
+
+// Projects implements planning.LibraryStore: the filtered projects with
+// their place in each ranking among them.
+func (s *Store) Projects(ctx context.Context, f planning.ProjectFilter) (planning.ProjectPage, error) {
+	var page planning.ProjectPage
+	if err := f.Validate(); err != nil {
+		return page, err
+	}
+	limit := any(nil)
+	if f.Limit > 0 {
+		limit = f.Limit
+	}
+	sql := `WITH m AS (
+			SELECT p.id,
+			       rank() OVER (ORDER BY p.gap_before DESC NULLS LAST, p.id) AS rank_need,
+			       rank() OVER (ORDER BY p.beneficiary_poor_population DESC NULLS LAST, p.id) AS rank_poor,
+			       rank() OVER (ORDER BY coalesce((p.gap_before - p.gap_after_est) * p.beneficiary_poor_population
+			                                      / nullif(p.cost_wan, 0), 0) DESC, p.id) AS rank_value,
+			       count(*) OVER () AS total, sum(p.cost_wan) OVER ()::float8 AS cost
+			FROM projects p LEFT JOIN townships t ON t.code = p.township_code LEFT JOIN villages v ON v.id = p.village_id
+			WHERE ($1 = '' OR p.township_code = $1 OR t.name = $1) AND ($2 = '' OR v.code = $2)
+			  AND ($3 = '' OR p.category = $3) AND ($4 = '' OR p.status = $4)
+			  AND ($5 = 0 OR p.year = $5 OR ($5 = -1 AND p.year IS NULL)))
+		SELECT ` + projectColumns + `, m.rank_need, m.rank_poor, m.rank_value, m.total, m.cost
+		FROM m JOIN ` + projectFrom + ` ON p.id = m.id
+		ORDER BY ` + projectOrders[f.Sort] + `
+		LIMIT $6 OFFSET $7`
+	rows, err := s.pool.Query(ctx, sql, f.Township, f.Village, f.Category, f.Status, f.Year, limit, f.Offset)
+	if err != nil {
+		return page, translate(err, "list projects")
+	}
+	page.Projects, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.RankedProject, error) {
+		var r planning.RankedProject
+		var err error
+		r.Project, err = scanProject(row, &r.RankNeed, &r.RankPoor, &r.RankValue, &page.Total, &page.CostWan)
+		return r, err
+	})
+	if page.Projects == nil {
+		page.Projects = []planning.RankedProject{}
+	}
+	return page, translate(err, "list projects")
+}
+
+// Project implements planning.LibraryStore.
+func (s *Store) Project(ctx context.Context, id int64) (planning.Project, error) {
+	p, err := scanProject(s.pool.QueryRow(ctx, `SELECT `+projectColumns+` FROM `+projectFrom+` WHERE p.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, planning.Errorf(planning.ENotFound, "没有编号为 %d 的项目", id)
+	}
+	return p, translate(err, "project")
+}
+
+// CreateProject implements planning.LibraryStore: a project entered by hand
+// starts at 需求摸底.
+func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning.Project, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	args, err := projectArgs(p)
+	if err != nil {
+		return p, err
+	}
+	var id int64
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := checkPlace(ctx, tx, p); err != nil {
+			return err
+		}
+		src, err := sourceID(ctx, tx, "manual", "手工录入")
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO projects (`+writeColumns+`, status, source_id)
+			VALUES (`+writeValues+`, '需求摸底', $31) RETURNING id`, append(args, src)...).Scan(&id); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, assignCodes)
+		return err
+	})
+	if err != nil {
+		return p, translate(err, "create project")
+	}
+	return s.Project(ctx, id)
+}
+
+// checkPlace names an unknown township or village code instead of letting
+// it become a NULL or a foreign-key error.
+func checkPlace(ctx context.Context, tx pgx.Tx, p planning.Project) error {
+	var township, village bool
+	if err := tx.QueryRow(ctx, `SELECT $1 = '' OR EXISTS (SELECT 1 FROM townships WHERE code = $1),
+			$2 = '' OR EXISTS (SELECT 1 FROM villages WHERE code = $2 AND ($1 = '' OR township_code = $1))`,
+		p.TownshipCode, p.VillageCode).Scan(&township, &village); err != nil {
+		return err
+	}
+	switch {
+	case !township:
+		return planning.Errorf(planning.EInvalid, "乡镇代码 %q 不存在", p.TownshipCode)
+	case !village:
+		return planning.Errorf(planning.EInvalid, "村代码 %q 不存在或不属于乡镇 %s", p.VillageCode, p.TownshipCode)
+	}
+	return nil
+}
+
+// UpdateProject implements planning.LibraryStore. The status moves only
+// through Transition, so it is not written here; a project in the library
+// must keep its 绩效目标.
+func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning.Project, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	args, err := projectArgs(p)
+	if err != nil {
+		return p, err
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := checkPlace(ctx, tx, p); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE projects SET (`+writeColumns+`) = (SELECT `+writeValues+`) WHERE id = $31`, append(args, p.ID)...)
+		if err == nil && tag.RowsAffected() == 0 {
+			return planning.Errorf(planning.ENotFound, "没有编号为 %d 的项目", p.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return p, translate(err, "update project")
+	}
+	return s.Project(ctx, p.ID)
+}
+
+// DeleteProject implements planning.LibraryStore.
+func (s *Store) DeleteProject(ctx context.Context, id int64) error {
+	p, err := s.Project(ctx, id)
+	if err != nil {
+		return err
+	}
+	if p.Status != planning.StateSurvey {
+		return planning.Errorf(planning.EConflict, "项目“%s”已进入“%s”，不能删除；请改为出库并填写理由", p.Name, p.Status)
+	}
+	_, err = s.pool.Exec(ctx, `DELETE FROM projects WHERE id = $1 AND status = '需求摸底'`, id)
+	return translate(err, "delete project")
+}
+
+// Transition implements planning.LibraryStore.
+func (s *Store) Transition(ctx context.Context, id int64, to, actor, reason string) (planning.Project, error) {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		p, err := scanProject(tx.QueryRow(ctx, `SELECT `+projectColumns+` FROM `+projectFrom+` WHERE p.id = $1 FOR UPDATE OF p`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return planning.Errorf(planning.ENotFound, "没有编号为 %d 的项目", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := planning.CheckTransition(p, to, actor, reason); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE projects SET status = $2,
+				exit_reason = CASE WHEN $2 = '已出库' THEN $3 WHEN status = '已出库' THEN '' ELSE exit_reason END
+			WHERE id = $1`, id, to, reason); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO project_transitions (project_id, from_status, to_status, actor, reason)
+			VALUES ($1, $2, $3, $4, $5)`, id, p.Status, to, actor, reason)
+		return err
+	})
+	if err != nil {
+		return planning.Project{}, translate(err, "project transition")
+	}
+	return s.Project(ctx, id)
+}
+
+// Transitions implements planning.LibraryStore, oldest first.
+func (s *Store) Transitions(ctx context.Context, id int64) ([]planning.Transition, error) {
+	if _, err := s.Project(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, project_id, from_status, to_status, actor, reason, at
+		FROM project_transitions WHERE project_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, translate(err, "project transitions")
+	}
+	ts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[planning.Transition])
+	if ts == nil {
+		ts = []planning.Transition{}
+	}
+	return ts, translate(err, "project transitions")
+}
+
+// ScheduleProjects implements planning.LibraryStore.
+func (s *Store) ScheduleProjects(ctx context.Context, years map[int64]int) error {
+	ids := make([]int64, 0, len(years))
+	ys := make([]int32, 0, len(years))
+	for id, y := range years {
+		ids, ys = append(ids, id), append(ys, int32(y))
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE projects p SET year = nullif(u.y, 0)
+			FROM unnest($1::bigint[], $2::int[]) AS u(id, y) WHERE p.id = u.id`, ids, ys)
+		if err == nil && int(tag.RowsAffected()) != len(ids) {
+			return planning.Errorf(planning.ENotFound, "部分项目不存在（%d 个中找到 %d 个）", len(ids), tag.RowsAffected())
+		}
+		return err
+	})
+	return translate(err, "schedule projects")
+}

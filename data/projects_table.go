@@ -1,0 +1,821 @@
+package data
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/gapmap/gapmap/planning"
+)
+
+// ProjectTableMeta describes an export of the library.
+type ProjectTableMeta struct {
+	County      string    // e.g. "临湘市"
+	Title       string    // default "<County>脱贫攻坚项目库"
+	GeneratedAt time.Time // shown in the 生成时间 line; zero leaves it out
+	Filters     string    // human-readable description of the filters applied, Chinese, may be ""
+	DataVersion string    // may be ""
+}
+
+func (m ProjectTableMeta) title() string {
+	if m.Title != "" {
+		return m.Title
+	}
+	return m.County + "脱贫攻坚项目库"
+}
+
+// infoLine is the second row of the 项目库 sheet.
+func (m ProjectTableMeta) infoLine() string {
+	var parts []string
+	if !m.GeneratedAt.IsZero() {
+		parts = append(parts, "生成时间："+m.GeneratedAt.Format("2006-01-02 15:04"))
+	}
+	filters := m.Filters
+	if filters == "" {
+		filters = "无（全部项目）"
+	}
+	parts = append(parts, "筛选条件："+filters)
+	if m.DataVersion != "" {
+		parts = append(parts, "数据版本："+m.DataVersion)
+	}
+	return strings.Join(parts, "　　")
+}
+
+// Sheet names of the XLSX export; GDAL reports them as layer names.
+const (
+	libSheetProjects = "项目库"
+	libSheetTargets  = "绩效目标"
+	libSheetSummary  = "汇总"
+)
+
+// libKind says how a column's values are typed and formatted, in both
+// the XLSX (number format) and the CSV (decimal places) writers.
+type libKind int
+
+const (
+	libText  libKind = iota
+	libCode          // digits that must stay text (村代码)
+	libInt           // counts, year, 序号
+	libMoney         // 万元, two decimals
+	libQty           // 工程量, two decimals
+	libGap           // gap points, one decimal
+	libDate          // yyyy-mm-dd
+)
+
+// libColumn is one column of the 项目库 table. value returns nil for an
+// empty cell, or a string, an int, a float64 already rounded to the
+// column's decimals, or a time.Time (a date at UTC midnight). total is set
+// on the columns a subtotal row sums.
+type libColumn struct {
+	header string
+	kind   libKind
+	width  float64 // Excel character widths
+	wrap   bool
+	value  func(seq int, p *planning.Project) any
+	total  func(t *libTotals) any
+}
+
+// libColumns is the one column list both writers use (domain.md §6).
+var libColumns = []libColumn{
+	{header: "序号", kind: libInt, width: 6, value: func(seq int, _ *planning.Project) any { return seq }},
+	{header: "项目编号", width: 16, value: func(_ int, p *planning.Project) any { return p.Code }},
+	{header: "年度", kind: libInt, width: 7, value: func(_ int, p *planning.Project) any { return libNonZero(p.Year) }},
+	{header: "项目名称", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return p.Name }},
+	{header: "项目类别", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return p.Category }},
+	{header: "项目子类", width: 12, wrap: true, value: func(_ int, p *planning.Project) any { return p.Subtype }},
+	{header: "建设性质", width: 8, value: func(_ int, p *planning.Project) any { return p.Nature }},
+	{header: "乡镇", width: 10, wrap: true, value: func(_ int, p *planning.Project) any { return p.TownshipName }},
+	{header: "村", width: 10, wrap: true, value: func(_ int, p *planning.Project) any { return p.VillageName }},
+	{header: "村代码", kind: libCode, width: 14, value: func(_ int, p *planning.Project) any { return p.VillageCode }},
+	{header: "建设内容及规模", width: 40, wrap: true, value: func(_ int, p *planning.Project) any { return p.Content }},
+	// No quantity or unit price means none was given (a lump-sum row
+	// entered by hand); a blank says that better than 0.00.
+	{header: "工程量", kind: libQty, width: 10, value: func(_ int, p *planning.Project) any { return libNonZeroCents(p.Quantity) }},
+	{header: "单位", width: 6, value: func(_ int, p *planning.Project) any { return p.Unit }},
+	{header: "单价（万元）", kind: libMoney, width: 10, value: func(_ int, p *planning.Project) any { return libNonZeroCents(p.UnitPriceWan) }},
+	{header: "单价来源", width: 8, value: func(_ int, p *planning.Project) any { return libPriceSource(p.PriceSource) }},
+	{header: "投资估算（万元）", kind: libMoney, width: 12,
+		value: func(_ int, p *planning.Project) any { return libCentsValue(libCents(p.CostWan)) },
+		total: func(t *libTotals) any { return libCentsValue(t.costCents) }},
+	{header: "资金来源", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return libFunding(p.Funding) }},
+	{header: "受益户数", kind: libInt, width: 9,
+		value: func(_ int, p *planning.Project) any { return p.Households },
+		total: func(t *libTotals) any { return t.households }},
+	{header: "受益人数", kind: libInt, width: 9,
+		value: func(_ int, p *planning.Project) any { return p.Population },
+		total: func(t *libTotals) any { return t.population }},
+	{header: "其中建档立卡户数", kind: libInt, width: 10,
+		value: func(_ int, p *planning.Project) any { return p.PoorHouseholds },
+		total: func(t *libTotals) any { return t.poorHouseholds }},
+	{header: "其中建档立卡人数", kind: libInt, width: 10,
+		value: func(_ int, p *planning.Project) any { return p.PoorPopulation },
+		total: func(t *libTotals) any { return t.poorPopulation }},
+	{header: "带贫减贫机制", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return p.Mechanism }},
+	{header: "责任单位", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return p.ResponsibleUnit }},
+	{header: "项目状态", width: 10, value: func(_ int, p *planning.Project) any { return p.Status }},
+	{header: "计划开工", kind: libDate, width: 11, value: func(_ int, p *planning.Project) any { return libDateValue(p.PlannedStart) }},
+	{header: "计划完工", kind: libDate, width: 11, value: func(_ int, p *planning.Project) any { return libDateValue(p.PlannedEnd) }},
+	{header: "补短板维度", width: 8, value: func(_ int, p *planning.Project) any { return p.GapDimension }},
+	{header: "对应指标", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return strings.Join(p.SourceIndicators, "、") }},
+	{header: "补短板前缺口", kind: libGap, width: 9, value: func(_ int, p *planning.Project) any { return libGapValue(p.GapBefore) }},
+	{header: "预计补短板后缺口", kind: libGap, width: 9, value: func(_ int, p *planning.Project) any { return libGapValue(p.GapAfter) }},
+	{header: "出库理由", width: 20, wrap: true, value: func(_ int, p *planning.Project) any { return p.ExitReason }},
+}
+
+// Positions in libColumns that other code refers to.
+const (
+	libColSeq  = 0 // subtotal labels go here
+	libColName = 3 // the label spans 序号..项目名称
+)
+
+func libNonZero(n int) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}
+
+func libNonZeroCents(x float64) any {
+	c := libCents(x)
+	if c == 0 {
+		return nil
+	}
+	return libCentsValue(c)
+}
+
+func libPriceSource(s string) string {
+	switch s {
+	case planning.SourceEstimated:
+		return "估算"
+	case planning.SourceSourced, planning.SourceDerived:
+		return "有依据"
+	case planning.SourceCounty:
+		return "县级"
+	}
+	return ""
+}
+
+func libFunding(fs []planning.Funding) string {
+	parts := make([]string, 0, len(fs))
+	for _, f := range fs {
+		parts = append(parts, f.Source+" "+libFormatCents(libCents(f.AmountWan)))
+	}
+	return strings.Join(parts, "；")
+}
+
+// libDateValue keeps the calendar date the time carries in its own zone, so
+// a date stored as local midnight does not become the day before in UTC.
+func libDateValue(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func libGapValue(g *float64) any {
+	if g == nil {
+		return nil
+	}
+	return float64(libRoundScaled(*g, 1)) / 10
+}
+
+// libCents rounds an amount in 万元 to hundredths (half away from zero).
+// Totals add these integers, so a total always equals the sum of the
+// amounts the table shows, with no float drift over 50,000 rows.
+func libCents(x float64) int64 { return libRoundScaled(x, 2) }
+
+func libCentsValue(c int64) float64 { return float64(c) / 100 }
+
+func libFormatCents(c int64) string { return strconv.FormatFloat(libCentsValue(c), 'f', 2, 64) }
+
+// libRoundScaled returns x×10^places rounded half away from zero. It rounds
+// the shortest decimal that represents x (what the user typed, "1.005"),
+// not the binary value (1.00499999…), which math.Round(x*100) would take
+// down to 1.00.
+func libRoundScaled(x float64, places int) int64 {
+	neg := x < 0
+	s := strconv.FormatFloat(x, 'f', -1, 64)
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	up := len(frac) > places && frac[places] >= '5'
+	frac = (frac + strings.Repeat("0", places))[:places]
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil { // beyond int64 hundredths: not a real amount
+		return 0
+	}
+	if up {
+		n++
+	}
+	if neg {
+		n = -n
+	}
+	return n
+}
+
+// libTotals accumulates what subtotal and 汇总 rows show.
+type libTotals struct {
+	count                          int
+	costCents                      int64
+	households, population         int
+	poorHouseholds, poorPopulation int
+}
+
+func (t *libTotals) add(p *planning.Project) {
+	t.count++
+	t.costCents += libCents(p.CostWan)
+	t.households += p.Households
+	t.population += p.Population
+	t.poorHouseholds += p.PoorHouseholds
+	t.poorPopulation += p.PoorPopulation
+}
+
+// libOrder returns the indices of ps in table order: category in
+// planning.Categories order (unknown ones after, by name), township code,
+// 项目编号, ID. Sorting indices leaves the caller's slice alone.
+func libOrder(ps []planning.Project) []int {
+	catIndex := make(map[string]int, len(planning.Categories))
+	for i, c := range planning.Categories {
+		catIndex[c] = i
+	}
+	rank := func(c string) int {
+		if i, ok := catIndex[c]; ok {
+			return i
+		}
+		return len(planning.Categories)
+	}
+	idx := make([]int, len(ps))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int {
+		a, b := &ps[i], &ps[j]
+		return cmp.Or(
+			cmp.Compare(rank(a.Category), rank(b.Category)),
+			strings.Compare(a.Category, b.Category),
+			strings.Compare(a.TownshipCode, b.TownshipCode),
+			strings.Compare(a.TownshipName, b.TownshipName),
+			strings.Compare(a.Code, b.Code),
+			cmp.Compare(a.ID, b.ID),
+		)
+	})
+	return idx
+}
+
+type libTownship struct{ code, name string }
+
+func (k libTownship) label() string {
+	switch {
+	case k.name != "":
+		return k.name
+	case k.code != "":
+		return k.code
+	}
+	return "未填乡镇"
+}
+
+func libCategoryLabel(c string) string {
+	if c == "" {
+		return "未填类别"
+	}
+	return c
+}
+
+// WriteProjectsCSV writes the same main table as CSV, UTF-8 with BOM (Excel
+// opens Chinese correctly), no subtotal rows. Rows are in the XLSX order.
+// 村代码 is written as its digits; Excel shows a 12-digit number in CSV as
+// 4.30682E+11, which is why the XLSX export is the one for Excel users.
+func WriteProjectsCSV(w io.Writer, ps []planning.Project, meta ProjectTableMeta) error {
+	_ = meta // the CSV is the bare table: a title line would break CSV readers
+	bw := bufio.NewWriter(w)
+	if _, err := bw.WriteString("\uFEFF"); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	cw := csv.NewWriter(bw)
+	cw.UseCRLF = true // what Excel writes and expects
+	rec := make([]string, len(libColumns))
+	for i, c := range libColumns {
+		rec[i] = c.header
+	}
+	if err := cw.Write(rec); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	for seq, i := range libOrder(ps) {
+		for j, c := range libColumns {
+			rec[j] = libCSVField(c.kind, c.value(seq+1, &ps[i]))
+		}
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+func libCSVField(k libKind, v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case int:
+		return strconv.Itoa(v)
+	case float64:
+		if k == libGap {
+			return strconv.FormatFloat(v, 'f', 1, 64)
+		}
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	case time.Time:
+		return v.Format(time.DateOnly)
+	case string:
+		if k == libText {
+			return libCSVSafe(v)
+		}
+		return v
+	}
+	return fmt.Sprint(v)
+}
+
+// libCSVSafe stops Excel from running a user-entered name such as
+// "=HYPERLINK(…)" as a formula when it opens the CSV (OWASP "CSV
+// injection"): a leading apostrophe makes Excel show the text as typed.
+// The XLSX writer needs no such guard; its strings are never formulas.
+func libCSVSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// libLevel picks the look of a row in the XLSX sheets.
+type libLevel int
+
+const (
+	libLevelData libLevel = iota
+	libLevelHeader
+	libLevelTownship // 小计 by 乡镇 within a category
+	libLevelCategory // 小计 by 项目类别
+	libLevelTotal    // 合计
+)
+
+type libStyleKey struct {
+	level libLevel
+	kind  libKind
+	wrap  bool
+}
+
+// libStyles creates each cell style once; excelize would otherwise add
+// a duplicate style entry per call.
+type libStyles struct {
+	f     *excelize.File
+	cache map[libStyleKey]int
+}
+
+var libLevelFill = map[libLevel]string{
+	libLevelHeader:   "D9E1F2",
+	libLevelTownship: "FFF2CC",
+	libLevelCategory: "FCE4D6",
+	libLevelTotal:    "F4B084",
+}
+
+func (s *libStyles) id(level libLevel, kind libKind, wrap bool) (int, error) {
+	key := libStyleKey{level, kind, wrap}
+	if id, ok := s.cache[key]; ok {
+		return id, nil
+	}
+	st := &excelize.Style{
+		Border: []excelize.Border{
+			{Type: "left", Color: "808080", Style: 1}, {Type: "right", Color: "808080", Style: 1},
+			{Type: "top", Color: "808080", Style: 1}, {Type: "bottom", Color: "808080", Style: 1},
+		},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: wrap},
+	}
+	if level != libLevelData {
+		st.Font = &excelize.Font{Bold: true}
+		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{libLevelFill[level]}}
+	}
+	switch kind {
+	case libText:
+	case libCode:
+		st.NumFmt = 49 // "@": typing over the cell keeps it text
+	case libInt:
+		st.NumFmt = 1 // "0"
+	case libMoney, libQty:
+		st.NumFmt = 2 // "0.00"
+	case libGap:
+		st.CustomNumFmt = libPtr("0.0")
+	case libDate:
+		st.CustomNumFmt = libPtr("yyyy-mm-dd")
+		st.Alignment.Horizontal = "center"
+	}
+	if level == libLevelHeader {
+		st.Alignment.Horizontal = "center"
+		st.Alignment.WrapText = true
+	}
+	id, err := s.f.NewStyle(st)
+	if err != nil {
+		return 0, fmt.Errorf("xlsx style: %w", err)
+	}
+	s.cache[key] = id
+	return id, nil
+}
+
+func libPtr[T any](v T) *T { return &v }
+
+// WriteProjectsXLSX writes the standard 项目库 table: sheet 项目库 (the
+// table with 小计 rows by 项目类别 and 乡镇 and a 合计 row, print-ready on
+// landscape A3), sheet 绩效目标 (one row per project and target) and
+// sheet 汇总 (totals by 项目类别 and by 乡镇). Money is in 万元 rounded to
+// 0.01, and every total is the sum of the rounded amounts shown. Values
+// are literal, not formulas, so readers that do not calculate (GDAL,
+// pandas) see the numbers. Sheets are streamed; the finished file is
+// zipped in memory before it is written to w.
+func WriteProjectsXLSX(w io.Writer, ps []planning.Project, meta ProjectTableMeta) (err error) {
+	f := excelize.NewFile()
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close xlsx: %w", cerr)
+		}
+	}()
+	if err := f.SetSheetName(f.GetSheetName(0), libSheetProjects); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	for _, name := range []string{libSheetTargets, libSheetSummary} {
+		if _, err := f.NewSheet(name); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	f.SetActiveSheet(0)
+	st := &libStyles{f: f, cache: map[libStyleKey]int{}}
+	order := libOrder(ps)
+	byCat, byTown, grand, err := libWriteProjectsSheet(f, st, ps, order, meta)
+	if err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", libSheetProjects, err)
+	}
+	if err := libWriteTargetsSheet(f, st, ps, order); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", libSheetTargets, err)
+	}
+	if err := libWriteSummarySheet(f, st, byCat, byTown, grand); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", libSheetSummary, err)
+	}
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("write xlsx: %w", err)
+	}
+	return nil
+}
+
+type libNamedTotals struct {
+	name string
+	t    libTotals
+}
+
+// libSetupPrint makes a sheet print on landscape A3, one page wide, with the
+// header rows repeated on every page. It must run before the sheet's
+// StreamWriter is created: the stream writes sheetPr first.
+func libSetupPrint(f *excelize.File, sheet string, titleRows string) error {
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: libPtr(true)}); err != nil {
+		return err
+	}
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{
+		Size:        libPtr(8), // A3
+		Orientation: libPtr("landscape"),
+		FitToWidth:  libPtr(1),
+		FitToHeight: libPtr(0), // as many pages tall as needed
+	}); err != nil {
+		return err
+	}
+	if err := f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{
+		Left: libPtr(0.4), Right: libPtr(0.4), Top: libPtr(0.6), Bottom: libPtr(0.6),
+		Header: libPtr(0.3), Footer: libPtr(0.3), Horizontally: libPtr(true),
+	}); err != nil {
+		return err
+	}
+	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddFooter: "&C第 &P 页，共 &N 页"}); err != nil {
+		return err
+	}
+	return f.SetDefinedName(&excelize.DefinedName{
+		Name: "_xlnm.Print_Titles", RefersTo: "'" + sheet + "'!" + titleRows, Scope: sheet,
+	})
+}
+
+// libSetWidths sets column widths from the last column to the first:
+// excelize's StreamWriter puts each new <col> before the earlier ones and
+// writes them as they are, while Excel expects ascending <col> elements
+// and offers to repair the file otherwise.
+func libSetWidths(sw *excelize.StreamWriter, widths []float64) error {
+	for i := len(widths) - 1; i >= 0; i-- {
+		if err := sw.SetColWidth(i+1, i+1, widths[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func libFreezeRows(sw *excelize.StreamWriter, rows int) error {
+	top := "A" + strconv.Itoa(rows+1)
+	return sw.SetPanes(&excelize.Panes{
+		Freeze: true, YSplit: rows, TopLeftCell: top, ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomLeft"}},
+	})
+}
+
+// libHeaderRow returns styled header cells.
+func libHeaderRow(st *libStyles, headers []string) ([]any, error) {
+	id, err := st.id(libLevelHeader, libText, true)
+	if err != nil {
+		return nil, err
+	}
+	row := make([]any, len(headers))
+	for i, h := range headers {
+		row[i] = excelize.Cell{StyleID: id, Value: h}
+	}
+	return row, nil
+}
+
+func libCell(col, row int) string {
+	name, _ := excelize.CoordinatesToCellName(col, row) // col, row ≥ 1 here
+	return name
+}
+
+// libWriteProjectsSheet writes the 项目库 sheet and returns the totals the
+// 汇总 sheet needs: by category in table order, by township in code order,
+// and the grand total.
+func libWriteProjectsSheet(f *excelize.File, st *libStyles, ps []planning.Project, order []int, meta ProjectTableMeta) (byCat, byTown []libNamedTotals, grand libTotals, err error) {
+	const headerRowNum = 3
+	if err = libSetupPrint(f, libSheetProjects, "$1:$3"); err != nil {
+		return
+	}
+	sw, err := f.NewStreamWriter(libSheetProjects)
+	if err != nil {
+		return
+	}
+	ncol := len(libColumns)
+	widths := make([]float64, ncol)
+	for i, c := range libColumns {
+		widths[i] = c.width
+	}
+	if err = libSetWidths(sw, widths); err != nil {
+		return
+	}
+	if err = libFreezeRows(sw, headerRowNum); err != nil {
+		return
+	}
+	lastCol, err := excelize.ColumnNumberToName(ncol)
+	if err != nil {
+		return
+	}
+
+	titleStyle, err := f.NewStyle(&excelize.Style{
+		Font:      &excelize.Font{Bold: true, Size: 16},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"},
+	})
+	if err != nil {
+		return
+	}
+	infoStyle, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "center"}})
+	if err != nil {
+		return
+	}
+	if err = sw.SetRow("A1", []any{excelize.Cell{StyleID: titleStyle, Value: meta.title()}}, excelize.RowOpts{Height: 30}); err != nil {
+		return
+	}
+	if err = sw.MergeCell("A1", lastCol+"1"); err != nil {
+		return
+	}
+	if err = sw.SetRow("A2", []any{excelize.Cell{StyleID: infoStyle, Value: meta.infoLine()}}, excelize.RowOpts{Height: 20}); err != nil {
+		return
+	}
+	if err = sw.MergeCell("A2", lastCol+"2"); err != nil {
+		return
+	}
+	headers := make([]string, ncol)
+	for i, c := range libColumns {
+		headers[i] = c.header
+	}
+	hdr, err := libHeaderRow(st, headers)
+	if err != nil {
+		return
+	}
+	if err = sw.SetRow(libCell(1, headerRowNum), hdr, excelize.RowOpts{Height: 36}); err != nil {
+		return
+	}
+
+	// Data styles per column, looked up once rather than per cell.
+	dataStyle := make([]int, ncol)
+	for i, c := range libColumns {
+		if dataStyle[i], err = st.id(libLevelData, c.kind, c.wrap); err != nil {
+			return
+		}
+	}
+	rowNum := headerRowNum
+	row := make([]any, ncol)
+	subtotal := func(level libLevel, label string, t *libTotals) error {
+		rowNum++
+		for i, c := range libColumns {
+			kind := c.kind
+			var v any
+			switch {
+			case i == libColSeq:
+				kind, v = libText, label
+			case c.total != nil:
+				v = c.total(t)
+			}
+			id, err := st.id(level, kind, false)
+			if err != nil {
+				return err
+			}
+			row[i] = excelize.Cell{StyleID: id, Value: v}
+		}
+		if err := sw.SetRow(libCell(1, rowNum), row); err != nil {
+			return err
+		}
+		// The label spans 序号..项目名称 so it prints inside one cell.
+		return sw.MergeCell(libCell(libColSeq+1, rowNum), libCell(libColName+1, rowNum))
+	}
+
+	townTotals := map[libTownship]*libTotals{}
+	var cat, town libTotals
+	var curCat string
+	var curTown libTownship
+	for seq, i := range order {
+		p := &ps[i]
+		tk := libTownship{p.TownshipCode, p.TownshipName}
+		if seq > 0 && (p.Category != curCat || tk != curTown) {
+			if err = subtotal(libLevelTownship, "小计："+libCategoryLabel(curCat)+" / "+curTown.label(), &town); err != nil {
+				return
+			}
+			town = libTotals{}
+		}
+		if seq > 0 && p.Category != curCat {
+			if err = subtotal(libLevelCategory, "小计："+libCategoryLabel(curCat), &cat); err != nil {
+				return
+			}
+			byCat = append(byCat, libNamedTotals{libCategoryLabel(curCat), cat})
+			cat = libTotals{}
+		}
+		curCat, curTown = p.Category, tk
+		rowNum++
+		for j, c := range libColumns {
+			row[j] = excelize.Cell{StyleID: dataStyle[j], Value: c.value(seq+1, p)}
+		}
+		if err = sw.SetRow(libCell(1, rowNum), row); err != nil {
+			return
+		}
+		town.add(p)
+		cat.add(p)
+		grand.add(p)
+		tt := townTotals[tk]
+		if tt == nil {
+			tt = &libTotals{}
+			townTotals[tk] = tt
+		}
+		tt.add(p)
+	}
+	if len(order) > 0 {
+		if err = subtotal(libLevelTownship, "小计："+libCategoryLabel(curCat)+" / "+curTown.label(), &town); err != nil {
+			return
+		}
+		if err = subtotal(libLevelCategory, "小计："+libCategoryLabel(curCat), &cat); err != nil {
+			return
+		}
+		byCat = append(byCat, libNamedTotals{libCategoryLabel(curCat), cat})
+	}
+	if err = subtotal(libLevelTotal, "合计", &grand); err != nil {
+		return
+	}
+	if err = sw.Flush(); err != nil {
+		return
+	}
+
+	keys := make([]libTownship, 0, len(townTotals))
+	for k := range townTotals {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b libTownship) int {
+		return cmp.Or(strings.Compare(a.code, b.code), strings.Compare(a.name, b.name))
+	})
+	for _, k := range keys {
+		byTown = append(byTown, libNamedTotals{k.label(), *townTotals[k]})
+	}
+	return byCat, byTown, grand, nil
+}
+
+// libWriteTargetsSheet writes one row per (project, 绩效目标), projects in
+// table order. The header is the first row so that readers such as GDAL
+// can take field names from it.
+func libWriteTargetsSheet(f *excelize.File, st *libStyles, ps []planning.Project, order []int) error {
+	if err := libSetupPrint(f, libSheetTargets, "$1:$1"); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(libSheetTargets)
+	if err != nil {
+		return err
+	}
+	if err := libSetWidths(sw, []float64{16, 36, 12, 12, 28, 20}); err != nil {
+		return err
+	}
+	if err := libFreezeRows(sw, 1); err != nil {
+		return err
+	}
+	hdr, err := libHeaderRow(st, []string{"项目编号", "项目名称", "一级指标", "二级指标", "三级指标", "指标值"})
+	if err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", hdr); err != nil {
+		return err
+	}
+	plain, err := st.id(libLevelData, libText, false)
+	if err != nil {
+		return err
+	}
+	wrapped, err := st.id(libLevelData, libText, true)
+	if err != nil {
+		return err
+	}
+	rowNum := 1
+	for _, i := range order {
+		p := &ps[i]
+		for _, t := range p.Targets {
+			rowNum++
+			row := []any{
+				excelize.Cell{StyleID: plain, Value: p.Code},
+				excelize.Cell{StyleID: wrapped, Value: p.Name},
+				excelize.Cell{StyleID: plain, Value: t.Level1},
+				excelize.Cell{StyleID: plain, Value: t.Level2},
+				excelize.Cell{StyleID: wrapped, Value: t.Level3},
+				excelize.Cell{StyleID: wrapped, Value: t.Value},
+			}
+			if err := sw.SetRow(libCell(1, rowNum), row); err != nil {
+				return err
+			}
+		}
+	}
+	return sw.Flush()
+}
+
+// libSummaryHeaders are the columns of the 汇总 sheet. 建档立卡受益人数 adds
+// up projects, so a person two projects serve counts twice (人次).
+var libSummaryHeaders = []string{"汇总方式", "名称", "项目个数", "投资估算（万元）", "建档立卡受益人数"}
+
+func libWriteSummarySheet(f *excelize.File, st *libStyles, byCat, byTown []libNamedTotals, grand libTotals) error {
+	if err := libSetupPrint(f, libSheetSummary, "$1:$1"); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(libSheetSummary)
+	if err != nil {
+		return err
+	}
+	if err := libSetWidths(sw, []float64{12, 20, 10, 16, 16}); err != nil {
+		return err
+	}
+	if err := libFreezeRows(sw, 1); err != nil {
+		return err
+	}
+	hdr, err := libHeaderRow(st, libSummaryHeaders)
+	if err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", hdr); err != nil {
+		return err
+	}
+	rowNum := 1
+	put := func(level libLevel, group, name string, t libTotals) error {
+		kinds := []libKind{libText, libText, libInt, libMoney, libInt}
+		vals := []any{group, name, t.count, libCentsValue(t.costCents), t.poorPopulation}
+		row := make([]any, len(vals))
+		for i, v := range vals {
+			id, err := st.id(level, kinds[i], false)
+			if err != nil {
+				return err
+			}
+			row[i] = excelize.Cell{StyleID: id, Value: v}
+		}
+		rowNum++
+		return sw.SetRow(libCell(1, rowNum), row)
+	}
+	for _, c := range byCat {
+		if err := put(libLevelData, "按项目类别", c.name, c.t); err != nil {
+			return err
+		}
+	}
+	for _, c := range byTown {
+		if err := put(libLevelData, "按乡镇", c.name, c.t); err != nil {
+			return err
+		}
+	}
+	if err := put(libLevelTotal, "合计", "", grand); err != nil {
+		return err
+	}
+	return sw.Flush()
+}

@@ -1,0 +1,534 @@
+package planning
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+)
+
+// CandidateFacts are what sizing projects needs beyond a village's Facts,
+// measured by PostGIS for generation only (scoring does not need them).
+type CandidateFacts struct {
+	Office orb.Point // the 村委会, where point projects go
+	// Groups are the large 自然村/村民组 (R2) farther than the group radius
+	// from the R1-connected hardened network, with the line to it.
+	Groups []GroupGap
+	// Bridges are the 危桥 (condition class 4–5) nearest to this village's
+	// 村委会 among all villages, within dangerous_bridge_radius_m.
+	Bridges []BridgeGap
+	// The nearest water works whose spare design capacity covers the
+	// village's demand, and the straight line from the 村委会 to its mains
+	// (or to the works when it has none). Nil when there is none.
+	SpareWorks   string
+	SpareWorksM  *float64
+	SpareWorksTo orb.Geometry
+	// The nearest 10 kV line: a new 台区 or a PV station connects to it.
+	Line10kVM  *float64
+	Line10kVTo orb.Geometry
+}
+
+// GroupGap is one 自然村/村民组 that lacks hardened access.
+type GroupGap struct {
+	Name           string       `json:"name"`
+	Households     int          `json:"households"`
+	Population     int          `json:"population"`
+	PoorHouseholds int          `json:"poor_households"`
+	PoorPopulation int          `json:"poor_population"`
+	DistanceM      float64      `json:"distance_m"` // straight line to the network
+	Line           orb.Geometry `json:"-"`
+}
+
+// BridgeGap is one dangerous bridge.
+type BridgeGap struct {
+	ID      int64     `json:"id"`
+	Name    string    `json:"name"`
+	LengthM float64   `json:"length_m"`
+	Point   orb.Point `json:"-"`
+}
+
+// GenerateStore is what candidate generation reads and writes.
+type GenerateStore interface {
+	RunStore
+	LibraryStore
+}
+
+// factsChanged lists the layers a run's facts come from that changed since:
+// candidates sized now would not match its scores.
+func factsChanged(run, now map[string]int64) []string {
+	var changed []string
+	for layer, v := range run {
+		if layer == "scores" || layer == "projects" {
+			continue
+		}
+		if now[layer] != v {
+			changed = append(changed, layer)
+		}
+	}
+	slices.Sort(changed)
+	return changed
+}
+
+// Generate sizes the candidate projects that would close the gaps of run
+// (the latest when runID is 0) and merges them into the library. The
+// facts are measured again under the run's profile and must come from the
+// same data the run saw; unit prices and sizing come from p.
+func Generate(ctx context.Context, store GenerateStore, p Profile, runID int64, all bool) (GenerateReport, error) {
+	var run Run
+	var err error
+	if runID == 0 {
+		run, err = store.LatestRun(ctx)
+	} else {
+		run, err = store.Run(ctx, runID)
+	}
+	if err != nil {
+		return GenerateReport{}, err
+	}
+	if run.ProfileHash != p.Hash() {
+		return GenerateReport{}, Errorf(EConflict, "评分批次 %d 使用的评分配置与当前配置不同，请先用当前配置重新评分（gapmap score）", run.ID)
+	}
+	ids, err := store.GapVillages(ctx, run.ID, all)
+	if err != nil {
+		return GenerateReport{}, err
+	}
+	facts, versions, err := store.VillageFacts(ctx, p, run.AsOf, ids)
+	if err != nil {
+		return GenerateReport{}, err
+	}
+	if changed := factsChanged(run.DataVersion, versions); len(changed) > 0 {
+		return GenerateReport{}, Errorf(EConflict, "评分批次 %d 之后数据已更改（%v），请先重新评分再生成项目", run.ID, changed)
+	}
+	cfs, err := store.CandidateFacts(ctx, p, ids)
+	if err != nil {
+		return GenerateReport{}, err
+	}
+	var ps []Project
+	for _, f := range facts {
+		ps = append(ps, Candidates(f, cfs[f.VillageID], p)...)
+	}
+	for i := range ps {
+		ps[i].RunID = run.ID
+	}
+	rep, err := store.SaveCandidates(ctx, run.ID, ps)
+	rep.RunID, rep.Villages, rep.Candidates = run.ID, len(facts), len(ps)
+	return rep, err
+}
+
+// Candidates sizes the projects that would close the gaps of one village
+// (domain.md §2–5). Each carries the village's gap before and the gap
+// ScoreVillage gives once the project's effect is applied to the facts.
+func Candidates(f Facts, cf CandidateFacts, p Profile) []Project {
+	g := generator{f: f, cf: cf, p: p, before: ScoreVillage(f, p)}
+	g.road()
+	g.water()
+	g.grid()
+	g.pv()
+	return g.out
+}
+
+type generator struct {
+	f      Facts
+	cf     CandidateFacts
+	p      Profile
+	before VillageScore
+	out    []Project
+}
+
+// indicator returns the village's judgement of indicator id.
+func (g *generator) indicator(id string) IndicatorScore {
+	for _, d := range g.before.Dimensions {
+		for _, is := range d.Indicators {
+			if is.ID == id {
+				return is
+			}
+		}
+	}
+	return IndicatorScore{}
+}
+
+func (g *generator) fails(id string) bool { return g.indicator(id).Status == StatusFail }
+
+func (g *generator) gap(s VillageScore, dim string) *float64 {
+	for _, d := range s.Dimensions {
+		if d.Dimension == dim {
+			return d.Gap
+		}
+	}
+	return nil
+}
+
+// item describes one candidate before the common fields are filled in.
+type item struct {
+	subtype, object string // object tells apart several of a subtype in a village
+	dim, category   string
+	nature          string
+	name, content   string
+	quantity        float64
+	unit            string
+	price           Param
+	cost            float64 // 0: quantity × price
+	indicators      []string
+	geom            orb.Geometry
+	who             Beneficiaries
+	effect          func(*Facts) // the facts once built; nil: no scored effect
+	dependsOn       string
+	targets         []Target // the type's own output targets
+}
+
+func (g *generator) key(subtype, object string) string {
+	k := g.f.Code + ":" + subtype
+	if object != "" {
+		k += ":" + object
+	}
+	return k
+}
+
+func (g *generator) village() Beneficiaries {
+	return Beneficiaries{Households: deref(g.f.Households), Population: deref(g.f.Population),
+		PoorHouseholds: g.f.PoorHouseholds, PoorPopulation: g.f.PoorPopulation}
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// add fills in what every candidate carries and appends it.
+func (g *generator) add(it item) {
+	cost := it.cost
+	if cost == 0 {
+		cost = it.quantity * it.price.Value
+	}
+	pr := Project{
+		Key: g.key(it.subtype, it.object), Name: g.f.TownshipName + g.f.Name + it.name,
+		Category: it.category, Subtype: it.subtype, Nature: it.nature,
+		TownshipCode: g.f.TownshipCode, TownshipName: g.f.TownshipName, VillageCode: g.f.Code, VillageName: g.f.Name,
+		Content: it.content, Quantity: round2(it.quantity), Unit: it.unit, UnitPriceWan: it.price.Value,
+		PriceSource: it.price.Source, CostWan: round2(cost), Beneficiaries: it.who,
+		ResponsibleUnit: g.p.Units.For(it.category), Status: StateSurvey,
+		GapDimension: it.dim, SourceIndicators: it.indicators, DependsOn: it.dependsOn, Geometry: it.geom,
+	}
+	pr.Funding = []Funding{{Source: "统筹整合涉农资金", AmountWan: pr.CostWan}}
+	pr.GapBefore = g.gap(g.before, it.dim)
+	pr.GapAfter = pr.GapBefore
+	if it.effect != nil {
+		f := g.f
+		it.effect(&f)
+		pr.GapAfter = g.gap(ScoreVillage(f, g.p), it.dim)
+	}
+	pr.Mechanism = mechanism(pr)
+	pr.Targets = append(it.targets, commonTargets(pr, it.price)...)
+	g.out = append(g.out, pr)
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+func ptr[T any](v T) *T { return &v }
+
+func (g *generator) road() {
+	p, pr := g.p.Road, g.p.Prices
+	if g.fails("R1") && g.f.UnhardenedM != nil && *g.f.UnhardenedM > 0 {
+		km := *g.f.UnhardenedM / 1000
+		g.add(item{subtype: "通村硬化路", dim: DimRoad, category: CatRoad, nature: "改建",
+			name: "通村公路硬化工程", content: fmt.Sprintf("硬化村委会至乡镇驻地未硬化路段 %.2f km，路面宽 4.5 m", km),
+			quantity: km, unit: "km", price: pr.RoadKm, indicators: []string{"R1"}, geom: g.f.Explain["R1"], who: g.village(),
+			effect: func(f *Facts) {
+				f.HardenedConnected, f.UnhardenedM = ptr(true), ptr(0.0)
+				if f.PathM == nil { // the new pavement is the path, built 4.5 m wide
+					f.PathM, f.NarrowM = ptr(*g.f.UnhardenedM), ptr(0.0)
+				}
+			},
+			targets: []Target{{"产出指标", "数量指标", "硬化通村公路里程", fmt.Sprintf("≥%.2f km", km)}},
+		})
+	}
+	for _, gr := range g.cf.Groups {
+		km := gr.DistanceM * p.DetourFactor.Value / 1000
+		g.add(item{subtype: "通组硬化路", object: gr.Name, dim: DimRoad, category: CatRoad, nature: "新建",
+			name: gr.Name + "通组公路硬化工程",
+			content: fmt.Sprintf("新建硬化通组路 %.2f km（直线 %.0f m × 绕行系数 %.1f），宽 3.5 m，连通%s（%d户）",
+				km, gr.DistanceM, p.DetourFactor.Value, gr.Name, gr.Households),
+			quantity: km, unit: "km", price: pr.RoadKm, indicators: []string{"R2"}, geom: gr.Line,
+			who: Beneficiaries{gr.Households, gr.Population, gr.PoorHouseholds, gr.PoorPopulation},
+			effect: func(f *Facts) {
+				if f.LargeGroupsServed != nil {
+					f.LargeGroupsServed = ptr(*f.LargeGroupsServed + 1)
+				}
+			},
+			targets: []Target{{"产出指标", "数量指标", "新建通组硬化路里程", fmt.Sprintf("≥%.2f km", km)}},
+		})
+	}
+	if g.fails("R3") && g.f.NarrowM != nil && *g.f.NarrowM > 0 {
+		km := *g.f.NarrowM / 1000
+		g.add(item{subtype: "窄路加宽", dim: DimRoad, category: CatRoad, nature: "改建",
+			name: "通村公路窄路加宽工程", content: fmt.Sprintf("通村公路窄路面加宽 %.2f km（宽度不足 %.1f m 的路段加宽至 %.1f m）", km, p.MinWidthM.Value, p.MinWidthM.Value),
+			quantity: km, unit: "km", price: pr.WidenKm, indicators: []string{"R3"}, geom: g.f.Explain["R3"], who: g.village(),
+			effect:  func(f *Facts) { f.NarrowM = ptr(0.0) },
+			targets: []Target{{"产出指标", "数量指标", "窄路加宽里程", fmt.Sprintf("≥%.2f km", km)}},
+		})
+	}
+	if g.fails("R4") {
+		g.add(item{subtype: "招呼站", dim: DimRoad, category: CatRoad, nature: "新建",
+			name: "农村客运招呼站", content: "在村委会附近新建农村客运招呼站 1 座",
+			quantity: 1, unit: "座", price: pr.BusStop, indicators: []string{"R4"}, geom: g.cf.Office, who: g.village(),
+			effect:  func(f *Facts) { f.BusStopM = ptr(0.0) },
+			targets: []Target{{"产出指标", "数量指标", "新建招呼站", "1 座"}},
+		})
+	}
+	for _, b := range g.cf.Bridges {
+		name := b.Name
+		if name == "" {
+			name = fmt.Sprintf("危桥%d", b.ID)
+		}
+		g.add(item{subtype: "危桥改造", object: fmt.Sprint(b.ID), dim: DimRoad, category: CatRoad, nature: "改建",
+			name: name + "危桥改造工程", content: fmt.Sprintf("改造危桥%s，桥长 %.0f m（单价为估算，请按跨径核定）", name, b.LengthM),
+			quantity: b.LengthM, unit: "延米", price: pr.BridgeM, geom: b.Point, who: g.village(),
+			targets: []Target{{"产出指标", "数量指标", "改造危桥", "1 座"}},
+		})
+	}
+}
+
+func (g *generator) water() {
+	pp, pr := g.p.Projects, g.p.Prices
+	supply := g.fails("W1") || g.fails("W5") || g.indicator("W1").Status == StatusNoData && g.f.WorksName == ""
+	if supply {
+		who := g.village()
+		switch {
+		case g.cf.SpareWorksM != nil && *g.cf.SpareWorksM <= pp.MainExtensionMaxM.Value:
+			km := *g.cf.SpareWorksM * g.p.Water.DetourFactor.Value / 1000
+			// Households already within reach of a main (W5) have their tap.
+			tapped := 0.0
+			if g.f.TapShare != nil {
+				tapped = *g.f.TapShare
+			}
+			newTaps := int(math.Round(float64(who.Households) * (1 - tapped)))
+			taps := float64(newTaps) * pr.TapHousehold.Value
+			g.add(item{subtype: "管网延伸", dim: DimWater, category: CatWater, nature: "扩建",
+				name: "农村饮水管网延伸工程",
+				content: fmt.Sprintf("从%s延伸供水管网 %.2f km（直线 %.0f m × 绕行系数 %.1f），入户 %d 户（%.2f 万元）",
+					g.cf.SpareWorks, km, *g.cf.SpareWorksM, g.p.Water.DetourFactor.Value, newTaps, taps),
+				quantity: km, unit: "km", price: pr.MainKm, cost: km*pr.MainKm.Value + taps,
+				indicators: []string{"W1", "W5"}, geom: g.cf.SpareWorksTo, who: who,
+				effect: func(f *Facts) {
+					f.WorksName, f.LitresPerPersonDay, f.TapShare = g.cf.SpareWorks, ptr(pp.WaterDesignLitres.Value), ptr(1.0)
+				},
+				targets: []Target{{"产出指标", "数量指标", "延伸供水管网", fmt.Sprintf("≥%.2f km", km)},
+					{"效益指标", "社会效益指标", "自来水入户率", "≥90%"}},
+			})
+		default:
+			g.add(item{subtype: "单村供水工程", dim: DimWater, category: CatWater, nature: "新建",
+				name: "单村集中供水工程", content: fmt.Sprintf("新建单村集中供水工程，设计供水 %.0f L/人·d，受益 %d 人", pp.WaterDesignLitres.Value, who.Population),
+				quantity: float64(who.Population), unit: "人", price: pr.SingleWorksPerson,
+				indicators: []string{"W1", "W2", "W4", "W5"}, geom: g.cf.Office, who: who,
+				effect: func(f *Facts) {
+					f.LitresPerPersonDay, f.TapShare = ptr(pp.WaterDesignLitres.Value), ptr(1.0)
+					f.TestPassed, f.TestAgeDays, f.GuaranteePct = ptr(true), ptr(0.0), ptr(95.0)
+				},
+				targets: []Target{{"产出指标", "数量指标", "新建供水工程", "1 处"},
+					{"产出指标", "质量指标", "水质达标率（GB 5749）", "100%"}},
+			})
+			return // the new works is tested and disinfected as built
+		}
+	}
+	if g.fails("W2") {
+		g.add(item{subtype: "净化消毒", dim: DimWater, category: CatWater, nature: "改建",
+			name: "饮水净化消毒设备配置", content: fmt.Sprintf("为%s配置净化消毒设备 1 套并按 GB 5749 送检", orDefault(g.f.WorksName, "供水工程")),
+			quantity: 1, unit: "套", price: pr.Disinfection, indicators: []string{"W2"}, geom: g.cf.Office, who: g.village(),
+			effect:  func(f *Facts) { f.TestPassed, f.TestAgeDays = ptr(true), ptr(0.0) },
+			targets: []Target{{"产出指标", "质量指标", "水质检测合格率", "100%"}},
+		})
+	}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// standardKVA are the distribution transformer sizes a need is rounded up to.
+var standardKVA = []float64{100, 200, 315, 400}
+
+// transformersFor splits a kVA need into standard units of at most maxKVA:
+// the number of units and their total kVA.
+func transformersFor(need, maxKVA float64) (int, float64) {
+	if need <= 0 {
+		return 0, 0
+	}
+	n := int(math.Ceil(need / maxKVA))
+	per := need / float64(n)
+	size := maxKVA
+	for _, s := range standardKVA {
+		if s >= per && s <= maxKVA {
+			size = s
+			break
+		}
+	}
+	return n, float64(n) * size
+}
+
+// gridNeedKVA is the kVA to add so that the village meets E1, and so that a
+// PV station of pvKW connects at 380 V within the transformer share.
+func (g *generator) gridNeedKVA(pvKW float64) float64 {
+	existing := 0.0
+	if g.f.TransformerKVA != nil {
+		existing = *g.f.TransformerKVA
+	}
+	need := 0.0
+	if g.fails("E1") || g.f.Transformers == 0 {
+		need = g.p.Grid.KVAPerHousehold.Value*float64(deref(g.f.Households)) - existing
+	}
+	if pvKW > 0 {
+		need = max(need, pvKW*100/g.p.Projects.PVTransformerSharePct.Value-existing)
+	}
+	return need
+}
+
+func (g *generator) grid() {
+	gp, pr := g.p.Grid, g.p.Prices
+	if g.f.Transformers == 0 && g.cf.Line10kVM != nil { // no supply on record: a new 台区 needs a 10 kV branch
+		km := *g.cf.Line10kVM * gp.DetourFactor.Value / 1000
+		g.add(item{subtype: "10kV线路", dim: DimGrid, category: CatGrid, nature: "新建",
+			name: "10 kV 线路新建工程", content: fmt.Sprintf("新建 10 kV 线路 %.2f km 接入新建台区", km),
+			quantity: km, unit: "km", price: pr.Line10kVKm, indicators: []string{"E1"}, geom: g.cf.Line10kVTo, who: g.village(),
+			targets: []Target{{"产出指标", "数量指标", "新建 10 kV 线路", fmt.Sprintf("≥%.2f km", km)}},
+		})
+	}
+	g.transformer(0)
+	if g.fails("E2") && g.f.ThreePhaseM != nil {
+		km := *g.f.ThreePhaseM * gp.DetourFactor.Value / 1000
+		g.add(item{subtype: "动力电改造", dim: DimGrid, category: CatGrid, nature: "改建",
+			name: "动力电（三相 380 V）改造工程", content: fmt.Sprintf("新建/改造三相 0.4 kV 线路 %.2f km 至村委会", km),
+			quantity: km, unit: "km", price: pr.LineLVKm, indicators: []string{"E2"}, geom: g.f.Explain["E2"], who: g.village(),
+			effect:  func(f *Facts) { f.ThreePhaseM = ptr(0.0) },
+			targets: []Target{{"产出指标", "数量指标", "三相 0.4 kV 线路", fmt.Sprintf("≥%.2f km", km)}},
+		})
+	}
+	if g.fails("E4") && g.f.FeederKm != nil && *g.f.FeederKm > gp.FeederMaxKm.Value {
+		km := *g.f.FeederKm - gp.FeederMaxKm.Value
+		g.add(item{subtype: "10kV线路改造", dim: DimGrid, category: CatGrid, nature: "改建",
+			name:     "10 kV 线路改造工程",
+			content:  fmt.Sprintf("新建 10 kV 分支线 %.2f km，将供电半径由 %.1f km 缩至 %.0f km 以内（估算）", km, *g.f.FeederKm, gp.FeederMaxKm.Value),
+			quantity: km, unit: "km", price: pr.Line10kVKm, indicators: []string{"E4"}, geom: g.cf.Line10kVTo, who: g.village(),
+			effect:  func(f *Facts) { f.FeederKm = ptr(gp.FeederMaxKm.Value) },
+			targets: []Target{{"产出指标", "数量指标", "10 kV 线路改造", fmt.Sprintf("≥%.2f km", km)}},
+		})
+	}
+	if g.fails("E4") && g.f.LVMaxM != nil && *g.f.LVMaxM > gp.LVMaxM.Value {
+		km := (*g.f.LVMaxM - gp.LVMaxM.Value) / 1000
+		g.add(item{subtype: "低压改造", dim: DimGrid, category: CatGrid, nature: "改建",
+			name:     "0.4 kV 低压线路改造工程",
+			content:  fmt.Sprintf("改造 0.4 kV 低压线路 %.2f km，低压供电半径由 %.0f m 缩至 %.0f m 以内", km, *g.f.LVMaxM, gp.LVMaxM.Value),
+			quantity: km, unit: "km", price: pr.LineLVKm, indicators: []string{"E4"}, geom: g.cf.Office, who: g.village(),
+			effect:  func(f *Facts) { f.LVMaxM = ptr(gp.LVMaxM.Value) },
+			targets: []Target{{"产出指标", "数量指标", "低压线路改造", fmt.Sprintf("≥%.2f km", km)}},
+		})
+	}
+}
+
+// transformer adds the 配变增容 candidate sized for E1 and for a PV station
+// of pvKW (0: none), and returns its key, or "" when none is needed. The PV
+// pass replaces the E1-only one: one project, sized for both.
+func (g *generator) transformer(pvKW float64) string {
+	need := g.gridNeedKVA(pvKW)
+	n, kva := transformersFor(need, g.p.Projects.TransformerMaxKVA.Value)
+	if n == 0 {
+		return ""
+	}
+	key := g.key("配变增容", "")
+	g.out = slices.DeleteFunc(g.out, func(p Project) bool { return p.Key == key })
+	indicators := []string{"E1"}
+	why := fmt.Sprintf("户均配变容量达到 %.1f kVA", g.p.Grid.KVAPerHousehold.Value)
+	if pvKW > 0 {
+		indicators = append(indicators, "P3")
+		why += fmt.Sprintf("，并满足 %.0f kW 光伏电站 380 V 接入（光伏不超过配变容量的 %.0f%%）", pvKW, g.p.Projects.PVTransformerSharePct.Value)
+	}
+	g.add(item{subtype: "配变增容", dim: DimGrid, category: CatGrid, nature: "扩建",
+		name: "农网配变新增/增容工程", content: fmt.Sprintf("新增/增容配变 %d 台，共 %.0f kVA，%s", n, kva, why),
+		quantity: float64(n), unit: "台", price: g.p.Prices.Transformer, indicators: indicators, geom: g.cf.Office, who: g.village(),
+		effect: func(f *Facts) {
+			f.TransformerKVA = ptr(kva + deref64(g.f.TransformerKVA))
+			f.Transformers += n
+		},
+		targets: []Target{{"产出指标", "数量指标", "新增/增容配变容量", fmt.Sprintf("≥%.0f kVA", kva)}},
+	})
+	return key
+}
+
+func deref64(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func (g *generator) pv() {
+	pp, pv := g.p.Projects, g.p.PV
+	if !g.fails("P1") || g.f.PoorHouseholds == 0 {
+		return
+	}
+	maxKW := pp.PVMaxKW.Value
+	near10kV := g.cf.Line10kVM != nil && *g.cf.Line10kVM <= pp.PV10kVRadiusM.Value
+	if near10kV {
+		maxKW = pp.PVMaxKWNear10kV.Value
+	}
+	// Households in 集中式 plants count at their own kW per household (P1).
+	gapKW := pv.KWPerPoorHousehold.Value*(float64(g.f.PoorHouseholds)-g.f.CentralisedPVKW/pv.CentralisedKWPerPoorHousehold.Value) - g.f.VillagePVKW
+	kw := math.Min(math.Max(gapKW, pp.PVMinKW.Value), maxKW)
+	// Up to the share of the transformer it connects at 380 V; beyond, a
+	// linked grid project (seed 001: 同步建设), unless a 10 kV line is near.
+	var dependsOn string
+	headroom := deref64(g.f.TransformerKVA) * pp.PVTransformerSharePct.Value / 100
+	if !near10kV && kw > headroom {
+		dependsOn = g.transformer(kw)
+	}
+	income := kw * pv.IncomePerKWYuan.Value
+	g.add(item{subtype: "村级光伏电站", dim: DimPV, category: CatPV, nature: "新建",
+		name: "村级光伏扶贫电站", content: fmt.Sprintf("新建村级光伏扶贫电站 %.0f kW（建档立卡 %d 户 × %.0f kW/户，限 %.0f–%.0f kW），预计年收益 %.1f 万元",
+			kw, g.f.PoorHouseholds, pv.KWPerPoorHousehold.Value, pp.PVMinKW.Value, maxKW, income/10000),
+		quantity: kw, unit: "kW", price: g.p.Prices.PVKW, indicators: []string{"P1", "P2"}, geom: g.cf.Office,
+		who:       Beneficiaries{g.f.PoorHouseholds, g.f.PoorPopulation, g.f.PoorHouseholds, g.f.PoorPopulation},
+		effect:    func(f *Facts) { f.VillagePVKW += kw },
+		dependsOn: dependsOn,
+		targets: []Target{{"产出指标", "数量指标", "光伏电站装机容量", fmt.Sprintf("≥%.0f kW", kw)},
+			{"效益指标", "经济效益指标", "电站年收益", fmt.Sprintf("≥%.1f 万元", income/10000)},
+			{"效益指标", "经济效益指标", "带动建档立卡户年均增收", fmt.Sprintf("≥%.0f 元/户", income/float64(g.f.PoorHouseholds))}},
+	})
+}
+
+// commonTargets are the 绩效目标 every project carries (财政扶贫 绩效目标申报表):
+// quality, time, cost, the poor people who benefit, durability, satisfaction.
+func commonTargets(p Project, price Param) []Target {
+	ts := []Target{
+		{"产出指标", "质量指标", "工程验收合格率", "100%"},
+		{"产出指标", "时效指标", "项目按期完成率", "≥95%"},
+		{"产出指标", "成本指标", "投资估算", fmt.Sprintf("≤%.2f 万元", p.CostWan)},
+	}
+	if price.Value > 0 {
+		ts = append(ts, Target{"产出指标", "成本指标", "补助标准", fmt.Sprintf("≤%g 万元/%s", price.Value, p.Unit)})
+	}
+	ts = append(ts,
+		Target{"效益指标", "社会效益指标", "受益建档立卡贫困人口", fmt.Sprintf("≥%d 人", p.PoorPopulation)},
+		Target{"效益指标", "可持续影响指标", "工程设计使用年限", "≥10 年"},
+		Target{"满意度指标", "服务对象满意度指标", "受益群众满意度", "≥90%"})
+	return ts
+}
+
+// mechanism is the 带贫减贫机制 text of a generated project.
+func mechanism(p Project) string {
+	switch p.Category {
+	case CatPV:
+		return fmt.Sprintf("电站资产归村集体，收益折股量化到建档立卡贫困户 %d 户，并设置公益岗位", p.PoorHouseholds)
+	case CatRoad:
+		return fmt.Sprintf("改善 %d 名建档立卡贫困人口出行条件，施工优先吸纳贫困户务工", p.PoorPopulation)
+	case CatWater:
+		return fmt.Sprintf("保障 %d 名建档立卡贫困人口饮水安全，聘用贫困户担任管护员", p.PoorPopulation)
+	case CatGrid:
+		return fmt.Sprintf("保障 %d 户建档立卡贫困户生产生活用电，支撑产业发展", p.PoorHouseholds)
+	}
+	return ""
+}

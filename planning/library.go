@@ -1,0 +1,103 @@
+package planning
+
+import (
+	"context"
+	"slices"
+)
+
+// Rankings are the three orders of the library, never blended (issue 5):
+// need is the gap before, poor is the 建档立卡 people who benefit, value is
+// gap points closed × poor beneficiaries ÷ cost.
+const (
+	RankNeed  = "need"
+	RankPoor  = "poor"
+	RankValue = "value"
+)
+
+// ProjectSorts are the orders a listing accepts: the rankings, then plain
+// columns.
+var ProjectSorts = []string{RankNeed, RankPoor, RankValue, "cost", "code", "year"}
+
+// ProjectFilter selects projects. Zero values select everything.
+type ProjectFilter struct {
+	Township string // township code or name
+	Village  string // 12-digit village code
+	Category string
+	Status   string
+	Year     int    // 0: any; -1: not yet scheduled
+	Sort     string // one of ProjectSorts; "" means RankNeed
+	Limit    int    // 0: no limit (exports)
+	Offset   int
+}
+
+// Validate checks f's enumerations, naming the bad parameter in Chinese.
+func (f ProjectFilter) Validate() error {
+	switch {
+	case f.Category != "" && !slices.Contains(Categories, f.Category):
+		return Errorf(EInvalid, "category 参数 %q 无效；可用：%v", f.Category, Categories)
+	case f.Status != "" && !slices.Contains(States, f.Status):
+		return Errorf(EInvalid, "status 参数 %q 无效；可用：%v", f.Status, States)
+	case f.Sort != "" && !slices.Contains(ProjectSorts, f.Sort):
+		return Errorf(EInvalid, "sort 参数 %q 无效；可用：%v", f.Sort, ProjectSorts)
+	case f.Year != 0 && f.Year != -1 && (f.Year < 2000 || f.Year > 2100):
+		return Errorf(EInvalid, "year 参数 %d 超出范围 2000–2100", f.Year)
+	case f.Limit < 0 || f.Limit > MaxPageSize || f.Offset < 0:
+		return Errorf(EInvalid, "分页参数无效：limit 须在 1–%d 之间，offset 不能为负", MaxPageSize)
+	}
+	return nil
+}
+
+// RankedProject is a project with its place in each ranking among the
+// projects that match the filter (1 = first).
+type RankedProject struct {
+	Project
+	RankNeed  int `json:"rank_need"`
+	RankPoor  int `json:"rank_poor"`
+	RankValue int `json:"rank_value"`
+}
+
+// ProjectPage is one page of a listing and the number that match in all.
+type ProjectPage struct {
+	Projects []RankedProject `json:"projects"`
+	Total    int             `json:"total"`
+	CostWan  float64         `json:"cost_wan"` // total of all that match
+}
+
+// GenerateReport says what a generation did to the library.
+type GenerateReport struct {
+	RunID      int64   `json:"run_id"`
+	Villages   int     `json:"villages"`   // villages examined
+	Candidates int     `json:"candidates"` // candidates generated
+	Added      int     `json:"added"`
+	Updated    int     `json:"updated"`
+	Removed    int     `json:"removed"` // earlier candidates whose gap is closed, still at 需求摸底
+	Kept       int     `json:"kept"`    // earlier candidates already past 需求摸底, left as they are
+	CostWan    float64 `json:"cost_wan"`
+}
+
+// LibraryStore is the persistence of the 项目库.
+type LibraryStore interface {
+	// GapVillages lists the village units of a run that have a gap and poor
+	// people (every village with a gap when all is set).
+	GapVillages(ctx context.Context, runID int64, all bool) ([]int64, error)
+	// CandidateFacts measures what sizing candidates needs beyond Facts for
+	// the given village units.
+	CandidateFacts(ctx context.Context, p Profile, ids []int64) (map[int64]CandidateFacts, error)
+	// SaveCandidates merges generated candidates into the library by Key,
+	// in one transaction.
+	SaveCandidates(ctx context.Context, runID int64, ps []Project) (GenerateReport, error)
+	Projects(ctx context.Context, f ProjectFilter) (ProjectPage, error)
+	Project(ctx context.Context, id int64) (Project, error)
+	CreateProject(ctx context.Context, p Project) (Project, error)
+	UpdateProject(ctx context.Context, p Project) (Project, error)
+	// DeleteProject removes a project still at 需求摸底; later ones are
+	// withdrawn (已出库) instead, so the record stays.
+	DeleteProject(ctx context.Context, id int64) error
+	// Transition moves a project to state to, checked by CheckTransition
+	// under a row lock, and records who, when and why.
+	Transition(ctx context.Context, id int64, to, actor, reason string) (Project, error)
+	Transitions(ctx context.Context, id int64) ([]Transition, error)
+	// ScheduleProjects sets the year of the projects by id in one
+	// transaction; a zero year clears it.
+	ScheduleProjects(ctx context.Context, years map[int64]int) error
+}

@@ -1,0 +1,310 @@
+package planning
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/paulmach/orb/geojson"
+)
+
+// TableWriter writes projects as the standard 项目库 table in one format;
+// the data package provides XLSX and CSV (planning does not import it).
+type TableWriter struct {
+	ContentType string
+	Write       func(w io.Writer, ps []Project, title, filters string) error
+}
+
+// WithTables sets the export formats of GET /api/v1/projects/export.{format}.
+func (h *Handler) WithTables(tables map[string]TableWriter) *Handler {
+	h.tables = tables
+	return h
+}
+
+// registerProjects mounts the 项目库 routes on the API subrouter.
+func (h *Handler) registerProjects(api *mux.Router) {
+	api.Handle("/projects", h.adapt(h.listProjects)).Methods(http.MethodGet)
+	api.Handle("/projects", h.adapt(h.createProject)).Methods(http.MethodPost)
+	api.Handle("/projects/generate", h.adapt(h.generateProjects)).Methods(http.MethodPost)
+	api.Handle("/projects/targets", h.adapt(h.projectTargets)).Methods(http.MethodGet)
+	api.Handle("/projects/export.{format}", h.adapt(h.exportProjects)).Methods(http.MethodGet)
+	api.Handle("/projects/{id:[0-9]+}", h.adapt(h.getProject)).Methods(http.MethodGet)
+	api.Handle("/projects/{id:[0-9]+}", h.adapt(h.updateProject)).Methods(http.MethodPut)
+	api.Handle("/projects/{id:[0-9]+}", h.adapt(h.deleteProject)).Methods(http.MethodDelete)
+	api.Handle("/projects/{id:[0-9]+}/transitions", h.adapt(h.listTransitions)).Methods(http.MethodGet)
+	api.Handle("/projects/{id:[0-9]+}/transitions", h.adapt(h.createTransition)).Methods(http.MethodPost)
+	api.Handle("/plans", h.adapt(h.createPlan)).Methods(http.MethodPost)
+}
+
+// decodeBody reads a JSON body of at most maxProfileBytes into v, rejecting
+// unknown fields; example shows the expected shape in the error.
+func decodeBody(r *http.Request, v any, example string) error {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxProfileBytes+1))
+	if err != nil {
+		return Errorf(EInvalid, "无法读取请求体：%v", err)
+	}
+	if len(raw) > maxProfileBytes {
+		return Errorf(EInvalid, "请求体超过 %d 字节", maxProfileBytes)
+	}
+	if strings.TrimSpace(string(raw)) == "" {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf(EInvalid, "请求体应为 JSON：%s（%v）", example, err)
+	}
+	return nil
+}
+
+// parseProjectFilter reads ?township=&village=&category=&status=&year=&sort=
+// and, when paged, &page=&page_size=.
+func parseProjectFilter(q url.Values, paged bool) (ProjectFilter, int, error) {
+	allowed := []string{"township", "village", "category", "status", "year", "sort"}
+	if paged {
+		allowed = append(allowed, "page", "page_size")
+	}
+	for key := range q {
+		if !contains(allowed, key) {
+			return ProjectFilter{}, 0, Errorf(EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
+		}
+	}
+	f := ProjectFilter{Township: q.Get("township"), Village: q.Get("village"), Category: q.Get("category"),
+		Status: q.Get("status"), Sort: q.Get("sort")}
+	if v := q.Get("year"); v != "" {
+		if v == "none" {
+			f.Year = -1
+		} else if y, err := strconv.Atoi(v); err == nil {
+			f.Year = y
+		} else {
+			return f, 0, Errorf(EInvalid, "参数 year 应为年份或 none，收到 %q", v)
+		}
+	}
+	page := 1
+	if paged {
+		var err error
+		if page, err = intParam(q.Get("page"), "page", 1, 1, 1<<20); err != nil {
+			return f, 0, err
+		}
+		if f.Limit, err = intParam(q.Get("page_size"), "page_size", DefaultPageSize, 1, MaxPageSize); err != nil {
+			return f, 0, err
+		}
+		f.Offset = (page - 1) * f.Limit
+	}
+	return f, page, f.Validate()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Handler) listProjects(w http.ResponseWriter, r *http.Request) error {
+	f, page, err := parseProjectFilter(r.URL.Query(), true)
+	if err != nil {
+		return err
+	}
+	res, err := h.store.Projects(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"total": res.Total, "cost_wan": res.CostWan, "page": page,
+		"page_size": f.Limit, "projects": res.Projects})
+}
+
+func projectID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	return id
+}
+
+// projectJSON is a project with its geometry as GeoJSON.
+func projectJSON(p Project) map[string]any {
+	out := map[string]any{"project": p}
+	if p.Geometry != nil {
+		out["geometry"] = geojson.NewGeometry(p.Geometry)
+	}
+	return out
+}
+
+func (h *Handler) getProject(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.store.Project(r.Context(), projectID(r))
+	if err != nil {
+		return err
+	}
+	ts, err := h.store.Transitions(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	out := projectJSON(p)
+	out["transitions"] = ts
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// projectBody is what a client may write: every Project field except the
+// ones the server owns (id, code, status, key, run).
+type projectBody struct {
+	Project
+	Geometry *geojson.Geometry `json:"geometry"`
+}
+
+const projectExample = `{"name": "…", "category": "基础设施-道路", "nature": "新建", "township_code": "…", "village_code": "…", "quantity": 1.2, "unit": "km", "unit_price_wan": 50, "cost_wan": 60, "targets": [{"level1": "产出指标", "level2": "数量指标", "level3": "…", "value": "…"}]}`
+
+func readProject(r *http.Request) (Project, error) {
+	var b projectBody
+	if err := decodeBody(r, &b, projectExample); err != nil {
+		return Project{}, err
+	}
+	p := b.Project
+	if b.Geometry != nil {
+		p.Geometry = b.Geometry.Geometry()
+	}
+	if p.Nature == "" {
+		p.Nature = "新建"
+	}
+	return p, nil
+}
+
+func (h *Handler) createProject(w http.ResponseWriter, r *http.Request) error {
+	p, err := readProject(r)
+	if err != nil {
+		return err
+	}
+	p.ID, p.Code, p.Key, p.RunID, p.Status = 0, "", "", 0, StateSurvey
+	if p, err = h.store.CreateProject(r.Context(), p); err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/projects/%d", p.ID))
+	return writeJSON(w, http.StatusCreated, projectJSON(p))
+}
+
+func (h *Handler) updateProject(w http.ResponseWriter, r *http.Request) error {
+	p, err := readProject(r)
+	if err != nil {
+		return err
+	}
+	p.ID = projectID(r)
+	if p, err = h.store.UpdateProject(r.Context(), p); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, projectJSON(p))
+}
+
+func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request) error {
+	if err := h.store.DeleteProject(r.Context(), projectID(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) listTransitions(w http.ResponseWriter, r *http.Request) error {
+	ts, err := h.store.Transitions(r.Context(), projectID(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"transitions": ts})
+}
+
+// createTransition moves a project: {"to": "村级申报", "actor": "…", "reason": "…"}.
+func (h *Handler) createTransition(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		To     string `json:"to"`
+		Actor  string `json:"actor"`
+		Reason string `json:"reason"`
+	}
+	if err := decodeBody(r, &body, `{"to": "村级申报", "actor": "操作人", "reason": "理由"}`); err != nil {
+		return err
+	}
+	p, err := h.store.Transition(r.Context(), projectID(r), body.To, body.Actor, body.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, projectJSON(p))
+}
+
+// generateProjects sizes candidates from a run: {"run_id": 0, "all": false}
+// (the latest run; only villages with poor people unless all).
+func (h *Handler) generateProjects(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		RunID int64 `json:"run_id"`
+		All   bool  `json:"all"`
+	}
+	if err := decodeBody(r, &body, `{"run_id": 12, "all": false}`); err != nil {
+		return err
+	}
+	rep, err := Generate(r.Context(), h.store, DefaultProfile(), body.RunID, body.All)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+// projectTargets reports the county's targets against the library.
+func (h *Handler) projectTargets(w http.ResponseWriter, r *http.Request) error {
+	page, err := h.store.Projects(r.Context(), ProjectFilter{})
+	if err != nil {
+		return err
+	}
+	ps := make([]Project, len(page.Projects))
+	for i, p := range page.Projects {
+		ps[i] = p.Project
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"targets": TargetProgress(ps, DefaultProfile())})
+}
+
+func (h *Handler) exportProjects(w http.ResponseWriter, r *http.Request) error {
+	format := mux.Vars(r)["format"]
+	t, ok := h.tables[format]
+	if !ok {
+		return Errorf(ENotFound, "不支持导出格式 %q；可用：xlsx, csv", format)
+	}
+	f, _, err := parseProjectFilter(r.URL.Query(), false)
+	if err != nil {
+		return err
+	}
+	if f.Sort == "" {
+		f.Sort = "code"
+	}
+	page, err := h.store.Projects(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	ps := make([]Project, len(page.Projects))
+	for i, p := range page.Projects {
+		ps[i] = p.Project
+	}
+	name := "项目库-" + time.Now().Format("20060102") + "." + format
+	w.Header().Set("Content-Type", t.ContentType)
+	w.Header().Set("Content-Disposition", "attachment; filename=\"projects."+format+"\"; filename*=UTF-8''"+url.PathEscape(name))
+	return t.Write(w, ps, "脱贫攻坚项目库", describeFilter(f))
+}
+
+// describeFilter says in Chinese which projects an export holds.
+func describeFilter(f ProjectFilter) string {
+	var parts []string
+	for _, kv := range [][2]string{{"乡镇", f.Township}, {"村", f.Village}, {"类别", f.Category}, {"状态", f.Status}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	switch {
+	case f.Year > 0:
+		parts = append(parts, fmt.Sprintf("年度=%d", f.Year))
+	case f.Year == -1:
+		parts = append(parts, "年度=未安排")
+	}
+	if len(parts) == 0 {
+		return "全部项目"
+	}
+	return strings.Join(parts, "，")
+}
