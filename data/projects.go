@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -48,21 +49,49 @@ func scanProject(row pgx.Row, extra ...any) (planning.Project, error) {
 	return p, err
 }
 
-// writeColumns are the columns CreateProject, UpdateProject and
-// SaveCandidates write, in the order of projectArgs; $1 is the first.
-const writeColumns = `year, name, category, subtype, nature, township_code, village_id, content, quantity, unit,
-	unit_price_wan, price_source, cost_wan, funding, beneficiary_households, beneficiary_population,
-	beneficiary_poor_households, beneficiary_poor_population, mechanism, responsible_unit,
-	planned_start, planned_end, gap_dimension, source_indicator_ids, gap_before, gap_after_est, run_id,
-	depends_on, targets, geom`
+// writeFields are the columns CreateProject, UpdateProject and
+// SaveCandidates write, in the order of projectArgs: each with the type of
+// its argument and the expression that turns the argument into the value
+// (the village comes by code, newest code year; the geometry as EWKB).
+var writeFields = []struct{ col, typ, expr string }{
+	{"year", "smallint", "%s"}, {"name", "text", "%s"}, {"category", "text", "%s"}, {"subtype", "text", "%s"},
+	{"nature", "text", "%s"}, {"township_code", "text", "nullif(%s, '')"},
+	{"village_id", "text", "(SELECT id FROM villages WHERE code = nullif(%s, '') ORDER BY code_year DESC LIMIT 1)"},
+	{"content", "text", "%s"}, {"quantity", "float8", "%s"}, {"unit", "text", "%s"}, {"unit_price_wan", "float8", "%s"},
+	{"price_source", "text", "%s"}, {"cost_wan", "numeric", "%s"}, {"funding", "jsonb", "%s"},
+	{"beneficiary_households", "int", "%s"}, {"beneficiary_population", "int", "%s"},
+	{"beneficiary_poor_households", "int", "%s"}, {"beneficiary_poor_population", "int", "%s"},
+	{"mechanism", "text", "%s"}, {"responsible_unit", "text", "%s"}, {"planned_start", "date", "%s"},
+	{"planned_end", "date", "%s"}, {"gap_dimension", "text", "nullif(%s, '')"}, {"source_indicator_ids", "text[]", "%s"},
+	{"gap_before", "float8", "%s"}, {"gap_after_est", "float8", "%s"}, {"run_id", "bigint", "nullif(%s, 0)"},
+	{"depends_on", "text", "nullif(%s, '')"}, {"targets", "jsonb", "%s"}, {"geom", "bytea", "ST_GeomFromEWKB(%s)"},
+}
 
-// writeValues are the value expressions of writeColumns: the village comes
-// by code (newest code year), the geometry as EWKB.
-const writeValues = `$1::smallint, $2::text, $3::text, $4::text, $5::text, nullif($6::text, ''),
-	(SELECT id FROM villages WHERE code = nullif($7::text, '') ORDER BY code_year DESC LIMIT 1),
-	$8::text, $9::float8, $10::text, $11::float8, $12::text, $13::numeric, $14::jsonb, $15::int, $16::int, $17::int,
-	$18::int, $19::text, $20::text, $21::date, $22::date, nullif($23::text, ''), $24::text[], $25::float8, $26::float8,
-	nullif($27::bigint, 0), nullif($28::text, ''), $29::jsonb, ST_GeomFromEWKB($30::bytea)`
+// writeList joins f(i) over writeFields.
+func writeList(f func(i int) string) string {
+	parts := make([]string, len(writeFields))
+	for i := range writeFields {
+		parts[i] = f(i)
+	}
+	return strings.Join(parts, ", ")
+}
+
+var (
+	writeColumns = writeList(func(i int) string { return writeFields[i].col })
+	// writeParams reads the values from $1…$30.
+	writeParams = writeList(func(i int) string {
+		return fmt.Sprintf(writeFields[i].expr, fmt.Sprintf("$%d::%s", i+1, writeFields[i].typ))
+	})
+	// writeExcluded reads them from an INSERT's proposed row.
+	writeExcluded = writeList(func(i int) string { return "excluded." + writeFields[i].col })
+	// candidateTable holds generated candidates on their way in: the
+	// arguments as columns (village_id holds the code, geom the EWKB).
+	candidateTable = "CREATE TEMP TABLE candidates (" +
+		writeList(func(i int) string { return writeFields[i].col + " " + writeFields[i].typ }) + ", key text) ON COMMIT DROP"
+	writeFromCandidates = writeList(func(i int) string {
+		return fmt.Sprintf(writeFields[i].expr, "c."+writeFields[i].col)
+	})
+)
 
 func projectArgs(p planning.Project) ([]any, error) {
 	var geom []byte
@@ -164,8 +193,13 @@ func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.P
 		if err != nil {
 			return err
 		}
+		// COPY into a temporary table and merge in one statement: a
+		// statement per candidate took 44 s for the province's 35,000.
+		if _, err := tx.Exec(ctx, candidateTable); err != nil {
+			return err
+		}
 		keys := make([]string, len(ps))
-		b := &pgx.Batch{}
+		rows := make([][]any, len(ps))
 		for i, p := range ps {
 			keys[i] = p.Key
 			rep.CostWan += p.CostWan
@@ -173,29 +207,36 @@ func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.P
 			if err != nil {
 				return err
 			}
-			b.Queue(`INSERT INTO projects (`+writeColumns+`, key, status, source_id)
-				VALUES (`+writeValues+`, $31, '需求摸底', $32)
-				ON CONFLICT (key) DO UPDATE SET (`+writeColumns+`) = (SELECT `+writeColumnsFromExcluded+`)
-				WHERE projects.status = '需求摸底'
-				RETURNING xmax = 0`, append(args, p.Key, src)...).
-				QueryRow(func(row pgx.Row) error {
-					var inserted bool
-					switch err := row.Scan(&inserted); {
-					case errors.Is(err, pgx.ErrNoRows):
-						rep.Kept++
-					case err != nil:
-						return fmt.Errorf("candidate %s: %w", p.Key, err)
-					case inserted:
-						rep.Added++
-					default:
-						rep.Updated++
-					}
-					return nil
-				})
+			rows[i] = append(args, p.Key)
 		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		cols := make([]string, 0, len(writeFields)+1)
+		for _, f := range writeFields {
+			cols = append(cols, f.col)
+		}
+		cols = append(cols, "key")
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"candidates"}, cols, pgx.CopyFromRows(rows)); err != nil {
 			return err
 		}
+		merged, err := tx.Query(ctx, `INSERT INTO projects (`+writeColumns+`, key, status, source_id)
+			SELECT `+writeFromCandidates+`, c.key, '需求摸底', $1 FROM candidates c
+			ON CONFLICT (key) DO UPDATE SET (`+writeColumns+`) = (SELECT `+writeExcluded+`)
+			WHERE projects.status = '需求摸底'
+			RETURNING xmax = 0`, src)
+		if err != nil {
+			return err
+		}
+		inserted, err := pgx.CollectRows(merged, pgx.RowTo[bool])
+		if err != nil {
+			return err
+		}
+		for _, ins := range inserted {
+			if ins {
+				rep.Added++
+			} else {
+				rep.Updated++
+			}
+		}
+		rep.Kept = len(ps) - len(inserted) // rows a bureau has moved on
 		tag, err := tx.Exec(ctx, `DELETE FROM projects WHERE key IS NOT NULL AND status = '需求摸底' AND NOT (key = ANY ($1))`, keys)
 		if err != nil {
 			return err
@@ -206,15 +247,6 @@ func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.P
 	})
 	return rep, translate(err, "save candidates")
 }
-
-// writeColumnsFromExcluded is writeColumns read from the proposed row.
-const writeColumnsFromExcluded = `excluded.year, excluded.name, excluded.category, excluded.subtype, excluded.nature,
-	excluded.township_code, excluded.village_id, excluded.content, excluded.quantity, excluded.unit,
-	excluded.unit_price_wan, excluded.price_source, excluded.cost_wan, excluded.funding, excluded.beneficiary_households,
-	excluded.beneficiary_population, excluded.beneficiary_poor_households, excluded.beneficiary_poor_population,
-	excluded.mechanism, excluded.responsible_unit, excluded.planned_start, excluded.planned_end, excluded.gap_dimension,
-	excluded.source_indicator_ids, excluded.gap_before, excluded.gap_after_est, excluded.run_id, excluded.depends_on,
-	excluded.targets, excluded.geom`
 
 // projectOrders are the allowlisted ORDER BY clauses of a listing.
 var projectOrders = map[string]string{
@@ -298,7 +330,7 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 			return err
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO projects (`+writeColumns+`, status, source_id)
-			VALUES (`+writeValues+`, '需求摸底', $31) RETURNING id`, append(args, src)...).Scan(&id); err != nil {
+			VALUES (`+writeParams+`, '需求摸底', $31) RETURNING id`, append(args, src)...).Scan(&id); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, assignCodes)
@@ -343,7 +375,7 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 		if err := checkPlace(ctx, tx, p); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE projects SET (`+writeColumns+`) = (SELECT `+writeValues+`) WHERE id = $31`, append(args, p.ID)...)
+		tag, err := tx.Exec(ctx, `UPDATE projects SET (`+writeColumns+`) = (SELECT `+writeParams+`) WHERE id = $31`, append(args, p.ID)...)
 		if err == nil && tag.RowsAffected() == 0 {
 			return planning.Errorf(planning.ENotFound, "没有编号为 %d 的项目", p.ID)
 		}
