@@ -3,30 +3,67 @@
 # apt-get, as root) unless DATABASE_URL points at a server to use.
 
 GO ?= go
+NPM ?= npm
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: demo test build vet fmt-check clean
+# The review map (cmd/gapmap/web): MapLibre GL JS comes from npm through the
+# committed lockfile and is copied into static/vendor, which the binary
+# embeds. Go builds without it; the page then says MapLibre is missing.
+WEB := cmd/gapmap/web
+VENDOR := $(WEB)/static/vendor
+MAPLIBRE := $(VENDOR)/maplibre-gl.mjs $(VENDOR)/maplibre-gl-worker.mjs $(VENDOR)/maplibre-gl.css $(VENDOR)/LICENSE.txt
+
+.PHONY: demo test build web e2e vet fmt-check clean
 
 ## demo: start gapmap on the built-in demo county at http://$(ADDR)/
-demo:
+demo: web
 	@url=$$(scripts/dbsetup.sh gapmap) && \
 	  DATABASE_URL="$$url" GAPMAP_ADDR="$(ADDR)" $(GO) run ./cmd/gapmap demo
 
-## test: vet, format check, and every test against a real PostGIS
-test: fmt-check vet
+## test: vet, format check, every Go test against a real PostGIS, then the
+## review map end to end in headless Chromium
+test: fmt-check vet web
 	@scripts/testdeps.sh
 	@url=$$(scripts/dbsetup.sh gapmap_test) && \
 	  GAPMAP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory e2e
 
-build:
+build: web
 	$(GO) build -o bin/gapmap ./cmd/gapmap
+
+## web: install the page's npm packages (npm ci, only when the lockfile
+## changed) and copy MapLibre's dist files where the binary embeds them
+web: $(MAPLIBRE)
+
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.json
+	@scripts/testdeps.sh node
+	cd $(WEB) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	@# A go.mod makes node_modules a module of its own, so that `go ./...`
+	@# never builds Go files an npm package may ship.
+	@printf 'module node_modules\n' > $(WEB)/node_modules/go.mod
+	@touch $@
+
+$(VENDOR)/LICENSE.txt: $(WEB)/node_modules/.package-lock.json
+	@mkdir -p $(VENDOR)
+	cp $(WEB)/node_modules/maplibre-gl/LICENSE.txt $@
+
+$(VENDOR)/%: $(WEB)/node_modules/.package-lock.json
+	@mkdir -p $(VENDOR)
+	cp $(WEB)/node_modules/maplibre-gl/dist/$* $@
+
+## e2e: the page's unit tests and the review map end to end in headless
+## Chromium against `gapmap demo` on its own database (gapmap_e2e);
+## screenshots go to cmd/gapmap/web/e2e/artifacts
+e2e: web
+	@scripts/testdeps.sh
+	@$(WEB)/e2e/run.sh
 
 vet:
 	$(GO) vet ./...
 
 fmt-check:
-	@out=$$(gofmt -l .); \
+	@out=$$(find . -name '*.go' -not -path '*/node_modules/*' -not -path './.git/*' -exec gofmt -l {} +); \
 	  if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
 clean:
-	rm -rf bin
+	rm -rf bin $(VENDOR) $(WEB)/node_modules $(WEB)/e2e/artifacts

@@ -77,12 +77,12 @@ type PlanResult struct {
 
 // PlanYear sums up one plan year of a schedule. Money is in 万元.
 type PlanYear struct {
-	Year      int
-	BudgetWan float64
-	SpentWan  float64
-	BySource  map[string]float64 // spent per funding source; "" is the default source
-	Items     int
-	Value     float64 // with the early bonus
+	Year      int                `json:"year"`
+	BudgetWan float64            `json:"budget_wan"`
+	SpentWan  float64            `json:"spent_wan"`
+	BySource  map[string]float64 `json:"by_source"` // spent per funding source; "" is the default source
+	Items     int                `json:"items"`
+	Value     float64            `json:"value"` // with the early bonus
 }
 
 const (

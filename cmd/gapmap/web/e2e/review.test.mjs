@@ -1,0 +1,431 @@
+// End-to-end test of the review map, as a person uses it: `gapmap demo` on a
+// database of its own, Debian's Chromium driven by playwright-core, a
+// 1366×768 office screen. Screenshots are kept in e2e/artifacts.
+//
+// Needs GAPMAP_BIN (a built gapmap) and GAPMAP_E2E_DATABASE_URL (a database
+// it may load the demo into); `make e2e` provides both. Without them, or
+// without /usr/bin/chromium, the test is skipped, except under CI, where it
+// fails: CI must not go green by skipping.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { deflateSync } from 'node:zlib';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+const VIEWPORT = { width: 1366, height: 768 };
+const BIN = process.env.GAPMAP_BIN;
+const DB = process.env.GAPMAP_E2E_DATABASE_URL;
+
+const missing = [
+  !existsSync(CHROMIUM) && `${CHROMIUM} (apt-get install chromium)`,
+  !(BIN && existsSync(BIN)) && 'GAPMAP_BIN (a built gapmap binary)',
+  !DB && 'GAPMAP_E2E_DATABASE_URL',
+].filter(Boolean);
+const skip = missing.length && !process.env.CI ? `missing ${missing.join(', ')}; run make e2e` : false;
+
+let playwright;
+let browser;
+let page;
+let server; // the demo gapmap
+let base; // its URL
+const problems = []; // console errors, page errors, failed requests
+
+/** startGapmap runs the binary with args and env and waits for it to serve and be healthy. */
+async function startGapmap(args, env) {
+  const proc = spawn(BIN, args, { env: { ...process.env, DATABASE_URL: DB, GAPMAP_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gapmap ${args.join(' ')} did not serve within 180 s\n${out}\n${err}`)), 180_000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /serving on (http:\/\/\S+?)\/?\s/.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gapmap ${args.join(' ')} exited ${code}\n${out}\n${err}`)); });
+  });
+  for (let i = 0; ; i++) {
+    const res = await fetch(`${url}/healthz`).catch(() => null);
+    if (res && res.ok) break;
+    if (i > 100) throw new Error(`${url}/healthz never answered 200\n${err}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  proc.stderrText = () => err;
+  return { proc, url };
+}
+
+function stop(s) {
+  if (s && s.proc.exitCode === null) s.proc.kill('SIGTERM');
+}
+
+async function api(path) {
+  const res = await fetch(base + path);
+  assert.equal(res.status, 200, `GET ${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
+async function newPage(url) {
+  const p = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true });
+  p.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  p.on('requestfailed', (r) => {
+    // Tiles the map no longer needs are cancelled as it zooms: not a fault.
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  p.on('response', (r) => { if (r.status() >= 400 && r.url().startsWith(url)) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  await p.goto(url);
+  await p.waitForFunction(() => window.gapmap && window.gapmap.ready, null, { timeout: 90_000 });
+  await idle(p);
+  return p;
+}
+
+/** idle waits until the map has drawn everything it is loading. */
+async function idle(p = page) {
+  await p.evaluate(() => new Promise((resolve) => {
+    const { map } = window.gapmap;
+    if (!map) { resolve(); return; }
+    // A repaint makes sure 'idle' follows the latest change.
+    map.once('idle', () => resolve());
+    map.triggerRepaint();
+  }));
+}
+
+async function shot(name, p = page) {
+  await p.screenshot({ path: `${ARTIFACTS}${name}.png` });
+}
+
+/**
+ * mapPixels decodes PNG screenshots of the map in the page and compares them
+ * over rect [x, y, w, h]: for each pair (a, b) the number of pixels that
+ * differ by more than 40 in a channel; for a single PNG and a colour, the
+ * number of pixels farther than 40 from it.
+ */
+async function mapPixels(p, pngs, rect, colour) {
+  return p.evaluate(async ({ pngs, rect, colour }) => {
+    const load = async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+      const c = new OffscreenCanvas(bmp.width, bmp.height);
+      const ctx = c.getContext('2d');
+      ctx.drawImage(bmp, 0, 0);
+      return ctx.getImageData(rect[0], rect[1], rect[2], rect[3]).data;
+    };
+    const imgs = await Promise.all(pngs.map(load));
+    const far = (d, i, r, g, b) => Math.max(Math.abs(d[i] - r), Math.abs(d[i + 1] - g), Math.abs(d[i + 2] - b)) > 40;
+    let n = 0;
+    const [a, b] = imgs;
+    for (let i = 0; i < a.length; i += 4) {
+      if (b ? far(a, i, b[i], b[i + 1], b[i + 2]) : far(a, i, ...colour)) n++;
+    }
+    return n;
+  }, { pngs: pngs.map((b) => b.toString('base64')), rect, colour });
+}
+
+/** countyRect is the county's extent on screen, within the map, as [x, y, w, h]. */
+async function countyRect(p = page) {
+  return p.evaluate(() => {
+    const { map, countyBounds } = window.gapmap;
+    const a = map.project(countyBounds[0]);
+    const b = map.project(countyBounds[1]);
+    const c = map.getCanvas();
+    const x0 = Math.max(0, Math.round(Math.min(a.x, b.x)));
+    const y0 = Math.max(0, Math.round(Math.min(a.y, b.y)));
+    const x1 = Math.min(c.clientWidth, Math.round(Math.max(a.x, b.x)));
+    const y1 = Math.min(c.clientHeight, Math.round(Math.max(a.y, b.y)));
+    return [x0, y0, x1 - x0, y1 - y0];
+  });
+}
+
+const mapShot = (p = page) => p.locator('#map').screenshot();
+
+before(async () => {
+  if (skip) return;
+  assert.deepEqual(missing, [], `the end-to-end test cannot run: missing ${missing.join(', ')}`);
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  playwright = await import('playwright-core');
+  server = await startGapmap(['demo', '--addr', '127.0.0.1:0'], {});
+  base = server.url;
+  browser = await playwright.chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // No GPU here: WebGL runs on SwiftShader. The network flags keep
+    // Chromium from calling home on a machine without internet.
+    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+  page = await newPage(`${base}/`);
+});
+
+after(async () => {
+  await browser?.close();
+  stop(server);
+});
+
+test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
+  await t.test('loads in Chinese with no console errors, usable at 1366×768', async () => {
+    await shot('01-overview');
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    assert.match(await page.title(), /村级基础设施缺口审核图/);
+    assert.match(await page.textContent('#county-name'), /临湘市/);
+    assert.ok(await page.isVisible('#data-note'), 'the demo is not marked as synthetic');
+    const size = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }));
+    assert.ok(size.w <= VIEWPORT.width && size.h <= VIEWPORT.height, `the page scrolls at 1366×768: ${size.w}×${size.h}`);
+    const mapBox = await page.locator('#map').boundingBox();
+    assert.ok(mapBox.width >= 700 && mapBox.height >= 600, `map only ${mapBox.width}×${mapBox.height}`);
+    assert.deepEqual(problems, []);
+  });
+
+  await t.test('the village layer renders in the county', async () => {
+    const rect = await countyRect();
+    assert.ok(rect[2] > 200 && rect[3] > 300, `county drawn at ${rect}`);
+    const toggle = page.locator('#layers input[data-group="villages"]');
+    const withVillages = await mapShot();
+    await toggle.uncheck();
+    await idle();
+    const without = await mapShot();
+    await toggle.check();
+    await idle();
+    const changed = await mapPixels(page, [withVillages, without], rect);
+    assert.ok(changed > 800, `the village layer changes only ${changed} pixels of the county`);
+    // And the county is not blank: the villages, roads and boundaries cover it.
+    const drawn = await mapPixels(page, [withVillages], rect, [255, 255, 255]);
+    assert.ok(drawn > 5000, `only ${drawn} non-white pixels in the county`);
+  });
+
+  await t.test('switching the dimension changes the colours', async () => {
+    const before = await mapShot();
+    const paintBefore = await page.evaluate(() => JSON.stringify(window.gapmap.map.getPaintProperty('villages-point', 'circle-color')));
+    await page.click('#dimensions button[data-dim="通路"]');
+    await idle();
+    const after = await mapShot();
+    const paintAfter = await page.evaluate(() => JSON.stringify(window.gapmap.map.getPaintProperty('villages-point', 'circle-color')));
+    assert.match(paintBefore, /composite/);
+    assert.match(paintAfter, /gap_road/);
+    const changed = await mapPixels(page, [before, after], await countyRect());
+    assert.ok(changed > 200, `switching to 通路 changed only ${changed} pixels`);
+    assert.equal(await page.getAttribute('#dimensions button[data-dim="通路"]', 'aria-pressed'), 'true');
+    await shot('02-dimension-road');
+  });
+
+  await t.test('clicking a poor village opens its panel with the API\'s scores', async () => {
+    // The worst 通路 village among the poor ones, as the API ranks them.
+    const worst = (await api('/api/v1/gaps?dimension=%E9%80%9A%E8%B7%AF&poor=true&page_size=1')).villages[0];
+    const office = (await api('/api/v1/villages?poor=true&page_size=1000')).features.find((f) => f.properties.code === worst.code);
+    assert.ok(office, `poor village ${worst.code} not listed`);
+    const pt = await page.evaluate((c) => window.gapmap.map.project(c), office.geometry.coordinates);
+    const box = await page.locator('#map').boundingBox();
+    assert.ok(pt.x > 0 && pt.y > 0 && pt.x < box.width && pt.y < box.height, `village off screen at ${pt.x},${pt.y}`);
+    await page.mouse.click(box.x + pt.x, box.y + pt.y);
+    await page.waitForSelector('#village-scores');
+    assert.equal(await page.textContent('#village-name'), worst.name);
+    await idle();
+    await shot('03-village-panel');
+
+    const gaps = await api(`/api/v1/villages/${worst.code}/gaps`);
+    const want = { 综合: gaps.village.composite };
+    for (const d of gaps.village.dimensions) want[d.dimension] = d.gap;
+    const got = await page.$$eval('#village-scores .score', (els) => Object.fromEntries(els.map((e) => [e.dataset.dim, e.dataset.score])));
+    for (const dim of ['综合', '通路', '饮水', '农网', '光伏']) {
+      assert.equal(Number(got[dim]), want[dim], `${dim}: panel ${got[dim]}, API ${want[dim]}`);
+      const shown = await page.textContent(`#village-scores .score[data-dim="${dim}"] .value`);
+      assert.equal(Number(shown.replace(/,/g, '')), want[dim], `${dim} shown as ${shown}`);
+    }
+    // Every indicator is listed with its result and the threshold's basis.
+    const indicators = gaps.village.dimensions.flatMap((d) => d.indicators);
+    assert.equal(await page.locator('#panel tr[data-indicator]').count(), indicators.length);
+    const r1 = page.locator('#panel tr[data-indicator="R1"]');
+    assert.match(await r1.textContent(), /未达标/);
+    assert.match(await page.textContent('#panel'), /退出验收清单/);
+    // The explaining geometry is on the map.
+    const explained = await page.evaluate(() => window.gapmap.map.querySourceFeatures('explain').length);
+    assert.ok(explained > 0, 'no explaining geometry drawn');
+    // And the projects that would close the gaps, with their cost.
+    const projects = await api(`/api/v1/projects?village=${worst.code}&page_size=1000`);
+    assert.ok(projects.total > 0, 'the worst village has no candidate project');
+    assert.equal(await page.locator('#village-projects li[data-project]').count(), projects.total);
+    assert.match(await page.textContent('#village-projects'), /万元/);
+  });
+
+  await t.test('a newcomer finds the worst 通路 village, why, and the project that fixes it', async () => {
+    const worst = (await api('/api/v1/gaps?dimension=%E9%80%9A%E8%B7%AF&page_size=1')).villages[0];
+    const first = page.locator('#ranking li').first();
+    assert.equal(await first.getAttribute('data-code'), worst.code);
+    await first.click();
+    await page.waitForFunction((name) => document.querySelector('#village-name')?.textContent === name, worst.name);
+    const road = await page.textContent('#panel details[data-dim="通路"]');
+    assert.match(road, /未达标/);
+    const fix = (await api(`/api/v1/projects?village=${worst.code}&sort=need&page_size=1000`)).projects.find((p) => p.gap_dimension === '通路');
+    assert.ok(fix, 'no 通路 project for the worst 通路 village');
+    const item = page.locator(`#village-projects li[data-project="${fix.id}"]`);
+    const text = await item.textContent();
+    assert.ok(text.includes(fix.name) && text.includes(`${fix.cost_wan.toLocaleString('zh-CN', { maximumFractionDigits: 2 })} 万元`),
+      `the project item reads ${text}; want ${fix.name} at ${fix.cost_wan} 万元`);
+    await item.click();
+    await idle();
+    const drawn = await page.evaluate(() => window.gapmap.map.querySourceFeatures('project').length);
+    assert.ok(drawn > 0, 'the project is not drawn on the map');
+    await shot('04-worst-road-village-and-its-project');
+  });
+
+  await t.test('the projects table lists the library; a row zooms to its project', async () => {
+    const all = await api('/api/v1/projects?page_size=1000');
+    await page.click('#open-projects');
+    await page.waitForSelector('#project-table tbody tr[data-id]');
+    assert.equal(await page.locator('#project-table tbody tr[data-id]').count(), all.total);
+    assert.match(await page.textContent('#projects-summary'), new RegExp(`共 ${all.total} 个项目`));
+    // Filter by category, as the API does.
+    const roads = await api(`/api/v1/projects?category=${encodeURIComponent('基础设施-道路')}&page_size=1000`);
+    await page.selectOption('#f-category', '基础设施-道路');
+    await page.waitForFunction((n) => document.querySelectorAll('#project-table tbody tr[data-id]').length === n, roads.total);
+    // Ranked by value: the first row is the API's first.
+    await page.selectOption('#f-sort', 'value');
+    const byValue = await api(`/api/v1/projects?category=${encodeURIComponent('基础设施-道路')}&sort=value&page_size=1000`);
+    await page.waitForFunction((id) => document.querySelector('#project-table tbody tr[data-id]')?.dataset.id === String(id), byValue.projects[0].id);
+    // Sort by cost with a click on the header.
+    await page.click('#project-table th[data-key="cost_wan"]');
+    const costs = await page.$$eval('#project-table tbody tr[data-id] td:nth-child(10)', (tds) => tds.map((td) => Number(td.textContent.replace(/,/g, ''))));
+    assert.deepEqual(costs, [...costs].sort((a, b) => a - b));
+    // Selecting a row zooms to the project.
+    let withGeom;
+    for (const p of byValue.projects) {
+      if ((await api(`/api/v1/projects/${p.id}`)).geometry) { withGeom = p; break; }
+    }
+    assert.ok(withGeom, 'no road project has a geometry');
+    const zoomBefore = await page.evaluate(() => window.gapmap.map.getZoom());
+    await page.evaluate(() => window.gapmap.map.jumpTo({ zoom: 9 }));
+    await page.click(`#project-table tbody tr[data-id="${withGeom.id}"]`);
+    await page.waitForFunction(() => window.gapmap.map.querySourceFeatures('project').length > 0 || window.gapmap.map.isMoving());
+    await idle();
+    const zoomAfter = await page.evaluate(() => window.gapmap.map.getZoom());
+    assert.ok(zoomAfter > 10, `a row click left the map at zoom ${zoomAfter} (before ${zoomBefore})`);
+    await shot('05-projects-table');
+    await page.selectOption('#f-category', '');
+    await page.selectOption('#f-sort', 'need');
+    await page.waitForFunction((n) => document.querySelectorAll('#project-table tbody tr[data-id]').length === n, all.total);
+  });
+
+  await t.test('the XLSX download is a valid workbook', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-xlsx')]);
+    const file = `${ARTIFACTS}项目库.xlsx`;
+    await download.saveAs(file);
+    const bytes = readFileSync(file);
+    assert.ok(bytes.length > 1000, `the XLSX has ${bytes.length} bytes`);
+    assert.equal(bytes.subarray(0, 2).toString('latin1'), 'PK', 'the XLSX is not a ZIP');
+    // A ZIP names its members in clear: an XLSX has a workbook and sheets.
+    const names = bytes.toString('latin1');
+    assert.ok(names.includes('xl/workbook.xml') && names.includes('xl/worksheets/'), 'the ZIP is not a workbook');
+  });
+
+  await t.test('budget plan by year and targets against progress', async () => {
+    await page.click('.tabs button[data-tab="plan"]');
+    await page.click('#plan-form button[type="submit"]');
+    await page.waitForSelector('#plan-years tbody tr', { timeout: 30_000 });
+    const rows = await page.$$eval('#plan-years tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    assert.equal(rows.length, 5);
+    for (const r of rows) {
+      assert.ok(Number(r[2].replace(/,/g, '')) <= Number(r[1].replace(/,/g, '')) + 0.01, `overspent: ${r}`);
+    }
+    await shot('06-plan');
+    await page.click('.tabs button[data-tab="targets"]');
+    await page.waitForSelector('#targets .target');
+    const targets = await api('/api/v1/projects/targets');
+    assert.equal(await page.locator('#targets .target').count(), targets.targets.length);
+    await shot('07-targets');
+  });
+
+  await t.test('searching by name or code opens the village', async () => {
+    const v = (await api('/api/v1/villages?poor=true&page_size=1000')).features[3].properties;
+    for (const q of [v.name, v.code]) {
+      await page.fill('#search', q);
+      await page.waitForSelector(`#search-results li[data-code="${v.code}"]`);
+      await page.press('#search', 'Enter');
+      await page.waitForFunction((name) => document.querySelector('#village-name')?.textContent === name, v.name);
+    }
+  });
+
+  await t.test('the township filter narrows the map and the ranking', async () => {
+    const v = (await api('/api/v1/villages?poor=true&page_size=1')).features[0].properties;
+    await page.selectOption('#township', v.township_code);
+    await page.waitForFunction((name) => {
+      const items = [...document.querySelectorAll('#ranking li[data-code]')];
+      return items.length > 0 && items.every((li) => li.textContent.includes(name));
+    }, v.township_name);
+    await idle();
+    const shown = await page.evaluate(() => [...new Set(window.gapmap.map.queryRenderedFeatures({ layers: ['villages-point', 'villages-fill'] })
+      .map((f) => f.properties.township))]);
+    assert.deepEqual(shown, [v.township_name]);
+    await shot('09-township-filter');
+    await page.selectOption('#township', '');
+  });
+
+  await t.test('no console errors all along', () => {
+    assert.deepEqual(problems, []);
+  });
+});
+
+// A GCJ-02 basemap is warped at the display edge: a second server with a
+// local "basemap" (a tile server in this test, since there is no internet)
+// must show it without errors, and ask for the shifted tiles.
+test('a configured GCJ-02 basemap is drawn under the data', { skip, timeout: 300_000 }, async () => {
+  const requested = [];
+  const png = solidPNG(256, [120, 90, 200]);
+  const tiles = createServer((req, res) => {
+    requested.push(req.url);
+    res.writeHead(200, { 'Content-Type': 'image/png', 'Access-Control-Allow-Origin': '*' });
+    res.end(png);
+  });
+  await new Promise((r) => tiles.listen(0, '127.0.0.1', r));
+  const tileURL = `http://127.0.0.1:${tiles.address().port}/{z}/{x}/{y}.png`;
+  const second = await startGapmap(['serve', '--addr', '127.0.0.1:0'], { GAPMAP_BASEMAP_URL: tileURL, GAPMAP_BASEMAP_CRS: 'gcj02' });
+  try {
+    const before = problems.length;
+    const p = await newPage(`${second.url}/`);
+    const config = await p.evaluate(() => fetch('/config.json').then((r) => r.json()));
+    assert.equal(config.basemap.crs, 'gcj02');
+    assert.ok(requested.length > 0, 'no basemap tile was requested');
+    // Outside the county the basemap shows through (raster opacity 0.85 over the background).
+    const corner = [5, 60, 40, 40];
+    const notBasemap = await mapPixels(p, [await mapShot(p)], corner, [120 * 0.85 + 233 * 0.15, 90 * 0.85 + 236 * 0.15, 200 * 0.85 + 229 * 0.15]);
+    assert.ok(notBasemap < 100, `${notBasemap} of 1600 corner pixels do not show the basemap`);
+    await shot('08-gcj02-basemap', p);
+    await p.close();
+    assert.deepEqual(problems.slice(before), []);
+  } finally {
+    stop(second);
+    tiles.close();
+  }
+});
+
+/** solidPNG encodes a size×size PNG of one RGB colour. */
+function solidPNG(size, [r, g, b]) {
+  const row = Buffer.alloc(1 + size * 3);
+  for (let i = 0; i < size; i++) row.set([r, g, b], 1 + i * 3);
+  const raw = Buffer.concat(Array.from({ length: size }, () => row));
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+function crc32(buf) {
+  let c = ~0;
+  for (const byte of buf) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}

@@ -1,0 +1,403 @@
+// The review map: the entry module. It loads the page's settings and the
+// county's villages, builds the map when MapLibre is built in, and wires the
+// side bar, the village panel and the 项目库 drawer together.
+import { get, APIError } from './api.js';
+import { el, score, gapColour, RAMP, NO_DATA_COLOUR } from './format.js';
+import {
+  DIMENSIONS, LAYER_GROUPS, SURFACE_COLOURS, VOLTAGE_COLOURS, PROJECT_STATUS_COLOURS,
+  style, setDimension, applyVillageFilter, bbox, empty,
+} from './map.js';
+import { basemapSource } from './basemap.js';
+import { VillagePanel } from './panel.js';
+import { ProjectsDrawer } from './projects.js';
+
+const DEMO_COUNTY = '430682'; // 临湘市, the built-in demo
+const STATIC = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
+const $ = (id) => document.getElementById(id);
+
+/** app is the page's state; window.gapmap exposes it to the end-to-end test. */
+const app = {
+  map: null,
+  dim: '综合',
+  township: '', // name, as the village tiles carry it
+  townshipCode: '',
+  poorOnly: false,
+  villages: [], // GeoJSON features of /api/v1/villages (村委会 points)
+  byCode: new Map(),
+  townships: [], // {code, name, bounds, centre}
+  ready: false,
+};
+window.gapmap = app;
+app.notice = (msg, isError) => notice(msg, isError);
+
+let noticeTimer;
+/** notice shows msg at the bottom of the page for a while. */
+function notice(msg, isError = false) {
+  const n = $('notice');
+  n.textContent = msg;
+  n.className = isError ? 'error' : '';
+  n.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { n.hidden = true; }, isError ? 10000 : 5000);
+}
+
+/** fail reports an error the user must see; it is a real failure, so it goes to the console too. */
+function fail(err) {
+  console.error(err);
+  notice(err instanceof APIError ? err.message : `出错了：${err.message}`, true);
+}
+
+async function main() {
+  const [config, villages] = await Promise.all([get('/config.json'), get('/api/v1/villages', { page_size: 1000 })]);
+  app.villages = villages.features;
+  for (const f of app.villages) app.byCode.set(f.properties.code, f);
+  app.townships = townshipsOf(app.villages);
+  if (config.basemap_error) notice(config.basemap_error, true);
+
+  app.panel = new VillagePanel(app, { onDimension: selectDimension, onProject: (id) => app.drawer.showProject(id) });
+  app.drawer = new ProjectsDrawer(app, { onVillage: (code) => openVillage(code) });
+  app.openVillage = openVillage;
+
+  buildDimensions();
+  buildLegend();
+  buildSearch();
+  buildTownships();
+  buildLayerList();
+  refreshRanking();
+  app.drawer.init(app.townships).catch(fail);
+
+  if (!config.maplibre) {
+    $('map').append(el('div', { class: 'fatal' },
+      '地图组件 MapLibre 没有打包进本程序，地图无法显示（项目库和村详情仍可使用）。',
+      el('br'), '请在源码目录运行 make build 或 make demo：它们会用 npm 安装 MapLibre 并重新编译 gapmap。'));
+    app.ready = true;
+    return;
+  }
+  await buildMap(config);
+}
+
+/** townshipsOf groups the villages by township: name, code, bounds and label point. */
+function townshipsOf(features) {
+  const by = new Map();
+  for (const f of features) {
+    const p = f.properties;
+    if (!by.has(p.township_code)) by.set(p.township_code, { code: p.township_code, name: p.township_name, points: [] });
+    by.get(p.township_code).points.push(f.geometry);
+  }
+  return [...by.values()].sort((a, b) => a.code.localeCompare(b.code)).map((t) => {
+    const b = bbox(t.points);
+    const c = t.points.reduce((s, g) => [s[0] + g.coordinates[0] / t.points.length, s[1] + g.coordinates[1] / t.points.length], [0, 0]);
+    return { code: t.code, name: t.name, bounds: b, centre: c };
+  });
+}
+
+async function buildMap(config) {
+  const link = el('link', { rel: 'stylesheet', href: `${STATIC}/vendor/maplibre-gl.css` });
+  document.head.prepend(link);
+  const maplibregl = await import(`${STATIC}/vendor/maplibre-gl.mjs`);
+  const tilejson = await get('/tiles/all.json');
+  const bounds = tilejson.bounds ? [[tilejson.bounds[0], tilejson.bounds[1]], [tilejson.bounds[2], tilejson.bounds[3]]] : null;
+  if (!bounds) notice('数据库中还没有县域数据：请先运行 gapmap demo 或导入本县数据。', true);
+  const basemap = config.basemap ? basemapSource(maplibregl, config.basemap) : null;
+  const map = new maplibregl.Map({
+    container: 'map',
+    style: style('/tiles/all.json', basemap, app.dim),
+    bounds: bounds || [[73, 18], [135, 54]],
+    fitBoundsOptions: { padding: 24 },
+    maxZoom: 17,
+    attributionControl: { compact: false },
+    locale: {
+      'NavigationControl.ZoomIn': '放大', 'NavigationControl.ZoomOut': '缩小', 'NavigationControl.ResetBearing': '正北朝上',
+      'AttributionControl.ToggleAttribution': '显示或隐藏数据来源', 'Map.Title': '地图', 'Popup.Close': '关闭',
+      'ScaleControl.Meters': '米', 'ScaleControl.Kilometers': '公里',
+    },
+    dragRotate: false,
+  });
+  app.map = map;
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  app.countyBounds = bounds;
+
+  map.on('error', (e) => {
+    const source = e.sourceId || (e.source && e.source.id);
+    if (source === 'basemap') {
+      // A basemap on a machine without internet is expected to fail: say so once, quietly.
+      if (!app.basemapWarned) notice('底图瓦片无法加载（离线或地址有误），地图照常显示业务图层。');
+      app.basemapWarned = true;
+      return;
+    }
+    fail(e.error || new Error('地图加载失败'));
+  });
+
+  const hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'hover', offset: 10 });
+  const villageLayers = ['villages-point', 'villages-fill'];
+  map.on('mousemove', (e) => {
+    const f = villageAt(e.point);
+    map.getCanvas().style.cursor = f || projectAt(e.point) ? 'pointer' : '';
+    if (!f) { hover.remove(); return; }
+    const p = f.properties;
+    const v = p[DIMENSIONS[app.dim]];
+    hover.setLngLat(e.lngLat).setDOMContent(el('div', {}, el('b', {}, p.name), ` ${p.township}`,
+      el('br'), `${app.dim}缺口 ${v === undefined ? '无数据' : score(v)}${p.is_poor ? ' · 贫困村' : ''}`)).addTo(map);
+  });
+  map.on('mouseout', () => hover.remove());
+  map.on('click', (e) => {
+    const f = villageAt(e.point);
+    if (f) { openVillage(f.properties.code); return; }
+    const p = projectAt(e.point);
+    if (p) app.drawer.showProject(p.id);
+  });
+  function villageAt(pt) {
+    const r = 6;
+    const fs = map.queryRenderedFeatures([[pt.x - r, pt.y - r], [pt.x + r, pt.y + r]], { layers: villageLayers });
+    if (!fs.length) return null;
+    // The nearest office wins among dots drawn close together.
+    const d = (f) => (f.geometry.type === 'Point' ? dist(map.project(f.geometry.coordinates), pt) : r);
+    return fs.sort((a, b) => d(a) - d(b))[0];
+  }
+  function projectAt(pt) {
+    if (map.getLayoutProperty('projects-line', 'visibility') === 'none') return null;
+    const fs = map.queryRenderedFeatures([[pt.x - 4, pt.y - 4], [pt.x + 4, pt.y + 4]], { layers: ['projects-line', 'projects-point'] });
+    return fs[0] || null;
+  }
+
+  await new Promise((resolve) => map.once('load', resolve));
+  map.getSource('village-labels').setData({
+    type: 'FeatureCollection',
+    features: app.villages.map((f) => ({
+      type: 'Feature', geometry: f.geometry,
+      properties: { name: f.properties.name, township: f.properties.township_name, is_poor: f.properties.is_poor_village },
+    })),
+  });
+  map.getSource('township-labels').setData({
+    type: 'FeatureCollection',
+    features: app.townships.map((t) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: t.centre }, properties: { name: t.name } })),
+  });
+  map.once('idle', () => {
+    const county = map.querySourceFeatures('gapmap', { sourceLayer: 'county' })[0];
+    if (!county) return;
+    $('county-name').textContent = county.properties.name;
+    // The API does not say yet whether geometry is synthetic; the demo is
+    // known by its county code (gapmap demo), so a real Linxiang import would
+    // wrongly carry the note too.
+    $('data-note').hidden = county.properties.code !== DEMO_COUNTY;
+  });
+  map.on('zoomend', updateLayerHints);
+  updateLayerHints();
+  map.once('idle', () => { app.ready = true; });
+}
+
+const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
+
+function buildDimensions() {
+  const box = $('dimensions');
+  for (const d of Object.keys(DIMENSIONS)) {
+    box.append(el('button', { type: 'button', dataset: { dim: d }, 'aria-pressed': String(d === app.dim), onclick: () => selectDimension(d) }, d));
+  }
+}
+
+/** selectDimension recolours the map, the ranking and the panel by dim. */
+function selectDimension(dim) {
+  if (!(dim in DIMENSIONS)) return;
+  app.dim = dim;
+  for (const b of $('dimensions').children) b.setAttribute('aria-pressed', String(b.dataset.dim === dim));
+  if (app.map) setDimension(app.map, dim);
+  buildLegend();
+  refreshRanking();
+  app.panel.setDimension(dim);
+}
+
+function buildLegend() {
+  const stops = RAMP.map(([v, c]) => `${c} ${v}%`).join(', ');
+  $('legend').replaceChildren(
+    el('div', { class: 'muted' }, `${app.dim === '综合' ? '综合缺口' : `${app.dim}缺口`}（0 = 达标，100 = 缺口最大）`),
+    el('div', { class: 'ramp', style: `background: linear-gradient(to right, ${stops})` }),
+    el('div', { class: 'ticks' }, el('span', {}, '0 达标'), el('span', {}, '50'), el('span', {}, '100')),
+    el('div', { class: 'keys' },
+      el('span', {}, el('span', { class: 'swatch', style: `background:${NO_DATA_COLOUR}` }), '无评分'),
+      el('span', {}, el('span', { class: 'swatch', style: 'background:#fff;border:2px solid #222;width:14px;height:14px' }), '大圆＝贫困村'),
+      el('span', {}, el('span', { class: 'swatch', style: 'background:#fff;width:8px;height:8px' }), '小圆＝其他村')),
+  );
+}
+
+async function refreshRanking() {
+  const dim = app.dim;
+  $('ranking-title').textContent = `${dim === '综合' ? '综合' : dim}缺口最大的村${app.township ? `（${app.township}）` : ''}`;
+  try {
+    const res = await get('/api/v1/gaps', { dimension: dim, township: app.townshipCode, poor: app.poorOnly ? 'true' : '', page_size: 10 });
+    if (dim !== app.dim) return;
+    const list = $('ranking');
+    list.replaceChildren(...res.villages.map((v, i) => {
+      const s = dim === '综合' ? v.composite : v.gaps[dim];
+      return el('li', {
+        dataset: { code: v.code }, title: '点击查看该村缺口原因和项目', tabindex: 0, role: 'button',
+        onclick: () => openVillage(v.code), onkeydown: (e) => { if (e.key === 'Enter') openVillage(v.code); },
+      },
+        el('span', { class: 'n' }, i + 1),
+        el('span', {}, v.name, ' ', el('span', { class: 'muted' }, v.township_name), v.is_poor_village ? el('span', { class: 'badge poor', style: 'margin-left:4px' }, '贫困村') : null),
+        el('span', { class: 'sc', style: `background:${gapColour(s)}` }, score(s)));
+    }));
+    if (!res.villages.length) list.append(el('li', { class: 'muted' }, '没有评分结果：请先运行评分（gapmap score）。'));
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function buildSearch() {
+  const input = $('search');
+  const list = $('search-results');
+  let matches = [];
+  let active = 0;
+  const render = () => {
+    list.replaceChildren(...matches.map((f, i) => el('li', {
+      class: i === active ? 'active' : '', dataset: { code: f.properties.code },
+      onmousedown: (e) => { e.preventDefault(); choose(f); },
+    }, f.properties.name, ' ', el('span', { class: 'muted' }, `${f.properties.township_name} · ${f.properties.code}`))));
+    list.hidden = matches.length === 0;
+  };
+  const choose = (f) => {
+    input.value = f.properties.name;
+    list.hidden = true;
+    openVillage(f.properties.code);
+  };
+  input.addEventListener('input', () => {
+    const q = input.value.trim();
+    active = 0;
+    matches = !q ? [] : app.villages.filter((f) => f.properties.name.includes(q) || f.properties.code.startsWith(q))
+      .sort((a, b) => Number(b.properties.is_poor_village) - Number(a.properties.is_poor_village)).slice(0, 12);
+    if (q && !matches.length) {
+      list.replaceChildren(el('li', { class: 'muted' }, '没有找到这个村'));
+      list.hidden = false;
+      return;
+    }
+    render();
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      active = (active + (e.key === 'ArrowDown' ? 1 : -1) + matches.length) % Math.max(matches.length, 1);
+      render();
+      e.preventDefault();
+    } else if (e.key === 'Enter' && matches[active]) {
+      choose(matches[active]);
+    } else if (e.key === 'Escape') {
+      list.hidden = true;
+    }
+  });
+  input.addEventListener('blur', () => { list.hidden = true; });
+}
+
+function buildTownships() {
+  const sel = $('township');
+  for (const t of app.townships) sel.append(el('option', { value: t.code }, t.name));
+  sel.addEventListener('change', () => {
+    const t = app.townships.find((x) => x.code === sel.value);
+    app.township = t ? t.name : '';
+    app.townshipCode = t ? t.code : '';
+    filterVillages();
+    if (app.map) {
+      const b = t ? t.bounds : app.countyBounds;
+      if (b) app.map.fitBounds(b, { padding: 60, maxZoom: 13, duration: 600 });
+    }
+  });
+  $('poor-only').addEventListener('change', (e) => {
+    app.poorOnly = e.target.checked;
+    filterVillages();
+  });
+}
+
+function filterVillages() {
+  if (app.map) applyVillageFilter(app.map, app.township, app.poorOnly);
+  refreshRanking();
+}
+
+function buildLayerList() {
+  const keys = {
+    roads: SURFACE_COLOURS.map(([k, c]) => [`${k}路面`, c, 'line']),
+    power: VOLTAGE_COLOURS.map(([, c, label]) => [label, c, 'line']).concat([['变电站', '#7b1fa2'], ['配变', '#f57c00']]),
+    water: [['水库', '#7fb3e0'], ['供水管网', '#1f78b4', 'line'], ['水厂', '#08519c']],
+    projects: PROJECT_STATUS_COLOURS.filter(([s]) => ['需求摸底', '已入库', '纳入年度计划', '实施中', '已完工'].includes(s)),
+  };
+  const list = $('layers');
+  for (const g of LAYER_GROUPS) {
+    const box = el('input', { type: 'checkbox', dataset: { group: g.id } });
+    box.checked = g.on;
+    box.addEventListener('change', () => {
+      if (!app.map) return;
+      for (const l of g.layers) app.map.setLayoutProperty(l, 'visibility', box.checked ? 'visible' : 'none');
+    });
+    list.append(el('li', { dataset: { group: g.id } },
+      el('label', {}, box, ' ', g.name, ' ', el('span', { class: 'hint', dataset: { minzoom: g.minzoom } })),
+      keys[g.id] ? el('div', { class: 'keys' }, keys[g.id].map(([label, c, kind]) => el('span', {}, el('span', { class: `swatch ${kind || ''}`, style: `background:${c}` }), label))) : null));
+  }
+}
+
+function updateLayerHints() {
+  const z = app.map.getZoom();
+  for (const h of document.querySelectorAll('#layers .hint')) {
+    const mz = Number(h.dataset.minzoom);
+    h.textContent = z < mz ? `（放大到 ${mz} 级显示）` : '';
+  }
+}
+
+/** openVillage shows a village's breakdown, its explaining geometry and its projects. */
+async function openVillage(code) {
+  try {
+    const shown = await app.panel.open(code);
+    if (!app.map || !shown) return;
+    const { gaps, outline } = shown;
+    const map = app.map;
+    if (app.selectedId !== undefined) map.setFeatureState({ source: 'gapmap', sourceLayer: 'villages', id: app.selectedId }, { selected: false });
+    app.selectedId = gaps.village.village_id;
+    map.setFeatureState({ source: 'gapmap', sourceLayer: 'villages', id: app.selectedId }, { selected: true });
+    map.getSource('selected').setData(outline && outline.geometry && outline.geometry.type !== 'Point' ? outline : empty());
+    showExplain(gaps.explain, null);
+    const office = app.byCode.get(code);
+    const b = bbox([outline && outline.geometry, office && office.geometry, ...(gaps.explain ? gaps.explain.features.map((f) => f.geometry) : [])]);
+    if (b) map.fitBounds(b, { padding: 50, maxZoom: 14, duration: 700 });
+  } catch (err) {
+    fail(err);
+  }
+}
+app.showExplain = showExplain;
+
+/** showExplain draws the explaining geometry, only indicator's if given. */
+function showExplain(fc, indicator) {
+  if (!app.map) return;
+  const feats = (fc ? fc.features : []).filter((f) => !indicator || f.properties.indicator === indicator);
+  app.map.getSource('explain').setData({ type: 'FeatureCollection', features: feats });
+  app.map.getSource('explain-labels').setData({
+    type: 'FeatureCollection',
+    features: feats.map((f) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: labelPoint(f.geometry) }, properties: { label: explainLabel(f.properties) } })),
+  });
+  if (indicator && feats.length) {
+    const b = bbox(feats.map((f) => f.geometry));
+    if (b) app.map.fitBounds(b, { padding: 80, maxZoom: 15, duration: 600 });
+  }
+}
+
+// explainLabel names what an explaining geometry shows, by indicator and result.
+function explainLabel(p) {
+  const fail = p.status === 'fail';
+  const what = {
+    R1: fail ? '待硬化路段（通乡镇驻地）' : '通乡镇驻地的硬化路',
+    R3: fail ? '通乡镇道路中的窄路' : '通乡镇道路',
+    R4: '到最近客运站点',
+    W1: '供水工程与管网',
+    E1: '供电配变',
+    E2: '到最近三相电',
+  }[p.indicator] || p.name;
+  return `${p.indicator} ${what}`;
+}
+
+function labelPoint(g) {
+  const line = g.type === 'MultiLineString' ? g.coordinates[0] : g.type === 'LineString' ? g.coordinates
+    : g.type === 'MultiPoint' ? g.coordinates : g.type === 'Polygon' ? g.coordinates[0] : null;
+  if (!line) return g.coordinates;
+  return line[Math.floor(line.length / 2)];
+}
+
+$('open-projects').addEventListener('click', () => app.drawer.toggle());
+
+main().catch(fail);
+

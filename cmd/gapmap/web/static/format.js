@@ -1,0 +1,100 @@
+// Numbers, units and words as a bureau reads them: zh-CN digits, a unit on
+// every quantity, and Chinese names for the API's codes.
+
+const nf = new Map();
+/** num formats v with at most digits decimals (zh-CN grouping); null is "—". */
+export function num(v, digits = 2) {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  if (!nf.has(digits)) nf.set(digits, new Intl.NumberFormat('zh-CN', { maximumFractionDigits: digits }));
+  return nf.get(digits).format(v);
+}
+
+/** wan formats money in 万元. */
+export const wan = (v) => `${num(v, 2)} 万元`;
+
+/** score formats a 0–100 gap score. */
+export const score = (v) => (v === null || v === undefined ? '无数据' : num(v, 1));
+
+/** measure formats an indicator's value or threshold with its unit. */
+export function measure(v, unit) {
+  if (v === null || v === undefined) return '—';
+  switch (unit) {
+    case 'm':
+      return v >= 1000 ? `${num(v / 1000, 2)} km` : `${num(v, 0)} m`;
+    case '是/否':
+      return v >= 1 ? '是' : '否';
+    case '%':
+      return `${num(v, 1)}%`;
+    case '':
+    case undefined:
+      return num(v, 2);
+    default:
+      return `${num(v, 2)} ${unit}`;
+  }
+}
+
+/** quantity formats a project's size, e.g. "0.73 km", "300 kW". */
+export const quantity = (q, unit) => `${num(q, 2)} ${unit || ''}`.trim();
+
+export const STATUS = {
+  pass: { text: '达标', cls: 'pass', icon: '✓' },
+  fail: { text: '未达标', cls: 'fail', icon: '✗' },
+  no_data: { text: '无数据', cls: 'nodata', icon: '?' },
+  not_applicable: { text: '不适用', cls: 'na', icon: '–' },
+};
+
+export const SOURCE = {
+  sourced: { text: '有依据', title: '阈值出自政策文件或规范' },
+  derived: { text: '推算', title: '阈值由有依据的数值推算' },
+  estimated: { text: '估算', title: '阈值为估算值，尚无文件依据' },
+  county: { text: '本县设定', title: '阈值由本县配置文件设定' },
+};
+
+export const RANKINGS = {
+  need: '按缺口（需求）',
+  poor: '按受益贫困人口',
+  value: '按性价比（缺口×贫困人口÷投资）',
+  cost: '按投资额',
+  code: '按项目编号',
+  year: '按年度',
+};
+
+/** el builds an element: el('td', {class: 'x'}, 'text', child…). */
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : String(c));
+  }
+  return e;
+}
+
+/** RAMP is the gap colour scale of the map and the legend: 0 green … 100 red. */
+export const RAMP = [[0, '#1a9850'], [25, '#a6d96a'], [50, '#fee08b'], [75, '#fc8d59'], [100, '#d73027']];
+export const NO_DATA_COLOUR = '#bdbdbd';
+
+/** gapColour is the colour of a gap score, as the map draws it. */
+export function gapColour(v) {
+  if (v === null || v === undefined) return NO_DATA_COLOUR;
+  for (let i = 1; i < RAMP.length; i++) {
+    if (v <= RAMP[i][0]) {
+      const [a, ca] = RAMP[i - 1];
+      const [b, cb] = RAMP[i];
+      return mix(ca, cb, (v - a) / (b - a));
+    }
+  }
+  return RAMP[RAMP.length - 1][1];
+}
+
+function mix(c1, c2, t) {
+  const p = (c, i) => parseInt(c.slice(1 + 2 * i, 3 + 2 * i), 16);
+  const h = (i) => Math.round(p(c1, i) + (p(c2, i) - p(c1, i)) * t).toString(16).padStart(2, '0');
+  return `#${h(0)}${h(1)}${h(2)}`;
+}

@@ -1,0 +1,149 @@
+// The village panel: why a village has gaps (every indicator with its
+// measured value, threshold, result and the threshold's basis), its exit
+// checklist, and the projects that would close its gaps, with their cost.
+import { get } from './api.js';
+import { el, num, wan, score, measure, quantity, gapColour, STATUS, SOURCE } from './format.js';
+import { PROJECT_STATUS_COLOURS } from './map.js';
+
+const DIMS = ['通路', '饮水', '农网', '光伏'];
+const statusColour = Object.fromEntries(PROJECT_STATUS_COLOURS);
+
+export class VillagePanel {
+  constructor(app, { onDimension, onProject }) {
+    this.app = app;
+    this.onDimension = onDimension;
+    this.onProject = onProject;
+    this.root = document.getElementById('panel');
+    this.code = null;
+  }
+
+  /** open loads and shows village code; it returns what the map needs, or null if superseded. */
+  async open(code) {
+    this.code = code;
+    this.root.hidden = false;
+    this.root.replaceChildren(el('p', { class: 'muted' }, '正在加载…'));
+    const [gaps, outline, projects] = await Promise.all([
+      get(`/api/v1/villages/${code}/gaps`),
+      get(`/api/v1/villages/${code}`, { geometry: 'outline' }),
+      get('/api/v1/projects', { village: code, sort: 'need', page_size: 1000 }),
+    ]);
+    if (this.code !== code) return null;
+    this.gaps = gaps;
+    this.render(gaps, outline, projects);
+    return { gaps, outline };
+  }
+
+  close() {
+    this.code = null;
+    this.root.hidden = true;
+    const { map } = this.app;
+    if (map) {
+      if (this.app.selectedId !== undefined) map.setFeatureState({ source: 'gapmap', sourceLayer: 'villages', id: this.app.selectedId }, { selected: false });
+      for (const s of ['explain', 'explain-labels', 'selected']) map.getSource(s).setData({ type: 'FeatureCollection', features: [] });
+    }
+  }
+
+  setDimension(dim) {
+    for (const c of this.root.querySelectorAll('.score')) c.classList.toggle('current', c.dataset.dim === dim);
+  }
+
+  render(gaps, outline, projects) {
+    const v = gaps.village;
+    const props = outline.properties || {};
+    const dims = Object.fromEntries(v.dimensions.map((d) => [d.dimension, d]));
+    const geomOf = new Set((gaps.explain ? gaps.explain.features : []).map((f) => f.properties.indicator));
+
+    const head = el('div', { class: 'panel-head' },
+      el('div', { style: 'flex:1' },
+        el('h2', { id: 'village-name' }, v.name),
+        el('div', { class: 'sub' }, `${v.township_name} · ${v.code}`),
+        el('div', { style: 'margin-top:4px;display:flex;gap:4px;flex-wrap:wrap' },
+          v.is_poor_village ? el('span', { class: 'badge poor' }, '建档立卡贫困村') : el('span', { class: 'badge' }, '非贫困村'),
+          el('span', { class: 'badge' }, `贫困户 ${num(v.poor_households, 0)} 户 / ${num(v.poor_population, 0)} 人`),
+          props.households ? el('span', { class: 'badge' }, `全村 ${num(props.households, 0)} 户 / ${num(props.population, 0)} 人`) : null)),
+      el('button', { type: 'button', class: 'icon', title: '关闭', 'aria-label': '关闭村详情', onclick: () => this.close() }, '×'));
+
+    const card = (dim, value, d) => el('div', {
+      class: `score${dim === this.app.dim ? ' current' : ''}`, dataset: { dim, score: value === null || value === undefined ? '' : String(value) },
+      style: `background:${gapColour(value)}`, title: `在地图上按${dim}缺口着色`, onclick: () => this.onDimension(dim),
+    },
+    el('div', { class: 'label' }, dim),
+    el('div', { class: 'value' }, score(value)),
+    el('div', { class: 'flags' }, d && d.veto ? '一票否决' : d && d.missing_weight > 0 ? `缺数据 ${num(d.missing_weight * 100, 0)}%` : ''));
+    const scores = el('div', { class: 'scores', id: 'village-scores' },
+      card('综合', v.composite, { missing_weight: v.missing_weight }),
+      DIMS.map((d) => card(d, dims[d] ? dims[d].gap : null, dims[d])));
+
+    const order = [...DIMS].sort((a, b) => (b === this.app.dim) - (a === this.app.dim) || (dims[b] ? dims[b].gap : 0) - (dims[a] ? dims[a].gap : 0));
+    const sections = order.filter((d) => dims[d]).map((d) => this.dimension(dims[d], geomOf, d === this.app.dim || dims[d].gap > 0));
+
+    const checklist = el('ul', { class: 'checklist' }, (v.exit_checklist || []).map((c) => {
+      const st = STATUS[c.status] || STATUS.no_data;
+      return el('li', {}, el('span', { class: `st ${st.cls}` }, `${st.icon} ${st.text}`), el('span', {}, el('b', {}, c.item), ' ', el('span', { class: 'muted' }, c.note)));
+    }));
+
+    this.root.replaceChildren(head, scores,
+      el('p', { class: 'explain-note' }, '0 = 达标，100 = 缺口最大。地图上红色虚线为未达标的原因，绿色为达标的依据；点击标有“图上”的指标只看这一项（待硬化路段、到最近客运站点、供电配变等）。'),
+      ...sections,
+      el('h3', {}, '贫困村退出验收清单'), checklist,
+      this.projects(projects));
+  }
+
+  dimension(d, geomOf, open) {
+    const rows = d.indicators.flatMap((i) => {
+      const st = STATUS[i.status] || STATUS.no_data;
+      const src = SOURCE[i.threshold_source] || { text: i.threshold_source, title: '' };
+      const hasGeom = geomOf.has(i.id);
+      const attrs = { class: hasGeom ? 'has-geom' : '', dataset: { indicator: i.id } };
+      if (hasGeom) {
+        attrs.title = '在地图上显示';
+        attrs.onclick = () => this.app.showExplain(this.gaps.explain, i.id);
+      }
+      return [
+        el('tr', attrs,
+          el('td', {}, `${i.id} ${i.name}`, hasGeom ? el('span', { class: 'map-tag' }, '图上') : null),
+          el('td', { class: 'value' }, measure(i.value, i.unit)),
+          el('td', {}, measure(i.threshold, i.unit)),
+          el('td', { class: `st ${st.cls}` }, `${st.icon} ${st.text}`),
+          el('td', {}, el('span', { class: `src ${i.threshold_source}`, title: src.title }, src.text))),
+        el('tr', { class: 'note' }, el('td', { colspan: 5 }, i.note)),
+      ];
+    });
+    return el('details', { class: 'dim', open, dataset: { dim: d.dimension } },
+      el('summary', {}, d.dimension, d.veto ? el('span', { class: 'badge veto' }, '一票否决') : null,
+        d.missing_weight > 0 ? el('span', { class: 'badge' }, `缺数据权重 ${num(d.missing_weight * 100, 0)}%`) : null,
+        el('span', { class: 'sc', style: `background:${gapColour(d.gap)}` }, `缺口 ${score(d.gap)}`)),
+      el('table', { class: 'ind' },
+        el('thead', {}, el('tr', {}, el('th', {}, '指标'), el('th', {}, '实测'), el('th', {}, '标准'), el('th', {}, '结果'), el('th', {}, '标准依据'))),
+        el('tbody', {}, rows)));
+  }
+
+  projects(page) {
+    const list = page.projects || [];
+    const county = this.app.drawer.byId;
+    const item = (p) => {
+      const c = county.get(p.id);
+      return el('li', {
+        dataset: { project: p.id }, title: '在地图上显示该项目', tabindex: 0,
+        onclick: () => this.onProject(p.id), onkeydown: (e) => { if (e.key === 'Enter') this.onProject(p.id); },
+      },
+        el('div', { class: 'name' }, p.name),
+        el('div', { class: 'meta' },
+          el('span', { class: 'status-chip', style: `background:${statusColour[p.status] || '#999'}` }, p.status),
+          el('span', { class: 'cost' }, wan(p.cost_wan)),
+          el('span', {}, `规模 ${quantity(p.quantity, p.unit)}`),
+          el('span', {}, `${p.gap_dimension}缺口 ${score(p.gap_before)} → ${score(p.gap_after_est)}`),
+          el('span', {}, `受益贫困人口 ${num(p.poor_population, 0)} 人`)),
+        el('div', { class: 'meta' }, p.content),
+        el('div', { class: 'meta' }, c ? `全县排名：需求第 ${c.rank_need} · 贫困人口第 ${c.rank_poor} · 性价比第 ${c.rank_value}` : '',
+          p.price_source === 'estimated' ? '（单价为估算）' : ''));
+    };
+    const candidates = list.filter((p) => p.status === '需求摸底');
+    const library = list.filter((p) => p.status !== '需求摸底');
+    return el('div', { id: 'village-projects' },
+      el('h3', {}, `能补短板的项目（${list.length} 个，合计 ${wan(page.cost_wan || 0)}）`),
+      list.length ? null : el('p', { class: 'muted' }, '该村没有候选或入库项目。'),
+      library.length ? el('div', {}, el('div', { class: 'muted' }, `已进入项目库流程（${library.length}）`), el('ul', { class: 'projects-list' }, library.map(item))) : null,
+      candidates.length ? el('div', {}, el('div', { class: 'muted' }, `候选项目（需求摸底，${candidates.length}），按缺口排序`), el('ul', { class: 'projects-list' }, candidates.map(item))) : null);
+  }
+}

@@ -1,0 +1,205 @@
+// The 项目库 drawer: the library as a sortable, filterable table (by any of
+// the three rankings, township, category, status and year), the budget plan
+// by year, the county targets against progress, and the XLSX download.
+import { get, post, withQuery } from './api.js';
+import { el, num, wan, score, quantity, RANKINGS } from './format.js';
+import { PROJECT_STATUS_COLOURS, bbox, empty } from './map.js';
+
+const STATES = PROJECT_STATUS_COLOURS.map(([s]) => s);
+const CATEGORIES = ['基础设施-道路', '基础设施-饮水', '基础设施-电力', '产业发展-光伏', '产业发展', '就业扶贫', '基础设施', '生活条件改善', '教育', '健康', '项目管理费'];
+const PLAN_YEARS = [2016, 2017, 2018, 2019, 2020]; // 十三五, the demo plan's period
+const statusColour = Object.fromEntries(PROJECT_STATUS_COLOURS);
+
+// COLUMNS of the table: header, value for sorting, cell.
+const COLUMNS = [
+  { key: 'rank_need', head: '需求', num: true, title: '需求排名：按项目所补缺口（建设前）排，1 = 缺口最大' },
+  { key: 'rank_poor', head: '贫困', num: true, title: '贫困排名：按受益建档立卡贫困人口排' },
+  { key: 'rank_value', head: '性价比', num: true, title: '性价比排名：按 补上的缺口分 × 受益贫困人口 ÷ 投资 排' },
+  { key: 'code', head: '编号' },
+  { key: 'name', head: '项目名称', wrap: true },
+  { key: 'township_name', head: '乡镇' },
+  { key: 'village_name', head: '村', cell: (p, d) => (p.village_code ? el('a', { href: '#', title: '查看该村详情', onclick: (e) => { e.preventDefault(); e.stopPropagation(); d.onVillage(p.village_code); } }, p.village_name) : '') },
+  { key: 'category', head: '类别' },
+  { key: 'quantity', head: '规模', num: true, cell: (p) => quantity(p.quantity, p.unit) },
+  { key: 'cost_wan', head: '投资（万元）', num: true, cell: (p) => num(p.cost_wan, 2) },
+  { key: 'poor_population', head: '受益贫困人口', num: true, cell: (p) => `${num(p.poor_population, 0)} 人` },
+  { key: 'gap_before', head: '缺口 前→后', num: true, cell: (p) => `${p.gap_dimension} ${score(p.gap_before)} → ${score(p.gap_after_est)}` },
+  { key: 'status', head: '状态', cell: (p) => el('span', { class: 'status-chip', style: `background:${statusColour[p.status] || '#999'}` }, p.status) },
+  { key: 'year', head: '年度', num: true, cell: (p) => p.year || '未安排' },
+];
+
+export class ProjectsDrawer {
+  constructor(app, { onVillage }) {
+    this.app = app;
+    this.onVillage = onVillage;
+    this.root = document.getElementById('projects');
+    this.byId = new Map(); // every project with its county-wide ranks
+    this.rows = [];
+    this.sortKey = null;
+    this.sortDir = 1;
+  }
+
+  async init(townships) {
+    const opt = (v, t) => el('option', { value: v }, t ?? v);
+    const sort = document.getElementById('f-sort');
+    for (const [k, t] of Object.entries(RANKINGS)) sort.append(opt(k, t));
+    for (const t of townships) document.getElementById('f-township').append(opt(t.code, t.name));
+    for (const c of CATEGORIES) document.getElementById('f-category').append(opt(c));
+    for (const s of STATES) document.getElementById('f-status').append(opt(s));
+    for (const y of PLAN_YEARS) document.getElementById('f-year').append(opt(String(y), `${y} 年`));
+    for (const id of ['f-sort', 'f-township', 'f-category', 'f-status', 'f-year']) {
+      document.getElementById(id).addEventListener('change', () => this.load());
+    }
+    for (const b of this.root.querySelectorAll('.tabs button')) b.addEventListener('click', () => this.tab(b.dataset.tab));
+    document.getElementById('close-projects').addEventListener('click', () => this.toggle(false));
+    const budgets = document.getElementById('plan-budgets');
+    for (const y of PLAN_YEARS) {
+      budgets.append(el('label', { style: 'margin-right:8px' }, `${y} `, el('input', { type: 'number', min: 0, step: 100, value: 2000, name: String(y), 'aria-label': `${y} 年预算（万元）` })));
+    }
+    document.getElementById('plan-form').addEventListener('submit', (e) => { e.preventDefault(); this.plan(); });
+    const thead = this.root.querySelector('#project-table thead');
+    thead.append(el('tr', {}, COLUMNS.map((c) => el('th', {
+      class: c.num ? 'num' : '', title: c.title || `按${c.head}排序`, dataset: { key: c.key }, onclick: () => this.sortBy(c.key),
+    }, c.head))));
+    const all = await get('/api/v1/projects', { page_size: 1000 });
+    for (const p of all.projects) this.byId.set(p.id, p);
+    await this.load();
+  }
+
+  filters() {
+    const v = (id) => document.getElementById(id).value;
+    return { sort: v('f-sort'), township: v('f-township'), category: v('f-category'), status: v('f-status'), year: v('f-year') };
+  }
+
+  /** load fetches the library with the filters and redraws the table. */
+  async load() {
+    const f = this.filters();
+    const page = await get('/api/v1/projects', { ...f, page_size: 1000 });
+    this.rows = page.projects;
+    this.total = page.total;
+    this.sortKey = null;
+    document.getElementById('projects-summary').textContent =
+      `共 ${num(page.total, 0)} 个项目，合计 ${wan(page.cost_wan)}${page.total > this.rows.length ? `（列出前 ${this.rows.length} 个）` : ''}`;
+    document.getElementById('download-xlsx').href = withQuery('/api/v1/projects/export.xlsx', f);
+    this.renderRows();
+  }
+
+  sortBy(key) {
+    this.sortDir = this.sortKey === key ? -this.sortDir : 1;
+    this.sortKey = key;
+    const val = (p) => (p[key] === undefined || p[key] === null ? '' : p[key]);
+    this.rows = [...this.rows].sort((a, b) => {
+      const x = val(a);
+      const y = val(b);
+      return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'zh-CN')) * this.sortDir;
+    });
+    this.renderRows();
+  }
+
+  renderRows() {
+    for (const th of this.root.querySelectorAll('#project-table th')) {
+      if (th.dataset.key === this.sortKey) th.setAttribute('aria-sort', this.sortDir > 0 ? 'ascending' : 'descending');
+      else th.removeAttribute('aria-sort');
+    }
+    const tbody = this.root.querySelector('#project-table tbody');
+    tbody.replaceChildren(...this.rows.map((p) => el('tr', {
+      dataset: { id: p.id }, class: p.id === this.selected ? 'selected' : '', title: '点击在地图上定位该项目', onclick: () => this.showProject(p.id),
+    }, COLUMNS.map((c) => el('td', { class: c.num ? 'num' : c.wrap ? 'wrap' : '' }, c.cell ? c.cell(p, this) : p[c.key])))));
+    if (!this.rows.length) tbody.append(el('tr', {}, el('td', { colspan: COLUMNS.length, class: 'muted' }, '没有符合条件的项目。')));
+  }
+
+  /** toggle opens or closes the drawer; the map shrinks to make room. */
+  toggle(open = this.root.hidden) {
+    this.root.hidden = !open;
+    document.getElementById('open-projects').setAttribute('aria-expanded', String(open));
+    if (open && this.tabName === 'targets') this.targets();
+  }
+
+  tab(name) {
+    this.tabName = name;
+    for (const b of this.root.querySelectorAll('.tabs button')) b.setAttribute('aria-selected', String(b.dataset.tab === name));
+    for (const t of this.root.querySelectorAll('.tab')) t.hidden = t.dataset.tab !== name;
+    if (name === 'targets') this.targets();
+  }
+
+  /** showProject draws a project on the map and zooms to it. */
+  async showProject(id) {
+    try {
+      this.selected = id;
+      for (const tr of this.root.querySelectorAll('#project-table tbody tr')) tr.classList.toggle('selected', Number(tr.dataset.id) === id);
+      const res = await get(`/api/v1/projects/${id}`);
+      const { map } = this.app;
+      if (!map) return;
+      if (!res.geometry) {
+        map.getSource('project').setData(empty());
+        this.app.notice?.(`项目“${res.project.name}”没有位置信息。`);
+        return;
+      }
+      map.getSource('project').setData({ type: 'Feature', geometry: res.geometry, properties: { name: res.project.name } });
+      const b = bbox([res.geometry]);
+      map.fitBounds(b, { padding: 80, maxZoom: 15, duration: 700 });
+    } catch (err) {
+      console.error(err);
+      document.getElementById('projects-summary').textContent = err.message;
+    }
+  }
+
+  async plan() {
+    const out = document.getElementById('plan-result');
+    const budgets = {};
+    for (const i of document.querySelectorAll('#plan-budgets input')) budgets[i.name] = Number(i.value) || 0;
+    out.replaceChildren(el('p', { class: 'muted' }, '正在测算…（最多约 2 秒）'));
+    try {
+      const plan = await post('/api/v1/plans', { years: PLAN_YEARS, budgets });
+      const years = plan.years.map((y) => ({
+        year: y.year, budget: y.budget_wan, spent: y.spent_wan, items: y.items,
+      }));
+      const byYear = new Map();
+      for (const p of plan.projects) {
+        if (!byYear.has(p.year)) byYear.set(p.year, []);
+        byYear.get(p.year).push(p);
+      }
+      const quality = plan.optimal ? `已证明最优（用时 ${plan.elapsed}）` : `与最优之差不超过 ${num(plan.gap * 100, 2)}%（用时 ${plan.elapsed}）`;
+      out.replaceChildren(
+        el('p', {}, `从 ${plan.candidates} 个项目中选定 ${plan.chosen} 个，合计 ${wan(plan.cost_wan)}；${quality}。`),
+        el('table', { class: 'grid', id: 'plan-years', style: 'width:auto' },
+          el('thead', {}, el('tr', {}, ['年度', '预算（万元）', '安排（万元）', '结余（万元）', '项目数', '预算使用'].map((h) => el('th', {}, h)))),
+          el('tbody', {}, years.map((y) => el('tr', { dataset: { year: y.year } },
+            el('td', {}, `${y.year} 年`), el('td', { class: 'num' }, num(y.budget, 2)), el('td', { class: 'num' }, num(y.spent, 2)),
+            el('td', { class: 'num' }, num(y.budget - y.spent, 2)), el('td', { class: 'num' }, y.items),
+            el('td', {}, el('div', { class: 'bar' }, el('span', { style: `left:0;width:${y.budget ? Math.min(100, (100 * y.spent) / y.budget) : 0}%;background:#1e88e5` }))))))),
+        ...years.map((y) => el('details', {},
+          el('summary', {}, `${y.year} 年安排的 ${(byYear.get(y.year) || []).length} 个项目`),
+          el('ul', {}, (byYear.get(y.year) || []).map((p) => el('li', {}, `${p.name}（${p.township}，${wan(p.cost_wan)}）`))))),
+      );
+    } catch (err) {
+      console.error(err);
+      out.replaceChildren(el('p', { class: 'st fail' }, err.message));
+    }
+  }
+
+  async targets() {
+    const box = document.getElementById('targets');
+    try {
+      const res = await get('/api/v1/projects/targets');
+      box.replaceChildren(
+        el('p', { class: 'muted' }, '县级目标（十三五规划）与项目库中已计划、实施中、已完工的数量。'),
+        ...res.targets.map((t) => {
+          const pct = (v) => (t.target ? Math.min(100, (100 * v) / t.target) : 0);
+          const done = pct(t.done);
+          const building = pct(t.building);
+          const planned = pct(t.planned);
+          return el('div', { class: 'target', dataset: { key: t.key } },
+            el('div', {}, el('b', {}, t.name), el('div', { class: 'muted' }, `目标 ${num(t.target, 2)} ${t.unit}`)),
+            el('div', { class: 'bar', title: '深色 = 已完工，橙色 = 实施中，浅色 = 已计划' },
+              el('span', { style: `left:0;width:${done}%;background:#2e7d32` }),
+              el('span', { style: `left:${done}%;width:${Math.min(building, 100 - done)}%;background:#fb8c00` }),
+              el('span', { style: `left:${done + building}%;width:${Math.max(0, Math.min(planned, 100 - done - building))}%;background:#90caf9` })),
+            el('div', {}, `已完工 ${num(t.done, 2)} · 实施中 ${num(t.building, 2)} · 已计划 ${num(t.planned, 2)} ${t.unit}（完成 ${num(done, 1)}%）`));
+        }));
+    } catch (err) {
+      console.error(err);
+      box.replaceChildren(el('p', { class: 'st fail' }, err.message));
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/gorilla/mux"
+)
+
+// webServer serves the review map from fsys the way serve mounts it.
+func webServer(t *testing.T, fsys fstest.MapFS, cfg webConfig) *httptest.Server {
+	t.Helper()
+	site, err := newWebSite(fsys, "web/static", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mux.NewRouter()
+	site.register(r)
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func webGet(t *testing.T, url string, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	// The test reads exactly what the server sent, compressed or not.
+	res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, body
+}
+
+var assetURL = regexp.MustCompile(`/static/[0-9a-f]{12}/app\.js`)
+
+// TestEmbeddedPage checks the page as the binary embeds it: whatever make
+// web has or has not copied into static/vendor, / is the Chinese page and
+// its assets are served with the right types and caching.
+func TestEmbeddedPage(t *testing.T) {
+	site, err := newWebSite(webFiles, "web/static", webConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mux.NewRouter()
+	site.register(r)
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+
+	res, body := webGet(t, srv.URL+"/")
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("GET / = %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{`<html lang="zh-CN">`, "村级基础设施缺口审核图", "项目库", "下载 XLSX"} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if got := res.Header.Get("Cache-Control"); got != "no-cache" {
+		t.Errorf("page Cache-Control = %q, want no-cache so a new build is picked up", got)
+	}
+	if bytes.Contains(body, []byte("{{static}}")) || bytes.Contains(body, []byte("https://")) {
+		t.Error("the page keeps its template marker or loads something from the internet")
+	}
+	app := assetURL.Find(body)
+	if app == nil {
+		t.Fatalf("the page names no versioned app.js:\n%s", body)
+	}
+	res, js := webGet(t, srv.URL+string(app))
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+		t.Fatalf("GET %s = %d %q", app, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if got := res.Header.Get("Cache-Control"); got != "public, max-age=31536000, immutable" {
+		t.Errorf("asset Cache-Control = %q, want immutable", got)
+	}
+	if !bytes.Contains(js, []byte("import")) {
+		t.Error("app.js is not the page's module")
+	}
+	// No asset of the page reaches out of the machine.
+	for name, f := range site.files {
+		if strings.HasPrefix(name, "vendor/") {
+			continue
+		}
+		if m := regexp.MustCompile(`https?://[a-z0-9.-]+`).Find(f.body); m != nil && !bytes.Contains(m, []byte("127.0.0.1")) {
+			t.Errorf("%s refers to %s: the page must work without internet", name, m)
+		}
+	}
+}
+
+// TestWebAssets uses a small stand-in tree to check what the real one may
+// or may not hold: MapLibre present or not, and each kind of file.
+func TestWebAssets(t *testing.T) {
+	files := fstest.MapFS{
+		"web/static/index.html":                 {Data: []byte(`<html lang="zh-CN"><script type="module" src="{{static}}/app.js"></script>审核图</html>`)},
+		"web/static/app.js":                     {Data: []byte(strings.Repeat("export const x = 1;\n", 200))},
+		"web/static/style.css":                  {Data: []byte("body { margin: 0 }")},
+		"web/static/vendor/maplibre-gl.mjs":     {Data: []byte("export {};")},
+		"web/static/vendor/maplibre-gl.mjs.map": {Data: []byte("{}")},
+	}
+	srv := webServer(t, files, webConfig{})
+	_, page := webGet(t, srv.URL+"/")
+	prefix := regexp.MustCompile(`/static/[0-9a-f]{12}`).Find(page)
+	if prefix == nil {
+		t.Fatalf("no asset prefix in %s", page)
+	}
+
+	cases := []struct {
+		name, path  string
+		status      int
+		contentType string
+		cache       string
+	}{
+		{"module", string(prefix) + "/app.js", 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"MapLibre as an ES module", string(prefix) + "/vendor/maplibre-gl.mjs", 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"stylesheet", string(prefix) + "/style.css", 200, "text/css; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"older build", "/static/000000000000/style.css", 200, "text/css; charset=utf-8", "no-cache"},
+		{"source maps are not shipped", string(prefix) + "/vendor/maplibre-gl.mjs.map", 404, "text/plain; charset=utf-8", "no-cache"},
+		{"no such file", string(prefix) + "/nothing.js", 404, "text/plain; charset=utf-8", "no-cache"},
+		{"no directory listing", string(prefix) + "/vendor/", 404, "", ""},
+		{"the page's settings", "/config.json", 200, "application/json; charset=utf-8", "no-cache"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, _ := webGet(t, srv.URL+tc.path)
+			if res.StatusCode != tc.status {
+				t.Fatalf("GET %s = %d, want %d", tc.path, res.StatusCode, tc.status)
+			}
+			if tc.contentType != "" && res.Header.Get("Content-Type") != tc.contentType {
+				t.Errorf("Content-Type = %q, want %q", res.Header.Get("Content-Type"), tc.contentType)
+			}
+			if tc.cache != "" && res.Header.Get("Cache-Control") != tc.cache {
+				t.Errorf("Cache-Control = %q, want %q", res.Header.Get("Cache-Control"), tc.cache)
+			}
+		})
+	}
+
+	t.Run("gzip and revalidation", func(t *testing.T) {
+		path := srv.URL + string(prefix) + "/app.js"
+		res, body := webGet(t, path, "Accept-Encoding", "gzip")
+		if res.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("app.js not gzipped: %v", res.Header)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := io.ReadAll(zr)
+		if !bytes.Equal(plain, files["web/static/app.js"].Data) {
+			t.Error("gzipped app.js differs from the file")
+		}
+		res, _ = webGet(t, path, "Accept-Encoding", "gzip", "If-None-Match", res.Header.Get("ETag"))
+		if res.StatusCode != http.StatusNotModified {
+			t.Errorf("revalidation = %d, want 304", res.StatusCode)
+		}
+		res, _ = webGet(t, srv.URL+"/", "If-None-Match", "\"stale\"")
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("stale page revalidation = %d, want 200", res.StatusCode)
+		}
+	})
+
+	t.Run("MapLibre missing", func(t *testing.T) {
+		without := fstest.MapFS{}
+		for k, v := range files {
+			if !strings.Contains(k, "vendor/") {
+				without[k] = v
+			}
+		}
+		var cfg webConfig
+		_, body := webGet(t, webServer(t, without, webConfig{}).URL+"/config.json")
+		if err := json.Unmarshal(body, &cfg); err != nil || cfg.MapLibre {
+			t.Errorf("config.json = %s, want maplibre false", body)
+		}
+		_, body = webGet(t, srv.URL+"/config.json")
+		if err := json.Unmarshal(body, &cfg); err != nil || !cfg.MapLibre {
+			t.Errorf("config.json = %s, want maplibre true", body)
+		}
+	})
+
+	t.Run("the page is required", func(t *testing.T) {
+		if _, err := newWebSite(fstest.MapFS{"web/static/app.js": files["web/static/app.js"]}, "web/static", webConfig{}); err == nil {
+			t.Error("a tree without index.html was accepted")
+		}
+	})
+}
+
+func TestBasemapConfig(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		crs     string // "" = no basemap
+		tiles   int
+		errPart string
+	}{
+		{"none by default, for offline use", nil, "", 0, ""},
+		{"XYZ in WGS84", map[string]string{"GAPMAP_BASEMAP_URL": "http://tiles.local/{z}/{x}/{y}.png"}, "wgs84", 1, ""},
+		{"GCJ-02", map[string]string{"GAPMAP_BASEMAP_URL": "https://tiles.local/{z}/{x}/{y}.png", "GAPMAP_BASEMAP_CRS": "GCJ02"}, "gcj02", 1, ""},
+		{"天地图 by key", map[string]string{"GAPMAP_TIANDITU_KEY": "abc"}, "wgs84", 2, ""},
+		{"URL without {z}", map[string]string{"GAPMAP_BASEMAP_URL": "http://tiles.local/{x}/{y}.png"}, "", 0, "GAPMAP_BASEMAP_URL"},
+		{"not http", map[string]string{"GAPMAP_BASEMAP_URL": "file:///{z}/{x}/{y}.png"}, "", 0, "GAPMAP_BASEMAP_URL"},
+		{"unknown datum", map[string]string{"GAPMAP_BASEMAP_URL": "http://tiles.local/{z}/{x}/{y}.png", "GAPMAP_BASEMAP_CRS": "bd09"}, "", 0, "GAPMAP_BASEMAP_CRS"},
+		{"bad max zoom", map[string]string{"GAPMAP_BASEMAP_URL": "http://tiles.local/{z}/{x}/{y}.png", "GAPMAP_BASEMAP_MAXZOOM": "30"}, "", 0, "GAPMAP_BASEMAP_MAXZOOM"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := webConfigFromEnv(func(k string) string { return tc.env[k] })
+			switch {
+			case tc.errPart != "":
+				if c.Basemap != nil || !strings.Contains(c.BasemapError, tc.errPart) {
+					t.Errorf("got %+v, want no basemap and an error naming %s", c, tc.errPart)
+				}
+			case tc.crs == "":
+				if c.Basemap != nil || c.BasemapError != "" {
+					t.Errorf("got %+v, want no basemap", c)
+				}
+			default:
+				if c.Basemap == nil || c.Basemap.CRS != tc.crs || len(c.Basemap.Tiles) != tc.tiles || c.BasemapError != "" {
+					t.Errorf("got %+v (%+v), want %s with %d tile URLs", c, c.Basemap, tc.crs, tc.tiles)
+				}
+			}
+		})
+	}
+}
