@@ -107,7 +107,11 @@ func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, er
 	// Autovacuum analyses new rows only after a delay; until then the
 	// planner takes a million-row table for empty and scoring plans
 	// nested loops that run for hours.
-	return loaded, translate(s.analyzeLayers(ctx), "analyse "+g.Name)
+	if err := s.analyzeLayers(ctx); err != nil {
+		return loaded, translate(err, "analyse "+g.Name)
+	}
+	_, err = s.RefreshLowZoom(ctx)
+	return loaded, err
 }
 
 // analyzeLayers refreshes the planner statistics of every layer table.

@@ -23,8 +23,16 @@ type tileSpec struct {
 	attrs  string // attribute columns; must include the integer id
 	order  string // importance, most important first, ending in a unique key
 	budget int    // features per tile below the layer's maximum zoom
+	// lowBudget, when set, is the budget below lowZoomBelow, where a tile
+	// spans a prefecture and per-feature bytes add up.
+	lowBudget int
 	// simplify lines and polygons below z12 to about a pixel.
 	simplify bool
+	// low, when set, draws the layer below zoom lowBelow from a table
+	// prepared in advance (see RefreshLowZoom), while that table is
+	// current; its attrs must match the layer's.
+	low      *tileSpec
+	lowBelow int
 }
 
 const townshipFilter = `(p.township = '' OR g.township_code = p.township OR g.township_code IN (SELECT code FROM townships WHERE name = p.township))`
@@ -49,11 +57,17 @@ var tileSpecs = map[string]tileSpec{
 		where: `g.kind IN ('行政村', '社区') AND ` + townshipFilter + `
 			AND (p.min_score IS NULL OR CASE p.dim WHEN '通路' THEN s.gap_road WHEN '饮水' THEN s.gap_water
 				WHEN '农网' THEN s.gap_grid WHEN '光伏' THEN s.gap_pv ELSE s.composite END >= p.min_score)`,
-		attrs: `g.id, g.code, g.name, t.name AS township, g.kind, g.is_poor_village AS is_poor, g.poor_population,
-			s.composite, s.gap_road, s.gap_water, s.gap_grid, s.gap_pv, s.missing_weight,
-			s.exit_fail::int, s.exit_no_data::int`,
+		// Below z10, where a tile holds thousands of villages, only what
+		// colours, filters and labels them: a province z8 tile was 157 KB.
+		attrs: `g.id, g.code, CASE WHEN p.z >= 10 OR g.is_poor_village THEN g.name END AS name, t.name AS township,
+			CASE WHEN p.z >= 10 THEN g.kind END AS kind, g.is_poor_village AS is_poor,
+			CASE WHEN p.z >= 10 THEN g.poor_population END AS poor_population,
+			` + lowZoomRounded("composite") + `, ` + lowZoomRounded("gap_road") + `, ` + lowZoomRounded("gap_water") + `,
+			` + lowZoomRounded("gap_grid") + `, ` + lowZoomRounded("gap_pv") + `,
+			CASE WHEN p.z >= 10 THEN s.missing_weight END AS missing_weight,
+			CASE WHEN p.z >= 10 THEN s.exit_fail::int END AS exit_fail, CASE WHEN p.z >= 10 THEN s.exit_no_data::int END AS exit_no_data`,
 		order:  `g.is_poor_village DESC, s.composite DESC NULLS LAST, g.id`,
-		budget: 3000, simplify: true,
+		budget: 3000, lowBudget: 1500, simplify: true,
 	},
 	"roads": {
 		from: `roads g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
@@ -62,6 +76,13 @@ var tileSpecs = map[string]tileSpec{
 		attrs:  `g.id, g.grade, g.surface, g.width_m, CASE WHEN p.z >= 12 THEN g.name END AS name, g.ref`,
 		order:  `array_position(ARRAY['高速', '国道', '省道', '县道', '乡道', '村道', '通组路', '专用'], g.grade), g.id`,
 		budget: 6000, simplify: true,
+		// Merged lines have ids of their own, above any road's (MVT ids are
+		// unsigned, so not negative).
+		low: &tileSpec{from: `roads_lowzoom g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
+			attrs:  `g.id + ` + lowZoomIDBase + ` AS id, g.grade, g.surface, g.width_m, NULL::text AS name, g.ref`,
+			order:  `array_position(ARRAY['高速', '国道', '省道', '县道'], g.grade), g.id`,
+			budget: 6000, simplify: true},
+		lowBelow: lowZoomBelow,
 	},
 	"bridges": {
 		from: `bridges g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
@@ -109,9 +130,11 @@ var tileSpecs = map[string]tileSpec{
 		attrs: `g.id, g.name, g.a_level, g.kind`, order: `g.a_level DESC, g.id`, budget: 1000,
 	},
 	"projects": {
-		from: `projects g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
+		// Below z11 a project is a dot without its name: a province's
+		// 35,000 candidates as lines and names made z8 tiles 175 KB.
+		from: `projects g`, geom: `CASE WHEN p.z < 11 THEN ST_PointOnSurface(g.geom) ELSE g.geom END`, filter: `g.geom && env.e4490`,
 		where: townshipFilter + ` AND (p.status = '' OR g.status = p.status) AND (p.year = 0 OR g.year = p.year)`,
-		attrs: `g.id, g.name, g.category, g.status, g.year, g.cost_wan::float8 AS cost_wan`,
+		attrs: `g.id, CASE WHEN p.z >= 11 THEN g.name END AS name, g.category, g.status, g.year, g.cost_wan::float8 AS cost_wan`,
 		order: `g.cost_wan DESC, g.id`, budget: 3000, simplify: true,
 	},
 }
@@ -126,21 +149,20 @@ func tileSQL(layers []tiles.Layer) string {
 		if !ok {
 			panic("tile layer without a spec: " + l.ID)
 		}
-		geom := fmt.Sprintf(`ST_Transform(%s, 3857)`, spec.geom)
-		if spec.simplify {
-			geom = fmt.Sprintf(`CASE WHEN p.z < 12 THEN ST_Simplify(%[1]s, env.px, true) ELSE %[1]s END`, geom)
+		lowBudget := spec.budget
+		if spec.lowBudget > 0 {
+			lowBudget = spec.lowBudget
 		}
-		where := spec.where
-		if where == "" {
-			where = "true"
+		limit := fmt.Sprintf(`(SELECT CASE WHEN p.z >= %d THEN NULL WHEN p.z < %d THEN %d ELSE %d END FROM p)`,
+			l.MaxZoom, lowZoomBelow, lowBudget, spec.budget)
+		body := featuresSQL(spec, "true", limit)
+		if spec.low != nil {
+			// $1 is the zoom: both conditions are one-time filters, so only
+			// one branch ever runs.
+			use := fmt.Sprintf(`$1::int < %d AND (SELECT fresh FROM lowzoom)`, spec.lowBelow)
+			body = fmt.Sprintf("(%s)\n\tUNION ALL\n\t(%s)", featuresSQL(*spec.low, use, limit), featuresSQL(spec, "NOT ("+use+")", limit))
 		}
-		limit := fmt.Sprintf(`(SELECT CASE WHEN p.z >= %d THEN NULL ELSE %d END FROM p)`, l.MaxZoom, spec.budget)
-		ctes = append(ctes, fmt.Sprintf(`c_%[1]s AS (
-	SELECT %[2]s, ST_AsMVTGeom(%[3]s, env.e3857, 4096, 64, true) AS geom
-	FROM %[4]s, p, env
-	WHERE %[5]s AND (%[6]s)
-	ORDER BY %[7]s
-	LIMIT %[8]s + 1)`, l.ID, spec.attrs, geom, spec.from, spec.filter, where, spec.order, limit))
+		ctes = append(ctes, fmt.Sprintf("c_%s AS (\n\t%s)", l.ID, body))
 		selects = append(selects, fmt.Sprintf(
 			`SELECT '%[1]s'::text, (SELECT ST_AsMVT(t, '%[1]s', 4096, 'geom', 'id') FROM (SELECT * FROM c_%[1]s LIMIT %[2]s) t),
 	(SELECT count(*) > coalesce(%[2]s, 1e18) FROM c_%[1]s)`, l.ID, limit))
@@ -151,7 +173,84 @@ func tileSQL(layers []tiles.Layer) string {
 		ST_Transform(ST_TileEnvelope(p.z, p.x, p.y, margin => 64.0 / 4096), 4490) AS e4490,
 		(ST_XMax(ST_TileEnvelope(p.z, p.x, p.y)) - ST_XMin(ST_TileEnvelope(p.z, p.x, p.y))) / 4096 AS px FROM p),
 	run AS (SELECT max(id) AS id FROM scoring_runs WHERE status = 'done'),
+	lowzoom AS (SELECT coalesce((SELECT built_from FROM lowzoom_state WHERE layer = 'roads') =
+		(SELECT version FROM layer_versions WHERE layer = 'roads'), false) AS fresh),
 	` + strings.Join(ctes, ",\n") + "\n" + strings.Join(selects, "\nUNION ALL\n")
+}
+
+// featuresSQL selects the features of one layer spec where use holds, most
+// important first, one more than the limit.
+func featuresSQL(spec tileSpec, use, limit string) string {
+	geom := fmt.Sprintf(`ST_Transform(%s, 3857)`, spec.geom)
+	if spec.simplify {
+		geom = fmt.Sprintf(`CASE WHEN p.z < 12 THEN ST_Simplify(%[1]s, env.px, true) ELSE %[1]s END`, geom)
+	}
+	where := spec.where
+	if where == "" {
+		where = "true"
+	}
+	return fmt.Sprintf(`SELECT %[1]s, ST_AsMVTGeom(%[2]s, env.e3857, 4096, 64, true) AS geom
+	FROM %[3]s, p, env
+	WHERE %[4]s AND (%[5]s) AND %[6]s
+	ORDER BY %[7]s
+	LIMIT %[8]s + 1`, spec.attrs, geom, spec.from, spec.filter, where, use, spec.order, limit)
+}
+
+// lowZoomRounded is score column col of s, whole points below z10: an MVT
+// stores each distinct value once, and colours need no decimals there.
+func lowZoomRounded(col string) string {
+	return fmt.Sprintf(`CASE WHEN p.z >= 10 THEN s.%[1]s ELSE round(s.%[1]s) END AS %[1]s`, col)
+}
+
+// lowZoomIDBase offsets the ids of roads_lowzoom's merged lines.
+const lowZoomIDBase = "1000000000000"
+
+// lowZoomBelow is the zoom below which roads come from roads_lowzoom.
+const lowZoomBelow = 10
+
+// RefreshLowZoom rebuilds the tables that low-zoom tiles read (roads_lowzoom)
+// when the roads changed since they were built, and reports whether it did.
+// Until it has run, tiles draw the live roads: slower, never stale.
+func (s *Store) RefreshLowZoom(ctx context.Context) (bool, error) {
+	var rebuilt bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// One builder at a time; a second waits and then finds it current.
+		if _, err := tx.Exec(ctx, `LOCK TABLE lowzoom_state IN EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		var version int64
+		var current bool
+		if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT version FROM layer_versions WHERE layer = 'roads'), 0),
+				coalesce((SELECT built_from = (SELECT version FROM layer_versions WHERE layer = 'roads')
+				          FROM lowzoom_state WHERE layer = 'roads'), false)`).Scan(&version, &current); err != nil {
+			return err
+		}
+		if current {
+			return nil
+		}
+		for _, sql := range []string{
+			`DELETE FROM roads_lowzoom`,
+			// Cells of 0.25° keep merged lines short enough for tile
+			// indexes; 0.0005° (~50 m) is under a z9 pixel (~300 m).
+			`INSERT INTO roads_lowzoom (grade, surface, ref, width_m, geom)
+			SELECT grade, surface, ref, width_m, ST_Multi(g) FROM (
+				SELECT grade, surface, ref, min(width_m) AS width_m,
+				       ST_Simplify(ST_LineMerge(ST_Collect(geom)), 0.0005, true) AS g
+				FROM roads WHERE grade IN ('高速', '国道', '省道', '县道')
+				GROUP BY grade, surface, ref, floor(ST_X(ST_StartPoint(geom)) * 4), floor(ST_Y(ST_StartPoint(geom)) * 4)) m
+			WHERE NOT ST_IsEmpty(g) AND GeometryType(g) IN ('LINESTRING', 'MULTILINESTRING')`,
+			`ANALYZE roads_lowzoom`,
+		} {
+			if _, err := tx.Exec(ctx, sql); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO lowzoom_state (layer, built_from) VALUES ('roads', $1)
+			ON CONFLICT (layer) DO UPDATE SET built_from = EXCLUDED.built_from, built_at = now()`, version)
+		rebuilt = true
+		return err
+	})
+	return rebuilt, translate(err, "refresh low-zoom roads")
 }
 
 // Tile implements tiles.Source on the read-only tile pool.
@@ -223,6 +322,12 @@ func tilePoolConfig(cfg *pgxpool.Config) *pgxpool.Config {
 	t.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 	t.ConnConfig.RuntimeParams["statement_timeout"] = "10000"
 	t.ConnConfig.RuntimeParams["application_name"] = "gapmap-tiles"
+	// A backend loads PROJ's transformation on its first ST_Transform:
+	// 70 ms that would land on some user's tile. Pay it at connect.
+	t.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `SELECT ST_Transform(ST_TileEnvelope(0, 0, 0), 4490)`)
+		return err
+	}
 	return t
 }
 

@@ -391,13 +391,32 @@ func migrateUntilReady(ctx context.Context, store *data.Store, log *slog.Logger)
 // bump in the database (from any process) refreshes them, coalesced so
 // that a burst of writes costs one refresh.
 func followVersions(ctx context.Context, store *data.Store, ts *tiles.Server, log *slog.Logger) {
-	kick := make(chan struct{}, 1)
+	kick, lowKick := make(chan struct{}, 1), make(chan struct{}, 1)
+	lowKick <- struct{}{} // build the low-zoom tables at start if they are stale
 	go store.ListenVersions(ctx, func() {
-		select {
-		case kick <- struct{}{}:
-		default:
+		for _, c := range []chan struct{}{kick, lowKick} {
+			select {
+			case c <- struct{}{}:
+			default:
+			}
 		}
 	})
+	// Rebuilding the low-zoom tables takes seconds at province scale; it
+	// runs apart so that tile versions keep following edits meanwhile.
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-lowKick:
+				if rebuilt, err := store.RefreshLowZoom(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("refresh low-zoom tables", "err", err)
+				} else if rebuilt {
+					log.Info("low-zoom tables rebuilt")
+				}
+			}
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
