@@ -31,6 +31,7 @@ type Config struct {
 	Bench          BenchConfig   // bench-tiles
 	Pack           PackConfig    // tiles pack
 	Projects       ProjectsConfig
+	Web            webConfig // serve, demo: the review map's basemap (GAPMAP_BASEMAP_*, GAPMAP_TIANDITU_KEY)
 }
 
 // ProjectsConfig is what `gapmap projects generate|plan|export` do.
@@ -115,6 +116,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		fs.StringVar(&timeout, "request-timeout", timeout, "database time budget per request (env GAPMAP_REQUEST_TIMEOUT)")
 		fs.StringVar(&maxConns, "max-conns", maxConns, "database pool size (env GAPMAP_MAX_CONNS)")
 		fs.StringVar(&cacheMB, "tile-cache-mb", cacheMB, "tile cache size in MiB, 0 to disable (env GAPMAP_TILE_CACHE_MB)")
+	}
+	if cmd == "serve" || cmd == "demo" {
+		cfg.Web = webConfigFromEnv(getenv)
 	}
 	if cmd == "demo" {
 		fs.BoolVar(&cfg.LoadOnly, "load-only", false, "load the demo county and exit without serving")

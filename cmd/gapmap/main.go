@@ -331,7 +331,7 @@ func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger,
 	planning.NewHandler(store, log, cfg.RequestTimeout).WithTables(projectTables).Register(r)
 	tileServer := tiles.NewServer(store, tiles.NewCache(cfg.TileCacheBytes), log, cfg.RequestTimeout, cfg.MaxConns)
 	tileServer.Register(r)
-	registerWeb(r)
+	registerWeb(r, cfg.Web)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		planning.WriteError(w, req, log, planning.Errorf(planning.ENotFound, "没有这个地址：%s", req.URL.Path))
 	})

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -33,11 +32,9 @@ var webFiles embed.FS
 const maplibreFile = "vendor/maplibre-gl.mjs"
 
 // registerWeb mounts the review map on r: the page at /, its assets under
-// /static/<build>/ and the page's settings at /config.json. The basemap
-// settings are read from the environment here, once, because the wiring in
-// serve passes no Config to this function (see webConfigFromEnv).
-func registerWeb(r *mux.Router) {
-	site, err := newWebSite(webFiles, "web/static", webConfigFromEnv(os.Getenv))
+// /static/<build>/ and the page's settings (c) at /config.json.
+func registerWeb(r *mux.Router, c webConfig) {
+	site, err := newWebSite(webFiles, "web/static", c)
 	if err != nil {
 		// The files are fixed at build time: this is a broken build.
 		panic(fmt.Sprintf("review map: %v", err))
