@@ -3,7 +3,6 @@ package planning
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,21 +33,11 @@ func (h *Handler) createRun(w http.ResponseWriter, r *http.Request) error {
 		AsOf    string          `json:"as_of"`
 		Full    bool            `json:"full"`
 	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, maxProfileBytes+1))
-	if err != nil {
-		return Errorf(EInvalid, "无法读取请求体：%v", err)
-	}
-	if len(raw) > maxProfileBytes {
-		return Errorf(EInvalid, "请求体超过 %d 字节", maxProfileBytes)
-	}
-	if len(strings.TrimSpace(string(raw))) > 0 {
-		dec := json.NewDecoder(strings.NewReader(string(raw)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&body); err != nil {
-			return Errorf(EInvalid, "请求体应为 JSON：{\"profile\": {…}, \"as_of\": \"YYYY-MM-DD\"}（%v）", err)
-		}
+	if err := decodeBody(r, &body, `{"profile": {…}, "as_of": "YYYY-MM-DD", "full": false}`); err != nil {
+		return err
 	}
 	p := DefaultProfile()
+	var err error
 	if len(body.Profile) > 0 && string(body.Profile) != "null" {
 		if p, err = ParseProfile(strings.NewReader(string(body.Profile))); err != nil {
 			return err

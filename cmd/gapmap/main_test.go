@@ -37,6 +37,16 @@ func (s *syncBuffer) String() string {
 
 func noEnv(string) string { return "" }
 
+// dbEnv is an environment with only DATABASE_URL, pointing at db.
+func dbEnv(db *datatest.DB) func(string) string {
+	return func(k string) string {
+		if k == "DATABASE_URL" {
+			return db.URL
+		}
+		return ""
+	}
+}
+
 func TestConfigErrorsNameTheSetting(t *testing.T) {
 	cases := []struct {
 		name string
@@ -62,12 +72,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 
 func TestScoreCommand(t *testing.T) {
 	db := datatest.NewDemo(t)
-	env := func(k string) string {
-		if k == "DATABASE_URL" {
-			return db.URL
-		}
-		return ""
-	}
+	env := dbEnv(db)
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"score", "--as-of", "2016-12-31"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
@@ -171,12 +176,7 @@ func TestServeAnswers503WhileDatabaseIsDown(t *testing.T) {
 // county and the API lists its 26 poor villages; a second load is a no-op.
 func TestDemoCommand(t *testing.T) {
 	db := datatest.New(t)
-	env := func(k string) string {
-		if k == "DATABASE_URL" {
-			return db.URL
-		}
-		return ""
-	}
+	env := dbEnv(db)
 	base := startServer(t, env, "demo")
 
 	resp, err := http.Get(base + "/api/v1/villages?poor=true")
@@ -224,12 +224,7 @@ func TestDemoCommand(t *testing.T) {
 // under a budget with --apply, export the table, read it back with GDAL.
 func TestProjectsCommands(t *testing.T) {
 	db := datatest.New(t)
-	env := func(k string) string {
-		if k == "DATABASE_URL" {
-			return db.URL
-		}
-		return ""
-	}
+	env := dbEnv(db)
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"demo", "--load-only"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
