@@ -56,6 +56,9 @@ type Plan struct {
 	Applied    bool       `json:"applied"`
 }
 
+// planNodes bounds the branch-and-bound work of one plan.
+const planNodes = 500_000
+
 // fixedFrom is the first state whose year is settled: from the annual plan
 // on, a project keeps its year and uses that year's budget.
 var fixedFrom = slices.Index(States, StateAnnualPlan)
@@ -69,7 +72,11 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 			years = append(years, y)
 		}
 	}
-	in := PlanInput{Years: years, Budget: map[int]float64{}, SourceBudget: map[int]map[string]float64{}, TownshipCap: req.TownshipCap}
+	// The node limit, not the clock, ends the search: the same library and
+	// budgets give the same plan on a busy server too. 500,000 nodes take
+	// about 0.5 s here; the clock limit is only a backstop.
+	in := PlanInput{Years: years, Budget: map[int]float64{}, SourceBudget: map[int]map[string]float64{},
+		TownshipCap: req.TownshipCap, NodeLimit: planNodes, TimeLimit: 10 * time.Second}
 	for k, v := range req.Budgets {
 		y, err := strconv.Atoi(k)
 		if err != nil || !slices.Contains(years, y) {
