@@ -247,10 +247,19 @@ func (g *generator) road() {
 	}
 	for _, gr := range g.cf.Groups {
 		km := gr.DistanceM * p.DetourFactor.Value / 1000
+		// Group rosters rarely carry 建档立卡 counts: share the village's by
+		// households, and say so, rather than rank the road as helping no one.
+		estimated := ""
+		if gr.PoorHouseholds == 0 && gr.PoorPopulation == 0 && deref(g.f.Households) > 0 && g.f.PoorHouseholds > 0 {
+			share := float64(gr.Households) / float64(deref(g.f.Households))
+			gr.PoorHouseholds = int(math.Round(share * float64(g.f.PoorHouseholds)))
+			gr.PoorPopulation = int(math.Round(share * float64(g.f.PoorPopulation)))
+			estimated = "；建档立卡户数按户数比例估算"
+		}
 		g.add(item{subtype: "通组硬化路", object: gr.Name, dim: DimRoad, category: CatRoad, nature: "新建",
 			name: gr.Name + "通组公路硬化工程",
-			content: fmt.Sprintf("新建硬化通组路 %.2f km（直线 %.0f m × 绕行系数 %.1f），宽 3.5 m，连通%s（%d户）",
-				km, gr.DistanceM, p.DetourFactor.Value, gr.Name, gr.Households),
+			content: fmt.Sprintf("新建硬化通组路 %.2f km（直线 %.0f m × 绕行系数 %.1f），宽 3.5 m，连通%s（%d户%s）",
+				km, gr.DistanceM, p.DetourFactor.Value, gr.Name, gr.Households, estimated),
 			quantity: km, unit: "km", price: pr.RoadKm, indicators: []string{"R2"}, geom: gr.Line,
 			who: Beneficiaries{gr.Households, gr.Population, gr.PoorHouseholds, gr.PoorPopulation},
 			effect: func(f *Facts) {

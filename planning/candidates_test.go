@@ -2,6 +2,7 @@ package planning_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -120,6 +121,16 @@ func TestCandidateSizing(t *testing.T) {
 				g := m["通组硬化路"]
 				if g.Quantity != 1.3 || g.Households != 40 || g.PoorPopulation != 17 || *g.GapAfter >= *g.GapBefore {
 					t.Errorf("%g km for %d households (%d poor people), gap %v → %v", g.Quantity, g.Households, g.PoorPopulation, *g.GapBefore, *g.GapAfter)
+				}
+			}},
+		{"a group without 建档立卡 counts gets the village's share", func(f *planning.Facts) {
+			f.LargeGroupsServed = ptr(3)
+		}, planning.CandidateFacts{Groups: []planning.GroupGap{{Name: "李家组", Households: 20, Population: 75, DistanceM: 500}}},
+			func(t *testing.T, m map[string]planning.Project) {
+				// 20 of the village's 80 households: a quarter of its 20 poor households and 70 poor people.
+				g := m["通组硬化路"]
+				if g.PoorHouseholds != 5 || g.PoorPopulation != 18 || !strings.Contains(g.Content, "估算") {
+					t.Errorf("%d poor households, %d poor people, content %q", g.PoorHouseholds, g.PoorPopulation, g.Content)
 				}
 			}},
 	} {
