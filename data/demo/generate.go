@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"encoding/csv"
 	"fmt"
@@ -322,7 +323,7 @@ func (g *gen) choosePoor(r *rand.Rand) {
 		picked = append(picked, best)
 	}
 	rest = slices.DeleteFunc(rest, func(i int) bool { return slices.Contains(picked, i) })
-	slices.SortStableFunc(rest, func(a, b int) int { return -cmpF(score[a], score[b]) })
+	slices.SortStableFunc(rest, func(a, b int) int { return -cmp.Compare(score[a], score[b]) })
 	picked = append(picked, rest[:poorVillages-len(picked)]...)
 	slices.Sort(picked)
 
@@ -358,16 +359,6 @@ func nudgeSum(xs []int, target, lo, hi int) {
 	}
 }
 
-func cmpF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // unitsBy returns the unit indexes for which keep is true, sorted by key
 // ascending (ties keep code order).
 func (g *gen) unitsBy(keep func(i int) bool, key func(i int) float64) []int {
@@ -377,7 +368,7 @@ func (g *gen) unitsBy(keep func(i int) bool, key func(i int) float64) []int {
 			out = append(out, i)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b int) int { return cmpF(key(a), key(b)) })
+	slices.SortStableFunc(out, func(a, b int) int { return cmp.Compare(key(a), key(b)) })
 	return out
 }
 

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"encoding/csv"
 	"math"
 	"os"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 var (
@@ -103,7 +106,7 @@ func simpleRing(r orb.Ring) bool {
 			if i == 0 && j == n-1 {
 				continue
 			}
-			if segmentsTouch(r[i], r[i+1], r[j], r[j+1]) {
+			if geo.SegmentsTouch(r[i], r[i+1], r[j], r[j+1]) {
 				return false
 			}
 		}
@@ -281,7 +284,7 @@ func TestEverythingInsideOutline(t *testing.T) {
 		check("road", r.Name, r.Geom...)
 		for k := 1; k < len(r.Geom); k++ {
 			for j := 1; j < len(ring); j++ {
-				if segmentsTouch(r.Geom[k-1], r.Geom[k], ring[j-1], ring[j]) {
+				if geo.SegmentsTouch(r.Geom[k-1], r.Geom[k], ring[j-1], ring[j]) {
 					t.Errorf("road %s crosses the outline", r.Name)
 				}
 			}
@@ -387,7 +390,7 @@ func TestRoadNetwork(t *testing.T) {
 			segs = append(segs, seg{r.Geom[k-1], r.Geom[k], ri, orb.MultiPoint{r.Geom[k-1], r.Geom[k]}.Bound()})
 		}
 	}
-	slices.SortFunc(segs, func(x, y seg) int { return cmpF(x.box.Min[0], y.box.Min[0]) })
+	slices.SortFunc(segs, func(x, y seg) int { return cmp.Compare(x.box.Min[0], y.box.Min[0]) })
 	bad := 0
 	for i, s := range segs {
 		for _, o := range segs[i+1:] {
@@ -400,7 +403,7 @@ func TestRoadNetwork(t *testing.T) {
 			shared := s.a == o.a || s.a == o.b || s.b == o.a || s.b == o.b
 			if shared && (s.a == o.a && s.b == o.b || s.a == o.b && s.b == o.a) {
 				bad++
-			} else if !shared && segmentsTouch(s.a, s.b, o.a, o.b) {
+			} else if !shared && geo.SegmentsTouch(s.a, s.b, o.a, o.b) {
 				bad++
 				if bad < 5 {
 					t.Errorf("%s and %s meet off a shared vertex", c.Roads[s.road].Name, c.Roads[o.road].Name)

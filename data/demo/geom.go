@@ -6,6 +6,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // The county spans 0.65° of latitude, so an equirectangular projection at
@@ -75,26 +77,6 @@ func angle(r *rand.Rand) float64 { return r.Float64() * 2 * math.Pi }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
-func orient(a, b, c orb.Point) float64 {
-	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
-}
-
-func onSegment(a, b, p orb.Point) bool {
-	return math.Min(a[0], b[0]) <= p[0] && p[0] <= math.Max(a[0], b[0]) &&
-		math.Min(a[1], b[1]) <= p[1] && p[1] <= math.Max(a[1], b[1])
-}
-
-// segmentsTouch reports whether the closed segments pq and rs share a point.
-func segmentsTouch(p, q, r, s orb.Point) bool {
-	d1, d2 := orient(r, s, p), orient(r, s, q)
-	d3, d4 := orient(p, q, r), orient(p, q, s)
-	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
-		return true
-	}
-	return (d1 == 0 && onSegment(r, s, p)) || (d2 == 0 && onSegment(r, s, q)) ||
-		(d3 == 0 && onSegment(p, q, r)) || (d4 == 0 && onSegment(p, q, s))
-}
-
 // joinAngle is the angle at o between the rays o→a and o→b, in metric space.
 func joinAngle(o, a, b orb.Point) float64 {
 	ax, ay := (a[0]-o[0])*mPerDegLon, (a[1]-o[1])*mPerDegLat
@@ -117,7 +99,7 @@ func segmentsConflict(p, q, r, s orb.Point) bool {
 	case q == s:
 		return joinAngle(q, p, r) < minJoinAngle
 	}
-	return segmentsTouch(p, q, r, s)
+	return geo.SegmentsTouch(p, q, r, s)
 }
 
 // outline wraps the county ring with the inside tests every layer needs.
@@ -162,7 +144,7 @@ func ringContains(r orb.Ring, p orb.Point) bool {
 // crosses reports whether segment ab touches the outline ring.
 func (o outline) crosses(a, b orb.Point) bool {
 	for i := 1; i < len(o.ring); i++ {
-		if segmentsTouch(a, b, o.ring[i-1], o.ring[i]) {
+		if geo.SegmentsTouch(a, b, o.ring[i-1], o.ring[i]) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -162,7 +163,7 @@ func (g *gen) buildFeeders(r *rand.Rand, subs []Substation, tx0 []orb.Point) {
 		for _, i := range g.unitsBy(func(i int) bool { return nearest(i) == k },
 			func(i int) float64 { return distM(tx0[i], s.Geom) }) {
 			cands := slices.Clone(nodes[1:])
-			slices.SortStableFunc(cands, func(a, b node) int { return cmpF(distM(a.p, tx0[i]), distM(b.p, tx0[i])) })
+			slices.SortStableFunc(cands, func(a, b node) int { return cmp.Compare(distM(a.p, tx0[i]), distM(b.p, tx0[i])) })
 			// A free bay takes the village unless the tree is much nearer.
 			from := nodes[0]
 			if len(cands) > 0 && (bays == 0 || distM(s.Geom, tx0[i]) > 3*distM(cands[0].p, tx0[i])) {
@@ -218,7 +219,7 @@ func (g *gen) placeTransformers(r *rand.Rand, tx0 []orb.Point) {
 		for k, s := range sizes {
 			shares[k] = s / total * hh
 		}
-		served := apportion(shares, v.Households)
+		served := Apportion(shares, v.Households)
 		for k, s := range sizes {
 			tr := Transformer{Name: v.Name + strconv.Itoa(k+1) + "#配变", KVA: s, PrimaryKV: 10, SecondaryKV: 0.4, Phases: 3,
 				HouseholdsServed: served[k], Feeder: u.feeder, VillageCode: v.Code, Geom: tx0[i]}
@@ -260,8 +261,9 @@ func fillKVA(target float64, up bool) []float64 {
 	return out
 }
 
-// apportion rounds shares to integers summing to total (largest remainder).
-func apportion(shares []float64, total int) []int {
+// Apportion rounds shares to integers summing to total (largest remainder,
+// ties to the lower index).
+func Apportion(shares []float64, total int) []int {
 	out := make([]int, len(shares))
 	left := total
 	for k, s := range shares {
@@ -273,9 +275,9 @@ func apportion(shares []float64, total int) []int {
 		order[k] = k
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		return -cmpF(shares[a]-math.Floor(shares[a]), shares[b]-math.Floor(shares[b]))
+		return -cmp.Compare(shares[a]-math.Floor(shares[a]), shares[b]-math.Floor(shares[b]))
 	})
-	for k := 0; left > 0; k = (k + 1) % len(order) {
+	for k := 0; left > 0 && len(order) > 0; k = (k + 1) % len(order) {
 		out[order[k]]++
 		left--
 	}

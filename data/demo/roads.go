@@ -1,12 +1,15 @@
 package demo
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // The road network is built so that it can be noded exactly: a road joins
@@ -31,7 +34,7 @@ func (g *gen) fits(ls orb.LineString) bool {
 			return false
 		}
 		for j := 1; j <= k-2; j++ {
-			if segmentsTouch(ls[j-1], ls[j], a, p) {
+			if geo.SegmentsTouch(ls[j-1], ls[j], a, p) {
 				return false
 			}
 		}
@@ -71,7 +74,7 @@ func (g *gen) route(r *rand.Rand, via []orb.Point, stepM, wiggleM float64) orb.L
 // without crossing anything, returning the path from the join vertex to to.
 func (g *gen) connect(r *rand.Rand, cands []orb.Point, to orb.Point, stepM, wiggleM float64) (orb.LineString, bool) {
 	cands = slices.Clone(cands)
-	slices.SortStableFunc(cands, func(a, b orb.Point) int { return cmpF(distM(a, to), distM(b, to)) })
+	slices.SortStableFunc(cands, func(a, b orb.Point) int { return cmp.Compare(distM(a, to), distM(b, to)) })
 	for k := 0; k < len(cands) && k < 40; k++ {
 		for try := 0; try < 3; try++ {
 			w := wiggleM
@@ -140,7 +143,7 @@ func (g *gen) addInterchange(r *rand.Rand) {
 			pairs = append(pairs, pair{e, v, distM(e, v)})
 		}
 	}
-	slices.SortStableFunc(pairs, func(a, b pair) int { return cmpF(a.d, b.d) })
+	slices.SortStableFunc(pairs, func(a, b pair) int { return cmp.Compare(a.d, b.d) })
 	for _, p := range pairs[:min(len(pairs), 200)] {
 		if ls := wigglePath(r, g.o, p.e, p.v, 800, 60); g.fits(ls) {
 			g.addRoad(Road{Name: "临湘互通连接线", Ref: "X001", Grade: GradeCounty, Surface: SurfaceAsphalt,

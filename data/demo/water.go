@@ -1,12 +1,15 @@
 package demo
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // placeReservoirs fills the register the county plan describes: 3 named 中型
@@ -91,7 +94,7 @@ func (g *gen) ringFits(ring orb.Ring, t int) bool {
 			return true
 		}
 		for k := 1; k < len(ring); k++ {
-			if segmentsTouch(ring[k-1], ring[k], a, b) {
+			if geo.SegmentsTouch(ring[k-1], ring[k], a, b) {
 				return true
 			}
 		}
@@ -244,11 +247,11 @@ func (g *gen) layMains(r *rand.Rand, p *waterPlan) (dropped []int) {
 	nodes := []orb.Point{p.w.Geom}
 	from := func(i int) float64 { return distM(g.c.Villages[i].Office, p.w.Geom) }
 	order := slices.Clone(p.served)
-	slices.SortStableFunc(order, func(a, b int) int { return cmpF(from(a), from(b)) })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(from(a), from(b)) })
 	for _, i := range order {
 		office := g.c.Villages[i].Office
 		cands := slices.Clone(nodes)
-		slices.SortStableFunc(cands, func(a, b orb.Point) int { return cmpF(distM(a, office), distM(b, office)) })
+		slices.SortStableFunc(cands, func(a, b orb.Point) int { return cmp.Compare(distM(a, office), distM(b, office)) })
 		var main orb.LineString
 		for _, c := range cands[:min(len(cands), 12)] {
 			ls := wigglePath(r, g.o, c, office, 1000, 80)

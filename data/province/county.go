@@ -1,6 +1,7 @@
 package province
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gapmap/gapmap/data/demo"
+	"github.com/gapmap/gapmap/geo"
 )
 
 // county is one county under construction: the output plus the plan the
@@ -215,7 +217,7 @@ func (g *county) buildTrunk() {
 			edges = append(edges, edge{a, b, g.m.dist(g.seats[a], g.seats[b])})
 		}
 	}
-	slices.SortStableFunc(edges, func(x, y edge) int { return cmpF(x.d, y.d) })
+	slices.SortStableFunc(edges, func(x, y edge) int { return cmp.Compare(x.d, y.d) })
 	parent := make([]int, n)
 	for i := range parent {
 		parent[i] = i
@@ -273,7 +275,7 @@ func (g *county) fits(tr *townRoads, join, p orb.Point, clearM, joinAngle float6
 				return false
 			}
 		default:
-			if segmentsTouch(join, p, s[0], s[1]) || g.m.segSegDist(join, p, s[0], s[1]) < clearM {
+			if geo.SegmentsTouch(join, p, s[0], s[1]) || g.m.segSegDist(join, p, s[0], s[1]) < clearM {
 				return false
 			}
 		}
@@ -347,7 +349,7 @@ func (g *county) choosePoor(r *rand.Rand, quota int) {
 			cands = append(cands, cand{i, u.remote * uniform(r, 0.6, 1.4)})
 		}
 	}
-	slices.SortStableFunc(cands, func(a, b cand) int { return -cmpF(a.score, b.score) })
+	slices.SortStableFunc(cands, func(a, b cand) int { return -cmp.Compare(a.score, b.score) })
 	for _, c := range cands[:min(quota, len(cands))] {
 		g.c.Villages[c.i].IsPoor = true
 	}
@@ -463,6 +465,6 @@ func (g *county) ranked(r *rand.Rand, keep func(i int) bool, key func(i int) flo
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b int) int { return cmpF(keys[a], keys[b]) })
+	slices.SortStableFunc(out, func(a, b int) int { return cmp.Compare(keys[a], keys[b]) })
 	return out
 }

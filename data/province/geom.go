@@ -1,11 +1,14 @@
 package province
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // Geometry is built in the degree plane, because that is where PostGIS
@@ -60,26 +63,6 @@ func (m metric) angleAt(o, a, b orb.Point) float64 {
 	return math.Abs(math.Atan2(ax*by-ay*bx, ax*bx+ay*by))
 }
 
-func orient(a, b, c orb.Point) float64 {
-	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
-}
-
-func onSegment(a, b, p orb.Point) bool {
-	return math.Min(a[0], b[0]) <= p[0] && p[0] <= math.Max(a[0], b[0]) &&
-		math.Min(a[1], b[1]) <= p[1] && p[1] <= math.Max(a[1], b[1])
-}
-
-// segmentsTouch reports whether the closed segments pq and rs share a point.
-func segmentsTouch(p, q, r, s orb.Point) bool {
-	d1, d2 := orient(r, s, p), orient(r, s, q)
-	d3, d4 := orient(p, q, r), orient(p, q, s)
-	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
-		return true
-	}
-	return (d1 == 0 && onSegment(r, s, p)) || (d2 == 0 && onSegment(r, s, q)) ||
-		(d3 == 0 && onSegment(p, q, r)) || (d4 == 0 && onSegment(p, q, s))
-}
-
 // convex is a convex polygon, counter-clockwise, with the inside tests the
 // generator needs. Because it is convex, a straight line between two points
 // inside it stays inside it: every straight road, feeder and main between
@@ -125,15 +108,15 @@ func hull(pts []orb.Point) orb.Ring {
 	pts = slices.Clone(pts)
 	slices.SortFunc(pts, func(a, b orb.Point) int {
 		if a[0] != b[0] {
-			return cmpF(a[0], b[0])
+			return cmp.Compare(a[0], b[0])
 		}
-		return cmpF(a[1], b[1])
+		return cmp.Compare(a[1], b[1])
 	})
 	var h []orb.Point
 	for pass := 0; pass < 2; pass++ {
 		start := len(h)
 		for _, p := range pts {
-			for len(h) >= start+2 && orient(h[len(h)-2], h[len(h)-1], p) <= 0 {
+			for len(h) >= start+2 && geo.Orient(h[len(h)-2], h[len(h)-1], p) <= 0 {
 				h = h[:len(h)-1]
 			}
 			h = append(h, p)
@@ -179,16 +162,6 @@ func uniform(r *rand.Rand, lo, hi float64) float64 { return lo + r.Float64()*(hi
 func between(r *rand.Rand, lo, hi int) int { return lo + r.IntN(hi-lo+1) }
 
 func angle(r *rand.Rand) float64 { return r.Float64() * 2 * math.Pi }
-
-func cmpF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 // lerp is the point at share t of the way from a to b.
 func lerp(a, b orb.Point, t float64) orb.Point {

@@ -1,6 +1,7 @@
 package province
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -326,7 +327,7 @@ func (g *county) growFeeders(r *rand.Rand, subs []substation) {
 		}
 		var nodes []node
 		slices.SortStableFunc(served[k], func(a, b int) int {
-			return cmpF(g.m.dist(g.units[a].tx, s.p), g.m.dist(g.units[b].tx, s.p))
+			return cmp.Compare(g.m.dist(g.units[a].tx, s.p), g.m.dist(g.units[b].tx, s.p))
 		})
 		for _, i := range served[k] {
 			u := &g.units[i]
@@ -391,7 +392,7 @@ func (g *county) addTransformers() {
 		for k, s := range u.kva {
 			shares[k] = s / total * float64(v.Households)
 		}
-		served := apportion(shares, v.Households)
+		served := demo.Apportion(shares, v.Households)
 		for k, s := range u.kva {
 			t := demo.Transformer{Name: fmt.Sprintf("%s%d#配变", shortName(v.Name), k+1), KVA: s, PrimaryKV: 10,
 				SecondaryKV: 0.4, Phases: 3, HouseholdsServed: served[k], Feeder: u.feeder, VillageCode: v.Code, Geom: u.tx}

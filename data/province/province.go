@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -165,30 +164,7 @@ func poorQuota(ins []*countyIn) []int {
 			shares[i] = float64(total) * float64(in.admin) / float64(admin)
 		}
 	}
-	return apportion(shares, total)
-}
-
-// apportion rounds shares to integers summing to total (largest remainder,
-// ties to the lower index).
-func apportion(shares []float64, total int) []int {
-	out := make([]int, len(shares))
-	left := total
-	for k, s := range shares {
-		out[k] = int(math.Floor(s))
-		left -= out[k]
-	}
-	order := make([]int, len(shares))
-	for k := range order {
-		order[k] = k
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return -cmpF(shares[a]-math.Floor(shares[a]), shares[b]-math.Floor(shares[b]))
-	})
-	for k := 0; left > 0 && len(order) > 0; k = (k + 1) % len(order) {
-		out[order[k]]++
-		left--
-	}
-	return out
+	return demo.Apportion(shares, total)
 }
 
 // layout tiles Hunan's extent (or its share, see extentUnits) with one cell

@@ -2,6 +2,7 @@ package province
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/gapmap/gapmap/data/demo"
+	"github.com/gapmap/gapmap/geo"
 )
 
 // sampleCSV holds every row of three real counties: 临湘市 (430682, 161
@@ -225,7 +227,7 @@ func TestTownshipCells(t *testing.T) {
 	for _, c := range sample(t) {
 		for _, v := range c.Villages {
 			best := slices.MinFunc(c.Townships, func(a, b demo.Township) int {
-				return cmpF(planar.Distance(v.Office, a.Seat), planar.Distance(v.Office, b.Seat))
+				return cmp.Compare(planar.Distance(v.Office, a.Seat), planar.Distance(v.Office, b.Seat))
 			})
 			if best.Code != v.TownshipCode {
 				t.Errorf("%s %s of %s lies in the cell of %s", v.Code, v.Name, v.TownshipCode, best.Code)
@@ -291,7 +293,7 @@ func TestRoadNetwork(t *testing.T) {
 				for _, j := range ids[x+1:] {
 					e, f := edges[i], edges[j]
 					shared := e.a == f.a || e.a == f.b || e.b == f.a || e.b == f.b
-					if !shared && segmentsTouch(e.a, e.b, f.a, f.b) || e == f || e == (edge{f.b, f.a}) {
+					if !shared && geo.SegmentsTouch(e.a, e.b, f.a, f.b) || e == f || e == (edge{f.b, f.a}) {
 						bad++
 					}
 				}
@@ -343,7 +345,7 @@ func TestReservoirs(t *testing.T) {
 					t.Errorf("%s: a road vertex lies in %s", c.Code, res.Name)
 				}
 				for k := 1; k < len(ring); k++ {
-					if segmentsTouch(ring[k-1], ring[k], e.a, e.b) {
+					if geo.SegmentsTouch(ring[k-1], ring[k], e.a, e.b) {
 						t.Errorf("%s: a road crosses the shore of %s", c.Code, res.Name)
 						break
 					}

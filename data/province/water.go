@@ -1,6 +1,7 @@
 package province
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -256,13 +257,13 @@ func (g *county) layMains(r *rand.Rand, p *works, clear func(a, b orb.Point) boo
 	nodes := []orb.Point{p.w.Geom}
 	office := func(i int) orb.Point { return g.c.Villages[i].Office }
 	slices.SortStableFunc(p.served, func(a, b int) int {
-		return cmpF(g.m.dist(office(a), p.w.Geom), g.m.dist(office(b), p.w.Geom))
+		return cmp.Compare(g.m.dist(office(a), p.w.Geom), g.m.dist(office(b), p.w.Geom))
 	})
 	kept := p.served[:0]
 	for _, i := range p.served {
 		o := office(i)
 		cands := slices.Clone(nodes)
-		slices.SortStableFunc(cands, func(a, b orb.Point) int { return cmpF(g.m.dist(a, o), g.m.dist(b, o)) })
+		slices.SortStableFunc(cands, func(a, b orb.Point) int { return cmp.Compare(g.m.dist(a, o), g.m.dist(b, o)) })
 		k := slices.IndexFunc(cands[:min(len(cands), 6)], func(c orb.Point) bool { return clear(c, o) })
 		if k < 0 {
 			dropped = append(dropped, i)
@@ -296,7 +297,7 @@ func (g *county) distribute(r *rand.Rand, i int, clear func(a, b orb.Point) bool
 		p := g.c.Villages[k].Office
 		return math.Atan2((p[1]-o[1])*g.m.ky, (p[0]-o[0])*g.m.kx)
 	}
-	slices.SortStableFunc(groups, func(a, b int) int { return cmpF(bearing(a), bearing(b)) })
+	slices.SortStableFunc(groups, func(a, b int) int { return cmp.Compare(bearing(a), bearing(b)) })
 	if r.Float64() >= 0.8 {
 		groups = groups[:len(groups)/2]
 	}
