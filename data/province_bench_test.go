@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -168,13 +167,7 @@ func peakRSS() uint64 {
 // default the embedded real Hunan codes.
 func hunanCSV(tb testing.TB) []byte {
 	tb.Helper()
-	var in []byte
-	var err error
-	if path := os.Getenv("GAPMAP_PROVINCE_CSV"); path != "" {
-		in, err = os.ReadFile(path)
-	} else {
-		in, err = io.ReadAll(province.Hunan())
-	}
+	in, err := province.CodeList(os.Getenv("GAPMAP_PROVINCE_CSV"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package planning_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,7 +76,7 @@ func TestCandidateSizing(t *testing.T) {
 			if pv.Quantity != 150 || pv.CostWan != 90 || pv.Category != planning.CatPV || pv.PoorHouseholds != 30 {
 				t.Errorf("PV %+v", pv)
 			}
-			if pv.DependsOn == "" || pv.DependsOn != tr.Key || tr.Quantity != 1 || !contains(tr.SourceIndicators, "P3") {
+			if pv.DependsOn == "" || pv.DependsOn != tr.Key || tr.Quantity != 1 || !slices.Contains(tr.SourceIndicators, "P3") {
 				t.Errorf("PV depends on %q; grid project %q (%g 台, %v)", pv.DependsOn, tr.Key, tr.Quantity, tr.SourceIndicators)
 			}
 		}},
@@ -150,15 +151,6 @@ func TestCandidateSizing(t *testing.T) {
 			c.check(t, bySubtype(t, ps))
 		})
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestCheckTransition(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +72,7 @@ func parseProjectFilter(q url.Values, paged bool) (ProjectFilter, int, error) {
 		allowed = append(allowed, "page", "page_size")
 	}
 	for key := range q {
-		if !contains(allowed, key) {
+		if !slices.Contains(allowed, key) {
 			return ProjectFilter{}, 0, Errorf(EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
 		}
 	}
@@ -98,15 +99,6 @@ func parseProjectFilter(q url.Values, paged bool) (ProjectFilter, int, error) {
 		f.Offset = (page - 1) * f.Limit
 	}
 	return f, page, f.Validate()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (h *Handler) listProjects(w http.ResponseWriter, r *http.Request) error {

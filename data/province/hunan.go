@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"io"
+	"os"
 )
 
 //go:embed testdata/hunan_villages_2023.csv.gz
@@ -19,4 +20,13 @@ func Hunan() io.Reader {
 		panic("province: embedded Hunan list is corrupt: " + err.Error())
 	}
 	return zr
+}
+
+// CodeList returns the village list at path, or the embedded Hunan codes
+// when path is "" (the tests and benchmarks pass GAPMAP_PROVINCE_CSV).
+func CodeList(path string) ([]byte, error) {
+	if path != "" {
+		return os.ReadFile(path)
+	}
+	return io.ReadAll(Hunan())
 }

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/csv"
 	"errors"
-	"io"
 	"maps"
 	"math"
 	"os"
@@ -609,13 +608,7 @@ func TestInputErrors(t *testing.T) {
 // default the embedded real Hunan codes.
 func hunanCSV(tb testing.TB) []byte {
 	tb.Helper()
-	var in []byte
-	var err error
-	if path := os.Getenv("GAPMAP_PROVINCE_CSV"); path != "" {
-		in, err = os.ReadFile(path)
-	} else {
-		in, err = io.ReadAll(Hunan())
-	}
+	in, err := CodeList(os.Getenv("GAPMAP_PROVINCE_CSV"))
 	if err != nil {
 		tb.Fatal(err)
 	}
