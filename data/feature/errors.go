@@ -25,6 +25,7 @@ type Record struct {
 	Line     int            // 1-based line of a GeoJSONSeq feature, or the CSV row as Excel numbers it (header = 1); 0 in a FeatureCollection
 	Geometry orb.Geometry   // in the file's coordinates; nil for a null geometry or a row without coordinates
 	Attrs    map[string]any // see OpenGeoJSON and OpenCSV for the value types
+	ID       string         // a GeoJSON feature's "id"; "" when absent and for CSV rows
 }
 
 // FormatError reports a fault in a GeoJSON or CSV file in terms its owner

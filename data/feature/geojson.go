@@ -45,6 +45,7 @@ type rawFeature struct {
 	Type       string          `json:"type"`
 	Geometry   json.RawMessage `json:"geometry"`
 	Properties json.RawMessage `json:"properties"`
+	ID         json.RawMessage `json:"id"`
 }
 
 // OpenGeoJSON prepares to read r, which holds a FeatureCollection or
@@ -53,7 +54,8 @@ type rawFeature struct {
 // that feature is reported by Next, not here.
 //
 // Attribute values are string, float64, bool or nil; nested objects and
-// arrays are kept as their compact JSON text. A feature's "id" is not kept.
+// arrays are kept as their compact JSON text. A feature's "id" (string or
+// number) is in [Record].ID.
 func OpenGeoJSON(r io.Reader) (*GeoJSONReader, error) {
 	g := &GeoJSONReader{br: bufio.NewReaderSize(r, peekSize)}
 	head, err := g.br.Peek(peekSize)
@@ -410,6 +412,14 @@ func (g *GeoJSONReader) parse(raw []byte) (Record, error) {
 		return rec, at(ErrStructure, "properties 不是对象")
 	}
 	rec.Attrs = attrs
+	if len(f.ID) > 0 && string(f.ID) != "null" {
+		switch v := value(f.ID).(type) {
+		case string:
+			rec.ID = v
+		case float64:
+			rec.ID = strconv.FormatFloat(v, 'f', -1, 64)
+		}
+	}
 	return rec, nil
 }
 

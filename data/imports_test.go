@@ -1,0 +1,445 @@
+package data_test
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/planning"
+)
+
+const realData = "../../shared/data/real/"
+
+// writeFile writes content to name in a fresh temp dir and returns its path.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// snapshot counts every layer's rows, the sources and the change log, so
+// that a test can assert that a failed import left the database as it was.
+func snapshot(t *testing.T, db *datatest.DB) string {
+	t.Helper()
+	var s string
+	err := db.Pool.QueryRow(context.Background(), `SELECT concat_ws(',',
+		(SELECT count(*) FROM sources), (SELECT count(*) FROM counties), (SELECT count(*) FROM townships),
+		(SELECT count(*) FROM villages), (SELECT count(*) FROM roads), (SELECT count(*) FROM substations),
+		(SELECT count(*) FROM layer_changes), (SELECT coalesce(sum(version), 0) FROM layer_versions),
+		(SELECT md5(string_agg(poor_households::text, ',' ORDER BY id)) FROM villages))`).Scan(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func problemsText(r planning.ImportReport) string {
+	var b strings.Builder
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "%d %s %s %q %s\n", p.Row, p.Severity, p.Field, p.Value, p.Reason)
+	}
+	return b.String()
+}
+
+// findProblem returns the first problem of row whose reason contains want.
+func findProblem(r planning.ImportReport, row int, want string) (planning.ImportProblem, bool) {
+	for _, p := range r.Problems {
+		if p.Row == row && strings.Contains(p.Reason, want) {
+			return p, true
+		}
+	}
+	return planning.ImportProblem{}, false
+}
+
+const roadsCSV = "ID,道路名称,行政等级,路面类型,路面宽度(m),备注,WKT\n" +
+	"r1,甲线,村道,水泥混凝土,4.5m,,\"LINESTRING(113.50 29.50, 113.51 29.51)\"\n" +
+	"r2,乙线,县道,柏油,\"6,5\",,\"LINESTRING(113.51 29.51, 113.52 29.52)\"\n" +
+	"r3,丙线,机耕道,砂石,3,,\"LINESTRING(113.52 29.52, 113.53 29.53)\"\n" +
+	"r4,丁线,村道,土,宽,,\"LINESTRING(113.53 29.53, 113.54 29.54)\"\n" +
+	"r5,戊线,村道,水泥,3.5,,\"LINESTRING(29.53 113.53, 29.54 113.54)\"\n"
+
+// TestImportModes runs one file with three bad rows through every mode:
+// reject writes nothing, skip writes the good rows, a repeat in reject mode
+// finds the keys taken, upsert updates them, and dry-run writes nothing.
+func TestImportModes(t *testing.T) {
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := context.Background()
+	path := writeFile(t, "道路.csv", roadsCSV)
+	before := snapshot(t, db)
+
+	rep, err := db.Store.Import(ctx, path, planning.ImportOptions{Layer: "roads"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Committed || rep.Read != 5 || rep.Rejected != 3 || rep.Inserted != 0 {
+		t.Fatalf("reject mode: %+v\n%s", rep, problemsText(rep))
+	}
+	if got := snapshot(t, db); got != before {
+		t.Fatalf("rejected import changed the database: %s → %s", before, got)
+	}
+	// Row numbers are the rows Excel shows (header = 1).
+	if p, ok := findProblem(rep, 4, "道路等级只能是"); !ok || p.Field != "grade" || p.Value != "机耕道" {
+		t.Errorf("unknown grade not reported with allowed values on row 4:\n%s", problemsText(rep))
+	}
+	if p, ok := findProblem(rep, 5, "不是数字"); !ok || p.Field != "width_m" {
+		t.Errorf("bad width not reported on row 5:\n%s", problemsText(rep))
+	}
+	if _, ok := findProblem(rep, 6, "经纬度可能颠倒"); !ok {
+		t.Errorf("swapped lat/lon not reported on row 6:\n%s", problemsText(rep))
+	}
+	if _, ok := findProblem(rep, 0, "没有对应字段"); !ok {
+		t.Errorf("unused column 备注 not reported:\n%s", problemsText(rep))
+	}
+
+	dry, err := db.Store.Import(ctx, path, planning.ImportOptions{Layer: "roads", Mode: planning.ImportSkip, DryRun: true})
+	if err != nil || dry.Committed || dry.Inserted != 2 {
+		t.Fatalf("dry run: %v %+v", err, dry)
+	}
+	if got := snapshot(t, db); got != before {
+		t.Fatalf("dry run changed the database")
+	}
+
+	rep, err = db.Store.Import(ctx, path, planning.ImportOptions{Layer: "roads", Mode: planning.ImportSkip})
+	if err != nil || !rep.Committed || rep.Inserted != 2 || rep.Rejected != 3 {
+		t.Fatalf("skip mode: %v %+v", err, rep)
+	}
+	var surface string
+	var width float64
+	if err := db.Pool.QueryRow(ctx, `SELECT surface, width_m FROM roads WHERE ext_id = 'r2'`).Scan(&surface, &width); err != nil {
+		t.Fatal(err)
+	}
+	if surface != "沥青" || width != 6.5 {
+		t.Errorf("r2: surface %q width %v, want 沥青 6.5 (柏油, \"6,5\")", surface, width)
+	}
+
+	// The same file again: the two keys exist.
+	rep, err = db.Store.Import(ctx, path, planning.ImportOptions{Layer: "roads", Mode: planning.ImportSkip})
+	if err != nil || rep.Inserted != 0 || rep.Skipped != 2 {
+		t.Fatalf("skip existing: %v %+v", err, rep)
+	}
+	good := writeFile(t, "roads.csv", strings.ReplaceAll(strings.Join(strings.Split(roadsCSV, "\n")[:3], "\n"), "水泥混凝土", "沥青"))
+	rep, err = db.Store.Import(ctx, good, planning.ImportOptions{Layer: "roads"})
+	if err != nil || rep.Committed {
+		t.Fatalf("reject existing keys: %v %+v", err, rep)
+	}
+	if _, ok := findProblem(rep, 2, "已存在"); !ok {
+		t.Errorf("existing key not reported:\n%s", problemsText(rep))
+	}
+	rep, err = db.Store.Import(ctx, good, planning.ImportOptions{Layer: "roads", Mode: planning.ImportUpsert})
+	if err != nil || !rep.Committed || rep.Updated != 2 || rep.Inserted != 0 {
+		t.Fatalf("upsert: %v %+v", err, rep)
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT surface FROM roads WHERE ext_id = 'r1'`).Scan(&surface); err != nil || surface != "沥青" {
+		t.Fatalf("upsert did not update r1: %v %q", err, surface)
+	}
+	var n int
+	db.Pool.QueryRow(ctx, `SELECT count(*) FROM roads WHERE ext_id IN ('r1', 'r2')`).Scan(&n)
+	if n != 2 {
+		t.Errorf("upsert duplicated rows: %d", n)
+	}
+}
+
+// TestImportMappingFile maps a bureau's own column names and values.
+func TestImportMappingFile(t *testing.T) {
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := context.Background()
+	path := writeFile(t, "lines.csv", "线路,电压,WKT\n"+
+		"甲村10kV线,10kV线路,\"LINESTRING(113.50 29.50, 113.51 29.51)\"\n"+
+		"乙村低压线,低压,\"LINESTRING(113.51 29.51, 113.52 29.50)\"\n")
+	mapping, err := planning.ParseMapping([]byte(`{"columns": {"线路": "name", "电压": "voltage_kv"},
+		"values": {"voltage_kv": {"10kV线路": "10"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "低压" is neither an allowed value nor mapped: the error lists the allowed ones.
+	rep, err := db.Store.Import(ctx, path, planning.ImportOptions{Layer: "power_lines", Mapping: mapping})
+	if err != nil || rep.Committed {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	if p, ok := findProblem(rep, 3, "0.22、0.4、10"); !ok || p.Value != "低压" {
+		t.Errorf("unknown voltage not reported with the allowed values:\n%s", problemsText(rep))
+	}
+	mapping.Values["voltage_kv"]["低压"] = "0.4"
+	rep, err = db.Store.Import(ctx, path, planning.ImportOptions{Layer: "power_lines", Mapping: mapping})
+	if err != nil || !rep.Committed || rep.Inserted != 2 {
+		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
+	}
+	var kv []float64
+	rows, _ := db.Pool.Query(ctx, `SELECT voltage_kv FROM power_lines WHERE source_id = $1 ORDER BY name`, rep.SourceID)
+	for rows.Next() {
+		var v float64
+		rows.Scan(&v)
+		kv = append(kv, v)
+	}
+	if fmt.Sprint(kv) != "[0.4 10]" {
+		t.Errorf("voltages %v, want [0.4 10]", kv)
+	}
+	_, err = planning.ParseMapping([]byte(`{"colums": {}}`))
+	if err == nil {
+		t.Error("a misspelt mapping key was accepted")
+	}
+	bad, _ := planning.ParseMapping([]byte(`{"columns": {"线路": "line_name"}}`))
+	_, err = db.Store.Import(ctx, path, planning.ImportOptions{Layer: "power_lines", Mapping: bad})
+	if planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(planning.ErrorMessage(err), "voltage_kv") {
+		t.Errorf("mapping to an unknown field: %v", err)
+	}
+}
+
+// TestImportMissingRequiredColumn names the field, the file's columns and
+// the accepted names before reading any row.
+func TestImportMissingRequiredColumn(t *testing.T) {
+	db := datatest.New(t)
+	path := writeFile(t, "lines.csv", "名称,经度,纬度\n某站,113.5,29.5\n")
+	_, err := db.Store.Import(context.Background(), path, planning.ImportOptions{Layer: "substations"})
+	msg := planning.ErrorMessage(err)
+	if planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(msg, "voltage_kv") || !strings.Contains(msg, "电压等级") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestImportGCJ02Boundary loads the real 临湘 outline as AMap publishes it
+// (GCJ-02) and checks it lands on the WGS-84 twin within 0.5 m.
+func TestImportGCJ02Boundary(t *testing.T) {
+	db := datatest.New(t)
+	ctx := context.Background()
+	rep, err := db.Store.Import(ctx, realData+"linxiang_boundary_gcj02.geojson", planning.ImportOptions{Layer: "counties", SRS: "gcj02"})
+	if err != nil || !rep.Committed || rep.Inserted != 1 {
+		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
+	}
+	want, err := os.ReadFile(realData + "linxiang_boundary_wgs84.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var maxM float64
+	err = db.Pool.QueryRow(ctx, `
+		WITH w AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON(($1::jsonb)->'features'->0->>'geometry'), 4490) AS g)
+		SELECT max(ST_Distance(a.geom::geography, b.geom::geography))
+		FROM (SELECT (ST_DumpPoints(outline)).geom, (ST_DumpPoints(outline)).path FROM counties WHERE code = '430682') a
+		JOIN (SELECT (ST_DumpPoints(g)).geom, (ST_DumpPoints(g)).path FROM w) b USING (path)`, string(want)).Scan(&maxM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maxM > 0.5 {
+		t.Errorf("largest vertex offset from the WGS-84 twin %.3f m, want < 0.5 m", maxM)
+	}
+	t.Logf("GCJ-02 → WGS-84: largest vertex offset %.3f m", maxM)
+}
+
+// TestImportRepairsHuaihua loads the real Hunan prefectures, whose 怀化
+// outline self-intersects: it is repaired, reported, and stored valid.
+func TestImportRepairsHuaihua(t *testing.T) {
+	db := datatest.New(t)
+	ctx := context.Background()
+	rep, err := db.Store.Import(ctx, realData+"hunan_prefectures_wgs84.geojson", planning.ImportOptions{Layer: "counties"})
+	if err != nil || !rep.Committed || rep.Inserted != 14 || rep.Repaired != 1 {
+		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
+	}
+	p, ok := findProblem(rep, 12, "已自动修复")
+	if !ok || p.Severity != planning.SeverityRepaired || !strings.Contains(p.Value, "Self-intersection") {
+		t.Errorf("怀化 (feature 12) repair not reported:\n%s", problemsText(rep))
+	}
+	var valid bool
+	db.Pool.QueryRow(ctx, `SELECT ST_IsValid(outline) FROM counties WHERE code = '431200'`).Scan(&valid)
+	if !valid {
+		t.Error("怀化 stored invalid")
+	}
+}
+
+// TestImportHunanVillageCodes feeds the real 29,534 Hunan village codes,
+// which have no coordinates: every row is rejected with its row number,
+// the dirty names are flagged, and nothing is written.
+func TestImportHunanVillageCodes(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := context.Background()
+	before := snapshot(t, db)
+	rep, err := db.Store.Import(ctx, realData+"hunan_villages_2023.csv", planning.ImportOptions{Layer: "villages"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Committed || rep.Read != 29534 || rep.Rejected != 29534 {
+		t.Fatalf("%+v", rep)
+	}
+	// 罗巷新村村民委委会 is on line 1463 of the file: Excel row 1463.
+	if _, ok := findProblem(rep, 1463, "不以“村”或“社区”结尾"); !ok {
+		t.Errorf("dirty name on row 1463 not flagged")
+	}
+	if _, ok := findProblem(rep, 1463, "缺少几何"); !ok {
+		t.Errorf("missing coordinates on row 1463 not reported")
+	}
+	if got := snapshot(t, db); got != before {
+		t.Fatal("rejected import changed the database")
+	}
+	var b strings.Builder
+	if err := rep.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\ufeff"))).ReadAll()
+	if err != nil || len(recs) < 1000 || recs[0][0] != "行号" {
+		t.Fatalf("report CSV: %v, %d rows", err, len(recs))
+	}
+}
+
+// TestImportVillagesUpdatesScores upserts the real 临湘 village list, with
+// coordinates and new 建档立卡 counts, into the demo: the villages' rows
+// change, their tiles' version moves and they are stale for re-scoring.
+func TestImportVillagesUpdatesScores(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := context.Background()
+	rows, err := db.Pool.Query(ctx, `SELECT code, name, ST_X(office), ST_Y(office), poor_households FROM villages WHERE kind IN ('行政村', '社区') ORDER BY code`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("村代码,村名称,经度,纬度,贫困户数\n")
+	var n int
+	for rows.Next() {
+		var code, name string
+		var x, y float64
+		var poor int
+		rows.Scan(&code, &name, &x, &y, &poor)
+		fmt.Fprintf(&b, "%s,%s,%.7f,%.7f,%d户\n", code, name, x, y, poor+1)
+		n++
+	}
+	if n != 161 {
+		t.Fatalf("demo has %d 行政村/社区, want the real 161", n)
+	}
+	var version int64
+	db.Pool.QueryRow(ctx, `SELECT version FROM layer_versions WHERE layer = 'villages'`).Scan(&version)
+	var watermark int64
+	db.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM layer_changes`).Scan(&watermark)
+
+	rep, err := db.Store.Import(ctx, writeFile(t, "villages.csv", b.String()), planning.ImportOptions{Layer: "villages", Mode: planning.ImportUpsert})
+	if err != nil || !rep.Committed || rep.Updated != 161 || rep.Inserted != 0 {
+		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
+	}
+	if rep.DataVersion <= version {
+		t.Errorf("villages tile version %d → %d, want it to move", version, rep.DataVersion)
+	}
+	var changed int
+	db.Pool.QueryRow(ctx, `SELECT count(DISTINCT village_id) FROM layer_changes WHERE layer = 'villages' AND id > $1`, watermark).Scan(&changed)
+	if changed != 161 {
+		t.Errorf("%d villages recorded as changed for re-scoring, want 161", changed)
+	}
+	var kept int
+	db.Pool.QueryRow(ctx, `SELECT count(*) FROM villages WHERE kind IN ('行政村', '社区') AND households IS NOT NULL AND source_id = $1`, rep.SourceID).Scan(&kept)
+	if kept != 161 {
+		t.Errorf("upsert cleared columns the file does not have: %d of 161 keep households", kept)
+	}
+}
+
+// TestImportBrokenFiles: a file that breaks off is refused whole, with its
+// place named, and the database is untouched.
+func TestImportBrokenFiles(t *testing.T) {
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := context.Background()
+	before := snapshot(t, db)
+	full := `{"type":"FeatureCollection","features":[` +
+		`{"type":"Feature","properties":{"名称":"甲站","电压等级":"110kV"},"geometry":{"type":"Point","coordinates":[113.5,29.5]}},` +
+		`{"type":"Feature","properties":{"名称":"乙站","电压等级":"35kV"},"geometry":{"type":"Point","coordinates":[113.6,29.6]}}]}`
+	for name, content := range map[string]string{
+		"truncated.geojson": full[:len(full)-40],
+		"garbage.geojson":   `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[113.5]}}]}`,
+		"binary.csv":        "\x00\x01\x02PK",
+	} {
+		rep, err := db.Store.Import(ctx, writeFile(t, name, content), planning.ImportOptions{Layer: "substations", Mode: planning.ImportSkip})
+		if err == nil && rep.Committed {
+			t.Errorf("%s: committed %+v", name, rep)
+		}
+		if err != nil && !strings.Contains(planning.ErrorMessage(err), name) {
+			t.Errorf("%s: error does not name the file: %v", name, err)
+		}
+		t.Logf("%s: %v %s", name, err, problemsText(rep))
+	}
+	if got := snapshot(t, db); got != before {
+		t.Fatal("broken files changed the database")
+	}
+	rep, err := db.Store.Import(ctx, writeFile(t, "ok.geojson", full), planning.ImportOptions{Layer: "substations"})
+	if err != nil || rep.Inserted != 2 {
+		t.Fatalf("the whole file: %v %+v\n%s", err, rep, problemsText(rep))
+	}
+}
+
+// TestImportShapefileGaussKruger loads a GBK shapefile in CGCS2000 3° zone
+// 38 (114°E, EPSG:4547) written by GDAL, with and without its .cpg, then
+// with a .prj that lies.
+func TestImportShapefileGaussKruger(t *testing.T) {
+	ogr := ogr2ogr(t)
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := writeFile(t, "in.geojson", `{"type":"FeatureCollection","features":[
+		{"type":"Feature","properties":{"路名":"柘庄村通村路","等级":"村道","路面":"砂石","宽度":3.5},"geometry":{"type":"LineString","coordinates":[[113.50,29.50],[113.51,29.51],[113.52,29.51]]}},
+		{"type":"Feature","properties":{"路名":"X021","等级":"县道","路面":"沥青砼","宽度":6.5},"geometry":{"type":"MultiLineString","coordinates":[[[113.52,29.51],[113.53,29.52]],[[113.54,29.52],[113.55,29.53]]]}}]}`)
+	shpPath := filepath.Join(dir, "道路.shp")
+	if out, err := exec.Command(ogr, "-f", "ESRI Shapefile", "-lco", "ENCODING=CP936", "-s_srs", "EPSG:4490", "-t_srs", "EPSG:4547", shpPath, src).CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v\n%s", err, out)
+	}
+	rep, err := db.Store.Import(ctx, shpPath, planning.ImportOptions{Layer: "roads"})
+	if err != nil || !rep.Committed || rep.Inserted != 3 {
+		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
+	}
+	if !strings.Contains(rep.SRS, "4547") || !strings.Contains(rep.Encoding, "GB") {
+		t.Errorf("SRS %q encoding %q", rep.SRS, rep.Encoding)
+	}
+	var d float64
+	db.Pool.QueryRow(ctx, `SELECT ST_Distance(ST_StartPoint(geom)::geography, ST_SetSRID(ST_Point(113.50, 29.50), 4490)::geography) FROM roads WHERE name = '柘庄村通村路'`).Scan(&d)
+	if math.IsNaN(d) || d > 0.01 {
+		t.Errorf("round trip through EPSG:4547 is %.4f m off", d)
+	}
+
+	os.Remove(filepath.Join(dir, "道路.cpg"))
+	rep, err = db.Store.Import(ctx, shpPath, planning.ImportOptions{Layer: "roads", DryRun: true})
+	if err != nil || rep.Inserted != 3 {
+		t.Fatalf("without .cpg: %v %+v", err, rep)
+	}
+
+	// A .prj for lon/lat on metres: every row is named as projected.
+	os.WriteFile(filepath.Join(dir, "道路.prj"), []byte(`GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]`), 0o644)
+	before := snapshot(t, db)
+	rep, err = db.Store.Import(ctx, shpPath, planning.ImportOptions{Layer: "roads"})
+	if err != nil || rep.Committed || rep.Rejected != 2 {
+		t.Fatalf("wrong .prj: %v %+v", err, rep)
+	}
+	if _, ok := findProblem(rep, 1, "投影坐标"); !ok {
+		t.Errorf("wrong .prj not explained:\n%s", problemsText(rep))
+	}
+	if snapshot(t, db) != before {
+		t.Fatal("wrong .prj changed the database")
+	}
+	// --srs overrides the lying .prj.
+	rep, err = db.Store.Import(ctx, shpPath, planning.ImportOptions{Layer: "roads", SRS: "EPSG:4547", DryRun: true})
+	if err != nil || rep.Inserted != 3 {
+		t.Fatalf("--srs over a wrong .prj: %v %+v\n%s", err, rep, problemsText(rep))
+	}
+}
+
+// ogr2ogr returns the path of GDAL's ogr2ogr, failing under CI and skipping
+// elsewhere when it is missing.
+func ogr2ogr(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ogr2ogr (Debian gdal-bin) is required under CI")
+		}
+		t.Skip("ogr2ogr not installed")
+	}
+	return p
+}
+
+var _ = errors.New

@@ -1,0 +1,176 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gapmap/gapmap/data/feature"
+	"github.com/gapmap/gapmap/data/shp"
+	"github.com/gapmap/gapmap/planning"
+)
+
+// importSource streams the features of one file, whatever its format, as
+// feature.Records in the file's own coordinates.
+type importSource interface {
+	Next() bool
+	Record() feature.Record
+	Err() error
+	Close() error
+}
+
+// sourceInfo is what a file says about itself.
+type sourceInfo struct {
+	Format      string   // for the report
+	Encoding    string   // text encoding and how it was decided
+	Fields      []string // attribute columns in file order
+	PRJ         string   // a shapefile's .prj WKT
+	CRS         string   // a GeoJSON crs member ("EPSG:4490") or a GeoPackage layer's SRS ("EPSG:4546")
+	CRSDefault  string   // what the format implies when it says nothing (GeoJSON: WGS84)
+	Attribution string   // credit the source requires (OSM)
+	// Mapped is true when the reader already yields gapmap column names
+	// and vocabulary (OSM), so no column mapping applies.
+	Mapped bool
+	// RowIsLine is true when Record.Line is the number users see (CSV rows
+	// as Excel numbers them, GeoJSONSeq lines); else it is Index+1.
+	RowIsLine bool
+}
+
+// Format names for the report.
+const (
+	formatGeoJSON    = "GeoJSON"
+	formatGeoJSONSeq = "GeoJSONSeq"
+	formatCSV        = "CSV"
+	formatShapefile  = "Shapefile"
+	formatGeoPackage = "GeoPackage"
+	formatOSM        = "OpenStreetMap"
+)
+
+// sniffFormat decides a file's format from its name and, when the name
+// says nothing, its first bytes.
+func sniffFormat(path string) (string, error) {
+	name := strings.ToLower(filepath.Base(path))
+	switch {
+	case strings.HasSuffix(name, ".zip"), strings.HasSuffix(name, ".shp"):
+		return formatShapefile, nil
+	case strings.HasSuffix(name, ".gpkg"):
+		return formatGeoPackage, nil
+	case strings.HasSuffix(name, ".pbf"), strings.HasSuffix(name, ".osm"), strings.HasSuffix(name, ".osm.xml"):
+		return formatOSM, nil
+	case strings.HasSuffix(name, ".csv"), strings.HasSuffix(name, ".tsv"), strings.HasSuffix(name, ".txt"):
+		return formatCSV, nil
+	case strings.HasSuffix(name, ".geojson"), strings.HasSuffix(name, ".json"), strings.HasSuffix(name, ".geojsonl"),
+		strings.HasSuffix(name, ".geojsons"), strings.HasSuffix(name, ".ndjson"), strings.HasSuffix(name, ".jsonl"):
+		return formatGeoJSON, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", planning.Errorf(planning.EInvalid, "无法打开文件 %s：%v", filepath.Base(path), err)
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xEF\xBB\xBF")), " \t\r\n")
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return formatShapefile, nil
+	case bytes.HasPrefix(head, []byte("SQLite format 3\x00")):
+		return formatGeoPackage, nil
+	case bytes.Contains(head, []byte("OSMHeader")), bytes.HasPrefix(trimmed, []byte("<?xml")), bytes.HasPrefix(trimmed, []byte("<osm")):
+		return formatOSM, nil
+	case bytes.HasPrefix(trimmed, []byte("{")), bytes.HasPrefix(trimmed, []byte("\x1e")):
+		return formatGeoJSON, nil
+	}
+	return formatCSV, nil
+}
+
+// openSource opens path for layer. Errors are *planning.Error (EInvalid)
+// whose message names the file and, from the readers, the place and cause.
+func openSource(path, displayName, layer string) (importSource, sourceInfo, error) {
+	format, err := sniffFormat(path)
+	if err != nil {
+		return nil, sourceInfo{}, err
+	}
+	fail := func(err error) (importSource, sourceInfo, error) {
+		return nil, sourceInfo{}, &planning.Error{Code: planning.EInvalid, Message: fmt.Sprintf("%s：%s", displayName, userMessage(err)), Err: err}
+	}
+	switch format {
+	case formatShapefile:
+		r, err := shp.Open(path)
+		if err != nil {
+			return fail(err)
+		}
+		enc, how := r.Encoding()
+		var fields []string
+		for _, f := range r.Fields() {
+			fields = append(fields, f.Name)
+		}
+		return shpSource{r}, sourceInfo{Format: formatShapefile, Encoding: enc + "（" + how + "）", Fields: fields, PRJ: r.PRJ()}, nil
+	case formatGeoJSON:
+		f, err := os.Open(path)
+		if err != nil {
+			return fail(err)
+		}
+		r, err := feature.OpenGeoJSON(bufio.NewReaderSize(f, 1<<20))
+		if err != nil {
+			f.Close()
+			return fail(err)
+		}
+		info := sourceInfo{Format: formatGeoJSON, Encoding: "UTF-8", Fields: r.Fields(), CRS: r.CRS(), CRSDefault: "WGS84"}
+		if r.Record().Line > 0 {
+			info.Format, info.RowIsLine = formatGeoJSONSeq, true
+		}
+		return &readerSource[*feature.GeoJSONReader]{r: r, closer: f}, info, nil
+	case formatCSV:
+		f, err := os.Open(path)
+		if err != nil {
+			return fail(err)
+		}
+		r, err := feature.OpenCSV(f, feature.CSVOptions{})
+		if err != nil {
+			f.Close()
+			return fail(err)
+		}
+		return &readerSource[*feature.CSVReader]{r: r, closer: f},
+			sourceInfo{Format: formatCSV, Encoding: r.Encoding(), Fields: r.Fields(), RowIsLine: true}, nil
+	case formatGeoPackage:
+		return openGeoPackage(path, displayName)
+	case formatOSM:
+		return openOSM(path, displayName, layer)
+	}
+	return fail(fmt.Errorf("unknown format %s", format))
+}
+
+// featureReader is what data/feature's readers have in common.
+type featureReader interface {
+	Next() bool
+	Record() feature.Record
+	Err() error
+}
+
+// readerSource adapts a data/feature reader over an open file.
+type readerSource[R featureReader] struct {
+	r      R
+	closer io.Closer
+}
+
+func (s *readerSource[R]) Next() bool             { return s.r.Next() }
+func (s *readerSource[R]) Record() feature.Record { return s.r.Record() }
+func (s *readerSource[R]) Err() error             { return s.r.Err() }
+func (s *readerSource[R]) Close() error           { return s.closer.Close() }
+
+// shpSource adapts a shapefile reader.
+type shpSource struct{ r *shp.Reader }
+
+func (s shpSource) Next() bool { return s.r.Next() }
+func (s shpSource) Record() feature.Record {
+	rec := s.r.Record()
+	return feature.Record{Index: rec.Index, Geometry: rec.Geometry, Attrs: rec.Attrs}
+}
+func (s shpSource) Err() error   { return s.r.Err() }
+func (s shpSource) Close() error { return s.r.Close() }

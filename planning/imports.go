@@ -1,0 +1,193 @@
+package planning
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// ImportMode says what an import does with bad rows and with rows whose key
+// (statistical code, 项目编号 or the file's own feature id) already exists.
+type ImportMode string
+
+// The import modes.
+const (
+	// ImportReject writes nothing if any row has an error; an existing key
+	// is an error. It is the default: a county's data goes in whole or not
+	// at all.
+	ImportReject ImportMode = "reject"
+	// ImportSkip writes the good rows and reports the bad ones; rows whose
+	// key exists are left as they are in the database.
+	ImportSkip ImportMode = "skip"
+	// ImportUpsert writes the good rows and updates rows whose key exists
+	// (only the columns the file has); bad rows are reported and left out.
+	ImportUpsert ImportMode = "upsert"
+)
+
+// ParseImportMode returns the mode named s ("" is ImportReject).
+func ParseImportMode(s string) (ImportMode, error) {
+	switch ImportMode(s) {
+	case "", ImportReject:
+		return ImportReject, nil
+	case ImportSkip, ImportUpsert:
+		return ImportMode(s), nil
+	}
+	return "", Errorf(EInvalid, "未知的导入模式 %q：可选 reject（有错误则全部不写入）、skip（跳过错误行）、upsert（更新已存在的记录）", s)
+}
+
+// Mapping maps a county's column names and values to gapmap's schema, e.g.
+//
+//	{"columns": {"路面类型": "surface", "电压等级": "voltage_kv"},
+//	 "values": {"surface": {"水泥混凝土路面": "水泥"}, "voltage_kv": {"10kV线路": "10"}},
+//	 "defaults": {"grade": "村道"},
+//	 "ignore": ["备注"]}
+//
+// Columns maps a file column to a schema field; Values maps, per schema
+// field, a file value to a schema value (after the built-in aliases, which
+// it overrides); Defaults fills a field the file lacks or leaves blank;
+// Ignore silences the warning about columns that map to nothing.
+type Mapping struct {
+	Columns  map[string]string            `json:"columns,omitempty"`
+	Values   map[string]map[string]string `json:"values,omitempty"`
+	Defaults map[string]string            `json:"defaults,omitempty"`
+	Ignore   []string                     `json:"ignore,omitempty"`
+}
+
+// ParseMapping reads a mapping file; unknown keys are errors so that a typo
+// is not silently ignored.
+func ParseMapping(b []byte) (Mapping, error) {
+	var m Mapping
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return Mapping{}, Errorf(EInvalid, "映射文件不是有效的 JSON（应含 columns、values、defaults、ignore）：%v", err)
+	}
+	return m, nil
+}
+
+// ImportOptions are the choices of one import.
+type ImportOptions struct {
+	Layer   string     // target layer (table name), e.g. "roads"
+	Name    string     // the file's name as the user knows it, for the report and the source row
+	SRS     string     // input coordinate system, overriding the file's (.prj, GeoJSON crs); "" = from the file, else EPSG:4490
+	Mapping Mapping    // the county's columns and values
+	Mode    ImportMode // "" is ImportReject
+	DryRun  bool       // validate and count, then roll back
+	Actor   string     // who imports, recorded on the source row
+	// Progress, when set, is called from the reading goroutine every few
+	// thousand rows with the rows read so far.
+	Progress func(rows int64)
+}
+
+// ImportProblem is one fault in one row (Row 0: the file as a whole).
+type ImportProblem struct {
+	Row      int    `json:"row"`           // 1-based feature number, or the row as Excel numbers it for CSV (header = 1)
+	ID       string `json:"id,omitempty"`  // the feature's own id or key, when it has one
+	Field    string `json:"field"`         // schema field, "geom" for geometry, "" for the row as a whole
+	Value    string `json:"value"`         // the value as given (cut short)
+	Severity string `json:"severity"`      // "error" (row not written), "warning" (written as reported) or "repaired"
+	Reason   string `json:"reason"`        // what is wrong, in Chinese
+	Hint     string `json:"hint,omitempty"` // what to do about it
+}
+
+// Problem severities.
+const (
+	SeverityError    = "error"
+	SeverityWarning  = "warning"
+	SeverityRepaired = "repaired"
+)
+
+// ImportReport says what an import did, row by row where something was
+// wrong. The same report answers the CLI and the API.
+type ImportReport struct {
+	Layer      string     `json:"layer"`
+	File       string     `json:"file"`
+	Format     string     `json:"format"`             // GeoJSON, GeoJSONSeq, CSV, Shapefile, GeoPackage, OSM PBF, OSM XML
+	Encoding   string     `json:"encoding,omitempty"` // text encoding and how it was found
+	SRS        string     `json:"srs"`                // input coordinate system and how it was found
+	Mode       ImportMode `json:"mode"`
+	DryRun     bool       `json:"dry_run"`
+	Columns    []string   `json:"columns"` // "file column → field" pairs as applied
+	Read       int64      `json:"read"`    // rows read from the file
+	Valid      int64      `json:"valid"`   // rows without errors
+	Inserted   int64      `json:"inserted"`
+	Updated    int64      `json:"updated"`
+	Skipped    int64      `json:"skipped"`  // good rows left out because their key exists (skip mode)
+	Rejected   int64      `json:"rejected"` // rows with at least one error
+	Repaired   int64      `json:"repaired"` // geometries made valid
+	Errors     int64      `json:"errors"`   // problems of severity error, including those not listed
+	Warnings   int64      `json:"warnings"`
+	Problems   []ImportProblem `json:"problems"`
+	Truncated  int64      `json:"problems_truncated"` // problems counted but not listed
+	Committed  bool       `json:"committed"`
+	SourceID   int64      `json:"source_id,omitempty"`
+	DataVersion int64     `json:"data_version,omitempty"` // the layer's tile version after the import
+	Seconds    float64    `json:"seconds"`
+	Message    string     `json:"message"` // one line for people, in Chinese
+}
+
+// MaxListedProblems bounds the problems a report lists; the counts go on.
+const MaxListedProblems = 10000
+
+// Add records a problem, counting it whether or not it is listed.
+func (r *ImportReport) Add(p ImportProblem) {
+	switch p.Severity {
+	case SeverityError:
+		r.Errors++
+	case SeverityWarning:
+		r.Warnings++
+	}
+	if len(r.Problems) >= MaxListedProblems {
+		r.Truncated++
+		return
+	}
+	r.Problems = append(r.Problems, p)
+}
+
+// Summarise sets Message from the counts.
+func (r *ImportReport) Summarise(took time.Duration) {
+	r.Seconds = took.Seconds()
+	switch {
+	case r.DryRun:
+		r.Message = fmt.Sprintf("试导入（未写入）：读取 %d 行，%d 行有错误，可新增 %d 行、更新 %d 行、跳过 %d 行", r.Read, r.Rejected, r.Inserted, r.Updated, r.Skipped)
+	case !r.Committed:
+		r.Message = fmt.Sprintf("未导入：%d 行中有 %d 行有错误，数据库未改动。请按问题清单修改文件，或用 --mode skip 只导入无误的行", r.Read, r.Rejected)
+	default:
+		r.Message = fmt.Sprintf("已导入：读取 %d 行，新增 %d 行，更新 %d 行，跳过 %d 行，%d 行有错误未导入，修复几何 %d 个", r.Read, r.Inserted, r.Updated, r.Skipped, r.Rejected, r.Repaired)
+	}
+}
+
+// WriteCSV writes the problem list as a UTF-8 CSV with a BOM, so that Excel
+// opens the Chinese text correctly.
+func (r *ImportReport) WriteCSV(w io.Writer) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"行号", "编号", "字段", "值", "级别", "原因", "建议"})
+	sev := map[string]string{SeverityError: "错误", SeverityWarning: "警告", SeverityRepaired: "已修复"}
+	for _, p := range r.Problems {
+		cw.Write([]string{strconv.Itoa(p.Row), p.ID, p.Field, p.Value, sev[p.Severity], p.Reason, p.Hint})
+	}
+	if r.Truncated > 0 {
+		cw.Write([]string{"", "", "", "", "", fmt.Sprintf("另有 %d 个问题未列出", r.Truncated), ""})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ImportStore loads files into layers.
+type ImportStore interface {
+	// Import reads the file at path into opt.Layer in one transaction and
+	// reports every problem. A report with Committed false and a nil error
+	// means the file was read but not written (errors in reject mode, or a
+	// dry run). The error is an *Error: EInvalid for a file that cannot be
+	// read at all (unknown format, missing required column, bad --srs),
+	// ENotFound for an unknown layer.
+	Import(ctx context.Context, path string, opt ImportOptions) (ImportReport, error)
+}
