@@ -528,4 +528,3 @@ func quoteAll(cols []string) []string {
 	}
 	return out
 }
-

@@ -408,7 +408,7 @@ type staging struct {
 	rep      *planning.ImportReport
 	info     sourceInfo
 	progress func(int64)
-	cols     []string // staged field columns, in COPY order after row_no, part, fid, geom
+	cols     []string     // staged field columns, in COPY order after row_no, part, fid, geom
 	bad      map[int]bool // rows with an error found in SQL
 	skip     map[int]bool // rows left out because their key exists (skip mode)
 }

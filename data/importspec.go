@@ -47,12 +47,12 @@ type importField struct {
 type geomRole int
 
 const (
-	roleLine    geomRole = iota // LineString; a MultiLineString is split into one row per part
-	rolePoint                   // Point; a polygon gives its point on surface, with a warning
-	roleArea                    // MultiPolygon outline (counties)
-	roleSeat                    // point column + optional outline: a polygon fills the outline and its point on surface the point
-	roleAny                     // stored as given (reservoirs: point or polygon; projects)
-	roleOptional                // like roleAny, but a row may have no geometry (projects)
+	roleLine     geomRole = iota // LineString; a MultiLineString is split into one row per part
+	rolePoint                    // Point; a polygon gives its point on surface, with a warning
+	roleArea                     // MultiPolygon outline (counties)
+	roleSeat                     // point column + optional outline: a polygon fills the outline and its point on surface the point
+	roleAny                      // stored as given (reservoirs: point or polygon; projects)
+	roleOptional                 // like roleAny, but a row may have no geometry (projects)
 )
 
 // importSpec is one importable layer.

@@ -86,12 +86,12 @@ type ImportOptions struct {
 
 // ImportProblem is one fault in one row (Row 0: the file as a whole).
 type ImportProblem struct {
-	Row      int    `json:"row"`           // 1-based feature number, or the row as Excel numbers it for CSV (header = 1)
-	ID       string `json:"id,omitempty"`  // the feature's own id or key, when it has one
-	Field    string `json:"field"`         // schema field, "geom" for geometry, "" for the row as a whole
-	Value    string `json:"value"`         // the value as given (cut short)
-	Severity string `json:"severity"`      // "error" (row not written), "warning" (written as reported) or "repaired"
-	Reason   string `json:"reason"`        // what is wrong, in Chinese
+	Row      int    `json:"row"`            // 1-based feature number, or the row as Excel numbers it for CSV (header = 1)
+	ID       string `json:"id,omitempty"`   // the feature's own id or key, when it has one
+	Field    string `json:"field"`          // schema field, "geom" for geometry, "" for the row as a whole
+	Value    string `json:"value"`          // the value as given (cut short)
+	Severity string `json:"severity"`       // "error" (row not written), "warning" (written as reported) or "repaired"
+	Reason   string `json:"reason"`         // what is wrong, in Chinese
 	Hint     string `json:"hint,omitempty"` // what to do about it
 }
 
@@ -105,30 +105,30 @@ const (
 // ImportReport says what an import did, row by row where something was
 // wrong. The same report answers the CLI and the API.
 type ImportReport struct {
-	Layer      string     `json:"layer"`
-	File       string     `json:"file"`
-	Format     string     `json:"format"`             // GeoJSON, GeoJSONSeq, CSV, Shapefile, GeoPackage, OSM PBF, OSM XML
-	Encoding   string     `json:"encoding,omitempty"` // text encoding and how it was found
-	SRS        string     `json:"srs"`                // input coordinate system and how it was found
-	Mode       ImportMode `json:"mode"`
-	DryRun     bool       `json:"dry_run"`
-	Columns    []string   `json:"columns"` // "file column → field" pairs as applied
-	Read       int64      `json:"read"`    // rows read from the file
-	Valid      int64      `json:"valid"`   // rows without errors
-	Inserted   int64      `json:"inserted"`
-	Updated    int64      `json:"updated"`
-	Skipped    int64      `json:"skipped"`  // good rows left out because their key exists (skip mode)
-	Rejected   int64      `json:"rejected"` // rows with at least one error
-	Repaired   int64      `json:"repaired"` // geometries made valid
-	Errors     int64      `json:"errors"`   // problems of severity error, including those not listed
-	Warnings   int64      `json:"warnings"`
-	Problems   []ImportProblem `json:"problems"`
-	Truncated  int64      `json:"problems_truncated"` // problems counted but not listed
-	Committed  bool       `json:"committed"`
-	SourceID   int64      `json:"source_id,omitempty"`
-	DataVersion int64     `json:"data_version,omitempty"` // the layer's tile version after the import
-	Seconds    float64    `json:"seconds"`
-	Message    string     `json:"message"` // one line for people, in Chinese
+	Layer       string          `json:"layer"`
+	File        string          `json:"file"`
+	Format      string          `json:"format"`             // GeoJSON, GeoJSONSeq, CSV, Shapefile, GeoPackage, OSM PBF, OSM XML
+	Encoding    string          `json:"encoding,omitempty"` // text encoding and how it was found
+	SRS         string          `json:"srs"`                // input coordinate system and how it was found
+	Mode        ImportMode      `json:"mode"`
+	DryRun      bool            `json:"dry_run"`
+	Columns     []string        `json:"columns"` // "file column → field" pairs as applied
+	Read        int64           `json:"read"`    // rows read from the file
+	Valid       int64           `json:"valid"`   // rows without errors
+	Inserted    int64           `json:"inserted"`
+	Updated     int64           `json:"updated"`
+	Skipped     int64           `json:"skipped"`  // good rows left out because their key exists (skip mode)
+	Rejected    int64           `json:"rejected"` // rows with at least one error
+	Repaired    int64           `json:"repaired"` // geometries made valid
+	Errors      int64           `json:"errors"`   // problems of severity error, including those not listed
+	Warnings    int64           `json:"warnings"`
+	Problems    []ImportProblem `json:"problems"`
+	Truncated   int64           `json:"problems_truncated"` // problems counted but not listed
+	Committed   bool            `json:"committed"`
+	SourceID    int64           `json:"source_id,omitempty"`
+	DataVersion int64           `json:"data_version,omitempty"` // the layer's tile version after the import
+	Seconds     float64         `json:"seconds"`
+	Message     string          `json:"message"` // one line for people, in Chinese
 }
 
 // MaxListedProblems bounds the problems a report lists; the counts go on.
