@@ -1,7 +1,6 @@
 package planning
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -21,6 +20,9 @@ type Handler struct {
 	log     *slog.Logger
 	timeout time.Duration // per-request database budget
 	tables  map[string]TableWriter
+	// imports loads uploads; nil disables the import route.
+	imports   ImportStore
+	importMax int64 // bytes per upload
 }
 
 // NewHandler returns a Handler on store. timeout bounds the database work
@@ -38,6 +40,7 @@ func (h *Handler) Register(r *mux.Router) {
 	api.Handle("/villages/{code}", h.adapt(h.village)).Methods(http.MethodGet)
 	h.registerScoring(api)
 	h.registerProjects(api)
+	h.registerImports(api)
 }
 
 // handlerFunc is an HTTP handler that returns its error instead of writing
@@ -45,13 +48,7 @@ func (h *Handler) Register(r *mux.Router) {
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 func (h *Handler) adapt(f handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), h.timeout)
-		defer cancel()
-		if err := f(w, r.WithContext(ctx)); err != nil {
-			WriteError(w, r, h.log, err)
-		}
-	})
+	return h.adaptFor(h.timeout, f)
 }
 
 // WriteError writes err as a JSON error body with the status its code maps

@@ -24,6 +24,7 @@ type Config struct {
 	RequestTimeout time.Duration // GAPMAP_REQUEST_TIMEOUT: database budget of one API request
 	MaxConns       int           // GAPMAP_MAX_CONNS: database pool size
 	TileCacheBytes int64         // GAPMAP_TILE_CACHE_MB: in-process tile cache size
+	ImportMaxBytes int64         // GAPMAP_IMPORT_MAX_MB: largest upload to POST /api/v1/layers/{layer}/imports
 	LoadOnly       bool          // demo: load the demo county and exit
 	ProfilePath    string        // score: a county profile overriding the default
 	AsOf           time.Time     // score: reference date for ages (water tests); default today
@@ -31,6 +32,7 @@ type Config struct {
 	Bench          BenchConfig   // bench-tiles
 	Pack           PackConfig    // tiles pack
 	Projects       ProjectsConfig
+	Import         ImportConfig
 	Web            webConfig // serve, demo: the review map's basemap (GAPMAP_BASEMAP_*, GAPMAP_TIANDITU_KEY)
 }
 
@@ -46,6 +48,14 @@ type ProjectsConfig struct {
 	Format      string             // export: xlsx or csv
 	Out         string             // export: file
 	Filter      planning.ProjectFilter
+}
+
+// ImportConfig is what `gapmap import` loads.
+type ImportConfig struct {
+	File    string // the file (a .shp, or a .zip holding one shapefile set)
+	Mapping string // mapping file (JSON)
+	Report  string // write the report here too, as .csv or .json
+	Options planning.ImportOptions
 }
 
 // PackConfig is what `gapmap tiles pack` writes.
@@ -78,6 +88,7 @@ func DefaultConfig() Config {
 		RequestTimeout: 10 * time.Second,
 		MaxConns:       8,
 		TileCacheBytes: 256 << 20,
+		ImportMaxBytes: 512 << 20,
 	}
 }
 
@@ -106,6 +117,10 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	if v := getenv("GAPMAP_TILE_CACHE_MB"); v != "" {
 		cacheMB = v
 	}
+	importMB := fmt.Sprint(cfg.ImportMaxBytes >> 20)
+	if v := getenv("GAPMAP_IMPORT_MAX_MB"); v != "" {
+		importMB = v
+	}
 
 	fs := flag.NewFlagSet("gapmap "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -116,6 +131,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		fs.StringVar(&timeout, "request-timeout", timeout, "database time budget per request (env GAPMAP_REQUEST_TIMEOUT)")
 		fs.StringVar(&maxConns, "max-conns", maxConns, "database pool size (env GAPMAP_MAX_CONNS)")
 		fs.StringVar(&cacheMB, "tile-cache-mb", cacheMB, "tile cache size in MiB, 0 to disable (env GAPMAP_TILE_CACHE_MB)")
+		fs.StringVar(&importMB, "import-max-mb", importMB, "largest upload to the import API in MiB (env GAPMAP_IMPORT_MAX_MB)")
 	}
 	if cmd == "serve" || cmd == "demo" {
 		cfg.Web = webConfigFromEnv(getenv)
@@ -141,7 +157,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		fs.IntVar(&cfg.Bench.MaxTiles, "max-tiles", cfg.Bench.MaxTiles, "tiles in each zoom's fixed list")
 		fs.StringVar(&cfg.Bench.Peer, "peer", "", "URL template of another tile server to load with the same tile lists, e.g. http://127.0.0.1:7800/public.roads/{z}/{x}/{y}.pbf")
 	}
-	var years, budget, budgets string
+	var years, budget, budgets, mode string
 	switch cmd {
 	case "projects generate":
 		fs.StringVar(&cfg.ProfilePath, "profile", "", "county profile file (JSON): unit prices, sizing, 责任单位")
@@ -161,6 +177,15 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		fs.StringVar(&cfg.Projects.Filter.Category, "category", "", "项目类别, e.g. 基础设施-道路")
 		fs.StringVar(&cfg.Projects.Filter.Status, "status", "", "项目状态, e.g. 已入库")
 		fs.IntVar(&cfg.Projects.Filter.Year, "year", 0, "年度")
+	}
+	if cmd == "import" {
+		fs.StringVar(&cfg.Import.Options.Layer, "layer", "", "layer to load: counties, townships, villages, roads, bridges, bus_stops, reservoirs, water_works, water_mains, substations, power_lines, transformers, pv_stations, tourism_sites, projects")
+		fs.StringVar(&cfg.Import.File, "file", "", "file to load")
+		fs.StringVar(&cfg.Import.Options.SRS, "srs", "", "input coordinate system, overriding the file's: EPSG:4547, gcj02, bd09, cgcs2000-gk3-114 …")
+		fs.StringVar(&cfg.Import.Mapping, "mapping", "", "mapping file (JSON): {\"columns\": {…}, \"values\": {…}, \"defaults\": {…}, \"ignore\": […]}")
+		fs.StringVar(&mode, "mode", "reject", "reject (nothing written if any row is bad), skip (write the good rows) or upsert (also update existing keys)")
+		fs.BoolVar(&cfg.Import.Options.DryRun, "dry-run", false, "check and count, then roll back")
+		fs.StringVar(&cfg.Import.Report, "report", "", "also write the report to FILE (.csv or .json)")
 	}
 	if cmd == "tiles pack" {
 		cfg.Pack = PackConfig{LayerSet: "review", MaxZoom: 14}
@@ -182,6 +207,16 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 	}
 	if cmd == "projects export" && cfg.Projects.Format != "xlsx" && cfg.Projects.Format != "csv" {
 		errs = append(errs, fmt.Errorf("--format %q: want xlsx or csv", cfg.Projects.Format))
+	}
+	if cmd == "import" {
+		if cfg.Import.File == "" || cfg.Import.Options.Layer == "" {
+			errs = append(errs, errors.New("--layer and --file are required"))
+		}
+		m, err := planning.ParseImportMode(mode)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		cfg.Import.Options.Mode = m
 	}
 	if cmd == "projects export" && cfg.Projects.Out == "" {
 		errs = append(errs, errors.New("--out is required"))
@@ -205,6 +240,10 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		errs = append(errs, fmt.Errorf("tile cache %q MiB: want a whole number ≥ 0", cacheMB))
 	}
 	cfg.TileCacheBytes = mb << 20
+	if _, err := fmt.Sscan(importMB, &mb); err != nil || mb <= 0 {
+		errs = append(errs, fmt.Errorf("import max %q MiB: want a whole number > 0", importMB))
+	}
+	cfg.ImportMaxBytes = mb << 20
 	if cmd == "bench-tiles" {
 		if _, err := fmt.Sscanf(zooms, "%d-%d", &cfg.Bench.MinZoom, &cfg.Bench.MaxZoom); err != nil ||
 			cfg.Bench.MinZoom < 0 || cfg.Bench.MinZoom > cfg.Bench.MaxZoom || cfg.Bench.MaxZoom > 22 {

@@ -53,6 +53,11 @@ commands:
   projects export
             write the standard 项目库 table (--format xlsx|csv --out FILE, --township,
             --category, --status, --year)
+  import    load a file into a layer in one transaction and print the problem report
+            (--layer roads --file F; --srs EPSG:4547|gcj02|bd09|cgcs2000-gk3-114;
+             --mapping FILE; --mode reject|skip|upsert; --dry-run; --report FILE.csv|.json)
+            formats: GeoJSON, GeoJSONSeq, CSV, Shapefile (.shp or .zip), GeoPackage,
+            OpenStreetMap (.osm.pbf, .osm)
   version   print the version
 
 Run "gapmap <command> -h" for the flags of a command.
@@ -87,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, "gapmap", version())
 		return nil
-	case "migrate", "demo", "serve", "score", "bench-tiles", "tiles pack", "projects generate", "projects plan", "projects export":
+	case "migrate", "demo", "serve", "score", "bench-tiles", "tiles pack", "projects generate", "projects plan", "projects export", "import":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -130,6 +135,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return packTiles(ctx, cfg, store, stdout, stderr)
 	case "projects generate", "projects plan", "projects export":
 		return projects(ctx, cmd, cfg, store, stdout)
+	case "import":
+		return importFile(ctx, cfg.Import, store, stdout, stderr)
 	}
 	return serve(ctx, cfg, store, log, stdout)
 }
@@ -328,7 +335,7 @@ func isTerminal(w io.Writer) bool {
 func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger, stdout io.Writer) error {
 	r := mux.NewRouter()
 	r.Use(planning.AccessLog(log))
-	planning.NewHandler(store, log, cfg.RequestTimeout).WithTables(projectTables).Register(r)
+	planning.NewHandler(store, log, cfg.RequestTimeout).WithTables(projectTables).WithImports(store, cfg.ImportMaxBytes).Register(r)
 	tileServer := tiles.NewServer(store, tiles.NewCache(cfg.TileCacheBytes), log, cfg.RequestTimeout, cfg.MaxConns)
 	tileServer.Register(r)
 	registerWeb(r, cfg.Web)

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gapmap/gapmap/data"
+	"github.com/gapmap/gapmap/planning"
+)
+
+// importFile runs `gapmap import`: the report's summary and problems go to
+// stdout, a progress line with rows/s to a terminal stderr. A report with
+// errors in reject mode is a failure (exit status 1).
+func importFile(ctx context.Context, cfg ImportConfig, store *data.Store, stdout, stderr io.Writer) error {
+	if _, err := store.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate database %s: %w", store.Target(), err)
+	}
+	opt := cfg.Options
+	opt.Name = filepath.Base(cfg.File)
+	opt.Actor = "cli:" + os.Getenv("USER")
+	if cfg.Mapping != "" {
+		b, err := os.ReadFile(cfg.Mapping)
+		if err != nil {
+			return fmt.Errorf("mapping: %w", err)
+		}
+		if opt.Mapping, err = planning.ParseMapping(b); err != nil {
+			return err
+		}
+	}
+	if isTerminal(stderr) {
+		start := time.Now()
+		opt.Progress = func(rows int64) {
+			rate := float64(rows) / time.Since(start).Seconds()
+			fmt.Fprintf(stderr, "\r读取 %d 行，%.0f 行/秒", rows, rate)
+		}
+	}
+	rep, err := store.Import(ctx, cfg.File, opt)
+	if opt.Progress != nil {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return err
+	}
+	if cfg.Report != "" {
+		if err := writeReport(cfg.Report, rep); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "%s → %s（%s，%s，坐标系 %s）\n", rep.File, rep.Layer, rep.Format, rep.Encoding, rep.SRS)
+	if len(rep.Columns) > 0 {
+		fmt.Fprintf(stdout, "列：%s\n", strings.Join(rep.Columns, "，"))
+	}
+	sev := map[string]string{planning.SeverityError: "错误", planning.SeverityWarning: "警告", planning.SeverityRepaired: "已修复"}
+	const shown = 50
+	for i, p := range rep.Problems {
+		if i == shown {
+			fmt.Fprintf(stdout, "……另有 %d 个问题，用 --report 写出完整清单\n", int64(len(rep.Problems)-shown)+rep.Truncated)
+			break
+		}
+		where := "文件"
+		if p.Row > 0 {
+			where = fmt.Sprintf("第 %d 行", p.Row)
+		}
+		fmt.Fprintf(stdout, "%s %s %s %q：%s", sev[p.Severity], where, p.Field, p.Value, p.Reason)
+		if p.Hint != "" {
+			fmt.Fprintf(stdout, "（%s）", p.Hint)
+		}
+		fmt.Fprintln(stdout)
+	}
+	fmt.Fprintf(stdout, "%s，用时 %.1f 秒\n", rep.Message, rep.Seconds)
+	if !rep.Committed && !rep.DryRun {
+		return fmt.Errorf("import refused: %d row(s) with errors", rep.Rejected)
+	}
+	return nil
+}
+
+// writeReport writes rep as CSV (UTF-8 with BOM, for Excel) or JSON, by
+// the file's extension.
+func writeReport(path string, rep planning.ImportReport) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		enc := json.NewEncoder(f)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = rep.WriteCSV(f)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package planning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// importTimeout bounds one import request: a county's roads take seconds,
+// a province's OSM extract minutes.
+const importTimeout = 30 * time.Minute
+
+// WithImports enables POST /api/v1/layers/{layer}/imports on store, taking
+// uploads of at most maxBytes in total.
+func (h *Handler) WithImports(store ImportStore, maxBytes int64) *Handler {
+	h.imports, h.importMax = store, maxBytes
+	return h
+}
+
+func (h *Handler) registerImports(api *mux.Router) {
+	if h.imports == nil {
+		return
+	}
+	api.Handle("/layers/{layer}/imports", h.adaptFor(importTimeout, h.importLayer)).Methods(http.MethodPost)
+}
+
+// importLayer takes a multipart upload: one or more "file" parts (a
+// shapefile may come as its .shp, .dbf, .shx, .prj and .cpg, or zipped),
+// and the form fields srs, mode, dry_run and mapping (JSON text). It
+// answers the import report: 200 when written (or a dry run), 422 when the
+// file was read but refused. ?report=csv answers the problem list as CSV.
+func (h *Handler) importLayer(w http.ResponseWriter, r *http.Request) error {
+	// The server's read and write deadlines suit API calls, not uploads
+	// and imports that take minutes.
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(importTimeout)
+	rc.SetReadDeadline(deadline)
+	rc.SetWriteDeadline(deadline)
+	dir, err := os.MkdirTemp("", "gapmap-import-")
+	if err != nil {
+		return fmt.Errorf("import temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	form, files, err := h.saveUpload(w, r, dir)
+	if err != nil {
+		return err
+	}
+	opt := ImportOptions{Layer: mux.Vars(r)["layer"], SRS: form["srs"], DryRun: form["dry_run"] == "true" || form["dry_run"] == "1",
+		Actor: "api:" + r.RemoteAddr}
+	if opt.Mode, err = ParseImportMode(form["mode"]); err != nil {
+		return err
+	}
+	if m := form["mapping"]; m != "" {
+		if opt.Mapping, err = ParseMapping([]byte(m)); err != nil {
+			return err
+		}
+	}
+	path, err := mainFile(dir, files)
+	if err != nil {
+		return err
+	}
+	opt.Name = filepath.Base(path)
+	rep, err := h.imports.Import(r.Context(), path, opt)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if !rep.Committed && !rep.DryRun {
+		status = http.StatusUnprocessableEntity
+	}
+	if r.URL.Query().Get("report") == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="import-report.csv"; filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%97%AE%E9%A2%98.csv`)
+		w.WriteHeader(status)
+		return rep.WriteCSV(w)
+	}
+	return writeJSON(w, status, rep)
+}
+
+// saveUpload streams the multipart parts to dir, refusing more than
+// h.importMax bytes in all; it returns the form fields and file names.
+func (h *Handler) saveUpload(w http.ResponseWriter, r *http.Request, dir string) (map[string]string, []string, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, h.importMax)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, nil, Errorf(EInvalid, "请求应为 multipart/form-data，文件放在 file 字段：%v", err)
+	}
+	form := map[string]string{}
+	var files []string
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, uploadError(err, h.importMax)
+		}
+		if part.FileName() == "" {
+			b, err := io.ReadAll(io.LimitReader(part, maxProfileBytes+1))
+			if err != nil {
+				return nil, nil, uploadError(err, h.importMax)
+			}
+			if len(b) > maxProfileBytes {
+				return nil, nil, Errorf(EInvalid, "表单字段 %s 超过 %d 字节", part.FormName(), maxProfileBytes)
+			}
+			form[part.FormName()] = string(b)
+			continue
+		}
+		name, err := savePart(part, dir)
+		if err != nil {
+			return nil, nil, uploadError(err, h.importMax)
+		}
+		files = append(files, name)
+	}
+	for key := range form {
+		switch key {
+		case "srs", "mode", "dry_run", "mapping":
+		default:
+			return nil, nil, Errorf(EInvalid, "未知的表单字段 %q；可用字段：file、srs、mode、dry_run、mapping", key)
+		}
+	}
+	return form, files, nil
+}
+
+// savePart writes one uploaded file under its base name.
+func savePart(part *multipart.Part, dir string) (string, error) {
+	name := filepath.Base(filepath.Clean("/" + part.FileName()))
+	if name == "/" || name == "." {
+		name = "upload"
+	}
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(f, part)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return name, err
+}
+
+func uploadError(err error, max int64) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return Errorf(EInvalid, "上传文件超过 %d MiB 的上限；请用命令行 gapmap import 导入大文件", max>>20)
+	}
+	return Errorf(EInvalid, "上传中断或格式错误：%v", err)
+}
+
+// mainFile picks the file to import among the uploaded ones: the .shp of
+// a shapefile set, else the only file.
+func mainFile(dir string, files []string) (string, error) {
+	var shp []string
+	for _, f := range files {
+		if strings.EqualFold(filepath.Ext(f), ".shp") {
+			shp = append(shp, f)
+		}
+	}
+	switch {
+	case len(shp) == 1:
+		return filepath.Join(dir, shp[0]), nil
+	case len(shp) > 1:
+		return "", Errorf(EInvalid, "一次只能导入一个 Shapefile，收到 %s", strings.Join(shp, "、"))
+	case len(files) == 1:
+		return filepath.Join(dir, files[0]), nil
+	case len(files) == 0:
+		return "", Errorf(EInvalid, "没有收到文件：请把文件放在 file 字段")
+	}
+	return "", Errorf(EInvalid, "收到多个文件（%s）：一次只能导入一个文件，或一个 Shapefile 的各组成文件", strings.Join(files, "、"))
+}
+
+// adaptFor is adapt with its own time budget, for long requests.
+func (h *Handler) adaptFor(timeout time.Duration, f handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		if err := f(w, r.WithContext(ctx)); err != nil {
+			WriteError(w, r, h.log, err)
+		}
+	})
+}
