@@ -3,6 +3,10 @@ package geo
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -97,4 +101,111 @@ func checkRoundTrip(t *testing.T, w orb.Point) {
 	if back := BD09ToWGS84(WGS84ToBD09(w)); !(DistanceM(back, w) < roundTripTolM) {
 		t.Fatalf("BD-09 round trip of %v gave %v, %.3g m off", w, back, DistanceM(back, w))
 	}
+}
+
+// FuzzSRSFromPRJ checks that SRSFromPRJ never panics, that its errors wrap
+// ErrUnknownSRS, and that what it returns is one of the codes gapmap knows,
+// exactly as ParseSRS would give it. The corpus is every fixture in
+// testdata/prj.
+func FuzzSRSFromPRJ(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "prj", "*.prj"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no .prj fixtures: %v", err)
+	}
+	for _, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add(`GEOGCS["x",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137,298.257222101]]]`)
+	f.Fuzz(func(t *testing.T, wkt string) {
+		got, err := SRSFromPRJ(wkt)
+		if err != nil {
+			if !errors.Is(err, ErrUnknownSRS) {
+				t.Fatalf("SRSFromPRJ error %v does not wrap ErrUnknownSRS", err)
+			}
+			return
+		}
+		want, perr := ParseSRS("EPSG:" + strconv.Itoa(got.EPSG))
+		if perr != nil || got != want {
+			t.Fatalf("SRSFromPRJ = %+v, not what ParseSRS gives for its code: %+v, %v", got, want, perr)
+		}
+	})
+}
+
+// FuzzParseSRS checks that ParseSRS never panics, that its errors wrap
+// ErrUnknownSRS, and that it returns only codes gapmap knows.
+func FuzzParseSRS(f *testing.F) {
+	for _, s := range []string{"EPSG:4547", "4547", "cgcs2000-gk3-114e", "cgcs2000-gk3-z38", "西安80 3度带 38带",
+		"北京54 6度带 第18带", "utm49n", "gcj02", "百度", "ＥＰＳＧ：４５４７", "cgcs2000-gk3-38", "wgs84-gk3-114e", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseSRS(s)
+		switch {
+		case err != nil:
+			if !errors.Is(err, ErrUnknownSRS) {
+				t.Fatalf("ParseSRS(%q) error %v does not wrap ErrUnknownSRS", s, err)
+			}
+		case got.EPSG == 0:
+			if got != srsGCJ02 && got != srsBD09 {
+				t.Fatalf("ParseSRS(%q) = %+v without a code", s, got)
+			}
+		case got != srsByEPSG[got.EPSG].srs():
+			t.Fatalf("ParseSRS(%q) = %+v, not gapmap's EPSG:%d", s, got, got.EPSG)
+		}
+	})
+}
+
+// fuzzCodes are the codes FuzzCheckProjected picks from, in a fixed order.
+var fuzzCodes = func() []int {
+	codes := make([]int, 0, len(srsByEPSG))
+	for code := range srsByEPSG {
+		codes = append(codes, code)
+	}
+	sort.Ints(codes)
+	return codes
+}()
+
+// FuzzCheckProjected checks that CheckProjected never panics, names one of
+// its documented causes, and that its advice is right: a point it calls
+// swapped passes once swapped, and a point it assigns a Likely Gauss-Krüger
+// code passes under that code.
+func FuzzCheckProjected(f *testing.F) {
+	f.Add(uint16(0), 446652.4, 3261489.9)
+	f.Add(uint16(200), 38446652.4, 3261489.9)
+	f.Add(uint16(100), 3261489.9, 446652.4)
+	f.Add(uint16(7), 113.45, 29.47)
+	f.Add(uint16(3), math.NaN(), 0.0)
+	f.Fuzz(func(t *testing.T, i uint16, e, n float64) {
+		s := srsByEPSG[fuzzCodes[int(i)%len(fuzzCodes)]].srs()
+		p := orb.Point{e, n}
+		err := CheckProjected(s, p)
+		if err == nil || !s.Projected {
+			return
+		}
+		var pe *ProjectedError
+		if !errors.As(err, &pe) || err.Error() == "" {
+			t.Fatalf("CheckProjected(%v, %v) = %#v, want a *ProjectedError", s, p, err)
+		}
+		switch {
+		case errors.Is(err, ErrAxesSwapped):
+			if err := CheckProjected(s, orb.Point{n, e}); err != nil {
+				t.Fatalf("CheckProjected(%v, %v) says swapped, but swapped it fails: %v", s, p, err)
+			}
+		case errors.Is(err, ErrZoneNumber), errors.Is(err, ErrNoZoneNumber):
+			if err := CheckProjected(pe.Likely, p); pe.Likely.EPSG == 0 || err != nil {
+				t.Fatalf("CheckProjected(%v, %v) suggests %v, which rejects it: %v", s, p, pe.Likely, err)
+			}
+		case errors.Is(err, ErrDegrees):
+			if pe.Likely.EPSG != 0 && pe.Likely.Projected {
+				t.Fatalf("CheckProjected(%v, %v) suggests projected %v for degrees", s, p, pe.Likely)
+			}
+		case errors.Is(err, ErrNotFinite), errors.Is(err, ErrOutsideZone):
+		default:
+			t.Fatalf("CheckProjected(%v, %v) = %v: not one of the documented causes", s, p, err)
+		}
+	})
 }
