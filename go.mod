@@ -8,6 +8,7 @@ require (
 	github.com/paulmach/orb v0.12.0
 	github.com/xuri/excelize/v2 v2.10.1
 	golang.org/x/text v0.34.0
+	google.golang.org/protobuf v1.36.12
 	modernc.org/sqlite v1.61.1
 )
 

@@ -88,6 +88,10 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, importLockKey, spec.Table); err != nil {
 			return err
 		}
+		// The key checks sort and hash every staged row.
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+			return err
+		}
 		st := &staging{spec: spec, cat: cat, m: m, srs: srs, rep: &rep, info: info, progress: opt.Progress}
 		if err := st.create(ctx, tx); err != nil {
 			return err
@@ -537,6 +541,11 @@ func (st *staging) read(ctx context.Context, src importSource, out chan<- staged
 		// nothing of it is written, whatever the mode, because the rows
 		// after the break are unknown.
 		return &planning.Error{Code: planning.EInvalid, Message: fmt.Sprintf("%s：%s（已读取 %d 行；文件损坏或不完整，未导入任何数据）", st.rep.File, userMessage(err), st.rep.Read), Err: err}
+	}
+	if st.info.Summary != nil {
+		for _, p := range st.info.Summary() {
+			st.rep.Add(p)
+		}
 	}
 	if len(batch) > 0 && !send() {
 		return ctx.Err()

@@ -3,14 +3,16 @@ package data_test
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
@@ -430,7 +432,7 @@ func TestImportShapefileGaussKruger(t *testing.T) {
 
 // ogr2ogr returns the path of GDAL's ogr2ogr, failing under CI and skipping
 // elsewhere when it is missing.
-func ogr2ogr(t *testing.T) string {
+func ogr2ogr(t testing.TB) string {
 	t.Helper()
 	p, err := exec.LookPath("ogr2ogr")
 	if err != nil {
@@ -442,4 +444,103 @@ func ogr2ogr(t *testing.T) string {
 	return p
 }
 
-var _ = errors.New
+// TestImportGeoPackageAndOSM loads the real OSM substations of 临湘 from a
+// GeoPackage GDAL wrote (polygons, voltages like "220000;110000", no
+// names), and an OpenStreetMap extract's roads, which keep OSM's credit.
+func TestImportGeoPackageAndOSM(t *testing.T) {
+	ogr := ogr2ogr(t)
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := context.Background()
+	gp := filepath.Join(t.TempDir(), "变电站.gpkg")
+	if out, err := exec.Command(ogr, "-f", "GPKG", gp, realData+"osm_power_polygons_linxiang.geojson", "-nln", "变电站").CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v\n%s", err, out)
+	}
+	rep, err := db.Store.Import(ctx, gp, planning.ImportOptions{Layer: "substations"})
+	if err != nil || rep.Committed || rep.Rejected != 6 {
+		t.Fatalf("unnamed substations: %v %+v", err, rep)
+	}
+	if _, ok := findProblem(rep, 1, "不能为空"); !ok {
+		t.Errorf("missing name not reported:\n%s", problemsText(rep))
+	}
+	rep, err = db.Store.Import(ctx, gp, planning.ImportOptions{Layer: "substations", Mapping: planning.Mapping{Defaults: map[string]string{"name": "未命名变电站"}}})
+	if err != nil || !rep.Committed || rep.Inserted != 6 || !strings.Contains(rep.SRS, "4326") {
+		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
+	}
+	var kv []float64
+	rows, _ := db.Pool.Query(ctx, `SELECT voltage_kv FROM substations WHERE source_id = $1 AND GeometryType(geom) = 'POINT' ORDER BY voltage_kv`, rep.SourceID)
+	for rows.Next() {
+		var v float64
+		rows.Scan(&v)
+		kv = append(kv, v)
+	}
+	if fmt.Sprint(kv) != "[110 110 110 110 110 220]" {
+		t.Errorf("voltages %v, want five 110 and one 220 (\"220000;110000\")", kv)
+	}
+
+	rep, err = db.Store.Import(ctx, "osm/testdata/linxiang.osm.pbf", planning.ImportOptions{Layer: "roads"})
+	if err != nil || !rep.Committed || rep.Inserted == 0 {
+		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
+	}
+	var ext, grade string
+	if err := db.Pool.QueryRow(ctx, `SELECT ext_id, grade FROM roads WHERE source_id = $1 ORDER BY id LIMIT 1`, rep.SourceID).Scan(&ext, &grade); err != nil || !strings.HasPrefix(ext, "osm:way/") {
+		t.Errorf("OSM road ext_id %q grade %q: %v", ext, grade, err)
+	}
+	credit, err := db.Store.Attribution(ctx)
+	if err != nil || !strings.Contains(credit, "OpenStreetMap") {
+		t.Errorf("attribution %q, %v", credit, err)
+	}
+	again, err := db.Store.Import(ctx, "osm/testdata/linxiang.osm.pbf", planning.ImportOptions{Layer: "roads", Mode: planning.ImportUpsert})
+	if err != nil || again.Updated != rep.Inserted || again.Inserted != 0 {
+		t.Errorf("re-import of the same extract: %v %+v", err, again)
+	}
+	t.Logf("OSM roads: %s", rep.Message)
+}
+
+// TestBulkImportMarksTheSameVillagesStale imports 6,000 roads into the
+// scored demo: the change log holds per-cell collections instead of 6,000
+// rows, and the villages found stale are exactly those per-row changes
+// would give.
+func TestBulkImportMarksTheSameVillagesStale(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := context.Background()
+	p := planning.DefaultProfile()
+	run, _, err := planning.Score(ctx, db.Store, p, time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := range 6000 {
+		x, y := 113.35+rng.Float64()*0.06, 29.45+rng.Float64()*0.06
+		fmt.Fprintf(&b, `{"type":"Feature","properties":{"ext_id":"bulk%d","grade":"通组路","surface":"水泥"},"geometry":{"type":"LineString","coordinates":[[%f,%f],[%f,%f]]}}`+"\n",
+			i, x, y, x+0.001, y+0.0005)
+	}
+	rep, err := db.Store.Import(ctx, writeFile(t, "roads.geojsonl", b.String()), planning.ImportOptions{Layer: "roads"})
+	if err != nil || rep.Inserted != 6000 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	var logged int
+	db.Pool.QueryRow(ctx, `SELECT count(*) FROM layer_changes WHERE id > $1`, run.ChangeWatermark).Scan(&logged)
+	if logged == 0 || logged >= 6000 {
+		t.Fatalf("%d change rows for a 6,000-road import, want a few per cell", logged)
+	}
+	watermark, _ := db.Store.ChangeWatermark(ctx)
+	bulk, err := db.Store.StaleVillages(ctx, run, p, watermark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, db, fmt.Sprintf(`DELETE FROM layer_changes WHERE id > %d`, run.ChangeWatermark))
+	mustExec(t, db, fmt.Sprintf(`INSERT INTO layer_changes (layer, row_id, geom) SELECT 'roads', id, geom FROM roads WHERE source_id = %d`, rep.SourceID))
+	watermark, _ = db.Store.ChangeWatermark(ctx)
+	perRow, err := db.Store.StaleVillages(ctx, run, p, watermark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(bulk)
+	slices.Sort(perRow)
+	if len(bulk) == 0 || len(bulk) == 161 || !slices.Equal(bulk, perRow) {
+		t.Errorf("stale villages: bulk %d, per row %d, want the same set", len(bulk), len(perRow))
+	}
+	t.Logf("%d change rows; %d villages stale", logged, len(bulk))
+}

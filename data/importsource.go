@@ -35,6 +35,9 @@ type sourceInfo struct {
 	// Mapped is true when the reader already yields gapmap column names
 	// and vocabulary (OSM), so no column mapping applies.
 	Mapped bool
+	// Summary, when set, adds the reader's own findings to the report
+	// once the file is read (OSM elements it skipped and why).
+	Summary func() []planning.ImportProblem
 	// RowIsLine is true when Record.Line is the number users see (CSV rows
 	// as Excel numbers them, GeoJSONSeq lines); else it is Index+1.
 	RowIsLine bool
@@ -139,7 +142,7 @@ func openSource(path, displayName, layer string) (importSource, sourceInfo, erro
 		return &readerSource[*feature.CSVReader]{r: r, closer: f},
 			sourceInfo{Format: formatCSV, Encoding: r.Encoding(), Fields: r.Fields(), RowIsLine: true}, nil
 	case formatGeoPackage:
-		return openGeoPackage(path, displayName)
+		return openGeoPackage(path, displayName, layer)
 	case formatOSM:
 		return openOSM(path, displayName, layer)
 	}

@@ -40,6 +40,9 @@ type importField struct {
 	Values map[string]string
 	// Units are suffixes stripped from numbers: "6.5m", "10kV", "100千瓦".
 	Units []string
+	// Highest takes the largest of a list such as OSM's voltage
+	// "220000;110000" (a substation's primary side).
+	Highest bool
 }
 
 // geomRole says how the file's geometry fills the table's geometry
@@ -166,14 +169,14 @@ var importSpecs = map[string]*importSpec{
 	}},
 	"substations": {Table: "substations", Role: rolePoint, PointCol: "geom", Key: []string{"ext_id"}, Fields: []importField{
 		{Column: "name", Title: "变电站名称", Aliases: append([]string{"变电站名称", "站名", "变电站"}, nameAliases...)},
-		{Column: "voltage_kv", Title: "电压等级（kV）", Kind: kFloat, Aliases: []string{"voltage_kv", "电压等级", "电压", "voltage", "max_kv"}, Values: voltValues, Units: kvUnits},
+		{Column: "voltage_kv", Title: "电压等级（kV）", Kind: kFloat, Aliases: []string{"voltage_kv", "电压等级", "电压", "voltage", "max_kv"}, Values: voltValues, Units: kvUnits, Highest: true},
 		{Column: "secondary_kv", Title: "次级电压（kV）", Kind: kFloat, Aliases: []string{"secondary_kv", "次级电压", "二次电压", "中压侧电压"}, Values: voltValues, Units: kvUnits},
 		{Column: "capacity_mva", Title: "主变容量（MVA）", Kind: kFloat, Aliases: []string{"capacity_mva", "主变容量", "容量", "变电容量"}, Units: []string{"mva", "兆伏安"}},
 		extID,
 	}},
 	"power_lines": {Table: "power_lines", Role: roleLine, Key: []string{"ext_id"}, Fields: []importField{
 		{Column: "name", Title: "线路名称", Aliases: append([]string{"线路名称", "线路名", "xlmc"}, nameAliases...)},
-		{Column: "voltage_kv", Title: "电压等级（kV）", Kind: kFloat, Aliases: []string{"voltage_kv", "电压等级", "电压", "voltage"}, Values: voltValues, Units: kvUnits},
+		{Column: "voltage_kv", Title: "电压等级（kV）", Kind: kFloat, Aliases: []string{"voltage_kv", "电压等级", "电压", "voltage"}, Values: voltValues, Units: kvUnits, Highest: true},
 		{Column: "phases", Title: "相数", Kind: kInt, Aliases: []string{"phases", "相数", "相别"}, Values: map[string]string{"单相": "1", "三相": "3"}},
 		{Column: "feeder", Title: "所属馈线", Aliases: []string{"feeder", "所属馈线", "馈线", "所属线路", "馈线名称"}},
 		extID,

@@ -57,6 +57,19 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 	if s == "" {
 		return nil, nil
 	}
+	if f.Highest && strings.ContainsAny(s, ";；/") {
+		var best any
+		for _, part := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(";；/", r) }) {
+			v, err := convert(f, part, extra)
+			if err != nil {
+				return nil, err
+			}
+			if x, ok := v.(float64); ok && (best == nil || x > best.(float64)) {
+				best = x
+			}
+		}
+		return best, nil
+	}
 	key := normaliseValue(s)
 	if v, ok := extra[s]; ok {
 		s, key = v, normaliseValue(v)

@@ -55,6 +55,13 @@ func OpenConfig(cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
 	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
 		cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	}
+	// Imports stage rows in temporary tables, which live in session-local
+	// buffers (8 MB by default, and settable only before a session's first
+	// temporary table): with more, a county's file stays in memory. The
+	// memory is taken only by sessions that use it.
+	if _, set := cfg.ConnConfig.RuntimeParams["temp_buffers"]; !set {
+		cfg.ConnConfig.RuntimeParams["temp_buffers"] = "256MB"
+	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)

@@ -23,6 +23,8 @@ type Handler struct {
 	// imports loads uploads; nil disables the import route.
 	imports   ImportStore
 	importMax int64 // bytes per upload
+	// exports writes downloads; nil disables the export route.
+	exports ExportStore
 }
 
 // NewHandler returns a Handler on store. timeout bounds the database work
@@ -41,6 +43,7 @@ func (h *Handler) Register(r *mux.Router) {
 	h.registerScoring(api)
 	h.registerProjects(api)
 	h.registerImports(api)
+	h.registerExports(api)
 }
 
 // handlerFunc is an HTTP handler that returns its error instead of writing

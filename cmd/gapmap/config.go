@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type Config struct {
 	Pack           PackConfig    // tiles pack
 	Projects       ProjectsConfig
 	Import         ImportConfig
+	Export         ExportConfig
 	Web            webConfig // serve, demo: the review map's basemap (GAPMAP_BASEMAP_*, GAPMAP_TIANDITU_KEY)
 }
 
@@ -56,6 +58,12 @@ type ImportConfig struct {
 	Mapping string // mapping file (JSON)
 	Report  string // write the report here too, as .csv or .json
 	Options planning.ImportOptions
+}
+
+// ExportConfig is what `gapmap export` writes.
+type ExportConfig struct {
+	Out     string
+	Options planning.ExportOptions
 }
 
 // PackConfig is what `gapmap tiles pack` writes.
@@ -187,6 +195,13 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		fs.BoolVar(&cfg.Import.Options.DryRun, "dry-run", false, "check and count, then roll back")
 		fs.StringVar(&cfg.Import.Report, "report", "", "also write the report to FILE (.csv or .json)")
 	}
+	var exportLayer, exportQuery string
+	if cmd == "export" {
+		fs.StringVar(&exportLayer, "layer", "", "layer, comma-separated layers, village_gaps, projects, or county (every layer; gpkg)")
+		fs.StringVar(&cfg.Export.Options.Format, "format", "gpkg", "gpkg, shp.zip, geojson, kml, csv or xlsx")
+		fs.StringVar(&cfg.Export.Out, "out", "", "file to write")
+		fs.StringVar(&exportQuery, "filter", "", "filters as in the API query, e.g. township=羊楼司镇&poor=true&dimension=通路&min_score=50&srs=EPSG:4547&encoding=gbk")
+	}
 	if cmd == "tiles pack" {
 		cfg.Pack = PackConfig{LayerSet: "review", MaxZoom: 14}
 		fs.StringVar(&cfg.Pack.LayerSet, "layerset", cfg.Pack.LayerSet, "layer set or layer to pack")
@@ -217,6 +232,20 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 			errs = append(errs, err)
 		}
 		cfg.Import.Options.Mode = m
+	}
+	if cmd == "export" {
+		q, err := url.ParseQuery(exportQuery)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--filter: %w", err))
+		}
+		opt, err := planning.ParseExportQuery(exportLayer, cfg.Export.Options.Format, q)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		cfg.Export.Options = opt
+		if exportLayer == "" || cfg.Export.Out == "" {
+			errs = append(errs, errors.New("--layer and --out are required"))
+		}
 	}
 	if cmd == "projects export" && cfg.Projects.Out == "" {
 		errs = append(errs, errors.New("--out is required"))

@@ -58,6 +58,10 @@ commands:
              --mapping FILE; --mode reject|skip|upsert; --dry-run; --report FILE.csv|.json)
             formats: GeoJSON, GeoJSONSeq, CSV, Shapefile (.shp or .zip), GeoPackage,
             OpenStreetMap (.osm.pbf, .osm)
+  export    write layers with their attributes for GIS tools (--layer roads|village_gaps|projects|
+            county (every layer, gpkg) --format gpkg|shp.zip|geojson|kml|csv|xlsx --out FILE;
+            --srs EPSG:4490|EPSG:4326|cgcs2000-gk3-114e|gcj02; --encoding gbk for shp.zip;
+            --township, --poor, --dimension, --min-score, --status, --year, --bbox)
   version   print the version
 
 Run "gapmap <command> -h" for the flags of a command.
@@ -92,7 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, "gapmap", version())
 		return nil
-	case "migrate", "demo", "serve", "score", "bench-tiles", "tiles pack", "projects generate", "projects plan", "projects export", "import":
+	case "migrate", "demo", "serve", "score", "bench-tiles", "tiles pack", "projects generate", "projects plan", "projects export", "import", "export":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -137,6 +141,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return projects(ctx, cmd, cfg, store, stdout)
 	case "import":
 		return importFile(ctx, cfg.Import, store, stdout, stderr)
+	case "export":
+		return exportFile(ctx, cfg.Export, store, stdout)
 	}
 	return serve(ctx, cfg, store, log, stdout)
 }
@@ -335,7 +341,7 @@ func isTerminal(w io.Writer) bool {
 func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger, stdout io.Writer) error {
 	r := mux.NewRouter()
 	r.Use(planning.AccessLog(log))
-	planning.NewHandler(store, log, cfg.RequestTimeout).WithTables(projectTables).WithImports(store, cfg.ImportMaxBytes).Register(r)
+	planning.NewHandler(store, log, cfg.RequestTimeout).WithTables(projectTables).WithImports(store, cfg.ImportMaxBytes).WithExports(store).Register(r)
 	tileServer := tiles.NewServer(store, tiles.NewCache(cfg.TileCacheBytes), log, cfg.RequestTimeout, cfg.MaxConns)
 	tileServer.Register(r)
 	registerWeb(r, cfg.Web)

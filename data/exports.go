@@ -1,0 +1,541 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/project"
+
+	"github.com/gapmap/gapmap/data/export"
+	"github.com/gapmap/gapmap/data/gpkg"
+	"github.com/gapmap/gapmap/geo"
+	"github.com/gapmap/gapmap/planning"
+)
+
+// An export is one query per layer, streamed row by row into a writer of
+// data/export: memory stays flat whatever the layer's size, the response
+// starts with the first row (a GeoPackage, a SQLite file, is written to a
+// temporary file and then copied), and a client that goes away cancels
+// the query through the request context.
+
+// exportLayer is one layer as exported: its fields, the SQL that reads
+// them (geometry last, as WKB in the output CRS), and the filters it takes.
+type exportLayer struct {
+	name, title, description string
+	geometry                 string // export.Geom*
+	fields                   []export.Field
+	selects                  []string // SQL expressions, in fields order; identifiers from the import spec
+	geom                     string   // geometry expression in EPSG:4490
+	from                     string
+	township                 string // expression of the row's township code, "" to filter by outline
+	filters                  []string
+}
+
+// exportKinds maps import field kinds to export field types.
+var exportKinds = map[fieldKind]export.FieldType{
+	kText: export.String, kCode: export.String, kInt: export.Int, kFloat: export.Float,
+	kBool: export.Bool, kDate: export.Date, kTextList: export.String,
+}
+
+// exportGeometry is the declared geometry type of each table's export.
+var exportGeometry = map[string]string{
+	"counties": export.GeomMultiPolygon, "townships": export.GeomPoint, "villages": export.GeomPoint,
+	"roads": export.GeomLineString, "water_mains": export.GeomLineString, "power_lines": export.GeomLineString,
+	"reservoirs": export.GeomGeometry, "projects": export.GeomGeometry,
+}
+
+// tableExport describes a stored layer from its import spec, so that an
+// export carries the fields an import takes and reads back identically.
+func tableExport(table string) *exportLayer {
+	spec := importSpecs[table]
+	l := &exportLayer{name: table, title: tableTitles[table], from: pgx.Identifier{table}.Sanitize() + " x",
+		geometry: export.GeomPoint, description: "gapmap 导出的" + tableTitles[table]}
+	if g, ok := exportGeometry[table]; ok {
+		l.geometry = g
+	}
+	l.fields = append(l.fields, export.Field{Name: "id", Title: "序号", Type: export.Int})
+	l.selects = append(l.selects, "x.id")
+	for _, f := range spec.Fields {
+		switch f.Column {
+		case "village_code", "parent_code", "works_name":
+			continue // references, exported below as codes and names
+		}
+		expr := "x." + pgx.Identifier{f.Column}.Sanitize()
+		switch f.Kind {
+		case kTextList:
+			expr = "array_to_string(" + expr + ", ';')"
+		case kFloat:
+			expr += "::double precision"
+		}
+		l.fields = append(l.fields, export.Field{Name: f.Column, Title: f.Title, Type: exportKinds[f.Kind]})
+		l.selects = append(l.selects, expr)
+		if f.Column == "township_code" {
+			l.township = "x.township_code"
+		}
+	}
+	if slices.Contains(spec.Reference, "village_id") {
+		l.fields = append(l.fields, export.Field{Name: "village_code", Title: "所在村代码", Type: export.String})
+		l.selects = append(l.selects, "(SELECT v.code FROM villages v WHERE v.id = x.village_id)")
+	}
+	switch table {
+	case "counties":
+		l.geom = "x.outline"
+	case "townships":
+		l.geom, l.township = "x.seat", "x.code"
+	case "villages":
+		l.geom = "x.office"
+		l.fields = append(l.fields, export.Field{Name: "parent_code", Title: "所属行政村代码", Type: export.String})
+		l.selects = append(l.selects, "(SELECT p.code FROM villages p WHERE p.id = x.parent_id)")
+	case "water_mains":
+		l.geom = "x.geom"
+		l.fields = append(l.fields, export.Field{Name: "works_name", Title: "所属供水工程", Type: export.String})
+		l.selects = append(l.selects, "(SELECT w.name FROM water_works w WHERE w.id = x.works_id)")
+	case "projects":
+		l.geom = "x.geom"
+		for _, c := range [][3]string{{"status", "项目状态", "s"}, {"gap_dimension", "缺口维度", "s"}, {"gap_before", "实施前缺口", "f"}, {"gap_after_est", "实施后缺口（估计）", "f"}} {
+			typ := export.String
+			if c[2] == "f" {
+				typ = export.Float
+			}
+			l.fields = append(l.fields, export.Field{Name: c[0], Title: c[1], Type: typ})
+			l.selects = append(l.selects, "x."+pgx.Identifier{c[0]}.Sanitize())
+		}
+		l.filters = []string{"status", "year"}
+	default:
+		l.geom = "x.geom"
+	}
+	if table == "villages" {
+		l.filters = []string{"poor"}
+	}
+	return l
+}
+
+// villageGapsExport joins the villages with the latest run's scores, exit
+// checklist counts and every indicator's value and status.
+func villageGapsExport(indicators []string) *exportLayer {
+	l := &exportLayer{name: "village_gaps", title: "村缺口评分", geometry: export.GeomPoint,
+		description: "每个行政村/社区在最新评分批次中的四维缺口（0 = 达标，100 = 最差）、退出清单和各指标实测值",
+		from: `run_scores s JOIN villages x ON x.id = s.village_id JOIN townships t ON t.code = x.township_code
+			LEFT JOIN LATERAL (SELECT jsonb_object_agg(i.indicator, jsonb_build_array(i.value, i.status)) AS ind
+				FROM run_indicators i WHERE i.run_id = s.run_id AND i.village_id = s.village_id) ind ON true`,
+		geom: "x.office", township: "x.township_code", filters: []string{"poor", "dimension", "min_score"}}
+	add := func(name, title string, typ export.FieldType, expr string) {
+		l.fields = append(l.fields, export.Field{Name: name, Title: title, Type: typ})
+		l.selects = append(l.selects, expr)
+	}
+	add("code", "村代码", export.String, "x.code")
+	add("name", "村名称", export.String, "x.name")
+	add("township_code", "乡镇代码", export.String, "x.township_code")
+	add("township", "乡镇", export.String, "t.name")
+	add("is_poor_village", "是否贫困村", export.Bool, "x.is_poor_village")
+	add("poor_households", "建档立卡贫困户数", export.Int, "x.poor_households::bigint")
+	add("poor_population", "建档立卡贫困人口", export.Int, "x.poor_population::bigint")
+	add("run_id", "评分批次", export.Int, "s.run_id")
+	add("composite", "综合缺口", export.Float, "s.composite")
+	for _, d := range gapDimensions {
+		add(d.column, d.title+"缺口", export.Float, "s."+d.column)
+	}
+	add("exit_fail", "退出清单未达标项", export.Int, "s.exit_fail::bigint")
+	add("exit_no_data", "退出清单无数据项", export.Int, "s.exit_no_data::bigint")
+	for i, id := range indicators {
+		// The indicator ids come from the database; they are bound as
+		// parameters ($2…) rather than written into the SQL.
+		add(id+"_value", id+" 实测值", export.Float, fmt.Sprintf("(ind.ind -> $%d ->> 0)::double precision", i+2))
+		add(id+"_status", id+" 判定", export.String, fmt.Sprintf("ind.ind -> $%d ->> 1", i+2))
+	}
+	return l
+}
+
+// gapDimensions are the four dimensions as village_scores stores them.
+var gapDimensions = []struct{ name, column, title string }{
+	{"通路", "gap_road", "通路"}, {"饮水", "gap_water", "饮水"}, {"农网", "gap_grid", "农网"}, {"光伏", "gap_pv", "光伏"},
+}
+
+// exportable lists the layers users may ask for.
+func exportable() []string { return append(importLayers(), "village_gaps") }
+
+// Export implements planning.ExportStore.
+func (s *Store) Export(ctx context.Context, w io.Writer, opt planning.ExportOptions) error {
+	if _, ok := planning.ExportFormats[opt.Format]; !ok {
+		return planning.Errorf(planning.EInvalid, "未知的导出格式 %q", opt.Format)
+	}
+	names := opt.Layers
+	if len(names) == 1 && names[0] == "county" {
+		names = exportable()
+	}
+	if len(names) > 1 && opt.Format != "gpkg" && opt.Format != "shp.zip" && opt.Format != "xlsx" {
+		return planning.Errorf(planning.EInvalid, "%s 格式一次只能导出一个图层；多个图层请用 gpkg、shp.zip 或 xlsx", opt.Format)
+	}
+	out, err := s.outputSRS(ctx, opt)
+	if err != nil {
+		return err
+	}
+	var plan []*exportLayer
+	var runID int64
+	for _, name := range names {
+		var l *exportLayer
+		switch {
+		case name == "village_gaps":
+			run, err := s.LatestRun(ctx)
+			if err != nil {
+				return planning.Errorf(planning.EInvalid, "还没有评分结果，无法导出村缺口：请先运行 gapmap score")
+			}
+			runID = run.ID
+			ids, err := s.runIndicators(ctx, runID)
+			if err != nil {
+				return err
+			}
+			l = villageGapsExport(ids)
+		case importSpecs[name] != nil:
+			l = tableExport(name)
+		default:
+			return planning.Errorf(planning.ENotFound, "没有可导出的图层 %q；可导出：%s（gpkg 可用 county 导出全部）", name, strings.Join(exportable(), "、"))
+		}
+		if err := checkFilters(l, opt.Filter); err != nil {
+			return err
+		}
+		plan = append(plan, l)
+	}
+	meta, err := s.exportMeta(ctx, names, opt, out)
+	if err != nil {
+		return err
+	}
+	if opt.Format == "gpkg" {
+		return s.exportGeoPackage(ctx, w, plan, opt, out, runID, meta)
+	}
+	ew, err := newExportWriter(w, opt)
+	if err != nil {
+		return err
+	}
+	return s.writeLayers(ctx, ew, plan, opt, out, runID, meta)
+}
+
+// newExportWriter returns the writer of a streaming format.
+func newExportWriter(w io.Writer, opt planning.ExportOptions) (export.Writer, error) {
+	switch opt.Format {
+	case "geojson":
+		return export.NewGeoJSON(w), nil
+	case "csv":
+		return export.NewCSV(w), nil
+	case "kml":
+		return export.NewKML(w), nil
+	case "xlsx":
+		return export.NewXLSX(w), nil
+	case "shp.zip":
+		enc := strings.ToLower(opt.Encoding)
+		switch enc {
+		case "", "utf-8", "utf8":
+			enc = export.EncodingUTF8
+		case "gbk", "cp936", "936":
+			enc = export.EncodingGBK
+		default:
+			return nil, planning.Errorf(planning.EInvalid, "encoding 只能是 utf-8 或 gbk，收到 %q", opt.Encoding)
+		}
+		return export.NewShapefileZip(w, export.ShapefileOptions{Encoding: enc}), nil
+	}
+	return nil, planning.Errorf(planning.EInvalid, "未知的导出格式 %q", opt.Format)
+}
+
+// outputCRS is where exported coordinates go.
+type outputCRS struct {
+	srs  geo.SRS
+	srid int    // the SRID PostGIS transforms to (4490 for GCJ-02, converted in Go)
+	prj  string // its WKT for .prj files and GeoPackage definitions
+}
+
+func (s *Store) outputSRS(ctx context.Context, opt planning.ExportOptions) (outputCRS, error) {
+	name := opt.SRS
+	if name == "" {
+		name = "EPSG:4490"
+	}
+	srs, err := geo.ParseSRS(name)
+	if err != nil {
+		return outputCRS{}, planning.Errorf(planning.EInvalid, "输出坐标系：%v", err)
+	}
+	out := outputCRS{srs: srs, srid: srs.EPSG}
+	if srs.Datum == geo.DatumGCJ02 || srs.Datum == geo.DatumBD09 {
+		out.srid = geo.WGS84
+	}
+	if (opt.Format == "geojson" || opt.Format == "kml") && srs.Projected {
+		return out, planning.Errorf(planning.EInvalid, "%s 只能使用经纬度（EPSG:4326/4490 或 GCJ-02），不能用 %s", opt.Format, srs.Name)
+	}
+	err = s.pool.QueryRow(ctx, `SELECT srtext FROM spatial_ref_sys WHERE srid = $1`, out.srid).Scan(&out.prj)
+	return out, translate(err, "output srs")
+}
+
+// checkFilters refuses filters the layer cannot apply.
+func checkFilters(l *exportLayer, f planning.ExportFilter) error {
+	used := map[string]bool{"poor": f.Poor != nil, "dimension": f.Dimension != "", "min_score": f.MinScore != nil,
+		"status": f.Status != "", "year": f.Year != 0}
+	for name, on := range used {
+		if on && !slices.Contains(l.filters, name) {
+			return planning.Errorf(planning.EInvalid, "图层 %s 不支持筛选条件 %s", l.name, name)
+		}
+	}
+	if f.Dimension != "" && !slices.ContainsFunc(gapDimensions, func(d struct{ name, column, title string }) bool { return d.name == f.Dimension }) {
+		return planning.Errorf(planning.EInvalid, "dimension 只能是 通路、饮水、农网 或 光伏，收到 %q", f.Dimension)
+	}
+	return nil
+}
+
+// query builds the layer's SELECT with its filters as bound parameters.
+func (l *exportLayer) query(f planning.ExportFilter, out outputCRS, runID int64, indicators []string) (string, []any) {
+	args := []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	var where []string
+	if l.name == "village_gaps" {
+		where = append(where, "s.run_id = "+arg(runID))
+		for _, id := range indicators {
+			arg(id)
+		}
+	}
+	if f.Township != "" {
+		t := arg(f.Township)
+		code := fmt.Sprintf("(SELECT code FROM townships WHERE code = %s OR name = %s LIMIT 1)", t, t)
+		if l.township != "" {
+			where = append(where, l.township+" = "+code)
+		} else {
+			where = append(where, fmt.Sprintf("ST_Intersects(%s, (SELECT coalesce(outline, seat) FROM townships WHERE code = %s))", l.geom, code))
+		}
+	}
+	if f.Poor != nil {
+		where = append(where, "x.is_poor_village = "+arg(*f.Poor))
+	}
+	if f.MinScore != nil {
+		col := "s.composite"
+		for _, d := range gapDimensions {
+			if d.name == f.Dimension {
+				col = "s." + d.column
+			}
+		}
+		where = append(where, col+" >= "+arg(*f.MinScore))
+	}
+	if f.Status != "" {
+		where = append(where, "x.status = "+arg(f.Status))
+	}
+	if f.Year != 0 {
+		where = append(where, "x.year = "+arg(f.Year))
+	}
+	if f.BBox != nil {
+		where = append(where, fmt.Sprintf("%s && ST_MakeEnvelope(%s, %s, %s, %s, 4490)", l.geom,
+			arg(f.BBox.Min[0]), arg(f.BBox.Min[1]), arg(f.BBox.Max[0]), arg(f.BBox.Max[1])))
+	}
+	geom := l.geom
+	if out.srid != SRID {
+		geom = fmt.Sprintf("ST_Transform(%s, %s::int)", geom, arg(out.srid))
+	}
+	q := "SELECT " + strings.Join(l.selects, ", ") + ", ST_AsBinary(" + geom + ") FROM " + l.from
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	return q + " ORDER BY 1", args
+}
+
+// runIndicators lists the indicator ids a run judged.
+func (s *Store) runIndicators(ctx context.Context, runID int64) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT indicator FROM run_indicators WHERE run_id = $1 ORDER BY 1`, runID)
+	if err != nil {
+		return nil, translate(err, "run indicators")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, translate(err, "run indicators")
+}
+
+// writeLayers streams every layer into ew and closes it with meta.
+func (s *Store) writeLayers(ctx context.Context, ew export.Writer, plan []*exportLayer, opt planning.ExportOptions, out outputCRS, runID int64, meta export.Meta) error {
+	for _, l := range plan {
+		if err := s.writeLayer(ctx, ew, l, opt, out, runID); err != nil {
+			ew.Close(meta)
+			return err
+		}
+	}
+	return ew.Close(meta)
+}
+
+func (s *Store) writeLayer(ctx context.Context, ew export.Writer, l *exportLayer, opt planning.ExportOptions, out outputCRS, runID int64) error {
+	var indicators []string
+	if l.name == "village_gaps" {
+		for _, f := range l.fields {
+			if id, ok := strings.CutSuffix(f.Name, "_value"); ok {
+				indicators = append(indicators, id)
+			}
+		}
+	}
+	srid := out.srid
+	if srid == SRID && (opt.Format == "geojson" || opt.Format == "kml") {
+		srid = geo.WGS84 // RFC 7946 and KML say WGS 84; CGCS2000 is the same to centimetres
+	}
+	if err := ew.BeginLayer(export.Layer{Name: l.name, Title: l.title, Description: l.description, Geometry: l.geometry,
+		SRID: srid, SRSName: out.srs.Name, PRJ: out.prj, Fields: l.fields}); err != nil {
+		return err
+	}
+	q, args := l.query(opt.Filter, out, runID, indicators)
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return translate(err, "export "+l.name)
+	}
+	defer rows.Close()
+	vals := make([]any, len(l.fields))
+	for rows.Next() {
+		raw, err := rows.Values()
+		if err != nil {
+			return translate(err, "export "+l.name)
+		}
+		copy(vals, raw[:len(l.fields)])
+		for i, v := range vals {
+			if x, ok := v.(int32); ok {
+				vals[i] = int64(x)
+			} else if x, ok := v.(int16); ok {
+				vals[i] = int64(x)
+			}
+		}
+		var g orb.Geometry
+		if b, ok := raw[len(l.fields)].([]byte); ok && b != nil {
+			if g, err = wkb.Unmarshal(b); err != nil {
+				return fmt.Errorf("export %s: geometry: %w", l.name, err)
+			}
+			switch out.srs.Datum {
+			case geo.DatumGCJ02:
+				g = project.Geometry(g, geo.WGS84ToGCJ02)
+			case geo.DatumBD09:
+				g = project.Geometry(g, geo.WGS84ToBD09)
+			}
+		}
+		if err := ew.Write(g, vals); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err, "export "+l.name)
+	}
+	return ew.EndLayer()
+}
+
+// exportMeta records what is exported, with which filters, from which data
+// version.
+func (s *Store) exportMeta(ctx context.Context, names []string, opt planning.ExportOptions, out outputCRS) (export.Meta, error) {
+	versions, err := s.Versions(ctx)
+	if err != nil {
+		return export.Meta{}, err
+	}
+	var vs []string
+	for _, n := range names {
+		if v, ok := versions[n]; ok {
+			vs = append(vs, fmt.Sprintf("%s=%d", n, v))
+		}
+	}
+	if v, ok := versions["scores"]; ok {
+		vs = append(vs, fmt.Sprintf("scores=%d", v))
+	}
+	credit, err := s.Attribution(ctx)
+	if err != nil {
+		return export.Meta{}, err
+	}
+	f := opt.Filter
+	filters := map[string]string{}
+	set := func(k, v string) {
+		if v != "" {
+			filters[k] = v
+		}
+	}
+	set("乡镇（township）", f.Township)
+	if f.Poor != nil {
+		set("贫困村（poor）", fmt.Sprint(*f.Poor))
+	}
+	set("维度（dimension）", f.Dimension)
+	if f.MinScore != nil {
+		set("最低缺口（min_score）", fmt.Sprint(*f.MinScore))
+	}
+	set("状态（status）", f.Status)
+	if f.Year != 0 {
+		set("年度（year）", fmt.Sprint(f.Year))
+	}
+	if f.BBox != nil {
+		set("范围（bbox）", fmt.Sprintf("%g,%g,%g,%g", f.BBox.Min[0], f.BBox.Min[1], f.BBox.Max[0], f.BBox.Max[1]))
+	}
+	return export.Meta{Layers: names, Filters: filters, DataVersion: strings.Join(vs, "，"), ExportedAt: time.Now(),
+		Source: "gapmap " + s.Target(), Attribution: credit, CRS: out.srs.Name}, nil
+}
+
+// exportGeoPackage writes the layers into a temporary GeoPackage (SQLite
+// needs a file it can seek in) and copies it to w.
+func (s *Store) exportGeoPackage(ctx context.Context, w io.Writer, plan []*exportLayer, opt planning.ExportOptions, out outputCRS, runID int64, meta export.Meta) error {
+	dir, err := os.MkdirTemp("", "gapmap-export-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := dir + "/export.gpkg"
+	gw, err := gpkg.Create(path)
+	if err != nil {
+		return err
+	}
+	ew := &gpkgExport{w: gw, srs: out}
+	if err := s.writeLayers(ctx, ew, plan, opt, out, runID, meta); err != nil {
+		gw.Abort()
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// gpkgExport is export.Writer over a GeoPackage.
+type gpkgExport struct {
+	w   *gpkg.Writer
+	srs outputCRS
+	lw  *gpkg.LayerWriter
+}
+
+var gpkgTypes = map[export.FieldType]string{export.String: "TEXT", export.Int: "INTEGER", export.Float: "REAL",
+	export.Bool: "BOOLEAN", export.Date: "DATE", export.DateTime: "DATETIME"}
+
+func (g *gpkgExport) BeginLayer(l export.Layer) error {
+	if l.SRID != gpkg.SRSCGCS2000 && l.SRID != gpkg.SRSWGS84 {
+		if err := g.w.AddSRS(gpkg.SRS{ID: l.SRID, Name: l.SRSName, Organization: "EPSG", OrgID: l.SRID, Definition: l.PRJ}); err != nil {
+			return err
+		}
+	}
+	cols := make([]gpkg.Column, len(l.Fields))
+	for i, f := range l.Fields {
+		name := f.Name
+		if name == "id" {
+			name = "gapmap_id" // fid is the GeoPackage's own key
+		}
+		cols[i] = gpkg.Column{Name: name, Type: gpkgTypes[f.Type], Description: f.Title}
+	}
+	geomType := strings.ToUpper(l.Geometry)
+	if geomType == "" {
+		geomType = "GEOMETRY"
+	}
+	lw, err := g.w.CreateLayer(l.Name, l.Title, l.Description, geomType, l.SRID, cols)
+	g.lw = lw
+	return err
+}
+
+func (g *gpkgExport) Write(geom orb.Geometry, values []any) error { return g.lw.Insert(geom, values) }
+func (g *gpkgExport) EndLayer() error                             { return nil }
+
+func (g *gpkgExport) Close(meta export.Meta) error {
+	text := fmt.Sprintf("gapmap 导出\n图层：%s\n筛选：%v\n数据版本：%s\n导出时间：%s\n坐标系：%s\n来源：%s\n署名：%s\n",
+		strings.Join(meta.Layers, "、"), meta.Filters, meta.DataVersion, meta.ExportedAt.Format(time.RFC3339), meta.CRS, meta.Source, meta.Attribution)
+	if err := g.w.AddMetadata("", "text/plain", text); err != nil {
+		return err
+	}
+	return g.w.Close()
+}

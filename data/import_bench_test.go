@@ -1,0 +1,111 @@
+package data_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/planning"
+)
+
+// BenchmarkImportVsOgr2ogr loads the same 1,000,000-road GeoJSONSeq file
+// (synthetic random walks over Hunan, 8 vertices and 7 attributes each)
+// with gapmap import and with GDAL's `ogr2ogr -f PostgreSQL` into the same
+// database, and reports both times, their ratio and this process's peak
+// RSS. It is a by-hand benchmark:
+//
+//	go test ./data -run '^$' -bench ImportVsOgr2ogr -benchtime 1x -timeout 30m
+//
+// GAPMAP_BENCH_ROADS sets the number of roads (default 1,000,000); the
+// file is generated once into the temp directory and reused.
+func BenchmarkImportVsOgr2ogr(b *testing.B) {
+	ogr := ogr2ogr(b)
+	n := 1_000_000
+	if v := os.Getenv("GAPMAP_BENCH_ROADS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("gapmap-roads-%d.geojsonl", n))
+	if _, err := os.Stat(path); err != nil {
+		writeRoadsSeq(b, path, n)
+	}
+	db := datatest.New(b)
+	ctx := context.Background()
+	for b.Loop() {
+		db.Pool.Exec(ctx, `TRUNCATE roads CASCADE`)
+		start := time.Now()
+		rep, err := db.Store.Import(ctx, path, planning.ImportOptions{Layer: "roads"})
+		if err != nil || !rep.Committed || rep.Inserted != int64(n) {
+			b.Fatalf("%v %+v", err, rep.Message)
+		}
+		ours := time.Since(start)
+
+		db.Pool.Exec(ctx, `DROP TABLE IF EXISTS ogr_roads`)
+		start = time.Now()
+		cmd := exec.Command(ogr, "-f", "PostgreSQL", pgKeywords(b, datatest.URL(b)), path, "-nln", "ogr_roads",
+			"-lco", "SCHEMA="+db.Schema, "-lco", "GEOMETRY_NAME=geom", "-a_srs", "EPSG:4490", "-nlt", "LINESTRING")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("ogr2ogr: %v\n%s", err, out)
+		}
+		theirs := time.Since(start)
+		var count int
+		db.Pool.QueryRow(ctx, `SELECT count(*) FROM ogr_roads`).Scan(&count)
+		if count != n {
+			b.Fatalf("ogr2ogr loaded %d rows", count)
+		}
+		b.ReportMetric(ours.Seconds(), "gapmap-s")
+		b.ReportMetric(theirs.Seconds(), "ogr2ogr-s")
+		b.ReportMetric(theirs.Seconds()/ours.Seconds(), "speedup")
+		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	}
+}
+
+// pgKeywords turns a postgres:// URL into the keyword form GDAL's PG
+// driver takes.
+func pgKeywords(tb testing.TB, raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pw, _ := u.User.Password()
+	return fmt.Sprintf("PG:host=%s port=%s dbname=%s user=%s password=%s", u.Hostname(), u.Port(), strings.TrimPrefix(u.Path, "/"), u.User.Username(), pw)
+}
+
+// writeRoadsSeq writes n random-walk roads in Hunan as GeoJSONSeq.
+func writeRoadsSeq(tb testing.TB, path string, n int) {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	rng := rand.New(rand.NewPCG(1, 2))
+	grades := []string{"县道", "乡道", "村道", "通组路"}
+	surfaces := []string{"沥青", "水泥", "砂石", "土"}
+	for i := range n {
+		x, y := 109+rng.Float64()*5, 25+rng.Float64()*4
+		fmt.Fprintf(w, `{"type":"Feature","properties":{"ext_id":"b%d","name":"道路%d","ref":"C%04d","grade":"%s","surface":"%s","width_m":%.1f,"year":%d},"geometry":{"type":"LineString","coordinates":[`,
+			i, i, i%10000, grades[i%4], surfaces[(i/4)%4], 3+rng.Float64()*4, 2000+i%20)
+		for k := range 8 {
+			if k > 0 {
+				w.WriteByte(',')
+			}
+			fmt.Fprintf(w, "[%.6f,%.6f]", x, y)
+			x += (rng.Float64() - 0.5) * 0.004
+			y += (rng.Float64() - 0.5) * 0.004
+		}
+		w.WriteString("]}}\n")
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	f.Close()
+}

@@ -1,0 +1,138 @@
+package planning
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
+)
+
+// ExportFormats are the formats of GET /api/v1/exports/{layer}.{format},
+// with their content types.
+var ExportFormats = map[string]string{
+	"gpkg":    "application/geopackage+sqlite3",
+	"shp.zip": "application/zip",
+	"geojson": "application/geo+json",
+	"kml":     "application/vnd.google-earth.kml+xml",
+	"csv":     "text/csv; charset=utf-8",
+	"xlsx":    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+// ExportFilter narrows an export. Filters a layer has no column for are
+// errors, so that a consultant never gets more than they asked for
+// without knowing it.
+type ExportFilter struct {
+	Township  string     // township code or name (layers without a township column: features within its outline)
+	Poor      *bool      // villages, village_gaps: 贫困村 only (or not)
+	Dimension string     // village_gaps: 通路, 饮水, 农网 or 光伏, with MinScore
+	MinScore  *float64   // village_gaps: gap of Dimension (or composite) at least this
+	Status    string     // projects
+	Year      int        // projects
+	BBox      *orb.Bound // EPSG:4490 lon/lat
+}
+
+// ExportOptions is one export request.
+type ExportOptions struct {
+	Layers   []string // one layer, or several for a GeoPackage "county package"
+	Format   string   // a key of ExportFormats
+	SRS      string   // output CRS: "" (EPSG:4490), EPSG:4326, a CGCS2000 Gauss-Krüger zone, gcj02
+	Encoding string   // shp.zip: "utf-8" (default) or "gbk"
+	Filter   ExportFilter
+}
+
+// ExportStore writes exports.
+type ExportStore interface {
+	// Export streams the layers to w, row by row from the database. Errors
+	// before the first byte are *Error (EInvalid for a bad option or
+	// filter, ENotFound for an unknown layer).
+	Export(ctx context.Context, w io.Writer, opt ExportOptions) error
+}
+
+// WithExports enables GET /api/v1/exports/{layer}.{format}.
+func (h *Handler) WithExports(store ExportStore) *Handler {
+	h.exports = store
+	return h
+}
+
+func (h *Handler) registerExports(api *mux.Router) {
+	if h.exports == nil {
+		return
+	}
+	api.Handle("/exports/{layer}.{format:gpkg|shp\\.zip|geojson|kml|csv|xlsx}", h.adaptFor(importTimeout, h.export)).Methods(http.MethodGet)
+}
+
+// export streams a layer (or, for gpkg, "layer,layer,…" or "county" for
+// every layer) with the filters of ParseExportQuery.
+func (h *Handler) export(w http.ResponseWriter, r *http.Request) error {
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Now().Add(importTimeout))
+	vars := mux.Vars(r)
+	opt, err := ParseExportQuery(vars["layer"], vars["format"], r.URL.Query())
+	if err != nil {
+		return err
+	}
+	name := vars["layer"] + "." + vars["format"]
+	w.Header().Set("Content-Type", ExportFormats[opt.Format])
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
+	w.Header().Set("Cache-Control", "no-store")
+	return h.exports.Export(r.Context(), w, opt)
+}
+
+// ParseExportQuery reads the export options of a request: layer is a
+// layer, a comma-separated list, or "county" (every layer and village_gaps;
+// GeoPackage only); query holds srs, encoding and the filters township,
+// poor, dimension, min_score, status, year and bbox (minlon,minlat,maxlon,maxlat).
+func ParseExportQuery(layer, format string, q url.Values) (ExportOptions, error) {
+	allowed := []string{"srs", "encoding", "township", "poor", "dimension", "min_score", "status", "year", "bbox"}
+	for key := range q {
+		if !slices.Contains(allowed, key) {
+			return ExportOptions{}, Errorf(EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
+		}
+	}
+	opt := ExportOptions{Layers: strings.Split(layer, ","), Format: format, SRS: q.Get("srs"), Encoding: q.Get("encoding"),
+		Filter: ExportFilter{Township: q.Get("township"), Dimension: q.Get("dimension"), Status: q.Get("status")}}
+	if v := q.Get("poor"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return opt, Errorf(EInvalid, "poor 应为 true 或 false，收到 %q", v)
+		}
+		opt.Filter.Poor = &b
+	}
+	if v := q.Get("min_score"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 100 {
+			return opt, Errorf(EInvalid, "min_score 应为 0 到 100 之间的数，收到 %q", v)
+		}
+		opt.Filter.MinScore = &f
+	}
+	if v := q.Get("year"); v != "" {
+		y, err := strconv.Atoi(v)
+		if err != nil {
+			return opt, Errorf(EInvalid, "year 应为年份，收到 %q", v)
+		}
+		opt.Filter.Year = y
+	}
+	if v := q.Get("bbox"); v != "" {
+		var b [4]float64
+		parts := strings.Split(v, ",")
+		ok := len(parts) == 4
+		for i := 0; ok && i < 4; i++ {
+			var err error
+			b[i], err = strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
+			ok = err == nil
+		}
+		if !ok || b[0] >= b[2] || b[1] >= b[3] {
+			return opt, Errorf(EInvalid, "bbox 应为 最小经度,最小纬度,最大经度,最大纬度，收到 %q", v)
+		}
+		opt.Filter.BBox = &orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}
+	}
+	return opt, nil
+}
