@@ -109,3 +109,61 @@ func writeRoadsSeq(tb testing.TB, path string, n int) {
 	}
 	f.Close()
 }
+
+// BenchmarkExportVsOgr2ogr exports GAPMAP_BENCH_ROADS roads (default
+// 1,000,000 random walks made in SQL) to a GeoPackage with gapmap and
+// with `ogr2ogr -f GPKG` reading the same PostGIS table, and reports both
+// times, their ratio and this process's peak RSS. By hand:
+//
+//	go test ./data -run '^$' -bench ExportVsOgr2ogr -benchtime 1x -timeout 30m
+func BenchmarkExportVsOgr2ogr(b *testing.B) {
+	ogr := ogr2ogr(b)
+	n := 1_000_000
+	if v := os.Getenv("GAPMAP_BENCH_ROADS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	db := datatest.New(b)
+	ctx := context.Background()
+	for _, q := range []string{
+		`INSERT INTO sources (kind, name) VALUES ('generator', 'bench')`,
+		fmt.Sprintf(`INSERT INTO roads (name, ref, grade, surface, width_m, year, ext_id, geom, source_id)
+			SELECT '道路' || i, 'C' || (i %% 10000), (ARRAY['县道','乡道','村道','通组路'])[1 + i %% 4],
+			       (ARRAY['沥青','水泥','砂石','土'])[1 + (i / 4) %% 4], 3 + (i %% 40) / 10.0, 2000 + i %% 20, 'b' || i,
+			       ST_SetSRID(ST_MakeLine(ARRAY[ST_Point(x, y), ST_Point(x + 0.001, y + 0.0015), ST_Point(x + 0.002, y + 0.001),
+			           ST_Point(x + 0.003, y + 0.002), ST_Point(x + 0.004, y + 0.0012)]), 4490), 1
+			FROM (SELECT i, 109 + random() * 5 AS x, 25 + random() * 4 AS y FROM generate_series(1, %d) i) s`, n),
+		`ANALYZE roads`,
+	} {
+		if _, err := db.Pool.Exec(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dir := b.TempDir()
+	for b.Loop() {
+		ours := filepath.Join(dir, "gapmap.gpkg")
+		os.Remove(ours)
+		start := time.Now()
+		f, err := os.Create(ours)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Store.Export(ctx, f, planning.ExportOptions{Layers: []string{"roads"}, Format: "gpkg"}); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+		gapmapS := time.Since(start).Seconds()
+
+		theirs := filepath.Join(dir, "ogr.gpkg")
+		os.Remove(theirs)
+		start = time.Now()
+		cmd := exec.Command(ogr, "-f", "GPKG", theirs, pgKeywords(b, datatest.URL(b))+" schemas="+db.Schema, "roads")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("ogr2ogr: %v\n%s", err, out)
+		}
+		ogrS := time.Since(start).Seconds()
+		b.ReportMetric(gapmapS, "gapmap-s")
+		b.ReportMetric(ogrS, "ogr2ogr-s")
+		b.ReportMetric(ogrS/gapmapS, "speedup")
+		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	}
+}

@@ -29,7 +29,6 @@ const (
 // File is a GeoPackage opened for reading. Its methods may be called from
 // several goroutines; each [Reader] belongs to one.
 type File struct {
-	path string
 	name string // base name, for messages
 	db   *sql.DB
 
@@ -81,7 +80,7 @@ func Open(path string) (*File, error) {
 		db.Close()
 		return nil, err
 	}
-	return &File{path: path, name: name, db: db, readers: map[*Reader]bool{}}, nil
+	return &File{name: name, db: db, readers: map[*Reader]bool{}}, nil
 }
 
 // checkHeader reads the 100-byte SQLite header of path and reports what
@@ -269,7 +268,7 @@ type Reader struct {
 // Record is one feature.
 type Record struct {
 	Index    int            // 0-based position in the layer, in fid order
-	FID      int64          // the feature's primary key (fid), as QGIS shows it
+	FID      int64          // the feature's primary key (fid), as QGIS shows it; Index+1 for a view without an integer key
 	Geometry orb.Geometry   // in the layer's SRS, Z and M dropped; nil for a NULL or empty geometry
 	Attrs    map[string]any // by field name: string, int64, float64, bool, time.Time, []byte (BLOB) or nil; a new map per Record
 }

@@ -1,9 +1,11 @@
--- The triggers of the gpkg_rtree_index extension (spec F.3), which keep
--- the R-tree in step when another program (GDAL, QGIS) edits the layer.
--- The Writer fills the index itself and creates these at Close, so they
--- never fire while it loads. Inside the double quotes, <t>, <c>, <i>, <r>
--- and <r>_insert… stand for the table, geometry column, primary key and
--- R-tree table names, with any double quote doubled.
+-- The triggers of the gpkg_rtree_index extension (GeoPackage 1.3, annex
+-- F.3), which keep the R-tree in step when another program (GDAL, QGIS)
+-- edits the layer. The Writer bulk-loads the index itself (rtree.go) and
+-- creates these at Close, so they never fire while it loads; ST_IsEmpty
+-- and ST_MinX… are the functions GeoPackage readers provide. Inside the
+-- double quotes <t>, <c>, <i> and <r> stand for the table, geometry
+-- column, primary key and R-tree table names, with any double quote
+-- doubled; the trigger names are "<r>_insert", "<r>_update1" and so on.
 CREATE TRIGGER "<r>_insert" AFTER INSERT ON "<t>"
   WHEN (new."<c>" NOT NULL AND NOT ST_IsEmpty(NEW."<c>"))
 BEGIN
