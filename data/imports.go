@@ -96,12 +96,20 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		if err := st.create(ctx, tx); err != nil {
 			return err
 		}
+		rep.Phases = map[string]float64{}
+		phase := time.Now()
+		lap := func(name string) {
+			rep.Phases[name] = time.Since(phase).Seconds()
+			phase = time.Now()
+		}
 		if err := st.load(ctx, tx, src); err != nil {
 			return err
 		}
+		lap("read")
 		if err := st.check(ctx, tx); err != nil {
 			return err
 		}
+		lap("check")
 		if rep.Errors > 0 && mode == planning.ImportReject {
 			return errRollback
 		}
@@ -112,6 +120,7 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		if err := st.write(ctx, tx, mode, srcID); err != nil {
 			return err
 		}
+		lap("write")
 		if opt.DryRun {
 			return errRollback
 		}

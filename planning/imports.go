@@ -128,7 +128,10 @@ type ImportReport struct {
 	SourceID    int64           `json:"source_id,omitempty"`
 	DataVersion int64           `json:"data_version,omitempty"` // the layer's tile version after the import
 	Seconds     float64         `json:"seconds"`
-	Message     string          `json:"message"` // one line for people, in Chinese
+	// Phases are the seconds each step took: read (parse and stage),
+	// check, write.
+	Phases  map[string]float64 `json:"phases,omitempty"`
+	Message string             `json:"message"` // one line for people, in Chinese
 }
 
 // MaxListedProblems bounds the problems a report lists; the counts go on.
