@@ -15,10 +15,15 @@ import (
 	"time"
 
 	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/data/province"
 	"github.com/gapmap/gapmap/planning"
 )
 
-const realData = "../../shared/data/real/"
+// Real fixtures, copied into the repository (see testdata/import/README.md).
+const (
+	realData = "testdata/import/"
+	geoData  = "../geo/testdata/"
+)
 
 // writeFile writes content to name in a fresh temp dir and returns its path.
 func writeFile(t *testing.T, name, content string) string {
@@ -217,11 +222,11 @@ func TestImportMissingRequiredColumn(t *testing.T) {
 func TestImportGCJ02Boundary(t *testing.T) {
 	db := datatest.New(t)
 	ctx := context.Background()
-	rep, err := db.Store.Import(ctx, realData+"linxiang_boundary_gcj02.geojson", planning.ImportOptions{Layer: "counties", SRS: "gcj02"})
+	rep, err := db.Store.Import(ctx, geoData+"linxiang_boundary_gcj02.geojson", planning.ImportOptions{Layer: "counties", SRS: "gcj02"})
 	if err != nil || !rep.Committed || rep.Inserted != 1 {
 		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
 	}
-	want, err := os.ReadFile(realData + "linxiang_boundary_wgs84.geojson")
+	want, err := os.ReadFile(geoData + "linxiang_boundary_wgs84.geojson")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +272,11 @@ func TestImportHunanVillageCodes(t *testing.T) {
 	db := datatest.NewDemo(t)
 	ctx := context.Background()
 	before := snapshot(t, db)
-	rep, err := db.Store.Import(ctx, realData+"hunan_villages_2023.csv", planning.ImportOptions{Layer: "villages"})
+	codes, err := province.CodeList("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.Store.Import(ctx, writeFile(t, "hunan_villages_2023.csv", string(codes)), planning.ImportOptions{Layer: "villages"})
 	if err != nil {
 		t.Fatal(err)
 	}
