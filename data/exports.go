@@ -140,8 +140,8 @@ func villageGapsExport(indicators []string) *exportLayer {
 	add("poor_population", "建档立卡贫困人口", export.Int, "x.poor_population::bigint")
 	add("run_id", "评分批次", export.Int, "s.run_id")
 	add("composite", "综合缺口", export.Float, "s.composite")
-	for _, d := range gapDimensions {
-		add(d.column, d.title+"缺口", export.Float, "s."+d.column)
+	for _, dim := range planning.Dimensions {
+		add(gapColumns[dim], dim+"缺口", export.Float, "s."+gapColumns[dim])
 	}
 	add("exit_fail", "退出清单未达标项", export.Int, "s.exit_fail::bigint")
 	add("exit_no_data", "退出清单无数据项", export.Int, "s.exit_no_data::bigint")
@@ -152,11 +152,6 @@ func villageGapsExport(indicators []string) *exportLayer {
 		add(id+"_status", id+" 判定", export.String, fmt.Sprintf("ind.ind -> $%d ->> 1", i+2))
 	}
 	return l
-}
-
-// gapDimensions are the four dimensions as village_scores stores them.
-var gapDimensions = []struct{ name, column, title string }{
-	{"通路", "gap_road", "通路"}, {"饮水", "gap_water", "饮水"}, {"农网", "gap_grid", "农网"}, {"光伏", "gap_pv", "光伏"},
 }
 
 // exportable lists the layers users may ask for.
@@ -280,7 +275,7 @@ func checkFilters(l *exportLayer, f planning.ExportFilter) error {
 			return planning.Errorf(planning.EInvalid, "图层 %s 不支持筛选条件 %s", l.name, name)
 		}
 	}
-	if f.Dimension != "" && !slices.ContainsFunc(gapDimensions, func(d struct{ name, column, title string }) bool { return d.name == f.Dimension }) {
+	if _, ok := gapColumns[f.Dimension]; f.Dimension != "" && !ok {
 		return planning.Errorf(planning.EInvalid, "dimension 只能是 通路、饮水、农网 或 光伏，收到 %q", f.Dimension)
 	}
 	return nil
@@ -313,13 +308,7 @@ func (l *exportLayer) query(f planning.ExportFilter, out outputCRS, runID int64,
 		where = append(where, "x.is_poor_village = "+arg(*f.Poor))
 	}
 	if f.MinScore != nil {
-		col := "s.composite"
-		for _, d := range gapDimensions {
-			if d.name == f.Dimension {
-				col = "s." + d.column
-			}
-		}
-		where = append(where, col+" >= "+arg(*f.MinScore))
+		where = append(where, "s."+gapColumns[f.Dimension]+" >= "+arg(*f.MinScore))
 	}
 	if f.Status != "" {
 		where = append(where, "x.status = "+arg(f.Status))
@@ -393,13 +382,6 @@ func (s *Store) writeLayer(ctx context.Context, ew export.Writer, l *exportLayer
 			return translate(err, "export "+l.name)
 		}
 		copy(vals, raw[:len(l.fields)])
-		for i, v := range vals {
-			if x, ok := v.(int32); ok {
-				vals[i] = int64(x)
-			} else if x, ok := v.(int16); ok {
-				vals[i] = int64(x)
-			}
-		}
 		var g orb.Geometry
 		if b, ok := raw[len(l.fields)].([]byte); ok && b != nil {
 			if g, err = wkb.Unmarshal(b); err != nil {

@@ -95,7 +95,7 @@ func (st *staging) repair(ctx context.Context, tx pgx.Tx) error {
 				ELSE true END AS ok
 			FROM bad
 		), fixed AS (
-			UPDATE import_stage s SET geom = CASE WHEN ST_Dimension(j.fixed) = 1 THEN ST_GeometryN(j.fixed, 1) ELSE j.fixed END, repaired = true
+			UPDATE import_stage s SET geom = CASE WHEN ST_Dimension(j.fixed) = 1 THEN ST_GeometryN(j.fixed, 1) ELSE j.fixed END
 			FROM judged j WHERE s.ctid = j.at AND j.ok
 			RETURNING s.row_no
 		)
@@ -235,7 +235,7 @@ func (st *staging) geomExpr(col string) string {
 // file is silent, so that the table's own constraints can be evaluated on
 // it and the final INSERT reads it as is.
 func (st *staging) project(ctx context.Context, tx pgx.Tx) error {
-	list := []string{"s.row_no", "s.part", "s.fid", "s.repaired"}
+	list := []string{"s.row_no", "s.part", "s.fid"}
 	for _, c := range st.cat.Columns {
 		id := pgx.Identifier{c.Name}.Sanitize()
 		var expr string

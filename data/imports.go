@@ -446,7 +446,7 @@ func stageType(f *importField) string {
 }
 
 func (st *staging) create(ctx context.Context, tx pgx.Tx) error {
-	defs := []string{"row_no integer NOT NULL", "part integer NOT NULL", "fid text", "geom geometry", "repaired boolean NOT NULL DEFAULT false"}
+	defs := []string{"row_no integer NOT NULL", "part integer NOT NULL", "fid text", "geom geometry"}
 	for _, c := range st.m.provided {
 		st.cols = append(st.cols, c)
 		defs = append(defs, pgx.Identifier{c}.Sanitize()+" "+stageType(st.spec.field(c)))
@@ -458,10 +458,9 @@ func (st *staging) create(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// stagedRow is one row for COPY, or the problems that kept it out.
+// stagedBatch is rows for COPY, handed from the reading goroutine.
 type stagedBatch struct {
 	rows [][]any
-	read int64
 }
 
 // load streams src into the staging table.
@@ -522,7 +521,7 @@ func (st *staging) read(ctx context.Context, src importSource, out chan<- staged
 			st.progress(st.rep.Read)
 		}
 		select {
-		case out <- stagedBatch{rows: batch, read: st.rep.Read}:
+		case out <- stagedBatch{rows: batch}:
 			batch = make([][]any, 0, batchRows)
 			return true
 		case <-ctx.Done():

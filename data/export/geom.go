@@ -106,48 +106,6 @@ func ringLen(r orb.Ring) int {
 // polygon, ring 0 is the exterior.
 func ringCCW(i int) bool { return i == 0 }
 
-// isEmpty reports whether g has no points (nil included).
-func isEmpty(g orb.Geometry) bool {
-	switch g := g.(type) {
-	case nil:
-		return true
-	case orb.Point:
-		return false
-	case orb.MultiPoint:
-		return len(g) == 0
-	case orb.LineString:
-		return len(g) == 0
-	case orb.MultiLineString:
-		for _, l := range g {
-			if len(l) > 0 {
-				return false
-			}
-		}
-		return true
-	case orb.Ring:
-		return len(g) == 0
-	case orb.Polygon:
-		return len(g) == 0 || len(g[0]) == 0
-	case orb.MultiPolygon:
-		for _, p := range g {
-			if len(p) > 0 && len(p[0]) > 0 {
-				return false
-			}
-		}
-		return true
-	case orb.Collection:
-		for _, m := range g {
-			if !isEmpty(m) {
-				return false
-			}
-		}
-		return true
-	case orb.Bound:
-		return false
-	}
-	return true
-}
-
 // canonical turns orb's extra types into the OGC ones: a Ring or Bound
 // becomes a Polygon.
 func canonical(g orb.Geometry) orb.Geometry {

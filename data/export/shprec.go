@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // family is the kind of shapefile a geometry goes to: a shapefile holds
@@ -94,7 +96,7 @@ type routed struct {
 // nowhere and are written as null shapes by the caller.
 func route(dst []routed, g orb.Geometry, multiPoint bool) []routed {
 	dst = dst[:0]
-	if isEmpty(g) {
+	if geo.IsEmpty(g) {
 		return dst
 	}
 	switch g := canonical(g).(type) {
@@ -138,13 +140,13 @@ func route(dst []routed, g orb.Geometry, multiPoint bool) []routed {
 			}
 		}
 		walk(g)
-		if !isEmpty(pts) {
+		if !geo.IsEmpty(pts) {
 			dst = route(dst, pts, multiPoint)
 		}
-		if !isEmpty(lines) {
+		if !geo.IsEmpty(lines) {
 			dst = append(dst, routed{famLine, lines})
 		}
-		if !isEmpty(polys) {
+		if !geo.IsEmpty(polys) {
 			dst = append(dst, routed{famPolygon, polys})
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // GeoPackage binary geometry header (GeoPackage 1.3, clause 2.1.3):
@@ -78,7 +80,7 @@ func decodeGeometry(b []byte) (orb.Geometry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if isEmpty(g) {
+	if geo.IsEmpty(g) {
 		return nil, nil
 	}
 	return g, nil
@@ -289,53 +291,6 @@ func (d *wkbDecoder) polygon(order binary.ByteOrder, dims int) (orb.Polygon, err
 // emptyPoint reports whether p is WKB's empty point (NaN coordinates).
 func emptyPoint(p orb.Point) bool { return math.IsNaN(p[0]) && math.IsNaN(p[1]) }
 
-// isEmpty reports whether g has no positions at all.
-func isEmpty(g orb.Geometry) bool {
-	switch g := g.(type) {
-	case nil:
-		return true
-	case orb.Point:
-		return emptyPoint(g)
-	case orb.MultiPoint:
-		return len(g) == 0
-	case orb.LineString:
-		return len(g) == 0
-	case orb.Ring:
-		return len(g) == 0
-	case orb.Polygon:
-		for _, r := range g {
-			if len(r) > 0 {
-				return false
-			}
-		}
-		return true
-	case orb.MultiLineString:
-		for _, l := range g {
-			if len(l) > 0 {
-				return false
-			}
-		}
-		return true
-	case orb.MultiPolygon:
-		for _, p := range g {
-			if !isEmpty(p) {
-				return false
-			}
-		}
-		return true
-	case orb.Collection:
-		for _, m := range g {
-			if !isEmpty(m) {
-				return false
-			}
-		}
-		return true
-	case orb.Bound:
-		return false
-	}
-	return true
-}
-
 // encoder writes GeoPackage binary geometries, little endian, into one
 // buffer it reuses, so writing a feature allocates nothing once the
 // buffer has grown to the largest geometry.
@@ -354,7 +309,7 @@ func (e *encoder) encode(g orb.Geometry, srsID int32) (blob []byte, empty bool) 
 	e.minX, e.minY = math.Inf(1), math.Inf(1)
 	e.maxX, e.maxY = math.Inf(-1), math.Inf(-1)
 	e.finite = true
-	empty = isEmpty(g)
+	empty = geo.IsEmpty(g)
 	_, isPoint := g.(orb.Point)
 
 	flags := byte(flagLittleEndian)
