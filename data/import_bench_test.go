@@ -47,6 +47,7 @@ func BenchmarkImportVsOgr2ogr(b *testing.B) {
 			b.Fatalf("%v %+v", err, rep.Message)
 		}
 		ours := time.Since(start)
+		b.Logf("gapmap phases: %v", rep.Phases)
 
 		db.Pool.Exec(ctx, `DROP TABLE IF EXISTS ogr_roads`)
 		start = time.Now()

@@ -472,9 +472,12 @@ func (st *staging) write(ctx context.Context, tx pgx.Tx, mode planning.ImportMod
 		excluded = append(excluded, int32(r))
 	}
 	table := pgx.Identifier{st.spec.Table}.Sanitize()
-	bulk := st.bulkChanges(mode)
-	if bulk {
-		if _, err := tx.Exec(ctx, `SELECT set_config('gapmap.bulk_changes', 'on', true)`); err != nil {
+	// An upsert's updates need the unique indexes and log old geometry
+	// per row; a large insert is a bulk load.
+	var bulk *bulkLoad
+	if mode != planning.ImportUpsert && st.rep.Valid > bulkThreshold {
+		var err error
+		if bulk, err = beginBulk(ctx, tx, st.spec.Table, st.rep.Valid, cellLayers[st.spec.Table]); err != nil {
 			return err
 		}
 	}
@@ -524,34 +527,16 @@ func (st *staging) write(ctx context.Context, tx pgx.Tx, mode planning.ImportMod
 		return err
 	}
 	st.rep.Inserted += tag.RowsAffected()
-	if !bulk {
+	if bulk == nil {
 		return nil
 	}
-	// The rows this import inserted are exactly those of its source.
-	_, err = tx.Exec(ctx, fmt.Sprintf(`INSERT INTO layer_changes (layer, row_id, geom)
-		SELECT $1, 0, ST_Collect(geom) FROM %s WHERE source_id = $2
-		GROUP BY floor(ST_XMin(geom) / 0.05), floor(ST_YMin(geom) / 0.05)`, table), st.spec.Table, src)
-	if err != nil {
+	if err := bulk.end(ctx, tx); err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `SELECT set_config('gapmap.bulk_changes', 'off', true)`)
-	return err
-}
-
-// bulkThreshold is the number of rows above which an insert-only import
-// of a layer whose changes carry no keys records them per cell, not per
-// row (migration 0011).
-const bulkThreshold = 5000
-
-// bulkChanges reports whether this import records its changes per cell:
-// only inserts (an upsert's updates must log the old geometry too), and
-// only layers whose change rows carry nothing but geometry.
-func (st *staging) bulkChanges(mode planning.ImportMode) bool {
-	switch st.spec.Table {
-	case "roads", "bus_stops", "tourism_sites":
-		return mode != planning.ImportUpsert && st.rep.Valid > bulkThreshold
+	if bulk.cells {
+		return logCellsOf(ctx, tx, st.spec.Table, src)
 	}
-	return false
+	return nil
 }
 
 func quoteAll(cols []string) []string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -66,8 +68,12 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 	if err != nil {
 		return rep, err
 	}
-	defer src.Close()
+	defer func() { src.Close() }()
 	rep.Format, rep.Encoding = info.Format, info.Encoding
+	var size int64
+	if fi, err := os.Stat(path); err == nil {
+		size = fi.Size()
+	}
 
 	srs, how, err := resolveSRS(opt.SRS, info)
 	if err != nil {
@@ -92,40 +98,37 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
 			return err
 		}
-		st := &staging{spec: spec, cat: cat, m: m, srs: srs, rep: &rep, info: info, progress: opt.Progress}
-		if err := st.create(ctx, tx); err != nil {
-			return err
-		}
+		st := &staging{spec: spec, cat: cat, m: m, cols: m.provided, srs: srs, rep: &rep, info: info, size: size, progress: opt.Progress, log: s.log}
 		rep.Phases = map[string]float64{}
-		phase := time.Now()
-		lap := func(name string) {
-			rep.Phases[name] = time.Since(phase).Seconds()
-			phase = time.Now()
-		}
-		if err := st.load(ctx, tx, src); err != nil {
-			return err
-		}
-		lap("read")
-		if err := st.check(ctx, tx); err != nil {
-			return err
-		}
-		lap("check")
-		if rep.Errors > 0 && mode == planning.ImportReject {
-			return errRollback
-		}
 		srcID, err := s.insertSource(ctx, tx, name, opt, &rep, info)
 		if err != nil {
 			return err
 		}
-		if err := st.write(ctx, tx, mode, srcID); err != nil {
-			return err
+		done := false
+		if st.directable() {
+			before := rep
+			if done, err = st.tryDirect(ctx, tx, src, srcID); err != nil {
+				return err
+			}
+			if !done { // start again through the staging table
+				phases := rep.Phases
+				rep, rep.Phases = before, phases
+				src.Close()
+				if src, _, err = openSource(path, name, opt.Layer); err != nil {
+					return err
+				}
+			}
 		}
-		lap("write")
+		if !done {
+			if err := st.viaStaging(ctx, tx, src, mode, srcID); err != nil {
+				return err
+			}
+		}
 		if opt.DryRun {
 			return errRollback
 		}
 		rep.SourceID = srcID
-		return tx.QueryRow(ctx, `SELECT coalesce((SELECT version FROM layer_versions WHERE layer = $1), 0)`, spec.Table).Scan(&rep.DataVersion)
+		return s.finishImport(ctx, tx, &rep)
 	})
 	switch {
 	case errors.Is(err, errRollback):
@@ -144,14 +147,48 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		rep.Committed = true
 	}
 	rep.Summarise(time.Since(start))
-	if rep.Committed && spec.Table == "roads" {
-		// Low-zoom road tiles are read only while fresh; rebuild them now
-		// rather than leave the first z7–z9 views on the slow path.
-		if _, err := s.RefreshLowZoom(ctx); err != nil {
-			s.log.Warn("refresh low-zoom roads after import", "err", err)
-		}
-	}
+	// The low-zoom road tables are not rebuilt here: tiles read them only
+	// while current, and the server rebuilds them when it hears the
+	// version bump (cmd/gapmap followVersions).
 	return rep, nil
+}
+
+// viaStaging imports src through the staging table (see the top of this
+// file). It returns errRollback when reject mode finds errors.
+func (st *staging) viaStaging(ctx context.Context, tx pgx.Tx, src importSource, mode planning.ImportMode, srcID int64) error {
+	if err := st.create(ctx, tx); err != nil {
+		return err
+	}
+	phase := time.Now()
+	lap := func(name string) {
+		st.rep.Phases[name] = time.Since(phase).Seconds()
+		phase = time.Now()
+	}
+	if err := st.load(ctx, tx, src); err != nil {
+		return err
+	}
+	lap("read")
+	if err := st.check(ctx, tx); err != nil {
+		return err
+	}
+	lap("check")
+	if st.rep.Errors > 0 && mode == planning.ImportReject {
+		return errRollback
+	}
+	if err := st.write(ctx, tx, mode, srcID); err != nil {
+		return err
+	}
+	lap("write")
+	return nil
+}
+
+// finishImport records the rows read on the import's source and reads the
+// layer's new tile version.
+func (s *Store) finishImport(ctx context.Context, tx pgx.Tx, rep *planning.ImportReport) error {
+	if _, err := tx.Exec(ctx, `UPDATE sources SET detail = detail || jsonb_build_object('rows', $2::bigint) WHERE id = $1`, rep.SourceID, rep.Read); err != nil {
+		return err
+	}
+	return tx.QueryRow(ctx, `SELECT coalesce((SELECT version FROM layer_versions WHERE layer = $1), 0)`, rep.Layer).Scan(&rep.DataVersion)
 }
 
 // userMessage is err's message for users: a *planning.Error's Message, or
@@ -211,7 +248,7 @@ func resolveSRS(option string, info sourceInfo) (srs geo.SRS, how string, err er
 func (s *Store) insertSource(ctx context.Context, tx pgx.Tx, name string, opt planning.ImportOptions, rep *planning.ImportReport, info sourceInfo) (int64, error) {
 	detail := map[string]any{
 		"layer": opt.Layer, "format": rep.Format, "encoding": rep.Encoding, "srs": rep.SRS,
-		"mode": string(rep.Mode), "rows": rep.Read, "actor": opt.Actor, "columns": rep.Columns,
+		"mode": string(rep.Mode), "actor": opt.Actor, "columns": rep.Columns,
 	}
 	if info.Attribution != "" {
 		detail["attribution"] = info.Attribution
@@ -420,8 +457,10 @@ type staging struct {
 	srs      geo.SRS
 	rep      *planning.ImportReport
 	info     sourceInfo
+	size     int64 // the file's size in bytes
 	progress func(int64)
-	cols     []string     // staged field columns, in COPY order after row_no, part, fid, geom
+	log      *slog.Logger
+	cols     []string     // the fields the import fills (columnMap.provided): staged in this order after row_no, part, fid, geom
 	bad      map[int]bool // rows with an error found in SQL
 	skip     map[int]bool // rows left out because their key exists (skip mode)
 }
@@ -447,8 +486,7 @@ func stageType(f *importField) string {
 
 func (st *staging) create(ctx context.Context, tx pgx.Tx) error {
 	defs := []string{"row_no integer NOT NULL", "part integer NOT NULL", "fid text", "geom geometry"}
-	for _, c := range st.m.provided {
-		st.cols = append(st.cols, c)
+	for _, c := range st.cols {
 		defs = append(defs, pgx.Identifier{c}.Sanitize()+" "+stageType(st.spec.field(c)))
 	}
 	for _, ref := range st.spec.Reference {
@@ -458,53 +496,126 @@ func (st *staging) create(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// stagedBatch is rows for COPY, handed from the reading goroutine.
-type stagedBatch struct {
-	rows [][]any
+// rowBuilder turns one record into COPY rows (several when a multi-line
+// is split), or false when the record has an error, which it reported.
+type rowBuilder func(row int, rec feature.Record) ([][]any, bool)
+
+// copyPlan is one COPY of a file's records into a table.
+type copyPlan struct {
+	table string
+	cols  []string
+	build rowBuilder
+	// stopOnError ends the read at the first record with an error, with
+	// errAbandon: the direct load gives way to the staging table then.
+	stopOnError bool
+	// hold rows are read before COPY starts, and ready, if set, is called
+	// with their number and whether more follow, so that the caller can
+	// prepare the table for the size of the load.
+	hold  int
+	ready func(held int, more bool) error
 }
 
 // load streams src into the staging table.
 func (st *staging) load(ctx context.Context, tx pgx.Tx, src importSource) error {
+	plan := copyPlan{table: "import_stage", cols: append([]string{"row_no", "part", "fid", "geom"}, st.cols...), build: st.stagedRows}
+	if _, err := st.copy(ctx, tx, src, plan); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "ANALYZE import_stage")
+	return err
+}
+
+// stagedRows is the rowBuilder of the staging table.
+func (st *staging) stagedRows(row int, rec feature.Record) ([][]any, bool) {
+	vals, parts, ok := st.convert(row, rec)
+	if !ok {
+		return nil, false
+	}
+	out := make([][]any, 0, len(parts))
+	for i, g := range parts {
+		geomVal, err := st.ewkb(g)
+		if err != nil {
+			st.rep.Add(planning.ImportProblem{Row: row, ID: rec.ID, Field: "geom", Value: geomSummary(g), Severity: planning.SeverityError, Reason: err.Error()})
+			return nil, false
+		}
+		r := make([]any, 0, 4+len(st.cols))
+		r = append(r, row, i+1, nullIfZero(rec.ID), geomVal)
+		for _, c := range st.cols {
+			r = append(r, partValue(c, vals[c], i, len(parts)))
+		}
+		out = append(out, r)
+	}
+	return out, true
+}
+
+// copy runs plan and returns the number of rows copied: a reading
+// goroutine parses and converts the records while COPY sends the rows, so
+// that Go and the database work in parallel.
+func (st *staging) copy(ctx context.Context, tx pgx.Tx, src importSource, plan copyPlan) (int64, error) {
 	readCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan stagedBatch, 4)
+	batches := make(chan [][]any, 4)
 	var readErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer close(batches)
-		readErr = st.read(readCtx, src, batches)
+		readErr = st.read(readCtx, src, batches, plan)
 	}()
-	copyCols := append([]string{"row_no", "part", "fid", "geom"}, st.cols...)
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"import_stage"}, copyCols, &batchSource{ch: batches})
-	cancel()
-	for range batches { // let the reader finish when COPY failed
+	finish := func(n int64, err error) (int64, error) {
+		cancel()
+		for range batches { // let the reader finish when COPY failed
+		}
+		<-done
+		if readErr != nil && !errors.Is(readErr, context.Canceled) {
+			return n, readErr
+		}
+		return n, err
 	}
-	<-done
-	if readErr != nil {
-		return readErr
+	from := &batchSource{ch: batches}
+	if plan.hold > 0 {
+		more := true
+		for len(from.held) < plan.hold && more {
+			var batch [][]any
+			batch, more = <-batches
+			from.held = append(from.held, batch...)
+		}
+		if !more {
+			<-done // the whole file is held: stop now if it failed
+			if readErr != nil {
+				return finish(0, nil)
+			}
+		}
+		if err := plan.ready(len(from.held), more); err != nil {
+			return finish(0, err)
+		}
 	}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{plan.table}, plan.cols, from)
 	if err != nil {
-		return fmt.Errorf("copy into staging: %w", err)
+		err = fmt.Errorf("copy into %s: %w", plan.table, err)
 	}
-	_, err = tx.Exec(ctx, "ANALYZE import_stage")
-	return err
+	return finish(n, err)
 }
 
-// batchSource is pgx.CopyFromSource over the reading goroutine's batches.
+// batchSource is pgx.CopyFromSource over the reading goroutine's batches,
+// after the rows held before COPY started.
 type batchSource struct {
-	ch  <-chan stagedBatch
-	cur [][]any
-	i   int
+	ch   <-chan [][]any
+	held [][]any
+	cur  [][]any
+	i    int
 }
 
 func (b *batchSource) Next() bool {
+	if b.held != nil {
+		b.cur, b.held, b.i = b.held, nil, -1
+	}
 	for b.i+1 >= len(b.cur) {
 		batch, ok := <-b.ch
 		if !ok {
 			return false
 		}
-		b.cur, b.i = batch.rows, -1
+		b.cur, b.i = batch, -1
 	}
 	b.i++
 	return true
@@ -513,15 +624,18 @@ func (b *batchSource) Next() bool {
 func (b *batchSource) Values() ([]any, error) { return b.cur[b.i], nil }
 func (b *batchSource) Err() error             { return nil }
 
+// errAbandon stops a direct load at a record with an error.
+var errAbandon = errors.New("direct load abandoned")
+
 // read runs on its own goroutine: it owns st.rep until it returns.
-func (st *staging) read(ctx context.Context, src importSource, out chan<- stagedBatch) error {
+func (st *staging) read(ctx context.Context, src importSource, out chan<- [][]any, plan copyPlan) error {
 	var batch [][]any
 	send := func() bool {
 		if st.progress != nil {
 			st.progress(st.rep.Read)
 		}
 		select {
-		case out <- stagedBatch{rows: batch}:
+		case out <- batch:
 			batch = make([][]any, 0, batchRows)
 			return true
 		case <-ctx.Done():
@@ -535,8 +649,11 @@ func (st *staging) read(ctx context.Context, src importSource, out chan<- staged
 		if st.info.RowIsLine && rec.Line > 0 {
 			row = rec.Line
 		}
-		rows, ok := st.convert(row, rec)
+		rows, ok := plan.build(row, rec)
 		if !ok {
+			if plan.stopOnError {
+				return errAbandon
+			}
 			st.rep.Rejected++
 		}
 		batch = append(batch, rows...)
@@ -564,18 +681,18 @@ func (st *staging) read(ctx context.Context, src importSource, out chan<- staged
 	return nil
 }
 
-// convert maps, parses and checks one record. It returns the staging rows
-// (several when a multi-line is split) and false when the record has an
-// error, in which case it returns no rows.
-func (st *staging) convert(row int, rec feature.Record) ([][]any, bool) {
-	ok := true
+// convert maps, parses and checks one record: its field values and its
+// geometry parts (several when a multi-line is split), and false when the
+// record has an error, which it has reported.
+func (st *staging) convert(row int, rec feature.Record) (vals map[string]any, parts []orb.Geometry, ok bool) {
+	ok = true
 	problem := func(field, value, sev, reason, hint string) {
 		if sev == planning.SeverityError {
 			ok = false
 		}
 		st.rep.Add(planning.ImportProblem{Row: row, ID: rec.ID, Field: field, Value: cut(value), Severity: sev, Reason: reason, Hint: hint})
 	}
-	vals := make(map[string]any, len(st.cols))
+	vals = make(map[string]any, len(st.cols))
 	for fileCol, raw := range rec.Attrs {
 		to := st.m.from[fileCol]
 		if to == "" {
@@ -608,34 +725,33 @@ func (st *staging) convert(row int, rec feature.Record) ([][]any, bool) {
 		problem("geom", geomSummary(rec.Geometry), planning.SeverityError, reason, "")
 	}
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	if len(parts) > 1 {
 		problem("geom", geomSummary(rec.Geometry), planning.SeverityWarning, fmt.Sprintf("多段线拆分为 %d 条线分别导入", len(parts)), "")
 	}
-	out := make([][]any, 0, len(parts))
-	for i, g := range parts {
-		r := make([]any, 0, 4+len(st.cols))
-		var geomVal any
-		if g != nil {
-			b, err := ewkb.Marshal(g, st.stageSRID())
-			if err != nil {
-				problem("geom", geomSummary(g), planning.SeverityError, "几何无法编码："+err.Error(), "")
-				return nil, false
-			}
-			geomVal = b
-		}
-		r = append(r, row, i+1, nullIfZero(rec.ID), geomVal)
-		for _, c := range st.cols {
-			v := vals[c]
-			if c == "ext_id" && v != nil && len(parts) > 1 {
-				v = fmt.Sprintf("%s#%d", v, i+1)
-			}
-			r = append(r, v)
-		}
-		out = append(out, r)
+	return vals, parts, true
+}
+
+// ewkb encodes a staged geometry part for COPY; nil stays NULL.
+func (st *staging) ewkb(g orb.Geometry) (any, error) {
+	if g == nil {
+		return nil, nil
 	}
-	return out, true
+	b, err := ewkb.Marshal(g, st.stageSRID())
+	if err != nil {
+		return nil, fmt.Errorf("几何无法编码：%w", err)
+	}
+	return b, nil
+}
+
+// partValue is column c's value for part i of n: the parts of a split
+// multi-line keep distinct feature ids.
+func partValue(c string, v any, i, n int) any {
+	if c == "ext_id" && v != nil && n > 1 {
+		return fmt.Sprintf("%s#%d", v, i+1)
+	}
+	return v
 }
 
 // cut shortens a value for the report.

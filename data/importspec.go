@@ -3,6 +3,7 @@ package data
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 )
@@ -277,6 +278,26 @@ func normaliseName(s string) string {
 // normaliseValue folds a value for alias matching: full-width to
 // half-width, trimmed, lower case, inner spaces removed.
 func normaliseValue(s string) string {
+	if isNormal(s) { // most values; the folding costs a microsecond each
+		return s
+	}
 	s = width.Fold.String(strings.TrimSpace(s))
 	return strings.ToLower(strings.Join(strings.Fields(s), ""))
+}
+
+// isNormal reports whether normaliseValue would leave s as it is: no
+// space, no upper case, nothing width.Fold changes (the full-width and
+// half-width forms, the ideographic space, the half-width won sign).
+func isNormal(s string) bool {
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' || r == ' ' || '\t' <= r && r <= '\r' {
+				return false
+			}
+		case r == utf8.RuneError, r == 0x3000, r == 0x20A9, 0xFF00 <= r && r <= 0xFFEF, unicode.IsSpace(r), unicode.ToLower(r) != r:
+			return false
+		}
+	}
+	return true
 }

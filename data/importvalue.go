@@ -53,6 +53,19 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 	if raw == nil {
 		return nil, nil
 	}
+	if x, ok := raw.(float64); ok && len(extra) == 0 && len(f.Values) == 0 {
+		// A number where one is wanted, with no value aliases: the
+		// common case, without rendering it as text to parse it back.
+		switch f.Kind {
+		case kFloat:
+			return x, nil
+		case kInt:
+			if x != math.Trunc(x) || math.Abs(x) > math.MaxInt32 {
+				return nil, badValue("不是整数")
+			}
+			return int64(x), nil
+		}
+	}
 	s := text(raw)
 	if s == "" {
 		return nil, nil
