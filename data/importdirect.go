@@ -59,6 +59,7 @@ type directLoad struct {
 	st       *staging
 	cols     []string       // target columns in COPY order, then source_id
 	geomAt   int            // index of the geometry column in cols
+	at       []int          // per column, its index in the converted values (staging.cols)
 	defaults map[string]any // NOT NULL columns with a default: the value for a record that lacks one
 	source   int64
 	cells    cellBoxes
@@ -84,6 +85,9 @@ func (st *staging) tryDirect(ctx context.Context, tx pgx.Tx, src importSource, s
 			return false, err
 		}
 		d.defaults[name] = v
+	}
+	for _, c := range d.cols {
+		d.at = append(d.at, slices.Index(st.cols, c))
 	}
 	d.cols = append(d.cols, "source_id")
 
@@ -156,7 +160,7 @@ func (d *directLoad) rows(row int, rec feature.Record) ([][]any, bool) {
 				r[j] = geomVal
 				continue
 			}
-			v := partValue(c, vals[c], i, len(parts))
+			v := partValue(c, vals[d.at[j]], i, len(parts))
 			if v == nil {
 				v = d.defaults[c]
 			}
@@ -186,14 +190,16 @@ const cellSize = 0.05
 // box is never more than to the row, and the villages found stale are a
 // superset of those per-row changes would give: a few thousand boxes
 // stand in for a million rows, their geometry and its GiST entries.
-type cellBoxes map[[2]int32]orb.Bound
+type cellBoxes map[[2]int32]*orb.Bound
 
 func (c cellBoxes) add(b orb.Bound) {
 	k := [2]int32{int32(math.Floor(b.Min[0] / cellSize)), int32(math.Floor(b.Min[1] / cellSize))}
-	if old, ok := c[k]; ok {
-		b = old.Union(b)
+	if box := c[k]; box != nil {
+		box.Min = orb.Point{min(box.Min[0], b.Min[0]), min(box.Min[1], b.Min[1])}
+		box.Max = orb.Point{max(box.Max[0], b.Max[0]), max(box.Max[1], b.Max[1])}
+		return
 	}
-	c[k] = b
+	c[k] = &b
 }
 
 // log records the boxes as the changes of an insert into layer.

@@ -460,9 +460,10 @@ type staging struct {
 	size     int64 // the file's size in bytes
 	progress func(int64)
 	log      *slog.Logger
-	cols     []string     // the fields the import fills (columnMap.provided): staged in this order after row_no, part, fid, geom
-	bad      map[int]bool // rows with an error found in SQL
-	skip     map[int]bool // rows left out because their key exists (skip mode)
+	cols     []string              // the fields the import fills (columnMap.provided): staged in this order after row_no, part, fid, geom
+	plans    map[string]*fieldPlan // per file column, see planFor
+	bad      map[int]bool          // rows with an error found in SQL
+	skip     map[int]bool          // rows left out because their key exists (skip mode)
 }
 
 // stageType is the staging column type of a field: wide types, so that a
@@ -540,8 +541,8 @@ func (st *staging) stagedRows(row int, rec feature.Record) ([][]any, bool) {
 		}
 		r := make([]any, 0, 4+len(st.cols))
 		r = append(r, row, i+1, nullIfZero(rec.ID), geomVal)
-		for _, c := range st.cols {
-			r = append(r, partValue(c, vals[c], i, len(parts)))
+		for j, c := range st.cols {
+			r = append(r, partValue(c, vals[j], i, len(parts)))
 		}
 		out = append(out, r)
 	}
@@ -681,10 +682,10 @@ func (st *staging) read(ctx context.Context, src importSource, out chan<- [][]an
 	return nil
 }
 
-// convert maps, parses and checks one record: its field values and its
-// geometry parts (several when a multi-line is split), and false when the
-// record has an error, which it has reported.
-func (st *staging) convert(row int, rec feature.Record) (vals map[string]any, parts []orb.Geometry, ok bool) {
+// convert maps, parses and checks one record: its field values (in
+// st.cols order) and its geometry parts (several when a multi-line is
+// split), and false when the record has an error, which it has reported.
+func (st *staging) convert(row int, rec feature.Record) (vals []any, parts []orb.Geometry, ok bool) {
 	ok = true
 	problem := func(field, value, sev, reason, hint string) {
 		if sev == planning.SeverityError {
@@ -692,18 +693,15 @@ func (st *staging) convert(row int, rec feature.Record) (vals map[string]any, pa
 		}
 		st.rep.Add(planning.ImportProblem{Row: row, ID: rec.ID, Field: field, Value: cut(value), Severity: sev, Reason: reason, Hint: hint})
 	}
-	vals = make(map[string]any, len(st.cols))
+	vals = make([]any, len(st.cols))
 	for fileCol, raw := range rec.Attrs {
-		to := st.m.from[fileCol]
-		if to == "" {
-			if st.info.Mapped && st.spec.field(fileCol) != nil {
-				to = fileCol
-			} else {
-				continue
-			}
+		p := st.planFor(fileCol)
+		if p == nil {
+			continue
 		}
-		v, err := convert(st.spec.field(to), raw, st.m.values[to])
+		v, err := convert(p.field, raw, p.values)
 		if err != nil {
+			to := p.field.Column
 			reason := fmt.Sprintf("“%s”列的值%s", fileCol, err)
 			if rule := checkReasons[st.spec.Table+"_"+to+"_check"]; rule != "" {
 				reason += "；" + rule
@@ -711,11 +709,11 @@ func (st *staging) convert(row int, rec feature.Record) (vals map[string]any, pa
 			problem(to, text(raw), planning.SeverityError, reason, "可在映射文件 values 中把该值映射为允许的值")
 			continue
 		}
-		vals[to] = v
+		vals[p.at] = v
 	}
 	for col, v := range st.m.defaults {
-		if vals[col] == nil {
-			vals[col] = v
+		if st.get(vals, col) == nil {
+			st.set(vals, col, v)
 		}
 	}
 	st.derive(vals, problem)
@@ -772,35 +770,78 @@ func (st *staging) stageSRID() int {
 	return SRID
 }
 
+// fieldPlan is how one file column fills its field.
+type fieldPlan struct {
+	at     int // the field's index in st.cols
+	field  *importField
+	values map[string]string // the mapping file's value aliases
+}
+
+// planFor returns how file column col is imported, or nil when it is not.
+// Plans are made when a column is first seen: records need not all have
+// the same columns.
+func (st *staging) planFor(col string) *fieldPlan {
+	if p, seen := st.plans[col]; seen {
+		return p
+	}
+	to := st.m.from[col]
+	if to == "" && st.info.Mapped {
+		to = col
+	}
+	var p *fieldPlan
+	if i := slices.Index(st.cols, to); to != "" && i >= 0 {
+		p = &fieldPlan{at: i, field: st.spec.field(to), values: st.m.values[to]}
+	}
+	if st.plans == nil {
+		st.plans = map[string]*fieldPlan{}
+	}
+	st.plans[col] = p
+	return p
+}
+
+// get and set read and write field col of a record's values.
+func (st *staging) get(vals []any, col string) any {
+	if i := slices.Index(st.cols, col); i >= 0 {
+		return vals[i]
+	}
+	return nil
+}
+
+func (st *staging) set(vals []any, col string, v any) {
+	if i := slices.Index(st.cols, col); i >= 0 {
+		vals[i] = v
+	}
+}
+
 // derive fills fields a file may leave out: a township's county and a
 // village's township from their codes, a village's kind from its name.
-func (st *staging) derive(vals map[string]any, problem func(field, value, sev, reason, hint string)) {
-	code, _ := vals["code"].(string)
+func (st *staging) derive(vals []any, problem func(field, value, sev, reason, hint string)) {
+	code, _ := st.get(vals, "code").(string)
 	switch st.spec.Table {
 	case "townships":
-		if vals["county_code"] == nil && len(code) >= 6 {
-			vals["county_code"] = code[:6]
+		if st.get(vals, "county_code") == nil && len(code) >= 6 {
+			st.set(vals, "county_code", code[:6])
 		}
 	case "villages":
-		if vals["township_code"] == nil && len(code) >= 9 {
-			vals["township_code"] = code[:9]
+		if st.get(vals, "township_code") == nil && len(code) >= 9 {
+			st.set(vals, "township_code", code[:9])
 		}
-		if vals["kind"] == nil {
-			name, _ := vals["name"].(string)
+		if st.get(vals, "kind") == nil {
+			name, _ := st.get(vals, "name").(string)
 			switch {
-			case code == "" || vals["parent_code"] != nil:
-				vals["kind"] = "自然村"
+			case code == "" || st.get(vals, "parent_code") != nil:
+				st.set(vals, "kind", "自然村")
 			case strings.HasSuffix(name, "社区") || strings.HasSuffix(name, "居委会"):
-				vals["kind"] = "社区"
+				st.set(vals, "kind", "社区")
 			default:
-				vals["kind"] = "行政村"
+				st.set(vals, "kind", "行政村")
 				if name != "" && !strings.HasSuffix(name, "村") && !strings.HasSuffix(name, "村委会") {
 					problem("name", name, planning.SeverityWarning, "名称不以“村”或“社区”结尾，已按行政村导入", "请核对名称（常见错字如“村民委委会”）或在文件中给出类型")
 				}
 			}
 		}
-		if vals["code_year"] == nil && code != "" {
-			vals["code_year"] = int64(2023)
+		if st.get(vals, "code_year") == nil && code != "" {
+			st.set(vals, "code_year", int64(2023))
 		}
 	}
 }

@@ -83,6 +83,9 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 		}
 		return best, nil
 	}
+	if (f.Kind == kText || f.Kind == kCode) && len(extra) == 0 && len(f.Values) == 0 {
+		return plainText(f, s), nil // nothing to look up, no key needed
+	}
 	key := normaliseValue(s)
 	if v, ok := extra[s]; ok {
 		s, key = v, normaliseValue(v)
@@ -92,10 +95,8 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 		s, key = v, normaliseValue(v)
 	}
 	switch f.Kind {
-	case kText:
-		return s, nil
-	case kCode:
-		return strings.TrimSuffix(strings.Join(strings.Fields(s), ""), ".0"), nil
+	case kText, kCode:
+		return plainText(f, s), nil
 	case kInt:
 		if x, ok := raw.(float64); ok && s == text(raw) {
 			if x != math.Trunc(x) || math.Abs(x) > math.MaxInt32 {
@@ -143,6 +144,15 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 		return out, nil
 	}
 	return s, nil
+}
+
+// plainText is a text or code field's value: codes lose inner spaces and
+// the ".0" that Excel adds.
+func plainText(f *importField, s string) string {
+	if f.Kind == kCode {
+		return strings.TrimSuffix(strings.Join(strings.Fields(s), ""), ".0")
+	}
+	return s
 }
 
 // parseNumber reads a decimal number with an optional unit suffix and a

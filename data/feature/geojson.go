@@ -7,10 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-
-	"github.com/paulmach/orb"
 )
 
 // peekSize is how much of a GeoJSON file is looked at to tell a
@@ -24,12 +21,21 @@ const maxNesting = 32
 // GeoJSONReader streams the features of a GeoJSON FeatureCollection or of
 // newline-delimited GeoJSON (RFC 8142 GeoJSONSeq, with or without the RS
 // byte). A GeoJSONReader is not safe for concurrent use.
+//
+// Each feature is parsed in one pass by a hand-written parser (see
+// geojson_parse.go) that accepts and rejects exactly what encoding/json
+// does; encoding/json itself only walks a FeatureCollection's members
+// before and after "features".
 type GeoJSONReader struct {
 	br     *bufio.Reader
-	dec    *json.Decoder // FeatureCollection mode; nil for GeoJSONSeq
+	dec    *json.Decoder // FeatureCollection mode: members before, then after, "features"; nil for GeoJSONSeq
+	decAdj int64         // added to dec's error offsets to make them file offsets
 	seq    bool
 	line   int    // GeoJSONSeq: lines consumed so far
 	buf    []byte // GeoJSONSeq: the current line
+	fc     window // FeatureCollection mode: the features array
+	inFC   bool   // FeatureCollection mode: a feature has been read, a comma or ] is next
+	p      fparser
 	crs    string
 	fields []string
 	first  *Record // the first feature, read by Open for Fields
@@ -37,15 +43,6 @@ type GeoJSONReader struct {
 	rec    Record
 	err    error
 	done   bool
-}
-
-// rawFeature is one feature before its geometry and properties are
-// interpreted; RawMessage keeps property order for Fields.
-type rawFeature struct {
-	Type       string          `json:"type"`
-	Geometry   json.RawMessage `json:"geometry"`
-	Properties json.RawMessage `json:"properties"`
-	ID         json.RawMessage `json:"id"`
 }
 
 // OpenGeoJSON prepares to read r, which holds a FeatureCollection or
@@ -87,6 +84,11 @@ func OpenGeoJSON(r io.Reader) (*GeoJSONReader, error) {
 	if err := g.findFeatures(); err != nil {
 		return nil, err
 	}
+	// The features themselves are read from what the decoder has
+	// buffered and then from g.br.
+	rest, _ := io.ReadAll(g.dec.Buffered())
+	g.fc = window{r: g.br, buf: append(make([]byte, 0, max(2*len(rest), windowChunk)), rest...), pos: g.dec.InputOffset()}
+	g.dec = nil
 	g.next()
 	g.first = &g.rec
 	return g, nil
@@ -254,33 +256,157 @@ func (g *GeoJSONReader) Next() bool {
 }
 
 func (g *GeoJSONReader) next() bool {
-	var raw []byte
+	var res parsed
 	if g.seq {
-		var ok bool
-		if raw, ok = g.readLine(); !ok {
+		raw, ok := g.readLine()
+		if !ok {
 			return false
 		}
+		res = g.p.parseFeature(raw, true, g.index == 0)
 	} else {
-		if !g.dec.More() {
-			g.finish()
+		var ok bool
+		if res, ok = g.element(); !ok {
 			return false
 		}
-		var rm json.RawMessage
-		if err := g.dec.Decode(&rm); err != nil {
-			return g.fail(g.syntax(err, g.index))
-		}
-		raw = rm
 	}
-	rec, err := g.parse(raw)
+	rec, err := g.record(res)
 	if err != nil {
 		return g.fail(err)
 	}
 	g.rec = rec
 	if g.index == 0 {
-		g.fields = fieldsOf(raw)
+		g.fields = res.fields
 	}
 	g.index++
 	return true
+}
+
+// record makes the parser's result for the current feature a Record or
+// a FormatError.
+func (g *GeoJSONReader) record(res parsed) (Record, error) {
+	if res.kind != nil {
+		fe := &FormatError{Feature: g.index, Reason: res.reason, Err: res.kind}
+		if g.seq {
+			fe.Line = g.line
+			if res.kind == ErrSyntax {
+				fe.Reason = "不是有效的 JSON：" + res.synMsg
+			}
+		}
+		return Record{}, fe
+	}
+	rec := Record{Index: g.index, Geometry: res.geom, Attrs: res.attrs, ID: res.id}
+	if g.seq {
+		rec.Line = g.line
+	}
+	return rec, nil
+}
+
+// element parses the next member of the features array. It returns false
+// at the array's end, after which finish reads the rest of the file, and
+// on faults outside a feature; a fault in one is in the result.
+func (g *GeoJSONReader) element() (parsed, bool) {
+	w := &g.fc
+	c, ok := w.skipSpace()
+	switch {
+	case !ok: // cut off between features
+		return parsed{}, g.fail(g.syntax(w.err, -1))
+	case c == ']':
+		g.finish()
+		return parsed{}, false
+	case c == '}':
+		context := "looking for beginning of value"
+		if g.inFC {
+			context = "after array element"
+		}
+		return parsed{}, g.fail(g.syntaxAt(-1, w.offset(), "invalid character '}' "+context))
+	case g.inFC && c != ',':
+		return parsed{}, g.fail(g.syntaxAt(g.index, w.offset(), "expected comma after array element"))
+	case g.inFC:
+		w.off++
+		if _, ok := w.skipSpace(); !ok {
+			return parsed{}, g.fail(g.syntax(w.err, g.index))
+		}
+	}
+	// Parse what is buffered; should the feature or a number at its end
+	// run on past it, read at least as much again and parse once more.
+	var res parsed
+	for {
+		text := w.buf[w.off:]
+		res = g.p.parseFeature(text, false, g.index == 0)
+		if w.err != nil || (res.kind == ErrSyntax && !res.synEOF) || (res.kind != ErrSyntax && res.end < len(text)) {
+			break
+		}
+		w.fill(2 * len(text))
+	}
+	if res.kind == ErrSyntax {
+		if res.synEOF {
+			return parsed{}, g.fail(g.syntax(w.err, g.index))
+		}
+		return parsed{}, g.fail(g.syntaxAt(g.index, w.offset()+int64(res.synPos)+1, res.synMsg))
+	}
+	w.off += res.end
+	g.inFC = true
+	return res, true
+}
+
+// syntaxAt reports invalid JSON at file offset off, in feature i or, for
+// i < 0, outside any.
+func (g *GeoJSONReader) syntaxAt(i int, off int64, msg string) error {
+	return &FormatError{Feature: i, Reason: fmt.Sprintf("不是有效的 JSON（第 %d 字节附近）：%s", off, msg), Err: ErrSyntax}
+}
+
+// windowChunk is how much the features array is read at a time.
+const windowChunk = 64 << 10
+
+// window holds the unread part of a FeatureCollection's features array,
+// growing so that a feature of any size is contiguous for the parser.
+type window struct {
+	r   io.Reader
+	buf []byte
+	off int   // the next unread byte in buf
+	pos int64 // file offset of buf[0]
+	err error // what ended the input: io.EOF or a read error
+}
+
+// offset is the file offset of the next unread byte.
+func (w *window) offset() int64 { return w.pos + int64(w.off) }
+
+// fill reads until n bytes are unread in buf or the input ends.
+func (w *window) fill(n int) {
+	for len(w.buf)-w.off < n && w.err == nil {
+		if w.off > 0 {
+			k := copy(w.buf, w.buf[w.off:])
+			w.buf, w.pos, w.off = w.buf[:k], w.pos+int64(w.off), 0
+		}
+		if free := cap(w.buf) - len(w.buf); free < windowChunk/4 || free < n-len(w.buf) {
+			nb := make([]byte, len(w.buf), max(2*cap(w.buf), n+windowChunk))
+			copy(nb, w.buf)
+			w.buf = nb
+		}
+		k, err := w.r.Read(w.buf[len(w.buf):cap(w.buf)])
+		w.buf = w.buf[:len(w.buf)+k]
+		if err != nil {
+			w.err = err
+		}
+	}
+}
+
+// skipSpace moves to the next byte that is not JSON space and returns
+// it, or false at the end of the input.
+func (w *window) skipSpace() (byte, bool) {
+	for {
+		for ; w.off < len(w.buf); w.off++ {
+			switch c := w.buf[w.off]; c {
+			case ' ', '\t', '\r', '\n':
+			default:
+				return c, true
+			}
+		}
+		if w.err != nil {
+			return 0, false
+		}
+		w.fill(1)
+	}
 }
 
 // readLine returns the next non-blank line without its RS prefix. Lines
@@ -318,9 +444,18 @@ func (g *GeoJSONReader) readLine() ([]byte, bool) {
 }
 
 // finish reads past the features array for members after it, such as a
-// late "crs", and reports a file cut off before its end.
+// late "crs", and reports a file cut off before its end. A decoder takes
+// over at the closing ], primed with a start that leaves it in the state
+// the array left the file's decoder in.
 func (g *GeoJSONReader) finish() {
 	g.done = true
+	const primer = `{"features":[`
+	w := &g.fc
+	g.dec = json.NewDecoder(io.MultiReader(strings.NewReader(primer), bytes.NewReader(w.buf[w.off:]), w.r))
+	g.decAdj = w.offset() - int64(len(primer))
+	for range 3 { // { "features" [
+		g.dec.Token()
+	}
 	if _, err := g.dec.Token(); err != nil { // the closing ]
 		g.err = g.syntax(err, -1)
 		return
@@ -368,7 +503,7 @@ func (g *GeoJSONReader) syntax(err error, i int) error {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		fe.Reason = "文件意外结束，可能没有下载或复制完整"
 	case errors.As(err, &se):
-		fe.Reason = fmt.Sprintf("不是有效的 JSON（第 %d 字节附近）：%v", se.Offset, err)
+		fe.Reason = fmt.Sprintf("不是有效的 JSON（第 %d 字节附近）：%v", se.Offset+g.decAdj, err)
 	case errors.As(err, &te):
 		fe.Reason = fmt.Sprintf("结构不对：%s 处应为 %v，实际是 %s", te.Field, te.Type, te.Value)
 		fe.Err = ErrStructure
@@ -376,127 +511,6 @@ func (g *GeoJSONReader) syntax(err error, i int) error {
 		fe.Reason, fe.Err = "读取失败："+err.Error(), err
 	}
 	return fe
-}
-
-// parse interprets one feature's JSON text.
-func (g *GeoJSONReader) parse(raw []byte) (Record, error) {
-	rec := Record{Index: g.index}
-	at := func(err error, format string, args ...any) error {
-		fe := &FormatError{Feature: g.index, Reason: fmt.Sprintf(format, args...), Err: err}
-		if g.seq {
-			fe.Line = g.line
-		}
-		return fe
-	}
-	if g.seq {
-		rec.Line = g.line
-	}
-	var f rawFeature
-	if err := json.Unmarshal(raw, &f); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return rec, at(ErrSyntax, "不是有效的 JSON：%v", err)
-		}
-		return rec, at(ErrStructure, "不是 Feature 对象")
-	}
-	if f.Type != "Feature" {
-		return rec, at(ErrStructure, "不是 Feature：type 是 %q", f.Type)
-	}
-	geom, err := parseGeometry(f.Geometry, 0)
-	if err != nil {
-		return rec, at(ErrGeometry, "几何无效：%s", err.Error())
-	}
-	rec.Geometry = geom
-	attrs, err := properties(f.Properties)
-	if err != nil {
-		return rec, at(ErrStructure, "properties 不是对象")
-	}
-	rec.Attrs = attrs
-	if len(f.ID) > 0 && string(f.ID) != "null" {
-		switch v := value(f.ID).(type) {
-		case string:
-			rec.ID = v
-		case float64:
-			rec.ID = strconv.FormatFloat(v, 'f', -1, 64)
-		}
-	}
-	return rec, nil
-}
-
-// properties decodes a properties object into the documented value types.
-func properties(raw json.RawMessage) (map[string]any, error) {
-	var m map[string]json.RawMessage
-	if len(raw) == 0 || string(raw) == "null" {
-		return map[string]any{}, nil
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	attrs := make(map[string]any, len(m))
-	for k, v := range m {
-		attrs[k] = value(v)
-	}
-	return attrs, nil
-}
-
-// value converts one property; v is valid JSON, checked by the caller's
-// Unmarshal.
-func value(v json.RawMessage) any {
-	switch v[0] {
-	case 'n':
-		return nil
-	case 't':
-		return true
-	case 'f':
-		return false
-	case '"':
-		var s string
-		json.Unmarshal(v, &s)
-		return s
-	case '{', '[':
-		var b bytes.Buffer
-		json.Compact(&b, v)
-		// Compact copies string bytes as they are; Unmarshal would have
-		// replaced invalid UTF-8, so do the same here.
-		return strings.ToValidUTF8(b.String(), "\uFFFD")
-	}
-	f, err := strconv.ParseFloat(string(v), 64)
-	if err != nil { // out of float64 range: keep the digits rather than lose them
-		return string(v)
-	}
-	return f
-}
-
-// fieldsOf lists a feature's property names in file order, which a Go map
-// loses; raw has already parsed, so errors only end the list.
-func fieldsOf(raw []byte) []string {
-	var f struct {
-		Properties json.RawMessage `json:"properties"`
-	}
-	if json.Unmarshal(raw, &f) != nil || len(f.Properties) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(f.Properties))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil
-	}
-	var names []string
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		name, _ := tok.(string)
-		if !seen[name] {
-			seen[name] = true
-			names = append(names, name)
-		}
-		if skipValue(dec) != nil {
-			break
-		}
-	}
-	return names
 }
 
 // Record returns the feature Next advanced to. Its Attrs map is the
@@ -511,163 +525,4 @@ func (g *GeoJSONReader) Err() error { return g.err }
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-// rawGeometry is a geometry before its coordinates are checked.
-type rawGeometry struct {
-	Type        string            `json:"type"`
-	Coordinates json.RawMessage   `json:"coordinates"`
-	Geometries  []json.RawMessage `json:"geometries"`
-}
-
-// parseGeometry decodes a GeoJSON geometry, checking what orb's decoder
-// lets through: positions with fewer than two numbers, lines with fewer
-// than two positions, and rings that are short or not closed. Empty multi
-// geometries become nil, like null.
-func parseGeometry(raw json.RawMessage, depth int) (orb.Geometry, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	if depth > maxNesting {
-		return nil, errors.New("GeometryCollection 嵌套过深")
-	}
-	var rg rawGeometry
-	if err := json.Unmarshal(raw, &rg); err != nil {
-		return nil, errors.New("geometry 不是对象")
-	}
-	coords := func(v any) error {
-		if len(rg.Coordinates) == 0 || string(rg.Coordinates) == "null" {
-			return fmt.Errorf("%s 缺少 coordinates", rg.Type)
-		}
-		if err := json.Unmarshal(rg.Coordinates, v); err != nil {
-			return fmt.Errorf("%s 的 coordinates 层次或类型不对", rg.Type)
-		}
-		return nil
-	}
-	switch rg.Type {
-	case "Point":
-		var c []float64
-		if err := coords(&c); err != nil {
-			return nil, err
-		}
-		return position(c)
-	case "MultiPoint":
-		var c [][]float64
-		if err := coords(&c); err != nil {
-			return nil, err
-		}
-		mp, err := positions(c, 0)
-		if err != nil || len(mp) == 0 {
-			return nil, err
-		}
-		return orb.MultiPoint(mp), nil
-	case "LineString":
-		var c [][]float64
-		if err := coords(&c); err != nil {
-			return nil, err
-		}
-		ls, err := positions(c, 2)
-		return orb.LineString(ls), err
-	case "MultiLineString":
-		var c [][][]float64
-		if err := coords(&c); err != nil {
-			return nil, err
-		}
-		if len(c) == 0 {
-			return nil, nil
-		}
-		mls := make(orb.MultiLineString, len(c))
-		for i, l := range c {
-			ls, err := positions(l, 2)
-			if err != nil {
-				return nil, fmt.Errorf("第 %d 条线：%w", i+1, err)
-			}
-			mls[i] = ls
-		}
-		return mls, nil
-	case "Polygon":
-		var c [][][]float64
-		if err := coords(&c); err != nil {
-			return nil, err
-		}
-		return polygon(c)
-	case "MultiPolygon":
-		var c [][][][]float64
-		if err := coords(&c); err != nil {
-			return nil, err
-		}
-		if len(c) == 0 {
-			return nil, nil
-		}
-		mp := make(orb.MultiPolygon, len(c))
-		for i, p := range c {
-			poly, err := polygon(p)
-			if err != nil {
-				return nil, fmt.Errorf("第 %d 个多边形：%w", i+1, err)
-			}
-			mp[i] = poly
-		}
-		return mp, nil
-	case "GeometryCollection":
-		if len(rg.Geometries) == 0 {
-			return nil, nil
-		}
-		col := make(orb.Collection, 0, len(rg.Geometries))
-		for i, r := range rg.Geometries {
-			g, err := parseGeometry(r, depth+1)
-			if err != nil {
-				return nil, fmt.Errorf("GeometryCollection 第 %d 个几何：%w", i+1, err)
-			}
-			if g != nil {
-				col = append(col, g)
-			}
-		}
-		return col, nil
-	case "":
-		return nil, errors.New("geometry 缺少 type")
-	}
-	return nil, fmt.Errorf("未知的几何类型 %q", rg.Type)
-}
-
-// position takes x and y from a GeoJSON position; a Z or M value is dropped.
-func position(c []float64) (orb.Point, error) {
-	if len(c) < 2 {
-		return orb.Point{}, fmt.Errorf("坐标 %v 少于两个数", c)
-	}
-	return orb.Point{c[0], c[1]}, nil
-}
-
-func positions(c [][]float64, min int) ([]orb.Point, error) {
-	if len(c) < min {
-		return nil, fmt.Errorf("只有 %d 个点，至少需要 %d 个", len(c), min)
-	}
-	ps := make([]orb.Point, len(c))
-	for i, p := range c {
-		pt, err := position(p)
-		if err != nil {
-			return nil, err
-		}
-		ps[i] = pt
-	}
-	return ps, nil
-}
-
-// polygon checks each ring: at least 4 positions, last equal to first, as
-// RFC 7946 requires and PostGIS enforces on insert.
-func polygon(c [][][]float64) (orb.Polygon, error) {
-	if len(c) == 0 {
-		return nil, errors.New("多边形没有环")
-	}
-	poly := make(orb.Polygon, len(c))
-	for i, r := range c {
-		ring, err := positions(r, 4)
-		if err != nil {
-			return nil, fmt.Errorf("第 %d 个环%w", i+1, err)
-		}
-		if ring[0] != ring[len(ring)-1] {
-			return nil, fmt.Errorf("第 %d 个环没有闭合（首尾坐标不同）", i+1)
-		}
-		poly[i] = ring
-	}
-	return poly, nil
 }
