@@ -268,7 +268,9 @@ func beginBulk(ctx context.Context, tx pgx.Tx, table string, rows int64, cells b
 	if existing >= rows {
 		return b, nil
 	}
-	// Indexes that back a constraint (the primary key, UNIQUE) stay.
+	// Foreign keys, and indexes other than those behind the primary key
+	// and UNIQUE constraints (rebuilding the primary key, and the foreign
+	// keys that point at it, costs what it saves).
 	q, err := tx.Query(ctx, `
 		SELECT 'DROP INDEX ' || i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
 		FROM pg_index i

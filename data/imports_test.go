@@ -553,14 +553,15 @@ func TestBulkImportMarksVillagesStale(t *testing.T) {
 	t.Logf("%d change rows; %d villages stale (%d per row)", logged, len(bulk), len(perRow))
 }
 
-// tableShape lists a table's indexes, constraints and trigger states, which
+// tableShape lists a table's indexes, constraints (its own and those
+// pointing at it) and trigger states, which
 // a bulk load drops or switches off inside its transaction.
 func tableShape(t *testing.T, db *datatest.DB, table string) string {
 	t.Helper()
 	var s string
 	err := db.Pool.QueryRow(context.Background(), `SELECT concat_ws(E'\n',
 		(SELECT string_agg(pg_get_indexdef(indexrelid), E'\n' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = $1::regclass),
-		(SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated, E'\n' ORDER BY conname) FROM pg_constraint WHERE conrelid = $1::regclass),
+		(SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated, E'\n' ORDER BY conname) FROM pg_constraint WHERE conrelid = $1::regclass OR confrelid = $1::regclass),
 		(SELECT string_agg(tgname || ' ' || tgenabled::text, E'\n' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal))`, table).Scan(&s)
 	if err != nil {
 		t.Fatal(err)
@@ -638,5 +639,23 @@ func TestImportDirectBulkLoad(t *testing.T) {
 	}
 	if got := tableShape(t, db, "roads"); got != shape {
 		t.Errorf("roads after a rejected bulk load:\n%s\nwant\n%s", got, shape)
+	}
+
+	// In skip mode the good rows go in through the staging table, as a
+	// bulk load whose change boxes come from SQL.
+	rep, err = db.Store.Import(ctx, bad, planning.ImportOptions{Layer: "roads", Mode: planning.ImportSkip})
+	if err != nil || !rep.Committed || rep.Inserted != 19998 || rep.Rejected != 2 {
+		t.Fatalf("skip mode: %v %+v", err, rep.Message)
+	}
+	if _, staged := rep.Phases["write"]; !staged {
+		t.Errorf("phases %v: want the staging path", rep.Phases)
+	}
+	if got := tableShape(t, db, "roads"); got != shape {
+		t.Errorf("roads after a staged bulk load:\n%s\nwant\n%s", got, shape)
+	}
+	db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM layer_changes WHERE layer = 'roads' AND row_id = 0),
+		(SELECT count(*) FROM roads r WHERE NOT EXISTS (SELECT FROM layer_changes c WHERE c.layer = 'roads' AND c.geom ~ r.geom))`).Scan(&boxes, &outside)
+	if boxes == 0 || outside > 0 {
+		t.Errorf("staged bulk load: %d change boxes, %d roads outside every box", boxes, outside)
 	}
 }
