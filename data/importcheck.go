@@ -458,7 +458,8 @@ func (st *staging) keyProvided(k keyset) bool {
 
 // write inserts the good rows, upserting on the layer's keys in upsert
 // mode, and counts what it did.
-func (st *staging) write(ctx context.Context, tx pgx.Tx, mode planning.ImportMode, src int64) error {
+func (st *staging) write(ctx context.Context, tx pgx.Tx, mode planning.ImportMode) error {
+	src := st.source.id
 	cols := st.targetCols()
 	ids := make([]string, len(cols))
 	for i, c := range cols {
@@ -480,6 +481,9 @@ func (st *staging) write(ctx context.Context, tx pgx.Tx, mode planning.ImportMod
 		if bulk, err = beginBulk(ctx, tx, st.spec.Table, st.rep.Valid, cellLayers[st.spec.Table]); err != nil {
 			return err
 		}
+	}
+	if err := st.source.write(ctx, tx); err != nil {
+		return err
 	}
 	insert := fmt.Sprintf("INSERT INTO %s (%s, source_id) SELECT %s, $2 FROM import_rows p WHERE NOT (p.row_no = ANY ($1))",
 		table, strings.Join(ids, ", "), "p."+strings.Join(ids, ", p."))

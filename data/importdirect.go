@@ -69,8 +69,8 @@ type directLoad struct {
 // in the table, false when the import must go through staging (the
 // savepoint is rolled back), and an error only for failures that are not
 // about the file's content.
-func (st *staging) tryDirect(ctx context.Context, tx pgx.Tx, src importSource, source int64) (bool, error) {
-	d := &directLoad{st: st, source: source, cells: cellBoxes{}, defaults: map[string]any{}}
+func (st *staging) tryDirect(ctx context.Context, tx pgx.Tx, src importSource) (bool, error) {
+	d := &directLoad{st: st, source: st.source.id, cells: cellBoxes{}, defaults: map[string]any{}}
 	d.cols = st.targetCols()
 	d.geomAt = slices.IndexFunc(d.cols, func(c string) bool { return st.geomExpr(c) != "" })
 	for _, name := range d.cols {
@@ -100,15 +100,16 @@ func (st *staging) tryDirect(ctx context.Context, tx pgx.Tx, src importSource, s
 	n, err := st.copy(ctx, sp, src, copyPlan{
 		table: st.spec.Table, cols: d.cols, build: d.rows, stopOnError: true, hold: bulkThreshold + 1,
 		ready: func(held int, more bool) error {
-			if !more {
-				return nil
+			if more {
+				// More than bulkThreshold rows. How many is known only
+				// at the end; a feature takes a few hundred bytes in any
+				// format, so size/1 KiB errs low, towards keeping indexes.
+				var err error
+				if bulk, err = beginBulk(ctx, sp, st.spec.Table, max(int64(held), st.size/1024), cellLayers[st.spec.Table]); err != nil {
+					return err
+				}
 			}
-			// More than bulkThreshold rows. How many is known only at
-			// the end; a feature takes a few hundred bytes in any
-			// format, so size/1 KiB errs low, towards keeping indexes.
-			var err error
-			bulk, err = beginBulk(ctx, sp, st.spec.Table, max(int64(held), st.size/1024), cellLayers[st.spec.Table])
-			return err
+			return st.source.write(ctx, sp)
 		},
 	})
 	st.rep.Phases["direct"] = time.Since(start).Seconds()

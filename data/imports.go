@@ -100,14 +100,21 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		}
 		st := &staging{spec: spec, cat: cat, m: m, cols: m.provided, srs: srs, rep: &rep, info: info, size: size, progress: opt.Progress, log: s.log}
 		rep.Phases = map[string]float64{}
-		srcID, err := s.insertSource(ctx, tx, name, opt, &rep, info)
-		if err != nil {
+		// The provenance row's id is reserved now; the row is written only
+		// once the import holds the locks a bulk load takes (beginBulk),
+		// so that two imports never wait on sources for each other.
+		var srcID int64
+		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('sources', 'id'))`).Scan(&srcID); err != nil {
 			return err
 		}
+		st.source = sourceRow{id: srcID, write: func(ctx context.Context, tx pgx.Tx) error {
+			return s.insertSource(ctx, tx, srcID, name, opt, &rep, info)
+		}}
 		done := false
 		if st.directable() {
 			before := rep
-			if done, err = st.tryDirect(ctx, tx, src, srcID); err != nil {
+			var err error
+			if done, err = st.tryDirect(ctx, tx, src); err != nil {
 				return err
 			}
 			if !done { // start again through the staging table
@@ -120,7 +127,7 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 			}
 		}
 		if !done {
-			if err := st.viaStaging(ctx, tx, src, mode, srcID); err != nil {
+			if err := st.viaStaging(ctx, tx, src, mode); err != nil {
 				return err
 			}
 		}
@@ -155,7 +162,7 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 
 // viaStaging imports src through the staging table (see the top of this
 // file). It returns errRollback when reject mode finds errors.
-func (st *staging) viaStaging(ctx context.Context, tx pgx.Tx, src importSource, mode planning.ImportMode, srcID int64) error {
+func (st *staging) viaStaging(ctx context.Context, tx pgx.Tx, src importSource, mode planning.ImportMode) error {
 	if err := st.create(ctx, tx); err != nil {
 		return err
 	}
@@ -175,7 +182,7 @@ func (st *staging) viaStaging(ctx context.Context, tx pgx.Tx, src importSource, 
 	if st.rep.Errors > 0 && mode == planning.ImportReject {
 		return errRollback
 	}
-	if err := st.write(ctx, tx, mode, srcID); err != nil {
+	if err := st.write(ctx, tx, mode); err != nil {
 		return err
 	}
 	lap("write")
@@ -244,8 +251,15 @@ func resolveSRS(option string, info sourceInfo) (srs geo.SRS, how string, err er
 	return srs, how, nil
 }
 
-// insertSource records the import as the provenance of the rows it writes.
-func (s *Store) insertSource(ctx context.Context, tx pgx.Tx, name string, opt planning.ImportOptions, rep *planning.ImportReport, info sourceInfo) (int64, error) {
+// sourceRow is an import's provenance row: its id, and how to write it.
+type sourceRow struct {
+	id    int64
+	write func(ctx context.Context, tx pgx.Tx) error
+}
+
+// insertSource writes the sources row id that records the import as the
+// provenance of the rows it writes.
+func (s *Store) insertSource(ctx context.Context, tx pgx.Tx, id int64, name string, opt planning.ImportOptions, rep *planning.ImportReport, info sourceInfo) error {
 	detail := map[string]any{
 		"layer": opt.Layer, "format": rep.Format, "encoding": rep.Encoding, "srs": rep.SRS,
 		"mode": string(rep.Mode), "actor": opt.Actor, "columns": rep.Columns,
@@ -253,10 +267,9 @@ func (s *Store) insertSource(ctx context.Context, tx pgx.Tx, name string, opt pl
 	if info.Attribution != "" {
 		detail["attribution"] = info.Attribution
 	}
-	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO sources (kind, name, version, detail) VALUES ('import', $1, $2, $3) RETURNING id`,
-		name, time.Now().UTC().Format(time.RFC3339), detail).Scan(&id)
-	return id, err
+	_, err := tx.Exec(ctx, `INSERT INTO sources (id, kind, name, version, detail) OVERRIDING SYSTEM VALUE VALUES ($1, 'import', $2, $3, $4)`,
+		id, name, time.Now().UTC().Format(time.RFC3339), detail)
+	return err
 }
 
 // column is one column of the target table, as the catalog describes it.
@@ -460,6 +473,7 @@ type staging struct {
 	size     int64 // the file's size in bytes
 	progress func(int64)
 	log      *slog.Logger
+	source   sourceRow
 	cols     []string              // the fields the import fills (columnMap.provided): staged in this order after row_no, part, fid, geom
 	plans    map[string]*fieldPlan // per file column, see planFor
 	bad      map[int]bool          // rows with an error found in SQL

@@ -659,3 +659,55 @@ func TestImportDirectBulkLoad(t *testing.T) {
 		t.Errorf("staged bulk load: %d change boxes, %d roads outside every box", boxes, outside)
 	}
 }
+
+// TestConcurrentBulkImports runs first loads of two layers at once. Each
+// drops and rebuilds its table's foreign key to sources, which locks
+// sources against inserts; each writes its own sources row only after
+// that, so neither waits for the other in the opposite order (a deadlock
+// PostgreSQL would break by failing one of them).
+func TestConcurrentBulkImports(t *testing.T) {
+	db := datatest.New(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	roads := filepath.Join(dir, "roads.geojsonl")
+	writeRoadsSeq(t, roads, 20000)
+	var b strings.Builder
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 8000 {
+		fmt.Fprintf(&b, `{"type":"Feature","properties":{"ext_id":"s%d","name":"站%d","routes":"K%d"},"geometry":{"type":"Point","coordinates":[%f,%f]}}`+"\n",
+			i, i, i%30, 109+rng.Float64()*5, 25+rng.Float64()*4)
+	}
+	stops := filepath.Join(dir, "stops.geojsonl")
+	if err := os.WriteFile(stops, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shapes := map[string]string{"roads": tableShape(t, db, "roads"), "bus_stops": tableShape(t, db, "bus_stops")}
+	for round := range 3 {
+		mustExec(t, db, `TRUNCATE roads, bus_stops CASCADE`)
+		errs := make(chan error, 2)
+		for layer, file := range map[string]string{"roads": roads, "bus_stops": stops} {
+			go func() {
+				rep, err := db.Store.Import(ctx, file, planning.ImportOptions{Layer: layer})
+				if err == nil && (!rep.Committed || rep.Phases["index"] == 0) {
+					err = fmt.Errorf("%s: %s, phases %v", layer, rep.Message, rep.Phases)
+				}
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+	for table, shape := range shapes {
+		if got := tableShape(t, db, table); got != shape {
+			t.Errorf("%s after concurrent bulk loads:\n%s\nwant\n%s", table, got, shape)
+		}
+	}
+	var sources int
+	db.Pool.QueryRow(ctx, `SELECT count(*) FROM sources WHERE kind = 'import'`).Scan(&sources)
+	if sources != 6 {
+		t.Errorf("%d import sources after 6 imports", sources)
+	}
+}
