@@ -125,8 +125,8 @@ func (st *staging) tryDirect(ctx context.Context, tx pgx.Tx, src importSource) (
 		st.rep.Valid, st.rep.Inserted = st.rep.Read, n
 		return true, sp.Commit(ctx)
 	}
-	// A file that cannot be read, or a cancelled import, fails the same
-	// way through staging.
+	// A file that breaks off, or a cancelled import, would fail the same
+	// way through staging: the import ends here.
 	var pe *planning.Error
 	if ctx.Err() != nil || errors.As(err, &pe) {
 		return false, err
