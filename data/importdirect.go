@@ -61,7 +61,6 @@ type directLoad struct {
 	geomAt   int            // index of the geometry column in cols
 	at       []int          // per column, its index in the converted values (staging.cols)
 	defaults map[string]any // NOT NULL columns with a default: the value for a record that lacks one
-	source   int64
 	cells    cellBoxes
 }
 
@@ -70,7 +69,7 @@ type directLoad struct {
 // savepoint is rolled back), and an error only for failures that are not
 // about the file's content.
 func (st *staging) tryDirect(ctx context.Context, tx pgx.Tx, src importSource) (bool, error) {
-	d := &directLoad{st: st, source: st.source.id, cells: cellBoxes{}, defaults: map[string]any{}}
+	d := &directLoad{st: st, cells: cellBoxes{}, defaults: map[string]any{}}
 	d.cols = st.targetCols()
 	d.geomAt = slices.IndexFunc(d.cols, func(c string) bool { return st.geomExpr(c) != "" })
 	for _, name := range d.cols {
@@ -167,7 +166,7 @@ func (d *directLoad) rows(row int, rec feature.Record) ([][]any, bool) {
 			}
 			r[j] = v
 		}
-		r[len(r)-1] = d.source
+		r[len(r)-1] = st.source.id
 		if g != nil {
 			d.cells.add(g.Bound())
 		}

@@ -1,6 +1,8 @@
 // This file keeps the encoding/json-based GeoJSON reader that geojson.go
 // replaced, unchanged but for its names, as the oracle the differential
-// tests and benchmarks compare the hand-written parser with.
+// tests and benchmarks compare the hand-written parser with. Helpers that
+// geojson.go still has unchanged (isSeq, skipValue, crsName, jsonText)
+// are shared rather than copied.
 
 package feature
 
@@ -80,7 +82,7 @@ func oldOpenGeoJSON(r io.Reader) (*oldGeoJSONReader, error) {
 	case trimmed[0] != '{':
 		return nil, &FormatError{Feature: -1, Reason: "不是 GeoJSON：文件应以 { 开头", Err: ErrSyntax}
 	default:
-		g.seq = oldIsSeq(trimmed)
+		g.seq = isSeq(trimmed)
 	}
 	if g.seq {
 		g.next()
@@ -94,61 +96,6 @@ func oldOpenGeoJSON(r io.Reader) (*oldGeoJSONReader, error) {
 	g.next()
 	g.first = &g.rec
 	return g, nil
-}
-
-// oldIsSeq reports whether head starts with a Feature rather than a
-// FeatureCollection, by walking the first object's members until "type"
-// or "features" decides. Undecided (a huge first member) means
-// FeatureCollection, whose reader then reports what is wrong.
-func oldIsSeq(head []byte) bool {
-	dec := json.NewDecoder(bytes.NewReader(head))
-	if _, err := dec.Token(); err != nil {
-		return false
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		key, ok := tok.(string)
-		if !ok { // the object closed without deciding: one object per line
-			return true
-		}
-		switch key {
-		case "features":
-			return false
-		case "type":
-			tok, err := dec.Token()
-			if err != nil {
-				return false
-			}
-			return tok == "Feature"
-		}
-		if oldSkipValue(dec) != nil {
-			return false
-		}
-	}
-}
-
-// oldSkipValue consumes one value token by token, so skipping a large member
-// does not buffer it.
-func oldSkipValue(dec *json.Decoder) error {
-	depth := 0
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
 }
 
 // findFeatures walks the top-level members up to the "features" array,
@@ -192,7 +139,7 @@ func (g *oldGeoJSONReader) member(key string) error {
 			return g.syntax(err, -1)
 		}
 		if t != "FeatureCollection" {
-			return &FormatError{Feature: -1, Reason: fmt.Sprintf("不是 FeatureCollection：type 是 %s", oldJSONText(t)), Err: ErrStructure}
+			return &FormatError{Feature: -1, Reason: fmt.Sprintf("不是 FeatureCollection：type 是 %s", jsonText(t)), Err: ErrStructure}
 		}
 	case "crs":
 		var c struct {
@@ -205,33 +152,14 @@ func (g *oldGeoJSONReader) member(key string) error {
 			return g.syntax(err, -1)
 		}
 		if json.Unmarshal(raw, &c) == nil { // a crs we cannot read is ignored, as GeoJSON 2016 drops it
-			g.crs = oldCRSName(c.Properties.Name)
+			g.crs = crsName(c.Properties.Name)
 		}
 	default:
-		if err := oldSkipValue(g.dec); err != nil {
+		if err := skipValue(g.dec); err != nil {
 			return g.syntax(err, -1)
 		}
 	}
 	return nil
-}
-
-// oldCRSName shortens OGC URNs and URLs to the "EPSG:4490" form.
-func oldCRSName(name string) string {
-	name = strings.TrimSpace(name)
-	low := strings.ToLower(name)
-	for _, p := range []string{"urn:ogc:def:crs:epsg::", "urn:ogc:def:crs:epsg:", "http://www.opengis.net/def/crs/epsg/0/", "epsg:"} {
-		if strings.HasPrefix(low, p) {
-			code := name[len(p):]
-			if i := strings.LastIndexByte(code, ':'); i >= 0 { // urn:ogc:def:crs:EPSG:6.6:4326
-				code = code[i+1:]
-			}
-			return "EPSG:" + code
-		}
-	}
-	if low == "urn:ogc:def:crs:ogc:1.3:crs84" || low == "urn:ogc:def:crs:ogc::crs84" {
-		return "OGC:CRS84"
-	}
-	return name
 }
 
 // CRS returns the old-style (2008) "crs" member as "EPSG:4490", another
@@ -337,7 +265,7 @@ func (g *oldGeoJSONReader) finish() {
 		}
 		key, _ := tok.(string)
 		if key == "features" {
-			if err := oldSkipValue(g.dec); err != nil {
+			if err := skipValue(g.dec); err != nil {
 				g.err = g.syntax(err, -1)
 				return
 			}
@@ -501,7 +429,7 @@ func oldFieldsOf(raw []byte) []string {
 			seen[name] = true
 			names = append(names, name)
 		}
-		if oldSkipValue(dec) != nil {
+		if skipValue(dec) != nil {
 			break
 		}
 	}
@@ -515,12 +443,6 @@ func (g *oldGeoJSONReader) Record() Record { return g.rec }
 // Err returns the error that stopped Next, or nil at a clean end. It is a
 // [*FormatError] for faults in the data.
 func (g *oldGeoJSONReader) Err() error { return g.err }
-
-// oldJSONText shows a decoded JSON value in a message.
-func oldJSONText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
 
 // oldRawGeometry is a geometry before its coordinates are checked.
 type oldRawGeometry struct {
