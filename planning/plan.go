@@ -2,12 +2,15 @@ package planning
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gapmap/gapmap/planning/budget"
 )
 
 // PlanRequest asks for an annual plan: which projects to build in which
@@ -56,6 +59,11 @@ type Plan struct {
 	Applied    bool       `json:"applied"`
 }
 
+// PlanYear sums up one plan year of a plan (money in 万元). It is the
+// solver's [budget.Year] with its JSON shape, as a planning type so that
+// it can carry the String method the CLI prints.
+type PlanYear budget.Year
+
 // planNodes bounds the branch-and-bound work of one plan.
 const planNodes = 500_000
 
@@ -75,7 +83,7 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 	// The node limit, not the clock, ends the search: the same library and
 	// budgets give the same plan on a busy server too. 500,000 nodes take
 	// about 0.5 s here; the clock limit is only a backstop.
-	in := PlanInput{Years: years, Budget: map[int]float64{}, SourceBudget: map[int]map[string]float64{},
+	in := budget.Input{Years: years, Budget: map[int]float64{}, SourceBudget: map[int]map[string]float64{},
 		TownshipCap: req.TownshipCap, NodeLimit: planNodes, TimeLimit: 10 * time.Second}
 	for k, v := range req.Budgets {
 		y, err := strconv.Atoi(k)
@@ -117,7 +125,7 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 			continue
 		}
 		key := strconv.FormatInt(r.ID, 10)
-		it := PlanItem{Key: key, CostWan: r.CostWan, Value: r.PoorPeopleClosed(), Township: r.TownshipCode}
+		it := budget.Item{Key: key, CostWan: r.CostWan, Value: r.PoorPeopleClosed(), Township: r.TownshipCode}
 		if fixed {
 			it.Fixed = r.Year
 		}
@@ -136,16 +144,22 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 	}
 	// A link to a project left out (withdrawn, unpriced) cannot be honoured:
 	// its dependant waits.
-	in.Items = slices.DeleteFunc(in.Items, func(it PlanItem) bool {
+	in.Items = slices.DeleteFunc(in.Items, func(it budget.Item) bool {
 		_, ok := rows[it.After]
 		return it.After != "" && !ok
 	})
-	res, err := FitBudget(ctx, in)
+	res, err := budget.Fit(ctx, in)
+	if be := (*budget.Error)(nil); errors.As(err, &be) {
+		return Plan{}, &Error{Code: EInvalid, Message: be.Message, Err: err}
+	}
 	if err != nil {
 		return Plan{}, err
 	}
-	plan := Plan{Years: res.Years, Candidates: len(in.Items), Value: res.Value, Bound: res.Bound, Gap: res.Gap,
+	plan := Plan{Years: make([]PlanYear, len(res.Years)), Candidates: len(in.Items), Value: res.Value, Bound: res.Bound, Gap: res.Gap,
 		Optimal: res.Optimal, Elapsed: res.Elapsed.Round(time.Millisecond).String()}
+	for i, y := range res.Years {
+		plan.Years[i] = PlanYear(y)
+	}
 	schedule := map[int64]int{}
 	for _, it := range in.Items {
 		row := rows[it.Key]

@@ -1,4 +1,4 @@
-package planning
+package budget
 
 import (
 	"cmp"
@@ -16,7 +16,7 @@ import (
 
 // This file fits 项目库 candidates into yearly budgets. The problem is a
 // multiple knapsack (items → plan years, or left out) with side rows
-// (per-source budgets, a per-township cap) and precedence (After). FitBudget
+// (per-source budgets, a per-township cap) and precedence (After). Fit
 // solves it in four steps:
 //
 //  1. Bound, the smallest of three relaxations: the LP of the yearly
@@ -40,8 +40,8 @@ import (
 // iterations and nodes, so the same input gives the same schedule; only
 // TimeLimit and ctx, the safety nets, depend on the clock.
 
-// PlanItem is one candidate project for the budget fit. Money is in 万元.
-type PlanItem struct {
+// Item is one candidate project for the budget fit. Money is in 万元.
+type Item struct {
 	Key      string             // unique id of the project
 	CostWan  float64            // total cost (> 0)
 	Funding  map[string]float64 // amount per funding source, summing to CostWan; nil/empty: all of it from the default source ""
@@ -51,8 +51,8 @@ type PlanItem struct {
 	Fixed    int                // 0: free; otherwise the plan year the item is already scheduled in
 }
 
-// PlanInput is a budget-fit problem.
-type PlanInput struct {
+// Input is a budget-fit problem.
+type Input struct {
 	Years        []int                      // plan years, strictly ascending, non-empty (at most 30)
 	Budget       map[int]float64            // total budget per year (万元); a missing year has none
 	SourceBudget map[int]map[string]float64 // optional per-year per-source budgets (万元); a listed source caps Σ Funding[source] of the items built that year
@@ -60,23 +60,23 @@ type PlanInput struct {
 	EarlyBonus   float64                    // default 0.01: an item built in year index i is worth Value×(1−EarlyBonus×i)
 	TimeLimit    time.Duration              // default 2s: when it runs out the best schedule is returned with its proven gap
 	NodeLimit    int                        // default 2,000,000 branch-and-bound nodes: a clock-free work limit that keeps results reproducible
-	Items        []PlanItem
+	Items        []Item
 }
 
-// PlanResult is a schedule and how far from optimal it can be.
-type PlanResult struct {
+// Result is a schedule and how far from optimal it can be.
+type Result struct {
 	Year    map[string]int // Key → plan year of each selected item (Fixed items included)
 	Value   float64        // objective of the schedule, with the early bonus
 	Bound   float64        // proven upper bound on the objective
 	Gap     float64        // (Bound−Value)/max(Bound, 1e-9); 0 when proven optimal
 	Optimal bool           // proven optimal, to a relative tolerance of 1e-9
-	Years   []PlanYear     // one per plan year, in order
+	Years   []Year         // one per plan year, in order
 	Nodes   int            // branch-and-bound nodes explored
 	Elapsed time.Duration
 }
 
-// PlanYear sums up one plan year of a schedule. Money is in 万元.
-type PlanYear struct {
+// Year sums up one plan year of a schedule. Money is in 万元.
+type Year struct {
 	Year      int                `json:"year"`
 	BudgetWan float64            `json:"budget_wan"`
 	SpentWan  float64            `json:"spent_wan"`
@@ -87,54 +87,54 @@ type PlanYear struct {
 
 const (
 	defaultEarlyBonus = 0.01
-	defaultFitTime    = 2 * time.Second
-	defaultFitNodes   = 2_000_000
-	maxPlanYears      = 30   // options are bits of a uint32: bit 0 is "left out"
+	defaultTimeLimit  = 2 * time.Second
+	defaultNodeLimit  = 2_000_000
+	maxYears          = 30   // options are bits of a uint32: bit 0 is "left out"
 	fundingTolWan     = 0.01 // Funding must sum to CostWan within this
-	fitRelTol         = 1e-9 // optimality tolerance, relative to the total value
-	maxFitMessages    = 10   // validation problems listed before "…"
+	relTol            = 1e-9 // optimality tolerance, relative to the total value
+	maxMessages       = 10   // validation problems listed before "…"
 )
 
-// FitBudget chooses which items to build in which plan year so that the
+// Fit chooses which items to build in which plan year so that the
 // total value, with the early bonus, is as large as possible within the
 // yearly budgets, the per-source budgets and the township cap, and with
 // every item built no earlier than its After prerequisite.
 //
-// Invalid input gives an *Error with code EInvalid that names the item or
-// year at fault, as does a set of Fixed items that already exceeds a budget.
-// When ctx is cancelled the search stops and FitBudget returns the best
+// Invalid input gives an *Error that names the item or year at fault, as
+// does a set of Fixed items that already exceeds a budget.
+// When ctx is cancelled the search stops and Fit returns the best
 // schedule found so far together with ctx.Err().
-func FitBudget(ctx context.Context, in PlanInput) (PlanResult, error) {
+func Fit(ctx context.Context, in Input) (Result, error) {
 	start := time.Now()
-	p, err := newFitProblem(in)
+	p, err := newProblem(in)
 	if err != nil {
-		return PlanResult{}, err
+		return Result{}, err
 	}
-	limit := cmp.Or(in.TimeLimit, defaultFitTime)
-	f := &fitter{p: p, ctx: ctx, deadline: start.Add(limit), nodeLimit: cmp.Or(in.NodeLimit, defaultFitNodes)}
+	limit := cmp.Or(in.TimeLimit, defaultTimeLimit)
+	f := &fitter{p: p, ctx: ctx, deadline: start.Add(limit), nodeLimit: cmp.Or(in.NodeLimit, defaultNodeLimit)}
 	if err := f.solve(); err != nil {
-		return PlanResult{}, err
+		return Result{}, err
 	}
 	res := f.result(in)
 	res.Elapsed = time.Since(start)
 	return res, ctx.Err()
 }
 
-// fitTerm is what an item uses of one row (a budget) when built in a year.
-type fitTerm struct {
+// term is what an item uses of one row (a budget) when built in a year.
+type term struct {
 	row int
 	amt float64 // 万元
 }
 
-// fitProblem is a validated PlanInput in index form. Items are sorted by
+// problem is a validated Input in index form. Items are sorted by
 // Key; years are indices 0..T-1; options are a year index or -1 (left out).
-type fitProblem struct {
+type problem struct {
 	T     int
 	years []int
 	w     []float64 // w[t] = 1 − EarlyBonus×t; w[T] = 0 closes the LP dual recursion
 
 	n      int
-	items  []PlanItem // the input items, sorted by Key
+	items  []Item // the input items, sorted by Key
 	keys   []string
 	cost   []float64
 	value  []float64
@@ -142,7 +142,7 @@ type fitProblem struct {
 	kids   [][]int // dependents, ascending
 	fixed  []int   // year index of a Fixed item, −1 for a free one
 	mask   []uint32
-	terms  [][]fitTerm // [i*T+t]: rows item i uses in year t
+	terms  [][]term // [i*T+t]: rows item i uses in year t
 
 	rowCap   []float64
 	rowLim   []float64 // rowCap plus a rounding allowance
@@ -163,9 +163,9 @@ func optBit(t int) uint32 { return 1 << uint(t+1) }
 // hasYear reports whether mask allows some year.
 func hasYear(m uint32) bool { return m>>1 != 0 }
 
-// newFitProblem validates in and builds its index form. Problems are
+// newProblem validates in and builds its index form. Problems are
 // reported stage by stage, because later checks need the earlier ones.
-func newFitProblem(in PlanInput) (*fitProblem, error) {
+func newProblem(in Input) (*problem, error) {
 	var bad []string
 	add := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
 
@@ -173,8 +173,8 @@ func newFitProblem(in PlanInput) (*fitProblem, error) {
 	switch {
 	case T == 0:
 		add("规划年份不能为空")
-	case T > maxPlanYears:
-		add("规划年份最多 %d 个，收到 %d 个", maxPlanYears, T)
+	case T > maxYears:
+		add("规划年份最多 %d 个，收到 %d 个", maxYears, T)
 	}
 	for k := 1; k < T; k++ {
 		if in.Years[k] <= in.Years[k-1] {
@@ -205,10 +205,10 @@ func newFitProblem(in PlanInput) (*fitProblem, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return nil, fitInvalid(bad)
+		return nil, invalid(bad)
 	}
 
-	p := &fitProblem{T: T, years: slices.Clone(in.Years), n: len(in.Items)}
+	p := &problem{T: T, years: slices.Clone(in.Years), n: len(in.Items)}
 	p.w = make([]float64, T+1)
 	for t := range T {
 		p.w[t] = 1 - eb*float64(t)
@@ -220,7 +220,7 @@ func newFitProblem(in PlanInput) (*fitProblem, error) {
 
 	// Items, sorted by Key so that nothing depends on the caller's order.
 	items := slices.Clone(in.Items)
-	slices.SortStableFunc(items, func(a, b PlanItem) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortStableFunc(items, func(a, b Item) int { return strings.Compare(a.Key, b.Key) })
 	p.items = items
 	n := p.n
 	p.keys = make([]string, n)
@@ -282,15 +282,15 @@ func newFitProblem(in PlanInput) (*fitProblem, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return nil, fitInvalid(bad)
+		return nil, invalid(bad)
 	}
 	if bad = p.cycles(); len(bad) > 0 {
-		return nil, fitInvalid(bad)
+		return nil, invalid(bad)
 	}
 	p.buildForest()
 	p.buildRows(in)
 	if bad = p.buildMasks(); len(bad) > 0 {
-		return nil, fitInvalid(bad)
+		return nil, invalid(bad)
 	}
 
 	p.density = make([]float64, n)
@@ -304,7 +304,7 @@ func newFitProblem(in PlanInput) (*fitProblem, error) {
 		p.byDensity[i] = i
 	}
 	slices.SortStableFunc(p.byDensity, func(a, b int) int { return cmp.Compare(p.density[b], p.density[a]) })
-	p.eps = fitRelTol * max(1, total)
+	p.eps = relTol * max(1, total)
 	return p, nil
 }
 
@@ -319,18 +319,18 @@ func sourceName(s string) string {
 	return s
 }
 
-// fitInvalid joins validation problems into one *Error, as
+// invalid joins validation problems into one *Error, as planning's
 // Project.Validate does, listing the first few when there are many.
-func fitInvalid(bad []string) *Error {
-	if len(bad) > maxFitMessages {
-		bad = append(bad[:maxFitMessages:maxFitMessages], fmt.Sprintf("等共 %d 处问题", len(bad)))
+func invalid(bad []string) *Error {
+	if len(bad) > maxMessages {
+		bad = append(bad[:maxMessages:maxMessages], fmt.Sprintf("等共 %d 处问题", len(bad)))
 	}
-	return Errorf(EInvalid, "%s", strings.Join(bad, "；"))
+	return &Error{Message: strings.Join(bad, "；")}
 }
 
 // cycles reports every cycle of After links, each once, starting at its
 // smallest Key.
-func (p *fitProblem) cycles() []string {
+func (p *problem) cycles() []string {
 	var bad []string
 	state := make([]uint8, p.n) // 0 unseen, 1 on the current walk, 2 done
 	var walk []int
@@ -360,7 +360,7 @@ func (p *fitProblem) cycles() []string {
 
 // buildForest lists each precedence tree contiguously, dependents before
 // their prerequisite, which is the order the tree DP needs.
-func (p *fitProblem) buildForest() {
+func (p *problem) buildForest() {
 	p.kids = make([][]int, p.n)
 	for i, pa := range p.parent {
 		if pa >= 0 {
@@ -392,7 +392,7 @@ func (p *fitProblem) buildForest() {
 // buildRows creates the budget rows (yearly totals first, so that row t is
 // year t's budget; then per-source budgets; then township caps) and the
 // terms of every item in every year.
-func (p *fitProblem) buildRows(in PlanInput) {
+func (p *problem) buildRows(in Input) {
 	T := p.T
 	addRow := func(limit float64, label string) int {
 		p.rowCap = append(p.rowCap, limit)
@@ -426,7 +426,7 @@ func (p *fitProblem) buildRows(in PlanInput) {
 			}
 		}
 	}
-	p.terms = make([][]fitTerm, p.n*T)
+	p.terms = make([][]term, p.n*T)
 	for i, it := range p.items {
 		funding := it.Funding
 		if len(funding) == 0 {
@@ -434,13 +434,13 @@ func (p *fitProblem) buildRows(in PlanInput) {
 		}
 		sources := slices.Sorted(maps.Keys(funding))
 		for t := range T {
-			ts := []fitTerm{{row: t, amt: it.CostWan}}
+			ts := []term{{row: t, amt: it.CostWan}}
 			if k, ok := townRow[it.Township]; ok {
-				ts = append(ts, fitTerm{row: k + t, amt: it.CostWan})
+				ts = append(ts, term{row: k + t, amt: it.CostWan})
 			}
 			for _, s := range sources {
 				if r, ok := srcRow[t][s]; ok && funding[s] > 0 {
-					ts = append(ts, fitTerm{row: r, amt: funding[s]})
+					ts = append(ts, term{row: r, amt: funding[s]})
 				}
 			}
 			p.terms[i*T+t] = ts
@@ -453,7 +453,7 @@ func (p *fitProblem) buildRows(in PlanInput) {
 // no earlier than its prerequisite can be built; and no "left out" for
 // the prerequisites of a Fixed item. It reports Fixed items that cannot
 // all be built.
-func (p *fitProblem) buildMasks() []string {
+func (p *problem) buildMasks() []string {
 	var bad []string
 	T := p.T
 	fixedUse := make([]float64, len(p.rowCap))
@@ -537,7 +537,7 @@ func (p *fitProblem) buildMasks() []string {
 
 // reducedProfits sets rp[i*T+t] to item i's value in year t less the price
 // lam puts on the rows it uses there.
-func (p *fitProblem) reducedProfits(lam, rp []float64) {
+func (p *problem) reducedProfits(lam, rp []float64) {
 	T := p.T
 	for i := range p.n {
 		for t := range T {
@@ -555,7 +555,7 @@ func (p *fitProblem) reducedProfits(lam, rp []float64) {
 // every dependent built no earlier than its prerequisite. It returns −Inf
 // when mask allows nothing. On return g[i*T+t] is the best value of i's
 // subtree with i in year t, and acc holds the dependents' part of it.
-func (p *fitProblem) treeBest(tr int, mask []uint32, rp, g, acc []float64) float64 {
+func (p *problem) treeBest(tr int, mask []uint32, rp, g, acc []float64) float64 {
 	T := p.T
 	seg := p.post[p.treeStart[tr]:p.treeStart[tr+1]]
 	for _, i := range seg {
@@ -595,7 +595,7 @@ func (p *fitProblem) treeBest(tr int, mask []uint32, rp, g, acc []float64) float
 
 // treeArgmax reads the solution of treeBest back into x, preferring
 // "left out" and then earlier years on ties.
-func (p *fitProblem) treeArgmax(tr int, mask []uint32, g []float64, x []int) {
+func (p *problem) treeArgmax(tr int, mask []uint32, g []float64, x []int) {
 	T := p.T
 	seg := p.post[p.treeStart[tr]:p.treeStart[tr+1]]
 	for k := len(seg) - 1; k >= 0; k-- {
@@ -628,10 +628,10 @@ func (p *fitProblem) treeArgmax(tr int, mask []uint32, g []float64, x []int) {
 // left in each year and is used up. If duals is not nil it receives the LP
 // prices of the yearly budgets. Side rows, precedence and the years an
 // item cannot use are ignored, so this is an upper bound.
-func (p *fitProblem) nwBound(items []int, resid []float64, duals []float64) float64 {
+func (p *problem) nwBound(items []int, resid []float64, duals []float64) float64 {
 	T := p.T
 	val, t := 0.0, 0
-	var edge [maxPlanYears]float64 // density at which year t filled up
+	var edge [maxYears]float64 // density at which year t filled up
 	for _, i := range items {
 		d := p.density[i]
 		if d <= 0 {
@@ -670,9 +670,9 @@ func (p *fitProblem) nwBound(items []int, resid []float64, duals []float64) floa
 
 // --- the solver ------------------------------------------------------------
 
-// fitter holds the search state of one FitBudget call.
+// fitter holds the search state of one Fit call.
 type fitter struct {
-	p         *fitProblem
+	p         *problem
 	ctx       context.Context
 	deadline  time.Time
 	nodeLimit int
@@ -681,8 +681,8 @@ type fitter struct {
 	rp, g, acc []float64 // n*T scratch for the tree DP
 	x          []int
 
-	base   *fitState // Fixed items and their prerequisites only
-	best   *fitState // incumbent
+	base   *schedule // Fixed items and their prerequisites only
+	best   *schedule // incumbent
 	bound  float64   // proven upper bound
 	lam    []float64 // best Lagrange multipliers found
 	edge   []float64 // densities at the year boundaries of the LP solution
@@ -733,7 +733,7 @@ func (f *fitter) solve() error {
 }
 
 // consider makes s the incumbent if it is better.
-func (f *fitter) consider(s *fitState) {
+func (f *fitter) consider(s *schedule) {
 	if s.value > f.best.value+f.p.eps {
 		f.best.copyFrom(s)
 	}
@@ -855,7 +855,7 @@ func (f *fitter) nestedBound() float64 {
 			open = append(open, i)
 		}
 	}
-	return value + p.nested(open, p.mask, spent, &fitKnap{limit: 20_000})
+	return value + p.nested(open, p.mask, spent, &knapsack{limit: 20_000})
 }
 
 // nested bounds what the open items (by density) can add to a schedule
@@ -866,7 +866,7 @@ func (f *fitter) nestedBound() float64 {
 // 0-1 knapsack with that capacity. Unlike the LP bound this counts whole
 // items, which matters when a budget holds few of them. Side rows and
 // precedence are ignored.
-func (p *fitProblem) nested(open []int, mask []uint32, spent []float64, kn *fitKnap) float64 {
+func (p *problem) nested(open []int, mask []uint32, spent []float64, kn *knapsack) float64 {
 	T := p.T
 	capacity := kn.capacity[:0]
 	run := 0.0
@@ -892,8 +892,8 @@ func (p *fitProblem) nested(open []int, mask []uint32, spent []float64, kn *fitK
 	return bound
 }
 
-// fitKnap solves 0-1 knapsacks for nested, reusing its buffers.
-type fitKnap struct {
+// knapsack solves 0-1 knapsacks for nested, reusing its buffers.
+type knapsack struct {
 	limit    int // search nodes per knapsack; past it the LP bound stands in
 	pc, pv   []float64
 	items    []int
@@ -904,7 +904,7 @@ type fitKnap struct {
 // by density, descending) that costs at most capacity: the optimum if a
 // depth-first search with the LP bound finishes within kn.limit nodes,
 // else the LP bound.
-func (kn *fitKnap) solve(p *fitProblem, items []int, capacity float64) float64 {
+func (kn *knapsack) solve(p *problem, items []int, capacity float64) float64 {
 	n := len(items)
 	pc := append(kn.pc[:0], 0) // prefix sums of cost and value
 	pv := append(kn.pv[:0], 0)
@@ -965,26 +965,26 @@ func (f *fitter) lagrangian(lam []float64, mask []uint32, x []int) float64 {
 
 // --- schedules and the primal heuristic -------------------------------------
 
-// fitState is a schedule that keeps every budget: the year of each item
-// (−1: left out) and what it uses of each row.
-type fitState struct {
+// schedule is an assignment of items to years that keeps every budget:
+// the year of each item (−1: left out) and what it uses of each row.
+type schedule struct {
 	year  []int
 	used  []float64
 	value float64
 }
 
-func (s *fitState) clone() *fitState {
-	return &fitState{year: slices.Clone(s.year), used: slices.Clone(s.used), value: s.value}
+func (s *schedule) clone() *schedule {
+	return &schedule{year: slices.Clone(s.year), used: slices.Clone(s.used), value: s.value}
 }
 
-func (s *fitState) copyFrom(o *fitState) {
+func (s *schedule) copyFrom(o *schedule) {
 	copy(s.year, o.year)
 	copy(s.used, o.used)
 	s.value = o.value
 }
 
 // place builds item i in year t; unplace takes it out again.
-func (p *fitProblem) place(s *fitState, i, t int) {
+func (p *problem) place(s *schedule, i, t int) {
 	s.year[i] = t
 	for _, tm := range p.terms[i*p.T+t] {
 		s.used[tm.row] += tm.amt
@@ -992,7 +992,7 @@ func (p *fitProblem) place(s *fitState, i, t int) {
 	s.value += p.value[i] * p.w[t]
 }
 
-func (p *fitProblem) unplace(s *fitState, i int) {
+func (p *problem) unplace(s *schedule, i int) {
 	t := s.year[i]
 	for _, tm := range p.terms[i*p.T+t] {
 		s.used[tm.row] -= tm.amt
@@ -1002,7 +1002,7 @@ func (p *fitProblem) unplace(s *fitState, i int) {
 }
 
 // fits reports whether item i, not in year t now, fits there.
-func (p *fitProblem) fits(s *fitState, i, t int) bool {
+func (p *problem) fits(s *schedule, i, t int) bool {
 	for _, tm := range p.terms[i*p.T+t] {
 		if s.used[tm.row]+tm.amt > p.rowLim[tm.row] {
 			return false
@@ -1013,7 +1013,7 @@ func (p *fitProblem) fits(s *fitState, i, t int) bool {
 
 // linked reports whether item i may take option t (−1: left out) given its
 // mask and the years of its prerequisite and dependents in s.
-func (p *fitProblem) linked(s *fitState, i, t int) bool {
+func (p *problem) linked(s *schedule, i, t int) bool {
 	if p.mask[i]&optBit(t) == 0 {
 		return false
 	}
@@ -1030,9 +1030,9 @@ func (p *fitProblem) linked(s *fitState, i, t int) bool {
 
 // baseState places the Fixed items and then the prerequisites they force
 // in, each in its earliest year that fits.
-func (f *fitter) baseState() (*fitState, error) {
+func (f *fitter) baseState() (*schedule, error) {
 	p := f.p
-	s := &fitState{year: make([]int, p.n), used: make([]float64, len(p.rowCap))}
+	s := &schedule{year: make([]int, p.n), used: make([]float64, len(p.rowCap))}
 	for i := range s.year {
 		s.year[i] = -1
 	}
@@ -1055,7 +1055,7 @@ func (f *fitter) baseState() (*fitState, error) {
 			}
 		}
 		if !placed {
-			return nil, Errorf(EInvalid, "项目 %s 是已固定项目的前置项目，但无法在预算和上限内安排", p.keys[i])
+			return nil, &Error{Message: fmt.Sprintf("项目 %s 是已固定项目的前置项目，但无法在预算和上限内安排", p.keys[i])}
 		}
 	}
 	return s, nil
@@ -1065,7 +1065,7 @@ func (f *fitter) baseState() (*fitState, error) {
 // built, each in the latest year ≤ t that fits, so that they take as little
 // of the more valuable early budget as possible. It changes nothing and
 // returns false if that is not possible.
-func (f *fitter) insert(s *fitState, i, t int) bool {
+func (f *fitter) insert(s *schedule, i, t int) bool {
 	p := f.p
 	if p.mask[i]&optBit(t) == 0 {
 		return false
@@ -1109,7 +1109,7 @@ func (f *fitter) insert(s *fitState, i, t int) bool {
 
 // greedy builds, from the base, each item of order that has value in the
 // earliest year it fits.
-func (f *fitter) greedy(order []int) *fitState {
+func (f *fitter) greedy(order []int) *schedule {
 	s := f.base.clone()
 	f.fill(s, order)
 	return s
@@ -1117,7 +1117,7 @@ func (f *fitter) greedy(order []int) *fitState {
 
 // fill builds, in order, each unbuilt item with value in the earliest year
 // it fits, and reports whether it built any.
-func (f *fitter) fill(s *fitState, order []int) bool {
+func (f *fitter) fill(s *schedule, order []int) bool {
 	p := f.p
 	changed := false
 	for _, i := range order {
@@ -1137,7 +1137,7 @@ func (f *fitter) fill(s *fitState, order []int) bool {
 // repair turns a Lagrangian solution x at prices lam into a schedule: its
 // items, in order of value per priced use of the budgets, in their x year
 // where they fit, then a greedy fill by density.
-func (f *fitter) repair(x []int, lam []float64) *fitState {
+func (f *fitter) repair(x []int, lam []float64) *schedule {
 	p := f.p
 	s := f.base.clone()
 	for _, i := range f.priced(lam) {
@@ -1176,7 +1176,7 @@ func (f *fitter) priced(lam []float64) []int {
 
 // improve applies local search to s until no move gains: build items
 // earlier, insert items, and exchange an item for one in its target year.
-func (f *fitter) improve(s *fitState) {
+func (f *fitter) improve(s *schedule) {
 	for pass := 0; pass < 20 && !f.halted(); pass++ {
 		a := f.advance(s)
 		b := f.fill(s, f.p.byDensity)
@@ -1189,7 +1189,7 @@ func (f *fitter) improve(s *fitState) {
 }
 
 // advance moves each built item with value to the earliest year it fits.
-func (f *fitter) advance(s *fitState) bool {
+func (f *fitter) advance(s *schedule) bool {
 	p := f.p
 	changed := false
 	for _, i := range p.byDensity {
@@ -1214,7 +1214,7 @@ func (f *fitter) advance(s *fitState) bool {
 // another year or out of the plan, and makes the best such move that gains.
 // Candidates j are scanned by cost from the smallest that frees enough of
 // the yearly budget, at most exchangeScan of them.
-func (f *fitter) exchange(s *fitState) bool {
+func (f *fitter) exchange(s *schedule) bool {
 	const exchangeScan = 48
 	p := f.p
 	T := p.T
@@ -1291,7 +1291,7 @@ func (f *fitter) exchange(s *fitState) bool {
 // relocate returns the best new option for item j, now in year t, when
 // item i (unrelated to j) leaves its year for t: the earliest other year
 // where j fits, else out of the plan; false if j can go nowhere.
-func (f *fitter) relocate(s *fitState, j, t, i int) (int, bool) {
+func (f *fitter) relocate(s *schedule, j, t, i int) (int, bool) {
 	p := f.p
 	for u := range p.T {
 		if u == t || !p.linked(s, j, u) {
@@ -1306,7 +1306,7 @@ func (f *fitter) relocate(s *fitState, j, t, i int) (int, bool) {
 
 // fitsWithout reports whether item i fits in year t once item k leaves its
 // year (k left out: as fits).
-func (p *fitProblem) fitsWithout(s *fitState, i, t, k int) bool {
+func (p *problem) fitsWithout(s *schedule, i, t, k int) bool {
 	if s.year[k] < 0 {
 		return p.fits(s, i, t)
 	}
@@ -1327,7 +1327,7 @@ func (p *fitProblem) fitsWithout(s *fitState, i, t, k int) bool {
 
 // prune drops built items worth nothing that no built item needs, which
 // changes no value but spends less.
-func (f *fitter) prune(s *fitState) {
+func (f *fitter) prune(s *schedule) {
 	p := f.p
 	for _, i := range p.post { // dependents first
 		if s.year[i] >= 0 && p.value[i] == 0 && p.linked(s, i, -1) {
@@ -1340,7 +1340,7 @@ func (f *fitter) prune(s *fitState) {
 // out of one year, refill by density, move items earlier, and keep the
 // result if it is better. The random choices come from a fixed seed, so
 // the search is reproducible.
-func (f *fitter) ruin(best *fitState) {
+func (f *fitter) ruin(best *schedule) {
 	const (
 		rounds = 1000 // attempts
 		taken  = 10   // items taken out per attempt
@@ -1451,16 +1451,16 @@ func (f *fitter) fixOptions() []uint32 {
 // larger core the bound costs more time than it saves.
 const fullCore = 200
 
-// fitSearch is the depth-first branch and bound over the core items.
-type fitSearch struct {
+// searcher is the depth-first branch and bound over the core items.
+type searcher struct {
 	f       *fitter
 	core    []int // core items, by density
-	knap    fitKnap
+	knap    knapsack
 	limit   int     // node count at which to stop
 	opts    [][]int // options of core[k], most promising first
 	decided []bool
 	mask    []uint32 // options still open per item, for the Lagrangian bound
-	s       *fitState
+	s       *schedule
 	treeVal []float64
 	lamCap  float64
 	resid   []float64
@@ -1534,8 +1534,8 @@ func (f *fitter) window(core []int, d float64, size int) []int {
 // incumbent.
 func (f *fitter) search(mask []uint32, limit int, nested bool) bool {
 	p := f.p
-	b := &fitSearch{f: f, decided: make([]bool, p.n), mask: slices.Clone(mask), resid: make([]float64, p.T),
-		knap: fitKnap{limit: 1000}, limit: f.nodes + limit, nested: nested}
+	b := &searcher{f: f, decided: make([]bool, p.n), mask: slices.Clone(mask), resid: make([]float64, p.T),
+		knap: knapsack{limit: 1000}, limit: f.nodes + limit, nested: nested}
 	b.s = f.base.clone()
 	// Fix the items with one option, then check what they use.
 	for _, i := range p.post {
@@ -1605,7 +1605,7 @@ func (f *fitter) search(mask []uint32, limit int, nested bool) bool {
 
 // consistent reports whether decided item i in year t keeps precedence
 // with its decided prerequisite and dependents.
-func (b *fitSearch) consistent(i, t int) bool {
+func (b *searcher) consistent(i, t int) bool {
 	p := b.f.p
 	if pa := p.parent[i]; pa >= 0 && b.decided[pa] && t >= 0 && (b.s.year[pa] < 0 || b.s.year[pa] > t) {
 		return false
@@ -1620,7 +1620,7 @@ func (b *fitSearch) consistent(i, t int) bool {
 
 // dfs decides core[k:]; aSum is the sum of the trees' Lagrangian values
 // with the options decided so far.
-func (b *fitSearch) dfs(k int, aSum float64) {
+func (b *searcher) dfs(k int, aSum float64) {
 	f, p := b.f, b.f.p
 	f.nodes++
 	if f.nodes > b.limit || f.halt || f.nodes%256 == 0 && f.halted() {
@@ -1675,13 +1675,13 @@ func (b *fitSearch) dfs(k int, aSum float64) {
 // --- result ------------------------------------------------------------------
 
 // result reports f.best in the input's terms.
-func (f *fitter) result(in PlanInput) PlanResult {
+func (f *fitter) result(in Input) Result {
 	p := f.p
 	s := f.best
-	res := PlanResult{Year: map[string]int{}, Bound: f.bound, Optimal: f.proven, Nodes: f.nodes}
-	res.Years = make([]PlanYear, p.T)
+	res := Result{Year: map[string]int{}, Bound: f.bound, Optimal: f.proven, Nodes: f.nodes}
+	res.Years = make([]Year, p.T)
 	for t, y := range p.years {
-		res.Years[t] = PlanYear{Year: y, BudgetWan: in.Budget[y], BySource: map[string]float64{}}
+		res.Years[t] = Year{Year: y, BudgetWan: in.Budget[y], BySource: map[string]float64{}}
 	}
 	for i, t := range s.year { // Key order, so the sums are reproducible
 		if t < 0 {
