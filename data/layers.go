@@ -18,8 +18,11 @@ import (
 // column identifiers that may appear in generated SQL.
 type storeLayers struct {
 	*catalog.Catalog
-	countSQL  string   // see newStoreLayers
-	tileStmts sync.Map // tile layers' key (see tileKey) → the statement that renders them
+	countSQL string // see newStoreLayers
+	// tileStmts maps the key of a list of tile layers (see tileKey) to the
+	// statement that renders them. Requests name a set and their zoom
+	// keeps the set's layers in range, so the keys are few.
+	tileStmts sync.Map
 }
 
 // newStoreLayers prepares c for a Store. countSQL counts every layer and

@@ -7,7 +7,8 @@ import (
 )
 
 // Layer describes one vector-tile layer: its zoom range and fields, for
-// validation and TileJSON. The SQL that fills it lives with the Source.
+// validation and TileJSON. The SQL that fills it is in the same entry of
+// the layer catalogue (data/catalog), which the Source runs.
 type Layer struct {
 	ID      string            `json:"id"`          // MVT layer name
 	Title   string            `json:"description"` // Chinese, shown in the map's legend

@@ -12,14 +12,16 @@ import (
 // exports and tiles.
 type Kind int
 
+// The kinds. A Code is digits kept as text (430682101001, never
+// 4.30682101001e+11); a TextList is a list such as 1路;2路, stored as text[].
 const (
-	Text     Kind = iota
-	Code          // digits kept as text: 430682101001, never 4.30682101001e+11
-	Int           //
-	Float         //
-	Bool          //
-	Date          //
-	TextList      // 1路;2路 → text[]
+	Text Kind = iota
+	Code
+	Int
+	Float
+	Bool
+	Date
+	TextList
 )
 
 // MVT is the TileJSON type of a tile attribute of kind k: "String",
