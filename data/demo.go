@@ -74,7 +74,7 @@ func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, er
 			return nil
 		case err == nil:
 			s.log.Info("replacing generated data", "source", g.Name, "old_version", oldVersion, "new_version", g.Version)
-			if err := deleteSource(ctx, tx, oldID); err != nil {
+			if err := s.deleteSource(ctx, tx, oldID); err != nil {
 				return err
 			}
 		case err != pgx.ErrNoRows:
@@ -116,8 +116,8 @@ func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, er
 
 // analyzeLayers refreshes the planner statistics of every layer table.
 func (s *Store) analyzeLayers(ctx context.Context) error {
-	for _, l := range layers {
-		if _, err := s.pool.Exec(ctx, "ANALYZE "+pgx.Identifier{l.table}.Sanitize()); err != nil {
+	for _, l := range s.layers.Layers() {
+		if _, err := s.pool.Exec(ctx, "ANALYZE "+pgx.Identifier{l.Table}.Sanitize()); err != nil {
 			return err
 		}
 	}
@@ -125,10 +125,10 @@ func (s *Store) analyzeLayers(ctx context.Context) error {
 }
 
 // deleteSource removes every row written by source id, children first.
-func deleteSource(ctx context.Context, tx pgx.Tx, id int64) error {
-	for _, l := range slices.Backward(layers) {
-		if _, err := tx.Exec(ctx, fmt.Sprintf(`DELETE FROM %s WHERE source_id = $1`, pgx.Identifier{l.table}.Sanitize()), id); err != nil {
-			return fmt.Errorf("delete %s of source %d: %w", l.table, id, err)
+func (s *Store) deleteSource(ctx context.Context, tx pgx.Tx, id int64) error {
+	for _, l := range slices.Backward(s.layers.Layers()) {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`DELETE FROM %s WHERE source_id = $1`, pgx.Identifier{l.Table}.Sanitize()), id); err != nil {
+			return fmt.Errorf("delete %s of source %d: %w", l.Table, id, err)
 		}
 	}
 	_, err := tx.Exec(ctx, `DELETE FROM sources WHERE id = $1`, id)

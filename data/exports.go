@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 	"github.com/paulmach/orb/project"
 
+	"github.com/gapmap/gapmap/data/catalog"
 	"github.com/gapmap/gapmap/data/export"
 	"github.com/gapmap/gapmap/data/gpkg"
 	"github.com/gapmap/gapmap/geo"
@@ -30,98 +31,68 @@ import (
 // them (geometry last, as WKB in the output CRS), and the filters it takes.
 type exportLayer struct {
 	name, title, description string
-	geometry                 string // export.Geom*
+	geometry                 string // export.Geom* (the catalogue spells them alike)
 	fields                   []export.Field
-	selects                  []string // SQL expressions, in fields order; identifiers from the import spec
+	selects                  []string // SQL expressions, in fields order; identifiers from the catalogue
 	geom                     string   // geometry expression in EPSG:4490
 	from                     string
 	township                 string // expression of the row's township code, "" to filter by outline
 	filters                  []string
 }
 
-// exportKinds maps import field kinds to export field types.
-var exportKinds = map[fieldKind]export.FieldType{
-	kText: export.String, kCode: export.String, kInt: export.Int, kFloat: export.Float,
-	kBool: export.Bool, kDate: export.Date, kTextList: export.String,
+// exportKinds maps field kinds to export field types.
+var exportKinds = map[catalog.Kind]export.FieldType{
+	catalog.Text: export.String, catalog.Code: export.String, catalog.Int: export.Int, catalog.Float: export.Float,
+	catalog.Bool: export.Bool, catalog.Date: export.Date, catalog.TextList: export.String,
 }
 
-// exportGeometry is the declared geometry type of each table's export.
-var exportGeometry = map[string]string{
-	"counties": export.GeomMultiPolygon, "townships": export.GeomPoint, "villages": export.GeomPoint,
-	"roads": export.GeomLineString, "water_mains": export.GeomLineString, "power_lines": export.GeomLineString,
-	"reservoirs": export.GeomGeometry, "projects": export.GeomGeometry,
-}
-
-// tableExport describes a stored layer from its import spec, so that an
-// export carries the fields an import takes and reads back identically.
-func tableExport(table string) *exportLayer {
-	spec := importSpecs[table]
-	l := &exportLayer{name: table, title: tableTitles[table], from: pgx.Identifier{table}.Sanitize() + " x",
-		geometry: export.GeomPoint, description: "gapmap 导出的" + tableTitles[table]}
-	if g, ok := exportGeometry[table]; ok {
-		l.geometry = g
-	}
-	l.fields = append(l.fields, export.Field{Name: "id", Title: "序号", Type: export.Int})
-	l.selects = append(l.selects, "x.id")
-	for _, f := range spec.Fields {
-		switch f.Column {
-		case "village_code", "parent_code", "works_name":
-			continue // references, exported below as codes and names
-		}
-		expr := "x." + pgx.Identifier{f.Column}.Sanitize()
-		switch f.Kind {
-		case kTextList:
-			expr = "array_to_string(" + expr + ", ';')"
-		case kFloat:
-			expr += "::double precision"
-		}
+// tableExport describes a stored layer from its catalogue entry, so that an
+// export carries the fields an import takes and reads back identically:
+// the id, the fields, then the references as codes and names, then the
+// entry's extra columns.
+func tableExport(c *catalog.Layer) *exportLayer {
+	l := &exportLayer{name: c.Table, title: c.Title, from: pgx.Identifier{c.Table}.Sanitize() + " x",
+		geometry: c.Geometry, description: "gapmap 导出的" + c.Title, geom: "x." + pgx.Identifier{c.GeomCol}.Sanitize(),
+		township: c.Export.Township, filters: c.Export.Filters}
+	add := func(f catalog.Field, expr string) {
 		l.fields = append(l.fields, export.Field{Name: f.Column, Title: f.Title, Type: exportKinds[f.Kind]})
 		l.selects = append(l.selects, expr)
-		if f.Column == "township_code" {
-			l.township = "x.township_code"
+	}
+	add(catalog.Field{Column: "id", Title: "序号", Kind: catalog.Int}, "x.id")
+	var refs []catalog.Field
+	for _, f := range c.Fields {
+		if f.Read != "" {
+			refs = append(refs, f)
+			continue
 		}
+		add(f, columnExpr(f))
 	}
-	if slices.Contains(spec.Reference, "village_id") {
-		l.fields = append(l.fields, export.Field{Name: "village_code", Title: "所在村代码", Type: export.String})
-		l.selects = append(l.selects, "(SELECT v.code FROM villages v WHERE v.id = x.village_id)")
+	for _, f := range refs {
+		add(f, f.Read)
 	}
-	switch table {
-	case "counties":
-		l.geom = "x.outline"
-	case "townships":
-		l.geom, l.township = "x.seat", "x.code"
-	case "villages":
-		l.geom = "x.office"
-		l.fields = append(l.fields, export.Field{Name: "parent_code", Title: "所属行政村代码", Type: export.String})
-		l.selects = append(l.selects, "(SELECT p.code FROM villages p WHERE p.id = x.parent_id)")
-	case "water_mains":
-		l.geom = "x.geom"
-		l.fields = append(l.fields, export.Field{Name: "works_name", Title: "所属供水工程", Type: export.String})
-		l.selects = append(l.selects, "(SELECT w.name FROM water_works w WHERE w.id = x.works_id)")
-	case "projects":
-		l.geom = "x.geom"
-		for _, c := range [][3]string{{"status", "项目状态", "s"}, {"gap_dimension", "缺口维度", "s"}, {"gap_before", "实施前缺口", "f"}, {"gap_after_est", "实施后缺口（估计）", "f"}} {
-			typ := export.String
-			if c[2] == "f" {
-				typ = export.Float
-			}
-			l.fields = append(l.fields, export.Field{Name: c[0], Title: c[1], Type: typ})
-			l.selects = append(l.selects, "x."+pgx.Identifier{c[0]}.Sanitize())
-		}
-		l.filters = []string{"status", "year"}
-	default:
-		l.geom = "x.geom"
-	}
-	if table == "villages" {
-		l.filters = []string{"poor"}
+	for _, f := range c.Export.Extra {
+		add(f, columnExpr(f))
 	}
 	return l
 }
 
+// columnExpr reads field f's column of the table aliased x as its export
+// type.
+func columnExpr(f catalog.Field) string {
+	expr := "x." + pgx.Identifier{f.Column}.Sanitize()
+	switch f.Kind {
+	case catalog.TextList:
+		return "array_to_string(" + expr + ", ';')"
+	case catalog.Float:
+		return expr + "::double precision" // numeric columns (cost_wan) too
+	}
+	return expr
+}
+
 // villageGapsExport joins the villages with the latest run's scores, exit
 // checklist counts and every indicator's value and status.
-func villageGapsExport(indicators []string) *exportLayer {
-	l := &exportLayer{name: "village_gaps", title: "村缺口评分", geometry: export.GeomPoint,
+func villageGapsExport(title string, indicators []string) *exportLayer {
+	l := &exportLayer{name: catalog.VillageGaps, title: title, geometry: export.GeomPoint,
 		description: "每个行政村/社区在最新评分批次中的四维缺口（0 = 达标，100 = 最差）、退出清单和各指标实测值",
 		from: `run_scores s JOIN villages x ON x.id = s.village_id JOIN townships t ON t.code = x.township_code
 			LEFT JOIN LATERAL (SELECT jsonb_object_agg(i.indicator, jsonb_build_array(i.value, i.status)) AS ind
@@ -155,7 +126,7 @@ func villageGapsExport(indicators []string) *exportLayer {
 }
 
 // exportable lists the layers users may ask for.
-func exportable() []string { return append(importLayers(), "village_gaps") }
+func (s *Store) exportable() []string { return append(s.layers.Tables(), catalog.VillageGaps) }
 
 // Export implements planning.ExportStore.
 func (s *Store) Export(ctx context.Context, w io.Writer, opt planning.ExportOptions) error {
@@ -164,7 +135,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer, opt planning.ExportOpti
 	}
 	names := opt.Layers
 	if len(names) == 1 && names[0] == "county" {
-		names = exportable()
+		names = s.exportable()
 	}
 	if len(names) > 1 && opt.Format != "gpkg" && opt.Format != "shp.zip" && opt.Format != "xlsx" {
 		return planning.Errorf(planning.EInvalid, "%s 格式一次只能导出一个图层；多个图层请用 gpkg、shp.zip 或 xlsx", opt.Format)
@@ -178,7 +149,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer, opt planning.ExportOpti
 	for _, name := range names {
 		var l *exportLayer
 		switch {
-		case name == "village_gaps":
+		case name == catalog.VillageGaps:
 			run, err := s.LatestRun(ctx)
 			if err != nil {
 				return planning.Errorf(planning.EInvalid, "还没有评分结果，无法导出村缺口：请先运行 gapmap score")
@@ -188,11 +159,11 @@ func (s *Store) Export(ctx context.Context, w io.Writer, opt planning.ExportOpti
 			if err != nil {
 				return err
 			}
-			l = villageGapsExport(ids)
-		case importSpecs[name] != nil:
-			l = tableExport(name)
+			l = villageGapsExport(s.layers.Title(catalog.VillageGaps), ids)
+		case s.layers.Layer(name) != nil:
+			l = tableExport(s.layers.Layer(name))
 		default:
-			return planning.Errorf(planning.ENotFound, "没有可导出的图层 %q；可导出：%s（gpkg 可用 county 导出全部）", name, strings.Join(exportable(), "、"))
+			return planning.Errorf(planning.ENotFound, "没有可导出的图层 %q；可导出：%s（gpkg 可用 county 导出全部）", name, strings.Join(s.exportable(), "、"))
 		}
 		if err := checkFilters(l, opt.Filter); err != nil {
 			return err
@@ -289,7 +260,7 @@ func (l *exportLayer) query(f planning.ExportFilter, out outputCRS, runID int64,
 		return fmt.Sprintf("$%d", len(args))
 	}
 	var where []string
-	if l.name == "village_gaps" {
+	if l.name == catalog.VillageGaps {
 		where = append(where, "s.run_id = "+arg(runID))
 		for _, id := range indicators {
 			arg(id)
@@ -354,7 +325,7 @@ func (s *Store) writeLayers(ctx context.Context, ew export.Writer, plan []*expor
 
 func (s *Store) writeLayer(ctx context.Context, ew export.Writer, l *exportLayer, opt planning.ExportOptions, out outputCRS, runID int64) error {
 	var indicators []string
-	if l.name == "village_gaps" {
+	if l.name == catalog.VillageGaps {
 		for _, f := range l.fields {
 			if id, ok := strings.CutSuffix(f.Name, "_value"); ok {
 				indicators = append(indicators, id)

@@ -208,7 +208,7 @@ func (st *staging) geomExpr(col string) string {
 	point := `CASE WHEN GeometryType(s.geom) = 'POINT' THEN s.geom ELSE ST_PointOnSurface(s.geom) END`
 	switch st.spec.Role {
 	case roleLine, roleAny, roleOptional:
-		if col == "geom" {
+		if col == st.spec.GeomCol {
 			return "s.geom"
 		}
 	case rolePoint:
@@ -282,7 +282,7 @@ func (st *staging) constraints(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	for _, k := range st.cat.Checks {
-		reason := checkReasons[k.Name]
+		reason := st.spec.CheckReason(k.Name)
 		if reason == "" {
 			reason = "取值不符合约束 " + k.Name
 		}
@@ -304,8 +304,8 @@ func (st *staging) constraints(ctx context.Context, tx pgx.Tx) error {
 		tests = append(tests, test{
 			cond:   fmt.Sprintf("%s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %s r WHERE r.%s = p.%s)", id, k.RefTab, pgx.Identifier{k.RefCol}.Sanitize(), id),
 			field:  col,
-			reason: fmt.Sprintf("引用的%s不存在", refTitle(col, k.RefTab)),
-			hint:   fmt.Sprintf("请先导入%s，或核对该值", tableTitles[strings.Trim(k.RefTab, `"`)]),
+			reason: fmt.Sprintf("引用的%s不存在", refTitle(col, st.layers.Title(strings.Trim(k.RefTab, `"`)))),
+			hint:   fmt.Sprintf("请先导入%s，或核对该值", st.layers.Title(strings.Trim(k.RefTab, `"`))),
 		})
 	}
 	if len(tests) == 0 {
@@ -335,7 +335,7 @@ func (st *staging) constraints(ctx context.Context, tx pgx.Tx) error {
 				v = *values[i]
 			}
 			title := t.field
-			if f := st.spec.field(t.field); f != nil {
+			if f := st.spec.Field(t.field); f != nil {
 				title = f.Title
 			}
 			st.rowProblem(row, fid, t.field, v, planning.SeverityError, title+"："+t.reason, t.hint)
@@ -343,15 +343,16 @@ func (st *staging) constraints(ctx context.Context, tx pgx.Tx) error {
 	})
 }
 
-// refTitle names what a foreign key points at, e.g. "乡镇代码".
-func refTitle(col, refTab string) string {
+// refTitle names what a foreign key points at, e.g. "乡镇代码", given the
+// referenced table's title.
+func refTitle(col, title string) string {
 	switch col {
 	case "township_code":
 		return "乡镇代码"
 	case "county_code":
 		return "县代码"
 	}
-	return tableTitles[strings.Trim(refTab, `"`)] + "（" + col + "）"
+	return title + "（" + col + "）"
 }
 
 // keyset is one way a layer's rows are identified.

@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/ewkb"
 
+	"github.com/gapmap/gapmap/data/catalog"
 	"github.com/gapmap/gapmap/data/feature"
 	"github.com/gapmap/gapmap/geo"
 	"github.com/gapmap/gapmap/planning"
@@ -50,9 +51,9 @@ const batchRows = 2000
 // Import implements planning.ImportStore.
 func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOptions) (planning.ImportReport, error) {
 	start := time.Now()
-	spec := importSpecs[opt.Layer]
+	spec := s.layers.Layer(opt.Layer)
 	if spec == nil {
-		return planning.ImportReport{}, planning.Errorf(planning.ENotFound, "没有可导入的图层 %q；可导入：%s", opt.Layer, strings.Join(importLayers(), "、"))
+		return planning.ImportReport{}, planning.Errorf(planning.ENotFound, "没有可导入的图层 %q；可导入：%s", opt.Layer, strings.Join(s.layers.Tables(), "、"))
 	}
 	mode, err := planning.ParseImportMode(string(opt.Mode))
 	if err != nil {
@@ -98,7 +99,7 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
 			return err
 		}
-		st := &staging{spec: spec, cat: cat, m: m, cols: m.provided, srs: srs, rep: &rep, info: info, size: size, progress: opt.Progress, log: s.log}
+		st := &staging{spec: spec, layers: s.layers.Catalog, cat: cat, m: m, cols: m.provided, srs: srs, rep: &rep, info: info, size: size, progress: opt.Progress, log: s.log}
 		rep.Phases = map[string]float64{}
 		// The provenance row's id is reserved now; the row is written only
 		// once the import holds the locks a bulk load takes (beginBulk),
@@ -356,20 +357,13 @@ type columnMap struct {
 	provided []string                     // staging columns the import fills, in spec order
 }
 
-// derived lists, per table, the columns an import can fill from others
-// (see derive), so that a file need not carry them.
-var derived = map[string][]string{
-	"townships": {"county_code"},
-	"villages":  {"township_code", "kind", "code_year"},
-}
-
 // newColumnMap matches the file's columns to spec fields: the mapping
 // file first, then the built-in aliases. A required field nothing can fill
 // is an error naming the file's columns and the accepted names; unused
 // columns are one warning.
 func newColumnMap(spec *importSpec, info sourceInfo, mp planning.Mapping, cat *tableCatalog, rep *planning.ImportReport) (*columnMap, error) {
 	m := &columnMap{from: map[string]string{}, defaults: map[string]any{}, values: map[string]map[string]string{}}
-	known := func(col string) *importField { return spec.field(col) }
+	known := func(col string) *importField { return spec.Field(col) }
 	allowed := func() string {
 		var names []string
 		for _, f := range spec.Fields {
@@ -379,7 +373,7 @@ func newColumnMap(spec *importSpec, info sourceInfo, mp planning.Mapping, cat *t
 	}
 	for from, to := range mp.Columns {
 		if known(to) == nil {
-			return nil, planning.Errorf(planning.EInvalid, "映射文件把列“%s”映射到未知字段 %q；%s图层可用字段：%s", from, to, tableTitles[spec.Table], allowed())
+			return nil, planning.Errorf(planning.EInvalid, "映射文件把列“%s”映射到未知字段 %q；%s图层可用字段：%s", from, to, spec.Title, allowed())
 		}
 		if !slices.Contains(info.Fields, from) && !info.Mapped {
 			rep.Add(planning.ImportProblem{Field: to, Value: from, Severity: planning.SeverityWarning, Reason: fmt.Sprintf("映射文件中的列“%s”不在文件中", from)})
@@ -446,12 +440,12 @@ func newColumnMap(spec *importSpec, info sourceInfo, mp planning.Mapping, cat *t
 	for _, f := range spec.Fields {
 		_, mapped := taken[f.Column]
 		_, def := m.defaults[f.Column]
-		if mapped || def || (info.Mapped && slices.Contains(info.Fields, f.Column)) || slices.Contains(derived[spec.Table], f.Column) {
+		if mapped || def || (info.Mapped && slices.Contains(info.Fields, f.Column)) || f.Derived {
 			m.provided = append(m.provided, f.Column)
 		}
 	}
 	for _, col := range cat.Columns {
-		f := spec.field(col.Name)
+		f := spec.Field(col.Name)
 		if f == nil || !col.NotNull || col.Default != "" || slices.Contains(m.provided, col.Name) {
 			continue
 		}
@@ -465,6 +459,7 @@ func newColumnMap(spec *importSpec, info sourceInfo, mp planning.Mapping, cat *t
 // staging is the temporary table one import fills and checks.
 type staging struct {
 	spec     *importSpec
+	layers   *catalog.Catalog // for the titles of referenced tables
 	cat      *tableCatalog
 	m        *columnMap
 	srs      geo.SRS
@@ -502,7 +497,7 @@ func stageType(f *importField) string {
 func (st *staging) create(ctx context.Context, tx pgx.Tx) error {
 	defs := []string{"row_no integer NOT NULL", "part integer NOT NULL", "fid text", "geom geometry"}
 	for _, c := range st.cols {
-		defs = append(defs, pgx.Identifier{c}.Sanitize()+" "+stageType(st.spec.field(c)))
+		defs = append(defs, pgx.Identifier{c}.Sanitize()+" "+stageType(st.spec.Field(c)))
 	}
 	for _, ref := range st.spec.Reference {
 		defs = append(defs, pgx.Identifier{ref}.Sanitize()+" bigint")
@@ -763,7 +758,7 @@ func (st *staging) convert(row int, rec feature.Record) (vals []any, parts []orb
 		if err != nil {
 			to := p.field.Column
 			reason := fmt.Sprintf("“%s”列的值%s", fileCol, err)
-			if rule := checkReasons[st.spec.Table+"_"+to+"_check"]; rule != "" {
+			if rule := p.field.Check; rule != "" {
 				reason += "；" + rule
 			}
 			problem(to, text(raw), planning.SeverityError, reason, "可在映射文件 values 中把该值映射为允许的值")
@@ -850,7 +845,7 @@ func (st *staging) planFor(col string) *fieldPlan {
 	}
 	var p *fieldPlan
 	if i := slices.Index(st.cols, to); to != "" && i >= 0 {
-		p = &fieldPlan{at: i, field: st.spec.field(to), values: st.m.values[to]}
+		p = &fieldPlan{at: i, field: st.spec.Field(to), values: st.m.values[to]}
 	}
 	if st.plans == nil {
 		st.plans = map[string]*fieldPlan{}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gapmap/gapmap/data/catalog"
 	"github.com/gapmap/gapmap/data/feature"
 	"github.com/gapmap/gapmap/data/gpkg"
 	"github.com/gapmap/gapmap/data/osm"
@@ -92,7 +93,7 @@ func openOSM(path, displayName, layer string) (importSource, sourceInfo, error) 
 		return nil, sourceInfo{}, inFile(displayName, err)
 	}
 	var fields []string
-	for _, f := range importSpecs[layer].Fields {
+	for _, f := range catalog.Default().Layer(layer).Fields { // OSM fills built-in layers only
 		fields = append(fields, f.Column)
 	}
 	src := &osmSource{r: r}

@@ -7,24 +7,17 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/ewkb"
-)
 
-// copyable lists the tables rows may be copied into: the identifier
-// allowlist for copyRows.
-var copyable = func() map[string]bool {
-	m := map[string]bool{}
-	for _, l := range layers {
-		m[l.table] = true
-	}
-	return m
-}()
+	"github.com/gapmap/gapmap/data/catalog"
+)
 
 // copyRows streams n rows into table with COPY; row(i) returns the values
 // of row i in the order of cols. An orb.Geometry value is sent as EWKB in
 // EPSG:4490, which PostGIS's binary input takes as is. Table and column
-// names are compile-time constants of this package.
+// names are compile-time constants of this package; the table must be a
+// layer of the catalogue.
 func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, n int, row func(i int) []any) error {
-	if !copyable[table] {
+	if catalog.Default().Layer(table) == nil {
 		panic("copyRows: table not in allowlist: " + table)
 	}
 	if n == 0 {

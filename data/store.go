@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/gapmap/gapmap/data/catalog"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -20,9 +21,13 @@ type Store struct {
 	pool     *pgxpool.Pool
 	tilePool *pgxpool.Pool // read-only sessions tuned for tile queries
 	log      *slog.Logger
+	layers   *storeLayers // the layers it serves: catalog.Default() unless WithCatalog
 }
 
 var _ planning.Store = (*Store)(nil)
+
+// defaultLayers is the built-in catalogue, prepared once for every Store.
+var defaultLayers = newStoreLayers(catalog.Default())
 
 // CheckURL reports whether url is a PostgreSQL connection string gapmap can
 // use, without connecting.
@@ -71,7 +76,7 @@ func OpenConfig(cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("create tile pool: %w", err)
 	}
-	return &Store{pool: pool, tilePool: tilePool, log: log}, nil
+	return &Store{pool: pool, tilePool: tilePool, log: log, layers: defaultLayers}, nil
 }
 
 // Close closes every connection of both pools.

@@ -3,164 +3,71 @@ package data
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/gapmap/gapmap/data/catalog"
 	"github.com/gapmap/gapmap/tiles"
 )
 
-// tileSpec is how one tile layer is drawn from the store. Every string is a
-// constant SQL fragment of this file; request values reach the query only
-// through the bound parameters of tileParams (as columns of p).
-type tileSpec struct {
-	from   string // FROM clause; the layer's table is aliased g
-	geom   string // the feature geometry in EPSG:4490
-	filter string // the index condition against env.e4490
-	where  string // zoom-dependent and user filters
-	attrs  string // attribute columns; must include the integer id
-	order  string // importance, most important first, ending in a unique key
-	budget int    // features per tile below the layer's maximum zoom
-	// lowBudget, when set, is the budget below lowZoomBelow, where a tile
-	// spans a prefecture and per-feature bytes add up.
-	lowBudget int
-	// simplify lines and polygons below z12 to about a pixel.
-	simplify bool
-	// low, when set, draws the layer below zoom lowBelow from a table
-	// prepared in advance (see RefreshLowZoom), while that table is
-	// current; its attrs must match the layer's.
-	low      *tileSpec
-	lowBelow int
+// tileKey identifies the statement that renders layers: their ids and
+// most detailed zooms, which is all tileSQL reads of them.
+func tileKey(layers []tiles.Layer) string {
+	var b strings.Builder
+	for _, l := range layers {
+		b.WriteString(l.ID)
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(l.MaxZoom))
+		b.WriteByte(';')
+	}
+	return b.String()
 }
 
-const townshipFilter = `(p.township = '' OR g.township_code = p.township OR g.township_code IN (SELECT code FROM townships WHERE name = p.township))`
-
-var tileSpecs = map[string]tileSpec{
-	"county": {
-		from: `counties g`, geom: `g.outline`, filter: `g.outline && env.e4490`,
-		attrs: `g.id, g.code, g.name`, order: `g.id`, budget: 100, simplify: true,
-	},
-	"townships": {
-		from: `townships g`, geom: `g.outline`, filter: `g.outline && env.e4490`,
-		attrs: `g.id, g.code, g.name`, order: `g.code`, budget: 1000, simplify: true,
-	},
-	"villages": {
-		// LATERAL: a lookup per village of the tile; a plain join hashes every
-		// village's score of the run (100 ms at province scale).
-		from: `villages g JOIN townships t ON t.code = g.township_code
-			LEFT JOIN LATERAL (SELECT * FROM run_scores r WHERE r.village_id = g.id AND r.run_id = (SELECT id FROM run) OFFSET 0) s ON true`,
-		// Points while villages are dots; outlines once they are areas.
-		geom:   `CASE WHEN p.z >= 11 AND g.outline IS NOT NULL THEN g.outline ELSE g.office END`,
-		filter: `(g.office && env.e4490 OR g.outline && env.e4490)`,
-		where: `g.kind IN ('行政村', '社区') AND ` + townshipFilter + `
-			AND (p.min_score IS NULL OR CASE p.dim WHEN '通路' THEN s.gap_road WHEN '饮水' THEN s.gap_water
-				WHEN '农网' THEN s.gap_grid WHEN '光伏' THEN s.gap_pv ELSE s.composite END >= p.min_score)`,
-		// Below z10, where a tile holds thousands of villages, only what
-		// colours, filters and labels them: a province z8 tile was 157 KB.
-		attrs: `g.id, g.code, CASE WHEN p.z >= 10 OR g.is_poor_village THEN g.name END AS name, t.name AS township,
-			CASE WHEN p.z >= 10 THEN g.kind END AS kind, g.is_poor_village AS is_poor,
-			CASE WHEN p.z >= 10 THEN g.poor_population END AS poor_population,
-			` + lowZoomRounded("composite") + `, ` + lowZoomRounded("gap_road") + `, ` + lowZoomRounded("gap_water") + `,
-			` + lowZoomRounded("gap_grid") + `, ` + lowZoomRounded("gap_pv") + `,
-			CASE WHEN p.z >= 10 THEN s.missing_weight END AS missing_weight,
-			CASE WHEN p.z >= 10 THEN s.exit_fail::int END AS exit_fail, CASE WHEN p.z >= 10 THEN s.exit_no_data::int END AS exit_no_data`,
-		order:  `g.is_poor_village DESC, s.composite DESC NULLS LAST, g.id`,
-		budget: 3000, lowBudget: 1500, simplify: true,
-	},
-	"roads": {
-		from: `roads g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		where: `array_position(ARRAY['高速', '国道', '省道', '县道', '乡道', '村道', '通组路', '专用'], g.grade) <=
-			CASE WHEN p.z < 9 THEN 3 WHEN p.z < 11 THEN 4 WHEN p.z < 12 THEN 5 ELSE 8 END`,
-		attrs:  `g.id, g.grade, g.surface, g.width_m, CASE WHEN p.z >= 12 THEN g.name END AS name, g.ref`,
-		order:  `array_position(ARRAY['高速', '国道', '省道', '县道', '乡道', '村道', '通组路', '专用'], g.grade), g.id`,
-		budget: 6000, simplify: true,
-		// Merged lines have ids of their own, above any road's (MVT ids are
-		// unsigned, so not negative).
-		low: &tileSpec{from: `roads_lowzoom g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-			attrs:  `g.id + ` + lowZoomIDBase + ` AS id, g.grade, g.surface, g.width_m, NULL::text AS name, g.ref`,
-			order:  `array_position(ARRAY['高速', '国道', '省道', '县道'], g.grade), g.id`,
-			budget: 6000, simplify: true},
-		lowBelow: lowZoomBelow,
-	},
-	"bridges": {
-		from: `bridges g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		attrs: `g.id, g.name, g.condition_class, g.is_dangerous`, order: `g.is_dangerous DESC, g.id`, budget: 2000,
-	},
-	"bus_stops": {
-		from: `bus_stops g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		attrs: `g.id, g.name, array_to_string(g.routes, '、') AS routes`, order: `cardinality(g.routes) DESC, g.id`, budget: 2000,
-	},
-	"reservoirs": {
-		from: `reservoirs g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		where: `array_position(ARRAY['大(1)型', '大(2)型', '中型', '小(1)型', '小(2)型'], g.scale) <=
-			CASE WHEN p.z < 10 THEN 3 WHEN p.z < 12 THEN 4 ELSE 5 END`,
-		attrs: `g.id, g.name, g.scale, g.capacity_wan_m3, g.is_drinking_source, g.safety_status`,
-		order: `g.capacity_wan_m3 DESC NULLS LAST, g.id`, budget: 2000, simplify: true,
-	},
-	"water_works": {
-		from: `water_works g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		attrs: `g.id, g.name, g.kind, g.design_m3_per_day, g.population_served, g.last_test_passed, g.guarantee_pct`,
-		order: `g.design_m3_per_day DESC NULLS LAST, g.id`, budget: 2000,
-	},
-	"water_mains": {
-		from: `water_mains g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		attrs: `g.id, g.diameter_mm`, order: `g.diameter_mm DESC NULLS LAST, g.id`, budget: 4000, simplify: true,
-	},
-	"substations": {
-		from: `substations g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		attrs: `g.id, g.name, g.voltage_kv, g.capacity_mva`, order: `g.voltage_kv DESC, g.id`, budget: 1000,
-	},
-	"power_lines": {
-		from: `power_lines g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		where: `g.voltage_kv >= CASE WHEN p.z < 11 THEN 35 WHEN p.z < 13 THEN 10 ELSE 0 END`,
-		attrs: `g.id, g.voltage_kv, g.phases, g.feeder`, order: `g.voltage_kv DESC, g.id`, budget: 6000, simplify: true,
-	},
-	"transformers": {
-		from: `transformers g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		attrs: `g.id, g.name, g.kva, g.phases, g.households_served`, order: `g.kva DESC, g.id`, budget: 4000,
-	},
-	"pv_stations": {
-		from: `pv_stations g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		attrs: `g.id, g.name, g.kw, g.type, g.grid_connected`, order: `g.kw DESC, g.id`, budget: 2000,
-	},
-	"tourism_sites": {
-		from: `tourism_sites g`, geom: `g.geom`, filter: `g.geom && env.e4490`,
-		attrs: `g.id, g.name, g.a_level, g.kind`, order: `g.a_level DESC, g.id`, budget: 1000,
-	},
-	"projects": {
-		// Below z11 a project is a dot without its name: a province's
-		// 35,000 candidates as lines and names made z8 tiles 175 KB.
-		from: `projects g`, geom: `CASE WHEN p.z < 11 THEN ST_PointOnSurface(g.geom) ELSE g.geom END`, filter: `g.geom && env.e4490`,
-		where: townshipFilter + ` AND (p.status = '' OR g.status = p.status) AND (p.year = 0 OR g.year = p.year)`,
-		attrs: `g.id, CASE WHEN p.z >= 11 THEN g.name END AS name, g.category, g.status, g.year, g.cost_wan::float8 AS cost_wan`,
-		order: `g.cost_wan DESC, g.id`, budget: 3000, simplify: true,
-	},
+// tileSQL returns the one statement that renders the given layers, composed
+// from their catalogue entries on first use and kept: a tile request
+// costs a map lookup, not the statement's composition.
+func (c *storeLayers) tileSQL(layers []tiles.Layer) (string, error) {
+	key := tileKey(layers)
+	if q, ok := c.tileStmts.Load(key); ok {
+		return q.(string), nil
+	}
+	q, err := c.composeTileSQL(layers)
+	if err != nil {
+		return "", err
+	}
+	c.tileStmts.Store(key, q)
+	return q, nil
 }
 
-// tileSQL composes the one statement that renders the given layers: a row
-// per layer with its MVT bytes and whether its budget cut it. Each layer
-// takes one more feature than its budget to tell a cut from a fit.
-func tileSQL(layers []tiles.Layer) string {
+// composeTileSQL composes the statement that renders the given layers: a
+// row per layer with its MVT bytes and whether its budget cut it. Each
+// layer takes one more feature than its budget to tell a cut from a fit.
+// Every fragment is SQL text of the catalogue; request values reach the
+// query only through the bound parameters of Tile (as columns of p).
+func (c *storeLayers) composeTileSQL(layers []tiles.Layer) (string, error) {
 	var ctes, selects []string
 	for _, l := range layers {
-		spec, ok := tileSpecs[l.ID]
-		if !ok {
-			panic("tile layer without a spec: " + l.ID)
+		entry := c.TileLayer(l.ID)
+		if entry == nil {
+			return "", fmt.Errorf("tile layer %q is not in the catalogue", l.ID)
 		}
-		lowBudget := spec.budget
-		if spec.lowBudget > 0 {
-			lowBudget = spec.lowBudget
+		spec := entry.Tile.SQL
+		lowBudget := spec.Budget
+		if spec.LowBudget > 0 {
+			lowBudget = spec.LowBudget
 		}
 		limit := fmt.Sprintf(`(SELECT CASE WHEN p.z >= %d THEN NULL WHEN p.z < %d THEN %d ELSE %d END FROM p)`,
-			l.MaxZoom, lowZoomBelow, lowBudget, spec.budget)
+			l.MaxZoom, catalog.LowZoomBelow, lowBudget, spec.Budget)
 		body := featuresSQL(spec, "true", limit)
-		if spec.low != nil {
+		if spec.Low != nil {
 			// $1 is the zoom: both conditions are one-time filters, so only
 			// one branch ever runs.
-			use := fmt.Sprintf(`$1::int < %d AND (SELECT fresh FROM lowzoom)`, spec.lowBelow)
-			body = fmt.Sprintf("(%s)\n\tUNION ALL\n\t(%s)", featuresSQL(*spec.low, use, limit), featuresSQL(spec, "NOT ("+use+")", limit))
+			use := fmt.Sprintf(`$1::int < %d AND (SELECT fresh FROM lowzoom)`, spec.LowBelow)
+			body = fmt.Sprintf("(%s)\n\tUNION ALL\n\t(%s)", featuresSQL(*spec.Low, use, limit), featuresSQL(spec, "NOT ("+use+")", limit))
 		}
 		ctes = append(ctes, fmt.Sprintf("c_%s AS (\n\t%s)", l.ID, body))
 		selects = append(selects, fmt.Sprintf(
@@ -175,17 +82,17 @@ func tileSQL(layers []tiles.Layer) string {
 	run AS (SELECT max(id) AS id FROM scoring_runs WHERE status = 'done'),
 	lowzoom AS (SELECT coalesce((SELECT built_from FROM lowzoom_state WHERE layer = 'roads') =
 		(SELECT version FROM layer_versions WHERE layer = 'roads'), false) AS fresh),
-	` + strings.Join(ctes, ",\n") + "\n" + strings.Join(selects, "\nUNION ALL\n")
+	` + strings.Join(ctes, ",\n") + "\n" + strings.Join(selects, "\nUNION ALL\n"), nil
 }
 
-// featuresSQL selects the features of one layer spec where use holds, most
-// important first, one more than the limit.
-func featuresSQL(spec tileSpec, use, limit string) string {
-	geom := fmt.Sprintf(`ST_Transform(%s, 3857)`, spec.geom)
-	if spec.simplify {
+// featuresSQL selects the features of one layer's SQL where use holds,
+// most important first, one more than the limit.
+func featuresSQL(spec catalog.TileSQL, use, limit string) string {
+	geom := fmt.Sprintf(`ST_Transform(%s, 3857)`, spec.Geom)
+	if spec.Simplify {
 		geom = fmt.Sprintf(`CASE WHEN p.z < 12 THEN ST_Simplify(%[1]s, env.px, true) ELSE %[1]s END`, geom)
 	}
-	where := spec.where
+	where := spec.Where
 	if where == "" {
 		where = "true"
 	}
@@ -193,20 +100,8 @@ func featuresSQL(spec tileSpec, use, limit string) string {
 	FROM %[3]s, p, env
 	WHERE %[4]s AND (%[5]s) AND %[6]s
 	ORDER BY %[7]s
-	LIMIT %[8]s + 1`, spec.attrs, geom, spec.from, spec.filter, where, use, spec.order, limit)
+	LIMIT %[8]s + 1`, spec.Attrs, geom, spec.From, spec.Filter, where, use, spec.Order, limit)
 }
-
-// lowZoomRounded is score column col of s, whole points below z10: an MVT
-// stores each distinct value once, and colours need no decimals there.
-func lowZoomRounded(col string) string {
-	return fmt.Sprintf(`CASE WHEN p.z >= 10 THEN s.%[1]s ELSE round(s.%[1]s) END AS %[1]s`, col)
-}
-
-// lowZoomIDBase offsets the ids of roads_lowzoom's merged lines.
-const lowZoomIDBase = "1000000000000"
-
-// lowZoomBelow is the zoom below which roads come from roads_lowzoom.
-const lowZoomBelow = 10
 
 // RefreshLowZoom rebuilds the tables that low-zoom tiles read (roads_lowzoom)
 // when the roads changed since they were built, and reports whether it did.
@@ -264,8 +159,12 @@ func (s *Store) Tile(ctx context.Context, req tiles.Request) ([]byte, []string, 
 	if len(inRange) == 0 {
 		return nil, nil, nil
 	}
+	q, err := s.layers.tileSQL(inRange)
+	if err != nil {
+		return nil, nil, err
+	}
 	f := req.Filter
-	rows, err := s.tilePool.Query(ctx, tileSQL(inRange), req.Z, req.X, req.Y, f.Township, f.Dimension, f.MinScore, f.Status, f.Year)
+	rows, err := s.tilePool.Query(ctx, q, req.Z, req.X, req.Y, f.Township, f.Dimension, f.MinScore, f.Status, f.Year)
 	if err != nil {
 		return nil, nil, translate(err, "tile")
 	}

@@ -1,0 +1,32 @@
+package data_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/tiles"
+)
+
+// BenchmarkTileReview renders the review set's tile over the demo county
+// seat at z8 and z12 through Store.Tile: the statement's composition, the
+// query and the MVT encoding, without the tile cache.
+func BenchmarkTileReview(b *testing.B) {
+	db := datatest.NewDemo(b)
+	layers, _ := tiles.SetLayers("review")
+	for _, z := range []maptile.Zoom{8, 12} {
+		tile := maptile.At(orb.Point{113.45, 29.48}, z)
+		b.Run("z"+string(rune('0'+z/10))+string(rune('0'+z%10)), func(b *testing.B) {
+			req := tiles.Request{Layers: layers, Z: int(z), X: int(tile.X), Y: int(tile.Y)}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := db.Store.Tile(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
