@@ -6,12 +6,13 @@ import (
 	"strings"
 )
 
-// Error codes. Each maps to one HTTP status in the handler.
+// Error codes. Each maps to one HTTP status in cmd/gapmap/api.
 const (
 	EInvalid     = "invalid"     // bad input from the user: 400
 	ENotFound    = "not_found"   // 404
 	EConflict    = "conflict"    // duplicate or state conflict: 409
 	EUnavailable = "unavailable" // the database cannot be reached or is not ready: 503
+	ETimeout     = "timeout"     // the work outlasted its time budget (a tile render): 504
 	EInternal    = "internal"    // a bug or an unexpected failure: 500
 )
 

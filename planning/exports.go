@@ -2,16 +2,12 @@ package planning
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
 )
 
@@ -56,37 +52,9 @@ type ExportStore interface {
 	Export(ctx context.Context, w io.Writer, opt ExportOptions) error
 }
 
-// WithExports enables GET /api/v1/exports/{layer}.{format}.
-func (h *Handler) WithExports(store ExportStore) *Handler {
-	h.exports = store
-	return h
-}
-
-func (h *Handler) registerExports(api *mux.Router) {
-	if h.exports == nil {
-		return
-	}
-	api.Handle("/exports/{layer}.{format:gpkg|shp\\.zip|geojson|kml|csv|xlsx}", h.adaptFor(importTimeout, h.export)).Methods(http.MethodGet)
-}
-
-// export streams a layer (or, for gpkg, "layer,layer,…" or "county" for
-// every layer) with the filters of ParseExportQuery.
-func (h *Handler) export(w http.ResponseWriter, r *http.Request) error {
-	rc := http.NewResponseController(w)
-	rc.SetWriteDeadline(time.Now().Add(importTimeout))
-	vars := mux.Vars(r)
-	opt, err := ParseExportQuery(vars["layer"], vars["format"], r.URL.Query())
-	if err != nil {
-		return err
-	}
-	name := vars["layer"] + "." + vars["format"]
-	w.Header().Set("Content-Type", ExportFormats[opt.Format])
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
-	w.Header().Set("Cache-Control", "no-store")
-	return h.exports.Export(r.Context(), w, opt)
-}
-
-// ParseExportQuery reads the export options of a request: layer is a
+// ParseExportQuery reads the export options of a request, the API's
+// query or the CLI's --filter (both url.Values, so the two cannot drift
+// apart): layer is a
 // layer, a comma-separated list, or "county" (every layer and village_gaps;
 // GeoPackage only); query holds srs, encoding and the filters township,
 // poor, dimension, min_score, status, year and bbox (minlon,minlat,maxlon,maxlat).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -188,21 +187,6 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 		plan.Applied = true
 	}
 	return plan, nil
-}
-
-const planExample = `{"years": [2016, 2017, 2018, 2019, 2020], "budgets": {"2016": 3000, "2017": 3000}, "township_cap": 800, "apply": false}`
-
-// createPlan runs the budget fit: POST /api/v1/plans with a PlanRequest.
-func (h *Handler) createPlan(w http.ResponseWriter, r *http.Request) error {
-	var req PlanRequest
-	if err := decodeBody(r, &req, planExample); err != nil {
-		return err
-	}
-	plan, err := MakePlan(r.Context(), h.store, DefaultProfile(), req)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, plan)
 }
 
 // TargetRow is one county target against the library.

@@ -1,5 +1,12 @@
-// Package tiles will serve Mapbox Vector Tiles of every layer and of the gap
-// scores, with TileJSON metadata and a cache (issue 4). It must not import
-// pgx: it declares the source interface it needs and package data
-// implements it.
+// Package tiles is the vector-tile engine: the layer sets and their zooms
+// and fields, the [Source] interface it renders from (package data
+// implements it on PostGIS), a byte-bounded [Cache] that gzips each tile
+// once, a [Service] that renders a set's tile through the cache and a
+// bounded number of concurrent renders and knows the data's versions,
+// bounds and attribution, TileJSON and MapLibre style documents as values,
+// offline MBTiles packs ([Pack]) and fixed tile lists ([TileList]).
+//
+// It serves nothing itself: the HTTP routes, request parsing, headers and
+// error responses live in cmd/gapmap/api. It must not import net/http,
+// gorilla/mux, pgx or package data.
 package tiles

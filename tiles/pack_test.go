@@ -57,7 +57,7 @@ func TestPackMatchesServedTiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	served := decode(t, f.get(t, tileURL("review", tile, ""), "Accept-Encoding", "gzip"))
+	served := f.tile(t, "review", tile)
 	if len(packed) != len(served) {
 		t.Fatalf("packed tile has %d layers, served %d", len(packed), len(served))
 	}

@@ -6,12 +6,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/tiles"
@@ -55,12 +60,12 @@ func benchTiles(ctx context.Context, cfg Config, store *data.Store, log *slog.Lo
 		}
 		for _, run := range runs {
 			if run.name == "warm" {
-				if err := tiles.Prime(ctx, client, run.url, list); err != nil {
+				if err := primeTiles(ctx, client, run.url, list); err != nil {
 					return fmt.Errorf("prime the cache: %w", err)
 				}
 			}
 			before := coldCache.Stats()
-			res := tiles.Load(ctx, client, run.url, z, list, bc.Clients, bc.Duration)
+			res := loadTiles(ctx, client, run.url, z, list, bc.Clients, bc.Duration)
 			fmt.Fprintf(stdout, "%-4s %s", run.name, res)
 			if run.name == "cold" {
 				// Without a cache, concurrent requests for one tile still share
@@ -77,24 +82,181 @@ func benchTiles(ctx context.Context, cfg Config, store *data.Store, log *slog.Lo
 	return nil
 }
 
-// startTileServer serves the tiles of store with cache on a loopback port
-// until ctx ends and returns its base URL.
+// startTileServer serves store through the whole HTTP handler, as serve
+// does, with tiles from cache, on a loopback port until ctx ends, and
+// returns its base URL: the benchmark measures what users get.
 func startTileServer(ctx context.Context, store *data.Store, cache *tiles.Cache, cfg Config, log *slog.Logger) (string, error) {
-	ts := tiles.NewServer(store, cache, log, cfg.RequestTimeout, cfg.MaxConns)
+	ts := tiles.NewService(store, cache, cfg.RequestTimeout, cfg.MaxConns)
 	if err := ts.Refresh(ctx); err != nil {
 		return "", err
 	}
-	r := mux.NewRouter()
-	ts.Register(r)
+	handler, err := newHandler(cfg, store, ts, log)
+	if err != nil {
+		return "", err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
-	srv := &http.Server{Handler: r, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	go func() {
 		<-ctx.Done()
 		srv.Close()
 	}()
 	return "http://" + ln.Addr().String(), nil
+}
+
+// loadResult is what one load run measured.
+type loadResult struct {
+	Zoom          int
+	Tiles         int // distinct tiles in the list
+	Requests      int
+	Errors        int // transport errors and statuses other than 200/204
+	Duration      time.Duration
+	P50, P99, Max time.Duration
+	AvgKB         float64 // mean uncompressed body of 200 responses
+	MaxKB         float64
+	FirstError    string
+}
+
+// RPS is requests per second.
+func (r loadResult) RPS() float64 { return float64(r.Requests) / r.Duration.Seconds() }
+
+func (r loadResult) String() string {
+	s := fmt.Sprintf("z%-2d %5d tiles %8.1f tiles/s  p50 %7.2f ms  p99 %7.2f ms  max %7.1f ms  avg %6.1f KB  max %6.1f KB",
+		r.Zoom, r.Tiles, r.RPS(), ms(r.P50), ms(r.P99), ms(r.Max), r.AvgKB, r.MaxKB)
+	if r.Errors > 0 {
+		s += fmt.Sprintf("  %d errors (first: %s)", r.Errors, r.FirstError)
+	}
+	return s
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// loadTiles requests the tiles of list from urlTemplate ({z}, {x}, {y} are
+// replaced) with the given number of concurrent clients for duration,
+// walking the list round-robin, and reports throughput and latency. The
+// bodies are read in full and uncompressed (Go's transport asks for gzip
+// and decompresses), so the sizes are MVT bytes.
+func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z int, list []maptile.Tile, clients int, duration time.Duration) loadResult {
+	res := loadResult{Zoom: z, Tiles: len(list)}
+	if len(list) == 0 {
+		return res
+	}
+	urls := tileURLs(urlTemplate, list)
+	ctx, cancel := context.WithTimeout(ctx, duration)
+	defer cancel()
+
+	type sample struct {
+		lat   time.Duration
+		bytes int
+		ok    bool
+		err   string
+	}
+	var (
+		mu      sync.Mutex
+		samples []sample
+		next    int
+		wg      sync.WaitGroup
+	)
+	start := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []sample
+			for ctx.Err() == nil {
+				mu.Lock()
+				u := urls[next%len(urls)]
+				next++
+				mu.Unlock()
+				t0 := time.Now()
+				s := sample{}
+				n, status, err := fetchTile(ctx, client, u)
+				if ctx.Err() != nil {
+					break // cut off by the end of the run: not a sample
+				}
+				s.lat, s.bytes = time.Since(t0), n
+				switch {
+				case err != nil:
+					s.err = err.Error()
+				case status != http.StatusOK && status != http.StatusNoContent:
+					s.err = fmt.Sprintf("%s: HTTP %d", u, status)
+				default:
+					s.ok = true
+				}
+				mine = append(mine, s)
+			}
+			mu.Lock()
+			samples = append(samples, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.Duration = time.Since(start)
+
+	lats := make([]time.Duration, 0, len(samples))
+	bodies, total := 0, 0
+	for _, s := range samples {
+		res.Requests++
+		if !s.ok {
+			res.Errors++
+			if res.FirstError == "" {
+				res.FirstError = s.err
+			}
+			continue
+		}
+		lats = append(lats, s.lat)
+		if s.bytes > 0 {
+			bodies++
+			total += s.bytes
+			res.MaxKB = math.Max(res.MaxKB, float64(s.bytes)/1024)
+		}
+	}
+	slices.Sort(lats)
+	if n := len(lats); n > 0 {
+		res.P50, res.P99, res.Max = lats[n/2], lats[min(n-1, n*99/100)], lats[n-1]
+	}
+	if bodies > 0 {
+		res.AvgKB = float64(total) / float64(bodies) / 1024
+	}
+	return res
+}
+
+// primeTiles requests every tile of list once, one at a time, so that a cache
+// holds them before a warm run. It returns the first failure.
+func primeTiles(ctx context.Context, client *http.Client, urlTemplate string, list []maptile.Tile) error {
+	for _, u := range tileURLs(urlTemplate, list) {
+		_, status, err := fetchTile(ctx, client, u)
+		if err == nil && status != http.StatusOK && status != http.StatusNoContent {
+			err = fmt.Errorf("%s: HTTP %d", u, status)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tileURLs(urlTemplate string, list []maptile.Tile) []string {
+	urls := make([]string, len(list))
+	for i, t := range list {
+		urls[i] = strings.NewReplacer("{z}", strconv.Itoa(int(t.Z)), "{x}", strconv.Itoa(int(t.X)), "{y}", strconv.Itoa(int(t.Y))).Replace(urlTemplate)
+	}
+	return urls
+}
+
+func fetchTile(ctx context.Context, client *http.Client, url string) (int, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(io.Discard, resp.Body)
+	return int(n), resp.StatusCode, err
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/planning"
 )
@@ -35,7 +36,7 @@ type Config struct {
 	Projects       ProjectsConfig
 	Import         ImportConfig
 	Export         ExportConfig
-	Web            webConfig // serve, demo: the review map's basemap (GAPMAP_BASEMAP_*, GAPMAP_TIANDITU_KEY)
+	Web            api.WebConfig // serve, demo: the review map's basemap (GAPMAP_BASEMAP_*, GAPMAP_TIANDITU_KEY)
 }
 
 // ProjectsConfig is what `gapmap projects generate|plan|export` do.
@@ -142,7 +143,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, stderr i
 		fs.StringVar(&importMB, "import-max-mb", importMB, "largest upload to the import API in MiB (env GAPMAP_IMPORT_MAX_MB)")
 	}
 	if cmd == "serve" || cmd == "demo" {
-		cfg.Web = webConfigFromEnv(getenv)
+		cfg.Web = api.WebConfigFromEnv(getenv)
 	}
 	if cmd == "demo" {
 		fs.BoolVar(&cfg.LoadOnly, "load-only", false, "load the demo county and exit without serving")

@@ -19,11 +19,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gorilla/mux"
-
+	"github.com/gapmap/gapmap/cmd/gapmap/api"
+	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/data/demo"
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/table"
 	"github.com/gapmap/gapmap/tiles"
 )
 
@@ -222,18 +223,6 @@ func loadProfile(path string) (planning.Profile, error) {
 	return p, nil
 }
 
-// projectTables are the 项目库 table formats, for the API and the CLI.
-var projectTables = map[string]planning.TableWriter{
-	"xlsx": {ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Write: tableWriter(data.WriteProjectsXLSX)},
-	"csv":  {ContentType: "text/csv; charset=utf-8", Write: tableWriter(data.WriteProjectsCSV)},
-}
-
-func tableWriter(write func(io.Writer, []planning.Project, data.ProjectTableMeta) error) func(io.Writer, []planning.Project, string, string) error {
-	return func(w io.Writer, ps []planning.Project, title, filters string) error {
-		return write(w, ps, data.ProjectTableMeta{Title: title, Filters: filters, GeneratedAt: time.Now()})
-	}
-}
-
 // projects runs `gapmap projects generate|plan|export`.
 func projects(ctx context.Context, cmd string, cfg Config, store *data.Store, stdout io.Writer) error {
 	if _, err := store.Migrate(ctx); err != nil {
@@ -279,7 +268,7 @@ func projects(ctx context.Context, cmd string, cfg Config, store *data.Store, st
 			ps[i] = r.Project
 		}
 		return writeFileAtomic(pc.Out, func(w io.Writer) error {
-			return projectTables[pc.Format].Write(w, ps, "脱贫攻坚项目库", "")
+			return table.Formats[pc.Format].Write(w, ps, table.Meta{Title: "脱贫攻坚项目库", GeneratedAt: time.Now()})
 		})
 	}
 	return nil
@@ -339,22 +328,18 @@ func isTerminal(w io.Writer) bool {
 // serve answers HTTP until ctx is cancelled. The database may be down at
 // start: migrations are retried with backoff while /healthz answers 503.
 func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger, stdout io.Writer) error {
-	r := mux.NewRouter()
-	r.Use(planning.AccessLog(log))
-	planning.NewHandler(store, log, cfg.RequestTimeout).WithTables(projectTables).WithImports(store, cfg.ImportMaxBytes).WithExports(store).Register(r)
-	tileServer := tiles.NewServer(store, tiles.NewCache(cfg.TileCacheBytes), log, cfg.RequestTimeout, cfg.MaxConns)
-	tileServer.Register(r)
-	registerWeb(r, cfg.Web)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		planning.WriteError(w, req, log, planning.Errorf(planning.ENotFound, "没有这个地址：%s", req.URL.Path))
-	})
+	tileService := tiles.NewService(store, tiles.NewCache(cfg.TileCacheBytes), cfg.RequestTimeout, cfg.MaxConns)
+	handler, err := newHandler(cfg, store, tileService, log)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           r,
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
@@ -363,7 +348,7 @@ func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger,
 	}
 	go func() {
 		migrateUntilReady(ctx, store, log)
-		followVersions(ctx, store, tileServer, log)
+		followVersions(ctx, store, tileService, log)
 	}()
 
 	errc := make(chan error, 1)
@@ -380,6 +365,13 @@ func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger,
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// newHandler is the whole HTTP side of gapmap on store, as serve and
+// bench-tiles serve it.
+func newHandler(cfg Config, store *data.Store, ts *tiles.Service, log *slog.Logger) (http.Handler, error) {
+	return api.New(api.Config{Store: store, Imports: store, Exports: store, Tiles: ts, Static: web.Static(), Web: cfg.Web,
+		Log: log, RequestTimeout: cfg.RequestTimeout, ImportMaxBytes: cfg.ImportMaxBytes})
 }
 
 func migrateUntilReady(ctx context.Context, store *data.Store, log *slog.Logger) {
@@ -403,7 +395,7 @@ func migrateUntilReady(ctx context.Context, store *data.Store, log *slog.Logger)
 // followVersions keeps the tile server's data versions current: every
 // bump in the database (from any process) refreshes them, coalesced so
 // that a burst of writes costs one refresh.
-func followVersions(ctx context.Context, store *data.Store, ts *tiles.Server, log *slog.Logger) {
+func followVersions(ctx context.Context, store *data.Store, ts *tiles.Service, log *slog.Logger) {
 	kick, lowKick := make(chan struct{}, 1), make(chan struct{}, 1)
 	lowKick <- struct{}{} // build the low-zoom tables at start if they are stale
 	go store.ListenVersions(ctx, func() {

@@ -130,7 +130,7 @@ func appendCSVField(b []byte, s []byte) []byte {
 // csvSafe reports the prefix that stops Excel from running a text value
 // such as "=HYPERLINK(…)" as a formula when it opens a CSV (OWASP "CSV
 // injection"): a leading apostrophe makes Excel show the text as typed.
-// It is the rule of the project library's CSV (data.WriteProjectsCSV).
+// It is the rule of the project library's CSV (table.WriteCSV in planning/table).
 func csvSafe(s string) bool {
 	if s == "" {
 		return true

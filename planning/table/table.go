@@ -1,4 +1,4 @@
-package data
+package table
 
 import (
 	"bufio"
@@ -16,8 +16,22 @@ import (
 	"github.com/gapmap/gapmap/planning"
 )
 
-// ProjectTableMeta describes an export of the library.
-type ProjectTableMeta struct {
+// Format is one file format of the table.
+type Format struct {
+	ContentType string // media type of the file
+	Write       func(w io.Writer, ps []planning.Project, meta Meta) error
+}
+
+// Formats are the table's formats by file extension: what the API's
+// /api/v1/projects/export.{format} and `gapmap projects export --format`
+// accept.
+var Formats = map[string]Format{
+	"xlsx": {ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Write: WriteXLSX},
+	"csv":  {ContentType: "text/csv; charset=utf-8", Write: WriteCSV},
+}
+
+// Meta describes an export of the library.
+type Meta struct {
 	County      string    // e.g. "临湘市"
 	Title       string    // default "<County>脱贫攻坚项目库"
 	GeneratedAt time.Time // shown in the 生成时间 line; zero leaves it out
@@ -25,7 +39,7 @@ type ProjectTableMeta struct {
 	DataVersion string    // may be ""
 }
 
-func (m ProjectTableMeta) title() string {
+func (m Meta) title() string {
 	if m.Title != "" {
 		return m.Title
 	}
@@ -33,7 +47,7 @@ func (m ProjectTableMeta) title() string {
 }
 
 // infoLine is the second row of the 项目库 sheet.
-func (m ProjectTableMeta) infoLine() string {
+func (m Meta) infoLine() string {
 	var parts []string
 	if !m.GeneratedAt.IsZero() {
 		parts = append(parts, "生成时间："+m.GeneratedAt.Format("2006-01-02 15:04"))
@@ -51,107 +65,107 @@ func (m ProjectTableMeta) infoLine() string {
 
 // Sheet names of the XLSX export; GDAL reports them as layer names.
 const (
-	libSheetProjects = "项目库"
-	libSheetTargets  = "绩效目标"
-	libSheetSummary  = "汇总"
+	sheetProjects = "项目库"
+	sheetTargets  = "绩效目标"
+	sheetSummary  = "汇总"
 )
 
-// libKind says how a column's values are typed and formatted, in both
+// cellKind says how a column's values are typed and formatted, in both
 // the XLSX (number format) and the CSV (decimal places) writers.
-type libKind int
+type cellKind int
 
 const (
-	libText  libKind = iota
-	libCode          // digits that must stay text (村代码)
-	libInt           // counts, year, 序号
-	libMoney         // 万元, two decimals
-	libQty           // 工程量, two decimals
-	libGap           // gap points, one decimal
-	libDate          // yyyy-mm-dd
+	kindText  cellKind = iota
+	kindCode           // digits that must stay text (村代码)
+	kindInt            // counts, year, 序号
+	kindMoney          // 万元, two decimals
+	kindQty            // 工程量, two decimals
+	kindGap            // gap points, one decimal
+	kindDate           // yyyy-mm-dd
 )
 
-// libColumn is one column of the 项目库 table. value returns nil for an
+// column is one column of the 项目库 table. value returns nil for an
 // empty cell, or a string, an int, a float64 already rounded to the
 // column's decimals, or a time.Time (a date at UTC midnight). total is set
 // on the columns a subtotal row sums.
-type libColumn struct {
+type column struct {
 	header string
-	kind   libKind
+	kind   cellKind
 	width  float64 // Excel character widths
 	wrap   bool
 	value  func(seq int, p *planning.Project) any
-	total  func(t *libTotals) any
+	total  func(t *totals) any
 }
 
-// libColumns is the one column list both writers use (domain.md §6).
-var libColumns = []libColumn{
-	{header: "序号", kind: libInt, width: 6, value: func(seq int, _ *planning.Project) any { return seq }},
+// columns is the one column list both writers use (domain.md §6).
+var columns = []column{
+	{header: "序号", kind: kindInt, width: 6, value: func(seq int, _ *planning.Project) any { return seq }},
 	{header: "项目编号", width: 16, value: func(_ int, p *planning.Project) any { return p.Code }},
-	{header: "年度", kind: libInt, width: 7, value: func(_ int, p *planning.Project) any { return libNonZero(p.Year) }},
+	{header: "年度", kind: kindInt, width: 7, value: func(_ int, p *planning.Project) any { return nonZero(p.Year) }},
 	{header: "项目名称", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return p.Name }},
 	{header: "项目类别", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return p.Category }},
 	{header: "项目子类", width: 12, wrap: true, value: func(_ int, p *planning.Project) any { return p.Subtype }},
 	{header: "建设性质", width: 8, value: func(_ int, p *planning.Project) any { return p.Nature }},
 	{header: "乡镇", width: 10, wrap: true, value: func(_ int, p *planning.Project) any { return p.TownshipName }},
 	{header: "村", width: 10, wrap: true, value: func(_ int, p *planning.Project) any { return p.VillageName }},
-	{header: "村代码", kind: libCode, width: 14, value: func(_ int, p *planning.Project) any { return p.VillageCode }},
+	{header: "村代码", kind: kindCode, width: 14, value: func(_ int, p *planning.Project) any { return p.VillageCode }},
 	{header: "建设内容及规模", width: 40, wrap: true, value: func(_ int, p *planning.Project) any { return p.Content }},
 	// No quantity or unit price means none was given (a lump-sum row
 	// entered by hand); a blank says that better than 0.00.
-	{header: "工程量", kind: libQty, width: 10, value: func(_ int, p *planning.Project) any { return libNonZeroCents(p.Quantity) }},
+	{header: "工程量", kind: kindQty, width: 10, value: func(_ int, p *planning.Project) any { return nonZeroCents(p.Quantity) }},
 	{header: "单位", width: 6, value: func(_ int, p *planning.Project) any { return p.Unit }},
-	{header: "单价（万元）", kind: libMoney, width: 10, value: func(_ int, p *planning.Project) any { return libNonZeroCents(p.UnitPriceWan) }},
-	{header: "单价来源", width: 8, value: func(_ int, p *planning.Project) any { return libPriceSource(p.PriceSource) }},
-	{header: "投资估算（万元）", kind: libMoney, width: 12,
-		value: func(_ int, p *planning.Project) any { return libCentsValue(libCents(p.CostWan)) },
-		total: func(t *libTotals) any { return libCentsValue(t.costCents) }},
-	{header: "资金来源", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return libFunding(p.Funding) }},
-	{header: "受益户数", kind: libInt, width: 9,
+	{header: "单价（万元）", kind: kindMoney, width: 10, value: func(_ int, p *planning.Project) any { return nonZeroCents(p.UnitPriceWan) }},
+	{header: "单价来源", width: 8, value: func(_ int, p *planning.Project) any { return priceSource(p.PriceSource) }},
+	{header: "投资估算（万元）", kind: kindMoney, width: 12,
+		value: func(_ int, p *planning.Project) any { return centsValue(cents(p.CostWan)) },
+		total: func(t *totals) any { return centsValue(t.costCents) }},
+	{header: "资金来源", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return fundingText(p.Funding) }},
+	{header: "受益户数", kind: kindInt, width: 9,
 		value: func(_ int, p *planning.Project) any { return p.Households },
-		total: func(t *libTotals) any { return t.households }},
-	{header: "受益人数", kind: libInt, width: 9,
+		total: func(t *totals) any { return t.households }},
+	{header: "受益人数", kind: kindInt, width: 9,
 		value: func(_ int, p *planning.Project) any { return p.Population },
-		total: func(t *libTotals) any { return t.population }},
-	{header: "其中建档立卡户数", kind: libInt, width: 10,
+		total: func(t *totals) any { return t.population }},
+	{header: "其中建档立卡户数", kind: kindInt, width: 10,
 		value: func(_ int, p *planning.Project) any { return p.PoorHouseholds },
-		total: func(t *libTotals) any { return t.poorHouseholds }},
-	{header: "其中建档立卡人数", kind: libInt, width: 10,
+		total: func(t *totals) any { return t.poorHouseholds }},
+	{header: "其中建档立卡人数", kind: kindInt, width: 10,
 		value: func(_ int, p *planning.Project) any { return p.PoorPopulation },
-		total: func(t *libTotals) any { return t.poorPopulation }},
+		total: func(t *totals) any { return t.poorPopulation }},
 	{header: "带贫减贫机制", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return p.Mechanism }},
 	{header: "责任单位", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return p.ResponsibleUnit }},
 	{header: "项目状态", width: 10, value: func(_ int, p *planning.Project) any { return p.Status }},
-	{header: "计划开工", kind: libDate, width: 11, value: func(_ int, p *planning.Project) any { return libDateValue(p.PlannedStart) }},
-	{header: "计划完工", kind: libDate, width: 11, value: func(_ int, p *planning.Project) any { return libDateValue(p.PlannedEnd) }},
+	{header: "计划开工", kind: kindDate, width: 11, value: func(_ int, p *planning.Project) any { return dateValue(p.PlannedStart) }},
+	{header: "计划完工", kind: kindDate, width: 11, value: func(_ int, p *planning.Project) any { return dateValue(p.PlannedEnd) }},
 	{header: "补短板维度", width: 8, value: func(_ int, p *planning.Project) any { return p.GapDimension }},
 	{header: "对应指标", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return strings.Join(p.SourceIndicators, "、") }},
-	{header: "补短板前缺口", kind: libGap, width: 9, value: func(_ int, p *planning.Project) any { return libGapValue(p.GapBefore) }},
-	{header: "预计补短板后缺口", kind: libGap, width: 9, value: func(_ int, p *planning.Project) any { return libGapValue(p.GapAfter) }},
+	{header: "补短板前缺口", kind: kindGap, width: 9, value: func(_ int, p *planning.Project) any { return gapValue(p.GapBefore) }},
+	{header: "预计补短板后缺口", kind: kindGap, width: 9, value: func(_ int, p *planning.Project) any { return gapValue(p.GapAfter) }},
 	{header: "出库理由", width: 20, wrap: true, value: func(_ int, p *planning.Project) any { return p.ExitReason }},
 }
 
-// Positions in libColumns that other code refers to.
+// Positions in columns that other code refers to.
 const (
-	libColSeq  = 0 // subtotal labels go here
-	libColName = 3 // the label spans 序号..项目名称
+	colSeq  = 0 // subtotal labels go here
+	colName = 3 // the label spans 序号..项目名称
 )
 
-func libNonZero(n int) any {
+func nonZero(n int) any {
 	if n == 0 {
 		return nil
 	}
 	return n
 }
 
-func libNonZeroCents(x float64) any {
-	c := libCents(x)
+func nonZeroCents(x float64) any {
+	c := cents(x)
 	if c == 0 {
 		return nil
 	}
-	return libCentsValue(c)
+	return centsValue(c)
 }
 
-func libPriceSource(s string) string {
+func priceSource(s string) string {
 	switch s {
 	case planning.SourceEstimated:
 		return "估算"
@@ -163,44 +177,44 @@ func libPriceSource(s string) string {
 	return ""
 }
 
-func libFunding(fs []planning.Funding) string {
+func fundingText(fs []planning.Funding) string {
 	parts := make([]string, 0, len(fs))
 	for _, f := range fs {
-		parts = append(parts, f.Source+" "+libFormatCents(libCents(f.AmountWan)))
+		parts = append(parts, f.Source+" "+formatCents(cents(f.AmountWan)))
 	}
 	return strings.Join(parts, "；")
 }
 
-// libDateValue keeps the calendar date the time carries in its own zone, so
+// dateValue keeps the calendar date the time carries in its own zone, so
 // a date stored as local midnight does not become the day before in UTC.
-func libDateValue(t *time.Time) any {
+func dateValue(t *time.Time) any {
 	if t == nil || t.IsZero() {
 		return nil
 	}
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-func libGapValue(g *float64) any {
+func gapValue(g *float64) any {
 	if g == nil {
 		return nil
 	}
-	return float64(libRoundScaled(*g, 1)) / 10
+	return float64(roundScaled(*g, 1)) / 10
 }
 
-// libCents rounds an amount in 万元 to hundredths (half away from zero).
+// cents rounds an amount in 万元 to hundredths (half away from zero).
 // Totals add these integers, so a total always equals the sum of the
 // amounts the table shows, with no float drift over 50,000 rows.
-func libCents(x float64) int64 { return libRoundScaled(x, 2) }
+func cents(x float64) int64 { return roundScaled(x, 2) }
 
-func libCentsValue(c int64) float64 { return float64(c) / 100 }
+func centsValue(c int64) float64 { return float64(c) / 100 }
 
-func libFormatCents(c int64) string { return strconv.FormatFloat(libCentsValue(c), 'f', 2, 64) }
+func formatCents(c int64) string { return strconv.FormatFloat(centsValue(c), 'f', 2, 64) }
 
-// libRoundScaled returns x×10^places rounded half away from zero. It rounds
+// roundScaled returns x×10^places rounded half away from zero. It rounds
 // the shortest decimal that represents x (what the user typed, "1.005"),
 // not the binary value (1.00499999…), which math.Round(x*100) would take
 // down to 1.00.
-func libRoundScaled(x float64, places int) int64 {
+func roundScaled(x float64, places int) int64 {
 	neg := x < 0
 	s := strconv.FormatFloat(x, 'f', -1, 64)
 	s = strings.TrimPrefix(s, "-")
@@ -220,27 +234,27 @@ func libRoundScaled(x float64, places int) int64 {
 	return n
 }
 
-// libTotals accumulates what subtotal and 汇总 rows show.
-type libTotals struct {
+// totals accumulates what subtotal and 汇总 rows show.
+type totals struct {
 	count                          int
 	costCents                      int64
 	households, population         int
 	poorHouseholds, poorPopulation int
 }
 
-func (t *libTotals) add(p *planning.Project) {
+func (t *totals) add(p *planning.Project) {
 	t.count++
-	t.costCents += libCents(p.CostWan)
+	t.costCents += cents(p.CostWan)
 	t.households += p.Households
 	t.population += p.Population
 	t.poorHouseholds += p.PoorHouseholds
 	t.poorPopulation += p.PoorPopulation
 }
 
-// libOrder returns the indices of ps in table order: category in
+// rowOrder returns the indices of ps in table order: category in
 // planning.Categories order (unknown ones after, by name), township code,
 // 项目编号, ID. Sorting indices leaves the caller's slice alone.
-func libOrder(ps []planning.Project) []int {
+func rowOrder(ps []planning.Project) []int {
 	catIndex := make(map[string]int, len(planning.Categories))
 	for i, c := range planning.Categories {
 		catIndex[c] = i
@@ -269,9 +283,9 @@ func libOrder(ps []planning.Project) []int {
 	return idx
 }
 
-type libTownship struct{ code, name string }
+type townshipKey struct{ code, name string }
 
-func (k libTownship) label() string {
+func (k townshipKey) label() string {
 	switch {
 	case k.name != "":
 		return k.name
@@ -281,18 +295,18 @@ func (k libTownship) label() string {
 	return "未填乡镇"
 }
 
-func libCategoryLabel(c string) string {
+func categoryLabel(c string) string {
 	if c == "" {
 		return "未填类别"
 	}
 	return c
 }
 
-// WriteProjectsCSV writes the same main table as CSV, UTF-8 with BOM (Excel
+// WriteCSV writes the same main table as CSV, UTF-8 with BOM (Excel
 // opens Chinese correctly), no subtotal rows. Rows are in the XLSX order.
 // 村代码 is written as its digits; Excel shows a 12-digit number in CSV as
 // 4.30682E+11, which is why the XLSX export is the one for Excel users.
-func WriteProjectsCSV(w io.Writer, ps []planning.Project, meta ProjectTableMeta) error {
+func WriteCSV(w io.Writer, ps []planning.Project, meta Meta) error {
 	_ = meta // the CSV is the bare table: a title line would break CSV readers
 	bw := bufio.NewWriter(w)
 	if _, err := bw.WriteString("\uFEFF"); err != nil {
@@ -300,16 +314,16 @@ func WriteProjectsCSV(w io.Writer, ps []planning.Project, meta ProjectTableMeta)
 	}
 	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true // what Excel writes and expects
-	rec := make([]string, len(libColumns))
-	for i, c := range libColumns {
+	rec := make([]string, len(columns))
+	for i, c := range columns {
 		rec[i] = c.header
 	}
 	if err := cw.Write(rec); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
-	for seq, i := range libOrder(ps) {
-		for j, c := range libColumns {
-			rec[j] = libCSVField(c.kind, c.value(seq+1, &ps[i]))
+	for seq, i := range rowOrder(ps) {
+		for j, c := range columns {
+			rec[j] = csvField(c.kind, c.value(seq+1, &ps[i]))
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
@@ -325,72 +339,72 @@ func WriteProjectsCSV(w io.Writer, ps []planning.Project, meta ProjectTableMeta)
 	return nil
 }
 
-func libCSVField(k libKind, v any) string {
+func csvField(k cellKind, v any) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
 	case int:
 		return strconv.Itoa(v)
 	case float64:
-		if k == libGap {
+		if k == kindGap {
 			return strconv.FormatFloat(v, 'f', 1, 64)
 		}
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	case time.Time:
 		return v.Format(time.DateOnly)
 	case string:
-		if k == libText {
-			return libCSVSafe(v)
+		if k == kindText {
+			return csvSafe(v)
 		}
 		return v
 	}
 	return fmt.Sprint(v)
 }
 
-// libCSVSafe stops Excel from running a user-entered name such as
+// csvSafe stops Excel from running a user-entered name such as
 // "=HYPERLINK(…)" as a formula when it opens the CSV (OWASP "CSV
 // injection"): a leading apostrophe makes Excel show the text as typed.
 // The XLSX writer needs no such guard; its strings are never formulas.
-func libCSVSafe(s string) string {
+func csvSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}
 	return s
 }
 
-// libLevel picks the look of a row in the XLSX sheets.
-type libLevel int
+// rowLevel picks the look of a row in the XLSX sheets.
+type rowLevel int
 
 const (
-	libLevelData libLevel = iota
-	libLevelHeader
-	libLevelTownship // 小计 by 乡镇 within a category
-	libLevelCategory // 小计 by 项目类别
-	libLevelTotal    // 合计
+	levelData rowLevel = iota
+	levelHeader
+	levelTownship // 小计 by 乡镇 within a category
+	levelCategory // 小计 by 项目类别
+	levelTotal    // 合计
 )
 
-type libStyleKey struct {
-	level libLevel
-	kind  libKind
+type styleKey struct {
+	level rowLevel
+	kind  cellKind
 	wrap  bool
 }
 
-// libStyles creates each cell style once; excelize would otherwise add
+// styles creates each cell style once; excelize would otherwise add
 // a duplicate style entry per call.
-type libStyles struct {
+type styles struct {
 	f     *excelize.File
-	cache map[libStyleKey]int
+	cache map[styleKey]int
 }
 
-var libLevelFill = map[libLevel]string{
-	libLevelHeader:   "D9E1F2",
-	libLevelTownship: "FFF2CC",
-	libLevelCategory: "FCE4D6",
-	libLevelTotal:    "F4B084",
+var levelFill = map[rowLevel]string{
+	levelHeader:   "D9E1F2",
+	levelTownship: "FFF2CC",
+	levelCategory: "FCE4D6",
+	levelTotal:    "F4B084",
 }
 
-func (s *libStyles) id(level libLevel, kind libKind, wrap bool) (int, error) {
-	key := libStyleKey{level, kind, wrap}
+func (s *styles) id(level rowLevel, kind cellKind, wrap bool) (int, error) {
+	key := styleKey{level, kind, wrap}
 	if id, ok := s.cache[key]; ok {
 		return id, nil
 	}
@@ -401,25 +415,25 @@ func (s *libStyles) id(level libLevel, kind libKind, wrap bool) (int, error) {
 		},
 		Alignment: &excelize.Alignment{Vertical: "center", WrapText: wrap},
 	}
-	if level != libLevelData {
+	if level != levelData {
 		st.Font = &excelize.Font{Bold: true}
-		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{libLevelFill[level]}}
+		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{levelFill[level]}}
 	}
 	switch kind {
-	case libText:
-	case libCode:
+	case kindText:
+	case kindCode:
 		st.NumFmt = 49 // "@": typing over the cell keeps it text
-	case libInt:
+	case kindInt:
 		st.NumFmt = 1 // "0"
-	case libMoney, libQty:
+	case kindMoney, kindQty:
 		st.NumFmt = 2 // "0.00"
-	case libGap:
-		st.CustomNumFmt = libPtr("0.0")
-	case libDate:
-		st.CustomNumFmt = libPtr("yyyy-mm-dd")
+	case kindGap:
+		st.CustomNumFmt = ptr("0.0")
+	case kindDate:
+		st.CustomNumFmt = ptr("yyyy-mm-dd")
 		st.Alignment.Horizontal = "center"
 	}
-	if level == libLevelHeader {
+	if level == levelHeader {
 		st.Alignment.Horizontal = "center"
 		st.Alignment.WrapText = true
 	}
@@ -431,9 +445,9 @@ func (s *libStyles) id(level libLevel, kind libKind, wrap bool) (int, error) {
 	return id, nil
 }
 
-func libPtr[T any](v T) *T { return &v }
+func ptr[T any](v T) *T { return &v }
 
-// WriteProjectsXLSX writes the standard 项目库 table: sheet 项目库 (the
+// WriteXLSX writes the standard 项目库 table: sheet 项目库 (the
 // table with 小计 rows by 项目类别 and 乡镇 and a 合计 row, print-ready on
 // landscape A3), sheet 绩效目标 (one row per project and target) and
 // sheet 汇总 (totals by 项目类别 and by 乡镇). Money is in 万元 rounded to
@@ -441,33 +455,33 @@ func libPtr[T any](v T) *T { return &v }
 // are literal, not formulas, so readers that do not calculate (GDAL,
 // pandas) see the numbers. Sheets are streamed; the finished file is
 // zipped in memory before it is written to w.
-func WriteProjectsXLSX(w io.Writer, ps []planning.Project, meta ProjectTableMeta) (err error) {
+func WriteXLSX(w io.Writer, ps []planning.Project, meta Meta) (err error) {
 	f := excelize.NewFile()
 	defer func() {
 		if cerr := f.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close xlsx: %w", cerr)
 		}
 	}()
-	if err := f.SetSheetName(f.GetSheetName(0), libSheetProjects); err != nil {
+	if err := f.SetSheetName(f.GetSheetName(0), sheetProjects); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	for _, name := range []string{libSheetTargets, libSheetSummary} {
+	for _, name := range []string{sheetTargets, sheetSummary} {
 		if _, err := f.NewSheet(name); err != nil {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 	}
 	f.SetActiveSheet(0)
-	st := &libStyles{f: f, cache: map[libStyleKey]int{}}
-	order := libOrder(ps)
-	byCat, byTown, grand, err := libWriteProjectsSheet(f, st, ps, order, meta)
+	st := &styles{f: f, cache: map[styleKey]int{}}
+	order := rowOrder(ps)
+	byCat, byTown, grand, err := writeProjectsSheet(f, st, ps, order, meta)
 	if err != nil {
-		return fmt.Errorf("xlsx sheet %s: %w", libSheetProjects, err)
+		return fmt.Errorf("xlsx sheet %s: %w", sheetProjects, err)
 	}
-	if err := libWriteTargetsSheet(f, st, ps, order); err != nil {
-		return fmt.Errorf("xlsx sheet %s: %w", libSheetTargets, err)
+	if err := writeTargetsSheet(f, st, ps, order); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", sheetTargets, err)
 	}
-	if err := libWriteSummarySheet(f, st, byCat, byTown, grand); err != nil {
-		return fmt.Errorf("xlsx sheet %s: %w", libSheetSummary, err)
+	if err := writeSummarySheet(f, st, byCat, byTown, grand); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", sheetSummary, err)
 	}
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
@@ -475,29 +489,29 @@ func WriteProjectsXLSX(w io.Writer, ps []planning.Project, meta ProjectTableMeta
 	return nil
 }
 
-type libNamedTotals struct {
+type namedTotals struct {
 	name string
-	t    libTotals
+	t    totals
 }
 
-// libSetupPrint makes a sheet print on landscape A3, one page wide, with the
+// setupPrint makes a sheet print on landscape A3, one page wide, with the
 // header rows repeated on every page. It must run before the sheet's
 // StreamWriter is created: the stream writes sheetPr first.
-func libSetupPrint(f *excelize.File, sheet string, titleRows string) error {
-	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: libPtr(true)}); err != nil {
+func setupPrint(f *excelize.File, sheet string, titleRows string) error {
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
 		return err
 	}
 	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{
-		Size:        libPtr(8), // A3
-		Orientation: libPtr("landscape"),
-		FitToWidth:  libPtr(1),
-		FitToHeight: libPtr(0), // as many pages tall as needed
+		Size:        ptr(8), // A3
+		Orientation: ptr("landscape"),
+		FitToWidth:  ptr(1),
+		FitToHeight: ptr(0), // as many pages tall as needed
 	}); err != nil {
 		return err
 	}
 	if err := f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{
-		Left: libPtr(0.4), Right: libPtr(0.4), Top: libPtr(0.6), Bottom: libPtr(0.6),
-		Header: libPtr(0.3), Footer: libPtr(0.3), Horizontally: libPtr(true),
+		Left: ptr(0.4), Right: ptr(0.4), Top: ptr(0.6), Bottom: ptr(0.6),
+		Header: ptr(0.3), Footer: ptr(0.3), Horizontally: ptr(true),
 	}); err != nil {
 		return err
 	}
@@ -509,11 +523,11 @@ func libSetupPrint(f *excelize.File, sheet string, titleRows string) error {
 	})
 }
 
-// libSetWidths sets column widths from the last column to the first:
+// setWidths sets column widths from the last column to the first:
 // excelize's StreamWriter puts each new <col> before the earlier ones and
 // writes them as they are, while Excel expects ascending <col> elements
 // and offers to repair the file otherwise.
-func libSetWidths(sw *excelize.StreamWriter, widths []float64) error {
+func setWidths(sw *excelize.StreamWriter, widths []float64) error {
 	for i := len(widths) - 1; i >= 0; i-- {
 		if err := sw.SetColWidth(i+1, i+1, widths[i]); err != nil {
 			return err
@@ -522,7 +536,7 @@ func libSetWidths(sw *excelize.StreamWriter, widths []float64) error {
 	return nil
 }
 
-func libFreezeRows(sw *excelize.StreamWriter, rows int) error {
+func freezeRows(sw *excelize.StreamWriter, rows int) error {
 	top := "A" + strconv.Itoa(rows+1)
 	return sw.SetPanes(&excelize.Panes{
 		Freeze: true, YSplit: rows, TopLeftCell: top, ActivePane: "bottomLeft",
@@ -530,9 +544,9 @@ func libFreezeRows(sw *excelize.StreamWriter, rows int) error {
 	})
 }
 
-// libHeaderRow returns styled header cells.
-func libHeaderRow(st *libStyles, headers []string) ([]any, error) {
-	id, err := st.id(libLevelHeader, libText, true)
+// headerRow returns styled header cells.
+func headerRow(st *styles, headers []string) ([]any, error) {
+	id, err := st.id(levelHeader, kindText, true)
 	if err != nil {
 		return nil, err
 	}
@@ -543,32 +557,32 @@ func libHeaderRow(st *libStyles, headers []string) ([]any, error) {
 	return row, nil
 }
 
-func libCell(col, row int) string {
+func cellName(col, row int) string {
 	name, _ := excelize.CoordinatesToCellName(col, row) // col, row ≥ 1 here
 	return name
 }
 
-// libWriteProjectsSheet writes the 项目库 sheet and returns the totals the
+// writeProjectsSheet writes the 项目库 sheet and returns the totals the
 // 汇总 sheet needs: by category in table order, by township in code order,
 // and the grand total.
-func libWriteProjectsSheet(f *excelize.File, st *libStyles, ps []planning.Project, order []int, meta ProjectTableMeta) (byCat, byTown []libNamedTotals, grand libTotals, err error) {
+func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, order []int, meta Meta) (byCat, byTown []namedTotals, grand totals, err error) {
 	const headerRowNum = 3
-	if err = libSetupPrint(f, libSheetProjects, "$1:$3"); err != nil {
+	if err = setupPrint(f, sheetProjects, "$1:$3"); err != nil {
 		return
 	}
-	sw, err := f.NewStreamWriter(libSheetProjects)
+	sw, err := f.NewStreamWriter(sheetProjects)
 	if err != nil {
 		return
 	}
-	ncol := len(libColumns)
+	ncol := len(columns)
 	widths := make([]float64, ncol)
-	for i, c := range libColumns {
+	for i, c := range columns {
 		widths[i] = c.width
 	}
-	if err = libSetWidths(sw, widths); err != nil {
+	if err = setWidths(sw, widths); err != nil {
 		return
 	}
-	if err = libFreezeRows(sw, headerRowNum); err != nil {
+	if err = freezeRows(sw, headerRowNum); err != nil {
 		return
 	}
 	lastCol, err := excelize.ColumnNumberToName(ncol)
@@ -600,34 +614,34 @@ func libWriteProjectsSheet(f *excelize.File, st *libStyles, ps []planning.Projec
 		return
 	}
 	headers := make([]string, ncol)
-	for i, c := range libColumns {
+	for i, c := range columns {
 		headers[i] = c.header
 	}
-	hdr, err := libHeaderRow(st, headers)
+	hdr, err := headerRow(st, headers)
 	if err != nil {
 		return
 	}
-	if err = sw.SetRow(libCell(1, headerRowNum), hdr, excelize.RowOpts{Height: 36}); err != nil {
+	if err = sw.SetRow(cellName(1, headerRowNum), hdr, excelize.RowOpts{Height: 36}); err != nil {
 		return
 	}
 
 	// Data styles per column, looked up once rather than per cell.
 	dataStyle := make([]int, ncol)
-	for i, c := range libColumns {
-		if dataStyle[i], err = st.id(libLevelData, c.kind, c.wrap); err != nil {
+	for i, c := range columns {
+		if dataStyle[i], err = st.id(levelData, c.kind, c.wrap); err != nil {
 			return
 		}
 	}
 	rowNum := headerRowNum
 	row := make([]any, ncol)
-	subtotal := func(level libLevel, label string, t *libTotals) error {
+	subtotal := func(level rowLevel, label string, t *totals) error {
 		rowNum++
-		for i, c := range libColumns {
+		for i, c := range columns {
 			kind := c.kind
 			var v any
 			switch {
-			case i == libColSeq:
-				kind, v = libText, label
+			case i == colSeq:
+				kind, v = kindText, label
 			case c.total != nil:
 				v = c.total(t)
 			}
@@ -637,39 +651,39 @@ func libWriteProjectsSheet(f *excelize.File, st *libStyles, ps []planning.Projec
 			}
 			row[i] = excelize.Cell{StyleID: id, Value: v}
 		}
-		if err := sw.SetRow(libCell(1, rowNum), row); err != nil {
+		if err := sw.SetRow(cellName(1, rowNum), row); err != nil {
 			return err
 		}
 		// The label spans 序号..项目名称 so it prints inside one cell.
-		return sw.MergeCell(libCell(libColSeq+1, rowNum), libCell(libColName+1, rowNum))
+		return sw.MergeCell(cellName(colSeq+1, rowNum), cellName(colName+1, rowNum))
 	}
 
-	townTotals := map[libTownship]*libTotals{}
-	var cat, town libTotals
+	townTotals := map[townshipKey]*totals{}
+	var cat, town totals
 	var curCat string
-	var curTown libTownship
+	var curTown townshipKey
 	for seq, i := range order {
 		p := &ps[i]
-		tk := libTownship{p.TownshipCode, p.TownshipName}
+		tk := townshipKey{p.TownshipCode, p.TownshipName}
 		if seq > 0 && (p.Category != curCat || tk != curTown) {
-			if err = subtotal(libLevelTownship, "小计："+libCategoryLabel(curCat)+" / "+curTown.label(), &town); err != nil {
+			if err = subtotal(levelTownship, "小计："+categoryLabel(curCat)+" / "+curTown.label(), &town); err != nil {
 				return
 			}
-			town = libTotals{}
+			town = totals{}
 		}
 		if seq > 0 && p.Category != curCat {
-			if err = subtotal(libLevelCategory, "小计："+libCategoryLabel(curCat), &cat); err != nil {
+			if err = subtotal(levelCategory, "小计："+categoryLabel(curCat), &cat); err != nil {
 				return
 			}
-			byCat = append(byCat, libNamedTotals{libCategoryLabel(curCat), cat})
-			cat = libTotals{}
+			byCat = append(byCat, namedTotals{categoryLabel(curCat), cat})
+			cat = totals{}
 		}
 		curCat, curTown = p.Category, tk
 		rowNum++
-		for j, c := range libColumns {
+		for j, c := range columns {
 			row[j] = excelize.Cell{StyleID: dataStyle[j], Value: c.value(seq+1, p)}
 		}
-		if err = sw.SetRow(libCell(1, rowNum), row); err != nil {
+		if err = sw.SetRow(cellName(1, rowNum), row); err != nil {
 			return
 		}
 		town.add(p)
@@ -677,69 +691,69 @@ func libWriteProjectsSheet(f *excelize.File, st *libStyles, ps []planning.Projec
 		grand.add(p)
 		tt := townTotals[tk]
 		if tt == nil {
-			tt = &libTotals{}
+			tt = &totals{}
 			townTotals[tk] = tt
 		}
 		tt.add(p)
 	}
 	if len(order) > 0 {
-		if err = subtotal(libLevelTownship, "小计："+libCategoryLabel(curCat)+" / "+curTown.label(), &town); err != nil {
+		if err = subtotal(levelTownship, "小计："+categoryLabel(curCat)+" / "+curTown.label(), &town); err != nil {
 			return
 		}
-		if err = subtotal(libLevelCategory, "小计："+libCategoryLabel(curCat), &cat); err != nil {
+		if err = subtotal(levelCategory, "小计："+categoryLabel(curCat), &cat); err != nil {
 			return
 		}
-		byCat = append(byCat, libNamedTotals{libCategoryLabel(curCat), cat})
+		byCat = append(byCat, namedTotals{categoryLabel(curCat), cat})
 	}
-	if err = subtotal(libLevelTotal, "合计", &grand); err != nil {
+	if err = subtotal(levelTotal, "合计", &grand); err != nil {
 		return
 	}
 	if err = sw.Flush(); err != nil {
 		return
 	}
 
-	keys := make([]libTownship, 0, len(townTotals))
+	keys := make([]townshipKey, 0, len(townTotals))
 	for k := range townTotals {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b libTownship) int {
+	slices.SortFunc(keys, func(a, b townshipKey) int {
 		return cmp.Or(strings.Compare(a.code, b.code), strings.Compare(a.name, b.name))
 	})
 	for _, k := range keys {
-		byTown = append(byTown, libNamedTotals{k.label(), *townTotals[k]})
+		byTown = append(byTown, namedTotals{k.label(), *townTotals[k]})
 	}
 	return byCat, byTown, grand, nil
 }
 
-// libWriteTargetsSheet writes one row per (project, 绩效目标), projects in
+// writeTargetsSheet writes one row per (project, 绩效目标), projects in
 // table order. The header is the first row so that readers such as GDAL
 // can take field names from it.
-func libWriteTargetsSheet(f *excelize.File, st *libStyles, ps []planning.Project, order []int) error {
-	if err := libSetupPrint(f, libSheetTargets, "$1:$1"); err != nil {
+func writeTargetsSheet(f *excelize.File, st *styles, ps []planning.Project, order []int) error {
+	if err := setupPrint(f, sheetTargets, "$1:$1"); err != nil {
 		return err
 	}
-	sw, err := f.NewStreamWriter(libSheetTargets)
+	sw, err := f.NewStreamWriter(sheetTargets)
 	if err != nil {
 		return err
 	}
-	if err := libSetWidths(sw, []float64{16, 36, 12, 12, 28, 20}); err != nil {
+	if err := setWidths(sw, []float64{16, 36, 12, 12, 28, 20}); err != nil {
 		return err
 	}
-	if err := libFreezeRows(sw, 1); err != nil {
+	if err := freezeRows(sw, 1); err != nil {
 		return err
 	}
-	hdr, err := libHeaderRow(st, []string{"项目编号", "项目名称", "一级指标", "二级指标", "三级指标", "指标值"})
+	hdr, err := headerRow(st, []string{"项目编号", "项目名称", "一级指标", "二级指标", "三级指标", "指标值"})
 	if err != nil {
 		return err
 	}
 	if err := sw.SetRow("A1", hdr); err != nil {
 		return err
 	}
-	plain, err := st.id(libLevelData, libText, false)
+	plain, err := st.id(levelData, kindText, false)
 	if err != nil {
 		return err
 	}
-	wrapped, err := st.id(libLevelData, libText, true)
+	wrapped, err := st.id(levelData, kindText, true)
 	if err != nil {
 		return err
 	}
@@ -756,7 +770,7 @@ func libWriteTargetsSheet(f *excelize.File, st *libStyles, ps []planning.Project
 				excelize.Cell{StyleID: wrapped, Value: t.Level3},
 				excelize.Cell{StyleID: wrapped, Value: t.Value},
 			}
-			if err := sw.SetRow(libCell(1, rowNum), row); err != nil {
+			if err := sw.SetRow(cellName(1, rowNum), row); err != nil {
 				return err
 			}
 		}
@@ -764,25 +778,25 @@ func libWriteTargetsSheet(f *excelize.File, st *libStyles, ps []planning.Project
 	return sw.Flush()
 }
 
-// libSummaryHeaders are the columns of the 汇总 sheet. 建档立卡受益人数 adds
+// summaryHeaders are the columns of the 汇总 sheet. 建档立卡受益人数 adds
 // up projects, so a person two projects serve counts twice (人次).
-var libSummaryHeaders = []string{"汇总方式", "名称", "项目个数", "投资估算（万元）", "建档立卡受益人数"}
+var summaryHeaders = []string{"汇总方式", "名称", "项目个数", "投资估算（万元）", "建档立卡受益人数"}
 
-func libWriteSummarySheet(f *excelize.File, st *libStyles, byCat, byTown []libNamedTotals, grand libTotals) error {
-	if err := libSetupPrint(f, libSheetSummary, "$1:$1"); err != nil {
+func writeSummarySheet(f *excelize.File, st *styles, byCat, byTown []namedTotals, grand totals) error {
+	if err := setupPrint(f, sheetSummary, "$1:$1"); err != nil {
 		return err
 	}
-	sw, err := f.NewStreamWriter(libSheetSummary)
+	sw, err := f.NewStreamWriter(sheetSummary)
 	if err != nil {
 		return err
 	}
-	if err := libSetWidths(sw, []float64{12, 20, 10, 16, 16}); err != nil {
+	if err := setWidths(sw, []float64{12, 20, 10, 16, 16}); err != nil {
 		return err
 	}
-	if err := libFreezeRows(sw, 1); err != nil {
+	if err := freezeRows(sw, 1); err != nil {
 		return err
 	}
-	hdr, err := libHeaderRow(st, libSummaryHeaders)
+	hdr, err := headerRow(st, summaryHeaders)
 	if err != nil {
 		return err
 	}
@@ -790,9 +804,9 @@ func libWriteSummarySheet(f *excelize.File, st *libStyles, byCat, byTown []libNa
 		return err
 	}
 	rowNum := 1
-	put := func(level libLevel, group, name string, t libTotals) error {
-		kinds := []libKind{libText, libText, libInt, libMoney, libInt}
-		vals := []any{group, name, t.count, libCentsValue(t.costCents), t.poorPopulation}
+	put := func(level rowLevel, group, name string, t totals) error {
+		kinds := []cellKind{kindText, kindText, kindInt, kindMoney, kindInt}
+		vals := []any{group, name, t.count, centsValue(t.costCents), t.poorPopulation}
 		row := make([]any, len(vals))
 		for i, v := range vals {
 			id, err := st.id(level, kinds[i], false)
@@ -802,19 +816,19 @@ func libWriteSummarySheet(f *excelize.File, st *libStyles, byCat, byTown []libNa
 			row[i] = excelize.Cell{StyleID: id, Value: v}
 		}
 		rowNum++
-		return sw.SetRow(libCell(1, rowNum), row)
+		return sw.SetRow(cellName(1, rowNum), row)
 	}
 	for _, c := range byCat {
-		if err := put(libLevelData, "按项目类别", c.name, c.t); err != nil {
+		if err := put(levelData, "按项目类别", c.name, c.t); err != nil {
 			return err
 		}
 	}
 	for _, c := range byTown {
-		if err := put(libLevelData, "按乡镇", c.name, c.t); err != nil {
+		if err := put(levelData, "按乡镇", c.name, c.t); err != nil {
 			return err
 		}
 	}
-	if err := put(libLevelTotal, "合计", "", grand); err != nil {
+	if err := put(levelTotal, "合计", "", grand); err != nil {
 		return err
 	}
 	return sw.Flush()

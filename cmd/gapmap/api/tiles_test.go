@@ -1,11 +1,10 @@
-package tiles_test
+package api_test
 
 import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,12 +17,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/data/demo"
 	"github.com/gapmap/gapmap/planning"
@@ -44,7 +43,7 @@ func (c *countingSource) Tile(ctx context.Context, req tiles.Request) ([]byte, [
 type fixture struct {
 	db     *datatest.DB
 	src    *countingSource
-	server *tiles.Server
+	server *tiles.Service
 	router http.Handler
 }
 
@@ -55,12 +54,11 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	src := &countingSource{Source: db.Store}
-	s := tiles.NewServer(src, tiles.NewCache(64<<20), slog.New(slog.NewTextHandler(io.Discard, nil)), 10*time.Second, 2)
+	s := tiles.NewService(src, tiles.NewCache(64<<20), 10*time.Second, 2)
 	if err := s.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	r := mux.NewRouter()
-	s.Register(r)
+	r := newRouter(t, db.Store, func(c *api.Config) { c.Tiles = s })
 	return &fixture{db: db, src: src, server: s, router: r}
 }
 
@@ -75,8 +73,8 @@ func (f *fixture) get(t *testing.T, url string, header ...string) *httptest.Resp
 	return rec
 }
 
-// decode reads a served tile into layers keyed by name, in tile coordinates.
-func decode(t *testing.T, rec *httptest.ResponseRecorder) map[string]*mvt.Layer {
+// decodeTile reads a served tile into layers keyed by name, in tile coordinates.
+func decodeTile(t *testing.T, rec *httptest.ResponseRecorder) map[string]*mvt.Layer {
 	t.Helper()
 	if rec.Code == http.StatusNoContent {
 		return map[string]*mvt.Layer{}
@@ -138,7 +136,7 @@ func TestReviewTileHasEveryLayerInOneRender(t *testing.T) {
 	f := newFixture(t)
 	tile := seatTile(t, f.db, 12)
 	rec := f.get(t, tileURL("review", tile, ""), "Accept-Encoding", "gzip")
-	layers := decode(t, rec)
+	layers := decodeTile(t, rec)
 	for _, name := range []string{"county", "townships", "villages", "roads", "power_lines"} {
 		l := layers[name]
 		if l == nil || len(l.Features) == 0 {
@@ -179,7 +177,7 @@ func TestReviewTileHasEveryLayerInOneRender(t *testing.T) {
 func TestNoFeatureDroppedAtMaxZoom(t *testing.T) {
 	f := newFixture(t)
 	tile := seatTile(t, f.db, tiles.MaxZoom)
-	layers := decode(t, f.get(t, tileURL("all", tile, ""), "Accept-Encoding", "gzip"))
+	layers := decodeTile(t, f.get(t, tileURL("all", tile, ""), "Accept-Encoding", "gzip"))
 	for _, table := range []struct{ layer, sql string }{
 		{"roads", `SELECT id FROM roads WHERE ST_Intersects(geom, ST_Transform(ST_TileEnvelope($1, $2, $3), 4490))`},
 		{"villages", `SELECT id FROM villages WHERE kind IN ('行政村', '社区') AND ST_Intersects(outline, ST_Transform(ST_TileEnvelope($1, $2, $3), 4490))`},
@@ -220,7 +218,7 @@ func TestNoFeatureDroppedAtMaxZoom(t *testing.T) {
 func TestEditChangesNextTile(t *testing.T) {
 	f := newFixture(t)
 	tile := seatTile(t, f.db, 14)
-	before := decode(t, f.get(t, tileURL("all", tile, ""), "Accept-Encoding", "gzip"))
+	before := decodeTile(t, f.get(t, tileURL("all", tile, ""), "Accept-Encoding", "gzip"))
 	var villageID, roadID uint64
 	for _, feat := range before["villages"].Features {
 		villageID = featureID(t, feat)
@@ -240,7 +238,7 @@ func TestEditChangesNextTile(t *testing.T) {
 	if err := f.server.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	after := decode(t, f.get(t, tileURL("all", tile, ""), "Accept-Encoding", "gzip"))
+	after := decodeTile(t, f.get(t, tileURL("all", tile, ""), "Accept-Encoding", "gzip"))
 	found := 0
 	for _, feat := range after["villages"].Features {
 		if featureID(t, feat) == villageID && feat.Properties["name"] == "改名村" {
@@ -289,8 +287,8 @@ func TestTileRequestsAreValidatedBeforeSQL(t *testing.T) {
 func TestFilteredVillageTile(t *testing.T) {
 	f := newFixture(t)
 	tile := seatTile(t, f.db, 10)
-	all := decode(t, f.get(t, tileURL("villages", tile, "")))
-	worst := decode(t, f.get(t, tileURL("villages", tile, "dimension=通路&min_score=100")))
+	all := decodeTile(t, f.get(t, tileURL("villages", tile, "")))
+	worst := decodeTile(t, f.get(t, tileURL("villages", tile, "dimension=通路&min_score=100")))
 	if all["villages"] == nil || worst["villages"] == nil {
 		t.Fatal("village layer missing")
 	}

@@ -1,4 +1,4 @@
-package planning_test
+package api_test
 
 import (
 	"encoding/json"
@@ -11,22 +11,40 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gapmap/gapmap/cmd/gapmap/api"
+	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/tiles"
 )
 
-// newRouter mounts the planning handler on a store with the demo loaded,
-// exactly as the gapmap binary does.
-func newRouter(t *testing.T, store planning.Store) http.Handler {
+// store is what the API needs of package data; *data.Store is one.
+type store interface {
+	planning.Store
+	planning.ImportStore
+	planning.ExportStore
+	tiles.Source
+}
+
+// newRouter builds the whole handler on store exactly as the gapmap binary
+// does, through api.New and its one route table; set changes the settings
+// a test needs.
+func newRouter(t *testing.T, store store, set ...func(*api.Config)) http.Handler {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r := mux.NewRouter()
-	r.Use(planning.AccessLog(log))
-	planning.NewHandler(store, log, 5*time.Second).Register(r)
-	return r
+	c := api.Config{Store: store, Imports: store, Exports: store,
+		Tiles:  tiles.NewService(store, tiles.NewCache(64<<20), 10*time.Second, 2),
+		Static: web.Static(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		RequestTimeout: 5 * time.Second, ImportMaxBytes: 512 << 20}
+	for _, f := range set {
+		f(&c)
+	}
+	h, err := api.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func get(t *testing.T, h http.Handler, url string) *httptest.ResponseRecorder {

@@ -1,4 +1,4 @@
-package data
+package table
 
 import (
 	"archive/zip"
@@ -21,7 +21,7 @@ import (
 )
 
 // wantProjectHeaders is the 项目库 column list written out by hand, so a
-// change to libColumns has to be made on purpose here too.
+// change to columns has to be made on purpose here too.
 var wantProjectHeaders = []string{"序号", "项目编号", "年度", "项目名称", "项目类别", "项目子类", "建设性质", "乡镇", "村", "村代码",
 	"建设内容及规模", "工程量", "单位", "单价（万元）", "单价来源", "投资估算（万元）", "资金来源", "受益户数", "受益人数",
 	"其中建档立卡户数", "其中建档立卡人数", "带贫减贫机制", "责任单位", "项目状态", "计划开工", "计划完工", "补短板维度", "对应指标",
@@ -31,7 +31,7 @@ var wantProjectHeaders = []string{"序号", "项目编号", "年度", "项目名
 // survives if it is never turned into a number.
 const longVillageCode = "4306821102059999012"
 
-var tableMeta = ProjectTableMeta{
+var tableMeta = Meta{
 	County:      "临湘市",
 	GeneratedAt: time.Date(2024, 5, 6, 9, 30, 0, 0, time.FixedZone("CST", 8*3600)),
 	Filters:     "年度：2024；状态：全部",
@@ -134,7 +134,7 @@ func writeTableXLSX(tb testing.TB) string {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "项目库.xlsx")
 	var buf bytes.Buffer
-	if err := WriteProjectsXLSX(&buf, tableProjects(), tableMeta); err != nil {
+	if err := WriteXLSX(&buf, tableProjects(), tableMeta); err != nil {
 		tb.Fatal(err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -391,7 +391,7 @@ func assertColsAscending(tb testing.TB, path string) {
 
 func TestProjectsXLSXEmpty(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteProjectsXLSX(&buf, nil, ProjectTableMeta{County: "临湘市"}); err != nil {
+	if err := WriteXLSX(&buf, nil, Meta{County: "临湘市"}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -469,7 +469,7 @@ func tableOgrinfo(tb testing.TB) string {
 
 func TestProjectsCSV(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteProjectsCSV(&buf, tableProjects(), tableMeta); err != nil {
+	if err := WriteCSV(&buf, tableProjects(), tableMeta); err != nil {
 		t.Fatal(err)
 	}
 	b := buf.Bytes()
@@ -528,8 +528,8 @@ func TestProjectsTableRounding(t *testing.T) {
 		{0.004999, 2, 0}, {115, 2, 11500}, {1e-7, 2, 0}, {62.35, 1, 624}, {0.05, 1, 1}, {99999999.995, 2, 10000000000},
 	}
 	for _, tc := range cases {
-		if got := libRoundScaled(tc.x, tc.places); got != tc.want {
-			t.Errorf("libRoundScaled(%v, %d) = %d, want %d", tc.x, tc.places, got, tc.want)
+		if got := roundScaled(tc.x, tc.places); got != tc.want {
+			t.Errorf("roundScaled(%v, %d) = %d, want %d", tc.x, tc.places, got, tc.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package planning_test
+package api_test
 
 import (
 	"bytes"
@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
-
+	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
 )
@@ -46,9 +46,7 @@ func upload(t *testing.T, url string, files map[string]string, fields map[string
 func TestImportAPI(t *testing.T) {
 	db := datatest.NewDemo(t)
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r := mux.NewRouter()
-	planning.NewHandler(db.Store, log, 10*time.Second).WithImports(db.Store, 1<<20).Register(r)
+	r := newRouter(t, db.Store, func(c *api.Config) { c.RequestTimeout, c.ImportMaxBytes = 10*time.Second, 1<<20 })
 	count := func() int {
 		var n int
 		db.Pool.QueryRow(ctx, `SELECT count(*) FROM bus_stops`).Scan(&n)
@@ -97,3 +95,55 @@ func TestImportAPI(t *testing.T) {
 		t.Errorf("bad mode: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestImportAndExportExtendDeadlines runs the real import and export
+// handlers behind the whole chain on a real connection: both must reach it
+// to extend their deadlines, which they log a warning about when they
+// cannot (as before the access log's recorder had Unwrap).
+func TestImportAndExportExtendDeadlines(t *testing.T) {
+	db := datatest.New(t)
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv := httptest.NewServer(newRouter(t, db.Store, func(c *api.Config) { c.Log = log }))
+	defer srv.Close()
+
+	up := upload(t, "/", map[string]string{"招呼站.csv": "站名,经度,纬度\n甲村招呼站,113.45,29.47\n"}, map[string]string{"dry_run": "true"})
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/layers/bus_stops/imports", up.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", up.Header.Get("Content-Type"))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("dry-run import: %d %s", res.StatusCode, body)
+	}
+	res, err = http.Get(srv.URL + "/api/v1/exports/bus_stops.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "FeatureCollection") {
+		t.Errorf("export: %d %s", res.StatusCode, body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(logs.String(), "keeps the server's") {
+		t.Errorf("a handler could not extend its deadlines:\n%s", logs.String())
+	}
+}
+
+// writerFunc is an io.Writer made of a function.
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

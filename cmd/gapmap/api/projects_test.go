@@ -1,11 +1,9 @@
-package planning_test
+package api_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/gapmap/gapmap/data"
+	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
 )
@@ -38,14 +35,7 @@ func TestProjectsAPI(t *testing.T) {
 	if _, _, err := planning.Score(ctx, db.Store, planning.DefaultProfile(), time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), true, nil); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r := mux.NewRouter()
-	planning.NewHandler(db.Store, log, 10*time.Second).WithTables(map[string]planning.TableWriter{
-		"xlsx": {ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-			Write: func(w io.Writer, ps []planning.Project, title, filters string) error {
-				return data.WriteProjectsXLSX(w, ps, data.ProjectTableMeta{Title: title, Filters: filters, GeneratedAt: time.Now()})
-			}},
-	}).Register(r)
+	r := newRouter(t, db.Store, func(c *api.Config) { c.RequestTimeout = 10 * time.Second })
 
 	gen := send(t, r, http.MethodPost, "/api/v1/projects/generate", `{}`)
 	rep := decode[planning.GenerateReport](t, gen)

@@ -1,10 +1,9 @@
-package main
+package api
 
 import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -19,39 +18,19 @@ import (
 	"github.com/gorilla/mux"
 )
 
-// webFiles is the review map: the page, its scripts and styles, committed in
-// web/static, and MapLibre's dist files, which the Makefile copies from
-// node_modules into web/static/vendor (gitignored). The directory always
-// holds committed files, so the binary builds from a clean clone without
-// npm; the page then says in Chinese that MapLibre is missing.
-//
-//go:embed web/static
-var webFiles embed.FS
-
 // maplibreFile is the file whose presence means MapLibre was built in.
 const maplibreFile = "vendor/maplibre-gl.mjs"
 
-// registerWeb mounts the review map on r: the page at /, its assets under
-// /static/<build>/ and the page's settings (c) at /config.json.
-func registerWeb(r *mux.Router, c webConfig) {
-	site, err := newWebSite(webFiles, "web/static", c)
-	if err != nil {
-		// The files are fixed at build time: this is a broken build.
-		panic(fmt.Sprintf("review map: %v", err))
-	}
-	site.register(r)
-}
-
-// webConfig is what the page is told at /config.json.
-type webConfig struct {
-	Basemap *basemapConfig `json:"basemap"` // nil: no basemap (the default; works offline)
+// WebConfig is what the page is told at /config.json.
+type WebConfig struct {
+	Basemap *BasemapConfig `json:"basemap"` // nil: no basemap (the default; works offline)
 	// BasemapError says in Chinese why a configured basemap is not used.
 	BasemapError string `json:"basemap_error,omitempty"`
 	MapLibre     bool   `json:"maplibre"` // MapLibre's files are built in
 }
 
-// basemapConfig is one raster XYZ basemap.
-type basemapConfig struct {
+// BasemapConfig is one raster XYZ basemap.
+type BasemapConfig struct {
 	Tiles       []string `json:"tiles"` // XYZ URL templates with {z}, {x}, {y}
 	Attribution string   `json:"attribution"`
 	// CRS is the datum the tiles are drawn in: "wgs84" (also CGCS2000,
@@ -67,18 +46,18 @@ type basemapConfig struct {
 // no datum shift.
 const tiandituURL = "https://t0.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=%s"
 
-// webConfigFromEnv reads the basemap settings: GAPMAP_BASEMAP_URL (an XYZ
+// WebConfigFromEnv reads the basemap settings: GAPMAP_BASEMAP_URL (an XYZ
 // template), GAPMAP_BASEMAP_CRS (wgs84, cgcs2000 or gcj02),
 // GAPMAP_BASEMAP_ATTRIBUTION, GAPMAP_BASEMAP_MAXZOOM, or
 // GAPMAP_TIANDITU_KEY for 天地图. Nothing set means no basemap. A bad setting
 // does not stop the server: the page shows why the basemap is off.
-func webConfigFromEnv(getenv func(string) string) webConfig {
-	var c webConfig
+func WebConfigFromEnv(getenv func(string) string) WebConfig {
+	var c WebConfig
 	key, tmpl := strings.TrimSpace(getenv("GAPMAP_TIANDITU_KEY")), strings.TrimSpace(getenv("GAPMAP_BASEMAP_URL"))
 	if tmpl == "" && key == "" {
 		return c
 	}
-	b := &basemapConfig{CRS: "wgs84", MaxZoom: 18, Attribution: strings.TrimSpace(getenv("GAPMAP_BASEMAP_ATTRIBUTION"))}
+	b := &BasemapConfig{CRS: "wgs84", MaxZoom: 18, Attribution: strings.TrimSpace(getenv("GAPMAP_BASEMAP_ATTRIBUTION"))}
 	if tmpl != "" {
 		b.Tiles = []string{tmpl}
 	} else {
@@ -144,7 +123,7 @@ var contentTypes = map[string]string{
 
 // newWebSite reads every file below root of fsys. index.html's "{{static}}"
 // becomes the asset prefix /static/<build>.
-func newWebSite(fsys fs.FS, root string, cfg webConfig) (*webSite, error) {
+func newWebSite(fsys fs.FS, root string, cfg WebConfig) (*webSite, error) {
 	sub, err := fs.Sub(fsys, root)
 	if err != nil {
 		return nil, err
@@ -207,36 +186,40 @@ func newWebFile(body []byte, contentType string) webFile {
 	return f
 }
 
-func (s *webSite) register(r *mux.Router) {
-	get := []string{http.MethodGet, http.MethodHead}
-	r.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		// The page names its assets by build, so only the page itself must
-		// be revalidated to pick up a new release.
-		s.serve(w, r, s.index, "no-cache")
-	}).Methods(get...)
-	r.HandleFunc("/config.json", func(w http.ResponseWriter, r *http.Request) {
-		s.serve(w, r, s.config, "no-cache")
-	}).Methods(get...)
-	r.HandleFunc("/static/{build:[0-9a-f]+}/{path:.+}", s.asset).Methods(get...)
+// page answers the review map. The page names its assets by build, so
+// only the page itself must be revalidated to pick up a new release.
+func (s *server) page(w http.ResponseWriter, r *http.Request) error {
+	s.site.serve(w, r, s.site.index, "no-cache")
+	return nil
 }
 
-func (s *webSite) asset(w http.ResponseWriter, r *http.Request) {
+// pageConfig answers the page's settings (WebConfig).
+func (s *server) pageConfig(w http.ResponseWriter, r *http.Request) error {
+	s.site.serve(w, r, s.site.config, "no-cache")
+	return nil
+}
+
+// asset answers a file of the page under /static/<build>/. A missing file
+// is a plain-text 404: assets are the page's, not the API's.
+func (s *server) asset(w http.ResponseWriter, r *http.Request) error {
+	site := s.site
 	vars := mux.Vars(r)
-	f, ok := s.files[vars["path"]]
+	f, ok := site.files[vars["path"]]
 	if !ok {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprintf(w, "没有这个文件：%s\n", r.URL.Path)
-		return
+		return nil
 	}
 	cache := "public, max-age=31536000, immutable"
-	if vars["build"] != s.build {
+	if vars["build"] != site.build {
 		// A page from an older build asks for its assets: answer with the
 		// current ones, but let nobody keep them under the old name.
 		cache = "no-cache"
 	}
-	s.serve(w, r, f, cache)
+	site.serve(w, r, f, cache)
+	return nil
 }
 
 // serve writes f with its ETag (so revalidation costs a 304), gzipped when

@@ -1,30 +1,55 @@
-package main
+package api
 
 import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
-	"github.com/gorilla/mux"
+	"github.com/gapmap/gapmap/cmd/gapmap/web"
+	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/tiles"
 )
 
-// webServer serves the review map from fsys the way serve mounts it.
-func webServer(t *testing.T, fsys fstest.MapFS, cfg webConfig) *httptest.Server {
+// noStore stands in for the stores in tests that must not reach them: a
+// call panics (a 500 through the chain).
+type noStore struct {
+	planning.Store
+	planning.ImportStore
+	planning.ExportStore
+}
+
+// pageRouter builds the whole handler as the binary does, through New,
+// serving static as the review map, with stand-ins for everything else.
+func pageRouter(t *testing.T, static fs.FS, cfg WebConfig) http.Handler {
 	t.Helper()
-	site, err := newWebSite(fsys, "web/static", cfg)
+	var src struct{ tiles.Source }
+	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{},
+		Tiles: tiles.NewService(src, tiles.NewCache(0), time.Second, 1), Static: static, Web: cfg,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: time.Second, ImportMaxBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := mux.NewRouter()
-	site.register(r)
-	srv := httptest.NewServer(r)
+	return h
+}
+
+// webServer serves the review map from fsys the way serve mounts it.
+func webServer(t *testing.T, fsys fstest.MapFS, cfg WebConfig) *httptest.Server {
+	t.Helper()
+	static, err := fs.Sub(fsys, "web/static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(pageRouter(t, static, cfg))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -57,13 +82,11 @@ var assetURL = regexp.MustCompile(`/static/[0-9a-f]{12}/app\.js`)
 // web has or has not copied into static/vendor, / is the Chinese page and
 // its assets are served with the right types and caching.
 func TestEmbeddedPage(t *testing.T) {
-	site, err := newWebSite(webFiles, "web/static", webConfig{})
+	site, err := newWebSite(web.Static(), ".", WebConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := mux.NewRouter()
-	site.register(r)
-	srv := httptest.NewServer(r)
+	srv := httptest.NewServer(pageRouter(t, web.Static(), WebConfig{}))
 	defer srv.Close()
 
 	res, body := webGet(t, srv.URL+"/")
@@ -116,7 +139,7 @@ func TestWebAssets(t *testing.T) {
 		"web/static/vendor/maplibre-gl.mjs":     {Data: []byte("export {};")},
 		"web/static/vendor/maplibre-gl.mjs.map": {Data: []byte("{}")},
 	}
-	srv := webServer(t, files, webConfig{})
+	srv := webServer(t, files, WebConfig{})
 	_, page := webGet(t, srv.URL+"/")
 	prefix := regexp.MustCompile(`/static/[0-9a-f]{12}`).Find(page)
 	if prefix == nil {
@@ -184,8 +207,8 @@ func TestWebAssets(t *testing.T) {
 				without[k] = v
 			}
 		}
-		var cfg webConfig
-		_, body := webGet(t, webServer(t, without, webConfig{}).URL+"/config.json")
+		var cfg WebConfig
+		_, body := webGet(t, webServer(t, without, WebConfig{}).URL+"/config.json")
 		if err := json.Unmarshal(body, &cfg); err != nil || cfg.MapLibre {
 			t.Errorf("config.json = %s, want maplibre false", body)
 		}
@@ -196,7 +219,7 @@ func TestWebAssets(t *testing.T) {
 	})
 
 	t.Run("the page is required", func(t *testing.T) {
-		if _, err := newWebSite(fstest.MapFS{"web/static/app.js": files["web/static/app.js"]}, "web/static", webConfig{}); err == nil {
+		if _, err := newWebSite(fstest.MapFS{"web/static/app.js": files["web/static/app.js"]}, "web/static", WebConfig{}); err == nil {
 			t.Error("a tree without index.html was accepted")
 		}
 	})
@@ -221,7 +244,7 @@ func TestBasemapConfig(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := webConfigFromEnv(func(k string) string { return tc.env[k] })
+			c := WebConfigFromEnv(func(k string) string { return tc.env[k] })
 			switch {
 			case tc.errPart != "":
 				if c.Basemap != nil || !strings.Contains(c.BasemapError, tc.errPart) {

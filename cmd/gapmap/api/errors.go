@@ -1,0 +1,62 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/tiles"
+)
+
+// statuses are the HTTP statuses of the error codes; any other is a 500.
+var statuses = map[string]int{
+	planning.EInvalid:     http.StatusBadRequest,
+	planning.ENotFound:    http.StatusNotFound,
+	planning.EConflict:    http.StatusConflict,
+	planning.EUnavailable: http.StatusServiceUnavailable,
+	planning.ETimeout:     http.StatusGatewayTimeout,
+	planning.EInternal:    http.StatusInternalServerError,
+}
+
+// writeError is the one error writer of every route: it answers
+// {"error": {"code", "message"}} with the status of the code and the
+// user message of planning.Error (Chinese), or a generic message that
+// reveals nothing internal. Server-side failures are logged here, once. A
+// client that has gone away gets nothing and is worth only a debug line.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(r) {
+		s.log.Debug("request abandoned", "method", r.Method, "path", r.URL.Path, "err", err, "request_id", requestID(r.Context()))
+		return
+	}
+	code := planning.ErrorCode(err)
+	status, ok := statuses[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err,
+			"request_id", requestID(r.Context()))
+	}
+	if status == http.StatusServiceUnavailable {
+		// A busy tile engine frees a render slot within a second; a
+		// database that is down or migrating takes longer.
+		retry := "5"
+		if errors.Is(err, tiles.ErrBusy) {
+			retry = "1"
+		}
+		w.Header().Set("Retry-After", retry)
+	}
+	_ = writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": planning.ErrorMessage(err)}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+func writeGeoJSON(w http.ResponseWriter, v any) error {
+	w.Header().Set("Content-Type", "application/geo+json; charset=utf-8")
+	return json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,157 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/gapmap/gapmap/planning"
+)
+
+// importLayer takes a multipart upload: one or more "file" parts (a
+// shapefile may come as its .shp, .dbf, .shx, .prj and .cpg, or zipped),
+// and the form fields srs, mode, dry_run and mapping (JSON text). It
+// answers the import report: 200 when written (or a dry run), 422 when the
+// file was read but refused. ?report=csv answers the problem list as CSV.
+func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
+	if err := extendDeadlines(w, r, true); err != nil {
+		s.log.Warn("import keeps the server's read and write timeouts", "err", err, "request_id", requestID(r.Context()))
+	}
+	dir, err := os.MkdirTemp("", "gapmap-import-")
+	if err != nil {
+		return fmt.Errorf("import temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	form, files, err := saveUpload(r, dir)
+	if err != nil {
+		return err
+	}
+	opt := planning.ImportOptions{Layer: mux.Vars(r)["layer"], SRS: form["srs"], DryRun: form["dry_run"] == "true" || form["dry_run"] == "1",
+		Actor: "api:" + r.RemoteAddr}
+	if opt.Mode, err = planning.ParseImportMode(form["mode"]); err != nil {
+		return err
+	}
+	if m := form["mapping"]; m != "" {
+		if opt.Mapping, err = planning.ParseMapping([]byte(m)); err != nil {
+			return err
+		}
+	}
+	path, err := mainFile(dir, files)
+	if err != nil {
+		return err
+	}
+	opt.Name = filepath.Base(path)
+	rep, err := s.imports.Import(r.Context(), path, opt)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if !rep.Committed && !rep.DryRun {
+		status = http.StatusUnprocessableEntity
+	}
+	if r.URL.Query().Get("report") == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="import-report.csv"; filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%97%AE%E9%A2%98.csv`)
+		w.WriteHeader(status)
+		return rep.WriteCSV(w)
+	}
+	return writeJSON(w, status, rep)
+}
+
+// saveUpload streams the multipart parts to dir (the route's maxBody,
+// importMax, bounds them in all); it returns the form fields and file names.
+func saveUpload(r *http.Request, dir string) (map[string]string, []string, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, nil, planning.Errorf(planning.EInvalid, "请求应为 multipart/form-data，文件放在 file 字段：%v", err)
+	}
+	form := map[string]string{}
+	var files []string
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, uploadError(err)
+		}
+		if part.FileName() == "" {
+			b, err := io.ReadAll(io.LimitReader(part, maxJSONBytes+1))
+			if err != nil {
+				return nil, nil, uploadError(err)
+			}
+			if len(b) > maxJSONBytes {
+				return nil, nil, planning.Errorf(planning.EInvalid, "表单字段 %s 超过 %d 字节", part.FormName(), maxJSONBytes)
+			}
+			form[part.FormName()] = string(b)
+			continue
+		}
+		name, err := savePart(part, dir)
+		if err != nil {
+			return nil, nil, uploadError(err)
+		}
+		files = append(files, name)
+	}
+	for key := range form {
+		switch key {
+		case "srs", "mode", "dry_run", "mapping":
+		default:
+			return nil, nil, planning.Errorf(planning.EInvalid, "未知的表单字段 %q；可用字段：file、srs、mode、dry_run、mapping", key)
+		}
+	}
+	return form, files, nil
+}
+
+// savePart writes one uploaded file under its base name.
+func savePart(part *multipart.Part, dir string) (string, error) {
+	name := filepath.Base(filepath.Clean("/" + part.FileName()))
+	if name == "/" || name == "." {
+		name = "upload"
+	}
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(f, part)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return name, err
+}
+
+func uploadError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return planning.Errorf(planning.EInvalid, "上传文件超过 %d MiB 的上限；请用命令行 gapmap import 导入大文件", tooBig.Limit>>20)
+	}
+	return planning.Errorf(planning.EInvalid, "上传中断或格式错误：%v", err)
+}
+
+// mainFile picks the file to import among the uploaded ones: the .shp of
+// a shapefile set, else the only file.
+func mainFile(dir string, files []string) (string, error) {
+	var shp []string
+	for _, f := range files {
+		if strings.EqualFold(filepath.Ext(f), ".shp") {
+			shp = append(shp, f)
+		}
+	}
+	switch {
+	case len(shp) == 1:
+		return filepath.Join(dir, shp[0]), nil
+	case len(shp) > 1:
+		return "", planning.Errorf(planning.EInvalid, "一次只能导入一个 Shapefile，收到 %s", strings.Join(shp, "、"))
+	case len(files) == 1:
+		return filepath.Join(dir, files[0]), nil
+	case len(files) == 0:
+		return "", planning.Errorf(planning.EInvalid, "没有收到文件：请把文件放在 file 字段")
+	}
+	return "", planning.Errorf(planning.EInvalid, "收到多个文件（%s）：一次只能导入一个文件，或一个 Shapefile 的各组成文件", strings.Join(files, "、"))
+}

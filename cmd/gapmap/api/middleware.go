@@ -1,0 +1,166 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// handlerFunc is an HTTP handler that returns its error instead of writing
+// it, so that one writer (writeError) maps every error to a response.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// chain wraps rt's handler in the middleware every route goes through,
+// outermost first: the request id, the access log, panic recovery, the
+// body limit and the time budget. Authorisation (issue 18) goes after the
+// recovery, so that a refused request is logged like any other.
+func (s *server) chain(rt route) http.Handler {
+	h := s.adapt(rt.handle)
+	h = withBudget(rt.budget, h)
+	h = limitBody(rt.maxBody, h)
+	h = s.recoverPanics(h)
+	h = s.accessLog(rt.path, h)
+	return withRequestID(h)
+}
+
+// adapt turns f into an http.Handler whose errors go to writeError.
+func (s *server) adapt(f handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+type requestIDKey struct{}
+
+// withRequestID gives the request a random id, sent back as X-Request-Id
+// and written on its log lines.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// requestID returns the id withRequestID gave the request, or "".
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// accessLog writes one line per request with the route template (not the
+// raw path, to keep cardinality low), the status, the duration, the bytes
+// written and the request id.
+func (s *server) accessLog(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			s.log.Info("http", "method", r.Method, "route", route, "status", rec.status,
+				"dur_ms", float64(time.Since(start).Microseconds())/1000, "bytes", rec.bytes, "request_id", requestID(r.Context()))
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// recoverPanics turns a panic in a handler into a logged 500 instead of a
+// dropped connection.
+func (s *server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				s.writeError(w, r, fmt.Errorf("panic: %v", p))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody refuses to read more than max bytes of the request body (the
+// reader fails with an *http.MaxBytesError); max 0 leaves it alone.
+func limitBody(max int64, next http.Handler) http.Handler {
+	if max <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// errOverBudget is the cause of a request context whose budget ran out; it
+// tells that apart from a client that went away.
+var errOverBudget = errors.New("api: request over its time budget")
+
+// withBudget bounds the request's context by d.
+func withBudget(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeoutCause(r.Context(), d, errOverBudget)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// clientGone reports whether the client ended the request (closed the
+// connection or cancelled), as opposed to its budget running out.
+func clientGone(r *http.Request) bool {
+	ctx := r.Context()
+	return ctx.Err() != nil && !errors.Is(context.Cause(ctx), errOverBudget)
+}
+
+// extendDeadlines moves the connection's write deadline, and for an upload
+// its read deadline, to the end of the request's budget: the server's
+// timeouts suit API calls, not imports and exports that take minutes. It
+// reaches the connection through every wrapper's Unwrap; an error means a
+// wrapper hides it and the server's timeouts still apply.
+func extendDeadlines(w http.ResponseWriter, r *http.Request, upload bool) error {
+	deadline, ok := r.Context().Deadline()
+	if !ok {
+		return nil
+	}
+	rc := http.NewResponseController(w)
+	if upload {
+		if err := rc.SetReadDeadline(deadline); err != nil {
+			return fmt.Errorf("extend the read deadline: %w", err)
+		}
+	}
+	if err := rc.SetWriteDeadline(deadline); err != nil {
+		return fmt.Errorf("extend the write deadline: %w", err)
+	}
+	return nil
+}
+
+// recorder notes the status and size of a response for the access log.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (rec *recorder) WriteHeader(code int) {
+	rec.status = code
+	rec.ResponseWriter.WriteHeader(code)
+}
+
+func (rec *recorder) Write(b []byte) (int, error) {
+	n, err := rec.ResponseWriter.Write(b)
+	rec.bytes += int64(n)
+	return n, err
+}
+
+// Flush lets streamed responses (exports) through the recorder.
+func (rec *recorder) Flush() {
+	_ = http.NewResponseController(rec.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection through the
+// recorder, to set deadlines (imports, exports) and flush.
+func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }

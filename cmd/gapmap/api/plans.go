@@ -1,0 +1,22 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gapmap/gapmap/planning"
+)
+
+const planExample = `{"years": [2016, 2017, 2018, 2019, 2020], "budgets": {"2016": 3000, "2017": 3000}, "township_cap": 800, "apply": false}`
+
+// createPlan runs the budget fit: POST /api/v1/plans with a PlanRequest.
+func (s *server) createPlan(w http.ResponseWriter, r *http.Request) error {
+	var req planning.PlanRequest
+	if err := decodeBody(r, &req, planExample); err != nil {
+		return err
+	}
+	plan, err := planning.MakePlan(r.Context(), s.store, planning.DefaultProfile(), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, plan)
+}

@@ -1,0 +1,254 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/table"
+)
+
+// parseProjectFilter reads ?township=&village=&category=&status=&year=&sort=
+// and, when paged, &page=&page_size=.
+func parseProjectFilter(q url.Values, paged bool) (planning.ProjectFilter, int, error) {
+	allowed := []string{"township", "village", "category", "status", "year", "sort"}
+	if paged {
+		allowed = append(allowed, "page", "page_size")
+	}
+	for key := range q {
+		if !slices.Contains(allowed, key) {
+			return planning.ProjectFilter{}, 0, planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
+		}
+	}
+	f := planning.ProjectFilter{Township: q.Get("township"), Village: q.Get("village"), Category: q.Get("category"),
+		Status: q.Get("status"), Sort: q.Get("sort")}
+	if v := q.Get("year"); v != "" {
+		if v == "none" {
+			f.Year = -1
+		} else if y, err := strconv.Atoi(v); err == nil {
+			f.Year = y
+		} else {
+			return f, 0, planning.Errorf(planning.EInvalid, "参数 year 应为年份或 none，收到 %q", v)
+		}
+	}
+	page := 1
+	if paged {
+		var err error
+		if page, err = intParam(q.Get("page"), "page", 1, 1, 1<<20); err != nil {
+			return f, 0, err
+		}
+		if f.Limit, err = intParam(q.Get("page_size"), "page_size", planning.DefaultPageSize, 1, planning.MaxPageSize); err != nil {
+			return f, 0, err
+		}
+		f.Offset = (page - 1) * f.Limit
+	}
+	return f, page, f.Validate()
+}
+
+func (s *server) listProjects(w http.ResponseWriter, r *http.Request) error {
+	f, page, err := parseProjectFilter(r.URL.Query(), true)
+	if err != nil {
+		return err
+	}
+	res, err := s.store.Projects(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"total": res.Total, "cost_wan": res.CostWan, "page": page,
+		"page_size": f.Limit, "projects": res.Projects})
+}
+
+func projectID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	return id
+}
+
+// projectJSON is a project with its geometry as GeoJSON.
+func projectJSON(p planning.Project) map[string]any {
+	out := map[string]any{"project": p}
+	if p.Geometry != nil {
+		out["geometry"] = geojson.NewGeometry(p.Geometry)
+	}
+	return out
+}
+
+func (s *server) getProject(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.store.Project(r.Context(), projectID(r))
+	if err != nil {
+		return err
+	}
+	ts, err := s.store.Transitions(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	out := projectJSON(p)
+	out["transitions"] = ts
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// projectBody is what a client may write: every Project field except the
+// ones the server owns (id, code, status, key, run).
+type projectBody struct {
+	planning.Project
+	Geometry *geojson.Geometry `json:"geometry"`
+}
+
+const projectExample = `{"name": "…", "category": "基础设施-道路", "nature": "新建", "township_code": "…", "village_code": "…", "quantity": 1.2, "unit": "km", "unit_price_wan": 50, "cost_wan": 60, "targets": [{"level1": "产出指标", "level2": "数量指标", "level3": "…", "value": "…"}]}`
+
+func readProject(r *http.Request) (planning.Project, error) {
+	var b projectBody
+	if err := decodeBody(r, &b, projectExample); err != nil {
+		return planning.Project{}, err
+	}
+	p := b.Project
+	if b.Geometry != nil {
+		p.Geometry = b.Geometry.Geometry()
+	}
+	if p.Nature == "" {
+		p.Nature = "新建"
+	}
+	return p, nil
+}
+
+func (s *server) createProject(w http.ResponseWriter, r *http.Request) error {
+	p, err := readProject(r)
+	if err != nil {
+		return err
+	}
+	p.ID, p.Code, p.Key, p.RunID, p.Status = 0, "", "", 0, planning.StateSurvey
+	if p, err = s.store.CreateProject(r.Context(), p); err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/projects/%d", p.ID))
+	return writeJSON(w, http.StatusCreated, projectJSON(p))
+}
+
+func (s *server) updateProject(w http.ResponseWriter, r *http.Request) error {
+	p, err := readProject(r)
+	if err != nil {
+		return err
+	}
+	p.ID = projectID(r)
+	if p, err = s.store.UpdateProject(r.Context(), p); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, projectJSON(p))
+}
+
+func (s *server) deleteProject(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.DeleteProject(r.Context(), projectID(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *server) listTransitions(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.store.Transitions(r.Context(), projectID(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"transitions": ts})
+}
+
+// createTransition moves a project: {"to": "村级申报", "actor": "…", "reason": "…"}.
+func (s *server) createTransition(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		To     string `json:"to"`
+		Actor  string `json:"actor"`
+		Reason string `json:"reason"`
+	}
+	if err := decodeBody(r, &body, `{"to": "村级申报", "actor": "操作人", "reason": "理由"}`); err != nil {
+		return err
+	}
+	p, err := s.store.Transition(r.Context(), projectID(r), body.To, body.Actor, body.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, projectJSON(p))
+}
+
+// generateProjects sizes candidates from a run: {"run_id": 0, "all": false}
+// (the latest run; only villages with poor people unless all).
+func (s *server) generateProjects(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		RunID int64 `json:"run_id"`
+		All   bool  `json:"all"`
+	}
+	if err := decodeBody(r, &body, `{"run_id": 12, "all": false}`); err != nil {
+		return err
+	}
+	rep, err := planning.Generate(r.Context(), s.store, planning.DefaultProfile(), body.RunID, body.All)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+// projectTargets reports the county's targets against the library.
+func (s *server) projectTargets(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.store.Projects(r.Context(), planning.ProjectFilter{})
+	if err != nil {
+		return err
+	}
+	ps := make([]planning.Project, len(page.Projects))
+	for i, p := range page.Projects {
+		ps[i] = p.Project
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"targets": planning.TargetProgress(ps, planning.DefaultProfile())})
+}
+
+func (s *server) exportProjects(w http.ResponseWriter, r *http.Request) error {
+	format := mux.Vars(r)["format"]
+	t, ok := table.Formats[format]
+	if !ok {
+		return planning.Errorf(planning.ENotFound, "不支持导出格式 %q；可用：xlsx, csv", format)
+	}
+	f, _, err := parseProjectFilter(r.URL.Query(), false)
+	if err != nil {
+		return err
+	}
+	if f.Sort == "" {
+		f.Sort = "code"
+	}
+	page, err := s.store.Projects(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	ps := make([]planning.Project, len(page.Projects))
+	for i, p := range page.Projects {
+		ps[i] = p.Project
+	}
+	name := "项目库-" + time.Now().Format("20060102") + "." + format
+	w.Header().Set("Content-Type", t.ContentType)
+	w.Header().Set("Content-Disposition", "attachment; filename=\"projects."+format+"\"; filename*=UTF-8''"+url.PathEscape(name))
+	return t.Write(w, ps, table.Meta{Title: "脱贫攻坚项目库", Filters: describeFilter(f), GeneratedAt: time.Now()})
+}
+
+// describeFilter says in Chinese which projects an export holds.
+func describeFilter(f planning.ProjectFilter) string {
+	var parts []string
+	for _, kv := range [][2]string{{"乡镇", f.Township}, {"村", f.Village}, {"类别", f.Category}, {"状态", f.Status}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	switch {
+	case f.Year > 0:
+		parts = append(parts, fmt.Sprintf("年度=%d", f.Year))
+	case f.Year == -1:
+		parts = append(parts, "年度=未安排")
+	}
+	if len(parts) == 0 {
+		return "全部项目"
+	}
+	return strings.Join(parts, "，")
+}

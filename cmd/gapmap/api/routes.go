@@ -1,0 +1,169 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/tiles"
+)
+
+// Config is what the HTTP layer serves. Every field but Web (whose zero
+// value means no basemap) is required: the binary always serves everything,
+// and tests build the handler the same way.
+type Config struct {
+	Store   planning.Store       // villages, scoring runs and the 项目库
+	Imports planning.ImportStore // POST /api/v1/layers/{layer}/imports
+	Exports planning.ExportStore // GET /api/v1/exports/{layer}.{format}
+	Tiles   *tiles.Service       // /tiles/…
+	Static  fs.FS                // the review map's files, index.html at the root (package web)
+	Web     WebConfig            // what /config.json tells the page
+	Log     *slog.Logger
+	// RequestTimeout is the time budget of every request except imports,
+	// exports (longBudget) and tiles (the engine's own bound).
+	RequestTimeout time.Duration
+	ImportMaxBytes int64 // largest upload to the import route
+}
+
+// server holds what the handlers need.
+type server struct {
+	store     planning.Store
+	imports   planning.ImportStore
+	exports   planning.ExportStore
+	tiles     *tiles.Service
+	site      *webSite
+	log       *slog.Logger
+	importMax int64 // bytes per upload
+}
+
+// New returns the handler of every route of the API, the tiles and the
+// review map, each behind the middleware chain.
+func New(c Config) (http.Handler, error) {
+	var missing []error
+	for _, dep := range []struct {
+		name  string
+		isNil bool
+	}{{"Store", c.Store == nil}, {"Imports", c.Imports == nil}, {"Exports", c.Exports == nil},
+		{"Tiles", c.Tiles == nil}, {"Static", c.Static == nil}, {"Log", c.Log == nil}} {
+		if dep.isNil {
+			missing = append(missing, fmt.Errorf("api: Config.%s is nil", dep.name))
+		}
+	}
+	if c.RequestTimeout <= 0 || c.ImportMaxBytes <= 0 {
+		missing = append(missing, fmt.Errorf("api: RequestTimeout %s and ImportMaxBytes %d must be positive", c.RequestTimeout, c.ImportMaxBytes))
+	}
+	if err := errors.Join(missing...); err != nil {
+		return nil, err
+	}
+	site, err := newWebSite(c.Static, ".", c.Web)
+	if err != nil {
+		return nil, fmt.Errorf("review map: %w", err)
+	}
+	s := &server{store: c.Store, imports: c.Imports, exports: c.Exports, tiles: c.Tiles, site: site, log: c.Log,
+		importMax: c.ImportMaxBytes}
+	r := mux.NewRouter()
+	for _, rt := range s.routes(c.RequestTimeout) {
+		h := s.chain(rt)
+		if rt.path == notFoundPath {
+			r.NotFoundHandler = h
+			continue
+		}
+		r.Handle(rt.path, h).Methods(rt.methods...)
+	}
+	return r, nil
+}
+
+// route is one entry of the route table: what a request must look like,
+// what answers it, and what the middleware chain allows it. The
+// authorisation of issue 18 adds the permission a route requires here and
+// checks it in chain.
+type route struct {
+	methods []string
+	path    string        // gorilla/mux path template; the access log names the route by it
+	handle  handlerFunc   // writes the response, or returns the error for writeError
+	budget  time.Duration // deadline of the request's context
+	maxBody int64         // largest request body in bytes; 0: the handler reads none
+}
+
+// notFoundPath marks the table's entry for every path no route matches.
+const notFoundPath = "*"
+
+// longBudget is the time budget of imports and exports: a county's roads
+// take seconds, a province's OSM extract minutes. Their handlers extend the
+// connection's deadlines to it.
+const longBudget = 30 * time.Minute
+
+// maxJSONBytes bounds a JSON request body (a county profile is the largest)
+// and each form field of an upload.
+const maxJSONBytes = 1 << 20
+
+// routes is the route table: every route the binary serves, in the order
+// mux tries them.
+func (s *server) routes(timeout time.Duration) []route {
+	var (
+		get     = []string{http.MethodGet}
+		getHead = []string{http.MethodGet, http.MethodHead}
+		post    = []string{http.MethodPost}
+		put     = []string{http.MethodPut}
+		del     = []string{http.MethodDelete}
+	)
+	// A tile request is bounded by the engine (slot wait plus render
+	// timeout), whose timeout is shared with concurrent requests for the
+	// same tile and answered 504; the budget only backs it up.
+	tileBudget := s.tiles.MaxDuration() + time.Second
+	return []route{
+		{getHead, "/healthz", s.health, timeout, 0},
+
+		// villages.go
+		{get, "/api/v1/layers", s.layers, timeout, 0},
+		{get, "/api/v1/villages", s.villages, timeout, 0},
+		{get, "/api/v1/villages/{code}", s.village, timeout, 0},
+
+		// scoring.go
+		{post, "/api/v1/scoring-runs", s.createRun, timeout, maxJSONBytes},
+		{get, "/api/v1/scoring-runs/{id:[0-9]+}", s.getRun, timeout, 0},
+		{get, "/api/v1/scoring-runs/{a:[0-9]+}/diff/{b:[0-9]+}", s.diffRuns, timeout, 0},
+		{get, "/api/v1/villages/{code}/gaps", s.villageGaps, timeout, 0},
+		{get, "/api/v1/gaps", s.gaps, timeout, 0},
+
+		// projects.go, plans.go
+		{get, "/api/v1/projects", s.listProjects, timeout, 0},
+		{post, "/api/v1/projects", s.createProject, timeout, maxJSONBytes},
+		{post, "/api/v1/projects/generate", s.generateProjects, timeout, maxJSONBytes},
+		{get, "/api/v1/projects/targets", s.projectTargets, timeout, 0},
+		{get, "/api/v1/projects/export.{format}", s.exportProjects, timeout, 0},
+		{get, "/api/v1/projects/{id:[0-9]+}", s.getProject, timeout, 0},
+		{put, "/api/v1/projects/{id:[0-9]+}", s.updateProject, timeout, maxJSONBytes},
+		{del, "/api/v1/projects/{id:[0-9]+}", s.deleteProject, timeout, 0},
+		{get, "/api/v1/projects/{id:[0-9]+}/transitions", s.listTransitions, timeout, 0},
+		{post, "/api/v1/projects/{id:[0-9]+}/transitions", s.createTransition, timeout, maxJSONBytes},
+		{post, "/api/v1/plans", s.createPlan, timeout, maxJSONBytes},
+
+		// imports.go, exports.go
+		{post, "/api/v1/layers/{layer}/imports", s.importLayer, longBudget, s.importMax},
+		{get, `/api/v1/exports/{layer}.{format:gpkg|shp\.zip|geojson|kml|csv|xlsx}`, s.export, longBudget, 0},
+
+		// tiles.go
+		{get, "/tiles/style.json", s.style, tileBudget, 0},
+		{get, "/tiles/{set}.json", s.tileJSON, tileBudget, 0},
+		{get, "/tiles/{set}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.tile, tileBudget, 0},
+
+		// web.go: the review map
+		{getHead, "/", s.page, timeout, 0},
+		{getHead, "/config.json", s.pageConfig, timeout, 0},
+		{getHead, "/static/{build:[0-9a-f]+}/{path:.+}", s.asset, timeout, 0},
+
+		{nil, notFoundPath, s.notFound, timeout, 0},
+	}
+}
+
+// notFound answers every path no route matches.
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return planning.Errorf(planning.ENotFound, "没有这个地址：%s", r.URL.Path)
+}

@@ -1,0 +1,24 @@
+// Package web holds the review map's files: the page, its scripts and
+// styles, committed in static, and MapLibre's dist files, which the
+// Makefile copies from node_modules into static/vendor (gitignored). The
+// directory always holds committed files, so the binary builds from a clean
+// clone without npm; the page then says in Chinese that MapLibre is missing.
+// cmd/gapmap/api serves them; this package only embeds them.
+package web
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed static
+var files embed.FS
+
+// Static returns the review map's files with index.html at the root.
+func Static() fs.FS {
+	sub, err := fs.Sub(files, "static")
+	if err != nil {
+		panic(err) // "static" is a valid path: fs.Sub cannot fail on it
+	}
+	return sub
+}
