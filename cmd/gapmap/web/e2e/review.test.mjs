@@ -266,6 +266,9 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     assert.ok(text.includes(fix.name) && text.includes(`${fix.cost_wan.toLocaleString('zh-CN', { maximumFractionDigits: 2 })} 万元`),
       `the project item reads ${text}; want ${fix.name} at ${fix.cost_wan} 万元`);
     await item.click();
+    // The click fetches the project, then the map's worker loads it: wait for
+    // the drawing itself (an idle map can come first on a loaded machine).
+    await page.waitForFunction(() => window.gapmap.map.querySourceFeatures('project').length > 0, null, { timeout: 15_000 }).catch(() => {});
     await idle();
     const drawn = await page.evaluate(() => window.gapmap.map.querySourceFeatures('project').length);
     assert.ok(drawn > 0, 'the project is not drawn on the map');
@@ -299,7 +302,10 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     const zoomBefore = await page.evaluate(() => window.gapmap.map.getZoom());
     await page.evaluate(() => window.gapmap.map.jumpTo({ zoom: 9 }));
     await page.click(`#project-table tbody tr[data-id="${withGeom.id}"]`);
-    await page.waitForFunction(() => window.gapmap.map.querySourceFeatures('project').length > 0 || window.gapmap.map.isMoving());
+    // The click fetches the project and then flies for 700 ms. The project
+    // drawn by the previous step is already on the map, so wait for the
+    // flight to end, not for features.
+    await page.waitForFunction(() => window.gapmap.map.getZoom() > 10 && !window.gapmap.map.isMoving(), null, { timeout: 15_000 }).catch(() => {});
     await idle();
     const zoomAfter = await page.evaluate(() => window.gapmap.map.getZoom());
     assert.ok(zoomAfter > 10, `a row click left the map at zoom ${zoomAfter} (before ${zoomBefore})`);
