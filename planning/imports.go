@@ -102,6 +102,13 @@ const (
 	SeverityRepaired = "repaired"
 )
 
+// severityLabels name the severities in Chinese.
+var severityLabels = map[string]string{SeverityError: "错误", SeverityWarning: "警告", SeverityRepaired: "已修复"}
+
+// SeverityLabel returns the Chinese name of p's severity (错误, 警告 or
+// 已修复), as the CSV report and the CLI show it.
+func (p ImportProblem) SeverityLabel() string { return severityLabels[p.Severity] }
+
 // ImportReport says what an import did, row by row where something was
 // wrong. The same report answers the CLI and the API.
 type ImportReport struct {
@@ -173,9 +180,8 @@ func (r *ImportReport) WriteCSV(w io.Writer) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"行号", "编号", "字段", "值", "级别", "原因", "建议"})
-	sev := map[string]string{SeverityError: "错误", SeverityWarning: "警告", SeverityRepaired: "已修复"}
 	for _, p := range r.Problems {
-		cw.Write([]string{strconv.Itoa(p.Row), p.ID, p.Field, p.Value, sev[p.Severity], p.Reason, p.Hint})
+		cw.Write([]string{strconv.Itoa(p.Row), p.ID, p.Field, p.Value, p.SeverityLabel(), p.Reason, p.Hint})
 	}
 	if r.Truncated > 0 {
 		cw.Write([]string{"", "", "", "", "", fmt.Sprintf("另有 %d 个问题未列出", r.Truncated), ""})

@@ -63,6 +63,16 @@ type ProjectPage struct {
 	CostWan  float64         `json:"cost_wan"` // total of all that match
 }
 
+// Unranked returns the page's projects without their ranks, as the 项目库
+// table and the target report take them.
+func (p ProjectPage) Unranked() []Project {
+	ps := make([]Project, len(p.Projects))
+	for i, r := range p.Projects {
+		ps[i] = r.Project
+	}
+	return ps
+}
+
 // GenerateReport says what a generation did to the library.
 type GenerateReport struct {
 	RunID      int64   `json:"run_id"`

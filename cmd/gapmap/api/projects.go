@@ -42,13 +42,9 @@ func parseProjectFilter(q url.Values, paged bool) (planning.ProjectFilter, int, 
 	page := 1
 	if paged {
 		var err error
-		if page, err = intParam(q.Get("page"), "page", 1, 1, 1<<20); err != nil {
+		if page, f.Limit, f.Offset, err = pageParams(q); err != nil {
 			return f, 0, err
 		}
-		if f.Limit, err = intParam(q.Get("page_size"), "page_size", planning.DefaultPageSize, 1, planning.MaxPageSize); err != nil {
-			return f, 0, err
-		}
-		f.Offset = (page - 1) * f.Limit
 	}
 	return f, page, f.Validate()
 }
@@ -199,11 +195,7 @@ func (s *server) projectTargets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ps := make([]planning.Project, len(page.Projects))
-	for i, p := range page.Projects {
-		ps[i] = p.Project
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"targets": planning.TargetProgress(ps, planning.DefaultProfile())})
+	return writeJSON(w, http.StatusOK, map[string]any{"targets": planning.TargetProgress(page.Unranked(), planning.DefaultProfile())})
 }
 
 func (s *server) exportProjects(w http.ResponseWriter, r *http.Request) error {
@@ -223,14 +215,10 @@ func (s *server) exportProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ps := make([]planning.Project, len(page.Projects))
-	for i, p := range page.Projects {
-		ps[i] = p.Project
-	}
 	name := "项目库-" + time.Now().Format("20060102") + "." + format
 	w.Header().Set("Content-Type", t.ContentType)
 	w.Header().Set("Content-Disposition", "attachment; filename=\"projects."+format+"\"; filename*=UTF-8''"+url.PathEscape(name))
-	return t.Write(w, ps, table.Meta{Title: "脱贫攻坚项目库", Filters: describeFilter(f), GeneratedAt: time.Now()})
+	return t.Write(w, page.Unranked(), table.Meta{Title: "脱贫攻坚项目库", Filters: describeFilter(f), GeneratedAt: time.Now()})
 }
 
 // describeFilter says in Chinese which projects an export holds.

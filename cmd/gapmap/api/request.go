@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -45,4 +46,43 @@ func intParam(s, name string, def, lo, hi int) (int, error) {
 		return 0, planning.Errorf(planning.EInvalid, "参数 %s 应为 %d 到 %d 之间的整数，收到 %q", name, lo, hi, s)
 	}
 	return n, nil
+}
+
+// pageParams reads the paging of a list, page (from 1) and page_size, and
+// returns the page, the rows per page and the offset of its first row.
+func pageParams(q url.Values) (page, limit, offset int, err error) {
+	if page, err = intParam(q.Get("page"), "page", 1, 1, 1<<20); err != nil {
+		return 0, 0, 0, err
+	}
+	if limit, err = intParam(q.Get("page_size"), "page_size", planning.DefaultPageSize, 1, planning.MaxPageSize); err != nil {
+		return 0, 0, 0, err
+	}
+	return page, limit, (page - 1) * limit, nil
+}
+
+// boolParam reads the true/false query parameter name, false when absent.
+func boolParam(q url.Values, name string) (bool, error) {
+	v := q.Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, planning.Errorf(planning.EInvalid, "参数 %s 应为 true 或 false，收到 %q", name, v)
+	}
+	return b, nil
+}
+
+// minScoreParam reads ?min_score=, a gap score from 0 to 100; nil when
+// absent.
+func minScoreParam(q url.Values) (*float64, error) {
+	v := q.Get("min_score")
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n < 0 || n > 100 {
+		return nil, planning.Errorf(planning.EInvalid, "参数 min_score 应为 0 到 100 之间的数，收到 %q", v)
+	}
+	return &n, nil
 }

@@ -83,9 +83,9 @@ func (s *server) runParam(r *http.Request) (int64, error) {
 // villageGaps returns the village's breakdown, exit checklist and the
 // geometry that explains each indicator as a GeoJSON FeatureCollection.
 func (s *server) villageGaps(w http.ResponseWriter, r *http.Request) error {
-	code := mux.Vars(r)["code"]
-	if !villageCode.MatchString(code) {
-		return planning.Errorf(planning.EInvalid, "村代码应为12位统计用区划代码，收到 %q", code)
+	code, err := villageCodeParam(r)
+	if err != nil {
+		return err
 	}
 	runID, err := s.runParam(r)
 	if err != nil {
@@ -135,25 +135,20 @@ func (s *server) gaps(w http.ResponseWriter, r *http.Request) error {
 	if f.Dimension == "综合" {
 		f.Dimension = ""
 	}
-	var err error
-	if v := q.Get("min_score"); v != "" {
-		if f.MinScore, err = strconv.ParseFloat(v, 64); err != nil || f.MinScore < 0 || f.MinScore > 100 {
-			return planning.Errorf(planning.EInvalid, "参数 min_score 应为 0 到 100 之间的数，收到 %q", v)
-		}
-	}
-	if v := q.Get("poor"); v != "" {
-		if f.PoorOnly, err = strconv.ParseBool(v); err != nil {
-			return planning.Errorf(planning.EInvalid, "参数 poor 应为 true 或 false，收到 %q", v)
-		}
-	}
-	page, err := intParam(q.Get("page"), "page", 1, 1, 1<<20)
+	minScore, err := minScoreParam(q)
 	if err != nil {
 		return err
 	}
-	if f.Limit, err = intParam(q.Get("page_size"), "page_size", planning.DefaultPageSize, 1, planning.MaxPageSize); err != nil {
+	if minScore != nil {
+		f.MinScore = *minScore
+	}
+	if f.PoorOnly, err = boolParam(q, "poor"); err != nil {
 		return err
 	}
-	f.Offset = (page - 1) * f.Limit
+	var page int
+	if page, f.Limit, f.Offset, err = pageParams(q); err != nil {
+		return err
+	}
 	if f.RunID, err = s.runParam(r); err != nil {
 		return err
 	}

@@ -152,12 +152,9 @@ func parseTileFilter(q url.Values) (tiles.Filter, error) {
 	default:
 		return f, planning.Errorf(planning.EInvalid, "参数 dimension 应为 通路、饮水、农网、光伏 或 综合，收到 %q", d)
 	}
-	if v := q.Get("min_score"); v != "" {
-		n, err := strconv.ParseFloat(v, 64)
-		if err != nil || n < 0 || n > 100 {
-			return f, planning.Errorf(planning.EInvalid, "参数 min_score 应为 0 到 100 之间的数，收到 %q", v)
-		}
-		f.MinScore = &n
+	var err error
+	if f.MinScore, err = minScoreParam(q); err != nil {
+		return f, err
 	}
 	f.Status = q.Get("status")
 	if v := q.Get("year"); v != "" {

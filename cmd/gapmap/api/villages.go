@@ -2,8 +2,8 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
-	"strconv"
 
 	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
@@ -77,42 +77,49 @@ func parseVillageQuery(r *http.Request) (planning.VillageFilter, string, error) 
 		}
 	}
 	f.Township = q.Get("township")
-	if v := q.Get("poor"); v != "" {
-		poor, err := strconv.ParseBool(v)
-		if err != nil {
-			return f, "", planning.Errorf(planning.EInvalid, "参数 poor 应为 true 或 false，收到 %q", v)
-		}
-		f.PoorOnly = poor
-	}
-	page, err := intParam(q.Get("page"), "page", 1, 1, 1<<20)
-	if err != nil {
+	var err error
+	if f.PoorOnly, err = boolParam(q, "poor"); err != nil {
 		return f, "", err
 	}
-	if f.Limit, err = intParam(q.Get("page_size"), "page_size", planning.DefaultPageSize, 1, planning.MaxPageSize); err != nil {
+	if _, f.Limit, f.Offset, err = pageParams(q); err != nil {
 		return f, "", err
 	}
-	f.Offset = (page - 1) * f.Limit
-	geometry := q.Get("geometry")
-	switch geometry {
+	geometry, err := geometryParam(q)
+	return f, geometry, err
+}
+
+// geometryParam reads ?geometry=: office (the 村委会 point, the default) or
+// outline (the village's boundary).
+func geometryParam(q url.Values) (string, error) {
+	switch geometry := q.Get("geometry"); geometry {
 	case "":
-		geometry = "office"
+		return "office", nil
 	case "office", "outline":
+		return geometry, nil
 	default:
-		return f, "", planning.Errorf(planning.EInvalid, "参数 geometry 应为 office（村委会点）或 outline（村界），收到 %q", geometry)
+		return "", planning.Errorf(planning.EInvalid, "参数 geometry 应为 office（村委会点）或 outline（村界），收到 %q", geometry)
 	}
-	return f, geometry, nil
 }
 
 var villageCode = regexp.MustCompile(`^[0-9]{12}$`)
 
-func (s *server) village(w http.ResponseWriter, r *http.Request) error {
+// villageCodeParam returns the route's {code}, a 12-digit village code.
+func villageCodeParam(r *http.Request) (string, error) {
 	code := mux.Vars(r)["code"]
 	if !villageCode.MatchString(code) {
-		return planning.Errorf(planning.EInvalid, "村代码应为12位统计用区划代码，收到 %q", code)
+		return "", planning.Errorf(planning.EInvalid, "村代码应为12位统计用区划代码，收到 %q", code)
 	}
-	geometry := r.URL.Query().Get("geometry")
-	if geometry != "" && geometry != "office" && geometry != "outline" {
-		return planning.Errorf(planning.EInvalid, "参数 geometry 应为 office（村委会点）或 outline（村界），收到 %q", geometry)
+	return code, nil
+}
+
+func (s *server) village(w http.ResponseWriter, r *http.Request) error {
+	code, err := villageCodeParam(r)
+	if err != nil {
+		return err
+	}
+	geometry, err := geometryParam(r.URL.Query())
+	if err != nil {
+		return err
 	}
 	v, err := s.store.Village(r.Context(), code)
 	if err != nil {
