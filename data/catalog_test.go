@@ -202,7 +202,7 @@ func TestCatalogMatchesSchema(t *testing.T) {
 	undeclared := map[string]bool{}
 	for _, z := range []maptile.Zoom{9, tiles.MaxZoom} {
 		tile := maptile.At(orb.Point{113.45, 29.48}, z)
-		raw, _, err := db.Store.Tile(ctx, tiles.Request{Layers: tiles.Layers, Z: int(z), X: int(tile.X), Y: int(tile.Y)})
+		raw, _, err := db.Store.Tile(ctx, tiles.Request{Layers: tiles.LayersAt(tiles.Layers, int(z)), Z: int(z), X: int(tile.X), Y: int(tile.Y)})
 		if err != nil {
 			t.Fatal(err)
 		}

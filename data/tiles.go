@@ -148,18 +148,13 @@ func (s *Store) RefreshLowZoom(ctx context.Context) (bool, error) {
 	return rebuilt, translate(err, "refresh low-zoom roads")
 }
 
-// Tile implements tiles.Source on the read-only tile pool.
+// Tile implements tiles.Source on the read-only tile pool. It draws every
+// layer of req: the caller keeps those in range of req.Z (tiles.LayersAt).
 func (s *Store) Tile(ctx context.Context, req tiles.Request) ([]byte, []string, error) {
-	var inRange []tiles.Layer
-	for _, l := range req.Layers {
-		if req.Z >= l.MinZoom && req.Z <= l.MaxZoom {
-			inRange = append(inRange, l)
-		}
-	}
-	if len(inRange) == 0 {
+	if len(req.Layers) == 0 {
 		return nil, nil, nil
 	}
-	q, err := s.layers.tileSQL(inRange)
+	q, err := s.layers.tileSQL(req.Layers)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -20,7 +20,7 @@ func BenchmarkTileReview(b *testing.B) {
 	for _, z := range []maptile.Zoom{8, 12} {
 		tile := maptile.At(orb.Point{113.45, 29.48}, z)
 		b.Run("z"+string(rune('0'+z/10))+string(rune('0'+z%10)), func(b *testing.B) {
-			req := tiles.Request{Layers: layers, Z: int(z), X: int(tile.X), Y: int(tile.Y)}
+			req := tiles.Request{Layers: tiles.LayersAt(layers, int(z)), Z: int(z), X: int(tile.X), Y: int(tile.Y)}
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, _, err := db.Store.Tile(context.Background(), req); err != nil {

@@ -72,6 +72,19 @@ func layerByID(id string) (Layer, bool) {
 	return Layer{}, false
 }
 
+// LayersAt returns the layers of ls drawn at zoom z (MinZoom ≤ z ≤
+// MaxZoom), in their order. It is the one zoom filter: [Service] and [Pack]
+// ask a [Source] only for these.
+func LayersAt(ls []Layer, z int) []Layer {
+	var out []Layer
+	for _, l := range ls {
+		if z >= l.MinZoom && z <= l.MaxZoom {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // SetLayers returns the layers of a set, in registry order, or false.
 func SetLayers(set string) ([]Layer, bool) {
 	ids, ok := LayerSets[set]

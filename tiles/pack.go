@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -20,7 +18,7 @@ import (
 type PackOptions struct {
 	Set              string // layer set or layer id
 	MinZoom, MaxZoom int
-	Out              string                // MBTiles file to write; replaced atomically
+	Out              string                // MBTiles file to write: absent or empty
 	Workers          int                   // concurrent renders; the database's cores are the limit
 	Progress         func(done, total int) // called after each tile; may be nil
 }
@@ -36,8 +34,10 @@ type PackStats struct {
 
 // Pack renders every tile of the set over the data's bounds from MinZoom to
 // MaxZoom and writes them to an MBTiles 1.3 file (vector, gzip-compressed
-// pbf, TMS rows) for offline use in QGIS, MapLibre or field apps. The file
-// appears only when complete: it is written beside Out and renamed.
+// pbf, TMS rows) for offline use in QGIS, MapLibre or field apps. It writes
+// Out in place and leaves it half-written when it fails: a caller that
+// wants the file to appear only when complete gives Out a temporary path
+// and renames it afterwards, as gapmap tiles pack does.
 func Pack(ctx context.Context, src Source, opt PackOptions) (PackStats, error) {
 	var st PackStats
 	layers, ok := SetLayers(opt.Set)
@@ -64,13 +64,7 @@ func Pack(ctx context.Context, src Source, opt PackOptions) (PackStats, error) {
 		list = append(list, TileList(bound, z, 0)...)
 	}
 
-	tmp, err := os.CreateTemp(filepath.Dir(opt.Out), ".pack-*.mbtiles")
-	if err != nil {
-		return st, err
-	}
-	tmp.Close()
-	defer os.Remove(tmp.Name()) // after a successful rename this is a no-op
-	db, err := sql.Open("sqlite", tmp.Name())
+	db, err := sql.Open("sqlite", opt.Out)
 	if err != nil {
 		return st, err
 	}
@@ -111,7 +105,7 @@ func Pack(ctx context.Context, src Source, opt PackOptions) (PackStats, error) {
 		go func() {
 			defer wg.Done()
 			for t := range jobs {
-				mvt, truncated, err := src.Tile(ctx, Request{Layers: layers, Z: int(t.Z), X: int(t.X), Y: int(t.Y)})
+				mvt, truncated, err := src.Tile(ctx, Request{Layers: LayersAt(layers, int(t.Z)), Z: int(t.Z), X: int(t.X), Y: int(t.Y)})
 				var tile *Tile
 				if err == nil {
 					tile, err = newTile(mvt, strings.Join(truncated, ","))
@@ -200,8 +194,5 @@ func Pack(ctx context.Context, src Source, opt PackOptions) (PackStats, error) {
 	if err := tx.Commit(); err != nil {
 		return st, err
 	}
-	if err := db.Close(); err != nil {
-		return st, err
-	}
-	return st, os.Rename(tmp.Name(), opt.Out)
+	return st, db.Close()
 }

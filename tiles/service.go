@@ -101,12 +101,7 @@ func (s *Service) Tile(ctx context.Context, set string, z, x, y int, f Filter) (
 		return nil, "", false, &UnknownSetError{Set: set}
 	}
 	version = s.version(layers)
-	var inRange []Layer
-	for _, l := range layers {
-		if z >= l.MinZoom && z <= l.MaxZoom {
-			inRange = append(inRange, l)
-		}
-	}
+	inRange := LayersAt(layers, z)
 	// Empty without touching the database: no layer at this zoom, or no data here.
 	if len(inRange) == 0 || s.outside(z, x, y) {
 		return nil, version, false, nil

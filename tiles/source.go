@@ -13,7 +13,7 @@ type Filter struct {
 
 // Request is one tile of a layer set.
 type Request struct {
-	Layers  []Layer
+	Layers  []Layer // the layers to draw, each drawn at Z: see [LayersAt]
 	Z, X, Y int
 	Filter  Filter
 }
@@ -22,7 +22,8 @@ type Request struct {
 type Source interface {
 	// Tile renders every layer of req in one database round trip and
 	// returns the MVT bytes and the ids of layers cut by their feature
-	// budget. Layers outside their zoom range are left out.
+	// budget. The caller passes only layers drawn at req.Z ([LayersAt]):
+	// the Source filters nothing. No layers render an empty tile.
 	Tile(ctx context.Context, req Request) (mvt []byte, truncated []string, err error)
 	// Versions returns the current version of every stored layer.
 	Versions(ctx context.Context) (map[string]int64, error)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,11 +23,48 @@ import (
 	"github.com/gapmap/gapmap/tiles"
 )
 
+// benchOptions are the flags of `gapmap bench-tiles`.
+type benchOptions struct {
+	LayerSet string // layer set to request
+	MinZoom  int    // zooms MinZoom..MaxZoom, one run each
+	MaxZoom  int
+	Duration time.Duration // per zoom and mode
+	Clients  int           // concurrent HTTP clients
+	MaxTiles int           // tiles per zoom list
+	Peer     string        // URL template of another tile server to load with the same lists, e.g. pg_tileserv
+}
+
+func benchFlags(fs *flag.FlagSet, o *benchOptions) func() error {
+	zooms, duration := "8-15", "5s"
+	fs.StringVar(&o.LayerSet, "layerset", "review", "layer set to request")
+	fs.StringVar(&zooms, "zooms", zooms, "zoom range, e.g. 8-15")
+	fs.StringVar(&duration, "duration", duration, "load duration per zoom and mode")
+	fs.IntVar(&o.Clients, "clients", 16, "concurrent clients")
+	fs.IntVar(&o.MaxTiles, "max-tiles", 200, "tiles in each zoom's fixed list")
+	fs.StringVar(&o.Peer, "peer", "", "URL template of another tile server to load with the same tile lists, e.g. http://127.0.0.1:7800/public.roads/{z}/{x}/{y}.pbf")
+	return func() error {
+		var errs []error
+		if _, err := fmt.Sscanf(zooms, "%d-%d", &o.MinZoom, &o.MaxZoom); err != nil ||
+			o.MinZoom < 0 || o.MinZoom > o.MaxZoom || o.MaxZoom > 22 {
+			errs = append(errs, fmt.Errorf("zooms %q: want a range such as 8-15 within 0-22", zooms))
+		}
+		var err error
+		if o.Duration, err = time.ParseDuration(duration); err != nil || o.Duration <= 0 {
+			errs = append(errs, fmt.Errorf("duration %q: want a positive duration such as 5s", duration))
+		}
+		if o.Clients < 1 || o.MaxTiles < 1 {
+			errs = append(errs, fmt.Errorf("clients %d, max tiles %d: both must be at least 1", o.Clients, o.MaxTiles))
+		}
+		return errors.Join(errs...)
+	}
+}
+
 // benchTiles runs the tile load benchmark against this database: an
 // in-process tile server without cache (cold) and one with cache (warm,
 // primed by one pass over the list), and optionally a peer server, all
 // loaded over loopback HTTP with the same fixed tile list per zoom.
-func benchTiles(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger, stdout io.Writer) error {
+func benchTiles(ctx context.Context, a app, bc benchOptions) error {
+	cfg, store, stdout := a.cfg, a.store, a.stdout
 	b, ok, err := store.Bounds(ctx)
 	if err != nil {
 		return err
@@ -45,8 +83,7 @@ func benchTiles(ctx context.Context, cfg Config, store *data.Store, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * cfg.Bench.Clients}}
-	bc := cfg.Bench
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * bc.Clients}}
 	fmt.Fprintf(stdout, "tile load: layer set %s, %d clients, %s per zoom and mode, up to %d tiles per zoom, bounds %.3f,%.3f,%.3f,%.3f\n",
 		bc.LayerSet, bc.Clients, bc.Duration, bc.MaxTiles, b[0], b[1], b[2], b[3])
 	for z := bc.MinZoom; z <= bc.MaxZoom; z++ {

@@ -2,35 +2,53 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/gapmap/gapmap/data"
+	"github.com/gapmap/gapmap/planning"
 )
 
-// exportFile runs `gapmap export`: the file is written next to its final
-// name and renamed when complete, so a failed export leaves no partial file.
-func exportFile(ctx context.Context, cfg ExportConfig, store *data.Store, stdout io.Writer) error {
+// exportOptions are the flags of `gapmap export`.
+type exportOptions struct {
+	Out     string
+	Options planning.ExportOptions
+}
+
+func exportFlags(fs *flag.FlagSet, o *exportOptions) func() error {
+	var layer, query string
+	fs.StringVar(&layer, "layer", "", "layer, comma-separated layers, village_gaps, projects, or county (every layer; gpkg)")
+	fs.StringVar(&o.Options.Format, "format", "gpkg", "gpkg, shp.zip, geojson, kml, csv or xlsx")
+	fs.StringVar(&o.Out, "out", "", "file to write")
+	fs.StringVar(&query, "filter", "", "filters as in the API query, e.g. township=羊楼司镇&poor=true&dimension=通路&min_score=50&srs=EPSG:4547&encoding=gbk")
+	return func() error {
+		var errs []error
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--filter: %w", err))
+		}
+		opt, err := planning.ParseExportQuery(layer, o.Options.Format, q)
+		errs = append(errs, err)
+		o.Options = opt
+		if layer == "" || o.Out == "" {
+			errs = append(errs, errors.New("--layer and --out are required"))
+		}
+		return errors.Join(errs...)
+	}
+}
+
+// exportFile runs `gapmap export`: the file appears only when complete.
+func exportFile(ctx context.Context, a app, o exportOptions) error {
 	start := time.Now()
-	tmp, err := os.CreateTemp(filepath.Dir(cfg.Out), ".gapmap-export-*")
+	err := writeFileAtomic(o.Out, func(w io.Writer) error { return a.store.Export(ctx, w, o.Options) })
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	err = store.Export(ctx, tmp, cfg.Options)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), cfg.Out); err != nil {
-		return err
-	}
-	st, _ := os.Stat(cfg.Out)
-	fmt.Fprintf(stdout, "已导出 %v（%s）到 %s，%d 字节，用时 %.1f 秒\n", cfg.Options.Layers, cfg.Options.Format, cfg.Out, st.Size(), time.Since(start).Seconds())
+	st, _ := os.Stat(o.Out)
+	fmt.Fprintf(a.stdout, "已导出 %v（%s）到 %s，%d 字节，用时 %.1f 秒\n", o.Options.Layers, o.Options.Format, o.Out, st.Size(), time.Since(start).Seconds())
 	return nil
 }

@@ -3,36 +3,66 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
 
-	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/planning"
 )
+
+// importOptions are the flags of `gapmap import`.
+type importOptions struct {
+	File    string // the file (a .shp, or a .zip holding one shapefile set)
+	Mapping string // mapping file (JSON)
+	Report  string // write the report here too, as .csv or .json
+	Options planning.ImportOptions
+}
+
+func importFlags(fs *flag.FlagSet, o *importOptions) func() error {
+	var mode string
+	fs.StringVar(&o.Options.Layer, "layer", "", "layer to load: counties, townships, villages, roads, bridges, bus_stops, reservoirs, water_works, water_mains, substations, power_lines, transformers, pv_stations, tourism_sites, projects")
+	fs.StringVar(&o.File, "file", "", "file to load")
+	fs.StringVar(&o.Options.SRS, "srs", "", "input coordinate system, overriding the file's: EPSG:4547, gcj02, bd09, cgcs2000-gk3-114 …")
+	fs.StringVar(&o.Mapping, "mapping", "", "mapping file (JSON): {\"columns\": {…}, \"values\": {…}, \"defaults\": {…}, \"ignore\": […]}")
+	fs.StringVar(&mode, "mode", "reject", "reject (nothing written if any row is bad), skip (write the good rows) or upsert (also update existing keys)")
+	fs.BoolVar(&o.Options.DryRun, "dry-run", false, "check and count, then roll back")
+	fs.StringVar(&o.Report, "report", "", "also write the report to FILE (.csv or .json)")
+	return func() error {
+		var errs []error
+		if o.File == "" || o.Options.Layer == "" {
+			errs = append(errs, errors.New("--layer and --file are required"))
+		}
+		m, err := planning.ParseImportMode(mode)
+		errs = append(errs, err)
+		o.Options.Mode = m
+		return errors.Join(errs...)
+	}
+}
 
 // importFile runs `gapmap import`: the report's summary and problems go to
 // stdout, a progress line with rows/s to a terminal stderr. A report with
 // errors in reject mode is a failure (exit status 1).
-func importFile(ctx context.Context, cfg ImportConfig, store *data.Store, stdout, stderr io.Writer) error {
-	if _, err := store.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate database %s: %w", store.Target(), err)
+func importFile(ctx context.Context, a app, o importOptions) error {
+	if err := migrateFirst(ctx, a.store); err != nil {
+		return err
 	}
+	stdout, stderr := a.stdout, a.stderr
 	// An import allocates about 1.5 KB a feature and keeps only some 20 MB
 	// live (the batches in flight), so the default pacing collects every
 	// few tens of MB: a fifth of the process's CPU at a million features.
 	// This process does nothing else; a heap goal four times the live
 	// heap keeps it under 100 MB.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	opt := cfg.Options
-	opt.Name = filepath.Base(cfg.File)
+	opt := o.Options
+	opt.Name = filepath.Base(o.File)
 	opt.Actor = "cli:" + os.Getenv("USER")
-	if cfg.Mapping != "" {
-		b, err := os.ReadFile(cfg.Mapping)
+	if o.Mapping != "" {
+		b, err := os.ReadFile(o.Mapping)
 		if err != nil {
 			return fmt.Errorf("mapping: %w", err)
 		}
@@ -47,15 +77,15 @@ func importFile(ctx context.Context, cfg ImportConfig, store *data.Store, stdout
 			fmt.Fprintf(stderr, "\r读取 %d 行，%.0f 行/秒", rows, rate)
 		}
 	}
-	rep, err := store.Import(ctx, cfg.File, opt)
+	rep, err := a.store.Import(ctx, o.File, opt)
 	if opt.Progress != nil {
 		fmt.Fprintln(stderr)
 	}
 	if err != nil {
 		return err
 	}
-	if cfg.Report != "" {
-		if err := writeReport(cfg.Report, rep); err != nil {
+	if o.Report != "" {
+		if err := writeReport(o.Report, rep); err != nil {
 			return err
 		}
 	}
@@ -63,7 +93,6 @@ func importFile(ctx context.Context, cfg ImportConfig, store *data.Store, stdout
 	if len(rep.Columns) > 0 {
 		fmt.Fprintf(stdout, "列：%s\n", strings.Join(rep.Columns, "，"))
 	}
-	sev := map[string]string{planning.SeverityError: "错误", planning.SeverityWarning: "警告", planning.SeverityRepaired: "已修复"}
 	const shown = 50
 	for i, p := range rep.Problems {
 		if i == shown {
@@ -74,7 +103,7 @@ func importFile(ctx context.Context, cfg ImportConfig, store *data.Store, stdout
 		if p.Row > 0 {
 			where = fmt.Sprintf("第 %d 行", p.Row)
 		}
-		fmt.Fprintf(stdout, "%s %s %s %q：%s", sev[p.Severity], where, p.Field, p.Value, p.Reason)
+		fmt.Fprintf(stdout, "%s %s %s %q：%s", p.SeverityLabel(), where, p.Field, p.Value, p.Reason)
 		if p.Hint != "" {
 			fmt.Fprintf(stdout, "（%s）", p.Hint)
 		}

@@ -1,5 +1,3 @@
-// Command gapmap is the one binary of the gapmap service. It only wires the
-// packages together; see usage for the subcommands.
 package main
 
 import (
@@ -9,64 +7,116 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
-	"slices"
+	"strings"
 	"syscall"
-	"time"
 
-	"github.com/gapmap/gapmap/cmd/gapmap/api"
-	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/data"
-	"github.com/gapmap/gapmap/data/demo"
-	"github.com/gapmap/gapmap/planning"
-	"github.com/gapmap/gapmap/planning/table"
-	"github.com/gapmap/gapmap/tiles"
 )
 
-const usage = `usage: gapmap <command> [flags]
+// A command is one subcommand of gapmap, with its line in the usage text,
+// its flags and what it does.
+type command struct {
+	name string // as typed: "serve", "tiles pack"
+	// usage says what the command does, for the usage text: its first line
+	// follows the name, the others are indented under it.
+	usage string
+	// shared registers the shared settings the command takes as flags,
+	// beyond -database-url and -log-level (see settings); nil: none.
+	shared func(*settings, *flag.FlagSet)
+	// setup registers the command's own flags.
+	setup setup
+}
 
-commands:
-  migrate   apply the database migrations and exit
-  demo      migrate, load the built-in demo county (临湘市, synthetic geometry) and serve it
-            (--load-only: load and exit)
-  serve     serve the API on GAPMAP_ADDR (default 127.0.0.1:8080)
-  score     score every village's gaps and print a summary per township
-            (--profile FILE: county profile; --as-of DATE: reference date;
-             --full: re-score every village, not only those changes can affect)
-  tiles pack
-            write the tiles of a layer set to an MBTiles file for offline use
-            (--layerset review --maxzoom 14 --out county.mbtiles)
-  bench-tiles
-            load the tile server of this database with 16 clients per zoom, cold (no cache)
-            and warm, and print tiles/s, p50/p99 and KB per zoom (--peer URL: also load
-            another tile server, e.g. pg_tileserv, with the same tile lists)
-  projects generate
-            size candidate 项目库 projects from the latest scoring run's gaps (--run N, --all,
-            --profile FILE for unit prices) and merge them into the library
-  projects plan
-            fit the library into yearly budgets (--years 2016-2020 --budget 3000 or
-            --budgets 2016=3000,2017=2500, --township-cap, --library-only, --apply)
-  projects export
-            write the standard 项目库 table (--format xlsx|csv --out FILE, --township,
-            --category, --status, --year)
-  import    load a file into a layer in one transaction and print the problem report
-            (--layer roads --file F; --srs EPSG:4547|gcj02|bd09|cgcs2000-gk3-114;
-             --mapping FILE; --mode reject|skip|upsert; --dry-run; --report FILE.csv|.json)
-            formats: GeoJSON, GeoJSONSeq, CSV, Shapefile (.shp or .zip), GeoPackage,
-            OpenStreetMap (.osm.pbf, .osm)
-  export    write layers with their attributes for GIS tools (--layer roads|village_gaps|projects|
-            county (every layer, gpkg) --format gpkg|shp.zip|geojson|kml|csv|xlsx --out FILE;
-            --srs EPSG:4490|EPSG:4326|cgcs2000-gk3-114e|gcj02; --encoding gbk for shp.zip;
-            --township, --poor, --dimension, --min-score, --status, --year, --bbox)
-  version   print the version
+// setup registers a command's own flags on fs and returns check, which
+// validates them once fs is parsed (nil: nothing to check), and run,
+// which runs the command with them.
+type setup func(fs *flag.FlagSet) (check func() error, run func(context.Context, app) error)
 
-Run "gapmap <command> -h" for the flags of a command.
-`
+// app is what a command runs with: the shared configuration, the store it
+// opened, the log and the output streams.
+type app struct {
+	cfg            Config
+	store          *data.Store
+	log            *slog.Logger
+	stdout, stderr io.Writer
+}
+
+// withOptions makes the setup of a command whose flags fill options O:
+// flags registers them on fs and returns their check, and run runs the
+// command with them once they are parsed.
+func withOptions[O any](flags func(fs *flag.FlagSet, o *O) (check func() error), run func(context.Context, app, O) error) setup {
+	return func(fs *flag.FlagSet) (func() error, func(context.Context, app) error) {
+		o := new(O)
+		check := flags(fs, o)
+		return check, func(ctx context.Context, a app) error { return run(ctx, a, *o) }
+	}
+}
+
+// noOptions is the setup of a command without flags of its own.
+func noOptions(run func(context.Context, app) error) setup {
+	return func(*flag.FlagSet) (func() error, func(context.Context, app) error) { return nil, run }
+}
+
+// commands are gapmap's subcommands, in the order of the usage text. Each
+// one's options, flags and code are in its own file.
+var commands = []command{
+	{name: "migrate", usage: "apply the database migrations and exit", setup: noOptions(migrate)},
+	{name: "demo", usage: `migrate, load the built-in demo county (临湘市, synthetic geometry) and serve it
+(--load-only: load and exit)`, shared: (*settings).serveFlags, setup: withOptions(demoFlags, serveDemo)},
+	{name: "serve", usage: "serve the API on GAPMAP_ADDR (default 127.0.0.1:8080)", shared: (*settings).serveFlags, setup: noOptions(serve)},
+	{name: "score", usage: `score every village's gaps and print a summary per township
+(--profile FILE: county profile; --as-of DATE: reference date;
+ --full: re-score every village, not only those changes can affect)`, setup: withOptions(scoreFlags, score)},
+	{name: "tiles pack", usage: `write the tiles of a layer set to an MBTiles file for offline use
+(--layerset review --maxzoom 14 --out county.mbtiles)`, setup: withOptions(packFlags, packTiles)},
+	{name: "bench-tiles", usage: `load the tile server of this database with 16 clients per zoom, cold (no cache)
+and warm, and print tiles/s, p50/p99 and KB per zoom (--peer URL: also load
+another tile server, e.g. pg_tileserv, with the same tile lists)`, shared: (*settings).benchFlags, setup: withOptions(benchFlags, benchTiles)},
+	{name: "projects generate", usage: `size candidate 项目库 projects from the latest scoring run's gaps (--run N, --all,
+--profile FILE for unit prices) and merge them into the library`, setup: withOptions(generateFlags, generate)},
+	{name: "projects plan", usage: `fit the library into yearly budgets (--years 2016-2020 --budget 3000 or
+--budgets 2016=3000,2017=2500, --township-cap, --library-only, --apply)`, setup: withOptions(planFlags, plan)},
+	{name: "projects export", usage: `write the standard 项目库 table (--format xlsx|csv --out FILE, --township,
+--category, --status, --year)`, setup: withOptions(projectsExportFlags, projectsExport)},
+	{name: "import", usage: `load a file into a layer in one transaction and print the problem report
+(--layer roads --file F; --srs EPSG:4547|gcj02|bd09|cgcs2000-gk3-114;
+ --mapping FILE; --mode reject|skip|upsert; --dry-run; --report FILE.csv|.json)
+formats: GeoJSON, GeoJSONSeq, CSV, Shapefile (.shp or .zip), GeoPackage,
+OpenStreetMap (.osm.pbf, .osm)`, setup: withOptions(importFlags, importFile)},
+	{name: "export", usage: `write layers with their attributes for GIS tools (--layer roads|village_gaps|projects|
+county (every layer, gpkg) --format gpkg|shp.zip|geojson|kml|csv|xlsx --out FILE;
+--srs EPSG:4490|EPSG:4326|cgcs2000-gk3-114e|gcj02; --encoding gbk for shp.zip;
+--township, --poor, --dimension, --min-score, --status, --year, --bbox)`, setup: withOptions(exportFlags, exportFile)},
+}
+
+// versionUsage is the usage of `gapmap version`, which run answers
+// itself: it takes no flags and no database.
+const versionUsage = "print the version"
+
+// usage is the text `gapmap help` prints: every command and what it does.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: gapmap <command> [flags]\n\ncommands:\n")
+	line := func(name, text string) {
+		const indent = "            " // the usage column
+		if len(name) < len(indent)-3 {
+			fmt.Fprintf(&b, "  %-*s", len(indent)-2, name)
+		} else {
+			fmt.Fprintf(&b, "  %s\n%s", name, indent)
+		}
+		b.WriteString(strings.ReplaceAll(text, "\n", "\n"+indent))
+		b.WriteString("\n")
+	}
+	for _, c := range commands {
+		line(c.name, c.usage)
+	}
+	line("version", versionUsage)
+	b.WriteString("\nRun \"gapmap <command> -h\" for the flags of a command.\n")
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -83,30 +133,23 @@ func main() {
 // command is done, so tests can drive it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return errors.New("no command given")
 	}
-	cmd, args := args[0], args[1:]
-	if cmd == "tiles" && len(args) > 0 && args[0] == "pack" {
-		cmd, args = "tiles pack", args[1:]
-	}
-	if cmd == "projects" && len(args) > 0 && slices.Contains([]string{"generate", "plan", "export"}, args[0]) {
-		cmd, args = "projects "+args[0], args[1:]
-	}
-	switch cmd {
+	switch args[0] {
 	case "version":
 		fmt.Fprintln(stdout, "gapmap", version())
 		return nil
-	case "migrate", "demo", "serve", "score", "bench-tiles", "tiles pack", "projects generate", "projects plan", "projects export", "import", "export":
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
 	}
-
-	cfg, err := parseConfig(cmd, args, getenv, stderr)
+	c, args, ok := lookup(args)
+	if !ok {
+		fmt.Fprint(stderr, usage())
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	cfg, runCommand, err := c.parse(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -116,206 +159,52 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer store.Close()
-
-	switch cmd {
-	case "migrate":
-		applied, err := store.Migrate(ctx)
-		if err != nil {
-			return fmt.Errorf("migrate database %s: %w", store.Target(), err)
-		}
-		fmt.Fprintf(stdout, "database %s: %d migration(s) applied, schema at version %v\n", store.Target(), len(applied), applied)
-		return nil
-	case "demo":
-		if err := loadDemo(ctx, store, stdout); err != nil {
-			return err
-		}
-		if cfg.LoadOnly {
-			return nil
-		}
-	case "score":
-		return score(ctx, cfg, store, stdout, stderr)
-	case "bench-tiles":
-		return benchTiles(ctx, cfg, store, log, stdout)
-	case "tiles pack":
-		return packTiles(ctx, cfg, store, stdout, stderr)
-	case "projects generate", "projects plan", "projects export":
-		return projects(ctx, cmd, cfg, store, stdout)
-	case "import":
-		return importFile(ctx, cfg.Import, store, stdout, stderr)
-	case "export":
-		return exportFile(ctx, cfg.Export, store, stdout)
-	}
-	return serve(ctx, cfg, store, log, stdout)
+	return runCommand(ctx, app{cfg: cfg, store: store, log: log, stdout: stdout, stderr: stderr})
 }
 
-func loadDemo(ctx context.Context, store *data.Store, stdout io.Writer) error {
-	if _, err := store.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate database %s: %w", store.Target(), err)
+// lookup finds the command args start with, one word or two ("tiles
+// pack"), and returns its arguments.
+func lookup(args []string) (command, []string, bool) {
+	for _, c := range commands {
+		words := strings.Fields(c.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+			return c, args[len(words):], true
+		}
 	}
-	county := demo.Generate()
-	loaded, err := store.LoadDemo(ctx, county)
-	if err != nil {
-		return fmt.Errorf("load demo county into %s: %w", store.Target(), err)
-	}
-	state := "already loaded"
-	if loaded {
-		state = "loaded"
-	}
-	fmt.Fprintf(stdout, "demo county %s %s (%s, version %s; geometry is synthetic)\n", county.Name, state, county.Code, data.DemoVersion(county))
-	if !loaded {
-		return nil
-	}
-	// The demo is the county as its 2016 plan saw it: score it as of then.
-	run, _, err := planning.Score(ctx, store, planning.DefaultProfile(), demo.BaselineDate, true, nil)
-	if err != nil {
-		return fmt.Errorf("score demo county: %w", err)
-	}
-	fmt.Fprintf(stdout, "demo county scored: run %d, %d villages, as of %s\n", run.ID, run.Villages, run.AsOf.Format(time.DateOnly))
-	rep, err := planning.Generate(ctx, store, planning.DefaultProfile(), run.ID, false)
-	if err != nil {
-		return fmt.Errorf("generate the demo's 项目库: %w", err)
-	}
-	fmt.Fprintf(stdout, "demo 项目库: %d candidate projects, %.2f 万元\n", rep.Candidates, rep.CostWan)
-	return nil
+	return command{}, args, false
 }
 
-// score runs a full scoring and prints the per-township summary. On a
-// terminal it shows progress on stderr.
-func score(ctx context.Context, cfg Config, store *data.Store, stdout, stderr io.Writer) error {
-	p, err := loadProfile(cfg.ProfilePath)
-	if err != nil {
-		return err
+// parse reads the command's flags and the shared settings from args and
+// getenv, checks them, and returns the shared Config and the command,
+// ready to run.
+func (c command) parse(args []string, getenv func(string) string, stderr io.Writer) (Config, func(context.Context, app) error, error) {
+	s := readSettings(getenv)
+	fs := flag.NewFlagSet("gapmap "+c.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	s.commonFlags(fs)
+	if c.shared != nil {
+		c.shared(s, fs)
 	}
-	if _, err := store.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate database %s: %w", store.Target(), err)
+	check, runCommand := c.setup(fs)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
 	}
-	var progress func(done, total int)
-	if isTerminal(stderr) {
-		progress = func(done, total int) { fmt.Fprintf(stderr, "\r评分 %d/%d 个村", done, total) }
+	if fs.NArg() > 0 {
+		return Config{}, nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-	run, scores, err := planning.Score(ctx, store, p, cfg.AsOf, cfg.Full, progress)
-	if progress != nil {
-		fmt.Fprintln(stderr)
+	var errs []error
+	if check != nil {
+		errs = append(errs, check())
 	}
-	if err != nil {
-		return fmt.Errorf("score: %w", err)
+	cfg, err := s.config()
+	if err := errors.Join(append(errs, err)...); err != nil {
+		return cfg, nil, err
 	}
-	fmt.Fprintf(stdout, "评分批次 %d：%d 个村（重新评分 %d 个），配置 %s（%s），基准日 %s，用时 %s\n\n", run.ID, run.Villages, run.Rescored,
-		run.ProfileName, run.ProfileHash, run.AsOf.Format(time.DateOnly), run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
-	fmt.Fprintln(stdout, "各乡镇贫困村平均缺口（0 = 达标，100 = 最差）：")
-	return planning.WriteSummary(stdout, planning.SummariseByTownship(scores))
+	return cfg, runCommand, cfg.Validate()
 }
 
-// loadProfile reads a county profile, or returns the default for "".
-func loadProfile(path string) (planning.Profile, error) {
-	if path == "" {
-		return planning.DefaultProfile(), nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return planning.Profile{}, fmt.Errorf("profile: %w", err)
-	}
-	defer f.Close()
-	p, err := planning.ParseProfile(f)
-	if err != nil {
-		return p, fmt.Errorf("profile %s: %w", path, err)
-	}
-	return p, nil
-}
-
-// projects runs `gapmap projects generate|plan|export`.
-func projects(ctx context.Context, cmd string, cfg Config, store *data.Store, stdout io.Writer) error {
-	if _, err := store.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate database %s: %w", store.Target(), err)
-	}
-	pc := cfg.Projects
-	switch cmd {
-	case "projects generate":
-		p, err := loadProfile(cfg.ProfilePath)
-		if err != nil {
-			return err
-		}
-		rep, err := planning.Generate(ctx, store, p, pc.RunID, pc.All)
-		if err != nil {
-			return fmt.Errorf("generate: %w", err)
-		}
-		fmt.Fprintf(stdout, "评分批次 %d：%d 个村生成 %d 个候选项目，共 %.2f 万元（新增 %d，更新 %d，移除 %d，已在流程中保留 %d）\n",
-			rep.RunID, rep.Villages, rep.Candidates, rep.CostWan, rep.Added, rep.Updated, rep.Removed, rep.Kept)
-	case "projects plan":
-		plan, err := planning.MakePlan(ctx, store, planning.DefaultProfile(), planning.PlanRequest{Years: pc.Years,
-			Budgets: pc.Budgets, TownshipCap: pc.TownshipCap, LibraryOnly: pc.LibraryOnly, Apply: pc.Apply})
-		if err != nil {
-			return fmt.Errorf("plan: %w", err)
-		}
-		state := fmt.Sprintf("最优（用时 %s）", plan.Elapsed)
-		if !plan.Optimal {
-			state = fmt.Sprintf("与最优之差不超过 %.2f%%（用时 %s）", plan.Gap*100, plan.Elapsed)
-		}
-		fmt.Fprintf(stdout, "%d 个候选项目中选定 %d 个，共 %.2f 万元，%s\n", plan.Candidates, plan.Chosen, plan.CostWan, state)
-		for _, y := range plan.Years {
-			fmt.Fprintln(stdout, y)
-		}
-		if plan.Applied {
-			fmt.Fprintln(stdout, "已写入项目年度")
-		}
-	case "projects export":
-		page, err := store.Projects(ctx, pc.Filter)
-		if err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		ps := make([]planning.Project, len(page.Projects))
-		for i, r := range page.Projects {
-			ps[i] = r.Project
-		}
-		return writeFileAtomic(pc.Out, func(w io.Writer) error {
-			return table.Formats[pc.Format].Write(w, ps, table.Meta{Title: "脱贫攻坚项目库", GeneratedAt: time.Now()})
-		})
-	}
-	return nil
-}
-
-// writeFileAtomic writes path through a temporary file renamed into place,
-// so a failed export leaves no half-written file.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".gapmap-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil { // CreateTemp makes it private
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
-
-// packTiles writes the offline pack, with progress on a terminal.
-func packTiles(ctx context.Context, cfg Config, store *data.Store, stdout, stderr io.Writer) error {
-	opt := tiles.PackOptions{Set: cfg.Pack.LayerSet, MinZoom: cfg.Pack.MinZoom, MaxZoom: cfg.Pack.MaxZoom,
-		Out: cfg.Pack.Out, Workers: 2}
-	if isTerminal(stderr) {
-		opt.Progress = func(done, total int) {
-			if done%50 == 0 || done == total {
-				fmt.Fprintf(stderr, "\r打包 %d/%d 个瓦片", done, total)
-			}
-		}
-		defer fmt.Fprintln(stderr)
-	}
-	st, err := tiles.Pack(ctx, store, opt)
-	if err != nil {
-		return fmt.Errorf("tiles pack: %w", err)
-	}
-	fmt.Fprintf(stdout, "%s: %d tiles rendered, %d stored, %.1f MB (gzip), largest tile %.1f KB, %d truncated\n",
-		cfg.Pack.Out, st.Tiles, st.Stored, float64(st.Bytes)/1e6, float64(st.MaxRawSize)/1024, st.Truncated)
-	return nil
-}
-
+// isTerminal reports whether w is a terminal, where commands show
+// progress.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
@@ -323,115 +212,6 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// serve answers HTTP until ctx is cancelled. The database may be down at
-// start: migrations are retried with backoff while /healthz answers 503.
-func serve(ctx context.Context, cfg Config, store *data.Store, log *slog.Logger, stdout io.Writer) error {
-	tileService := tiles.NewService(store, tiles.NewCache(cfg.TileCacheBytes), cfg.RequestTimeout, cfg.MaxConns)
-	handler, err := newHandler(cfg, store, tileService, log)
-	if err != nil {
-		return err
-	}
-
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	go func() {
-		migrateUntilReady(ctx, store, log)
-		followVersions(ctx, store, tileService, log)
-	}()
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "gapmap serving on http://%s/\n", ln.Addr())
-	log.Info("serving", "addr", ln.Addr().String(), "database", store.Target())
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
-}
-
-// newHandler is the whole HTTP side of gapmap on store, as serve and
-// bench-tiles serve it.
-func newHandler(cfg Config, store *data.Store, ts *tiles.Service, log *slog.Logger) (http.Handler, error) {
-	return api.New(api.Config{Store: store, Imports: store, Exports: store, Tiles: ts, Static: web.Static(), Web: cfg.Web,
-		Log: log, RequestTimeout: cfg.RequestTimeout, ImportMaxBytes: cfg.ImportMaxBytes})
-}
-
-func migrateUntilReady(ctx context.Context, store *data.Store, log *slog.Logger) {
-	backoff := 500 * time.Millisecond
-	for {
-		_, err := store.Migrate(ctx)
-		if err == nil {
-			log.Info("database ready", "database", store.Target())
-			return
-		}
-		log.Warn("database not ready; retrying", "database", store.Target(), "err", err, "retry_in", backoff.String())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 30*time.Second)
-	}
-}
-
-// followVersions keeps the tile server's data versions current: every
-// bump in the database (from any process) refreshes them, coalesced so
-// that a burst of writes costs one refresh.
-func followVersions(ctx context.Context, store *data.Store, ts *tiles.Service, log *slog.Logger) {
-	kick, lowKick := make(chan struct{}, 1), make(chan struct{}, 1)
-	lowKick <- struct{}{} // build the low-zoom tables at start if they are stale
-	go store.ListenVersions(ctx, func() {
-		for _, c := range []chan struct{}{kick, lowKick} {
-			select {
-			case c <- struct{}{}:
-			default:
-			}
-		}
-	})
-	// Rebuilding the low-zoom tables takes seconds at province scale; it
-	// runs apart so that tile versions keep following edits meanwhile.
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-lowKick:
-				if rebuilt, err := store.RefreshLowZoom(ctx); err != nil && ctx.Err() == nil {
-					log.Warn("refresh low-zoom tables", "err", err)
-				} else if rebuilt {
-					log.Info("low-zoom tables rebuilt")
-				}
-			}
-		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-kick:
-			if err := ts.Refresh(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("refresh tile versions", "err", err)
-			}
-		}
-	}
 }
 
 func version() string {

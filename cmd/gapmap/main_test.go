@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"io"
 	"net/http"
 	"os/exec"
@@ -259,5 +261,24 @@ func TestProjectsCommands(t *testing.T) {
 	err = run(context.Background(), []string{"projects", "plan", "--years", "2016-2018"}, env, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--budget") {
 		t.Errorf("plan without a budget: %v", err)
+	}
+}
+
+// TestUsageListsEveryCommand keeps the usage text and the command table
+// together: every command is listed and answers -h with its flags.
+func TestUsageListsEveryCommand(t *testing.T) {
+	var help bytes.Buffer
+	if err := run(context.Background(), []string{"help"}, noEnv, &help, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range commands {
+		if !strings.Contains(help.String(), "\n  "+c.name+" ") && !strings.Contains(help.String(), "\n  "+c.name+"\n") {
+			t.Errorf("usage lacks %q:\n%s", c.name, help.String())
+		}
+		var flags bytes.Buffer
+		err := run(context.Background(), append(strings.Fields(c.name), "-h"), noEnv, io.Discard, &flags)
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(flags.String(), "Usage of gapmap "+c.name+":") || !strings.Contains(flags.String(), "-database-url") {
+			t.Errorf("%s -h: %v\n%s", c.name, err, flags.String())
+		}
 	}
 }

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite" // reads the pack back
+
+	"github.com/gapmap/gapmap/data/datatest"
+)
+
+// TestTilesPackCommand checks what `gapmap tiles pack` promises beyond
+// tiles.Pack: the MBTiles file appears only when complete, and a failed
+// pack leaves an existing file as it was and no temporary file.
+func TestTilesPackCommand(t *testing.T) {
+	db := datatest.NewDemo(t)
+	env := dbEnv(db)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "county.mbtiles")
+	// Not an SQLite file: a pack written in place would fail on it.
+	if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"tiles", "pack", "--layerset", "nothing", "--out", out}, env, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "没有图层或图层组") {
+		t.Fatalf("pack of an unknown set: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := run(ctx, []string{"tiles", "pack", "--maxzoom", "10", "--out", out}, env, io.Discard, io.Discard); err == nil {
+		t.Fatal("pack with a cancelled context succeeded")
+	}
+	if b, _ := os.ReadFile(out); string(b) != "old" {
+		t.Errorf("failed packs changed the file to %q", b)
+	}
+	if names := dirNames(t, dir); len(names) != 1 {
+		t.Errorf("failed packs left %v", names)
+	}
+
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"tiles", "pack", "--maxzoom", "10", "--out", out}, env, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "tiles rendered") {
+		t.Errorf("pack printed %q", stdout.String())
+	}
+	if names := dirNames(t, dir); len(names) != 1 {
+		t.Errorf("the pack left %v", names)
+	}
+	pack, err := sql.Open("sqlite", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pack.Close()
+	var maxzoom string
+	if err := pack.QueryRow(`SELECT value FROM metadata WHERE name = 'maxzoom'`).Scan(&maxzoom); err != nil || maxzoom != "10" {
+		t.Errorf("packed maxzoom %q (%v), want 10", maxzoom, err)
+	}
+}

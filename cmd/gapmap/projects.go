@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/table"
+)
+
+// generateOptions are the flags of `gapmap projects generate`.
+type generateOptions struct {
+	ProfilePath string // unit prices, sizing, 责任单位
+	RunID       int64  // the run (0: latest)
+	All         bool   // every village with a gap, not only those with poor people
+}
+
+func generateFlags(fs *flag.FlagSet, o *generateOptions) func() error {
+	fs.StringVar(&o.ProfilePath, "profile", "", "county profile file (JSON): unit prices, sizing, 责任单位")
+	fs.Int64Var(&o.RunID, "run", 0, "scoring run to generate from (default the latest)")
+	fs.BoolVar(&o.All, "all", false, "every village with a gap, not only those with 建档立卡 poor people")
+	return nil
+}
+
+// generate runs `gapmap projects generate`: candidates from a run's gaps,
+// merged into the library.
+func generate(ctx context.Context, a app, o generateOptions) error {
+	if err := migrateFirst(ctx, a.store); err != nil {
+		return err
+	}
+	p, err := loadProfile(o.ProfilePath)
+	if err != nil {
+		return err
+	}
+	rep, err := planning.Generate(ctx, a.store, p, o.RunID, o.All)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "评分批次 %d：%d 个村生成 %d 个候选项目，共 %.2f 万元（新增 %d，更新 %d，移除 %d，已在流程中保留 %d）\n",
+		rep.RunID, rep.Villages, rep.Candidates, rep.CostWan, rep.Added, rep.Updated, rep.Removed, rep.Kept)
+	return nil
+}
+
+// planFlags registers the flags of `gapmap projects plan`, which fill a
+// plan request.
+func planFlags(fs *flag.FlagSet, o *planning.PlanRequest) func() error {
+	var years, budget, budgets string
+	fs.StringVar(&years, "years", "2016-2020", "plan years, e.g. 2016-2020")
+	fs.StringVar(&budget, "budget", "", "budget per year in 万元, the same every year")
+	fs.StringVar(&budgets, "budgets", "", "budgets by year in 万元, e.g. 2016=3000,2017=2500 (overrides --budget)")
+	fs.Float64Var(&o.TownshipCap, "township-cap", 0, "at most this many 万元 per township per year (0: no cap)")
+	fs.BoolVar(&o.LibraryOnly, "library-only", false, "plan only projects already in the library (已入库)")
+	fs.BoolVar(&o.Apply, "apply", false, "write the chosen years into the projects")
+	return func() error { return parseBudgets(o, years, budget, budgets) }
+}
+
+// parseBudgets reads --years A-B and the budgets into r.
+func parseBudgets(r *planning.PlanRequest, years, budget, budgets string) error {
+	from, to, ok := strings.Cut(years, "-")
+	a, errA := strconv.Atoi(from)
+	b, errB := strconv.Atoi(to)
+	if !ok || errA != nil || errB != nil || a > b || a < 2000 || b > 2100 {
+		return fmt.Errorf("--years %q: want a range such as 2016-2020", years)
+	}
+	r.Budgets = map[string]float64{}
+	for y := a; y <= b; y++ {
+		r.Years = append(r.Years, y)
+		if budget != "" {
+			v, err := strconv.ParseFloat(budget, 64)
+			if err != nil || v < 0 {
+				return fmt.Errorf("--budget %q: want 万元, e.g. 3000", budget)
+			}
+			r.Budgets[strconv.Itoa(y)] = v
+		}
+	}
+	if budgets != "" {
+		r.Budgets = map[string]float64{}
+		for _, kv := range strings.Split(budgets, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			f, err := strconv.ParseFloat(v, 64)
+			if !ok || err != nil || f < 0 {
+				return fmt.Errorf("--budgets: %q is not year=万元", kv)
+			}
+			r.Budgets[k] = f
+		}
+	}
+	if len(r.Budgets) == 0 {
+		return errors.New("give --budget or --budgets")
+	}
+	return nil
+}
+
+// plan runs `gapmap projects plan`: the library fitted into the budgets.
+func plan(ctx context.Context, a app, req planning.PlanRequest) error {
+	if err := migrateFirst(ctx, a.store); err != nil {
+		return err
+	}
+	p, err := planning.MakePlan(ctx, a.store, planning.DefaultProfile(), req)
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	state := fmt.Sprintf("最优（用时 %s）", p.Elapsed)
+	if !p.Optimal {
+		state = fmt.Sprintf("与最优之差不超过 %.2f%%（用时 %s）", p.Gap*100, p.Elapsed)
+	}
+	fmt.Fprintf(a.stdout, "%d 个候选项目中选定 %d 个，共 %.2f 万元，%s\n", p.Candidates, p.Chosen, p.CostWan, state)
+	for _, y := range p.Years {
+		fmt.Fprintln(a.stdout, y)
+	}
+	if p.Applied {
+		fmt.Fprintln(a.stdout, "已写入项目年度")
+	}
+	return nil
+}
+
+// projectsExportOptions are the flags of `gapmap projects export`.
+type projectsExportOptions struct {
+	Format string // xlsx or csv
+	Out    string // the file
+	Filter planning.ProjectFilter
+}
+
+func projectsExportFlags(fs *flag.FlagSet, o *projectsExportOptions) func() error {
+	fs.StringVar(&o.Format, "format", "xlsx", "xlsx or csv")
+	fs.StringVar(&o.Out, "out", "", "file to write, e.g. 项目库.xlsx")
+	fs.StringVar(&o.Filter.Township, "township", "", "township code or name")
+	fs.StringVar(&o.Filter.Category, "category", "", "项目类别, e.g. 基础设施-道路")
+	fs.StringVar(&o.Filter.Status, "status", "", "项目状态, e.g. 已入库")
+	fs.IntVar(&o.Filter.Year, "year", 0, "年度")
+	return func() error {
+		var errs []error
+		if o.Format != "xlsx" && o.Format != "csv" {
+			errs = append(errs, fmt.Errorf("--format %q: want xlsx or csv", o.Format))
+		}
+		if o.Out == "" {
+			errs = append(errs, errors.New("--out is required"))
+		}
+		return errors.Join(errs...)
+	}
+}
+
+// projectsExport runs `gapmap projects export`: the standard 项目库 table
+// of the projects the filter keeps.
+func projectsExport(ctx context.Context, a app, o projectsExportOptions) error {
+	if err := migrateFirst(ctx, a.store); err != nil {
+		return err
+	}
+	page, err := a.store.Projects(ctx, o.Filter)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return writeFileAtomic(o.Out, func(w io.Writer) error {
+		return table.Formats[o.Format].Write(w, page.Unranked(), table.Meta{Title: "脱贫攻坚项目库", GeneratedAt: time.Now()})
+	})
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gapmap/gapmap/cmd/gapmap/api"
+	"github.com/gapmap/gapmap/cmd/gapmap/web"
+	"github.com/gapmap/gapmap/data"
+	"github.com/gapmap/gapmap/tiles"
+)
+
+// serve runs `gapmap serve`: it answers HTTP until ctx is cancelled. The
+// database may be down at start: migrations are retried with backoff while
+// /healthz answers 503.
+func serve(ctx context.Context, a app) error {
+	cfg, store, log := a.cfg, a.store, a.log
+	tileService := tiles.NewService(store, tiles.NewCache(cfg.TileCacheBytes), cfg.RequestTimeout, cfg.MaxConns)
+	handler, err := newHandler(cfg, store, tileService, log)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		migrateUntilReady(ctx, store, log)
+		followVersions(ctx, store, tileService, log)
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(a.stdout, "gapmap serving on http://%s/\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "database", store.Target())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// newHandler is the whole HTTP side of gapmap on store, as serve and
+// bench-tiles serve it.
+func newHandler(cfg Config, store *data.Store, ts *tiles.Service, log *slog.Logger) (http.Handler, error) {
+	return api.New(api.Config{Store: store, Imports: store, Exports: store, Tiles: ts, Static: web.Static(), Web: cfg.Web,
+		Log: log, RequestTimeout: cfg.RequestTimeout, ImportMaxBytes: cfg.ImportMaxBytes})
+}
+
+// migrateUntilReady applies the migrations, retrying with backoff until
+// they succeed or ctx ends.
+func migrateUntilReady(ctx context.Context, store *data.Store, log *slog.Logger) {
+	backoff := 500 * time.Millisecond
+	for {
+		_, err := store.Migrate(ctx)
+		if err == nil {
+			log.Info("database ready", "database", store.Target())
+			return
+		}
+		log.Warn("database not ready; retrying", "database", store.Target(), "err", err, "retry_in", backoff.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// followVersions keeps the tile server's data versions current: every
+// bump in the database (from any process) refreshes them, coalesced so
+// that a burst of writes costs one refresh.
+func followVersions(ctx context.Context, store *data.Store, ts *tiles.Service, log *slog.Logger) {
+	kick, lowKick := make(chan struct{}, 1), make(chan struct{}, 1)
+	lowKick <- struct{}{} // build the low-zoom tables at start if they are stale
+	go store.ListenVersions(ctx, func() {
+		for _, c := range []chan struct{}{kick, lowKick} {
+			select {
+			case c <- struct{}{}:
+			default:
+			}
+		}
+	})
+	// Rebuilding the low-zoom tables takes seconds at province scale; it
+	// runs apart so that tile versions keep following edits meanwhile.
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-lowKick:
+				if rebuilt, err := store.RefreshLowZoom(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("refresh low-zoom tables", "err", err)
+				} else if rebuilt {
+					log.Info("low-zoom tables rebuilt")
+				}
+			}
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+			if err := ts.Refresh(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("refresh tile versions", "err", err)
+			}
+		}
+	}
+}
