@@ -1,6 +1,7 @@
 // Package planning is gapmap's domain: villages and their infrastructure,
 // the county profile, the gap scores and scoring runs, the 项目库 (project
-// library: candidates, lifecycle, rankings, the budget plan and targets),
+// library: candidates, lifecycle, rankings, the budget plan and targets;
+// the solver behind the plan is planning/budget, which MakePlan calls),
 // and the option and report types of imports and exports. It declares the
 // small interfaces it needs ([Store], [ImportStore], [ExportStore]);
 // package data implements them on PostGIS.

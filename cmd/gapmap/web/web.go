@@ -3,7 +3,8 @@
 // Makefile copies from node_modules into static/vendor (gitignored). The
 // directory always holds committed files, so the binary builds from a clean
 // clone without npm; the page then says in Chinese that MapLibre is missing.
-// cmd/gapmap/api serves them; this package only embeds them.
+// cmd/gapmap/api serves them; this package only embeds them, and must
+// import nothing but embed and io/fs: no HTTP, no other gapmap package.
 package web
 
 import (
