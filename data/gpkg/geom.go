@@ -243,46 +243,33 @@ func (d *wkbDecoder) geometry(depth int, want uint32) (orb.Geometry, error) {
 		}
 		return mp, nil
 	case wkbMultiLineString:
-		n, err := d.count(order, minElem)
-		if err != nil {
-			return nil, err
-		}
-		ml := make(orb.MultiLineString, n)
-		for i := range ml {
-			g, err := d.geometry(depth+1, wkbLineString)
-			if err != nil {
-				return nil, err
-			}
-			ml[i] = g.(orb.LineString)
-		}
-		return ml, nil
+		ls, err := members[orb.LineString](d, order, depth, wkbLineString)
+		return orb.MultiLineString(ls), err
 	case wkbMultiPolygon:
-		n, err := d.count(order, minElem)
-		if err != nil {
-			return nil, err
-		}
-		mp := make(orb.MultiPolygon, n)
-		for i := range mp {
-			g, err := d.geometry(depth+1, wkbPolygon)
-			if err != nil {
-				return nil, err
-			}
-			mp[i] = g.(orb.Polygon)
-		}
-		return mp, nil
+		ps, err := members[orb.Polygon](d, order, depth, wkbPolygon)
+		return orb.MultiPolygon(ps), err
 	default: // wkbGeometryCollection; header accepts nothing else
-		n, err := d.count(order, minElem)
+		gs, err := members[orb.Geometry](d, order, depth, 0)
+		return orb.Collection(gs), err
+	}
+}
+
+// members reads the counted members of a multi-geometry or collection at
+// depth, each of type want (any when 0), as T. It returns nil on error.
+func members[T orb.Geometry](d *wkbDecoder, order binary.ByteOrder, depth int, want uint32) ([]T, error) {
+	n, err := d.count(order, minElem)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, n)
+	for i := range out {
+		g, err := d.geometry(depth+1, want)
 		if err != nil {
 			return nil, err
 		}
-		c := make(orb.Collection, n)
-		for i := range c {
-			if c[i], err = d.geometry(depth+1, 0); err != nil {
-				return nil, err
-			}
-		}
-		return c, nil
+		out[i] = g.(T)
 	}
+	return out, nil
 }
 
 // polygon reads the rings of a polygon after its header.
