@@ -1,11 +1,12 @@
 module github.com/gapmap/gapmap
 
-go 1.26.0
+go 1.26.3
 
 require (
 	github.com/gorilla/mux v1.8.1
 	github.com/jackc/pgx/v5 v5.7.5
 	github.com/paulmach/orb v0.12.0
+	github.com/twpayne/go-geom v1.7.0
 	github.com/xuri/excelize/v2 v2.10.1
 	golang.org/x/text v0.34.0
 	google.golang.org/protobuf v1.36.12

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
 	"github.com/paulmach/orb/geojson"
 )
 
@@ -153,7 +154,7 @@ func TestBoxEdge(t *testing.T) {
 		if g == w {
 			t.Errorf("WGS84ToGCJ02(%v) unchanged, want shifted: the point is in the box", w)
 		}
-		if d := DistanceM(GCJ02ToWGS84(g), w); d > roundTripTolM {
+		if d := orbgeo.DistanceHaversine(GCJ02ToWGS84(g), w); d > roundTripTolM {
 			t.Errorf("round trip of %v via %v is off by %.3g m", w, g, d)
 		}
 	}
@@ -175,7 +176,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var maxM float64
 			for _, p := range pts {
-				d := DistanceM(tc.from(tc.to(p)), p)
+				d := orbgeo.DistanceHaversine(tc.from(tc.to(p)), p)
 				if d > roundTripTolM {
 					t.Fatalf("round trip of %v is off by %.3g m, want < %g m", p, d, roundTripTolM)
 				}
@@ -193,13 +194,13 @@ func TestOneStepInverseError(t *testing.T) {
 	for _, w := range chinaPoints(t, 20000) {
 		g := WGS84ToGCJ02(w)
 		back := WGS84ToGCJ02(g) // w ≈ g - (F(g) - g)
-		gcjM = math.Max(gcjM, DistanceM(orb.Point{2*g[0] - back[0], 2*g[1] - back[1]}, w))
+		gcjM = math.Max(gcjM, orbgeo.DistanceHaversine(orb.Point{2*g[0] - back[0], 2*g[1] - back[1]}, w))
 
 		b := GCJ02ToBD09(g)
 		x, y := b[0]-0.0065, b[1]-0.006
 		z := math.Sqrt(x*x+y*y) - 0.00002*math.Sin(y*bdFactor)
 		theta := math.Atan2(y, x) - 0.000003*math.Cos(x*bdFactor)
-		bdM = math.Max(bdM, DistanceM(orb.Point{z * math.Cos(theta), z * math.Sin(theta)}, g))
+		bdM = math.Max(bdM, orbgeo.DistanceHaversine(orb.Point{z * math.Cos(theta), z * math.Sin(theta)}, g))
 	}
 	t.Logf("one-step GCJ-02 inverse: max error %.3g m; closed-form BD-09 inverse: max error %.3g m", gcjM, bdM)
 	if gcjM < 1 || bdM < 0.1 {
@@ -262,13 +263,13 @@ func TestRealPairs(t *testing.T) {
 					t.Fatalf("feature %v: %d vs %d vertices", fg.Properties["adcode"], len(pg), len(pw))
 				}
 				for j := range pg {
-					inv := DistanceM(GCJ02ToWGS84(pg[j]), pw[j])
-					fwd := DistanceM(WGS84ToGCJ02(pw[j]), pg[j])
+					inv := orbgeo.DistanceHaversine(GCJ02ToWGS84(pg[j]), pw[j])
+					fwd := orbgeo.DistanceHaversine(WGS84ToGCJ02(pw[j]), pg[j])
 					if inv > tolM || fwd > tolM {
 						t.Errorf("%v vertex %d: GCJ02ToWGS84 off by %.3f m, WGS84ToGCJ02 off by %.3f m", fg.Properties["adcode"], j, inv, fwd)
 					}
 					maxInvM, maxFwdM = math.Max(maxInvM, inv), math.Max(maxFwdM, fwd)
-					minShiftM = math.Min(minShiftM, DistanceM(pg[j], pw[j]))
+					minShiftM = math.Min(minShiftM, orbgeo.DistanceHaversine(pg[j], pw[j]))
 					n++
 				}
 			}
@@ -478,7 +479,7 @@ func TestAgainstGcoord(t *testing.T) {
 			for i, p := range pts {
 				got, want := tc.mine(p), tc.theirs[i]
 				deg := math.Max(math.Abs(got[0]-want[0]), math.Abs(got[1]-want[1]))
-				m := DistanceM(got, want)
+				m := orbgeo.DistanceHaversine(got, want)
 				maxDeg, maxM = math.Max(maxDeg, deg), math.Max(maxM, m)
 				if !tc.inverse && deg > 1e-6 {
 					t.Errorf("%v: got %v, gcoord %v (%.3g° apart)", p, got, want, deg)

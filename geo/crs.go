@@ -1,10 +1,6 @@
 package geo
 
-import (
-	"math"
-
-	"github.com/paulmach/orb"
-)
+import "math"
 
 // EPSG codes gapmap uses.
 const (
@@ -32,16 +28,6 @@ func GaussKrugerZone3(lon float64) int {
 	return 4534 + int(cm-75)/3
 }
 
-// earthRadiusM is the mean Earth radius in metres (IUGG), used for
-// great-circle distances.
+// earthRadiusM is the mean Earth radius in metres (IUGG), the sphere of
+// the plausibility checks in srs.go.
 const earthRadiusM = 6371008.8
-
-// DistanceM returns the great-circle distance in metres between two
-// longitude/latitude points.
-func DistanceM(a, b orb.Point) float64 {
-	lat1, lat2 := a[1]*math.Pi/180, b[1]*math.Pi/180
-	dLat := lat2 - lat1
-	dLon := (b[0] - a[0]) * math.Pi / 180
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1)*math.Cos(lat2)*math.Sin(dLon/2)*math.Sin(dLon/2)
-	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(h)))
-}

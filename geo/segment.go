@@ -12,6 +12,13 @@ func Orient(a, b, c orb.Point) float64 {
 	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
 }
 
+// OnSegment reports whether p lies on the closed segment ab, exactly: on
+// the line through a and b and within their bounding box. A NaN anywhere
+// makes it false.
+func OnSegment(a, b, p orb.Point) bool {
+	return Orient(a, b, p) == 0 && inBox(a, b, p)
+}
+
 // inBox reports whether p lies in the bounding box of segment ab.
 func inBox(a, b, p orb.Point) bool {
 	return math.Min(a[0], b[0]) <= p[0] && p[0] <= math.Max(a[0], b[0]) &&

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
 )
 
 // This file cross-checks the EPSG table against a real PostGIS. Package geo
@@ -255,6 +256,6 @@ ORDER BY srid;`)
 			continue
 		}
 		t.Logf("临湘 113.45, 29.47 (EPSG:4490) is %.7f, %.7f in EPSG:%d (%s): moved %.1f m",
-			x, y, code, srsByEPSG[code].label(), DistanceM(orb.Point{x, y}, orb.Point{113.45, 29.47}))
+			x, y, code, srsByEPSG[code].label(), orbgeo.DistanceHaversine(orb.Point{x, y}, orb.Point{113.45, 29.47}))
 	}
 }

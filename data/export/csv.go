@@ -36,15 +36,9 @@ func NewCSV(w io.Writer) Writer {
 }
 
 func (w *csvWriter) BeginLayer(l Layer) error {
-	if err := w.st.begin(); err != nil {
-		return err
-	}
-	if w.st.layers > 0 {
-		return w.st.fail(ErrSingleLayer)
-	}
-	l, err := checkLayer(l)
+	l, err := w.st.beginLayer(l, true)
 	if err != nil {
-		return w.st.fail(err)
+		return err
 	}
 	w.layer, w.st.inLayer = l, true
 	w.st.layers++
@@ -62,12 +56,9 @@ func (w *csvWriter) BeginLayer(l Layer) error {
 }
 
 func (w *csvWriter) Write(g orb.Geometry, values []any) error {
-	if err := w.st.write(); err != nil {
-		return err
-	}
 	var err error
-	if w.cells, err = cells(w.cells, w.layer.Name, w.n+1, w.layer.Fields, values); err != nil {
-		return w.st.fail(err)
+	if w.cells, err = w.st.row(w.cells, w.layer, w.n, values); err != nil {
+		return err
 	}
 	w.val = appendWKT(w.val[:0], g, -1)
 	b := appendCSVField(w.buf[:0], w.val)
@@ -105,19 +96,12 @@ func (w *csvWriter) Write(g orb.Geometry, values []any) error {
 	return nil
 }
 
-func (w *csvWriter) EndLayer() error {
-	if err := w.st.write(); err != nil {
-		return err
-	}
-	w.st.inLayer = false
-	return nil
-}
+func (w *csvWriter) EndLayer() error { return w.st.endLayer() }
 
 func (w *csvWriter) Close(Meta) error {
 	if err := w.st.close(); err != nil {
 		return err
 	}
-	w.st.closed = true
 	if err := w.bw.Flush(); err != nil {
 		return w.st.fail(fmt.Errorf("write csv: %w", err))
 	}

@@ -16,8 +16,8 @@
 // (SRID, display name and the ESRI WKT for a .prj); GeoJSON and KML need
 // lon/lat on WGS 84 and refuse other SRIDs.
 //
-// The package is pure: it imports orb, excelize and golang.org/x/text,
-// and must not import pgx, net/http or the other gapmap packages. Queries,
-// handlers and the GeoPackage adapter live elsewhere and call these
-// writers.
+// The package is pure: it imports orb, excelize, golang.org/x/text and
+// gapmap's geo, and must not import pgx, net/http or the other gapmap
+// packages. Queries, handlers and the GeoPackage adapter live elsewhere
+// and call these writers.
 package export

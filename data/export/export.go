@@ -215,7 +215,9 @@ type state struct {
 	layers  int // layers begun
 }
 
-func (s *state) begin() error {
+// between returns the writer's first error, or ErrCallOrder inside a
+// layer or after Close: where BeginLayer and Close may be called.
+func (s *state) between() error {
 	switch {
 	case s.err != nil:
 		return s.err
@@ -225,6 +227,25 @@ func (s *state) begin() error {
 	return nil
 }
 
+// beginLayer is how every BeginLayer starts: the call order, one layer at
+// most for a single-layer format, and checkLayer, whose error fails the
+// writer. The caller sets inLayer once the format has started the layer.
+func (s *state) beginLayer(l Layer, single bool) (Layer, error) {
+	if err := s.between(); err != nil {
+		return l, err
+	}
+	if single && s.layers > 0 {
+		return l, s.fail(ErrSingleLayer)
+	}
+	l, err := checkLayer(l)
+	if err != nil {
+		return l, s.fail(err)
+	}
+	return l, nil
+}
+
+// write returns the writer's first error, or ErrCallOrder outside a
+// layer: where Write and EndLayer may be called.
 func (s *state) write() error {
 	switch {
 	case s.err != nil:
@@ -235,13 +256,35 @@ func (s *state) write() error {
 	return nil
 }
 
-func (s *state) close() error {
-	switch {
-	case s.err != nil:
-		return s.err
-	case s.inLayer || s.closed:
-		return ErrCallOrder
+// row is how Write starts: the call order, then the values of feature n
+// (0-based) of l normalised into buf by cells, whose error fails the
+// writer.
+func (s *state) row(buf []cell, l Layer, n int, values []any) ([]cell, error) {
+	if err := s.write(); err != nil {
+		return buf, err
 	}
+	buf, err := cells(buf, l.Name, n+1, l.Fields, values)
+	if err != nil {
+		return buf, s.fail(err)
+	}
+	return buf, nil
+}
+
+// endLayer checks the call order of EndLayer and leaves the layer.
+func (s *state) endLayer() error {
+	if err := s.write(); err != nil {
+		return err
+	}
+	s.inLayer = false
+	return nil
+}
+
+// close checks the call order of Close and marks the writer closed.
+func (s *state) close() error {
+	if err := s.between(); err != nil {
+		return err
+	}
+	s.closed = true
 	return nil
 }
 

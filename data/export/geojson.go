@@ -35,15 +35,9 @@ func NewGeoJSON(w io.Writer) Writer {
 }
 
 func (w *geojsonWriter) BeginLayer(l Layer) error {
-	if err := w.st.begin(); err != nil {
-		return err
-	}
-	if w.st.layers > 0 {
-		return w.st.fail(ErrSingleLayer)
-	}
-	l, err := checkLayer(l)
+	l, err := w.st.beginLayer(l, true)
 	if err != nil {
-		return w.st.fail(err)
+		return err
 	}
 	if err := checkWGS84(l, "GeoJSON"); err != nil {
 		return w.st.fail(err)
@@ -57,12 +51,9 @@ func (w *geojsonWriter) BeginLayer(l Layer) error {
 }
 
 func (w *geojsonWriter) Write(g orb.Geometry, values []any) error {
-	if err := w.st.write(); err != nil {
-		return err
-	}
 	var err error
-	if w.cells, err = cells(w.cells, w.layer.Name, w.n+1, w.layer.Fields, values); err != nil {
-		return w.st.fail(err)
+	if w.cells, err = w.st.row(w.cells, w.layer, w.n, values); err != nil {
+		return err
 	}
 	b := w.buf[:0]
 	if w.n > 0 {
@@ -88,19 +79,12 @@ func (w *geojsonWriter) Write(g orb.Geometry, values []any) error {
 	return nil
 }
 
-func (w *geojsonWriter) EndLayer() error {
-	if err := w.st.write(); err != nil {
-		return err
-	}
-	w.st.inLayer = false
-	return nil
-}
+func (w *geojsonWriter) EndLayer() error { return w.st.endLayer() }
 
 func (w *geojsonWriter) Close(Meta) error {
 	if err := w.st.close(); err != nil {
 		return err
 	}
-	w.st.closed = true
 	if w.st.layers == 0 { // still a valid document
 		if _, err := w.bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
 			return w.st.fail(fmt.Errorf("write geojson: %w", err))

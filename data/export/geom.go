@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // lonLatDecimals is the precision of GeoJSON and KML coordinates: 1e-7
@@ -46,21 +48,6 @@ func appendCoord(b []byte, v float64, decimals int) []byte {
 	return b
 }
 
-// signedArea2 returns twice the signed area of ring r in the plane:
-// positive when r runs counter-clockwise (x east, y north).
-func signedArea2(r orb.Ring) float64 {
-	if len(r) < 3 {
-		return 0
-	}
-	var s float64
-	// Relative to the first point, for precision with lon/lat near 113°.
-	x0, y0 := r[0][0], r[0][1]
-	for i := 1; i+1 < len(r); i++ {
-		s += (r[i][0]-x0)*(r[i+1][1]-y0) - (r[i+1][0]-x0)*(r[i][1]-y0)
-	}
-	return s
-}
-
 // ringPoints calls fn for each point of r, counter-clockwise or
 // clockwise as asked, closing the ring if its last point is not its first.
 // A reversed ring keeps its first point. It lets writers reorient rings
@@ -70,7 +57,7 @@ func ringPoints(r orb.Ring, ccw bool, fn func(p orb.Point)) {
 	if n == 0 {
 		return
 	}
-	a := signedArea2(r)
+	a := geo.RingArea(r)
 	reverse := a != 0 && (a > 0) != ccw
 	closed := r[0] == r[n-1]
 	switch {
@@ -91,14 +78,6 @@ func ringPoints(r orb.Ring, ccw bool, fn func(p orb.Point)) {
 			fn(r[0])
 		}
 	}
-}
-
-// ringLen is the number of points ringPoints yields.
-func ringLen(r orb.Ring) int {
-	if len(r) > 0 && r[0] != r[len(r)-1] {
-		return len(r) + 1
-	}
-	return len(r)
 }
 
 // orientation of rings in the text formats: RFC 7946 §3.1.6 (and KML)

@@ -70,12 +70,9 @@ func kmlType(t FieldType) string {
 }
 
 func (w *kmlWriter) BeginLayer(l Layer) error {
-	if err := w.st.begin(); err != nil {
-		return err
-	}
-	l, err := checkLayer(l)
+	l, err := w.st.beginLayer(l, false)
 	if err != nil {
-		return w.st.fail(err)
+		return err
 	}
 	if err := checkWGS84(l, "KML"); err != nil {
 		return w.st.fail(err)
@@ -125,12 +122,9 @@ func (w *kmlWriter) BeginLayer(l Layer) error {
 }
 
 func (w *kmlWriter) Write(g orb.Geometry, values []any) error {
-	if err := w.st.write(); err != nil {
-		return err
-	}
 	var err error
-	if w.cells, err = cells(w.cells, w.layer.Name, w.n+1, w.layer.Fields, values); err != nil {
-		return w.st.fail(err)
+	if w.cells, err = w.st.row(w.cells, w.layer, w.n, values); err != nil {
+		return err
 	}
 	b := append(w.buf[:0], "<Placemark>"...)
 	if i := w.nameIdx; i >= 0 && !w.cells[i].null {
@@ -203,10 +197,9 @@ func (w *kmlWriter) text(b []byte, t FieldType, c cell) []byte {
 }
 
 func (w *kmlWriter) EndLayer() error {
-	if err := w.st.write(); err != nil {
+	if err := w.st.endLayer(); err != nil {
 		return err
 	}
-	w.st.inLayer = false
 	if _, err := w.bw.WriteString("</Folder>\n"); err != nil {
 		return w.st.fail(fmt.Errorf("write kml: %w", err))
 	}
@@ -217,7 +210,6 @@ func (w *kmlWriter) Close(Meta) error {
 	if err := w.st.close(); err != nil {
 		return err
 	}
-	w.st.closed = true
 	if err := w.start(); err != nil {
 		return w.st.fail(err)
 	}

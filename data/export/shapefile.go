@@ -191,12 +191,9 @@ func (w *shapefileWriter) set(fam family) (*shpSet, error) {
 }
 
 func (w *shapefileWriter) BeginLayer(l Layer) error {
-	if err := w.st.begin(); err != nil {
-		return err
-	}
-	l, err := checkLayer(l)
+	l, err := w.st.beginLayer(l, false)
 	if err != nil {
-		return w.st.fail(err)
+		return err
 	}
 	if w.names[strings.ToLower(l.Name)] {
 		return w.st.fail(&InvalidLayerError{Layer: l.Name, Reason: "a layer of that name was already written"})
@@ -524,7 +521,6 @@ func (w *shapefileWriter) writeFieldMap(l *shpLayer) error {
 func (w *shapefileWriter) Close(meta Meta) error {
 	err := w.st.close()
 	if err == nil {
-		w.st.closed = true
 		err = w.close(meta)
 		if err != nil {
 			err = w.st.fail(err)

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // unzipAll returns every entry of the zip at path by name.
@@ -175,7 +177,7 @@ func TestShapefileRecords(t *testing.T) {
 			for k := starts[p]; k < starts[p+1]; k++ {
 				r = append(r, pt(k))
 			}
-			rings = append(rings, ringInfo{closed: r[0] == r[len(r)-1], area: signedArea2(r)})
+			rings = append(rings, ringInfo{closed: r[0] == r[len(r)-1], area: geo.RingArea(r)})
 		}
 		records = append(records, rings)
 	}

@@ -274,7 +274,7 @@ func appendPartsOf(dst []part, g orb.Geometry) []part {
 			if len(r) == 0 {
 				continue
 			}
-			a := signedArea2(r)
+			a := geo.RingArea(r)
 			wantCCW := j > 0 // exterior clockwise, holes counter-clockwise
 			dst = append(dst, part{pts: r, reverse: a != 0 && (a > 0) != wantCCW, close: r[0] != r[len(r)-1]})
 		}

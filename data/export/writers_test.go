@@ -14,6 +14,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // writers are the constructors under test, by name.
@@ -248,7 +250,7 @@ func TestGeoJSONOutput(t *testing.T) {
 	}
 	check := func(p orb.Polygon) {
 		for i, r := range p {
-			if a := signedArea2(r); (a > 0) != (i == 0) {
+			if a := geo.RingArea(r); (a > 0) != (i == 0) {
 				t.Errorf("ring %d has signed area %g: want exterior counter-clockwise, holes clockwise", i, a)
 			}
 			if r[0] != r[len(r)-1] {

@@ -133,12 +133,9 @@ func cutUTF16(s string, n int) string {
 }
 
 func (w *xlsxWriter) BeginLayer(l Layer) error {
-	if err := w.st.begin(); err != nil {
-		return err
-	}
-	l, err := checkLayer(l)
+	l, err := w.st.beginLayer(l, false)
 	if err != nil {
-		return w.st.fail(err)
+		return err
 	}
 	if err := w.begin(l); err != nil {
 		return w.st.fail(fmt.Errorf("xlsx layer %s: %w", l.Name, err))
@@ -205,12 +202,9 @@ func (w *xlsxWriter) begin(l Layer) error {
 }
 
 func (w *xlsxWriter) Write(g orb.Geometry, values []any) error {
-	if err := w.st.write(); err != nil {
-		return err
-	}
 	var err error
-	if w.cells, err = cells(w.cells, w.layer.Name, w.n+1, w.layer.Fields, values); err != nil {
-		return w.st.fail(err)
+	if w.cells, err = w.st.row(w.cells, w.layer, w.n, values); err != nil {
+		return err
 	}
 	if w.n >= xlsxMaxFeatures {
 		return w.st.fail(&LimitError{Format: "XLSX", Layer: w.layer.label(), What: "要素数",
@@ -264,10 +258,9 @@ func (w *xlsxWriter) Write(g orb.Geometry, values []any) error {
 }
 
 func (w *xlsxWriter) EndLayer() error {
-	if err := w.st.write(); err != nil {
+	if err := w.st.endLayer(); err != nil {
 		return err
 	}
-	w.st.inLayer = false
 	if err := w.sw.Flush(); err != nil {
 		return w.st.fail(fmt.Errorf("xlsx layer %s: %w", w.layer.Name, err))
 	}
@@ -296,7 +289,6 @@ func (w *xlsxWriter) Close(meta Meta) error {
 		w.release()
 		return err
 	}
-	w.st.closed = true
 	err := w.close(meta)
 	if rerr := w.release(); err == nil {
 		err = rerr

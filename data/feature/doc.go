@@ -10,7 +10,10 @@
 //
 // and hold one feature or row at a time, so memory stays flat however
 // large the file. Geometry comes out as orb values in the file's own
-// coordinates; no reprojection happens here.
+// coordinates; no reprojection happens here. gapmap stores 2D, so a
+// GeoJSON height (a position's third number) is dropped, and
+// [GeoJSONReader.Dims] says whether there was one, for the import to
+// report. A WKT column with Z or M is refused, as orb's WKT parser does.
 //
 // Errors that users must act on are [*FormatError] values whose message is
 // in Chinese and names the feature, line or row and column; test them with
@@ -18,6 +21,6 @@
 // Readers take an io.Reader and do not know the file name, so callers
 // prefix it. No input makes the package panic.
 //
-// The package imports only the standard library, orb and
-// golang.org/x/text; it knows nothing of the database.
+// The package imports only the standard library, orb, golang.org/x/text
+// and gapmap's geo (for [geo.Dims]); it knows nothing of the database.
 package feature

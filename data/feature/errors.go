@@ -23,7 +23,7 @@ var (
 type Record struct {
 	Index    int            // 0-based number of the feature or data row
 	Line     int            // 1-based line of a GeoJSONSeq feature, or the CSV row as Excel numbers it (header = 1); 0 in a FeatureCollection
-	Geometry orb.Geometry   // in the file's coordinates; nil for a null geometry or a row without coordinates
+	Geometry orb.Geometry   // XY in the file's coordinates (a height dropped, see [GeoJSONReader.Dims]); nil for a null geometry or a row without coordinates
 	Attrs    map[string]any // see OpenGeoJSON and OpenCSV for the value types
 	ID       string         // a GeoJSON feature's "id"; "" when absent and for CSV rows
 }

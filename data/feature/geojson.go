@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // peekSize is how much of a GeoJSON file is looked at to tell a
@@ -40,6 +42,7 @@ type GeoJSONReader struct {
 	fields []string
 	first  *Record // the first feature, read by Open for Fields
 	index  int     // number of features returned or failed so far
+	dims   geo.Dims
 	rec    Record
 	err    error
 	done   bool
@@ -237,6 +240,14 @@ func crsName(name string) string {
 // known only once Next has returned false.
 func (g *GeoJSONReader) CRS() string { return g.crs }
 
+// Dims reports whether the features read so far had positions with a
+// third number, the height, which the reader drops (gapmap stores 2D):
+// [geo.DimZ] if so, else 0. GeoJSON has no measures (RFC 7946), and a
+// number after the third is dropped as GDAL drops it, so Dims never holds
+// [geo.DimM]. Open reads the first feature ahead; ask after Next has
+// returned false to cover the whole file.
+func (g *GeoJSONReader) Dims() geo.Dims { return g.dims }
+
 // Fields returns the property names of the first feature in file order,
 // or nil when there is none. Later features may have others; each
 // Record's Attrs has its own.
@@ -274,6 +285,9 @@ func (g *GeoJSONReader) next() bool {
 		return g.fail(err)
 	}
 	g.rec = rec
+	if res.z {
+		g.dims = geo.DimZ
+	}
 	if g.index == 0 {
 		g.fields = res.fields
 	}

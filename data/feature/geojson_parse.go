@@ -35,6 +35,7 @@ type parsed struct {
 	id     string
 	fields []string // property names in file order, when asked for
 	end    int      // bytes of the value consumed (with trailing space at top level)
+	z      bool     // a position of the geometry had a third number (a height)
 
 	kind   error  // nil, ErrSyntax, ErrStructure or ErrGeometry
 	reason string // for ErrStructure and ErrGeometry, the Chinese reason
@@ -67,6 +68,7 @@ type fparser struct {
 	// number of positions of each line or ring in lens1 and of rings of
 	// each polygon in lens2
 	typeBad bool // a value of the wrong JSON type, or out of range
+	z       bool // a position had more than two numbers, since parseFeature began
 	pts     []orb.Point
 	shorts  []shortPos
 	lens1   []int
@@ -96,7 +98,7 @@ const maxKeys = 4096
 // may be followed by anything, the element of an array being read, and
 // parsed.end tells where it ended. fields asks for the property names.
 func (p *fparser) parseFeature(b []byte, top, fields bool) (res parsed) {
-	p.b, p.i, p.depth, p.synMsg, p.synEOF = b, 0, 0, "", false
+	p.b, p.i, p.depth, p.synMsg, p.synEOF, p.z = b, 0, 0, "", false, false
 	p.stack = p.stack[:0]
 	var (
 		notObject bool // a JSON value other than an object or null
@@ -178,6 +180,7 @@ func (p *fparser) parseFeature(b []byte, top, fields bool) (res parsed) {
 	if res.attrs == nil {
 		res.attrs = map[string]any{}
 	}
+	res.z = p.z
 	return res
 }
 
@@ -447,7 +450,8 @@ func (p *fparser) coordList(level int) bool {
 }
 
 // position parses one position into pts, noting it in shorts when it has
-// fewer than two numbers. A Z or M value is checked and dropped.
+// fewer than two numbers. A third number (the height) and any after it are
+// checked and dropped, and noted in z.
 func (p *fparser) position() bool {
 	b := p.b
 	switch b[p.i] {
@@ -511,6 +515,7 @@ func (p *fparser) position() bool {
 	if n < 2 {
 		p.shorts = append(p.shorts, shortPos{idx: len(p.pts) - 1, n: n, v: xy[0]})
 	}
+	p.z = p.z || n > 2
 	return true
 }
 

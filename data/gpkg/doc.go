@@ -6,9 +6,10 @@
 // [Open] and [File.Read] serve the importer: a [Reader] streams one row
 // at a time through a single SQL cursor, so memory stays flat however many
 // features a layer holds. Geometry comes out as orb values in the layer's
-// own coordinates, with Z and M dropped; the layer's CRS is reported as
-// found in gpkg_spatial_ref_sys (see [LayerInfo]) for the caller to
-// interpret.
+// own coordinates: gapmap stores 2D, so Z and M are dropped, and
+// [Reader.Dims] says whether there were any, for the import to report.
+// The layer's CRS is reported as found in gpkg_spatial_ref_sys (see
+// [LayerInfo]) for the caller to interpret.
 //
 // [Create] serves the exports: a [Writer] puts any number of layers in
 // one file inside one transaction, with prepared statements and a reused
@@ -23,7 +24,7 @@
 // [ErrTruncated], [ErrGeometry] and the other sentinels. No input makes
 // the package panic.
 //
-// The package imports only the standard library, orb and the pure-Go
-// SQLite driver modernc.org/sqlite (no cgo); it knows nothing of the
-// PostGIS database and must not import pgx.
+// The package imports only the standard library, orb, gapmap's geo and
+// the pure-Go SQLite driver modernc.org/sqlite (no cgo); it knows nothing
+// of the PostGIS database and must not import pgx.
 package gpkg

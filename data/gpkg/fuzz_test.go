@@ -45,7 +45,7 @@ func FuzzGeometry(f *testing.F) {
 		f.Add(blob)
 	}
 	f.Fuzz(func(t *testing.T, blob []byte) {
-		g, err := decodeGeometry(blob)
+		g, _, err := decodeGeometry(blob)
 		if err != nil {
 			formatError(t, err, ErrGeometry)
 			if g != nil {
@@ -61,7 +61,7 @@ func FuzzGeometry(f *testing.F) {
 		if empty {
 			t.Fatalf("decoded geometry %v encodes as empty", g)
 		}
-		g2, err := decodeGeometry(b1)
+		g2, _, err := decodeGeometry(b1)
 		if err != nil {
 			t.Fatalf("re-encoded %v does not decode: %v", g, err)
 		}

@@ -26,8 +26,12 @@ const (
 )
 
 // envelopeSize is the byte length of each envelope indicator 0–4: none,
-// xy, xyz, xym, xyzm (two float64 per axis).
-var envelopeSize = [...]int{0, 32, 48, 48, 64}
+// xy, xyz, xym, xyzm (two float64 per axis), and envelopeDims the
+// ordinates beyond XY it declares.
+var (
+	envelopeSize = [...]int{0, 32, 48, 48, 64}
+	envelopeDims = [...]geo.Dims{0, 0, geo.DimZ, geo.DimM, geo.DimZ | geo.DimM}
+)
 
 // WKB geometry type codes (OGC Simple Features). ISO WKB adds 1000 for Z,
 // 2000 for M and 3000 for ZM; EWKB sets the high bits below instead.
@@ -50,40 +54,42 @@ const (
 const maxDepth = 32
 
 // decodeGeometry decodes a GeoPackage binary geometry into an orb value in
-// the layer's coordinates, dropping Z and M. It returns nil for an empty
-// geometry. Errors are FormatErrors wrapping ErrGeometry, without file,
-// layer or feature, which the Reader fills in.
-func decodeGeometry(b []byte) (orb.Geometry, error) {
+// the layer's coordinates, dropping Z and M, and reports which of them the
+// blob carried: in its WKB type codes (ISO 1000/2000/3000 or the EWKB
+// flags) or in its envelope (xyz, xym, xyzm). It returns nil and no dims
+// for an empty geometry. Errors are FormatErrors wrapping ErrGeometry,
+// without file, layer or feature, which the Reader fills in.
+func decodeGeometry(b []byte) (orb.Geometry, geo.Dims, error) {
 	if len(b) < headerSize {
-		return nil, fault(ErrGeometry, "几何数据只有 %d 字节，不足 GeoPackage 几何头的 8 字节", len(b))
+		return nil, 0, fault(ErrGeometry, "几何数据只有 %d 字节，不足 GeoPackage 几何头的 8 字节", len(b))
 	}
 	if b[0] != 'G' || b[1] != 'P' {
-		return nil, fault(ErrGeometry, "几何数据不是 GeoPackage 格式（应以“GP”开头，实际为 0x%02x%02x）", b[0], b[1])
+		return nil, 0, fault(ErrGeometry, "几何数据不是 GeoPackage 格式（应以“GP”开头，实际为 0x%02x%02x）", b[0], b[1])
 	}
 	if b[2] != 0 {
-		return nil, fault(ErrGeometry, "不支持的 GeoPackage 几何版本 %d", b[2])
+		return nil, 0, fault(ErrGeometry, "不支持的 GeoPackage 几何版本 %d", b[2])
 	}
 	flags := b[3]
 	env := int(flags&flagEnvelopeMask) >> 1
 	if env >= len(envelopeSize) {
-		return nil, fault(ErrGeometry, "GeoPackage 几何头的包络类型 %d 无效（应为 0–4）", env)
+		return nil, 0, fault(ErrGeometry, "GeoPackage 几何头的包络类型 %d 无效（应为 0–4）", env)
 	}
 	start := headerSize + envelopeSize[env]
 	if len(b) < start {
-		return nil, fault(ErrGeometry, "几何数据在包络处截断（%d 字节，至少应有 %d 字节）", len(b), start)
+		return nil, 0, fault(ErrGeometry, "几何数据在包络处截断（%d 字节，至少应有 %d 字节）", len(b), start)
 	}
 	if flags&flagEmpty != 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
-	d := wkbDecoder{b: b[start:], base: start}
+	d := wkbDecoder{b: b[start:], base: start, dims: envelopeDims[env]}
 	g, err := d.geometry(0, 0)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if geo.IsEmpty(g) {
-		return nil, nil
+		return nil, 0, nil
 	}
-	return g, nil
+	return g, d.dims, nil
 }
 
 // wkbDecoder reads standard, ISO and EWKB well-known binary. Every count
@@ -93,7 +99,8 @@ func decodeGeometry(b []byte) (orb.Geometry, error) {
 type wkbDecoder struct {
 	b    []byte
 	off  int
-	base int // offset of b in the whole blob, for messages
+	base int      // offset of b in the whole blob, for messages
+	dims geo.Dims // the ordinates beyond XY of the headers read so far
 }
 
 // truncated is the error for WKB that ends before its counts say.
@@ -103,7 +110,7 @@ func (d *wkbDecoder) truncated() error {
 
 // header reads a byte-order byte and a type code, skipping an EWKB SRID.
 // It returns the byte order, the 2D type code 1–7, and the number of
-// float64 values per position.
+// float64 values per position, and adds the code's Z and M to d.dims.
 func (d *wkbDecoder) header() (binary.ByteOrder, uint32, int, error) {
 	if len(d.b)-d.off < 5 {
 		return nil, 0, 0, d.truncated()
@@ -122,9 +129,11 @@ func (d *wkbDecoder) header() (binary.ByteOrder, uint32, int, error) {
 	dims := 2
 	if code&ewkbZ != 0 {
 		dims++
+		d.dims |= geo.DimZ
 	}
 	if code&ewkbM != 0 {
 		dims++
+		d.dims |= geo.DimM
 	}
 	if code&ewkbSRID != 0 {
 		if len(d.b)-d.off < 4 {
@@ -136,10 +145,15 @@ func (d *wkbDecoder) header() (binary.ByteOrder, uint32, int, error) {
 	typ := code % 1000
 	switch code / 1000 {
 	case 0:
-	case 1, 2: // Z or M
+	case 1:
 		dims++
-	case 3: // ZM
+		d.dims |= geo.DimZ
+	case 2:
+		dims++
+		d.dims |= geo.DimM
+	case 3:
 		dims += 2
+		d.dims |= geo.DimZ | geo.DimM
 	default:
 		return nil, 0, 0, fault(ErrGeometry, "WKB 几何类型代码 %d 不受支持", code)
 	}
@@ -229,46 +243,33 @@ func (d *wkbDecoder) geometry(depth int, want uint32) (orb.Geometry, error) {
 		}
 		return mp, nil
 	case wkbMultiLineString:
-		n, err := d.count(order, minElem)
-		if err != nil {
-			return nil, err
-		}
-		ml := make(orb.MultiLineString, n)
-		for i := range ml {
-			g, err := d.geometry(depth+1, wkbLineString)
-			if err != nil {
-				return nil, err
-			}
-			ml[i] = g.(orb.LineString)
-		}
-		return ml, nil
+		ls, err := members[orb.LineString](d, order, depth, wkbLineString)
+		return orb.MultiLineString(ls), err
 	case wkbMultiPolygon:
-		n, err := d.count(order, minElem)
-		if err != nil {
-			return nil, err
-		}
-		mp := make(orb.MultiPolygon, n)
-		for i := range mp {
-			g, err := d.geometry(depth+1, wkbPolygon)
-			if err != nil {
-				return nil, err
-			}
-			mp[i] = g.(orb.Polygon)
-		}
-		return mp, nil
+		ps, err := members[orb.Polygon](d, order, depth, wkbPolygon)
+		return orb.MultiPolygon(ps), err
 	default: // wkbGeometryCollection; header accepts nothing else
-		n, err := d.count(order, minElem)
+		gs, err := members[orb.Geometry](d, order, depth, 0)
+		return orb.Collection(gs), err
+	}
+}
+
+// members reads the counted members of a multi-geometry or collection at
+// depth, each of type want (any when 0), as T. It returns nil on error.
+func members[T orb.Geometry](d *wkbDecoder, order binary.ByteOrder, depth int, want uint32) ([]T, error) {
+	n, err := d.count(order, minElem)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, n)
+	for i := range out {
+		g, err := d.geometry(depth+1, want)
 		if err != nil {
 			return nil, err
 		}
-		c := make(orb.Collection, n)
-		for i := range c {
-			if c[i], err = d.geometry(depth+1, 0); err != nil {
-				return nil, err
-			}
-		}
-		return c, nil
+		out[i] = g.(T)
 	}
+	return out, nil
 }
 
 // polygon reads the rings of a polygon after its header.

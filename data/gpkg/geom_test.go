@@ -96,7 +96,7 @@ func TestDecodeGeometry(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := decodeGeometry(tc.blob)
+			got, _, err := decodeGeometry(tc.blob)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +147,7 @@ func TestDecodeGeometryErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			g, err := decodeGeometry(tc.blob)
+			g, _, err := decodeGeometry(tc.blob)
 			fe := formatError(t, err, ErrGeometry)
 			if g != nil {
 				t.Errorf("got geometry %v with the error", g)
@@ -213,7 +213,7 @@ func TestEncodeGeometry(t *testing.T) {
 					t.Errorf("envelope %v, want %v", got, tc.envelope)
 				}
 			}
-			g, err := decodeGeometry(blob)
+			g, _, err := decodeGeometry(blob)
 			if err != nil {
 				t.Fatal(err)
 			}

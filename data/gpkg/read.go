@@ -14,6 +14,8 @@ import (
 
 	"github.com/paulmach/orb"
 	_ "modernc.org/sqlite" // pure-Go SQLite: a GeoPackage is an SQLite file
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // sqliteMagic opens every SQLite 3 database file.
@@ -256,10 +258,11 @@ type Reader struct {
 	vals  []any // scan targets: fid, geometry, fields
 	ptrs  []any
 	geom  sql.RawBytes
-	index int   // Index of the next feature
-	fid   int64 // fid of the feature being read, once known
-	known bool  // fid holds the current feature's fid
-	last  int64 // fid of the last feature returned
+	dims  geo.Dims // ordinates beyond XY of the geometries read so far
+	index int      // Index of the next feature
+	fid   int64    // fid of the feature being read, once known
+	known bool     // fid holds the current feature's fid
+	last  int64    // fid of the last feature returned
 	rec   Record
 	err   error
 	done  bool
@@ -269,7 +272,7 @@ type Reader struct {
 type Record struct {
 	Index    int            // 0-based position in the layer, in fid order
 	FID      int64          // the feature's primary key (fid), as QGIS shows it; Index+1 for a view without an integer key
-	Geometry orb.Geometry   // in the layer's SRS, Z and M dropped; nil for a NULL or empty geometry
+	Geometry orb.Geometry   // XY in the layer's SRS (Z and M dropped, see [Reader.Dims]); nil for a NULL or empty geometry
 	Attrs    map[string]any // by field name: string, int64, float64, bool, time.Time, []byte (BLOB) or nil; a new map per Record
 }
 
@@ -457,7 +460,7 @@ func (r *Reader) Next() bool {
 	}
 	r.fid, r.known = rec.FID, true
 	if r.hasGeom && r.geom != nil {
-		g, err := decodeGeometry(r.geom)
+		g, dims, err := decodeGeometry(r.geom)
 		if err != nil {
 			fe := r.at(err)
 			fe.Field = r.geomCol
@@ -465,6 +468,7 @@ func (r *Reader) Next() bool {
 			return false
 		}
 		rec.Geometry = g
+		r.dims |= dims
 	}
 	for i, name := range r.fields {
 		v, err := convert(r.kinds[i], r.vals[2+i])
@@ -540,6 +544,13 @@ func quoteValue(s string) string {
 	}
 	return fmt.Sprintf("%q", s)
 }
+
+// Dims reports the ordinates beyond x and y that the geometries read so
+// far carried, which the Reader drops (gapmap stores 2D): a Z or M in a
+// WKB type code (ISO 1001–3007, or EWKB's flags) or in a geometry's
+// envelope (xyz, xym, xyzm). Empty and NULL geometries carry none. Ask
+// after Next has returned false to cover the whole layer.
+func (r *Reader) Dims() geo.Dims { return r.dims }
 
 // Record returns the feature Next moved to.
 func (r *Reader) Record() Record { return r.rec }

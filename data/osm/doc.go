@@ -82,6 +82,6 @@
 // extracts cut by a box) is not an error: it is skipped and counted. No
 // input makes the package panic.
 //
-// The package imports only the standard library, orb and protowire; it
-// knows nothing of the database.
+// The package imports only the standard library, orb, protowire and
+// gapmap's geo; it knows nothing of the database.
 package osm

@@ -6,6 +6,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // nodeIndex holds the coordinates of the nodes that features need, and
@@ -112,10 +114,11 @@ func (x *nodeIndex) ring(refs []int64, outer bool) (orb.Ring, string) {
 		return nil, reason
 	}
 	r := orb.Ring(ls)
-	if planar.Area(r) == 0 {
+	a := geo.RingArea(r)
+	if a == 0 {
 		return nil, reasonFlatArea
 	}
-	if (r.Orientation() == orb.CCW) != outer {
+	if (a > 0) != outer {
 		r.Reverse()
 	}
 	return r, ""
@@ -136,7 +139,7 @@ func (x *nodeIndex) centroid(refs []int64) (orb.Point, string) {
 		return orb.Point{}, reasonShortLine
 	}
 	var g orb.Geometry = ls
-	if closed(refs) && planar.Area(orb.Ring(ls)) != 0 {
+	if closed(refs) && geo.RingArea(orb.Ring(ls)) != 0 {
 		g = orb.Polygon{orb.Ring(ls)}
 	}
 	c, _ := planar.CentroidArea(g)

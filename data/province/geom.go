@@ -94,12 +94,7 @@ func (c convex) inside(p orb.Point, marginM float64) bool {
 
 // areaM2 is the polygon's area in square metres.
 func (c convex) areaM2() float64 {
-	s := 0.0
-	for i := 1; i < len(c.ring); i++ {
-		a, b := c.ring[i-1], c.ring[i]
-		s += a[0]*b[1] - b[0]*a[1]
-	}
-	return math.Abs(s) / 2 * c.m.kx * c.m.ky
+	return math.Abs(geo.RingArea(c.ring)) * c.m.kx * c.m.ky
 }
 
 // hull returns the convex hull of pts as a closed CCW ring (Andrew's

@@ -10,6 +10,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // ogr2ogr returns the path of GDAL's ogr2ogr, the independent writer the
@@ -263,7 +265,7 @@ func checkGDALSet(t *testing.T, r *Reader, recs []Record, typ ShapeType, geoms [
 			polys = append(polys, g...)
 		}
 		for _, p := range polys {
-			if signedArea(p[0]) >= 0 {
+			if geo.RingArea(p[0]) >= 0 {
 				t.Errorf("record %d: outer ring is not clockwise as stored", i)
 			}
 		}

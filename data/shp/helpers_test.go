@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // readAll opens path and reads every record, failing tb on any error.
@@ -72,7 +74,7 @@ func canon(g orb.Geometry) orb.Geometry {
 	orient := func(p orb.Polygon) orb.Polygon {
 		out := make(orb.Polygon, len(p))
 		for i, r := range p {
-			ccw := signedArea(r) > 0
+			ccw := geo.RingArea(r) > 0
 			if (i == 0) != ccw {
 				r = reversed(r)
 			}

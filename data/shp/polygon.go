@@ -1,9 +1,9 @@
 package shp
 
 import (
-	"math"
-
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // assemble groups the rings of one Polygon record into polygons. The spec
@@ -29,7 +29,7 @@ func assemble(rings []orb.Ring) orb.Geometry {
 	var holes []orb.Ring
 	for _, r := range rings {
 		// Zero-area rings count as outer: they cannot contain a hole.
-		if a := signedArea(r); a <= 0 {
+		if a := geo.RingArea(r); a <= 0 {
 			outers = append(outers, &outer{poly: orb.Polygon{r}, bound: r.Bound(), area: -a})
 		} else {
 			holes = append(holes, r)
@@ -69,16 +69,6 @@ func assemble(rings []orb.Ring) orb.Geometry {
 	return append(mp, promoted...)
 }
 
-// signedArea returns twice the ring's signed area by the shoelace formula:
-// positive counter-clockwise, negative clockwise (with Y up).
-func signedArea(r orb.Ring) float64 {
-	var s float64
-	for i := 1; i < len(r); i++ {
-		s += r[i-1][0]*r[i][1] - r[i][0]*r[i-1][1]
-	}
-	return s
-}
-
 func boundCovers(o, in orb.Bound) bool {
 	return o.Min[0] <= in.Min[0] && o.Min[1] <= in.Min[1] && in.Max[0] <= o.Max[0] && in.Max[1] <= o.Max[1]
 }
@@ -105,7 +95,7 @@ func pointInRing(r orb.Ring, p orb.Point) int {
 	in := false
 	for i := 1; i < len(r); i++ {
 		a, b := r[i-1], r[i]
-		if onSegment(a, b, p) {
+		if geo.OnSegment(a, b, p) {
 			return 0
 		}
 		if (a[1] > p[1]) != (b[1] > p[1]) {
@@ -119,15 +109,6 @@ func pointInRing(r orb.Ring, p orb.Point) int {
 		return 1
 	}
 	return -1
-}
-
-func onSegment(a, b, p orb.Point) bool {
-	cross := (b[0]-a[0])*(p[1]-a[1]) - (b[1]-a[1])*(p[0]-a[0])
-	if cross != 0 { // true for NaN as well
-		return false
-	}
-	return math.Min(a[0], b[0]) <= p[0] && p[0] <= math.Max(a[0], b[0]) &&
-		math.Min(a[1], b[1]) <= p[1] && p[1] <= math.Max(a[1], b[1])
 }
 
 func reversed(r orb.Ring) orb.Ring {

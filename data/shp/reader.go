@@ -7,12 +7,14 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // Record is one shapefile record: a shape and its dbf row.
 type Record struct {
 	Index    int            // 0-based position in the file (ArcGIS's FID); deleted rows are skipped but counted
-	Geometry orb.Geometry   // in the file's coordinates (see [Reader.PRJ]); nil for a null or empty shape
+	Geometry orb.Geometry   // XY in the file's coordinates (see [Reader.PRJ]; Z and M dropped, see [Reader.Dims]); nil for a null or empty shape
 	Attrs    map[string]any // by [Field].Name: string, int64, float64, bool, time.Time (UTC midnight), or nil when blank
 }
 
@@ -53,6 +55,14 @@ func (r *Reader) PRJ() string { return r.prj }
 // ShapeType returns the shape type of the .shp header. Records are of this
 // type or null.
 func (r *Reader) ShapeType() ShapeType { return r.shp.typ }
+
+// Dims reports the ordinates beyond x and y that the set carries, which
+// the Reader drops (gapmap stores 2D): Z for the Z shape types (PointZ,
+// PolyLineZ, PolygonZ, MultiPointZ) and M for the M types, both from the
+// .shp header; and M for a Z type once Next has read a record that carries
+// the optional measure array, which GDAL reads as XYZM. Ask after Next
+// has returned false to cover the whole file.
+func (r *Reader) Dims() geo.Dims { return r.shp.dims }
 
 // Len returns the number of records the dbf header declares, deleted rows
 // included; Next stops with ErrCountMismatch if the .shp disagrees.

@@ -1,6 +1,10 @@
 package shp
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/gapmap/gapmap/geo"
+)
 
 // ShapeType is the geometry type code of a .shp header or record, as the
 // ESRI Shapefile Technical Description (1998) numbers them.
@@ -52,4 +56,17 @@ func (t ShapeType) base() (ShapeType, bool) {
 		return t - 20, true
 	}
 	return t, false
+}
+
+// dims returns the ordinates beyond XY that t's records carry by
+// definition: Z for the Z types, M for the M types. A Z type's optional
+// measures show only in its records (see hasMeasures).
+func (t ShapeType) dims() geo.Dims {
+	switch t {
+	case PointZ, PolyLineZ, PolygonZ, MultiPointZ:
+		return geo.DimZ
+	case PointM, PolyLineM, PolygonM, MultiPointM:
+		return geo.DimM
+	}
+	return 0
 }

@@ -7,6 +7,8 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 const (
@@ -24,6 +26,7 @@ type shpReader struct {
 	fileLen int64     // bytes, as the file header states it
 	off     int64     // bytes consumed so far
 	buf     []byte    // the current record's content, reused
+	dims    geo.Dims  // ordinates beyond XY seen: the header's, and M once a Z record has measures
 }
 
 // newSHPReader reads and checks the 100-byte file header. The header mixes
@@ -44,8 +47,9 @@ func newSHPReader(r io.Reader) (*shpReader, error) {
 		return nil, fault(ErrShapeType, "文件头的形状类型 %s 无效或不受支持", typ)
 	}
 	return &shpReader{
-		r:   r,
-		typ: typ,
+		r:    r,
+		typ:  typ,
+		dims: typ.dims(),
 		// The length counts 16-bit words; unsigned so that a corrupt
 		// header cannot make it negative.
 		fileLen: int64(binary.BigEndian.Uint32(h[24:])) * 2,
@@ -77,7 +81,13 @@ func (s *shpReader) next() (orb.Geometry, error) {
 		return nil, err
 	}
 	s.off += size
-	return parseShape(s.buf, s.typ)
+	g, err := parseShape(s.buf, s.typ)
+	// Measures are optional in the Z types; look for them only until the
+	// first record has some, so 2D files pay one comparison a record.
+	if s.dims == geo.DimZ && err == nil && hasMeasures(s.buf) {
+		s.dims |= geo.DimM
+	}
+	return g, err
 }
 
 // readContent reads size bytes into s.buf. It grows the buffer a chunk at
@@ -228,6 +238,27 @@ func parseParts(b []byte, polygon bool) (orb.Geometry, error) {
 		return rings, nil
 	}
 	return assemble(rings), nil
+}
+
+// hasMeasures reports whether the content b of a Z-type record, which
+// parseShape has accepted, goes on past its Z array to the optional M
+// array, as GDAL's reader decides (it then reads the record as XYZM).
+func hasMeasures(b []byte) bool {
+	var need int64
+	switch ShapeType(int32(binary.LittleEndian.Uint32(b))) {
+	case PointZ: // type, x, y, z, m
+		need = 4 + 4*8
+	case MultiPointZ: // type, box, count, xy, z range and array, m range and array
+		n := int64(binary.LittleEndian.Uint32(b[36:]))
+		need = 40 + 16*n + 2*(16+8*n)
+	case PolyLineZ, PolygonZ: // type, box, counts, part starts, xy, z, m
+		np := int64(binary.LittleEndian.Uint32(b[36:]))
+		n := int64(binary.LittleEndian.Uint32(b[40:]))
+		need = 44 + 4*np + 16*n + 2*(16+8*n)
+	default: // a null shape
+		return false
+	}
+	return int64(len(b)) >= need
 }
 
 // readPoints fills pts from little-endian XY pairs in b.
