@@ -15,10 +15,10 @@ type copyPlan struct {
 	table string
 	cols  []string
 	build ingest.Build
-	// stopOnError ends the read at the first record with an error, with
-	// ingest.ErrAbandon: the direct load gives way to the staging table
-	// then.
-	stopOnError bool
+	// abandon, when set, ends the read at the first record with an
+	// error, as the copy's error: the direct load gives way to the staging
+	// table then.
+	abandon error
 	// hold rows are read before COPY starts, and ready, if set, is called
 	// with their number and whether more follow, so that the caller can
 	// prepare the table for the size of the load.
@@ -38,7 +38,7 @@ func (im *importer) copy(ctx context.Context, tx pgx.Tx, src ingest.Source, plan
 	go func() {
 		defer close(done)
 		defer close(batches)
-		readErr = im.conv.Read(readCtx, src, ingest.Reading{Out: batches, Build: plan.build, StopOnError: plan.stopOnError, Progress: im.progress})
+		readErr = im.conv.Read(readCtx, src, ingest.Reading{Out: batches, Build: plan.build, Abandon: plan.abandon, Progress: im.progress})
 	}()
 	finish := func(n int64, err error) (int64, error) {
 		cancel()

@@ -97,7 +97,7 @@ func (im *importer) tryDirect(ctx context.Context, tx pgx.Tx, src ingest.Source)
 	start := time.Now()
 	var bulk *bulkLoad
 	n, err := im.copy(ctx, sp, src, copyPlan{
-		table: im.layer.Table, cols: d.cols, build: d.rows, stopOnError: true, hold: bulkThreshold + 1,
+		table: im.layer.Table, cols: d.cols, build: d.rows, abandon: errAbandon, hold: bulkThreshold + 1,
 		ready: func(held int, more bool) error {
 			if more {
 				// More than bulkThreshold rows. How many is known only
@@ -136,6 +136,9 @@ func (im *importer) tryDirect(ctx context.Context, tx pgx.Tx, src ingest.Source)
 	im.log.Info("import: direct load gave way to the staging table", "layer", im.layer.Table, "reason", err)
 	return false, nil
 }
+
+// errAbandon stops a direct load at a record with an error.
+var errAbandon = errors.New("direct load abandoned")
 
 // rows is the direct load's ingest.Build. It refuses (false) what only
 // the staging path can write: a polygon where the layer keeps a point.

@@ -477,6 +477,7 @@ func TestOSMRoads(t *testing.T) {
 // a file that breaks off is an error of the whole file.
 func TestReadStopsAndBreaks(t *testing.T) {
 	l := catalog.Default().Layer("roads")
+	errStop := errors.New("stop")
 	read := func(content string, stop bool) (planning.ImportReport, int, error) {
 		path := writeFile(t, "roads.geojsonl", content)
 		src, info, err := ingest.Open(path, "roads.geojsonl", "roads")
@@ -493,8 +494,12 @@ func TestReadStopsAndBreaks(t *testing.T) {
 		conv := ingest.NewConverter(cols, srs, &rep)
 		out := make(chan [][]any, 100)
 		var progress int64
-		err = conv.Read(context.Background(), src, ingest.Reading{Out: out, StopOnError: stop, Progress: func(n int64) { progress = n },
-			Build: func(r ingest.Record) ([][]any, bool) { return [][]any{{r.Row}}, true }})
+		rd := ingest.Reading{Out: out, Progress: func(n int64) { progress = n },
+			Build: func(r ingest.Record) ([][]any, bool) { return [][]any{{r.Row}}, true }}
+		if stop {
+			rd.Abandon = errStop
+		}
+		err = conv.Read(context.Background(), src, rd)
 		close(out)
 		n := 0
 		for b := range out {
@@ -518,7 +523,7 @@ func TestReadStopsAndBreaks(t *testing.T) {
 		t.Fatalf("clean file: %v, read %d, %d rows, format %q", err, rep.Read, n, rep.Format)
 	}
 	bad := good + `{"type":"Feature","properties":{"ext_id":"x","grade":"村道","width_m":"宽"},"geometry":{"type":"LineString","coordinates":[[113.1,29.1],[113.2,29.2]]}}` + "\n" + line("y", "村道")
-	if _, _, err := read(bad, true); !errors.Is(err, ingest.ErrAbandon) {
+	if _, _, err := read(bad, true); err != errStop {
 		t.Errorf("stop on error: %v", err)
 	}
 	rep, n, err = read(bad, false)

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/gapmap/gapmap/data/feature"
@@ -21,16 +20,14 @@ type Build func(r Record) (rows [][]any, ok bool)
 type Reading struct {
 	Out   chan<- [][]any // batches of Build's rows
 	Build Build
-	// StopOnError ends the read at the first record with an error, with
-	// ErrAbandon, instead of counting it rejected.
-	StopOnError bool
+	// Abandon, when set, ends the read at the first record with an error
+	// (Convert's or Build's), as Read's error, instead of counting the
+	// record rejected.
+	Abandon error
 	// Progress, when set, is called every batch with the records read so
 	// far.
 	Progress func(rows int64)
 }
-
-// ErrAbandon is Read's error when StopOnError stopped it.
-var ErrAbandon = errors.New("read abandoned at a record with an error")
 
 // Read reads src to the end: it converts each record (see Convert), hands
 // it to rd.Build, and sends the rows in batches to rd.Out. Parsing runs on
@@ -70,8 +67,8 @@ func (c *Converter) Read(ctx context.Context, src Source, rd Reading) error {
 				rows, ok = rd.Build(r)
 			}
 			if !ok {
-				if rd.StopOnError {
-					return ErrAbandon
+				if rd.Abandon != nil {
+					return rd.Abandon
 				}
 				c.rep.Rejected++
 			}
