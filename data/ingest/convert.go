@@ -17,18 +17,25 @@ import (
 // Converter turns a file's records into a layer's typed rows, checking
 // each value and geometry and adding its problems to the report.
 type Converter struct {
-	cols  *Columns
-	layer *catalog.Layer
-	srs   geo.SRS
-	rep   *planning.ImportReport
-	ext   int                   // index of ext_id in cols.provided, or -1
-	plans map[string]*fieldPlan // per file column, see planFor
+	cols    *Columns
+	layer   *catalog.Layer
+	srs     geo.SRS
+	rep     *planning.ImportReport
+	ext     int                   // index of ext_id in cols.provided, or -1
+	derived []*catalog.Field      // the layer's fields marked Derived
+	plans   map[string]*fieldPlan // per file column, see planFor
 }
 
 // NewConverter converts records for the columns m planned, from input
 // coordinates srs, and adds the problems it finds to rep.
 func NewConverter(m *Columns, srs geo.SRS, rep *planning.ImportReport) *Converter {
-	return &Converter{cols: m, layer: m.layer, srs: srs, rep: rep, ext: slices.Index(m.provided, catalog.ExtID.Column), plans: map[string]*fieldPlan{}}
+	c := &Converter{cols: m, layer: m.layer, srs: srs, rep: rep, ext: slices.Index(m.provided, catalog.ExtID.Column), plans: map[string]*fieldPlan{}}
+	for i := range m.layer.Fields {
+		if m.layer.Fields[i].Derived {
+			c.derived = append(c.derived, &m.layer.Fields[i])
+		}
+	}
+	return c
 }
 
 // Fields are the fields a Record's Values hold, in order (see
@@ -178,9 +185,12 @@ func (c *Converter) set(vals []any, col string, v any) {
 // them blank: a township's county and a village's township from their
 // codes, a village's kind from its name and code year from its code.
 func (c *Converter) derive(vals []any, problem func(field, value, sev, reason, hint string)) {
+	if len(c.derived) == 0 {
+		return
+	}
 	code, _ := c.get(vals, "code").(string)
-	for _, f := range c.layer.Fields {
-		if !f.Derived || c.get(vals, f.Column) != nil {
+	for _, f := range c.derived {
+		if c.get(vals, f.Column) != nil {
 			continue
 		}
 		switch f.Column {
