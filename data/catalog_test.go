@@ -144,6 +144,9 @@ func TestCatalogMatchesSchema(t *testing.T) {
 		if !slices.ContainsFunc(uniques, func(u unique) bool { return u.Table == l.Table && slices.Equal(u.Cols, l.Key) }) {
 			t.Errorf("%s: no unique constraint or index on its key %v", l.Table, l.Key)
 		}
+		if l.AltKey != nil && !slices.ContainsFunc(uniques, func(u unique) bool { return u.Table == l.Table && slices.Equal(u.Cols, l.AltKey) }) {
+			t.Errorf("%s: no unique constraint or index on its alternative key %v", l.Table, l.AltKey)
+		}
 		if l.Tile != nil {
 			for _, table := range l.Tile.Tables {
 				if !slices.Contains(versioned, table) {

@@ -85,8 +85,8 @@ type Field struct {
 	// field's title; without one, messages name the constraint.
 	Check string
 	// Derived says the import can fill the field from others (a
-	// village's township from its code; see data's derive), so that a file
-	// need not carry it.
+	// village's township from its code; see data/ingest's derive), so that
+	// a file need not carry it.
 	Derived bool
 	// Read, set on a reference field (村代码 naming a village, a works'
 	// name), is the SQL that reads the referenced value back for exports,
@@ -183,6 +183,10 @@ type Layer struct {
 	// RoleSeat layer names its outline column in AreaCol.
 	PointCol, AreaCol string
 	Key               []string // the columns that identify a row, with a unique constraint on them
+	// AltKey identifies the rows that lack a Key column (a 自然村 has no
+	// code: its 行政村 and name identify it), with a unique constraint on
+	// its columns; nil when every row has its Key.
+	AltKey []string
 	// Reference are the columns the import resolves from references (a
 	// field with Read) or from the geometry: village_id, parent_id,
 	// works_id.
@@ -382,7 +386,7 @@ func complete(e Layer) (*Layer, error) {
 			bad("field %s: a reference is not a tile attribute", f.Column)
 		}
 	}
-	for _, c := range l.Key {
+	for _, c := range append(slices.Clone(l.Key), l.AltKey...) {
 		ident("key column", c)
 	}
 	for _, c := range l.Reference {

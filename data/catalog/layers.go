@@ -76,7 +76,7 @@ func layers() []Layer {
 				SQL: TileSQL{Geom: `g.outline`, Filter: `g.outline && env.e4490`, Order: `g.code`, Budget: 1000, Simplify: true}},
 		},
 		{Table: "villages", Title: "村", GeomCol: "office", Geometry: GeomPoint, Role: RoleSeat, AreaCol: "outline",
-			Key: []string{"code", "code_year"}, Reference: []string{"parent_id"},
+			Key: []string{"code", "code_year"}, AltKey: []string{"parent_id", "name"}, Reference: []string{"parent_id"},
 			Fields: []Field{
 				{Column: "code", Title: "村代码", Kind: Code, Aliases: []string{"code", "village_code", "村代码", "行政村代码", "村编码", "区划代码", "统计用区划代码", "cdm"},
 					Check: "村代码必须是12位统计用区划代码，且前9位等于所属乡镇代码（自然村/村民组不填）", Tile: true},

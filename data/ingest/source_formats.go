@@ -1,4 +1,4 @@
-package data
+package ingest
 
 import (
 	"errors"
@@ -15,9 +15,9 @@ import (
 
 // openGeoPackage reads the GeoPackage layer named like the target layer,
 // or the file's only feature layer.
-func openGeoPackage(path, displayName, layer string) (importSource, sourceInfo, error) {
-	fail := func(err error) (importSource, sourceInfo, error) {
-		return nil, sourceInfo{}, inFile(displayName, err)
+func openGeoPackage(path, displayName, layer string) (Source, Info, error) {
+	fail := func(err error) (Source, Info, error) {
+		return nil, Info{}, inFile(displayName, err)
 	}
 	f, err := gpkg.Open(path)
 	if err != nil {
@@ -45,7 +45,7 @@ func openGeoPackage(path, displayName, layer string) (importSource, sourceInfo, 
 		}
 		return fail(err)
 	}
-	info := sourceInfo{Format: formatGeoPackage, Encoding: "UTF-8", Fields: r.Fields()}
+	info := Info{Format: formatGeoPackage, Encoding: "UTF-8", Fields: r.Fields()}
 	for _, l := range infos {
 		if l.Name != name {
 			continue
@@ -80,24 +80,24 @@ func (s *gpkgSource) Close() error {
 
 // openOSM reads the features of one layer from an OpenStreetMap extract,
 // already in gapmap's columns and vocabulary, with OSM's attribution.
-func openOSM(path, displayName, layer string) (importSource, sourceInfo, error) {
+func openOSM(path, displayName, layer string) (Source, Info, error) {
 	if !slices.Contains(osm.Layers, osm.Layer(layer)) {
 		var names []string
 		for _, l := range osm.Layers {
 			names = append(names, string(l))
 		}
-		return nil, sourceInfo{}, planning.Errorf(planning.EInvalid, "%s：OpenStreetMap 数据只能导入到这些图层：%s", displayName, strings.Join(names, "、"))
+		return nil, Info{}, planning.Errorf(planning.EInvalid, "%s：OpenStreetMap 数据只能导入到这些图层：%s", displayName, strings.Join(names, "、"))
 	}
 	r, err := osm.Open(path, osm.Only(osm.Layer(layer)))
 	if err != nil {
-		return nil, sourceInfo{}, inFile(displayName, err)
+		return nil, Info{}, inFile(displayName, err)
 	}
 	var fields []string
 	for _, f := range catalog.Default().Layer(layer).Fields { // OSM fills built-in layers only
 		fields = append(fields, f.Column)
 	}
 	src := &osmSource{r: r}
-	info := sourceInfo{Format: formatOSM, Encoding: "UTF-8", CRS: "EPSG:4326", Attribution: osm.Attribution(),
+	info := Info{Format: formatOSM, Encoding: "UTF-8", CRS: "EPSG:4326", Attribution: osm.Attribution(),
 		Mapped: true, Fields: fields, Summary: src.summary}
 	return src, info, nil
 }

@@ -1,4 +1,4 @@
-package data
+package ingest
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gapmap/gapmap/data/catalog"
 )
 
 // valueError is why a file value could not be read as its field's kind,
@@ -49,7 +51,7 @@ func text(v any) string {
 
 // convert parses raw (a reader value) for field f, after the mapping
 // file's value aliases (extra) and the built-in ones. nil means blank.
-func convert(f *importField, raw any, extra map[string]string) (any, error) {
+func convert(f *catalog.Field, raw any, extra map[string]string) (any, error) {
 	if raw == nil {
 		return nil, nil
 	}
@@ -57,9 +59,9 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 		// A number where one is wanted, with no value aliases: the
 		// common case, without rendering it as text to parse it back.
 		switch f.Kind {
-		case kFloat:
+		case catalog.Float:
 			return x, nil
-		case kInt:
+		case catalog.Int:
 			if x != math.Trunc(x) || math.Abs(x) > math.MaxInt32 {
 				return nil, badValue("不是整数")
 			}
@@ -83,7 +85,7 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 		}
 		return best, nil
 	}
-	if (f.Kind == kText || f.Kind == kCode) && len(extra) == 0 && len(f.Values) == 0 {
+	if (f.Kind == catalog.Text || f.Kind == catalog.Code) && len(extra) == 0 && len(f.Values) == 0 {
 		return plainText(f, s), nil // nothing to look up, no key needed
 	}
 	key := normaliseValue(s)
@@ -95,9 +97,9 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 		s, key = v, normaliseValue(v)
 	}
 	switch f.Kind {
-	case kText, kCode:
+	case catalog.Text, catalog.Code:
 		return plainText(f, s), nil
-	case kInt:
+	case catalog.Int:
 		if x, ok := raw.(float64); ok && s == text(raw) {
 			if x != math.Trunc(x) || math.Abs(x) > math.MaxInt32 {
 				return nil, badValue("不是整数")
@@ -112,12 +114,12 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 			return nil, badValue("不是整数")
 		}
 		return int64(x), nil
-	case kFloat:
+	case catalog.Float:
 		if x, ok := raw.(float64); ok && s == text(raw) {
 			return x, nil
 		}
 		return parseNumber(key, f.Units)
-	case kBool:
+	case catalog.Bool:
 		if b, ok := raw.(bool); ok {
 			return b, nil
 		}
@@ -128,12 +130,12 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 			return false, nil
 		}
 		return nil, badValue("不是“是/否”")
-	case kDate:
+	case catalog.Date:
 		if t, ok := raw.(time.Time); ok {
 			return t, nil
 		}
 		return parseDate(s)
-	case kTextList:
+	case catalog.TextList:
 		parts := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",;，；、|", r) })
 		out := make([]string, 0, len(parts))
 		for _, p := range parts {
@@ -148,8 +150,8 @@ func convert(f *importField, raw any, extra map[string]string) (any, error) {
 
 // plainText is a text or code field's value: codes lose inner spaces and
 // the ".0" that Excel adds.
-func plainText(f *importField, s string) string {
-	if f.Kind == kCode {
+func plainText(f *catalog.Field, s string) string {
+	if f.Kind == catalog.Code {
 		return strings.TrimSuffix(strings.Join(strings.Fields(s), ""), ".0")
 	}
 	return s

@@ -1,4 +1,4 @@
-package data
+package ingest
 
 import (
 	"strings"
@@ -6,34 +6,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/width"
-
-	"github.com/gapmap/gapmap/data/catalog"
-)
-
-// The import reads its layers from the catalogue (data/catalog): the
-// fields a file may carry, what counties call them, how their values are
-// spelt. These names keep the import code's vocabulary until it moves to
-// data/ingest.
-type (
-	importSpec  = catalog.Layer
-	importField = catalog.Field
-)
-
-const (
-	kText     = catalog.Text
-	kCode     = catalog.Code
-	kInt      = catalog.Int
-	kFloat    = catalog.Float
-	kBool     = catalog.Bool
-	kDate     = catalog.Date
-	kTextList = catalog.TextList
-
-	roleLine     = catalog.RoleLine
-	rolePoint    = catalog.RolePoint
-	roleArea     = catalog.RoleArea
-	roleSeat     = catalog.RoleSeat
-	roleAny      = catalog.RoleAny
-	roleOptional = catalog.RoleOptional
 )
 
 // normaliseName folds a column name for matching: full-width to

@@ -1,4 +1,4 @@
-package data
+package ingest
 
 import (
 	"bufio"
@@ -14,23 +14,24 @@ import (
 	"github.com/gapmap/gapmap/planning"
 )
 
-// importSource streams the features of one file, whatever its format, as
+// Source streams the features of one file, whatever its format, as
 // feature.Records in the file's own coordinates.
-type importSource interface {
+type Source interface {
 	Next() bool
 	Record() feature.Record
 	Err() error
 	Close() error
 }
 
-// sourceInfo is what a file says about itself.
-type sourceInfo struct {
+// Info is what a file says about itself.
+type Info struct {
+	Name        string   // the file's name as the user knows it, for messages
+	Size        int64    // in bytes; 0 if unknown
 	Format      string   // for the report
 	Encoding    string   // text encoding and how it was decided
 	Fields      []string // attribute columns in file order
 	PRJ         string   // a shapefile's .prj WKT
 	CRS         string   // a GeoJSON crs member ("EPSG:4490") or a GeoPackage layer's SRS ("EPSG:4546")
-	CRSDefault  string   // what the format implies when it says nothing (GeoJSON: WGS84)
 	Attribution string   // credit the source requires (OSM)
 	// Mapped is true when the reader already yields gapmap column names
 	// and vocabulary (OSM), so no column mapping applies.
@@ -92,15 +93,30 @@ func sniffFormat(path string) (string, error) {
 	return formatCSV, nil
 }
 
-// openSource opens path for layer. Errors are *planning.Error (EInvalid)
-// whose message names the file and, from the readers, the place and cause.
-func openSource(path, displayName, layer string) (importSource, sourceInfo, error) {
+// Open opens the file at path, known to the user as name, for layer: it
+// decides the format, the text encoding and the attribute columns. Errors
+// are *planning.Error (EInvalid) whose message names the file and, from
+// the readers, the place and cause.
+func Open(path, name, layer string) (Source, Info, error) {
+	src, info, err := open(path, name, layer)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	info.Name = name
+	if fi, err := os.Stat(path); err == nil {
+		info.Size = fi.Size()
+	}
+	return src, info, nil
+}
+
+// open opens path in the reader of its format.
+func open(path, displayName, layer string) (Source, Info, error) {
 	format, err := sniffFormat(path)
 	if err != nil {
-		return nil, sourceInfo{}, err
+		return nil, Info{}, err
 	}
-	fail := func(err error) (importSource, sourceInfo, error) {
-		return nil, sourceInfo{}, &planning.Error{Code: planning.EInvalid, Message: fmt.Sprintf("%s：%s", displayName, userMessage(err)), Err: err}
+	fail := func(err error) (Source, Info, error) {
+		return nil, Info{}, &planning.Error{Code: planning.EInvalid, Message: fmt.Sprintf("%s：%s", displayName, userMessage(err)), Err: err}
 	}
 	switch format {
 	case formatShapefile:
@@ -113,7 +129,7 @@ func openSource(path, displayName, layer string) (importSource, sourceInfo, erro
 		for _, f := range r.Fields() {
 			fields = append(fields, f.Name)
 		}
-		return shpSource{r}, sourceInfo{Format: formatShapefile, Encoding: enc + "（" + how + "）", Fields: fields, PRJ: r.PRJ()}, nil
+		return shpSource{r}, Info{Format: formatShapefile, Encoding: enc + "（" + how + "）", Fields: fields, PRJ: r.PRJ()}, nil
 	case formatGeoJSON:
 		f, err := os.Open(path)
 		if err != nil {
@@ -124,7 +140,7 @@ func openSource(path, displayName, layer string) (importSource, sourceInfo, erro
 			f.Close()
 			return fail(err)
 		}
-		info := sourceInfo{Format: formatGeoJSON, Encoding: "UTF-8", Fields: r.Fields(), CRS: r.CRS(), CRSDefault: "WGS84"}
+		info := Info{Format: formatGeoJSON, Encoding: "UTF-8", Fields: r.Fields(), CRS: r.CRS()}
 		if r.Record().Line > 0 {
 			info.Format, info.RowIsLine = formatGeoJSONSeq, true
 		}
@@ -140,7 +156,7 @@ func openSource(path, displayName, layer string) (importSource, sourceInfo, erro
 			return fail(err)
 		}
 		return &readerSource[*feature.CSVReader]{r: r, closer: f},
-			sourceInfo{Format: formatCSV, Encoding: r.Encoding(), Fields: r.Fields(), RowIsLine: true}, nil
+			Info{Format: formatCSV, Encoding: r.Encoding(), Fields: r.Fields(), RowIsLine: true}, nil
 	case formatGeoPackage:
 		return openGeoPackage(path, displayName, layer)
 	case formatOSM:

@@ -1,0 +1,94 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gapmap/gapmap/planning"
+)
+
+// write inserts the good rows, upserting on the layer's keys in upsert
+// mode, and counts what it did.
+func (im *importer) write(ctx context.Context, tx pgx.Tx, mode planning.ImportMode) error {
+	src := im.sourceID
+	cols := im.targetCols()
+	ids := make([]string, len(cols))
+	for i, c := range cols {
+		ids[i] = pgx.Identifier{c}.Sanitize()
+	}
+	excluded := []int32{} // not nil: pgx sends a nil slice as NULL, and NOT (x = ANY (NULL)) is never true
+	for r := range im.bad {
+		excluded = append(excluded, int32(r))
+	}
+	for r := range im.skip {
+		excluded = append(excluded, int32(r))
+	}
+	table := pgx.Identifier{im.layer.Table}.Sanitize()
+	// An upsert's updates need the unique indexes and log old geometry
+	// per row; a large insert is a bulk load.
+	var bulk *bulkLoad
+	if mode != planning.ImportUpsert && im.rep.Valid > bulkThreshold {
+		var err error
+		if bulk, err = beginBulk(ctx, tx, im.layer.Table, im.rep.Valid, im.table.cells); err != nil {
+			return err
+		}
+	}
+	if err := im.writeSource(ctx, tx); err != nil {
+		return err
+	}
+	insert := fmt.Sprintf("INSERT INTO %s (%s, source_id) SELECT %s, $2 FROM import_rows p WHERE NOT (p.row_no = ANY ($1))",
+		table, strings.Join(ids, ", "), "p."+strings.Join(ids, ", p."))
+	var covered []string
+	for _, k := range keysets(im.layer) {
+		if !im.keyProvided(k) {
+			continue
+		}
+		q := insert + " AND " + k.filter()
+		for _, c := range covered {
+			q += " AND NOT (" + c + ")"
+		}
+		covered = append(covered, k.filter())
+		if mode == planning.ImportUpsert {
+			var set []string
+			for _, id := range ids {
+				set = append(set, id+" = EXCLUDED."+id)
+			}
+			q = fmt.Sprintf(`WITH w AS (%s ON CONFLICT %s DO UPDATE SET %s, source_id = EXCLUDED.source_id RETURNING (xmax = 0) AS fresh)
+				SELECT count(*) FILTER (WHERE fresh), count(*) FILTER (WHERE NOT fresh) FROM w`, q, k.conflict(), strings.Join(set, ", "))
+			var ins, upd int64
+			if err := tx.QueryRow(ctx, q, excluded, src).Scan(&ins, &upd); err != nil {
+				return err
+			}
+			im.rep.Inserted += ins
+			im.rep.Updated += upd
+			continue
+		}
+		tag, err := tx.Exec(ctx, q, excluded, src)
+		if err != nil {
+			return err
+		}
+		im.rep.Inserted += tag.RowsAffected()
+	}
+	rest := insert
+	for _, c := range covered {
+		rest += " AND NOT coalesce(" + c + ", false)"
+	}
+	tag, err := tx.Exec(ctx, rest, excluded, src)
+	if err != nil {
+		return err
+	}
+	im.rep.Inserted += tag.RowsAffected()
+	if bulk == nil {
+		return nil
+	}
+	if err := bulk.end(ctx, tx); err != nil {
+		return err
+	}
+	if bulk.cells {
+		return logCellsOf(ctx, tx, im.layer.Table, src)
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package ingest
+
+import (
+	"errors"
+
+	"github.com/gapmap/gapmap/geo"
+	"github.com/gapmap/gapmap/planning"
+)
+
+// ResolveSRS decides the input coordinate system: the --srs option, else
+// the file's .prj or crs member, else what the format implies (WGS84 lon/lat,
+// taken as CGCS2000). how says which, for the report. An error names the
+// file.
+func ResolveSRS(option string, info Info) (srs geo.SRS, how string, err error) {
+	srs, how, err = resolveSRS(option, info)
+	if err != nil {
+		return srs, how, inFile(info.Name, err)
+	}
+	return srs, how, nil
+}
+
+func resolveSRS(option string, info Info) (srs geo.SRS, how string, err error) {
+	switch {
+	case option != "":
+		srs, err = geo.ParseSRS(option)
+		how = "由 --srs 指定"
+	case info.PRJ != "":
+		srs, err = geo.SRSFromPRJ(info.PRJ)
+		how = "读自 .prj"
+		if err != nil {
+			err = planning.Errorf(planning.EInvalid, "无法识别 .prj 中的坐标系：%v；请用 --srs 指定，例如 --srs EPSG:4547", err)
+		}
+	case info.CRS != "":
+		srs, err = geo.ParseSRS(info.CRS)
+		how = "读自文件"
+	default:
+		srs, err = geo.ParseSRS("EPSG:4490")
+		how = "文件未声明，按 CGCS2000/WGS84 经纬度"
+	}
+	if err != nil {
+		var pe *planning.Error
+		if errors.As(err, &pe) {
+			return srs, how, err
+		}
+		return srs, how, &planning.Error{Code: planning.EInvalid, Message: err.Error(), Err: err}
+	}
+	return srs, how, nil
+}
