@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -563,4 +564,75 @@ func TestPure(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestHeightsDropped: survey files carry heights (Z) and measures (M);
+// every layer is stored 2D, so the pure stage keeps X and Y exactly and the
+// report says, once for the file, what was dropped. A 2D twin says nothing.
+// The shapefiles are written by GDAL, an implementation independent of
+// data/shp.
+func TestHeightsDropped(t *testing.T) {
+	const line3D = `{"type":"Feature","properties":{"要素编号":"r1","等级":"村道"},"geometry":{"type":"LineString","coordinates":[[113.5,29.5,35.25],[113.51,29.51,36.5]]}}`
+	const line2D = `{"type":"Feature","properties":{"要素编号":"r1","等级":"村道"},"geometry":{"type":"LineString","coordinates":[[113.5,29.5],[113.51,29.51]]}}`
+	wkt := "id,grade,WKT\nr1,村道,\"LINESTRING ZM (113.5 29.5 35.25 0, 113.51 29.51 36.5 1.4)\"\n"
+	shpDir := t.TempDir()
+	csv := filepath.Join(shpDir, "src.csv")
+	if err := os.WriteFile(csv, []byte(wkt), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, path, dims, reason string
+	}{
+		{"GeoJSON with heights", writeFile(t, "z.geojson", line3D), "XYZ", "文件含高程（Z）坐标，已按二维导入，高程值未保存"},
+		{"GeoJSON 2D", writeFile(t, "xy.geojson", line2D), "", ""},
+		{"PolyLineZ shapefile", ogrShapefile(t, csv, filepath.Join(shpDir, "z.shp"), "XYZ"), "XYZ", "文件含高程（Z）坐标，已按二维导入，高程值未保存"},
+		{"PolyLineZM shapefile", ogrShapefile(t, csv, filepath.Join(shpDir, "zm.shp"), "XYZM"), "XYZM", "文件含高程（Z）和测量值（M）坐标，已按二维导入，Z 值和 M 值未保存"},
+		{"PolyLine shapefile", ogrShapefile(t, csv, filepath.Join(shpDir, "xy.shp"), "XY"), "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ingestFile(t, tc.path, "roads", planning.ImportOptions{})
+			if r.rep.Read != 1 || len(r.recs) != 1 {
+				t.Fatalf("read %d, converted %d\n%s", r.rep.Read, len(r.recs), problemsText(r.rep))
+			}
+			got := r.recs[0].Parts[0].(orb.LineString)
+			if want := (orb.LineString{{113.5, 29.5}, {113.51, 29.51}}); !got.Equal(want) {
+				t.Errorf("XY %v, want %v exactly", got, want)
+			}
+			var dropped []planning.ImportProblem
+			for _, p := range r.rep.Problems {
+				if strings.Contains(p.Reason, "已按二维导入") {
+					dropped = append(dropped, p)
+				}
+			}
+			if tc.reason == "" {
+				if len(dropped) > 0 {
+					t.Errorf("a 2D file reported %v", dropped)
+				}
+				return
+			}
+			want := planning.ImportProblem{Field: "geom", Value: tc.dims, Severity: planning.SeverityWarning, Reason: tc.reason}
+			if len(dropped) != 1 || dropped[0] != want {
+				t.Errorf("reported %+v, want once %+v", dropped, want)
+			}
+		})
+	}
+}
+
+// ogrShapefile converts a CSV with a WKT column into a shapefile of the
+// given dimensions with GDAL; without GDAL it skips, or fails under CI.
+func ogrShapefile(t *testing.T, csv, out, dim string) string {
+	t.Helper()
+	bin, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ogr2ogr not found (Debian gdal-bin); CI must run the GDAL comparisons")
+		}
+		t.Skip("ogr2ogr not found (Debian gdal-bin)")
+	}
+	cmd := exec.Command(bin, "-f", "ESRI Shapefile", "-dim", dim, "-nlt", "LINESTRING", "-oo", "GEOM_POSSIBLE_NAMES=WKT", "-oo", "KEEP_GEOM_COLUMNS=NO", out, csv)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v\n%s", err, b)
+	}
+	return out
 }

@@ -87,6 +87,9 @@ func (c *Converter) Read(ctx context.Context, src Source, rd Reading) error {
 		// after the break are unknown.
 		return &planning.Error{Code: planning.EInvalid, Message: fmt.Sprintf("%s：%s（已读取 %d 行；文件损坏或不完整，未导入任何数据）", c.rep.File, userMessage(err), c.rep.Read), Err: err}
 	}
+	if w := src.Dims().Warning(); w != "" {
+		c.rep.Add(planning.ImportProblem{Field: "geom", Value: src.Dims().String(), Severity: planning.SeverityWarning, Reason: w})
+	}
 	if c.cols.info.Summary != nil {
 		for _, p := range c.cols.info.Summary() {
 			c.rep.Add(p)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gapmap/gapmap/data/feature"
 	"github.com/gapmap/gapmap/data/shp"
+	"github.com/gapmap/gapmap/geo"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -21,6 +22,10 @@ type Source interface {
 	Record() feature.Record
 	Err() error
 	Close() error
+	// Dims says which coordinates beyond X and Y the records read so far
+	// carried: the readers drop Z and M (every layer is stored 2D), and
+	// the report says so.
+	Dims() geo.Dims
 }
 
 // Info is what a file says about itself.
@@ -183,6 +188,15 @@ func (s *readerSource[R]) Record() feature.Record { return s.r.Record() }
 func (s *readerSource[R]) Err() error             { return s.r.Err() }
 func (s *readerSource[R]) Close() error           { return s.closer.Close() }
 
+// Dims is the GeoJSON reader's; a CSV's WKT with Z or M is refused as a
+// row error, so nothing is dropped there.
+func (s *readerSource[R]) Dims() geo.Dims {
+	if d, ok := any(s.r).(interface{ Dims() geo.Dims }); ok {
+		return d.Dims()
+	}
+	return 0
+}
+
 // shpSource adapts a shapefile reader.
 type shpSource struct{ r *shp.Reader }
 
@@ -191,5 +205,6 @@ func (s shpSource) Record() feature.Record {
 	rec := s.r.Record()
 	return feature.Record{Index: rec.Index, Geometry: rec.Geometry, Attrs: rec.Attrs}
 }
-func (s shpSource) Err() error   { return s.r.Err() }
-func (s shpSource) Close() error { return s.r.Close() }
+func (s shpSource) Err() error     { return s.r.Err() }
+func (s shpSource) Close() error   { return s.r.Close() }
+func (s shpSource) Dims() geo.Dims { return s.r.Dims() }

@@ -10,6 +10,7 @@ import (
 	"github.com/gapmap/gapmap/data/feature"
 	"github.com/gapmap/gapmap/data/gpkg"
 	"github.com/gapmap/gapmap/data/osm"
+	"github.com/gapmap/gapmap/geo"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -72,7 +73,8 @@ func (s *gpkgSource) Record() feature.Record {
 	rec := s.r.Record()
 	return feature.Record{Index: rec.Index, Geometry: rec.Geometry, Attrs: rec.Attrs}
 }
-func (s *gpkgSource) Err() error { return s.r.Err() }
+func (s *gpkgSource) Err() error     { return s.r.Err() }
+func (s *gpkgSource) Dims() geo.Dims { return s.r.Dims() }
 func (s *gpkgSource) Close() error {
 	s.r.Close()
 	return s.f.Close()
@@ -129,6 +131,9 @@ func (s *osmSource) Record() feature.Record {
 
 func (s *osmSource) Err() error   { return s.r.Err() }
 func (s *osmSource) Close() error { return s.r.Close() }
+
+// Dims is always 2D: OpenStreetMap has no heights or measures.
+func (s *osmSource) Dims() geo.Dims { return 0 }
 
 // summary reports what the extract held but the layer does not take.
 func (s *osmSource) summary() []planning.ImportProblem {
