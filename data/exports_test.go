@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,24 +12,14 @@ import (
 	"time"
 
 	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/planning"
 )
 
 // ogrinfo runs GDAL's ogrinfo on path (read-only) and returns its output.
 func ogrinfo(t *testing.T, args ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath("ogrinfo")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ogrinfo (Debian gdal-bin) is required under CI")
-		}
-		t.Skip("ogrinfo not installed")
-	}
-	out, err := exec.Command(bin, append([]string{"-ro"}, args...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ogrinfo %v: %v\n%s", args, err, out)
-	}
-	return string(out)
+	return gdaltest.Run(t, "ogrinfo", append([]string{"-ro"}, args...)...)
 }
 
 // exportTo writes an export to a file named name and returns its path.

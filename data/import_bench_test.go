@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -31,7 +32,7 @@ import (
 // GAPMAP_BENCH_ROADS sets the number of roads (default 1,000,000); the
 // file is generated once into the temp directory and reused.
 func BenchmarkImportVsOgr2ogr(b *testing.B) {
-	ogr := ogr2ogr(b)
+	ogr := gdaltest.Tool(b, "ogr2ogr")
 	n := 1_000_000
 	if v := os.Getenv("GAPMAP_BENCH_ROADS"); v != "" {
 		fmt.Sscan(v, &n)
@@ -145,7 +146,7 @@ func writeRoadsSeq(tb testing.TB, path string, n int) {
 //
 //	go test ./data -run '^$' -bench ExportVsOgr2ogr -benchtime 1x -timeout 30m
 func BenchmarkExportVsOgr2ogr(b *testing.B) {
-	ogr := ogr2ogr(b)
+	ogr := gdaltest.Tool(b, "ogr2ogr")
 	n := 1_000_000
 	if v := os.Getenv("GAPMAP_BENCH_ROADS"); v != "" {
 		fmt.Sscan(v, &n)

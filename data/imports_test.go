@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/data/province"
 	"github.com/gapmap/gapmap/planning"
 )
@@ -388,7 +388,6 @@ func TestImportBrokenFiles(t *testing.T) {
 // 38 (114°E, EPSG:4547) written by GDAL, with and without its .cpg, then
 // with a .prj that lies.
 func TestImportShapefileGaussKruger(t *testing.T) {
-	ogr := ogr2ogr(t)
 	db := datatest.New(t)
 	loadFixture(t, db)
 	ctx := context.Background()
@@ -397,9 +396,7 @@ func TestImportShapefileGaussKruger(t *testing.T) {
 		{"type":"Feature","properties":{"路名":"柘庄村通村路","等级":"村道","路面":"砂石","宽度":3.5},"geometry":{"type":"LineString","coordinates":[[113.50,29.50],[113.51,29.51],[113.52,29.51]]}},
 		{"type":"Feature","properties":{"路名":"X021","等级":"县道","路面":"沥青砼","宽度":6.5},"geometry":{"type":"MultiLineString","coordinates":[[[113.52,29.51],[113.53,29.52]],[[113.54,29.52],[113.55,29.53]]]}}]}`)
 	shpPath := filepath.Join(dir, "道路.shp")
-	if out, err := exec.Command(ogr, "-f", "ESRI Shapefile", "-lco", "ENCODING=CP936", "-s_srs", "EPSG:4490", "-t_srs", "EPSG:4547", shpPath, src).CombinedOutput(); err != nil {
-		t.Fatalf("ogr2ogr: %v\n%s", err, out)
-	}
+	gdaltest.Run(t, "ogr2ogr", "-f", "ESRI Shapefile", "-lco", "ENCODING=CP936", "-s_srs", "EPSG:4490", "-t_srs", "EPSG:4547", shpPath, src)
 	rep, err := db.Store.Import(ctx, shpPath, planning.ImportOptions{Layer: "roads"})
 	if err != nil || !rep.Committed || rep.Inserted != 3 {
 		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
@@ -439,32 +436,15 @@ func TestImportShapefileGaussKruger(t *testing.T) {
 	}
 }
 
-// ogr2ogr returns the path of GDAL's ogr2ogr, failing under CI and skipping
-// elsewhere when it is missing.
-func ogr2ogr(t testing.TB) string {
-	t.Helper()
-	p, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ogr2ogr (Debian gdal-bin) is required under CI")
-		}
-		t.Skip("ogr2ogr not installed")
-	}
-	return p
-}
-
 // TestImportGeoPackageAndOSM loads the real OSM substations of 临湘 from a
 // GeoPackage GDAL wrote (polygons, voltages like "220000;110000", no
 // names), and an OpenStreetMap extract's roads, which keep OSM's credit.
 func TestImportGeoPackageAndOSM(t *testing.T) {
-	ogr := ogr2ogr(t)
 	db := datatest.New(t)
 	loadFixture(t, db)
 	ctx := context.Background()
 	gp := filepath.Join(t.TempDir(), "变电站.gpkg")
-	if out, err := exec.Command(ogr, "-f", "GPKG", gp, realData+"osm_power_polygons_linxiang.geojson", "-nln", "变电站").CombinedOutput(); err != nil {
-		t.Fatalf("ogr2ogr: %v\n%s", err, out)
-	}
+	gdaltest.Run(t, "ogr2ogr", "-f", "GPKG", gp, realData+"osm_power_polygons_linxiang.geojson", "-nln", "变电站")
 	rep, err := db.Store.Import(ctx, gp, planning.ImportOptions{Layer: "substations"})
 	if err != nil || rep.Committed || rep.Rejected != 6 {
 		t.Fatalf("unnamed substations: %v %+v", err, rep)

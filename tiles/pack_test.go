@@ -3,13 +3,13 @@ package tiles_test
 import (
 	"context"
 	"database/sql"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
 
 	"github.com/paulmach/orb/encoding/mvt"
 
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/tiles"
 )
 
@@ -17,7 +17,7 @@ import (
 // MBTiles file: its tiles are the served tiles, every village is in it at
 // the most detailed zoom, and GDAL (an independent reader) opens it.
 func TestPackMatchesServedTiles(t *testing.T) {
-	ogrinfo := needOgrinfo(t)
+	gdaltest.Tool(t, "ogrinfo")
 	f := newFixture(t)
 	ctx := context.Background()
 	out := filepath.Join(t.TempDir(), "county.mbtiles")
@@ -68,17 +68,14 @@ func TestPackMatchesServedTiles(t *testing.T) {
 	}
 
 	// GDAL reads the pack at its most detailed zoom: every 行政村/社区 is there.
-	outText, err := exec.Command(ogrinfo, "-ro", out, "-dialect", "SQLite", "-sql",
-		"SELECT COUNT(DISTINCT code) AS n FROM villages WHERE code IS NOT NULL").CombinedOutput()
-	if err != nil {
-		t.Fatalf("ogrinfo: %v\n%s", err, outText)
-	}
-	m := regexp.MustCompile(`n \(Integer\) = (\d+)`).FindSubmatch(outText)
+	outText := gdaltest.Run(t, "ogrinfo", "-ro", out, "-dialect", "SQLite", "-sql",
+		"SELECT COUNT(DISTINCT code) AS n FROM villages WHERE code IS NOT NULL")
+	m := regexp.MustCompile(`n \(Integer\) = (\d+)`).FindStringSubmatch(outText)
 	var want string
 	if err := f.db.Pool.QueryRow(ctx, `SELECT count(*)::text FROM villages WHERE code IS NOT NULL`).Scan(&want); err != nil {
 		t.Fatal(err)
 	}
-	if m == nil || string(m[1]) != want {
+	if m == nil || m[1] != want {
 		t.Fatalf("GDAL counts %s distinct village codes in the pack, the database holds %s:\n%s", m, want, outText)
 	}
 }

@@ -3,8 +3,6 @@ package tiles_test
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -69,19 +67,6 @@ func seatTile(t *testing.T, db *datatest.DB, z int) maptile.Tile {
 		t.Fatal(err)
 	}
 	return maptile.At(orb.Point{lon, lat}, maptile.Zoom(z))
-}
-
-// needOgrinfo returns the path of GDAL's ogrinfo; CI must have it.
-func needOgrinfo(t *testing.T) string {
-	t.Helper()
-	ogrinfo, err := exec.LookPath("ogrinfo")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ogrinfo (gdal-bin) missing in CI: `make test` installs it")
-		}
-		t.Skip("ogrinfo not installed (apt-get install gdal-bin)")
-	}
-	return ogrinfo
 }
 
 // blockingSource holds every render until its context ends; its data

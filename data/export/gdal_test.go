@@ -1,7 +1,6 @@
 package export
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -17,39 +16,22 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/geojson"
+
+	"github.com/gapmap/gapmap/data/gdaltest"
 )
 
 // GDAL (ogrinfo, ogr2ogr) is the independent reader every format is
 // checked with: what QGIS and most consultants' tools use underneath.
 
-// gdalTool returns the path of a GDAL program. Without it the test is
-// skipped locally but fails under CI, so CI cannot go green by skipping.
-func gdalTool(tb testing.TB, name string) string {
-	tb.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s not found; scripts/testdeps.sh installs gdal-bin", name)
-		}
-		tb.Skipf("%s not found; install gdal-bin (scripts/testdeps.sh)", name)
-	}
-	return p
-}
-
 // gdal runs a GDAL program and returns its standard output; stderr
 // (warnings) must be empty, since a warning means GDAL had to guess.
 func gdal(tb testing.TB, name string, args ...string) string {
 	tb.Helper()
-	cmd := exec.Command(gdalTool(tb, name), args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		tb.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+	stdout, stderr := gdaltest.Output(tb, name, args...)
+	if stderr != "" {
+		tb.Errorf("%s %s warned:\n%s", name, strings.Join(args, " "), stderr)
 	}
-	if stderr.Len() > 0 {
-		tb.Errorf("%s %s warned:\n%s", name, strings.Join(args, " "), stderr.String())
-	}
-	return stdout.String()
+	return stdout
 }
 
 // gdalRead reads one layer of src through GDAL (ogr2ogr to GeoJSON on
@@ -93,7 +75,7 @@ var (
 func gdalInvalid(tb testing.TB, src, layer string, oo ...string) (n int, ok bool) {
 	tb.Helper()
 	spatialiteOnce.Do(func() {
-		out, err := exec.Command(gdalTool(tb, "ogrinfo"), "-ro", "-dialect", "sqlite", "-sql",
+		out, err := exec.Command(gdaltest.Tool(tb, "ogrinfo"), "-ro", "-dialect", "sqlite", "-sql",
 			"SELECT ST_IsValid(GeomFromText('POINT(1 2)')) AS v", src).CombinedOutput()
 		spatialiteOK = err == nil && strings.Contains(string(out), "v (Integer) = 1")
 	})
@@ -321,7 +303,7 @@ func TestESRIWKT4490(t *testing.T) {
 }
 
 func TestGDALShapefile(t *testing.T) {
-	gdalTool(t, "ogrinfo")
+	gdaltest.Tool(t, "ogrinfo")
 	t.Parallel()
 	for _, enc := range []string{EncodingUTF8, EncodingGBK} {
 		t.Run(enc, func(t *testing.T) {
@@ -416,7 +398,7 @@ func TestGDALShapefile(t *testing.T) {
 // GDAL must decode GBK from the .cpg alone (language byte zeroed) and
 // from the language byte alone (.cpg removed).
 func TestGDALShapefileCPG(t *testing.T) {
-	gdalTool(t, "ogrinfo")
+	gdaltest.Tool(t, "ogrinfo")
 	t.Parallel()
 	path := writeFile(t, "gbk.zip", func(w io.Writer) Writer {
 		return NewShapefileZip(w, ShapefileOptions{Encoding: EncodingGBK})
@@ -458,7 +440,7 @@ func TestGDALShapefileCPG(t *testing.T) {
 }
 
 func TestGDALGeoJSON(t *testing.T) {
-	gdalTool(t, "ogrinfo")
+	gdaltest.Tool(t, "ogrinfo")
 	t.Parallel()
 	expect := func(f Field, v any) (string, any, bool) {
 		switch f.Type {
@@ -490,7 +472,7 @@ func TestGDALGeoJSON(t *testing.T) {
 }
 
 func TestGDALCSV(t *testing.T) {
-	gdalTool(t, "ogrinfo")
+	gdaltest.Tool(t, "ogrinfo")
 	t.Parallel()
 	// Typed as a consultant's QGIS would with "detect field types".
 	oo := []string{"AUTODETECT_TYPE=YES", "EMPTY_STRING_AS_NULL=YES", "KEEP_GEOM_COLUMNS=NO"}
@@ -541,7 +523,7 @@ func TestGDALCSV(t *testing.T) {
 }
 
 func TestGDALKML(t *testing.T) {
-	gdalTool(t, "ogrinfo")
+	gdaltest.Tool(t, "ogrinfo")
 	t.Parallel()
 	layers := []testLayer{wgs84(villages), wgs84(roads), wgs84(townships), wgs84(mixed)}
 	path := writeFile(t, "export.kml", NewKML, layers...)
@@ -584,7 +566,7 @@ func TestGDALKML(t *testing.T) {
 }
 
 func TestGDALXLSX(t *testing.T) {
-	gdalTool(t, "ogrinfo")
+	gdaltest.Tool(t, "ogrinfo")
 	t.Parallel()
 	layers := []testLayer{villages, roads, townships, mixed}
 	path := writeFile(t, "export.xlsx", NewXLSX, layers...)

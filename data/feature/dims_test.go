@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/geo"
 )
 
@@ -64,26 +64,10 @@ func surveyWKT(i int, z bool) string {
 	}
 }
 
-// ogr2ogr runs GDAL's ogr2ogr, the independent GeoJSON writer. Without it
-// the test is skipped locally but fails under CI, so CI cannot go green by
-// skipping.
-func ogr2ogr(tb testing.TB, args ...string) {
-	tb.Helper()
-	bin, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("ogr2ogr not found; scripts/testdeps.sh installs gdal-bin")
-		}
-		tb.Skip("ogr2ogr not found; install gdal-bin (scripts/testdeps.sh)")
-	}
-	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
-		tb.Fatalf("ogr2ogr %v: %v\n%s", args, err, out)
-	}
-}
-
-// TestDimsGDAL reads GeoJSON and GeoJSONSeq that GDAL wrote from survey
-// geometries with and without heights: the reader must give the XY
-// exactly and report the heights in Dims.
+// TestDimsGDAL reads GeoJSON and GeoJSONSeq that GDAL's ogr2ogr, an
+// independent writer, wrote from survey geometries with and without
+// heights: the reader must give the XY exactly and report the heights in
+// Dims.
 func TestDimsGDAL(t *testing.T) {
 	dir := t.TempDir()
 	for _, z := range []bool{false, true} {
@@ -103,7 +87,7 @@ func TestDimsGDAL(t *testing.T) {
 		for _, driver := range []string{"GeoJSON", "GeoJSONSeq"} {
 			t.Run(dim+"/"+driver, func(t *testing.T) {
 				path := filepath.Join(dir, dim+"."+strings.ToLower(driver))
-				ogr2ogr(t, "-f", driver, path, src, "-dim", dim)
+				gdaltest.Run(t, "ogr2ogr", "-f", driver, path, src, "-dim", dim)
 				text, err := os.ReadFile(path)
 				if err != nil {
 					t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/twpayne/go-geom/encoding/wkb"
 	"github.com/twpayne/go-geom/encoding/wkt"
 
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/geo"
 )
 
@@ -262,7 +263,7 @@ func TestDimsEnvelope(t *testing.T) {
 // layout (ogr2ogr from a CSV of WKT, -dim setting the layer's): the Reader
 // must give go-geom's XY exactly and report what ogrinfo reports.
 func TestDimsGDAL(t *testing.T) {
-	gdal(t, "ogr2ogr")
+	gdaltest.Tool(t, "ogr2ogr")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "survey.gpkg")
 	for i, l := range layouts {

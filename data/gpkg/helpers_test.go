@@ -9,46 +9,19 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
-)
 
-// gdal returns the path of a GDAL command-line tool (ogrinfo, ogr2ogr,
-// gdaltransform), the independent reader and writer these tests check
-// against. Without it the test is skipped locally but fails under CI, so
-// CI cannot go green by skipping.
-func gdal(tb testing.TB, tool string) string {
-	tb.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s not found; install gdal-bin (apt-get install gdal-bin)", tool)
-		}
-		tb.Skipf("%s not found; install gdal-bin (apt-get install gdal-bin)", tool)
-	}
-	return p
-}
+	"github.com/gapmap/gapmap/data/gdaltest"
+)
 
 // run runs a GDAL tool and returns its standard output, failing the test
 // with its standard error if it fails.
 func run(tb testing.TB, tool string, args ...string) string {
 	tb.Helper()
-	stdout, _ := run2(tb, tool, args...)
+	stdout, _ := gdaltest.Output(tb, tool, args...)
 	return stdout
-}
-
-// run2 is run returning standard error too, where GDAL's --debug goes.
-func run2(tb testing.TB, tool string, args ...string) (string, string) {
-	tb.Helper()
-	cmd := exec.Command(gdal(tb, tool), args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		tb.Fatalf("%s %s: %v\n%s", tool, strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.String(), stderr.String()
 }
 
 // validatorPaths are where Debian's python3-gdal and GDAL source trees put

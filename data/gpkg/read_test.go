@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/data/gdaltest"
 )
 
 // villagesGeoJSON is what GDAL turns into the 村庄 layer: a point with Z,
@@ -48,7 +50,7 @@ const plotsGeoJSON = `{"type": "FeatureCollection", "features": [
 // documents above and returns its path.
 func gdalPackage(tb testing.TB) string {
 	tb.Helper()
-	gdal(tb, "ogr2ogr")
+	gdaltest.Tool(tb, "ogr2ogr")
 	dir := tb.TempDir()
 	for name, text := range map[string]string{"村庄.geojson": villagesGeoJSON, "地块.geojson": plotsGeoJSON} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -146,7 +148,7 @@ func TestReadGDAL(t *testing.T) {
 // run2stdin runs a GDAL tool with input on its standard input.
 func run2stdin(tb testing.TB, stdin, tool string, args ...string) string {
 	tb.Helper()
-	cmd := exec.Command(gdal(tb, tool), args...)
+	cmd := exec.Command(gdaltest.Tool(tb, tool), args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.Output()
 	if err != nil {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/data/gdaltest"
 )
 
 func day(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
@@ -118,7 +120,7 @@ func ogrLayers(out string) map[string]string {
 }
 
 func TestWriteGDAL(t *testing.T) {
-	gdal(t, "ogrinfo")
+	gdaltest.Tool(t, "ogrinfo")
 	path := filepath.Join(t.TempDir(), "临湘市.gpkg")
 	writeCounty(t, path)
 	validate(t, path)
@@ -216,7 +218,7 @@ func TestWriteGDAL(t *testing.T) {
 			wantFIDs = append(wantFIDs, i+1)
 		}
 	}
-	out, debug := run2(t, "ogrinfo", "-ro", "-q", "--debug", "on", path, "样点", "-spat", "113.3", "29.2", "113.45", "29.6")
+	out, debug := gdaltest.Output(t, "ogrinfo", "-ro", "-q", "--debug", "on", path, "样点", "-spat", "113.3", "29.2", "113.45", "29.6")
 	if !strings.Contains(debug, `JOIN "rtree_样点_geom"`) {
 		t.Errorf("ogrinfo -spat did not use the R-tree:\n%s", debug)
 	}
@@ -354,7 +356,7 @@ func subset(a, b []int) bool {
 // sound, which shows the bulk-loaded tree is one SQLite can go on
 // updating.
 func TestGDALEditsOurFile(t *testing.T) {
-	gdal(t, "ogr2ogr")
+	gdaltest.Tool(t, "ogr2ogr")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "县.gpkg")
 	writeCounty(t, path)

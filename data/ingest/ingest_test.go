@@ -8,7 +8,6 @@ import (
 	"go/token"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/gapmap/gapmap/data/catalog"
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/data/ingest"
 	"github.com/gapmap/gapmap/planning"
 )
@@ -623,16 +623,6 @@ func TestHeightsDropped(t *testing.T) {
 // given dimensions with GDAL; without GDAL it skips, or fails under CI.
 func ogrShapefile(t *testing.T, csv, out, dim string) string {
 	t.Helper()
-	bin, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ogr2ogr not found (Debian gdal-bin); CI must run the GDAL comparisons")
-		}
-		t.Skip("ogr2ogr not found (Debian gdal-bin)")
-	}
-	cmd := exec.Command(bin, "-f", "ESRI Shapefile", "-dim", dim, "-nlt", "LINESTRING", "-oo", "GEOM_POSSIBLE_NAMES=WKT", "-oo", "KEEP_GEOM_COLUMNS=NO", out, csv)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ogr2ogr: %v\n%s", err, b)
-	}
+	gdaltest.Run(t, "ogr2ogr", "-f", "ESRI Shapefile", "-dim", dim, "-nlt", "LINESTRING", "-oo", "GEOM_POSSIBLE_NAMES=WKT", "-oo", "KEEP_GEOM_COLUMNS=NO", out, csv)
 	return out
 }

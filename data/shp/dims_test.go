@@ -3,7 +3,6 @@ package shp
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/geo"
 )
 
@@ -97,16 +97,8 @@ func zCSV(tb testing.TB, path string, wkts []string, zm [][]float64, dim string)
 // Reader does once it has read a record.
 func gdalDims(tb testing.TB, path string) geo.Dims {
 	tb.Helper()
-	bin, err := exec.LookPath("ogrinfo")
-	if err != nil {
-		ogr2ogr(tb) // the same gdal-bin: skip locally, fail under CI
-		tb.Fatal("ogrinfo not found beside ogr2ogr")
-	}
-	out, err := exec.Command(bin, "-so", "-al", path).CombinedOutput()
-	if err != nil {
-		tb.Fatalf("ogrinfo %s: %v\n%s", path, err, out)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
+	out := gdaltest.Run(tb, "ogrinfo", "-so", "-al", path)
+	for _, line := range strings.Split(out, "\n") {
 		if typ, ok := strings.CutPrefix(line, "Geometry: "); ok {
 			var d geo.Dims
 			if strings.Contains(typ, "3D") {
@@ -127,7 +119,7 @@ func gdalDims(tb testing.TB, path string) geo.Dims {
 // measures. The Reader must report what ogrinfo reports, and give the XY
 // exactly: the Z and M arrays that follow the XY must not shift it.
 func TestDimsGDAL(t *testing.T) {
-	bin := ogr2ogr(t)
+	gdaltest.Tool(t, "ogr2ogr")
 	dir := t.TempDir()
 	for _, layer := range zLayers {
 		for _, dim := range []struct {
@@ -148,7 +140,7 @@ func TestDimsGDAL(t *testing.T) {
 				}
 				src := filepath.Join(dir, layer.name+"-"+dim.name+".csv")
 				zCSV(t, src, layer.wkt, layer.zm, srcDim)
-				path := gdalSet(t, bin, src, dir, layer.name+"-"+dim.name, "-dim", dim.name)
+				path := gdalSet(t, src, dir, layer.name+"-"+dim.name, "-dim", dim.name)
 				r, err := Open(path)
 				if err != nil {
 					t.Fatal(err)

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/data/gdaltest"
 )
 
 var fuzzSeeds = flag.Bool("fuzzseeds", false, "rewrite testdata/fuzz seeds from ogr2ogr output")
@@ -182,13 +184,13 @@ func TestFuzzSeeds(t *testing.T) {
 	if !*fuzzSeeds {
 		t.Skip("run with -fuzzseeds to rewrite the seeds")
 	}
-	bin := ogr2ogr(t)
+	gdaltest.Tool(t, "ogr2ogr")
 	dir := t.TempDir()
 	for _, layer := range gdalLayers {
 		src := filepath.Join(dir, layer.name+".geojson")
 		writeGeoJSON(t, src, layer.geom)
 		for _, enc := range []string{"GBK", "UTF-8"} {
-			shp := gdalSet(t, bin, src, dir, layer.name+"-"+enc, "-lco", "ENCODING="+enc)
+			shp := gdalSet(t, src, dir, layer.name+"-"+enc, "-lco", "ENCODING="+enc)
 			writeSeed(t, "FuzzDBF", "gdal-"+layer.name+"-"+enc, readFile(t, shp[:len(shp)-4]+".dbf"))
 			if enc == "GBK" { // the .shp does not depend on the encoding
 				writeSeed(t, "FuzzSHP", "gdal-"+layer.name, readFile(t, shp))

@@ -3,7 +3,6 @@ package shp
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,23 +10,9 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/geo"
 )
-
-// ogr2ogr returns the path of GDAL's ogr2ogr, the independent writer the
-// fixtures come from. Without it the test is skipped locally but fails
-// under CI, so CI cannot go green by skipping.
-func ogr2ogr(tb testing.TB) string {
-	tb.Helper()
-	p, err := exec.LookPath("ogr2ogr")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("ogr2ogr not found; scripts/testdeps.sh installs gdal-bin")
-		}
-		tb.Skip("ogr2ogr not found; install gdal-bin (scripts/testdeps.sh)")
-	}
-	return p
-}
 
 // gdalFeature is one input feature and what reading it back must give.
 type gdalFeature struct {
@@ -157,15 +142,13 @@ func writeGeoJSON(tb testing.TB, path string, geoms []orb.Geometry) {
 	}
 }
 
-// gdalSet runs ogr2ogr on src with the given extra arguments, writing
-// dir/stem.shp, and returns its path.
-func gdalSet(tb testing.TB, bin, src, dir, stem string, args ...string) string {
+// gdalSet runs GDAL's ogr2ogr, the independent writer the fixtures come
+// from, on src with the given extra arguments, writing dir/stem.shp, and
+// returns its path.
+func gdalSet(tb testing.TB, src, dir, stem string, args ...string) string {
 	tb.Helper()
 	dst := filepath.Join(dir, stem+".shp")
-	cmd := exec.Command(bin, append([]string{"-f", "ESRI Shapefile", dst, src}, args...)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("ogr2ogr %v: %v\n%s", args, err, out)
-	}
+	gdaltest.Run(tb, "ogr2ogr", append([]string{"-f", "ESRI Shapefile", dst, src}, args...)...)
 	return dst
 }
 
@@ -188,14 +171,14 @@ func dropEncodingHints(tb testing.TB, shpPath string) {
 }
 
 func TestGDAL(t *testing.T) {
-	bin := ogr2ogr(t)
+	gdaltest.Tool(t, "ogr2ogr")
 	dir := t.TempDir()
 	for _, layer := range gdalLayers {
 		src := filepath.Join(dir, layer.name+".geojson")
 		writeGeoJSON(t, src, layer.geom)
 		for _, enc := range gdalEncodings {
 			t.Run(layer.name+"/"+enc.name, func(t *testing.T) {
-				path := gdalSet(t, bin, src, dir, layer.name+"-"+enc.name, "-lco", enc.lco)
+				path := gdalSet(t, src, dir, layer.name+"-"+enc.name, "-lco", enc.lco)
 				if enc.dropCPG {
 					dropEncodingHints(t, path)
 				}
@@ -212,7 +195,7 @@ func TestGDAL(t *testing.T) {
 			typ  ShapeType
 		}{{"XYZ", layer.typ + 10}, {"XYM", layer.typ + 20}} {
 			t.Run(layer.name+"/"+dim.name, func(t *testing.T) {
-				path := gdalSet(t, bin, src, dir, layer.name+"-"+dim.name, "-lco", "ENCODING=GBK", "-dim", dim.name)
+				path := gdalSet(t, src, dir, layer.name+"-"+dim.name, "-lco", "ENCODING=GBK", "-dim", dim.name)
 				r, recs := readAll(t, path)
 				checkGDALSet(t, r, recs, dim.typ, layer.geom)
 			})

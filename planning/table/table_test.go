@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -411,15 +411,11 @@ func TestProjectsXLSXEmpty(t *testing.T) {
 // TestProjectsXLSXWithOgrinfo reads the file with GDAL, a client that
 // shares no code with excelize.
 func TestProjectsXLSXWithOgrinfo(t *testing.T) {
-	ogrinfo := tableOgrinfo(t)
+	gdaltest.Tool(t, "ogrinfo")
 	path := writeTableXLSX(t)
 	run := func(args ...string) string {
 		t.Helper()
-		out, err := exec.Command(ogrinfo, append(args, path)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("ogrinfo %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
+		return gdaltest.Run(t, "ogrinfo", append(args, path)...)
 	}
 	summary := run("-ro", "-al", "-so")
 	for _, want := range []string{"Layer name: 项目库", "Layer name: 绩效目标", "Layer name: 汇总",
@@ -441,30 +437,13 @@ func TestProjectsXLSXWithOgrinfo(t *testing.T) {
 	// row above a row with numbers) cannot tell the header from the data;
 	// OGR_XLSX_HEADERS=FORCE is what a GDAL user sets for such a sheet
 	// (GDAL 3.6's XLSX driver has no HEADERS open option).
-	out, err := exec.Command(ogrinfo, "-ro", "-so", "--config", "OGR_XLSX_HEADERS", "FORCE", path, "绩效目标").CombinedOutput()
-	if err != nil {
-		t.Fatalf("ogrinfo 绩效目标: %v\n%s", err, out)
-	}
-	targets := string(out)
+	targets := gdaltest.Run(t, "ogrinfo", "-ro", "-so", "--config", "OGR_XLSX_HEADERS", "FORCE", path, "绩效目标")
 	for _, want := range []string{"Feature Count: " + strconv.Itoa(wantTargetRows), "项目编号: String", "项目名称: String",
 		"一级指标: String", "二级指标: String", "三级指标: String", "指标值: String"} {
 		if !strings.Contains(targets, want) {
 			t.Errorf("ogrinfo 绩效目标 lacks %q:\n%s", want, targets)
 		}
 	}
-}
-
-// tableOgrinfo returns the path of GDAL's ogrinfo; CI must have it.
-func tableOgrinfo(tb testing.TB) string {
-	tb.Helper()
-	ogrinfo, err := exec.LookPath("ogrinfo")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("ogrinfo (gdal-bin) missing in CI: `make test` installs it")
-		}
-		tb.Skip("ogrinfo not installed (apt-get install gdal-bin)")
-	}
-	return ogrinfo
 }
 
 func TestProjectsCSV(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -25,6 +24,7 @@ import (
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/data/demo"
+	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/tiles"
 )
@@ -344,7 +344,7 @@ func TestTileJSONAndStyle(t *testing.T) {
 // TestGDALReadsServedTile has GDAL's MVT driver, an independent decoder,
 // read a tile as served.
 func TestGDALReadsServedTile(t *testing.T) {
-	ogrinfo := needOgrinfo(t)
+	gdaltest.Tool(t, "ogrinfo")
 	f := newFixture(t)
 	tile := seatTile(t, f.db, 12)
 	rec := f.get(t, tileURL("review", tile, ""))
@@ -356,26 +356,10 @@ func TestGDALReadsServedTile(t *testing.T) {
 	if err := os.WriteFile(path, rec.Body.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(ogrinfo, "-ro", "-so", "-al", "MVT:"+path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ogrinfo: %v\n%s", err, out)
-	}
+	out := gdaltest.Run(t, "ogrinfo", "-ro", "-so", "-al", "MVT:"+path)
 	for _, want := range []string{"Layer name: villages", "Layer name: roads", "Feature Count:"} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("ogrinfo output lacks %q:\n%s", want, out)
 		}
 	}
-}
-
-// needOgrinfo returns the path of GDAL's ogrinfo; CI must have it.
-func needOgrinfo(t *testing.T) string {
-	t.Helper()
-	ogrinfo, err := exec.LookPath("ogrinfo")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ogrinfo (gdal-bin) missing in CI: `make test` installs it")
-		}
-		t.Skip("ogrinfo not installed (apt-get install gdal-bin)")
-	}
-	return ogrinfo
 }
