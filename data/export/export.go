@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/data/internal/value"
 )
 
 // FieldType is the type of an attribute column. The zero value is String.
@@ -399,7 +401,7 @@ func toCell(t FieldType, v any) (cell, bool) {
 			return cell{s: s}, true
 		}
 	case Int:
-		if i, ok := toInt(v); ok {
+		if i, ok := value.Int(v); ok {
 			return cell{i: i}, true
 		}
 	case Float:
@@ -410,7 +412,7 @@ func toCell(t FieldType, v any) (cell, bool) {
 		case float32:
 			f = float64(v)
 		default:
-			i, ok := toInt(v)
+			i, ok := value.Int(v)
 			if !ok {
 				return cell{}, false
 			}
@@ -430,36 +432,6 @@ func toCell(t FieldType, v any) (cell, bool) {
 		}
 	}
 	return cell{}, false
-}
-
-func toInt(v any) (int64, bool) {
-	switch v := v.(type) {
-	case int64:
-		return v, true
-	case int:
-		return int64(v), true
-	case int32:
-		return int64(v), true
-	case int16:
-		return int64(v), true
-	case int8:
-		return int64(v), true
-	case uint32:
-		return int64(v), true
-	case uint16:
-		return int64(v), true
-	case uint8:
-		return int64(v), true
-	case uint:
-		if uint64(v) <= math.MaxInt64 {
-			return int64(v), true
-		}
-	case uint64:
-		if v <= math.MaxInt64 {
-			return int64(v), true
-		}
-	}
-	return 0, false
 }
 
 // Date and time layouts of the text formats.

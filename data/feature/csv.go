@@ -17,6 +17,8 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/width"
+
+	"github.com/gapmap/gapmap/data/internal/value"
 )
 
 // Encodings reported by [CSVReader.Encoding].
@@ -319,7 +321,7 @@ func (c *CSVReader) geometry(rec []string) (orb.Geometry, error) {
 		g, err := parseWKT(s)
 		if err != nil {
 			return nil, &FormatError{Feature: -1, Line: c.row, Column: c.header[c.wkt],
-				Reason: fmt.Sprintf("的值 %s 不是有效的 WKT", quote(s)), Err: ErrGeometry}
+				Reason: fmt.Sprintf("的值 %s 不是有效的 WKT", value.Quote(s)), Err: ErrGeometry}
 		}
 		return g, nil
 	}
@@ -332,7 +334,7 @@ func (c *CSVReader) number(s string, col int) (float64, error) {
 	v, err := strconv.ParseFloat(width.Narrow.String(s), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, &FormatError{Feature: -1, Line: c.row, Column: c.header[col],
-			Reason: fmt.Sprintf("的值 %s 不是数字", quote(s)), Err: ErrValue}
+			Reason: fmt.Sprintf("的值 %s 不是数字", value.Quote(s)), Err: ErrValue}
 	}
 	return v, nil
 }

@@ -21,6 +21,7 @@
 // Readers take an io.Reader and do not know the file name, so callers
 // prefix it. No input makes the package panic.
 //
-// The package imports only the standard library, orb, golang.org/x/text
-// and gapmap's geo (for [geo.Dims]); it knows nothing of the database.
+// The package imports only the standard library, orb, golang.org/x/text,
+// gapmap's geo (for [geo.Dims]) and data/internal/value (how a value is
+// quoted in a message); it knows nothing of the database.
 package feature

@@ -62,13 +62,3 @@ func (e *FormatError) Error() string {
 
 // Unwrap returns the sentinel or I/O error behind e.
 func (e *FormatError) Unwrap() error { return e.Err }
-
-// quote shows a user's value in a message, cut short so one huge cell
-// cannot flood a log line.
-func quote(s string) string {
-	const max = 40
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
-	}
-	return fmt.Sprintf("%q", s)
-}

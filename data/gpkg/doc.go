@@ -24,7 +24,8 @@
 // [ErrTruncated], [ErrGeometry] and the other sentinels. No input makes
 // the package panic.
 //
-// The package imports only the standard library, orb, gapmap's geo and
-// the pure-Go SQLite driver modernc.org/sqlite (no cgo); it knows nothing
-// of the PostGIS database and must not import pgx.
+// The package imports only the standard library, orb, gapmap's geo,
+// data/internal/value (quoting values in messages, integer conversion)
+// and the pure-Go SQLite driver modernc.org/sqlite (no cgo); it knows
+// nothing of the PostGIS database and must not import pgx.
 package gpkg

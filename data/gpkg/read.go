@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 	_ "modernc.org/sqlite" // pure-Go SQLite: a GeoPackage is an SQLite file
 
+	"github.com/gapmap/gapmap/data/internal/value"
 	"github.com/gapmap/gapmap/geo"
 )
 
@@ -529,20 +530,10 @@ func convert(k kind, v any) (any, error) {
 					return t, nil
 				}
 			}
-			return nil, fault(ErrValue, "的值 %s 不是日期或时间", quoteValue(s))
+			return nil, fault(ErrValue, "的值 %s 不是日期或时间", value.Quote(s))
 		}
 	}
 	return v, nil
-}
-
-// quoteValue shows a stored value in a message, cut short so one huge
-// cell cannot flood a log line.
-func quoteValue(s string) string {
-	const limit = 40
-	if r := []rune(s); len(r) > limit {
-		s = string(r[:limit]) + "…"
-	}
-	return fmt.Sprintf("%q", s)
 }
 
 // Dims reports the ordinates beyond x and y that the geometries read so

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/data/internal/value"
 )
 
 // GeoPackage identity written into the SQLite header (spec 1.1.1.1.1).
@@ -506,7 +508,7 @@ func (lw *LayerWriter) Insert(g orb.Geometry, values []any) error {
 		lw.args[1] = blob
 	}
 	for i, c := range lw.cols {
-		v, err := value(c.Type, values[i])
+		v, err := columnValue(c.Type, values[i])
 		if err != nil {
 			return bad(c.Name, "%s", err.Error())
 		}
@@ -601,10 +603,10 @@ func supported(g orb.Geometry, depth int) error {
 	return fmt.Errorf("不支持的几何类型 %T", g)
 }
 
-// value converts v for a column of type typ (upper case) into what the
-// driver stores. The error text is Chinese and goes into a FormatError's
+// columnValue converts v for a column of type typ (upper case) into what
+// the driver stores. The error text is Chinese and goes into a FormatError's
 // Reason.
-func value(typ string, v any) (any, error) {
+func columnValue(typ string, v any) (any, error) {
 	if vr, ok := v.(driver.Valuer); ok {
 		var err error
 		if v, err = vr.Value(); err != nil {
@@ -623,7 +625,7 @@ func value(typ string, v any) (any, error) {
 			return s, nil
 		}
 	case "INTEGER":
-		if i, ok := integer(v); ok {
+		if i, ok := value.Int(v); ok {
 			return i, nil
 		}
 		if isInteger(v) {
@@ -642,7 +644,7 @@ func value(typ string, v any) (any, error) {
 			}
 			return float64(f), nil
 		}
-		if i, ok := integer(v); ok {
+		if i, ok := value.Int(v); ok {
 			return float64(i), nil
 		}
 	case "BOOLEAN":
@@ -672,33 +674,6 @@ func value(typ string, v any) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("%T 类型的值不能写入 %s 字段", v, typ)
-}
-
-// integer returns v as an int64 when it is a Go integer that fits.
-func integer(v any) (int64, bool) {
-	switch i := v.(type) {
-	case int:
-		return int64(i), true
-	case int8:
-		return int64(i), true
-	case int16:
-		return int64(i), true
-	case int32:
-		return int64(i), true
-	case int64:
-		return i, true
-	case uint8:
-		return int64(i), true
-	case uint16:
-		return int64(i), true
-	case uint32:
-		return int64(i), true
-	case uint:
-		return int64(i), uint64(i) <= math.MaxInt64
-	case uint64:
-		return int64(i), i <= math.MaxInt64
-	}
-	return 0, false
 }
 
 // isInteger reports whether v is of a Go integer type.

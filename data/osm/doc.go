@@ -82,6 +82,7 @@
 // extracts cut by a box) is not an error: it is skipped and counted. No
 // input makes the package panic.
 //
-// The package imports only the standard library, orb, protowire and
-// gapmap's geo; it knows nothing of the database.
+// The package imports only the standard library, orb, protowire,
+// gapmap's geo and data/internal/value (how a value is quoted in a
+// message); it knows nothing of the database.
 package osm

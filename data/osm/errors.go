@@ -82,13 +82,3 @@ func ioReason(what string, err error) string {
 	}
 	return what + "：" + err.Error()
 }
-
-// quote shows a user's value in a message, cut short so one huge value
-// cannot flood a log line.
-func quote(s string) string {
-	const max = 40
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
-	}
-	return fmt.Sprintf("%q", s)
-}

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/data/internal/value"
 )
 
 // Layer names a gapmap table that OSM features are mapped to.
@@ -103,7 +105,7 @@ func Only(layers ...Layer) Option {
 		for _, l := range layers {
 			if !slices.Contains(Layers, l) {
 				return &FormatError{Offset: -1, Err: ErrLayer,
-					Reason: fmt.Sprintf("没有名为 %s 的图层（可用：roads、power_lines、substations、transformers、reservoirs、villages、tourism_sites）", quote(string(l)))}
+					Reason: fmt.Sprintf("没有名为 %s 的图层（可用：roads、power_lines、substations、transformers、reservoirs、villages、tourism_sites）", value.Quote(string(l)))}
 			}
 			o.want[l] = true
 		}

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/gapmap/gapmap/data/internal/value"
 )
 
 // The .osm.pbf format (https://wiki.openstreetmap.org/wiki/PBF_Format) is
@@ -94,7 +96,7 @@ func newPBF(name string, ra io.ReaderAt, size int64, closer io.Closer) (*pbfSour
 		return nil, err
 	}
 	if typ != "OSMHeader" {
-		return nil, s.at(b, fault(ErrFormat, "第一个数据块是 %s 而不是 OSMHeader", quote(typ)))
+		return nil, s.at(b, fault(ErrFormat, "第一个数据块是 %s 而不是 OSMHeader", value.Quote(typ)))
 	}
 	data, err := s.inflate(b)
 	if err != nil {
@@ -305,7 +307,7 @@ func parseHeaderBlock(b []byte) (time.Time, error) {
 			case "HistoricalInformation":
 				return ts, fault(ErrUnsupported, "这是含历史版本的 OSM 历史文件，不受支持；请使用普通的地区数据（如 Geofabrik 的 .osm.pbf）")
 			default:
-				return ts, fault(ErrUnsupported, "文件要求本程序不支持的特性 %s", quote(f))
+				return ts, fault(ErrUnsupported, "文件要求本程序不支持的特性 %s", value.Quote(f))
 			}
 			b = b[n:]
 		case num == 32 && wt == protowire.VarintType:

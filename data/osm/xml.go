@@ -9,6 +9,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/gapmap/gapmap/data/internal/value"
 )
 
 // OSM XML (https://wiki.openstreetmap.org/wiki/OSM_XML) is read with
@@ -178,7 +180,7 @@ func (p *xmlPass) element(typ elemType, attrs []xml.Attr) error {
 		case "id":
 			id, err := strconv.ParseInt(a.Value, 10, 64)
 			if err != nil {
-				return fault(ErrSyntax, "<%s> 的 id %s 不是整数", typ, quote(a.Value))
+				return fault(ErrSyntax, "<%s> 的 id %s 不是整数", typ, value.Quote(a.Value))
 			}
 			e.id, hasID = id, true
 		case "lat":
@@ -215,9 +217,9 @@ func coord(s, name string, limit float64) (float64, *FormatError) {
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	switch {
 	case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
-		return 0, &FormatError{Offset: -1, Err: ErrSyntax, Reason: fmt.Sprintf("%s 的值 %s 不是数字", name, quote(s))}
+		return 0, &FormatError{Offset: -1, Err: ErrSyntax, Reason: fmt.Sprintf("%s 的值 %s 不是数字", name, value.Quote(s))}
 	case v < -limit || v > limit:
-		return 0, &FormatError{Offset: -1, Err: ErrValue, Reason: fmt.Sprintf("%s 的值 %s 超出 ±%g 度", name, quote(s), limit)}
+		return 0, &FormatError{Offset: -1, Err: ErrValue, Reason: fmt.Sprintf("%s 的值 %s 超出 ±%g 度", name, value.Quote(s), limit)}
 	}
 	return v, nil
 }
@@ -254,7 +256,7 @@ func (p *xmlPass) child(name string, attrs []xml.Attr) error {
 		s, _ := attr("ref")
 		ref, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return bad("<nd> 的 ref %s 不是整数", quote(s))
+			return bad("<nd> 的 ref %s 不是整数", value.Quote(s))
 		}
 		e.refs = append(e.refs, ref)
 	case "member":
@@ -264,7 +266,7 @@ func (p *xmlPass) child(name string, attrs []xml.Attr) error {
 		s, _ := attr("ref")
 		ref, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return bad("<member> 的 ref %s 不是整数", quote(s))
+			return bad("<member> 的 ref %s 不是整数", value.Quote(s))
 		}
 		var typ elemType
 		switch t, _ := attr("type"); t {
@@ -275,7 +277,7 @@ func (p *xmlPass) child(name string, attrs []xml.Attr) error {
 		case "relation":
 			typ = relationType
 		default:
-			return bad("<member> 的 type %s 无效", quote(t))
+			return bad("<member> 的 type %s 无效", value.Quote(t))
 		}
 		role, _ := attr("role")
 		e.members = append(e.members, member{typ: typ, ref: ref, role: role})

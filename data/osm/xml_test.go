@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gapmap/gapmap/data/internal/value"
 )
 
 func writeTemp(tb testing.TB, name, content string) string {
@@ -96,7 +98,7 @@ func TestFormatErrorMessage(t *testing.T) {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
 	}
-	if !strings.Contains(quote(strings.Repeat("长", 50)), "…") {
+	if !strings.Contains(value.Quote(strings.Repeat("长", 50)), "…") {
 		t.Error("quote does not shorten")
 	}
 }
