@@ -77,10 +77,7 @@ func (w *csvWriter) Write(g orb.Geometry, values []any) error {
 				v = append(v, "否"...)
 			}
 		case String:
-			if !csvSafe(c.s) {
-				v = append(v, '\'')
-			}
-			v = append(v, c.s...)
+			v = append(v, CSVSafe(c.s)...)
 		default:
 			v = appendText(v, f.Type, c)
 		}

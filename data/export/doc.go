@@ -16,8 +16,10 @@
 // (SRID, display name and the ESRI WKT for a .prj); GeoJSON and KML need
 // lon/lat on WGS 84 and refuse other SRIDs.
 //
-// The package is pure: it imports orb, excelize, golang.org/x/text and
-// gapmap's geo, and must not import pgx, net/http or the other gapmap
-// packages. Queries, handlers and the GeoPackage adapter live elsewhere
-// and call these writers.
+// The package is pure: it imports orb, excelize, golang.org/x/text,
+// gapmap's geo and data/internal/value (integer conversion), and must not
+// import pgx, net/http or the other gapmap packages. Queries, handlers and
+// the GeoPackage adapter live elsewhere and call these writers. It also
+// exports [CSVSafe], the CSV formula guard planning/table's 项目库 CSV
+// shares.
 package export

@@ -127,17 +127,19 @@ func appendCSVField(b []byte, s []byte) []byte {
 	return append(b, '"')
 }
 
-// csvSafe reports the prefix that stops Excel from running a text value
-// such as "=HYPERLINK(…)" as a formula when it opens a CSV (OWASP "CSV
-// injection"): a leading apostrophe makes Excel show the text as typed.
-// It is the rule of the project library's CSV (table.WriteCSV in planning/table).
-func csvSafe(s string) bool {
-	if s == "" {
-		return true
+// CSVSafe returns s as a CSV text cell must hold it so that Excel does
+// not run a value such as "=HYPERLINK(…)" as a formula when it opens the
+// file (OWASP "CSV injection"): with a leading apostrophe, which makes
+// Excel show the text as typed, when s starts with =, +, -, @, a tab or a
+// carriage return, and unchanged otherwise. The CSV export and the 项目库
+// CSV (planning/table) both use it; XLSX needs no such guard, since its
+// strings are never formulas.
+func CSVSafe(s string) string {
+	if s != "" {
+		switch s[0] {
+		case '=', '+', '-', '@', '\t', '\r':
+			return "'" + s
+		}
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return false
-	}
-	return true
+	return s
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/gapmap/gapmap/data/export"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -354,22 +355,11 @@ func csvField(k cellKind, v any) string {
 		return v.Format(time.DateOnly)
 	case string:
 		if k == kindText {
-			return csvSafe(v)
+			return export.CSVSafe(v)
 		}
 		return v
 	}
 	return fmt.Sprint(v)
-}
-
-// csvSafe stops Excel from running a user-entered name such as
-// "=HYPERLINK(…)" as a formula when it opens the CSV (OWASP "CSV
-// injection"): a leading apostrophe makes Excel show the text as typed.
-// The XLSX writer needs no such guard; its strings are never formulas.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // rowLevel picks the look of a row in the XLSX sheets.
