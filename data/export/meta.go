@@ -17,17 +17,11 @@ type layerSummary struct {
 	notes  []string    // Chinese sentences, e.g. truncations
 }
 
-// geometryChinese names a declared geometry type for people.
+// geometryChinese names a declared geometry type for people: its
+// Shapefile family's name, or 混合几何 for a mixed layer.
 func geometryChinese(g string) string {
-	switch g {
-	case GeomPoint:
-		return "点"
-	case GeomMultiPoint:
-		return "多点"
-	case GeomLineString, GeomMultiLineString:
-		return "线"
-	case GeomPolygon, GeomMultiPolygon:
-		return "面"
+	if f, ok := declaredFamily(g); ok {
+		return f.chinese()
 	}
 	return "混合几何"
 }

@@ -31,17 +31,24 @@ func (c *Converter) geometry(g orb.Geometry) (parts []orb.Geometry, reason strin
 		default:
 			return nil, fmt.Sprintf("应为线，实为%s", geomTypeName(g))
 		}
-	case catalog.RolePoint:
+	case catalog.RolePoint, catalog.RoleSeat:
+		// Both take a polygon, whose point on surface becomes the point (a
+		// seat also keeps the polygon as its outline), and a one-point
+		// MultiPoint; only the type the message expects differs.
+		want := "点"
+		if c.layer.Role == catalog.RoleSeat {
+			want = "点或面"
+		}
 		switch x := g.(type) {
 		case orb.Point, orb.Polygon, orb.MultiPolygon:
 			parts = []orb.Geometry{x}
 		case orb.MultiPoint:
 			if len(x) != 1 {
-				return nil, fmt.Sprintf("应为点，实为含 %d 个点的多点", len(x))
+				return nil, fmt.Sprintf("应为%s，实为含 %d 个点的多点", want, len(x))
 			}
 			parts = []orb.Geometry{x[0]}
 		default:
-			return nil, fmt.Sprintf("应为点，实为%s", geomTypeName(g))
+			return nil, fmt.Sprintf("应为%s，实为%s", want, geomTypeName(g))
 		}
 	case catalog.RoleArea:
 		switch g.(type) {
@@ -49,18 +56,6 @@ func (c *Converter) geometry(g orb.Geometry) (parts []orb.Geometry, reason strin
 			parts = []orb.Geometry{g}
 		default:
 			return nil, fmt.Sprintf("应为面，实为%s", geomTypeName(g))
-		}
-	case catalog.RoleSeat:
-		switch x := g.(type) {
-		case orb.Point, orb.Polygon, orb.MultiPolygon:
-			parts = []orb.Geometry{x}
-		case orb.MultiPoint:
-			if len(x) != 1 {
-				return nil, fmt.Sprintf("应为点或面，实为含 %d 个点的多点", len(x))
-			}
-			parts = []orb.Geometry{x[0]}
-		default:
-			return nil, fmt.Sprintf("应为点或面，实为%s", geomTypeName(g))
 		}
 	default:
 		parts = []orb.Geometry{g}
