@@ -124,17 +124,24 @@ func (im *importer) resolve(ctx context.Context, tx pgx.Tx) error {
 			im.rowProblem(row, fid, field, val, planning.SeverityError, fmt.Sprintf(reason, val), hint)
 		})
 	}
+	// byCode resolves ref from a village code column (the code's newest
+	// year) and reports the codes that name no village. ref and codeCol
+	// are the literals below, never file input.
+	byCode := func(ref, codeCol, reason, hint string) error {
+		r, c := pgx.Identifier{ref}.Sanitize(), pgx.Identifier{codeCol}.Sanitize()
+		if _, err := tx.Exec(ctx, `UPDATE import_stage s SET `+r+` = v.id
+			FROM (SELECT DISTINCT ON (code) id, code FROM villages WHERE code IS NOT NULL ORDER BY code, code_year DESC) v
+			WHERE s.`+c+` = v.code`); err != nil {
+			return err
+		}
+		return unresolved(`SELECT row_no, coalesce(fid, ''), `+c+` FROM import_stage WHERE `+c+` IS NOT NULL AND `+r+` IS NULL`,
+			codeCol, reason, hint)
+	}
 	for _, ref := range im.layer.Reference {
 		switch ref {
 		case "village_id":
 			if has("village_code") {
-				if _, err := tx.Exec(ctx, `UPDATE import_stage s SET village_id = v.id
-					FROM (SELECT DISTINCT ON (code) id, code FROM villages WHERE code IS NOT NULL ORDER BY code, code_year DESC) v
-					WHERE s.village_code = v.code`); err != nil {
-					return err
-				}
-				if err := unresolved(`SELECT row_no, coalesce(fid, ''), village_code FROM import_stage WHERE village_code IS NOT NULL AND village_id IS NULL`,
-					"village_code", "所在村代码 %s 不存在", "请先导入村，或核对代码"); err != nil {
+				if err := byCode("village_id", "village_code", "所在村代码 %s 不存在", "请先导入村，或核对代码"); err != nil {
 					return err
 				}
 			}
@@ -150,13 +157,7 @@ func (im *importer) resolve(ctx context.Context, tx pgx.Tx) error {
 			}
 		case "parent_id":
 			if has("parent_code") {
-				if _, err := tx.Exec(ctx, `UPDATE import_stage s SET parent_id = v.id
-					FROM (SELECT DISTINCT ON (code) id, code FROM villages WHERE code IS NOT NULL ORDER BY code, code_year DESC) v
-					WHERE s.parent_code = v.code`); err != nil {
-					return err
-				}
-				if err := unresolved(`SELECT row_no, coalesce(fid, ''), parent_code FROM import_stage WHERE parent_code IS NOT NULL AND parent_id IS NULL`,
-					"parent_code", "所属行政村代码 %s 不存在", "请先导入行政村，或核对代码"); err != nil {
+				if err := byCode("parent_id", "parent_code", "所属行政村代码 %s 不存在", "请先导入行政村，或核对代码"); err != nil {
 					return err
 				}
 			}

@@ -691,3 +691,51 @@ func TestConcurrentBulkImports(t *testing.T) {
 		t.Errorf("%d import sources after 6 imports", sources)
 	}
 }
+
+// TestImportResolvesVillageCodes: a transformer's 所在村代码 and a 自然村's
+// 所属行政村代码 find their village (the code's newest year); a code that
+// names no village is an error of its row, naming the field and the code.
+func TestImportResolvesVillageCodes(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := context.Background()
+	var id int64
+	var code string
+	if err := db.Pool.QueryRow(ctx, `SELECT id, code FROM villages WHERE kind = '行政村' ORDER BY code LIMIT 1`).Scan(&id, &code); err != nil {
+		t.Fatal(err)
+	}
+	const missing = "430682999999"
+	cases := []struct {
+		layer, file, field, reason string
+		check                      string // SQL: the resolved id of the good row
+	}{
+		{"transformers", "ID,名称,容量,所在村代码,WKT\n" +
+			"t1,甲台区,200," + code + ",\"POINT(113.5 29.5)\"\n" +
+			"t2,乙台区,100," + missing + ",\"POINT(113.51 29.51)\"\n",
+			"village_code", "所在村代码 " + missing + " 不存在",
+			`SELECT village_id FROM transformers WHERE ext_id = 't1'`},
+		{"villages", "名称,类型,所属行政村代码,WKT\n" +
+			"甲组,村民组," + code + ",\"POINT(113.5 29.5)\"\n" +
+			"乙组,村民组," + missing + ",\"POINT(113.51 29.51)\"\n",
+			"parent_code", "所属行政村代码 " + missing + " 不存在",
+			`SELECT parent_id FROM villages WHERE name = '甲组' AND kind = '村民组'`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.layer, func(t *testing.T) {
+			rep, err := db.Store.Import(ctx, writeFile(t, tc.layer+".csv", tc.file), planning.ImportOptions{Layer: tc.layer, Mode: planning.ImportSkip})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, ok := findProblem(rep, 3, tc.reason)
+			if !ok || p.Severity != planning.SeverityError || p.Field != tc.field || p.Value != missing {
+				t.Errorf("row 3 not refused for its code:\n%s", problemsText(rep))
+			}
+			if rep.Inserted != 1 || rep.Rejected != 1 {
+				t.Errorf("inserted %d, rejected %d; want 1 and 1\n%s", rep.Inserted, rep.Rejected, problemsText(rep))
+			}
+			var got int64
+			if err := db.Pool.QueryRow(ctx, tc.check).Scan(&got); err != nil || got != id {
+				t.Errorf("the good row resolved to village %d (%v), want %d", got, err, id)
+			}
+		})
+	}
+}

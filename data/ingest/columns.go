@@ -120,12 +120,13 @@ func mapColumns(layer *catalog.Layer, info Info, mp planning.Mapping, required [
 	return m, nil
 }
 
-// matchAlias returns the field whose column name or one of whose aliases
-// file column col names, after normalising both, or "".
+// matchAlias returns the field whose column name, Chinese title (the
+// header gapmap's own exports write) or one of whose aliases file column
+// col names, after normalising both, or "".
 func matchAlias(layer *catalog.Layer, col string) string {
 	key := normaliseName(col)
 	for _, f := range layer.Fields {
-		if normaliseName(f.Column) == key {
+		if normaliseName(f.Column) == key || normaliseName(f.Title) == key {
 			return f.Column
 		}
 		for _, a := range f.Aliases {

@@ -626,3 +626,25 @@ func ogrShapefile(t *testing.T, csv, out, dim string) string {
 	gdaltest.Run(t, "ogr2ogr", "-f", "ESRI Shapefile", "-dim", dim, "-nlt", "LINESTRING", "-oo", "GEOM_POSSIBLE_NAMES=WKT", "-oo", "KEEP_GEOM_COLUMNS=NO", out, csv)
 	return out
 }
+
+// TestTitlesMapToTheirFields: a file whose header is gapmap's own export
+// header (each field's Chinese title) maps every column back to its own
+// field, for every layer of the catalogue — no title is taken by another
+// field's alias.
+func TestTitlesMapToTheirFields(t *testing.T) {
+	for _, l := range catalog.Default().Layers() {
+		var header, want []string
+		for _, f := range l.Fields {
+			header = append(header, f.Title)
+			want = append(want, f.Title+" → "+f.Column)
+		}
+		rep := planning.ImportReport{}
+		if _, err := ingest.MapColumns(l, ingest.Info{Name: l.Table + ".csv", Fields: header}, planning.Mapping{}, nil, &rep); err != nil {
+			t.Errorf("%s: %v", l.Table, err)
+			continue
+		}
+		if !slices.Equal(rep.Columns, want) || len(rep.Problems) > 0 {
+			t.Errorf("%s: columns %v, want %v; problems %v", l.Table, rep.Columns, want, rep.Problems)
+		}
+	}
+}
