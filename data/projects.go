@@ -29,7 +29,8 @@ const projectColumns = `p.id, coalesce(p.code, ''), coalesce(p.year, 0), p.name,
 	coalesce(p.beneficiary_poor_households, 0), coalesce(p.beneficiary_poor_population, 0),
 	p.mechanism, p.responsible_unit, p.status, p.planned_start, p.planned_end,
 	coalesce(p.gap_dimension, ''), p.source_indicator_ids, p.gap_before, p.gap_after_est, coalesce(p.run_id, 0),
-	coalesce(p.key, ''), coalesce(p.depends_on, ''), p.targets, p.exit_reason, ST_AsBinary(p.geom), p.updated_at`
+	coalesce(p.key, ''), coalesce(p.depends_on, ''), p.targets, p.exit_reason, ST_AsBinary(p.geom), p.updated_at,
+	v.id IS NOT NULL, v.households, v.population, v.poor_households, v.poor_population`
 
 const projectFrom = `projects p LEFT JOIN townships t ON t.code = p.township_code LEFT JOIN villages v ON v.id = p.village_id`
 
@@ -37,15 +38,21 @@ const projectFrom = `projects p LEFT JOIN townships t ON t.code = p.township_cod
 func scanProject(row pgx.Row, extra ...any) (planning.Project, error) {
 	var p planning.Project
 	var g wkbGeom
+	var hasVillage bool
+	var vc planning.VillageCounts
 	dest := []any{&p.ID, &p.Code, &p.Year, &p.Name, &p.Category, &p.Subtype, &p.Nature,
 		&p.TownshipCode, &p.TownshipName, &p.VillageCode, &p.VillageName,
 		&p.Content, &p.Quantity, &p.Unit, &p.UnitPriceWan, &p.PriceSource, &p.CostWan, &p.Funding,
 		&p.Households, &p.Population, &p.PoorHouseholds, &p.PoorPopulation,
 		&p.Mechanism, &p.ResponsibleUnit, &p.Status, &p.PlannedStart, &p.PlannedEnd,
 		&p.GapDimension, &p.SourceIndicators, &p.GapBefore, &p.GapAfter, &p.RunID,
-		&p.Key, &p.DependsOn, &p.Targets, &p.ExitReason, &g, &p.UpdatedAt}
+		&p.Key, &p.DependsOn, &p.Targets, &p.ExitReason, &g, &p.UpdatedAt,
+		&hasVillage, &vc.Households, &vc.Population, &vc.PoorHouseholds, &vc.PoorPopulation}
 	err := row.Scan(append(dest, extra...)...)
 	p.Geometry = g.g
+	if hasVillage {
+		p.Village = &vc
+	}
 	return p, err
 }
 
@@ -133,41 +140,136 @@ func sourceID(ctx context.Context, tx pgx.Tx, kind, name string) (int64, error) 
 	return id, err
 }
 
-// CandidateFacts implements planning.LibraryStore.
-func (s *Store) CandidateFacts(ctx context.Context, p planning.Profile, ids []int64) (map[int64]planning.CandidateFacts, error) {
-	rows, err := s.pool.Query(ctx, candidateFactsSQL, ids, int(p.Road.GroupMinHouseholds.Value), p.Road.GroupNetworkRadiusM.Value,
-		p.Projects.DangerousBridgeRadiusM.Value, p.Projects.WaterDesignLitres.Value)
-	if err != nil {
-		return nil, translate(err, "candidate facts")
+// candidateSteps fill the temporary tables candidate_facts.sql reads:
+// the villages with their road vertices and the component of their seat,
+// the road edges around them, the hardened components, and the large
+// groups beyond the group radius of their seat's hardened network with the
+// unhardened length of the cheapest road path to it (domain.md §2: hardened
+// edges cost 0, so the path cost is exactly the length to pave).
+func candidateSteps(ids []int64, p planning.Profile) []sqlStep {
+	snap, minHH, radius := p.Road.SnapToleranceM.Value, int(p.Road.GroupMinHouseholds.Value), p.Road.GroupNetworkRadiusM.Value
+	return []sqlStep{
+		{`CREATE TEMP TABLE cf_v ON COMMIT DROP AS
+		SELECT v.id, v.office, v.population, t.seat, nearest_road_vertex(v.office, $2, false) AS any_vid,
+		       nearest_road_vertex(t.seat, $2, true) AS seat_vid, NULL::bigint AS seat_comp
+		FROM villages v JOIN townships t ON t.code = v.township_code
+		WHERE v.id = ANY ($1) AND v.kind IN ('行政村', '社区')`, []any{ids, snap}},
+		{`CREATE TEMP TABLE cf_edges ON COMMIT DROP AS
+		SELECT e.id, e.source, e.target, e.length_m, e.hardened, e.geom FROM road_edges e
+		WHERE e.geom && (SELECT ST_Expand(ST_Extent(g), $1) FROM (
+			SELECT office AS g FROM cf_v UNION ALL SELECT seat FROM cf_v) x)`, []any{subgraphMarginDeg}},
+		{`ALTER TABLE cf_edges ADD PRIMARY KEY (id)`, nil},
+		{`CREATE INDEX ON cf_edges USING gist (geom)`, nil},
+		{`ANALYZE cf_v, cf_edges`, nil},
+		{`CREATE TEMP TABLE cf_comp ON COMMIT DROP AS SELECT node, component FROM pgr_connectedComponents(
+		'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM cf_edges WHERE hardened')`, nil},
+		{`ALTER TABLE cf_comp ADD PRIMARY KEY (node)`, nil},
+		{`UPDATE cf_v v SET seat_comp = c.component FROM cf_comp c WHERE c.node = v.seat_vid`, nil},
+		// R2's test, on the same network: a group is served when a hardened
+		// edge of its seat's component lies within the radius. The road to
+		// an unserved group goes to that network or to its own 村委会,
+		// whichever is nearer: when the village itself is not connected (R1),
+		// its 通村硬化路 project paves the rest, and counting that length
+		// again for each of its groups would pave the same road twice.
+		{`CREATE TEMP TABLE cf_groups ON COMMIT DROP AS
+		SELECT g.id, g.parent_id, g.name, g.households, g.population, g.poor_households, g.poor_population,
+		       v.seat_vid, v.any_vid AS office_vid, nearest_road_vertex(g.office, $1, false) AS vid,
+		       near.m AS near_m, near.line AS near_line, NULL::float8 AS net_m, NULL::geometry AS net_geom
+		FROM villages g JOIN cf_v v ON v.id = g.parent_id
+		CROSS JOIN LATERAL (
+			SELECT ST_Distance(x.geom::geography, g.office::geography) AS m, ST_ShortestLine(g.office, x.geom) AS line
+			FROM ((SELECT e.geom FROM cf_edges e JOIN cf_comp c ON c.node = e.source
+			       WHERE e.hardened AND c.component = v.seat_comp ORDER BY e.geom <-> g.office LIMIT 5)
+			      UNION ALL SELECT v.office) x
+			ORDER BY 1 LIMIT 1) near
+		WHERE g.households >= $2 AND v.seat_comp IS NOT NULL
+		  AND NOT EXISTS (SELECT 1 FROM cf_edges e JOIN cf_comp c ON c.node = e.source
+		                  WHERE e.hardened AND c.component = v.seat_comp
+		                    AND e.geom && ST_Expand(g.office, $3 / 80000.0)
+		                    AND ST_DWithin(e.geom::geography, g.office::geography, $3))`, []any{snap, minHH, radius}},
+		{`WITH d AS (
+		SELECT * FROM pgr_dijkstra(
+			'SELECT id, source, target, CASE WHEN hardened THEN 0 ELSE length_m END AS cost,
+			        CASE WHEN hardened THEN 0 ELSE length_m END AS reverse_cost FROM cf_edges',
+			'SELECT seat_vid AS source, vid AS target FROM cf_groups WHERE vid IS NOT NULL AND seat_vid <> vid
+			 UNION SELECT office_vid, vid FROM cf_groups WHERE vid IS NOT NULL AND office_vid <> vid',
+			false)),
+	  p AS (SELECT d.start_vid, d.end_vid, coalesce(sum(e.length_m) FILTER (WHERE NOT e.hardened), 0) AS m,
+	               ST_Collect(e.geom) FILTER (WHERE NOT e.hardened) AS g
+	        FROM d JOIN cf_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid),
+	  best AS (SELECT DISTINCT ON (gr.id) gr.id, p.m, p.g FROM cf_groups gr
+	           JOIN p ON p.end_vid = gr.vid AND p.start_vid IN (gr.seat_vid, gr.office_vid)
+	           ORDER BY gr.id, p.m)
+	  UPDATE cf_groups gr SET net_m = best.m, net_geom = best.g FROM best WHERE gr.id = best.id`, nil},
+		{`ANALYZE cf_groups`, nil},
 	}
+}
+
+// sqlStep is one statement of a multi-step measurement and its arguments.
+type sqlStep struct {
+	sql  string
+	args []any
+}
+
+// CandidateFacts implements planning.LibraryStore: every fact is measured
+// for its own village (each row scans into its own values).
+func (s *Store) CandidateFacts(ctx context.Context, p planning.Profile, ids []int64) (map[int64]planning.CandidateFacts, error) {
 	out := map[int64]planning.CandidateFacts{}
-	var (
-		vid, id        int64
-		kind, name     string
-		n1, n2, n3, n4 int
-		m              float64
-		g              wkbGeom
-	)
-	_, err = pgx.ForEachRow(rows, []any{&vid, &kind, &name, &n1, &n2, &n3, &n4, &m, &id, &g}, func() error {
-		cf := out[vid]
-		switch kind {
-		case "office":
-			cf.Office, _ = g.g.(orb.Point)
-		case "group":
-			cf.Groups = append(cf.Groups, planning.GroupGap{Name: name, Households: n1, Population: n2,
-				PoorHouseholds: n3, PoorPopulation: n4, DistanceM: m, Line: g.g})
-		case "bridge":
-			pt, _ := g.g.(orb.Point)
-			cf.Bridges = append(cf.Bridges, planning.BridgeGap{ID: id, Name: name, LengthM: m, Point: pt})
-		case "works":
-			cf.SpareWorks, cf.SpareWorksM, cf.SpareWorksTo = name, &m, g.g
-		case "line10":
-			cf.Line10kVM, cf.Line10kVTo = &m, g.g
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		for _, st := range candidateSteps(ids, p) {
+			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+				return err
+			}
 		}
-		out[vid] = cf
-		return nil
+		rows, err := tx.Query(ctx, candidateFactsSQL, p.Projects.DangerousBridgeRadiusM.Value,
+			p.Projects.WaterDesignLitres.Value, p.Projects.MainExtensionMaxM.Value, p.Road.SnapToleranceM.Value)
+		if err != nil {
+			return err
+		}
+		var (
+			vid, id        int64
+			kind, name     string
+			n1, n2, n3, n4 int
+			m1, m2         *float64
+			g              wkbGeom
+		)
+		_, err = pgx.ForEachRow(rows, []any{&vid, &kind, &name, &n1, &n2, &n3, &n4, &m1, &m2, &id, &g}, func() error {
+			// pgx reuses m1 and m2 for every row: copy what they point at,
+			// or every village ends up with the last row's distances.
+			m1, m2 := copyFloat(m1), copyFloat(m2)
+			cf := out[vid]
+			switch kind {
+			case "office":
+				cf.Office, _ = g.g.(orb.Point)
+			case "group":
+				gr := planning.GroupGap{Name: name, Households: n1, Population: n2,
+					PoorHouseholds: n3, PoorPopulation: n4, RoadM: m2, Line: g.g}
+				if m1 != nil {
+					gr.DistanceM = *m1
+				}
+				cf.Groups = append(cf.Groups, gr)
+			case "bridge":
+				pt, _ := g.g.(orb.Point)
+				cf.Bridges = append(cf.Bridges, planning.BridgeGap{ID: id, Name: name, LengthM: m1, Point: pt})
+			case "works":
+				cf.SpareWorks, cf.SpareWorksM, cf.SpareWorksRoadM, cf.SpareWorksTo = name, m1, m2, g.g
+			case "line10":
+				cf.Line10kVM, cf.Line10kVTo = m1, g.g
+			}
+			out[vid] = cf
+			return nil
+		})
+		return err
 	})
 	return out, translate(err, "candidate facts")
+}
+
+func copyFloat(p *float64) *float64 {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // GapVillages implements planning.GenerateStore.
@@ -270,19 +372,28 @@ func (s *Store) Projects(ctx context.Context, f planning.ProjectFilter) (plannin
 	if f.Limit > 0 {
 		limit = f.Limit
 	}
-	sql := `WITH m AS (
+	sql := `WITH f AS (
+			SELECT p.id FROM projects p LEFT JOIN townships t ON t.code = p.township_code LEFT JOIN villages v ON v.id = p.village_id
+			WHERE ($1 = '' OR p.township_code = $1 OR t.name = $1) AND ($2 = '' OR v.code = $2)
+			  AND ($3 = '' OR p.category = $3) AND ($4 = '' OR p.status = $4)
+			  AND ($5 = 0 OR p.year = $5 OR ($5 = -1 AND p.year IS NULL))),
+		m AS (
 			SELECT p.id,
 			       rank() OVER (ORDER BY p.gap_before DESC NULLS LAST, p.id) AS rank_need,
 			       rank() OVER (ORDER BY p.beneficiary_poor_population DESC NULLS LAST, p.id) AS rank_poor,
 			       rank() OVER (ORDER BY coalesce((p.gap_before - p.gap_after_est) * p.beneficiary_poor_population
 			                                      / nullif(p.cost_wan, 0), 0) DESC, p.id) AS rank_value,
 			       count(*) OVER () AS total, sum(p.cost_wan) OVER ()::float8 AS cost
-			FROM projects p LEFT JOIN townships t ON t.code = p.township_code LEFT JOIN villages v ON v.id = p.village_id
-			WHERE ($1 = '' OR p.township_code = $1 OR t.name = $1) AND ($2 = '' OR v.code = $2)
-			  AND ($3 = '' OR p.category = $3) AND ($4 = '' OR p.status = $4)
-			  AND ($5 = 0 OR p.year = $5 OR ($5 = -1 AND p.year IS NULL)))
-		SELECT ` + projectColumns + `, m.rank_need, m.rank_poor, m.rank_value, m.total, m.cost
-		FROM m JOIN ` + projectFrom + ` ON p.id = m.id
+			FROM f JOIN projects p ON p.id = f.id),
+		-- Each covered village once, however many of its projects match.
+		c AS (
+			SELECT count(*)::int AS villages, coalesce(sum(v.poor_population), 0)::int AS poor,
+			       count(*) FILTER (WHERE v.poor_population IS NULL)::int AS unknown,
+			       (SELECT count(*) FROM f JOIN projects p ON p.id = f.id WHERE p.village_id IS NULL)::int AS unplaced
+			FROM villages v WHERE v.id IN (SELECT p.village_id FROM f JOIN projects p ON p.id = f.id))
+		SELECT ` + projectColumns + `, m.rank_need, m.rank_poor, m.rank_value, m.total, m.cost,
+		       c.villages, c.poor, c.unknown, c.unplaced
+		FROM m CROSS JOIN c JOIN ` + projectFrom + ` ON p.id = m.id
 		ORDER BY ` + projectOrders[f.Sort] + `
 		LIMIT $6 OFFSET $7`
 	rows, err := s.pool.Query(ctx, sql, f.Township, f.Village, f.Category, f.Status, f.Year, limit, f.Offset)
@@ -292,7 +403,8 @@ func (s *Store) Projects(ctx context.Context, f planning.ProjectFilter) (plannin
 	page.Projects, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.RankedProject, error) {
 		var r planning.RankedProject
 		var err error
-		r.Project, err = scanProject(row, &r.RankNeed, &r.RankPoor, &r.RankValue, &page.Total, &page.CostWan)
+		r.Project, err = scanProject(row, &r.RankNeed, &r.RankPoor, &r.RankValue, &page.Total, &page.CostWan,
+			&page.Covered.Villages, &page.Covered.PoorPopulation, &page.Covered.Unknown, &page.Covered.Unplaced)
 		return r, err
 	})
 	if page.Projects == nil {

@@ -106,15 +106,52 @@ func TestCandidateSizing(t *testing.T) {
 				t.Errorf("%g 人, %g 万元; want 300 people at 600 元", w.Quantity, w.CostWan)
 			}
 		}},
-		{"works with spare capacity 1 km away: a main extension", func(f *planning.Facts) {
+		// Before issue 16 the main and the taps were one row whose cost
+		// (14.4 + 6 万元) was not its 工程量 × 单价 (1.2 km × 12): they are two
+		// rows now, the taps after the main.
+		{"works with spare capacity 1 km away: a main extension, then the taps", func(f *planning.Facts) {
 			f.TapShare = ptr(0.5)
 		}, planning.CandidateFacts{SpareWorks: "城关水厂", SpareWorksM: ptr(1000.0)}, func(t *testing.T, m map[string]planning.Project) {
-			// 1 km × 1.2 detour × 12 万/km + 40 new taps × 0.15 万.
-			w := m["管网延伸"]
-			if w.Quantity != 1.2 || math.Abs(w.CostWan-(1.2*12+40*0.15)) > 0.005 || *w.GapAfter >= *w.GapBefore {
-				t.Errorf("%g km, %g 万元, gap %v → %v", w.Quantity, w.CostWan, *w.GapBefore, *w.GapAfter)
+			// 1 km × 1.2 detour × 12 万/km, and 40 new taps × 0.15 万.
+			w, taps := m["管网延伸"], m["自来水入户"]
+			if w.Quantity != 1.2 || w.CostWan != 14.4 || !strings.Contains(w.Content, "直线 1000 m × 绕行系数 1.2") {
+				t.Errorf("main %g km, %g 万元, %q", w.Quantity, w.CostWan, w.Content)
+			}
+			if taps.Quantity != 40 || taps.Unit != "户" || taps.CostWan != 6 || taps.DependsOn != w.Key || *taps.GapAfter >= *taps.GapBefore {
+				t.Errorf("taps %g %s, %g 万元, after %q, gap %v → %v", taps.Quantity, taps.Unit, taps.CostWan, taps.DependsOn, *taps.GapBefore, *taps.GapAfter)
 			}
 		}},
+		{"a road route to the main is used as it is", func(f *planning.Facts) {
+			f.LitresPerPersonDay = ptr(10.0)
+		}, planning.CandidateFacts{SpareWorks: "城关水厂", SpareWorksM: ptr(1000.0), SpareWorksRoadM: ptr(1834.0)}, func(t *testing.T, m map[string]planning.Project) {
+			w := m["管网延伸"]
+			if w.Quantity != 1.83 || w.CostWan != 21.96 || !strings.Contains(w.Content, "沿道路") || *w.GapAfter >= *w.GapBefore {
+				t.Errorf("main %g km, %g 万元, %q, gap %v → %v", w.Quantity, w.CostWan, w.Content, *w.GapBefore, *w.GapAfter)
+			}
+			if _, ok := m["自来水入户"]; ok {
+				t.Error("taps for a village whose W5 passes")
+			}
+		}},
+		{"a main longer than the limit: a single-village works", func(f *planning.Facts) {
+			f.LitresPerPersonDay = ptr(10.0)
+		}, planning.CandidateFacts{SpareWorks: "城关水厂", SpareWorksM: ptr(4500.0)}, func(t *testing.T, m map[string]planning.Project) {
+			// 4.5 km × 1.2 = 5.4 km of pipe, beyond the 5 km limit.
+			if _, ok := m["管网延伸"]; ok {
+				t.Error("a 5.4 km main extension")
+			}
+			if w := m["单村供水工程"]; w.Quantity != 300 || w.CostWan != 18 {
+				t.Errorf("single works %g 人, %g 万元", w.Quantity, w.CostWan)
+			}
+		}},
+		{"a road path to a group is paved as measured", func(f *planning.Facts) {
+			f.LargeGroupsServed = ptr(3)
+		}, planning.CandidateFacts{Groups: []planning.GroupGap{{Name: "张家组", Households: 35, Population: 120, DistanceM: 900, RoadM: ptr(1456.0)}}},
+			func(t *testing.T, m map[string]planning.Project) {
+				g := m["通组硬化路"]
+				if g.Quantity != 1.46 || g.CostWan != 73 || !strings.Contains(g.Content, "沿现有未硬化道路") {
+					t.Errorf("%g km, %g 万元, %q", g.Quantity, g.CostWan, g.Content)
+				}
+			}},
 		{"a large group far from hardened road", func(f *planning.Facts) {
 			f.LargeGroupsServed = ptr(3)
 		}, planning.CandidateFacts{Groups: []planning.GroupGap{{Name: "王家组", Households: 40, Population: 150, PoorHouseholds: 5, PoorPopulation: 17, DistanceM: 1000}}},

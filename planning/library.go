@@ -47,6 +47,53 @@ func (f ProjectFilter) Validate() error {
 	return nil
 }
 
+// VillageCounts are a village's own counts (nil: unknown): the people a
+// total over projects counts once per village.
+type VillageCounts struct {
+	Households     *int `json:"households"`
+	Population     *int `json:"population"`
+	PoorHouseholds *int `json:"poor_households"`
+	PoorPopulation *int `json:"poor_population"`
+}
+
+// Covered counts the distinct villages of ps and their 建档立卡 people, each
+// village once however many projects it has (the poor population of a
+// village whose count is unknown is left out and counted in Unknown).
+// Projects without a village are counted in Unplaced.
+type Covered struct {
+	Villages       int `json:"villages"`
+	PoorPopulation int `json:"poor_population"`
+	Unknown        int `json:"unknown"`  // covered villages whose 建档立卡 population is unknown
+	Unplaced       int `json:"unplaced"` // projects with no village
+}
+
+// CoveredBy returns what ps cover.
+func CoveredBy(ps []Project) Covered {
+	var c Covered
+	seen := map[string]bool{}
+	for i := range ps {
+		c.Add(&ps[i], seen)
+	}
+	return c
+}
+
+// Add counts p into c; seen holds the villages counted so far.
+func (c *Covered) Add(p *Project, seen map[string]bool) {
+	switch {
+	case p.VillageCode == "":
+		c.Unplaced++
+	case seen[p.VillageCode]:
+	default:
+		seen[p.VillageCode] = true
+		c.Villages++
+		if p.Village == nil || p.Village.PoorPopulation == nil {
+			c.Unknown++
+		} else {
+			c.PoorPopulation += *p.Village.PoorPopulation
+		}
+	}
+}
+
 // RankedProject is a project with its place in each ranking among the
 // projects that match the filter (1 = first).
 type RankedProject struct {
@@ -61,6 +108,8 @@ type ProjectPage struct {
 	Projects []RankedProject `json:"projects"`
 	Total    int             `json:"total"`
 	CostWan  float64         `json:"cost_wan"` // total of all that match
+	// Covered are the villages all that match cover, each counted once.
+	Covered Covered `json:"covered"`
 }
 
 // Unranked returns the page's projects without their ranks, as the 项目库
@@ -83,10 +132,15 @@ type GenerateReport struct {
 	Removed    int     `json:"removed"` // earlier candidates whose gap is closed, still at 需求摸底
 	Kept       int     `json:"kept"`    // earlier candidates already past 需求摸底, left as they are
 	CostWan    float64 `json:"cost_wan"`
+	// Unsized are the villages whose measured gaps could not be sized into
+	// a project (an unknown population, a bridge without a length), with
+	// the data that would size them: no project is made from missing data.
+	Unsized []VillageNeeds `json:"unsized"`
 }
 
 // LibraryStore is the persistence of the 项目库.
 type LibraryStore interface {
+	DataNeedStore
 	// GapVillages lists the village units of a run that have a gap and poor
 	// people (every village with a gap when all is set).
 	GapVillages(ctx context.Context, runID int64, all bool) ([]int64, error)

@@ -115,6 +115,10 @@ type Project struct {
 	ExitReason string       `json:"exit_reason,omitempty"` // 出库理由
 	Geometry   orb.Geometry `json:"-"`
 	UpdatedAt  time.Time    `json:"updated_at"`
+	// Village holds the counts of the project's village as stored (nil for
+	// a project without one), so that totals count each village's people
+	// once however many of its projects there are.
+	Village *VillageCounts `json:"village,omitempty"`
 }
 
 // PoorPeopleClosed is the project's value to the plan: gap points closed

@@ -79,6 +79,9 @@ another tile server, e.g. pg_tileserv, with the same tile lists)`, shared: (*set
 --profile FILE for unit prices) and merge them into the library`, setup: withOptions(generateFlags, generate)},
 	{name: "projects plan", usage: `fit the library into yearly budgets (--years 2016-2020 --budget 3000 or
 --budgets 2016=3000,2017=2500, --township-cap, --library-only, --apply)`, setup: withOptions(planFlags, plan)},
+	{name: "projects needs", usage: `list the 补充数据: per village, the missing data that would decide each
+undecided indicator (--run N, --township, --village, --dimension;
+--out FILE.xlsx|.csv writes it instead)`, setup: withOptions(needsFlags, needs)},
 	{name: "projects export", usage: `write the standard 项目库 table (--format xlsx|csv --out FILE, --township,
 --category, --status, --year)`, setup: withOptions(projectsExportFlags, projectsExport)},
 	{name: "import", usage: `load a file into a layer in one transaction and print the problem report

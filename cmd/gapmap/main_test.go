@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -256,9 +257,33 @@ func TestProjectsCommands(t *testing.T) {
 	}
 	if gdaltest.Optional("ogrinfo") {
 		info := gdaltest.Run(t, "ogrinfo", "-ro", "-so", xlsx)
-		if !strings.Contains(info, "项目库") || !strings.Contains(info, "绩效目标") {
+		if !strings.Contains(info, "项目库") || !strings.Contains(info, "绩效目标") || !strings.Contains(info, "补充数据") {
 			t.Errorf("ogrinfo %s:\n%s", xlsx, info)
 		}
+	}
+	// The 补充数据 list: printed with what to collect, or written to a file.
+	out.Reset()
+	if err := run(context.Background(), []string{"projects", "needs", "--dimension", "农网"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"需补充的数据（涉及村数）", "机井及通电情况（暂无对应图层）：161 个村", "E5 机井通电"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("needs output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "W3") {
+		t.Errorf("--dimension 农网 printed a 饮水 indicator:\n%s", out.String())
+	}
+	needsCSV := t.TempDir() + "/补充数据.csv"
+	out.Reset()
+	if err := run(context.Background(), []string{"projects", "needs", "--out", needsCSV}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(needsCSV); err != nil || !strings.Contains(string(b), "序号,乡镇,村,村代码") || !strings.Contains(out.String(), "已写入") {
+		t.Errorf("needs --out: %v, %q", err, out.String())
+	}
+	if err := run(context.Background(), []string{"projects", "needs", "--out", "x.pdf"}, env, io.Discard, io.Discard); err == nil {
+		t.Error("needs --out x.pdf: no error")
 	}
 	err := run(context.Background(), []string{"projects", "plan", "--years", "2016-2018"}, env, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--budget") {

@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/gapmap/gapmap/planning"
@@ -44,7 +47,119 @@ func generate(ctx context.Context, a app, o generateOptions) error {
 	}
 	fmt.Fprintf(a.stdout, "评分批次 %d：%d 个村生成 %d 个候选项目，共 %.2f 万元（新增 %d，更新 %d，移除 %d，已在流程中保留 %d）\n",
 		rep.RunID, rep.Villages, rep.Candidates, rep.CostWan, rep.Added, rep.Updated, rep.Removed, rep.Kept)
+	// Gaps measured but not sized: say which data would size them.
+	n := 0
+	for _, v := range rep.Unsized {
+		n += len(v.Needs)
+	}
+	if n > 0 {
+		fmt.Fprintf(a.stdout, "%d 个村的 %d 项缺口因规模数据缺失未生成项目：\n", len(rep.Unsized), n)
+		for _, v := range rep.Unsized {
+			for _, need := range v.Needs {
+				fmt.Fprintf(a.stdout, "  %s%s %s %s：%s（需补充：%s）\n", v.TownshipName, v.Name, v.Code,
+					cmpOr(need.Indicator, need.Name), need.Reason, settleLabels(need.Settle))
+			}
+		}
+	}
+	fmt.Fprintln(a.stdout, "暂无数据的指标不生成项目；需补充的数据见 gapmap projects needs")
 	return nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func settleLabels(items []planning.DataItem) string {
+	labels := make([]string, len(items))
+	for i, it := range items {
+		labels[i] = it.Label()
+	}
+	return strings.Join(labels, "、")
+}
+
+// needsOptions are the flags of `gapmap projects needs`.
+type needsOptions struct {
+	Filter planning.DataNeedFilter
+	Out    string // .xlsx or .csv; "" prints the list
+}
+
+func needsFlags(fs *flag.FlagSet, o *needsOptions) func() error {
+	fs.Int64Var(&o.Filter.RunID, "run", 0, "scoring run (default the latest)")
+	fs.StringVar(&o.Filter.Township, "township", "", "township code or name")
+	fs.StringVar(&o.Filter.Village, "village", "", "12-digit village code")
+	fs.StringVar(&o.Filter.Dimension, "dimension", "", "通路, 饮水, 农网 or 光伏")
+	fs.StringVar(&o.Out, "out", "", "write the list to FILE.xlsx or FILE.csv instead of printing it")
+	return func() error {
+		if o.Out != "" {
+			if _, ok := table.NeedFormats[strings.TrimPrefix(filepath.Ext(o.Out), ".")]; !ok {
+				return fmt.Errorf("--out %q: want a .xlsx or .csv file", o.Out)
+			}
+		}
+		return o.Filter.Validate()
+	}
+}
+
+// needs runs `gapmap projects needs`: the 补充数据 list of a run — per
+// village, the missing data that would decide each undecided indicator —
+// printed with a summary by the data to collect, or written to a file.
+func needs(ctx context.Context, a app, o needsOptions) error {
+	if err := migrateFirst(ctx, a.store); err != nil {
+		return err
+	}
+	page, err := planning.DataNeeds(ctx, a.store, o.Filter)
+	if err != nil {
+		return fmt.Errorf("needs: %w", err)
+	}
+	if o.Out != "" {
+		t := table.NeedFormats[strings.TrimPrefix(filepath.Ext(o.Out), ".")]
+		if err := writeFileAtomic(o.Out, func(w io.Writer) error { return t.Write(w, page, table.Meta{GeneratedAt: time.Now()}) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "评分批次 %d：%d 个村 %d 项补充数据已写入 %s\n", page.RunID, page.Total, page.Needs, o.Out)
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "评分批次 %d：%d 个村共 %d 项指标暂无数据或无法测算规模\n", page.RunID, page.Total, page.Needs)
+	// What to collect, most villages first.
+	type item struct {
+		label    string
+		villages map[string]bool
+	}
+	var items []*item
+	byLabel := map[string]*item{}
+	for _, v := range page.Villages {
+		for _, n := range v.Needs {
+			for _, d := range n.Settle {
+				it := byLabel[d.Label()]
+				if it == nil {
+					it = &item{label: d.Label(), villages: map[string]bool{}}
+					byLabel[d.Label()] = it
+					items = append(items, it)
+				}
+				it.villages[v.Code] = true
+			}
+		}
+	}
+	slices.SortStableFunc(items, func(x, y *item) int { return len(y.villages) - len(x.villages) })
+	fmt.Fprintln(a.stdout, "需补充的数据（涉及村数）：")
+	for _, it := range items {
+		fmt.Fprintf(a.stdout, "  %s：%d 个村\n", it.label, len(it.villages))
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "乡镇\t村\t村代码\t指标\t状态\t原因\t需补充的数据")
+	for _, v := range page.Villages {
+		for _, n := range v.Needs {
+			status := "暂无数据"
+			if n.Status == planning.StatusFail {
+				status = "不达标，规模待定"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s\t%s\t%s\n", v.TownshipName, v.Name, v.Code, n.Indicator, n.Name, status,
+				n.Reason, settleLabels(n.Settle))
+		}
+	}
+	return tw.Flush()
 }
 
 // planFlags registers the flags of `gapmap projects plan`, which fill a
@@ -155,7 +270,17 @@ func projectsExport(ctx context.Context, a app, o projectsExportOptions) error {
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
+	meta := table.Meta{Title: "脱贫攻坚项目库", GeneratedAt: time.Now()}
+	if o.Format == "xlsx" { // with the 补充数据 of the same place, once there is a scoring run
+		needs, err := planning.DataNeeds(ctx, a.store, planning.DataNeedFilter{Township: o.Filter.Township})
+		switch {
+		case err == nil:
+			meta.Needs = &needs
+		case planning.ErrorCode(err) != planning.ENotFound:
+			return fmt.Errorf("export: %w", err)
+		}
+	}
 	return writeFileAtomic(o.Out, func(w io.Writer) error {
-		return table.Formats[o.Format].Write(w, page.Unranked(), table.Meta{Title: "脱贫攻坚项目库", GeneratedAt: time.Now()})
+		return table.Formats[o.Format].Write(w, page.Unranked(), meta)
 	})
 }

@@ -38,6 +38,10 @@ type Meta struct {
 	GeneratedAt time.Time // shown in the 生成时间 line; zero leaves it out
 	Filters     string    // human-readable description of the filters applied, Chinese, may be ""
 	DataVersion string    // may be ""
+	// Needs, when set, adds the 补充数据 sheet to the XLSX workbook: the
+	// data that would decide the undecided indicators (and size the gaps
+	// that could not be sized) of the villages the export covers.
+	Needs *planning.DataNeedPage
 }
 
 func (m Meta) title() string {
@@ -81,6 +85,7 @@ const (
 	kindInt            // counts, year, 序号
 	kindMoney          // 万元, two decimals
 	kindQty            // 工程量, two decimals
+	kindPrice          // 单价 in 万元, two to four decimals (600 元/人 is 0.06, 1,500 元/户 0.15)
 	kindGap            // gap points, one decimal
 	kindDate           // yyyy-mm-dd
 )
@@ -115,24 +120,20 @@ var columns = []column{
 	// entered by hand); a blank says that better than 0.00.
 	{header: "工程量", kind: kindQty, width: 10, value: func(_ int, p *planning.Project) any { return nonZeroCents(p.Quantity) }},
 	{header: "单位", width: 6, value: func(_ int, p *planning.Project) any { return p.Unit }},
-	{header: "单价（万元）", kind: kindMoney, width: 10, value: func(_ int, p *planning.Project) any { return nonZeroCents(p.UnitPriceWan) }},
+	{header: "单价（万元）", kind: kindPrice, width: 10, value: func(_ int, p *planning.Project) any { return priceValue(p.UnitPriceWan) }},
 	{header: "单价来源", width: 8, value: func(_ int, p *planning.Project) any { return priceSource(p.PriceSource) }},
 	{header: "投资估算（万元）", kind: kindMoney, width: 12,
 		value: func(_ int, p *planning.Project) any { return centsValue(cents(p.CostWan)) },
 		total: func(t *totals) any { return centsValue(t.costCents) }},
 	{header: "资金来源", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return fundingText(p.Funding) }},
-	{header: "受益户数", kind: kindInt, width: 9,
-		value: func(_ int, p *planning.Project) any { return p.Households },
-		total: func(t *totals) any { return t.households }},
-	{header: "受益人数", kind: kindInt, width: 9,
-		value: func(_ int, p *planning.Project) any { return p.Population },
-		total: func(t *totals) any { return t.population }},
-	{header: "其中建档立卡户数", kind: kindInt, width: 10,
-		value: func(_ int, p *planning.Project) any { return p.PoorHouseholds },
-		total: func(t *totals) any { return t.poorHouseholds }},
-	{header: "其中建档立卡人数", kind: kindInt, width: 10,
-		value: func(_ int, p *planning.Project) any { return p.PoorPopulation },
-		total: func(t *totals) any { return t.poorPopulation }},
+	// A project's own 受益对象. Subtotal rows leave them empty: adding them
+	// up counts a village's people once per project (issue 16 saw 86,479
+	// 建档立卡 people in a county of 14,895); the label says what the rows
+	// cover instead, each village's people once.
+	{header: "受益户数", kind: kindInt, width: 9, value: func(_ int, p *planning.Project) any { return p.Households }},
+	{header: "受益人数", kind: kindInt, width: 9, value: func(_ int, p *planning.Project) any { return p.Population }},
+	{header: "其中建档立卡户数", kind: kindInt, width: 10, value: func(_ int, p *planning.Project) any { return p.PoorHouseholds }},
+	{header: "其中建档立卡人数", kind: kindInt, width: 10, value: func(_ int, p *planning.Project) any { return p.PoorPopulation }},
 	{header: "带贫减贫机制", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return p.Mechanism }},
 	{header: "责任单位", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return p.ResponsibleUnit }},
 	{header: "项目状态", width: 10, value: func(_ int, p *planning.Project) any { return p.Status }},
@@ -164,6 +165,16 @@ func nonZeroCents(x float64) any {
 		return nil
 	}
 	return centsValue(c)
+}
+
+// priceValue is a 单价 as the generator rounds it (planning.RoundPrice):
+// 工程量 × 单价 = 投资估算 holds for the values shown.
+func priceValue(x float64) any {
+	v := planning.Scaled(x, planning.PriceDecimals)
+	if v == 0 {
+		return nil
+	}
+	return float64(v) / 10000
 }
 
 func priceSource(s string) string {
@@ -211,45 +222,44 @@ func centsValue(c int64) float64 { return float64(c) / 100 }
 
 func formatCents(c int64) string { return strconv.FormatFloat(centsValue(c), 'f', 2, 64) }
 
-// roundScaled returns x×10^places rounded half away from zero. It rounds
-// the shortest decimal that represents x (what the user typed, "1.005"),
-// not the binary value (1.00499999…), which math.Round(x*100) would take
-// down to 1.00.
-func roundScaled(x float64, places int) int64 {
-	neg := x < 0
-	s := strconv.FormatFloat(x, 'f', -1, 64)
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	up := len(frac) > places && frac[places] >= '5'
-	frac = (frac + strings.Repeat("0", places))[:places]
-	n, err := strconv.ParseInt(whole+frac, 10, 64)
-	if err != nil { // beyond int64 hundredths: not a real amount
-		return 0
-	}
-	if up {
-		n++
-	}
-	if neg {
-		n = -n
-	}
-	return n
-}
+// roundScaled returns x×10^places rounded half away from zero, on the
+// shortest decimal that represents x: planning.Scaled, the one rounding the
+// generator uses too.
+func roundScaled(x float64, places int) int64 { return planning.Scaled(x, places) }
 
-// totals accumulates what subtotal and 汇总 rows show.
+// totals accumulates what subtotal and 汇总 rows show: the cost, the
+// villages covered with their 建档立卡 people each counted once, and the
+// projects' own 建档立卡 beneficiaries added up (人次: a person two projects
+// serve counts twice).
 type totals struct {
-	count                          int
-	costCents                      int64
-	households, population         int
-	poorHouseholds, poorPopulation int
+	count           int
+	costCents       int64
+	covered         planning.Covered
+	seen            map[string]bool
+	poorPersonTimes int
 }
 
 func (t *totals) add(p *planning.Project) {
 	t.count++
 	t.costCents += cents(p.CostWan)
-	t.households += p.Households
-	t.population += p.Population
-	t.poorHouseholds += p.PoorHouseholds
-	t.poorPopulation += p.PoorPopulation
+	t.poorPersonTimes += p.PoorPopulation
+	if t.seen == nil {
+		t.seen = map[string]bool{}
+	}
+	t.covered.Add(p, t.seen)
+}
+
+// coverage says in a label what the rows cover, each village's people once.
+func (t *totals) coverage() string {
+	c := t.covered
+	s := fmt.Sprintf("（覆盖 %d 个村，建档立卡 %d 人", c.Villages, c.PoorPopulation)
+	if c.Unknown > 0 {
+		s += fmt.Sprintf("，另 %d 个村建档立卡人口暂无数据", c.Unknown)
+	}
+	if c.Unplaced > 0 {
+		s += fmt.Sprintf("，%d 个项目未落到村", c.Unplaced)
+	}
+	return s + "）"
 }
 
 // rowOrder returns the indices of ps in table order: category in
@@ -347,8 +357,11 @@ func csvField(k cellKind, v any) string {
 	case int:
 		return strconv.Itoa(v)
 	case float64:
-		if k == kindGap {
+		switch k {
+		case kindGap:
 			return strconv.FormatFloat(v, 'f', 1, 64)
+		case kindPrice:
+			return formatPrice(v)
 		}
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	case time.Time:
@@ -360,6 +373,16 @@ func csvField(k cellKind, v any) string {
 		return v
 	}
 	return fmt.Sprint(v)
+}
+
+// formatPrice writes a 单价 with two decimals, or up to four when it has
+// them, as the XLSX format 0.00## shows it.
+func formatPrice(v float64) string {
+	s := strconv.FormatFloat(v, 'f', planning.PriceDecimals, 64)
+	for strings.HasSuffix(s, "0") && len(s)-strings.IndexByte(s, '.') > 3 {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // rowLevel picks the look of a row in the XLSX sheets.
@@ -417,6 +440,8 @@ func (s *styles) id(level rowLevel, kind cellKind, wrap bool) (int, error) {
 		st.NumFmt = 1 // "0"
 	case kindMoney, kindQty:
 		st.NumFmt = 2 // "0.00"
+	case kindPrice:
+		st.CustomNumFmt = ptr("0.00##")
 	case kindGap:
 		st.CustomNumFmt = ptr("0.0")
 	case kindDate:
@@ -440,7 +465,8 @@ func ptr[T any](v T) *T { return &v }
 // WriteXLSX writes the standard 项目库 table: sheet 项目库 (the
 // table with 小计 rows by 项目类别 and 乡镇 and a 合计 row, print-ready on
 // landscape A3), sheet 绩效目标 (one row per project and target) and
-// sheet 汇总 (totals by 项目类别 and by 乡镇). Money is in 万元 rounded to
+// sheet 汇总 (totals by 项目类别 and by 乡镇, each village's people counted
+// once) and, when meta.Needs is set, sheet 补充数据. Money is in 万元 rounded to
 // 0.01, and every total is the sum of the rounded amounts shown. Values
 // are literal, not formulas, so readers that do not calculate (GDAL,
 // pandas) see the numbers. Sheets are streamed; the finished file is
@@ -472,6 +498,11 @@ func WriteXLSX(w io.Writer, ps []planning.Project, meta Meta) (err error) {
 	}
 	if err := writeSummarySheet(f, st, byCat, byTown, grand); err != nil {
 		return fmt.Errorf("xlsx sheet %s: %w", sheetSummary, err)
+	}
+	if meta.Needs != nil {
+		if err := writeNeedsSheet(f, st, *meta.Needs); err != nil {
+			return fmt.Errorf("xlsx sheet %s: %w", sheetNeeds, err)
+		}
 	}
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
@@ -631,7 +662,7 @@ func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, ord
 			var v any
 			switch {
 			case i == colSeq:
-				kind, v = kindText, label
+				kind, v = kindText, label+t.coverage()
 			case c.total != nil:
 				v = c.total(t)
 			}
@@ -768,9 +799,11 @@ func writeTargetsSheet(f *excelize.File, st *styles, ps []planning.Project, orde
 	return sw.Flush()
 }
 
-// summaryHeaders are the columns of the 汇总 sheet. 建档立卡受益人数 adds
-// up projects, so a person two projects serve counts twice (人次).
-var summaryHeaders = []string{"汇总方式", "名称", "项目个数", "投资估算（万元）", "建档立卡受益人数"}
+// summaryHeaders are the columns of the 汇总 sheet: the villages covered
+// and their 建档立卡 people, each counted once, and the projects' own
+// figures added up, labelled as the 人次 they are.
+var summaryHeaders = []string{"汇总方式", "名称", "项目个数", "投资估算（万元）", "覆盖村数",
+	"覆盖村建档立卡人口（每人计一次）", "建档立卡受益人次（各项目相加，同一人可计多次）"}
 
 func writeSummarySheet(f *excelize.File, st *styles, byCat, byTown []namedTotals, grand totals) error {
 	if err := setupPrint(f, sheetSummary, "$1:$1"); err != nil {
@@ -780,7 +813,7 @@ func writeSummarySheet(f *excelize.File, st *styles, byCat, byTown []namedTotals
 	if err != nil {
 		return err
 	}
-	if err := setWidths(sw, []float64{12, 20, 10, 16, 16}); err != nil {
+	if err := setWidths(sw, []float64{12, 20, 10, 16, 10, 18, 22}); err != nil {
 		return err
 	}
 	if err := freezeRows(sw, 1); err != nil {
@@ -795,8 +828,8 @@ func writeSummarySheet(f *excelize.File, st *styles, byCat, byTown []namedTotals
 	}
 	rowNum := 1
 	put := func(level rowLevel, group, name string, t totals) error {
-		kinds := []cellKind{kindText, kindText, kindInt, kindMoney, kindInt}
-		vals := []any{group, name, t.count, centsValue(t.costCents), t.poorPopulation}
+		kinds := []cellKind{kindText, kindText, kindInt, kindMoney, kindInt, kindInt, kindInt}
+		vals := []any{group, name, t.count, centsValue(t.costCents), t.covered.Villages, t.covered.PoorPopulation, t.poorPersonTimes}
 		row := make([]any, len(vals))
 		for i, v := range vals {
 			id, err := st.id(level, kinds[i], false)
@@ -820,6 +853,19 @@ func writeSummarySheet(f *excelize.File, st *styles, byCat, byTown []namedTotals
 	}
 	if err := put(levelTotal, "合计", "", grand); err != nil {
 		return err
+	}
+	var notes []string
+	if c := grand.covered; c.Unknown > 0 {
+		notes = append(notes, fmt.Sprintf("另有 %d 个覆盖村建档立卡人口暂无数据，未计入覆盖村建档立卡人口", c.Unknown))
+	}
+	if c := grand.covered; c.Unplaced > 0 {
+		notes = append(notes, fmt.Sprintf("%d 个项目未落到村，其受益人数只计入受益人次", c.Unplaced))
+	}
+	for _, n := range notes {
+		rowNum++
+		if err := sw.SetRow(cellName(1, rowNum), []any{"注", n}); err != nil {
+			return err
+		}
 	}
 	return sw.Flush()
 }

@@ -103,6 +103,15 @@ func tableProjects() []planning.Project {
 		CostWan:       8.885,
 		Beneficiaries: planning.Beneficiaries{Households: 30, Population: 100, PoorHouseholds: 6, PoorPopulation: 19},
 		Status:        planning.StateWithdrawn, ExitReason: "已由市级项目覆盖"})
+	// The villages' own counts: 贺畈社区 has two projects (c and f) and
+	// counts once in totals; 某村's 建档立卡 population is unknown.
+	village := func(p planning.Project, poor int) planning.Project {
+		hh, pop, poorHH := 400, 1500, poor/3
+		p.Village = &planning.VillageCounts{Households: &hh, Population: &pop, PoorHouseholds: &poorHH, PoorPopulation: &poor}
+		return p
+	}
+	a, b, c, d, e, f = village(a, 98), village(b, 60), village(c, 150), village(d, 160), village(e, 48), village(f, 150)
+	g.Village = &planning.VillageCounts{}
 	return []planning.Project{f, a, d, c, g, b, e}
 }
 
@@ -110,22 +119,25 @@ func tableProjects() []planning.Project {
 // column A, 投资估算 and 其中建档立卡人数 as shown.
 type tableRow struct{ a, cost, poorPop string }
 
-// wantTableRows are computed by hand from tableProjects.
+// wantTableRows are computed by hand from tableProjects. Subtotal rows
+// leave the 建档立卡 column empty and say in their label which villages they
+// cover, each village's people once (issue 16: before, the 合计 added up
+// every project's people, 501 here, though 贺畈社区's count twice).
 var wantTableRows = []tableRow{
 	{"1", "60.00", "70"}, // 詹桥镇 00002
-	{"小计：基础设施-道路 / 詹桥镇", "60.00", "70"},
+	{"小计：基础设施-道路 / 詹桥镇（覆盖 1 个村，建档立卡 150 人）", "60.00", ""},
 	{"2", "12.35", "25"},  // 羊楼司镇 00001, 12.345 rounded up
 	{"3", "115.00", "98"}, // 羊楼司镇 00003
-	{"小计：基础设施-道路 / 羊楼司镇", "127.35", "123"},
-	{"小计：基础设施-道路", "187.35", "193"},
+	{"小计：基础设施-道路 / 羊楼司镇（覆盖 2 个村，建档立卡 158 人）", "127.35", ""},
+	{"小计：基础设施-道路（覆盖 3 个村，建档立卡 308 人）", "187.35", ""},
 	{"4", "7.20", "48"},
 	{"5", "15.00", "81"},
 	{"6", "8.89", "19"}, // 8.885 rounded up
-	{"小计：基础设施-饮水 / 詹桥镇", "31.09", "148"},
+	{"小计：基础设施-饮水 / 詹桥镇（覆盖 3 个村，建档立卡 198 人，另 1 个村建档立卡人口暂无数据）", "31.09", ""},
 	{"7", "30.50", "160"},
-	{"小计：基础设施-饮水 / 羊楼司镇", "30.50", "160"},
-	{"小计：基础设施-饮水", "61.59", "308"},
-	{"合计", "248.94", "501"},
+	{"小计：基础设施-饮水 / 羊楼司镇（覆盖 1 个村，建档立卡 160 人）", "30.50", ""},
+	{"小计：基础设施-饮水（覆盖 4 个村，建档立卡 358 人，另 1 个村建档立卡人口暂无数据）", "61.59", ""},
+	{"合计（覆盖 6 个村，建档立卡 516 人，另 1 个村建档立卡人口暂无数据）", "248.94", ""},
 }
 
 const wantTargetRows = 3 + 2 + 2 + 2 + 1 + 3 + 0
@@ -203,9 +215,9 @@ func TestProjectsXLSX(t *testing.T) {
 		}
 	}
 	grand := body[len(body)-1]
-	for h, want := range map[string]string{"受益户数": "630", "受益人数": "2290", "其中建档立卡户数": "151"} {
-		if got := cell(grand, h); got != want {
-			t.Errorf("合计 %s = %q, want %q", h, got, want)
+	for _, h := range []string{"受益户数", "受益人数", "其中建档立卡户数"} {
+		if got := cell(grand, h); got != "" {
+			t.Errorf("合计 %s = %q, want it empty (a sum over projects counts people twice)", h, got)
 		}
 	}
 
@@ -262,6 +274,11 @@ func TestProjectsXLSX(t *testing.T) {
 	}
 	if got := cell(body[8], "村代码"); got != longVillageCode {
 		t.Errorf("long 村代码 = %q, want %q", got, longVillageCode)
+	}
+	// 单价 keeps up to four decimals (planning.RoundPrice), so that 工程量 ×
+	// 单价 = 投资估算 holds for what is shown: 1.20 × 50.0033 = 60.00.
+	if got := cell(body[0], "单价（万元）"); got != "50.0033" {
+		t.Errorf("单价 50.0033 shown as %q", got)
 	}
 	if got := cell(body[2], "单价来源"); got != "有依据" {
 		t.Errorf("sourced price shown as %q, want 有依据", got)
@@ -334,13 +351,17 @@ func TestProjectsXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// 覆盖村建档立卡人口 counts each village once (贺畈社区 150 once, not 70 +
+	// 81 from its two projects); the projects' own figures stay, labelled
+	// as 人次. Before issue 16 the one beneficiary column was the 人次 sum.
 	wantSummary := [][]string{
-		{"汇总方式", "名称", "项目个数", "投资估算（万元）", "建档立卡受益人数"},
-		{"按项目类别", "基础设施-道路", "3", "187.35", "193"},
-		{"按项目类别", "基础设施-饮水", "4", "61.59", "308"},
-		{"按乡镇", "詹桥镇", "4", "91.09", "218"},
-		{"按乡镇", "羊楼司镇", "3", "157.85", "283"},
-		{"合计", "", "7", "248.94", "501"},
+		{"汇总方式", "名称", "项目个数", "投资估算（万元）", "覆盖村数", "覆盖村建档立卡人口（每人计一次）", "建档立卡受益人次（各项目相加，同一人可计多次）"},
+		{"按项目类别", "基础设施-道路", "3", "187.35", "3", "308", "193"},
+		{"按项目类别", "基础设施-饮水", "4", "61.59", "4", "358", "308"},
+		{"按乡镇", "詹桥镇", "4", "91.09", "3", "198", "218"},
+		{"按乡镇", "羊楼司镇", "3", "157.85", "3", "318", "283"},
+		{"合计", "", "7", "248.94", "6", "516", "501"},
+		{"注", "另有 1 个覆盖村建档立卡人口暂无数据，未计入覆盖村建档立卡人口"},
 	}
 	if len(srows) != len(wantSummary) {
 		t.Fatalf("汇总 = %q, want %q", srows, wantSummary)
@@ -403,7 +424,7 @@ func TestProjectsXLSXEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 4 || rows[3][0] != "合计" || rows[3][15] != "0.00" {
+	if len(rows) != 4 || rows[3][0] != "合计（覆盖 0 个村，建档立卡 0 人）" || rows[3][15] != "0.00" {
 		t.Errorf("empty library rows = %q, want title, info, header and a zero 合计", rows)
 	}
 }
@@ -479,6 +500,9 @@ func TestProjectsCSV(t *testing.T) {
 		"5:430682-00006:15.00", "6:430682-00007:8.89", "7:430682-00004:30.50"}
 	if !slices.Equal(got, want) {
 		t.Errorf("序号:项目编号:投资估算 =\n%q\nwant\n%q", got, want)
+	}
+	if got := recs[1][slices.Index(wantProjectHeaders, "单价（万元）")]; got != "50.0033" {
+		t.Errorf("CSV 单价 50.0033 written as %q", got)
 	}
 	a := recs[3]
 	for h, want := range map[string]string{"村代码": "430682114001", "项目名称": "羊楼司镇尖山社区通村公路硬化工程",

@@ -58,8 +58,8 @@ func (s *server) listProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"total": res.Total, "cost_wan": res.CostWan, "page": page,
-		"page_size": f.Limit, "projects": res.Projects})
+	return writeJSON(w, http.StatusOK, map[string]any{"total": res.Total, "cost_wan": res.CostWan, "covered": res.Covered,
+		"page": page, "page_size": f.Limit, "projects": res.Projects})
 }
 
 func projectID(r *http.Request) int64 {
@@ -215,10 +215,89 @@ func (s *server) exportProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	meta := table.Meta{Title: "脱贫攻坚项目库", Filters: describeFilter(f), GeneratedAt: time.Now()}
+	if format == "xlsx" {
+		// The workbook carries the 补充数据 of the same place: what the
+		// library cannot yet answer. No scoring run yet: no sheet.
+		needs, err := planning.DataNeeds(r.Context(), s.store, planning.DataNeedFilter{Township: f.Township, Village: f.Village})
+		switch {
+		case err == nil:
+			meta.Needs = &needs
+		case planning.ErrorCode(err) != planning.ENotFound:
+			return err
+		}
+	}
 	name := "项目库-" + time.Now().Format("20060102") + "." + format
 	w.Header().Set("Content-Type", t.ContentType)
 	w.Header().Set("Content-Disposition", "attachment; filename=\"projects."+format+"\"; filename*=UTF-8''"+url.PathEscape(name))
-	return t.Write(w, page.Unranked(), table.Meta{Title: "脱贫攻坚项目库", Filters: describeFilter(f), GeneratedAt: time.Now()})
+	return t.Write(w, page.Unranked(), meta)
+}
+
+// parseDataNeedFilter reads ?run=&township=&village=&dimension= and, when
+// paged, &page=&page_size= (villages per page).
+func (s *server) parseDataNeedFilter(r *http.Request, paged bool) (planning.DataNeedFilter, int, error) {
+	q := r.URL.Query()
+	allowed := []string{"run", "township", "village", "dimension"}
+	if paged {
+		allowed = append(allowed, "page", "page_size")
+	}
+	for key := range q {
+		if !slices.Contains(allowed, key) {
+			return planning.DataNeedFilter{}, 0, planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
+		}
+	}
+	f := planning.DataNeedFilter{Township: q.Get("township"), Village: q.Get("village"), Dimension: q.Get("dimension")}
+	if v := q.Get("run"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, 0, planning.Errorf(planning.EInvalid, "参数 run 应为评分批次编号，收到 %q", v)
+		}
+		f.RunID = id
+	}
+	page := 1
+	if paged {
+		var err error
+		if page, f.Limit, f.Offset, err = pageParams(q); err != nil {
+			return f, 0, err
+		}
+	}
+	return f, page, f.Validate()
+}
+
+// dataNeeds lists the 补充数据: per village, the missing data that would
+// decide each undecided indicator, or size a gap that could not be sized.
+func (s *server) dataNeeds(w http.ResponseWriter, r *http.Request) error {
+	f, page, err := s.parseDataNeedFilter(r, true)
+	if err != nil {
+		return err
+	}
+	res, err := planning.DataNeeds(r.Context(), s.store, f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"run_id": res.RunID, "total": res.Total, "needs": res.Needs,
+		"page": page, "page_size": f.Limit, "villages": res.Villages})
+}
+
+// exportDataNeeds writes the whole 补充数据 list that matches as XLSX or CSV.
+func (s *server) exportDataNeeds(w http.ResponseWriter, r *http.Request) error {
+	format := mux.Vars(r)["format"]
+	t, ok := table.NeedFormats[format]
+	if !ok {
+		return planning.Errorf(planning.ENotFound, "不支持导出格式 %q；可用：xlsx, csv", format)
+	}
+	f, _, err := s.parseDataNeedFilter(r, false)
+	if err != nil {
+		return err
+	}
+	res, err := planning.DataNeeds(r.Context(), s.store, f)
+	if err != nil {
+		return err
+	}
+	name := "补充数据-" + time.Now().Format("20060102") + "." + format
+	w.Header().Set("Content-Type", t.ContentType)
+	w.Header().Set("Content-Disposition", "attachment; filename=\"data-needs."+format+"\"; filename*=UTF-8''"+url.PathEscape(name))
+	return t.Write(w, res, table.Meta{GeneratedAt: time.Now()})
 }
 
 // describeFilter says in Chinese which projects an export holds.

@@ -132,7 +132,7 @@ func (s *server) routes(timeout time.Duration) []route {
 		{get, "/api/v1/villages/{code}/gaps", s.villageGaps, timeout, 0},
 		{get, "/api/v1/gaps", s.gaps, timeout, 0},
 
-		// projects.go, plans.go
+		// projects.go (the 项目库 and its 补充数据), plans.go
 		{get, "/api/v1/projects", s.listProjects, timeout, 0},
 		{post, "/api/v1/projects", s.createProject, timeout, maxJSONBytes},
 		{post, "/api/v1/projects/generate", s.generateProjects, timeout, maxJSONBytes},
@@ -144,6 +144,8 @@ func (s *server) routes(timeout time.Duration) []route {
 		{get, "/api/v1/projects/{id:[0-9]+}/transitions", s.listTransitions, timeout, 0},
 		{post, "/api/v1/projects/{id:[0-9]+}/transitions", s.createTransition, timeout, maxJSONBytes},
 		{post, "/api/v1/plans", s.createPlan, timeout, maxJSONBytes},
+		{get, "/api/v1/data-needs", s.dataNeeds, timeout, 0},
+		{get, "/api/v1/data-needs/export.{format}", s.exportDataNeeds, timeout, 0},
 
 		// imports.go, exports.go
 		{post, "/api/v1/layers/{layer}/imports", s.importLayer, longBudget, s.importMax},
