@@ -250,10 +250,18 @@ func (o *oracle) expected(pr planning.Project, v oracleVillage, object string, a
 		if near <= 200 {
 			return fail("the group is %.0f m from its seat's hardened network: R2 counts it served", near)
 		}
-		toOffice := *o.scalar(`SELECT ST_Distance(ST_GeomFromEWKB($1::bytea)::geography, ST_GeomFromEWKB($2::bytea)::geography)`, g, v.office)
+		// Its road goes to that network, or, when the village itself is not
+		// connected (R1), to its 村委会 (whose 通村硬化路 paves the rest).
+		connected := v.officeHard != nil && v.seatHard != nil && o.comp[*v.officeHard] == o.comp[*v.seatHard]
+		toOffice := math.Inf(1)
+		from := []*int64{v.seatHard}
+		if !connected {
+			toOffice = *o.scalar(`SELECT ST_Distance(ST_GeomFromEWKB($1::bytea)::geography, ST_GeomFromEWKB($2::bytea)::geography)`, g, v.office)
+			from = append(from, v.officeAny)
+		}
 		best := math.Inf(1)
 		if vg := o.vertex("ST_GeomFromEWKB($1::bytea)", []any{g}, false); vg != nil {
-			for _, from := range []*int64{v.seatHard, v.officeAny} {
+			for _, from := range from {
 				if from == nil {
 					continue
 				}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -151,7 +152,8 @@ func candidateSteps(ids []int64, p planning.Profile) []sqlStep {
 	return []sqlStep{
 		{`CREATE TEMP TABLE cf_v ON COMMIT DROP AS
 		SELECT v.id, v.office, v.population, t.seat, nearest_road_vertex(v.office, $2, false) AS any_vid,
-		       nearest_road_vertex(t.seat, $2, true) AS seat_vid, NULL::bigint AS seat_comp
+		       nearest_road_vertex(v.office, $2, true) AS hard_vid, nearest_road_vertex(t.seat, $2, true) AS seat_vid,
+		       NULL::bigint AS seat_comp, false AS connected
 		FROM villages v JOIN townships t ON t.code = v.township_code
 		WHERE v.id = ANY ($1) AND v.kind IN ('行政村', '社区')`, []any{ids, snap}},
 		{`CREATE TEMP TABLE cf_edges ON COMMIT DROP AS
@@ -165,22 +167,25 @@ func candidateSteps(ids []int64, p planning.Profile) []sqlStep {
 		'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM cf_edges WHERE hardened')`, nil},
 		{`ALTER TABLE cf_comp ADD PRIMARY KEY (node)`, nil},
 		{`UPDATE cf_v v SET seat_comp = c.component FROM cf_comp c WHERE c.node = v.seat_vid`, nil},
+		// R1: the 村委会 on its seat's hardened network.
+		{`UPDATE cf_v v SET connected = true FROM cf_comp c WHERE c.node = v.hard_vid AND c.component = v.seat_comp`, nil},
 		// R2's test, on the same network: a group is served when a hardened
 		// edge of its seat's component lies within the radius. The road to
-		// an unserved group goes to that network or to its own 村委会,
-		// whichever is nearer: when the village itself is not connected (R1),
-		// its 通村硬化路 project paves the rest, and counting that length
-		// again for each of its groups would pave the same road twice.
+		// an unserved group goes to that network, or, in a village not
+		// connected itself (R1), to its 村委会's road vertex if nearer: the
+		// village's 通村硬化路 project paves from there to the seat, and
+		// counting that length again for each of its groups would pave the
+		// same road twice.
 		{`CREATE TEMP TABLE cf_groups ON COMMIT DROP AS
 		SELECT g.id, g.parent_id, g.name, g.households, g.population, g.poor_households, g.poor_population,
-		       v.seat_vid, v.any_vid AS office_vid, nearest_road_vertex(g.office, $1, false) AS vid,
+		       v.seat_vid, CASE WHEN NOT v.connected THEN v.any_vid END AS office_vid, nearest_road_vertex(g.office, $1, false) AS vid,
 		       near.m AS near_m, near.line AS near_line, NULL::float8 AS net_m, NULL::geometry AS net_geom
 		FROM villages g JOIN cf_v v ON v.id = g.parent_id
 		CROSS JOIN LATERAL (
 			SELECT ST_Distance(x.geom::geography, g.office::geography) AS m, ST_ShortestLine(g.office, x.geom) AS line
 			FROM ((SELECT e.geom FROM cf_edges e JOIN cf_comp c ON c.node = e.source
 			       WHERE e.hardened AND c.component = v.seat_comp ORDER BY e.geom <-> g.office LIMIT 5)
-			      UNION ALL SELECT v.office) x
+			      UNION ALL SELECT v.office WHERE NOT v.connected) x
 			ORDER BY 1 LIMIT 1) near
 		WHERE g.households >= $2 AND v.seat_comp IS NOT NULL
 		  AND NOT EXISTS (SELECT 1 FROM cf_edges e JOIN cf_comp c ON c.node = e.source
@@ -192,7 +197,7 @@ func candidateSteps(ids []int64, p planning.Profile) []sqlStep {
 			'SELECT id, source, target, CASE WHEN hardened THEN 0 ELSE length_m END AS cost,
 			        CASE WHEN hardened THEN 0 ELSE length_m END AS reverse_cost FROM cf_edges',
 			'SELECT seat_vid AS source, vid AS target FROM cf_groups WHERE vid IS NOT NULL AND seat_vid <> vid
-			 UNION SELECT office_vid, vid FROM cf_groups WHERE vid IS NOT NULL AND office_vid <> vid',
+			 UNION SELECT office_vid, vid FROM cf_groups WHERE vid IS NOT NULL AND office_vid IS NOT NULL AND office_vid <> vid',
 			false)),
 	  p AS (SELECT d.start_vid, d.end_vid, coalesce(sum(e.length_m) FILTER (WHERE NOT e.hardened), 0) AS m,
 	               ST_Collect(e.geom) FILTER (WHERE NOT e.hardened) AS g
@@ -216,11 +221,15 @@ type sqlStep struct {
 func (s *Store) CandidateFacts(ctx context.Context, p planning.Profile, ids []int64) (map[int64]planning.CandidateFacts, error) {
 	out := map[int64]planning.CandidateFacts{}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		for _, st := range candidateSteps(ids, p) {
+		for i, st := range candidateSteps(ids, p) {
+			t := time.Now()
 			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
 				return err
 			}
+			s.log.Debug("candidate facts step", "step", i, "took", time.Since(t))
 		}
+		t := time.Now()
+		defer func() { s.log.Debug("candidate facts query", "took", time.Since(t)) }()
 		rows, err := tx.Query(ctx, candidateFactsSQL, p.Projects.DangerousBridgeRadiusM.Value,
 			p.Projects.WaterDesignLitres.Value, p.Projects.MainExtensionMaxM.Value, p.Road.SnapToleranceM.Value)
 		if err != nil {
