@@ -52,7 +52,9 @@ CROSS JOIN LATERAL (
 -- The road route: 村委会 → its road vertex, along roads, → the vertex
 -- nearest the main → the main. A route longer than the limit is no route
 -- (the extension would not be built), so the search stays inside the
--- envelope that holds every route within the limit.
+-- envelope that holds every route within the limit. pgRouting takes its
+-- graph as SQL text: the envelope's numbers are formatted into it from the
+-- geometry here, never from input.
 LEFT JOIN LATERAL (
     SELECT ST_Distance(v.office::geography, a.geom::geography) + coalesce(sum(e.length_m), 0)
              + ST_Distance(b.geom::geography, w.pt::geography) AS m,
