@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gapmap/gapmap/data/catalog"
 	"github.com/gapmap/gapmap/data/ingest"
 	"github.com/gapmap/gapmap/planning"
 )
@@ -322,15 +323,19 @@ func (im *importer) keys(ctx context.Context, tx pgx.Tx) error {
 		// file's: a file that merely shares the source's name (another
 		// county's 道路.shp) has its ids far from the stored ones, and an
 		// upsert would move them there.
-		far := "NULL::float8"
-		if k.sourced() && im.table.column(im.layer.GeomCol) != nil {
-			g := pgx.Identifier{im.layer.GeomCol}.Sanitize()
-			far = fmt.Sprintf("ST_DistanceSphere(t.%s, p.%s)", g, g)
+		far, source := "NULL::float8", "''"
+		if k.sourced() {
+			source = "p." + pgx.Identifier{catalog.SourceKey.Column}.Sanitize()
+			if im.table.column(im.layer.GeomCol) != nil {
+				g := pgx.Identifier{im.layer.GeomCol}.Sanitize()
+				far = fmt.Sprintf("ST_DistanceSphere(t.%s, p.%s)", g, g)
+			}
 		}
 		var dist *float64
-		err = collect(ctx, tx, fmt.Sprintf(`SELECT p.row_no, coalesce(p.fid, ''), %s, %s FROM import_rows p
-			JOIN %s t ON %s WHERE %s ORDER BY p.row_no`, k.show(), far, pgx.Identifier{im.layer.Table}.Sanitize(), k.join(), k.filter()),
-			nil, []any{&row, &fid, &key, &dist}, func() {
+		var src string
+		err = collect(ctx, tx, fmt.Sprintf(`SELECT p.row_no, coalesce(p.fid, ''), %s, %s, %s FROM import_rows p
+			JOIN %s t ON %s WHERE %s ORDER BY p.row_no`, k.show(), far, source, pgx.Identifier{im.layer.Table}.Sanitize(), k.join(), k.filter()),
+			nil, []any{&row, &fid, &key, &dist, &src}, func() {
 				if im.rep.Mode == planning.ImportSkip {
 					if !im.bad[row] && !im.skip[row] {
 						im.skip[row] = true
@@ -341,7 +346,7 @@ func (im *importer) keys(ctx context.Context, tx pgx.Tx) error {
 				}
 				reason, hint := "数据库中已存在", "用 --mode upsert 更新已有记录，或 --mode skip 跳过"
 				if k.sourced() {
-					reason = fmt.Sprintf("数据库中已存在（来源数据集“%s”中的同一要素编号）", im.rep.Source)
+					reason = fmt.Sprintf("数据库中已存在（来源数据集“%s”中的同一要素编号）", src)
 					hint = "同一数据的新版本：用 --mode upsert 更新该来源的这些记录，或 --mode skip 跳过；另一份数据：用 --source 给它另起名称"
 					if dist != nil && *dist > farMetres {
 						hint = fmt.Sprintf("已有记录在 %.1f 公里外，这很可能是另一份同名数据，不要用 upsert 覆盖：请用 --source 给这份数据另起名称", *dist/1000)

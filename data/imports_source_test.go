@@ -383,7 +383,7 @@ func TestMigrationSourceKey(t *testing.T) {
 	END $$`)
 	mustExec(t, db, `ALTER TABLE roads ALTER COLUMN grade SET NOT NULL`)
 	mustExec(t, db, `ALTER TABLE power_lines ALTER COLUMN voltage_kv SET NOT NULL`)
-	names := []string{"道路.shp", "Roads.SHP.ZIP", "a.b.csv", ".csv", "道路2", " 道路3 .geojson", "linxiang.osm.pbf"}
+	names := []string{"道路.shp", "Roads.SHP.ZIP", "roads.shp.zip", "a.b.csv", ".csv", "道路2", " 道路3 .geojson", "linxiang.osm.pbf"}
 	for i, name := range names {
 		ext := fmt.Sprintf("e%d", i)
 		if strings.HasSuffix(name, ".pbf") {
