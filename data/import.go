@@ -73,13 +73,17 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 	}
 	rep := planning.ImportReport{Layer: opt.Layer, File: name, Mode: mode, DryRun: opt.DryRun, Problems: []planning.ImportProblem{}}
 
-	// 1. Open the file.
-	src, info, err := ingest.Open(path, name, layer.Table)
+	// 1. Open the file, and name the dataset its feature ids belong to.
+	openOpt := ingest.OpenOptions{Encoding: opt.Encoding}
+	src, info, err := ingest.OpenWith(path, name, layer.Table, openOpt)
 	if err != nil {
 		return rep, err
 	}
 	defer func() { src.Close() }()
 	rep.Format, rep.Encoding = info.Format, info.Encoding
+	if err := ingest.ResolveSource(opt.Source, &info, &rep); err != nil {
+		return rep, err
+	}
 
 	// 2. Its coordinate system.
 	srs, how, err := ingest.ResolveSRS(opt.SRS, info)
@@ -99,7 +103,7 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 	}
 	conv := ingest.NewConverter(cols, srs, &rep)
 	im := &importer{layer: layer, layers: s.layers.Catalog, table: table, conv: conv, cols: conv.Fields(), srs: srs, rep: &rep,
-		size: info.Size, progress: opt.Progress, log: s.log, actor: opt.Actor, attribution: info.Attribution}
+		size: info.Size, progress: opt.Progress, log: s.log, actor: opt.Actor, attribution: info.Attribution, dryRun: opt.DryRun}
 
 	// 4. Read it into the table, directly or through the staging table.
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -117,7 +121,7 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 				phases := rep.Phases
 				rep, rep.Phases = before, phases
 				src.Close()
-				if src, _, err = ingest.Open(path, name, layer.Table); err != nil {
+				if src, _, err = ingest.OpenWith(path, name, layer.Table, openOpt); err != nil {
 					return err
 				}
 			}
@@ -138,7 +142,7 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		if opt.DryRun {
 			rep.SourceID, rep.DataVersion = 0, 0
 		} else {
-			rep.Inserted, rep.Updated, rep.Skipped = 0, 0, 0
+			rep.Inserted, rep.Updated, rep.Unchanged, rep.Skipped = 0, 0, 0, 0
 		}
 	case err != nil:
 		var pe *planning.Error
@@ -173,6 +177,7 @@ type importer struct {
 	sourceID    int64        // the provenance row's id, reserved by begin
 	bad         map[int]bool // rows with an error found in SQL
 	skip        map[int]bool // rows left out because their key exists (skip mode)
+	dryRun      bool         // list the rows an upsert would update or leave unchanged
 }
 
 // begin prepares the import's transaction: it takes the layer's import

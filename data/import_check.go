@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gapmap/gapmap/data/catalog"
 	"github.com/gapmap/gapmap/data/ingest"
 	"github.com/gapmap/gapmap/planning"
 )
@@ -287,7 +288,8 @@ func (im *importer) refTitle(col, title string) string {
 // keys reports keys repeated within the file (always an error: one row
 // cannot be written twice) and keys that already exist, which the mode
 // decides: an error in reject mode, a skipped row in skip mode, an update
-// in upsert mode.
+// in upsert mode (listed in a dry run, see upsertNotices). Feature ids
+// exist only within their source: another file's id 5 is another feature.
 func (im *importer) keys(ctx context.Context, tx pgx.Tx) error {
 	im.skip = map[int]bool{}
 	for _, k := range keysets(im.layer) {
@@ -304,35 +306,108 @@ func (im *importer) keys(ctx context.Context, tx pgx.Tx) error {
 			SELECT row_no, fid, %s AS key, min(row_no) OVER (PARTITION BY %s) AS first FROM import_rows p WHERE %s) x
 			WHERE row_no <> first ORDER BY row_no`, k.show(), strings.TrimPrefix(part, ", "), k.filter()),
 			nil, []any{&row, &fid, &key, &first}, func() {
-				im.rowProblem(row, fid, strings.Join(k.cols, "+"), key, planning.SeverityError, fmt.Sprintf("与第 %d 行重复", first), "同一文件中每条记录只能出现一次")
+				im.rowProblem(row, fid, k.field(), key, planning.SeverityError, fmt.Sprintf("与第 %d 行重复", first), "同一文件中每条记录只能出现一次")
 			})
 		if err != nil {
 			return err
 		}
 		if im.rep.Mode == planning.ImportUpsert {
+			if im.dryRun {
+				if err := im.upsertNotices(ctx, tx, k); err != nil {
+					return err
+				}
+			}
 			continue
 		}
-		var on []string
-		for _, c := range k.cols {
-			id := pgx.Identifier{c}.Sanitize()
-			on = append(on, "t."+id+" = p."+id)
+		// For a feature id, how far the stored feature lies from the
+		// file's: a file that merely shares the source's name (another
+		// county's 道路.shp) has its ids far from the stored ones, and an
+		// upsert would move them there.
+		far, source := "NULL::float8", "''"
+		if k.sourced() {
+			source = "p." + pgx.Identifier{catalog.SourceKey.Column}.Sanitize()
+			if im.table.column(im.layer.GeomCol) != nil {
+				g := pgx.Identifier{im.layer.GeomCol}.Sanitize()
+				far = fmt.Sprintf("ST_DistanceSphere(t.%s, p.%s)", g, g)
+			}
 		}
-		err = collect(ctx, tx, fmt.Sprintf(`SELECT p.row_no, coalesce(p.fid, ''), %s FROM import_rows p
-			JOIN %s t ON %s WHERE %s ORDER BY p.row_no`, k.show(), pgx.Identifier{im.layer.Table}.Sanitize(), strings.Join(on, " AND "), k.filter()),
-			nil, []any{&row, &fid, &key}, func() {
+		var dist *float64
+		var src string
+		err = collect(ctx, tx, fmt.Sprintf(`SELECT p.row_no, coalesce(p.fid, ''), %s, %s, %s FROM import_rows p
+			JOIN %s t ON %s WHERE %s ORDER BY p.row_no`, k.show(), far, source, pgx.Identifier{im.layer.Table}.Sanitize(), k.join(), k.filter()),
+			nil, []any{&row, &fid, &key, &dist, &src}, func() {
 				if im.rep.Mode == planning.ImportSkip {
 					if !im.bad[row] && !im.skip[row] {
 						im.skip[row] = true
 						im.rep.Skipped++
 					}
-					im.rowProblem(row, fid, strings.Join(k.cols, "+"), key, planning.SeverityWarning, "数据库中已存在，已跳过", "")
+					im.rowProblem(row, fid, k.field(), key, planning.SeverityWarning, "数据库中已存在，已跳过", "")
 					return
 				}
-				im.rowProblem(row, fid, strings.Join(k.cols, "+"), key, planning.SeverityError, "数据库中已存在", "用 --mode upsert 更新已有记录，或 --mode skip 跳过")
+				reason, hint := "数据库中已存在", "用 --mode upsert 更新已有记录，或 --mode skip 跳过"
+				if k.sourced() {
+					reason = fmt.Sprintf("数据库中已存在（来源数据集“%s”中的同一要素编号）", src)
+					hint = "同一数据的新版本：用 --mode upsert 更新该来源的这些记录，或 --mode skip 跳过；另一份数据：用 --source 给它另起名称"
+					if dist != nil && *dist > farMetres {
+						hint = fmt.Sprintf("已有记录在 %.1f 公里外，这很可能是另一份同名数据，不要用 upsert 覆盖：请用 --source 给这份数据另起名称", *dist/1000)
+					}
+				}
+				im.rowProblem(row, fid, k.field(), key, planning.SeverityError, reason, hint)
 			})
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// farMetres is the distance beyond which a stored feature and the file's
+// feature with the same id are taken for two features: a new version of
+// a dataset corrects positions by metres, not kilometres.
+const farMetres = 1000
+
+// upsertNotices lists, for a dry run in upsert mode, the rows whose key
+// exists: each one an update, or unchanged when every column the file
+// fills equals the stored one (write leaves those as they are, so the
+// counts the dry run reports are the same).
+func (im *importer) upsertNotices(ctx context.Context, tx pgx.Tx, k keyset) error {
+	var row int
+	var fid, key string
+	var changed bool
+	return collect(ctx, tx, fmt.Sprintf(`SELECT p.row_no, coalesce(p.fid, ''), %s, %s FROM import_rows p
+		JOIN %s t ON %s WHERE %s AND NOT (p.row_no = ANY ($1)) ORDER BY p.row_no`, k.show(), im.differs("t", "p"),
+		pgx.Identifier{im.layer.Table}.Sanitize(), k.join(), k.filter()),
+		[]any{im.badRows()}, []any{&row, &fid, &key, &changed}, func() {
+			if changed {
+				im.rowProblem(row, fid, k.field(), key, planning.SeverityNotice, "数据库中已存在，将更新", "")
+				return
+			}
+			im.rowProblem(row, fid, k.field(), key, planning.SeverityNotice, "数据库中已存在且各字段相同，将保持不变", "")
+		})
+}
+
+// differs is the SQL condition, on the stored row aliased t and the new
+// one aliased n, that some column the import writes differs.
+func (im *importer) differs(t, n string) string {
+	var a, b []string
+	for _, c := range im.targetCols() {
+		id := pgx.Identifier{c}.Sanitize()
+		// As the table stores it (numeric(14,2) rounds): the type is
+		// the catalog's own.
+		a, b = append(a, t+"."+id), append(b, "CAST("+n+"."+id+" AS "+im.table.column(c).Type+")")
+	}
+	return "(" + strings.Join(a, ", ") + ") IS DISTINCT FROM (" + strings.Join(b, ", ") + ")"
+}
+
+// badRows are the rows left out of the write: rows with errors and rows
+// skipped.
+func (im *importer) badRows() []int32 {
+	out := []int32{} // not nil: pgx sends a nil slice as NULL, and NOT (x = ANY (NULL)) is never true
+	for r := range im.bad {
+		out = append(out, int32(r))
+	}
+	for r := range im.skip {
+		out = append(out, int32(r))
+	}
+	return out
 }

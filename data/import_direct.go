@@ -29,8 +29,9 @@ import (
 // directable reports whether a direct load writes exactly what the
 // staging path would: nothing needs SQL before the insert (a projected
 // CRS to transform, a reference to resolve, a polygon's point on surface
-// to find) and the layer's only key, ext_id, has a unique index that
-// refuses what the key check would report.
+// to find) and the layer's only key, ext_id within its source (or ext_id
+// alone, for a layer without source_key), has a unique index that refuses
+// what the key check would report.
 func (im *importer) directable() bool {
 	if len(im.layer.Reference) > 0 || im.conv.SRID() != SRID {
 		return false
@@ -41,7 +42,7 @@ func (im *importer) directable() bool {
 		return false
 	}
 	for _, k := range keysets(im.layer) {
-		if !slices.Equal(k.cols, []string{catalog.ExtID.Column}) {
+		if !slices.Equal(k.cols, catalog.ExtKey) && !slices.Equal(k.cols, []string{catalog.ExtID.Column}) {
 			return false
 		}
 	}

@@ -192,6 +192,17 @@ func (k keyset) filter() string {
 	return strings.Join(parts, " AND ")
 }
 
+// join is the condition that a stored row aliased t has the key of the
+// row aliased p.
+func (k keyset) join() string {
+	var on []string
+	for _, c := range k.cols {
+		id := pgx.Identifier{c}.Sanitize()
+		on = append(on, "t."+id+" = p."+id)
+	}
+	return strings.Join(on, " AND ")
+}
+
 // conflict is the ON CONFLICT target of k: its columns, and a predicate
 // that infers a unique index on them whether it is partial (ext_id's,
 // WHERE ext_id IS NOT NULL) or not.
@@ -203,14 +214,28 @@ func (k keyset) conflict() string {
 	return "(" + strings.Join(quoteAll(k.cols), ", ") + ") WHERE " + strings.Join(notNull, " AND ")
 }
 
-// show is the SQL text of a row's key, for the report.
+// show is the SQL text of a row's key, for the report: a feature id
+// without its source, which is the file's (the report names it).
 func (k keyset) show() string {
 	var parts []string
-	for _, c := range k.cols {
+	for _, c := range k.shown() {
 		parts = append(parts, "p."+pgx.Identifier{c}.Sanitize()+"::text")
 	}
 	return "concat_ws(' / ', " + strings.Join(parts, ", ") + ")"
 }
+
+// field names k's columns in the report, as show shows them.
+func (k keyset) field() string { return strings.Join(k.shown(), "+") }
+
+func (k keyset) shown() []string {
+	if k.sourced() {
+		return []string{catalog.ExtID.Column}
+	}
+	return k.cols
+}
+
+// sourced reports whether k is a feature id within its source.
+func (k keyset) sourced() bool { return slices.Equal(k.cols, catalog.ExtKey) }
 
 // keyProvided reports whether the import fills every column of k.
 func (im *importer) keyProvided(k keyset) bool {

@@ -19,13 +19,7 @@ func (im *importer) write(ctx context.Context, tx pgx.Tx, mode planning.ImportMo
 	for i, c := range cols {
 		ids[i] = pgx.Identifier{c}.Sanitize()
 	}
-	excluded := []int32{} // not nil: pgx sends a nil slice as NULL, and NOT (x = ANY (NULL)) is never true
-	for r := range im.bad {
-		excluded = append(excluded, int32(r))
-	}
-	for r := range im.skip {
-		excluded = append(excluded, int32(r))
-	}
+	excluded := im.badRows()
 	table := pgx.Identifier{im.layer.Table}.Sanitize()
 	// An upsert's updates need the unique indexes and log old geometry
 	// per row; a large insert is a bulk load.
@@ -52,18 +46,29 @@ func (im *importer) write(ctx context.Context, tx pgx.Tx, mode planning.ImportMo
 		}
 		covered = append(covered, k.filter())
 		if mode == planning.ImportUpsert {
+			// A row whose every written column equals the stored one is
+			// left as it is: no update, no change logged, nothing to
+			// re-score. Those are the rows of the key the statement
+			// neither inserted nor updated.
 			var set []string
 			for _, id := range ids {
 				set = append(set, id+" = EXCLUDED."+id)
 			}
-			q = fmt.Sprintf(`WITH w AS (%s ON CONFLICT %s DO UPDATE SET %s, source_id = EXCLUDED.source_id RETURNING (xmax = 0) AS fresh)
-				SELECT count(*) FILTER (WHERE fresh), count(*) FILTER (WHERE NOT fresh) FROM w`, q, k.conflict(), strings.Join(set, ", "))
-			var ins, upd int64
-			if err := tx.QueryRow(ctx, q, excluded, src).Scan(&ins, &upd); err != nil {
+			rows := "SELECT count(*) FROM import_rows p WHERE NOT (p.row_no = ANY ($1)) AND " + k.filter()
+			for _, c := range covered[:len(covered)-1] {
+				rows += " AND NOT (" + c + ")"
+			}
+			q = strings.Replace(q, "INSERT INTO "+table+" ", "INSERT INTO "+table+" AS t ", 1)
+			q = fmt.Sprintf(`WITH w AS (%s ON CONFLICT %s DO UPDATE SET %s, source_id = EXCLUDED.source_id WHERE %s RETURNING (xmax = 0) AS fresh)
+				SELECT count(*) FILTER (WHERE fresh), count(*) FILTER (WHERE NOT fresh), (%s) FROM w`,
+				q, k.conflict(), strings.Join(set, ", "), im.differs("t", "EXCLUDED"), rows)
+			var ins, upd, all int64
+			if err := tx.QueryRow(ctx, q, excluded, src).Scan(&ins, &upd, &all); err != nil {
 				return err
 			}
 			im.rep.Inserted += ins
 			im.rep.Updated += upd
+			im.rep.Unchanged += all - ins - upd
 			continue
 		}
 		tag, err := tx.Exec(ctx, q, excluded, src)

@@ -136,7 +136,8 @@ func TestImportModes(t *testing.T) {
 	if err != nil || rep.Inserted != 0 || rep.Skipped != 2 {
 		t.Fatalf("skip existing: %v %+v", err, rep)
 	}
-	good := writeFile(t, "roads.csv", strings.ReplaceAll(strings.Join(strings.Split(roadsCSV, "\n")[:3], "\n"), "水泥混凝土", "沥青"))
+	// A new version of the same dataset (the same file name: source 道路).
+	good := writeFile(t, "道路.csv", strings.ReplaceAll(strings.Join(strings.Split(roadsCSV, "\n")[:3], "\n"), "水泥混凝土", "沥青"))
 	rep, err = db.Store.Import(ctx, good, planning.ImportOptions{Layer: "roads"})
 	if err != nil || rep.Committed {
 		t.Fatalf("reject existing keys: %v %+v", err, rep)
@@ -144,8 +145,10 @@ func TestImportModes(t *testing.T) {
 	if _, ok := findProblem(rep, 2, "已存在"); !ok {
 		t.Errorf("existing key not reported:\n%s", problemsText(rep))
 	}
+	// r1's surface changes (水泥混凝土 → 沥青); r2's row is as stored, and
+	// an upsert leaves it so (no update, no change logged).
 	rep, err = db.Store.Import(ctx, good, planning.ImportOptions{Layer: "roads", Mode: planning.ImportUpsert})
-	if err != nil || !rep.Committed || rep.Updated != 2 || rep.Inserted != 0 {
+	if err != nil || !rep.Committed || rep.Updated != 1 || rep.Unchanged != 1 || rep.Inserted != 0 {
 		t.Fatalf("upsert: %v %+v", err, rep)
 	}
 	if err := db.Pool.QueryRow(ctx, `SELECT surface FROM roads WHERE ext_id = 'r1'`).Scan(&surface); err != nil || surface != "沥青" {
@@ -283,9 +286,10 @@ func TestImportHunanVillageCodes(t *testing.T) {
 	if rep.Committed || rep.Read != 29534 || rep.Rejected != 29534 {
 		t.Fatalf("%+v", rep)
 	}
-	// 罗巷新村村民委委会 is on line 1463 of the file: Excel row 1463.
-	if _, ok := findProblem(rep, 1463, "不以“村”或“社区”结尾"); !ok {
-		t.Errorf("dirty name on row 1463 not flagged")
+	// 罗巷新村村民委委会 is on line 1463 of the file: Excel row 1463. It is
+	// read as the 村民委员会 it miswrites, and flagged.
+	if p, ok := findProblem(rep, 1463, "疑有错字"); !ok || p.Value != "罗巷新村村民委委会" || !strings.Contains(p.Reason, "导入为“罗巷新村”") {
+		t.Errorf("dirty name on row 1463 not flagged: %+v", p)
 	}
 	if _, ok := findProblem(rep, 1463, "缺少几何"); !ok {
 		t.Errorf("missing coordinates on row 1463 not reported")
@@ -439,22 +443,34 @@ func TestImportShapefileGaussKruger(t *testing.T) {
 // TestImportGeoPackageAndOSM loads the real OSM substations of 临湘 from a
 // GeoPackage GDAL wrote (polygons, voltages like "220000;110000", no
 // names), and an OpenStreetMap extract's roads, which keep OSM's credit.
+// The unnamed substations are kept under a generated name, with a warning
+// each (they were refused for their required name before issue 17: a
+// substation is there whatever it is called).
 func TestImportGeoPackageAndOSM(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
 	ctx := context.Background()
 	gp := filepath.Join(t.TempDir(), "变电站.gpkg")
 	gdaltest.Run(t, "ogr2ogr", "-f", "GPKG", gp, realData+"osm_power_polygons_linxiang.geojson", "-nln", "变电站")
+	// A mapping default still names them as the user says.
+	dry, err := db.Store.Import(ctx, gp, planning.ImportOptions{Layer: "substations", DryRun: true, Mapping: planning.Mapping{Defaults: map[string]string{"name": "未命名变电站"}}})
+	if err != nil || dry.Inserted != 6 || dry.Warnings != 2 {
+		t.Fatalf("unnamed substations with a default name: %v %+v\n%s", err, dry, problemsText(dry))
+	}
 	rep, err := db.Store.Import(ctx, gp, planning.ImportOptions{Layer: "substations"})
-	if err != nil || rep.Committed || rep.Rejected != 6 {
-		t.Fatalf("unnamed substations: %v %+v", err, rep)
-	}
-	if _, ok := findProblem(rep, 1, "不能为空"); !ok {
-		t.Errorf("missing name not reported:\n%s", problemsText(rep))
-	}
-	rep, err = db.Store.Import(ctx, gp, planning.ImportOptions{Layer: "substations", Mapping: planning.Mapping{Defaults: map[string]string{"name": "未命名变电站"}}})
 	if err != nil || !rep.Committed || rep.Inserted != 6 || !strings.Contains(rep.SRS, "4326") {
 		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
+	}
+	if p, ok := findProblem(rep, 1, "没有名称"); !ok || p.Severity != planning.SeverityWarning || !strings.Contains(p.Reason, "未命名变电站（第 1 行）") {
+		t.Errorf("the generated name is not reported on row 1:\n%s", problemsText(rep))
+	}
+	if _, ok := findProblem(rep, 0, "6 个要素没有名称"); !ok {
+		t.Errorf("the count of generated names is not reported:\n%s", problemsText(rep))
+	}
+	var names []string
+	db.Pool.QueryRow(ctx, `SELECT array_agg(name ORDER BY name) FROM substations WHERE source_id = $1`, rep.SourceID).Scan(&names)
+	if len(names) != 6 || names[0] != "未命名变电站（第 1 行）" || names[5] != "未命名变电站（第 6 行）" {
+		t.Errorf("stored names %v", names)
 	}
 	var kv []float64
 	rows, _ := db.Pool.Query(ctx, `SELECT voltage_kv FROM substations WHERE source_id = $1 AND GeometryType(geom) = 'POINT' ORDER BY voltage_kv`, rep.SourceID)
@@ -480,7 +496,7 @@ func TestImportGeoPackageAndOSM(t *testing.T) {
 		t.Errorf("attribution %q, %v", credit, err)
 	}
 	again, err := db.Store.Import(ctx, "osm/testdata/linxiang.osm.pbf", planning.ImportOptions{Layer: "roads", Mode: planning.ImportUpsert})
-	if err != nil || again.Updated != rep.Inserted || again.Inserted != 0 {
+	if err != nil || again.Unchanged != rep.Inserted || again.Updated != 0 || again.Inserted != 0 {
 		t.Errorf("re-import of the same extract: %v %+v", err, again)
 	}
 	t.Logf("OSM roads: %s", rep.Message)

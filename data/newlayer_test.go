@@ -21,9 +21,10 @@ import (
 )
 
 // wellsMigration is what a new layer's migration holds, by the schema's
-// conventions (see 0001_init, 0002_scoring, 0010_ext_id): provenance and
-// timestamps, the validity-checked geometry with its GiST index, the
-// ext_id key, a CHECK named <table>_<column>_check, the updated_at trigger
+// conventions (see 0001_init, 0002_scoring, 0010_ext_id, 0013_source_key):
+// provenance and timestamps, the validity-checked geometry with its GiST
+// index, the feature id within its source as key, a CHECK named
+// <table>_<column>_check, the updated_at trigger
 // and the layer version tiles key their caches on. Scoring does not read
 // wells, so no change-log triggers (0003).
 const wellsMigration = `
@@ -33,13 +34,14 @@ CREATE TABLE wells (
     depth_m    double precision CONSTRAINT wells_depth_m_check CHECK (depth_m > 0 AND depth_m <= 500),
     geom       geometry(Point, 4490) NOT NULL,
     ext_id     text CONSTRAINT wells_ext_id_check CHECK (btrim(ext_id) <> ''),
+    source_key text CONSTRAINT wells_source_key_check CHECK (CASE WHEN source_key IS NULL THEN ext_id IS NULL ELSE btrim(source_key) <> '' END),
     source_id  bigint NOT NULL REFERENCES sources (id),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX wells_geom_gist ON wells USING gist (geom);
 CREATE INDEX wells_source_id_idx ON wells (source_id);
-CREATE UNIQUE INDEX wells_ext_id_key ON wells (ext_id) WHERE ext_id IS NOT NULL;
+CREATE UNIQUE INDEX wells_ext_id_key ON wells (source_key, ext_id) WHERE ext_id IS NOT NULL;
 CREATE TRIGGER wells_touch BEFORE UPDATE ON wells FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 INSERT INTO layer_versions (layer) VALUES ('wells');
 CREATE TRIGGER wells_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON wells
@@ -47,11 +49,12 @@ CREATE TRIGGER wells_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON wel
 
 // wellsEntry is the new layer's one catalogue entry: 机井, points with a
 // name and a depth.
-var wellsEntry = catalog.Layer{Table: "wells", Title: "机井", GeomCol: "geom", Geometry: catalog.GeomPoint, Role: catalog.RolePoint, Key: []string{"ext_id"},
+var wellsEntry = catalog.Layer{Table: "wells", Title: "机井", GeomCol: "geom", Geometry: catalog.GeomPoint, Role: catalog.RolePoint, Key: catalog.ExtKey,
 	Fields: []catalog.Field{
 		{Column: "name", Title: "机井名称", Aliases: []string{"name", "机井名称", "井名", "名称"}, Tile: true},
 		{Column: "depth_m", Title: "井深（米）", Kind: catalog.Float, Aliases: []string{"depth_m", "井深", "深度"}, Units: []string{"m", "米"},
 			Check: "井深（米）必须大于0且不超过500", Tile: true},
+		catalog.SourceKey,
 		catalog.ExtID,
 	},
 	Tile: &catalog.Tile{MinZoom: 12},
@@ -122,14 +125,17 @@ func TestNewLayerNeedsOneEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	header, _, _ := strings.Cut(csv.String(), "\r\n")
-	if header != "\uFEFFWKT,序号,机井名称,井深（米）,要素编号" || !strings.Contains(csv.String(), "POINT (113.45 29.48),1,一号井,35,w1") {
+	if header != "\uFEFFWKT,序号,机井名称,井深（米）,来源数据集,要素编号" || !strings.Contains(csv.String(), "POINT (113.45 29.48),1,一号井,35,机井,w1") {
 		t.Errorf("CSV export:\n%s", csv.String())
 	}
 	back := filepath.Join(t.TempDir(), "wells.csv")
 	if err := os.WriteFile(back, csv.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err = st.Import(ctx, back, planning.ImportOptions{Layer: "wells", Mode: planning.ImportUpsert, DryRun: true}); err != nil || rep.Updated != 3 {
+	// Each row keeps its source (机井, not the export's file name): the
+	// export's rows are the stored ones, unchanged.
+	if rep, err = st.Import(ctx, back, planning.ImportOptions{Layer: "wells", Mode: planning.ImportUpsert, DryRun: true}); err != nil ||
+		rep.Unchanged != 3 || rep.Updated != 0 || rep.Inserted != 0 {
 		t.Errorf("re-import of the export: %v %+v\n%s", err, rep, problemsText(rep))
 	}
 	var gj2 bytes.Buffer

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -50,7 +52,10 @@ func ParseImportMode(s string) (ImportMode, error) {
 // Columns maps a file column to a schema field; Values maps, per schema
 // field, a file value to a schema value (after the built-in aliases, which
 // it overrides); Defaults fills a field the file lacks or leaves blank;
-// Ignore silences the warning about columns that map to nothing.
+// Ignore silences the warning about columns that map to nothing. In the
+// JSON, defaults and values may be numbers or true/false as well as text
+// ({"defaults": {"voltage_kv": 110}}); they are kept as their text and
+// parsed as the field's kind.
 type Mapping struct {
 	Columns  map[string]string            `json:"columns,omitempty"`
 	Values   map[string]map[string]string `json:"values,omitempty"`
@@ -58,16 +63,94 @@ type Mapping struct {
 	Ignore   []string                     `json:"ignore,omitempty"`
 }
 
+// mappingJSON is a mapping file as written: defaults and values are any
+// JSON scalar.
+type mappingJSON struct {
+	Columns  map[string]string                     `json:"columns"`
+	Values   map[string]map[string]json.RawMessage `json:"values"`
+	Defaults map[string]json.RawMessage            `json:"defaults"`
+	Ignore   []string                              `json:"ignore"`
+}
+
 // ParseMapping reads a mapping file; unknown keys are errors so that a typo
 // is not silently ignored.
 func ParseMapping(b []byte) (Mapping, error) {
-	var m Mapping
+	var raw mappingJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
+	if err := dec.Decode(&raw); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return Mapping{}, Errorf(EInvalid, "映射文件中 %s 的值应为%s，实际是%s", te.Field, jsonShape(te.Type.Kind().String()), jsonShape(te.Value))
+		}
 		return Mapping{}, Errorf(EInvalid, "映射文件不是有效的 JSON（应含 columns、values、defaults、ignore）：%v", err)
 	}
+	m := Mapping{Columns: raw.Columns, Ignore: raw.Ignore}
+	if raw.Defaults != nil {
+		m.Defaults = make(map[string]string, len(raw.Defaults))
+		for field, v := range raw.Defaults {
+			s, err := scalarText(v)
+			if err != nil {
+				return Mapping{}, Errorf(EInvalid, "映射文件 defaults 中字段 %s 的默认值%s", field, err)
+			}
+			m.Defaults[field] = s
+		}
+	}
+	if raw.Values != nil {
+		m.Values = make(map[string]map[string]string, len(raw.Values))
+		for field, vals := range raw.Values {
+			m.Values[field] = make(map[string]string, len(vals))
+			for from, v := range vals {
+				s, err := scalarText(v)
+				if err != nil {
+					return Mapping{}, Errorf(EInvalid, "映射文件 values 中字段 %s 的值“%s”要映射成的值%s", field, from, err)
+				}
+				m.Values[field][from] = s
+			}
+		}
+	}
 	return m, nil
+}
+
+// scalarText renders a JSON string, number or boolean as the text a file
+// cell would hold: a number as written (110, 0.4), a boolean as true or
+// false. Other shapes are errors, in Chinese.
+func scalarText(v json.RawMessage) (string, error) {
+	var x any
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	if err := dec.Decode(&x); err != nil {
+		return "", fmt.Errorf("无法读取：%v", err)
+	}
+	switch t := x.(type) {
+	case string:
+		return t, nil
+	case json.Number:
+		return t.String(), nil
+	case bool:
+		return strconv.FormatBool(t), nil
+	case nil:
+		return "", errors.New("不能是 null；不需要默认值时请删去该项")
+	}
+	return "", fmt.Errorf("应为数字、文字或 true/false，不能是%s", jsonShape(fmt.Sprintf("%T", x)))
+}
+
+// jsonShape names a JSON value's shape, as encoding/json and Go types
+// spell it, in Chinese.
+func jsonShape(kind string) string {
+	switch {
+	case kind == "string":
+		return "文字"
+	case kind == "number", strings.HasPrefix(kind, "number"), strings.HasPrefix(kind, "float"), strings.HasPrefix(kind, "int"):
+		return "数字"
+	case kind == "bool":
+		return "true/false"
+	case kind == "array", strings.HasPrefix(kind, "[]"), kind == "slice":
+		return "数组"
+	case kind == "object", strings.HasPrefix(kind, "map"):
+		return "对象"
+	}
+	return kind
 }
 
 // ImportOptions are the choices of one import.
@@ -77,8 +160,16 @@ type ImportOptions struct {
 	SRS     string     // input coordinate system, overriding the file's (.prj, GeoJSON crs); "" = from the file, else EPSG:4490
 	Mapping Mapping    // the county's columns and values
 	Mode    ImportMode // "" is ImportReject
-	DryRun  bool       // validate and count, then roll back
-	Actor   string     // who imports, recorded on the source row
+	// Source names the dataset the file's feature ids (ext_id) belong to:
+	// ids are unique within a source, so that two files numbering their
+	// features 1..n never collide. "" is the file's name without its
+	// extension; OpenStreetMap's ids are global, its source is always osm.
+	Source string
+	// Encoding overrides the detected text encoding of a Shapefile's dbf or
+	// a CSV: "utf-8" or "gbk"; "" detects.
+	Encoding string
+	DryRun   bool   // validate and count, then roll back
+	Actor    string // who imports, recorded on the source row
 	// Progress, when set, is called from the reading goroutine every few
 	// thousand rows with the rows read so far.
 	Progress func(rows int64)
@@ -90,7 +181,7 @@ type ImportProblem struct {
 	ID       string `json:"id,omitempty"`   // the feature's own id or key, when it has one
 	Field    string `json:"field"`          // schema field, "geom" for geometry, "" for the row as a whole
 	Value    string `json:"value"`          // the value as given (cut short)
-	Severity string `json:"severity"`       // "error" (row not written), "warning" (written as reported) or "repaired"
+	Severity string `json:"severity"`       // "error" (row not written), "warning" (written as reported), "repaired" or "notice" (what was done, for the record)
 	Reason   string `json:"reason"`         // what is wrong, in Chinese
 	Hint     string `json:"hint,omitempty"` // what to do about it
 }
@@ -100,13 +191,17 @@ const (
 	SeverityError    = "error"
 	SeverityWarning  = "warning"
 	SeverityRepaired = "repaired"
+	// SeverityNotice records what the import did with a row that is not a
+	// problem: a long official name shortened, the rows a dry run would
+	// update or leave unchanged.
+	SeverityNotice = "notice"
 )
 
 // severityLabels name the severities in Chinese.
-var severityLabels = map[string]string{SeverityError: "错误", SeverityWarning: "警告", SeverityRepaired: "已修复"}
+var severityLabels = map[string]string{SeverityError: "错误", SeverityWarning: "警告", SeverityRepaired: "已修复", SeverityNotice: "提示"}
 
-// SeverityLabel returns the Chinese name of p's severity (错误, 警告 or
-// 已修复), as the CSV report and the CLI show it.
+// SeverityLabel returns the Chinese name of p's severity (错误, 警告,
+// 已修复 or 提示), as the CSV report and the CLI show it.
 func (p ImportProblem) SeverityLabel() string { return severityLabels[p.Severity] }
 
 // ImportReport says what an import did, row by row where something was
@@ -119,16 +214,19 @@ type ImportReport struct {
 	SRS         string          `json:"srs"`                // input coordinate system and how it was found
 	Mode        ImportMode      `json:"mode"`
 	DryRun      bool            `json:"dry_run"`
-	Columns     []string        `json:"columns"` // "file column → field" pairs as applied
-	Read        int64           `json:"read"`    // rows read from the file
-	Valid       int64           `json:"valid"`   // rows without errors
+	Source      string          `json:"source,omitempty"` // the dataset the file's feature ids belong to (see ImportOptions.Source), when it has ids
+	Columns     []string        `json:"columns"`          // "file column → field" pairs as applied
+	Read        int64           `json:"read"`             // rows read from the file
+	Valid       int64           `json:"valid"`            // rows without errors
 	Inserted    int64           `json:"inserted"`
 	Updated     int64           `json:"updated"`
-	Skipped     int64           `json:"skipped"`  // good rows left out because their key exists (skip mode)
-	Rejected    int64           `json:"rejected"` // rows with at least one error
-	Repaired    int64           `json:"repaired"` // geometries made valid
-	Errors      int64           `json:"errors"`   // problems of severity error, including those not listed
+	Unchanged   int64           `json:"unchanged"` // good rows whose key exists with the same values (upsert mode): left as they are
+	Skipped     int64           `json:"skipped"`   // good rows left out because their key exists (skip mode)
+	Rejected    int64           `json:"rejected"`  // rows with at least one error
+	Repaired    int64           `json:"repaired"`  // geometries made valid
+	Errors      int64           `json:"errors"`    // problems of severity error, including those not listed
 	Warnings    int64           `json:"warnings"`
+	Notices     int64           `json:"notices"` // entries of severity notice, including those not listed
 	Problems    []ImportProblem `json:"problems"`
 	Truncated   int64           `json:"problems_truncated"` // problems counted but not listed
 	Committed   bool            `json:"committed"`
@@ -144,6 +242,10 @@ type ImportReport struct {
 // MaxListedProblems bounds the problems a report lists; the counts go on.
 const MaxListedProblems = 10000
 
+// MaxListedNotices bounds the notices among them, so that notices never
+// crowd out the errors of a large file.
+const MaxListedNotices = 1000
+
 // Add records a problem, counting it whether or not it is listed.
 func (r *ImportReport) Add(p ImportProblem) {
 	switch p.Severity {
@@ -151,6 +253,12 @@ func (r *ImportReport) Add(p ImportProblem) {
 		r.Errors++
 	case SeverityWarning:
 		r.Warnings++
+	case SeverityNotice:
+		r.Notices++
+		if r.Notices > MaxListedNotices {
+			r.Truncated++
+			return
+		}
 	}
 	if len(r.Problems) >= MaxListedProblems {
 		r.Truncated++
@@ -163,12 +271,14 @@ func (r *ImportReport) Add(p ImportProblem) {
 func (r *ImportReport) Summarise(took time.Duration) {
 	r.Seconds = took.Seconds()
 	switch {
+	case r.DryRun && r.Rejected > 0 && r.Mode == ImportReject:
+		r.Message = fmt.Sprintf("试导入（未写入）：读取 %d 行，%d 行有错误，按 reject 模式不会写入任何行。请按问题清单修改文件，或用 --mode skip 只导入无误的行", r.Read, r.Rejected)
 	case r.DryRun:
-		r.Message = fmt.Sprintf("试导入（未写入）：读取 %d 行，%d 行有错误，可新增 %d 行、更新 %d 行、跳过 %d 行", r.Read, r.Rejected, r.Inserted, r.Updated, r.Skipped)
+		r.Message = fmt.Sprintf("试导入（未写入）：读取 %d 行，%d 行有错误，将新增 %d 行、更新 %d 行、%d 行与已有记录相同不变、跳过 %d 行", r.Read, r.Rejected, r.Inserted, r.Updated, r.Unchanged, r.Skipped)
 	case !r.Committed:
 		r.Message = fmt.Sprintf("未导入：%d 行中有 %d 行有错误，数据库未改动。请按问题清单修改文件，或用 --mode skip 只导入无误的行", r.Read, r.Rejected)
 	default:
-		r.Message = fmt.Sprintf("已导入：读取 %d 行，新增 %d 行，更新 %d 行，跳过 %d 行，%d 行有错误未导入，修复几何 %d 个", r.Read, r.Inserted, r.Updated, r.Skipped, r.Rejected, r.Repaired)
+		r.Message = fmt.Sprintf("已导入：读取 %d 行，新增 %d 行，更新 %d 行，%d 行与已有记录相同未改动，跳过 %d 行，%d 行有错误未导入，修复几何 %d 个", r.Read, r.Inserted, r.Updated, r.Unchanged, r.Skipped, r.Rejected, r.Repaired)
 	}
 }
 

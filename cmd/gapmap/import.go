@@ -30,7 +30,9 @@ func importFlags(fs *flag.FlagSet, o *importOptions) func() error {
 	fs.StringVar(&o.Options.SRS, "srs", "", "input coordinate system, overriding the file's: EPSG:4547, gcj02, bd09, cgcs2000-gk3-114 …")
 	fs.StringVar(&o.Mapping, "mapping", "", "mapping file (JSON): {\"columns\": {…}, \"values\": {…}, \"defaults\": {…}, \"ignore\": […]}")
 	fs.StringVar(&mode, "mode", "reject", "reject (nothing written if any row is bad), skip (write the good rows) or upsert (also update existing keys)")
-	fs.BoolVar(&o.Options.DryRun, "dry-run", false, "check and count, then roll back")
+	fs.StringVar(&o.Options.Source, "source", "", "the dataset the file's feature ids belong to (default: the file's name without extension; OpenStreetMap: osm): ids are unique within a source, so another file's id 1 is another feature")
+	fs.StringVar(&o.Options.Encoding, "encoding", "", "text encoding of a Shapefile's .dbf or a CSV, overriding detection: utf-8 or gbk")
+	fs.BoolVar(&o.Options.DryRun, "dry-run", false, "check and count what would be inserted, updated or left unchanged, then roll back; exits 1 when rows have errors")
 	fs.StringVar(&o.Report, "report", "", "also write the report to FILE (.csv or .json)")
 	return func() error {
 		var errs []error
@@ -46,7 +48,9 @@ func importFlags(fs *flag.FlagSet, o *importOptions) func() error {
 
 // importFile runs `gapmap import`: the report's summary and problems go to
 // stdout, a progress line with rows/s to a terminal stderr. A report with
-// errors in reject mode is a failure (exit status 1).
+// errors in reject mode is a failure (exit status 1), and so is a dry run
+// with rows in error, in any mode: a script checking a file before loading
+// it learns from the exit status that the file is not clean.
 func importFile(ctx context.Context, a app, o importOptions) error {
 	if err := migrateFirst(ctx, a.store); err != nil {
 		return err
@@ -93,6 +97,9 @@ func importFile(ctx context.Context, a app, o importOptions) error {
 	if len(rep.Columns) > 0 {
 		fmt.Fprintf(stdout, "列：%s\n", strings.Join(rep.Columns, "，"))
 	}
+	if rep.Source != "" {
+		fmt.Fprintf(stdout, "来源数据集：%s（要素编号在同一来源内唯一；另一份数据请用 --source 另起名称）\n", rep.Source)
+	}
 	const shown = 50
 	for i, p := range rep.Problems {
 		if i == shown {
@@ -112,6 +119,9 @@ func importFile(ctx context.Context, a app, o importOptions) error {
 	fmt.Fprintf(stdout, "%s，用时 %.1f 秒\n", rep.Message, rep.Seconds)
 	if !rep.Committed && !rep.DryRun {
 		return fmt.Errorf("import refused: %d row(s) with errors", rep.Rejected)
+	}
+	if rep.DryRun && rep.Rejected > 0 {
+		return fmt.Errorf("dry run: %d row(s) with errors", rep.Rejected)
 	}
 	return nil
 }

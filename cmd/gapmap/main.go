@@ -86,13 +86,14 @@ undecided indicator (--run N, --township, --village, --dimension;
 --category, --status, --year)`, setup: withOptions(projectsExportFlags, projectsExport)},
 	{name: "import", usage: `load a file into a layer in one transaction and print the problem report
 (--layer roads --file F; --srs EPSG:4547|gcj02|bd09|cgcs2000-gk3-114;
- --mapping FILE; --mode reject|skip|upsert; --dry-run; --report FILE.csv|.json)
+ --mapping FILE; --mode reject|skip|upsert; --source NAME; --encoding utf-8|gbk;
+ --dry-run (exit 1 when rows have errors); --report FILE.csv|.json)
 formats: GeoJSON, GeoJSONSeq, CSV, Shapefile (.shp or .zip), GeoPackage,
 OpenStreetMap (.osm.pbf, .osm)`, setup: withOptions(importFlags, importFile)},
 	{name: "export", usage: `write layers with their attributes for GIS tools (--layer roads|village_gaps|projects|
 county (every layer, gpkg) --format gpkg|shp.zip|geojson|kml|csv|xlsx --out FILE;
 --srs EPSG:4490|EPSG:4326|cgcs2000-gk3-114e|gcj02; --encoding gbk for shp.zip;
---township, --poor, --dimension, --min-score, --status, --year, --bbox)`, setup: withOptions(exportFlags, exportFile)},
+--filter 'township=…&poor=true&dimension=通路&min_score=50&status=…&year=…&bbox=…')`, setup: withOptions(exportFlags, exportFile)},
 }
 
 // versionUsage is the usage of `gapmap version`, which run answers

@@ -192,6 +192,13 @@ type Layer struct {
 	// works_id.
 	Reference []string
 	Fields    []Field
+	// Unnamed, when set, is what a feature the file leaves unnamed is
+	// called, with its id or row: infrastructure is there whatever it is
+	// called, so a substation without a name is kept as
+	// 未命名变电站（第 3 行）, with a warning, rather than refused for its
+	// required name. Empty: an unnamed feature is refused where the name
+	// is required (a village's name is who it is).
+	Unnamed string
 	// Checks explain the CHECK constraints that are not on a field,
 	// keyed by the <name> of <table>_<name>_check: a cross-column rule, a
 	// column no file fills.

@@ -12,7 +12,7 @@ var (
 	nameAliases  = []string{"name", "名称", "名字", "mc"}
 	yearAliases  = []string{"year", "年份", "建成年份", "建设年份", "建成年度", "投运年份", "nf"}
 	villageCodes = []string{"village_code", "村代码", "行政村代码", "所属村代码", "村编码"}
-	extAliases   = []string{"ext_id", "id", "objectid", "osm_id", "要素编号", "唯一编号", "uid"}
+	extAliases   = []string{"ext_id", "id", "objectid", "osm_id", "要素编号", "唯一编号", "uid", "fid", "gid", "eid"}
 	voltValues   = map[string]string{"220v": "0.22", "380v": "0.4", "400v": "0.4", "0.38": "0.4", "10000": "10", "35000": "35", "110000": "110", "220000": "220", "500000": "500"}
 	kvUnits      = []string{"kv", "千伏"}
 )
@@ -22,7 +22,18 @@ var (
 	townshipCode = Field{Column: "township_code", Title: "乡镇代码", Kind: Code, Aliases: []string{"township_code", "乡镇代码", "乡镇编码", "所属乡镇代码", "乡镇区划代码", "xzdm"}}
 	// ExtID is the identifier a feature has in its file (an OSM
 	// "way/123", a bureau's 编号), which every layer keeps.
-	ExtID       = Field{Column: "ext_id", Title: "要素编号", Aliases: extAliases}
+	ExtID = Field{Column: "ext_id", Title: "要素编号", Aliases: extAliases}
+	// SourceKey names the dataset a feature's ext_id belongs to: an id is
+	// unique within its source only (two ArcGIS exports both number their
+	// features OBJECTID 1..n). The import fills it from --source, else the
+	// file's name without extension, or "osm"; exports write it, so that
+	// an exported file re-imported with --mode upsert updates its rows.
+	SourceKey = Field{Column: "source_key", Title: "来源数据集", Aliases: []string{"source_key", "来源数据集"},
+		Check: "有要素编号的记录必须有来源数据集（不能为空）"}
+	// ExtKey is the key of a layer whose features are identified by their
+	// file's ids: the id within its source (see SourceKey). Callers must
+	// not modify it.
+	ExtKey      = []string{"source_key", "ext_id"}
 	villageCode = Field{Column: "village_code", Title: "所在村代码", Kind: Code, Aliases: villageCodes,
 		Read: "(SELECT v.code FROM villages v WHERE v.id = x.village_id)"}
 )
@@ -57,6 +68,7 @@ func layers() []Layer {
 				{Column: "code", Title: "县代码", Kind: Code, Aliases: []string{"code", "adcode", "县代码", "区划代码", "行政区划代码", "县级代码"},
 					Check: "县代码必须是6位数字", Tile: true},
 				{Column: "name", Title: "县名称", Aliases: append([]string{"县名", "县名称", "区县名称"}, nameAliases...), Tile: true},
+				SourceKey,
 				ExtID,
 			},
 			// Clients know the boundary layer as "county".
@@ -68,6 +80,7 @@ func layers() []Layer {
 					Check: "乡镇代码必须是9位数字，且前6位等于所属县代码", Tile: true},
 				derivedField(Field{Column: "county_code", Title: "县代码", Kind: Code, Aliases: []string{"county_code", "县代码", "所属县代码"}}),
 				{Column: "name", Title: "乡镇名称", Aliases: append([]string{"township_name", "乡镇名称", "乡镇名", "乡镇"}, nameAliases...), Tile: true},
+				SourceKey,
 				ExtID,
 			},
 			Export: Export{Township: "x.code"},
@@ -84,7 +97,8 @@ func layers() []Layer {
 				{Column: "name", Title: "村名称", Aliases: append([]string{"village_name", "村名称", "村名", "行政村名称", "行政村", "村庄名称"}, nameAliases...), Tile: true},
 				derivedField(townshipCode),
 				{Column: "kind", Title: "类型", Aliases: []string{"kind", "类型", "村类型", "单位类型"},
-					Values:  map[string]string{"村": "行政村", "村委会": "行政村", "居委会": "社区", "社区居委会": "社区", "自然村组": "自然村", "组": "村民组", "村小组": "村民组"},
+					Values: map[string]string{"村": "行政村", "村委会": "行政村", "村民委员会": "行政村", "居委会": "社区", "社区居委会": "社区", "居民委员会": "社区",
+						"社区居民委员会": "社区", "自然村组": "自然村", "组": "村民组", "村小组": "村民组"},
 					Check:   "类型只能是 行政村、社区、自然村、村民组",
 					Derived: true, Tile: true},
 				{Column: "parent_code", Title: "所属行政村代码", Kind: Code, Aliases: []string{"parent_code", "所属行政村代码", "所属村代码", "上级代码"},
@@ -98,6 +112,7 @@ func layers() []Layer {
 				{Column: "poor_population", Title: "建档立卡贫困人口", Kind: Int, Aliases: []string{"poor_population", "建档立卡贫困人口", "贫困人口", "贫困人口数", "建档立卡人数"}, Units: []string{"人"},
 					Check: "建档立卡贫困人口不能为负，也不能超过总人口", Tile: true},
 				{Column: "exit_year", Title: "脱贫年份", Kind: Int, Aliases: []string{"exit_year", "脱贫年份", "出列年份", "计划出列年份", "退出年份"}, Units: []string{"年"}},
+				SourceKey,
 				ExtID,
 			},
 			Checks: map[string]string{"parent_id": "自然村/村民组必须有所属行政村，行政村和社区不能有"},
@@ -129,7 +144,7 @@ func layers() []Layer {
 					Budget: 3000, LowBudget: 1500, Simplify: true,
 				}},
 		},
-		{Table: "roads", Title: "道路", GeomCol: "geom", Geometry: GeomLineString, Role: RoleLine, Key: []string{"ext_id"},
+		{Table: "roads", Title: "道路", GeomCol: "geom", Geometry: GeomLineString, Role: RoleLine, Key: ExtKey,
 			Fields: []Field{
 				{Column: "name", Title: "道路名称", Aliases: append([]string{"道路名称", "路线名称", "路名", "公路名称", "lxmc"}, nameAliases...), Tile: true},
 				{Column: "ref", Title: "路线编号", Aliases: []string{"ref", "路线编号", "路线代码", "线路编号", "lxbm", "lxdm", "route_code"}, Tile: true},
@@ -146,10 +161,13 @@ func layers() []Layer {
 				{Column: "width_m", Title: "路面宽度（米）", Kind: Float, Aliases: []string{"width_m", "路面宽度", "路面宽", "宽度", "lmkd", "width"}, Units: []string{"m", "米"},
 					Check: "路面宽度（米）必须大于0且不超过60", Tile: true},
 				{Column: "year", Title: "建成年份", Kind: Int, Aliases: yearAliases, Units: []string{"年"}},
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 7, Sets: []string{"review"}, SQL: TileSQL{
-				Where: `array_position(` + roadGrades + `, g.grade) <=
+				// A road of unknown grade (satellite-extracted) is drawn as the
+				// least, from z12.
+				Where: `coalesce(array_position(` + roadGrades + `, g.grade), 8) <=
 			CASE WHEN p.z < 9 THEN 3 WHEN p.z < 11 THEN 4 WHEN p.z < 12 THEN 5 ELSE 8 END`,
 				Attrs:  `g.id, g.grade, g.surface, g.width_m, CASE WHEN p.z >= 12 THEN g.name END AS name, g.ref`,
 				Order:  `array_position(` + roadGrades + `, g.grade), g.id`,
@@ -163,7 +181,7 @@ func layers() []Layer {
 				LowBelow: LowZoomBelow,
 			}},
 		},
-		{Table: "bridges", Title: "桥梁", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: []string{"ext_id"},
+		{Table: "bridges", Title: "桥梁", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: ExtKey,
 			Fields: []Field{
 				{Column: "name", Title: "桥梁名称", Aliases: append([]string{"桥梁名称", "桥名", "qlmc"}, nameAliases...), Tile: true},
 				{Column: "road_ref", Title: "所在路线编号", Aliases: []string{"road_ref", "路线编号", "所在路线", "路线代码"}},
@@ -173,19 +191,22 @@ func layers() []Layer {
 					Check:  "桥梁技术状况等级必须是1到5类", Tile: true},
 				{Column: "is_dangerous", Title: "是否危桥", Kind: Bool, Aliases: []string{"is_dangerous", "是否危桥", "危桥"},
 					Check: "危桥标记必须与技术状况一致（4、5类为危桥）", Tile: true},
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 12, SQL: TileSQL{Order: `g.is_dangerous DESC, g.id`, Budget: 2000}},
 		},
-		{Table: "bus_stops", Title: "客运站点", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: []string{"ext_id"},
+		{Table: "bus_stops", Title: "客运站点", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: ExtKey,
 			Fields: []Field{
 				{Column: "name", Title: "站点名称", Aliases: append([]string{"站点名称", "站名", "招呼站名称"}, nameAliases...), Tile: true},
 				{Column: "routes", Title: "经停线路", Kind: TextList, Aliases: []string{"routes", "经停线路", "线路", "客运线路", "班线"}, Tile: true},
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 12, SQL: TileSQL{Order: `cardinality(g.routes) DESC, g.id`, Budget: 2000}},
 		},
-		{Table: "reservoirs", Title: "水库", GeomCol: "geom", Geometry: GeomAny, Role: RoleAny, Key: []string{"ext_id"},
+		{Table: "reservoirs", Title: "水库", GeomCol: "geom", Geometry: GeomAny, Role: RoleAny, Key: ExtKey,
+			Unnamed: "未命名水库",
 			Fields: []Field{
 				{Column: "name", Title: "水库名称", Aliases: append([]string{"水库名称", "水库名", "skmc"}, nameAliases...), Tile: true},
 				{Column: "scale", Title: "工程规模", Aliases: []string{"scale", "工程规模", "规模", "水库规模", "规模等级"},
@@ -199,6 +220,7 @@ func layers() []Layer {
 					Values: map[string]string{"病险水库": "病险", "三类坝": "病险", "已加固": "已除险加固", "除险加固": "已除险加固", "已除险": "已除险加固"},
 					Check:  "安全状况只能是 病险 或 已除险加固", Tile: true},
 				{Column: "safety_year", Title: "除险加固年份", Kind: Int, Aliases: []string{"safety_year", "除险加固年份", "加固年份"}, Units: []string{"年"}},
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 8, Sets: []string{"review"}, SQL: TileSQL{
@@ -207,7 +229,8 @@ func layers() []Layer {
 				Order: `g.capacity_wan_m3 DESC NULLS LAST, g.id`, Budget: 2000, Simplify: true,
 			}},
 		},
-		{Table: "water_works", Title: "供水工程", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: []string{"ext_id"},
+		{Table: "water_works", Title: "供水工程", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: ExtKey,
+			Unnamed: "未命名供水工程",
 			Fields: []Field{
 				{Column: "name", Title: "工程名称", Aliases: append([]string{"工程名称", "水厂名称", "供水工程名称"}, nameAliases...), Tile: true},
 				{Column: "kind", Title: "工程类型", Aliases: []string{"kind", "工程类型", "类型", "供水方式"},
@@ -219,31 +242,35 @@ func layers() []Layer {
 				{Column: "last_test_passed", Title: "水质是否达标", Kind: Bool, Aliases: []string{"last_test_passed", "水质是否达标", "水质达标", "检测结果", "是否达标"}, Tile: true},
 				{Column: "guarantee_pct", Title: "供水保证率（%）", Kind: Float, Aliases: []string{"guarantee_pct", "供水保证率", "保证率"}, Units: []string{"%"},
 					Check: "供水保证率必须在0到100之间", Tile: true},
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 10, Sets: []string{"review"}, SQL: TileSQL{Order: `g.design_m3_per_day DESC NULLS LAST, g.id`, Budget: 2000}},
 		},
-		{Table: "water_mains", Title: "供水管网", GeomCol: "geom", Geometry: GeomLineString, Role: RoleLine, Key: []string{"ext_id"}, Reference: []string{"works_id"},
+		{Table: "water_mains", Title: "供水管网", GeomCol: "geom", Geometry: GeomLineString, Role: RoleLine, Key: ExtKey, Reference: []string{"works_id"},
 			Fields: []Field{
 				{Column: "works_name", Title: "所属供水工程", Aliases: []string{"works_name", "所属供水工程", "所属水厂", "水厂名称", "供水工程"},
 					Read: "(SELECT w.name FROM water_works w WHERE w.id = x.works_id)"},
 				{Column: "diameter_mm", Title: "管径（mm）", Kind: Int, Aliases: []string{"diameter_mm", "管径", "管径mm", "口径", "dn"}, Units: []string{"mm", "毫米"}, Tile: true},
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 12, Sets: []string{"review"}, SQL: TileSQL{Order: `g.diameter_mm DESC NULLS LAST, g.id`, Budget: 4000, Simplify: true}},
 		},
-		{Table: "substations", Title: "变电站", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: []string{"ext_id"},
+		{Table: "substations", Title: "变电站", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: ExtKey,
+			Unnamed: "未命名变电站",
 			Fields: []Field{
 				{Column: "name", Title: "变电站名称", Aliases: append([]string{"变电站名称", "站名", "变电站"}, nameAliases...), Tile: true},
 				{Column: "voltage_kv", Title: "电压等级（kV）", Kind: Float, Aliases: []string{"voltage_kv", "电压等级", "电压", "voltage", "max_kv"}, Values: voltValues, Units: kvUnits, Highest: true,
 					Check: "变电站电压等级只能是 35、110、220、500 kV", Tile: true},
 				{Column: "secondary_kv", Title: "次级电压（kV）", Kind: Float, Aliases: []string{"secondary_kv", "次级电压", "二次电压", "中压侧电压"}, Values: voltValues, Units: kvUnits},
 				{Column: "capacity_mva", Title: "主变容量（MVA）", Kind: Float, Aliases: []string{"capacity_mva", "主变容量", "容量", "变电容量"}, Units: []string{"mva", "兆伏安"}, Tile: true},
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 8, Sets: []string{"review"}, SQL: TileSQL{Order: `g.voltage_kv DESC, g.id`, Budget: 1000}},
 		},
-		{Table: "power_lines", Title: "电力线路", GeomCol: "geom", Geometry: GeomLineString, Role: RoleLine, Key: []string{"ext_id"},
+		{Table: "power_lines", Title: "电力线路", GeomCol: "geom", Geometry: GeomLineString, Role: RoleLine, Key: ExtKey,
 			Fields: []Field{
 				{Column: "name", Title: "线路名称", Aliases: append([]string{"线路名称", "线路名", "xlmc"}, nameAliases...)},
 				{Column: "voltage_kv", Title: "电压等级（kV）", Kind: Float, Aliases: []string{"voltage_kv", "电压等级", "电压", "voltage"}, Values: voltValues, Units: kvUnits, Highest: true,
@@ -251,14 +278,16 @@ func layers() []Layer {
 				{Column: "phases", Title: "相数", Kind: Int, Aliases: []string{"phases", "相数", "相别"}, Values: map[string]string{"单相": "1", "三相": "3"},
 					Check: "相数只能是1或3（0.22 kV 为单相）", Tile: true},
 				{Column: "feeder", Title: "所属馈线", Aliases: []string{"feeder", "所属馈线", "馈线", "所属线路", "馈线名称"}, Tile: true},
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 8, Sets: []string{"review"}, SQL: TileSQL{
-				Where: `g.voltage_kv >= CASE WHEN p.z < 11 THEN 35 WHEN p.z < 13 THEN 10 ELSE 0 END`,
-				Order: `g.voltage_kv DESC, g.id`, Budget: 6000, Simplify: true,
+				// A line of unknown voltage is drawn as the least, from z13.
+				Where: `coalesce(g.voltage_kv, 0) >= CASE WHEN p.z < 11 THEN 35 WHEN p.z < 13 THEN 10 ELSE 0 END`,
+				Order: `g.voltage_kv DESC NULLS LAST, g.id`, Budget: 6000, Simplify: true,
 			}},
 		},
-		{Table: "transformers", Title: "配电变压器", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: []string{"ext_id"}, Reference: []string{"village_id"},
+		{Table: "transformers", Title: "配电变压器", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: ExtKey, Reference: []string{"village_id"},
 			Fields: []Field{
 				{Column: "name", Title: "配变名称", Aliases: append([]string{"配变名称", "台区名称", "变压器名称", "台区"}, nameAliases...), Tile: true},
 				{Column: "kva", Title: "容量（kVA）", Kind: Float, Aliases: []string{"kva", "容量", "配变容量", "额定容量", "变压器容量"}, Units: []string{"kva", "千伏安"},
@@ -270,11 +299,12 @@ func layers() []Layer {
 				{Column: "households_served", Title: "供电户数", Kind: Int, Aliases: []string{"households_served", "供电户数", "用户数", "户数"}, Units: []string{"户"}, Tile: true},
 				{Column: "feeder", Title: "所属馈线", Aliases: []string{"feeder", "所属馈线", "馈线", "所属线路"}},
 				villageCode,
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 13, SQL: TileSQL{Order: `g.kva DESC, g.id`, Budget: 4000}},
 		},
-		{Table: "pv_stations", Title: "光伏电站", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: []string{"ext_id"}, Reference: []string{"village_id"},
+		{Table: "pv_stations", Title: "光伏电站", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: ExtKey, Reference: []string{"village_id"},
 			Fields: []Field{
 				{Column: "name", Title: "电站名称", Aliases: append([]string{"电站名称", "光伏电站名称", "项目名称"}, nameAliases...), Tile: true},
 				{Column: "kw", Title: "装机容量（kW）", Kind: Float, Aliases: []string{"kw", "装机容量", "容量", "规模"}, Units: []string{"kwp", "kw", "千瓦"},
@@ -285,11 +315,12 @@ func layers() []Layer {
 				{Column: "grid_connected", Title: "是否并网", Kind: Bool, Aliases: []string{"grid_connected", "是否并网", "并网", "并网状态"}, Tile: true},
 				villageCode,
 				{Column: "year", Title: "建成年份", Kind: Int, Aliases: yearAliases, Units: []string{"年"}},
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 10, SQL: TileSQL{Order: `g.kw DESC, g.id`, Budget: 2000}},
 		},
-		{Table: "tourism_sites", Title: "旅游景点", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: []string{"ext_id"}, Reference: []string{"village_id"},
+		{Table: "tourism_sites", Title: "旅游景点", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: ExtKey, Reference: []string{"village_id"},
 			Fields: []Field{
 				{Column: "name", Title: "景点名称", Aliases: append([]string{"景点名称", "景区名称", "景区"}, nameAliases...), Tile: true},
 				{Column: "a_level", Title: "A级", Kind: Int, Aliases: []string{"a_level", "a级", "等级", "景区等级"},
@@ -297,6 +328,7 @@ func layers() []Layer {
 					Check:  "A级只能是0到5", Tile: true},
 				{Column: "kind", Title: "类型", Aliases: []string{"kind", "类型", "景点类型", "资源类型"}, Tile: true},
 				villageCode,
+				SourceKey,
 				ExtID,
 			},
 			Tile: &Tile{MinZoom: 9, SQL: TileSQL{Order: `g.a_level DESC, g.id`, Budget: 1000}},
@@ -323,6 +355,7 @@ func layers() []Layer {
 				{Column: "responsible_unit", Title: "责任单位", Aliases: []string{"responsible_unit", "责任单位", "实施单位", "主管部门"}},
 				{Column: "planned_start", Title: "计划开工", Kind: Date, Aliases: []string{"planned_start", "计划开工", "开工时间", "计划开工时间"}},
 				{Column: "planned_end", Title: "计划完工", Kind: Date, Aliases: []string{"planned_end", "计划完工", "完工时间", "计划完工时间"}},
+				SourceKey,
 				ExtID,
 			},
 			Checks: map[string]string{

@@ -44,6 +44,10 @@ type CSVOptions struct {
 	Lon, Lat string // columns holding x and y as decimal numbers
 	WKT      string // column holding a WKT geometry
 	Comma    rune   // field separator; 0 detects comma, tab or semicolon
+	// Encoding, EncodingUTF8 or EncodingGB18030, overrides the detection
+	// (a file whose first 64 KiB are ASCII and whose GBK comes later);
+	// "" detects.
+	Encoding string
 }
 
 // CSVReader streams the rows of a CSV table with a header row. A
@@ -83,7 +87,8 @@ func OpenCSV(r io.Reader, opt CSVOptions) (*CSVReader, error) {
 	switch {
 	case bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")):
 		br.Discard(3)
-	case !validUTF8Prefix(head, len(head) == sniffSize):
+	case opt.Encoding == EncodingGB18030,
+		opt.Encoding == "" && !validUTF8Prefix(head, len(head) == sniffSize):
 		c.encoding = EncodingGB18030
 		text = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
 	}

@@ -101,10 +101,31 @@ func mapColumns(layer *catalog.Layer, info Info, mp planning.Mapping, required [
 		rep.Add(planning.ImportProblem{Severity: planning.SeverityWarning, Value: strings.Join(unused, "、"),
 			Reason: "这些列没有对应字段，未导入", Hint: "如需导入，请在映射文件 columns 中指定；不需要的列可列入 ignore"})
 	}
+	fills := func(col string) bool {
+		_, mapped := taken[col]
+		_, def := m.defaults[col]
+		return mapped || def || (info.Mapped && slices.Contains(info.Fields, col))
+	}
+	// Feature ids are namespaced by their source (catalog.SourceKey): the
+	// file's own 来源数据集 column where it has one (a gapmap export), else
+	// the file's source for every row.
+	if fills(catalog.ExtID.Column) && layer.Field(catalog.SourceKey.Column) != nil {
+		src := info.Source
+		if src == "" {
+			src = DefaultSource(info.Name)
+		}
+		if v, set := m.defaults[catalog.SourceKey.Column].(string); set {
+			rep.Source = v
+		} else if src != "" {
+			m.defaults[catalog.SourceKey.Column] = src
+			rep.Source = src
+		}
+	}
 	for _, f := range layer.Fields {
-		_, mapped := taken[f.Column]
-		_, def := m.defaults[f.Column]
-		if mapped || def || (info.Mapped && slices.Contains(info.Fields, f.Column)) || f.Derived {
+		// A layer that names its unnamed features (catalog.Layer.Unnamed)
+		// fills its name even from a file without a name column.
+		unnamed := f.Column == "name" && layer.Unnamed != ""
+		if fills(f.Column) || f.Derived || unnamed {
 			m.provided = append(m.provided, f.Column)
 		}
 	}

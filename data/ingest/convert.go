@@ -3,7 +3,6 @@ package ingest
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/ewkb"
@@ -24,16 +23,44 @@ type Converter struct {
 	ext     int                   // index of ext_id in cols.provided, or -1
 	derived []*catalog.Field      // the layer's fields marked Derived
 	plans   map[string]*fieldPlan // per file column, see planFor
+	// defaults are the mapping file's defaults and the feature ids'
+	// source, by index in cols.provided.
+	defaults []fieldDefault
+	// name is the index of the name field when the layer names unnamed
+	// features (catalog.Layer.Unnamed), else -1.
+	name int
+	// villages: the layer derives a village's kind, and reads its name as
+	// the national code list writes it (ReadVillageName).
+	villages bool
+	// counts tallies what the conversion did to the file as a whole, for
+	// the summary at the end of Read: reason → rows.
+	counts map[string]int64
+}
+
+// fieldDefault is the value a blank field takes.
+type fieldDefault struct {
+	at int
+	v  any
 }
 
 // NewConverter converts records for the columns m planned, from input
 // coordinates srs, and adds the problems it finds to rep.
 func NewConverter(m *Columns, srs geo.SRS, rep *planning.ImportReport) *Converter {
-	c := &Converter{cols: m, layer: m.layer, srs: srs, rep: rep, ext: slices.Index(m.provided, catalog.ExtID.Column), plans: map[string]*fieldPlan{}}
+	c := &Converter{cols: m, layer: m.layer, srs: srs, rep: rep, ext: slices.Index(m.provided, catalog.ExtID.Column), plans: map[string]*fieldPlan{},
+		name: -1, counts: map[string]int64{}}
 	for i := range m.layer.Fields {
 		if m.layer.Fields[i].Derived {
 			c.derived = append(c.derived, &m.layer.Fields[i])
+			c.villages = c.villages || m.layer.Fields[i].Column == "kind"
 		}
+	}
+	for _, col := range m.provided { // in field order, so that runs are reproducible
+		if v, ok := m.defaults[col]; ok {
+			c.defaults = append(c.defaults, fieldDefault{at: slices.Index(m.provided, col), v: v})
+		}
+	}
+	if m.layer.Unnamed != "" {
+		c.name = slices.Index(m.provided, "name")
 	}
 	return c
 }
@@ -110,12 +137,15 @@ func (c *Converter) Convert(rec feature.Record) (r Record, ok bool) {
 		}
 		vals[p.at] = v
 	}
-	for col, v := range c.cols.defaults {
-		if c.get(vals, col) == nil {
-			c.set(vals, col, v)
+	for _, d := range c.defaults {
+		if vals[d.at] == nil {
+			vals[d.at] = d.v
 		}
 	}
 	c.derive(vals, problem)
+	if c.name >= 0 && vals[c.name] == nil {
+		c.nameUnnamed(vals, row, problem)
+	}
 
 	parts, reason := c.geometry(rec.Geometry)
 	if reason != "" {
@@ -181,14 +211,75 @@ func (c *Converter) set(vals []any, col string, v any) {
 	}
 }
 
+// nameUnnamed names an unnamed feature of a layer that keeps them (see
+// catalog.Layer.Unnamed) after its id, or its row, and warns.
+func (c *Converter) nameUnnamed(vals []any, row int, problem func(field, value, sev, reason, hint string)) {
+	label := fmt.Sprintf("第 %d 行", row)
+	if c.ext >= 0 {
+		if id, ok := vals[c.ext].(string); ok && id != "" {
+			label = "要素编号 " + id
+		}
+	}
+	name := c.layer.Unnamed + "（" + label + "）"
+	vals[c.name] = name
+	c.counts["unnamed"]++
+	problem("name", "", planning.SeverityWarning, "没有名称，已命名为“"+name+"”", "请在源数据中补上名称")
+}
+
+// summary is what the conversion did to the file as a whole: one line per
+// kind of change made to many rows, with its count.
+func (c *Converter) summary() []planning.ImportProblem {
+	lines := []struct {
+		key, sev, reason string
+	}{
+		{"unnamed", planning.SeverityWarning, "%d 个要素没有名称，已按“" + c.layer.Unnamed + "（编号或行号）”命名"},
+		{"shortened", planning.SeverityNotice, "%d 个村名是统计用区划代码的全称（…村民委员会、…居民委员会、…村委会），已按简称导入，原名见各行提示"},
+		{"typo", planning.SeverityWarning, "%d 个村名疑有错字（如“村民委委会”），已按其应有的写法读取"},
+		{"bycode", planning.SeverityWarning, "%d 个村名不以“村”或“社区”结尾（如农场、林场生活区），按代码末三位归类"},
+	}
+	var out []planning.ImportProblem
+	for _, l := range lines {
+		if n := c.counts[l.key]; n > 0 {
+			field := "name"
+			out = append(out, planning.ImportProblem{Field: field, Severity: l.sev, Reason: fmt.Sprintf(l.reason, n)})
+		}
+	}
+	return out
+}
+
 // derive fills the fields the catalogue marks Derived when the file leaves
 // them blank: a township's county and a village's township from their
-// codes, a village's kind from its name and code year from its code.
+// codes, a village's kind from its name and code year from its code. A
+// 行政村's or 社区's name in the national code list's long form is
+// shortened (ReadVillageName), whether or not the file gives the kind.
 func (c *Converter) derive(vals []any, problem func(field, value, sev, reason, hint string)) {
 	if len(c.derived) == 0 {
 		return
 	}
 	code, _ := c.get(vals, "code").(string)
+	var village VillageName
+	if c.villages && code != "" && c.get(vals, "parent_code") == nil {
+		name, _ := c.get(vals, "name").(string)
+		if name != "" {
+			village = ReadVillageName(name, code)
+			if village.Name != name {
+				c.set(vals, "name", village.Name)
+			}
+			switch village.How {
+			case NameShortened:
+				c.counts["shortened"]++
+				problem("name", name, planning.SeverityNotice, village.Reason, "")
+			case NameTypo:
+				c.counts["typo"]++
+				problem("name", name, planning.SeverityWarning, village.Reason, "请核对名称")
+			case NameByCode:
+				c.counts["bycode"]++
+				problem("name", name, planning.SeverityWarning, village.Reason, "请核对名称，或在文件中给出类型")
+			case NameUnknown:
+				problem("name", name, planning.SeverityWarning, village.Reason, "请核对名称（常见错字如“村民委委会”）或在文件中给出类型")
+			}
+		}
+	}
 	for _, f := range c.derived {
 		if c.get(vals, f.Column) != nil {
 			continue
@@ -207,17 +298,13 @@ func (c *Converter) derive(vals []any, problem func(field, value, sev, reason, h
 				c.set(vals, f.Column, int64(2023))
 			}
 		case "kind":
-			name, _ := c.get(vals, "name").(string)
 			switch {
 			case code == "" || c.get(vals, "parent_code") != nil:
 				c.set(vals, f.Column, "自然村")
-			case strings.HasSuffix(name, "社区") || strings.HasSuffix(name, "居委会"):
-				c.set(vals, f.Column, "社区")
-			default:
-				c.set(vals, f.Column, "行政村")
-				if name != "" && !strings.HasSuffix(name, "村") && !strings.HasSuffix(name, "村委会") {
-					problem("name", name, planning.SeverityWarning, "名称不以“村”或“社区”结尾，已按行政村导入", "请核对名称（常见错字如“村民委委会”）或在文件中给出类型")
-				}
+			case village.Kind != "":
+				c.set(vals, f.Column, village.Kind)
+			default: // no name: the name's own check reports it
+				c.set(vals, f.Column, KindAdmin)
 			}
 		}
 	}

@@ -37,6 +37,7 @@ type Reading struct {
 // rejected, and adds the reader's own findings at the end. A file that
 // breaks off is an error of the whole file (*planning.Error).
 func (c *Converter) Read(ctx context.Context, src Source, rd Reading) error {
+	c.counts = map[string]int64{} // a pass counts afresh: a direct load may give way to staging
 	var batch [][]any
 	send := func() bool {
 		if rd.Progress != nil {
@@ -94,6 +95,9 @@ func (c *Converter) Read(ctx context.Context, src Source, rd Reading) error {
 		for _, p := range c.cols.info.Summary() {
 			c.rep.Add(p)
 		}
+	}
+	for _, p := range c.summary() {
+		c.rep.Add(p)
 	}
 	if len(batch) > 0 && !send() {
 		return ctx.Err()

@@ -47,6 +47,17 @@ type Info struct {
 	// RowIsLine is true when Record.Line is the number users see (CSV rows
 	// as Excel numbers them, GeoJSONSeq lines); else it is Index+1.
 	RowIsLine bool
+	// Source is the dataset the file's feature ids belong to: "osm" for
+	// OpenStreetMap, else the file's name without extension (see
+	// DefaultSource) until ResolveSource sets the user's.
+	Source string
+}
+
+// OpenOptions are the user's choices about reading a file.
+type OpenOptions struct {
+	// Encoding overrides the detected text encoding of a Shapefile's dbf
+	// or a CSV: "utf-8" or "gbk" (and their usual spellings); "" detects.
+	Encoding string
 }
 
 // Format names for the report.
@@ -103,19 +114,33 @@ func sniffFormat(path string) (string, error) {
 // are *planning.Error (EInvalid) whose message names the file and, from
 // the readers, the place and cause.
 func Open(path, name, layer string) (Source, Info, error) {
-	src, info, err := open(path, name, layer)
+	return OpenWith(path, name, layer, OpenOptions{})
+}
+
+// OpenWith is Open with the user's choices.
+func OpenWith(path, name, layer string, o OpenOptions) (Source, Info, error) {
+	enc, err := parseEncoding(o.Encoding)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	src, info, err := open(path, name, layer, enc)
 	if err != nil {
 		return nil, Info{}, err
 	}
 	info.Name = name
+	info.Source = DefaultSource(name)
+	if info.Format == formatOSM {
+		info.Source = SourceOSM
+	}
 	if fi, err := os.Stat(path); err == nil {
 		info.Size = fi.Size()
 	}
 	return src, info, nil
 }
 
-// open opens path in the reader of its format.
-func open(path, displayName, layer string) (Source, Info, error) {
+// open opens path in the reader of its format; enc, when not "",
+// overrides a Shapefile's or CSV's detected encoding.
+func open(path, displayName, layer, enc string) (Source, Info, error) {
 	format, err := sniffFormat(path)
 	if err != nil {
 		return nil, Info{}, err
@@ -123,9 +148,19 @@ func open(path, displayName, layer string) (Source, Info, error) {
 	fail := func(err error) (Source, Info, error) {
 		return nil, Info{}, &planning.Error{Code: planning.EInvalid, Message: fmt.Sprintf("%s：%s", displayName, userMessage(err)), Err: err}
 	}
+	if enc == encodingGBK && format != formatShapefile && format != formatCSV {
+		return nil, Info{}, planning.Errorf(planning.EInvalid, "%s：%s 文件按规范是 UTF-8 编码，--encoding gbk 只用于 Shapefile 和 CSV", displayName, format)
+	}
 	switch format {
 	case formatShapefile:
-		r, err := shp.Open(path)
+		var opts []shp.Option
+		switch enc {
+		case encodingGBK:
+			opts = append(opts, shp.WithEncoding(shp.EncodingGBK))
+		case encodingUTF8:
+			opts = append(opts, shp.WithEncoding(shp.EncodingUTF8))
+		}
+		r, err := shp.Open(path, opts...)
 		if err != nil {
 			return fail(err)
 		}
@@ -155,7 +190,14 @@ func open(path, displayName, layer string) (Source, Info, error) {
 		if err != nil {
 			return fail(err)
 		}
-		r, err := feature.OpenCSV(f, feature.CSVOptions{})
+		var opt feature.CSVOptions
+		switch enc {
+		case encodingGBK:
+			opt.Encoding = feature.EncodingGB18030
+		case encodingUTF8:
+			opt.Encoding = feature.EncodingUTF8
+		}
+		r, err := feature.OpenCSV(f, opt)
 		if err != nil {
 			f.Close()
 			return fail(err)

@@ -135,13 +135,19 @@ func (s *osmSource) Close() error { return s.r.Close() }
 // Dims is always 2D: OpenStreetMap has no heights or measures.
 func (s *osmSource) Dims() geo.Dims { return 0 }
 
-// summary reports what the extract held but the layer does not take.
+// summary reports what the extract held but the layer does not take, and
+// the values of features taken that no tag gave (a voltage read from the
+// line's name, a placeholder name).
 func (s *osmSource) summary() []planning.ImportProblem {
 	st := s.r.Stats()
 	var out []planning.ImportProblem
 	for reason, n := range st.Skipped {
 		out = append(out, planning.ImportProblem{Severity: planning.SeverityWarning, Value: strings.Join(st.Samples[reason], "、"),
 			Reason: fmt.Sprintf("%d 个 OSM 要素未导入：%s", n, reason)})
+	}
+	for note, n := range st.Notes {
+		out = append(out, planning.ImportProblem{Severity: planning.SeverityWarning, Value: strings.Join(st.Samples[note], "、"),
+			Reason: fmt.Sprintf("%d 个 OSM 要素已导入，但 %s", n, note)})
 	}
 	slices.SortFunc(out, func(a, b planning.ImportProblem) int { return strings.Compare(a.Reason, b.Reason) })
 	return out

@@ -59,8 +59,12 @@ type Stats struct {
 	// yielded, by Chinese reason, e.g. "highway=footway 不是公路" or
 	// "引用的节点不在文件中". Only layers asked for are counted.
 	Skipped map[string]int64
-	// Samples holds up to three element IDs per Skipped reason, so a
-	// report can point at examples.
+	// Notes counts features yielded with a value no tag gave, by Chinese
+	// note, e.g. "power=line 未标 voltage，电压取自名称" or an unnamed
+	// substation's placeholder name.
+	Notes map[string]int64
+	// Samples holds up to three element IDs per Skipped reason and per
+	// note, so a report can point at examples.
 	Samples map[string][]string
 }
 
@@ -71,6 +75,7 @@ func (s Stats) clone() Stats {
 	c := s
 	c.Features = maps.Clone(s.Features)
 	c.Skipped = maps.Clone(s.Skipped)
+	c.Notes = maps.Clone(s.Notes)
 	c.Samples = make(map[string][]string, len(s.Samples))
 	for k, v := range s.Samples {
 		c.Samples[k] = slices.Clone(v)

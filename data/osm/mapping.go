@@ -2,8 +2,11 @@ package osm
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/width"
 )
 
 // This file maps OSM tags to gapmap layers and columns. Each decision is
@@ -18,6 +21,9 @@ type mapping struct {
 	layer  Layer
 	attrs  map[string]any // nil when skipped
 	reason string         // non-empty when skipped
+	// note, when set, says how a value was found that no tag gave (a
+	// voltage read from the name), counted in Stats.Notes.
+	note string
 }
 
 func skipped(l Layer, format string, args ...any) []mapping {
@@ -356,12 +362,19 @@ func phasesOf(t tags) (int64, bool) {
 //     classed by the highest, which its towers are built for.
 //   - The value is snapped to the schema's classes (see snapTolerance);
 //     other classes are skipped and counted.
-//   - minor_line without voltage is 0.4 kV: the wiki reserves minor_line
-//     for the low-voltage distribution grid. (Chinese mappers do also use
-//     it for 10 kV feeders; those carry voltage=10000 more often than not.)
-//   - line and cable without voltage are skipped rather than guessed: a
-//     wrong class would silently distort the 农网 gap analysis, while the
-//     skip count tells the bureau how many lines to fill in.
+//   - Without voltage=*, Chinese lines mostly carry it in the name, as
+//     dispatchers name them: "220kV立头-桂水", "110kV嘉栗线", "10千伏桃林线"
+//     (see nameVoltage); the name, then ref=*, gives the voltage, and the
+//     note counts the lines classed so.
+//   - minor_line without voltage (tag, name or ref) is 0.4 kV: the wiki
+//     reserves minor_line for the low-voltage distribution grid. (Chinese
+//     mappers do also use it for 10 kV feeders; those carry voltage=10000
+//     or "10kV" in the name more often than not.)
+//   - line and cable without any voltage are yielded with the voltage
+//     unknown (no voltage_kv) rather than guessed or dropped: a wrong class
+//     would silently distort the 农网 gap analysis, while an unknown one is
+//     left out of it and the note tells the bureau how many lines to fill
+//     in.
 //   - phases from phasesOf; a 0.22 kV line is single-phase by definition
 //     (power_lines_phases_check).
 func mapPowerLine(t tags) []mapping {
@@ -369,32 +382,65 @@ func mapPowerLine(t tags) []mapping {
 	if p != "line" && p != "minor_line" && p != "cable" {
 		return nil
 	}
-	var kv float64
+	a := map[string]any{}
+	var note string
 	switch v := t.get("voltage"); {
-	case v == "" && p == "minor_line":
-		kv = 0.4
-	case v == "":
-		return skipped(PowerLines, "power=%s 未标电压", p)
-	default:
+	case v != "":
 		vs, ok := parseVoltages(v)
 		if !ok {
 			return skipped(PowerLines, "power=%s 的 voltage 无法识别", p)
 		}
-		if kv, ok = snap(vs[0], lineKVs); !ok {
+		kv, ok := snap(vs[0], lineKVs)
+		if !ok {
 			return skipped(PowerLines, "power=%s 电压%s不在 0.22/0.4/10/35/110/220/500 kV 之列", p, kvLabel(vs[0]))
 		}
+		a["voltage_kv"] = kv
+	default:
+		if found, from, ok := nameVoltage(t); ok {
+			kv, ok := snap(found, lineKVs)
+			if !ok {
+				return skipped(PowerLines, "power=%s %s中的电压%s不在 0.22/0.4/10/35/110/220/500 kV 之列", p, from, kvLabel(found))
+			}
+			a["voltage_kv"] = kv
+			note = "power=" + p + " 未标 voltage，电压取自" + from
+		} else if p == "minor_line" {
+			a["voltage_kv"] = 0.4
+		} else {
+			note = "power=" + p + " 未标电压（名称和编号中也没有），按电压未知导入"
+		}
 	}
-	a := map[string]any{"voltage_kv": kv}
 	if n := nameOf(t); n != "" {
 		a["name"] = n
 	}
 	if ph, ok := phasesOf(t); ok {
 		a["phases"] = ph
 	}
-	if kv == 0.22 {
+	if a["voltage_kv"] == 0.22 {
 		a["phases"] = int64(1)
 	}
-	return []mapping{{layer: PowerLines, attrs: a}}
+	return []mapping{{layer: PowerLines, attrs: a, note: note}}
+}
+
+// kvInText finds voltages written with their unit in free text: "220kV",
+// "110 KV", "10千伏", "0.4kV" (half- or full-width).
+var kvInText = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)\s*(?:kv|千伏)`)
+
+// nameVoltage reads a line's voltage from its name (as nameOf picks it),
+// else from ref=*: the highest voltage written there with its unit, and
+// where it was found. A number without kV or 千伏 is not read: "嘉栗线
+// 110" could be anything.
+func nameVoltage(t tags) (kv float64, from string, ok bool) {
+	for _, src := range [...]struct{ text, from string }{{nameOf(t), "名称"}, {t.get("ref"), "编号（ref）"}} {
+		for _, m := range kvInText.FindAllStringSubmatch(width.Narrow.String(src.text), -1) {
+			if v, err := strconv.ParseFloat(m[1], 64); err == nil && v > 0 && v <= maxKV && v > kv {
+				kv, from, ok = v, src.from, true
+			}
+		}
+		if ok {
+			return kv, from, true
+		}
+	}
+	return 0, "", false
 }
 
 // kvLabel names a voltage class in a skip reason when it is one of the

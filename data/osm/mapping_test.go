@@ -309,8 +309,21 @@ func TestMapPowerLine(t *testing.T) {
 		{"cable 0.4 kV", tg("power=cable", "voltage=400", "cables=4"), map[string]any{"voltage_kv": 0.4, "phases": int64(3)}, ""},
 		{"0.22 kV is single-phase", tg("power=minor_line", "voltage=220"), map[string]any{"voltage_kv": 0.22, "phases": int64(1)}, ""},
 		{"0.22 kV overrides phases", tg("power=minor_line", "voltage=220", "phases=3"), map[string]any{"voltage_kv": 0.22, "phases": int64(1)}, ""},
-		{"line without voltage", tg("power=line"), nil, "power=line 未标电压"},
-		{"cable without voltage", tg("power=cable"), nil, "power=cable 未标电压"},
+		// No voltage anywhere: yielded with the voltage unknown (the column
+		// may be NULL since migration 0013), not guessed and not dropped.
+		{"line without voltage", tg("power=line"), map[string]any{}, ""},
+		{"cable without voltage", tg("power=cable"), map[string]any{}, ""},
+		// Real OSM names in Hunan carry the voltage (issue 17).
+		{"voltage in the name", tg("power=line", "name=220kV立头-桂水"), map[string]any{"voltage_kv": 220.0, "name": "220kV立头-桂水"}, ""},
+		{"voltage in the name, 线", tg("power=line", "name=110kV嘉栗线", "cables=3"), map[string]any{"voltage_kv": 110.0, "name": "110kV嘉栗线", "phases": int64(3)}, ""},
+		{"千伏 and full width", tg("power=line", "name=３５千伏聂市线"), map[string]any{"voltage_kv": 35.0, "name": "３５千伏聂市线"}, ""},
+		{"name:zh first", tg("power=line", "name=Litou line", "name:zh=500kV立头线"), map[string]any{"voltage_kv": 500.0, "name": "500kV立头线"}, ""},
+		{"two voltages, the highest", tg("power=line", "name=220kV/110kV同塔双回"), map[string]any{"voltage_kv": 220.0, "name": "220kV/110kV同塔双回"}, ""},
+		{"voltage in the ref", tg("power=line", "ref=110kV"), map[string]any{"voltage_kv": 110.0}, ""},
+		{"the tag wins over the name", tg("power=line", "voltage=35000", "name=110kV嘉栗线"), map[string]any{"voltage_kv": 35.0, "name": "110kV嘉栗线"}, ""},
+		{"minor_line named 10 kV", tg("power=minor_line", "name=10kV白羊线"), map[string]any{"voltage_kv": 10.0, "name": "10kV白羊线"}, ""},
+		{"a number without unit is not read", tg("power=line", "name=嘉栗线110"), map[string]any{"name": "嘉栗线110"}, ""},
+		{"name voltage out of class", tg("power=line", "name=±800kV祁韶线"), nil, "power=line 名称中的电压 800 kV 不在 0.22/0.4/10/35/110/220/500 kV 之列"},
 		{"66 kV", tg("power=line", "voltage=66000"), nil, "power=line 电压 66 kV 不在 0.22/0.4/10/35/110/220/500 kV 之列"},
 		{"6 kV", tg("power=minor_line", "voltage=6000"), nil, "power=minor_line 电压 6 kV 不在 0.22/0.4/10/35/110/220/500 kV 之列"},
 		{"odd voltage not echoed", tg("power=line", "voltage=77777"), nil, "power=line 电压不在 0.22/0.4/10/35/110/220/500 kV 之列"},
@@ -318,6 +331,26 @@ func TestMapPowerLine(t *testing.T) {
 		{"tower is not a line", tg("power=tower"), nil, ""},
 	}
 	runMapCases(t, cases, PowerLines, mapPowerLine)
+}
+
+// TestPowerLineNotes: a voltage read from the name or ref, and a line
+// without any, are noted (the report counts them); a tagged voltage is not.
+func TestPowerLineNotes(t *testing.T) {
+	for _, tc := range []struct {
+		tags tags
+		note string
+	}{
+		{tg("power=line", "name=220kV立头-桂水"), "power=line 未标 voltage，电压取自名称"},
+		{tg("power=cable", "ref=10kV"), "power=cable 未标 voltage，电压取自编号（ref）"},
+		{tg("power=line"), "power=line 未标电压（名称和编号中也没有），按电压未知导入"},
+		{tg("power=line", "voltage=110000", "name=110kV嘉栗线"), ""},
+		{tg("power=minor_line"), ""},
+	} {
+		ms := mapPowerLine(tc.tags)
+		if len(ms) != 1 || ms[0].note != tc.note {
+			t.Errorf("%v: %+v, want note %q", tc.tags, ms, tc.note)
+		}
+	}
 }
 
 func TestMapPowerPoint(t *testing.T) {

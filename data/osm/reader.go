@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -111,6 +112,7 @@ func newReader(name string, ra io.ReaderAt, size int64, closer io.Closer, reopen
 		stats: Stats{
 			Features: make(map[Layer]int64),
 			Skipped:  make(map[string]int64),
+			Notes:    make(map[string]int64),
 			Samples:  make(map[string][]string),
 		},
 	}, nil
@@ -277,10 +279,22 @@ func (r *Reader) emit(m mapping, t elemType, id int64, g orb.Geometry, ts tags) 
 	if _, ok := m.attrs["name"]; !ok {
 		if n := placeholderName(m.layer, fid); n != "" {
 			m.attrs["name"] = n
+			r.note(fmt.Sprintf("没有名称，已命名为“%s”", placeholderName(m.layer, "…")), fid)
 		}
+	}
+	if m.note != "" {
+		r.note(m.note, fid)
 	}
 	r.pending = append(r.pending, Feature{Layer: m.layer, ID: fid, Geometry: g, Attrs: m.attrs, Tags: ts.toMap()})
 	r.stats.Features[m.layer]++
+}
+
+// note counts a yielded feature under note, keeping a few sample IDs.
+func (r *Reader) note(note, fid string) {
+	r.stats.Notes[note]++
+	if len(r.stats.Samples[note]) < maxSamples {
+		r.stats.Samples[note] = append(r.stats.Samples[note], fid)
+	}
 }
 
 // advance runs the next step: a whole collection pass, or one batch of an

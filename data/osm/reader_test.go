@@ -113,6 +113,7 @@ var wantFixture = []wantFeature{
 	{PowerLines, "way/201", map[string]any{"name": "白羊田村低压线", "voltage_kv": 0.4}},
 	{PowerLines, "way/202", map[string]any{"name": "10kV桃林线", "voltage_kv": 10.0}},
 	{PowerLines, "way/203", map[string]any{"name": "110kV羊临线", "voltage_kv": 110.0, "phases": int64(3)}},
+	{PowerLines, "way/204", map[string]any{}}, // no voltage anywhere: unknown
 	{PowerLines, "way/206", map[string]any{"voltage_kv": 0.4, "phases": int64(3)}},
 	{PowerLines, "way/207", map[string]any{"voltage_kv": 0.22, "phases": int64(1)}},
 	{Substations, "way/302", map[string]any{"name": "聂市35kV变电站", "voltage_kv": 35.0, "secondary_kv": 10.0}},
@@ -130,7 +131,6 @@ var wantFixtureSkipped = map[string]int64{
 	"highway=track 未标 tracktype（可能是通组路，也可能是机耕道）":              1, // way/106
 	"place=neighbourhood 不是村":                                 1, // node/605
 	"place=village 没有名称":                                      1, // node/606
-	"power=line 未标电压":                                         1, // way/204
 	"power=line 电压 66 kV 不在 0.22/0.4/10/35/110/220/500 kV 之列": 1, // way/205
 	"power=substation 未标电压，无法区分变电站与配变":                        1, // node/304
 	"power=transformer transformer=main 不是配变":                 1, // node/313
@@ -156,6 +156,14 @@ func TestFixture(t *testing.T) {
 	}
 	if !reflect.DeepEqual(st.Skipped, wantFixtureSkipped) {
 		t.Errorf("Skipped:\n got %v\nwant %v", st.Skipped, wantFixtureSkipped)
+	}
+	wantNotes := map[string]int64{
+		"power=line 未标电压（名称和编号中也没有），按电压未知导入": 1, // way/204
+		"没有名称，已命名为“未命名变电站（OSM …）”":           1, // node/305
+		"没有名称，已命名为“未命名水库（OSM …）”":            1, // way/402
+	}
+	if !reflect.DeepEqual(st.Notes, wantNotes) {
+		t.Errorf("Notes:\n got %v\nwant %v", st.Notes, wantNotes)
 	}
 	if got := st.Samples["highway=footway 不是公路"]; !slices.Equal(got, []string{"way/107"}) {
 		t.Errorf("footway samples = %v, want [way/107]", got)

@@ -69,6 +69,18 @@ func newTextDecoder(ldid byte, cpg string, hasCPG bool) *textDecoder {
 	return d
 }
 
+// forcedDecoder decodes as name (see WithEncoding), whatever the file
+// says.
+func forcedDecoder(name string) *textDecoder {
+	d := &textDecoder{name: name, source: "--encoding", dec: simplifiedchinese.GB18030.NewDecoder()}
+	if name == EncodingUTF8 {
+		d.utf8 = true
+	} else {
+		d.gb = true
+	}
+	return d
+}
+
 // cpgEncoding maps a .cpg label to EncodingGBK, EncodingGB18030,
 // EncodingUTF8, or "" when unsupported. Labels vary by writer: "GBK" (GDAL), "936" and
 // "UTF-8" (ArcGIS), "cp936" (Python), so case, spaces, dashes and

@@ -33,11 +33,12 @@ type entry struct {
 // .shx, .prj and .cpg siblings are matched case-insensitively, or a .zip
 // holding exactly one set. Messages name files by base name, or by path
 // inside the zip, so that server paths never reach users.
-func Open(path string) (*Reader, error) {
+func Open(path string, opts ...Option) (*Reader, error) {
+	o := options(opts)
 	base := filepath.Base(path)
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".zip":
-		return openZip(path)
+		return openZip(path, o)
 	case ".shp":
 	default:
 		return nil, &FormatError{File: displayName(base), Record: -1, Err: ErrMissingFile,
@@ -62,12 +63,41 @@ func Open(path string) (*Reader, error) {
 	if !ok {
 		return nil, &FormatError{File: displayName(base), Record: -1, Err: ErrMissingFile, Reason: "文件不存在"}
 	}
-	return openSet(shp, list, nil)
+	return openSet(shp, list, nil, o)
+}
+
+// Option changes how Open reads a set.
+type Option func(*openOptions)
+
+type openOptions struct {
+	encoding string // EncodingGBK or EncodingUTF8: overrides the dbf's own hints
+}
+
+func options(opts []Option) openOptions {
+	var o openOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// WithEncoding reads the dbf's text as EncodingGBK (GB18030, which reads
+// all of GBK) or EncodingUTF8 whatever its language byte and .cpg say:
+// the user's override when they are wrong. A value that is not valid
+// UTF-8 is still read as GBK under EncodingUTF8, as with a UTF-8 .cpg.
+// Other names are ignored.
+func WithEncoding(name string) Option {
+	return func(o *openOptions) {
+		switch name {
+		case EncodingGBK, EncodingGB18030, EncodingUTF8:
+			o.encoding = name
+		}
+	}
 }
 
 // OpenFS is Open for a .shp at shpPath in fsys, e.g. an fstest.MapFS or
 // an uploaded directory. Sibling files must sit in the same directory.
-func OpenFS(fsys fs.FS, shpPath string) (*Reader, error) {
+func OpenFS(fsys fs.FS, shpPath string, opts ...Option) (*Reader, error) {
 	dir, base := path.Split(shpPath)
 	des, err := fs.ReadDir(fsys, path.Clean("./"+dir))
 	if err != nil {
@@ -87,13 +117,13 @@ func OpenFS(fsys fs.FS, shpPath string) (*Reader, error) {
 	if !ok || !strings.EqualFold(path.Ext(base), ".shp") {
 		return nil, &FormatError{File: shpPath, Record: -1, Err: ErrMissingFile, Reason: "找不到该 .shp 文件"}
 	}
-	return openSet(shp, list, nil)
+	return openSet(shp, list, nil, options(opts))
 }
 
 // openZip opens the one set in a zip. It reads entries itself instead of
 // through zip.Reader's fs.FS, which refuses names that are not UTF-8: zips
 // made by Windows on Chinese systems store them in GBK.
-func openZip(zipPath string) (*Reader, error) {
+func openZip(zipPath string, o openOptions) (*Reader, error) {
 	zipName := displayName(filepath.Base(zipPath))
 	zr, err := zip.OpenReader(zipPath)
 	// Insecure names ("../x") do no harm here, as nothing is extracted.
@@ -134,12 +164,12 @@ func openZip(zipPath string) (*Reader, error) {
 		return nil, &FormatError{File: zipName, Record: -1, Err: ErrSeveralSets,
 			Reason: fmt.Sprintf("压缩包中有 %d 套 shapefile（%s），每个压缩包只能放一套", len(sets), strings.Join(names, "、"))}
 	}
-	return openSet(sets[0], dirs[setDirs[0]], zr)
+	return openSet(sets[0], dirs[setDirs[0]], zr, o)
 }
 
 // openSet opens the set of shp, whose siblings are in dir. closer, when
 // not nil, is closed with the Reader (or at once on error).
-func openSet(shp entry, dir []entry, closer io.Closer) (_ *Reader, err error) {
+func openSet(shp entry, dir []entry, closer io.Closer, o openOptions) (_ *Reader, err error) {
 	r := &Reader{index: -1, shpName: shp.display}
 	if closer != nil {
 		r.closers = append(r.closers, closer)
@@ -177,6 +207,9 @@ func openSet(shp entry, dir []entry, closer io.Closer) (_ *Reader, err error) {
 		return nil, at(err, dbf.display, -1)
 	}
 	text := newTextDecoder(h.ldid, cpg, hasCPG)
+	if o.encoding != "" {
+		text = forcedDecoder(o.encoding)
+	}
 	if text.needsVotes() {
 		// The fallback needs the file's majority before the first value;
 		// a second pass over the .dbf keeps memory flat.

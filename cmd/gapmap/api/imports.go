@@ -17,7 +17,8 @@ import (
 
 // importLayer takes a multipart upload: one or more "file" parts (a
 // shapefile may come as its .shp, .dbf, .shx, .prj and .cpg, or zipped),
-// and the form fields srs, mode, dry_run and mapping (JSON text). It
+// and the form fields srs, mode, dry_run, mapping (JSON text), source (the
+// dataset the file's feature ids belong to) and encoding (utf-8 or gbk). It
 // answers the import report: 200 when written (or a dry run), 422 when the
 // file was read but refused. ?report=csv answers the problem list as CSV.
 func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
@@ -34,7 +35,7 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	opt := planning.ImportOptions{Layer: mux.Vars(r)["layer"], SRS: form["srs"], DryRun: form["dry_run"] == "true" || form["dry_run"] == "1",
-		Actor: "api:" + r.RemoteAddr}
+		Source: form["source"], Encoding: form["encoding"], Actor: "api:" + r.RemoteAddr}
 	if opt.Mode, err = planning.ParseImportMode(form["mode"]); err != nil {
 		return err
 	}
@@ -101,9 +102,9 @@ func saveUpload(r *http.Request, dir string) (map[string]string, []string, error
 	}
 	for key := range form {
 		switch key {
-		case "srs", "mode", "dry_run", "mapping":
+		case "srs", "mode", "dry_run", "mapping", "source", "encoding":
 		default:
-			return nil, nil, planning.Errorf(planning.EInvalid, "未知的表单字段 %q；可用字段：file、srs、mode、dry_run、mapping", key)
+			return nil, nil, planning.Errorf(planning.EInvalid, "未知的表单字段 %q；可用字段：file、srs、mode、dry_run、mapping、source、encoding", key)
 		}
 	}
 	return form, files, nil

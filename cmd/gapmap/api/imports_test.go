@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
@@ -77,6 +79,14 @@ func TestImportAPI(t *testing.T) {
 	db.Pool.QueryRow(ctx, `SELECT routes FROM bus_stops WHERE name = '甲村招呼站'`).Scan(&routes)
 	if strings.Join(routes, "|") != "临湘-羊楼司|临湘-桃林" {
 		t.Errorf("routes %q", routes)
+	}
+
+	// The form fields source and encoding reach the import.
+	gbk, _ := simplifiedchinese.GBK.NewEncoder().String("要素编号,站名,经度,纬度\nS1,丙村招呼站,113.45,29.48\n")
+	rec = httptest.NewRecorder()
+	r.ServeHTTP(rec, upload(t, "/api/v1/layers/bus_stops/imports", map[string]string{"站点.csv": gbk}, map[string]string{"source": "临湘客运", "encoding": "gbk", "dry_run": "1"}))
+	if rep := decode[planning.ImportReport](t, rec); rec.Code != http.StatusOK || rep.Source != "临湘客运" || rep.Encoding != "GB18030" || rep.Inserted != 1 {
+		t.Errorf("source and encoding fields: %d %s", rec.Code, rec.Body)
 	}
 
 	rec = httptest.NewRecorder()
