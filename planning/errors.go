@@ -25,8 +25,15 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	// A message often already says what its cause says (a file's name put
+	// before an *Error's message, a parser's Chinese text): the cause is
+	// added only when it says more, so that the CLI prints a message once.
+	cause := e.Err
+	for inner := (*Error)(nil); errors.As(cause, &inner) && inner == cause && strings.Contains(e.Message, inner.Message); {
+		cause = inner.Err
+	}
+	if cause != nil && !strings.Contains(e.Message, cause.Error()) {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, cause)
 	}
 	return e.Code + ": " + e.Message
 }

@@ -196,18 +196,11 @@ func (g *GeoJSONReader) member(key string) error {
 			return &FormatError{Feature: -1, Reason: fmt.Sprintf("不是 FeatureCollection：type 是 %s", jsonText(t)), Err: ErrStructure}
 		}
 	case "crs":
-		var c struct {
-			Properties struct {
-				Name string `json:"name"`
-			} `json:"properties"`
-		}
 		var raw json.RawMessage
 		if err := g.dec.Decode(&raw); err != nil {
 			return g.syntax(err, -1)
 		}
-		if json.Unmarshal(raw, &c) == nil { // a crs we cannot read is ignored, as GeoJSON 2016 drops it
-			g.crs = crsName(c.Properties.Name)
-		}
+		g.crs = crsMember(raw)
 	default:
 		if err := skipValue(g.dec); err != nil {
 			return g.syntax(err, -1)
@@ -216,21 +209,66 @@ func (g *GeoJSONReader) member(key string) error {
 	return nil
 }
 
-// crsName shortens OGC URNs and URLs to the "EPSG:4490" form.
+// crsMember reads a "crs" member in the forms writers use: the 2008
+// named CRS {"type":"name","properties":{"name":"EPSG:4326"}}, the older
+// {"type":"EPSG","properties":{"code":4326}}, a linked CRS (kept as
+// "link:" and its href, which nothing resolves) and a bare string
+// ("OGC:CRS84"). null or an empty object is no crs; a shape it cannot read
+// is kept as its JSON text, so that the import names it rather than
+// silently taking lon/lat.
+func crsMember(raw json.RawMessage) string {
+	var name string
+	if json.Unmarshal(raw, &name) == nil {
+		return crsName(name)
+	}
+	var c struct {
+		Type       string `json:"type"`
+		Properties struct {
+			Name string          `json:"name"`
+			Code json.RawMessage `json:"code"`
+			Href string          `json:"href"`
+		} `json:"properties"`
+	}
+	if json.Unmarshal(raw, &c) != nil {
+		return jsonText(raw)
+	}
+	switch {
+	case c.Properties.Name != "":
+		return crsName(c.Properties.Name)
+	case len(c.Properties.Code) > 0:
+		return "EPSG:" + strings.Trim(string(c.Properties.Code), `"`)
+	case c.Properties.Href != "":
+		return "link:" + c.Properties.Href
+	case c.Type == "" || string(raw) == "null":
+		return ""
+	}
+	return jsonText(raw)
+}
+
+// crsName shortens OGC URNs and URLs to the "EPSG:4490" form. The OGC's
+// CRS84 (WGS 84 with longitude first, GeoJSON's own axis order, which
+// GDAL and QGIS write) is EPSG:4326 as gapmap reads it: every GeoJSON
+// position is longitude, latitude.
 func crsName(name string) string {
 	name = strings.TrimSpace(name)
 	low := strings.ToLower(name)
-	for _, p := range []string{"urn:ogc:def:crs:epsg::", "urn:ogc:def:crs:epsg:", "http://www.opengis.net/def/crs/epsg/0/", "epsg:"} {
+	for _, p := range []string{"https://", "http://"} {
+		low = strings.TrimPrefix(low, p)
+	}
+	switch strings.TrimRight(low, "/") {
+	case "urn:ogc:def:crs:ogc:1.3:crs84", "urn:ogc:def:crs:ogc::crs84", "urn:ogc:def:crs:ogc:crs84",
+		"ogc:crs84", "crs:84", "crs84", "www.opengis.net/def/crs/ogc/1.3/crs84", "www.opengis.net/def/crs/ogc/0/crs84":
+		return "EPSG:4326"
+	}
+	for _, p := range []string{"urn:ogc:def:crs:epsg::", "urn:ogc:def:crs:epsg:", "www.opengis.net/def/crs/epsg/0/",
+		"www.opengis.net/gml/srs/epsg.xml#", "epsg::", "epsg:"} {
 		if strings.HasPrefix(low, p) {
-			code := name[len(p):]
-			if i := strings.LastIndexByte(code, ':'); i >= 0 { // urn:ogc:def:crs:EPSG:6.6:4326
+			code := low[len(p):]
+			if i := strings.LastIndexAny(code, ":/"); i >= 0 { // urn:ogc:def:crs:EPSG:6.6:4326
 				code = code[i+1:]
 			}
 			return "EPSG:" + code
 		}
-	}
-	if low == "urn:ogc:def:crs:ogc:1.3:crs84" || low == "urn:ogc:def:crs:ogc::crs84" {
-		return "OGC:CRS84"
 	}
 	return name
 }

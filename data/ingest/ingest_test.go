@@ -460,6 +460,68 @@ func TestResolveSRS(t *testing.T) {
 	}
 }
 
+// TestGeoJSONCRSForms reads a GeoJSON "crs" member in every form writers
+// use (GDAL and QGIS write OGC:CRS84 as a URN) to the coordinate system
+// it names, and refuses one it cannot read with a single message that
+// says how to import anyway.
+func TestGeoJSONCRSForms(t *testing.T) {
+	const feature = `"features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[113.5,29.5]}}]`
+	named := func(name string) string { return `{"type":"name","properties":{"name":"` + name + `"}}` }
+	for _, c := range []struct {
+		crs  string
+		epsg int
+	}{
+		{named("urn:ogc:def:crs:OGC:1.3:CRS84"), 4326},
+		{named("urn:ogc:def:crs:OGC::CRS84"), 4326},
+		{named("OGC:CRS84"), 4326},
+		{named("CRS:84"), 4326},
+		{named("http://www.opengis.net/def/crs/OGC/1.3/CRS84"), 4326},
+		{named("EPSG:4326"), 4326},
+		{named("EPSG:4490"), 4490},
+		{named("urn:ogc:def:crs:EPSG::4326"), 4326},
+		{named("urn:ogc:def:crs:EPSG::4490"), 4490},
+		{named("urn:ogc:def:crs:EPSG:6.6:4326"), 4326},
+		{named("http://www.opengis.net/def/crs/EPSG/0/4326"), 4326},
+		{named("https://www.opengis.net/def/crs/EPSG/0/4490"), 4490},
+		{named("http://www.opengis.net/gml/srs/epsg.xml#4326"), 4326},
+		{named("EPSG:4547"), 4547},
+		{`{"type":"EPSG","properties":{"code":4490}}`, 4490},
+		{`"OGC:CRS84"`, 4326},
+		{`"EPSG:4326"`, 4326},
+		{`null`, 4490}, // no crs: lon/lat, taken as CGCS2000
+	} {
+		src, info, err := ingest.Open(writeFile(t, "a.geojson", `{"type":"FeatureCollection","crs":`+c.crs+`,`+feature+`}`), "a.geojson", "roads")
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		srs, how, err := ingest.ResolveSRS("", info)
+		if err != nil || srs.EPSG != c.epsg {
+			t.Errorf("crs %s: EPSG %d (%s) %v, want %d", c.crs, srs.EPSG, how, err, c.epsg)
+		}
+	}
+	for _, bad := range []string{named("urn:ogc:def:crs:EPSG::99999"), named("LOCAL_CS[nonsense]"), `{"type":"link","properties":{"href":"http://example.com/crs"}}`} {
+		src, info, err := ingest.Open(writeFile(t, "a.geojson", `{"type":"FeatureCollection","crs":`+bad+`,`+feature+`}`), "a.geojson", "roads")
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		_, _, err = ingest.ResolveSRS("", info)
+		if err == nil {
+			t.Errorf("crs %s: accepted", bad)
+			continue
+		}
+		msg := planning.ErrorMessage(err)
+		if planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(msg, "--srs wgs84") || !strings.HasPrefix(msg, "a.geojson：") {
+			t.Errorf("crs %s: %v", bad, err)
+		}
+		// The CLI prints err.Error(): the reason once, not once per wrapper.
+		if n := strings.Count(err.Error(), "无法识别"); n != 1 {
+			t.Errorf("crs %s: the reason appears %d times in %q", bad, n, err.Error())
+		}
+	}
+}
+
 // TestOSMRoads reads an OpenStreetMap extract's roads: columns are
 // gapmap's already, each road keeps its element id, the extract's credit
 // is kept, and what roads do not take is summed up at the end.

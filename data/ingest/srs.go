@@ -33,6 +33,11 @@ func resolveSRS(option string, info Info) (srs geo.SRS, how string, err error) {
 	case info.CRS != "":
 		srs, err = geo.ParseSRS(info.CRS)
 		how = "读自文件"
+		if err != nil {
+			// One message: the file's declaration and the way out. Most
+			// files that declare something unusual are lon/lat anyway.
+			err = planning.Errorf(planning.EInvalid, "无法识别文件声明的坐标系 %s；若坐标是经纬度（WGS-84 或 CGCS2000），请加 --srs wgs84 导入；高德/腾讯坐标用 --srs gcj02，投影坐标用 --srs 指定，例如 --srs EPSG:4547", info.CRS)
+		}
 	default:
 		srs, err = geo.ParseSRS("EPSG:4490")
 		how = "文件未声明，按 CGCS2000/WGS84 经纬度"
