@@ -103,7 +103,15 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 	}
 	conv := ingest.NewConverter(cols, srs, &rep)
 	im := &importer{layer: layer, layers: s.layers.Catalog, table: table, conv: conv, cols: conv.Fields(), srs: srs, rep: &rep,
-		size: info.Size, progress: opt.Progress, log: s.log, actor: opt.Actor, attribution: info.Attribution, dryRun: opt.DryRun}
+		size: info.Size, progress: opt.Progress, log: s.log, actor: opt.Actor, attribution: info.Attribution, dryRun: opt.DryRun,
+		margin: opt.MarginMetres, strict: opt.Strict}
+	if im.margin <= 0 {
+		im.margin = DefaultMarginMetres
+	}
+	if opt.SRS == "" && srs.Datum == geo.DatumWGS84 {
+		// A user who names the coordinate system has looked.
+		im.dataV = ingest.DataVFields(info.Fields)
+	}
 
 	// 4. Read it into the table, directly or through the staging table.
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -178,6 +186,13 @@ type importer struct {
 	bad         map[int]bool // rows with an error found in SQL
 	skip        map[int]bool // rows left out because their key exists (skip mode)
 	dryRun      bool         // list the rows an upsert would update or leave unchanged
+	// Where the rows lie (import_spatial.go).
+	county     countyArea
+	margin     float64    // metres outside the county a row may lie
+	strict     bool       // suspicions are errors and the import writes nothing
+	dataV      []string   // the DataV fields the file carries, when read as WGS-84 without --srs
+	gcj        gcjVerdict // what the GCJ-02 offset test measured
+	suspectErr bool       // a spatial finding is an error: write nothing
 }
 
 // begin prepares the import's transaction: it takes the layer's import
@@ -193,6 +208,13 @@ func (im *importer) begin(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	im.rep.Phases = map[string]float64{}
+	if err := im.loadCounty(ctx, tx); err != nil {
+		return err
+	}
+	if !im.county.loaded && im.layer.Table != "counties" {
+		im.rep.Add(planning.ImportProblem{Field: "geom", Severity: planning.SeverityNotice,
+			Reason: "尚未加载县界：未检查数据是否在县域内（县界外、其他省份、范围过大）", Hint: "先导入县界（--layer counties），再导入其他图层"})
+	}
 	return tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('sources', 'id'))`).Scan(&im.sourceID)
 }
 

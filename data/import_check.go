@@ -37,6 +37,11 @@ func (im *importer) check(ctx context.Context, tx pgx.Tx) error {
 	if err := im.keys(ctx, tx); err != nil {
 		return err
 	}
+	found, err := im.spatial(ctx, tx, im.stagedSpatialRows())
+	if err != nil {
+		return err
+	}
+	im.reportSpatial(found)
 	im.rep.Valid = im.rep.Read - im.rep.Rejected
 	return nil
 }

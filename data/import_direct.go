@@ -122,6 +122,14 @@ func (im *importer) tryDirect(ctx context.Context, tx pgx.Tx, src ingest.Source)
 		im.rep.Phases["index"] = time.Since(start).Seconds()
 	}
 	if err == nil {
+		// Where the rows lie: any finding sends the file through staging,
+		// which names the rows.
+		var found []suspicion
+		if found, err = im.spatial(ctx, sp, im.writtenSpatialRows()); err == nil && len(found) > 0 {
+			err = errSpatial
+		}
+	}
+	if err == nil {
 		im.rep.Valid, im.rep.Inserted = im.rep.Read, n
 		return true, sp.Commit(ctx)
 	}
@@ -137,6 +145,9 @@ func (im *importer) tryDirect(ctx context.Context, tx pgx.Tx, src ingest.Source)
 	im.log.Info("import: direct load gave way to the staging table", "layer", im.layer.Table, "reason", err)
 	return false, nil
 }
+
+// errSpatial gives a direct load up for a spatial finding.
+var errSpatial = errors.New("spatial finding")
 
 // errAbandon stops a direct load at a record with an error.
 var errAbandon = errors.New("direct load abandoned")

@@ -34,7 +34,7 @@ func (im *importer) viaStaging(ctx context.Context, tx pgx.Tx, src ingest.Source
 		return err
 	}
 	lap("check")
-	if im.rep.Errors > 0 && mode == planning.ImportReject {
+	if im.rep.Errors > 0 && mode == planning.ImportReject || im.suspectErr {
 		return errRollback
 	}
 	if err := im.write(ctx, tx, mode); err != nil {

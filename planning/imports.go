@@ -168,6 +168,13 @@ type ImportOptions struct {
 	// Encoding overrides the detected text encoding of a Shapefile's dbf or
 	// a CSV: "utf-8" or "gbk"; "" detects.
 	Encoding string
+	// MarginMetres is how far outside the loaded county outline a row may
+	// lie before it is reported; 0 is the default, 2 km.
+	MarginMetres float64
+	// Strict makes every suspicion an error and the import write nothing:
+	// coordinates that look like GCJ-02 (高德/DataV), rows outside the
+	// county or of another province, shared placeholder points.
+	Strict   bool
 	DryRun   bool   // validate and count, then roll back
 	Actor    string // who imports, recorded on the source row
 	// Progress, when set, is called from the reading goroutine every few
@@ -275,6 +282,8 @@ func (r *ImportReport) Summarise(took time.Duration) {
 		r.Message = fmt.Sprintf("试导入（未写入）：读取 %d 行，%d 行有错误，按 reject 模式不会写入任何行。请按问题清单修改文件，或用 --mode skip 只导入无误的行", r.Read, r.Rejected)
 	case r.DryRun:
 		r.Message = fmt.Sprintf("试导入（未写入）：读取 %d 行，%d 行有错误，将新增 %d 行、更新 %d 行、%d 行与已有记录相同不变、跳过 %d 行", r.Read, r.Rejected, r.Inserted, r.Updated, r.Unchanged, r.Skipped)
+	case !r.Committed && r.Rejected == 0:
+		r.Message = fmt.Sprintf("未导入：读取 %d 行，文件有 %d 个错误（见问题清单），数据库未改动", r.Read, r.Errors)
 	case !r.Committed:
 		r.Message = fmt.Sprintf("未导入：%d 行中有 %d 行有错误，数据库未改动。请按问题清单修改文件，或用 --mode skip 只导入无误的行", r.Read, r.Rejected)
 	default:

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/gapmap/gapmap/geo"
 	"github.com/gapmap/gapmap/planning"
@@ -50,4 +51,40 @@ func resolveSRS(option string, info Info) (srs geo.SRS, how string, err error) {
 		return srs, how, &planning.Error{Code: planning.EInvalid, Message: err.Error(), Err: err}
 	}
 	return srs, how, nil
+}
+
+// dataVMarks are properties DataV.GeoAtlas (areas_v3, AMap's data) gives
+// every division and other sources rarely do, as prefixes of the field
+// names lower-cased without "_": written (childrenNum), flattened
+// (center_lon) or cut to a dBASE field's ten characters (childrenNu).
+// level and parent are left out: too many files have them.
+var dataVMarks = []string{"centroid", "center", "acroutes", "childrennu", "subfeature"}
+
+// DataVFields returns the fields that mark a file as DataV's: an adcode
+// and at least two of dataVMarks, one field per mark. DataV publishes
+// GCJ-02 coordinates, which a GeoJSON file's implied WGS-84 hides.
+func DataVFields(fields []string) []string {
+	var adcode string
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range fields {
+		k := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(f)), "_", "")
+		if k == "adcode" {
+			adcode = f
+			continue
+		}
+		for _, m := range dataVMarks { // centroid before center
+			if strings.HasPrefix(k, m) {
+				if !seen[m] {
+					seen[m] = true
+					out = append(out, f)
+				}
+				break
+			}
+		}
+	}
+	if adcode == "" || len(out) < 2 {
+		return nil
+	}
+	return append([]string{adcode}, out...)
 }
