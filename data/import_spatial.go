@@ -74,7 +74,7 @@ func (im *importer) loadCounty(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO import_county
-		SELECT g, ST_Boundary(g), ST_Boundary(g)::geography, ST_Buffer(g::geography, $1)::geometry, provinces
+		SELECT g, ST_Boundary(g), ST_Boundary(g)::geography, ST_SetSRID(ST_Buffer(g::geography, $1)::geometry, 4490), provinces
 		FROM (SELECT ST_Union(outline) AS g, array_agg(DISTINCT left(code, 2)) AS provinces FROM counties WHERE outline IS NOT NULL) c
 		WHERE g IS NOT NULL`, im.margin); err != nil {
 		return err
@@ -170,7 +170,7 @@ func (im *importer) outside(ctx context.Context, tx pgx.Tx, rows spatialRows, fo
 	var fid, where string
 	var dist float64
 	return collect(ctx, tx, `SELECT DISTINCT ON (p.row_no) p.row_no, coalesce(p.fid, ''),
-			ST_AsText(ST_PointN(ST_Boundary(ST_Envelope(p.geom)), 1), 6), ST_Distance(p.geom::geography, c.g::geography)
+			ST_AsText(ST_GeometryN(ST_Points(p.geom), 1), 6), ST_Distance(p.geom::geography, c.g::geography)
 		FROM `+rows.from+` p, import_county c
 		WHERE p.geom IS NOT NULL AND NOT ST_Intersects(p.geom, c.near)
 		ORDER BY p.row_no, 4 DESC`+limitUnless(rows.named), rows.args, []any{&row, &fid, &where, &dist}, func() {

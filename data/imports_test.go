@@ -449,6 +449,7 @@ func TestImportShapefileGaussKruger(t *testing.T) {
 func TestImportGeoPackageAndOSM(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
+	loadRealOutline(t, db) // real substations lie in the real county, not the fixture's square
 	ctx := context.Background()
 	gp := filepath.Join(t.TempDir(), "变电站.gpkg")
 	gdaltest.Run(t, "ogr2ogr", "-f", "GPKG", gp, realData+"osm_power_polygons_linxiang.geojson", "-nln", "变电站")

@@ -174,9 +174,9 @@ type ImportOptions struct {
 	// Strict makes every suspicion an error and the import write nothing:
 	// coordinates that look like GCJ-02 (高德/DataV), rows outside the
 	// county or of another province, shared placeholder points.
-	Strict   bool
-	DryRun   bool   // validate and count, then roll back
-	Actor    string // who imports, recorded on the source row
+	Strict bool
+	DryRun bool   // validate and count, then roll back
+	Actor  string // who imports, recorded on the source row
 	// Progress, when set, is called from the reading goroutine every few
 	// thousand rows with the rows read so far.
 	Progress func(rows int64)
