@@ -106,7 +106,7 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		size: info.Size, progress: opt.Progress, log: s.log, actor: opt.Actor, attribution: info.Attribution, dryRun: opt.DryRun,
 		margin: opt.MarginMetres, strict: opt.Strict}
 	if im.margin <= 0 {
-		im.margin = DefaultMarginMetres
+		im.margin = planning.DefaultMarginMetres
 	}
 	if opt.SRS == "" && srs.Datum == geo.DatumWGS84 {
 		// A user who names the coordinate system has looked.

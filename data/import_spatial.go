@@ -26,11 +26,6 @@ import (
 // load, over the rows just written (without them: any finding sends the
 // import through the staging table, which names the rows).
 
-// DefaultMarginMetres is how far outside the county outline a row may lie
-// before it is reported: boundaries are generalised (DataV's by hundreds
-// of metres), and a road or a main may run a little beyond them.
-const DefaultMarginMetres = 2000
-
 // identicalPoints is how many rows on one identical point are reported:
 // two buildings may share a point, three rows rarely do unless a
 // geocoder put every unknown address on the county seat.

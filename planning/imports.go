@@ -153,6 +153,11 @@ func jsonShape(kind string) string {
 	return kind
 }
 
+// DefaultMarginMetres is how far outside the county outline a row may lie
+// before an import reports it: boundaries are generalised (DataV's by
+// hundreds of metres), and a road or a main may run a little beyond them.
+const DefaultMarginMetres = 2000
+
 // ImportOptions are the choices of one import.
 type ImportOptions struct {
 	Layer   string     // target layer (table name), e.g. "roads"

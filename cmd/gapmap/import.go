@@ -32,6 +32,8 @@ func importFlags(fs *flag.FlagSet, o *importOptions) func() error {
 	fs.StringVar(&mode, "mode", "reject", "reject (nothing written if any row is bad), skip (write the good rows) or upsert (also update existing keys)")
 	fs.StringVar(&o.Options.Source, "source", "", "the dataset the file's feature ids belong to (default: the file's name without extension; OpenStreetMap: osm): ids are unique within a source, so another file's id 1 is another feature")
 	fs.StringVar(&o.Options.Encoding, "encoding", "", "text encoding of a Shapefile's .dbf or a CSV, overriding detection: utf-8 or gbk")
+	fs.BoolVar(&o.Options.Strict, "strict", false, "make suspicions errors and write nothing: coordinates that look like GCJ-02 (高德/DataV), rows outside the county or of another province, rows on one identical point")
+	marginKm := fs.Float64("margin-km", planning.DefaultMarginMetres/1000, "how far outside the loaded county outline a row may lie before it is reported, in km")
 	fs.BoolVar(&o.Options.DryRun, "dry-run", false, "check and count what would be inserted, updated or left unchanged, then roll back; exits 1 when rows have errors")
 	fs.StringVar(&o.Report, "report", "", "also write the report to FILE (.csv or .json)")
 	return func() error {
@@ -42,6 +44,10 @@ func importFlags(fs *flag.FlagSet, o *importOptions) func() error {
 		m, err := planning.ParseImportMode(mode)
 		errs = append(errs, err)
 		o.Options.Mode = m
+		if *marginKm <= 0 {
+			errs = append(errs, errors.New("--margin-km must be positive"))
+		}
+		o.Options.MarginMetres = *marginKm * 1000
 		return errors.Join(errs...)
 	}
 }
@@ -118,7 +124,7 @@ func importFile(ctx context.Context, a app, o importOptions) error {
 	}
 	fmt.Fprintf(stdout, "%s，用时 %.1f 秒\n", rep.Message, rep.Seconds)
 	if !rep.Committed && !rep.DryRun {
-		return fmt.Errorf("import refused: %d row(s) with errors", rep.Rejected)
+		return fmt.Errorf("import refused: %d row(s) with errors, %d error(s) in all", rep.Rejected, rep.Errors)
 	}
 	if rep.DryRun && rep.Rejected > 0 {
 		return fmt.Errorf("dry run: %d row(s) with errors", rep.Rejected)

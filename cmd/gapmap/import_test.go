@@ -98,3 +98,30 @@ func TestImportCommandFlags(t *testing.T) {
 		t.Error("--encoding and --filter encoding= that disagree were accepted")
 	}
 }
+
+// TestImportStrictFlag: `gapmap import --strict` refuses DataV's GCJ-02
+// outline read as WGS-84 (exit status 1, nothing written), which without
+// it goes in with the warning; --margin-km must be positive.
+func TestImportStrictFlag(t *testing.T) {
+	db := datatest.New(t)
+	env := dbEnv(db)
+	ctx := context.Background()
+	gcj := "../../geo/testdata/linxiang_boundary_gcj02.geojson"
+	var out bytes.Buffer
+	err := run(ctx, []string{"import", "--layer", "counties", "--file", gcj, "--strict"}, env, &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "错误 文件 geom") || !strings.Contains(out.String(), "疑似高德/DataV GCJ-02 坐标") {
+		t.Errorf("--strict over DataV's GCJ-02 outline: %v\n%s", err, out.String())
+	}
+	var n int
+	db.Pool.QueryRow(ctx, `SELECT count(*) FROM counties`).Scan(&n)
+	if n != 0 {
+		t.Errorf("--strict wrote %d counties", n)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"import", "--layer", "counties", "--file", gcj}, env, &out, io.Discard); err != nil || !strings.Contains(out.String(), "警告 文件 geom") {
+		t.Errorf("without --strict: %v\n%s", err, out.String())
+	}
+	if err := run(ctx, []string{"import", "--layer", "counties", "--file", gcj, "--margin-km", "0"}, env, io.Discard, io.Discard); err == nil {
+		t.Error("--margin-km 0 accepted")
+	}
+}

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -18,7 +20,10 @@ import (
 // importLayer takes a multipart upload: one or more "file" parts (a
 // shapefile may come as its .shp, .dbf, .shx, .prj and .cpg, or zipped),
 // and the form fields srs, mode, dry_run, mapping (JSON text), source (the
-// dataset the file's feature ids belong to) and encoding (utf-8 or gbk). It
+// dataset the file's feature ids belong to), encoding (utf-8 or gbk),
+// strict (true: suspicions such as GCJ-02 coordinates or rows outside the
+// county are errors, nothing written) and margin_km (how far outside the
+// county a row may lie, default 2). It
 // answers the import report: 200 when written (or a dry run), 422 when the
 // file was read but refused. ?report=csv answers the problem list as CSV.
 func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
@@ -38,6 +43,20 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 		Source: form["source"], Encoding: form["encoding"], Actor: "api:" + r.RemoteAddr}
 	if opt.Mode, err = planning.ParseImportMode(form["mode"]); err != nil {
 		return err
+	}
+	switch form["strict"] {
+	case "", "false", "0":
+	case "true", "1":
+		opt.Strict = true
+	default:
+		return planning.Errorf(planning.EInvalid, "strict 应为 true 或 false，实为 %q", form["strict"])
+	}
+	if m := form["margin_km"]; m != "" {
+		km, err := strconv.ParseFloat(m, 64)
+		if err != nil || km <= 0 || math.IsInf(km, 0) {
+			return planning.Errorf(planning.EInvalid, "margin_km 应为正数（公里），实为 %q", m)
+		}
+		opt.MarginMetres = km * 1000
 	}
 	if m := form["mapping"]; m != "" {
 		if opt.Mapping, err = planning.ParseMapping([]byte(m)); err != nil {
@@ -102,9 +121,9 @@ func saveUpload(r *http.Request, dir string) (map[string]string, []string, error
 	}
 	for key := range form {
 		switch key {
-		case "srs", "mode", "dry_run", "mapping", "source", "encoding":
+		case "srs", "mode", "dry_run", "mapping", "source", "encoding", "strict", "margin_km":
 		default:
-			return nil, nil, planning.Errorf(planning.EInvalid, "未知的表单字段 %q；可用字段：file、srs、mode、dry_run、mapping、source、encoding", key)
+			return nil, nil, planning.Errorf(planning.EInvalid, "未知的表单字段 %q；可用字段：file、srs、mode、dry_run、mapping、source、encoding、strict、margin_km", key)
 		}
 	}
 	return form, files, nil
