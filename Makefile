@@ -25,7 +25,7 @@ demo: web
 test: fmt-check vet web
 	@scripts/testdeps.sh
 	@url=$$(scripts/dbsetup.sh gapmap_test) && \
-	  GAPMAP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 ./...
+	  GAPMAP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 -timeout 45m ./...
 	@$(MAKE) --no-print-directory e2e
 
 build: web
