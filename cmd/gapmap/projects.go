@@ -228,7 +228,7 @@ func plan(ctx context.Context, a app, req planning.PlanRequest) error {
 	}
 	fmt.Fprintf(a.stdout, "%d 个候选项目中选定 %d 个，共 %.2f 万元，%s\n", p.Candidates, p.Chosen, p.CostWan, state)
 	if p.Fill == planning.FillBeneficiaries {
-		fmt.Fprintf(a.stdout, "其中 %d 个（%.2f 万元）不缩小计分缺口，用缩小缺口后剩余的资金按建档立卡受益人口安排\n", p.FillChosen, p.FillCostWan)
+		fmt.Fprintf(a.stdout, "其中 %d 个（%.2f 万元）不缩小计分缺口：用缩小缺口后剩余的资金按建档立卡受益人口安排，或为前置项目\n", p.FillChosen, p.FillCostWan)
 	}
 	for _, y := range p.Years {
 		fmt.Fprintln(a.stdout, y)
