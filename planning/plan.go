@@ -80,7 +80,7 @@ const (
 
 // OutNames names each reason code in Chinese, as a summary counts them.
 var OutNames = map[string]string{
-	OutOverBudget: "超出预算", OutOverCap: "超出资金来源预算或乡镇上限", OutWaits: "等待前置项目",
+	OutOverBudget: "超出预算", OutOverCap: "超出资金来源预算或乡镇年度上限", OutWaits: "等待前置项目",
 	OutNoEffect: "无实际效果", OutNotCounted: "不缩小计分缺口", OutNotChosen: "未及安排",
 	OutWithdrawn: "已出库", OutNotInLibrary: "尚未入库", OutNoCost: "未估算投资",
 }
@@ -373,7 +373,7 @@ func outReason(r budget.Reason, p, pre *Project, fill string) (string, string) {
 	case budget.OutCap:
 		return OutOverCap, fmt.Sprintf("超出资金来源预算或乡镇年度上限：需 %.2f 万元，%s", p.CostWan, shortfalls())
 	}
-	return OutNotChosen, "未入选：计算在限定时间内停止，未及安排此项目"
+	return OutNotChosen, "未及安排：计算在限定时间内停止，未能尝试此项目"
 }
 
 // TargetRow is one county target against the library.
