@@ -31,7 +31,7 @@ const projectColumns = `p.id, coalesce(p.code, ''), coalesce(p.year, 0), p.name,
 	p.mechanism, p.responsible_unit, p.status, p.planned_start, p.planned_end,
 	coalesce(p.gap_dimension, ''), p.source_indicator_ids, p.gap_before, p.gap_after_est, coalesce(p.run_id, 0),
 	coalesce(p.key, ''), coalesce(p.depends_on, ''), p.targets, p.exit_reason, ST_AsBinary(p.geom), p.updated_at,
-	v.id IS NOT NULL, v.households, v.population, v.poor_households, v.poor_population`
+	v.id IS NOT NULL, v.households, v.population, v.poor_households, v.poor_population, p.plan_reason`
 
 const projectFrom = `projects p LEFT JOIN townships t ON t.code = p.township_code LEFT JOIN villages v ON v.id = p.village_id`
 
@@ -48,7 +48,7 @@ func scanProject(row pgx.Row, extra ...any) (planning.Project, error) {
 		&p.Mechanism, &p.ResponsibleUnit, &p.Status, &p.PlannedStart, &p.PlannedEnd,
 		&p.GapDimension, &p.SourceIndicators, &p.GapBefore, &p.GapAfter, &p.RunID,
 		&p.Key, &p.DependsOn, &p.Targets, &p.ExitReason, &g, &p.UpdatedAt,
-		&hasVillage, &vc.Households, &vc.Population, &vc.PoorHouseholds, &vc.PoorPopulation}
+		&hasVillage, &vc.Households, &vc.Population, &vc.PoorHouseholds, &vc.PoorPopulation, &p.PlanReason}
 	err := row.Scan(append(dest, extra...)...)
 	p.Geometry = g.g
 	if hasVillage {
@@ -567,15 +567,16 @@ func (s *Store) Transitions(ctx context.Context, id int64) ([]planning.Transitio
 }
 
 // ScheduleProjects implements planning.LibraryStore.
-func (s *Store) ScheduleProjects(ctx context.Context, years map[int64]int) error {
-	ids := make([]int64, 0, len(years))
-	ys := make([]int32, 0, len(years))
-	for id, y := range years {
-		ids, ys = append(ids, id), append(ys, int32(y))
+func (s *Store) ScheduleProjects(ctx context.Context, plan map[int64]planning.Scheduled) error {
+	ids := make([]int64, 0, len(plan))
+	ys := make([]int32, 0, len(plan))
+	reasons := make([]string, 0, len(plan))
+	for id, sc := range plan {
+		ids, ys, reasons = append(ids, id), append(ys, int32(sc.Year)), append(reasons, sc.Reason)
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE projects p SET year = nullif(u.y, 0)
-			FROM unnest($1::bigint[], $2::int[]) AS u(id, y) WHERE p.id = u.id`, ids, ys)
+		tag, err := tx.Exec(ctx, `UPDATE projects p SET year = nullif(u.y, 0), plan_reason = u.reason
+			FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, y, reason) WHERE p.id = u.id`, ids, ys, reasons)
 		if err == nil && int(tag.RowsAffected()) != len(ids) {
 			return planning.Errorf(planning.ENotFound, "部分项目不存在（%d 个中找到 %d 个）", len(ids), tag.RowsAffected())
 		}

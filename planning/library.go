@@ -138,6 +138,12 @@ type GenerateReport struct {
 	Unsized []VillageNeeds `json:"unsized"`
 }
 
+// Scheduled is what applying a plan writes into one project.
+type Scheduled struct {
+	Year   int    // the plan year chosen; 0: left out
+	Reason string // why it was left out, in Chinese; "" when chosen
+}
+
 // LibraryStore is the persistence of the 项目库.
 type LibraryStore interface {
 	DataNeedStore
@@ -161,7 +167,8 @@ type LibraryStore interface {
 	// under a row lock, and records who, when and why.
 	Transition(ctx context.Context, id int64, to, actor, reason string) (Project, error)
 	Transitions(ctx context.Context, id int64) ([]Transition, error)
-	// ScheduleProjects sets the year of the projects by id in one
-	// transaction; a zero year clears it.
-	ScheduleProjects(ctx context.Context, years map[int64]int) error
+	// ScheduleProjects writes an applied plan into the projects by id, in
+	// one transaction: each one's year (zero clears it) and why it was
+	// left out ("" for a chosen one).
+	ScheduleProjects(ctx context.Context, plan map[int64]Scheduled) error
 }

@@ -1,6 +1,7 @@
 package planning
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,10 +26,27 @@ type PlanRequest struct {
 	// LibraryOnly plans only projects already in the library (已入库); by
 	// default every candidate not withdrawn is considered.
 	LibraryOnly bool `json:"library_only,omitempty"`
+	// Fill says what the money left after the gap closure is spent on:
+	// FillBeneficiaries (the default) or FillNone.
+	Fill string `json:"fill,omitempty"`
 	// Apply writes the chosen years into the projects not yet in the
-	// annual plan (and clears the year of those not chosen).
+	// annual plan (and clears the year of those not chosen), with the
+	// reason each one left out was left out.
 	Apply bool `json:"apply,omitempty"`
 }
+
+// Plan fills (PlanRequest.Fill): the plan's second tier.
+const (
+	// FillBeneficiaries spends what the most poor-weighted gap closure
+	// leaves on projects that still meet a need, by their 建档立卡
+	// beneficiaries (Project.NeedServed).
+	FillBeneficiaries = "beneficiaries"
+	// FillNone builds only projects that close a scored gap.
+	FillNone = "none"
+)
+
+// PlanFills lists the values PlanRequest.Fill accepts.
+var PlanFills = []string{FillBeneficiaries, FillNone}
 
 // PlanRow is one scheduled project.
 type PlanRow struct {
@@ -40,22 +58,70 @@ type PlanRow struct {
 	Year     int     `json:"year"`
 	CostWan  float64 `json:"cost_wan"`
 	Value    float64 `json:"value"` // gap points closed × poor people
+	Poor     int     `json:"poor_population"`
 	Fixed    bool    `json:"fixed"` // already in the annual plan or beyond
+	// Tier is 1 for a project that closes a scored gap (Value > 0), 2 for
+	// one built with the money left (or as a prerequisite).
+	Tier int `json:"tier"`
+}
+
+// Reasons a project is left out of a plan (PlanOut.ReasonCode).
+const (
+	OutOverBudget   = "over_budget"    // 超出预算: no year it may take has the money left
+	OutOverCap      = "over_cap"       // 超出资金来源预算或乡镇上限
+	OutWaits        = "waits_for"      // 等待前置项目
+	OutNoEffect     = "no_effect"      // 无实际效果: closes no gap, meets no need
+	OutNotCounted   = "not_counted"    // closes no gap, and the plan fills nothing (FillNone)
+	OutNotChosen    = "not_chosen"     // fits, but the search stopped first
+	OutWithdrawn    = "withdrawn"      // 已出库
+	OutNotInLibrary = "not_in_library" // LibraryOnly and not yet 已入库
+	OutNoCost       = "no_cost"        // 未估算投资
+)
+
+// OutNames names each reason code in Chinese, as a summary counts them.
+var OutNames = map[string]string{
+	OutOverBudget: "超出预算", OutOverCap: "超出资金来源预算或乡镇年度上限", OutWaits: "等待前置项目",
+	OutNoEffect: "无实际效果", OutNotCounted: "不缩小计分缺口", OutNotChosen: "未及安排",
+	OutWithdrawn: "已出库", OutNotInLibrary: "尚未入库", OutNoCost: "未估算投资",
+}
+
+// PlanOut is a project the plan leaves out, and why.
+type PlanOut struct {
+	ID         int64   `json:"id"`
+	Code       string  `json:"code"`
+	Name       string  `json:"name"`
+	Category   string  `json:"category"`
+	Township   string  `json:"township"`
+	CostWan    float64 `json:"cost_wan"`
+	Value      float64 `json:"value"`
+	Poor       int     `json:"poor_population"`
+	ReasonCode string  `json:"reason_code"` // one of the Out* constants
+	Reason     string  `json:"reason"`      // in Chinese, with the figures
 }
 
 // Plan is the result of a budget fit.
 type Plan struct {
 	Years      []PlanYear `json:"years"`
 	Rows       []PlanRow  `json:"projects"`
+	LeftOut    []PlanOut  `json:"left_out"` // every project not in the plan, by code
 	Candidates int        `json:"candidates"`
 	Chosen     int        `json:"chosen"`
 	CostWan    float64    `json:"cost_wan"`
+	UnspentWan float64    `json:"unspent_wan"` // Σ over the years of budget − spent
 	Value      float64    `json:"value"`
 	Bound      float64    `json:"bound"` // proven upper bound of the objective
 	Gap        float64    `json:"gap"`   // (bound − value) ÷ bound; 0 when optimal
 	Optimal    bool       `json:"optimal"`
-	Elapsed    string     `json:"elapsed"`
-	Applied    bool       `json:"applied"`
+	// The second tier: the fill used, how many projects and 万元 it added,
+	// its objective (NeedServed with the early bonus) and whether that is
+	// proven optimal among the plans of optimal Value.
+	Fill        string  `json:"fill"`
+	FillChosen  int     `json:"fill_chosen"`
+	FillCostWan float64 `json:"fill_cost_wan"`
+	FillValue   float64 `json:"fill_value"`
+	FillOptimal bool    `json:"fill_optimal"`
+	Elapsed     string  `json:"elapsed"`
+	Applied     bool    `json:"applied"`
 }
 
 // PlanYear sums up one plan year of a plan (money in 万元). It is the
@@ -63,14 +129,17 @@ type Plan struct {
 // it can carry the String method the CLI prints.
 type PlanYear budget.Year
 
-// planNodes bounds the branch-and-bound work of one plan.
+// planNodes bounds the branch-and-bound work of each tier of one plan.
 const planNodes = 500_000
 
 // fixedFrom is the first state whose year is settled: from the annual plan
 // on, a project keeps its year and uses that year's budget.
 var fixedFrom = slices.Index(States, StateAnnualPlan)
 
-// MakePlan fits the library into the yearly budgets of req.
+// MakePlan fits the library into the yearly budgets of req: first the
+// most poor-weighted gap closure, then (unless req.Fill is FillNone) the
+// money left on the projects that still meet a need. Every project not in
+// the plan is listed with the reason.
 func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanRequest) (Plan, error) {
 	years := req.Years
 	if len(years) == 0 {
@@ -78,6 +147,11 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 		for y := first; y < first+int(p.Projects.TargetPlanYears.Value); y++ {
 			years = append(years, y)
 		}
+	}
+	fill := cmp.Or(req.Fill, FillBeneficiaries)
+	if !slices.Contains(PlanFills, fill) {
+		return Plan{}, Errorf(EInvalid, "fill 参数 %q 无效；可用：%s（按建档立卡受益人口安排剩余资金，默认）或 %s（只安排缩小缺口的项目）",
+			req.Fill, FillBeneficiaries, FillNone)
 	}
 	// The node limit, not the clock, ends the search: the same library and
 	// budgets give the same plan on a busy server too. 500,000 nodes take
@@ -108,24 +182,80 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 	if err != nil {
 		return Plan{}, err
 	}
-	byKey := map[string]int64{}
-	for _, r := range page.Projects {
-		if r.Key != "" {
-			byKey[r.Key] = r.ID
+	byKey := map[string]*Project{}
+	for i := range page.Projects {
+		if r := &page.Projects[i].Project; r.Key != "" {
+			byKey[r.Key] = r
 		}
 	}
-	rows := map[string]PlanRow{}
-	for _, r := range page.Projects {
+	plan := Plan{Fill: fill, LeftOut: []PlanOut{}}
+	outRow := func(r *Project, code, reason string) PlanOut {
+		return PlanOut{ID: r.ID, Code: r.Code, Name: r.Name, Category: r.Category, Township: r.TownshipName,
+			CostWan: r.CostWan, Value: r.PoorPeopleClosed(), Poor: r.PoorPopulation, ReasonCode: code, Reason: reason}
+	}
+	// skipped says why the plan cannot consider a project at all, or "".
+	skipped := func(r *Project) (code, reason string) {
 		state := slices.Index(States, r.Status)
-		fixed := state >= fixedFrom && r.Status != StateWithdrawn
 		switch {
-		case r.Status == StateWithdrawn, req.LibraryOnly && state < slices.Index(States, StateInLibrary),
-			fixed && !slices.Contains(years, r.Year), r.CostWan <= 0:
+		case r.Status == StateWithdrawn:
+			return OutWithdrawn, strings.TrimSuffix("已出库："+r.ExitReason, "：")
+		case req.LibraryOnly && state < slices.Index(States, StateInLibrary):
+			return OutNotInLibrary, fmt.Sprintf("尚未入库（当前为“%s”），本次只规划已入库项目", r.Status)
+		case r.CostWan <= 0:
+			return OutNoCost, "未估算投资，无法安排"
+		}
+		return "", ""
+	}
+	fixed := func(r *Project) bool {
+		return slices.Index(States, r.Status) >= fixedFrom && r.Status != StateWithdrawn
+	}
+	elsewhere := func(r *Project) bool { return fixed(r) && !slices.Contains(years, r.Year) }
+	// leftOut says why the plan cannot consider a project, or "": the
+	// reasons of skipped, and waiting for a prerequisite it cannot
+	// consider, or that is in a later year's annual plan. A project already
+	// in the annual plan is settled by the bureau and never waits.
+	type why struct{ code, reason string }
+	memo := map[int64]why{}
+	var leftOut func(r *Project) why
+	leftOut = func(r *Project) why {
+		if w, ok := memo[r.ID]; ok {
+			return w
+		}
+		memo[r.ID] = why{} // a cycle of links is the solver's to report
+		var w why
+		w.code, w.reason = skipped(r)
+		if pre := byKey[r.DependsOn]; w.code == "" && !fixed(r) && r.DependsOn != "" && pre != nil {
+			switch pw := leftOut(pre); {
+			case elsewhere(pre) && pre.Year > years[len(years)-1]:
+				w = why{OutWaits, fmt.Sprintf("等待前置项目 %s：已纳入 %d 年度计划，晚于本次规划年度", projectLabel(pre), pre.Year)}
+			case !elsewhere(pre) && pw.code != "":
+				w = why{OutWaits, fmt.Sprintf("等待前置项目 %s：%s", projectLabel(pre), pw.reason)}
+			}
+		}
+		memo[r.ID] = w
+		return w
+	}
+	rows := map[string]PlanRow{}
+	projects := map[string]*Project{}
+	schedule := map[int64]Scheduled{}
+	for i := range page.Projects {
+		r := &page.Projects[i].Project
+		if elsewhere(r) {
+			continue // in another year's annual plan: not this plan's to choose
+		}
+		if w := leftOut(r); w.code != "" {
+			plan.LeftOut = append(plan.LeftOut, outRow(r, w.code, w.reason))
+			if w.code == OutWaits { // considered, and waiting: applying the plan says so
+				schedule[r.ID] = Scheduled{Reason: w.reason}
+			}
 			continue
 		}
 		key := strconv.FormatInt(r.ID, 10)
 		it := budget.Item{Key: key, CostWan: r.CostWan, Value: r.PoorPeopleClosed(), Township: r.TownshipCode}
-		if fixed {
+		if fill == FillBeneficiaries {
+			it.Fill = r.NeedServed()
+		}
+		if fixed(r) {
 			it.Fixed = r.Year
 		}
 		if len(r.Funding) > 0 {
@@ -134,19 +264,18 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 				it.Funding[f.Source] += f.AmountWan
 			}
 		}
-		if id, ok := byKey[r.DependsOn]; ok && r.DependsOn != "" {
-			it.After = strconv.FormatInt(id, 10)
+		if pre := byKey[r.DependsOn]; r.DependsOn != "" && pre != nil && !elsewhere(pre) && leftOut(pre).code == "" {
+			it.After = strconv.FormatInt(pre.ID, 10)
 		}
 		in.Items = append(in.Items, it)
+		projects[key] = r
+		tier := 2
+		if it.Value > 0 {
+			tier = 1
+		}
 		rows[key] = PlanRow{ID: r.ID, Code: r.Code, Name: r.Name, Category: r.Category, Township: r.TownshipName,
-			CostWan: r.CostWan, Value: it.Value, Fixed: fixed}
+			CostWan: r.CostWan, Value: it.Value, Poor: r.PoorPopulation, Fixed: fixed(r), Tier: tier}
 	}
-	// A link to a project left out (withdrawn, unpriced) cannot be honoured:
-	// its dependant waits.
-	in.Items = slices.DeleteFunc(in.Items, func(it budget.Item) bool {
-		_, ok := rows[it.After]
-		return it.After != "" && !ok
-	})
 	res, err := budget.Fit(ctx, in)
 	if be := (*budget.Error)(nil); errors.As(err, &be) {
 		return Plan{}, &Error{Code: EInvalid, Message: be.Message, Err: err}
@@ -154,31 +283,47 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 	if err != nil {
 		return Plan{}, err
 	}
-	plan := Plan{Years: make([]PlanYear, len(res.Years)), Candidates: len(in.Items), Value: res.Value, Bound: res.Bound, Gap: res.Gap,
-		Optimal: res.Optimal, Elapsed: res.Elapsed.Round(time.Millisecond).String()}
+	plan.Years = make([]PlanYear, len(res.Years))
+	plan.Candidates = len(in.Items)
+	plan.Value, plan.Bound, plan.Gap, plan.Optimal = res.Value, res.Bound, res.Gap, res.Optimal
+	plan.FillValue, plan.FillOptimal = res.Fill, res.FillOptimal || fill == FillNone
+	plan.Elapsed = res.Elapsed.Round(time.Millisecond).String()
 	for i, y := range res.Years {
 		plan.Years[i] = PlanYear(y)
+		plan.UnspentWan += y.BudgetWan - y.SpentWan
 	}
-	schedule := map[int64]int{}
+	plan.UnspentWan = round2(plan.UnspentWan)
 	for _, it := range in.Items {
 		row := rows[it.Key]
 		y, chosen := res.Year[it.Key]
-		if !row.Fixed {
-			schedule[row.ID] = y // 0 clears the year of a project not chosen
-		}
 		if !chosen {
+			why := res.Out[it.Key]
+			code, reason := outReason(why, projects[it.Key], projects[why.After], fill)
+			plan.LeftOut = append(plan.LeftOut, outRow(projects[it.Key], code, reason))
+			schedule[row.ID] = Scheduled{Reason: reason}
 			continue
+		}
+		if !row.Fixed {
+			schedule[row.ID] = Scheduled{Year: y}
 		}
 		row.Year = y
 		plan.Rows = append(plan.Rows, row)
 		plan.Chosen++
 		plan.CostWan += row.CostWan
+		if row.Tier == 2 {
+			plan.FillChosen++
+			plan.FillCostWan += row.CostWan
+		}
 	}
+	plan.CostWan, plan.FillCostWan = round2(plan.CostWan), round2(plan.FillCostWan)
 	slices.SortFunc(plan.Rows, func(a, b PlanRow) int {
 		if a.Year != b.Year {
 			return a.Year - b.Year
 		}
 		return strings.Compare(a.Code, b.Code)
+	})
+	slices.SortFunc(plan.LeftOut, func(a, b PlanOut) int {
+		return cmp.Or(strings.Compare(a.Code, b.Code), cmp.Compare(a.ID, b.ID))
 	})
 	if req.Apply {
 		if err := store.ScheduleProjects(ctx, schedule); err != nil {
@@ -187,6 +332,48 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 		plan.Applied = true
 	}
 	return plan, nil
+}
+
+// projectLabel names a project in a reason: its 项目编号 and name.
+func projectLabel(p *Project) string {
+	if p.Code == "" {
+		return p.Name
+	}
+	return p.Code + " " + p.Name
+}
+
+// outReason turns the solver's reason for leaving project p out into a
+// code and a Chinese sentence with the figures; pre is the prerequisite it
+// names (nil for none).
+func outReason(r budget.Reason, p, pre *Project, fill string) (string, string) {
+	// shortfalls lists what is left in each year the project may take:
+	// "2016 年 0.02、2017 年乡镇 430682100 投资上限 3.00 万元".
+	shortfalls := func() string {
+		parts := make([]string, len(r.Short))
+		for i, s := range r.Short {
+			row := strings.TrimSuffix(s.Row, "度预算") // the yearly budget is the year itself
+			parts[i] = fmt.Sprintf("%s %.2f", row, s.LeftWan)
+		}
+		return "剩余 " + strings.Join(parts, "、") + " 万元"
+	}
+	switch r.Kind {
+	case budget.OutNoValue:
+		if p.MeetsNeed() && fill == FillNone {
+			return OutNotCounted, "不缩小计分缺口，本次规划只安排缩小缺口的项目（fill=none）"
+		}
+		return OutNoEffect, "无实际效果：不缩小计分缺口，也无受益人口"
+	case budget.OutAfter:
+		if r.AfterYear == 0 {
+			return OutWaits, fmt.Sprintf("等待前置项目 %s：前置项目未入选", projectLabel(pre))
+		}
+		return OutWaits, fmt.Sprintf("等待前置项目 %s：前置项目安排在 %d 年，此后各年资金不足（需 %.2f 万元，%s）",
+			projectLabel(pre), r.AfterYear, p.CostWan, shortfalls())
+	case budget.OutBudget:
+		return OutOverBudget, fmt.Sprintf("超出预算：需 %.2f 万元，%s", p.CostWan, shortfalls())
+	case budget.OutCap:
+		return OutOverCap, fmt.Sprintf("超出资金来源预算或乡镇年度上限：需 %.2f 万元，%s", p.CostWan, shortfalls())
+	}
+	return OutNotChosen, "未及安排：计算在限定时间内停止，未能尝试此项目"
 }
 
 // TargetRow is one county target against the library.

@@ -3,6 +3,7 @@ package planning_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"testing"
 
 	"github.com/gapmap/gapmap/planning"
@@ -65,5 +66,129 @@ func TestPlanYearWire(t *testing.T) {
 	}
 	if got, want := y.String(), "2016 年：12 个项目，2999.50 / 3000.00 万元"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+// schedulingStore records what applying a plan writes.
+type schedulingStore struct {
+	planStore
+	written map[int64]planning.Scheduled
+}
+
+func (s *schedulingStore) ScheduleProjects(_ context.Context, plan map[int64]planning.Scheduled) error {
+	s.written = plan
+	return nil
+}
+
+// TestMakePlanLeftOutReasons gives every project the plan leaves out its
+// reason, in Chinese with the figures, and spends what the gap closure
+// leaves on the projects that serve people, unless told not to.
+func TestMakePlanLeftOutReasons(t *testing.T) {
+	gap := func(x float64) *float64 { return &x }
+	project := func(id int64, key string, cost float64, town string, poor, pop int, closes float64) planning.RankedProject {
+		return planning.RankedProject{Project: planning.Project{ID: id, Key: key, Code: "430682-0000" + key, Name: "项目" + key,
+			Status: planning.StateSurvey, CostWan: cost, TownshipCode: town, TownshipName: town,
+			Beneficiaries: planning.Beneficiaries{Population: pop, PoorPopulation: poor},
+			GapBefore:     gap(closes), GapAfter: gap(0)}}
+	}
+	a := project(1, "a", 50, "T1", 100, 300, 50) // closes most: built first
+	b := project(2, "b", 80, "T2", 100, 300, 10) // closes a gap, but 80 > 100 − 50
+	f := project(3, "f", 20, "T2", 5, 100, 0)    // closes nothing, serves people: built with the money left
+	c := project(4, "c", 15, "T1", 10, 50, 0)    // fits the year, not T1's cap of 60 beside a
+	w := project(5, "w", 5, "T2", 3, 40, 0)      // after b, which is left out
+	w.DependsOn = "b"
+	z := project(6, "z", 1, "T2", 0, 0, 0) // closes nothing, serves no one
+	x := project(7, "x", 3, "T2", 10, 30, 0)
+	x.Status, x.ExitReason = planning.StateWithdrawn, "重复申报"
+	n := project(8, "n", 0, "T2", 10, 30, 0) // not priced
+	v := project(9, "v", 2, "T2", 10, 30, 0) // after x, which is withdrawn
+	v.DependsOn = "x"
+	old := project(10, "o", 40, "T2", 10, 30, 20) // in 2015's annual plan: not this plan's
+	old.Status, old.Year = planning.StateAnnualPlan, 2015
+	store := &schedulingStore{planStore: planStore{page: planning.ProjectPage{Projects: []planning.RankedProject{
+		a, b, f, c, w, z, x, n, v, old}}}}
+	req := planning.PlanRequest{Years: []int{2016}, Budgets: map[string]float64{"2016": 100}, TownshipCap: 60, Apply: true}
+
+	plan, err := planning.MakePlan(context.Background(), store, planning.DefaultProfile(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chosen := map[string]int{}
+	for _, r := range plan.Rows {
+		chosen[r.Code[len(r.Code)-1:]] = r.Tier
+	}
+	if want := map[string]int{"a": 1, "f": 2}; !maps.Equal(chosen, want) {
+		t.Errorf("chosen (tier) = %v, want %v", chosen, want)
+	}
+	if plan.FillChosen != 1 || plan.FillCostWan != 20 || plan.UnspentWan != 30 || !plan.Optimal || !plan.FillOptimal {
+		t.Errorf("fill %d projects, %.2f 万元, unspent %.2f, optimal %v/%v: want 1, 20, 30, proven",
+			plan.FillChosen, plan.FillCostWan, plan.UnspentWan, plan.Optimal, plan.FillOptimal)
+	}
+	type out struct{ code, reason string }
+	want := map[string]out{
+		"b": {planning.OutOverBudget, "超出预算：需 80.00 万元，剩余 2016 年 30.00 万元"},
+		"c": {planning.OutOverCap, "超出资金来源预算或乡镇年度上限：需 15.00 万元，剩余 2016 年乡镇 T1 投资上限 10.00 万元"},
+		"w": {planning.OutWaits, "等待前置项目 430682-0000b 项目b：前置项目未入选"},
+		"z": {planning.OutNoEffect, "无实际效果：不缩小计分缺口，也无受益人口"},
+		"x": {planning.OutWithdrawn, "已出库：重复申报"},
+		"n": {planning.OutNoCost, "未估算投资，无法安排"},
+		"v": {planning.OutWaits, "等待前置项目 430682-0000x 项目x：已出库：重复申报"},
+	}
+	got := map[string]out{}
+	for _, o := range plan.LeftOut {
+		got[o.Code[len(o.Code)-1:]] = out{o.ReasonCode, o.Reason}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("left out =\n%v\nwant\n%v", got, want)
+	}
+	// Applying writes each considered project's year or reason; withdrawn,
+	// unpriced and settled projects are not the plan's to write.
+	keyOf := map[int64]string{}
+	for _, p := range store.page.Projects {
+		keyOf[p.ID] = p.Key
+	}
+	written := map[string]planning.Scheduled{}
+	for id, s := range store.written {
+		written[keyOf[id]] = s
+	}
+	wantWritten := map[string]planning.Scheduled{"a": {Year: 2016}, "f": {Year: 2016},
+		"b": {Reason: want["b"].reason}, "c": {Reason: want["c"].reason}, "w": {Reason: want["w"].reason},
+		"z": {Reason: want["z"].reason}, "v": {Reason: want["v"].reason}}
+	if !maps.Equal(written, wantWritten) {
+		t.Errorf("applied =\n%v\nwant\n%v", written, wantWritten)
+	}
+
+	// Told not to fill, the plan builds only what closes a gap and says so.
+	req.Fill, req.Apply = planning.FillNone, false
+	plan, err = planning.MakePlan(context.Background(), store, planning.DefaultProfile(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = map[string]out{}
+	for _, o := range plan.LeftOut {
+		got[o.Code[len(o.Code)-1:]] = out{o.ReasonCode, o.Reason}
+	}
+	for _, k := range []string{"f", "c"} {
+		if g := got[k]; g.code != planning.OutNotCounted || g.reason != "不缩小计分缺口，本次规划只安排缩小缺口的项目（fill=none）" {
+			t.Errorf("fill=none: %s left out as %v", k, g)
+		}
+	}
+	if plan.Chosen != 1 || plan.FillChosen != 0 || plan.UnspentWan != 50 {
+		t.Errorf("fill=none: %d chosen (%d fill), %.2f unspent; want a alone, 50 unspent", plan.Chosen, plan.FillChosen, plan.UnspentWan)
+	}
+
+	// Only the library: the rest are not yet in it.
+	req.Fill, req.LibraryOnly = "", true
+	plan, err = planning.MakePlan(context.Background(), store, planning.DefaultProfile(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := plan.LeftOut[0]; o.ReasonCode != planning.OutNotInLibrary || o.Reason != "尚未入库（当前为“需求摸底”），本次只规划已入库项目" {
+		t.Errorf("library only: %+v", o)
+	}
+
+	req.Fill = "all"
+	if _, err := planning.MakePlan(context.Background(), store, planning.DefaultProfile(), req); planning.ErrorCode(err) != planning.EInvalid {
+		t.Errorf("fill=all: %v, want invalid", err)
 	}
 }

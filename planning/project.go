@@ -110,9 +110,12 @@ type Project struct {
 	Key string `json:"key,omitempty"`
 	// DependsOn is the Key of a project that must be built no later than
 	// this one (a PV station after its grid upgrade).
-	DependsOn  string       `json:"depends_on,omitempty"`
-	Targets    []Target     `json:"targets"`
-	ExitReason string       `json:"exit_reason,omitempty"` // 出库理由
+	DependsOn  string   `json:"depends_on,omitempty"`
+	Targets    []Target `json:"targets"`
+	ExitReason string   `json:"exit_reason,omitempty"` // 出库理由
+	// PlanReason is why the last applied plan left the project out ("" when
+	// it was chosen or no plan was applied).
+	PlanReason string       `json:"plan_reason,omitempty"`
 	Geometry   orb.Geometry `json:"-"`
 	UpdatedAt  time.Time    `json:"updated_at"`
 	// Village holds the counts of the project's village as stored (nil for
@@ -128,6 +131,27 @@ func (p Project) PoorPeopleClosed() float64 {
 		return 0
 	}
 	return max(*p.GapBefore-*p.GapAfter, 0) * float64(p.PoorPopulation)
+}
+
+// othersWeight is what a beneficiary who is not 建档立卡 counts for in a
+// plan's second tier, against 1 for a poor one: the poor come first, and
+// projects in villages without poor people still count by the people they
+// serve.
+const othersWeight = 0.001
+
+// MeetsNeed reports whether the project serves anyone. A plan spends what
+// the gap closure leaves on such projects; one that closes no gap and
+// meets no need is left out as 无实际效果.
+func (p Project) MeetsNeed() bool { return p.Population > 0 || p.PoorPopulation > 0 }
+
+// NeedServed is the project's value to a plan's second tier: its 建档立卡
+// beneficiaries, plus othersWeight for each other beneficiary; 0 when it
+// meets no need.
+func (p Project) NeedServed() float64 {
+	if !p.MeetsNeed() {
+		return 0
+	}
+	return float64(p.PoorPopulation) + othersWeight*float64(max(p.Population-p.PoorPopulation, 0))
 }
 
 // ValueForMoney is gap points closed × poor beneficiaries ÷ cost (万元).

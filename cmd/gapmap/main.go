@@ -78,7 +78,7 @@ another tile server, e.g. pg_tileserv, with the same tile lists)`, shared: (*set
 	{name: "projects generate", usage: `size candidate 项目库 projects from the latest scoring run's gaps (--run N, --all,
 --profile FILE for unit prices) and merge them into the library`, setup: withOptions(generateFlags, generate)},
 	{name: "projects plan", usage: `fit the library into yearly budgets (--years 2016-2020 --budget 3000 or
---budgets 2016=3000,2017=2500, --township-cap, --library-only, --apply)`, setup: withOptions(planFlags, plan)},
+--budgets 2016=3000,2017=2500, --township-cap, --library-only, --fill beneficiaries|none, --apply)`, setup: withOptions(planFlags, plan)},
 	{name: "projects needs", usage: `list the 补充数据: per village, the missing data that would decide each
 undecided indicator (--run N, --township, --village, --dimension;
 --out FILE.xlsx|.csv writes it instead)`, setup: withOptions(needsFlags, needs)},

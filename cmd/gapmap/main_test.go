@@ -246,7 +246,8 @@ func TestProjectsCommands(t *testing.T) {
 	if err := run(context.Background(), []string{"projects", "plan", "--years", "2016-2018", "--budget", "1500", "--apply"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"2016 年", "2018 年", "已写入项目年度", "/ 1500.00 万元"} {
+	for _, want := range []string{"2016 年", "2018 年", "已写入项目年度及未入选原因", "/ 1500.00 万元", "未用资金 ",
+		"不缩小计分缺口：用缩小缺口后剩余的资金按建档立卡受益人口安排", "未入选原因", "超出预算：需 "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("plan output lacks %q:\n%s", want, out.String())
 		}

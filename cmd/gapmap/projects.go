@@ -171,7 +171,9 @@ func planFlags(fs *flag.FlagSet, o *planning.PlanRequest) func() error {
 	fs.StringVar(&budgets, "budgets", "", "budgets by year in 万元, e.g. 2016=3000,2017=2500 (overrides --budget)")
 	fs.Float64Var(&o.TownshipCap, "township-cap", 0, "at most this many 万元 per township per year (0: no cap)")
 	fs.BoolVar(&o.LibraryOnly, "library-only", false, "plan only projects already in the library (已入库)")
-	fs.BoolVar(&o.Apply, "apply", false, "write the chosen years into the projects")
+	fs.StringVar(&o.Fill, "fill", planning.FillBeneficiaries, "what the money left after the gap closure goes to: "+
+		planning.FillBeneficiaries+" (projects that still meet a need, by 建档立卡 beneficiaries) or "+planning.FillNone)
+	fs.BoolVar(&o.Apply, "apply", false, "write the chosen years, and why the others were left out, into the projects")
 	return func() error { return parseBudgets(o, years, budget, budgets) }
 }
 
@@ -225,13 +227,51 @@ func plan(ctx context.Context, a app, req planning.PlanRequest) error {
 		state = fmt.Sprintf("与最优之差不超过 %.2f%%（用时 %s）", p.Gap*100, p.Elapsed)
 	}
 	fmt.Fprintf(a.stdout, "%d 个候选项目中选定 %d 个，共 %.2f 万元，%s\n", p.Candidates, p.Chosen, p.CostWan, state)
+	if p.Fill == planning.FillBeneficiaries {
+		fmt.Fprintf(a.stdout, "其中 %d 个（%.2f 万元）不缩小计分缺口：用缩小缺口后剩余的资金按建档立卡受益人口安排，或为前置项目\n", p.FillChosen, p.FillCostWan)
+	}
 	for _, y := range p.Years {
 		fmt.Fprintln(a.stdout, y)
 	}
+	fmt.Fprintf(a.stdout, "未用资金 %.2f 万元\n", p.UnspentWan)
+	if len(p.LeftOut) > 0 {
+		printLeftOut(a.stdout, p.LeftOut)
+	}
 	if p.Applied {
-		fmt.Fprintln(a.stdout, "已写入项目年度")
+		fmt.Fprintln(a.stdout, "已写入项目年度及未入选原因")
 	}
 	return nil
+}
+
+// printLeftOut prints how many projects each kind of reason leaves out,
+// then every one of them with its reason.
+func printLeftOut(w io.Writer, out []planning.PlanOut) {
+	type sum struct {
+		n    int
+		cost float64
+	}
+	by := map[string]*sum{}
+	var kinds []string
+	for _, o := range out {
+		kind := planning.OutNames[o.ReasonCode]
+		if by[kind] == nil {
+			by[kind] = &sum{}
+			kinds = append(kinds, kind)
+		}
+		by[kind].n++
+		by[kind].cost += o.CostWan
+	}
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%s %d 个（%.2f 万元）", k, by[k].n, by[k].cost)
+	}
+	fmt.Fprintf(w, "未入选 %d 个项目：%s\n", len(out), strings.Join(parts, "，"))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "项目编号\t项目名称\t投资（万元）\t未入选原因")
+	for _, o := range out {
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", o.Code, o.Name, o.CostWan, o.Reason)
+	}
+	tw.Flush()
 }
 
 // projectsExportOptions are the flags of `gapmap projects export`.

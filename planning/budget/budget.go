@@ -12,6 +12,7 @@ type Item struct {
 	CostWan  float64            // total cost (> 0)
 	Funding  map[string]float64 // amount per funding source, summing to CostWan; nil/empty: all of it from the default source ""
 	Value    float64            // benefit if built (≥ 0): poor-population-weighted gap closure
+	Fill     float64            // second-tier benefit (≥ 0), counted only after Value is maximised: see Fit
 	Township string             // township code, for TownshipCap; "" is not capped
 	After    string             // optional Key of a prerequisite that must be built in the same or an earlier year
 	Fixed    int                // 0: free; otherwise the plan year the item is already scheduled in
@@ -44,6 +45,16 @@ const (
 // yearly budgets, the per-source budgets and the township cap, and with
 // every item built no earlier than its After prerequisite.
 //
+// The objective has two tiers, compared lexicographically. The first is
+// Value. When some item has a Fill, a second search then spends what the
+// first leaves: the items the first tier builds for their Value stay in
+// their years, and the rest are chosen to maximise Fill with the same
+// early bonus (the prerequisites the first tier needed stay built, in any
+// year that keeps them before their dependents). Both searches are exact
+// within their node limits and report their own gaps; the first tier's
+// Value is never lowered for the second. Every item left out gets a
+// Reason (Result.Out).
+//
 // Invalid input gives an *Error that names the item or year at fault, as
 // does a set of Fixed items that already exceeds a budget.
 // When ctx is cancelled the search stops and Fit returns the best
@@ -54,14 +65,82 @@ func Fit(ctx context.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	limit := cmp.Or(in.TimeLimit, defaultTimeLimit)
-	f := &fitter{p: p, ctx: ctx, deadline: start.Add(limit), nodeLimit: cmp.Or(in.NodeLimit, defaultNodeLimit)}
+	deadline := start.Add(cmp.Or(in.TimeLimit, defaultTimeLimit))
+	nodeLimit := cmp.Or(in.NodeLimit, defaultNodeLimit)
+	f := &fitter{p: p, ctx: ctx, deadline: deadline, nodeLimit: nodeLimit}
 	if err := f.solve(); err != nil {
 		return Result{}, err
 	}
 	res := f.result(in)
+	final := f
+	if hasFill(in) {
+		f2, err := fillTier(ctx, in, f, deadline, nodeLimit)
+		if err != nil {
+			return Result{}, err
+		}
+		res = f2.result(in)
+		res.Bound, res.Optimal = max(f.bound, res.Value), f.proven
+		res.gaps()
+		res.Nodes += f.nodes
+		res.FillOptimal = f2.proven
+		res.FillBound = max(f2.bound, res.Fill)
+		if res.FillOptimal {
+			res.FillBound = res.Fill
+		}
+		final = f2
+	}
+	res.Out = final.p.reasons(final.best, in)
 	res.Elapsed = time.Since(start)
 	return res, ctx.Err()
+}
+
+// hasFill reports whether any item has a second-tier value.
+func hasFill(in Input) bool {
+	for _, it := range in.Items {
+		if it.Fill > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// fillTier runs the second tier after the first tier's search f: the same
+// input with Fill as the value, and every item f built for its Value fixed
+// in its year. A prerequisite f built only for a dependent is free to move
+// (problem.buildMasks keeps it built, before its dependent); should the
+// fixed items' prerequisites then not be placeable one by one
+// (baseState places them greedily), they are fixed in f's years as well,
+// which f proved feasible.
+func fillTier(ctx context.Context, in Input, f *fitter, deadline time.Time, nodeLimit int) (*fitter, error) {
+	built := map[string]int{}
+	for i, t := range f.best.year {
+		if t >= 0 {
+			built[f.p.keys[i]] = t
+		}
+	}
+	for _, all := range []bool{false, true} {
+		in2 := in
+		in2.Items = make([]Item, len(in.Items))
+		for k, it := range in.Items {
+			counts := it.Value > 0
+			it.Value = it.Fill
+			if t, ok := built[it.Key]; ok && (all || counts) {
+				it.Fixed = f.p.years[t]
+			}
+			in2.Items[k] = it
+		}
+		p2, err := newProblem(in2)
+		if err == nil {
+			f2 := &fitter{p: p2, ctx: ctx, deadline: deadline, nodeLimit: nodeLimit}
+			if err = f2.solve(); err == nil {
+				return f2, nil
+			}
+		}
+		if all {
+			return nil, err
+		}
+	}
+	panic("unreachable")
 }
 
 // fitter holds the search state of one Fit call.
@@ -118,6 +197,10 @@ func (f *fitter) solve() error {
 		f.ruin(f.best)
 		f.branchAndBound()
 	}
+	// A search cut short by its limits may end on a schedule where an item
+	// with value still fits; building it only gains, and afterwards every
+	// item with value left out is left out for a reason reasons can name.
+	f.fill(f.best, p.byDensity)
 	if f.proven || f.bound-f.best.value <= p.eps {
 		f.proven, f.bound = true, f.best.value
 	}

@@ -15,6 +15,12 @@ import (
 	"time"
 )
 
+// townYear keys what a township spends in a year.
+type townYear struct {
+	town string
+	year int
+}
+
 // budgetCheck fails tb unless res is a schedule that keeps every rule of in
 // and whose Value, Bound and Gap agree with it. It is written from the
 // Input, not from the solver's index form, so that it checks the solver.
@@ -36,10 +42,6 @@ func budgetCheck(tb testing.TB, in Input, res Result) {
 	value := 0.0
 	spent := map[int]float64{}
 	source := map[int]map[string]float64{}
-	type townYear struct {
-		town string
-		year int
-	}
 	town := map[townYear]float64{}
 	for _, it := range in.Items {
 		y, ok := res.Year[it.Key]
@@ -90,6 +92,16 @@ func budgetCheck(tb testing.TB, in Input, res Result) {
 	if math.Abs(value-res.Value) > 1e-6*max(1, value) {
 		tb.Errorf("Value = %v, the schedule is worth %v", res.Value, value)
 	}
+	fill := 0.0
+	for _, it := range in.Items {
+		if y, ok := res.Year[it.Key]; ok {
+			fill += it.Fill * (1 - eb*float64(slices.Index(in.Years, y)))
+		}
+	}
+	if math.Abs(fill-res.Fill) > 1e-6*max(1, fill) || res.FillBound < res.Fill-1e-9 {
+		tb.Errorf("Fill = %v (bound %v), the schedule is worth %v", res.Fill, res.FillBound, fill)
+	}
+	outCheck(tb, in, res, spent, source, town)
 	if res.Bound < res.Value-1e-9 || res.Gap < 0 || res.Optimal && res.Gap != 0 {
 		tb.Errorf("Bound %v, Value %v, Gap %v, Optimal %v are inconsistent", res.Bound, res.Value, res.Gap, res.Optimal)
 	}
@@ -105,6 +117,102 @@ func budgetCheck(tb testing.TB, in Input, res Result) {
 			if math.Abs(py.BySource[s]-a) > 1e-6 {
 				tb.Errorf("Years[%d].BySource[%q] = %v, want %v", t, s, py.BySource[s], a)
 			}
+		}
+	}
+}
+
+// outCheck fails tb unless every item is either in the schedule or in
+// res.Out, and each reason holds for the schedule as the Input describes
+// it: a shortfall is real, every year the item may take is listed, and an
+// item with value that fits somewhere is never left out.
+func outCheck(tb testing.TB, in Input, res Result, spent map[int]float64, source map[int]map[string]float64, town map[townYear]float64) {
+	tb.Helper()
+	townLeft := func(tw string, y int) float64 { return in.TownshipCap - town[townYear{tw, y}] }
+	// fits reports whether it fits in y beside the schedule, and if not the
+	// money left on the first row short: the yearly budget, the township
+	// cap, the sources by name (the order Reason names them in).
+	fits := func(it Item, y int) (bool, float64) {
+		if left := in.Budget[y] - spent[y]; it.CostWan > left+1e-6 {
+			return false, left
+		}
+		if in.TownshipCap > 0 && it.Township != "" && it.CostWan > townLeft(it.Township, y)+1e-6 {
+			return false, townLeft(it.Township, y)
+		}
+		funding := it.Funding
+		if len(funding) == 0 {
+			funding = map[string]float64{"": it.CostWan}
+		}
+		for _, s := range slices.Sorted(maps.Keys(funding)) {
+			if b, ok := in.SourceBudget[y][s]; ok && funding[s] > 0 && funding[s] > b-source[y][s]+1e-6 {
+				return false, b - source[y][s]
+			}
+		}
+		return true, 0
+	}
+	for _, it := range in.Items {
+		_, built := res.Year[it.Key]
+		r, out := res.Out[it.Key]
+		if built == out {
+			tb.Errorf("%s: built %v, left out %v (%+v): want exactly one", it.Key, built, out, r)
+			continue
+		}
+		if built {
+			continue
+		}
+		worth := it.Value > 0 || it.Fill > 0
+		from := 0 // first year index the prerequisite allows
+		if it.After != "" {
+			if ya, ok := res.Year[it.After]; ok {
+				from = slices.Index(in.Years, ya)
+			} else if r.Kind != OutNoValue && (r.Kind != OutAfter || r.After != it.After || r.AfterYear != 0) {
+				tb.Errorf("%s: prerequisite %s left out, reason %+v", it.Key, it.After, r)
+				continue
+			}
+		}
+		switch r.Kind {
+		case OutNoValue:
+			if worth {
+				tb.Errorf("%s (value %v, fill %v): reason %q", it.Key, it.Value, it.Fill, r.Kind)
+			}
+			continue
+		case OutNotChosen:
+			if res.Optimal && res.FillOptimal {
+				tb.Errorf("%s: %q in a schedule proven optimal", it.Key, r.Kind)
+			}
+			continue
+		case OutAfter:
+			if r.After != it.After {
+				tb.Errorf("%s: waits for %q, its prerequisite is %q", it.Key, r.After, it.After)
+			}
+			if r.AfterYear == 0 {
+				continue
+			}
+			if r.AfterYear != res.Year[it.After] {
+				tb.Errorf("%s: reason says prerequisite in %d, it is in %d", it.Key, r.AfterYear, res.Year[it.After])
+			}
+		case OutBudget, OutCap:
+		default:
+			tb.Errorf("%s: unknown reason %+v", it.Key, r)
+			continue
+		}
+		if !worth {
+			tb.Errorf("%s has no value, reason %+v", it.Key, r)
+		}
+		if len(r.Short) != len(in.Years)-from {
+			tb.Errorf("%s: %d shortfalls for years from %d: %+v", it.Key, len(r.Short), in.Years[from], r.Short)
+			continue
+		}
+		cap := false
+		for k, sf := range r.Short {
+			y := in.Years[from+k]
+			ok, left := fits(it, y)
+			if sf.Year != y || ok || math.Abs(max(left, 0)-sf.LeftWan) > 1e-6 || sf.NeedWan <= sf.LeftWan {
+				tb.Errorf("%s: shortfall %+v, but in %d fits=%v, left %.4f", it.Key, sf, y, ok, left)
+			}
+			cap = cap || sf.Row != fmt.Sprintf("%d 年度预算", y)
+		}
+		if cap != (r.Kind == OutCap) && r.Kind != OutAfter {
+			tb.Errorf("%s: kind %q with shortfalls %+v", it.Key, r.Kind, r.Short)
 		}
 	}
 }
@@ -253,6 +361,94 @@ func TestFitBudgetSmall(t *testing.T) {
 	}
 }
 
+// TestFitReasons pins the reason of each item left out, and that the
+// second tier spends what the first leaves without lowering its Value.
+func TestFitReasons(t *testing.T) {
+	two := []int{2019, 2020}
+	short := func(y int, row string, left, need float64) Shortfall {
+		return Shortfall{Year: y, Row: row, LeftWan: left, NeedWan: need}
+	}
+	cases := []struct {
+		name      string
+		in        Input
+		want      map[string]int
+		out       map[string]Reason
+		fill      float64
+		fillBound float64
+	}{
+		{
+			name: "over budget in every year",
+			in: Input{Years: two, Budget: map[int]float64{2019: 10, 2020: 10}, Items: []Item{
+				{Key: "A", CostWan: 8, Value: 10}, {Key: "B", CostWan: 8, Value: 9}, {Key: "C", CostWan: 5, Value: 1}}},
+			want: map[string]int{"A": 2019, "B": 2020},
+			out: map[string]Reason{"C": {Kind: OutBudget, Short: []Shortfall{
+				short(2019, "2019 年度预算", 2, 5), short(2020, "2020 年度预算", 2, 5)}}},
+		},
+		{
+			name: "township cap",
+			in: Input{Years: []int{2020}, Budget: map[int]float64{2020: 100}, TownshipCap: 10, Items: []Item{
+				{Key: "a", CostWan: 7, Value: 30, Township: "t1"}, {Key: "b", CostWan: 5, Value: 20, Township: "t1"}}},
+			want: map[string]int{"a": 2020},
+			out: map[string]Reason{"b": {Kind: OutCap, Short: []Shortfall{
+				short(2020, "2020 年乡镇 t1 投资上限", 3, 5)}}},
+		},
+		{
+			name: "prerequisite left out, and worthless",
+			in: Input{Years: two, Budget: map[int]float64{2019: 10, 2020: 10}, Items: []Item{
+				{Key: "P", CostWan: 30, Value: 5}, {Key: "D", CostWan: 1, Value: 5, After: "P"}, {Key: "Z", CostWan: 1}}},
+			want: map[string]int{},
+			out: map[string]Reason{
+				"P": {Kind: OutBudget, Short: []Shortfall{short(2019, "2019 年度预算", 10, 30), short(2020, "2020 年度预算", 10, 30)}},
+				"D": {Kind: OutAfter, After: "P"},
+				"Z": {Kind: OutNoValue}},
+		},
+		{
+			// X then P is worth 149.5, P and D first 149.1: P goes to 2020,
+			// where D no longer fits, though 3 万元 of 2019 are left.
+			name: "prerequisite built too late",
+			in: Input{Years: two, Budget: map[int]float64{2019: 13, 2020: 10}, Items: []Item{
+				{Key: "X", CostWan: 10, Value: 100}, {Key: "P", CostWan: 10, Value: 50},
+				{Key: "D", CostWan: 3, Value: 0.1, After: "P"}}},
+			want: map[string]int{"X": 2019, "P": 2020},
+			out: map[string]Reason{"D": {Kind: OutAfter, After: "P", AfterYear: 2020,
+				Short: []Shortfall{short(2020, "2020 年度预算", 0, 3)}}},
+		},
+		{
+			// A closes the gap; 4 万元 are left, and F2 and F3 serve more
+			// than F1. B would serve most but would take A's place.
+			name: "second tier spends what is left",
+			in: Input{Years: []int{2019}, Budget: map[int]float64{2019: 10}, Items: []Item{
+				{Key: "A", CostWan: 6, Value: 10}, {Key: "B", CostWan: 6, Value: 1, Fill: 100},
+				{Key: "F1", CostWan: 4, Fill: 5}, {Key: "F2", CostWan: 3, Fill: 6}, {Key: "F3", CostWan: 1, Fill: 1}}},
+			want: map[string]int{"A": 2019, "F2": 2019, "F3": 2019},
+			out: map[string]Reason{
+				"B":  {Kind: OutBudget, Short: []Shortfall{short(2019, "2019 年度预算", 0, 6)}},
+				"F1": {Kind: OutBudget, Short: []Shortfall{short(2019, "2019 年度预算", 0, 4)}}},
+			fill: 7, fillBound: 7,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := fitOK(t, tc.in)
+			if !reflect.DeepEqual(res.Year, tc.want) {
+				t.Errorf("Year = %v, want %v", res.Year, tc.want)
+			}
+			for k, r := range res.Out {
+				for i := range r.Short {
+					r.Short[i].LeftWan = math.Round(r.Short[i].LeftWan*1e6) / 1e6
+				}
+				res.Out[k] = r
+			}
+			if !reflect.DeepEqual(res.Out, tc.out) {
+				t.Errorf("Out =\n%+v\nwant\n%+v", res.Out, tc.out)
+			}
+			if res.Fill != tc.fill || res.FillBound != tc.fillBound || !res.Optimal || hasFill(tc.in) && !res.FillOptimal {
+				t.Errorf("Fill %v (bound %v, optimal %v), Optimal %v: want %v", res.Fill, res.FillBound, res.FillOptimal, res.Optimal, tc.fill)
+			}
+		})
+	}
+}
+
 // budgetRandom is a small random instance with every kind of rule: two
 // sources with budgets, a township cap, After links and Fixed items.
 func budgetRandom(r *rand.Rand, n int) Input {
@@ -300,6 +496,30 @@ func budgetRandom(r *rand.Rand, n int) Input {
 // budgetBrute returns the best value over every schedule of in, by
 // enumeration, and whether any schedule is feasible.
 func budgetBrute(in Input) (float64, bool) {
+	best, found := 0.0, false
+	budgetEnum(in, func(value, _ float64) {
+		if !found || value > best {
+			best, found = value, true
+		}
+	})
+	return best, found
+}
+
+// budgetBrute2 returns the two-tier optimum of in by enumeration: the best
+// Value, and the best Fill among the schedules of that Value (to 1e-9).
+func budgetBrute2(in Input) (value, fill float64, found bool) {
+	value, found = budgetBrute(in)
+	budgetEnum(in, func(v, f float64) {
+		if v >= value-1e-9*max(1, value) {
+			fill = max(fill, f)
+		}
+	})
+	return value, fill, found
+}
+
+// budgetEnum calls visit with the Value and Fill of every feasible
+// schedule of in.
+func budgetEnum(in Input, visit func(value, fill float64)) {
 	n := len(in.Items)
 	years := make([]int, n) // index into in.Years, or −1
 	for i := range years {
@@ -310,7 +530,6 @@ func budgetBrute(in Input) (float64, bool) {
 		pos[it.Key] = i
 	}
 	eb := cmp.Or(in.EarlyBonus, 0.01)
-	best, found := 0.0, false
 	var rec func(k int)
 	rec = func(k int) {
 		if k < n {
@@ -323,7 +542,7 @@ func budgetBrute(in Input) (float64, bool) {
 		spent := make([]float64, len(in.Years))
 		source := make([]map[string]float64, len(in.Years))
 		town := make([]map[string]float64, len(in.Years))
-		value := 0.0
+		value, fill := 0.0, 0.0
 		for i, it := range in.Items {
 			t := years[i]
 			if it.Fixed != 0 && (t < 0 || in.Years[t] != it.Fixed) {
@@ -338,6 +557,7 @@ func budgetBrute(in Input) (float64, bool) {
 				}
 			}
 			value += it.Value * (1 - eb*float64(t))
+			fill += it.Fill * (1 - eb*float64(t))
 			spent[t] += it.CostWan
 			if source[t] == nil {
 				source[t], town[t] = map[string]float64{}, map[string]float64{}
@@ -365,12 +585,9 @@ func budgetBrute(in Input) (float64, bool) {
 				}
 			}
 		}
-		if !found || value > best {
-			best, found = value, true
-		}
+		visit(value, fill)
 	}
 	rec(0)
-	return best, found
 }
 
 func TestFitBudgetBruteForce(t *testing.T) {
@@ -393,6 +610,62 @@ func TestFitBudgetBruteForce(t *testing.T) {
 		if math.Abs(res.Value-want) > 1e-6 || !res.Optimal {
 			t.Errorf("case %d: Value = %v (optimal %v), brute force %v\n%+v", k, res.Value, res.Optimal, want, in)
 		}
+	}
+}
+
+// budgetRandom2 is budgetRandom with a second tier: many items that close
+// no gap (Value 0) but serve people (Fill), and first-tier values drawn
+// from a continuum so that no two schedules tie on Value, which makes the
+// two-tier optimum one number.
+func budgetRandom2(r *rand.Rand, n int) Input {
+	in := budgetRandom(r, n)
+	for i := range in.Items {
+		it := &in.Items[i]
+		it.Value = 0
+		if r.IntN(5) < 3 {
+			it.Value = 20 * r.Float64()
+		}
+		if r.IntN(5) > 0 {
+			it.Fill = float64(r.IntN(60))
+		}
+	}
+	return in
+}
+
+// TestFitTwoTierBruteForce compares both tiers with enumeration: Value
+// must be the best of all schedules and Fill the best of the schedules
+// with that Value, both proven; the checks of budgetCheck hold, so every
+// item left out has a true reason and none with value fits anywhere.
+func TestFitTwoTierBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(2020, 16))
+	filled := 0
+	for k := range 300 {
+		in := budgetRandom2(r, 1+r.IntN(9))
+		value, fill, feasible := budgetBrute2(in)
+		res, err := Fit(context.Background(), in)
+		if !feasible {
+			if err == nil {
+				t.Errorf("case %d: no schedule is feasible, Fit found one: %v", k, res.Year)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("case %d: Fit: %v", k, err)
+			continue
+		}
+		budgetCheck(t, in, res)
+		if math.Abs(res.Value-value) > 1e-6 || !res.Optimal {
+			t.Errorf("case %d: Value = %v (optimal %v), brute force %v\n%+v", k, res.Value, res.Optimal, value, in)
+		}
+		if math.Abs(res.Fill-fill) > 1e-6 || !res.FillOptimal && hasFill(in) {
+			t.Errorf("case %d: Fill = %v (optimal %v), brute force %v\n%+v", k, res.Fill, res.FillOptimal, fill, in)
+		}
+		if fill > 0 {
+			filled++
+		}
+	}
+	if filled < 100 {
+		t.Errorf("only %d cases have a second tier to fill", filled)
 	}
 }
 

@@ -28,8 +28,15 @@
 //     is searched whole and the search proves optimality when it ends; a
 //     large one is searched in windows around the year boundaries first.
 //
+// When items carry a Fill, Fit runs these steps a second time (budget.go,
+// fillTier): the items built for their Value fixed in their years, Fill
+// as the value, so the money the first tier leaves goes to the second
+// without lowering the first. Both searches end with a greedy fill, so no
+// item with value that fits is left out.
+//
 // Before that, problem.go validates the Input and builds its index form;
-// afterwards result.go reports the schedule in the Input's terms.
+// afterwards result.go reports the schedule in the Input's terms and
+// reasons.go says why each item left out is left out.
 //
 // Loops run over items sorted by Key and over sorted map keys, random
 // choices come from a fixed seed, and the work is bounded by counts of

@@ -138,6 +138,9 @@ func newProblem(in Input) (*problem, error) {
 		if !validWan(it.Value) {
 			add("项目 %s 的效益 Value=%v 无效：不能为负", it.Key, it.Value)
 		}
+		if !validWan(it.Fill) {
+			add("项目 %s 的补充效益 Fill=%v 无效：不能为负", it.Key, it.Fill)
+		}
 		if it.Fixed != 0 {
 			if t, ok := yearIdx[it.Fixed]; ok {
 				p.fixed[i] = t

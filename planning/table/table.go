@@ -144,6 +144,17 @@ var columns = []column{
 	{header: "补短板前缺口", kind: kindGap, width: 9, value: func(_ int, p *planning.Project) any { return gapValue(p.GapBefore) }},
 	{header: "预计补短板后缺口", kind: kindGap, width: 9, value: func(_ int, p *planning.Project) any { return gapValue(p.GapAfter) }},
 	{header: "出库理由", width: 20, wrap: true, value: func(_ int, p *planning.Project) any { return p.ExitReason }},
+	{header: "未入选原因", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return planReason(p) }},
+}
+
+// planReason is why the last applied plan left p out, shown only while p
+// has no year: once a year is set (by a later plan or by hand) the reason
+// no longer holds.
+func planReason(p *planning.Project) string {
+	if p.Year != 0 {
+		return ""
+	}
+	return p.PlanReason
 }
 
 // Positions in columns that other code refers to.

@@ -25,7 +25,7 @@ import (
 var wantProjectHeaders = []string{"序号", "项目编号", "年度", "项目名称", "项目类别", "项目子类", "建设性质", "乡镇", "村", "村代码",
 	"建设内容及规模", "工程量", "单位", "单价（万元）", "单价来源", "投资估算（万元）", "资金来源", "受益户数", "受益人数",
 	"其中建档立卡户数", "其中建档立卡人数", "带贫减贫机制", "责任单位", "项目状态", "计划开工", "计划完工", "补短板维度", "对应指标",
-	"补短板前缺口", "预计补短板后缺口", "出库理由"}
+	"补短板前缺口", "预计补短板后缺口", "出库理由", "未入选原因"}
 
 // longVillageCode has more digits than a float64 holds exactly: it only
 // survives if it is never turned into a number.
@@ -67,7 +67,7 @@ func tableProjects() []planning.Project {
 		Beneficiaries: planning.Beneficiaries{Households: 120, Population: 450, PoorHouseholds: 30, PoorPopulation: 98},
 		Mechanism:     "吸纳建档立卡户务工，改善出行条件", ResponsibleUnit: "临湘市交通运输局", Status: planning.StateInLibrary,
 		PlannedStart: &start, PlannedEnd: &end, GapDimension: planning.DimRoad, SourceIndicators: []string{"R1", "R2"},
-		GapBefore: gap(62.35), GapAfter: gap(0),
+		GapBefore: gap(62.35), GapAfter: gap(0), PlanReason: "超出预算（此后已安排年度，不再显示）",
 		Targets: []planning.Target{target("产出指标", "数量指标", "硬化通村公路里程", "≥2.30 km"),
 			target("产出指标", "质量指标", "验收合格率", "100%"), satisfied}})
 	b := yls(planning.Project{ID: 1, Code: "430682-00001", Year: 2024, Name: "羊楼司镇中洲社区招呼站",
@@ -85,7 +85,8 @@ func tableProjects() []planning.Project {
 		Category: planning.CatWater, Subtype: "管网延伸", Nature: "扩建", VillageCode: "430682114003", VillageName: "梧桐铺社区",
 		Quantity: 2.5, Unit: "km", UnitPriceWan: 12.2, PriceSource: planning.SourceCounty, CostWan: 30.5,
 		Beneficiaries: planning.Beneficiaries{Households: 200, Population: 700, PoorHouseholds: 50, PoorPopulation: 160},
-		Status:        planning.StateSurvey, Targets: []planning.Target{target("产出指标", "数量指标", "新建供水管网", "≥2.50 km"), satisfied}})
+		Status:        planning.StateSurvey, Targets: []planning.Target{target("产出指标", "数量指标", "新建供水管网", "≥2.50 km"), satisfied},
+		PlanReason: "超出预算：需 30.50 万元，剩余 2024 年 12.00 万元"})
 	e := zq(planning.Project{ID: 5, Code: "430682-00005", Name: "詹桥镇詹桥社区净化消毒设备",
 		Category: planning.CatWater, Subtype: "净化消毒", Nature: "新建", VillageCode: "430682110001", VillageName: "詹桥社区",
 		CostWan:       7.2,
@@ -324,8 +325,8 @@ func TestProjectsXLSX(t *testing.T) {
 	for _, m := range merges {
 		merged = append(merged, m.GetStartAxis()+":"+m.GetEndAxis())
 	}
-	if !slices.Contains(merged, "A1:AE1") || !slices.Contains(merged, "A5:D5") {
-		t.Errorf("merged cells %q lack the title A1:AE1 or the subtotal label A5:D5", merged)
+	if !slices.Contains(merged, "A1:AF1") || !slices.Contains(merged, "A5:D5") {
+		t.Errorf("merged cells %q lack the title A1:AF1 or the subtotal label A5:D5", merged)
 	}
 
 	// 绩效目标: one row per (project, target), header frozen.
@@ -511,6 +512,13 @@ func TestProjectsCSV(t *testing.T) {
 		if got := a[slices.Index(wantProjectHeaders, h)]; got != want {
 			t.Errorf("CSV %s = %q, want %q", h, got, want)
 		}
+	}
+	reason := slices.Index(wantProjectHeaders, "未入选原因")
+	if got, want := recs[7][reason], "超出预算：需 30.50 万元，剩余 2024 年 12.00 万元"; got != want {
+		t.Errorf("CSV 未入选原因 of the project without a year = %q, want %q", got, want)
+	}
+	if got := a[reason]; got != "" {
+		t.Errorf("CSV 未入选原因 of a project with a year = %q, want it empty", got)
 	}
 	g := recs[6]
 	if got := g[slices.Index(wantProjectHeaders, "村代码")]; got != longVillageCode {

@@ -6,7 +6,7 @@ import (
 	"github.com/gapmap/gapmap/planning"
 )
 
-const planExample = `{"years": [2016, 2017, 2018, 2019, 2020], "budgets": {"2016": 3000, "2017": 3000}, "township_cap": 800, "apply": false}`
+const planExample = `{"years": [2016, 2017, 2018, 2019, 2020], "budgets": {"2016": 3000, "2017": 3000}, "township_cap": 800, "fill": "beneficiaries", "apply": false}`
 
 // createPlan runs the budget fit: POST /api/v1/plans with a PlanRequest.
 func (s *server) createPlan(w http.ResponseWriter, r *http.Request) error {

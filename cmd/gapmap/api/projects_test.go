@@ -109,6 +109,27 @@ func TestProjectsAPI(t *testing.T) {
 	if scheduled.Total != inPlan {
 		t.Errorf("applied plan: %d projects in 2016, plan says %d", scheduled.Total, inPlan)
 	}
+	// Every project left out says why, and the listing shows it once applied.
+	unscheduled := decode[listing](t, get(t, r, "/api/v1/projects?year=none&page_size=1000"))
+	stored := map[int64]string{}
+	for _, p := range unscheduled.Projects {
+		stored[p.ID] = p.PlanReason
+	}
+	if len(first.LeftOut) == 0 {
+		t.Errorf("a plan at 300 万元 a year leaves nothing out")
+	}
+	for _, o := range first.LeftOut {
+		if o.Reason == "" || planning.OutNames[o.ReasonCode] == "" || !strings.HasPrefix(o.Reason, planning.OutNames[o.ReasonCode]) {
+			t.Errorf("%s left out: code %q, reason %q", o.Code, o.ReasonCode, o.Reason)
+		}
+		if stored[o.ID] != o.Reason {
+			t.Errorf("%s: the listing says %q, the plan %q", o.Code, stored[o.ID], o.Reason)
+		}
+	}
+	if rec := send(t, r, http.MethodPost, "/api/v1/plans", `{"budgets": {"2016": 5}, "fill": "everything"}`); rec.Code != http.StatusBadRequest ||
+		!strings.Contains(rec.Body.String(), "fill 参数") {
+		t.Errorf("fill everything: %d %s", rec.Code, rec.Body)
+	}
 	if rec := send(t, r, http.MethodPost, "/api/v1/plans", `{"budgets": {"1999": 5}}`); rec.Code != http.StatusBadRequest {
 		t.Errorf("budget outside the plan years: %d %s", rec.Code, rec.Body)
 	}

@@ -336,6 +336,10 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     for (const r of rows) {
       assert.ok(Number(r[2].replace(/,/g, '')) <= Number(r[1].replace(/,/g, '')) + 0.01, `overspent: ${r}`);
     }
+    // The projects left out are listed, each with its reason.
+    assert.match(await page.locator('#plan-left-out summary').textContent(), /^未入选的 \d+ 个项目及原因（未用资金 /);
+    const reasons = await page.$$eval('#plan-left-out li', (lis) => lis.map((li) => li.textContent));
+    assert.ok(reasons.length > 0 && reasons.every((r) => /）：\S/.test(r)), `left-out reasons: ${reasons.slice(0, 3)}`);
     await shot('06-plan');
     await page.click('.tabs button[data-tab="targets"]');
     await page.waitForSelector('#targets .target');

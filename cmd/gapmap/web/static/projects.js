@@ -171,6 +171,10 @@ export class ProjectsDrawer {
         ...years.map((y) => el('details', {},
           el('summary', {}, `${y.year} 年安排的 ${(byYear.get(y.year) || []).length} 个项目`),
           el('ul', {}, (byYear.get(y.year) || []).map((p) => el('li', {}, `${p.name}（${p.township}，${wan(p.cost_wan)}）`))))),
+        // Every project left out, with the plan's reason (超出预算 with the money left, 等待前置项目, …).
+        el('details', { id: 'plan-left-out' },
+          el('summary', {}, `未入选的 ${plan.left_out.length} 个项目及原因（未用资金 ${wan(plan.unspent_wan)}）`),
+          el('ul', {}, plan.left_out.map((p) => el('li', {}, `${p.name}（${wan(p.cost_wan)}）：${p.reason}`)))),
       );
     } catch (err) {
       console.error(err);
