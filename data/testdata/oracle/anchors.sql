@@ -15,7 +15,8 @@ CROSS JOIN LATERAL (
     FROM roads r
     CROSS JOIN LATERAL ST_DumpSegments(r.geom) s
     WHERE (r.surface IN ('沥青', '水泥') OR ($2 AND r.surface IS NULL))
-      AND r.geom && ST_Expand(pt.p, $1 / 50000.0)
+      AND ST_DWithin(r.geom, pt.p, $1 / 50000.0)
+      AND ST_DWithin(s.geom, pt.p, $1 / 50000.0)
       AND ST_DWithin(s.geom::geography, pt.p::geography, $1)
     ORDER BY dist, r.id, s.path[1]
     LIMIT 1

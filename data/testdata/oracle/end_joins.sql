@@ -2,7 +2,8 @@
 -- tolerance): the end joins each such road at its nearest point. Crossings
 -- without a shared vertex are not joined (bridges, expressways). Returns
 -- the road and which end, the other road's nearest segment and the
--- fraction along it.
+-- fraction along it. (Distances in degrees only pre-filter: $1 / 50000
+-- degrees is more than $1 metres up to latitude 60°.)
 WITH ends AS (
     SELECT r.id, e.at_end, e.p
     FROM roads r
@@ -15,7 +16,8 @@ CROSS JOIN LATERAL (
     FROM roads r
     CROSS JOIN LATERAL ST_DumpSegments(r.geom) s
     WHERE r.id <> e.id
-      AND r.geom && ST_Expand(e.p, 0.001)
+      AND ST_DWithin(r.geom, e.p, $1 / 50000.0)
+      AND ST_DWithin(s.geom, e.p, $1 / 50000.0)
       AND ST_DWithin(s.geom::geography, e.p::geography, $1)
     ORDER BY r.id, ST_Distance(s.geom::geography, e.p::geography), s.path[1]
 ) o

@@ -7,6 +7,6 @@ SELECT g.parent_id, g.id, g.households, r.id
 FROM villages g
 JOIN villages u ON u.id = g.parent_id AND u.kind IN ('行政村', '社区')
 LEFT JOIN roads r ON (r.surface IN ('沥青', '水泥') OR r.surface IS NULL)
-    AND r.geom && ST_Expand(g.office, $1 / 50000.0)
+    AND ST_DWithin(r.geom, g.office, $1 / 50000.0)
     AND ST_DWithin(r.geom::geography, g.office::geography, $1)
 ORDER BY g.parent_id, g.id, r.id
