@@ -99,9 +99,10 @@ func TestIndicatorOracle(t *testing.T) {
 			seen[id+" "+e.Status] = true
 		}
 	}
-	for _, s := range []string{"R1 pass", "R1 fail", "R2 pass", "R2 fail", "R3 pass", "R3 fail", "R3 not_applicable",
-		"R4 pass", "R4 fail", "R5 pass", "W1 pass", "W1 fail", "W2 pass", "W2 fail", "W4 pass", "W4 fail",
-		"W5 pass", "W5 fail", "E1 pass", "E1 fail", "E2 pass", "E2 fail", "E4 pass", "E4 fail", "P1 fail", "P1 not_applicable"} {
+	for _, s := range []string{"R1 pass", "R1 fail", "R2 pass", "R2 fail", "R2 no_data", "R3 pass", "R3 fail", "R3 not_applicable",
+		"R4 pass", "R4 fail", "R5 pass", "R5 fail", "W1 pass", "W1 fail", "W1 no_data", "W2 pass", "W2 fail", "W2 no_data",
+		"W4 pass", "W4 fail", "W5 pass", "W5 fail", "E1 pass", "E1 fail", "E2 pass", "E2 fail", "E4 pass", "E4 fail",
+		"P1 pass", "P1 fail", "P1 not_applicable", "P2 pass", "P2 fail"} {
 		if !seen[s] {
 			t.Errorf("no demo village has %s in the oracle: the comparison does not reach it", s)
 		}
@@ -152,6 +153,39 @@ func TestIndicatorOracle(t *testing.T) {
 			t.Errorf("after unpaving road %d to %s's 村委会 the oracle reports %q, want %s R1 among them", roadID, code, diffs, code)
 		}
 	})
+}
+
+// TestIndicatorOracleOnPartialData scores a copy of the demo with inputs
+// missing here and there — road surfaces and widths, 户数 and 人口 of
+// 村民组, 台区 links, works' served population and 供水保证率, bus service —
+// and expects every indicator that such a gap could decide to say
+// no_data (issue 16: unknown is unknown).
+func TestIndicatorOracleOnPartialData(t *testing.T) {
+	t.Skip("enable with issue 16 item 1 (missing data is never a result, branch h16a): on main before it, " +
+		"403 village × indicator rows disagree (R1/R2/R3/R5 fail where a road of unknown surface or width decides, " +
+		"W5 and E1 from unknown households and 台区 links, R4 counting stops without service)")
+	db := datatest.NewDemo(t)
+	ctx := context.Background()
+	for _, sql := range []string{
+		`UPDATE roads SET surface = NULL WHERE id % 7 = 0`,
+		`UPDATE roads SET width_m = NULL WHERE id % 5 = 0`,
+		`UPDATE villages SET households = NULL WHERE kind = '村民组' AND id % 9 = 0`,
+		`UPDATE villages SET population = NULL WHERE kind = '村民组' AND id % 11 = 0`,
+		`UPDATE transformers SET village_id = NULL WHERE village_id IN (SELECT id FROM villages WHERE kind = '行政村' AND id % 6 = 0)`,
+		`UPDATE water_works SET population_served = NULL WHERE id % 4 = 0`,
+		`UPDATE water_works SET guarantee_pct = NULL WHERE id % 5 = 0`,
+		`UPDATE bus_stops SET routes = '{}' WHERE id % 3 = 0`,
+	} {
+		mustExec(t, db, sql)
+	}
+	p := planning.DefaultProfile()
+	run, _, err := planning.Score(ctx, db.Store, p, asOf2016, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range compareOracle(measureOracle(t, db, p, asOf2016), storedIndicators(t, db.Pool, run.ID)) {
+		t.Error(d)
+	}
 }
 
 // compareOracle lists every disagreement between the oracle and the
