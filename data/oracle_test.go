@@ -64,13 +64,13 @@ type oracleStored struct {
 }
 
 // Tolerances: 1 m of geodesy for distances, 0.1 %-point for shares
-// measured on geometry, and floating-point noise for values computed from
+// oracleMeasured on geometry, and floating-point noise for values computed from
 // attributes alone.
 const (
-	tolMetre = 1.0
-	tolKm    = 0.001
-	tolShare = 0.1
-	tolExact = 1e-6
+	oracleTolMetre = 1.0
+	oracleTolKm    = 0.001
+	oracleTolShare = 0.1
+	oracleTolExact = 1e-6
 )
 
 func TestIndicatorOracle(t *testing.T) {
@@ -82,13 +82,13 @@ func TestIndicatorOracle(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	want := measureOracle(t, db, p, asOf2016)
-	t.Logf("oracle measured %d village units in %v", len(want), time.Since(start).Round(time.Millisecond))
-	got := storedIndicators(t, db.Pool, run.ID)
+	want := oracleMeasure(t, db, p, asOf2016)
+	t.Logf("oracle oracleMeasured %d village units in %v", len(want), time.Since(start).Round(time.Millisecond))
+	got := oracleStoredRows(t, db.Pool, run.ID)
 	if len(want) != 161 {
-		t.Errorf("oracle measured %d village units, want the demo's 161", len(want))
+		t.Errorf("oracle oracleMeasured %d village units, want the demo's 161", len(want))
 	}
-	for _, d := range compareOracle(want, got) {
+	for _, d := range oracleCompare(want, got) {
 		t.Error(d)
 	}
 	// The demo must exercise every verdict the oracle can reach, else an
@@ -123,7 +123,7 @@ func TestIndicatorOracle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		diffs := compareOracle(want, storedIndicators(t, tx, run.ID))
+		diffs := oracleCompare(want, oracleStoredRows(t, tx, run.ID))
 		if len(diffs) != 1 || !strings.HasPrefix(diffs[0], code+" R4:") {
 			t.Errorf("after moving %s's stored R4 by 2 m the oracle reports %q, want that one disagreement", code, diffs)
 		}
@@ -131,7 +131,7 @@ func TestIndicatorOracle(t *testing.T) {
 
 	t.Run("a road edit after scoring is reported", func(t *testing.T) {
 		// Unpave the hardened access road that ends at a connected
-		// village's 村委会: the stored run, measured before, no longer
+		// village's 村委会: the stored run, oracleMeasured before, no longer
 		// agrees with the layers on that village's R1.
 		var code string
 		var roadID int64
@@ -144,7 +144,7 @@ func TestIndicatorOracle(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustExec(t, db, fmt.Sprintf(`UPDATE roads SET surface = '土' WHERE id = %d`, roadID))
-		diffs := compareOracle(measureOracle(t, db, p, asOf2016), got)
+		diffs := oracleCompare(oracleMeasure(t, db, p, asOf2016), got)
 		found := false
 		for _, d := range diffs {
 			found = found || strings.HasPrefix(d, code+" R1:")
@@ -183,14 +183,14 @@ func TestIndicatorOracleOnPartialData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range compareOracle(measureOracle(t, db, p, asOf2016), storedIndicators(t, db.Pool, run.ID)) {
+	for _, d := range oracleCompare(oracleMeasure(t, db, p, asOf2016), oracleStoredRows(t, db.Pool, run.ID)) {
 		t.Error(d)
 	}
 }
 
-// compareOracle lists every disagreement between the oracle and the
+// oracleCompare lists every disagreement between the oracle and the
 // stored rows, as "<code> <indicator>: …", sorted.
-func compareOracle(want map[string]map[string]oracleExpect, got map[string]map[string]oracleStored) []string {
+func oracleCompare(want map[string]map[string]oracleExpect, got map[string]map[string]oracleStored) []string {
 	var out []string
 	for code, inds := range want {
 		for id, w := range inds {
@@ -199,13 +199,13 @@ func compareOracle(want map[string]map[string]oracleExpect, got map[string]map[s
 			case !ok:
 				out = append(out, fmt.Sprintf("%s %s: not stored", code, id))
 			case g.Status != w.Status:
-				out = append(out, fmt.Sprintf("%s %s: status %s (value %s %s), oracle %s (value %s)", code, id, g.Status, fmtValue(g.Value), g.Unit, w.Status, fmtValue(w.Value)))
+				out = append(out, fmt.Sprintf("%s %s: status %s (value %s %s), oracle %s (value %s)", code, id, g.Status, oracleFmt(g.Value), g.Unit, w.Status, oracleFmt(w.Value)))
 			case (g.Value == nil) != (w.Value == nil):
-				out = append(out, fmt.Sprintf("%s %s: value %s, oracle %s", code, id, fmtValue(g.Value), fmtValue(w.Value)))
+				out = append(out, fmt.Sprintf("%s %s: value %s, oracle %s", code, id, oracleFmt(g.Value), oracleFmt(w.Value)))
 			case w.Unit != "" && g.Unit != w.Unit:
-				out = append(out, fmt.Sprintf("%s %s: value %s %s, oracle %s %s", code, id, fmtValue(g.Value), g.Unit, fmtValue(w.Value), w.Unit))
+				out = append(out, fmt.Sprintf("%s %s: value %s %s, oracle %s %s", code, id, oracleFmt(g.Value), g.Unit, oracleFmt(w.Value), w.Unit))
 			case w.Value != nil && !(math.Abs(*g.Value-*w.Value) <= w.Tol):
-				out = append(out, fmt.Sprintf("%s %s: value %s %s, oracle %s (±%g)", code, id, fmtValue(g.Value), g.Unit, fmtValue(w.Value), w.Tol))
+				out = append(out, fmt.Sprintf("%s %s: value %s %s, oracle %s (±%g)", code, id, oracleFmt(g.Value), g.Unit, oracleFmt(w.Value), w.Tol))
 			}
 		}
 	}
@@ -220,7 +220,7 @@ func compareOracle(want map[string]map[string]oracleExpect, got map[string]map[s
 	return out
 }
 
-func fmtValue(v *float64) string {
+func oracleFmt(v *float64) string {
 	if v == nil {
 		return "NULL"
 	}
@@ -231,8 +231,8 @@ type oracleQuerier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// storedIndicators reads what run knows, by village code and indicator.
-func storedIndicators(t *testing.T, q oracleQuerier, run int64) map[string]map[string]oracleStored {
+// oracleStoredRows reads what run knows, by village code and indicator.
+func oracleStoredRows(t *testing.T, q oracleQuerier, run int64) map[string]map[string]oracleStored {
 	t.Helper()
 	rows, err := q.Query(context.Background(), `SELECT v.code, i.indicator, i.value, i.unit, i.status
 		FROM run_indicators i JOIN villages v ON v.id = i.village_id WHERE i.run_id = $1`, run)
@@ -314,8 +314,8 @@ type oracleUnit struct {
 	centralPVKW       float64
 }
 
-// measureOracle measures every indicator of every village unit, by code.
-func measureOracle(t *testing.T, db *datatest.DB, p planning.Profile, asOf time.Time) map[string]map[string]oracleExpect {
+// oracleMeasure measures every indicator of every village unit, by code.
+func oracleMeasure(t *testing.T, db *datatest.DB, p planning.Profile, asOf time.Time) map[string]map[string]oracleExpect {
 	t.Helper()
 	ctx := context.Background()
 	pc, err := db.Pool.Acquire(ctx)
@@ -375,24 +375,32 @@ func measureOracle(t *testing.T, db *datatest.DB, p planning.Profile, asOf time.
 		units[id].villagePVKW, units[id].centralPVKW = vkw, ckw
 	})
 
-	net := buildOracleNetwork(o, p)
+	net := oracleBuildNetwork(o, p)
 	out := map[string]map[string]oracleExpect{}
 	for _, id := range order {
 		x := units[id]
 		e := map[string]oracleExpect{}
-		judgeRoad(e, x, net, p)
-		judgeWater(e, x, p, asOf)
-		judgeGrid(e, x, p)
-		judgePV(e, x, p)
+		oracleJudgeRoad(e, x, net, p)
+		oracleJudgeWater(e, x, p, asOf)
+		oracleJudgeGrid(e, x, p)
+		oracleJudgePV(e, x, p)
+		if len(e) != len(oracleIndicators) {
+			t.Fatalf("%s: the oracle judged %d indicators, want %d", x.code, len(e), len(oracleIndicators))
+		}
+		for _, id := range oracleIndicators {
+			if _, ok := e[id]; !ok {
+				t.Fatalf("%s: the oracle did not judge %s", x.code, id)
+			}
+		}
 		out[x.code] = e
 	}
 	return out
 }
 
 // Expectation constructors.
-func noData() oracleExpect        { return oracleExpect{Status: planning.StatusNoData} }
-func notApplicable() oracleExpect { return oracleExpect{Status: planning.StatusNotApplicable} }
-func measured(v float64, ok bool, tol float64) oracleExpect {
+func oracleNoData() oracleExpect        { return oracleExpect{Status: planning.StatusNoData} }
+func oracleNotApplicable() oracleExpect { return oracleExpect{Status: planning.StatusNotApplicable} }
+func oracleMeasured(v float64, ok bool, tol float64) oracleExpect {
 	s := planning.StatusFail
 	if ok {
 		s = planning.StatusPass
@@ -400,44 +408,44 @@ func measured(v float64, ok bool, tol float64) oracleExpect {
 	return oracleExpect{Value: &v, Status: s, Tol: tol}
 }
 
-func exact(v float64) float64 { return tolExact * math.Max(1, math.Abs(v)) }
+func oracleExact(v float64) float64 { return oracleTolExact * math.Max(1, math.Abs(v)) }
 
-// judgeRoad expects R1–R5 (domain.md §2).
-func judgeRoad(e map[string]oracleExpect, x *oracleUnit, net *oracleNetwork, p planning.Profile) {
+// oracleJudgeRoad expects R1–R5 (domain.md §2).
+func oracleJudgeRoad(e map[string]oracleExpect, x *oracleUnit, net *oracleNetwork, p planning.Profile) {
 	for _, id := range []string{"R1", "R2", "R3", "R5"} {
-		e[id] = noData()
+		e[id] = oracleNoData()
 	}
 	if net.roads > 0 {
 		known, maybe := net.reach(x, false), net.reach(x, true)
 		switch {
 		case known.connected:
-			e["R1"] = measured(1, true, 0)
-			e["R3"] = judgeNarrow(known, p)
+			e["R1"] = oracleMeasured(1, true, 0)
+			e["R3"] = oracleJudgeNarrow(known, p)
 		case !maybe.seatOnNetwork:
 			// No (possibly) hardened road at the seat: R1 has nothing to
 			// connect to, which is no verdict on the village.
 		case !maybe.connected:
-			e["R1"] = measured(0, false, 0)
-			e["R3"] = notApplicable()
+			e["R1"] = oracleMeasured(0, false, 0)
+			e["R3"] = oracleNotApplicable()
 		}
-		e["R2"] = judgeGroups(x, net, p)
+		e["R2"] = oracleJudgeGroups(x, net, p)
 		if x.popAll != nil && *x.popAll > 0 && x.popNear == x.popMaybe {
-			e["R5"] = measured(100*x.popNear / *x.popAll, x.popNear == *x.popAll, tolShare)
+			e["R5"] = oracleMeasured(100*x.popNear / *x.popAll, x.popNear == *x.popAll, oracleTolShare)
 		}
 	}
-	e["R4"] = noData()
+	e["R4"] = oracleNoData()
 	if x.anyStops && x.stopM != nil {
-		e["R4"] = measured(*x.stopM, *x.stopM <= p.Road.BusStopRadiusM.Value, tolMetre)
+		e["R4"] = oracleMeasured(*x.stopM, *x.stopM <= p.Road.BusStopRadiusM.Value, oracleTolMetre)
 	}
 }
 
-// judgeNarrow expects R3 from the shortest hardened path: the share of
+// oracleJudgeNarrow expects R3 from the shortest hardened path: the share of
 // its length narrower than min_width_m; unknown where a width on it is.
-func judgeNarrow(r oracleReach, p planning.Profile) oracleExpect {
+func oracleJudgeNarrow(r oracleReach, p planning.Profile) oracleExpect {
 	var narrow float64
 	for _, a := range r.path {
 		if a.width == nil {
-			return noData()
+			return oracleNoData()
 		}
 		if *a.width < p.Road.MinWidthM.Value {
 			narrow += a.lenM
@@ -447,20 +455,20 @@ func judgeNarrow(r oracleReach, p planning.Profile) oracleExpect {
 	if r.pathM > 0 {
 		share = 100 * narrow / r.pathM
 	}
-	return measured(share, narrow == 0, tolShare)
+	return oracleMeasured(share, narrow == 0, oracleTolShare)
 }
 
-// judgeGroups expects R2: of the 自然村/村民组 with at least
+// oracleJudgeGroups expects R2: of the 自然村/村民组 with at least
 // group_min_households, the share within group_network_radius_m of the
 // hardened network connected to the township seat.
-func judgeGroups(x *oracleUnit, net *oracleNetwork, p planning.Profile) oracleExpect {
+func oracleJudgeGroups(x *oracleUnit, net *oracleNetwork, p planning.Profile) oracleExpect {
 	if x.groups == 0 {
-		return noData()
+		return oracleNoData()
 	}
 	large, served := 0, 0
 	for gid, hh := range x.groupHouseholds {
 		if hh == nil {
-			return noData()
+			return oracleNoData()
 		}
 		if float64(*hh) < p.Road.GroupMinHouseholds.Value {
 			continue
@@ -468,27 +476,27 @@ func judgeGroups(x *oracleUnit, net *oracleNetwork, p planning.Profile) oracleEx
 		large++
 		known, maybe := net.onSeatNetwork(x, x.groupRoads[gid], false), net.onSeatNetwork(x, x.groupRoads[gid], true)
 		if known == nil || maybe == nil || *known != *maybe {
-			return noData()
+			return oracleNoData()
 		}
 		if *known {
 			served++
 		}
 	}
 	if large == 0 {
-		return notApplicable()
+		return oracleNotApplicable()
 	}
-	return measured(100*float64(served)/float64(large), served == large, tolShare)
+	return oracleMeasured(100*float64(served)/float64(large), served == large, oracleTolShare)
 }
 
-// judgeWater expects W1–W5 (domain.md §3).
-func judgeWater(e map[string]oracleExpect, x *oracleUnit, p planning.Profile, asOf time.Time) {
+// oracleJudgeWater expects W1–W5 (domain.md §3).
+func oracleJudgeWater(e map[string]oracleExpect, x *oracleUnit, p planning.Profile, asOf time.Time) {
 	for _, id := range []string{"W1", "W2", "W3", "W4", "W5"} {
-		e[id] = noData() // W3 always: the schema holds no water points
+		e[id] = oracleNoData() // W3 always: the schema holds no water points
 	}
 	if x.works != nil {
 		if x.designM3 != nil && x.served != nil && *x.served > 0 {
 			l := *x.designM3 * 1000 / *x.served
-			e["W1"] = measured(l, l >= p.Water.LitresPerPersonDay.Value, exact(l))
+			e["W1"] = oracleMeasured(l, l >= p.Water.LitresPerPersonDay.Value, oracleExact(l))
 		}
 		if x.testDate != nil && x.testPassed != nil {
 			days := asOf.Sub(*x.testDate).Hours() / 24
@@ -497,72 +505,72 @@ func judgeWater(e map[string]oracleExpect, x *oracleUnit, p planning.Profile, as
 			if ok {
 				v = 1
 			}
-			e["W2"] = measured(v, ok, 0)
+			e["W2"] = oracleMeasured(v, ok, 0)
 		}
 		if x.guaranteePct != nil {
-			e["W4"] = measured(*x.guaranteePct, *x.guaranteePct >= p.Water.GuaranteePct.Value, exact(*x.guaranteePct))
+			e["W4"] = oracleMeasured(*x.guaranteePct, *x.guaranteePct >= p.Water.GuaranteePct.Value, oracleExact(*x.guaranteePct))
 		}
 	}
 	if x.anyMains && x.hh != nil && *x.hh > 0 {
 		share := 100 * x.hhTap / *x.hh
-		e["W5"] = measured(share, share >= p.Water.TapSharePct.Value, tolShare)
+		e["W5"] = oracleMeasured(share, share >= p.Water.TapSharePct.Value, oracleTolShare)
 	}
 }
 
-// judgeGrid expects E1–E5 (domain.md §4). E3 and E5 need per-feeder
+// oracleJudgeGrid expects E1–E5 (domain.md §4). E3 and E5 need per-feeder
 // statistics and 机井, which the schema does not hold.
-func judgeGrid(e map[string]oracleExpect, x *oracleUnit, p planning.Profile) {
+func oracleJudgeGrid(e map[string]oracleExpect, x *oracleUnit, p planning.Profile) {
 	for _, id := range []string{"E1", "E2", "E3", "E4", "E5"} {
-		e[id] = noData()
+		e[id] = oracleNoData()
 	}
 	// Households join transformers by their 台区 link only; the fallback
 	// (the nearest transformer within lv_max_m) belongs here when the
 	// scoring implements it.
 	if x.transformers > 0 && x.kva != nil && x.households != nil && *x.households > 0 {
 		v := *x.kva / float64(*x.households)
-		e["E1"] = measured(v, v >= p.Grid.KVAPerHousehold.Value, exact(v))
+		e["E1"] = oracleMeasured(v, v >= p.Grid.KVAPerHousehold.Value, oracleExact(v))
 	}
 	if x.threePhaseM != nil && (x.threePhaseMaybeM == nil || *x.threePhaseMaybeM >= *x.threePhaseM) {
-		e["E2"] = measured(*x.threePhaseM, *x.threePhaseM <= p.Grid.ThreePhaseRadiusM.Value, tolMetre)
+		e["E2"] = oracleMeasured(*x.threePhaseM, *x.threePhaseM <= p.Grid.ThreePhaseRadiusM.Value, oracleTolMetre)
 	}
 	if x.transformers > 0 && x.feederKm != nil && !x.feederUnknown && x.lvM != nil {
 		// Each part scores linearly up to twice its limit; the row shows
 		// the worse part (the feeder when they tie).
 		fMax, lvMax := p.Grid.FeederMaxKm.Value, p.Grid.LVMaxM.Value
 		ok := *x.feederKm <= fMax && *x.lvM <= lvMax
-		sf := clamp100(100 * (*x.feederKm - fMax) / fMax)
-		sl := clamp100(100 * (*x.lvM - lvMax) / lvMax)
+		sf := oracleClamp(100 * (*x.feederKm - fMax) / fMax)
+		sl := oracleClamp(100 * (*x.lvM - lvMax) / lvMax)
 		if sl > sf {
-			ex := measured(*x.lvM, ok, tolMetre)
+			ex := oracleMeasured(*x.lvM, ok, oracleTolMetre)
 			ex.Unit = "m"
 			e["E4"] = ex
 		} else {
-			ex := measured(*x.feederKm, ok, tolKm)
+			ex := oracleMeasured(*x.feederKm, ok, oracleTolKm)
 			ex.Unit = "km"
 			e["E4"] = ex
 		}
 	}
 }
 
-func clamp100(s float64) float64 { return math.Max(0, math.Min(100, s)) }
+func oracleClamp(s float64) float64 { return math.Max(0, math.Min(100, s)) }
 
-// judgePV expects P1 and P2 (domain.md §5): 村级/户用 kW count as they
+// oracleJudgePV expects P1 and P2 (domain.md §5): 村级/户用 kW count as they
 // are, 集中式 kW cover one poor household per centralised kW per household
 // (at most all of them), each covered household counting its full kW.
-func judgePV(e map[string]oracleExpect, x *oracleUnit, p planning.Profile) {
+func oracleJudgePV(e map[string]oracleExpect, x *oracleUnit, p planning.Profile) {
 	switch {
 	case x.poorHouseholds == nil:
-		e["P1"], e["P2"] = noData(), noData()
+		e["P1"], e["P2"] = oracleNoData(), oracleNoData()
 	case *x.poorHouseholds == 0:
-		e["P1"], e["P2"] = notApplicable(), notApplicable()
+		e["P1"], e["P2"] = oracleNotApplicable(), oracleNotApplicable()
 	default:
 		n := float64(*x.poorHouseholds)
 		perHH := p.PV.KWPerPoorHousehold.Value
 		covered := math.Min(x.centralPVKW/p.PV.CentralisedKWPerPoorHousehold.Value, n)
 		kw := x.villagePVKW + covered*perHH
-		e["P1"] = measured(kw/n, kw >= perHH*n, exact(kw/n))
+		e["P1"] = oracleMeasured(kw/n, kw >= perHH*n, oracleExact(kw/n))
 		income := kw * p.PV.IncomePerKWYuan.Value / n
-		e["P2"] = measured(income, income >= p.PV.IncomePerHouseholdYuan.Value, exact(income))
+		e["P2"] = oracleMeasured(income, income >= p.PV.IncomePerHouseholdYuan.Value, oracleExact(income))
 	}
 }
 
@@ -582,7 +590,7 @@ type oracleArc struct {
 	edge int
 }
 
-type segRef struct {
+type oracleSegRef struct {
 	road int64
 	seg  int
 }
@@ -599,7 +607,7 @@ type oracleRoad struct {
 }
 
 type oracleAnchor struct {
-	at segRef
+	at oracleSegRef
 	f  float64
 }
 
@@ -631,7 +639,7 @@ func (s oracleSegment) point(f float64) orb.Point {
 	return orb.Point{s.a[0] + f*(s.b[0]-s.a[0]), s.a[1] + f*(s.b[1]-s.a[1])}
 }
 
-func buildOracleNetwork(o oracleConn, p planning.Profile) *oracleNetwork {
+func oracleBuildNetwork(o oracleConn, p planning.Profile) *oracleNetwork {
 	o.t.Helper()
 	roads := map[int64]*oracleRoad{}
 	var roadOrder []int64
@@ -655,7 +663,7 @@ func buildOracleNetwork(o oracleConn, p planning.Profile) *oracleNetwork {
 
 	// Every point where a segment must be cut: the ends of roads that join
 	// it, and where a 村委会 or seat meets it.
-	cuts := map[segRef][]float64{}
+	cuts := map[oracleSegRef][]float64{}
 	type join struct {
 		road  int64
 		atEnd bool
@@ -666,7 +674,7 @@ func buildOracleNetwork(o oracleConn, p planning.Profile) *oracleNetwork {
 	var other int64
 	var f float64
 	o.each("end_joins", []any{oracleEndJoinM}, []any{&id, &atEnd, &other, &seg, &f}, func() {
-		j := join{id, atEnd, oracleAnchor{segRef{other, seg}, f}}
+		j := join{id, atEnd, oracleAnchor{oracleSegRef{other, seg}, f}}
 		joins = append(joins, j)
 		cuts[j.on.at] = append(cuts[j.on.at], f)
 	})
@@ -679,7 +687,7 @@ func buildOracleNetwork(o oracleConn, p planning.Profile) *oracleNetwork {
 		var kind string
 		var dist float64
 		o.each("anchors", []any{p.Road.SnapToleranceM.Value, maybe}, []any{&kind, &id, &other, &seg, &f, &dist}, func() {
-			a := oracleAnchor{segRef{other, seg}, f}
+			a := oracleAnchor{oracleSegRef{other, seg}, f}
 			anchorAt[mode][fmt.Sprintf("%s:%d", kind, id)] = a
 			cuts[a.at] = append(cuts[a.at], f)
 		})
@@ -715,7 +723,7 @@ func buildOracleNetwork(o oracleConn, p planning.Profile) *oracleNetwork {
 		r := roads[rid]
 		net.roadAt[rid] = node(r.segs[0].a)
 		for k, s := range r.segs {
-			fs := append([]float64{0, 1}, cuts[segRef{rid, k + 1}]...)
+			fs := append([]float64{0, 1}, cuts[oracleSegRef{rid, k + 1}]...)
 			sort.Float64s(fs)
 			for i := 1; i < len(fs); i++ {
 				if fs[i] == fs[i-1] {
@@ -759,16 +767,16 @@ func buildOracleNetwork(o oracleConn, p planning.Profile) *oracleNetwork {
 	return net
 }
 
-// allowed reports whether edge e is hardened: known so, or (maybe) of
-// unknown surface.
-func (n *oracleNetwork) allowed(e oracleEdge, maybe bool) bool {
-	if e.hardened == nil {
+// oracleHardened reports whether a road of the given surface counts as hardened:
+// known so, or (maybe) of unknown surface.
+func oracleHardened(hardened *bool, maybe bool) bool {
+	if hardened == nil {
 		return maybe
 	}
-	return *e.hardened
+	return *hardened
 }
 
-func modeIndex(maybe bool) int {
+func oracleMode(maybe bool) int {
 	if maybe {
 		return 1
 	}
@@ -782,7 +790,7 @@ func (n *oracleNetwork) tree(township int64, maybe bool) *oracleTree {
 	if t, ok := n.from[key]; ok {
 		return t
 	}
-	src, ok := n.anchors[modeIndex(maybe)][fmt.Sprintf("seat:%d", township)]
+	src, ok := n.anchors[oracleMode(maybe)][fmt.Sprintf("seat:%d", township)]
 	if !ok {
 		n.from[key] = nil
 		return nil
@@ -800,7 +808,7 @@ func (n *oracleNetwork) tree(township int64, maybe bool) *oracleTree {
 		}
 		for _, a := range n.adj[it.node] {
 			e := n.edges[a.edge]
-			if !n.allowed(e, maybe) {
+			if !oracleHardened(e.hardened, maybe) {
 				continue
 			}
 			if d := it.d + e.lenM; d < t.dist[a.to] {
@@ -827,7 +835,7 @@ func (n *oracleNetwork) reach(x *oracleUnit, maybe bool) oracleReach {
 		return oracleReach{}
 	}
 	r := oracleReach{seatOnNetwork: true}
-	office, ok := n.anchors[modeIndex(maybe)][fmt.Sprintf("office:%d", x.id)]
+	office, ok := n.anchors[oracleMode(maybe)][fmt.Sprintf("office:%d", x.id)]
 	if !ok || math.IsInf(t.dist[office], 1) {
 		return r
 	}
@@ -853,7 +861,7 @@ func (n *oracleNetwork) onSeatNetwork(x *oracleUnit, roads []int64, maybe bool) 
 	}
 	on := false
 	for _, rid := range roads {
-		if n.allowed(oracleEdge{hardened: n.hardened[rid]}, maybe) && !math.IsInf(t.dist[n.roadAt[rid]], 1) {
+		if oracleHardened(n.hardened[rid], maybe) && !math.IsInf(t.dist[n.roadAt[rid]], 1) {
 			on = true
 		}
 	}
