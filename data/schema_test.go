@@ -66,14 +66,14 @@ func TestEveryTableHasPlumbing(t *testing.T) {
 		}
 	}
 
-	// The catalog is read directly rather than through geometry_columns:
-	// that view opens every schema's tables before it filters, so a test
-	// dropping its schema at the same moment failed this one ("could not
-	// open relation with OID").
+	// The catalog is read directly rather than through geometry_columns or
+	// pg_indexes: those views open every schema's tables (pg_get_indexdef)
+	// before they filter, so a test dropping its schema at the same moment
+	// failed this one ("could not open relation with OID").
 	rows, err = db.Pool.Query(ctx, `
 		SELECT c.relname || '.' || a.attname, postgis_typmod_srid(a.atttypmod),
-		       EXISTS (SELECT 1 FROM pg_indexes i WHERE i.schemaname = $1 AND i.tablename = c.relname
-		               AND i.indexdef LIKE '%USING gist (' || a.attname || ')%')
+		       EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+		               WHERE i.indrelid = c.oid AND am.amname = 'gist' AND i.indnatts = 1 AND i.indkey[0] = a.attnum)
 		FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 		WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'r' -- views have no indexes
 		  AND a.atttypid = 'geometry'::regtype AND a.attnum > 0 AND NOT a.attisdropped`, db.Schema)
