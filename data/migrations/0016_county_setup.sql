@@ -29,8 +29,9 @@ ALTER TABLE townships ALTER COLUMN seat DROP NOT NULL;
 ALTER TABLE villages ALTER COLUMN office DROP NOT NULL;
 
 -- set_location_source fills location_source whenever a row's location is
--- written without saying where it came from: none → 'init'; else from the
--- row's source (an import, a generator, a hand edit). Writers that know
+-- written without saying where it came from: none → 'init'; else, for a
+-- new row or a row a new source moves (an import's upsert), from the row's
+-- source (an import, a generator, a hand edit). Writers that know
 -- better (the map page, name matching) set it themselves. One rule for
 -- every write path: COPY, staging imports, upserts and the API.
 CREATE FUNCTION set_location_source() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -50,9 +51,12 @@ BEGIN
         IF TG_OP = 'UPDATE' THEN loc_old := OLD.office; END IF;
     END CASE;
     IF TG_OP = 'UPDATE' THEN
-        IF NEW.location_source IS DISTINCT FROM OLD.location_source
-           OR loc_new IS NOT DISTINCT FROM loc_old THEN
-            RETURN NEW; -- set explicitly, or the location did not move
+        IF loc_new IS NOT DISTINCT FROM loc_old
+           OR (loc_new IS NOT NULL AND (NEW.location_source IS DISTINCT FROM OLD.location_source
+                                        OR NEW.source_id = OLD.source_id)) THEN
+            -- Not moved; or moved by a writer that says where from, or
+            -- by the same source as before (a map placement moved again).
+            RETURN NEW;
         END IF;
     ELSIF NEW.location_source IS NOT NULL AND (NEW.location_source <> 'init' OR loc_new IS NULL) THEN
         RETURN NEW;
