@@ -16,8 +16,8 @@ type Village struct {
 	Name         string
 	TownshipCode string
 	TownshipName string
-	Kind         string // 行政村, 社区, 自然村 or 村民组
-	ParentCode   string // the parent 行政村's code, for a 自然村/村民组
+	Kind         string           // 行政村, 社区, 自然村 or 村民组
+	ParentCode   string           // the parent 行政村's code, for a 自然村/村民组
 	Office       orb.Point        // meaningless unless Located
 	Outline      orb.MultiPolygon // nil when unknown
 	// Located is false for a 未定位 village: set up from the code list,
