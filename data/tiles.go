@@ -195,11 +195,15 @@ func (s *Store) Versions(ctx context.Context) (map[string]int64, error) {
 	return out, translate(err, "versions")
 }
 
-// Bounds implements tiles.Source: the extent of the counties.
+// Bounds implements tiles.Source: the extent of the counties, or, for a
+// county set up from its code list whose outline is not loaded yet, of
+// the townships and villages located so far.
 func (s *Store) Bounds(ctx context.Context) ([4]float64, bool, error) {
 	var b [4]*float64
 	err := s.tilePool.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-		FROM (SELECT ST_Extent(outline) AS e FROM counties) x`).Scan(&b[0], &b[1], &b[2], &b[3])
+		FROM (SELECT coalesce((SELECT ST_Extent(outline) FROM counties),
+			(SELECT ST_Extent(g) FROM (SELECT seat AS g FROM townships UNION ALL SELECT coalesce(outline, office) FROM villages) x)) AS e) x`).
+		Scan(&b[0], &b[1], &b[2], &b[3])
 	if err != nil || b[0] == nil {
 		return [4]float64{}, false, translate(err, "bounds")
 	}
