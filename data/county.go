@@ -223,3 +223,82 @@ func (s *Store) LocateVillage(ctx context.Context, code string, p orb.Point, sou
 func validLonLat(p orb.Point) bool {
 	return p[0] >= 72.004 && p[0] <= 137.8347 && p[1] >= 0.8293 && p[1] <= 55.8271
 }
+
+// LocateByName implements planning.CountyStore.
+func (s *Store) LocateByName(ctx context.Context, points []planning.NamedPoint, source string, dryRun bool) (planning.LocateReport, error) {
+	var rep planning.LocateReport
+	code, _, _, err := s.CountySetup(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if code == "" {
+		return rep, planning.Errorf(planning.EInvalid, "尚未初始化县：请先运行 gapmap county init --code <县代码>")
+	}
+	type unit struct {
+		code, name, township, townshipName string
+		located                            bool
+	}
+	rows, err := s.pool.Query(ctx, `SELECT v.code, v.name, t.code, t.name, v.office IS NOT NULL FROM villages v
+		JOIN townships t ON t.code = v.township_code
+		WHERE t.county_code = $1 AND v.kind IN ('行政村', '社区') AND v.code IS NOT NULL ORDER BY v.code`, code)
+	if err != nil {
+		return rep, translate(err, "locate by name")
+	}
+	byName := map[string][]unit{}
+	var u unit
+	if _, err := pgx.ForEachRow(rows, []any{&u.code, &u.name, &u.township, &u.townshipName, &u.located}, func() error {
+		byName[u.name] = append(byName[u.name], u)
+		return nil
+	}); err != nil {
+		return rep, translate(err, "locate by name")
+	}
+	// A file's long forms (…村民委员会) are read as the code list's are.
+	key := func(p planning.NamedPoint) string { return ingest.ReadVillageName(p.Name, "").Name }
+	fits := func(p planning.NamedPoint) []unit {
+		var out []unit
+		for _, c := range byName[key(p)] {
+			if t := strings.TrimSpace(p.Township); t == "" || t == c.township || t == c.townshipName {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	seen := map[string]int{}
+	for _, p := range points {
+		seen[key(p)+"\x00"+strings.TrimSpace(p.Township)]++
+	}
+	var codes []string
+	var lons, lats []float64
+	for _, p := range points {
+		row := planning.LocateRow{Row: p.Row, Name: p.Name, Township: p.Township}
+		found := fits(p)
+		for _, c := range found {
+			row.Candidates = append(row.Candidates, c.code+" "+c.name+"（"+c.townshipName+"）")
+		}
+		switch {
+		case seen[key(p)+"\x00"+strings.TrimSpace(p.Township)] > 1:
+			rep.Repeated = append(rep.Repeated, row)
+		case len(found) == 0:
+			rep.Unmatched = append(rep.Unmatched, row)
+		case len(found) > 1:
+			rep.Ambiguous = append(rep.Ambiguous, row)
+		case found[0].located:
+			row.Code, row.Candidates = found[0].code, nil
+			rep.Already = append(rep.Already, row)
+		default:
+			if !validLonLat(p.Point) {
+				return rep, planning.Errorf(planning.EInvalid, "第 %d 行（%s）的坐标 (%g, %g) 不在中国范围内", p.Row, p.Name, p.Point[0], p.Point[1])
+			}
+			row.Code, row.Candidates = found[0].code, nil
+			rep.Located = append(rep.Located, row)
+			codes, lons, lats = append(codes, found[0].code), append(lons, p.Point[0]), append(lats, p.Point[1])
+		}
+	}
+	if dryRun || len(codes) == 0 {
+		return rep, nil
+	}
+	_, err = s.pool.Exec(ctx, `UPDATE villages v SET office = ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4490), location_source = $4
+		FROM unnest($1::text[], $2::float8[], $3::float8[]) AS x (code, lon, lat)
+		WHERE v.code = x.code AND v.office IS NULL`, codes, lons, lats, source)
+	return rep, translate(err, "locate by name")
+}

@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -80,5 +81,75 @@ func TestLocateAfterInit(t *testing.T) {
 	c, err := db.Store.SetupCounty(ctx)
 	if err != nil || c.Code != "430682" || c.Villages != 161 || c.Unlocated != 158 || c.Synthetic || c.HasOutline {
 		t.Errorf("SetupCounty = %+v, %v", c, err)
+	}
+}
+
+// TestLocateByName: 岳阳县 (430621) has two 中兴村 and two 芭蕉村 in
+// different townships. A name that fits several villages is listed with
+// its candidates and not placed; a township (name or code) decides it;
+// NBS long forms match their short names; a name the file repeats and a
+// name the county lacks are reported; only 未定位 villages move, and the
+// location says it came from the name match.
+func TestLocateByName(t *testing.T) {
+	db := datatest.New(t)
+	ctx := context.Background()
+	if _, err := db.Store.InitCounty(ctx, "430621", false); err != nil {
+		t.Fatal(err)
+	}
+	pt := func(row int, name, township string) planning.NamedPoint {
+		return planning.NamedPoint{Row: row, Name: name, Township: township, Point: orb.Point{113 + float64(row)/4, 29.1}}
+	}
+	points := []planning.NamedPoint{
+		pt(1, "中兴村", ""),
+		pt(2, "中兴村", "毛田镇"),
+		pt(3, "芭蕉村民委员会", "430621111"),
+		pt(4, "不存在村", ""),
+		pt(5, "集镇居委会", ""),
+		pt(6, "集镇居委会", ""),
+	}
+	dry, err := db.Store.LocateByName(ctx, points, planning.LocationNameMatch+"村委会.geojson", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := locations(t, db, "430621109285")["430621109285"]; got != "init 未定位" {
+		t.Errorf("dry run wrote: %q", got)
+	}
+	rep, err := db.Store.LocateByName(ctx, points, planning.LocationNameMatch+"村委会.geojson", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := func(rows []planning.LocateRow) (out []string) {
+		for _, r := range rows {
+			out = append(out, fmt.Sprintf("%d %s %v", r.Row, r.Code, r.Candidates))
+		}
+		return out
+	}
+	for _, r := range []planning.LocateReport{dry, rep} {
+		for what, c := range map[string][2][]string{
+			"located":   {codes(r.Located), {"2 430621109285 []", "3 430621111255 []"}},
+			"ambiguous": {codes(r.Ambiguous), {"1  [430621104247 中兴村（黄沙街镇） 430621109285 中兴村（毛田镇）]"}},
+			"unmatched": {codes(r.Unmatched), {"4  []"}},
+			"repeated":  {codes(r.Repeated), {"5  [430621100001 集镇居委会（荣家湾镇）]", "6  [430621100001 集镇居委会（荣家湾镇）]"}},
+		} {
+			if fmt.Sprint(c[0]) != fmt.Sprint(c[1]) {
+				t.Errorf("%s: %q, want %q", what, c[0], c[1])
+			}
+		}
+	}
+	got := locations(t, db, "430621109285", "430621111255", "430621104247", "430621100001")
+	for code, want := range map[string]string{
+		"430621109285": "name-match:村委会.geojson POINT(113.5 29.1)",
+		"430621111255": "name-match:村委会.geojson POINT(113.75 29.1)",
+		"430621104247": "init 未定位",
+		"430621100001": "init 未定位",
+	} {
+		if got[code] != want {
+			t.Errorf("%s: %q, want %q", code, got[code], want)
+		}
+	}
+	// Matched again: located villages are left alone.
+	again, err := db.Store.LocateByName(ctx, points[1:2], planning.LocationNameMatch+"other.geojson", false)
+	if err != nil || len(again.Already) != 1 || len(again.Located) != 0 {
+		t.Errorf("second match: %+v, %v", again, err)
 	}
 }

@@ -68,4 +68,41 @@ type CountyStore interface {
 	// LocateVillage places the 村委会 of the village with this code at p,
 	// recording source (LocationMap, LocationNameMatch+file).
 	LocateVillage(ctx context.Context, code string, p orb.Point, source string) error
+	// LocateByName places the 未定位 villages of the county being set up
+	// whose names (read as the code list writes them: 罗巷村民委员会 is
+	// 罗巷村) the points carry, within the township a point names (or the
+	// county when it names none), recording source; with dryRun it only
+	// reports.
+	LocateByName(ctx context.Context, points []NamedPoint, source string, dryRun bool) (LocateReport, error)
+}
+
+// NamedPoint is one feature of a point file matched by name (`county
+// locate`): its row in the file, the village name, the township it names
+// (code or name; "" when the file has none) and its location in
+// EPSG:4490 degrees.
+type NamedPoint struct {
+	Row      int
+	Name     string
+	Township string
+	Point    orb.Point
+}
+
+// LocateReport is what matching names against a point file did. Nothing
+// is guessed: a name that fits several villages, or repeats in the file,
+// is reported and left alone.
+type LocateReport struct {
+	Located   []LocateRow `json:"located"`   // 未定位 villages placed now
+	Already   []LocateRow `json:"already"`   // matched villages that had a location: left as they are
+	Ambiguous []LocateRow `json:"ambiguous"` // names that fit several villages (Candidates)
+	Repeated  []LocateRow `json:"repeated"`  // names the file has more than once in one township
+	Unmatched []LocateRow `json:"unmatched"` // names no village of the county has
+}
+
+// LocateRow is one point of the file and what became of it.
+type LocateRow struct {
+	Row        int      `json:"row"`
+	Name       string   `json:"name"`
+	Township   string   `json:"township,omitempty"`
+	Code       string   `json:"code,omitempty"`       // the village matched
+	Candidates []string `json:"candidates,omitempty"` // "code name（township）" of every fitting village
 }

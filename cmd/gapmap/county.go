@@ -2,10 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/gapmap/gapmap/geo"
+	"github.com/gapmap/gapmap/planning"
 )
 
 // countyInitOptions are the flags of `gapmap county init`.
@@ -48,5 +57,91 @@ func countyInit(ctx context.Context, a app, o countyInitOptions) error {
 	}
 	fmt.Fprintf(a.stdout, "未定位的村 %d 个：导入含代码和坐标的文件（gapmap import --layer villages --mode upsert），\n"+
 		"或按名称匹配点文件（gapmap county locate），或在地图页上定位\n", res.Unlocated)
+	return nil
+}
+
+// countyLocateOptions are the flags of `gapmap county locate`.
+type countyLocateOptions struct {
+	Points        string // GeoJSON FeatureCollection of points
+	NameField     string
+	TownshipField string
+	SRS           string // wgs84 (also CGCS2000), gcj02 or bd09
+	DryRun        bool
+}
+
+func countyLocateFlags(fs *flag.FlagSet, o *countyLocateOptions) func() error {
+	fs.StringVar(&o.Points, "points", "", "GeoJSON FeatureCollection of points (村委会, settlements) carrying village names")
+	fs.StringVar(&o.NameField, "name-field", "name", "the property holding the village name")
+	fs.StringVar(&o.TownshipField, "township-field", "", "the property holding the township name or code (names repeat across townships)")
+	fs.StringVar(&o.SRS, "srs", "wgs84", "the points' coordinates: wgs84 (also CGCS2000), gcj02 or bd09")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "report the matches without writing")
+	return func() error {
+		if o.Points == "" {
+			return errors.New("--points: the point file is required")
+		}
+		if _, err := geo.ParseDatum(o.SRS); err != nil {
+			return fmt.Errorf("--srs: %w", err)
+		}
+		return nil
+	}
+}
+
+// countyLocate runs `gapmap county locate`: the county's 未定位 villages
+// placed at the points whose names match theirs, within the township a
+// point names. Ambiguous, repeated and unmatched names are listed, never
+// guessed.
+func countyLocate(ctx context.Context, a app, o countyLocateOptions) error {
+	raw, err := os.ReadFile(o.Points)
+	if err != nil {
+		return err
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(raw)
+	if err != nil {
+		return fmt.Errorf("%s: not a GeoJSON FeatureCollection: %w", o.Points, err)
+	}
+	datum, _ := geo.ParseDatum(o.SRS)
+	var points []planning.NamedPoint
+	skipped := 0
+	for i, f := range fc.Features {
+		pt, ok := f.Geometry.(orb.Point)
+		name := strings.TrimSpace(f.Properties.MustString(o.NameField, ""))
+		if !ok || name == "" {
+			skipped++
+			continue
+		}
+		p := planning.NamedPoint{Row: i + 1, Name: name, Point: geo.ToWGS84(pt, datum).(orb.Point)}
+		if o.TownshipField != "" {
+			p.Township = fmt.Sprint(f.Properties[o.TownshipField])
+		}
+		points = append(points, p)
+	}
+	if err := migrateFirst(ctx, a.store); err != nil {
+		return err
+	}
+	rep, err := a.store.LocateByName(ctx, points, planning.LocationNameMatch+filepath.Base(o.Points), o.DryRun)
+	if err != nil {
+		return err
+	}
+	verb := "已定位"
+	if o.DryRun {
+		verb = "可定位（试运行，未写入）"
+	}
+	fmt.Fprintf(a.stdout, "%s %d 个村；已有位置未改 %d 个；同名多村 %d 个；文件内重名 %d 个；无匹配 %d 个；无名称或非点要素 %d 个\n",
+		verb, len(rep.Located), len(rep.Already), len(rep.Ambiguous), len(rep.Repeated), len(rep.Unmatched), skipped)
+	for _, l := range []struct {
+		title string
+		rows  []planning.LocateRow
+	}{{"同名多村（请加 --township-field 或在地图上定位）", rep.Ambiguous}, {"文件内重名（未使用）", rep.Repeated}, {"无匹配", rep.Unmatched}} {
+		for _, r := range l.rows {
+			fmt.Fprintf(a.stdout, "  %s：第 %d 行 %s", l.title, r.Row, r.Name)
+			if r.Township != "" {
+				fmt.Fprintf(a.stdout, "（%s）", r.Township)
+			}
+			if len(r.Candidates) > 0 {
+				fmt.Fprintf(a.stdout, " → %s", strings.Join(r.Candidates, "、"))
+			}
+			fmt.Fprintln(a.stdout)
+		}
+	}
 	return nil
 }
