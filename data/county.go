@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -301,4 +302,31 @@ func (s *Store) LocateByName(ctx context.Context, points []planning.NamedPoint, 
 		FROM unnest($1::text[], $2::float8[], $3::float8[]) AS x (code, lon, lat)
 		WHERE v.code = x.code AND v.office IS NULL`, codes, lons, lats, source)
 	return rep, translate(err, "locate by name")
+}
+
+// theCounty selects the county whose profile applies: the one being set
+// up, else the only (or first) county loaded, such as the demo.
+const theCounty = `(SELECT c.code FROM counties c LEFT JOIN county_setup cs ON cs.county_code = c.code
+	ORDER BY cs.county_code IS NULL, c.code LIMIT 1)`
+
+// CountyOverrides implements planning.CountyStore.
+func (s *Store) CountyOverrides(ctx context.Context) ([]byte, error) {
+	var raw []byte
+	err := s.pool.QueryRow(ctx, `SELECT coalesce((SELECT profile::text FROM counties WHERE code = `+theCounty+`), '{}')`).Scan(&raw)
+	return raw, translate(err, "county profile")
+}
+
+// SetCountyOverrides implements planning.CountyStore.
+func (s *Store) SetCountyOverrides(ctx context.Context, overrides []byte) error {
+	if _, err := planning.ParseProfile(bytes.NewReader(overrides)); err != nil {
+		return err
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE counties SET profile = $1::jsonb WHERE code = `+theCounty, string(overrides))
+	if err != nil {
+		return translate(err, "county profile")
+	}
+	if tag.RowsAffected() == 0 {
+		return planning.Errorf(planning.EInvalid, "尚无县：请先运行 gapmap county init --code <县代码>")
+	}
+	return nil
 }

@@ -143,8 +143,12 @@ func (s *Store) deleteSource(ctx context.Context, tx pgx.Tx, id int64) error {
 // water works) go first and their new ids are read back, because COPY
 // returns none.
 func insertCounty(ctx context.Context, tx pgx.Tx, src int64, c *demo.County) error {
-	if err := copyRows(ctx, tx, "counties", []string{"code", "name", "outline", "source_id"}, 1, func(int) []any {
-		return []any{c.Code, c.Name, c.Outline, src}
+	profile := c.Profile
+	if profile == nil {
+		profile = json.RawMessage("{}")
+	}
+	if err := copyRows(ctx, tx, "counties", []string{"code", "name", "outline", "profile", "source_id"}, 1, func(int) []any {
+		return []any{c.Code, c.Name, c.Outline, string(profile), src}
 	}); err != nil {
 		return err
 	}

@@ -1,7 +1,10 @@
 package planning
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 
 	"github.com/paulmach/orb"
 )
@@ -74,6 +77,32 @@ type CountyStore interface {
 	// county when it names none), recording source; with dryRun it only
 	// reports.
 	LocateByName(ctx context.Context, points []NamedPoint, source string, dryRun bool) (LocateReport, error)
+	// CountyOverrides returns the county's own profile overrides (JSON in
+	// the shape of a --profile file; "{}" when it has none or no county is
+	// loaded): its targets, prices, responsible units.
+	CountyOverrides(ctx context.Context) ([]byte, error)
+	// SetCountyOverrides stores them for the county being set up (or the
+	// only county loaded), after ParseProfile has accepted them.
+	SetCountyOverrides(ctx context.Context, overrides []byte) error
+}
+
+// CountyProfile is the profile a county is scored and planned with: the
+// defaults (profile_default.json, no targets), overridden by the county's
+// own (CountyOverrides: the demo's are 临湘's plan targets), then by file
+// (a --profile file or an API body) when it is not nil.
+func CountyProfile(ctx context.Context, store CountyStore, file io.Reader) (Profile, error) {
+	own, err := store.CountyOverrides(ctx)
+	if err != nil {
+		return Profile{}, err
+	}
+	p, err := ParseProfile(bytes.NewReader(own))
+	if err != nil {
+		return Profile{}, fmt.Errorf("县配置（counties.profile）：%w", err)
+	}
+	if file == nil {
+		return p, nil
+	}
+	return ParseProfileOver(p, file)
 }
 
 // NamedPoint is one feature of a point file matched by name (`county
