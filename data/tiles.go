@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gapmap/gapmap/data/catalog"
+	"github.com/gapmap/gapmap/data/export"
 	"github.com/gapmap/gapmap/tiles"
 )
 
@@ -272,10 +273,22 @@ func (s *Store) listenOnce(ctx context.Context, changed func()) error {
 
 // Attribution implements tiles.Source: the distinct credits that the
 // sources of the loaded data require (an OpenStreetMap import records
-// "© OpenStreetMap contributors" in its source detail).
+// "© OpenStreetMap contributors" in its source detail), and, when a
+// source is marked synthetic (the demo generator), that its geometry is
+// not real: TileJSON and MBTiles packs carry it, whatever the county.
 func (s *Store) Attribution(ctx context.Context) (string, error) {
-	var credit string
-	err := s.tilePool.QueryRow(ctx, `SELECT coalesce(string_agg(DISTINCT detail->>'attribution', '; '), '')
-		FROM sources WHERE detail ? 'attribution'`).Scan(&credit)
-	return credit, translate(err, "attribution")
+	credits, synthetic, err := s.provenance(ctx)
+	if len(synthetic) > 0 {
+		credits = append(credits, export.SyntheticNote(synthetic))
+	}
+	return strings.Join(credits, "; "), err
+}
+
+// provenance returns the distinct credits the sources require and the
+// names of the sources marked synthetic (migration 0016).
+func (s *Store) provenance(ctx context.Context) (credits, synthetic []string, err error) {
+	err = s.tilePool.QueryRow(ctx, `SELECT
+			array(SELECT DISTINCT detail->>'attribution' FROM sources WHERE detail ? 'attribution' ORDER BY 1),
+			array(SELECT name FROM sources WHERE synthetic ORDER BY name)`).Scan(&credits, &synthetic)
+	return credits, synthetic, translate(err, "attribution")
 }

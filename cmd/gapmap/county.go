@@ -145,3 +145,36 @@ func countyLocate(ctx context.Context, a app, o countyLocateOptions) error {
 	}
 	return nil
 }
+
+// countyProfileOptions are the flags of `gapmap county profile`.
+type countyProfileOptions struct {
+	Set string // a profile file to store as the county's own
+}
+
+func countyProfileFlags(fs *flag.FlagSet, o *countyProfileOptions) func() error {
+	fs.StringVar(&o.Set, "set", "", "store this profile file (JSON, as for --profile) as the county's own: its targets, prices, responsible units")
+	return nil
+}
+
+// countyProfile runs `gapmap county profile`: it prints the county's own
+// profile overrides, or stores a file as them.
+func countyProfile(ctx context.Context, a app, o countyProfileOptions) error {
+	if err := migrateFirst(ctx, a.store); err != nil {
+		return err
+	}
+	if o.Set != "" {
+		raw, err := os.ReadFile(o.Set)
+		if err != nil {
+			return err
+		}
+		if err := a.store.SetCountyOverrides(ctx, raw); err != nil {
+			return fmt.Errorf("profile %s: %w", o.Set, err)
+		}
+	}
+	own, err := a.store.CountyOverrides(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s\n", own)
+	return nil
+}
