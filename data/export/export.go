@@ -120,7 +120,7 @@ type Meta struct {
 	// Synthetic names the generators whose geometry the data holds (sources
 	// marked synthetic, e.g. "demo:430682"); empty for surveyed data.
 	Synthetic []string
-	CRS         string            // display name of the output CRS, e.g. "CGCS2000 经纬度（EPSG:4490）"
+	CRS       string // display name of the output CRS, e.g. "CGCS2000 经纬度（EPSG:4490）"
 }
 
 // Writer writes the layers of one export to one output. Calls must follow
