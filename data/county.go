@@ -183,10 +183,7 @@ func (s *Store) SetupCounty(ctx context.Context) (planning.County, error) {
 	var c planning.County
 	err := s.pool.QueryRow(ctx, `SELECT coalesce(c.code, ''), coalesce(c.name, ''), coalesce(c.outline IS NOT NULL, false),
 			array(SELECT name FROM sources WHERE synthetic ORDER BY name)
-		FROM (SELECT 1) one
-		LEFT JOIN LATERAL (SELECT c.* FROM counties c LEFT JOIN county_setup cs ON cs.county_code = c.code
-			WHERE cs.county_code IS NOT NULL OR NOT EXISTS (SELECT FROM county_setup)
-			ORDER BY cs.county_code IS NULL, c.code LIMIT 1) c ON true`).
+		FROM (SELECT 1) one LEFT JOIN counties c ON c.code = `+theCounty).
 		Scan(&c.Code, &c.Name, &c.HasOutline, &c.SyntheticSources)
 	if err != nil {
 		return c, translate(err, "county")
