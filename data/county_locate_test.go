@@ -82,6 +82,19 @@ func TestLocateAfterInit(t *testing.T) {
 	if err != nil || c.Code != "430682" || c.Villages != 161 || c.Unlocated != 158 || c.Synthetic || c.HasOutline {
 		t.Errorf("SetupCounty = %+v, %v", c, err)
 	}
+	// The outline arrives the same way: the county's row, by its code.
+	rep, err = db.Store.Import(ctx, geoData+"linxiang_boundary_wgs84.geojson", planning.ImportOptions{Layer: "counties", Mode: planning.ImportUpsert})
+	if err != nil || !rep.Committed || rep.Updated != 1 {
+		t.Fatalf("outline import: %v %+v\n%s", err, rep, problemsText(rep))
+	}
+	var src string
+	_, _, outline, err := db.Store.CountySetup(ctx)
+	if err != nil || outline == nil {
+		t.Errorf("CountySetup outline after import: %v %v", outline == nil, err)
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT location_source FROM counties WHERE code = '430682'`).Scan(&src); err != nil || src != "import:linxiang_boundary_wgs84.geojson" {
+		t.Errorf("county location_source %q, %v", src, err)
+	}
 }
 
 // TestLocateByName: 岳阳县 (430621) has two 中兴村 and two 芭蕉村 in
