@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/data/demo"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -218,6 +219,21 @@ func TestCountyInitOtherCounty(t *testing.T) {
 	}
 	if counties != 1 || setup != "430602" {
 		t.Errorf("after --replace: %d counties, set up %s", counties, setup)
+	}
+}
+
+// TestDemoRefusedOverRealCounty: the demo never mixes with, nor fails
+// obscurely on, a county set up for real (the old code had no such
+// county; a demo load over county init 430682 hit the unique code).
+func TestDemoRefusedOverRealCounty(t *testing.T) {
+	db := datatest.New(t)
+	ctx := context.Background()
+	if _, err := db.Store.InitCounty(ctx, "430682", false); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.Store.LoadDemo(ctx, demo.Generate())
+	if planning.ErrorCode(err) != planning.EConflict || !strings.Contains(planning.ErrorMessage(err), "430682 临湘市") {
+		t.Errorf("demo over a real county: %v", err)
 	}
 }
 

@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gapmap/gapmap/data/demo"
+	"github.com/gapmap/gapmap/planning"
 )
 
 var (
@@ -83,6 +85,20 @@ func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, er
 			}
 		case err != pgx.ErrNoRows:
 			return err
+		}
+		// A county set up for real (county init, imports) is never mixed
+		// with generated data, nor overwritten by it.
+		rows, err := tx.Query(ctx, `SELECT c.code || ' ' || c.name FROM counties c JOIN sources s ON s.id = c.source_id
+			WHERE s.kind <> 'generator' ORDER BY c.code`)
+		if err != nil {
+			return err
+		}
+		real, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		if len(real) > 0 {
+			return planning.Errorf(planning.EConflict, "数据库中已有真实县的数据（%s），不能再载入生成的数据 %s：请使用另一个数据库", strings.Join(real, "、"), g.Name)
 		}
 		if g.Detail == nil {
 			g.Detail = map[string]string{}
