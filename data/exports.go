@@ -391,7 +391,7 @@ func (s *Store) exportMeta(ctx context.Context, names []string, opt planning.Exp
 	if v, ok := versions["scores"]; ok {
 		vs = append(vs, fmt.Sprintf("scores=%d", v))
 	}
-	credit, err := s.Attribution(ctx)
+	credits, synthetic, err := s.provenance(ctx)
 	if err != nil {
 		return export.Meta{}, err
 	}
@@ -418,7 +418,7 @@ func (s *Store) exportMeta(ctx context.Context, names []string, opt planning.Exp
 		set("范围（bbox）", fmt.Sprintf("%g,%g,%g,%g", f.BBox.Min[0], f.BBox.Min[1], f.BBox.Max[0], f.BBox.Max[1]))
 	}
 	return export.Meta{Layers: names, Filters: filters, DataVersion: strings.Join(vs, "，"), ExportedAt: time.Now(),
-		Source: "gapmap " + s.Target(), Attribution: credit, CRS: out.srs.Name}, nil
+		Source: "gapmap " + s.Target(), Attribution: strings.Join(credits, "; "), Synthetic: synthetic, CRS: out.srs.Name}, nil
 }
 
 // exportGeoPackage writes the layers into a temporary GeoPackage (SQLite
@@ -487,6 +487,9 @@ func (g *gpkgExport) EndLayer() error                             { return nil }
 func (g *gpkgExport) Close(meta export.Meta) error {
 	text := fmt.Sprintf("gapmap 导出\n图层：%s\n筛选：%v\n数据版本：%s\n导出时间：%s\n坐标系：%s\n来源：%s\n署名：%s\n",
 		strings.Join(meta.Layers, "、"), meta.Filters, meta.DataVersion, meta.ExportedAt.Format(time.RFC3339), meta.CRS, meta.Source, meta.Attribution)
+	if len(meta.Synthetic) > 0 {
+		text += "数据性质：" + export.SyntheticNote(meta.Synthetic) + "\n"
+	}
 	if err := g.w.AddMetadata("", "text/plain", text); err != nil {
 		return err
 	}

@@ -249,7 +249,9 @@ func (s *Store) CandidateFacts(ctx context.Context, p planning.Profile, ids []in
 			cf := out[vid]
 			switch kind {
 			case "office":
-				cf.Office, _ = g.g.(orb.Point)
+				if pt, ok := g.g.(orb.Point); ok {
+					cf.Office = pt
+				}
 			case "group":
 				gr := planning.GroupGap{Name: name, Households: n1, Population: n2,
 					PoorHouseholds: n3, PoorPopulation: n4, RoadM: m2, Line: g.g}

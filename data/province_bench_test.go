@@ -41,7 +41,7 @@ func BenchmarkProvince(b *testing.B) {
 	}
 	generated := time.Since(t0)
 	t0 = time.Now()
-	if _, err := db.Store.LoadGenerated(ctx, data.Generated{Name: "province:43", Version: province.Version,
+	if _, err := db.Store.LoadGenerated(ctx, data.Generated{Name: "province:43", Version: province.Version, Synthetic: true,
 		Detail: map[string]string{"geometry": "synthetic", "codes": "国家统计局 2023 统计用区划代码（湖南）"}, Counties: counties}); err != nil {
 		b.Fatal(err)
 	}

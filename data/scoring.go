@@ -200,16 +200,17 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 				'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM score_edges WHERE hardened')`, nil},
 			{`ALTER TABLE score_comp ADD PRIMARY KEY (node)`, nil},
 			// Where people live: the 村民组/自然村 points, and the 村委会 for the
-			// people of the village not in any group.
+			// people of the village not in any group; only what has a location.
 			{`CREATE TEMP TABLE score_groups ON COMMIT DROP AS
 				SELECT g.parent_id AS village_id, g.office AS pt, coalesce(g.households, 0) AS hh, coalesce(g.population, 0) AS pop
-				FROM villages g JOIN score_net n ON n.id = g.parent_id
+				FROM villages g JOIN score_net n ON n.id = g.parent_id WHERE g.office IS NOT NULL
 				UNION ALL
 				SELECT v.id, v.office, greatest(coalesce(v.households, 0) - coalesce(k.hh, 0), 0),
 				       greatest(coalesce(v.population, 0) - coalesce(k.pop, 0), 0)
 				FROM villages v JOIN score_net n ON n.id = v.id
 				LEFT JOIN LATERAL (SELECT sum(c.households) AS hh, sum(c.population) AS pop FROM villages c
-				                   WHERE c.parent_id = v.id) k ON true`, nil},
+				                   WHERE c.parent_id = v.id) k ON true
+				WHERE v.office IS NOT NULL -- 未定位: its people are nowhere yet, not far from everything`, nil},
 			{`CREATE INDEX ON score_groups (village_id)`, nil},
 			// E4: the length of every 10 kV feeder serving the villages scored.
 			{`CREATE TEMP TABLE score_feeders ON COMMIT DROP AS
@@ -305,7 +306,7 @@ func scanFacts(row pgx.CollectableRow) (planning.Facts, error) {
 		&f.Transformers, &f.TransformerKVA, &trPts,
 		&f.ThreePhaseM, &tpLine,
 		&f.FeederKm, &f.LVMaxM,
-		&villageKW, &centralKW)
+		&villageKW, &centralKW, &f.Unlocated)
 	if err != nil {
 		return f, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gapmap/gapmap/data/catalog"
+	"github.com/gapmap/gapmap/data/export"
 	"github.com/gapmap/gapmap/tiles"
 )
 
@@ -195,11 +196,15 @@ func (s *Store) Versions(ctx context.Context) (map[string]int64, error) {
 	return out, translate(err, "versions")
 }
 
-// Bounds implements tiles.Source: the extent of the counties.
+// Bounds implements tiles.Source: the extent of the counties, or, for a
+// county set up from its code list whose outline is not loaded yet, of
+// the townships and villages located so far.
 func (s *Store) Bounds(ctx context.Context) ([4]float64, bool, error) {
 	var b [4]*float64
 	err := s.tilePool.QueryRow(ctx, `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-		FROM (SELECT ST_Extent(outline) AS e FROM counties) x`).Scan(&b[0], &b[1], &b[2], &b[3])
+		FROM (SELECT coalesce((SELECT ST_Extent(outline) FROM counties),
+			(SELECT ST_Extent(g) FROM (SELECT seat AS g FROM townships UNION ALL SELECT coalesce(outline, office) FROM villages) x)) AS e) x`).
+		Scan(&b[0], &b[1], &b[2], &b[3])
 	if err != nil || b[0] == nil {
 		return [4]float64{}, false, translate(err, "bounds")
 	}
@@ -268,10 +273,22 @@ func (s *Store) listenOnce(ctx context.Context, changed func()) error {
 
 // Attribution implements tiles.Source: the distinct credits that the
 // sources of the loaded data require (an OpenStreetMap import records
-// "© OpenStreetMap contributors" in its source detail).
+// "© OpenStreetMap contributors" in its source detail), and, when a
+// source is marked synthetic (the demo generator), that its geometry is
+// not real: TileJSON and MBTiles packs carry it, whatever the county.
 func (s *Store) Attribution(ctx context.Context) (string, error) {
-	var credit string
-	err := s.tilePool.QueryRow(ctx, `SELECT coalesce(string_agg(DISTINCT detail->>'attribution', '; '), '')
-		FROM sources WHERE detail ? 'attribution'`).Scan(&credit)
-	return credit, translate(err, "attribution")
+	credits, synthetic, err := s.provenance(ctx)
+	if len(synthetic) > 0 {
+		credits = append(credits, export.SyntheticNote(synthetic))
+	}
+	return strings.Join(credits, "; "), err
+}
+
+// provenance returns the distinct credits the sources require and the
+// names of the sources marked synthetic (migration 0016).
+func (s *Store) provenance(ctx context.Context) (credits, synthetic []string, err error) {
+	err = s.tilePool.QueryRow(ctx, `SELECT
+			array(SELECT DISTINCT detail->>'attribution' FROM sources WHERE detail ? 'attribution' ORDER BY 1),
+			array(SELECT name FROM sources WHERE synthetic ORDER BY name)`).Scan(&credits, &synthetic)
+	return credits, synthetic, translate(err, "attribution")
 }

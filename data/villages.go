@@ -17,7 +17,7 @@ var villagesSQL string
 func scanVillage(row pgx.CollectableRow) (planning.Village, error) {
 	var v planning.Village
 	err := row.Scan(&v.ID, &v.Code, &v.CodeYear, &v.Name, &v.TownshipCode, &v.TownshipName, &v.Kind,
-		wkb.Scanner(&v.Office), wkb.Scanner(&v.Outline),
+		wkb.Scanner(&v.Office), wkb.Scanner(&v.Outline), &v.Located, &v.LocationSource,
 		&v.Households, &v.Population, &v.IsPoor, &v.PoorHouseholds, &v.PoorPopulation, &v.ExitYear)
 	return v, err
 }

@@ -14,7 +14,10 @@ import (
 // measured by PostGIS for generation only (scoring does not need them),
 // each for its own village. Distances are metres; nil is unknown.
 type CandidateFacts struct {
-	Office orb.Point // the 村委会, where point projects go
+	// Office is the 村委会, where point projects go: an orb.Point, or nil
+	// for a 未定位 village, whose projects have no location rather than
+	// one at (0, 0).
+	Office orb.Geometry
 	// Groups are the large 自然村/村民组 (R2) farther than the group radius
 	// from the R1-connected hardened network, with the line to it.
 	Groups []GroupGap

@@ -62,6 +62,10 @@ type Facts struct {
 	VillagePVKW     float64 // P1: kW of 村级 and 户用 stations attributed to the village
 	CentralisedPVKW float64 // P1: kW of 集中式 stations attributed to the village
 
+	// Unlocated: the village is 未定位 (no 村委会 location); its spatial
+	// indicators are no_data with NoteUnlocated (unlocated.go).
+	Unlocated bool
+
 	// Explain holds the geometry that explains an indicator, by indicator
 	// id: the path to the seat (R1, R3), the line to the nearest bus stop
 	// (R4), the supplying main (W1), the transformers (E1), the nearest

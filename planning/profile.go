@@ -85,13 +85,15 @@ type PriceParams struct {
 	PVKW              Param `json:"pv_kw"`               // 0.6 [E]: 6 元/W
 }
 
-// TargetParams are the county plan's targets the library reports against
-// (seed 000, 临湘市“十三五”脱贫攻坚规划).
+// TargetParams are the county plan's targets the library reports against;
+// 0 is unset, the default: they belong to the county (its profile), never
+// to another county's plan. The demo sets 临湘's (data/demo/profile.json:
+// 500 km, 500 km, 286 座, 177 座).
 type TargetParams struct {
-	RoadNewKm     Param `json:"road_new_km"`     // 新建农村公路 500 km
-	RoadUpgradeKm Param `json:"road_upgrade_km"` // 提质改造 500 km
-	Bridges       Param `json:"bridges"`         // 危桥改造 286 座
-	Reservoirs    Param `json:"reservoirs"`      // 水库除险加固 177 座
+	RoadNewKm     Param `json:"road_new_km"`     // 新建农村公路 km
+	RoadUpgradeKm Param `json:"road_upgrade_km"` // 提质改造 km
+	Bridges       Param `json:"bridges"`         // 危桥改造 座
+	Reservoirs    Param `json:"reservoirs"`      // 水库除险加固 座
 }
 
 // ResponsibleUnits are the 责任单位 by category (domain.md §6), configurable
@@ -307,7 +309,11 @@ func scoringKey(key string) bool {
 // SourceCounty; "name" takes a string. Unknown keys and wrong types are
 // errors naming the dotted key. The result is checked with Validate. Every
 // error is an *Error with code EInvalid; several are joined with errors.Join.
-func ParseProfile(r io.Reader) (Profile, error) {
+func ParseProfile(r io.Reader) (Profile, error) { return ParseProfileOver(DefaultProfile(), r) }
+
+// ParseProfileOver is ParseProfile overriding base instead of the default:
+// a --profile file over the county's own profile (CountyProfile).
+func ParseProfileOver(base Profile, r io.Reader) (Profile, error) {
 	var raw map[string]any
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&raw); err != nil {
@@ -320,7 +326,7 @@ func ParseProfile(r io.Reader) (Profile, error) {
 		return Profile{}, Errorf(EInvalid, "配置文件在 JSON 对象之后还有多余内容")
 	}
 
-	p := DefaultProfile()
+	p := base
 	fs := p.fields()
 	byKey := fieldIndex(fs)
 	texts := p.texts()

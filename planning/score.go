@@ -26,6 +26,9 @@ import (
 // the gap to 100. The gap is nil only when no weighted indicator has data
 // and no veto fired.
 func ScoreVillage(f Facts, p Profile) VillageScore {
+	if f.Unlocated {
+		f = withoutLocation(f)
+	}
 	s := scorer{f: f, p: p, vals: make([]float64, 0, 48)}
 	inds := make([]IndicatorScore, 0, 17)
 
@@ -116,6 +119,9 @@ func (s *scorer) scored(is *IndicatorScore, value, raw float64, note string) {
 }
 
 func (s *scorer) noData(is *IndicatorScore, note string) {
+	if s.f.Unlocated && spatialIndicators[is.ID] {
+		note = NoteUnlocated
+	}
 	is.Status = StatusNoData
 	is.Note = note
 }

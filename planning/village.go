@@ -16,10 +16,17 @@ type Village struct {
 	Name         string
 	TownshipCode string
 	TownshipName string
-	Kind         string // 行政村, 社区, 自然村 or 村民组
-	ParentCode   string // the parent 行政村's code, for a 自然村/村民组
-	Office       orb.Point
+	Kind         string           // 行政村, 社区, 自然村 or 村民组
+	ParentCode   string           // the parent 行政村's code, for a 自然村/村民组
+	Office       orb.Point        // meaningless unless Located
 	Outline      orb.MultiPolygon // nil when unknown
+	// Located is false for a 未定位 village: set up from the code list,
+	// its 村委会 not placed yet (it is then no_data for every spatial
+	// indicator, never placed at random).
+	Located bool
+	// LocationSource says where the location came from (migration 0016):
+	// init, import:<file>, generator:<name>, map, name-match:<file>.
+	LocationSource string
 
 	Households     *int // nil when unknown
 	Population     *int
@@ -64,6 +71,7 @@ type Layer struct {
 type Store interface {
 	RunStore
 	LibraryStore
+	CountyStore
 	// Ping reports whether the database is reachable and fully migrated.
 	Ping(ctx context.Context) error
 	// Layers lists every layer with its feature count and extent.

@@ -37,9 +37,11 @@ func (s *Service) TileJSON(set, baseURL string) (TileJSON, error) {
 		minZoom = min(minZoom, l.MinZoom)
 	}
 	doc := TileJSON{
-		TileJSON:     "3.0.0",
-		Name:         "gapmap " + set,
-		Description:  "gapmap 村级基础设施缺口（演示县几何为合成数据）",
+		TileJSON: "3.0.0",
+		Name:     "gapmap " + set,
+		// Whether the geometry is synthetic is the data's to say: the
+		// attribution carries it from the sources (Source.Attribution).
+		Description:  "gapmap 村级基础设施缺口",
 		Version:      "1.0.0",
 		Scheme:       "xyz",
 		Tiles:        []string{fmt.Sprintf("%s/tiles/%s/{z}/{x}/{y}.mvt?v=%s", baseURL, set, s.version(layers))},

@@ -52,13 +52,18 @@ func loadDemo(ctx context.Context, store *data.Store, stdout io.Writer) error {
 	if !loaded {
 		return nil
 	}
-	// The demo is the county as its 2016 plan saw it: score it as of then.
-	run, _, err := planning.Score(ctx, store, planning.DefaultProfile(), demo.BaselineDate, true, nil)
+	// The demo is the county as its 2016 plan saw it: score it as of then,
+	// with its own profile (临湘's plan targets).
+	p, err := loadProfile(ctx, store, "")
+	if err != nil {
+		return err
+	}
+	run, _, err := planning.Score(ctx, store, p, demo.BaselineDate, true, nil)
 	if err != nil {
 		return fmt.Errorf("score demo county: %w", err)
 	}
 	fmt.Fprintf(stdout, "demo county scored: run %d, %d villages, as of %s\n", run.ID, run.Villages, run.AsOf.Format(time.DateOnly))
-	rep, err := planning.Generate(ctx, store, planning.DefaultProfile(), run.ID, false)
+	rep, err := planning.Generate(ctx, store, p, run.ID, false)
 	if err != nil {
 		return fmt.Errorf("generate the demo's 项目库: %w", err)
 	}

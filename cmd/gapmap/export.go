@@ -26,7 +26,7 @@ func exportFlags(fs *flag.FlagSet, o *exportOptions) func() error {
 	fs.StringVar(&srs, "srs", "", "output coordinate system: EPSG:4490 (default), EPSG:4326, cgcs2000-gk3-114e, gcj02 … (as srs= in --filter)")
 	fs.StringVar(&encoding, "encoding", "", "text encoding of a shp.zip's .dbf: utf-8 (default) or gbk (as encoding= in --filter)")
 	fs.StringVar(&o.Out, "out", "", "file to write")
-	fs.StringVar(&query, "filter", "", "filters as in the API query, e.g. township=羊楼司镇&poor=true&dimension=通路&min_score=50&srs=EPSG:4547&encoding=gbk")
+	fs.StringVar(&query, "filter", "", "filters as in the API query, e.g. township=<乡镇名称或9位代码>&poor=true&dimension=通路&min_score=50&srs=EPSG:4547&encoding=gbk")
 	return func() error {
 		var errs []error
 		q, err := url.ParseQuery(query)

@@ -64,6 +64,14 @@ func noOptions(run func(context.Context, app) error) setup {
 // one's options, flags and code are in its own file.
 var commands = []command{
 	{name: "migrate", usage: "apply the database migrations and exit", setup: noOptions(migrate)},
+	{name: "county init", usage: `set up a county from the national code list (NBS 2023): its townships and
+villages with codes and names, without locations (未定位), recorded as the
+county being set up (--code 430682; --replace to drop another county's data)`, setup: withOptions(countyInitFlags, countyInit)},
+	{name: "county locate", usage: `place 未定位 villages at the points of a GeoJSON file whose names match theirs
+(--points F --name-field name --township-field 乡镇 --srs wgs84|gcj02|bd09
+ --dry-run); names that fit several villages or repeat are listed, never guessed`, setup: withOptions(countyLocateFlags, countyLocate)},
+	{name: "county profile", usage: `print the county's own profile (targets, prices, responsible units), which
+score, projects and the API apply over the defaults (--set FILE: store one)`, setup: withOptions(countyProfileFlags, countyProfile)},
 	{name: "demo", usage: `migrate, load the built-in demo county (临湘市, synthetic geometry) and serve it
 (--load-only: load and exit)`, shared: (*settings).serveFlags, setup: withOptions(demoFlags, serveDemo)},
 	{name: "serve", usage: "serve the API on GAPMAP_ADDR (default 127.0.0.1:8080)", shared: (*settings).serveFlags, setup: noOptions(serve)},

@@ -37,7 +37,7 @@ func generate(ctx context.Context, a app, o generateOptions) error {
 	if err := migrateFirst(ctx, a.store); err != nil {
 		return err
 	}
-	p, err := loadProfile(o.ProfilePath)
+	p, err := loadProfile(ctx, a.store, o.ProfilePath)
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,11 @@ func plan(ctx context.Context, a app, req planning.PlanRequest) error {
 	if err := migrateFirst(ctx, a.store); err != nil {
 		return err
 	}
-	p, err := planning.MakePlan(ctx, a.store, planning.DefaultProfile(), req)
+	prof, err := loadProfile(ctx, a.store, "")
+	if err != nil {
+		return err
+	}
+	p, err := planning.MakePlan(ctx, a.store, prof, req)
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}

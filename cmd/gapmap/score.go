@@ -34,11 +34,11 @@ func scoreFlags(fs *flag.FlagSet, o *scoreOptions) func() error {
 // score runs `gapmap score`: a scoring run, then the per-township summary.
 // On a terminal it shows progress on stderr.
 func score(ctx context.Context, a app, o scoreOptions) error {
-	p, err := loadProfile(o.ProfilePath)
-	if err != nil {
+	if err := migrateFirst(ctx, a.store); err != nil {
 		return err
 	}
-	if err := migrateFirst(ctx, a.store); err != nil {
+	p, err := loadProfile(ctx, a.store, o.ProfilePath)
+	if err != nil {
 		return err
 	}
 	var progress func(done, total int)
@@ -58,17 +58,19 @@ func score(ctx context.Context, a app, o scoreOptions) error {
 	return planning.WriteSummary(a.stdout, planning.SummariseByTownship(scores))
 }
 
-// loadProfile reads a county profile, or returns the default for "".
-func loadProfile(path string) (planning.Profile, error) {
+// loadProfile returns the county's profile (planning.CountyProfile: the
+// defaults and the county's own overrides), with the file at path over it
+// unless path is "".
+func loadProfile(ctx context.Context, store planning.CountyStore, path string) (planning.Profile, error) {
 	if path == "" {
-		return planning.DefaultProfile(), nil
+		return planning.CountyProfile(ctx, store, nil)
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return planning.Profile{}, fmt.Errorf("profile: %w", err)
 	}
 	defer f.Close()
-	p, err := planning.ParseProfile(f)
+	p, err := planning.CountyProfile(ctx, store, f)
 	if err != nil {
 		return p, fmt.Errorf("profile %s: %w", path, err)
 	}

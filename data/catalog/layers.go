@@ -58,6 +58,10 @@ func lowZoomRounded(col string) string {
 	return fmt.Sprintf(`CASE WHEN p.z >= 10 THEN s.%[1]s ELSE round(s.%[1]s) END AS %[1]s`, col)
 }
 
+// locationSourceReason explains the check on where a location came from
+// (migration 0016), which the trigger, not a file, fills.
+const locationSourceReason = "定位来源只能是 init、map，或 import:、generator:、manual:、name-match: 加来源名"
+
 // layers are gapmap's layers in the order a user reads them: boundaries,
 // villages, then the four infrastructure families, then the project
 // library. Tiles draw them in this order, bottom to top.
@@ -71,6 +75,7 @@ func layers() []Layer {
 				SourceKey,
 				ExtID,
 			},
+			Checks: map[string]string{"location_source": locationSourceReason, "profile": "县配置必须是 JSON 对象"},
 			// Clients know the boundary layer as "county".
 			Tile: &Tile{ID: "county", Title: "县界", MinZoom: 0, Sets: []string{"review"}, SQL: TileSQL{Budget: 100, Simplify: true}},
 		},
@@ -83,6 +88,7 @@ func layers() []Layer {
 				SourceKey,
 				ExtID,
 			},
+			Checks: map[string]string{"location_source": locationSourceReason},
 			Export: Export{Township: "x.code"},
 			// Tiles draw the outline, not the seat.
 			Tile: &Tile{Title: "乡镇界", MinZoom: 7, Sets: []string{"review"},
@@ -115,7 +121,7 @@ func layers() []Layer {
 				SourceKey,
 				ExtID,
 			},
-			Checks: map[string]string{"parent_id": "自然村/村民组必须有所属行政村，行政村和社区不能有"},
+			Checks: map[string]string{"parent_id": "自然村/村民组必须有所属行政村，行政村和社区不能有", "location_source": locationSourceReason},
 			Export: Export{Filters: []string{"poor"}},
 			Tile: &Tile{Title: "村（评分）", MinZoom: 8, Tables: []string{"villages", "townships", "scores"}, Sets: []string{"review"},
 				Extra: map[string]Kind{"township": Text, "is_poor": Bool, "composite": Float, "gap_road": Float, "gap_water": Float,

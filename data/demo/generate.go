@@ -21,6 +21,11 @@ var townshipsCSV []byte
 //go:embed linxiang_villages_2023.csv
 var villagesCSV []byte
 
+// profileJSON is 临湘's own profile: its 十三五 plan's targets (seed 000).
+//
+//go:embed profile.json
+var profileJSON []byte
+
 const (
 	countyCode = "430682"
 	countyName = "临湘市"
@@ -92,6 +97,7 @@ func Generate() *County {
 	g.buildGrid()
 	g.placePV()
 	g.placeTourism()
+	g.c.Profile = profileJSON
 	return g.c
 }
 

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -13,6 +14,9 @@ type County struct {
 	Code    string           // 6-digit county code, "430682"
 	Name    string           // "临湘市"
 	Outline orb.MultiPolygon // synthetic county outline (not the real boundary)
+	// Profile is the county's own profile overrides (counties.profile):
+	// the plan's targets, which belong to this county and no other.
+	Profile json.RawMessage
 
 	Townships    []Township
 	Villages     []Village // 行政村 and 社区 first (code order), then 村民组

@@ -117,7 +117,10 @@ type Meta struct {
 	ExportedAt  time.Time         // shown to the minute in its own location
 	Source      string            // e.g. "临湘市脱贫攻坚规划系统"
 	Attribution string            // e.g. "© 临湘市乡村振兴局"
-	CRS         string            // display name of the output CRS, e.g. "CGCS2000 经纬度（EPSG:4490）"
+	// Synthetic names the generators whose geometry the data holds (sources
+	// marked synthetic, e.g. "demo:430682"); empty for surveyed data.
+	Synthetic []string
+	CRS       string // display name of the output CRS, e.g. "CGCS2000 经纬度（EPSG:4490）"
 }
 
 // Writer writes the layers of one export to one output. Calls must follow

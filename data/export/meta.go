@@ -49,7 +49,16 @@ func metaRows(meta Meta, layers []layerSummary, encoding string) [][2]string {
 	add("字符编码", encoding)
 	add("筛选条件", filtersText(meta.Filters))
 	add("署名", meta.Attribution)
+	if len(meta.Synthetic) > 0 {
+		add("数据性质", SyntheticNote(meta.Synthetic))
+	}
 	return rows
+}
+
+// SyntheticNote says in Chinese that the geometry of the named generator
+// sources is synthetic: the exports' 数据性质 and the tiles' attribution.
+func SyntheticNote(sources []string) string {
+	return "几何为程序生成的合成数据，不是真实地理（来源：" + strings.Join(sources, "、") + "）"
 }
 
 // layerCRS describes the layers' CRS when Meta.CRS is empty.

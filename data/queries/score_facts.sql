@@ -23,7 +23,8 @@ SELECT v.id, coalesce(v.code, ''), v.name, v.township_code, t.name, v.is_poor_vi
        tp.dist_m, ST_AsBinary(tp.line),
        feeder.km, lv.max_m,
        -- 光伏
-       coalesce(pv.village_kw, 0), coalesce(pv.central_kw, 0)
+       coalesce(pv.village_kw, 0), coalesce(pv.central_kw, 0),
+       v.office IS NULL -- 未定位
 FROM villages v
 JOIN townships t ON t.code = v.township_code
 JOIN score_net n ON n.id = v.id

@@ -2,7 +2,7 @@
 -- year first. $1 township code or name ('' = all), $2 poor only,
 -- $3 village code ('' = all), $4 limit, $5 offset.
 SELECT v.id, coalesce(v.code, ''), v.code_year, v.name, v.township_code, t.name, v.kind,
-       ST_AsBinary(v.office), ST_AsBinary(v.outline),
+       ST_AsBinary(v.office), ST_AsBinary(v.outline), v.office IS NOT NULL, v.location_source,
        v.households, v.population, v.is_poor_village, v.poor_households, v.poor_population, v.exit_year
 FROM villages v
 JOIN townships t ON t.code = v.township_code

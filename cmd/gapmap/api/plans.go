@@ -14,7 +14,11 @@ func (s *server) createPlan(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &req, planExample); err != nil {
 		return err
 	}
-	plan, err := planning.MakePlan(r.Context(), s.store, planning.DefaultProfile(), req)
+	p, err := planning.CountyProfile(r.Context(), s.store, nil)
+	if err != nil {
+		return err
+	}
+	plan, err := planning.MakePlan(r.Context(), s.store, p, req)
 	if err != nil {
 		return err
 	}

@@ -182,7 +182,11 @@ func (s *server) generateProjects(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeBody(r, &body, `{"run_id": 12, "all": false}`); err != nil {
 		return err
 	}
-	rep, err := planning.Generate(r.Context(), s.store, planning.DefaultProfile(), body.RunID, body.All)
+	p, err := planning.CountyProfile(r.Context(), s.store, nil)
+	if err != nil {
+		return err
+	}
+	rep, err := planning.Generate(r.Context(), s.store, p, body.RunID, body.All)
 	if err != nil {
 		return err
 	}
@@ -195,7 +199,11 @@ func (s *server) projectTargets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"targets": planning.TargetProgress(page.Unranked(), planning.DefaultProfile())})
+	p, err := planning.CountyProfile(r.Context(), s.store, nil)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"targets": planning.TargetProgress(page.Unranked(), p)})
 }
 
 func (s *server) exportProjects(w http.ResponseWriter, r *http.Request) error {

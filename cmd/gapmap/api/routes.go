@@ -125,6 +125,11 @@ func (s *server) routes(timeout time.Duration) []route {
 		{get, "/api/v1/villages", s.villages, timeout, 0},
 		{get, "/api/v1/villages/{code}", s.village, timeout, 0},
 
+		// county.go: setting a county up, locating its villages
+		{get, "/api/v1/county", s.county, timeout, 0},
+		{post, "/api/v1/county/init", s.initCounty, timeout, maxJSONBytes},
+		{put, "/api/v1/villages/{code}/location", s.locateVillage, timeout, maxJSONBytes},
+
 		// scoring.go
 		{post, "/api/v1/scoring-runs", s.createRun, timeout, maxJSONBytes},
 		{get, "/api/v1/scoring-runs/{id:[0-9]+}", s.getRun, timeout, 0},

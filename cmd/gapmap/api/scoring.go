@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,12 +27,13 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &body, `{"profile": {…}, "as_of": "YYYY-MM-DD", "full": false}`); err != nil {
 		return err
 	}
-	p := planning.DefaultProfile()
-	var err error
+	var file io.Reader
 	if len(body.Profile) > 0 && string(body.Profile) != "null" {
-		if p, err = planning.ParseProfile(strings.NewReader(string(body.Profile))); err != nil {
-			return err
-		}
+		file = strings.NewReader(string(body.Profile))
+	}
+	p, err := planning.CountyProfile(r.Context(), s.store, file)
+	if err != nil {
+		return err
 	}
 	asOf := time.Now().UTC().Truncate(24 * time.Hour)
 	if body.AsOf != "" {

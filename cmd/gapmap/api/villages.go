@@ -129,11 +129,15 @@ func (s *server) village(w http.ResponseWriter, r *http.Request) error {
 }
 
 // villageFeature renders v as a GeoJSON feature whose geometry is the 村委会
-// point, or the outline when asked for and known.
+// point, or the outline when asked for and known; null for a 未定位
+// village, whose location says so.
 func villageFeature(v *planning.Village, geometry string) *geojson.Feature {
-	var g orb.Geometry = v.Office
-	if geometry == "outline" && v.Outline != nil {
+	var g orb.Geometry
+	switch {
+	case geometry == "outline" && v.Outline != nil:
 		g = v.Outline
+	case v.Located:
+		g = v.Office
 	}
 	f := geojson.NewFeature(g)
 	f.ID = v.ID
@@ -151,8 +155,19 @@ func villageFeature(v *planning.Village, geometry string) *geojson.Feature {
 		"poor_households": v.PoorHouseholds,
 		"poor_population": v.PoorPopulation,
 		"exit_year":       v.ExitYear,
+		"location":        locationLabel(v),
+		"location_source": v.LocationSource,
 	}
 	return f
+}
+
+// locationLabel is a village's location state as the page and the
+// exports show it: 已定位 or 未定位.
+func locationLabel(v *planning.Village) string {
+	if v.Located {
+		return "已定位"
+	}
+	return "未定位"
 }
 
 func nullString(s string) any {

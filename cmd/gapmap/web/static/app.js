@@ -11,7 +11,6 @@ import { basemapSource } from './basemap.js';
 import { VillagePanel } from './panel.js';
 import { ProjectsDrawer } from './projects.js';
 
-const DEMO_COUNTY = '430682'; // 临湘市, the built-in demo
 const STATIC = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
 const $ = (id) => document.getElementById(id);
 
@@ -76,17 +75,21 @@ async function main() {
   await buildMap(config);
 }
 
-/** townshipsOf groups the villages by township: name, code, bounds and label point. */
+/**
+ * townshipsOf groups the villages by township: name, code, bounds and label
+ * point, from the located villages only (a 未定位 village has no geometry;
+ * a township with none located has neither bounds nor label point).
+ */
 function townshipsOf(features) {
   const by = new Map();
   for (const f of features) {
     const p = f.properties;
     if (!by.has(p.township_code)) by.set(p.township_code, { code: p.township_code, name: p.township_name, points: [] });
-    by.get(p.township_code).points.push(f.geometry);
+    if (f.geometry) by.get(p.township_code).points.push(f.geometry);
   }
   return [...by.values()].sort((a, b) => a.code.localeCompare(b.code)).map((t) => {
     const b = bbox(t.points);
-    const c = t.points.reduce((s, g) => [s[0] + g.coordinates[0] / t.points.length, s[1] + g.coordinates[1] / t.points.length], [0, 0]);
+    const c = t.points.length ? t.points.reduce((s, g) => [s[0] + g.coordinates[0] / t.points.length, s[1] + g.coordinates[1] / t.points.length], [0, 0]) : null;
     return { code: t.code, name: t.name, bounds: b, centre: c };
   });
 }
@@ -165,24 +168,23 @@ async function buildMap(config) {
   await new Promise((resolve) => map.once('load', resolve));
   map.getSource('village-labels').setData({
     type: 'FeatureCollection',
-    features: app.villages.map((f) => ({
+    features: app.villages.filter((f) => f.geometry).map((f) => ({
       type: 'Feature', geometry: f.geometry,
       properties: { name: f.properties.name, township: f.properties.township_name, is_poor: f.properties.is_poor_village },
     })),
   });
   map.getSource('township-labels').setData({
     type: 'FeatureCollection',
-    features: app.townships.map((t) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: t.centre }, properties: { name: t.name } })),
+    features: app.townships.filter((t) => t.centre).map((t) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: t.centre }, properties: { name: t.name } })),
   });
-  map.once('idle', () => {
-    const county = map.querySourceFeatures('gapmap', { sourceLayer: 'county' })[0];
-    if (!county) return;
-    $('county-name').textContent = county.properties.name;
-    // The API does not say yet whether geometry is synthetic; the demo is
-    // known by its county code (gapmap demo), so a real Linxiang import would
-    // wrongly carry the note too.
-    $('data-note').hidden = county.properties.code !== DEMO_COUNTY;
-  });
+  // The county and whether its geometry is synthetic come from the API,
+  // which reads them from the data's source rows (the demo generator marks
+  // its own), never from a county code.
+  get('/api/v1/county').then((county) => {
+    if (county.name) $('county-name').textContent = county.name;
+    $('data-note').hidden = !county.synthetic;
+    if (county.unlocated > 0) notice(`本县 ${county.unlocated} 个村尚未定位（未定位的村不在地图上，空间指标为暂无数据）。`, false);
+  }).catch(fail);
   map.on('zoomend', updateLayerHints);
   updateLayerHints();
   map.once('idle', () => { app.ready = true; });
@@ -296,7 +298,7 @@ function buildTownships() {
     app.townshipCode = t ? t.code : '';
     filterVillages();
     if (app.map) {
-      const b = t ? t.bounds : app.countyBounds;
+      const b = (t && t.bounds) || app.countyBounds;
       if (b) app.map.fitBounds(b, { padding: 60, maxZoom: 13, duration: 600 });
     }
   });
