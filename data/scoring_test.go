@@ -230,8 +230,8 @@ func TestIncrementalRescoreMatchesFull(t *testing.T) {
 func TestRoadGraphPatchEqualsRebuild(t *testing.T) {
 	db := datatest.NewDemo(t)
 	ctx := context.Background()
-	const snap = 100
-	if _, err := db.Store.RebuildRoadGraph(ctx, snap); err != nil {
+	road := planning.DefaultProfile().Road
+	if _, err := db.Store.RebuildRoadGraph(ctx, road); err != nil {
 		t.Fatal(err)
 	}
 	for _, sql := range []string{
@@ -247,12 +247,12 @@ func TestRoadGraphPatchEqualsRebuild(t *testing.T) {
 	} {
 		mustExec(t, db, sql)
 	}
-	if changed, err := db.Store.RebuildRoadGraph(ctx, snap); err != nil || !changed {
+	if changed, err := db.Store.RebuildRoadGraph(ctx, road); err != nil || !changed {
 		t.Fatalf("patch: changed %v, err %v", changed, err)
 	}
 	patched := graphFingerprint(t, db)
 	mustExec(t, db, `DELETE FROM road_graph_state`)
-	if _, err := db.Store.RebuildRoadGraph(ctx, snap); err != nil {
+	if _, err := db.Store.RebuildRoadGraph(ctx, road); err != nil {
 		t.Fatal(err)
 	}
 	if rebuilt := graphFingerprint(t, db); rebuilt != patched {
