@@ -184,13 +184,14 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 			// The open network is the edges that may be hardened (hardened or
 			// unknown surface).
 			{`CREATE TEMP TABLE score_net (id bigint PRIMARY KEY, office geometry, village_hard_vid bigint, village_open_vid bigint,
-				village_any_vid bigint, seat_vid bigint, seat_open_vid bigint, seat_component bigint, seat_open_component bigint,
+				village_any_vid bigint, seat_vid bigint, seat_open_vid bigint, seat_any_vid bigint, seat_component bigint, seat_open_component bigint,
 				connected boolean, unhardened_m float8, unhardened_geom geometry, straight boolean NOT NULL DEFAULT false,
 				unknown_m float8, path_m float8, narrow_m float8, width_unknown_m float8, path_geom geometry) ON COMMIT DROP`, nil},
 			// Snap each 村委会 and township seat to the graph.
-			{`INSERT INTO score_net (id, office, village_hard_vid, village_open_vid, village_any_vid, seat_vid, seat_open_vid)
+			{`INSERT INTO score_net (id, office, village_hard_vid, village_open_vid, village_any_vid, seat_vid, seat_open_vid, seat_any_vid)
 				SELECT v.id, v.office, nearest_road_vertex(v.office, $1, true), nearest_open_road_vertex(v.office, $1),
-				       nearest_road_vertex(v.office, $1, false), nearest_road_vertex(t.seat, $1, true), nearest_open_road_vertex(t.seat, $1)
+				       nearest_road_vertex(v.office, $1, false), nearest_road_vertex(t.seat, $1, true), nearest_open_road_vertex(t.seat, $1),
+				       nearest_road_vertex(t.seat, $1, false)
 				FROM villages v JOIN townships t ON t.code = v.township_code
 				WHERE v.kind IN ('行政村', '社区') AND ($2::bigint[] IS NULL OR v.id = ANY ($2))`, []any{snap, ids}},
 			// The edges to route on: all of them, or those near the villages scored.
@@ -259,20 +260,23 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 			// makes the planner re-aggregate every path once per village.
 			{`ANALYZE score_net`, nil},
 			// Build length: hardened edges cost 0, so the path cost is the
-			// length to pave, unknown surfaces included (and reported).
+			// length to pave, unknown surfaces included (and reported). From
+			// the seat's hardened network, or the seat's nearest road when no
+			// hardened road is near the seat.
 			{`WITH d AS (
 				SELECT * FROM pgr_dijkstra(
 					'SELECT id, source, target, CASE WHEN hardened THEN 0 ELSE length_m END AS cost,
 					        CASE WHEN hardened THEN 0 ELSE length_m END AS reverse_cost FROM score_edges',
-					'SELECT DISTINCT seat_vid AS source, village_any_vid AS target FROM score_net
-					 WHERE NOT connected AND seat_vid IS NOT NULL AND village_any_vid IS NOT NULL AND seat_vid <> village_any_vid',
+					'SELECT DISTINCT coalesce(seat_vid, seat_any_vid) AS source, village_any_vid AS target FROM score_net
+					 WHERE NOT connected AND coalesce(seat_vid, seat_any_vid) IS NOT NULL AND village_any_vid IS NOT NULL
+					   AND coalesce(seat_vid, seat_any_vid) <> village_any_vid',
 					false)),
 			  p AS (SELECT d.start_vid, d.end_vid, sum(e.length_m) FILTER (WHERE e.hardened IS NOT TRUE) AS m,
 			               sum(e.length_m) FILTER (WHERE e.hardened IS NULL) AS unknown,
 			               ST_Collect(e.geom) FILTER (WHERE e.hardened IS NOT TRUE) AS g
 			        FROM d JOIN score_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid)
 			  UPDATE score_net s SET unhardened_m = coalesce(p.m, 0), unknown_m = coalesce(p.unknown, 0), unhardened_geom = p.g
-			  FROM p WHERE NOT s.connected AND s.seat_vid = p.start_vid AND s.village_any_vid = p.end_vid`, nil},
+			  FROM p WHERE NOT s.connected AND coalesce(s.seat_vid, s.seat_any_vid) = p.start_vid AND s.village_any_vid = p.end_vid`, nil},
 			// No road path from the 村委会 (no road near it, or none joining the
 			// seat's): the straight line to the seat's hardened network × the
 			// road detour factor (domain.md §1).

@@ -2,7 +2,9 @@ package data_test
 
 import (
 	"context"
+	"math"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -135,9 +137,10 @@ func TestPartialDataIsNeverAVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	noData := map[string]int{}
+	noData, r1Status := map[string]int{}, map[string]int{}
 	for code, vs := range scores {
 		r1 := indicatorOf(vs, "R1")
+		r1Status[r1.Status]++
 		switch {
 		case r1.Status == planning.StatusPass:
 			t.Errorf("%s R1 passes with no road's surface known", code)
@@ -167,9 +170,12 @@ func TestPartialDataIsNeverAVerdict(t *testing.T) {
 			t.Errorf("no village has %s no_data", id)
 		}
 	}
+	if r1Status[planning.StatusNoData] == 0 {
+		t.Error("no village has R1 undecided by the unknown surfaces")
+	}
 	checkStates(t, scores)
 	checkNoProjectFromNoData(t, db, run)
-	t.Logf("no_data counts: %v", noData)
+	t.Logf("no_data counts: %v; R1: %v", noData, r1Status)
 }
 
 // TestEmptyRoadLayerIsNoData: with no road at all, every road indicator
@@ -227,4 +233,133 @@ func TestUnlinkedTransformersNearby(t *testing.T) {
 		}
 	}
 	checkStates(t, scores)
+}
+
+// fixtureScores measures and judges the fixture county as it stands, by
+// village code.
+func fixtureScores(t *testing.T, db *datatest.DB) (map[string]planning.Facts, map[string]planning.VillageScore) {
+	t.Helper()
+	p := planning.DefaultProfile()
+	facts, _, err := db.Store.VillageFacts(context.Background(), p, asOf2016, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, vs := map[string]planning.Facts{}, map[string]planning.VillageScore{}
+	for _, f := range facts {
+		fs[f.Code], vs[f.Code] = f, planning.ScoreVillage(f, p)
+	}
+	return fs, vs
+}
+
+// TestFixtureThreeStates walks the hand-checkable fixture (loadFixture)
+// through each kind of missing input and checks the state and reason of
+// the indicators that read it.
+func TestFixtureThreeStates(t *testing.T) {
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := context.Background()
+	const jia, yi = "430682101201", "430682101202"
+	length := func(name string) float64 {
+		var m float64
+		if err := db.Pool.QueryRow(ctx, `SELECT ST_Length(geom::geography) FROM roads WHERE name = $1`, name).Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	expect := func(vs planning.VillageScore, id, status, note string) planning.IndicatorScore {
+		t.Helper()
+		is := indicatorOf(vs, id)
+		if is.Status != status || !strings.Contains(is.Note, note) {
+			t.Errorf("%s %s = %s %q, want %s with %q", vs.Name, id, is.Status, is.Note, status, note)
+		}
+		return is
+	}
+
+	// All known: 甲村 reaches its seat only on 砂石 (R1 fails, measured);
+	// the county links its transformers, none to 甲村: 未通电. No PV
+	// station and no water data in the county: P1, W5 unknown.
+	_, vs := fixtureScores(t, db)
+	if r1 := expect(vs[jia], "R1", planning.StatusFail, "需硬化约 2.2 km"); !r1.Veto {
+		t.Error("甲村 R1 fails without its veto")
+	}
+	if e1 := expect(vs[jia], "E1", planning.StatusFail, "未通电"); !e1.Veto {
+		t.Error("甲村 E1 未通电 without its veto")
+	}
+	expect(vs[jia], "P1", planning.StatusNoData, "暂无光伏电站数据")
+	expect(vs[yi], "W5", planning.StatusNoData, "暂无供水管网和供水工程数据")
+	expect(vs[yi], "R4", planning.StatusPass, "有班车的客运站点 800 m")
+
+	// The county road's surface unknown: 乙村 is on it (undecided, with the
+	// length that decides); 甲村 stays unconnected even with it hardened,
+	// and its build length counts the unknown part.
+	mustExec(t, db, `UPDATE roads SET surface = NULL, width_m = NULL WHERE name = 'X001'`)
+	fs, vs := fixtureScores(t, db)
+	expect(vs[yi], "R1", planning.StatusNoData, "路面类型未知的道路 1 km决定是否连通")
+	expect(vs[yi], "R3", planning.StatusNoData, "是否通硬化路未定")
+	if vs[yi].Dimensions[0].Veto || !vs[yi].Dimensions[0].VetoUnknown {
+		t.Errorf("乙村 通路 veto %v, veto_unknown %v; want false, true", vs[yi].Dimensions[0].Veto, vs[yi].Dimensions[0].VetoUnknown)
+	}
+	if u := fs[yi].UnknownSurfaceM; u == nil || *u < 900 || *u > 1000 {
+		t.Errorf("乙村 deciding unknown length %v, want ≈968 m", u)
+	}
+	expect(vs[jia], "R1", planning.StatusFail, "需硬化约 4.2 km（其中路面类型未知 1.9 km）")
+	if m, want := fs[jia].UnhardenedM, length("X001")+length("甲村路"); m == nil || math.Abs(*m-want) > 0.01 {
+		t.Errorf("甲村 build length %v, want both roads' %.2f m", m, want)
+	}
+
+	// Hardened again but of unknown width: R3 cannot be measured.
+	mustExec(t, db, `UPDATE roads SET surface = '水泥' WHERE name = 'X001'`)
+	_, vs = fixtureScores(t, db)
+	expect(vs[yi], "R1", planning.StatusPass, "")
+	expect(vs[yi], "R3", planning.StatusNoData, "路面宽度未知 1 km")
+
+	// No road near 甲村's 村委会: straight line to the seat's hardened
+	// network × 1.3 (domain.md §1).
+	mustExec(t, db, `DELETE FROM roads WHERE name = '甲村路'`)
+	fs, vs = fixtureScores(t, db)
+	var straight float64
+	if err := db.Pool.QueryRow(ctx, `SELECT ST_Distance(r.geom::geography, v.office::geography) FROM roads r, villages v
+		WHERE r.name = 'X001' AND v.code = $1`, jia).Scan(&straight); err != nil {
+		t.Fatal(err)
+	}
+	expect(vs[jia], "R1", planning.StatusFail, "直线距离 × 绕行系数 1.3")
+	if m := fs[jia].UnhardenedM; m == nil || !fs[jia].UnhardenedStraight || math.Abs(*m-1.3*straight) > 0.01 {
+		t.Errorf("甲村 build length %v (straight %v), want 1.3 × %.2f m", m, fs[jia].UnhardenedStraight, straight)
+	}
+
+	// Bus service: unknown at 乙村's stop (within 1 km) leaves R4 open; a
+	// stop known to have no buses fails it; 甲村's 1,200 m stop of unknown
+	// service is beyond the radius either way.
+	mustExec(t, db, `UPDATE bus_stops SET service = NULL`)
+	_, vs = fixtureScores(t, db)
+	expect(vs[yi], "R4", planning.StatusNoData, "有无班车（经停线路）未知")
+	expect(vs[jia], "R4", planning.StatusFail, "1,000 m 内无有班车的客运站点（最近站点 1,200 m")
+	mustExec(t, db, `UPDATE bus_stops SET service = false WHERE name = '乙村站'`)
+	mustExec(t, db, `UPDATE bus_stops SET routes = '{临湘—测试}' WHERE name = '甲村站'`)
+	_, vs = fixtureScores(t, db)
+	expect(vs[yi], "R4", planning.StatusFail, "村委会距最近有班车的客运站点")
+	expect(vs[jia], "R4", planning.StatusFail, "村委会距最近有班车的客运站点 1,200 m")
+
+	// No 台区 link in the county: 乙村's transformer 14 m from its office
+	// serves it (E1 measured); 甲村 has none within 500 m: unknown, no veto.
+	mustExec(t, db, `UPDATE transformers SET village_id = NULL`)
+	_, vs = fixtureScores(t, db)
+	if e1 := expect(vs[yi], "E1", planning.StatusFail, "无台区关联，按村委会及自然村 500 m 内"); e1.Value == nil || *e1.Value != 1.25 {
+		t.Errorf("乙村 E1 value %v, want 100 kVA / 80 户 = 1.25", e1.Value)
+	}
+	expect(vs[jia], "E1", planning.StatusNoData, "配变未关联所在村（台区）")
+
+	// Unknown poor counts: P1/P2 unknown (not 无建档立卡贫困户), and a
+	// water failure there would not veto.
+	mustExec(t, db, `INSERT INTO pv_stations (name, kw, type, village_id, geom, source_id)
+		SELECT '乙村光伏', 100, '村级', id, office, 1 FROM villages WHERE code = $1`, yi)
+	mustExec(t, db, `UPDATE villages SET poor_households = NULL, poor_population = NULL WHERE code = $1`, jia)
+	_, vs = fixtureScores(t, db)
+	expect(vs[jia], "P1", planning.StatusNoData, "建档立卡贫困户数未知")
+	expect(vs[jia], "P2", planning.StatusNoData, "建档立卡贫困户数未知")
+	expect(vs[yi], "P1", planning.StatusNotApplicable, "无建档立卡贫困户")
+	if vs[jia].PoorHouseholds != nil || vs[jia].PoorPopulation != nil {
+		t.Errorf("甲村 poor counts %v %v, want unknown", vs[jia].PoorHouseholds, vs[jia].PoorPopulation)
+	}
+	checkStates(t, vs)
 }
