@@ -294,7 +294,7 @@ func TestFixtureThreeStates(t *testing.T) {
 	// and its build length counts the unknown part.
 	mustExec(t, db, `UPDATE roads SET surface = NULL, width_m = NULL WHERE name = 'X001'`)
 	fs, vs := fixtureScores(t, db)
-	expect(vs[yi], "R1", planning.StatusNoData, "路面类型未知的道路 1 km决定是否连通")
+	expect(vs[yi], "R1", planning.StatusNoData, "路面类型未知的道路 1 km 决定是否连通")
 	expect(vs[yi], "R3", planning.StatusNoData, "是否通硬化路未定")
 	if vs[yi].Dimensions[0].Veto || !vs[yi].Dimensions[0].VetoUnknown {
 		t.Errorf("乙村 通路 veto %v, veto_unknown %v; want false, true", vs[yi].Dimensions[0].Veto, vs[yi].Dimensions[0].VetoUnknown)

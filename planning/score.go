@@ -52,15 +52,14 @@ func ScoreVillage(f Facts, p Profile) VillageScore {
 	}
 	// The indicators that could veto: R1; W1–W4 where poor households live
 	// or may live (their count unknown); E1.
+	// A failing W1–W4 with the poor count unknown is undecided too.
 	poorMayLive := f.PoorHouseholds == nil || *f.PoorHouseholds > 0
 	for _, is := range inds {
-		if is.Status != StatusNoData {
-			continue
-		}
 		switch d := &dims[dimIndex(is.Dimension)]; {
-		case is.ID == "R1", is.ID == "E1":
+		case is.Status == StatusNoData && (is.ID == "R1" || is.ID == "E1"):
 			d.VetoUnknown = true
-		case is.Dimension == DimWater && is.ID != "W5" && poorMayLive:
+		case is.Dimension == DimWater && is.ID != "W5" &&
+			(is.Status == StatusNoData && poorMayLive || is.Status == StatusFail && f.PoorHouseholds == nil):
 			d.VetoUnknown = true
 		}
 	}
@@ -163,7 +162,7 @@ func (s *scorer) road(out []IndicatorScore) []IndicatorScore {
 	r1 := s.indicator("R1", "建制村通硬化路", DimRoad, "是/否", fixed(1), 0)
 	unknownKm := func(m *float64) string {
 		if u, ok := get(m); ok {
-			return " " + numN(u/1000, 1) + " km"
+			return " " + numN(u/1000, 1) + " km "
 		}
 		return ""
 	}
