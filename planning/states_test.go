@@ -135,8 +135,8 @@ func TestProfileAnalysisSettings(t *testing.T) {
 		}
 	}
 	for body, want := range map[string]string{
-		`{"road": {"graph_tolerance_m": 150}}`: "road.graph_tolerance_m",
-		`{"road": {"tourism_bonus": 120}}`:     "road.tourism_bonus",
+		`{"road": {"graph_tolerance_m": 150}}`:  "road.graph_tolerance_m",
+		`{"road": {"tourism_bonus": 120}}`:      "road.tourism_bonus",
 		`{"grid": {"transformer_radius_m": 0}}`: "grid.transformer_radius_m",
 	} {
 		if _, err := planning.ParseProfile(strings.NewReader(body)); err == nil || !strings.Contains(err.Error(), want) {
