@@ -52,16 +52,17 @@ LEFT JOIN LATERAL (
            count(*) FILTER (WHERE g.households IS NULL)::int AS unknown_hh
     FROM villages g
     CROSS JOIN LATERAL (
-        SELECT EXISTS (
-                   SELECT 1 FROM road_edges e JOIN score_comp c ON c.node = e.source
-                   WHERE e.hardened AND c.component = n.seat_component
-                     AND e.geom && ST_Expand(g.office, $2 / 80000.0)
-                     AND ST_DWithin(e.geom::geography, g.office::geography, $2)) AS served,
-               EXISTS (
+        -- maybe is looked up only for a group not served.
+        SELECT h.served, NOT h.served AND EXISTS (
                    SELECT 1 FROM road_edges e JOIN score_open_comp c ON c.node = e.source
                    WHERE e.hardened IS NOT FALSE AND c.component = n.seat_open_component
                      AND e.geom && ST_Expand(g.office, $2 / 80000.0)
                      AND ST_DWithin(e.geom::geography, g.office::geography, $2)) AS maybe
+        FROM (SELECT EXISTS (
+                  SELECT 1 FROM road_edges e JOIN score_comp c ON c.node = e.source
+                  WHERE e.hardened AND c.component = n.seat_component
+                    AND e.geom && ST_Expand(g.office, $2 / 80000.0)
+                    AND ST_DWithin(e.geom::geography, g.office::geography, $2)) AS served) h
     ) x
     WHERE g.parent_id = v.id AND (g.households >= $1 OR g.households IS NULL)
 ) r2 ON have.roads AND EXISTS (SELECT 1 FROM villages g WHERE g.parent_id = v.id)
@@ -95,10 +96,12 @@ LEFT JOIN LATERAL (
                coalesce(sum(g.pop) FILTER (WHERE x.hard OR x.open), 0)::float8 / nullif(sum(g.pop), 0) END AS share_max
     FROM score_groups g
     CROSS JOIN LATERAL (
-        SELECT EXISTS (SELECT 1 FROM road_edges e WHERE e.hardened AND e.geom && ST_Expand(g.pt, $3 / 80000.0)
-                         AND ST_DWithin(e.geom::geography, g.pt::geography, $3)) AS hard,
-               EXISTS (SELECT 1 FROM road_edges e WHERE e.hardened IS NULL AND e.geom && ST_Expand(g.pt, $3 / 80000.0)
-                         AND ST_DWithin(e.geom::geography, g.pt::geography, $3)) AS open
+        -- open is looked up only for a settlement without a hardened road near.
+        SELECT h.hard, NOT h.hard AND EXISTS (
+                   SELECT 1 FROM road_edges e WHERE e.hardened IS NULL AND e.geom && ST_Expand(g.pt, $3 / 80000.0)
+                     AND ST_DWithin(e.geom::geography, g.pt::geography, $3)) AS open
+        FROM (SELECT EXISTS (SELECT 1 FROM road_edges e WHERE e.hardened AND e.geom && ST_Expand(g.pt, $3 / 80000.0)
+                               AND ST_DWithin(e.geom::geography, g.pt::geography, $3)) AS hard) h
     ) x
     WHERE g.village_id = v.id
 ) r5 ON true
