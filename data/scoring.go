@@ -180,7 +180,9 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 			// R1 in three states (connected): true when the 村委会 reaches its
 			// seat on known-hardened road; false when it would not even with
 			// every road of unknown surface hardened, or no road at all is near
-			// it; NULL when the unknown surfaces decide, or no road is loaded.
+			// it; NULL when the unknown surfaces decide, no road is loaded, or
+			// no road is near the seat (a misplaced seat would fail every
+			// village of its township).
 			// The open network is the edges that may be hardened (hardened or
 			// unknown surface).
 			{`CREATE TEMP TABLE score_net (id bigint PRIMARY KEY, office geometry, village_hard_vid bigint, village_open_vid bigint,
@@ -243,6 +245,7 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 			{`UPDATE score_net s SET seat_component = cs.component, seat_open_component = coalesce(os.component, os2.component),
 				connected = CASE
 					WHEN NOT EXISTS (SELECT 1 FROM road_edges) THEN NULL
+					WHEN s2.seat_any_vid IS NULL THEN NULL
 					WHEN cv.component = cs.component THEN true
 					WHEN coalesce(ov.component, ov2.component) IS NOT NULL
 					     AND (ov.component IN (os.component, os2.component) OR ov2.component IN (os.component, os2.component)) THEN NULL
@@ -354,7 +357,7 @@ func scanFacts(row pgx.CollectableRow) (planning.Facts, error) {
 	var unhardened, path, busLine, works, trPts, tpLine wkbGeom
 	err := row.Scan(&f.VillageID, &f.Code, &f.Name, &f.TownshipCode, &f.TownshipName, &f.IsPoor,
 		&f.Households, &f.Population, &f.PoorHouseholds, &f.PoorPopulation,
-		&f.RoadData, &f.HardenedConnected, &f.UnhardenedM, &unhardened, &f.UnhardenedStraight, &f.UnknownSurfaceM,
+		&f.RoadData, &f.SeatOffRoad, &f.HardenedConnected, &f.UnhardenedM, &unhardened, &f.UnhardenedStraight, &f.UnknownSurfaceM,
 		&f.LargeGroups, &f.LargeGroupsServed, &f.LargeGroupsOpen, &f.GroupsUnknownHouseholds,
 		&f.PathM, &f.NarrowM, &f.WidthUnknownM, &path,
 		&f.BusStopM, &busLine, &f.BusStopUnknownM, &f.BusStopAnyM,

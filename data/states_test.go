@@ -349,6 +349,15 @@ func TestFixtureThreeStates(t *testing.T) {
 	}
 	expect(vs[jia], "E1", planning.StatusNoData, "配变未关联所在村（台区）")
 
+	// A seat with no road near it: R1 unknown for its villages, not a
+	// failure of each (the seat's position is in doubt).
+	mustExec(t, db, `UPDATE townships SET seat = ST_SetSRID(ST_MakePoint(113.45, 29.45), 4490)`)
+	_, vs = fixtureScores(t, db)
+	for _, code := range []string{jia, yi} {
+		expect(vs[code], "R1", planning.StatusNoData, "乡镇驻地 100 m 内无道路")
+	}
+	mustExec(t, db, `UPDATE townships SET seat = ST_SetSRID(ST_MakePoint(113.50, 29.50), 4490)`)
+
 	// Unknown poor counts: P1/P2 unknown (not 无建档立卡贫困户), and a
 	// water failure there would not veto.
 	mustExec(t, db, `INSERT INTO pv_stations (name, kw, type, village_id, geom, source_id)

@@ -36,6 +36,7 @@ type Facts struct {
 	// 通路. Roads of unknown surface may or may not be hardened: a fact is
 	// known when it comes out the same either way.
 	RoadData                bool     // the county has any road
+	SeatOffRoad             bool     // R1: no road within snap_tolerance_m of the township seat (R1 unknown)
 	HardenedConnected       *bool    // R1: true on known-hardened road; false not even with every unknown surface hardened; nil undecided or no roads
 	UnhardenedM             *float64 // R1: length to pave on the cheapest path to the seat's hardened network (when not connected)
 	UnhardenedStraight      bool     // R1: UnhardenedM is the straight line to that network × road.detour_factor (no road path)

@@ -169,6 +169,8 @@ func (s *scorer) road(out []IndicatorScore) []IndicatorScore {
 	switch {
 	case f.HardenedConnected == nil && !f.RoadData:
 		s.noData(&r1, "暂无道路数据，无法判断村委会是否经硬化路连通乡镇驻地")
+	case f.HardenedConnected == nil && f.SeatOffRoad:
+		s.noData(&r1, "乡镇驻地 "+num(p.SnapToleranceM.Value)+" m 内无道路，驻地位置或驻地周边道路待核实")
 	case f.HardenedConnected == nil:
 		s.noData(&r1, "村委会未经已知硬化路连通乡镇驻地，但路面类型未知的道路"+unknownKm(f.UnknownSurfaceM)+"决定是否连通")
 	case *f.HardenedConnected:

@@ -25,6 +25,8 @@ func TestScoreThreeStates(t *testing.T) {
 		{"unknown surfaces decide R1", func(f *planning.Facts) {
 			f.HardenedConnected, f.UnknownSurfaceM = nil, ptr(1500.0)
 		}, "R1", planning.StatusNoData, "路面类型未知的道路 1.5 km 决定是否连通"},
+		{"no road near the seat: R1 unknown", func(f *planning.Facts) { f.HardenedConnected, f.SeatOffRoad = nil, true },
+			"R1", planning.StatusNoData, "乡镇驻地 100 m 内无道路"},
 		{"R1 undecided: R3 unknown", func(f *planning.Facts) { f.HardenedConnected = nil },
 			"R3", planning.StatusNoData, "是否通硬化路未定"},
 		{"not connected even optimistically: R1 fails", func(f *planning.Facts) {

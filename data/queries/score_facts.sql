@@ -10,7 +10,7 @@
 SELECT v.id, coalesce(v.code, ''), v.name, v.township_code, t.name, v.is_poor_village,
        v.households, v.population, v.poor_households, v.poor_population,
        -- 通路
-       have.roads, n.connected, n.unhardened_m, ST_AsBinary(n.unhardened_geom), n.straight, n.unknown_m,
+       have.roads, have.roads AND n.seat_any_vid IS NULL, n.connected, n.unhardened_m, ST_AsBinary(n.unhardened_geom), n.straight, n.unknown_m,
        r2.large, r2.served, coalesce(r2.open, 0), coalesce(r2.unknown_hh, 0),
        n.path_m, n.narrow_m, n.width_unknown_m, ST_AsBinary(n.path_geom),
        bus.dist_m, ST_AsBinary(coalesce(bus.line, busa.line)), busu.dist_m, busa.dist_m,
