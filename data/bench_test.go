@@ -15,7 +15,7 @@ func BenchmarkScoreDemo(b *testing.B) {
 	db := datatest.NewDemo(b)
 	ctx := context.Background()
 	p := planning.DefaultProfile()
-	if _, err := db.Store.RebuildRoadGraph(ctx, p.Road.SnapToleranceM.Value); err != nil {
+	if _, err := db.Store.RebuildRoadGraph(ctx, p.Road); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()

@@ -161,9 +161,6 @@ func TestIndicatorOracle(t *testing.T) {
 // and expects every indicator that such a gap could decide to say
 // no_data (issue 16: unknown is unknown).
 func TestIndicatorOracleOnPartialData(t *testing.T) {
-	t.Skip("enable with issue 16 item 1 (missing data is never a result, branch h16a): on main before it, " +
-		"403 village × indicator rows disagree (R1/R2/R3/R5 fail where a road of unknown surface or width decides, " +
-		"W5 and E1 from unknown households and 台区 links, R4 counting stops without service)")
 	db := datatest.NewDemo(t)
 	ctx := context.Background()
 	for _, sql := range []string{
@@ -291,7 +288,9 @@ type oracleUnit struct {
 	groups            int
 	groupHouseholds   map[int64]*int    // 自然村/村民组 → 户数
 	groupRoads        map[int64][]int64 // 自然村/村民组 → hardened or unknown roads in reach
-	stopM             *float64
+	stopM             *float64          // R4: nearest stop with service
+	stopUnknownM      *float64          // R4: nearest stop of unknown service
+	stopAnyM          *float64          // R4: nearest stop of any kind
 	anyStops          bool
 	popAll            *float64
 	popNear, popMaybe float64
@@ -305,6 +304,7 @@ type oracleUnit struct {
 	anyMains          bool
 	transformers      int
 	kva               *float64
+	allLinked         bool // every transformer of the county has a 台区 link
 	threePhaseM       *float64
 	threePhaseMaybeM  *float64
 	feederKm          *float64
@@ -350,12 +350,12 @@ func oracleMeasure(t *testing.T, db *datatest.DB, p planning.Profile, asOf time.
 			x.groupRoads[group] = append(x.groupRoads[group], *road)
 		}
 	})
-	var stopM, popAll *float64
+	var stopM, stopUnknownM, stopAnyM, popAll *float64
 	var anyStops bool
 	var popNear, popMaybe float64
-	o.each("road_facts", []any{p.Road.AllSeasonRadiusM.Value}, []any{&id, &stopM, &anyStops, &popAll, &popNear, &popMaybe}, func() {
+	o.each("road_facts", []any{p.Road.AllSeasonRadiusM.Value}, []any{&id, &stopM, &stopUnknownM, &stopAnyM, &anyStops, &popAll, &popNear, &popMaybe}, func() {
 		x := units[id]
-		x.stopM, x.anyStops, x.popAll, x.popNear, x.popMaybe = stopM, anyStops, popAll, popNear, popMaybe
+		x.stopM, x.stopUnknownM, x.stopAnyM, x.anyStops, x.popAll, x.popNear, x.popMaybe = stopM, stopUnknownM, stopAnyM, anyStops, popAll, popNear, popMaybe
 	})
 	var w oracleUnit
 	o.each("water_facts", []any{p.Water.MainRadiusM.Value}, []any{&id, &w.works, &w.designM3, &w.served, &w.testDate, &w.testPassed,
@@ -365,10 +365,10 @@ func oracleMeasure(t *testing.T, db *datatest.DB, p planning.Profile, asOf time.
 			w.works, w.designM3, w.served, w.testDate, w.testPassed, w.guaranteePct, w.hh, w.hhTap, w.anyMains
 	})
 	var g oracleUnit
-	o.each("grid_facts", nil, []any{&id, &g.transformers, &g.kva, &g.threePhaseM, &g.threePhaseMaybeM, &g.feederKm, &g.feederUnknown, &g.lvM}, func() {
+	o.each("grid_facts", []any{p.Grid.TransformerRadiusM.Value}, []any{&id, &g.transformers, &g.kva, &g.allLinked, &g.threePhaseM, &g.threePhaseMaybeM, &g.feederKm, &g.feederUnknown, &g.lvM}, func() {
 		x := units[id]
-		x.transformers, x.kva, x.threePhaseM, x.threePhaseMaybeM, x.feederKm, x.feederUnknown, x.lvM =
-			g.transformers, g.kva, g.threePhaseM, g.threePhaseMaybeM, g.feederKm, g.feederUnknown, g.lvM
+		x.transformers, x.kva, x.allLinked, x.threePhaseM, x.threePhaseMaybeM, x.feederKm, x.feederUnknown, x.lvM =
+			g.transformers, g.kva, g.allLinked, g.threePhaseM, g.threePhaseMaybeM, g.feederKm, g.feederUnknown, g.lvM
 	})
 	var vkw, ckw float64
 	o.each("pv_facts", nil, []any{&id, &vkw, &ckw}, func() {
@@ -433,9 +433,21 @@ func oracleJudgeRoad(e map[string]oracleExpect, x *oracleUnit, net *oracleNetwor
 			e["R5"] = oracleMeasured(100*x.popNear / *x.popAll, x.popNear == *x.popAll, oracleTolShare)
 		}
 	}
+	// R4: a stop with service within the radius passes; a stop of unknown
+	// service within it could, so the answer is unknown; otherwise the
+	// village fails, measured to the nearest stop with service or, when
+	// none has any, to the nearest stop.
+	radius := p.Road.BusStopRadiusM.Value
 	e["R4"] = oracleNoData()
-	if x.anyStops && x.stopM != nil {
-		e["R4"] = oracleMeasured(*x.stopM, *x.stopM <= p.Road.BusStopRadiusM.Value, oracleTolMetre)
+	switch {
+	case !x.anyStops:
+	case x.stopM != nil && *x.stopM <= radius:
+		e["R4"] = oracleMeasured(*x.stopM, true, oracleTolMetre)
+	case x.stopUnknownM != nil && *x.stopUnknownM <= radius:
+	case x.stopM != nil:
+		e["R4"] = oracleMeasured(*x.stopM, false, oracleTolMetre)
+	case x.stopAnyM != nil:
+		e["R4"] = oracleMeasured(*x.stopAnyM, false, oracleTolMetre)
 	}
 }
 
@@ -523,12 +535,15 @@ func oracleJudgeGrid(e map[string]oracleExpect, x *oracleUnit, p planning.Profil
 	for _, id := range []string{"E1", "E2", "E3", "E4", "E5"} {
 		e[id] = oracleNoData()
 	}
-	// Households join transformers by their 台区 link only; the fallback
-	// (the nearest transformer within lv_max_m) belongs here when the
-	// scoring implements it.
-	if x.transformers > 0 && x.kva != nil && x.households != nil && *x.households > 0 {
+	// The unit's transformers are those of its 台区, else those without a
+	// link near its settlements (grid_facts.sql). None is a measured 0 only
+	// when every transformer of the county has its link.
+	switch {
+	case x.transformers > 0 && x.kva != nil && x.households != nil && *x.households > 0:
 		v := *x.kva / float64(*x.households)
 		e["E1"] = oracleMeasured(v, v >= p.Grid.KVAPerHousehold.Value, oracleExact(v))
+	case x.transformers == 0 && x.allLinked:
+		e["E1"] = oracleMeasured(0, false, 0)
 	}
 	if x.threePhaseM != nil && (x.threePhaseMaybeM == nil || *x.threePhaseMaybeM >= *x.threePhaseM) {
 		e["E2"] = oracleMeasured(*x.threePhaseM, *x.threePhaseM <= p.Grid.ThreePhaseRadiusM.Value, oracleTolMetre)

@@ -199,8 +199,9 @@ func candidateSteps(ids []int64, p planning.Profile) []sqlStep {
 			'SELECT seat_vid AS source, vid AS target FROM cf_groups WHERE vid IS NOT NULL AND seat_vid <> vid
 			 UNION SELECT office_vid, vid FROM cf_groups WHERE vid IS NOT NULL AND office_vid IS NOT NULL AND office_vid <> vid',
 			false)),
-	  p AS (SELECT d.start_vid, d.end_vid, coalesce(sum(e.length_m) FILTER (WHERE NOT e.hardened), 0) AS m,
-	               ST_Collect(e.geom) FILTER (WHERE NOT e.hardened) AS g
+	  -- An edge of unknown surface is paved too, as its cost says.
+	  p AS (SELECT d.start_vid, d.end_vid, coalesce(sum(e.length_m) FILTER (WHERE e.hardened IS NOT TRUE), 0) AS m,
+	               ST_Collect(e.geom) FILTER (WHERE e.hardened IS NOT TRUE) AS g
 	        FROM d JOIN cf_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid),
 	  best AS (SELECT DISTINCT ON (gr.id) gr.id, p.m, p.g FROM cf_groups gr
 	           JOIN p ON p.end_vid = gr.vid AND p.start_vid IN (gr.seat_vid, gr.office_vid)

@@ -62,7 +62,7 @@ func BenchmarkProvince(b *testing.B) {
 	b.Run("GraphBuild", func(b *testing.B) {
 		for b.Loop() {
 			mustExec(b, db, `UPDATE road_graph_state SET params = ''`) // force a full rebuild
-			if _, err := db.Store.RebuildRoadGraph(ctx, p.Road.SnapToleranceM.Value); err != nil {
+			if _, err := db.Store.RebuildRoadGraph(ctx, p.Road); err != nil {
 				b.Fatal(err)
 			}
 		}

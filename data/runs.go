@@ -250,7 +250,7 @@ func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapR
 		FROM run_scores s JOIN villages v ON v.id = s.village_id JOIN townships t ON t.code = v.township_code
 		WHERE s.run_id = $1 AND ($2 = '' OR t.code = $2 OR t.name = $2) AND coalesce(s.%[1]s, -1) >= $3
 		  AND (NOT $4 OR v.is_poor_village)
-		ORDER BY s.%[1]s DESC NULLS LAST, v.poor_population DESC, v.code
+		ORDER BY s.%[1]s DESC NULLS LAST, v.poor_population DESC NULLS LAST, v.code
 		LIMIT $5 OFFSET $6`, c)
 	rows, err := s.pool.Query(ctx, sql, f.RunID, f.Township, f.MinScore, f.PoorOnly, f.Limit, f.Offset)
 	if err != nil {
@@ -319,7 +319,7 @@ var staleVillagesSQL string
 // StaleVillages implements planning.ScoreStore.
 func (s *Store) StaleVillages(ctx context.Context, base planning.Run, p planning.Profile, watermark int64) ([]int64, error) {
 	reach := max(p.Road.AllSeasonRadiusM.Value, p.Road.BusStopRadiusM.Value, p.Grid.ThreePhaseRadiusM.Value,
-		p.Grid.LVMaxM.Value, p.Water.MainRadiusM.Value, 2000) // 2 km: the tourism bonus
+		p.Grid.LVMaxM.Value, p.Grid.TransformerRadiusM.Value, p.Water.MainRadiusM.Value, p.Road.TourismRadiusM.Value)
 	rows, err := s.pool.Query(ctx, staleVillagesSQL, base.ChangeWatermark, watermark, base.ID, reach, p.Water.MainRadiusM.Value)
 	if err != nil {
 		return nil, translate(err, "stale villages")

@@ -20,29 +20,31 @@ var (
 	scoreFactsSQL string
 )
 
-// graphToleranceM merges road end points closer than this into one vertex.
-// It is small on purpose: the profile's snap tolerance (100 m) is for
-// attaching a 村委会 to a road, and would fuse distinct junctions.
-const graphToleranceM = 5.0
-
 // fullRebuildShare is the share of roads affected by changes above which
 // a full rebuild of the graph is cheaper than patching it.
 const fullRebuildShare = 0.2
+
+// graphEdgeModel names how edges are derived from roads; a graph built by an
+// older model is rebuilt whole. "tri": hardened is NULL where the road's
+// surface is unknown (migration 0014).
+const graphEdgeModel = "tri"
 
 // RebuildRoadGraph brings the routable graph (road_vertices, road_edges) up
 // to date with roads, villages and townships (村委会 and seats are graph
 // vertices), and reports whether it changed anything. After edits it
 // re-splits only the roads near what changed, keeping every other edge and
-// vertex; the first build, a change of snapM (the profile's snap
-// tolerance) or a change touching many roads rebuilds everything.
-func (s *Store) RebuildRoadGraph(ctx context.Context, snapM float64) (bool, error) {
+// vertex; the first build, a change of the profile's snap or graph
+// tolerance (road.snap_tolerance_m, road.graph_tolerance_m: road ends this
+// close are one vertex) or a change touching many roads rebuilds everything.
+func (s *Store) RebuildRoadGraph(ctx context.Context, road planning.RoadParams) (bool, error) {
+	snapM, graphM := road.SnapToleranceM.Value, road.GraphToleranceM.Value
 	var changed bool
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// One builder at a time; a second waits and then finds it current.
 		if _, err := tx.Exec(ctx, `LOCK TABLE road_graph_state IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
-		params := fmt.Sprintf("graph=%g;snap=%g", graphToleranceM, snapM)
+		params := fmt.Sprintf("graph=%g;snap=%g;edges=%s", graphM, snapM, graphEdgeModel)
 		var builtFrom, oldParams string
 		var since, watermark int64
 		var versions string
@@ -72,7 +74,7 @@ func (s *Store) RebuildRoadGraph(ctx context.Context, snapM float64) (bool, erro
 			rows, err := tx.Query(ctx, `SELECT DISTINCT r.id FROM layer_changes c JOIN roads r
 				ON r.geom && ST_Expand(c.geom, $3 / 80000.0) AND ST_DWithin(r.geom::geography, c.geom::geography, $3)
 				WHERE c.id > $1 AND c.id <= $2 AND c.layer IN ('roads', 'villages', 'townships') AND c.geom IS NOT NULL`,
-				since, watermark, max(graphToleranceM, snapM))
+				since, watermark, max(graphM, snapM))
 			if err != nil {
 				return err
 			}
@@ -86,7 +88,7 @@ func (s *Store) RebuildRoadGraph(ctx context.Context, snapM float64) (bool, erro
 				affected = nil
 			}
 		}
-		if err := updateRoadGraph(ctx, tx, snapM, affected); err != nil {
+		if err := updateRoadGraph(ctx, tx, graphM, snapM, affected); err != nil {
 			return fmt.Errorf("update road graph: %w", err)
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO road_graph_state (built_from, params, change_watermark) VALUES ($1, $2, $3)
@@ -99,16 +101,16 @@ func (s *Store) RebuildRoadGraph(ctx context.Context, snapM float64) (bool, erro
 }
 
 // updateRoadGraph re-splits the affected roads (all when nil) and joins the
-// new pieces' end points to surviving vertices within the graph tolerance,
-// or to new vertices.
-func updateRoadGraph(ctx context.Context, tx pgx.Tx, snapM float64, affected []int64) error {
+// new pieces' end points to surviving vertices within the graph tolerance
+// graphM, or to new vertices.
+func updateRoadGraph(ctx context.Context, tx pgx.Tx, graphM, snapM float64, affected []int64) error {
 	steps := []struct {
 		sql  string
 		args []any
 	}{
 		{`CREATE TEMP TABLE graph_pieces (pid bigint GENERATED ALWAYS AS IDENTITY, road_id bigint, surface text,
 			width_m float8, geom geometry) ON COMMIT DROP`, nil},
-		{roadPiecesSQL, []any{graphToleranceM, snapM, affected}},
+		{roadPiecesSQL, []any{graphM, snapM, affected}},
 		{`DELETE FROM road_edges WHERE $1::bigint[] IS NULL OR road_id = ANY ($1)`, []any{affected}},
 		{`DELETE FROM road_vertices WHERE $1::bigint[] IS NULL`, []any{affected}},
 		{`CREATE TEMP TABLE graph_ends ON COMMIT DROP AS
@@ -117,17 +119,18 @@ func updateRoadGraph(ctx context.Context, tx pgx.Tx, snapM float64, affected []i
 		// Keep vertex ids stable: reuse the nearest existing vertex.
 		{`UPDATE graph_ends e SET vid = (SELECT v.id FROM road_vertices v
 			WHERE v.geom && ST_Expand(e.pt, $1 / 80000.0) AND ST_DWithin(v.geom::geography, e.pt::geography, $1)
-			ORDER BY v.geom <-> e.pt LIMIT 1)`, []any{graphToleranceM}},
+			ORDER BY v.geom <-> e.pt LIMIT 1)`, []any{graphM}},
 		{`WITH c AS (SELECT pid, which, ST_ClusterDBSCAN(pt, eps := $1 / 111320.0, minpoints := 1) OVER () AS cid
 			         FROM graph_ends WHERE vid IS NULL),
 			  m AS (SELECT coalesce(max(id), 0) AS base FROM road_vertices)
 			UPDATE graph_ends e SET vid = m.base + c.cid + 1 FROM c, m WHERE e.pid = c.pid AND e.which = c.which`,
-			[]any{graphToleranceM}},
+			[]any{graphM}},
 		{`INSERT INTO road_vertices (id, geom)
 			SELECT vid, ST_Centroid(ST_Collect(pt)) FROM graph_ends
 			WHERE NOT EXISTS (SELECT 1 FROM road_vertices v WHERE v.id = graph_ends.vid) GROUP BY vid`, nil},
+		// hardened is NULL where the surface is unknown.
 		{`INSERT INTO road_edges (road_id, source, target, length_m, hardened, width_m, geom)
-			SELECT p.road_id, s.vid, t.vid, ST_Length(p.geom::geography), coalesce(p.surface IN ('沥青', '水泥'), false), p.width_m, p.geom
+			SELECT p.road_id, s.vid, t.vid, ST_Length(p.geom::geography), p.surface IN ('沥青', '水泥'), p.width_m, p.geom
 			FROM graph_pieces p
 			JOIN graph_ends s ON s.pid = p.pid AND s.which = 0
 			JOIN graph_ends t ON t.pid = p.pid AND t.which = 1
@@ -150,7 +153,7 @@ const subgraphMarginDeg = 0.5
 // units with the given ids (every unit when ids is nil) under p, with test
 // ages counted to asOf, and returns the layer versions it saw.
 func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.Time, ids []int64) ([]planning.Facts, map[string]int64, error) {
-	if _, err := s.RebuildRoadGraph(ctx, p.Road.SnapToleranceM.Value); err != nil {
+	if _, err := s.RebuildRoadGraph(ctx, p.Road); err != nil {
 		return nil, nil, err
 	}
 	var facts []planning.Facts
@@ -174,13 +177,23 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 			sql  string
 			args []any
 		}{
-			{`CREATE TEMP TABLE score_net (id bigint PRIMARY KEY, village_hard_vid bigint, village_any_vid bigint, seat_vid bigint,
-				seat_component bigint, connected boolean, unhardened_m float8, unhardened_geom geometry,
-				path_m float8, narrow_m float8, path_geom geometry) ON COMMIT DROP`, nil},
+			// R1 in three states (connected): true when the 村委会 reaches its
+			// seat on known-hardened road; false when it would not even with
+			// every road of unknown surface hardened, or no road at all is near
+			// it; NULL when the unknown surfaces decide, no road is loaded, or
+			// no road is near the seat (a misplaced seat would fail every
+			// village of its township).
+			// The open network is the edges that may be hardened (hardened or
+			// unknown surface).
+			{`CREATE TEMP TABLE score_net (id bigint PRIMARY KEY, office geometry, village_hard_vid bigint, village_open_vid bigint,
+				village_any_vid bigint, seat_vid bigint, seat_open_vid bigint, seat_any_vid bigint, seat_component bigint, seat_open_component bigint,
+				connected boolean, unhardened_m float8, unhardened_geom geometry, straight boolean NOT NULL DEFAULT false,
+				unknown_m float8, path_m float8, narrow_m float8, width_unknown_m float8, path_geom geometry) ON COMMIT DROP`, nil},
 			// Snap each 村委会 and township seat to the graph.
-			{`INSERT INTO score_net (id, village_hard_vid, village_any_vid, seat_vid)
-				SELECT v.id, nearest_road_vertex(v.office, $1, true), nearest_road_vertex(v.office, $1, false),
-				       nearest_road_vertex(t.seat, $1, true)
+			{`INSERT INTO score_net (id, office, village_hard_vid, village_open_vid, village_any_vid, seat_vid, seat_open_vid, seat_any_vid)
+				SELECT v.id, v.office, nearest_road_vertex(v.office, $1, true), nearest_open_road_vertex(v.office, $1),
+				       nearest_road_vertex(v.office, $1, false), nearest_road_vertex(t.seat, $1, true), nearest_open_road_vertex(t.seat, $1),
+				       nearest_road_vertex(t.seat, $1, false)
 				FROM villages v JOIN townships t ON t.code = v.township_code
 				WHERE v.kind IN ('行政村', '社区') AND ($2::bigint[] IS NULL OR v.id = ANY ($2))`, []any{snap, ids}},
 			// The edges to route on: all of them, or those near the villages scored.
@@ -199,52 +212,102 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 			{`CREATE TEMP TABLE score_comp ON COMMIT DROP AS SELECT node, component FROM pgr_connectedComponents(
 				'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM score_edges WHERE hardened')`, nil},
 			{`ALTER TABLE score_comp ADD PRIMARY KEY (node)`, nil},
+			{`CREATE TEMP TABLE score_open_comp ON COMMIT DROP AS SELECT node, component FROM pgr_connectedComponents(
+				'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM score_edges WHERE hardened IS NOT FALSE')`, nil},
+			{`ALTER TABLE score_open_comp ADD PRIMARY KEY (node)`, nil},
 			// Where people live: the 村民组/自然村 points, and the 村委会 for the
-			// people of the village not in any group; only what has a location.
+			// people of the village not in any group (the village's 户数 and
+			// 人口 less its groups'; unknown when the village's are). NULL
+			// counts stay unknown.
 			{`CREATE TEMP TABLE score_groups ON COMMIT DROP AS
-				SELECT g.parent_id AS village_id, g.office AS pt, coalesce(g.households, 0) AS hh, coalesce(g.population, 0) AS pop
+				SELECT g.parent_id AS village_id, g.office AS pt, g.households AS hh, g.population AS pop
 				FROM villages g JOIN score_net n ON n.id = g.parent_id WHERE g.office IS NOT NULL
 				UNION ALL
-				SELECT v.id, v.office, greatest(coalesce(v.households, 0) - coalesce(k.hh, 0), 0),
-				       greatest(coalesce(v.population, 0) - coalesce(k.pop, 0), 0)
+				SELECT v.id, v.office, greatest(v.households - coalesce(k.hh, 0), 0), greatest(v.population - coalesce(k.pop, 0), 0)
 				FROM villages v JOIN score_net n ON n.id = v.id
 				LEFT JOIN LATERAL (SELECT sum(c.households) AS hh, sum(c.population) AS pop FROM villages c
 				                   WHERE c.parent_id = v.id) k ON true
 				WHERE v.office IS NOT NULL -- 未定位: its people are nowhere yet, not far from everything`, nil},
 			{`CREATE INDEX ON score_groups (village_id)`, nil},
-			// E4: the length of every 10 kV feeder serving the villages scored.
+			// E4: the length of every 10 kV feeder serving the villages scored
+			// (by 台区 link, or a transformer without one that may serve them).
 			{`CREATE TEMP TABLE score_feeders ON COMMIT DROP AS
 				SELECT l.feeder, sum(ST_Length(l.geom::geography)) / 1000.0 AS km
 				FROM power_lines l
 				WHERE l.voltage_kv = 10 AND l.feeder <> '' AND l.feeder IN (
-					SELECT x.feeder FROM transformers x JOIN score_net n ON n.id = x.village_id)
+					SELECT x.feeder FROM transformers x WHERE x.village_id IS NULL OR x.village_id IN (SELECT id FROM score_net))
 				GROUP BY l.feeder`, nil},
 			{`ALTER TABLE score_feeders ADD PRIMARY KEY (feeder)`, nil},
 			// Temporary tables are never auto-analysed; the planner needs their sizes.
-			{`ANALYZE score_net, score_edges, score_comp, score_groups, score_feeders`, nil},
-			// R1: same hardened component as the seat.
-			{`UPDATE score_net s SET seat_component = cs.component,
-				connected = (cv.component IS NOT NULL AND cv.component = cs.component)
-				FROM score_net s2 LEFT JOIN score_comp cv ON cv.node = s2.village_hard_vid LEFT JOIN score_comp cs ON cs.node = s2.seat_vid
+			{`ANALYZE score_net, score_edges, score_comp, score_open_comp, score_groups, score_feeders`, nil},
+			// R1: same hardened component as the seat; else same open
+			// component (undecided); else not connected. No road loaded at all
+			// decides nothing.
+			{`UPDATE score_net s SET seat_component = cs.component, seat_open_component = coalesce(os.component, os2.component),
+				connected = CASE
+					WHEN NOT EXISTS (SELECT 1 FROM road_edges) THEN NULL
+					WHEN s2.seat_any_vid IS NULL THEN NULL
+					WHEN cv.component = cs.component THEN true
+					WHEN coalesce(ov.component, ov2.component) IS NOT NULL
+					     AND (ov.component IN (os.component, os2.component) OR ov2.component IN (os.component, os2.component)) THEN NULL
+					ELSE false END
+				FROM score_net s2
+				LEFT JOIN score_comp cv ON cv.node = s2.village_hard_vid
+				LEFT JOIN score_comp cs ON cs.node = s2.seat_vid
+				LEFT JOIN score_open_comp ov ON ov.node = s2.village_open_vid
+				LEFT JOIN score_open_comp ov2 ON ov2.node = s2.village_hard_vid
+				LEFT JOIN score_open_comp os ON os.node = s2.seat_vid
+				LEFT JOIN score_open_comp os2 ON os2.node = s2.seat_open_vid
 				WHERE s.id = s2.id`, nil},
 			// Re-analyse: the path steps join on connected, which was all NULL
 			// when score_net was first analysed; a stale estimate of one row
 			// makes the planner re-aggregate every path once per village.
 			{`ANALYZE score_net`, nil},
-			// Build length: hardened edges cost 0, so the path cost is the unhardened length.
+			// Build length: hardened edges cost 0, so the path cost is the
+			// length to pave, unknown surfaces included (and reported). From
+			// the seat's hardened network, or the seat's nearest road when no
+			// hardened road is near the seat.
 			{`WITH d AS (
 				SELECT * FROM pgr_dijkstra(
 					'SELECT id, source, target, CASE WHEN hardened THEN 0 ELSE length_m END AS cost,
 					        CASE WHEN hardened THEN 0 ELSE length_m END AS reverse_cost FROM score_edges',
-					'SELECT DISTINCT seat_vid AS source, village_any_vid AS target FROM score_net
-					 WHERE NOT connected AND seat_vid IS NOT NULL AND village_any_vid IS NOT NULL AND seat_vid <> village_any_vid',
+					'SELECT DISTINCT coalesce(seat_vid, seat_any_vid) AS source, village_any_vid AS target FROM score_net
+					 WHERE NOT connected AND coalesce(seat_vid, seat_any_vid) IS NOT NULL AND village_any_vid IS NOT NULL
+					   AND coalesce(seat_vid, seat_any_vid) <> village_any_vid',
 					false)),
-			  p AS (SELECT d.start_vid, d.end_vid, sum(e.length_m) FILTER (WHERE NOT e.hardened) AS m,
-			               ST_Collect(e.geom) FILTER (WHERE NOT e.hardened) AS g
+			  p AS (SELECT d.start_vid, d.end_vid, sum(e.length_m) FILTER (WHERE e.hardened IS NOT TRUE) AS m,
+			               sum(e.length_m) FILTER (WHERE e.hardened IS NULL) AS unknown,
+			               ST_Collect(e.geom) FILTER (WHERE e.hardened IS NOT TRUE) AS g
 			        FROM d JOIN score_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid)
-			  UPDATE score_net s SET unhardened_m = coalesce(p.m, 0), unhardened_geom = p.g
-			  FROM p WHERE NOT s.connected AND s.seat_vid = p.start_vid AND s.village_any_vid = p.end_vid`, nil},
-			// R3: the shortest hardened path and its narrow share.
+			  UPDATE score_net s SET unhardened_m = coalesce(p.m, 0), unknown_m = coalesce(p.unknown, 0), unhardened_geom = p.g
+			  FROM p WHERE NOT s.connected AND coalesce(s.seat_vid, s.seat_any_vid) = p.start_vid AND s.village_any_vid = p.end_vid`, nil},
+			// No road path from the 村委会 (no road near it, or none joining the
+			// seat's): the straight line to the seat's hardened network × the
+			// road detour factor (domain.md §1).
+			{`UPDATE score_net s SET unhardened_m = $1 * x.d, unhardened_geom = x.line, straight = true, unknown_m = 0
+				FROM (SELECT n.id, ST_Distance(e.geom::geography, n.office::geography) AS d, ST_ShortestLine(n.office, e.geom) AS line
+				      FROM score_net n
+				      CROSS JOIN LATERAL (SELECT e.geom FROM score_edges e JOIN score_comp c ON c.node = e.source
+				                          WHERE e.hardened AND c.component = n.seat_component
+				                          ORDER BY e.geom <-> n.office LIMIT 1) e
+				      WHERE NOT n.connected AND n.unhardened_m IS NULL) x
+				WHERE s.id = x.id`, []any{p.Road.DetourFactor.Value}},
+			// Undecided R1: the least length of unknown surface on an open path
+			// to the seat, the road whose surface would decide.
+			{`WITH d AS (
+				SELECT * FROM pgr_dijkstra(
+					'SELECT id, source, target, CASE WHEN hardened THEN 0 ELSE length_m END AS cost,
+					        CASE WHEN hardened THEN 0 ELSE length_m END AS reverse_cost FROM score_edges WHERE hardened IS NOT FALSE',
+					'SELECT DISTINCT coalesce(seat_vid, seat_open_vid) AS source, coalesce(village_hard_vid, village_open_vid) AS target
+					 FROM score_net WHERE connected IS NULL AND coalesce(seat_vid, seat_open_vid) <> coalesce(village_hard_vid, village_open_vid)',
+					false)),
+			  p AS (SELECT d.start_vid, d.end_vid, sum(e.length_m) FILTER (WHERE e.hardened IS NULL) AS m
+			        FROM d JOIN score_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid)
+			  UPDATE score_net s SET unknown_m = coalesce(p.m, 0)
+			  FROM p WHERE s.connected IS NULL AND coalesce(s.seat_vid, s.seat_open_vid) = p.start_vid
+			    AND coalesce(s.village_hard_vid, s.village_open_vid) = p.end_vid`, nil},
+			// R3: the shortest hardened path, its narrow length and the length
+			// whose width is unknown.
 			{`WITH d AS (
 				SELECT * FROM pgr_dijkstra(
 					'SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM score_edges WHERE hardened',
@@ -252,12 +315,12 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 					 WHERE connected AND seat_vid <> village_hard_vid',
 					false)),
 			  p AS (SELECT d.start_vid, d.end_vid, sum(e.length_m) AS m, sum(e.length_m) FILTER (WHERE e.width_m < $1) AS narrow,
-			               ST_Collect(e.geom) AS g
+			               sum(e.length_m) FILTER (WHERE e.width_m IS NULL) AS unknown, ST_Collect(e.geom) AS g
 			        FROM d JOIN score_edges e ON e.id = d.edge GROUP BY d.start_vid, d.end_vid)
-			  UPDATE score_net s SET path_m = p.m, narrow_m = coalesce(p.narrow, 0), path_geom = p.g
+			  UPDATE score_net s SET path_m = p.m, narrow_m = coalesce(p.narrow, 0), width_unknown_m = coalesce(p.unknown, 0), path_geom = p.g
 			  FROM p WHERE s.connected AND s.seat_vid = p.start_vid AND s.village_hard_vid = p.end_vid`, []any{minWidth}},
 			// A village at its seat's vertex has a zero-length path.
-			{`UPDATE score_net SET path_m = 0, narrow_m = 0 WHERE connected AND seat_vid = village_hard_vid`, nil},
+			{`UPDATE score_net SET path_m = 0, narrow_m = 0, width_unknown_m = 0 WHERE connected AND seat_vid = village_hard_vid`, nil},
 		}
 		for i, st := range steps {
 			t := time.Now()
@@ -270,7 +333,7 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 		defer func() { s.log.Debug("village facts query", "took", time.Since(t)) }()
 		rows, err = tx.Query(ctx, scoreFactsSQL,
 			int(p.Road.GroupMinHouseholds.Value), p.Road.GroupNetworkRadiusM.Value, p.Road.AllSeasonRadiusM.Value,
-			p.Water.MainRadiusM.Value, asOf)
+			p.Water.MainRadiusM.Value, asOf, p.Grid.TransformerRadiusM.Value, p.Road.TourismRadiusM.Value)
 		if err != nil {
 			return err
 		}
@@ -293,24 +356,22 @@ func (s *Store) ChangeWatermark(ctx context.Context) (int64, error) {
 func scanFacts(row pgx.CollectableRow) (planning.Facts, error) {
 	var f planning.Facts
 	var unhardened, path, busLine, works, trPts, tpLine wkbGeom
-	var villageKW, centralKW float64
 	err := row.Scan(&f.VillageID, &f.Code, &f.Name, &f.TownshipCode, &f.TownshipName, &f.IsPoor,
 		&f.Households, &f.Population, &f.PoorHouseholds, &f.PoorPopulation,
-		&f.HardenedConnected, &f.UnhardenedM, &unhardened,
-		&f.LargeGroups, &f.LargeGroupsServed,
-		&f.PathM, &f.NarrowM, &path,
-		&f.BusStopM, &busLine,
-		&f.AllSeasonShare, &f.TourismNearby,
+		&f.RoadData, &f.SeatOffRoad, &f.HardenedConnected, &f.UnhardenedM, &unhardened, &f.UnhardenedStraight, &f.UnknownSurfaceM,
+		&f.LargeGroups, &f.LargeGroupsServed, &f.LargeGroupsOpen, &f.GroupsUnknownHouseholds,
+		&f.PathM, &f.NarrowM, &f.WidthUnknownM, &path,
+		&f.BusStopM, &busLine, &f.BusStopUnknownM, &f.BusStopAnyM,
+		&f.AllSeasonShare, &f.AllSeasonShareMax, &f.TourismNearby,
 		&f.WorksName, &f.LitresPerPersonDay, &f.TestAgeDays, &f.TestPassed, &f.GuaranteePct,
-		&f.TapShare, &works,
-		&f.Transformers, &f.TransformerKVA, &trPts,
+		&f.TapShare, &works, &f.SettlementsUnknownHouseholds, &f.SettlementsUnknownPopulation,
+		&f.Transformers, &f.TransformerKVA, &trPts, &f.TransformersByRadius, &f.TransformerData,
 		&f.ThreePhaseM, &tpLine,
 		&f.FeederKm, &f.LVMaxM,
-		&villageKW, &centralKW, &f.Unlocated)
+		&f.VillagePVKW, &f.CentralisedPVKW, &f.Unlocated)
 	if err != nil {
 		return f, err
 	}
-	f.VillagePVKW, f.CentralisedPVKW = villageKW, centralKW
 	f.Explain = map[string]orb.Geometry{}
 	for id, g := range map[string]wkbGeom{"R1": unhardened, "R3": path, "R4": busLine, "W1": works, "E1": trPts, "E2": tpLine} {
 		if g.g != nil {

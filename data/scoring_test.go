@@ -31,9 +31,10 @@ func loadFixture(t *testing.T, db *datatest.DB) {
 			('X001', '县道', '水泥', 6.5, ST_GeomFromText('LINESTRING(113.50 29.50, 113.51 29.50, 113.52 29.50)', 4490), 1),
 			('甲村路', '村道', '砂石', 3.5, ST_GeomFromText('LINESTRING(113.52 29.50, 113.52 29.52)', 4490), 1)`,
 		// Stops due north: 1,200 m and 800 m on the ellipsoid (set by ST_Project).
-		`INSERT INTO bus_stops (name, geom, source_id) VALUES
-			('甲村站', ST_Project(ST_SetSRID(ST_MakePoint(113.52, 29.52), 4490)::geography, 1200, 0)::geometry, 1),
-			('乙村站', ST_Project(ST_SetSRID(ST_MakePoint(113.51, 29.50), 4490)::geography, 800, 0)::geometry, 1)`,
+		// Both stops have buses (R4 counts only stops with service).
+		`INSERT INTO bus_stops (name, service, geom, source_id) VALUES
+			('甲村站', true, ST_Project(ST_SetSRID(ST_MakePoint(113.52, 29.52), 4490)::geography, 1200, 0)::geometry, 1),
+			('乙村站', true, ST_Project(ST_SetSRID(ST_MakePoint(113.51, 29.50), 4490)::geography, 800, 0)::geometry, 1)`,
 		`INSERT INTO transformers (name, kva, phases, households_served, village_id, geom, source_id)
 			SELECT '乙村1号', 100, 3, 80, id, ST_SetSRID(ST_MakePoint(113.5101, 29.5001), 4490), 1 FROM villages WHERE code = '430682101202'`,
 	} {
@@ -133,7 +134,7 @@ func TestHardeningAndBusStopsNeverWorsen(t *testing.T) {
 	}
 	mustExec(t, db, `UPDATE roads r SET surface = '水泥' WHERE surface IN ('砂石', '土')
 		AND EXISTS (SELECT 1 FROM villages v WHERE v.is_poor_village AND ST_DWithin(r.geom, v.office, 0.03))`)
-	mustExec(t, db, `INSERT INTO bus_stops (name, geom, source_id) SELECT name || '招呼站', office, source_id FROM villages WHERE is_poor_village`)
+	mustExec(t, db, `INSERT INTO bus_stops (name, service, geom, source_id) SELECT name || '招呼站', true, office, source_id FROM villages WHERE is_poor_village`)
 	after, _, err := planning.Score(ctx, db.Store, p, asOf, true, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -187,8 +188,8 @@ func TestIncrementalRescoreMatchesFull(t *testing.T) {
 		{"pave one poor village's gravel road", `UPDATE roads SET surface = '水泥' WHERE id = (
 			SELECT r.id FROM roads r JOIN villages v ON v.is_poor_village AND ST_DWithin(r.geom, v.office, 1e-9)
 			WHERE r.surface IN ('砂石', '土') ORDER BY r.id LIMIT 1)`},
-		{"add a bus stop at a poor village", `INSERT INTO bus_stops (name, geom, source_id)
-			SELECT name || '招呼站', office, source_id FROM villages WHERE is_poor_village ORDER BY code DESC LIMIT 1`},
+		{"add a bus stop at a poor village", `INSERT INTO bus_stops (name, service, geom, source_id)
+			SELECT name || '招呼站', true, office, source_id FROM villages WHERE is_poor_village ORDER BY code DESC LIMIT 1`},
 		{"upgrade a transformer", `UPDATE transformers SET kva = 400 WHERE id = (
 			SELECT t.id FROM transformers t JOIN villages v ON v.id = t.village_id WHERE v.is_poor_village ORDER BY t.id LIMIT 1)`},
 		{"move a water main", `UPDATE water_mains SET geom = ST_Translate(geom, 0.002, 0) WHERE id = (SELECT min(id) FROM water_mains)`},
@@ -230,8 +231,8 @@ func TestIncrementalRescoreMatchesFull(t *testing.T) {
 func TestRoadGraphPatchEqualsRebuild(t *testing.T) {
 	db := datatest.NewDemo(t)
 	ctx := context.Background()
-	const snap = 100
-	if _, err := db.Store.RebuildRoadGraph(ctx, snap); err != nil {
+	road := planning.DefaultProfile().Road
+	if _, err := db.Store.RebuildRoadGraph(ctx, road); err != nil {
 		t.Fatal(err)
 	}
 	for _, sql := range []string{
@@ -247,12 +248,12 @@ func TestRoadGraphPatchEqualsRebuild(t *testing.T) {
 	} {
 		mustExec(t, db, sql)
 	}
-	if changed, err := db.Store.RebuildRoadGraph(ctx, snap); err != nil || !changed {
+	if changed, err := db.Store.RebuildRoadGraph(ctx, road); err != nil || !changed {
 		t.Fatalf("patch: changed %v, err %v", changed, err)
 	}
 	patched := graphFingerprint(t, db)
 	mustExec(t, db, `DELETE FROM road_graph_state`)
-	if _, err := db.Store.RebuildRoadGraph(ctx, snap); err != nil {
+	if _, err := db.Store.RebuildRoadGraph(ctx, road); err != nil {
 		t.Fatal(err)
 	}
 	if rebuilt := graphFingerprint(t, db); rebuilt != patched {

@@ -231,9 +231,11 @@ func (g *generator) key(subtype, object string) string {
 	return k
 }
 
+// village is the whole village as beneficiaries; an unknown count is 0
+// (the project's own figures never guess).
 func (g *generator) village() Beneficiaries {
 	return Beneficiaries{Households: deref(g.f.Households), Population: deref(g.f.Population),
-		PoorHouseholds: g.f.PoorHouseholds, PoorPopulation: g.f.PoorPopulation}
+		PoorHouseholds: deref(g.f.PoorHouseholds), PoorPopulation: deref(g.f.PoorPopulation)}
 }
 
 func deref(p *int) int {
@@ -371,10 +373,10 @@ func (g *generator) group(gr GroupGap, p RoadParams, pr PriceParams) {
 	// Group rosters rarely carry 建档立卡 counts: share the village's by
 	// households, and say so, rather than rank the road as helping no one.
 	estimated := ""
-	if gr.PoorHouseholds == 0 && gr.PoorPopulation == 0 && deref(g.f.Households) > 0 && g.f.PoorHouseholds > 0 {
+	if gr.PoorHouseholds == 0 && gr.PoorPopulation == 0 && deref(g.f.Households) > 0 && deref(g.f.PoorHouseholds) > 0 {
 		share := float64(gr.Households) / float64(deref(g.f.Households))
-		gr.PoorHouseholds = int(math.Round(share * float64(g.f.PoorHouseholds)))
-		gr.PoorPopulation = int(math.Round(share * float64(g.f.PoorPopulation)))
+		gr.PoorHouseholds = int(math.Round(share * float64(deref(g.f.PoorHouseholds))))
+		gr.PoorPopulation = int(math.Round(share * float64(deref(g.f.PoorPopulation))))
 		estimated = "；建档立卡户数按户数比例估算"
 	}
 	g.add(item{subtype: "通组硬化路", object: gr.Name, dim: DimRoad, category: CatRoad, nature: "新建",
@@ -689,9 +691,11 @@ func deref64(p *float64) float64 {
 
 func (g *generator) pv() {
 	pp, pv := g.p.Projects, g.p.PV
-	if !g.fails("P1") || g.f.PoorHouseholds <= 0 {
+	// P1 fails only on known poor households and PV data.
+	if !g.fails("P1") || deref(g.f.PoorHouseholds) <= 0 || g.f.VillagePVKW == nil || g.f.CentralisedPVKW == nil {
 		return
 	}
+	poorHH, poorPop := *g.f.PoorHouseholds, deref(g.f.PoorPopulation)
 	maxKW := pp.PVMaxKW.Value
 	d10, ok10 := get(g.cf.Line10kVM)
 	near10kV := ok10 && d10 <= pp.PV10kVRadiusM.Value
@@ -699,7 +703,7 @@ func (g *generator) pv() {
 		maxKW = pp.PVMaxKWNear10kV.Value
 	}
 	// Households in 集中式 plants count at their own kW per household (P1).
-	gapKW := pv.KWPerPoorHousehold.Value*(float64(g.f.PoorHouseholds)-g.f.CentralisedPVKW/pv.CentralisedKWPerPoorHousehold.Value) - g.f.VillagePVKW
+	gapKW := pv.KWPerPoorHousehold.Value*(float64(poorHH)-*g.f.CentralisedPVKW/pv.CentralisedKWPerPoorHousehold.Value) - *g.f.VillagePVKW
 	kw := math.Round(math.Min(math.Max(gapKW, pp.PVMinKW.Value), maxKW))
 	// Up to the share of the transformer it connects at 380 V; beyond, a
 	// linked grid project (seed 001: 同步建设), unless a 10 kV line is near.
@@ -717,16 +721,16 @@ func (g *generator) pv() {
 		name: "村级光伏扶贫电站",
 		content: func(kw float64) string {
 			return fmt.Sprintf("新建村级光伏扶贫电站 %.0f kW（建档立卡 %d 户 × %.0f kW/户，限 %.0f–%.0f kW），预计年收益 %.1f 万元%s",
-				kw, g.f.PoorHouseholds, pv.KWPerPoorHousehold.Value, pp.PVMinKW.Value, maxKW, income/10000, access)
+				kw, poorHH, pv.KWPerPoorHousehold.Value, pp.PVMinKW.Value, maxKW, income/10000, access)
 		},
 		quantity: kw, unit: "kW", price: g.p.Prices.PVKW, indicators: []string{"P1", "P2"}, geom: g.cf.Office,
-		who:       Beneficiaries{g.f.PoorHouseholds, g.f.PoorPopulation, g.f.PoorHouseholds, g.f.PoorPopulation},
-		effect:    func(f *Facts) { f.VillagePVKW += kw },
+		who:       Beneficiaries{poorHH, poorPop, poorHH, poorPop},
+		effect:    func(f *Facts) { f.VillagePVKW = ptr(deref64(f.VillagePVKW) + kw) },
 		dependsOn: dependsOn,
 		targets: func(kw float64) []Target {
 			return []Target{{"产出指标", "数量指标", "光伏电站装机容量", fmt.Sprintf("≥%.0f kW", kw)},
 				{"效益指标", "经济效益指标", "电站年收益", fmt.Sprintf("≥%.1f 万元", income/10000)},
-				{"效益指标", "经济效益指标", "带动建档立卡户年均增收", fmt.Sprintf("≥%.0f 元/户", income/float64(g.f.PoorHouseholds))}}
+				{"效益指标", "经济效益指标", "带动建档立卡户年均增收", fmt.Sprintf("≥%.0f 元/户", income/float64(poorHH))}}
 		},
 	})
 }

@@ -30,7 +30,7 @@ func TestNoCandidateFromNoData(t *testing.T) {
 	f.TapShare = ptr(0.2)       // W5 fails on measured data
 	f.Transformers = 0          // E1: no transformer
 	f.TransformerKVA = ptr(0.0) // … on a county with transformer data
-	f.PoorHouseholds, f.PoorPopulation = 0, 0
+	f.PoorHouseholds, f.PoorPopulation = ptr(0), ptr(0)
 	ps := planning.Candidates(f, planning.CandidateFacts{SpareWorks: "城关水厂", SpareWorksM: ptr(300.0)}, p)
 	for _, pr := range ps {
 		if pr.Category == planning.CatWater || pr.Subtype == "配变增容" || pr.Subtype == "10kV线路" {
@@ -100,13 +100,13 @@ func TestCandidatesRandomFacts(t *testing.T) {
 			Transformers: rng.IntN(4), TransformerKVA: maybe(float64(rng.IntN(5)) * 100),
 			ThreePhaseM: maybe(rng.Float64() * 2000), ReliabilityPct: maybe(99 + rng.Float64()),
 			FeederKm: maybe(rng.Float64() * 30), LVMaxM: maybe(rng.Float64() * 1200),
-			VillagePVKW: float64(rng.IntN(3)) * 50}
+			VillagePVKW: ptr(float64(rng.IntN(3)) * 50), CentralisedPVKW: ptr(0.0)}
 		if rng.IntN(2) == 0 {
 			f.WorksName = "水厂"
 		}
 		if hh != nil && rng.IntN(2) == 0 {
-			f.PoorHouseholds = rng.IntN(*hh/2 + 1)
-			f.PoorPopulation = 3 * f.PoorHouseholds
+			f.PoorHouseholds = ptr(rng.IntN(*hh/2 + 1))
+			f.PoorPopulation = ptr(3 * *f.PoorHouseholds)
 		}
 		cf := planning.CandidateFacts{Line10kVM: maybe(rng.Float64() * 3000)}
 		if rng.IntN(2) == 0 {

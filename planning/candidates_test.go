@@ -26,8 +26,8 @@ func bySubtype(tb testing.TB, ps []planning.Project) map[string]planning.Project
 
 func TestCandidatesOfAPassingVillage(t *testing.T) {
 	f := goodFacts()
-	f.PoorHouseholds, f.PoorPopulation = 20, 70
-	f.VillagePVKW = 100 // 5 kW × 20
+	f.PoorHouseholds, f.PoorPopulation = ptr(20), ptr(70)
+	f.VillagePVKW = ptr(100.0) // 5 kW × 20
 	if ps := planning.Candidates(f, planning.CandidateFacts{}, planning.DefaultProfile()); len(ps) != 0 {
 		t.Errorf("a village meeting every standard got %d candidates: %+v", len(ps), ps)
 	}
@@ -69,7 +69,7 @@ func TestCandidateSizing(t *testing.T) {
 				}
 			}},
 		{"30 poor households, no PV, little transformer headroom", func(f *planning.Facts) {
-			f.PoorHouseholds, f.PoorPopulation, f.TransformerKVA, f.VillagePVKW = 30, 100, ptr(200.0), 0
+			f.PoorHouseholds, f.PoorPopulation, f.TransformerKVA, f.VillagePVKW = ptr(30), ptr(100), ptr(200.0), ptr(0.0)
 		}, planning.CandidateFacts{}, func(t *testing.T, m map[string]planning.Project) {
 			// 5 kW × 30 = 150 kW; at 380 V that needs 150 ÷ 30% = 500 kVA, 300 more.
 			pv, tr := m["村级光伏电站"], m["配变增容"]
@@ -81,7 +81,7 @@ func TestCandidateSizing(t *testing.T) {
 			}
 		}},
 		{"PV near a 10 kV line needs no transformer", func(f *planning.Facts) {
-			f.PoorHouseholds, f.PoorPopulation, f.VillagePVKW = 150, 500, 0
+			f.PoorHouseholds, f.PoorPopulation, f.VillagePVKW = ptr(150), ptr(500), ptr(0.0)
 		}, planning.CandidateFacts{Line10kVM: ptr(400.0)}, func(t *testing.T, m map[string]planning.Project) {
 			// 5 × 150 = 750 kW, capped at 500 kW near a 10 kV line.
 			if pv := m["村级光伏电站"]; pv.Quantity != 500 || pv.DependsOn != "" {
@@ -92,7 +92,7 @@ func TestCandidateSizing(t *testing.T) {
 			}
 		}},
 		{"small PV gap is raised to the minimum station", func(f *planning.Facts) {
-			f.PoorHouseholds, f.PoorPopulation, f.TransformerKVA, f.VillagePVKW = 4, 12, ptr(1000.0), 0
+			f.PoorHouseholds, f.PoorPopulation, f.TransformerKVA, f.VillagePVKW = ptr(4), ptr(12), ptr(1000.0), ptr(0.0)
 		}, planning.CandidateFacts{}, func(t *testing.T, m map[string]planning.Project) {
 			if pv := m["村级光伏电站"]; pv.Quantity != 100 {
 				t.Errorf("PV %g kW, want the 100 kW minimum", pv.Quantity)
@@ -174,7 +174,7 @@ func TestCandidateSizing(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := goodFacts()
-			f.PoorHouseholds, f.PoorPopulation, f.VillagePVKW = 20, 70, 100
+			f.PoorHouseholds, f.PoorPopulation, f.VillagePVKW = ptr(20), ptr(70), ptr(100.0)
 			c.facts(&f)
 			ps := planning.Candidates(f, c.cf, p)
 			for _, pr := range ps {

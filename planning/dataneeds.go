@@ -71,6 +71,7 @@ var (
 	itemPoorHouseholds = DataItem{Layer: "villages", LayerTitle: "村", Field: "poor_households", FieldTitle: "建档立卡贫困户数"}
 	itemBusStops       = DataItem{Layer: "bus_stops", LayerTitle: "客运站点", FieldTitle: "站点位置"}
 	itemBusRoutes      = DataItem{Layer: "bus_stops", LayerTitle: "客运站点", Field: "routes", FieldTitle: "经停线路"}
+	itemBusService     = DataItem{Layer: "bus_stops", LayerTitle: "客运站点", Field: "service", FieldTitle: "有无班车"}
 	itemBridgeLength   = DataItem{Layer: "bridges", LayerTitle: "桥梁", Field: "length_m", FieldTitle: "桥长（米）"}
 	itemWorks          = DataItem{Layer: "water_works", LayerTitle: "供水工程", FieldTitle: "工程位置"}
 	itemWorksDesign    = DataItem{Layer: "water_works", LayerTitle: "供水工程", Field: "design_m3_per_day", FieldTitle: "设计供水规模（m³/d）"}
@@ -114,19 +115,25 @@ type noteRule struct {
 var indicators = map[string]indicatorInfo{
 	"R1": {name: "建制村通硬化路", dim: DimRoad, rules: []noteRule{
 		{[]string{"路面"}, []DataItem{itemRoadSurface}},
+		{[]string{"道路数据"}, []DataItem{itemRoads, itemRoadSurface}},
 		{[]string{"驻地"}, []DataItem{itemSeat, itemRoads}},
 	}, settle: []DataItem{itemRoads, itemRoadSurface}},
 	"R2": {name: "较大自然村通硬化路率", dim: DimRoad, rules: []noteRule{
 		{[]string{"路面"}, []DataItem{itemRoadSurface}},
+		{[]string{"道路数据"}, []DataItem{itemRoads, itemRoadSurface}},
 		{[]string{"户数"}, []DataItem{itemHouseholds}},
 	}, settle: []DataItem{itemGroups, itemHouseholds}},
-	"R3": {name: "通乡镇道路窄路比例", dim: DimRoad, settle: []DataItem{itemRoadWidth}},
+	"R3": {name: "通乡镇道路窄路比例", dim: DimRoad, rules: []noteRule{
+		{[]string{"R1"}, []DataItem{itemRoadSurface, itemRoads}},
+	}, settle: []DataItem{itemRoadWidth}},
 	"R4": {name: "通客车", dim: DimRoad, rules: []noteRule{
+		{[]string{"有无班车"}, []DataItem{itemBusService, itemBusRoutes}},
 		{[]string{"线路"}, []DataItem{itemBusRoutes}},
 		{[]string{"班车"}, []DataItem{itemBusRoutes}},
 	}, settle: []DataItem{itemBusStops, itemBusRoutes}},
 	"R5": {name: "全天候道路可达人口比例", dim: DimRoad, rules: []noteRule{
 		{[]string{"路面"}, []DataItem{itemRoadSurface}},
+		{[]string{"道路数据"}, []DataItem{itemRoads, itemRoadSurface}},
 	}, settle: []DataItem{itemGroups, itemPopulation}},
 	"W1": {name: "水量", dim: DimWater, rules: []noteRule{
 		{[]string{"供水人口"}, []DataItem{itemWorksServed}},

@@ -25,19 +25,35 @@ type Facts struct {
 	IsPoor         bool
 	Households     *int
 	Population     *int
-	PoorHouseholds int
-	PoorPopulation int
+	PoorHouseholds *int // 建档立卡 (nil: unknown)
+	PoorPopulation *int
 
-	// 通路
-	HardenedConnected *bool    // R1: the 村委会 reaches its township seat on hardened road
-	UnhardenedM       *float64 // R1: unhardened length on the cheapest path to the seat's hardened network (when not connected)
-	LargeGroups       *int     // R2: 自然村/村民组 with at least group_min_households (nil: no group data)
-	LargeGroupsServed *int     // R2: of those, within group_network_radius_m of the R1-connected hardened network
-	PathM             *float64 // R3: length of the shortest hardened path 村委会 → seat
-	NarrowM           *float64 // R3: of which narrower than min_width_m
-	BusStopM          *float64 // R4: straight-line distance to the nearest bus stop (nil: no stops in the data)
-	AllSeasonShare    *float64 // R5: share (0–1) of the population within all_season_radius_m of a hardened road
-	TourismNearby     bool     // a tourism site within 2 km: +10 on 通路 when R1 fails
+	// Settlements (村民组/自然村 points, and the 村委会 for the people in no
+	// group) whose 户数 or 人口 is unknown: a share over them is unknown.
+	SettlementsUnknownHouseholds int
+	SettlementsUnknownPopulation int
+
+	// 通路. Roads of unknown surface may or may not be hardened: a fact is
+	// known when it comes out the same either way.
+	RoadData                bool     // the county has any road
+	SeatOffRoad             bool     // R1: no road within snap_tolerance_m of the township seat (R1 unknown)
+	HardenedConnected       *bool    // R1: true on known-hardened road; false not even with every unknown surface hardened; nil undecided or no roads
+	UnhardenedM             *float64 // R1: length to pave on the cheapest path to the seat's hardened network (when not connected)
+	UnhardenedStraight      bool     // R1: UnhardenedM is the straight line to that network × road.detour_factor (no road path)
+	UnknownSurfaceM         *float64 // R1: unknown-surface length on that path; when undecided, the least that decides connection
+	LargeGroups             *int     // R2: 自然村/村民组 with at least group_min_households (nil: no group or road data)
+	LargeGroupsServed       *int     // R2: of those, within group_network_radius_m of the seat's hardened network
+	LargeGroupsOpen         int      // R2: of those, served or not as roads of unknown surface are hardened or not
+	GroupsUnknownHouseholds int      // R2: groups whose 户数 is unknown (may be large)
+	PathM                   *float64 // R3: length of the shortest hardened path 村委会 → seat
+	NarrowM                 *float64 // R3: of which narrower than min_width_m
+	WidthUnknownM           *float64 // R3: of which of unknown width
+	BusStopM                *float64 // R4: distance to the nearest stop with service (service, or routes listed)
+	BusStopUnknownM         *float64 // R4: distance to the nearest stop whose service is unknown
+	BusStopAnyM             *float64 // R4: distance to the nearest stop of any kind (nil: no stops in the data)
+	AllSeasonShare          *float64 // R5: share (0–1) of the population within all_season_radius_m of a hardened road
+	AllSeasonShareMax       *float64 // R5: the same with every road of unknown surface hardened
+	TourismNearby           bool     // a tourism site within road.tourism_radius_m: road.tourism_bonus on 通路 when R1 fails
 
 	// 饮水
 	WorksName          string   // the supplying works; "" when none is in reach
@@ -49,18 +65,20 @@ type Facts struct {
 	TapShare           *float64 // W5: share (0–1) of households within main_radius_m of a main
 
 	// 农网
-	Transformers        int      // distribution transformers serving the village (0: no power supply on record)
-	TransformerKVA      *float64 // E1: their total kVA (nil: no transformer data)
-	ThreePhaseM         *float64 // E2: distance from the 村委会 to the nearest three-phase supply
-	ReliabilityPct      *float64 // E3: the feeder's 供电可靠率
-	VoltagePct          *float64 // E3: the feeder's 综合电压合格率
-	FeederKm            *float64 // E4: length of the longest 10 kV feeder serving the village
-	LVMaxM              *float64 // E4: farthest settlement from its transformer
-	WellsElectrifiedPct *float64 // E5: share (0–100) of 机井 with power
+	Transformers         int      // distribution transformers serving the village (0: none on record)
+	TransformerKVA       *float64 // E1: their total kVA (nil: unknown; 0 only when the county links transformers to villages)
+	TransformersByRadius bool     // E1: no 台区 link: the transformers are those within grid.transformer_radius_m of its settlements
+	TransformerData      bool     // the county has any transformer data
+	ThreePhaseM          *float64 // E2: distance from the 村委会 to the nearest three-phase supply
+	ReliabilityPct       *float64 // E3: the feeder's 供电可靠率
+	VoltagePct           *float64 // E3: the feeder's 综合电压合格率
+	FeederKm             *float64 // E4: length of the longest 10 kV feeder serving the village
+	LVMaxM               *float64 // E4: farthest settlement from its transformer
+	WellsElectrifiedPct  *float64 // E5: share (0–100) of 机井 with power
 
 	// 光伏
-	VillagePVKW     float64 // P1: kW of 村级 and 户用 stations attributed to the village
-	CentralisedPVKW float64 // P1: kW of 集中式 stations attributed to the village
+	VillagePVKW     *float64 // P1: kW of 村级 and 户用 stations attributed to the village (nil: the county has no PV data)
+	CentralisedPVKW *float64 // P1: kW of 集中式 stations attributed to the village
 
 	// Unlocated: the village is 未定位 (no 村委会 location); its spatial
 	// indicators are no_data with NoteUnlocated (unlocated.go).
@@ -104,6 +122,10 @@ type DimensionScore struct {
 	Dimension string   `json:"dimension"`
 	Gap       *float64 `json:"gap"` // 0–100; nil when no indicator had data
 	Veto      bool     `json:"veto"`
+	// VetoUnknown: an indicator that could veto the dimension (R1, E1, and
+	// W1–W4 where poor households live or may live) is no_data, so the gap
+	// may be 100; Gap is then the gap without that veto.
+	VetoUnknown bool `json:"veto_unknown"`
 	// MissingWeight is the share (0–1) of the dimension's weights whose
 	// indicators had no data; the gap is computed over the rest.
 	MissingWeight float64          `json:"missing_weight"`
@@ -125,8 +147,8 @@ type VillageScore struct {
 	TownshipCode   string           `json:"township_code"`
 	TownshipName   string           `json:"township_name"`
 	IsPoor         bool             `json:"is_poor_village"`
-	PoorHouseholds int              `json:"poor_households"`
-	PoorPopulation int              `json:"poor_population"`
+	PoorHouseholds *int             `json:"poor_households"` // nil: unknown
+	PoorPopulation *int             `json:"poor_population"`
 	Dimensions     []DimensionScore `json:"dimensions"` // in Dimensions order
 	// Composite weighs the dimension gaps that exist (weights renormalised
 	// over them); nil only when no dimension has a gap. MissingWeight is the

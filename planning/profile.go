@@ -130,13 +130,16 @@ type CompositeParams struct {
 
 // RoadParams are the 通路 indicators R1–R5 (domain.md §2).
 type RoadParams struct {
-	SnapToleranceM      Param `json:"snap_tolerance_m"`       // 100 [E]: 村委会 to hardened edge; also endpoint snapping of the graph
+	SnapToleranceM      Param `json:"snap_tolerance_m"`       // 100 [E]: 村委会 and seats to the nearest (hardened) edge
+	GraphToleranceM     Param `json:"graph_tolerance_m"`      // 5 [E]: road ends this close are one graph vertex (≤ snap_tolerance_m)
 	GroupMinHouseholds  Param `json:"group_min_households"`   // 30 [S] (20 optional): 较大自然村
 	GroupNetworkRadiusM Param `json:"group_network_radius_m"` // 200 [E]: R2
 	MinWidthM           Param `json:"min_width_m"`            // 4.5 [S]: narrower is 窄路 (R3)
 	BusStopRadiusM      Param `json:"bus_stop_radius_m"`      // 1000 [E]: R4
 	AllSeasonRadiusM    Param `json:"all_season_radius_m"`    // 2000 [S]: R5 (SDG 9.1.1)
 	DetourFactor        Param `json:"detour_factor"`          // 1.3 [E]: straight line × factor where no road geometry
+	TourismRadiusM      Param `json:"tourism_radius_m"`       // 2000 [E]: a tourism site this near a village without hardened access…
+	TourismBonus        Param `json:"tourism_bonus"`          // 10 [E]: …adds this to G_通路 (0–100; 0 switches it off)
 	WeightR2            Param `json:"weight_r2"`              // 0.35 [E]
 	WeightR3            Param `json:"weight_r3"`              // 0.20 [E]
 	WeightR4            Param `json:"weight_r4"`              // 0.25 [E]
@@ -171,6 +174,7 @@ type GridParams struct {
 	VoltageFloorPct      Param `json:"voltage_floor_pct"`       // 95 [E]
 	FeederMaxKm          Param `json:"feeder_max_km"`           // 15 [E]: E4, 10 kV supply radius
 	LVMaxM               Param `json:"lv_max_m"`                // 500 [E]: E4, transformer to farthest household
+	TransformerRadiusM   Param `json:"transformer_radius_m"`    // 500 [E]: E1 without a 台区 link: transformers this near a settlement serve it
 	DetourFactor         Param `json:"detour_factor"`           // 1.2 [E]
 	WeightE1             Param `json:"weight_e1"`               // 0.35 [E]
 	WeightE2             Param `json:"weight_e2"`               // 0.25 [E]
@@ -479,6 +483,8 @@ var floorTargets = map[string]string{
 //   - detour_factor: ≥ 1;
 //   - *_pct: in (0, 100];
 //   - group_min_households: ≥ 1;
+//   - *_bonus: in [0, 100];
+//   - graph_tolerance_m: > 0 and at most snap_tolerance_m;
 //   - *_floor: ≥ 0, and below its target (floorTargets); outage_days_floor
 //     above the outage days that guarantee_pct allows, 365×(100−pct)/100;
 //   - anything else (distances, radii, tolerances, targets): > 0.
@@ -501,6 +507,9 @@ func (p Profile) Validate() error {
 		}
 		if target, ok := floorTargets[f.key]; ok && f.p.Value >= byKey[target].Value {
 			errs = append(errs, invalid(f.key, "下限须小于目标 %s（收到 %g，目标 %g）", target, f.p.Value, byKey[target].Value))
+		}
+		if f.key == "road.graph_tolerance_m" && f.p.Value > byKey["road.snap_tolerance_m"].Value {
+			errs = append(errs, invalid(f.key, "不能大于 road.snap_tolerance_m（收到 %g，吸附容差 %g）", f.p.Value, byKey["road.snap_tolerance_m"].Value))
 		}
 		if f.key == "water.outage_days_floor" {
 			allowed := 365 * (100 - byKey["water.guarantee_pct"].Value) / 100
@@ -556,6 +565,10 @@ func checkValue(key string, v float64) error {
 	case leaf == "group_min_households":
 		if v < 1 {
 			return invalid(key, "户数门槛不能小于 1（收到 %g）", v)
+		}
+	case strings.HasSuffix(leaf, "_bonus"):
+		if v < 0 || v > 100 {
+			return invalid(key, "加分须在 0 到 100 之间（收到 %g）", v)
 		}
 	case strings.HasSuffix(leaf, "_floor"):
 		if v < 0 {

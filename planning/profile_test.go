@@ -275,5 +275,5 @@ func ExampleParseProfile() {
 	// {Value:2.8 Source:sourced Note:安徽 target}
 	// {Value:1000 Source:estimated Note:domain.md §2 R4; 1,000 m [E]}
 	// true invalid
-	// invalid: 配置项 road.bus_stop_radius 未知；可用：all_season_radius_m, bus_stop_radius_m, detour_factor, group_min_households, group_network_radius_m, min_width_m, snap_tolerance_m, weight_r2, weight_r3, weight_r4, weight_r5
+	// invalid: 配置项 road.bus_stop_radius 未知；可用：all_season_radius_m, bus_stop_radius_m, detour_factor, graph_tolerance_m, group_min_households, group_network_radius_m, min_width_m, snap_tolerance_m, tourism_bonus, tourism_radius_m, weight_r2, weight_r3, weight_r4, weight_r5
 }

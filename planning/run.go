@@ -111,7 +111,7 @@ type GapRow struct {
 	TownshipCode   string              `json:"township_code"`
 	TownshipName   string              `json:"township_name"`
 	IsPoor         bool                `json:"is_poor_village"`
-	PoorPopulation int                 `json:"poor_population"`
+	PoorPopulation *int                `json:"poor_population"` // nil: unknown
 	Composite      *float64            `json:"composite"`
 	Gaps           map[string]*float64 `json:"gaps"` // by dimension
 	MissingWeight  float64             `json:"missing_weight"`

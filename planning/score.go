@@ -20,10 +20,16 @@ import (
 // the rounded gaps, and both are rounded to 0.1 again; missing-weight shares
 // are rounded to 0.001.
 //
-// Missing data: a dimension's gap is the weighted mean over the indicators
-// that have data, with the weights renormalised over them. A not_applicable
-// indicator counts as met (score 0) and keeps its weight. A veto still sets
-// the gap to 100. The gap is nil only when no weighted indicator has data
+// Missing data: an indicator is measured (pass/fail), no_data (its note says
+// which data would decide it) or not_applicable; a fact the data cannot
+// decide is never judged. A dimension's gap is the weighted mean over the
+// indicators that have data, with the weights renormalised over them, and
+// missing_weight is the share of its weights that are no_data. A
+// not_applicable indicator counts as met (score 0) and keeps its weight. A
+// veto fires only on a measured failure and sets the gap to 100; when an
+// indicator that could veto is no_data (R1 weighs 0, so it is not in
+// missing_weight), the dimension says veto_unknown and its gap is the gap
+// without the veto. The gap is nil only when no weighted indicator has data
 // and no veto fired.
 func ScoreVillage(f Facts, p Profile) VillageScore {
 	if f.Unlocated {
@@ -35,7 +41,7 @@ func ScoreVillage(f Facts, p Profile) VillageScore {
 	inds = s.road(inds)
 	road, tourism := inds[0:5:5], 0.0
 	if road[0].Status == StatusFail && f.TourismNearby {
-		tourism = 10 // 产业路/旅游路 [E]
+		tourism = p.Road.TourismBonus.Value // 产业路/旅游路 [E]
 	}
 	inds = s.water(inds)
 	inds = s.grid(inds)
@@ -46,6 +52,19 @@ func ScoreVillage(f Facts, p Profile) VillageScore {
 		dimension(DimWater, inds[5:10:10], 0),
 		dimension(DimGrid, inds[10:15:15], 0),
 		dimension(DimPV, inds[15:17:17], 0),
+	}
+	// The indicators that could veto: R1; W1–W4 where poor households live
+	// or may live (their count unknown); E1.
+	// A failing W1–W4 with the poor count unknown is undecided too.
+	poorMayLive := f.PoorHouseholds == nil || *f.PoorHouseholds > 0
+	for _, is := range inds {
+		switch d := &dims[dimIndex(is.Dimension)]; {
+		case is.Status == StatusNoData && (is.ID == "R1" || is.ID == "E1"):
+			d.VetoUnknown = true
+		case is.Dimension == DimWater && is.ID != "W5" &&
+			(is.Status == StatusNoData && poorMayLive || is.Status == StatusFail && f.PoorHouseholds == nil):
+			d.VetoUnknown = true
+		}
 	}
 
 	v := VillageScore{
@@ -65,6 +84,16 @@ func ScoreVillage(f Facts, p Profile) VillageScore {
 	})
 	v.Exit = s.exit(dims)
 	return v
+}
+
+// dimIndex is the index of dimension name in Dimensions.
+func dimIndex(name string) int {
+	for i, d := range Dimensions {
+		if d == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // scorer carries one village through the indicators. vals backs the *float64
@@ -137,21 +166,36 @@ func (s *scorer) road(out []IndicatorScore) []IndicatorScore {
 	f, p := s.f, s.p.Road
 
 	r1 := s.indicator("R1", "建制村通硬化路", DimRoad, "是/否", fixed(1), 0)
+	unknownKm := func(m *float64) string {
+		if u, ok := get(m); ok {
+			return " " + numN(u/1000, 1) + " km "
+		}
+		return ""
+	}
 	switch {
+	case f.HardenedConnected == nil && !f.RoadData:
+		s.noData(&r1, "暂无道路数据，无法判断村委会是否经硬化路连通乡镇驻地")
+	case f.HardenedConnected == nil && f.SeatOffRoad:
+		s.noData(&r1, "乡镇驻地 "+num(p.SnapToleranceM.Value)+" m 内无道路，驻地位置或驻地周边道路待核实")
 	case f.HardenedConnected == nil:
-		s.noData(&r1, "暂无村委会至乡镇驻地的硬化路连通数据")
+		s.noData(&r1, "村委会未经已知硬化路连通乡镇驻地，但路面类型未知的道路"+unknownKm(f.UnknownSurfaceM)+"决定是否连通")
 	case *f.HardenedConnected:
 		s.scored(&r1, 1, 0, "村委会经硬化路连通乡镇驻地，达标")
 	default:
-		note := "村委会未经硬化路连通乡镇驻地"
+		note := "村委会未经硬化路连通乡镇驻地（路面类型未知的道路全按硬化计也不连通）"
 		if m, ok := get(f.UnhardenedM); ok {
 			note += "，需硬化约 " + numN(m/1000, 1) + " km"
+			if f.UnhardenedStraight {
+				note += "（村委会附近无可通达的道路，按至乡镇驻地硬化路网的直线距离 × 绕行系数 " + num(p.DetourFactor.Value) + " 估算）"
+			} else if u, ok := get(f.UnknownSurfaceM); ok && u > 0 {
+				note += "（其中路面类型未知 " + numN(u/1000, 1) + " km）"
+			}
 		} else {
 			note += "，待硬化里程暂无数据"
 		}
 		note += "；标准：通硬化路（一票否决）"
 		if f.TourismNearby {
-			note += "；2 km 内有旅游点或产业基地（产业路/旅游路 +10）"
+			note += "；" + num(p.TourismRadiusM.Value/1000) + " km 内有旅游点或产业基地（产业路/旅游路 +" + num(p.TourismBonus.Value) + "）"
 		}
 		s.scored(&r1, 0, 100, note)
 		r1.Veto = true
@@ -160,8 +204,15 @@ func (s *scorer) road(out []IndicatorScore) []IndicatorScore {
 	minHH := num(p.GroupMinHouseholds.Value)
 	r2 := s.indicator("R2", "较大自然村通硬化路率", DimRoad, "%", Param{Value: 100, Source: p.GroupMinHouseholds.Source}, p.WeightR2.Value)
 	switch {
+	case f.LargeGroups == nil && !f.RoadData:
+		s.noData(&r2, "暂无道路数据，无法判断"+minHH+"户以上自然村是否通硬化路")
 	case f.LargeGroups == nil || f.LargeGroupsServed == nil:
 		s.noData(&r2, "暂无"+minHH+"户以上自然村的通路数据")
+	case f.GroupsUnknownHouseholds > 0:
+		s.noData(&r2, fmt.Sprintf("%d 个自然村/村民组户数未知，无法确定%s户以上自然村", f.GroupsUnknownHouseholds, minHH))
+	case f.LargeGroupsOpen > 0:
+		s.noData(&r2, fmt.Sprintf("%s户以上自然村 %d 个，其中 %d 个是否近硬化路网取决于路面类型未知的道路",
+			minHH, *f.LargeGroups, f.LargeGroupsOpen))
 	case *f.LargeGroups <= 0:
 		s.notApplicable(&r2, "无"+minHH+"户以上自然村，不适用")
 	default:
@@ -175,13 +226,21 @@ func (s *scorer) road(out []IndicatorScore) []IndicatorScore {
 	r3 := s.indicator("R3", "通乡镇道路窄路比例", DimRoad, "%", Param{Value: 0, Source: p.MinWidthM.Source}, p.WeightR3.Value)
 	path, okPath := get(f.PathM)
 	narrow, okNarrow := get(f.NarrowM)
+	unknownW, _ := get(f.WidthUnknownM)
 	switch {
 	case r1.Status == StatusFail:
 		s.notApplicable(&r3, "未通硬化路（见 R1），窄路比例不适用")
+	case r1.Status == StatusNoData:
+		s.noData(&r3, "是否通硬化路未定（见 R1：路面类型或道路数据缺失），无法确定通乡镇硬化路径")
 	case !okPath || !okNarrow:
 		s.noData(&r3, "暂无村委会至乡镇驻地硬化路径的路面宽度数据")
 	case path <= 0:
 		s.notApplicable(&r3, "村委会位于乡镇驻地，无通乡镇路径，不适用")
+	case unknownW > 0:
+		// The unknown width could be anything from narrow to wide; the
+		// share is not scored from a bound.
+		s.noData(&r3, fmt.Sprintf("村委会至乡镇驻地硬化路 %s km 中路面宽度未知 %s km（已知窄路 %s km），无法确定窄路比例",
+			numN(path/1000, 1), numN(unknownW/1000, 1), numN(min(max(narrow, 0), path)/1000, 1)))
 	default:
 		narrow = min(max(narrow, 0), path)
 		ratio := narrow / path
@@ -190,25 +249,49 @@ func (s *scorer) road(out []IndicatorScore) []IndicatorScore {
 			numN(path/1000, 1), num(p.MinWidthM.Value), numN(narrow/1000, 1), numN(100*ratio, 1), num(p.MinWidthM.Value)))
 	}
 
+	// R4 counts a stop with service (有班车, or routes listed); a stop whose
+	// service is unknown within the radius leaves R4 undecided.
 	r4 := s.indicator("R4", "通客车", DimRoad, "m", p.BusStopRadiusM, p.WeightR4.Value)
-	if d, ok := get(f.BusStopM); ok {
-		raw := 0.0
-		if !meets(p.BusStopRadiusM.Value, d) {
-			raw = 100
-		}
-		s.scored(&r4, d, raw, fmt.Sprintf("村委会距最近客运站点 %s m，标准 ≤%s m", num(d), num(p.BusStopRadiusM.Value)))
-	} else {
+	radius := p.BusStopRadiusM.Value
+	d, okServed := get(f.BusStopM)
+	du, okUnknown := get(f.BusStopUnknownM)
+	da, okAny := get(f.BusStopAnyM)
+	switch {
+	case !okAny && !okServed && !okUnknown:
 		s.noData(&r4, "暂无客运站点数据")
+	case okServed && meets(radius, d):
+		s.scored(&r4, d, 0, fmt.Sprintf("村委会距最近有班车的客运站点 %s m，标准 ≤%s m", num(d), num(radius)))
+	case okUnknown && meets(radius, du):
+		served := "暂无"
+		if okServed {
+			served = " " + num(d) + " m"
+		}
+		s.noData(&r4, fmt.Sprintf("村委会 %s m 处有客运站点，但有无班车（经停线路）未知；最近有班车的站点%s", num(du), served))
+	case okServed:
+		s.scored(&r4, d, 100, fmt.Sprintf("村委会距最近有班车的客运站点 %s m，标准 ≤%s m", num(d), num(radius)))
+	default:
+		s.scored(&r4, da, 100, fmt.Sprintf("村委会 %s m 内无有班车的客运站点（最近站点 %s m，无班车），标准 ≤%s m",
+			num(radius), num(da), num(radius)))
 	}
 
 	r5 := s.indicator("R5", "全天候道路可达人口比例", DimRoad, "%", Param{Value: 100, Source: p.AllSeasonRadiusM.Source}, p.WeightR5.Value)
-	if sh, ok := get(f.AllSeasonShare); ok {
+	sh, okShare := get(f.AllSeasonShare)
+	mx, okMax := get(f.AllSeasonShareMax)
+	switch {
+	case !okShare && !f.RoadData:
+		s.noData(&r5, "暂无道路数据，无法计算全天候道路可达人口比例")
+	case !okShare && f.SettlementsUnknownPopulation > 0:
+		s.noData(&r5, fmt.Sprintf("%d 个居民点（自然村/村民组或村委会）人口未知，无法计算全天候道路可达人口比例", f.SettlementsUnknownPopulation))
+	case !okShare:
+		s.noData(&r5, "暂无人口分布数据")
+	case okMax && clamp01(mx)-clamp01(sh) > 1e-9:
+		s.noData(&r5, fmt.Sprintf("距硬化道路 %s km 内的人口占 %s%%–%s%%，取决于路面类型未知的道路",
+			num(p.AllSeasonRadiusM.Value/1000), numN(100*clamp01(sh), 1), numN(100*clamp01(mx), 1)))
+	default:
 		sh = clamp01(sh)
 		s.scored(&r5, 100*sh, 100*(1-sh), fmt.Sprintf(
 			"距全天候（硬化）道路 %s km 内的人口占 %s%%，标准 100%%",
 			num(p.AllSeasonRadiusM.Value/1000), numN(100*sh, 1)))
-	} else {
-		s.noData(&r5, "暂无人口分布数据")
 	}
 
 	return append(out, r1, r2, r3, r4, r5)
@@ -278,17 +361,22 @@ func (s *scorer) water(out []IndicatorScore) []IndicatorScore {
 		pct := 100 * clamp01(sh)
 		s.scored(&w5, pct, gapHigher(pct, p.TapSharePct.Value, 0), fmt.Sprintf(
 			"自来水入户率 %s%%，标准 ≥%s%%", numN(pct, 1), num(p.TapSharePct.Value)))
+	} else if f.SettlementsUnknownHouseholds > 0 {
+		s.noData(&w5, fmt.Sprintf("%d 个居民点（自然村/村民组或村委会）户数未知，无法计算自来水入户率", f.SettlementsUnknownHouseholds))
 	} else {
-		s.noData(&w5, "暂无自来水入户数据")
+		s.noData(&w5, "暂无供水管网和供水工程数据，无法计算自来水入户率")
 	}
 
-	// Veto (两不愁): a failure of W1–W4 where poor households live.
-	if f.PoorHouseholds > 0 {
-		for _, w := range []*IndicatorScore{&w1, &w2, &w3, &w4} {
-			if w.Status == StatusFail {
-				w.Veto = true
-				w.Note += fmt.Sprintf("；涉及建档立卡贫困户 %d 户，一票否决", f.PoorHouseholds)
-			}
+	// Veto (两不愁): a failure of W1–W4 where poor households live; with
+	// their count unknown the veto is undecided, not fired.
+	for _, w := range []*IndicatorScore{&w1, &w2, &w3, &w4} {
+		switch {
+		case w.Status != StatusFail:
+		case f.PoorHouseholds == nil:
+			w.Note += "；建档立卡贫困户数未知，是否一票否决待定"
+		case *f.PoorHouseholds > 0:
+			w.Veto = true
+			w.Note += fmt.Sprintf("；涉及建档立卡贫困户 %d 户，一票否决", *f.PoorHouseholds)
 		}
 	}
 	return append(out, w1, w2, w3, w4, w5)
@@ -303,21 +391,29 @@ func (s *scorer) grid(out []IndicatorScore) []IndicatorScore {
 
 	e1 := s.indicator("E1", "户均配变容量", DimGrid, "kVA/户", p.KVAPerHousehold, p.WeightE1.Value)
 	kva, okKVA := get(f.TransformerKVA)
+	radius := num(p.TransformerRadiusM.Value)
+	how := ""
+	if f.TransformersByRadius {
+		how = "（无台区关联，按村委会及自然村 " + radius + " m 内未关联台区的配变计）"
+	}
 	switch {
 	case okKVA && f.Transformers <= 0:
-		// Transformer data exists and shows none: 通电 below 100%.
-		s.scored(&e1, 0, 100, "无配变，未通电（一票否决）")
+		// The county links transformers to villages, none to this one, and
+		// none without a link stands near its settlements: 通电 below 100%.
+		s.scored(&e1, 0, 100, "无关联本村（台区）的配变，村委会及自然村 "+radius+" m 内也无未关联台区的配变，未通电（一票否决）")
 		e1.Veto = true
-	case !okKVA:
+	case !okKVA && !f.TransformerData:
 		s.noData(&e1, "暂无配变数据")
+	case !okKVA:
+		s.noData(&e1, "配变未关联所在村（台区），村委会及自然村 "+radius+" m 内也无配变，无法确定供电")
 	case f.Households == nil || *f.Households <= 0:
-		s.noData(&e1, fmt.Sprintf("配变 %d 台共 %s kVA，户数暂无数据", f.Transformers, num(kva)))
+		s.noData(&e1, fmt.Sprintf("配变 %d 台共 %s kVA%s，户数暂无数据", f.Transformers, num(kva), how))
 	default:
 		hh := *f.Households
 		per := kva / float64(hh)
 		s.scored(&e1, per, gapHigher(per, p.KVAPerHousehold.Value, p.KVAPerHouseholdFloor.Value), fmt.Sprintf(
-			"配变 %d 台共 %s kVA，%s 户，户均 %s kVA，标准 ≥%s kVA/户",
-			f.Transformers, num(kva), num(float64(hh)), num(per), num(p.KVAPerHousehold.Value)))
+			"配变 %d 台共 %s kVA%s，%s 户，户均 %s kVA，标准 ≥%s kVA/户",
+			f.Transformers, num(kva), how, num(float64(hh)), num(per), num(p.KVAPerHousehold.Value)))
 	}
 
 	e2 := s.indicator("E2", "动力电（三相 380 V）", DimGrid, "m", p.ThreePhaseRadiusM, p.WeightE2.Value)
@@ -404,16 +500,29 @@ func (s *scorer) pv(out []IndicatorScore) []IndicatorScore {
 	f, p := s.f, s.p.PV
 	p1 := s.indicator("P1", "贫困户户均光伏装机", DimPV, "kW/户", p.KWPerPoorHousehold, p.WeightP1.Value)
 	p2 := s.indicator("P2", "贫困户户均光伏收益", DimPV, "元/户·年", p.IncomePerHouseholdYuan, p.WeightP2.Value)
-	n := f.PoorHouseholds
+	if f.PoorHouseholds == nil {
+		s.noData(&p1, "建档立卡贫困户数未知")
+		s.noData(&p2, "建档立卡贫困户数未知")
+		return append(out, p1, p2)
+	}
+	n := *f.PoorHouseholds
 	if n <= 0 {
 		s.notApplicable(&p1, "无建档立卡贫困户，不适用")
 		s.notApplicable(&p2, "无建档立卡贫困户，不适用")
 		return append(out, p1, p2)
 	}
+	villageKW, okV := get(f.VillagePVKW)
+	centralKW, okC := get(f.CentralisedPVKW)
+	if !okV || !okC {
+		// The county has no PV station data at all: "0 kW" would be a guess.
+		s.noData(&p1, "暂无光伏电站数据")
+		s.noData(&p2, "暂无光伏电站数据")
+		return append(out, p1, p2)
+	}
 	poor := float64(n)
 	perHH := p.KWPerPoorHousehold.Value
-	village := max(f.VillagePVKW, 0)
-	central := max(f.CentralisedPVKW, 0)
+	village := max(villageKW, 0)
+	central := max(centralKW, 0)
 	centralHH := 0.0
 	if c := p.CentralisedKWPerPoorHousehold.Value; c > 0 {
 		centralHH = min(central/c, poor)
@@ -519,14 +628,17 @@ func (s *scorer) exit(dims []DimensionScore) []ExitItem {
 	items := make([]ExitItem, 0, 8)
 
 	poverty := ExitItem{Item: ExitPoverty, Status: StatusNoData, Note: "人口数暂无数据"}
-	if f.Population != nil && *f.Population > 0 {
-		pct := 100 * float64(f.PoorPopulation) / float64(*f.Population)
+	if f.PoorPopulation == nil {
+		poverty.Note = "建档立卡贫困人口暂无数据"
+	}
+	if f.Population != nil && *f.Population > 0 && f.PoorPopulation != nil {
+		pct := 100 * float64(*f.PoorPopulation) / float64(*f.Population)
 		poverty.Status = StatusFail
 		if pct < maxPct {
 			poverty.Status = StatusPass
 		}
 		poverty.Note = fmt.Sprintf("贫困发生率 %s%%（建档立卡 %s 人 / 总人口 %s 人），标准 <%s%%",
-			numN(pct, 2), num(float64(f.PoorPopulation)), num(float64(*f.Population)), num(maxPct))
+			numN(pct, 2), num(float64(*f.PoorPopulation)), num(float64(*f.Population)), num(maxPct))
 	}
 	items = append(items, poverty)
 

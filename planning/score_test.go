@@ -19,6 +19,7 @@ func goodFacts() planning.Facts {
 	return planning.Facts{
 		VillageID: 1, Code: "430682100201", Name: "测试村", TownshipCode: "430682100", TownshipName: "测试镇",
 		Households: ptr(80), Population: ptr(300),
+		PoorHouseholds: ptr(0), PoorPopulation: ptr(0),
 
 		HardenedConnected: ptr(true),
 		LargeGroups:       ptr(4), LargeGroupsServed: ptr(4),
@@ -38,6 +39,8 @@ func goodFacts() planning.Facts {
 		ReliabilityPct: ptr(99.9), VoltagePct: ptr(99.0),
 		FeederKm: ptr(10.0), LVMaxM: ptr(400.0),
 		WellsElectrifiedPct: ptr(100.0),
+
+		VillagePVKW: ptr(0.0), CentralisedPVKW: ptr(0.0),
 	}
 }
 
@@ -114,14 +117,14 @@ func TestScoreIndicators(t *testing.T) {
 			name:   "bus stop 1,200 m fails R4 at 1,000 m",
 			mutate: func(f *planning.Facts) { f.BusStopM = ptr(1200.0) },
 			id:     "R4", status: planning.StatusFail, value: 1200, score: 100,
-			note:      "村委会距最近客运站点 1,200 m，标准 ≤1,000 m",
+			note:      "村委会距最近有班车的客运站点 1,200 m，标准 ≤1,000 m",
 			dimension: planning.DimRoad, gap: 25, // 0.25·100 over weights summing to 1
 		},
 		{
 			name:   "bus stop 800 m passes R4",
 			mutate: func(f *planning.Facts) { f.BusStopM = ptr(800.0) },
 			id:     "R4", status: planning.StatusPass, value: 800, score: 0,
-			note:      "村委会距最近客运站点 800 m",
+			note:      "村委会距最近有班车的客运站点 800 m",
 			dimension: planning.DimRoad, gap: 0,
 		},
 		{
@@ -185,7 +188,7 @@ func TestScoreIndicators(t *testing.T) {
 			name:   "no transformer vetoes 农网",
 			mutate: func(f *planning.Facts) { f.Transformers, f.TransformerKVA = 0, ptr(0.0) },
 			id:     "E1", status: planning.StatusFail, value: 0, score: 100, veto: true,
-			note:      "无配变，未通电",
+			note:      "无关联本村（台区）的配变，村委会及自然村 500 m 内也无未关联台区的配变，未通电",
 			dimension: planning.DimGrid, gap: 100,
 		},
 		{
@@ -221,7 +224,7 @@ func TestScoreIndicators(t *testing.T) {
 		},
 		{
 			name:   "W1 short with poor households vetoes 饮水",
-			mutate: func(f *planning.Facts) { f.LitresPerPersonDay, f.PoorHouseholds = ptr(28.0), 12 },
+			mutate: func(f *planning.Facts) { f.LitresPerPersonDay, f.PoorHouseholds = ptr(28.0), ptr(12) },
 			id:     "W1", status: planning.StatusFail, value: 28, score: 20, veto: true,
 			note:      "示范水厂」设计供水 28 L/人·日，标准 ≥35 L/人·日；涉及建档立卡贫困户 12 户，一票否决",
 			dimension: planning.DimWater, gap: 100,
@@ -259,20 +262,20 @@ func TestScoreIndicators(t *testing.T) {
 		},
 		{
 			name:   "26 poor households, 100 kW village station",
-			mutate: func(f *planning.Facts) { f.PoorHouseholds, f.VillagePVKW = 26, 100 },
+			mutate: func(f *planning.Facts) { f.PoorHouseholds, f.VillagePVKW = ptr(26), ptr(100.0) },
 			id:     "P1", status: planning.StatusFail, value: 100.0 / 26, score: 23.1, // gap 30 of 130 kW
 			note:      "需光伏 130 kW（5 kW/户），已计入 100 kW",
 			dimension: planning.DimPV, gap: 16.2, // 0.7·23.1 + 0.3·0 (P2: 4,115 元/户 ≥ 3,000)
 		},
 		{
 			name:   "centralised kW count at 25 kW per household",
-			mutate: func(f *planning.Facts) { f.PoorHouseholds, f.CentralisedPVKW = 26, 250 },
+			mutate: func(f *planning.Facts) { f.PoorHouseholds, f.CentralisedPVKW = ptr(26), ptr(250.0) },
 			id:     "P1", status: planning.StatusFail, value: 50.0 / 26, score: 61.5, // 10 households → 50 kW of 130
 			dimension: planning.DimPV, gap: 52.5, // 0.7·61.5 + 0.3·31.4
 		},
 		{
 			name:   "P2 income",
-			mutate: func(f *planning.Facts) { f.PoorHouseholds, f.VillagePVKW = 26, 50 },
+			mutate: func(f *planning.Facts) { f.PoorHouseholds, f.VillagePVKW = ptr(26), ptr(50.0) },
 			id:     "P2", status: planning.StatusFail, value: 50 * 1070.0 / 26, score: 31.4, // 100·(3000−2057.7)/3000
 			dimension: planning.DimPV, gap: 52.5, // 0.7·61.5 + 0.3·31.4
 		},
@@ -327,7 +330,7 @@ func TestScoreMissingData(t *testing.T) {
 		f.LitresPerPersonDay, f.TestPassed, f.TestAgeDays, f.CarryFailShare, f.GuaranteePct, f.TapShare = nil, nil, nil, nil, nil, nil
 		f.BusStopM = ptr(5000.0)      // 通路 = 25
 		f.TransformerKVA = ptr(100.0) // 农网 = 17.5
-		f.PoorHouseholds, f.VillagePVKW = 26, 100
+		f.PoorHouseholds, f.VillagePVKW = ptr(26), ptr(100.0)
 		v := planning.ScoreVillage(f, p)
 		water := dim(t, v, planning.DimWater)
 		checkScore(t, "water gap", water.Gap, -1)
@@ -361,17 +364,20 @@ func TestScoreMissingData(t *testing.T) {
 
 	t.Run("nothing at all", func(t *testing.T) {
 		v := planning.ScoreVillage(planning.Facts{}, p)
-		// 光伏 is not applicable without poor households: its gap is 0.
-		checkScore(t, "pv gap", dim(t, v, planning.DimPV).Gap, 0)
-		// Transformer data is absent too, so there is no veto: the other
-		// gaps are nil and the composite rests on 光伏 alone, which the
-		// missing weight shows.
-		for _, d := range v.Dimensions[:3] {
+		// Issue 16: unknown poor counts are unknown, not 0, so 光伏 has no
+		// gap either (it used to be "not applicable", gap 0); transformer
+		// data is absent too, so there is no veto. No gap, no composite,
+		// and all of it rests on missing data.
+		for _, d := range v.Dimensions {
 			checkScore(t, d.Dimension+" gap", d.Gap, -1)
 		}
-		checkScore(t, "composite", v.Composite, 0)
-		if got, want := v.MissingWeight, 0.85; got != want {
+		checkScore(t, "composite", v.Composite, -1)
+		if got, want := v.MissingWeight, 1.0; got != want {
 			t.Errorf("composite missing weight = %v, want %v", got, want)
+		}
+		if !v.Dimensions[0].VetoUnknown || !v.Dimensions[1].VetoUnknown || !v.Dimensions[2].VetoUnknown || v.Dimensions[3].VetoUnknown {
+			t.Errorf("veto_unknown %v %v %v %v, want true for 通路, 饮水, 农网 only", v.Dimensions[0].VetoUnknown,
+				v.Dimensions[1].VetoUnknown, v.Dimensions[2].VetoUnknown, v.Dimensions[3].VetoUnknown)
 		}
 	})
 }
@@ -386,7 +392,7 @@ func TestScoreExitChecklist(t *testing.T) {
 		{
 			name: "meets everything measured",
 			mutate: func(f *planning.Facts) {
-				f.PoorPopulation = 3 // 1% of 300
+				f.PoorPopulation = ptr(3) // 1% of 300
 			},
 			want: map[string]string{
 				planning.ExitPoverty: planning.StatusPass, planning.ExitRoad: planning.StatusPass,
@@ -398,7 +404,7 @@ func TestScoreExitChecklist(t *testing.T) {
 		{
 			name: "fails everything measured",
 			mutate: func(f *planning.Facts) {
-				f.PoorPopulation = 6 // exactly 2%: not below
+				f.PoorPopulation = ptr(6) // exactly 2%: not below
 				f.HardenedConnected = ptr(false)
 				f.BusStopM = ptr(3000.0)
 				f.CarryFailShare = ptr(0.1)
@@ -511,15 +517,17 @@ func genFacts(r *rand.Rand) planning.Facts {
 		return &v
 	}
 	f := planning.Facts{
-		VillageID:      r.Int64N(1 << 40),
-		Households:     optInt(400),
-		Population:     optInt(3000),
-		PoorHouseholds: max(0, r.IntN(100)-20),
-		TourismNearby:  r.IntN(4) == 0,
-		WorksName:      pick2(r, "", "城区水厂"),
+		VillageID:     r.Int64N(1 << 40),
+		Households:    optInt(400),
+		Population:    optInt(3000),
+		TourismNearby: r.IntN(4) == 0,
+		WorksName:     pick2(r, "", "城区水厂"),
 	}
-	f.IsPoor = f.PoorHouseholds > 0
-	f.PoorPopulation = 3 * f.PoorHouseholds
+	if r.IntN(10) > 0 {
+		f.PoorHouseholds = ptr(max(0, r.IntN(100)-20))
+		f.PoorPopulation = ptr(3 * *f.PoorHouseholds)
+		f.IsPoor = *f.PoorHouseholds > 0
+	}
 	if r.IntN(10) > 0 {
 		f.HardenedConnected = ptr(r.IntN(4) > 0)
 	}
@@ -555,8 +563,10 @@ func genFacts(r *rand.Rand) planning.Facts {
 	f.FeederKm = opt(uni(0, 40))
 	f.LVMaxM = opt(uni(0, 1500))
 	f.WellsElectrifiedPct = opt(pick(100, uni(0, 100)))
-	f.VillagePVKW = pick(0, uni(0, 400))
-	f.CentralisedPVKW = pick(0, uni(0, 3000))
+	if r.IntN(10) > 0 {
+		f.VillagePVKW = ptr(pick(0, uni(0, 400)))
+		f.CentralisedPVKW = ptr(pick(0, uni(0, 3000)))
+	}
 	return f
 }
 
@@ -642,18 +652,27 @@ var improvements = []improvement{
 	{"shorter LV", func(f *planning.Facts, r *rand.Rand) bool { return less(&f.LVMaxM, r, 0) }},
 	{"electrify wells", func(f *planning.Facts, r *rand.Rand) bool { return more(&f.WellsElectrifiedPct, r, 100) }},
 	{"more village PV", func(f *planning.Facts, r *rand.Rand) bool {
-		f.VillagePVKW += 1 + 200*r.Float64()
+		if f.VillagePVKW == nil {
+			return false
+		}
+		f.VillagePVKW = ptr(*f.VillagePVKW + 1 + 200*r.Float64())
 		return true
 	}},
 	{"more centralised PV", func(f *planning.Facts, r *rand.Rand) bool {
-		f.CentralisedPVKW += 1 + 1000*r.Float64()
+		if f.CentralisedPVKW == nil {
+			return false
+		}
+		f.CentralisedPVKW = ptr(*f.CentralisedPVKW + 1 + 1000*r.Float64())
 		return true
 	}},
 	{"fewer poor households", func(f *planning.Facts, r *rand.Rand) bool {
-		if f.PoorHouseholds == 0 {
+		// With PV data unknown, no poor households turns P1/P2 from no_data
+		// to not applicable, by design; the improvement is tried on known
+		// PV data.
+		if f.PoorHouseholds == nil || *f.PoorHouseholds == 0 || f.VillagePVKW == nil {
 			return false
 		}
-		f.PoorHouseholds -= 1 + r.IntN(f.PoorHouseholds)
+		f.PoorHouseholds = ptr(*f.PoorHouseholds - 1 - r.IntN(*f.PoorHouseholds))
 		return true
 	}},
 }
@@ -805,12 +824,13 @@ func ExampleScoreVillage() {
 	f := planning.Facts{
 		Name:              "白羊村",
 		Households:        ptr(80),
-		PoorHouseholds:    26,
+		PoorHouseholds:    ptr(26),
 		HardenedConnected: ptr(true),
 		BusStopM:          ptr(1200.0),
 		Transformers:      1,
 		TransformerKVA:    ptr(100.0),
-		VillagePVKW:       100,
+		VillagePVKW:       ptr(100.0),
+		CentralisedPVKW:   ptr(0.0),
 	}
 	v := planning.ScoreVillage(f, planning.DefaultProfile())
 	for _, d := range v.Dimensions {
@@ -822,7 +842,7 @@ func ExampleScoreVillage() {
 	}
 	fmt.Printf("综合 %.1f，缺数据权重 %.3f\n", *v.Composite, v.MissingWeight)
 	// Output:
-	// R4 通客车 100.0：村委会距最近客运站点 1,200 m，标准 ≤1,000 m
+	// R4 通客车 100.0：村委会距最近有班车的客运站点 1,200 m，标准 ≤1,000 m
 	// E1 户均配变容量 50.0：配变 1 台共 100 kVA，80 户，户均 1.25 kVA，标准 ≥2 kVA/户
 	// P1 贫困户户均光伏装机 23.1：建档立卡贫困户 26 户，需光伏 130 kW（5 kW/户），已计入 100 kW（村级/户用 100 kW，集中式 0 kW 折 0 户），缺口 30 kW
 	// 综合 64.2，缺数据权重 0.687

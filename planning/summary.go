@@ -13,7 +13,8 @@ import (
 type TownshipSummary struct {
 	Code, Name    string
 	Poor          int
-	PoorPeople    int
+	PoorPeople    int                // 建档立卡 people of the poor villages whose count is known
+	PoorUnknown   int                // poor villages whose 建档立卡 population is unknown
 	MeanGap       map[string]float64 // by dimension, over poor villages with a gap
 	MeanComposite float64
 	Vetoed        map[string]int // poor villages whose dimension gap is vetoed to 100
@@ -36,7 +37,11 @@ func SummariseByTownship(scores []VillageScore) []TownshipSummary {
 			counts[vs.TownshipCode] = map[string]int{}
 		}
 		t.Poor++
-		t.PoorPeople += vs.PoorPopulation
+		if vs.PoorPopulation == nil {
+			t.PoorUnknown++
+		} else {
+			t.PoorPeople += *vs.PoorPopulation
+		}
 		if vs.Composite != nil {
 			t.MeanComposite += *vs.Composite
 			counts[vs.TownshipCode]["composite"]++

@@ -21,23 +21,35 @@ var spatialIndicators = map[string]bool{
 	"E2": true,
 }
 
-// withoutLocation drops the facts of a 未定位 village that rest on its
-// location: whatever SQL returned for a NULL point (an unconnected
-// vertex, no works, a share of 0 out of people placed nowhere) is not data.
+// withoutLocation keeps only the facts of a 未定位 village that do not rest
+// on its location: whatever SQL returned for a NULL point (an unconnected
+// vertex, no works, no stop near nowhere, a share of 0 out of people placed
+// nowhere) is not data. It lists what it keeps rather than what it drops,
+// so that a spatial fact added to Facts later is dropped too.
 func withoutLocation(f Facts) Facts {
-	f.HardenedConnected, f.UnhardenedM = nil, nil
-	f.LargeGroups, f.LargeGroupsServed = nil, nil
-	f.PathM, f.NarrowM, f.BusStopM, f.AllSeasonShare = nil, nil, nil, nil
-	f.TourismNearby = false
-	f.WorksName, f.LitresPerPersonDay, f.TestAgeDays, f.TestPassed = "", nil, nil, nil
-	f.CarryFailShare, f.GuaranteePct, f.TapShare = nil, nil, nil
-	f.ThreePhaseM, f.LVMaxM = nil, nil
-	explain := map[string]orb.Geometry{}
-	for id, g := range f.Explain {
+	g := Facts{
+		VillageID: f.VillageID, Code: f.Code, Name: f.Name,
+		TownshipCode: f.TownshipCode, TownshipName: f.TownshipName, IsPoor: f.IsPoor,
+		Households: f.Households, Population: f.Population,
+		PoorHouseholds: f.PoorHouseholds, PoorPopulation: f.PoorPopulation,
+		RoadData: f.RoadData, TransformerData: f.TransformerData,
+		// Attributed by code or feeder (台区 link), not by distance.
+		ReliabilityPct: f.ReliabilityPct, VoltagePct: f.VoltagePct,
+		WellsElectrifiedPct: f.WellsElectrifiedPct,
+		VillagePVKW:         f.VillagePVKW, CentralisedPVKW: f.CentralisedPVKW,
+		Unlocated: true,
+		Explain:   map[string]orb.Geometry{},
+	}
+	if !f.TransformersByRadius && f.Transformers > 0 {
+		// Linked transformers are the village's by its 台区 link; the
+		// radius fallback (and "none within the radius") measures from a
+		// location it does not have.
+		g.Transformers, g.TransformerKVA, g.FeederKm = f.Transformers, f.TransformerKVA, f.FeederKm
+	}
+	for id, geom := range f.Explain {
 		if !spatialIndicators[id] {
-			explain[id] = g
+			g.Explain[id] = geom
 		}
 	}
-	f.Explain = explain
-	return f
+	return g
 }

@@ -31,8 +31,8 @@ type Village struct {
 	Households     *int // nil when unknown
 	Population     *int
 	IsPoor         bool // 建档立卡贫困村
-	PoorHouseholds int  // 建档立卡 poor households
-	PoorPopulation int  // 建档立卡 poor people
+	PoorHouseholds *int // 建档立卡 poor households (nil: unknown)
+	PoorPopulation *int // 建档立卡 poor people
 	ExitYear       *int // year the village left the poor list
 }
 

@@ -206,6 +206,8 @@ func layers() []Layer {
 			Fields: []Field{
 				{Column: "name", Title: "站点名称", Aliases: append([]string{"站点名称", "站名", "招呼站名称"}, nameAliases...), Tile: true},
 				{Column: "routes", Title: "经停线路", Kind: TextList, Aliases: []string{"routes", "经停线路", "线路", "客运线路", "班线"}, Tile: true},
+				// NULL: unknown; R4 counts a stop with service or with routes listed.
+				{Column: "service", Title: "有无班车", Kind: Bool, Aliases: []string{"service", "有无班车", "是否通班车", "通班车", "有班车"}},
 				SourceKey,
 				ExtID,
 			},
