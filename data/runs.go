@@ -195,6 +195,28 @@ func (s *Store) Run(ctx context.Context, id int64) (planning.Run, error) {
 	return r, json.Unmarshal(profile, &r.Profile)
 }
 
+// RunScores returns every village's score in run runID, the villages it
+// re-scored and those it took from earlier runs alike, in village id order.
+// The explaining geometry is not read.
+func (s *Store) RunScores(ctx context.Context, runID int64) ([]planning.VillageScore, error) {
+	rows, err := s.pool.Query(ctx, `SELECT score FROM run_scores WHERE run_id = $1 ORDER BY village_id`, runID)
+	if err != nil {
+		return nil, translate(err, "run scores")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.VillageScore, error) {
+		var doc []byte
+		var vs planning.VillageScore
+		if err := row.Scan(&doc); err != nil {
+			return vs, err
+		}
+		if err := json.Unmarshal(doc, &vs); err != nil {
+			return vs, fmt.Errorf("decode village score: %w", err)
+		}
+		return vs, nil
+	})
+	return out, translate(err, "run scores")
+}
+
 // VillageGaps implements planning.RunStore.
 func (s *Store) VillageGaps(ctx context.Context, runID int64, code string) (planning.VillageScore, error) {
 	var vs planning.VillageScore
