@@ -1,6 +1,10 @@
 package catalog
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gapmap/gapmap/planning"
+)
 
 // Ranges, enumerations and code formats are not repeated here: imports
 // evaluate the table's own CHECK constraints against every staged row, so
@@ -56,6 +60,26 @@ const (
 // stores each distinct value once, and colours need no decimals there.
 func lowZoomRounded(col string) string {
 	return fmt.Sprintf(`CASE WHEN p.z >= 10 THEN s.%[1]s ELSE round(s.%[1]s) END AS %[1]s`, col)
+}
+
+// UnknownGap is the SQL condition, in parentheses, that gap column gap of
+// row alias, with missing share column missing, is shown as 数据不足
+// ([planning.Unknown]). The names come from the caller's fixed lists.
+func UnknownGap(alias, gap, missing string) string {
+	return fmt.Sprintf("(%[1]s.%[2]s IS NULL OR %[1]s.%[3]s >= %[4]g)", alias, gap, missing, planning.UnknownShare)
+}
+
+// UnknownGaps is the SQL text listing which gaps of run_scores row alias
+// are shown as 数据不足 ([planning.Unknown]): the dimensions in display
+// order, then 综合, comma-separated, e.g. '饮水,综合'; NULL when every gap
+// is known, so that a tile spends nothing on known villages. A village
+// without a score has no gap at all: every one is listed.
+func UnknownGaps(alias string) string {
+	unknown := func(gap, missing string) string { return UnknownGap(alias, gap, missing) }
+	return fmt.Sprintf(`NULLIF(concat_ws(',', CASE WHEN %s THEN '通路' END, CASE WHEN %s THEN '饮水' END,
+			CASE WHEN %s THEN '农网' END, CASE WHEN %s THEN '光伏' END, CASE WHEN %s THEN '综合' END), '')`,
+		unknown("gap_road", "missing_road"), unknown("gap_water", "missing_water"), unknown("gap_grid", "missing_grid"),
+		unknown("gap_pv", "missing_pv"), unknown("composite", "missing_weight"))
 }
 
 // layers are gapmap's layers in the order a user reads them: boundaries,
@@ -119,7 +143,7 @@ func layers() []Layer {
 			Export: Export{Filters: []string{"poor"}},
 			Tile: &Tile{Title: "村（评分）", MinZoom: 8, Tables: []string{"villages", "townships", "scores"}, Sets: []string{"review"},
 				Extra: map[string]Kind{"township": Text, "is_poor": Bool, "composite": Float, "gap_road": Float, "gap_water": Float,
-					"gap_grid": Float, "gap_pv": Float, "missing_weight": Float, "exit_fail": Int, "exit_no_data": Int},
+					"gap_grid": Float, "gap_pv": Float, "missing_weight": Float, "unknown": Text, "exit_fail": Int, "exit_no_data": Int},
 				SQL: TileSQL{
 					// LATERAL: a lookup per village of the tile; a plain join hashes every
 					// village's score of the run (100 ms at province scale).
@@ -133,12 +157,14 @@ func layers() []Layer {
 				WHEN '农网' THEN s.gap_grid WHEN '光伏' THEN s.gap_pv ELSE s.composite END >= p.min_score)`,
 					// Below z10, where a tile holds thousands of villages, only what
 					// colours, filters and labels them: a province z8 tile was 157 KB.
+					// unknown is among them: the page draws those gaps as 数据不足.
 					Attrs: `g.id, g.code, CASE WHEN p.z >= 10 OR g.is_poor_village THEN g.name END AS name, t.name AS township,
 			CASE WHEN p.z >= 10 THEN g.kind END AS kind, g.is_poor_village AS is_poor,
 			CASE WHEN p.z >= 10 THEN g.poor_population END AS poor_population,
 			` + lowZoomRounded("composite") + `, ` + lowZoomRounded("gap_road") + `, ` + lowZoomRounded("gap_water") + `,
 			` + lowZoomRounded("gap_grid") + `, ` + lowZoomRounded("gap_pv") + `,
 			CASE WHEN p.z >= 10 THEN s.missing_weight END AS missing_weight,
+			` + UnknownGaps("s") + ` AS unknown,
 			CASE WHEN p.z >= 10 THEN s.exit_fail::int END AS exit_fail, CASE WHEN p.z >= 10 THEN s.exit_no_data::int END AS exit_no_data`,
 					Order:  `g.is_poor_village DESC, s.composite DESC NULLS LAST, g.id`,
 					Budget: 3000, LowBudget: 1500, Simplify: true,

@@ -135,12 +135,9 @@ func (s *server) gaps(w http.ResponseWriter, r *http.Request) error {
 	if f.Dimension == "综合" {
 		f.Dimension = ""
 	}
-	minScore, err := minScoreParam(q)
-	if err != nil {
+	var err error
+	if f.MinScore, err = minScoreParam(q); err != nil {
 		return err
-	}
-	if minScore != nil {
-		f.MinScore = *minScore
 	}
 	if f.PoorOnly, err = boolParam(q, "poor"); err != nil {
 		return err
