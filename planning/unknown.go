@@ -21,3 +21,13 @@ func (d DimensionScore) Unknown() bool { return Unknown(d.Gap, d.MissingWeight) 
 // CompositeUnknown reports whether the village's composite is shown as
 // 数据不足.
 func (v VillageScore) CompositeUnknown() bool { return Unknown(v.Composite, v.MissingWeight) }
+
+// UnknownGaps lists which of the village's gaps are shown as 数据不足, as
+// [GapRow.Unknown] does.
+func (v VillageScore) UnknownGaps() []string {
+	gaps, missing := map[string]*float64{}, map[string]float64{}
+	for _, d := range v.Dimensions {
+		gaps[d.Dimension], missing[d.Dimension] = d.Gap, d.MissingWeight
+	}
+	return UnknownGaps(gaps, missing, v.Composite, v.MissingWeight)
+}

@@ -107,7 +107,7 @@ func (s *server) villageGaps(w http.ResponseWriter, r *http.Request) error {
 			fc.Append(f)
 		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"run_id": runID, "village": vs, "explain": fc})
+	return writeJSON(w, http.StatusOK, map[string]any{"run_id": runID, "village": vs, "unknown": vs.UnknownGaps(), "explain": fc})
 }
 
 // gaps lists villages by gap, worst first:
