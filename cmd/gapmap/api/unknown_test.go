@@ -172,6 +172,45 @@ func TestGapListKeepsUnknownLast(t *testing.T) {
 	}
 }
 
+// TestVillageGapsSayUnknown: a village's breakdown gives a gap without data
+// as null and lists its 数据不足 gaps.
+func TestVillageGapsSayUnknown(t *testing.T) {
+	f, stored := unknownFixture(t)
+	checked := 0
+	for code, want := range stored {
+		if want.gaps[planning.DimGrid] != nil {
+			continue
+		}
+		rec := f.get(t, "/api/v1/villages/"+code+"/gaps")
+		var res struct {
+			Village struct {
+				Dimensions []struct {
+					Dimension string          `json:"dimension"`
+					Gap       json.RawMessage `json:"gap"`
+				} `json:"dimensions"`
+			} `json:"village"`
+			Unknown []string `json:"unknown"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+			t.Fatalf("%s: %d %s", code, rec.Code, rec.Body)
+		}
+		for _, d := range res.Village.Dimensions {
+			if d.Dimension == planning.DimGrid && string(d.Gap) != "null" {
+				t.Errorf("%s: 农网 gap without data = %s, want null", code, d.Gap)
+			}
+		}
+		if !slices.Equal(res.Unknown, want.unknown) {
+			t.Errorf("%s: unknown %v, want %v", code, res.Unknown, want.unknown)
+		}
+		if checked++; checked == 5 {
+			break
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no village without a 农网 gap")
+	}
+}
+
 // TestGapExportsWriteUnknownAsEmpty: the village_gaps CSV and XLSX leave a
 // gap without data empty (GeoJSON: null), never 0, and carry each gap's
 // missing share and the 数据不足 list (the columns are headed by title).
