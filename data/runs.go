@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
-	"github.com/gapmap/gapmap/data/catalog"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -90,6 +90,7 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 		vid                                  []int64
 		composite, road, water, grid, pv, mw []*float64
 		mRoad, mWater, mGrid, mPV            []float64
+		unknown                              []string // comma-separated: unnest flattens a text[][]
 		doc                                  [][]byte
 		exitFail, exitNoData                 []int16
 	)
@@ -142,12 +143,15 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 		grid, pv = append(grid, gaps[planning.DimGrid]), append(pv, gaps[planning.DimPV])
 		mRoad, mWater = append(mRoad, missingOf[planning.DimRoad]), append(mWater, missingOf[planning.DimWater])
 		mGrid, mPV = append(mGrid, missingOf[planning.DimGrid]), append(mPV, missingOf[planning.DimPV])
+		unknown = append(unknown, strings.Join(vs.UnknownGaps(), ","))
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO village_scores (run_id, village_id, composite, gap_road, gap_water, gap_grid, gap_pv,
-			missing_weight, score, exit_fail, exit_no_data, missing_road, missing_water, missing_grid, missing_pv)
-		SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[],
-			$9::jsonb[], $10::smallint[], $11::smallint[], $12::float8[], $13::float8[], $14::float8[], $15::float8[])`,
-		runID, vid, composite, road, water, grid, pv, mw, doc, exitFail, exitNoData, mRoad, mWater, mGrid, mPV); err != nil {
+			missing_weight, score, exit_fail, exit_no_data, missing_road, missing_water, missing_grid, missing_pv, unknown_gaps)
+		SELECT $1, u.vid, u.c, u.r, u.w, u.g, u.p, u.mw, u.doc, u.ef, u.en, u.mr, u.mwa, u.mg, u.mp, string_to_array(u.unk, ',')
+		FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[],
+			$9::jsonb[], $10::smallint[], $11::smallint[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::text[])
+			AS u(vid, c, r, w, g, p, mw, doc, ef, en, mr, mwa, mg, mp, unk)`,
+		runID, vid, composite, road, water, grid, pv, mw, doc, exitFail, exitNoData, mRoad, mWater, mGrid, mPV, unknown); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO indicator_scores (run_id, village_id, indicator, dimension, value, unit, threshold,
@@ -275,7 +279,8 @@ var missingColumns = map[string]string{
 }
 
 // Gaps implements planning.RunStore: worst first on the chosen gap, the
-// gaps shown as 数据不足 (planning.Unknown) after every measured one.
+// gaps shown as 数据不足 (planning.VillageScore.UnknownGaps) after every
+// measured one.
 func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapRow, int, error) {
 	col, ok := gapColumns[f.Dimension]
 	if !ok {
@@ -284,14 +289,18 @@ func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapR
 	c := pgx.Identifier{col}.Sanitize()
 	sql := fmt.Sprintf(`SELECT v.code, v.name, v.township_code, t.name, v.is_poor_village, v.poor_population,
 			s.composite, s.gap_road, s.gap_water, s.gap_grid, s.gap_pv, s.missing_weight,
-			s.missing_road, s.missing_water, s.missing_grid, s.missing_pv, count(*) OVER ()
+			s.missing_road, s.missing_water, s.missing_grid, s.missing_pv, s.unknown_gaps, count(*) OVER ()
 		FROM run_scores s JOIN villages v ON v.id = s.village_id JOIN townships t ON t.code = v.township_code
 		WHERE s.run_id = $1 AND ($2 = '' OR t.code = $2 OR t.name = $2)
 		  AND ($3::float8 IS NULL OR s.%[1]s >= $3)
 		  AND (NOT $4 OR v.is_poor_village)
-		ORDER BY %[2]s, s.%[1]s DESC NULLS LAST, v.poor_population DESC, v.code
-		LIMIT $5 OFFSET $6`, c, catalog.UnknownGap("s", col, missingColumns[col]))
-	rows, err := s.pool.Query(ctx, sql, f.RunID, f.Township, f.MinScore, f.PoorOnly, f.Limit, f.Offset)
+		ORDER BY $7 = ANY (s.unknown_gaps), s.%[1]s DESC NULLS LAST, v.poor_population DESC, v.code
+		LIMIT $5 OFFSET $6`, c)
+	key := f.Dimension
+	if key == "" {
+		key = planning.CompositeKey
+	}
+	rows, err := s.pool.Query(ctx, sql, f.RunID, f.Township, f.MinScore, f.PoorOnly, f.Limit, f.Offset, key)
 	if err != nil {
 		return nil, 0, translate(err, "gaps")
 	}
@@ -301,10 +310,9 @@ func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapR
 		var road, water, grid, pv *float64
 		var mRoad, mWater, mGrid, mPV float64
 		err := row.Scan(&g.Code, &g.Name, &g.TownshipCode, &g.TownshipName, &g.IsPoor, &g.PoorPopulation,
-			&g.Composite, &road, &water, &grid, &pv, &g.MissingWeight, &mRoad, &mWater, &mGrid, &mPV, &total)
+			&g.Composite, &road, &water, &grid, &pv, &g.MissingWeight, &mRoad, &mWater, &mGrid, &mPV, &g.Unknown, &total)
 		g.Gaps = map[string]*float64{planning.DimRoad: road, planning.DimWater: water, planning.DimGrid: grid, planning.DimPV: pv}
 		g.MissingWeights = map[string]float64{planning.DimRoad: mRoad, planning.DimWater: mWater, planning.DimGrid: mGrid, planning.DimPV: mPV}
-		g.Unknown = planning.UnknownGaps(g.Gaps, g.MissingWeights, g.Composite, g.MissingWeight)
 		return g, err
 	})
 	return out, total, translate(err, "gaps")

@@ -117,24 +117,8 @@ type GapRow struct {
 	MissingWeight  float64             `json:"missing_weight"`
 	// MissingWeights is each dimension's missing share (0–1).
 	MissingWeights map[string]float64 `json:"missing_weights"`
-	// Unknown lists the gaps shown as 数据不足 ([Unknown]): dimensions in
-	// display order, then "综合".
+	// Unknown lists the gaps shown as 数据不足 ([VillageScore.UnknownGaps]).
 	Unknown []string `json:"unknown"`
-}
-
-// UnknownGaps lists which of a village's gaps are shown as 数据不足:
-// dimensions in display order, then "综合"; never nil.
-func UnknownGaps(gaps map[string]*float64, missing map[string]float64, composite *float64, compositeMissing float64) []string {
-	out := []string{}
-	for _, d := range Dimensions {
-		if Unknown(gaps[d], missing[d]) {
-			out = append(out, d)
-		}
-	}
-	if Unknown(composite, compositeMissing) {
-		out = append(out, compositeKey)
-	}
-	return out
 }
 
 // VillageDiff is how one village's gaps changed between two runs.

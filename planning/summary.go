@@ -7,11 +7,8 @@ import (
 	"text/tabwriter"
 )
 
-// compositeKey keys the composite beside the dimensions in a summary's maps.
-const compositeKey = "综合"
-
 // GapCounts counts villages by how one gap stands: a measured gap above 0,
-// met (0), or 数据不足 (see [Unknown]).
+// met (0), or 数据不足 (see [VillageScore.UnknownGaps]).
 type GapCounts struct {
 	Gap, Met, Unknown int
 }
@@ -81,7 +78,7 @@ func SummariseByTownship(scores []VillageScore) Summary {
 				known[vs.TownshipCode][key]++
 			}
 		}
-		add(compositeKey, vs.Composite, vs.CompositeUnknown())
+		add(CompositeKey, vs.Composite, vs.CompositeUnknown())
 		for _, d := range vs.Dimensions {
 			add(d.Dimension, d.Gap, d.Unknown())
 			if d.Veto {
@@ -103,7 +100,7 @@ func SummariseByTownship(scores []VillageScore) Summary {
 // village counts, each with a county total line, in Chinese for the bureau
 // reading it. A gap no village knows prints as 无数据, never as 0.
 func WriteSummary(w io.Writer, s Summary) error {
-	keys := append(append([]string{}, Dimensions...), compositeKey)
+	keys := append(append([]string{}, Dimensions...), CompositeKey)
 	villages := "贫困村"
 	if !s.PoorOnly {
 		villages = "村"

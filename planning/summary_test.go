@@ -45,6 +45,10 @@ func TestSummaryShowsUnknownAsUnknown(t *testing.T) {
 		summaryVillage(true, []*float64{fp(0), nil, fp(20), fp(0)}, []float64{0.8, 1, 0, 0}),
 		summaryVillage(false, []*float64{fp(100), fp(100), fp(100), fp(100)}, []float64{0, 0, 0, 0}),
 	}
+	// A veto is a measured failure: 光伏 100 on 60 % missing data still has a gap.
+	vetoed := summaryVillage(true, []*float64{fp(0), fp(0), fp(0), fp(100)}, []float64{0, 0, 0, 0.6})
+	vetoed.Dimensions[3].Veto = true
+	scores = append(scores, vetoed)
 	var b bytes.Buffer
 	if err := WriteSummary(&b, SummariseByTownship(scores)); err != nil {
 		t.Fatal(err)
@@ -52,11 +56,11 @@ func TestSummaryShowsUnknownAsUnknown(t *testing.T) {
 	out := b.String()
 	means := row(t, out, "平均缺口", "甲镇")
 	// 乡镇 贫困村 人口 通路 饮水 农网 光伏 综合 …
-	if got, want := strings.Join(means[1:8], " "), "2 20 40.0 无数据 10.0 0.0 10.0"; got != want {
+	if got, want := strings.Join(means[1:8], " "), "3 30 20.0 0.0 6.7 33.3 15.0"; got != want {
 		t.Errorf("means = %q, want %q:\n%s", got, want, out)
 	}
 	counts := row(t, out, "有缺口 / 达标 / 数据不足", "甲镇")
-	if got, want := strings.Join(counts[1:], "|"), "1 / 0 / 1|0 / 0 / 2|1 / 1 / 0|0 / 2 / 0|2 / 0 / 0"; got != want {
+	if got, want := strings.Join(counts[1:], "|"), "1 / 1 / 1|0 / 1 / 2|1 / 2 / 0|1 / 2 / 0|3 / 0 / 0"; got != want {
 		t.Errorf("counts = %q, want %q:\n%s", got, want, out)
 	}
 	if strings.Contains(out, "尚未标记") {

@@ -3,31 +3,43 @@ package planning
 // UnknownShare is the share (0–1) of a gap's weights that may rest on
 // missing data before gapmap shows the gap as 数据不足 instead of its number:
 // from half on, the measured indicators no longer decide the gap, so a
-// colour or a 达标 would claim more than the data supports. The CLI summary,
-// the tiles (their "unknown" attribute), the gap list and the exports all
-// use this one value.
+// colour or a 达标 would claim more than the data supports.
 const UnknownShare = 0.5
 
-// Unknown reports whether a gap with missing share missing (0–1) is shown
-// as 数据不足: it has no value, or at least UnknownShare of its weights
-// had no data.
-func Unknown(gap *float64, missing float64) bool {
-	return gap == nil || missing >= UnknownShare
+// CompositeKey names the composite beside the dimensions, as in the API's
+// dimension parameter and the lists of unknown gaps.
+const CompositeKey = "综合"
+
+// Unknown reports whether the dimension's gap is shown as 数据不足: it has
+// no value, or at least UnknownShare of its weights had no data and no veto
+// decided it (a veto is a measured failure: the gap is 100 whatever else is
+// missing).
+func (d DimensionScore) Unknown() bool {
+	return d.Gap == nil || (!d.Veto && d.MissingWeight >= UnknownShare)
 }
 
-// Unknown reports whether the dimension's gap is shown as 数据不足.
-func (d DimensionScore) Unknown() bool { return Unknown(d.Gap, d.MissingWeight) }
-
 // CompositeUnknown reports whether the village's composite is shown as
-// 数据不足.
-func (v VillageScore) CompositeUnknown() bool { return Unknown(v.Composite, v.MissingWeight) }
+// 数据不足: it has no value, or at least UnknownShare of it rests on
+// missing data.
+func (v VillageScore) CompositeUnknown() bool {
+	return v.Composite == nil || v.MissingWeight >= UnknownShare
+}
 
-// UnknownGaps lists which of the village's gaps are shown as 数据不足, as
-// [GapRow.Unknown] does.
+// UnknownGaps lists the village's gaps shown as 数据不足: dimensions in
+// display order, then "综合"; never nil. It is the one rule: a run stores
+// this list (village_scores.unknown_gaps), and the summary, tiles, gap
+// list, exports and the page read it.
 func (v VillageScore) UnknownGaps() []string {
-	gaps, missing := map[string]*float64{}, map[string]float64{}
-	for _, d := range v.Dimensions {
-		gaps[d.Dimension], missing[d.Dimension] = d.Gap, d.MissingWeight
+	out := []string{}
+	for _, name := range Dimensions {
+		for _, d := range v.Dimensions {
+			if d.Dimension == name && d.Unknown() {
+				out = append(out, name)
+			}
+		}
 	}
-	return UnknownGaps(gaps, missing, v.Composite, v.MissingWeight)
+	if v.CompositeUnknown() {
+		out = append(out, CompositeKey)
+	}
+	return out
 }

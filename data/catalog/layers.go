@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gapmap/gapmap/planning"
 )
@@ -62,24 +64,15 @@ func lowZoomRounded(col string) string {
 	return fmt.Sprintf(`CASE WHEN p.z >= 10 THEN s.%[1]s ELSE round(s.%[1]s) END AS %[1]s`, col)
 }
 
-// UnknownGap is the SQL condition, in parentheses, that gap column gap of
-// row alias, with missing share column missing, is shown as 数据不足
-// ([planning.Unknown]). The names come from the caller's fixed lists.
-func UnknownGap(alias, gap, missing string) string {
-	return fmt.Sprintf("(%[1]s.%[2]s IS NULL OR %[1]s.%[3]s >= %[4]g)", alias, gap, missing, planning.UnknownShare)
-}
-
-// UnknownGaps is the SQL text listing which gaps of run_scores row alias
-// are shown as 数据不足 ([planning.Unknown]): the dimensions in display
-// order, then 综合, comma-separated, e.g. '饮水,综合'; NULL when every gap
-// is known, so that a tile spends nothing on known villages. A village
-// without a score has no gap at all: every one is listed.
+// UnknownGaps is the SQL text listing the gaps of run_scores row alias
+// shown as 数据不足, as the run stored them
+// (planning.VillageScore.UnknownGaps), comma-separated, e.g. '饮水,综合';
+// NULL when every gap is known, so that a tile spends nothing on known
+// villages. A village without a score has no gap at all: every one is
+// listed.
 func UnknownGaps(alias string) string {
-	unknown := func(gap, missing string) string { return UnknownGap(alias, gap, missing) }
-	return fmt.Sprintf(`NULLIF(concat_ws(',', CASE WHEN %s THEN '通路' END, CASE WHEN %s THEN '饮水' END,
-			CASE WHEN %s THEN '农网' END, CASE WHEN %s THEN '光伏' END, CASE WHEN %s THEN '综合' END), '')`,
-		unknown("gap_road", "missing_road"), unknown("gap_water", "missing_water"), unknown("gap_grid", "missing_grid"),
-		unknown("gap_pv", "missing_pv"), unknown("composite", "missing_weight"))
+	all := strings.Join(append(slices.Clone(planning.Dimensions), planning.CompositeKey), ",")
+	return fmt.Sprintf(`CASE WHEN %[1]s.village_id IS NULL THEN '%[2]s' ELSE NULLIF(array_to_string(%[1]s.unknown_gaps, ','), '') END`, alias, all)
 }
 
 // layers are gapmap's layers in the order a user reads them: boundaries,

@@ -27,7 +27,7 @@ type storedGap struct {
 	missing          map[string]float64
 	composite        *float64
 	compositeMissing float64
-	unknown          []string // by planning.UnknownGaps, the Go rule
+	unknown          []string // by planning.VillageScore.UnknownGaps
 }
 
 // unknownFixture is the demo with its power grid and water works deleted
@@ -54,7 +54,7 @@ func unknownFixture(t *testing.T) (*fixture, map[string]storedGap) {
 	f := &fixture{db: db, src: src, server: s, router: newRouter(t, db.Store, func(c *api.Config) { c.Tiles = s })}
 
 	rows, err := db.Pool.Query(ctx, `SELECT v.code, s.village_id, s.gap_road, s.gap_water, s.gap_grid, s.gap_pv, s.composite,
-			s.missing_road, s.missing_water, s.missing_grid, s.missing_pv, s.missing_weight
+			s.missing_road, s.missing_water, s.missing_grid, s.missing_pv, s.missing_weight, s.score
 		FROM run_scores s JOIN villages v ON v.id = s.village_id WHERE s.run_id = (SELECT max(id) FROM scoring_runs)`)
 	if err != nil {
 		t.Fatal(err)
@@ -66,12 +66,17 @@ func unknownFixture(t *testing.T) (*fixture, map[string]storedGap) {
 		var g storedGap
 		var road, water, grid, pv *float64
 		var mr, mw, mg, mp float64
-		if err := rows.Scan(&code, &g.id, &road, &water, &grid, &pv, &g.composite, &mr, &mw, &mg, &mp, &g.compositeMissing); err != nil {
+		var doc []byte
+		if err := rows.Scan(&code, &g.id, &road, &water, &grid, &pv, &g.composite, &mr, &mw, &mg, &mp, &g.compositeMissing, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var vs planning.VillageScore
+		if err := json.Unmarshal(doc, &vs); err != nil {
 			t.Fatal(err)
 		}
 		g.gaps = map[string]*float64{planning.DimRoad: road, planning.DimWater: water, planning.DimGrid: grid, planning.DimPV: pv}
 		g.missing = map[string]float64{planning.DimRoad: mr, planning.DimWater: mw, planning.DimGrid: mg, planning.DimPV: mp}
-		g.unknown = planning.UnknownGaps(g.gaps, g.missing, g.composite, g.compositeMissing)
+		g.unknown = vs.UnknownGaps() // the Go rule, on the judgement itself
 		stored[code] = g
 	}
 	if err := rows.Err(); err != nil {
