@@ -93,7 +93,8 @@ func columnExpr(f catalog.Field) string {
 // checklist counts and every indicator's value and status.
 func villageGapsExport(title string, indicators []string) *exportLayer {
 	l := &exportLayer{name: catalog.VillageGaps, title: title, geometry: export.GeomPoint,
-		description: "每个行政村/社区在最新评分批次中的四维缺口（0 = 达标，100 = 最差）、退出清单和各指标实测值",
+		description: "每个行政村/社区在最新评分批次中的四维缺口（0 = 达标，100 = 最差；空 = 无数据）、各缺口缺数据的权重（0–1）、" +
+			fmt.Sprintf("数据不足的缺口（无数据，或 %.0f%% 以上权重缺数据）、退出清单和各指标实测值", planning.UnknownShare*100),
 		from: `run_scores s JOIN villages x ON x.id = s.village_id JOIN townships t ON t.code = x.township_code
 			LEFT JOIN LATERAL (SELECT jsonb_object_agg(i.indicator, jsonb_build_array(i.value, i.status)) AS ind
 				FROM run_indicators i WHERE i.run_id = s.run_id AND i.village_id = s.village_id) ind ON true`,
@@ -110,10 +111,17 @@ func villageGapsExport(title string, indicators []string) *exportLayer {
 	add("poor_households", "建档立卡贫困户数", export.Int, "x.poor_households::bigint")
 	add("poor_population", "建档立卡贫困人口", export.Int, "x.poor_population::bigint")
 	add("run_id", "评分批次", export.Int, "s.run_id")
+	// A gap without data is an empty cell (null in GeoJSON), never 0; each
+	// gap's missing share and the 数据不足 list say how far to trust it.
 	add("composite", "综合缺口", export.Float, "s.composite")
 	for _, dim := range planning.Dimensions {
 		add(gapColumns[dim], dim+"缺口", export.Float, "s."+gapColumns[dim])
 	}
+	add("missing_weight", "综合缺数据权重", export.Float, "s.missing_weight")
+	for _, dim := range planning.Dimensions {
+		add(missingColumns[gapColumns[dim]], dim+"缺数据权重", export.Float, "s."+missingColumns[gapColumns[dim]])
+	}
+	add("unknown", "数据不足", export.String, catalog.UnknownGaps("s"))
 	add("exit_fail", "退出清单未达标项", export.Int, "s.exit_fail::bigint")
 	add("exit_no_data", "退出清单无数据项", export.Int, "s.exit_no_data::bigint")
 	for i, id := range indicators {

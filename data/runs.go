@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -88,6 +89,8 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 	var (
 		vid                                  []int64
 		composite, road, water, grid, pv, mw []*float64
+		mRoad, mWater, mGrid, mPV            []float64
+		unknown                              []string // comma-separated: unnest flattens a text[][]
 		doc                                  [][]byte
 		exitFail, exitNoData                 []int16
 	)
@@ -105,8 +108,9 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 			return err
 		}
 		gaps := map[string]*float64{}
+		missingOf := map[string]float64{}
 		for _, d := range vs.Dimensions {
-			gaps[d.Dimension] = d.Gap
+			gaps[d.Dimension], missingOf[d.Dimension] = d.Gap, d.MissingWeight
 			for _, is := range d.Indicators {
 				ivid = append(ivid, vs.VillageID)
 				ind, dim, unit = append(ind, is.ID), append(dim, is.Dimension), append(unit, is.Unit)
@@ -137,12 +141,17 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 		composite, mw = append(composite, vs.Composite), append(mw, &missing)
 		road, water = append(road, gaps[planning.DimRoad]), append(water, gaps[planning.DimWater])
 		grid, pv = append(grid, gaps[planning.DimGrid]), append(pv, gaps[planning.DimPV])
+		mRoad, mWater = append(mRoad, missingOf[planning.DimRoad]), append(mWater, missingOf[planning.DimWater])
+		mGrid, mPV = append(mGrid, missingOf[planning.DimGrid]), append(mPV, missingOf[planning.DimPV])
+		unknown = append(unknown, strings.Join(vs.UnknownGaps(), ","))
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO village_scores (run_id, village_id, composite, gap_road, gap_water, gap_grid, gap_pv,
-			missing_weight, score, exit_fail, exit_no_data)
-		SELECT $1, * FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[],
-			$9::jsonb[], $10::smallint[], $11::smallint[])`,
-		runID, vid, composite, road, water, grid, pv, mw, doc, exitFail, exitNoData); err != nil {
+			missing_weight, score, exit_fail, exit_no_data, missing_road, missing_water, missing_grid, missing_pv, unknown_gaps)
+		SELECT $1, u.vid, u.c, u.r, u.w, u.g, u.p, u.mw, u.doc, u.ef, u.en, u.mr, u.mwa, u.mg, u.mp, string_to_array(u.unk, ',')
+		FROM unnest($2::bigint[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[],
+			$9::jsonb[], $10::smallint[], $11::smallint[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::text[])
+			AS u(vid, c, r, w, g, p, mw, doc, ef, en, mr, mwa, mg, mp, unk)`,
+		runID, vid, composite, road, water, grid, pv, mw, doc, exitFail, exitNoData, mRoad, mWater, mGrid, mPV, unknown); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO indicator_scores (run_id, village_id, indicator, dimension, value, unit, threshold,
@@ -195,6 +204,28 @@ func (s *Store) Run(ctx context.Context, id int64) (planning.Run, error) {
 	return r, json.Unmarshal(profile, &r.Profile)
 }
 
+// RunScores returns every village's score in run runID, the villages it
+// re-scored and those it took from earlier runs alike, in village id order.
+// The explaining geometry is not read.
+func (s *Store) RunScores(ctx context.Context, runID int64) ([]planning.VillageScore, error) {
+	rows, err := s.pool.Query(ctx, `SELECT score FROM run_scores WHERE run_id = $1 ORDER BY village_id`, runID)
+	if err != nil {
+		return nil, translate(err, "run scores")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.VillageScore, error) {
+		var doc []byte
+		var vs planning.VillageScore
+		if err := row.Scan(&doc); err != nil {
+			return vs, err
+		}
+		if err := json.Unmarshal(doc, &vs); err != nil {
+			return vs, fmt.Errorf("decode village score: %w", err)
+		}
+		return vs, nil
+	})
+	return out, translate(err, "run scores")
+}
+
 // VillageGaps implements planning.RunStore.
 func (s *Store) VillageGaps(ctx context.Context, runID int64, code string) (planning.VillageScore, error) {
 	var vs planning.VillageScore
@@ -238,7 +269,18 @@ var gapColumns = map[string]string{
 	planning.DimPV:    "gap_pv",
 }
 
-// Gaps implements planning.RunStore: worst first on the chosen gap.
+// missingColumns names the missing share beside each gap column.
+var missingColumns = map[string]string{
+	"composite": "missing_weight",
+	"gap_road":  "missing_road",
+	"gap_water": "missing_water",
+	"gap_grid":  "missing_grid",
+	"gap_pv":    "missing_pv",
+}
+
+// Gaps implements planning.RunStore: worst first on the chosen gap, the
+// gaps shown as 数据不足 (planning.VillageScore.UnknownGaps) after every
+// measured one.
 func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapRow, int, error) {
 	col, ok := gapColumns[f.Dimension]
 	if !ok {
@@ -246,13 +288,19 @@ func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapR
 	}
 	c := pgx.Identifier{col}.Sanitize()
 	sql := fmt.Sprintf(`SELECT v.code, v.name, v.township_code, t.name, v.is_poor_village, v.poor_population,
-			s.composite, s.gap_road, s.gap_water, s.gap_grid, s.gap_pv, s.missing_weight, count(*) OVER ()
+			s.composite, s.gap_road, s.gap_water, s.gap_grid, s.gap_pv, s.missing_weight,
+			s.missing_road, s.missing_water, s.missing_grid, s.missing_pv, s.unknown_gaps, count(*) OVER ()
 		FROM run_scores s JOIN villages v ON v.id = s.village_id JOIN townships t ON t.code = v.township_code
-		WHERE s.run_id = $1 AND ($2 = '' OR t.code = $2 OR t.name = $2) AND coalesce(s.%[1]s, -1) >= $3
+		WHERE s.run_id = $1 AND ($2 = '' OR t.code = $2 OR t.name = $2)
+		  AND ($3::float8 IS NULL OR s.%[1]s >= $3)
 		  AND (NOT $4 OR v.is_poor_village)
-		ORDER BY s.%[1]s DESC NULLS LAST, v.poor_population DESC NULLS LAST, v.code
+		ORDER BY $7 = ANY (s.unknown_gaps), s.%[1]s DESC NULLS LAST, v.poor_population DESC NULLS LAST, v.code
 		LIMIT $5 OFFSET $6`, c)
-	rows, err := s.pool.Query(ctx, sql, f.RunID, f.Township, f.MinScore, f.PoorOnly, f.Limit, f.Offset)
+	key := f.Dimension
+	if key == "" {
+		key = planning.CompositeKey
+	}
+	rows, err := s.pool.Query(ctx, sql, f.RunID, f.Township, f.MinScore, f.PoorOnly, f.Limit, f.Offset, key)
 	if err != nil {
 		return nil, 0, translate(err, "gaps")
 	}
@@ -260,9 +308,11 @@ func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapR
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.GapRow, error) {
 		var g planning.GapRow
 		var road, water, grid, pv *float64
+		var mRoad, mWater, mGrid, mPV float64
 		err := row.Scan(&g.Code, &g.Name, &g.TownshipCode, &g.TownshipName, &g.IsPoor, &g.PoorPopulation,
-			&g.Composite, &road, &water, &grid, &pv, &g.MissingWeight, &total)
+			&g.Composite, &road, &water, &grid, &pv, &g.MissingWeight, &mRoad, &mWater, &mGrid, &mPV, &g.Unknown, &total)
 		g.Gaps = map[string]*float64{planning.DimRoad: road, planning.DimWater: water, planning.DimGrid: grid, planning.DimPV: pv}
+		g.MissingWeights = map[string]float64{planning.DimRoad: mRoad, planning.DimWater: mWater, planning.DimGrid: mGrid, planning.DimPV: mPV}
 		return g, err
 	})
 	return out, total, translate(err, "gaps")

@@ -95,10 +95,10 @@ func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, ful
 
 // GapFilter selects villages of a run for the gap list.
 type GapFilter struct {
-	RunID     int64   // 0: the latest run
-	Dimension string  // "" (composite) or one of Dimensions: the gap filtered and sorted on
-	Township  string  // township code or name; "" for all
-	MinScore  float64 // keep gaps ≥ this
+	RunID     int64    // 0: the latest run
+	Dimension string   // "" (composite) or one of Dimensions: the gap filtered and sorted on
+	Township  string   // township code or name; "" for all
+	MinScore  *float64 // keep measured gaps ≥ this; nil keeps every village, unknown gaps last
 	PoorOnly  bool
 	Limit     int
 	Offset    int
@@ -113,8 +113,12 @@ type GapRow struct {
 	IsPoor         bool                `json:"is_poor_village"`
 	PoorPopulation *int                `json:"poor_population"` // nil: unknown
 	Composite      *float64            `json:"composite"`
-	Gaps           map[string]*float64 `json:"gaps"` // by dimension
+	Gaps           map[string]*float64 `json:"gaps"` // by dimension; null when no indicator had data
 	MissingWeight  float64             `json:"missing_weight"`
+	// MissingWeights is each dimension's missing share (0–1).
+	MissingWeights map[string]float64 `json:"missing_weights"`
+	// Unknown lists the gaps shown as 数据不足 ([VillageScore.UnknownGaps]).
+	Unknown []string `json:"unknown"`
 }
 
 // VillageDiff is how one village's gaps changed between two runs.

@@ -7,87 +7,167 @@ import (
 	"text/tabwriter"
 )
 
-// TownshipSummary aggregates the poor villages of one township: how many
-// there are, their mean gap per dimension and composite, and how many fail
-// each dimension's veto (R1 通硬化路, 饮水安全, 通电).
-type TownshipSummary struct {
-	Code, Name    string
-	Poor          int
-	PoorPeople    int                // 建档立卡 people of the poor villages whose count is known
-	PoorUnknown   int                // poor villages whose 建档立卡 population is unknown
-	MeanGap       map[string]float64 // by dimension, over poor villages with a gap
-	MeanComposite float64
-	Vetoed        map[string]int // poor villages whose dimension gap is vetoed to 100
+// GapCounts counts villages by how one gap stands: a measured gap above 0,
+// met (0), or 数据不足 (see [VillageScore.UnknownGaps]).
+type GapCounts struct {
+	Gap, Met, Unknown int
 }
 
-// SummariseByTownship summarises the poor villages of scores per township,
-// in township code order. Non-poor villages are left out: the plan's
-// targets are the 建档立卡贫困村.
-func SummariseByTownship(scores []VillageScore) []TownshipSummary {
-	byCode := map[string]*TownshipSummary{}
-	counts := map[string]map[string]int{}
+// TownshipSummary aggregates the villages of one township: how many there
+// are, their mean gap per dimension and composite over the villages whose
+// gap is known, how many have a gap, meet the standard or lack the data,
+// and how many fail each dimension's veto (R1 通硬化路, 饮水安全, 通电).
+type TownshipSummary struct {
+	Code, Name  string
+	Villages    int
+	PoorPeople  int // 建档立卡 people of the villages whose count is known
+	PoorUnknown int // villages whose 建档立卡 population is unknown
+	// MeanGap is by dimension and "综合", over the villages whose gap is
+	// not 数据不足; a key is absent when there is no such village.
+	MeanGap map[string]float64
+	Counts  map[string]GapCounts // by dimension and "综合"
+	Vetoed  map[string]int       // villages whose dimension gap is vetoed to 100
+}
+
+// Summary is the per-township summary of a run.
+type Summary struct {
+	// PoorOnly is true when it covers the 建档立卡贫困村 only; when no
+	// village is flagged poor it covers every village instead, so that an
+	// unflagged county still sees its gaps.
+	PoorOnly  bool
+	Townships []TownshipSummary // in township code order
+}
+
+// SummariseByTownship summarises scores per township. Only the poor
+// villages count, the plan's targets, unless none is flagged poor.
+func SummariseByTownship(scores []VillageScore) Summary {
+	sum := Summary{}
 	for _, vs := range scores {
-		if !vs.IsPoor {
+		if vs.IsPoor {
+			sum.PoorOnly = true
+			break
+		}
+	}
+	byCode := map[string]*TownshipSummary{}
+	known := map[string]map[string]int{}
+	for _, vs := range scores {
+		if sum.PoorOnly && !vs.IsPoor {
 			continue
 		}
 		t := byCode[vs.TownshipCode]
 		if t == nil {
-			t = &TownshipSummary{Code: vs.TownshipCode, Name: vs.TownshipName, MeanGap: map[string]float64{}, Vetoed: map[string]int{}}
+			t = &TownshipSummary{Code: vs.TownshipCode, Name: vs.TownshipName, MeanGap: map[string]float64{},
+				Counts: map[string]GapCounts{}, Vetoed: map[string]int{}}
 			byCode[vs.TownshipCode] = t
-			counts[vs.TownshipCode] = map[string]int{}
+			known[vs.TownshipCode] = map[string]int{}
 		}
-		t.Poor++
+		t.Villages++
 		if vs.PoorPopulation == nil {
 			t.PoorUnknown++
 		} else {
 			t.PoorPeople += *vs.PoorPopulation
 		}
-		if vs.Composite != nil {
-			t.MeanComposite += *vs.Composite
-			counts[vs.TownshipCode]["composite"]++
-		}
-		for _, d := range vs.Dimensions {
-			if d.Gap != nil {
-				t.MeanGap[d.Dimension] += *d.Gap
-				counts[vs.TownshipCode][d.Dimension]++
+		add := func(key string, gap *float64, unknown bool) {
+			c := t.Counts[key]
+			switch {
+			case unknown:
+				c.Unknown++
+			case *gap > 0:
+				c.Gap++
+			default:
+				c.Met++
 			}
+			t.Counts[key] = c
+			if !unknown {
+				t.MeanGap[key] += *gap
+				known[vs.TownshipCode][key]++
+			}
+		}
+		add(CompositeKey, vs.Composite, vs.CompositeUnknown())
+		for _, d := range vs.Dimensions {
+			add(d.Dimension, d.Gap, d.Unknown())
 			if d.Veto {
 				t.Vetoed[d.Dimension]++
 			}
 		}
 	}
-	out := make([]TownshipSummary, 0, len(byCode))
 	for code, t := range byCode {
-		for dim := range t.MeanGap {
-			t.MeanGap[dim] /= float64(counts[code][dim])
+		for key := range t.MeanGap {
+			t.MeanGap[key] /= float64(known[code][key])
 		}
-		if n := counts[code]["composite"]; n > 0 {
-			t.MeanComposite /= float64(n)
-		}
-		out = append(out, *t)
+		sum.Townships = append(sum.Townships, *t)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
-	return out
+	sort.Slice(sum.Townships, func(i, j int) bool { return sum.Townships[i].Code < sum.Townships[j].Code })
+	return sum
 }
 
-// WriteSummary prints the township summaries as an aligned table with a
-// county total line, in Chinese for the bureau reading it.
-func WriteSummary(w io.Writer, sums []TownshipSummary) error {
+// WriteSummary prints the summary as two aligned tables, mean gaps and
+// village counts, each with a county total line, in Chinese for the bureau
+// reading it. A gap no village knows prints as 无数据, never as 0.
+func WriteSummary(w io.Writer, s Summary) error {
+	keys := append(append([]string{}, Dimensions...), CompositeKey)
+	villages := "贫困村"
+	if !s.PoorOnly {
+		villages = "村"
+		fmt.Fprintln(w, "尚未标记任何建档立卡贫困村（导入村图层的“是否贫困村”字段后重新评分）：下表汇总全部村。")
+	}
+	fmt.Fprintf(w, "各乡镇%s平均缺口（0 = 达标，100 = 最差；不含数据不足的村）：\n", villages)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "乡镇\t贫困村\t建档立卡人口\t通路\t饮水\t农网\t光伏\t综合\t未通硬化路\t饮水否决\t未通电\t")
+	fmt.Fprintf(tw, "乡镇\t%s\t建档立卡人口\t通路\t饮水\t农网\t光伏\t综合\t未通硬化路\t饮水否决\t未通电\t\n", villages)
 	var total TownshipSummary
 	vetoed := map[string]int{}
-	for _, s := range sums {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t%d\t\n", s.Name, s.Poor, s.PoorPeople,
-			s.MeanGap[DimRoad], s.MeanGap[DimWater], s.MeanGap[DimGrid], s.MeanGap[DimPV], s.MeanComposite,
-			s.Vetoed[DimRoad], s.Vetoed[DimWater], s.Vetoed[DimGrid])
-		total.Poor += s.Poor
-		total.PoorPeople += s.PoorPeople
+	counts := map[string]GapCounts{}
+	for _, t := range s.Townships {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t", t.Name, t.Villages, poorPeople(t))
+		for _, k := range keys {
+			if m, ok := t.MeanGap[k]; ok {
+				fmt.Fprintf(tw, "%.1f\t", m)
+			} else {
+				fmt.Fprint(tw, "无数据\t")
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t\n", t.Vetoed[DimRoad], t.Vetoed[DimWater], t.Vetoed[DimGrid])
+		total.Villages += t.Villages
+		total.PoorPeople += t.PoorPeople
+		total.PoorUnknown += t.PoorUnknown
 		for _, d := range []string{DimRoad, DimWater, DimGrid} {
-			vetoed[d] += s.Vetoed[d]
+			vetoed[d] += t.Vetoed[d]
+		}
+		for _, k := range keys {
+			c := counts[k]
+			c.Gap, c.Met, c.Unknown = c.Gap+t.Counts[k].Gap, c.Met+t.Counts[k].Met, c.Unknown+t.Counts[k].Unknown
+			counts[k] = c
 		}
 	}
-	fmt.Fprintf(tw, "合计\t%d\t%d\t\t\t\t\t\t%d\t%d\t%d\t\n", total.Poor, total.PoorPeople,
+	fmt.Fprintf(tw, "合计\t%d\t%s\t\t\t\t\t\t%d\t%d\t%d\t\n", total.Villages, poorPeople(total),
 		vetoed[DimRoad], vetoed[DimWater], vetoed[DimGrid])
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(w, "\n各乡镇%s数：有缺口 / 达标 / 数据不足（无数据，或%.0f%%以上的权重缺数据；缺什么见 gapmap projects needs）：\n",
+		villages, UnknownShare*100)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "乡镇\t通路\t饮水\t农网\t光伏\t综合\t")
+	row := func(name string, c map[string]GapCounts) {
+		fmt.Fprintf(tw, "%s\t", name)
+		for _, k := range keys {
+			fmt.Fprintf(tw, "%d / %d / %d\t", c[k].Gap, c[k].Met, c[k].Unknown)
+		}
+		fmt.Fprintln(tw)
+	}
+	for _, t := range s.Townships {
+		row(t.Name, t.Counts)
+	}
+	row("合计", counts)
 	return tw.Flush()
+}
+
+// poorPeople prints the known 建档立卡 people of a row and, when some
+// villages' counts are unknown, how many: an unknown count is never 0.
+func poorPeople(t TownshipSummary) string {
+	if t.PoorUnknown == 0 {
+		return fmt.Sprint(t.PoorPeople)
+	}
+	return fmt.Sprintf("%d（%d 村未知）", t.PoorPeople, t.PoorUnknown)
 }

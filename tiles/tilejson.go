@@ -58,11 +58,15 @@ func (s *Service) TileJSON(set, baseURL string) (TileJSON, error) {
 }
 
 // Style returns a MapLibre style for the bureau's review map, reading the
-// tiles' TileJSON under baseURL: villages coloured by composite gap, roads
+// tiles' TileJSON under baseURL: villages coloured by composite gap (grey
+// when 数据不足), roads
 // by surface, lines by voltage.
 func Style(baseURL string) map[string]any {
-	gapColour := []any{"interpolate", []any{"linear"}, []any{"coalesce", []any{"get", "composite"}, -1}, -1, "#bbbbbb",
-		0, "#1a9850", 50, "#fee08b", 100, "#d73027"}
+	// A composite the tiles list as unknown (数据不足) is grey like no score,
+	// never a colour of the ramp.
+	gapColour := []any{"case", []any{"in", "综合", []any{"coalesce", []any{"get", "unknown"}, ""}}, "#bbbbbb",
+		[]any{"interpolate", []any{"linear"}, []any{"coalesce", []any{"get", "composite"}, -1}, -1, "#bbbbbb",
+			0, "#1a9850", 50, "#fee08b", 100, "#d73027"}}
 	surface := []any{"match", []any{"get", "surface"}, "沥青", "#444444", "水泥", "#777777", "砂石", "#c8872e", "土", "#8c510a", "#999999"}
 	return map[string]any{
 		"version": 8,

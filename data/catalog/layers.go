@@ -1,6 +1,12 @@
 package catalog
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gapmap/gapmap/planning"
+)
 
 // Ranges, enumerations and code formats are not repeated here: imports
 // evaluate the table's own CHECK constraints against every staged row, so
@@ -61,6 +67,17 @@ func lowZoomRounded(col string) string {
 // locationSourceReason explains the check on where a location came from
 // (migration 0016), which the trigger, not a file, fills.
 const locationSourceReason = "定位来源只能是 init、map，或 import:、generator:、manual:、name-match: 加来源名"
+
+// UnknownGaps is the SQL text listing the gaps of run_scores row alias
+// shown as 数据不足, as the run stored them
+// (planning.VillageScore.UnknownGaps), comma-separated, e.g. '饮水,综合';
+// NULL when every gap is known, so that a tile spends nothing on known
+// villages. A village without a score has no gap at all: every one is
+// listed.
+func UnknownGaps(alias string) string {
+	all := strings.Join(append(slices.Clone(planning.Dimensions), planning.CompositeKey), ",")
+	return fmt.Sprintf(`CASE WHEN %[1]s.village_id IS NULL THEN '%[2]s' ELSE NULLIF(array_to_string(%[1]s.unknown_gaps, ','), '') END`, alias, all)
+}
 
 // layers are gapmap's layers in the order a user reads them: boundaries,
 // villages, then the four infrastructure families, then the project
@@ -125,7 +142,7 @@ func layers() []Layer {
 			Export: Export{Filters: []string{"poor"}},
 			Tile: &Tile{Title: "村（评分）", MinZoom: 8, Tables: []string{"villages", "townships", "scores"}, Sets: []string{"review"},
 				Extra: map[string]Kind{"township": Text, "is_poor": Bool, "composite": Float, "gap_road": Float, "gap_water": Float,
-					"gap_grid": Float, "gap_pv": Float, "missing_weight": Float, "exit_fail": Int, "exit_no_data": Int},
+					"gap_grid": Float, "gap_pv": Float, "missing_weight": Float, "unknown": Text, "exit_fail": Int, "exit_no_data": Int},
 				SQL: TileSQL{
 					// LATERAL: a lookup per village of the tile; a plain join hashes every
 					// village's score of the run (100 ms at province scale).
@@ -139,12 +156,14 @@ func layers() []Layer {
 				WHEN '农网' THEN s.gap_grid WHEN '光伏' THEN s.gap_pv ELSE s.composite END >= p.min_score)`,
 					// Below z10, where a tile holds thousands of villages, only what
 					// colours, filters and labels them: a province z8 tile was 157 KB.
+					// unknown is among them: the page draws those gaps as 数据不足.
 					Attrs: `g.id, g.code, CASE WHEN p.z >= 10 OR g.is_poor_village THEN g.name END AS name, t.name AS township,
 			CASE WHEN p.z >= 10 THEN g.kind END AS kind, g.is_poor_village AS is_poor,
 			CASE WHEN p.z >= 10 THEN g.poor_population END AS poor_population,
 			` + lowZoomRounded("composite") + `, ` + lowZoomRounded("gap_road") + `, ` + lowZoomRounded("gap_water") + `,
 			` + lowZoomRounded("gap_grid") + `, ` + lowZoomRounded("gap_pv") + `,
 			CASE WHEN p.z >= 10 THEN s.missing_weight END AS missing_weight,
+			` + UnknownGaps("s") + ` AS unknown,
 			CASE WHEN p.z >= 10 THEN s.exit_fail::int END AS exit_fail, CASE WHEN p.z >= 10 THEN s.exit_no_data::int END AS exit_no_data`,
 					Order:  `g.is_poor_village DESC, s.composite DESC NULLS LAST, g.id`,
 					Budget: 3000, LowBudget: 1500, Simplify: true,

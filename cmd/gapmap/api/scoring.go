@@ -109,7 +109,7 @@ func (s *server) villageGaps(w http.ResponseWriter, r *http.Request) error {
 			fc.Append(f)
 		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"run_id": runID, "village": vs, "explain": fc})
+	return writeJSON(w, http.StatusOK, map[string]any{"run_id": runID, "village": vs, "unknown": vs.UnknownGaps(), "explain": fc})
 }
 
 // gaps lists villages by gap, worst first:
@@ -137,12 +137,9 @@ func (s *server) gaps(w http.ResponseWriter, r *http.Request) error {
 	if f.Dimension == "综合" {
 		f.Dimension = ""
 	}
-	minScore, err := minScoreParam(q)
-	if err != nil {
+	var err error
+	if f.MinScore, err = minScoreParam(q); err != nil {
 		return err
-	}
-	if minScore != nil {
-		f.MinScore = *minScore
 	}
 	if f.PoorOnly, err = boolParam(q, "poor"); err != nil {
 		return err

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+
+	"github.com/gapmap/gapmap/planning"
 )
 
 // maplibreFile is the file whose presence means MapLibre was built in.
@@ -27,6 +29,9 @@ type WebConfig struct {
 	// BasemapError says in Chinese why a configured basemap is not used.
 	BasemapError string `json:"basemap_error,omitempty"`
 	MapLibre     bool   `json:"maplibre"` // MapLibre's files are built in
+	// UnknownShare is planning.UnknownShare, for the legend's words: the
+	// tiles and the API say themselves which gaps are 数据不足.
+	UnknownShare float64 `json:"unknown_share"`
 }
 
 // BasemapConfig is one raster XYZ basemap.
@@ -163,6 +168,7 @@ func newWebSite(fsys fs.FS, root string, cfg WebConfig) (*webSite, error) {
 	delete(s.files, "index.html")
 	s.index = newWebFile(bytes.ReplaceAll(page.body, []byte("{{static}}"), []byte("/static/"+s.build)), page.contentType)
 	_, cfg.MapLibre = s.files[maplibreFile]
+	cfg.UnknownShare = planning.UnknownShare
 	js, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, err

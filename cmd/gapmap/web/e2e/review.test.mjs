@@ -373,6 +373,48 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     await page.selectOption('#township', '');
   });
 
+  await t.test('a village whose gap is unknown is drawn hatched grey, and the legend says 数据不足', async () => {
+    const legend = await page.textContent('#legend-unknown');
+    assert.match(legend, /数据不足/);
+    assert.match(legend, /权重缺数据/);
+    // A poor village with an unknown gap, as the API lists it: a null gap if
+    // any, else one that rests mostly on missing data (the demo's 饮水 without
+    // 取水距离 data).
+    let pick;
+    for (const dim of ['通路', '饮水', '农网', '光伏', '综合']) {
+      const list = (await api(`/api/v1/gaps?dimension=${encodeURIComponent(dim)}&poor=true&page_size=1000`)).villages;
+      const gapOf = (v) => (dim === '综合' ? v.composite : v.gaps[dim]);
+      const unknown = list.filter((v) => v.unknown.includes(dim));
+      const nullGap = unknown.find((v) => gapOf(v) === null);
+      if (nullGap) { pick = { dim, v: nullGap, null: true }; break; }
+      if (!pick && unknown.length) pick = { dim, v: unknown[0], null: false };
+    }
+    assert.ok(pick, 'no poor village of the demo has an unknown gap');
+    const { dim, v } = pick;
+    const office = (await api('/api/v1/villages?poor=true&page_size=1000')).features.find((f) => f.properties.code === v.code);
+    await page.click(`#dimensions button[data-dim="${dim}"]`);
+    await page.evaluate((c) => window.gapmap.map.jumpTo({ center: c, zoom: 10 }), office.geometry.coordinates);
+    await idle();
+    const drawn = await page.evaluate(() => window.gapmap.map.queryRenderedFeatures({ layers: ['villages-unknown-point'] }).map((f) => f.properties.code));
+    assert.ok(drawn.includes(v.code), `${v.name} (${dim} ${pick.null ? 'null' : 'mostly missing'}) is not in the hatched layer: ${drawn}`);
+    // On screen its dot is the grey and dark lines of the hatching, not a colour of the ramp.
+    const pt = await page.evaluate((c) => window.gapmap.map.project(c), office.geometry.coordinates);
+    const rect = [Math.round(pt.x) - 3, Math.round(pt.y) - 3, 6, 6];
+    const png = await mapShot();
+    const farGrey = await mapPixels(page, [png], rect, [0xbd, 0xbd, 0xbd]);
+    const farLine = await mapPixels(page, [png], rect, [0x61, 0x61, 0x61]);
+    assert.ok(farGrey < 36 && farLine < 36, `the dot of ${v.name} shows ${36 - farGrey} grey and ${36 - farLine} hatch-line pixels of 36`);
+    await shot('10-unknown-hatched');
+    // Its panel flags the gap and names the missing share and reasons.
+    await page.evaluate((code) => window.gapmap.openVillage(code), v.code);
+    await page.waitForFunction((name) => document.querySelector('#village-name')?.textContent === name, v.name);
+    assert.equal(await page.getAttribute(`#village-scores .score[data-dim="${dim}"]`, 'data-unknown'), 'true');
+    const panel = await page.textContent('#panel');
+    assert.match(panel, /% 的权重缺数据/);
+    assert.match(panel, /无数据：/);
+    await page.click('#dimensions button[data-dim="综合"]');
+  });
+
   await t.test('no console errors all along', () => {
     assert.deepEqual(problems, []);
   });

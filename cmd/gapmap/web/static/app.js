@@ -2,10 +2,10 @@
 // county's villages, builds the map when MapLibre is built in, and wires the
 // side bar, the village panel and the 项目库 drawer together.
 import { get, APIError } from './api.js';
-import { el, score, gapColour, RAMP, NO_DATA_COLOUR } from './format.js';
+import { el, score, gapColour, isUnknown, RAMP, HATCH_CSS } from './format.js';
 import {
   DIMENSIONS, LAYER_GROUPS, SURFACE_COLOURS, VOLTAGE_COLOURS, PROJECT_STATUS_COLOURS,
-  style, setDimension, applyVillageFilter, bbox, empty,
+  style, setDimension, applyVillageFilter, addHatchImages, bbox, empty,
 } from './map.js';
 import { basemapSource } from './basemap.js';
 import { VillagePanel } from './panel.js';
@@ -49,6 +49,7 @@ function fail(err) {
 async function main() {
   const [config, villages] = await Promise.all([get('/config.json'), get('/api/v1/villages', { page_size: 1000 })]);
   app.villages = villages.features;
+  app.unknownShare = config.unknown_share;
   for (const f of app.villages) app.byCode.set(f.properties.code, f);
   app.townships = townshipsOf(app.villages);
   if (config.basemap_error) notice(config.basemap_error, true);
@@ -117,6 +118,7 @@ async function buildMap(config) {
     dragRotate: false,
   });
   app.map = map;
+  addHatchImages(map);
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
@@ -141,8 +143,9 @@ async function buildMap(config) {
     if (!f) { hover.remove(); return; }
     const p = f.properties;
     const v = p[DIMENSIONS[app.dim]];
+    const gap = isUnknown(p.unknown, app.dim) ? `数据不足${v === undefined ? '' : `（${score(v)}，不可信）`}` : score(v);
     hover.setLngLat(e.lngLat).setDOMContent(el('div', {}, el('b', {}, p.name), ` ${p.township}`,
-      el('br'), `${app.dim}缺口 ${v === undefined ? '无数据' : score(v)}${p.is_poor ? ' · 贫困村' : ''}`)).addTo(map);
+      el('br'), `${app.dim}缺口 ${gap}${p.is_poor ? ' · 贫困村' : ''}`)).addTo(map);
   });
   map.on('mouseout', () => hover.remove());
   map.on('click', (e) => {
@@ -204,7 +207,7 @@ function selectDimension(dim) {
   if (!(dim in DIMENSIONS)) return;
   app.dim = dim;
   for (const b of $('dimensions').children) b.setAttribute('aria-pressed', String(b.dataset.dim === dim));
-  if (app.map) setDimension(app.map, dim);
+  if (app.map) setDimension(app.map, dim, app.township, app.poorOnly);
   buildLegend();
   refreshRanking();
   app.panel.setDimension(dim);
@@ -217,7 +220,9 @@ function buildLegend() {
     el('div', { class: 'ramp', style: `background: linear-gradient(to right, ${stops})` }),
     el('div', { class: 'ticks' }, el('span', {}, '0 达标'), el('span', {}, '50'), el('span', {}, '100')),
     el('div', { class: 'keys' },
-      el('span', {}, el('span', { class: 'swatch', style: `background:${NO_DATA_COLOUR}` }), '无评分'),
+      el('span', { id: 'legend-unknown', title: '点击村查看缺哪些数据；gapmap projects needs 列出全县的补充数据清单' },
+        el('span', { class: 'swatch', style: `background:${HATCH_CSS}` }),
+        `数据不足（无数据，或 ${Math.round((app.unknownShare ?? 0.5) * 100)}% 以上的权重缺数据）`),
       el('span', {}, el('span', { class: 'swatch', style: 'background:#fff;border:2px solid #222;width:14px;height:14px' }), '大圆＝贫困村'),
       el('span', {}, el('span', { class: 'swatch', style: 'background:#fff;width:8px;height:8px' }), '小圆＝其他村')),
   );
@@ -232,13 +237,14 @@ async function refreshRanking() {
     const list = $('ranking');
     list.replaceChildren(...res.villages.map((v, i) => {
       const s = dim === '综合' ? v.composite : v.gaps[dim];
+      const unknown = isUnknown(v.unknown, dim);
       return el('li', {
         dataset: { code: v.code }, title: '点击查看该村缺口原因和项目', tabindex: 0, role: 'button',
         onclick: () => openVillage(v.code), onkeydown: (e) => { if (e.key === 'Enter') openVillage(v.code); },
       },
         el('span', { class: 'n' }, i + 1),
         el('span', {}, v.name, ' ', el('span', { class: 'muted' }, v.township_name), v.is_poor_village ? el('span', { class: 'badge poor', style: 'margin-left:4px' }, '贫困村') : null),
-        el('span', { class: 'sc', style: `background:${gapColour(s)}` }, score(s)));
+        el('span', { class: 'sc', style: `background:${unknown ? HATCH_CSS : gapColour(s)}`, title: unknown ? '数据不足：缺数据的权重过大，此数不可信' : null, dataset: { unknown: String(unknown) } }, score(s)));
     }));
     if (!res.villages.length) list.append(el('li', { class: 'muted' }, '没有评分结果：请先运行评分（gapmap score）。'));
   } catch (err) {
@@ -309,7 +315,7 @@ function buildTownships() {
 }
 
 function filterVillages() {
-  if (app.map) applyVillageFilter(app.map, app.township, app.poorOnly);
+  if (app.map) applyVillageFilter(app.map, app.township, app.poorOnly, app.dim);
   refreshRanking();
 }
 

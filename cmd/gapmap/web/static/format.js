@@ -80,6 +80,45 @@ export function el(tag, attrs = {}, ...children) {
 export const RAMP = [[0, '#1a9850'], [25, '#a6d96a'], [50, '#fee08b'], [75, '#fc8d59'], [100, '#d73027']];
 export const NO_DATA_COLOUR = '#bdbdbd';
 
+/**
+ * A gap shown as 数据不足 (no data, or resting mostly on missing data: the
+ * tiles' "unknown" and the API's "unknown" say which) is drawn grey with
+ * dark diagonal hatching, never in the ramp's colours: HATCH_LINE is the
+ * hatching, HATCH_CSS the same look for swatches and cards.
+ */
+export const HATCH_LINE = '#616161';
+export const HATCH_CSS = `repeating-linear-gradient(135deg, ${NO_DATA_COLOUR} 0 3px, ${HATCH_LINE} 3px 4.5px)`;
+
+/** isUnknown tells whether dim (a dimension or 综合) is among the unknown gaps: a list or the tiles' comma-separated text. */
+export function isUnknown(unknown, dim) {
+  if (!unknown) return false;
+  return (Array.isArray(unknown) ? unknown : String(unknown).split(',')).includes(dim);
+}
+
+/**
+ * hatchImage paints size×size RGBA pixels of the 数据不足 pattern, for
+ * map.addImage: grey with diagonal lines that join across tiles. With
+ * round, only the inscribed disc is painted (for the village dots) and its
+ * rim is drawn in the line colour.
+ */
+export function hatchImage(size, round = false) {
+  const data = new Uint8Array(size * size * 4);
+  const rgb = (c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+  const [bg, fg] = [rgb(NO_DATA_COLOUR), rgb(HATCH_LINE)];
+  const period = size / 2;
+  const r = size / 2;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const i = (y * size + x) * 4;
+      const d = Math.hypot(x + 0.5 - r, y + 0.5 - r);
+      if (round && d > r) continue; // transparent outside the disc
+      const line = (x + y) % period < period / 3 || (round && d > r - 1.5);
+      data.set([...(line ? fg : bg), 255], i);
+    }
+  }
+  return { width: size, height: size, data };
+}
+
 /** gapColour is the colour of a gap score, as the map draws it. */
 export function gapColour(v) {
   if (v === null || v === undefined) return NO_DATA_COLOUR;

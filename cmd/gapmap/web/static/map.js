@@ -1,7 +1,7 @@
 // The map: the style of every layer, the dimension colouring, the village
 // filters and the overlays the panels draw (explaining geometry, the chosen
 // village, the chosen project).
-import { RAMP, NO_DATA_COLOUR } from './format.js';
+import { RAMP, NO_DATA_COLOUR, hatchImage } from './format.js';
 
 /** DIMENSIONS maps each selectable dimension to its field in the village tiles. */
 export const DIMENSIONS = { 综合: 'composite', 通路: 'gap_road', 饮水: 'gap_water', 农网: 'gap_grid', 光伏: 'gap_pv' };
@@ -15,11 +15,33 @@ export const PROJECT_STATUS_COLOURS = [
 export const SURFACE_COLOURS = [['沥青', '#3a3a3a'], ['水泥', '#8a8a8a'], ['砂石', '#d08c2c'], ['土', '#8c510a']];
 export const VOLTAGE_COLOURS = [[110, '#7b1fa2', '110 kV 及以上'], [35, '#c2185b', '35 kV'], [10, '#f57c00', '10 kV'], [0, '#fbc02d', '0.4 kV 及以下']];
 
-/** gapExpression colours a village by the field of dimension dim. */
+/**
+ * unknownFor is true for a village whose dim gap the tiles list in
+ * "unknown" (数据不足: no data, or resting mostly on missing data).
+ */
+export function unknownFor(dim) {
+  return ['in', dim, ['coalesce', ['get', 'unknown'], '']];
+}
+
+/** gapExpression colours a village by the field of dimension dim; a 数据不足 gap is grey, whatever its number. */
 export function gapExpression(dim) {
   const field = DIMENSIONS[dim];
-  return ['case', ['==', ['typeof', ['get', field]], 'number'],
+  return ['case', unknownFor(dim), NO_DATA_COLOUR, ['==', ['typeof', ['get', field]], 'number'],
     ['interpolate', ['linear'], ['get', field], ...RAMP.flat()], NO_DATA_COLOUR];
+}
+
+/** HATCH_IMAGES are the 数据不足 patterns the village layers draw, by image id, made on demand. */
+export const HATCH_IMAGES = {
+  'unknown-hatch': () => hatchImage(8), // fill-pattern of village outlines
+  'unknown-dot': () => hatchImage(32, true), // icon over village dots
+};
+
+/** addHatchImages adds the 数据不足 patterns when the map asks for them. */
+export function addHatchImages(map) {
+  map.on('styleimagemissing', (e) => {
+    const make = HATCH_IMAGES[e.id];
+    if (make && !map.hasImage(e.id)) map.addImage(e.id, make(), { pixelRatio: 2 });
+  });
 }
 
 const isPoint = ['==', ['geometry-type'], 'Point'];
@@ -32,7 +54,7 @@ const unpaved = ['match', ['get', 'surface'], ['土', '砂石'], true, false];
  * from (the tile server's choice).
  */
 export const LAYER_GROUPS = [
-  { id: 'villages', name: '村（按缺口着色）', layers: ['villages-fill', 'villages-outline', 'villages-point', 'villages-label'], on: true, minzoom: 8 },
+  { id: 'villages', name: '村（按缺口着色）', layers: ['villages-fill', 'villages-unknown-fill', 'villages-outline', 'villages-point', 'villages-unknown-point', 'villages-label'], on: true, minzoom: 8 },
   { id: 'townships', name: '乡镇界', layers: ['townships-line', 'township-labels'], on: true, minzoom: 7 },
   { id: 'roads', name: '道路（按路面、等级）', layers: ['roads-casing', 'roads', 'roads-unpaved'], on: true, minzoom: 7 },
   { id: 'power', name: '电力线路（按电压）', layers: ['power_lines', 'substations', 'transformers'], on: false, minzoom: 8 },
@@ -75,6 +97,9 @@ export function style(tilejsonURL, basemap, dim) {
     L('county-fill', 'fill', 'county', { 'fill-color': '#ffffff', 'fill-opacity': basemap ? 0 : 0.7 }),
     L('reservoirs', 'fill', 'reservoirs', { 'fill-color': '#7fb3e0', 'fill-outline-color': '#3d7fbf' }),
     L('villages-fill', 'fill', 'villages', { 'fill-color': gap, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 11, 0.55, 14, 0.3] }, { filter: isPolygon }),
+    // 数据不足 is hatched over its grey so that it never reads as a colour of the ramp.
+    L('villages-unknown-fill', 'fill', 'villages', { 'fill-pattern': 'unknown-hatch', 'fill-opacity': 0.6 },
+      { filter: villageFilters('', false, dim)['villages-unknown-fill'] }),
     L('villages-outline', 'line', 'villages', {
       'line-color': ['case', ['boolean', ['feature-state', 'selected'], false], '#000000', '#777777'],
       'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 3, 0.5],
@@ -104,6 +129,14 @@ export function style(tilejsonURL, basemap, dim) {
       'circle-stroke-color': ['case', ['boolean', ['feature-state', 'selected'], false], '#000000', ['get', 'is_poor'], '#222222', '#ffffff'],
       'circle-stroke-width': ['case', ['boolean', ['feature-state', 'selected'], false], 3, ['get', 'is_poor'], 1.5, 0.8],
     }, { filter: isPoint, layout: { 'circle-sort-key': ['case', ['get', 'is_poor'], 1, 0] } }),
+    // The dots of 数据不足 villages, hatched: an icon (a circle cannot take a pattern) as large as the dot.
+    L('villages-unknown-point', 'symbol', 'villages', {}, {
+      filter: villageFilters('', false, dim)['villages-unknown-point'],
+      layout: {
+        'icon-image': 'unknown-dot', 'icon-size': ['case', ['get', 'is_poor'], 14 / 16, 8 / 16],
+        'icon-allow-overlap': true, 'icon-ignore-placement': true, 'symbol-sort-key': ['case', ['get', 'is_poor'], 1, 0],
+      },
+    }),
     {
       id: 'explain-line', type: 'line', source: 'explain', filter: ['!', isPoint],
       paint: { 'line-color': ['match', ['get', 'status'], 'fail', '#c62828', 'pass', '#2e7d32', '#555555'], 'line-width': 4, 'line-dasharray': [2, 1] },
@@ -159,19 +192,29 @@ export function villageFilter(township, poorOnly) {
   return f;
 }
 
-/** applyVillageFilter sets the township and poor-only filters on every village layer. */
-export function applyVillageFilter(map, township, poorOnly) {
+/** villageFilters are the filters of every village layer by id: township, poor-only and, on the hatched layers, dim's 数据不足. */
+export function villageFilters(township, poorOnly, dim) {
   const f = villageFilter(township, poorOnly);
-  map.setFilter('villages-point', ['all', isPoint, f]);
-  map.setFilter('villages-fill', ['all', isPolygon, f]);
-  map.setFilter('villages-outline', ['all', isPolygon, f]);
-  map.setFilter('villages-label', ['all', ['any', ['>=', ['zoom'], 11], ['get', 'is_poor']], f]);
+  return {
+    'villages-point': ['all', isPoint, f],
+    'villages-unknown-point': ['all', isPoint, f, unknownFor(dim)],
+    'villages-fill': ['all', isPolygon, f],
+    'villages-unknown-fill': ['all', isPolygon, f, unknownFor(dim)],
+    'villages-outline': ['all', isPolygon, f],
+    'villages-label': ['all', ['any', ['>=', ['zoom'], 11], ['get', 'is_poor']], f],
+  };
 }
 
-/** setDimension recolours the villages by dim. */
-export function setDimension(map, dim) {
+/** applyVillageFilter sets the township, poor-only and dim's 数据不足 filters on every village layer. */
+export function applyVillageFilter(map, township, poorOnly, dim) {
+  for (const [id, f] of Object.entries(villageFilters(township, poorOnly, dim))) map.setFilter(id, f);
+}
+
+/** setDimension recolours the villages by dim and hatches its 数据不足 ones. */
+export function setDimension(map, dim, township, poorOnly) {
   map.setPaintProperty('villages-point', 'circle-color', gapExpression(dim));
   map.setPaintProperty('villages-fill', 'fill-color', gapExpression(dim));
+  applyVillageFilter(map, township, poorOnly, dim);
 }
 
 /** bbox of GeoJSON geometries as [[w, s], [e, n]], or null when empty. */

@@ -2,7 +2,7 @@
 // measured value, threshold, result and the threshold's basis), its exit
 // checklist, and the projects that would close its gaps, with their cost.
 import { get } from './api.js';
-import { el, num, wan, score, measure, quantity, gapColour, STATUS, SOURCE } from './format.js';
+import { el, num, wan, score, measure, quantity, gapColour, isUnknown, HATCH_CSS, STATUS, SOURCE } from './format.js';
 import { PROJECT_STATUS_COLOURS } from './map.js';
 
 const DIMS = ['通路', '饮水', '农网', '光伏'];
@@ -63,19 +63,26 @@ export class VillagePanel {
           props.households ? el('span', { class: 'badge' }, `全村 ${num(props.households, 0)} 户 / ${num(props.population, 0)} 人`) : null)),
       el('button', { type: 'button', class: 'icon', title: '关闭', 'aria-label': '关闭村详情', onclick: () => this.close() }, '×'));
 
-    const card = (dim, value, d) => el('div', {
-      class: `score${dim === this.app.dim ? ' current' : ''}`, dataset: { dim, score: value === null || value === undefined ? '' : String(value) },
-      style: `background:${gapColour(value)}`, title: `在地图上按${dim}缺口着色`, onclick: () => this.onDimension(dim),
-    },
-    el('div', { class: 'label' }, dim),
-    el('div', { class: 'value' }, score(value)),
-    el('div', { class: 'flags' }, d && d.veto ? '一票否决' : d && d.missing_weight > 0 ? `缺数据 ${num(d.missing_weight * 100, 0)}%` : ''));
+    // A 数据不足 gap keeps its number (if any) but is hatched and flagged, never coloured as measured.
+    const card = (dim, value, d) => {
+      const unknown = isUnknown(gaps.unknown, dim);
+      const missing = d && d.missing_weight > 0 ? `${num(d.missing_weight * 100, 0)}% 的权重缺数据` : '';
+      return el('div', {
+        class: `score${dim === this.app.dim ? ' current' : ''}${unknown ? ' unknown' : ''}`,
+        dataset: { dim, score: value === null || value === undefined ? '' : String(value), unknown: String(unknown) },
+        style: `background:${unknown ? HATCH_CSS : gapColour(value)}`,
+        title: `在地图上按${dim}缺口着色${missing ? `；${missing}` : ''}`, onclick: () => this.onDimension(dim),
+      },
+      el('div', { class: 'label' }, dim),
+      el('div', { class: 'value' }, score(value)),
+      el('div', { class: 'flags' }, d && d.veto ? '一票否决' : unknown ? '数据不足' : missing ? `缺数据 ${num(d.missing_weight * 100, 0)}%` : ''));
+    };
     const scores = el('div', { class: 'scores', id: 'village-scores' },
       card('综合', v.composite, { missing_weight: v.missing_weight }),
       DIMS.map((d) => card(d, dims[d] ? dims[d].gap : null, dims[d])));
 
     const order = [...DIMS].sort((a, b) => (b === this.app.dim) - (a === this.app.dim) || (dims[b] ? dims[b].gap : 0) - (dims[a] ? dims[a].gap : 0));
-    const sections = order.filter((d) => dims[d]).map((d) => this.dimension(dims[d], geomOf, d === this.app.dim || dims[d].gap > 0));
+    const sections = order.filter((d) => dims[d]).map((d) => this.dimension(dims[d], geomOf, d === this.app.dim || dims[d].gap > 0, isUnknown(gaps.unknown, d)));
 
     const checklist = el('ul', { class: 'checklist' }, (v.exit_checklist || []).map((c) => {
       const st = STATUS[c.status] || STATUS.no_data;
@@ -89,7 +96,7 @@ export class VillagePanel {
       this.projects(projects));
   }
 
-  dimension(d, geomOf, open) {
+  dimension(d, geomOf, open, unknown) {
     const rows = d.indicators.flatMap((i) => {
       const st = STATUS[i.status] || STATUS.no_data;
       const src = SOURCE[i.threshold_source] || { text: i.threshold_source, title: '' };
@@ -102,17 +109,19 @@ export class VillagePanel {
       return [
         el('tr', attrs,
           el('td', {}, `${i.id} ${i.name}`, hasGeom ? el('span', { class: 'map-tag' }, '图上') : null),
-          el('td', { class: 'value' }, measure(i.value, i.unit)),
+          el('td', { class: 'value' }, i.status === 'no_data' ? '无数据' : measure(i.value, i.unit)),
           el('td', {}, measure(i.threshold, i.unit)),
           el('td', { class: `st ${st.cls}` }, `${st.icon} ${st.text}`),
           el('td', {}, el('span', { class: `src ${i.threshold_source}`, title: src.title }, src.text))),
-        el('tr', { class: 'note' }, el('td', { colspan: 5 }, i.note)),
+        // A no_data indicator says why: the note is the missing data.
+        el('tr', { class: `note${i.status === 'no_data' ? ' nodata' : ''}` }, el('td', { colspan: 5 }, i.status === 'no_data' ? `无数据：${i.note}` : i.note)),
       ];
     });
     return el('details', { class: 'dim', open, dataset: { dim: d.dimension } },
       el('summary', {}, d.dimension, d.veto ? el('span', { class: 'badge veto' }, '一票否决') : null,
-        d.missing_weight > 0 ? el('span', { class: 'badge' }, `缺数据权重 ${num(d.missing_weight * 100, 0)}%`) : null,
-        el('span', { class: 'sc', style: `background:${gapColour(d.gap)}` }, `缺口 ${score(d.gap)}`)),
+        unknown ? el('span', { class: 'badge unknown' }, '数据不足') : null,
+        d.missing_weight > 0 ? el('span', { class: 'badge missing' }, `${num(d.missing_weight * 100, 0)}% 的权重缺数据`) : null,
+        el('span', { class: 'sc', style: `background:${unknown ? HATCH_CSS : gapColour(d.gap)}` }, `缺口 ${score(d.gap)}`)),
       el('table', { class: 'ind' },
         el('thead', {}, el('tr', {}, el('th', {}, '指标'), el('th', {}, '实测'), el('th', {}, '标准'), el('th', {}, '结果'), el('th', {}, '标准依据'))),
         el('tbody', {}, rows)));
