@@ -90,10 +90,10 @@ func (s *Store) layerEmptied(ctx context.Context, from, to int64) (bool, error) 
 //
 // It runs before the graph absorbs the changes, on the graph as the base
 // run saw it (H_before). Let H_common be H_before without the hardened
-// edges within reach of a change (a road's own line; the roads a 村委会 or
-// seat re-cuts): the graph after the changes also differs from H_common
-// only by edges there, whose end vertices are those edges' ends or
-// vertices near a change — the start vertices. A component of H_common
+// edges of changed roads and those a changed 村委会 or seat re-cuts: the
+// graph after the changes also differs from H_common only by such edges,
+// whose end vertices are those edges' ends or vertices near a change — the
+// start vertices. A component of H_common
 // that no start vertex lies in is a component, or inside one, both before
 // and after. So whether an edge near a 自然村 belongs to its seat's
 // component (R2), or a 村委会 to its seat's (R1), can change only for pairs
@@ -102,28 +102,38 @@ func (s *Store) layerEmptied(ctx context.Context, from, to int64) (bool, error) 
 // vertices; two capped walks that do not meet may be different large
 // components, and then the change is unbounded.
 func (s *Store) touchedComponents(ctx context.Context, from, to int64, slack float64) (vertices []int64, unbounded bool, err error) {
+	// The graph is the base run's when no network change lies between the
+	// two watermarks. (A run that found the log empty has watermark 0; the
+	// log rows it saw were deleted.)
 	var current bool
-	err = s.pool.QueryRow(ctx, `SELECT coalesce((SELECT change_watermark <= $1 FROM road_graph_state), false)
-		AND NOT EXISTS (SELECT 1 FROM layer_changes WHERE id > (SELECT change_watermark FROM road_graph_state) AND id <= $1
-		                AND layer IN ('roads', 'townships', 'villages'))`, from).Scan(&current)
+	err = s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM road_graph_state g WHERE NOT EXISTS (
+			SELECT 1 FROM layer_changes c WHERE c.id > least(g.change_watermark, $1) AND c.id <= greatest(g.change_watermark, $1)
+			  AND c.layer IN ('roads', 'townships', 'villages')))`, from).Scan(&current)
 	if err != nil || !current {
 		// The graph is not the one the base run saw.
 		return nil, err == nil, err
 	}
 	var changed, starts []int64
-	err = s.pool.QueryRow(ctx, `WITH net AS (
-			SELECT geom, CASE WHEN layer = 'roads' THEN 1.0 ELSE $3 END + $4 AS tol FROM layer_changes
+	// The changed edges: a changed road's own (a deleted road's are gone
+	// already, with it), and any within the slack of a changed 村委会 or
+	// seat, which re-cuts the roads there. Other roads re-cut where a
+	// changed road ends keep their connectivity.
+	err = s.pool.QueryRow(ctx, `WITH ch AS (
+			SELECT layer, row_id, geom, CASE WHEN layer = 'roads' THEN 1.0 ELSE $3 END + $4 AS tol FROM layer_changes
 			WHERE id > $1 AND id <= $2 AND geom IS NOT NULL
 			  AND (layer IN ('roads', 'townships') OR (layer = 'villages' AND village_id = row_id))),
-		e AS (SELECT DISTINCT e.id, e.source, e.target FROM net JOIN road_edges e
-			ON e.hardened AND e.geom && ST_Expand(net.geom, net.tol / 80000.0)
-			AND ST_DWithin(e.geom::geography, net.geom::geography, net.tol))
+		e AS (SELECT e.id, e.source, e.target FROM road_edges e
+			WHERE e.hardened AND e.road_id IN (SELECT row_id FROM ch WHERE layer = 'roads')
+			UNION
+			SELECT e.id, e.source, e.target FROM ch JOIN road_edges e
+			ON ch.layer <> 'roads' AND e.hardened AND e.geom && ST_Expand(ch.geom, ch.tol / 80000.0)
+			AND ST_DWithin(e.geom::geography, ch.geom::geography, ch.tol))
 		SELECT coalesce((SELECT array_agg(id) FROM e), '{}'),
 		       coalesce((SELECT array_agg(DISTINCT v) FROM (
 		           SELECT x.v FROM e, LATERAL (VALUES (e.source), (e.target)) x (v)
 		           UNION ALL
-		           SELECT w.id FROM net JOIN road_vertices w
-		             ON w.geom && ST_Expand(net.geom, net.tol / 80000.0) AND ST_DWithin(w.geom::geography, net.geom::geography, net.tol)) y), '{}')`,
+		           SELECT w.id FROM ch JOIN road_vertices w
+		             ON w.geom && ST_Expand(ch.geom, ch.tol / 80000.0) AND ST_DWithin(w.geom::geography, ch.geom::geography, ch.tol)) y), '{}')`,
 		from, to, slack, graphToleranceM).Scan(&changed, &starts)
 	if err != nil || len(starts) == 0 {
 		return nil, false, err
