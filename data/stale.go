@@ -20,7 +20,7 @@ var staleVillagesSQL string
 // which of two large components an edge or seat belongs to, every village
 // whose paths may pass the change is stale instead.
 const (
-	componentCap   = 3000
+	componentCap   = 300
 	maxTouchStarts = 400
 )
 

@@ -88,18 +88,22 @@ SELECT x.village_id FROM net CROSS JOIN LATERAL (
 UNION
 -- A village not reaching its seat on hardened road: its cheapest path may
 -- now run through any network change near enough to it and its seat (or,
--- when the touched components could not be bounded, any village).
-SELECT x.village_id FROM (
-    SELECT rv.village_id, v.office, t.seat
-    FROM run_villages rv
-    JOIN villages v ON v.id = rv.village_id
-    JOIN townships t ON t.code = v.township_code
-    WHERE rv.run_id = $3 AND EXISTS (SELECT 1 FROM net)
-      AND ($10 OR NOT EXISTS (SELECT 1 FROM indicator_scores i
-                              WHERE i.run_id = rv.scored_run_id AND i.village_id = rv.village_id
-                                AND i.indicator = 'R1' AND i.status = 'pass'))
-) x
-WHERE EXISTS (SELECT 1 FROM net WHERE net.geom && ST_Expand(ST_MakeLine(x.office, x.seat), $7))
+-- when the touched components could not be bounded, any village). The
+-- townships are found first, by the extent of their seat and 村委会: one
+-- pass over villages instead of a look-up of every village's R1.
+SELECT v.id FROM (
+    SELECT v.township_code, ST_SetSRID(ST_Extent(v.office)::geometry, 4490) AS offices FROM villages v
+    WHERE v.kind IN ('行政村', '社区') AND EXISTS (SELECT 1 FROM net)
+    GROUP BY v.township_code
+) b
+JOIN townships t ON t.code = b.township_code
+JOIN villages v ON v.township_code = t.code AND v.kind IN ('行政村', '社区')
+JOIN run_villages rv ON rv.run_id = $3 AND rv.village_id = v.id
+WHERE EXISTS (SELECT 1 FROM net WHERE net.geom && ST_Expand(ST_Envelope(ST_Collect(b.offices, t.seat)), $7))
+  AND EXISTS (SELECT 1 FROM net WHERE net.geom && ST_Expand(ST_MakeLine(v.office, t.seat), $7))
+  AND ($10 OR NOT EXISTS (SELECT 1 FROM indicator_scores i
+                          WHERE i.run_id = rv.scored_run_id AND i.village_id = rv.village_id
+                            AND i.indicator = 'R1' AND i.status = 'pass'))
 UNION
 -- A touched hardened component (one whose membership a change may alter):
 -- the settlements near its edges (R2, and 村委会 snapped to it for R1) and
