@@ -362,18 +362,3 @@ func (s *Store) DiffRuns(ctx context.Context, a, b int64) ([]planning.VillageDif
 	})
 	return out, translate(err, "diff runs")
 }
-
-//go:embed queries/stale_villages.sql
-var staleVillagesSQL string
-
-// StaleVillages implements planning.ScoreStore.
-func (s *Store) StaleVillages(ctx context.Context, base planning.Run, p planning.Profile, watermark int64) ([]int64, error) {
-	reach := max(p.Road.AllSeasonRadiusM.Value, p.Road.BusStopRadiusM.Value, p.Grid.ThreePhaseRadiusM.Value,
-		p.Grid.LVMaxM.Value, p.Grid.TransformerRadiusM.Value, p.Water.MainRadiusM.Value, p.Road.TourismRadiusM.Value)
-	rows, err := s.pool.Query(ctx, staleVillagesSQL, base.ChangeWatermark, watermark, base.ID, reach, p.Water.MainRadiusM.Value)
-	if err != nil {
-		return nil, translate(err, "stale villages")
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	return ids, translate(err, "stale villages")
-}
