@@ -337,8 +337,11 @@ var edits = []edit{
 		if !ok {
 			return ""
 		}
-		return e.exec(ctx, fmt.Sprintf("toggle service of bus stop %d", id),
-			`UPDATE bus_stops SET routes = CASE WHEN cardinality(routes) = 0 THEN ARRAY['K1'] ELSE '{}' END WHERE id = $1`, id)
+		// 有班车 yes, no or unknown; routes listed or not.
+		service := []*bool{nil, ptr(true), ptr(false)}[e.r.IntN(3)]
+		routes := [][]string{{}, {"K1"}}[e.r.IntN(2)]
+		return e.exec(ctx, fmt.Sprintf("bus stop %d service %v routes %v", id, deref(service), routes),
+			`UPDATE bus_stops SET service = $2, routes = $3 WHERE id = $1`, id, service, routes)
 	}},
 	{"bus stop: move", 2, func(ctx context.Context, e *editor) string {
 		id, ok := e.pick(ctx, "bus_stops", "true")
@@ -463,6 +466,18 @@ var edits = []edit{
 		}
 		return e.exec(ctx, fmt.Sprintf("transformer %d to village %v", id, deref(link)), `UPDATE transformers SET village_id = $2 WHERE id = $1`, id, link)
 	}},
+	{"transformer: a village loses all its own", 1, func(ctx context.Context, e *editor) string {
+		v, ok := e.pick(ctx, "villages", "kind IN ('行政村', '社区')")
+		if !ok {
+			return ""
+		}
+		return e.exec(ctx, fmt.Sprintf("delete the transformers of village %d", v), `DELETE FROM transformers WHERE village_id = $1`, v)
+	}},
+	{"transformer: drop every one without a link", 1, func(ctx context.Context, e *editor) string {
+		// Every transformer then has its 台区 link: a village with none
+		// turns from unknown to a measured 0 kVA anywhere in the county.
+		return e.exec(ctx, "delete every transformer without a 台区 link", `DELETE FROM transformers WHERE village_id IS NULL`)
+	}},
 	{"transformer: move", 2, func(ctx context.Context, e *editor) string {
 		id, ok := e.pick(ctx, "transformers", "true")
 		if !ok {
@@ -566,12 +581,15 @@ var edits = []edit{
 			return ""
 		}
 		hh := 50 + e.r.IntN(800)
-		poor := e.r.IntN(hh / 3)
 		var households *int
 		if e.r.IntN(6) > 0 {
 			households = &hh
 		}
-		return e.exec(ctx, fmt.Sprintf("village %d households %v, poor %d", id, deref(households), poor), `UPDATE villages SET
+		var poor *int // 建档立卡 counts, sometimes unknown
+		if e.r.IntN(5) > 0 {
+			poor = ptr(e.r.IntN(hh / 3))
+		}
+		return e.exec(ctx, fmt.Sprintf("village %d households %v, poor %v", id, deref(households), deref(poor)), `UPDATE villages SET
 			households = $2, population = $2::int * 3, poor_households = $3, poor_population = $3 * 3 WHERE id = $1`, id, households, poor)
 	}},
 	{"village: move the office", 1, func(ctx context.Context, e *editor) string {

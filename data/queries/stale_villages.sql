@@ -117,6 +117,14 @@ SELECT x.id FROM road_edges e CROSS JOIN LATERAL (
       AND v.kind IN ('行政村', '社区') OFFSET 0) x
 WHERE e.hardened IS NOT FALSE AND e.source = ANY ($9::bigint[])
 UNION
+-- Whether every transformer has its 台区 link decides E1 of a village with
+-- none of its own (a measured 0 kVA, or unknown): any transformer change
+-- may flip it for the whole county, so those villages are stale.
+SELECT rv.village_id FROM run_villages rv
+JOIN indicator_scores i ON i.run_id = rv.scored_run_id AND i.village_id = rv.village_id AND i.indicator = 'E1'
+WHERE rv.run_id = $3 AND (i.status = 'no_data' OR i.value = 0)
+  AND EXISTS (SELECT 1 FROM ch WHERE ch.layer = 'transformers')
+UNION
 -- The villages on a changed 10 kV feeder.
 SELECT x.village_id FROM ch CROSS JOIN LATERAL (
     SELECT tr.village_id FROM transformers tr WHERE tr.feeder = ch.feeder AND tr.village_id IS NOT NULL OFFSET 0) x
