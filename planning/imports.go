@@ -279,9 +279,14 @@ func (r *ImportReport) Add(p ImportProblem) {
 	r.Problems = append(r.Problems, p)
 }
 
-// Summarise sets Message from the counts.
+// Summarise sets Message from the counts. A file in which every row lacks
+// its geometry is one problem, not one per row: it is a code list (what
+// 统计用区划代码 gives), and the message says how to load one.
 func (r *ImportReport) Summarise(took time.Duration) {
 	r.Seconds = took.Seconds()
+	if r.collapseMissingGeometry() {
+		return
+	}
 	switch {
 	case r.DryRun && r.Rejected > 0 && r.Mode == ImportReject:
 		r.Message = fmt.Sprintf("试导入（未写入）：读取 %d 行，%d 行有错误，按 reject 模式不会写入任何行。请按问题清单修改文件，或用 --mode skip 只导入无误的行", r.Read, r.Rejected)
@@ -294,6 +299,41 @@ func (r *ImportReport) Summarise(took time.Duration) {
 	default:
 		r.Message = fmt.Sprintf("已导入：读取 %d 行，新增 %d 行，更新 %d 行，%d 行与已有记录相同未改动，跳过 %d 行，%d 行有错误未导入，修复几何 %d 个", r.Read, r.Inserted, r.Updated, r.Unchanged, r.Skipped, r.Rejected, r.Repaired)
 	}
+}
+
+// collapseMissingGeometry replaces the per-row errors of a file whose
+// every row was refused for lacking a geometry by one file-level error,
+// and reports whether it did.
+func (r *ImportReport) collapseMissingGeometry() bool {
+	if r.Read == 0 || r.Rejected != r.Read || r.Committed {
+		return false
+	}
+	var rest []ImportProblem
+	n := int64(0)
+	for _, p := range r.Problems {
+		if p.Severity == SeverityError && p.Field == "geom" && strings.HasPrefix(p.Reason, "缺少几何") {
+			n++
+			continue
+		}
+		if p.Severity == SeverityError {
+			return false // some row fails for another reason: list them all
+		}
+		rest = append(rest, p)
+	}
+	if n == 0 {
+		return false
+	}
+	hint := "请在文件中加入坐标列（经度、纬度）或几何后重新导入"
+	if r.Layer == "villages" || r.Layer == "townships" {
+		hint = "只有代码和名称的乡镇、村清单请用 gapmap county init --code <6 位县代码> 从内置的统计用区划代码建立（未定位），" +
+			"再导入“代码 + 坐标”（--mode upsert）或用 gapmap county locate 按名称匹配点文件附上位置"
+	}
+	p := ImportProblem{Field: "geom", Severity: SeverityError,
+		Reason: fmt.Sprintf("全部 %d 行都缺少几何（坐标为空）", r.Read), Hint: hint}
+	r.Problems = append([]ImportProblem{p}, rest...)
+	r.Errors, r.Truncated = 1, 0
+	r.Message = fmt.Sprintf("未导入：全部 %d 行都缺少几何（坐标），数据库未改动。%s", r.Read, hint)
+	return true
 }
 
 // WriteCSV writes the problem list as a UTF-8 CSV with a BOM, so that Excel

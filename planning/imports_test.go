@@ -37,3 +37,26 @@ func TestParseMappingScalars(t *testing.T) {
 		}
 	}
 }
+
+// TestSummariseCodeList: a file whose every row lacks its geometry (a code
+// list) is one error that says how to load codes, not one error per row;
+// a file with other errors keeps its per-row list.
+func TestSummariseCodeList(t *testing.T) {
+	r := ImportReport{Layer: "villages", Read: 3, Rejected: 3}
+	for row := 2; row <= 4; row++ {
+		r.Add(ImportProblem{Row: row, Field: "geom", Severity: SeverityError, Reason: "缺少几何（坐标为空）"})
+	}
+	r.Summarise(0)
+	if len(r.Problems) != 1 || r.Errors != 1 || !strings.Contains(r.Problems[0].Reason, "全部 3 行") ||
+		!strings.Contains(r.Problems[0].Hint, "county init") || !strings.Contains(r.Message, "county init") {
+		t.Errorf("code list: %d problems, %d errors, %+v, message %q; want one error naming county init", len(r.Problems), r.Errors, r.Problems, r.Message)
+	}
+
+	r = ImportReport{Layer: "villages", Read: 2, Rejected: 2}
+	r.Add(ImportProblem{Row: 2, Field: "geom", Severity: SeverityError, Reason: "缺少几何（坐标为空）"})
+	r.Add(ImportProblem{Row: 3, Field: "code", Severity: SeverityError, Reason: "代码应为 12 位数字"})
+	r.Summarise(0)
+	if len(r.Problems) != 2 || r.Errors != 2 {
+		t.Errorf("mixed errors collapsed: %+v", r.Problems)
+	}
+}
