@@ -371,11 +371,53 @@ func TestRealCountyWalkthrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	for _, sheet := range f.GetSheetList() {
-		rows, err := f.GetRows(sheet)
-		if err != nil {
-			t.Fatal(err)
+	notes, err := f.GetRows("说明")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range notes {
+		if len(r) > 0 && r[0] == "数据性质" || strings.Contains(strings.Join(r, " "), "合成") {
+			t.Errorf("the XLSX export calls real data synthetic: %q", r)
 		}
-		t.Logf("sheet %s: %d rows, first %v, second %v", sheet, len(rows), rows[0], rows[min(1, len(rows)-1)])
+	}
+	rows, err := f.GetRows("村缺口评分")
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	cell := func(r []string, h string) string {
+		i, ok := col[h]
+		if !ok {
+			t.Fatalf("no column %s in %q", h, rows[0])
+		}
+		if i < len(r) {
+			return r[i] // GetRows drops a row's trailing empty cells
+		}
+		return ""
+	}
+	noWKT := 0
+	for _, r := range rows[1:] {
+		for _, h := range []string{"综合缺口", "通路缺口", "饮水缺口", "农网缺口", "光伏缺口", "建档立卡贫困户数", "建档立卡贫困人口"} {
+			if v := cell(r, h); v != "" {
+				t.Errorf("%s %s = %q in the XLSX, want blank (unknown)", r[0], h, v)
+			}
+		}
+		if v := cell(r, "数据不足"); v != "通路,饮水,农网,光伏,综合" {
+			t.Errorf("%s 数据不足 = %q, want every gap", r[0], v)
+		}
+		for _, id := range planning.IndicatorIDs {
+			if v := cell(r, id+" 判定"); v != planning.StatusNoData || cell(r, id+" 实测值") != "" {
+				t.Errorf("%s %s = %q %q in the XLSX, want no_data and no value", r[0], id, v, cell(r, id+" 实测值"))
+			}
+		}
+		if cell(r, "WKT") == "" {
+			noWKT++
+		}
+	}
+	if len(rows) != 162 || noWKT != 139 {
+		t.Errorf("XLSX export: %d villages, %d without geometry; want 161 and 139", len(rows)-1, noWKT)
 	}
 }
