@@ -151,6 +151,15 @@ func TestRealCountyWalkthrough(t *testing.T) {
 		t.Errorf("%s villages 未定位 after init, want all 161", n)
 	}
 
+	// The county's own profile: its 责任单位.
+	profile := filepath.Join(dir, "county.json")
+	if err := os.WriteFile(profile, []byte(`{"units": {"grid": "国网临湘市供电公司"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := must("county", "profile", "--set", profile); !strings.Contains(out, `"grid": "国网临湘市供电公司"`) {
+		t.Errorf("county profile: want the unit stored:\n%s", out)
+	}
+
 	// 2. The outline as DataV publishes it (GCJ-02, no crs member).
 	// --strict refuses it and writes nothing; without --strict it goes in
 	// with the warning, 600 m off; read as GCJ-02 it lies on the twin.
