@@ -309,13 +309,28 @@ func TestRealCountyWalkthrough(t *testing.T) {
 		OR gap_grid IS NOT NULL OR gap_pv IS NOT NULL)`, runID); n != "0" {
 		t.Errorf("%s villages have a gap measured from no data", n)
 	}
-	// The summary: 无数据 for every mean, every village 数据不足.
+	// The summary: 无数据 for every mean and for the 建档立卡 people no
+	// village has a count of; every village 数据不足.
 	means, _, _ := strings.Cut(out, "各乡镇村数")
+	summaryRows := 0
 	for _, line := range strings.Split(means, "\n") {
 		f := regexp.MustCompile(`\s{2,}`).Split(strings.TrimSpace(line), -1)
-		if len(f) == 10 && f[0] != "乡镇" && f[0] != "合计" && strings.Count(line, "无数据") != 5 {
-			t.Errorf("a township's mean gaps are not 无数据: %q", line)
+		switch {
+		case len(f) < 3 || f[0] == "乡镇":
+		case f[0] == "合计":
+			summaryRows++
+			if f[2] != "无数据" {
+				t.Errorf("合计 建档立卡人口 %q, want 无数据", f[2])
+			}
+		case len(f) == 11:
+			summaryRows++
+			if !slices.Equal(f[2:8], []string{"无数据", "无数据", "无数据", "无数据", "无数据", "无数据"}) {
+				t.Errorf("a township's 建档立卡人口 and mean gaps are not all 无数据: %q", line)
+			}
 		}
+	}
+	if summaryRows != 15 {
+		t.Errorf("summary: %d township and 合计 rows, want 15:\n%s", summaryRows, out)
 	}
 	if c := countsLine(t, out); !slices.Equal(c, []string{"0 / 0 / 161", "0 / 0 / 161", "0 / 0 / 161", "0 / 0 / 161", "0 / 0 / 161"}) {
 		t.Errorf("summary counts %q, want every village 数据不足 in every dimension:\n%s", c, out)
