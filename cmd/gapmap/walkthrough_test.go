@@ -229,24 +229,22 @@ func TestRealCountyWalkthrough(t *testing.T) {
 	if !strings.Contains(out, "更新 20 行") || strings.Contains(out, "县界外") {
 		t.Errorf("village coordinates: want 20 updated, none outside the county:\n%s", out)
 	}
-	// By name: a village not in the coordinates file, once by its NBS
+	// By name: two villages not in the coordinates file, one by its NBS
 	// long form; the township narrows the match.
-	byName := map[string]map[string]string{}
-	for _, v := range villages[1:] {
-		if _, ok := placed[v["village_code"]]; !ok && len(byName) < 2 && strings.HasSuffix(v["village_name"], "村") {
-			byName[v["village_code"]] = v
-		}
-	}
+	byName := map[string]string{} // code → "lon,lat"
 	var feats []string
-	n := 0
-	for _, v := range byName {
+	for _, v := range villages[1:] {
+		if _, ok := placed[v["village_code"]]; ok || len(byName) == 2 || !strings.HasSuffix(v["village_name"], "村") {
+			continue
+		}
 		name := v["village_name"]
-		if n == 0 {
+		if len(byName) == 0 {
 			name = strings.TrimSuffix(name, "村") + "村民委员会"
 		}
+		p := pts[20+len(byName)]
+		byName[v["village_code"]] = p
 		feats = append(feats, fmt.Sprintf(`{"type": "Feature", "geometry": {"type": "Point", "coordinates": [%s]}, "properties": {"名称": %q, "乡镇": %q}}`,
-			pts[20+n], name, v["township_name"]))
-		n++
+			p, name, v["township_name"]))
 	}
 	feats = append(feats, `{"type": "Feature", "geometry": {"type": "Point", "coordinates": [113.5, 29.5]}, "properties": {"名称": "没有这个村", "乡镇": "长安街道"}}`)
 	pointsFile := filepath.Join(dir, "村委会.geojson")
@@ -257,19 +255,20 @@ func TestRealCountyWalkthrough(t *testing.T) {
 	if !strings.Contains(out, "已定位 2 个村") || !strings.Contains(out, "无匹配：第 3 行 没有这个村") {
 		t.Errorf("county locate: want 2 located and the unmatched name listed:\n%s", out)
 	}
+	// Each village's location and where it came from; the rest 未定位.
 	var wantSources []string
 	for _, v := range villages {
-		src := "init"
-		if _, ok := placed[v["village_code"]]; ok {
-			src = "import:村委会坐标.csv " + placed[v["village_code"]]
-		} else if _, ok := byName[v["village_code"]]; ok {
-			src = "name-match:村委会.geojson"
+		code, src := v["village_code"], "init"
+		if p, ok := placed[code]; ok {
+			src = "import:村委会坐标.csv " + p
+		} else if p, ok := byName[code]; ok {
+			src = "name-match:村委会.geojson " + p
 		}
-		wantSources = append(wantSources, v["village_code"]+" "+src)
+		wantSources = append(wantSources, code+" "+src)
 	}
 	wantLines("location sources", query(`SELECT code || ' ' || location_source ||
-		CASE WHEN location_source LIKE 'import:%' THEN format(' %s,%s', round(ST_X(office)::numeric, 6), round(ST_Y(office)::numeric, 6)) ELSE '' END
-		FROM villages WHERE (office IS NULL) = (location_source = 'init')`), wantSources)
+		CASE WHEN office IS NOT NULL THEN format(' %s,%s', round(ST_X(office)::numeric, 6), round(ST_Y(office)::numeric, 6)) ELSE '' END
+		FROM villages WHERE (office IS NULL) = (location_source = 'init') AND outline IS NULL`), wantSources)
 
 	// 4. The 6 OSM substations: inside the county, named after their row
 	// (OSM has no names for them), voltages parsed from "110000" and
@@ -298,12 +297,12 @@ func TestRealCountyWalkthrough(t *testing.T) {
 	}
 	wantR1 := []string{}
 	for code := range placed {
-		wantR1 = append(wantR1, code+" no_data 道路")
+		wantR1 = append(wantR1, code+" no_data 暂无道路数据")
 	}
 	for code := range byName {
-		wantR1 = append(wantR1, code+" no_data 道路")
+		wantR1 = append(wantR1, code+" no_data 暂无道路数据")
 	}
-	wantLines("R1 of the located villages", query(`SELECT v.code || ' ' || i.status || CASE WHEN i.note LIKE '%道路%' THEN ' 道路' ELSE ' ' || i.note END
+	wantLines("R1 of the located villages", query(`SELECT v.code || ' ' || i.status || CASE WHEN i.note LIKE '暂无道路数据%' THEN ' 暂无道路数据' ELSE ' ' || i.note END
 		FROM run_indicators i JOIN villages v ON v.id = i.village_id WHERE run_id = $1 AND v.office IS NOT NULL AND indicator = 'R1'`, runID), wantR1)
 	if n := one(`SELECT count(*) FROM run_scores WHERE run_id = $1 AND (composite IS NOT NULL OR gap_road IS NOT NULL OR gap_water IS NOT NULL
 		OR gap_grid IS NOT NULL OR gap_pv IS NOT NULL)`, runID); n != "0" {
@@ -374,8 +373,8 @@ func TestRealCountyWalkthrough(t *testing.T) {
 		code, _ := f.Properties["code"].(string)
 		if f.Geometry == nil {
 			nullGeom++
-		} else if p, ok := placed[code]; ok && fmt.Sprintf("%.6f,%.6f", f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]) != p {
-			t.Errorf("%s exported at %v, imported at %s", code, f.Geometry.Coordinates, p)
+		} else if p := placed[code] + byName[code]; fmt.Sprintf("%.6f,%.6f", f.Geometry.Coordinates[0], f.Geometry.Coordinates[1]) != p {
+			t.Errorf("%s exported at %v, located at %q", code, f.Geometry.Coordinates, p)
 		}
 		for _, k := range []string{"households", "population", "poor_households"} {
 			if v, ok := f.Properties[k]; !ok || v != nil {
