@@ -66,6 +66,7 @@ var (
 	itemRoadWidth      = DataItem{Layer: "roads", LayerTitle: "道路", Field: "width_m", FieldTitle: "路面宽度（米）"}
 	itemSeat           = DataItem{Layer: "townships", LayerTitle: "乡镇", FieldTitle: "驻地位置"}
 	itemGroups         = DataItem{Layer: "villages", LayerTitle: "村", FieldTitle: "自然村/村民组位置"}
+	itemOffice         = DataItem{Layer: "villages", LayerTitle: "村", FieldTitle: "村委会位置"}
 	itemHouseholds     = DataItem{Layer: "villages", LayerTitle: "村", Field: "households", FieldTitle: "总户数"}
 	itemPopulation     = DataItem{Layer: "villages", LayerTitle: "村", Field: "population", FieldTitle: "总人口"}
 	itemPoorHouseholds = DataItem{Layer: "villages", LayerTitle: "村", Field: "poor_households", FieldTitle: "建档立卡贫困户数"}
@@ -167,7 +168,7 @@ var indicators = map[string]indicatorInfo{
 // DataItems lists every piece of data the 补充数据 list can ask for: the
 // table's and the generator's.
 func DataItems() []DataItem {
-	items := []DataItem{itemRoads, itemRoadSurface, itemPopulation, itemHouseholds, itemTransformerKVA, itemLine10kV, itemBridgeLength}
+	items := []DataItem{itemOffice, itemRoads, itemRoadSurface, itemPopulation, itemHouseholds, itemTransformerKVA, itemLine10kV, itemBridgeLength}
 	for _, id := range IndicatorIDs {
 		info := indicators[id]
 		items = append(items, info.settle...)
@@ -188,6 +189,12 @@ func IndicatorName(id string) string { return indicators[id].name }
 // SettleData returns the data that would settle indicator id, given the
 // reason (note) it is no_data.
 func SettleData(id, note string) []DataItem {
+	// A 未定位 village's spatial indicators wait on its 村委会 first: with
+	// no location, no road, works or line decides them, and listing those
+	// would send a bureau to survey layers it may already have.
+	if note == NoteUnlocated {
+		return []DataItem{itemOffice}
+	}
 	info := indicators[id]
 	for _, r := range info.rules {
 		all := true

@@ -51,6 +51,13 @@ func TestDataNeedTable(t *testing.T) {
 			t.Errorf("%s: field %s.%s is titled %q in the catalogue", it.Label(), it.Layer, it.Field, f.Title)
 		}
 	}
+	// A 未定位 village's spatial indicators need its 村委会 located, not
+	// the layers they would be measured on (roads for R1, mains for W5).
+	for _, id := range []string{"R1", "W5", "E2"} {
+		if got := planning.SettleData(id, planning.NoteUnlocated); len(got) != 1 || got[0].Label() != "村·村委会位置" {
+			t.Errorf("%s of a 未定位 village is settled by %v, want 村·村委会位置", id, got)
+		}
+	}
 	for _, sf := range planning.SizingFields() {
 		if sf.Field != "households" && sf.Field != "population" {
 			t.Errorf("sizing field %s of %s: the store knows households and population", sf.Field, sf.Indicator)

@@ -164,10 +164,14 @@ func WriteSummary(w io.Writer, s Summary) error {
 }
 
 // poorPeople prints the known 建档立卡 people of a row and, when some
-// villages' counts are unknown, how many: an unknown count is never 0.
+// villages' counts are unknown, how many: an unknown count is never 0, and
+// nor is the sum of no known count (a county fresh from its code list).
 func poorPeople(t TownshipSummary) string {
-	if t.PoorUnknown == 0 {
+	switch t.PoorUnknown {
+	case 0:
 		return fmt.Sprint(t.PoorPeople)
+	case t.Villages:
+		return "无数据"
 	}
 	return fmt.Sprintf("%d（%d 村未知）", t.PoorPeople, t.PoorUnknown)
 }

@@ -89,3 +89,29 @@ func TestSummaryWithoutPoorVillagesCoversAll(t *testing.T) {
 		t.Errorf("通路 mean = %s, want 30.0:\n%s", got, out)
 	}
 }
+
+// TestSummaryPoorPeopleUnknown: a row whose villages' 建档立卡 counts are
+// all unknown says 无数据 (it printed "0（2 村未知）"); a row with some known
+// gives their sum and how many are unknown.
+func TestSummaryPoorPeopleUnknown(t *testing.T) {
+	unknown := func(code, name string) VillageScore {
+		vs := summaryVillage(false, []*float64{nil, nil, nil, nil}, []float64{1, 1, 1, 1})
+		vs.TownshipCode, vs.TownshipName, vs.PoorPopulation = code, name, nil
+		return vs
+	}
+	scores := []VillageScore{
+		unknown("430682100", "甲镇"), unknown("430682100", "甲镇"),
+		unknown("430682101", "乙镇"), summaryVillage(false, []*float64{nil, nil, nil, nil}, []float64{1, 1, 1, 1}),
+	}
+	scores[3].TownshipCode, scores[3].TownshipName = "430682101", "乙镇"
+	var b bytes.Buffer
+	if err := WriteSummary(&b, SummariseByTownship(scores)); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for name, want := range map[string]string{"甲镇": "无数据", "乙镇": "10（1 村未知）", "合计": "10（3 村未知）"} {
+		if got := row(t, out, "平均缺口", name)[2]; got != want {
+			t.Errorf("%s 建档立卡人口 = %q, want %q:\n%s", name, got, want, out)
+		}
+	}
+}
