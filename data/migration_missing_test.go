@@ -21,6 +21,8 @@ func TestMigrationDimensionMissing(t *testing.T) {
 	// villages; without the grid, 农网 has no gap: the shares and the lists
 	// differ by village and dimension.
 	mustExec(t, db, `DELETE FROM water_works WHERE id IN (SELECT id FROM water_works ORDER BY id LIMIT 2)`)
+	// Unknown 建档立卡 counts leave 光伏 without a gap in some villages.
+	mustExec(t, db, `UPDATE villages SET poor_households = NULL, poor_population = NULL WHERE kind = '行政村' AND id % 4 = 0`)
 	for _, table := range []string{"transformers", "power_lines", "substations"} {
 		mustExec(t, db, `DELETE FROM `+table) // 农网 without any data: null gaps
 	}
