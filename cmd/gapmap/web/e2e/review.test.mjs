@@ -8,7 +8,7 @@
 // fails: CI must not go green by skipping.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { deflateSync } from 'node:zlib';
@@ -413,6 +413,53 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     assert.match(panel, /% 的权重缺数据/);
     assert.match(panel, /无数据：/);
     await page.click('#dimensions button[data-dim="综合"]');
+  });
+
+  await t.test('a 未定位 village is listed and placed by a map click', async () => {
+    // The demo locates every village, so one is un-located first, by SQL as
+    // a code list leaves it (no 村委会, no outline); psql reads the script
+    // from stdin, so the code is a psql variable, quoted by psql.
+    const v = (await api('/api/v1/villages?page_size=1000')).features.find((f) => f.geometry && !f.properties.is_poor_village);
+    const { code, name } = v.properties;
+    const target = v.geometry.coordinates;
+    const sql = spawnSync('psql', [DB, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `code=${code}`],
+      { input: "UPDATE villages SET office = NULL, outline = NULL WHERE code = :'code';\n", encoding: 'utf8' });
+    assert.equal(sql.status, 0, `psql: ${sql.stderr}`);
+    assert.equal((await api('/api/v1/county')).unlocated, 1);
+    const p = await newPage(`${base}/`);
+    try {
+      assert.ok(await p.isVisible('#unlocated-box'), 'the 未定位 list is hidden');
+      assert.equal(await p.textContent('#unlocated-title'), '未定位的村（1）');
+      const item = p.locator(`#unlocated li[data-code="${code}"]`);
+      assert.match(await item.textContent(), new RegExp(`${name}.*${v.properties.township_name}`));
+      // Esc cancels placing: the next click is an ordinary one.
+      await item.locator('button').click();
+      assert.ok(await p.evaluate(() => document.getElementById('map').classList.contains('placing')));
+      await p.keyboard.press('Escape');
+      assert.ok(!(await p.evaluate(() => document.getElementById('map').classList.contains('placing'))));
+      // Place it where it was: the crosshair, then one click at that point.
+      await p.evaluate((c) => window.gapmap.map.jumpTo({ center: c, zoom: 13 }), target);
+      await idle(p);
+      await item.locator('button').click();
+      assert.equal(await p.evaluate(() => getComputedStyle(window.gapmap.map.getCanvas()).cursor), 'crosshair');
+      const pt = await p.evaluate((c) => window.gapmap.map.project(c), target);
+      const box = await p.locator('#map').boundingBox();
+      await p.mouse.click(box.x + pt.x, box.y + pt.y);
+      await p.waitForFunction(() => document.getElementById('unlocated-box').hidden, null, { timeout: 15_000 });
+      await shot('11-village-placed', p);
+      const placed = (await api('/api/v1/villages?page_size=1000')).features.find((f) => f.properties.code === code);
+      assert.equal(placed.properties.location_source, 'map');
+      assert.equal(placed.properties.location, '已定位');
+      // A pixel at zoom 13 is about 0.0001°; the click lands within two.
+      const [lon, lat] = placed.geometry.coordinates;
+      assert.ok(Math.abs(lon - target[0]) < 3e-4 && Math.abs(lat - target[1]) < 3e-4, `placed at ${lon},${lat}, clicked ${target}`);
+      assert.equal((await api('/api/v1/county')).unlocated, 0);
+      // The tiles reload on the new data version: its dot is drawn again.
+      await p.waitForFunction((c) => window.gapmap.map.queryRenderedFeatures({ layers: ['villages-point'] })
+        .some((f) => f.properties.code === c), code, { timeout: 20_000 });
+    } finally {
+      await p.close();
+    }
   });
 
   await t.test('no console errors all along', () => {

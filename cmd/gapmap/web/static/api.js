@@ -26,6 +26,11 @@ export function post(path, body) {
   return request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 }
 
+/** put sends body as JSON with PUT. */
+export function put(path, body) {
+  return request(path, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+}
+
 /** query builds a URL with the non-empty values of q. */
 export function withQuery(path, q) {
   const params = new URLSearchParams();

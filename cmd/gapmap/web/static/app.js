@@ -10,6 +10,7 @@ import {
 import { basemapSource } from './basemap.js';
 import { VillagePanel } from './panel.js';
 import { ProjectsDrawer } from './projects.js';
+import { Locator } from './locate.js';
 
 const STATIC = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
 const $ = (id) => document.getElementById(id);
@@ -57,6 +58,7 @@ async function main() {
   app.panel = new VillagePanel(app, { onDimension: selectDimension, onProject: (id) => app.drawer.showProject(id) });
   app.drawer = new ProjectsDrawer(app, { onVillage: (code) => openVillage(code) });
   app.openVillage = openVillage;
+  app.locator = new Locator(app, { onLocated: villageLocated, notice, fail });
 
   buildDimensions();
   buildLegend();
@@ -70,10 +72,31 @@ async function main() {
     $('map').append(el('div', { class: 'fatal' },
       '地图组件 MapLibre 没有打包进本程序，地图无法显示（项目库和村详情仍可使用）。',
       el('br'), '请在源码目录运行 make build 或 make demo：它们会用 npm 安装 MapLibre 并重新编译 gapmap。'));
+    app.locator.render();
     app.ready = true;
     return;
   }
   await buildMap(config);
+  app.locator.render();
+}
+
+/** villageLocated puts a village the page placed on the map into the page's state. */
+function villageLocated(f) {
+  const i = app.villages.findIndex((v) => v.properties.code === f.properties.code);
+  if (i >= 0) app.villages[i] = f;
+  app.byCode.set(f.properties.code, f);
+  if (app.map) setVillageLabels();
+}
+
+/** setVillageLabels labels the located villages' 村委会 points. */
+function setVillageLabels() {
+  app.map.getSource('village-labels').setData({
+    type: 'FeatureCollection',
+    features: app.villages.filter((f) => f.geometry).map((f) => ({
+      type: 'Feature', geometry: f.geometry,
+      properties: { name: f.properties.name, township: f.properties.township_name, is_poor: f.properties.is_poor_village },
+    })),
+  });
 }
 
 /**
@@ -100,6 +123,7 @@ async function buildMap(config) {
   document.head.prepend(link);
   const maplibregl = await import(`${STATIC}/vendor/maplibre-gl.mjs`);
   const tilejson = await get('/tiles/all.json');
+  app.tilesURL = tilejson.tiles[0]; // carries the data version (locate.js reloads on a change)
   const bounds = tilejson.bounds ? [[tilejson.bounds[0], tilejson.bounds[1]], [tilejson.bounds[2], tilejson.bounds[3]]] : null;
   if (!bounds) notice('数据库中还没有县域数据：请先运行 gapmap demo 或导入本县数据。', true);
   const basemap = config.basemap ? basemapSource(maplibregl, config.basemap) : null;
@@ -138,6 +162,7 @@ async function buildMap(config) {
   const hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'hover', offset: 10 });
   const villageLayers = ['villages-point', 'villages-fill'];
   map.on('mousemove', (e) => {
+    if (app.locator.placing) { hover.remove(); return; } // the crosshair shows placing (style.css)
     const f = villageAt(e.point);
     map.getCanvas().style.cursor = f || projectAt(e.point) ? 'pointer' : '';
     if (!f) { hover.remove(); return; }
@@ -149,6 +174,7 @@ async function buildMap(config) {
   });
   map.on('mouseout', () => hover.remove());
   map.on('click', (e) => {
+    if (app.locator.click(e.lngLat)) return;
     const f = villageAt(e.point);
     if (f) { openVillage(f.properties.code); return; }
     const p = projectAt(e.point);
@@ -169,13 +195,7 @@ async function buildMap(config) {
   }
 
   await new Promise((resolve) => map.once('load', resolve));
-  map.getSource('village-labels').setData({
-    type: 'FeatureCollection',
-    features: app.villages.filter((f) => f.geometry).map((f) => ({
-      type: 'Feature', geometry: f.geometry,
-      properties: { name: f.properties.name, township: f.properties.township_name, is_poor: f.properties.is_poor_village },
-    })),
-  });
+  setVillageLabels();
   map.getSource('township-labels').setData({
     type: 'FeatureCollection',
     features: app.townships.filter((t) => t.centre).map((t) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: t.centre }, properties: { name: t.name } })),
