@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -205,6 +206,14 @@ func (s *Store) LocateVillage(ctx context.Context, code string, p orb.Point, sou
 	if !validLonLat(p) {
 		return planning.Errorf(planning.EInvalid, "坐标 (%g, %g) 不在中国范围内（经度 72–138，纬度 0.8–56，CGCS2000/WGS84 度）", p[0], p[1])
 	}
+	out, err := s.outsideCounty(ctx, []float64{p[0]}, []float64{p[1]})
+	if err != nil {
+		return err
+	}
+	if out[0] > planning.DefaultMarginMetres {
+		return planning.Errorf(planning.EInvalid, "坐标 (%g, %g) 位于县界外 %.1f km，未定位：请核对坐标（是否为 GCJ-02 或经纬度颠倒）",
+			p[0], p[1], out[0]/1000)
+	}
 	tag, err := s.pool.Exec(ctx, `UPDATE villages SET office = ST_SetSRID(ST_MakePoint($2, $3), 4490), location_source = $4
 		WHERE id = (SELECT id FROM villages WHERE code = $1 ORDER BY code_year DESC LIMIT 1)`, code, p[0], p[1], source)
 	if err != nil {
@@ -292,6 +301,24 @@ func (s *Store) LocateByName(ctx context.Context, points []planning.NamedPoint, 
 			codes, lons, lats = append(codes, found[0].code), append(lons, p.Point[0]), append(lats, p.Point[1])
 		}
 	}
+	// A point beyond the margin outside the county is a wrong coordinate
+	// or a wrong match: listed, not placed.
+	out, err := s.outsideCounty(ctx, lons, lats)
+	if err != nil {
+		return rep, err
+	}
+	kept, placed := 0, rep.Located[:0]
+	for i, row := range rep.Located {
+		if out[i] > planning.DefaultMarginMetres {
+			row.OutsideKm = math.Round(out[i]/100) / 10
+			rep.Outside = append(rep.Outside, row)
+			continue
+		}
+		placed = append(placed, row)
+		codes[kept], lons[kept], lats[kept] = codes[i], lons[i], lats[i]
+		kept++
+	}
+	rep.Located, codes, lons, lats = placed, codes[:kept], lons[:kept], lats[:kept]
 	if dryRun || len(codes) == 0 {
 		return rep, nil
 	}
@@ -299,6 +326,21 @@ func (s *Store) LocateByName(ctx context.Context, points []planning.NamedPoint, 
 		FROM unnest($1::text[], $2::float8[], $3::float8[]) AS x (code, lon, lat)
 		WHERE v.code = x.code AND v.office IS NULL`, codes, lons, lats, source)
 	return rep, translate(err, "locate by name")
+}
+
+// outsideCounty returns how far (m) each point lies outside the loaded
+// county outlines: 0 inside them, and 0 for every point while no outline
+// is loaded (nothing to check against).
+func (s *Store) outsideCounty(ctx context.Context, lons, lats []float64) ([]float64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT coalesce(ST_Distance(ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4490)::geography, o.outline::geography), 0)
+		FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS x (lon, lat, n)
+		CROSS JOIN (SELECT ST_Union(outline) AS outline FROM counties WHERE outline IS NOT NULL) o
+		ORDER BY x.n`, lons, lats)
+	if err != nil {
+		return nil, translate(err, "distance to the county outline")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[float64])
+	return out, translate(err, "distance to the county outline")
 }
 
 // theCounty selects the county whose profile applies: the one being set

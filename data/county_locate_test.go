@@ -3,6 +3,7 @@ package data_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -164,5 +165,38 @@ func TestLocateByName(t *testing.T) {
 	again, err := db.Store.LocateByName(ctx, points[1:2], planning.LocationNameMatch+"other.geojson", false)
 	if err != nil || len(again.Already) != 1 || len(again.Located) != 0 {
 		t.Errorf("second match: %+v, %v", again, err)
+	}
+}
+
+// TestLocateOutsideCounty: once the county's outline is loaded, a point
+// far outside it (a wrong coordinate, or a wrong match) is not placed,
+// neither on the map nor by name, and the report says how far out it is.
+func TestLocateOutsideCounty(t *testing.T) {
+	db := datatest.New(t)
+	ctx := context.Background()
+	if _, err := db.Store.InitCounty(ctx, "430682", false); err != nil {
+		t.Fatal(err)
+	}
+	loadRealOutline(t, db)
+	// 长沙 is about 140 km south of 临湘.
+	err := db.Store.LocateVillage(ctx, "430682001003", orb.Point{112.94, 28.23}, planning.LocationMap)
+	if err == nil || !strings.Contains(err.Error(), "县界外") {
+		t.Errorf("a point in 长沙 placed on the map: %v", err)
+	}
+	points := []planning.NamedPoint{
+		{Row: 1, Name: "长城社区", Point: orb.Point{113.46, 29.47}},
+		{Row: 2, Name: "长安社区", Point: orb.Point{112.94, 28.23}},
+	}
+	rep, err := db.Store.LocateByName(ctx, points, planning.LocationNameMatch+"村委会.geojson", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Located) != 1 || rep.Located[0].Code != "430682001001" || len(rep.Outside) != 1 ||
+		rep.Outside[0].Code != "430682001002" || rep.Outside[0].OutsideKm < 100 {
+		t.Errorf("located %+v, outside %+v; want 长城社区 placed and 长安社区 over 100 km outside", rep.Located, rep.Outside)
+	}
+	got := locations(t, db, "430682001001", "430682001002", "430682001003")
+	if got["430682001001"] != "name-match:村委会.geojson POINT(113.46 29.47)" || got["430682001002"] != "init 未定位" || got["430682001003"] != "init 未定位" {
+		t.Errorf("locations %v", got)
 	}
 }

@@ -125,6 +125,7 @@ type LocateReport struct {
 	Ambiguous []LocateRow `json:"ambiguous"` // names that fit several villages (Candidates)
 	Repeated  []LocateRow `json:"repeated"`  // names the file has more than once in one township
 	Unmatched []LocateRow `json:"unmatched"` // names no village of the county has
+	Outside   []LocateRow `json:"outside"`   // matched, but the point lies beyond DefaultMarginMetres outside the county outline: not placed
 }
 
 // LocateRow is one point of the file and what became of it.
@@ -134,4 +135,5 @@ type LocateRow struct {
 	Township   string   `json:"township,omitempty"`
 	Code       string   `json:"code,omitempty"`       // the village matched
 	Candidates []string `json:"candidates,omitempty"` // "code name（township）" of every fitting village
+	OutsideKm  float64  `json:"outside_km,omitempty"` // Outside: km beyond the county outline
 }

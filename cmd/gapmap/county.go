@@ -126,12 +126,12 @@ func countyLocate(ctx context.Context, a app, o countyLocateOptions) error {
 	if o.DryRun {
 		verb = "可定位（试运行，未写入）"
 	}
-	fmt.Fprintf(a.stdout, "%s %d 个村；已有位置未改 %d 个；同名多村 %d 个；文件内重名 %d 个；无匹配 %d 个；无名称或非点要素 %d 个\n",
-		verb, len(rep.Located), len(rep.Already), len(rep.Ambiguous), len(rep.Repeated), len(rep.Unmatched), skipped)
+	fmt.Fprintf(a.stdout, "%s %d 个村；已有位置未改 %d 个；同名多村 %d 个；文件内重名 %d 个；无匹配 %d 个；县界外（未定位）%d 个；无名称或非点要素 %d 个\n",
+		verb, len(rep.Located), len(rep.Already), len(rep.Ambiguous), len(rep.Repeated), len(rep.Unmatched), len(rep.Outside), skipped)
 	for _, l := range []struct {
 		title string
 		rows  []planning.LocateRow
-	}{{"同名多村（请加 --township-field 或在地图上定位）", rep.Ambiguous}, {"文件内重名（未使用）", rep.Repeated}, {"无匹配", rep.Unmatched}} {
+	}{{"同名多村（请加 --township-field 或在地图上定位）", rep.Ambiguous}, {"文件内重名（未使用）", rep.Repeated}, {"无匹配", rep.Unmatched}, {"县界外（请核对坐标）", rep.Outside}} {
 		for _, r := range l.rows {
 			fmt.Fprintf(a.stdout, "  %s：第 %d 行 %s", l.title, r.Row, r.Name)
 			if r.Township != "" {
@@ -139,6 +139,9 @@ func countyLocate(ctx context.Context, a app, o countyLocateOptions) error {
 			}
 			if len(r.Candidates) > 0 {
 				fmt.Fprintf(a.stdout, " → %s", strings.Join(r.Candidates, "、"))
+			}
+			if r.OutsideKm > 0 {
+				fmt.Fprintf(a.stdout, " → %s，位于县界外 %.1f km", r.Code, r.OutsideKm)
 			}
 			fmt.Fprintln(a.stdout)
 		}
