@@ -103,7 +103,7 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 	}
 	conv := ingest.NewConverter(cols, srs, &rep)
 	im := &importer{layer: layer, layers: s.layers.Catalog, table: table, conv: conv, cols: conv.Fields(), srs: srs, rep: &rep,
-		size: info.Size, progress: opt.Progress, log: s.log, actor: opt.Actor, attribution: info.Attribution, dryRun: opt.DryRun,
+		size: info.Size, progress: opt.Progress, log: s.log, actor: opt.Actor, attribution: credit(info.Attribution, opt.Attribution), dryRun: opt.DryRun,
 		margin: opt.MarginMetres, strict: opt.Strict}
 	if im.margin <= 0 {
 		im.margin = planning.DefaultMarginMetres
@@ -246,3 +246,16 @@ func (im *importer) finish(ctx context.Context, tx pgx.Tx) error {
 
 // errRollback ends the import transaction without an error to report.
 var errRollback = errors.New("import rolled back")
+
+// credit joins the credit a format carries (OSM) with the one the user
+// declares for the file, each once.
+func credit(format, declared string) string {
+	declared = strings.TrimSpace(declared)
+	switch {
+	case declared == "" || declared == format:
+		return format
+	case format == "":
+		return declared
+	}
+	return format + "; " + declared
+}

@@ -180,8 +180,13 @@ type ImportOptions struct {
 	// coordinates that look like GCJ-02 (高德/DataV), rows outside the
 	// county or of another province, shared placeholder points.
 	Strict bool
-	DryRun bool   // validate and count, then roll back
-	Actor  string // who imports, recorded on the source row
+	// Attribution is the credit the file's data requires, such as
+	// "© OpenStreetMap contributors" for an extract converted to GeoJSON;
+	// TileJSON, packs and exports carry it. An OSM extract read as such
+	// records OSM's credit itself.
+	Attribution string
+	DryRun      bool   // validate and count, then roll back
+	Actor       string // who imports, recorded on the source row
 	// Progress, when set, is called from the reading goroutine every few
 	// thousand rows with the rows read so far.
 	Progress func(rows int64)

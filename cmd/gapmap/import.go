@@ -32,6 +32,7 @@ func importFlags(fs *flag.FlagSet, o *importOptions) func() error {
 	fs.StringVar(&mode, "mode", "reject", "reject (nothing written if any row is bad), skip (write the good rows) or upsert (also update existing keys)")
 	fs.StringVar(&o.Options.Source, "source", "", "the dataset the file's feature ids belong to (default: the file's name without extension; OpenStreetMap: osm): ids are unique within a source, so another file's id 1 is another feature")
 	fs.StringVar(&o.Options.Encoding, "encoding", "", "text encoding of a Shapefile's .dbf or a CSV, overriding detection: utf-8 or gbk")
+	fs.StringVar(&o.Options.Attribution, "attribution", "", "the credit the file's data requires, e.g. \"© OpenStreetMap contributors\" for an OSM extract saved as GeoJSON; maps and exports carry it")
 	fs.BoolVar(&o.Options.Strict, "strict", false, "make suspicions errors and write nothing: coordinates that look like GCJ-02 (高德/DataV), rows outside the county or of another province, rows on one identical point")
 	marginKm := fs.Float64("margin-km", planning.DefaultMarginMetres/1000, "how far outside the loaded county outline a row may lie before it is reported, in km")
 	fs.BoolVar(&o.Options.DryRun, "dry-run", false, "check and count what would be inserted, updated or left unchanged, then roll back; exits 1 when rows have errors")

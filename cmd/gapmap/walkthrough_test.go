@@ -273,7 +273,7 @@ func TestRealCountyWalkthrough(t *testing.T) {
 	// 4. The 6 OSM substations: inside the county, named after their row
 	// (OSM has no names for them), voltages parsed from "110000" and
 	// "220000;110000".
-	out = must("import", "--layer", "substations", "--file", realSubstations)
+	out = must("import", "--layer", "substations", "--file", realSubstations, "--attribution", "© OpenStreetMap contributors")
 	if !strings.Contains(out, "新增 6 行") || strings.Contains(out, "县界外") || !strings.Contains(out, "6 个要素没有名称") {
 		t.Errorf("substations: want 6 inserted, none outside the county, the unnamed counted:\n%s", out)
 	}
@@ -398,10 +398,15 @@ func TestRealCountyWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	credited := false
 	for _, r := range notes {
 		if len(r) > 0 && r[0] == "数据性质" || strings.Contains(strings.Join(r, " "), "合成") {
 			t.Errorf("the XLSX export calls real data synthetic: %q", r)
 		}
+		credited = credited || len(r) > 1 && r[0] == "署名" && strings.Contains(r[1], "© OpenStreetMap contributors")
+	}
+	if !credited {
+		t.Errorf("the XLSX export does not credit OpenStreetMap for the substations imported with --attribution: %q", notes)
 	}
 	rows, err := f.GetRows("村缺口评分")
 	if err != nil {

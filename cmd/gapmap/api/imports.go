@@ -22,8 +22,9 @@ import (
 // and the form fields srs, mode, dry_run, mapping (JSON text), source (the
 // dataset the file's feature ids belong to), encoding (utf-8 or gbk),
 // strict (true: suspicions such as GCJ-02 coordinates or rows outside the
-// county are errors, nothing written) and margin_km (how far outside the
-// county a row may lie, default 2). It
+// county are errors, nothing written), margin_km (how far outside the
+// county a row may lie, default 2) and attribution (the credit the data
+// requires, e.g. © OpenStreetMap contributors). It
 // answers the import report: 200 when written (or a dry run), 422 when the
 // file was read but refused. ?report=csv answers the problem list as CSV.
 func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
@@ -40,7 +41,7 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	opt := planning.ImportOptions{Layer: mux.Vars(r)["layer"], SRS: form["srs"], DryRun: form["dry_run"] == "true" || form["dry_run"] == "1",
-		Source: form["source"], Encoding: form["encoding"], Actor: "api:" + r.RemoteAddr}
+		Source: form["source"], Encoding: form["encoding"], Attribution: form["attribution"], Actor: "api:" + r.RemoteAddr}
 	if opt.Mode, err = planning.ParseImportMode(form["mode"]); err != nil {
 		return err
 	}
@@ -121,9 +122,9 @@ func saveUpload(r *http.Request, dir string) (map[string]string, []string, error
 	}
 	for key := range form {
 		switch key {
-		case "srs", "mode", "dry_run", "mapping", "source", "encoding", "strict", "margin_km":
+		case "srs", "mode", "dry_run", "mapping", "source", "encoding", "strict", "margin_km", "attribution":
 		default:
-			return nil, nil, planning.Errorf(planning.EInvalid, "未知的表单字段 %q；可用字段：file、srs、mode、dry_run、mapping、source、encoding、strict、margin_km", key)
+			return nil, nil, planning.Errorf(planning.EInvalid, "未知的表单字段 %q；可用字段：file、srs、mode、dry_run、mapping、source、encoding、strict、margin_km、attribution", key)
 		}
 	}
 	return form, files, nil
