@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -36,6 +37,7 @@ var emptiableLayers = []string{"roads", "bus_stops", "water_works", "water_mains
 // changes touch.
 func (s *Store) StaleVillages(ctx context.Context, base planning.Run, p planning.Profile, watermark int64) ([]int64, error) {
 	from := base.ChangeWatermark
+	t := time.Now()
 	if all, err := s.layerEmptied(ctx, from, watermark); err != nil || all {
 		if err != nil {
 			return nil, translate(err, "stale villages")
@@ -58,6 +60,8 @@ func (s *Store) StaleVillages(ctx context.Context, base planning.Run, p planning
 	// R1, R2 and R5 read two networks: the known-hardened one and the open
 	// one (hardened or of unknown surface); a change may join or split
 	// components of either.
+	s.log.Debug("stale villages: emptied layers", "took", time.Since(t))
+	t = time.Now()
 	var touched []int64
 	unbounded := false
 	for _, net := range []string{hardenedNetwork, openNetwork} {
@@ -67,12 +71,15 @@ func (s *Store) StaleVillages(ctx context.Context, base planning.Run, p planning
 		}
 		touched, unbounded = append(touched, v...), unbounded || unb
 	}
+	s.log.Debug("stale villages: touched components", "took", time.Since(t), "vertices", len(touched), "unbounded", unbounded)
+	t = time.Now()
 	rows, err := s.pool.Query(ctx, staleVillagesSQL, from, watermark, base.ID, reach, p.Water.MainRadiusM.Value,
 		slack, subgraphMarginDeg, max(p.Road.GroupNetworkRadiusM.Value, slack), touched, unbounded)
 	if err != nil {
 		return nil, translate(err, "stale villages")
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	s.log.Debug("stale villages: rules", "took", time.Since(t), "villages", len(ids))
 	return ids, translate(err, "stale villages")
 }
 

@@ -83,7 +83,13 @@ func New(tb testing.TB) *DB {
 	cfg.MaxConns = 4
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		// GAPMAP_TEST_LOG=debug shows the stores' step timings (e.g. of a
+		// benchmark run by hand); warnings otherwise.
+		level := slog.LevelWarn
+		if os.Getenv("GAPMAP_TEST_LOG") == "debug" {
+			level = slog.LevelDebug
+		}
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	}
 	store, err := data.OpenConfig(cfg, log)
 	if err != nil {

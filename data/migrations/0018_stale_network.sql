@@ -1,10 +1,13 @@
 -- 0018_stale_network: indexes for the network-wide rules of re-scoring
 -- (data/queries/stale_villages.sql, data/stale.go).
 
--- Walking the hardened graph from a changed road, one vertex at a time,
--- to find the components whose membership a change can alter.
-CREATE INDEX road_edges_hardened_source_idx ON road_edges (source) WHERE hardened;
-CREATE INDEX road_edges_hardened_target_idx ON road_edges (target) WHERE hardened;
+-- Walking the road graph from a changed road, one vertex at a time, to
+-- find the components whose membership a change can alter: the hardened
+-- network and the open one (hardened or of unknown surface) both, so the
+-- indexes are not partial (a partial one on hardened left the open walk a
+-- scan of every edge per step: 80 s at province scale).
+CREATE INDEX road_edges_source_idx ON road_edges (source);
+CREATE INDEX road_edges_target_idx ON road_edges (target);
 
 -- A village's shortest hardened path (R3's geometry, length L from near the
 -- seat to near the 村委会) can only be shortened by a road inside the
