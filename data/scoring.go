@@ -287,9 +287,14 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 			{`UPDATE score_net s SET unhardened_m = $1 * x.d, unhardened_geom = x.line, straight = true, unknown_m = 0
 				FROM (SELECT n.id, ST_Distance(e.geom::geography, n.office::geography) AS d, ST_ShortestLine(n.office, e.geom) AS line
 				      FROM score_net n
-				      CROSS JOIN LATERAL (SELECT e.geom FROM score_edges e JOIN score_comp c ON c.node = e.source
-				                          WHERE e.hardened AND c.component = n.seat_component
-				                          ORDER BY e.geom <-> n.office LIMIT 1) e
+				      -- Nearest on the ellipsoid among the nearest in degrees, ties by
+				      -- edge: a partial run, routing on part of the graph, must pick the
+				      -- same edge as a full one.
+				      CROSS JOIN LATERAL (SELECT k.geom FROM (
+				                              SELECT e.id, e.geom FROM score_edges e JOIN score_comp c ON c.node = e.source
+				                              WHERE e.hardened AND c.component = n.seat_component
+				                              ORDER BY e.geom <-> n.office LIMIT 8) k
+				                          ORDER BY ST_Distance(k.geom::geography, n.office::geography), k.id LIMIT 1) e
 				      WHERE NOT n.connected AND n.unhardened_m IS NULL) x
 				WHERE s.id = x.id`, []any{p.Road.DetourFactor.Value}},
 			// Undecided R1: the least length of unknown surface on an open path
