@@ -8,12 +8,15 @@ import (
 
 // Error codes. Each maps to one HTTP status in cmd/gapmap/api.
 const (
-	EInvalid     = "invalid"     // bad input from the user: 400
-	ENotFound    = "not_found"   // 404
-	EConflict    = "conflict"    // duplicate or state conflict: 409
-	EUnavailable = "unavailable" // the database cannot be reached or is not ready: 503
-	ETimeout     = "timeout"     // the work outlasted its time budget (a tile render): 504
-	EInternal    = "internal"    // a bug or an unexpected failure: 500
+	EInvalid      = "invalid"      // bad input from the user: 400
+	ENotFound     = "not_found"    // 404
+	EConflict     = "conflict"     // duplicate or state conflict: 409
+	EUnauthorized = "unauthorized" // no authenticated user (not logged in, session expired): 401
+	EForbidden    = "forbidden"    // the user lacks the role the action needs: 403
+	ETooMany      = "too_many"     // too many attempts (login lockout): 429
+	EUnavailable  = "unavailable"  // the database cannot be reached or is not ready: 503
+	ETimeout      = "timeout"      // the work outlasted its time budget (a tile render): 504
+	EInternal     = "internal"     // a bug or an unexpected failure: 500
 )
 
 // Error is an error whose Message can be shown to a user as it is. Messages

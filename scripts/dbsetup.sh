@@ -77,5 +77,8 @@ psqlsu -d postgres -c "DO \$\$ BEGIN
   IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'pg_checkpoint') THEN GRANT pg_checkpoint TO gapmap; END IF; END \$\$;" >&2
 # Extensions need a superuser; the migrations then find them in place.
 psqlsu -d "$dbname" -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS pgrouting;" >&2
+# The audit trail belongs to a role gapmap cannot become, so a superuser
+# installs it (data/audit.sql, idempotent); the migrations then find it.
+psqlsu -d "$dbname" -v app=gapmap -f - <"$(dirname "$0")/../data/audit.sql" >&2
 
 printf 'postgres://gapmap:gapmap@127.0.0.1:%s/%s?sslmode=disable\n' "$port" "$dbname"

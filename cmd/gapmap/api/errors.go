@@ -11,12 +11,15 @@ import (
 
 // statuses are the HTTP statuses of the error codes; any other is a 500.
 var statuses = map[string]int{
-	planning.EInvalid:     http.StatusBadRequest,
-	planning.ENotFound:    http.StatusNotFound,
-	planning.EConflict:    http.StatusConflict,
-	planning.EUnavailable: http.StatusServiceUnavailable,
-	planning.ETimeout:     http.StatusGatewayTimeout,
-	planning.EInternal:    http.StatusInternalServerError,
+	planning.EInvalid:      http.StatusBadRequest,
+	planning.ENotFound:     http.StatusNotFound,
+	planning.EConflict:     http.StatusConflict,
+	planning.EUnauthorized: http.StatusUnauthorized,
+	planning.EForbidden:    http.StatusForbidden,
+	planning.ETooMany:      http.StatusTooManyRequests,
+	planning.EUnavailable:  http.StatusServiceUnavailable,
+	planning.ETimeout:      http.StatusGatewayTimeout,
+	planning.EInternal:     http.StatusInternalServerError,
 }
 
 // writeError is the one error writer of every route: it answers
