@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"os/user"
 	"runtime/debug"
 	"strings"
 	"syscall"
 
 	"github.com/gapmap/gapmap/data"
+	"github.com/gapmap/gapmap/planning/access"
 )
 
 // A command is one subcommand of gapmap, with its line in the usage text,
@@ -171,7 +173,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer store.Close()
-	return runCommand(ctx, app{cfg: cfg, store: store, log: log, stdout: stdout, stderr: stderr})
+	// A command's writes are the operating-system user's: whoever can run
+	// the binary against the database. The server's requests carry their
+	// own user instead.
+	ctx = access.WithPrincipal(ctx, access.CLI(osUser(getenv)))
+	return runCommand(ctx, app{cfg: cfg, store: store.WithPolicy(cfg.Policy), log: log, stdout: stdout, stderr: stderr})
+}
+
+// osUser names the operating-system user running the command.
+func osUser(getenv func(string) string) string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
 }
 
 // lookup finds the command args start with, one word or two ("tiles

@@ -31,7 +31,7 @@ func send(t *testing.T, h http.Handler, method, url, body string) *httptest.Resp
 // plan under budgets and download the table.
 func TestProjectsAPI(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if _, _, err := planning.Score(ctx, db.Store, planning.DefaultProfile(), time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), true, nil); err != nil {
 		t.Fatal(err)
 	}
