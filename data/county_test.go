@@ -2,7 +2,6 @@ package data_test
 
 import (
 	"compress/gzip"
-	"context"
 	"encoding/csv"
 	"io"
 	"os"

@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/paulmach/orb"

@@ -3,7 +3,6 @@ package data_test
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"io"
 	"strings"
 	"testing"

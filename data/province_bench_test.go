@@ -3,7 +3,6 @@ package data_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"os"
 	"runtime"
 	"runtime/metrics"

@@ -157,8 +157,11 @@ func (p Principal) Title() string {
 	for _, g := range p.Grants {
 		gs = append(gs, g.Title())
 	}
-	if len(gs) == 0 {
+	switch n := len(gs); {
+	case n == 0:
 		return p.Name + "（无角色）"
+	case n > 4: // a message names a few, not every village of a township
+		return fmt.Sprintf("%s（%s 等 %d 个角色）", p.Name, strings.Join(gs[:4], "、"), n)
 	}
 	return p.Name + "（" + strings.Join(gs, "、") + "）"
 }
