@@ -189,12 +189,8 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Retry-After", "60")
 		return planning.Errorf(planning.ETooMany, "登录尝试过于频繁，请稍后再试")
 	}
-	// A session the browser already holds is ended: the new login gets a
-	// new secret, so a secret planted before the login is worth nothing.
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := s.accounts.Logout(r.Context(), c.Value); err != nil {
-			return err
-		}
+	if err := s.endSession(r); err != nil {
+		return err
 	}
 	secret, sess, err := s.accounts.Login(r.Context(), strings.TrimSpace(body.Login), body.Password,
 		access.Client{Addr: clientAddr(r), UserAgent: r.UserAgent()}, s.sessionTimes)
@@ -205,12 +201,28 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusCreated, me(sess))
 }
 
+// endSession ends the session the browser holds, if any. A login calls it
+// first: the new login gets a new secret, so a secret planted before the
+// login is worth nothing.
+func (s *server) endSession(r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		return s.accounts.Logout(r.Context(), c.Value)
+	}
+	return nil
+}
+
+// viaTLS reports whether the browser reached the server over TLS, itself or
+// through a proxy, so that cookies are marked Secure.
+func viaTLS(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
 // setSession sends the session cookie: HttpOnly, SameSite=Lax (a link from
 // another site still opens the map logged in; its writes are stopped by the
 // CSRF token), Secure over TLS, ending with the session.
 func (s *server) setSession(w http.ResponseWriter, r *http.Request, secret string, sess access.Session) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", Expires: sess.ExpiresAt})
+		Secure: viaTLS(r), Expires: sess.ExpiresAt})
 }
 
 // session answers who is logged in, with the CSRF token the page sends
@@ -228,10 +240,8 @@ func (s *server) session(w http.ResponseWriter, r *http.Request) error {
 
 // logout ends the session and clears the cookie.
 func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := s.accounts.Logout(r.Context(), c.Value); err != nil {
-			return err
-		}
+	if err := s.endSession(r); err != nil {
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	w.WriteHeader(http.StatusNoContent)
