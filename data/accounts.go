@@ -254,7 +254,9 @@ func (s *Store) Login(ctx context.Context, login, password string, c access.Clie
 			}
 			_, err = tx.Exec(ctx, `UPDATE users SET failed_logins = $2, locked_until = $3 WHERE id = $1`, id, failures, lockUntil)
 			if err == nil && lockUntil != nil {
-				ctx := access.WithPrincipal(ctx, access.Principal{UserID: id, Login: login, Name: login, Via: "session", Addr: c.Addr})
+				// Nobody is logged in: the entry names the account whose
+				// password was guessed, and where the guesses came from.
+				ctx := access.WithPrincipal(ctx, access.Principal{UserID: id, Login: login, Name: login, Via: "login", Addr: c.Addr})
 				err = s.audit(ctx, tx, auditEntry{Action: "user.lock", Kind: "user", ID: login,
 					Detail: map[string]any{"failures": access.MaxFailures, "until": lockUntil}})
 			}
@@ -307,6 +309,12 @@ func (s *Store) LoginSSO(ctx context.Context, issuer, subject, login string, c a
 func (s *Store) openSession(ctx context.Context, userID int64, via string, c access.Client, t access.SessionTimes) (string, access.Session, error) {
 	secret := access.NewSecret("")
 	csrf := access.NewSecret("")
+	// Ended sessions are cleared at each login, which keeps the table to
+	// the live ones without a background job.
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at < now() OR last_seen < now() - $1 * interval '1 second'`,
+		int64(t.Idle.Seconds())); err != nil {
+		return "", access.Session{}, translate(err, "clear ended sessions")
+	}
 	if _, err := s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf, via, expires_at, addr, user_agent)
 		VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second', $6, $7)`, access.SecretHash(secret), userID, csrf, via,
 		int64(t.Max.Seconds()), c.Addr, c.UserAgent); err != nil {
