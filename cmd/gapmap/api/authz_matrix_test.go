@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -419,3 +420,175 @@ func TestAuthzObjectScope(t *testing.T) {
 		}
 	}
 }
+
+// readRoutes classifies every GET route by hand: public (anyone, the page's
+// shell and logging in), read (any role; anonymous only with
+// GAPMAP_PUBLIC_READ) or audit (the audit trail: its own roles, never
+// public). A GET route not listed fails TestAuthzReads.
+var readRoutes = map[string]string{
+	"GET /healthz":        "public",
+	"HEAD /healthz":       "public",
+	"GET /api/v1/session": "public",
+	"GET /":               "public",
+	"HEAD /":              "public",
+	"GET /config.json":    "public",
+	"HEAD /config.json":   "public",
+	"GET /static/{build:[0-9a-f]+}/{path:.+}":                                 "public",
+	"HEAD /static/{build:[0-9a-f]+}/{path:.+}":                                "public",
+	"GET /api/v1/audit":                                                       "audit",
+	"GET /api/v1/audit/verify":                                                "audit",
+	"GET /api/v1/layers":                                                      "read",
+	"GET /api/v1/villages":                                                    "read",
+	"GET /api/v1/villages/{code}":                                             "read",
+	"GET /api/v1/villages/{code}/history":                                     "read",
+	"GET /api/v1/county":                                                      "read",
+	"GET /api/v1/scoring-runs/{id:[0-9]+}":                                    "read",
+	"GET /api/v1/scoring-runs/{a:[0-9]+}/diff/{b:[0-9]+}":                     "read",
+	"GET /api/v1/villages/{code}/gaps":                                        "read",
+	"GET /api/v1/gaps":                                                        "read",
+	"GET /api/v1/projects":                                                    "read",
+	"GET /api/v1/projects/targets":                                            "read",
+	"GET /api/v1/projects/export.{format}":                                    "read",
+	"GET /api/v1/projects/{id:[0-9]+}":                                        "read",
+	"GET /api/v1/projects/{id:[0-9]+}/transitions":                            "read",
+	"GET /api/v1/projects/{id:[0-9]+}/history":                                "read",
+	"GET /api/v1/data-needs":                                                  "read",
+	"GET /api/v1/data-needs/export.{format}":                                  "read",
+	`GET /api/v1/exports/{layer}.{format:gpkg|shp\.zip|geojson|kml|csv|xlsx}`: "read",
+	"GET /tiles/style.json":                                                   "read",
+	"GET /tiles/{set}.json":                                                   "read",
+	"GET /tiles/{set}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt":                   "read",
+}
+
+var routeVar = regexp.MustCompile(`\{(\w+)(?::[^}]*)?\}`)
+
+// readURL fills a GET route's template with values of the fixture.
+func (f *matrixFixture) readURL(tpl string, project int64) string {
+	return routeVar.ReplaceAllStringFunc(tpl, func(v string) string {
+		name := routeVar.FindStringSubmatch(v)[1]
+		return map[string]string{"code": f.a.village, "id": strconv.FormatInt(project, 10), "a": "1", "b": "1",
+			"format": "csv", "layer": "roads", "set": "review", "z": "12", "x": "3352", "y": "1694",
+			"build": "0", "path": "app.js"}[name]
+	})
+}
+
+// TestAuthzReads checks every GET route: anonymous 401 unless the route is
+// public or reading is opened (GAPMAP_PUBLIC_READ; never the audit trail),
+// a user without roles 403, a viewer reads but not the audit trail. Rows:
+// a township's user lists, exports and opens only its own projects.
+func TestAuthzReads(t *testing.T) {
+	f := newMatrixFixture(t)
+	inA := f.project(t, f.a, "甲乡镇的路")
+	inA2 := f.project(t, f.a2, "甲乡镇另一村的路")
+	inB := f.project(t, f.b, "乙乡镇的路")
+	open := newRawRouter(t, f.db.Store, func(c *api.Config) { c.PublicRead = true })
+
+	for _, rt := range walkRoutes(t, f.h) {
+		method, tpl, _ := strings.Cut(rt, " ")
+		if method != http.MethodGet && method != http.MethodHead {
+			continue
+		}
+		class, ok := readRoutes[rt]
+		if !ok {
+			t.Errorf("GET route %s is not classified in readRoutes: add it (public, read or audit)", rt)
+			continue
+		}
+		url := f.readURL(tpl, inA)
+		send := func(h http.Handler, user string) *httptest.ResponseRecorder {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, f.users[user].sign(httptest.NewRequest(method, url, nil)))
+			return rec
+		}
+		ok2xx := func(rec *httptest.ResponseRecorder) bool {
+			return rec.Code != http.StatusUnauthorized && rec.Code != http.StatusForbidden && rec.Code < 500
+		}
+		anon, anonOpen, none, viewer, admin := send(f.h, "anon"), send(open, "anon"), send(f.h, "none"), send(f.h, "viewer"), send(f.h, "cadmin")
+		switch class {
+		case "public":
+			if rt == "GET /api/v1/session" { // who am I: 401 for nobody, from the handler
+				if anon.Code != http.StatusUnauthorized || !ok2xx(viewer) || !ok2xx(none) {
+					t.Errorf("%s: anonymous %d, no roles %d, viewer %d", rt, anon.Code, none.Code, viewer.Code)
+				}
+				continue
+			}
+			if !ok2xx(anon) || !ok2xx(none) {
+				t.Errorf("%s (public): anonymous %d, no roles %d", rt, anon.Code, none.Code)
+			}
+		case "read":
+			checkOutcome(t, rt+" anonymously", 'U', anon)
+			if !ok2xx(anonOpen) {
+				t.Errorf("%s anonymously with public reading: %d %s", rt, anonOpen.Code, anonOpen.Body)
+			}
+			if none.Code != http.StatusForbidden || !strings.Contains(errorMessage(none), "没有任何角色") {
+				t.Errorf("%s by a user without roles: %d %s, want 403 saying it has no role", rt, none.Code, none.Body)
+			}
+			if !ok2xx(viewer) {
+				t.Errorf("%s by a viewer: %d %s", rt, viewer.Code, viewer.Body)
+			}
+		case "audit":
+			checkOutcome(t, rt+" anonymously", 'U', anon)
+			checkOutcome(t, rt+" anonymously with public reading", 'U', anonOpen)
+			checkOutcome(t, rt+" by a user without roles", 'F', none)
+			checkOutcome(t, rt+" by a viewer", 'F', viewer)
+			checkOutcome(t, rt+" by the county admin", 'A', admin)
+		}
+	}
+	// Public reading opens reads only: a write is still 401.
+	rec := httptest.NewRecorder()
+	open.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/v1/projects", strings.NewReader(projectBody("匿名", f.a))))
+	checkOutcome(t, "an anonymous write with public reading", 'U', rec)
+
+	// Row scope.
+	type listing struct {
+		Total    int                      `json:"total"`
+		Projects []planning.RankedProject `json:"projects"`
+	}
+	ids := func(l listing) []int64 {
+		var out []int64
+		for _, p := range l.Projects {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	list := func(user string) listing {
+		return decode[listing](t, f.users[user].do(f.h, http.MethodGet, "/api/v1/projects?page_size=1000&sort=code", nil))
+	}
+	if got := ids(list("twA_rev")); !slicesEqual(got, []int64{inA, inA2}) {
+		t.Errorf("township A's reviewer lists projects %v, want A's %v", got, []int64{inA, inA2})
+	}
+	if got := ids(list("vA_ed")); !slicesEqual(got, []int64{inA}) {
+		t.Errorf("village A's editor lists projects %v, want its own %v", got, []int64{inA})
+	}
+	if got := ids(list("jt_rev")); !slicesEqual(got, []int64{inA, inA2, inB}) {
+		t.Errorf("交通's reviewer lists projects %v, want all %v", got, []int64{inA, inA2, inB})
+	}
+	if got := list("twA_rev"); got.Total != 2 {
+		t.Errorf("township A's listing totals %d projects, want 2", got.Total)
+	}
+	twA := f.users["twA_rev"]
+	for _, path := range []string{"", "/transitions", "/history"} {
+		url := "/api/v1/projects/" + strconv.FormatInt(inB, 10) + path
+		if rec := twA.do(f.h, http.MethodGet, url, nil); rec.Code != http.StatusForbidden || !strings.Contains(errorMessage(rec), "不属于") {
+			t.Errorf("township A's reviewer opens %s: %d %s, want 403", url, rec.Code, rec.Body)
+		}
+		url = "/api/v1/projects/" + strconv.FormatInt(inA, 10) + path
+		if rec := twA.do(f.h, http.MethodGet, url, nil); rec.Code != http.StatusOK {
+			t.Errorf("township A's reviewer opens %s: %d %s", url, rec.Code, rec.Body)
+		}
+	}
+	for _, url := range []string{"/api/v1/projects/export.csv", "/api/v1/exports/projects.csv", "/api/v1/exports/projects.geojson"} {
+		rec := twA.do(f.h, http.MethodGet, url, nil)
+		if rec.Code == http.StatusOK && (strings.Contains(rec.Body.String(), "乙乡镇的路") || !strings.Contains(rec.Body.String(), "甲乡镇的路")) ||
+			rec.Code != http.StatusOK && rec.Code != http.StatusForbidden {
+			t.Errorf("township A's reviewer exports %s: %d, want A's projects only (or 403)\n%.400s", url, rec.Code, rec.Body)
+		}
+	}
+	if rec := twA.do(f.h, http.MethodGet, "/api/v1/exports/county.gpkg", nil); rec.Code != http.StatusForbidden {
+		t.Errorf("township A's reviewer exports the county package with every project: %d, want 403", rec.Code)
+	}
+	if rec := twA.do(f.h, http.MethodGet, "/api/v1/exports/roads.csv", nil); rec.Code != http.StatusOK {
+		t.Errorf("township A's reviewer exports roads: %d %.300s", rec.Code, rec.Body)
+	}
+}
+
+func slicesEqual(a, b []int64) bool { return slices.Equal(a, b) }
