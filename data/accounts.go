@@ -191,10 +191,8 @@ func (s *Store) Org(ctx context.Context, pol *access.Policy, kind access.Kind, c
 	case access.Township:
 		err = s.pool.QueryRow(ctx, `SELECT name FROM townships WHERE code = $1`, code).Scan(&o.Name)
 	case access.Village:
-		// villages carry their township's code; a code may have rows of
-		// several code-list years, the newest names it.
-		err = s.pool.QueryRow(ctx, `SELECT name, township_code FROM villages WHERE code = $1
-			ORDER BY code_year DESC LIMIT 1`, code).Scan(&o.Name, &o.Township)
+		err = s.pool.QueryRow(ctx, `SELECT name, township_code FROM villages WHERE code = $1 ORDER BY code_year DESC LIMIT 1`,
+			code).Scan(&o.Name, &o.Township)
 	default:
 		return o, planning.Errorf(planning.EInvalid, "组织类型 %q 无效；可用：county, bureau, township, village", kind)
 	}
