@@ -476,7 +476,10 @@ func TestAuditEveryWrite(t *testing.T) {
 		{"grant", func() error { _, err := db.Store.SetGrant(anon, "bob", org, access.Editor, true); return err }},
 		{"password", func() error { return db.Store.SetPassword(anon, "bob", "another-password") }},
 		{"disable", func() error { return db.Store.SetDisabled(anon, "bob", true) }},
-		{"token create", func() error { _, _, err := db.Store.CreateToken(anon, "bob", "x", []access.Action{access.Read}, nil); return err }},
+		{"token create", func() error {
+			_, _, err := db.Store.CreateToken(anon, "bob", "x", []access.Action{access.Read}, nil)
+			return err
+		}},
 		{"token revoke", func() error { return db.Store.RevokeToken(anon, live.ID) }},
 	}
 	for _, w := range nobody {
