@@ -380,9 +380,17 @@ func TestLoginLockout(t *testing.T) {
 		t.Errorf("after a success and %d wrong passwords: %d", access.MaxFailures-1, rec.Code)
 	}
 
-	// The per-address limiter: 20 attempts in 5 minutes, at any accounts.
+	// The per-address limiter: 20 failed attempts in 5 minutes, at any
+	// accounts. Successful logins do not count: an office behind one
+	// address (or a reverse proxy) logs in more often than that.
 	account(t, f.db.Store, "other", grantOf{access.Bureau, "水利", access.Editor})
 	addr := nextAddr()
+	for i := 1; i <= 30; i++ {
+		c := &browser{login: "other", addr: addr}
+		if rec := c.logIn(f.h, testPassword); rec.Code != http.StatusCreated {
+			t.Fatalf("successful login %d from one address: %d %s", i, rec.Code, rec.Body)
+		}
+	}
 	for i := 1; i <= 20; i++ {
 		c := &browser{login: fmt.Sprintf("guess%02d", i), addr: addr}
 		if rec := c.logIn(f.h, "guess"); rec.Code != http.StatusUnauthorized {
