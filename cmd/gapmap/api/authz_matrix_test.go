@@ -592,3 +592,48 @@ func TestAuthzReads(t *testing.T) {
 }
 
 func slicesEqual(a, b []int64) bool { return slices.Equal(a, b) }
+
+// TestHistoryAddresses: a village's or project's history names who changed
+// what, for anyone who may read the object (the public too, with
+// GAPMAP_PUBLIC_READ); the address written from only for those who may
+// read the audit trail.
+func TestHistoryAddresses(t *testing.T) {
+	f := newMatrixFixture(t)
+	open := newRawRouter(t, f.db.Store, func(c *api.Config) { c.PublicRead = true })
+	twA := f.users["twA_ed"]
+	if rec := twA.do(f.h, http.MethodPut, "/api/v1/villages/"+f.a.village+"/location",
+		strings.NewReader(fmt.Sprintf(`{"lon": %f, "lat": %f}`, f.a.lon+0.0001, f.a.lat))); rec.Code != http.StatusOK {
+		t.Fatalf("locate: %d %s", rec.Code, rec.Body)
+	}
+	id := f.project(t, f.a, "有历史的项目")
+	if rec := twA.do(f.h, http.MethodPost, "/api/v1/projects/"+strconv.FormatInt(id, 10)+"/transitions", strings.NewReader(`{"to": "村级申报"}`)); rec.Code != http.StatusCreated {
+		t.Fatalf("declare: %d %s", rec.Code, rec.Body)
+	}
+	addr, _, _ := strings.Cut(twA.addr, ":")
+	type entries struct {
+		Entries []struct {
+			Action string `json:"action"`
+			Actor  string `json:"actor"`
+			Addr   string `json:"addr"`
+		} `json:"entries"`
+	}
+	for _, url := range []string{"/api/v1/villages/" + f.a.village + "/history", "/api/v1/projects/" + strconv.FormatInt(id, 10) + "/history"} {
+		for _, c := range []struct {
+			who      string
+			h        http.Handler
+			user     string
+			seesAddr bool
+		}{{"the public", open, "anon", false}, {"a viewer", f.h, "viewer", false}, {"the county admin", f.h, "cadmin", true}} {
+			rec := httptest.NewRecorder()
+			c.h.ServeHTTP(rec, f.users[c.user].sign(httptest.NewRequest(http.MethodGet, url, nil)))
+			got := decode[entries](t, rec)
+			if rec.Code != http.StatusOK || len(got.Entries) == 0 {
+				t.Fatalf("%s reads %s: %d %s", c.who, url, rec.Code, rec.Body)
+			}
+			last := got.Entries[0] // newest first
+			if !strings.HasPrefix(last.Actor, "twA_ed") || (last.Addr == addr) != c.seesAddr || !c.seesAddr && last.Addr != "" {
+				t.Errorf("%s reads %s: newest entry %+v; want twA_ed's, address shown: %v", c.who, url, last, c.seesAddr)
+			}
+		}
+	}
+}
