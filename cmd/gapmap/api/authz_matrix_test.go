@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -635,5 +636,35 @@ func TestHistoryAddresses(t *testing.T) {
 				t.Errorf("%s reads %s: newest entry %+v; want twA_ed's, address shown: %v", c.who, url, last, c.seesAddr)
 			}
 		}
+	}
+}
+
+// TestVillageDeclaresTownshipReviews walks a project a village's editor
+// enters by its village code alone: it belongs to the village's township,
+// so the township's reviewer sees it and takes its 乡镇审核.
+func TestVillageDeclaresTownshipReviews(t *testing.T) {
+	f := newMatrixFixture(t)
+	vA, twA := f.users["vA_ed"], f.users["twA_rev"]
+	rec := vA.do(f.h, http.MethodPost, "/api/v1/projects", strings.NewReader(fmt.Sprintf(
+		`{"name": "村里报的路", "category": %q, "nature": "新建", "village_code": %q, "cost_wan": 20}`, planning.CatRoad, f.a.village)))
+	created := decode[struct {
+		Project planning.Project `json:"project"`
+	}](t, rec)
+	if rec.Code != http.StatusCreated || created.Project.TownshipCode != f.a.township || created.Project.Code == "" {
+		t.Fatalf("create by village code: %d, township %q code %q; want township %s and a project code", rec.Code,
+			created.Project.TownshipCode, created.Project.Code, f.a.township)
+	}
+	id := strconv.FormatInt(created.Project.ID, 10)
+	if rec := vA.do(f.h, http.MethodPost, "/api/v1/projects/"+id+"/transitions", strings.NewReader(`{"to": "村级申报"}`)); rec.Code != http.StatusCreated {
+		t.Fatalf("declare: %d %s", rec.Code, rec.Body)
+	}
+	list := decode[struct {
+		Total int `json:"total"`
+	}](t, twA.do(f.h, http.MethodGet, "/api/v1/projects?status="+url.QueryEscape(planning.StateVillage), nil))
+	if list.Total != 1 {
+		t.Errorf("township A's reviewer lists %d declared projects, want the village's 1", list.Total)
+	}
+	if rec := twA.do(f.h, http.MethodPost, "/api/v1/projects/"+id+"/transitions", strings.NewReader(`{"to": "乡镇审核"}`)); rec.Code != http.StatusCreated {
+		t.Errorf("township A's reviewer reviews it: %d %s", rec.Code, rec.Body)
 	}
 }
