@@ -330,8 +330,9 @@ const principalSQL = `u.id, u.login, u.name, coalesce((SELECT jsonb_agg(jsonb_bu
 	FROM user_grants g WHERE g.user_id = u.id), '[]')`
 
 // Session returns the live session of a secret: one statement that
-// refreshes last_seen (at most once a minute, to spare the WAL) and reads
-// the user's grants.
+// refreshes last_seen (at most once a minute, to spare the WAL, or every
+// half idle time when that is shorter: a session used throughout must not
+// end at its first idle time) and reads the user's grants.
 func (s *Store) Session(ctx context.Context, secret string, t access.SessionTimes) (access.Session, error) {
 	var sess access.Session
 	p := &sess.Principal
@@ -339,7 +340,7 @@ func (s *Store) Session(ctx context.Context, secret string, t access.SessionTime
 			SELECT * FROM sessions WHERE token_hash = $1 AND expires_at > now() AND last_seen > now() - $2 * interval '1 second'),
 		touched AS (
 			UPDATE sessions s SET last_seen = now() FROM live
-			WHERE s.token_hash = live.token_hash AND live.last_seen < now() - interval '1 minute')
+			WHERE s.token_hash = live.token_hash AND live.last_seen < now() - least(interval '1 minute', $2 * interval '0.5 second'))
 		SELECT live.via, live.csrf, live.expires_at, `+principalSQL+`
 		FROM live JOIN users u ON u.id = live.user_id AND NOT u.disabled`, access.SecretHash(secret), int64(t.Idle.Seconds())).
 		Scan(&p.Via, &sess.CSRF, &sess.ExpiresAt, &p.UserID, &p.Login, &p.Name, &p.Grants)

@@ -450,16 +450,16 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	args, err := projectArgs(p)
-	if err != nil {
-		return p, err
-	}
 	var id int64
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := checkPlace(ctx, tx, p); err != nil {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := checkPlace(ctx, tx, &p); err != nil {
 			return err
 		}
 		if err := s.allow(ctx, access.ProjectEdit, projectObject(p)); err != nil {
+			return err
+		}
+		args, err := projectArgs(p)
+		if err != nil {
 			return err
 		}
 		src, err := sourceID(ctx, tx, "manual", "手工录入")
@@ -487,12 +487,17 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 }
 
 // checkPlace names an unknown township or village code instead of letting
-// it become a NULL or a foreign-key error.
-func checkPlace(ctx context.Context, tx pgx.Tx, p planning.Project) error {
+// it become a NULL or a foreign-key error, and gives a project placed by
+// its village alone the village's township: the township's users see and
+// review their villages' projects by it (row scope, 乡镇审核), and the
+// project's code is numbered from it.
+func checkPlace(ctx context.Context, tx pgx.Tx, p *planning.Project) error {
 	var township, village bool
+	var villageTownship string
 	if err := tx.QueryRow(ctx, `SELECT $1 = '' OR EXISTS (SELECT 1 FROM townships WHERE code = $1),
-			$2 = '' OR EXISTS (SELECT 1 FROM villages WHERE code = $2 AND ($1 = '' OR township_code = $1))`,
-		p.TownshipCode, p.VillageCode).Scan(&township, &village); err != nil {
+			$2 = '' OR EXISTS (SELECT 1 FROM villages WHERE code = $2 AND ($1 = '' OR township_code = $1)),
+			coalesce((SELECT township_code FROM villages WHERE code = $2 ORDER BY code_year DESC LIMIT 1), '')`,
+		p.TownshipCode, p.VillageCode).Scan(&township, &village, &villageTownship); err != nil {
 		return err
 	}
 	switch {
@@ -500,6 +505,9 @@ func checkPlace(ctx context.Context, tx pgx.Tx, p planning.Project) error {
 		return planning.Errorf(planning.EInvalid, "乡镇代码 %q 不存在", p.TownshipCode)
 	case !village:
 		return planning.Errorf(planning.EInvalid, "村代码 %q 不存在或不属于乡镇 %s", p.VillageCode, p.TownshipCode)
+	}
+	if p.TownshipCode == "" {
+		p.TownshipCode = villageTownship
 	}
 	return nil
 }
@@ -511,12 +519,12 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	args, err := projectArgs(p)
-	if err != nil {
-		return p, err
-	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := checkPlace(ctx, tx, p); err != nil {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := checkPlace(ctx, tx, &p); err != nil {
+			return err
+		}
+		args, err := projectArgs(p)
+		if err != nil {
 			return err
 		}
 		old, err := lockProject(ctx, tx, p.ID)
