@@ -238,7 +238,11 @@ func (s *Store) Login(ctx context.Context, login, password string, c access.Clie
 				access.MaxFailures, locked.Local().Format("15:04"))
 			return nil
 		}
-		ok := hash != nil && access.VerifyPassword(*hash, password)
+		phc := "" // a single-sign-on account: as slow as a wrong password
+		if hash != nil {
+			phc = *hash
+		}
+		ok := access.VerifyPassword(phc, password)
 		switch {
 		case ok && disabled:
 			outcome = planning.Errorf(planning.EForbidden, "账号 %s 已停用，请联系管理员", login)

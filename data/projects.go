@@ -306,6 +306,9 @@ func (s *Store) GapVillages(ctx context.Context, runID int64, all bool) ([]int64
 // at 需求摸底 that were not generated again (their gap is closed) go.
 func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.Project) (planning.GenerateReport, error) {
 	var rep planning.GenerateReport
+	if err := s.allow(ctx, access.Generate, access.Object{}); err != nil {
+		return rep, err
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		src, err := sourceID(ctx, tx, "generator", generatedSource)
 		if err != nil {
@@ -700,6 +703,9 @@ func transitions(ctx context.Context, q querier, id int64) ([]planning.Transitio
 
 // ScheduleProjects implements planning.LibraryStore.
 func (s *Store) ScheduleProjects(ctx context.Context, plan map[int64]planning.Scheduled) error {
+	if err := s.allow(ctx, access.PlanApply, access.Object{}); err != nil {
+		return err
+	}
 	ids := make([]int64, 0, len(plan))
 	ys := make([]int32, 0, len(plan))
 	reasons := make([]string, 0, len(plan))
