@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 
@@ -11,6 +12,12 @@ import (
 	"github.com/gapmap/gapmap/planning/access"
 	"github.com/gapmap/gapmap/planning/audit"
 )
+
+// AuditSQL installs the audit trail (audit.sql): a superuser runs it once
+// per database, as scripts/dbsetup.sh does.
+//
+//go:embed audit.sql
+var AuditSQL string
 
 // auditEntry is what a write says about itself; who, when and from where
 // come from the context and the database.

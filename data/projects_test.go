@@ -265,7 +265,7 @@ func TestProjectLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ts) != 6 || ts[0].From != planning.StateSurvey || ts[5].To != planning.StateWithdrawn || ts[5].Reason != "村庄整体搬迁" || ts[5].Actor != "县扶贫办 张三" {
+	if len(ts) != 6 || ts[0].From != planning.StateSurvey || ts[5].To != planning.StateWithdrawn || ts[5].Reason != "村庄整体搬迁" || ts[5].Actor != "test（命令行）" {
 		t.Errorf("transitions %+v", ts)
 	}
 	if err := db.Store.DeleteProject(ctx, p.ID); planning.ErrorCode(err) != planning.EConflict {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"regexp"
 	"strings"
@@ -184,7 +185,11 @@ func TestServeAnswers503WhileDatabaseIsDown(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/healthz with the database down = %d, want 503", resp.StatusCode)
 	}
-	resp, err = http.Get(base + "/api/v1/villages")
+	// A client with a token: checking it needs the database, and that is a
+	// 503 too, not a 401 that would send the user to log in again.
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/villages", nil)
+	req.Header.Set("Authorization", "Bearer gm_whatever")
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,8 +207,18 @@ func TestDemoCommand(t *testing.T) {
 	db := datatest.New(t)
 	env := dbEnv(db)
 	base := startServer(t, env, "demo")
+	// The demo's guest account reads: nobody reads without logging in.
+	anon, err := http.Get(base + "/api/v1/villages?poor=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon.Body.Close()
+	if anon.StatusCode != http.StatusUnauthorized {
+		t.Errorf("anonymous GET /api/v1/villages: %d, want 401", anon.StatusCode)
+	}
+	guest := login(t, base, "guest", DemoPassword)
 
-	resp, err := http.Get(base + "/api/v1/villages?poor=true")
+	resp, err := guest.Get(base + "/api/v1/villages?poor=true")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +231,7 @@ func TestDemoCommand(t *testing.T) {
 		t.Errorf("GET /api/v1/villages?poor=true: status %d, %d features; want 200 and 26", resp.StatusCode, len(fc.Features))
 	}
 	// The demo is scored on load: the gap list answers at once.
-	gaps, err := http.Get(base + "/api/v1/gaps?poor=true")
+	gaps, err := guest.Get(base + "/api/v1/gaps?poor=true")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +241,7 @@ func TestDemoCommand(t *testing.T) {
 	if gaps.StatusCode != http.StatusOK || list.Total != 26 {
 		t.Errorf("GET /api/v1/gaps?poor=true after demo: status %d, total %d; want 200 and 26", gaps.StatusCode, list.Total)
 	}
-	health, err := http.Get(base + "/healthz")
+	health, err := guest.Get(base + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,4 +345,24 @@ func TestUsageListsEveryCommand(t *testing.T) {
 			t.Errorf("%s -h: %v\n%s", c.name, err, flags.String())
 		}
 	}
+}
+
+// login logs in at base and returns a client holding the session cookie.
+func login(t *testing.T, base, user, password string) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar}
+	resp, err := c.Post(base+"/api/v1/session", "application/json",
+		strings.NewReader(`{"login": "`+user+`", "password": "`+password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("login as %s: %d", user, resp.StatusCode)
+	}
+	return c
 }

@@ -221,6 +221,8 @@ type Domain struct {
 
 // Policy maps actions and lifecycle steps to the grants that may take them.
 type Policy struct {
+	// County names the county-level body after the county's own name,
+	// e.g. 扶贫开发领导小组 → 临湘市扶贫开发领导小组.
 	County struct {
 		Name string `json:"name"`
 	} `json:"county"`
@@ -509,7 +511,7 @@ func (p *Policy) describe(m Matcher, obj Object) string {
 		}
 		return "主管部门·" + role
 	case m.Kind == County:
-		return p.County.Name + "·" + role
+		return "县" + p.County.Name + "·" + role
 	}
 	return m.Kind.Title() + "·" + role
 }

@@ -43,6 +43,12 @@ func (s *server) authorize(rt route, next http.Handler) http.Handler {
 			return
 		}
 		pr, sess, err := s.authenticate(r)
+		if planning.ErrorCode(err) == planning.EUnauthorized && r.Header.Get("Authorization") == "" &&
+			rt.action == access.Read && s.publicRead {
+			// An ended session reads like anyone where reading is public; a
+			// script's bad token is still told so.
+			err = nil
+		}
 		switch {
 		case err != nil && rt.action != public:
 			s.writeError(w, r, err)
@@ -169,6 +175,19 @@ func (l *loginLimiter) allow(addr string, now time.Time) bool {
 	return a.n <= l.max
 }
 
+// succeeded gives back the attempt of a login that succeeded: the limit is
+// on guessing, and a county office behind one NAT address (or every client,
+// behind a reverse proxy) logs in more than 20 times in 5 minutes. The
+// attempt is counted before the password is checked, so that a burst of
+// parallel guesses cannot pass the limit while the hashes are computed.
+func (l *loginLimiter) succeeded(addr string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if a := l.counts[addr]; a != nil && a.n > 0 {
+		a.n--
+	}
+}
+
 // me is what the page is told about its user.
 func me(sess access.Session) map[string]any {
 	p := sess.Principal
@@ -197,6 +216,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.limiter.succeeded(clientAddr(r))
 	s.setSession(w, r, secret, sess)
 	return writeJSON(w, http.StatusCreated, me(sess))
 }

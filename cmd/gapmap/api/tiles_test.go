@@ -104,7 +104,7 @@ func decodeTile(t *testing.T, rec *httptest.ResponseRecorder) map[string]*mvt.La
 }
 
 // seatTile returns the tile at zoom z holding the county seat.
-func seatTile(t *testing.T, db *datatest.DB, z int) maptile.Tile {
+func seatTile(t testing.TB, db *datatest.DB, z int) maptile.Tile {
 	t.Helper()
 	var lon, lat float64
 	if err := db.Pool.QueryRow(datatest.Context(), `SELECT ST_X(seat), ST_Y(seat) FROM townships WHERE code = '430682001'`).Scan(&lon, &lat); err != nil {

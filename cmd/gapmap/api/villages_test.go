@@ -35,7 +35,7 @@ type store interface {
 // newRawRouter builds the whole handler on store exactly as the gapmap
 // binary does, through api.New and its one route table; set changes the
 // settings a test needs. Its clients authenticate themselves.
-func newRawRouter(t *testing.T, store store, set ...func(*api.Config)) http.Handler {
+func newRawRouter(t testing.TB, store store, set ...func(*api.Config)) http.Handler {
 	t.Helper()
 	c := api.Config{Store: store, Imports: store, Exports: store, Accounts: store, Audit: store,
 		Tiles:  tiles.NewService(store, tiles.NewCache(64<<20), 10*time.Second, 2),
@@ -55,7 +55,7 @@ func newRawRouter(t *testing.T, store store, set ...func(*api.Config)) http.Hand
 // credentials, are made by "tester": a user with every role in every
 // organisation of the loaded county, through an API token — the tests of
 // what the routes do go through the same gate as any client.
-func newRouter(t *testing.T, store store, set ...func(*api.Config)) http.Handler {
+func newRouter(t testing.TB, store store, set ...func(*api.Config)) http.Handler {
 	t.Helper()
 	h := newRawRouter(t, store, set...)
 	token := allRoles(t, store, "tester")
@@ -70,7 +70,7 @@ func newRouter(t *testing.T, store store, set ...func(*api.Config)) http.Handler
 // allRoles creates (or finds) the user login with every role in the
 // county, its bureaus, townships and villages, and returns an API token of
 // it with every scope.
-func allRoles(t *testing.T, store store, login string) string {
+func allRoles(t testing.TB, store store, login string) string {
 	t.Helper()
 	ctx := datatest.Context()
 	if _, err := store.User(ctx, login); planning.ErrorCode(err) == planning.ENotFound {
