@@ -228,13 +228,6 @@ func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) error {
 		Secure: viaTLS(r), MaxAge: -1})
 	w.Header().Set("Cache-Control", "no-store")
 	q := r.URL.Query()
-	if e := q.Get("error"); e != "" {
-		msg := e
-		if d := q.Get("error_description"); d != "" {
-			msg += "：" + d
-		}
-		return planning.Errorf(planning.EUnauthorized, "统一身份认证服务未完成登录（%s）", msg)
-	}
 	var st ssoState
 	ok := err == nil
 	if ok {
@@ -245,6 +238,15 @@ func (s *server) oidcCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	if got := q.Get("state"); got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(st.state)) != 1 {
 		return planning.Errorf(planning.EForbidden, "登录请求校验失败（state 不符），已拒绝；请从本系统重新发起登录")
+	}
+	// The provider's own error is shown only after the state matched:
+	// a link made elsewhere cannot put its text on this site's page.
+	if e := q.Get("error"); e != "" {
+		msg := e
+		if d := q.Get("error_description"); d != "" {
+			msg += "：" + d
+		}
+		return planning.Errorf(planning.EUnauthorized, "统一身份认证服务未完成登录（%s）", msg)
 	}
 	code := q.Get("code")
 	if code == "" {
@@ -306,8 +308,8 @@ func (s *sso) login(ctx context.Context, p *ssoProvider, idt *oidc.IDToken, tok 
 	if err := idt.Claims(&claims); err != nil {
 		return "", fmt.Errorf("id token claims: %w", err)
 	}
-	if v, ok := claims[claim].(string); ok && strings.TrimSpace(v) != "" {
-		return strings.TrimSpace(v), nil
+	if v, ok := loginFrom(claims, claim); ok {
+		return v, nil
 	}
 	if p.provider.UserInfoEndpoint() != "" {
 		ui, err := p.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
@@ -320,12 +322,36 @@ func (s *sso) login(ctx context.Context, p *ssoProvider, idt *oidc.IDToken, tok 
 			if err := ui.Claims(&more); err != nil {
 				return "", fmt.Errorf("userinfo claims: %w", err)
 			}
-			if v, ok := more[claim].(string); ok && strings.TrimSpace(v) != "" {
-				return strings.TrimSpace(v), nil
+			if v, ok := loginFrom(more, claim); ok {
+				return v, nil
 			}
 		}
 	}
-	return "", planning.Errorf(planning.EForbidden, "统一身份认证服务没有提供声明 %s，无法确定本系统账号；请管理员检查 GAPMAP_OIDC_LOGIN_CLAIM", claim)
+	what := "声明 " + claim
+	if claim == "email" {
+		what = "已验证的邮箱（email、email_verified）"
+	}
+	return "", planning.Errorf(planning.EForbidden, "统一身份认证服务没有提供%s，无法确定本系统账号；请管理员检查 GAPMAP_OIDC_LOGIN_CLAIM", what)
+}
+
+// loginFrom reads the login claim from a token's or userinfo's claims. An
+// email is taken only if the provider says it verified it (true, or "true"
+// as some providers send it): the first sign-on links the account an
+// email names, and an unverified one could be anyone's.
+func loginFrom(claims map[string]any, claim string) (string, bool) {
+	v, ok := claims[claim].(string)
+	v = strings.TrimSpace(v)
+	if !ok || v == "" {
+		return "", false
+	}
+	if claim == "email" {
+		switch verified := claims["email_verified"]; verified {
+		case true, "true":
+		default:
+			return "", false
+		}
+	}
+	return v, true
 }
 
 // ssoPage answers the errors of f, a sign-on route, as a Chinese HTML page

@@ -37,7 +37,7 @@ type ssoWorld struct {
 // registers it there (clientID "gapmap"; claimsInIDToken false puts
 // preferred_username only at the userinfo endpoint) and returns a browser
 // with an empty jar.
-func newSSOWorld(t *testing.T, db store, provider *testProvider, claimsInIDToken bool) *ssoWorld {
+func newSSOWorld(t *testing.T, db store, provider *testProvider, claimsInIDToken bool, set ...func(*api.OIDCConfig)) *ssoWorld {
 	t.Helper()
 	w := &ssoWorld{t: t, store: db, provider: provider}
 	// The handler needs the server's URL for its redirect URL: the server
@@ -51,6 +51,9 @@ func newSSOWorld(t *testing.T, db store, provider *testProvider, claimsInIDToken
 	h = newRawRouter(t, db, func(c *api.Config) {
 		c.OIDC = &api.OIDCConfig{Issuer: w.provider.URL, ClientID: "gapmap", ClientSecret: "s3cret", RedirectURL: redirect,
 			LoginClaim: api.DefaultLoginClaim}
+		for _, f := range set {
+			f(c.OIDC)
+		}
 	})
 	w.newBrowser()
 	return w
@@ -348,6 +351,17 @@ func TestOIDCLogin(t *testing.T) {
 		cb.RawQuery = q.Encode()
 		res, body := w.get(cb.String())
 		wantError(t, res, body, http.StatusUnauthorized, "access_denied：用户取消了登录")
+
+		// A link made elsewhere cannot put its text on gapmap's page.
+		w.newBrowser()
+		cb = w.toCallback(wang)
+		q = url.Values{"error": {"access_denied"}, "error_description": {"请致电 400-000-0000 找回账号"}, "state": {"guessed"}}
+		cb.RawQuery = q.Encode()
+		res, body = w.get(cb.String())
+		wantError(t, res, body, http.StatusForbidden, "state 不符")
+		if strings.Contains(body, "400-000-0000") {
+			t.Errorf("a forged error shown: %s", body)
+		}
 	})
 
 	t.Run("a browser gets a page", func(t *testing.T) {
@@ -397,6 +411,27 @@ func TestOIDCLoginClaimFromUserinfo(t *testing.T) {
 	}
 	if login, _, _ := w.me(); login != "wang" {
 		t.Errorf("logged in as %q, want wang", login)
+	}
+}
+
+// TestOIDCEmailClaim: with the email as the login claim, only an email the
+// provider verified names an account.
+func TestOIDCEmailClaim(t *testing.T) {
+	db := datatest.New(t)
+	ssoAccount(t, db.Store, "wang@jt.county.gov.cn")
+	w := newSSOWorld(t, db.Store, newTestProvider(t), true, func(c *api.OIDCConfig) { c.LoginClaim = "email" })
+	res, body := w.login(testIdentity{Subject: "sub-x", Username: "x", Email: "wang@jt.county.gov.cn"})
+	wantError(t, res, body, http.StatusForbidden, "没有提供已验证的邮箱")
+	if login, _, _ := w.me(); login != "" {
+		t.Fatalf("an unverified email logged in as %q", login)
+	}
+	w.newBrowser()
+	res, body = w.login(testIdentity{Subject: "sub-wang", Username: "x", Email: "wang@jt.county.gov.cn", EmailVerified: true})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("a verified email: %d %.300s", res.StatusCode, body)
+	}
+	if login, _, _ := w.me(); login != "wang@jt.county.gov.cn" {
+		t.Errorf("logged in as %q, want wang@jt.county.gov.cn", login)
 	}
 }
 

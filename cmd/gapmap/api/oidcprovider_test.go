@@ -49,6 +49,8 @@ type testProvider struct {
 // preferred_username claim.
 type testIdentity struct {
 	Subject, Username, Name string
+	Email                   string
+	EmailVerified           bool
 }
 
 // testClient is a relying party registered at the provider.
@@ -323,6 +325,7 @@ func fillUserinfo(ui *oidc.UserInfo, who testIdentity) {
 	ui.Subject = who.Subject
 	ui.PreferredUsername = who.Username
 	ui.Name = who.Name
+	ui.Email, ui.EmailVerified = who.Email, oidc.Bool(who.EmailVerified)
 }
 
 func (p *testProvider) SetIntrospectionFromToken(context.Context, *oidc.IntrospectionResponse, string, string, string) error {
