@@ -152,9 +152,15 @@ func (s *sso) provider(ctx context.Context) (*ssoProvider, error) {
 		return nil, &planning.Error{Code: planning.EUnavailable, Err: fmt.Errorf("oidc discovery: %w", err),
 			Message: fmt.Sprintf("统一身份认证服务（%s）暂时无法访问，请稍后再试或使用账号密码登录", s.cfg.Issuer)}
 	}
+	// profile holds preferred_username and name; email is asked only when
+	// it is the login: gapmap keeps nothing else of the user.
+	scopes := []string{oidc.ScopeOpenID, "profile"}
+	if s.cfg.LoginClaim == "email" {
+		scopes = append(scopes, "email")
+	}
 	s.ready = &ssoProvider{provider: p, verifier: p.Verifier(&oidc.Config{ClientID: s.cfg.ClientID}),
 		oauth: oauth2.Config{ClientID: s.cfg.ClientID, ClientSecret: s.cfg.ClientSecret, RedirectURL: s.cfg.RedirectURL,
-			Endpoint: p.Endpoint(), Scopes: []string{oidc.ScopeOpenID, "profile", "email"}}}
+			Endpoint: p.Endpoint(), Scopes: scopes}}
 	s.log.Info("oidc provider discovered", "issuer", s.cfg.Issuer)
 	return s.ready, nil
 }

@@ -38,7 +38,7 @@ type testProvider struct {
 	next     testIdentity            // who signs in at the login page
 	requests map[string]*testAuthReq // by id
 	codes    map[string]string       // code → request id
-	tokens   map[string]testIdentity // access token id → who
+	tokens   map[string]testGrant    // by access token id
 	users    map[string]testIdentity // by subject, as last signed in
 	key      *rsa.PrivateKey         // published at /keys
 	signWith *rsa.PrivateKey         // signs ID tokens: key, or another to forge them
@@ -72,7 +72,7 @@ func newTestProvider(t *testing.T) *testProvider {
 		t.Fatal(err)
 	}
 	p := &testProvider{clients: map[string]*testClient{}, requests: map[string]*testAuthReq{}, codes: map[string]string{},
-		tokens: map[string]testIdentity{}, users: map[string]testIdentity{}, key: key, signWith: key}
+		tokens: map[string]testGrant{}, users: map[string]testIdentity{}, key: key, signWith: key}
 	var h http.Handler = http.NotFoundHandler()
 	p.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p.down.Load() {
@@ -228,7 +228,7 @@ func (p *testProvider) CreateAccessToken(_ context.Context, r op.TokenRequest) (
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	id := randomID()
-	p.tokens[id] = p.users[r.GetSubject()]
+	p.tokens[id] = testGrant{p.users[r.GetSubject()], r.GetScopes()}
 	return id, time.Now().Add(5 * time.Minute), nil
 }
 
@@ -299,13 +299,9 @@ func (p *testProvider) AuthorizeClientIDSecret(_ context.Context, id, secret str
 
 // SetUserinfoFromScopes fills the ID token's claims of the scopes asked.
 func (p *testProvider) SetUserinfoFromScopes(_ context.Context, ui *oidc.UserInfo, subject, _ string, scopes []string) error {
-	if !slices.Contains(scopes, oidc.ScopeProfile) {
-		ui.Subject = subject
-		return nil
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fillUserinfo(ui, p.users[subject])
+	fillUserinfo(ui, p.users[subject], scopes)
 	return nil
 }
 
@@ -313,19 +309,30 @@ func (p *testProvider) SetUserinfoFromScopes(_ context.Context, ui *oidc.UserInf
 func (p *testProvider) SetUserinfoFromToken(_ context.Context, ui *oidc.UserInfo, tokenID, _, _ string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	who, ok := p.tokens[tokenID]
+	g, ok := p.tokens[tokenID]
 	if !ok {
 		return errNotFound
 	}
-	fillUserinfo(ui, who)
+	fillUserinfo(ui, g.who, g.scopes)
 	return nil
 }
 
-func fillUserinfo(ui *oidc.UserInfo, who testIdentity) {
+// testGrant is whom an access token was issued to, for which scopes.
+type testGrant struct {
+	who    testIdentity
+	scopes []string
+}
+
+// fillUserinfo gives the claims of the scopes asked, as a provider that
+// tells a client no more than it asked for.
+func fillUserinfo(ui *oidc.UserInfo, who testIdentity, scopes []string) {
 	ui.Subject = who.Subject
-	ui.PreferredUsername = who.Username
-	ui.Name = who.Name
-	ui.Email, ui.EmailVerified = who.Email, oidc.Bool(who.EmailVerified)
+	if slices.Contains(scopes, oidc.ScopeProfile) {
+		ui.PreferredUsername, ui.Name = who.Username, who.Name
+	}
+	if slices.Contains(scopes, oidc.ScopeEmail) {
+		ui.Email, ui.EmailVerified = who.Email, oidc.Bool(who.EmailVerified)
+	}
 }
 
 func (p *testProvider) SetIntrospectionFromToken(context.Context, *oidc.IntrospectionResponse, string, string, string) error {
