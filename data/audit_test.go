@@ -367,7 +367,7 @@ func TestAuditEveryWrite(t *testing.T) {
 			t.Fatalf("wrong password %d: %v", i, err)
 		}
 	}
-	appended(t, db, "lockout", wantEntry{action: "user.lock", kind: "user", id: "bob", actor: "bob", actorID: bob.ID, via: "session", addr: "203.0.113.5",
+	appended(t, db, "lockout", wantEntry{action: "user.lock", kind: "user", id: "bob", actor: "bob", actorID: bob.ID, via: "login", addr: "203.0.113.5",
 		detail: wantFields("failures", fmt.Sprint(access.MaxFailures))}, func() error {
 		_, _, err := db.Store.Login(context.Background(), "bob", "wrong-guess", guesser, access.DefaultSessionTimes)
 		if planning.ErrorCode(err) != planning.EUnauthorized {
