@@ -283,7 +283,10 @@ func (s *Store) LoginSSO(ctx context.Context, issuer, subject, login string, c a
 	var id int64
 	var disabled bool
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT id, disabled FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2`, issuer, subject).Scan(&id, &disabled)
+		// A linked account answers by its own login: the provider's name
+		// for the user may have changed since.
+		err := tx.QueryRow(ctx, `SELECT id, disabled, login FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2`,
+			issuer, subject).Scan(&id, &disabled, &login)
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
