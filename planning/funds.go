@@ -327,14 +327,14 @@ func (f FundFilter) Validate() error {
 // ProjectLedger is one project's ledger: its entries, its totals by source
 // and in all, and how its planned total stands against its 投资估算.
 type ProjectLedger struct {
-	ProjectID int64          `json:"project_id"`
-	Code      string         `json:"code"`
-	Name      string         `json:"name"`
-	Status    string         `json:"status"`
-	CostWan   float64        `json:"cost_wan"` // 投资估算
-	Entries   []FundEntry    `json:"entries"`  // oldest first
-	Sources   []FundTotals   `json:"sources"`  // by source (Key: its code), in the list's order
-	Total     FundTotals     `json:"total"`
+	ProjectID int64        `json:"project_id"`
+	Code      string       `json:"code"`
+	Name      string       `json:"name"`
+	Status    string       `json:"status"`
+	CostWan   float64      `json:"cost_wan"` // 投资估算
+	Entries   []FundEntry  `json:"entries"`  // oldest first
+	Sources   []FundTotals `json:"sources"`  // by source (Key: its code), in the list's order
+	Total     FundTotals   `json:"total"`
 	// PlanDiffWan is 计划合计 − 投资估算: shown, never refused (a county
 	// may plan a project's money before its cost is final).
 	PlanDiffWan float64 `json:"plan_diff_wan"`
