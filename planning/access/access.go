@@ -86,15 +86,16 @@ const (
 	PlanApply   Action = "plan.apply"        // applying a budget plan (years)
 	UsersAdmin  Action = "users.admin"       // accounts, roles, tokens of others
 	AuditRead   Action = "audit.read"        // the whole audit trail
+	FundsEdit   Action = "funds.edit"        // 资金台账: ledger entries (by kind, Matcher.Ledger) and yearly allocations
 	Move        Action = "project.move"      // a lifecycle step (token scope only)
 )
 
 // Actions lists every action a token may be scoped to.
-var Actions = []Action{Read, LayerEdit, CountySetup, ScoreRun, Generate, ProjectEdit, PlanApply, UsersAdmin, AuditRead, Move}
+var Actions = []Action{Read, LayerEdit, CountySetup, ScoreRun, Generate, ProjectEdit, PlanApply, UsersAdmin, AuditRead, Move, FundsEdit}
 
 var actionTitles = map[Action]string{Read: "查看数据", LayerEdit: "编辑图层", CountySetup: "设置县情",
 	ScoreRun: "发起评分", Generate: "生成项目库", ProjectEdit: "编辑项目", PlanApply: "编制年度计划",
-	UsersAdmin: "管理账号", AuditRead: "查看审计日志", Move: "项目流转"}
+	UsersAdmin: "管理账号", AuditRead: "查看审计日志", Move: "项目流转", FundsEdit: "登记资金台账"}
 
 // Title is the action's Chinese name.
 func (a Action) Title() string {
@@ -188,6 +189,9 @@ type Object struct {
 	// DeclaredBy is the user who declared the project (its move to
 	// 村级申报); 0 when not known or not declared.
 	DeclaredBy int64
+	// Ledger is the kind of a 资金台账 entry (计划, 下达, 到位, 拨付); a
+	// yearly allocation is a 下达.
+	Ledger string
 }
 
 // Matcher selects the grants that may take an action.
@@ -199,6 +203,10 @@ type Matcher struct {
 	// grant's organisation; "domain" the object's layer or category is the
 	// bureau's.
 	Scope string `json:"scope,omitempty"`
+	// Ledger limits a funds.edit matcher to some 资金台账 entry kinds
+	// (财政 records 下达/到位/拨付, a project's bureau its 计划); empty:
+	// every kind.
+	Ledger []string `json:"ledger,omitempty"`
 }
 
 // Step is one lifecycle move and who may take it.
@@ -288,6 +296,10 @@ func (p *Policy) check() error {
 				bad("%s：角色 %q 无效；可用：viewer, editor, reviewer, approver, admin", where, m.Role)
 			case m.Org != "" && (m.Kind != Bureau || !seen[m.Org]):
 				bad("%s：部门 %q 不在 bureaus 中", where, m.Org)
+			case len(m.Ledger) > 0 && !strings.HasPrefix(where, "动作 "+string(FundsEdit)):
+				bad("%s：ledger 只适用于动作 %s", where, FundsEdit)
+			case slices.ContainsFunc(m.Ledger, func(k string) bool { return !slices.Contains(planning.LedgerKinds, k) }):
+				bad("%s：资金台账类型 %v 无效；可用：%s", where, m.Ledger, strings.Join(planning.LedgerKinds, "、"))
 			case m.Scope != "" && m.Scope != "own" && m.Scope != "domain",
 				m.Scope == "own" && m.Kind != Township && m.Kind != Village,
 				m.Scope == "domain" && m.Kind != Bureau:
@@ -331,6 +343,9 @@ func (p *Policy) Bureau(code string) *Domain {
 // matches says whether g satisfies m for obj.
 func (p *Policy) matches(g Grant, m Matcher, obj Object) bool {
 	if g.Role != m.Role || g.Org.Kind != m.Kind || m.Org != "" && g.Org.Code != m.Org {
+		return false
+	}
+	if len(m.Ledger) > 0 && !slices.Contains(m.Ledger, obj.Ledger) {
 		return false
 	}
 	switch m.Scope {
@@ -456,6 +471,36 @@ func (p *Policy) ReadScope(pr Principal) (all bool, townships, villages []string
 	return false, townships, villages
 }
 
+// LedgerScope says which projects' 资金台账 pr reads: all of them (the
+// CLI, a county role, a bureau that records entries or applies plans for
+// any category: 财政, 乡村振兴), or those of its bureaus' categories,
+// townships and villages, whatever the role it holds there.
+func (p *Policy) LedgerScope(pr Principal) (all bool, categories, townships, villages []string) {
+	if pr.System {
+		return true, nil, nil, nil
+	}
+	for _, g := range pr.Grants {
+		switch g.Org.Kind {
+		case County:
+			return true, nil, nil, nil
+		case Bureau:
+			for _, m := range slices.Concat(p.Actions[FundsEdit], p.Actions[PlanApply]) {
+				if m.Scope == "" && m.Kind == Bureau && (m.Org == "" || m.Org == g.Org.Code) {
+					return true, nil, nil, nil
+				}
+			}
+			if b := p.Bureau(g.Org.Code); b != nil {
+				categories = append(categories, b.Categories...)
+			}
+		case Township:
+			townships = append(townships, g.Org.Code)
+		case Village:
+			villages = append(villages, g.Org.Code)
+		}
+	}
+	return false, categories, townships, villages
+}
+
 // InScope says whether pr's read scope covers a place.
 func (p *Policy) InScope(pr Principal, township, village string) bool {
 	all, ts, vs := p.ReadScope(pr)
@@ -490,6 +535,9 @@ func (p *Policy) forbidden(pr Principal, what string, ms []Matcher, obj Object) 
 // "项目所在乡镇（430682101）·审核".
 func (p *Policy) describe(m Matcher, obj Object) string {
 	role := m.Role.Title()
+	if len(m.Ledger) > 0 {
+		role += "（" + strings.Join(m.Ledger, "/") + "）"
+	}
 	switch {
 	case m.Org != "":
 		if b := p.Bureau(m.Org); b != nil {
