@@ -187,7 +187,7 @@ func (s *Store) AddFundEntry(ctx context.Context, e planning.FundEntry) (plannin
 		if err != nil {
 			return err
 		}
-		obj := projectObject(p)
+		obj := access.ProjectObject(p)
 		obj.Ledger = e.Kind
 		if err := s.allow(ctx, access.FundsEdit, obj); err != nil {
 			return err

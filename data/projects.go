@@ -458,7 +458,7 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 		if err := checkPlace(ctx, tx, &p); err != nil {
 			return err
 		}
-		if err := s.allow(ctx, access.ProjectEdit, projectObject(p)); err != nil {
+		if err := s.allow(ctx, access.ProjectEdit, access.ProjectObject(p)); err != nil {
 			return err
 		}
 		args, err := projectArgs(p)
@@ -536,10 +536,10 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 		}
 		// The editor must hold the project both where it was and where it
 		// goes: a township cannot move a project into another's village.
-		if err := s.allow(ctx, access.ProjectEdit, projectObject(old)); err != nil {
+		if err := s.allow(ctx, access.ProjectEdit, access.ProjectObject(old)); err != nil {
 			return err
 		}
-		if err := s.allow(ctx, access.ProjectEdit, projectObject(p)); err != nil {
+		if err := s.allow(ctx, access.ProjectEdit, access.ProjectObject(p)); err != nil {
 			return err
 		}
 		before, err := projectRow(ctx, tx, p.ID)
@@ -570,7 +570,7 @@ func (s *Store) DeleteProject(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		if err := s.allow(ctx, access.ProjectEdit, projectObject(p)); err != nil {
+		if err := s.allow(ctx, access.ProjectEdit, access.ProjectObject(p)); err != nil {
 			return err
 		}
 		if p.Status != planning.StateSurvey {
@@ -598,10 +598,6 @@ func lockProject(ctx context.Context, tx pgx.Tx, id int64) (planning.Project, er
 	return p, err
 }
 
-// projectObject is what the policy looks at in a project.
-func projectObject(p planning.Project) access.Object {
-	return access.Object{Category: p.Category, Township: p.TownshipCode, Village: p.VillageCode}
-}
 
 // projectRow is a project's stored row as JSON, for the audit trail's
 // before and after (geometry as GeoJSON).
@@ -642,7 +638,7 @@ func (s *Store) Transition(ctx context.Context, id int64, to, reason string) (pl
 		if err := planning.CheckTransition(p, to, reason); err != nil {
 			return err
 		}
-		obj := projectObject(p)
+		obj := access.ProjectObject(p)
 		ts, err := transitions(ctx, tx, id)
 		if err != nil {
 			return err

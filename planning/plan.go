@@ -22,6 +22,11 @@ type PlanRequest struct {
 	// SourceBudgets optionally caps, per year, what each funding source
 	// (e.g. 统筹整合涉农资金) can pay.
 	SourceBudgets map[string]map[string]float64 `json:"source_budgets,omitempty"`
+	// SourceBudgetsFromAllocations takes the per-source budgets of the
+	// plan's years from the 资金台账's yearly allocations (年度下达总额, by
+	// source name, the name Project.Funding uses); SourceBudgets, when also
+	// given, overrides a year's source.
+	SourceBudgetsFromAllocations bool `json:"source_budgets_from_allocations,omitempty"`
 	TownshipCap   float64                       `json:"township_cap,omitempty"` // 万元 per township per year; 0: none
 	// LibraryOnly plans only projects already in the library (已入库); by
 	// default every candidate not withdrawn is considered.
@@ -168,12 +173,31 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 		}
 		in.Budget[y] = v
 	}
+	if req.SourceBudgetsFromAllocations {
+		fs, ok := store.(FundsStore)
+		if !ok {
+			return Plan{}, Errorf(EInvalid, "此数据源没有资金台账，不能按年度下达额安排资金来源预算")
+		}
+		allocs, err := fs.Allocations(ctx, 0)
+		if err != nil {
+			return Plan{}, err
+		}
+		for k, m := range AllocationBudgets(allocs, years) {
+			y, _ := strconv.Atoi(k)
+			in.SourceBudget[y] = m
+		}
+	}
 	for k, m := range req.SourceBudgets {
 		y, err := strconv.Atoi(k)
 		if err != nil || !slices.Contains(years, y) {
 			return Plan{}, Errorf(EInvalid, "source_budgets 的键 %q 不是规划年度之一（%v）", k, years)
 		}
-		in.SourceBudget[y] = m
+		if in.SourceBudget[y] == nil {
+			in.SourceBudget[y] = map[string]float64{}
+		}
+		for src, v := range m {
+			in.SourceBudget[y][src] = v
+		}
 	}
 	if len(in.Budget) == 0 {
 		return Plan{}, Errorf(EInvalid, "请给出各年度预算 budgets，例如 {\"%d\": 3000}", years[0])

@@ -72,6 +72,7 @@ type Store interface {
 	RunStore
 	LibraryStore
 	CountyStore
+	FundsStore
 	// Ping reports whether the database is reachable and fully migrated.
 	Ping(ctx context.Context) error
 	// Layers lists every layer with its feature count and extent.

@@ -194,6 +194,11 @@ type Object struct {
 	Ledger string
 }
 
+// ProjectObject is what the policy looks at in a project.
+func ProjectObject(p planning.Project) Object {
+	return Object{Category: p.Category, Township: p.TownshipCode, Village: p.VillageCode}
+}
+
 // Matcher selects the grants that may take an action.
 type Matcher struct {
 	Kind Kind   `json:"kind"`

@@ -123,7 +123,8 @@ func (s *server) getProject(w http.ResponseWriter, r *http.Request) error {
 	out["transitions"] = ts
 	moves, canEdit := []move{}, false
 	if pr, ok := access.From(r.Context()); ok {
-		obj := access.Object{Category: p.Category, Township: p.TownshipCode, Village: p.VillageCode, DeclaredBy: planning.Declarer(ts)}
+		obj := access.ProjectObject(p)
+		obj.DeclaredBy = planning.Declarer(ts)
 		for _, to := range planning.Moves(p) {
 			if s.policy.AllowMove(pr, p.Status, to, obj) == nil {
 				moves = append(moves, move{To: to, Back: planning.IsBack(p.Status, to)})

@@ -204,6 +204,16 @@ func (s *server) routes(timeout time.Duration) []route {
 		{get, "/api/v1/data-needs", read, s.dataNeeds, timeout, 0},
 		{get, "/api/v1/data-needs/export.{format}", read, s.exportDataNeeds, timeout, 0},
 
+		// funds.go: the 资金台账 (sources, yearly allocations, entries, roll-ups)
+		{get, "/api/v1/funds/sources", read, s.fundSources, timeout, 0},
+		{put, "/api/v1/funds/sources", access.CountySetup, s.setFundSources, timeout, maxJSONBytes},
+		{get, "/api/v1/funds/allocations", read, s.allocations, timeout, 0},
+		{put, "/api/v1/funds/allocations", access.FundsEdit, s.setAllocation, timeout, maxJSONBytes},
+		{post, "/api/v1/funds/entries", access.FundsEdit, s.addFundEntry, timeout, maxJSONBytes},
+		{get, "/api/v1/funds/rollup", read, s.fundRollup, timeout, 0},
+		{get, "/api/v1/funds/export.xlsx", read, s.exportFundLedger, longBudget, 0},
+		{get, "/api/v1/projects/{id:[0-9]+}/funds", read, s.projectFunds, timeout, 0},
+
 		// audit.go: the whole trail and its check
 		{get, "/api/v1/audit", access.AuditRead, s.auditLog, timeout, 0},
 		{get, "/api/v1/audit/verify", access.AuditRead, s.verifyAudit, longBudget, 0},
