@@ -598,7 +598,6 @@ func lockProject(ctx context.Context, tx pgx.Tx, id int64) (planning.Project, er
 	return p, err
 }
 
-
 // projectRow is a project's stored row as JSON, for the audit trail's
 // before and after (geometry as GeoJSON).
 func projectRow(ctx context.Context, tx pgx.Tx, id int64) (map[string]any, error) {

@@ -26,8 +26,8 @@ type PlanRequest struct {
 	// plan's years from the 资金台账's yearly allocations (年度下达总额, by
 	// source name, the name Project.Funding uses); SourceBudgets, when also
 	// given, overrides a year's source.
-	SourceBudgetsFromAllocations bool `json:"source_budgets_from_allocations,omitempty"`
-	TownshipCap   float64                       `json:"township_cap,omitempty"` // 万元 per township per year; 0: none
+	SourceBudgetsFromAllocations bool    `json:"source_budgets_from_allocations,omitempty"`
+	TownshipCap                  float64 `json:"township_cap,omitempty"` // 万元 per township per year; 0: none
 	// LibraryOnly plans only projects already in the library (已入库); by
 	// default every candidate not withdrawn is considered.
 	LibraryOnly bool `json:"library_only,omitempty"`
