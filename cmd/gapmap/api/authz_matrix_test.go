@@ -23,7 +23,7 @@ import (
 
 // matrixUsers are the columns of the role × route matrix: one role each,
 // then anonymous. The order is the order of each row's letters.
-var matrixUsers = []string{"none", "viewer", "cadmin", "capprover", "xczx", "jt_ed", "jt_rev", "sl_ed", "twA_ed", "twA_rev", "vA_ed", "anon"}
+var matrixUsers = []string{"none", "viewer", "cadmin", "capprover", "xczx", "jt_ed", "jt_rev", "sl_ed", "twA_ed", "twA_rev", "vA_ed", "cz_ed", "anon"}
 
 // place is a village of the demo county with its 村委会.
 type place struct {
@@ -93,6 +93,7 @@ func newMatrixFixture(t *testing.T, set ...func(*api.Config)) *matrixFixture {
 		"twA_ed":    {{access.Township, f.a.township, access.Editor}},
 		"twA_rev":   {{access.Township, f.a.township, access.Reviewer}},
 		"vA_ed":     {{access.Village, f.a.village, access.Editor}},
+		"cz_ed":     {{access.Bureau, "财政", access.Editor}},
 	}
 	f.users = map[string]*browser{}
 	for _, u := range matrixUsers {
@@ -115,6 +116,26 @@ func (f *matrixFixture) project(t *testing.T, p place, name string) int64 {
 		t.Fatal(err)
 	}
 	return pr.ID
+}
+
+// fundedProject stores a road project in p's village at 实施中 with 50
+// 万元 of central money planned, allocated and arrived, so that a payment
+// of it can succeed.
+func (f *matrixFixture) fundedProject(t *testing.T, p place, name string) int64 {
+	t.Helper()
+	id := f.project(t, p, name)
+	ctx := datatest.Context()
+	if _, err := f.db.Pool.Exec(ctx, `UPDATE projects SET status = '实施中', year = 2018,
+		targets = '[{"level1": "产出指标", "level3": "硬化路", "value": "1 km"}]' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range planning.LedgerKinds[:3] {
+		if _, err := f.db.Store.AddFundEntry(ctx, planning.FundEntry{ProjectID: id, Kind: kind, Source: "central",
+			AmountWan: 50, Date: "2018-03-01", DocNo: "湘财农〔2018〕2号"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id
 }
 
 // projectBody is a road project in p's village as the API takes it.
@@ -153,77 +174,115 @@ type matrixRow struct {
 // the county up), not read from default.json: a change of the policy that
 // moves a line here must be a decision, made in both places.
 //
-//	none viewer cadmin capprover xczx jt_ed jt_rev sl_ed twA_ed twA_rev vA_ed anon
+//	none viewer cadmin capprover xczx jt_ed jt_rev sl_ed twA_ed twA_rev vA_ed cz_ed anon
 var matrixRows = []matrixRow{
 	{"POST /api/v1/session", "log in (a malformed body: 400 from the handler)",
-		"A A A A A A A A A A A A",
+		"A A A A A A A A A A A A A",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			return httptest.NewRequest(http.MethodPost, "/api/v1/session", strings.NewReader(`{"login": 1}`))
 		}},
 	{"DELETE /api/v1/session", "log out (any logged-in user)",
-		"A A A A A A A A A A A U",
+		"A A A A A A A A A A A A U",
 		nil}, // sent with a fresh session of its own: see TestAuthzMatrix
 	{"POST /api/v1/county/init", "county init (county admin)",
-		"F F A F F F F F F F F U",
+		"F F A F F F F F F F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			return httptest.NewRequest(http.MethodPost, "/api/v1/county/init", strings.NewReader(`{"code": "`+f.a.township[:6]+`"}`))
 		}},
 	{"PUT /api/v1/villages/{code}/location", "locate a village of A (A's editor; 乡村振兴's editor, not in the matrix)",
-		"F F F F F F F F A F F U",
+		"F F F F F F F F A F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			return httptest.NewRequest(http.MethodPut, "/api/v1/villages/"+f.a.village+"/location",
 				strings.NewReader(fmt.Sprintf(`{"lon": %f, "lat": %f}`, f.a.lon+0.0001, f.a.lat)))
 		}},
 	{"POST /api/v1/scoring-runs", "score (county approver, a bureau's editor or approver)",
-		"F F F A A A F A F F F U",
+		"F F F A A A F A F F F A U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			return httptest.NewRequest(http.MethodPost, "/api/v1/scoring-runs", strings.NewReader(`{"as_of": "2016-12-31"}`))
 		}},
 	{"POST /api/v1/projects", "create a road project in a village of A (交通's editor, A's editor, the village's editor)",
-		"F F F F F A F F A F A U",
+		"F F F F F A F F A F A F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			return httptest.NewRequest(http.MethodPost, "/api/v1/projects", strings.NewReader(projectBody("矩阵-新建-"+user, f.a)))
 		}},
 	{"POST /api/v1/projects/generate", "generate the library (county approver, 乡村振兴's approver)",
-		"F F F A A F F F F F F U",
+		"F F F A A F F F F F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			return httptest.NewRequest(http.MethodPost, "/api/v1/projects/generate", strings.NewReader(`{}`))
 		}},
 	{"PUT /api/v1/projects/{id:[0-9]+}", "edit a road project of A",
-		"F F F F F A F F A F A U",
+		"F F F F F A F F A F A F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			id := f.project(t, f.a, "矩阵-修改前-"+user)
 			return httptest.NewRequest(http.MethodPut, "/api/v1/projects/"+strconv.FormatInt(id, 10),
 				strings.NewReader(projectBody("矩阵-修改后-"+user, f.a)))
 		}},
 	{"DELETE /api/v1/projects/{id:[0-9]+}", "delete a road project of A at 需求摸底",
-		"F F F F F A F F A F A U",
+		"F F F F F A F F A F A F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			id := f.project(t, f.a, "矩阵-删除-"+user)
 			return httptest.NewRequest(http.MethodDelete, "/api/v1/projects/"+strconv.FormatInt(id, 10), nil)
 		}},
 	{"POST /api/v1/projects/{id:[0-9]+}/transitions", "declare a project of A's village (需求摸底 → 村级申报: the village's or A's editor)",
-		"F F F F F F F F A F A U",
+		"F F F F F F F F A F A F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			id := f.project(t, f.a, "矩阵-申报-"+user)
 			return httptest.NewRequest(http.MethodPost, "/api/v1/projects/"+strconv.FormatInt(id, 10)+"/transitions",
 				strings.NewReader(`{"to": "村级申报"}`))
 		}},
 	{"POST /api/v1/plans", "apply a budget plan (county approver, 乡村振兴's or 财政's approver)",
-		"F F F A A F F F F F F U",
+		"F F F A A F F F F F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			return httptest.NewRequest(http.MethodPost, "/api/v1/plans",
 				strings.NewReader(`{"years": [2017], "budgets": {"2017": 200}, "apply": true}`))
 		}},
 	{"POST /api/v1/layers/{layer}/imports", "import roads (交通's editor)",
-		"F F F F F A F F F F F U",
+		"F F F F F A F F F F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			return lineUpload(t, "roads", f.a, `{"name": "矩阵路", "grade": "村道"}`)()
 		}},
 	{"POST /api/v1/layers/{layer}/imports", "import water mains (水利's editor)",
-		"F F F F F F F A F F F U",
+		"F F F F F F F A F F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			return lineUpload(t, "water_mains", f.a, `{"diameter_mm": 110}`)()
+		}},
+	{"PUT /api/v1/funds/sources", "set the county's fund sources (county admin)",
+		"F F A F F F F F F F F F U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			return httptest.NewRequest(http.MethodPut, "/api/v1/funds/sources", strings.NewReader(
+				`{"sources": [{"code": "central", "name": "中央财政专项扶贫资金", "level": "中央", "kind": "财政专项"},
+				{"code": "province", "name": "省级财政专项扶贫资金", "level": "省", "kind": "财政专项"},
+				{"code": "city", "name": "市级财政专项扶贫资金", "level": "市", "kind": "财政专项"},
+				{"code": "county", "name": "县级财政专项扶贫资金", "level": "县", "kind": "财政专项"},
+				{"code": "integrated", "name": "统筹整合涉农资金", "level": "县", "kind": "整合涉农资金"},
+				{"code": "int-transport", "name": "整合涉农资金（交通）", "level": "县", "kind": "整合涉农资金", "department": "交通"},
+				{"code": "int-water", "name": "整合涉农资金（水利）", "level": "县", "kind": "整合涉农资金", "department": "水利"},
+				{"code": "int-agri", "name": "整合涉农资金（农业农村）", "level": "县", "kind": "整合涉农资金", "department": "农业农村"},
+				{"code": "sector", "name": "行业部门资金", "level": "县", "kind": "行业部门"},
+				{"code": "bond", "name": "地方政府债券", "level": "省", "kind": "债券"},
+				{"code": "social", "name": "社会帮扶资金", "level": "其他", "kind": "社会帮扶"},
+				{"code": "credit", "name": "金融信贷资金", "level": "其他", "kind": "金融信贷"},
+				{"code": "self", "name": "群众自筹", "level": "其他", "kind": "群众自筹"}]}`))
+		}},
+	{"PUT /api/v1/funds/allocations", "record a source's yearly allocation (财政's editor)",
+		"F F F F F F F F F F F A U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			return httptest.NewRequest(http.MethodPut, "/api/v1/funds/allocations",
+				strings.NewReader(`{"source": "central", "year": 2018, "amount_wan": 500, "doc_no": "湘财农指〔2018〕1号"}`))
+		}},
+	{"POST /api/v1/funds/entries", "record a payment (拨付) on a road project of A being built (财政's editor, not 交通's)",
+		"F F F F F F F F F F F A U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			id := f.fundedProject(t, f.a, "矩阵-拨付-"+user)
+			return httptest.NewRequest(http.MethodPost, "/api/v1/funds/entries", strings.NewReader(fmt.Sprintf(
+				`{"project_id": %d, "kind": "拨付", "source": "central", "amount_wan": 10, "date": "2018-06-01", "doc_no": "记-1"}`, id)))
+		}},
+	{"POST /api/v1/funds/entries", "record the plan (计划) of a road project of A (交通's editor, not 财政's)",
+		"F F F F F A F F F F F F U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			id := f.project(t, f.a, "矩阵-计划-"+user)
+			return httptest.NewRequest(http.MethodPost, "/api/v1/funds/entries", strings.NewReader(fmt.Sprintf(
+				`{"project_id": %d, "kind": "计划", "source": "central", "amount_wan": 50, "date": "2018-01-10"}`, id)))
 		}},
 }
 
