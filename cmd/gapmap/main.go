@@ -88,12 +88,23 @@ another tile server, e.g. pg_tileserv, with the same tile lists)`, shared: (*set
 	{name: "projects generate", usage: `size candidate 项目库 projects from the latest scoring run's gaps (--run N, --all,
 --profile FILE for unit prices) and merge them into the library`, setup: withOptions(generateFlags, generate)},
 	{name: "projects plan", usage: `fit the library into yearly budgets (--years 2016-2020 --budget 3000 or
---budgets 2016=3000,2017=2500, --township-cap, --library-only, --fill beneficiaries|none, --apply)`, setup: withOptions(planFlags, plan)},
+--budgets 2016=3000,2017=2500, --township-cap, --library-only, --fill beneficiaries|none, --apply;
+--budgets-from-allocations: per-source caps from the 资金台账's yearly allocations)`, setup: withOptions(planFlags, plan)},
 	{name: "projects needs", usage: `list the 补充数据: per village, the missing data that would decide each
 undecided indicator (--run N, --township, --village, --dimension;
 --out FILE.xlsx|.csv writes it instead)`, setup: withOptions(needsFlags, needs)},
 	{name: "projects export", usage: `write the standard 项目库 table (--format xlsx|csv --out FILE, --township,
 --category, --status, --year)`, setup: withOptions(projectsExportFlags, projectsExport)},
+	{name: "funds sources", usage: `print the county's funding sources (--set FILE.json: store a list instead of the
+default one)`, setup: withOptions(fundsFlags("sources"), fundsSources)},
+	{name: "funds allocate", usage: "record a source's yearly allocation (--source central --year 2018 --amount 1200 --doc-no 文号)", setup: withOptions(fundsFlags("allocate"), fundsAllocate)},
+	{name: "funds allocations", usage: "print the yearly allocations (--year)", setup: withOptions(fundsFlags("allocations"), fundsAllocations)},
+	{name: "funds entry", usage: `record a 资金台账 entry (--project ID --kind 计划|下达|到位|拨付 --source CODE --amount 万元
+--date YYYY-MM-DD --doc-no 文号/凭证号 --note)`, setup: withOptions(fundsFlags("entry"), fundsEntry)},
+	{name: "funds reverse", usage: "reverse a wrong entry (--entry ID --note 理由); then record the right one", setup: withOptions(fundsFlags("reverse"), fundsEntry)},
+	{name: "funds rollup", usage: `print the totals and 拨付进度 by village|township|source|category|year (--by; --year
+--source --township --village --category)`, setup: withOptions(fundsFlags("rollup"), fundsRollup)},
+	{name: "funds export", usage: "write the 资金台账 XLSX (--out FILE.xlsx; --year --source --township --village --category)", setup: withOptions(fundsFlags("export"), fundsExport)},
 	{name: "import", usage: `load a file into a layer in one transaction and print the problem report
 (--layer roads --file F; --srs EPSG:4547|gcj02|bd09|cgcs2000-gk3-114;
  --mapping FILE; --mode reject|skip|upsert; --source NAME; --encoding utf-8|gbk;

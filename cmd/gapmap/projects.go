@@ -171,6 +171,8 @@ func planFlags(fs *flag.FlagSet, o *planning.PlanRequest) func() error {
 	fs.StringVar(&budgets, "budgets", "", "budgets by year in 万元, e.g. 2016=3000,2017=2500 (overrides --budget)")
 	fs.Float64Var(&o.TownshipCap, "township-cap", 0, "at most this many 万元 per township per year (0: no cap)")
 	fs.BoolVar(&o.LibraryOnly, "library-only", false, "plan only projects already in the library (已入库)")
+	fs.BoolVar(&o.SourceBudgetsFromAllocations, "budgets-from-allocations", false,
+		"cap each funding source per year by its 资金台账 allocation (gapmap funds allocations)")
 	fs.StringVar(&o.Fill, "fill", planning.FillBeneficiaries, "what the money left after the gap closure goes to: "+
 		planning.FillBeneficiaries+" (projects that still meet a need, by 建档立卡 beneficiaries) or "+planning.FillNone)
 	fs.BoolVar(&o.Apply, "apply", false, "write the chosen years, and why the others were left out, into the projects")
