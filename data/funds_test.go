@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -355,4 +356,46 @@ func totalsText(ts []planning.FundTotals) string {
 		fmt.Fprintf(&b, "[%s %s %d %.2f/%.2f/%.2f/%.2f %s] ", t.Key, t.Name, t.Projects, t.PlannedWan, t.AllocatedWan, t.ArrivedWan, t.PaidWan, pct)
 	}
 	return b.String()
+}
+
+// TestFundsMigrationConvertsFreeText runs 0022's conversion of the
+// free-text projects.funding again, over projects that have some: a name
+// of the list becomes a 计划 entry, another stays only in the JSON and is
+// counted in the migration's audit entry.
+func TestFundsMigrationConvertsFreeText(t *testing.T) {
+	db := datatest.New(t)
+	fundsPlaces(t, db)
+	ctx := context.Background()
+	raw, err := os.ReadFile("migrations/0022_funds.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(string(raw), "WITH f AS (")
+	if at < 0 {
+		t.Fatal("0022 has no conversion section")
+	}
+	conversion := string(raw[at:])
+	pid := insertProject(t, db, "甲村饮水", planning.CatWater, "430682101201", planning.StateInLibrary, 65)
+	if _, err := db.Pool.Exec(ctx, `UPDATE projects SET funding = '[{"source": "统筹整合涉农资金", "amount_wan": 60},
+		{"source": " 统筹整合涉农资金", "amount_wan": 0.5}, {"source": "村集体自筹", "amount_wan": 4.5}]' WHERE id = $1`, pid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, conversion); err != nil {
+		t.Fatal(err)
+	}
+	l, err := db.Store.ProjectLedger(datatest.Context(), pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Entries) != 1 || l.Entries[0].Kind != "计划" || l.Entries[0].Source != "integrated" || l.Entries[0].AmountWan != 60.5 ||
+		l.Entries[0].Date != "2018-01-01" || l.PlanDiffWan != -4.5 {
+		t.Errorf("converted ledger: %+v (diff %v), want one 计划 of 60.5 from integrated on 2018-01-01, diff −4.5", l.Entries, l.PlanDiffWan)
+	}
+	var detail string
+	if err := db.Pool.QueryRow(ctx, `SELECT detail::text FROM gapmap_audit.entries WHERE chain = current_schema() AND action = 'funds.migrate'`).Scan(&detail); err != nil {
+		t.Fatal(err)
+	}
+	if detail != `{"entries": 1, "unmatched": 1}` {
+		t.Errorf("migration audit detail %s", detail)
+	}
 }

@@ -72,7 +72,7 @@ CREATE INDEX fund_entries_source_idx ON fund_entries (source_code, entry_date);
 -- The free-text funding of existing projects becomes 计划 entries where the
 -- source's name is one of the list's (the generator writes 统筹整合涉农资金);
 -- other names stay in projects.funding only, and the migration's audit
--- entry counts them. Dated 1 January of the project's year (or today).
+-- entry (the actor is the migration) counts them. Dated 1 January of the project's year (or today).
 WITH f AS (
     SELECT p.id, s.code, (x->>'amount_wan')::numeric AS amount,
            coalesce(make_date(p.year, 1, 1), current_date) AS d
@@ -88,4 +88,6 @@ SELECT gapmap_audit.append(current_schema(), NULL, 'migration 0022', 'migration'
         'entries', (SELECT count(*) FROM fund_entries),
         'unmatched', (SELECT count(*) FROM projects p CROSS JOIN LATERAL jsonb_array_elements(p.funding) x
                       WHERE jsonb_typeof(p.funding) = 'array'
-                        AND NOT EXISTS (SELECT 1 FROM fund_sources s WHERE s.name = btrim(x->>'source')))));
+                        AND NOT EXISTS (SELECT 1 FROM fund_sources s WHERE s.name = btrim(x->>'source')))))
+-- A database without funding to migrate (a new one) gets no entry.
+WHERE EXISTS (SELECT 1 FROM projects WHERE jsonb_typeof(funding) = 'array' AND jsonb_array_length(funding) > 0);
