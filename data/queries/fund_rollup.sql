@@ -22,12 +22,19 @@ g AS (
                    WHEN 'source' THEN s.name WHEN 'category' THEN p.category ELSE e.y::text END AS name,
            CASE $1 WHEN 'source' THEN s.position ELSE 0 END AS position,
            e.project_id, e.kind, e.amount_wan
-    FROM e JOIN p ON p.id = e.project_id JOIN fund_sources s ON s.code = e.source_code)
-SELECT key, name, count(DISTINCT project_id)::int,
-       coalesce(sum(amount_wan) FILTER (WHERE kind = '计划') * 100, 0)::bigint,
-       coalesce(sum(amount_wan) FILTER (WHERE kind = '下达') * 100, 0)::bigint,
-       coalesce(sum(amount_wan) FILTER (WHERE kind = '到位') * 100, 0)::bigint,
-       coalesce(sum(amount_wan) FILTER (WHERE kind = '拨付') * 100, 0)::bigint
-FROM g
-GROUP BY key, name, position
-ORDER BY position, key;
+    FROM e JOIN p ON p.id = e.project_id JOIN fund_sources s ON s.code = e.source_code),
+-- The sums are one hash aggregate over few groups; the projects of each
+-- group are counted apart, over narrow (key, project) pairs, so that no
+-- step sorts the wide rows of every entry.
+sums AS (
+    SELECT key, name, position,
+           (coalesce(sum(amount_wan) FILTER (WHERE kind = '计划'), 0) * 100)::bigint AS planned,
+           (coalesce(sum(amount_wan) FILTER (WHERE kind = '下达'), 0) * 100)::bigint AS allocated,
+           (coalesce(sum(amount_wan) FILTER (WHERE kind = '到位'), 0) * 100)::bigint AS arrived,
+           (coalesce(sum(amount_wan) FILTER (WHERE kind = '拨付'), 0) * 100)::bigint AS paid
+    FROM g GROUP BY key, name, position),
+n AS (
+    SELECT key, count(*)::int AS projects FROM (SELECT DISTINCT key, project_id FROM g) d GROUP BY key)
+SELECT sums.key, sums.name, n.projects, sums.planned, sums.allocated, sums.arrived, sums.paid
+FROM sums JOIN n ON n.key = sums.key
+ORDER BY sums.position, sums.key;
