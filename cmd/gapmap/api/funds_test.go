@@ -77,7 +77,7 @@ func TestFundsReadScopeAndPayment(t *testing.T) {
 	}{
 		{"cz_ed", []string{f.a.township, f.b.township}},
 		{"jt_ed", []string{f.a.township, f.b.township}}, // road projects: 交通's category
-		{"sl_ed", nil},                               // 水利 sees no road money
+		{"sl_ed", nil}, // 水利 sees no road money
 		{"twA_rev", []string{f.a.township}},
 		{"vA_ed", []string{f.a.township}},
 	} {
