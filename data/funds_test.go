@@ -143,6 +143,13 @@ func TestFundLedgerChecks(t *testing.T) {
 	ok(planning.FundEntry{Kind: "拨付", Source: c, AmountWan: 40, DocNo: "记-003"})
 	_ = arrived
 
+	// A project with entries is withdrawn, never deleted.
+	planned := insertProject(t, db, "乙村产业路", planning.CatRoad, "430682101202", planning.StateSurvey, 10)
+	ok(planning.FundEntry{ProjectID: planned, Kind: "计划", Source: c, AmountWan: 10})
+	if err := db.Store.DeleteProject(ctx, planned); planning.ErrorCode(err) != planning.EConflict || !strings.Contains(planning.ErrorMessage(err), "已有资金台账分录") {
+		t.Errorf("delete a planned project: %v", err)
+	}
+
 	l, err := db.Store.ProjectLedger(ctx, pid)
 	if err != nil {
 		t.Fatal(err)

@@ -576,6 +576,15 @@ func (s *Store) DeleteProject(ctx context.Context, id int64) error {
 		if p.Status != planning.StateSurvey {
 			return planning.Errorf(planning.EConflict, "项目“%s”已进入“%s”，不能删除；请改为出库并填写理由", p.Name, p.Status)
 		}
+		// Its 资金台账 entries keep the project (the ledger is never
+		// rewritten): a planned project that is dropped is withdrawn.
+		var funded bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM fund_entries WHERE project_id = $1)`, id).Scan(&funded); err != nil {
+			return err
+		}
+		if funded {
+			return planning.Errorf(planning.EConflict, "项目“%s”已有资金台账分录，不能删除；请改为出库并填写理由", p.Name)
+		}
 		before, err := projectRow(ctx, tx, id)
 		if err != nil {
 			return err
