@@ -406,3 +406,66 @@ func TestFundsMigrationConvertsFreeText(t *testing.T) {
 		t.Errorf("migration audit detail %s", detail)
 	}
 }
+
+func TestFundSourcesAndAllocations(t *testing.T) {
+	db := datatest.New(t)
+	fundsPlaces(t, db)
+	ctx := datatest.Context()
+	list, err := db.Store.FundSources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 13 || list[0].Name != "中央财政专项扶贫资金" || list[12].Name != "群众自筹" {
+		t.Fatalf("default list: %+v", list)
+	}
+	a, err := db.Store.SetAllocation(ctx, planning.Allocation{Source: "central", Year: 2018, AmountWan: 1200, DocNo: "湘财农指〔2018〕1号"})
+	if err != nil || a.SourceName != "中央财政专项扶贫资金" {
+		t.Fatalf("allocation: %+v %v", a, err)
+	}
+	if _, err := db.Store.SetAllocation(ctx, planning.Allocation{Source: "central", Year: 2018, AmountWan: 1300}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Store.SetAllocation(ctx, planning.Allocation{Source: "nowhere", Year: 2018, AmountWan: 1}); planning.ErrorCode(err) != planning.ENotFound {
+		t.Errorf("allocation of an unknown source: %v", err)
+	}
+	if _, err := db.Store.SetAllocation(ctx, planning.Allocation{Source: "central", Year: 2018, AmountWan: -1}); planning.ErrorCode(err) != planning.EInvalid ||
+		!strings.Contains(planning.ErrorMessage(err), "年度下达总额（amount_wan）不能为负") {
+		t.Errorf("negative allocation: %v", err)
+	}
+	got, err := db.Store.Allocations(ctx, 2018)
+	if err != nil || len(got) != 1 || got[0].AmountWan != 1300 {
+		t.Errorf("allocations 2018: %+v %v", got, err)
+	}
+	// A county's own list: central is kept (it has an allocation), a name
+	// changes, the rest go; dropping central is refused, nothing changes.
+	own := []planning.FundSource{
+		{Code: "self", Name: "群众自筹（投工投劳）", Level: "其他", Kind: "群众自筹"},
+		{Code: "central", Name: "中央财政专项扶贫资金", Level: "中央", Kind: "财政专项"},
+		{Code: "zj-water", Name: "整合资金（水务）", Level: "县", Kind: "整合涉农资金", Department: "水务"},
+	}
+	if err := db.Store.SetFundSources(ctx, own[:1]); planning.ErrorCode(err) != planning.EConflict || !strings.Contains(planning.ErrorMessage(err), "central") {
+		t.Errorf("dropping a used source: %v", err)
+	}
+	if err := db.Store.SetFundSources(ctx, []planning.FundSource{own[0], own[0]}); planning.ErrorCode(err) != planning.EInvalid ||
+		!strings.Contains(planning.ErrorMessage(err), "代码（code）重复") {
+		t.Errorf("duplicate codes: %v", err)
+	}
+	if after, _ := db.Store.FundSources(ctx); len(after) != 13 {
+		t.Errorf("a refused list changed the sources: %d", len(after))
+	}
+	if err := db.Store.SetFundSources(ctx, own); err != nil {
+		t.Fatal(err)
+	}
+	after, err := db.Store.FundSources(ctx)
+	if err != nil || !reflect.DeepEqual(after, own) {
+		t.Errorf("stored list %+v (%v), want %+v", after, err, own)
+	}
+	var audits int
+	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM gapmap_audit.entries
+		WHERE chain = current_schema() AND action IN ('funds.allocation', 'funds.sources')`).Scan(&audits); err != nil {
+		t.Fatal(err)
+	}
+	if audits != 3 {
+		t.Errorf("%d audit entries for 2 allocations and 1 list", audits)
+	}
+}
