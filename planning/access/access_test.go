@@ -162,12 +162,15 @@ func TestActionsAndScopes(t *testing.T) {
 
 func TestParseRefusesBadPolicies(t *testing.T) {
 	for name, body := range map[string]string{
-		"unknown field":  `{"bureau": []}`,
-		"bad role":       strings.Replace(string(access.DefaultJSON()), `"role": "admin"`, `"role": "boss"`, 1),
-		"bad state":      strings.Replace(string(access.DefaultJSON()), `"to": "乡镇审核"`, `"to": "乡里审核"`, 1),
-		"bad bureau":     strings.Replace(string(access.DefaultJSON()), `"org": "乡村振兴"`, `"org": "扶贫办"`, 1),
-		"bad scope":      strings.Replace(string(access.DefaultJSON()), `{"kind": "bureau", "role": "editor", "scope": "domain"}`, `{"kind": "bureau", "role": "editor", "scope": "own"}`, 1),
-		"missing action": strings.Replace(string(access.DefaultJSON()), `"plan.apply"`, `"plan.apply.x"`, 1),
+		"unknown field":   `{"bureau": []}`,
+		"bad role":        strings.Replace(string(access.DefaultJSON()), `"role": "admin"`, `"role": "boss"`, 1),
+		"bad state":       strings.Replace(string(access.DefaultJSON()), `"to": "乡镇审核"`, `"to": "乡里审核"`, 1),
+		"bad bureau":      strings.Replace(string(access.DefaultJSON()), `"org": "乡村振兴"`, `"org": "扶贫办"`, 1),
+		"bad scope":       strings.Replace(string(access.DefaultJSON()), `{"kind": "bureau", "role": "editor", "scope": "domain"}`, `{"kind": "bureau", "role": "editor", "scope": "own"}`, 1),
+		"missing action":  strings.Replace(string(access.DefaultJSON()), `"plan.apply"`, `"plan.apply.x"`, 1),
+		"bad ledger kind": strings.Replace(string(access.DefaultJSON()), `"ledger": ["计划"]`, `"ledger": ["预算"]`, 1),
+		"ledger outside funds.edit": strings.Replace(string(access.DefaultJSON()), `"county.setup": [{"kind": "county", "role": "admin"}]`,
+			`"county.setup": [{"kind": "county", "role": "admin", "ledger": ["计划"]}]`, 1),
 	} {
 		if _, err := access.Parse([]byte(body)); planning.ErrorCode(err) != planning.EInvalid {
 			t.Errorf("%s: %v, want invalid", name, err)
