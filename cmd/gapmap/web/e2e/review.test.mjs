@@ -586,9 +586,10 @@ test('a project walks from 需求摸底 to 已入库, each step by its role, fro
   const openFromTable = async (state) => {
     if (await p.isHidden('#projects')) await p.click('#open-projects');
     await p.selectOption('#f-status', state);
-    const row = p.locator(`#project-table tbody tr[data-id="${project.id}"]`);
-    await row.waitFor({ timeout: 15_000 });
-    await row.click();
+    // The name cell: the row's middle may be its village link, which opens the village.
+    const cell = p.locator(`#project-table tbody tr[data-id="${project.id}"] td:nth-child(5)`);
+    await cell.waitFor({ timeout: 15_000 });
+    await cell.click();
     await p.waitForFunction((s) => document.getElementById('project-status')?.dataset.status === s, state, { timeout: 15_000 });
   };
   /** take clicks the move to state (with reason) and waits for the panel to show it. */

@@ -98,6 +98,9 @@ export class ProjectPanel {
       el('ol', { class: 'lifecycle', 'aria-label': '项目流程' }, LIFECYCLE.map((s, i) => el('li', {
         class: i < at ? 'done' : i === at ? 'current' : '', title: s,
       }, s))),
+      // What the user may do comes first: the panel shares its height with the 项目库 drawer.
+      this.movesBox(p, moves),
+      res.can_edit ? this.editBox(res) : null,
       el('dl', { class: 'facts', id: 'project-facts' },
         fact('类别', p.category),
         fact('规模', quantity(p.quantity, p.unit)),
@@ -107,8 +110,6 @@ export class ProjectPanel {
         fact('年度', p.year || '未安排'),
         fact('建设内容', p.content || '—'),
         fact('责任单位', p.responsible_unit || '—')),
-      this.movesBox(p, moves),
-      res.can_edit ? this.editBox(res) : null,
       el('h3', {}, '操作记录'),
       el('ol', { id: 'project-history', class: 'history' }, el('li', { class: 'muted' }, '正在加载…')));
   }
