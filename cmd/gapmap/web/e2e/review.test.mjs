@@ -142,7 +142,7 @@ async function switchUser(p, account) {
   await logIn(p, account);
 }
 
-/** pageAPI GETs path from within the page, with its session, as the page's scripts would. */
+/** pageAPI GETs path from within the page, with its session, as the page's scripts would, answered 200. */
 async function pageAPI(p, path) {
   const { status, body } = await p.evaluate(async (u) => {
     const res = await fetch(u);
@@ -620,7 +620,13 @@ test('a project walks from 需求摸底 to 已入库, each step by its role, fro
       assert.equal(await p.textContent('#project-name'), project.name);
       assert.equal(await status(), '需求摸底');
       assert.deepEqual(await moves(), ['村级申报'], 'cun may only declare');
-      assert.ok(await p.isVisible('#project-edit'), 'the village editor is not offered 编辑');
+      // The village's editor completes the project before declaring it.
+      await p.click('#project-edit');
+      const content = `${project.content}（村民代表大会已通过）`;
+      await p.fill('#project-edit-form [name="content"]', content);
+      await p.click('#project-edit-form button[type="submit"]');
+      await p.waitForFunction((c) => document.getElementById('project-facts')?.textContent.includes(c), content, { timeout: 15_000 });
+      assert.equal((await pageAPI(p, `/api/v1/projects/${project.id}`)).project.content, content);
       await shot('12-walk-cun-declares', p);
       await take('村级申报');
       assert.equal((await pageAPI(p, `/api/v1/projects/${project.id}`)).project.status, '村级申报');
@@ -642,13 +648,35 @@ test('a project walks from 需求摸底 to 已入库, each step by its role, fro
     });
 
     const bureau = () => BUREAU_OF[project.category];
-    await t.test('the category\'s bureau 论证s', async () => {
+    await t.test('the category\'s bureau 论证s, through a session that expires as it clicks: the login comes, the reason stays', async () => {
       await switchUser(p, bureau());
       names[bureau()] = await p.evaluate(() => window.gapmap.session.user.name);
       await openFromTable('乡镇审核');
       assert.ok((await moves()).includes('县级论证'));
       assert.ok(!(await moves()).includes('县级审定'), 'a bureau reviewer is offered 审定');
-      await take('县级论证', '技术方案可行');
+      const reason = '技术方案可行，同意论证';
+      await p.fill('#project-reason', reason);
+      // The session ends (the cookie is gone, as after the idle expiry)
+      // just as the user clicks: any request after it is 401, and the map's
+      // tiles may bring the login first, so the click is the DOM's own.
+      await idle(p);
+      p.loggedOut = true;
+      await p.context().clearCookies();
+      await p.$eval('#project-moves button[data-to="县级论证"]', (b) => b.click());
+      await p.waitForSelector('#login:not([hidden])');
+      assert.equal(await p.getAttribute('#login', 'data-why'), 'expired');
+      assert.match(await p.textContent('#login-note'), /登录已过期/);
+      assert.equal(await p.inputValue('#login-user'), bureau(), 'the account is filled in');
+      assert.equal(await p.inputValue('#project-reason'), reason, 'the typed reason is gone');
+      await shot('14-walk-session-expired', p);
+      await p.fill('#login-password', PASSWORD);
+      await p.click('#login-submit');
+      // The waiting move goes out again with the new session: no second click.
+      await p.waitForFunction((s) => document.getElementById('project-status')?.dataset.status === s, '县级论证', { timeout: 15_000 });
+      p.loggedOut = false;
+      assert.ok(await p.isHidden('#login'));
+      const last = (await pageAPI(p, `/api/v1/projects/${project.id}/history`)).entries[0];
+      assert.ok(JSON.stringify(last.detail).includes(reason), `the move's reason is not in the history: ${JSON.stringify(last)}`);
     });
 
     await t.test('the village sees no 审定 button', async () => {
@@ -683,6 +711,23 @@ test('a project walks from 需求摸底 to 已入库, each step by its role, fro
       assert.ok(actors[0].includes('xczx') || actors[0].includes(names.xczx), `the newest entry is ${actors[0]}`);
       const ns = history.entries.map((e) => e.n);
       assert.deepEqual(ns, [...ns].sort((a, b) => b - a), 'the history is not newest first');
+    });
+
+    await t.test('the village deletes another of its candidates', async () => {
+      await switchUser(p, 'cun');
+      const other = (await pageAPI(p, `/api/v1/projects?village=${village}&status=${encodeURIComponent('需求摸底')}&page_size=1000`)).projects
+        .find((x) => x.id !== project.id);
+      if (!other) return; // the village had one candidate only
+      await p.evaluate((code) => window.gapmap.openVillage(code), village);
+      await p.locator(`#village-projects li[data-project="${other.id}"]`).click();
+      await p.waitForFunction((id) => window.gapmap.projectPanel.id === id && document.getElementById('project-delete'), other.id);
+      await p.click('#project-delete');
+      await p.click('#project-delete-confirm');
+      await p.waitForFunction(() => document.getElementById('project-panel').hidden);
+      const gone = await fetch(`${base}/api/v1/projects/${other.id}`, { headers: { Cookie: await sessionCookie('cun') } });
+      assert.equal(gone.status, 404, `the deleted project answers HTTP ${gone.status}`);
+      // Back on the village panel, which no longer lists it.
+      await p.waitForFunction((id) => !document.querySelector(`#village-projects li[data-project="${id}"]`) && !document.getElementById('panel').hidden, other.id);
     });
 
     await t.test('no console errors along the walk', () => {
