@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gapmap/gapmap/data/division"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/planning/access"
 )
@@ -175,13 +176,23 @@ func (s *Store) Org(ctx context.Context, pol *access.Policy, kind access.Kind, c
 		o.Name = b.Name
 		return o, nil
 	case access.County:
-		err = s.pool.QueryRow(ctx, `SELECT name FROM counties WHERE code = $1`, code).Scan(&o.Name)
-		o.Name += "·" + pol.County.Name
+		// From the national code list: a county's admin exists before the
+		// county is set up, to set it up.
+		list, err := division.Load()
+		if err != nil {
+			return o, err
+		}
+		c, ok := list.County(code)
+		if !ok {
+			return o, planning.Errorf(planning.ENotFound, "统计用区划代码表（%s）中没有代码为 %q 的县级单位", division.Edition, code)
+		}
+		o.Name = c.Name + pol.County.Name
+		return o, nil
 	case access.Township:
 		err = s.pool.QueryRow(ctx, `SELECT name FROM townships WHERE code = $1`, code).Scan(&o.Name)
 	case access.Village:
-		err = s.pool.QueryRow(ctx, `SELECT v.name, t.code FROM villages v JOIN townships t ON t.id = v.township_id
-			WHERE v.code = $1`, code).Scan(&o.Name, &o.Township)
+		err = s.pool.QueryRow(ctx, `SELECT name, township_code FROM villages WHERE code = $1 ORDER BY code_year DESC LIMIT 1`,
+			code).Scan(&o.Name, &o.Township)
 	default:
 		return o, planning.Errorf(planning.EInvalid, "组织类型 %q 无效；可用：county, bureau, township, village", kind)
 	}

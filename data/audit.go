@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 
@@ -11,6 +12,12 @@ import (
 	"github.com/gapmap/gapmap/planning/access"
 	"github.com/gapmap/gapmap/planning/audit"
 )
+
+// AuditSQL installs the audit trail (audit.sql): a superuser runs it once
+// per database, as scripts/dbsetup.sh does.
+//
+//go:embed audit.sql
+var AuditSQL string
 
 // auditEntry is what a write says about itself; who, when and from where
 // come from the context and the database.
@@ -58,13 +65,6 @@ func requireActor(ctx context.Context) error {
 	return nil
 }
 
-// AuditFilter selects entries of the log; zero fields select all.
-type AuditFilter struct {
-	Kind  string // object kind
-	ID    string // object id
-	Limit int    // newest first when set; 0: the whole chain in order
-}
-
 const auditColumns = `n, at, actor_id, actor, via, addr, action, object_kind, object_id, detail, prev_hash, hash, gapmap_audit.canonical(e)`
 
 func scanAudit(r pgx.CollectableRow) (audit.Entry, error) {
@@ -75,7 +75,7 @@ func scanAudit(r pgx.CollectableRow) (audit.Entry, error) {
 }
 
 // AuditLog returns the entries of this schema's chain that match f.
-func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]audit.Entry, error) {
+func (s *Store) AuditLog(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
 	q := `SELECT ` + auditColumns + ` FROM gapmap_audit.entries e WHERE chain = current_schema()
 		AND ($1 = '' OR object_kind = $1) AND ($2 = '' OR object_id = $2)`
 	args := []any{f.Kind, f.ID}

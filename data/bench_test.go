@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/gapmap/gapmap/data/datatest"
@@ -13,7 +12,7 @@ import (
 // from PostGIS, judgements in Go, and storing every judgement.
 func BenchmarkScoreDemo(b *testing.B) {
 	db := datatest.NewDemo(b)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	if _, err := db.Store.RebuildRoadGraph(ctx, p.Road); err != nil {
 		b.Fatal(err)
@@ -31,7 +30,7 @@ func BenchmarkScoreDemo(b *testing.B) {
 // one road: the graph patch and the incremental run.
 func BenchmarkRescoreAfterRoadEdit(b *testing.B) {
 	db := datatest.NewDemo(b)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	if _, _, err := planning.Score(ctx, db.Store, p, demo.BaselineDate, true, nil); err != nil {
 		b.Fatal(err)

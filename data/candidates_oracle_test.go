@@ -123,7 +123,7 @@ func (o *oracle) village(code string) oracleVillage {
 // were sized from the same shared distance.
 func TestCandidateQuantitiesOracle(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	if _, _, err := planning.Score(ctx, db.Store, p, asOf2016, true, nil); err != nil {
 		t.Fatal(err)

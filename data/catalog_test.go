@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -59,7 +58,7 @@ var unexplained = []string{
 // carry only the attributes the catalogue declares.
 func TestCatalogMatchesSchema(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	c := catalog.Default()
 
 	// Type is without modifiers (numeric, not numeric(14,2)); Full has them

@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -16,6 +17,7 @@ import (
 	"github.com/gapmap/gapmap/data/division"
 	"github.com/gapmap/gapmap/data/ingest"
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
 )
 
 // CountySetup returns the county being set up (migration 0016's
@@ -57,6 +59,9 @@ const codeListSource = "统计用区划代码"
 func (s *Store) InitCounty(ctx context.Context, code string, replace bool) (planning.CountyInit, error) {
 	if !countyCode.MatchString(code) {
 		return planning.CountyInit{}, planning.Errorf(planning.EInvalid, "县代码必须是6位数字，收到 %q", code)
+	}
+	if err := s.allow(ctx, access.CountySetup, access.Object{}); err != nil {
+		return planning.CountyInit{}, err
 	}
 	list, err := division.Load()
 	if err != nil {
@@ -141,8 +146,13 @@ func (s *Store) InitCounty(ctx context.Context, code string, replace bool) (plan
 			WHERE county_setup.county_code <> EXCLUDED.county_code`, c.Code, division.Edition); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `SELECT count(*) FROM villages WHERE left(township_code, 6) = $1 AND kind IN ('行政村', '社区') AND office IS NULL`,
-			c.Code).Scan(&res.Unlocated)
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM villages WHERE left(township_code, 6) = $1 AND kind IN ('行政村', '社区') AND office IS NULL`,
+			c.Code).Scan(&res.Unlocated); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, auditEntry{Action: "county.init", Kind: "county", ID: c.Code,
+			Detail: map[string]any{"code_list": division.Edition, "replace": replace, "replaced": res.Replaced,
+				"added_townships": res.AddedTownships, "added_villages": res.AddedVillages}})
 	})
 	if err != nil {
 		return res, translate(err, "county init "+code)
@@ -214,15 +224,30 @@ func (s *Store) LocateVillage(ctx context.Context, code string, p orb.Point, sou
 		return planning.Errorf(planning.EInvalid, "坐标 (%g, %g) 位于县界外 %.1f km，未定位：请核对坐标（是否为 GCJ-02 或经纬度颠倒）",
 			p[0], p[1], out[0]/1000)
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE villages SET office = ST_SetSRID(ST_MakePoint($2, $3), 4490), location_source = $4
-		WHERE id = (SELECT id FROM villages WHERE code = $1 ORDER BY code_year DESC LIMIT 1)`, code, p[0], p[1], source)
-	if err != nil {
-		return translate(err, "locate village "+code)
-	}
-	if tag.RowsAffected() == 0 {
-		return planning.Errorf(planning.ENotFound, "没有代码为 %s 的村", code)
-	}
-	return nil
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var id int64
+		var township, before, beforeSource string
+		err := tx.QueryRow(ctx, `SELECT id, township_code, coalesce(ST_AsText(office), ''), coalesce(location_source, '')
+			FROM villages WHERE code = $1 ORDER BY code_year DESC LIMIT 1 FOR UPDATE`, code).Scan(&id, &township, &before, &beforeSource)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return planning.Errorf(planning.ENotFound, "没有代码为 %s 的村", code)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.allow(ctx, access.LayerEdit, access.Object{Layer: "villages", Township: township, Village: code}); err != nil {
+			return err
+		}
+		var after string
+		if err := tx.QueryRow(ctx, `UPDATE villages SET office = ST_SetSRID(ST_MakePoint($2, $3), 4490), location_source = $4
+			WHERE id = $1 RETURNING ST_AsText(office)`, id, p[0], p[1], source).Scan(&after); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, auditEntry{Action: "village.locate", Kind: "village", ID: code,
+			Detail: map[string]any{"before": map[string]any{"office": before, "location_source": beforeSource},
+				"after": map[string]any{"office": after, "location_source": source}}})
+	})
+	return translate(err, "locate village "+code)
 }
 
 // validLonLat says whether p is a longitude/latitude in China's extent
@@ -234,6 +259,9 @@ func validLonLat(p orb.Point) bool {
 // LocateByName implements planning.CountyStore.
 func (s *Store) LocateByName(ctx context.Context, points []planning.NamedPoint, source string, dryRun bool) (planning.LocateReport, error) {
 	var rep planning.LocateReport
+	if err := s.allow(ctx, access.LayerEdit, access.Object{Layer: "villages"}); err != nil {
+		return rep, err
+	}
 	code, _, _, err := s.CountySetup(ctx)
 	if err != nil {
 		return rep, err
@@ -322,9 +350,20 @@ func (s *Store) LocateByName(ctx context.Context, points []planning.NamedPoint, 
 	if dryRun || len(codes) == 0 {
 		return rep, nil
 	}
-	_, err = s.pool.Exec(ctx, `UPDATE villages v SET office = ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4490), location_source = $4
-		FROM unnest($1::text[], $2::float8[], $3::float8[]) AS x (code, lon, lat)
-		WHERE v.code = x.code AND v.office IS NULL`, codes, lons, lats, source)
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE villages v SET office = ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4490), location_source = $4
+			FROM unnest($1::text[], $2::float8[], $3::float8[]) AS x (code, lon, lat)
+			WHERE v.code = x.code AND v.office IS NULL RETURNING v.code, ST_AsText(v.office)`, codes, lons, lats, source)
+		if err != nil {
+			return err
+		}
+		placed, err := pgx.CollectRows(rows, pgx.RowToMap)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, auditEntry{Action: "village.locate_batch", Kind: "layer", ID: "villages",
+			Detail: map[string]any{"source": source, "placed": placed}})
+	})
 	return rep, translate(err, "locate by name")
 }
 
@@ -360,12 +399,24 @@ func (s *Store) SetCountyOverrides(ctx context.Context, overrides []byte) error 
 	if _, err := planning.ParseProfile(bytes.NewReader(overrides)); err != nil {
 		return err
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE counties SET profile = $1::jsonb WHERE code = `+theCounty, string(overrides))
-	if err != nil {
-		return translate(err, "county profile")
+	if err := s.allow(ctx, access.CountySetup, access.Object{}); err != nil {
+		return err
 	}
-	if tag.RowsAffected() == 0 {
-		return planning.Errorf(planning.EInvalid, "尚无县：请先运行 gapmap county init --code <县代码>")
-	}
-	return nil
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var code string
+		var before []byte
+		err := tx.QueryRow(ctx, `SELECT code, profile::text FROM counties WHERE code = `+theCounty+` FOR UPDATE`).Scan(&code, &before)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return planning.Errorf(planning.EInvalid, "尚无县：请先运行 gapmap county init --code <县代码>")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE counties SET profile = $2::jsonb WHERE code = $1`, code, string(overrides)); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, auditEntry{Action: "county.profile", Kind: "county", ID: code,
+			Detail: map[string]any{"before": json.RawMessage(before), "after": json.RawMessage(overrides)}})
+	})
+	return translate(err, "county profile")
 }

@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,7 +14,7 @@ import (
 // locations lists "code location_source located" for the given villages.
 func locations(t *testing.T, db *datatest.DB, codes ...string) map[string]string {
 	t.Helper()
-	rows, err := db.Pool.Query(context.Background(), `SELECT code, location_source || CASE WHEN office IS NULL THEN ' 未定位' ELSE ' ' || ST_AsText(office) END
+	rows, err := db.Pool.Query(datatest.Context(), `SELECT code, location_source || CASE WHEN office IS NULL THEN ' 未定位' ELSE ' ' || ST_AsText(office) END
 		FROM villages WHERE code = ANY ($1)`, codes)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +36,7 @@ func locations(t *testing.T, db *datatest.DB, codes ...string) map[string]string
 // the map; each location records its source, the others stay 未定位.
 func TestLocateAfterInit(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if _, err := db.Store.InitCounty(ctx, "430682", false); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +105,7 @@ func TestLocateAfterInit(t *testing.T) {
 // location says it came from the name match.
 func TestLocateByName(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if _, err := db.Store.InitCounty(ctx, "430621", false); err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +172,7 @@ func TestLocateByName(t *testing.T) {
 // neither on the map nor by name, and the report says how far out it is.
 func TestLocateOutsideCounty(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if _, err := db.Store.InitCounty(ctx, "430682", false); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package data_test
 
 import (
 	"compress/gzip"
-	"context"
 	"encoding/csv"
 	"io"
 	"os"
@@ -53,7 +52,7 @@ func readCodeCSV(t testing.TB, path string) []map[string]string {
 // stored lists "code name" (and kind, township) of a table's rows, sorted.
 func stored(t *testing.T, db *datatest.DB, sql string, args ...any) []string {
 	t.Helper()
-	rows, err := db.Pool.Query(context.Background(), sql, args...)
+	rows, err := db.Pool.Query(datatest.Context(), sql, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +103,7 @@ func kindByCode(t *testing.T, code string) string {
 // being set up; running it again changes nothing.
 func TestCountyInitLinxiang(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	res, err := db.Store.InitCounty(ctx, "430682", false)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +160,7 @@ func TestCountyInitLinxiang(t *testing.T) {
 // naming 临湘, and --replace swaps the counties.
 func TestCountyInitOtherCounty(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if _, err := db.Store.InitCounty(ctx, "430682", false); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +226,7 @@ func TestCountyInitOtherCounty(t *testing.T) {
 // county; a demo load over county init 430682 hit the unique code).
 func TestDemoRefusedOverRealCounty(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if _, err := db.Store.InitCounty(ctx, "430682", false); err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +240,7 @@ func TestDemoRefusedOverRealCounty(t *testing.T) {
 // an error naming it, and writes nothing.
 func TestCountyInitUnknownCode(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	for code, want := range map[string]string{"430699": planning.ENotFound, "43068": planning.EInvalid, "4306821": planning.EInvalid} {
 		_, err := db.Store.InitCounty(ctx, code, false)
 		if planning.ErrorCode(err) != want || !strings.Contains(planning.ErrorMessage(err), code) {
@@ -261,7 +260,7 @@ func TestCountyInitUnknownCode(t *testing.T) {
 // village units in the list (1,526), after another county (--replace).
 func BenchmarkCountyInit(b *testing.B) {
 	db := datatest.New(b)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	for b.Loop() {
 		b.StopTimer()
 		if _, err := db.Store.InitCounty(ctx, "430682", true); err != nil {

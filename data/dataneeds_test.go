@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,7 +47,7 @@ func partialDemo(t *testing.T) *datatest.DB {
 // 单村供水工程 of 0 人 and 0.00 万元.
 func TestNoProjectFromNoData(t *testing.T) {
 	db := partialDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	run, _, err := planning.Score(ctx, db.Store, p, asOf2016, true, nil)
 	if err != nil {
@@ -101,7 +100,7 @@ func TestNoProjectFromNoData(t *testing.T) {
 // storedStatuses reads a run's indicator statuses by "village code:id".
 func storedStatuses(t *testing.T, db *datatest.DB, runID int64) map[string]string {
 	t.Helper()
-	rows, err := db.Pool.Query(context.Background(), `SELECT v.code, i.indicator, i.status FROM run_indicators i
+	rows, err := db.Pool.Query(datatest.Context(), `SELECT v.code, i.indicator, i.status FROM run_indicators i
 		JOIN villages v ON v.id = i.village_id WHERE i.run_id = $1`, runID)
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +119,7 @@ func storedStatuses(t *testing.T, db *datatest.DB, runID int64) map[string]strin
 // unknown; filters and pages narrow it.
 func TestDataNeeds(t *testing.T) {
 	db := partialDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	run, _, err := planning.Score(ctx, db.Store, p, asOf2016, true, nil)
 	if err != nil {

@@ -68,6 +68,9 @@ func (s *Store) LoadDemo(ctx context.Context, c *demo.County) (loaded bool, err 
 // when g's source already holds g's version it changes nothing and returns
 // false. An older version is replaced.
 func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, err error) {
+	if err := requireActor(ctx); err != nil {
+		return false, err
+	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, demoLockKey); err != nil {
 			return err
@@ -119,7 +122,8 @@ func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, er
 			}
 		}
 		loaded = true
-		return nil
+		return s.audit(ctx, tx, auditEntry{Action: "layer.generate", Kind: "source", ID: g.Name,
+			Detail: map[string]any{"version": g.Version, "synthetic": g.Synthetic, "replaced": oldVersion}})
 	})
 	if err != nil || !loaded {
 		return loaded, translate(err, "load "+g.Name)

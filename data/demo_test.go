@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -12,7 +11,7 @@ import (
 
 func TestDemoLoadFacts(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 
 	facts := []struct {
 		name string
@@ -75,7 +74,7 @@ func TestDemoLoadFacts(t *testing.T) {
 // hardened road, and some poor villages do not (so 通路 gaps are real).
 func TestDemoRoadNetwork(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	var clusters int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT unnest(ST_ClusterIntersecting(geom)) FROM roads) c`).Scan(&clusters); err != nil {
 		t.Fatal(err)
@@ -115,7 +114,7 @@ func TestDemoRoadNetwork(t *testing.T) {
 // schemas hold identical rows with identical ids.
 func TestDemoLoadIsIdempotentAndDeterministic(t *testing.T) {
 	a := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	before := fingerprint(t, a)
 	loaded, err := a.Store.LoadDemo(ctx, datatest.Demo())
 	if err != nil {
@@ -143,7 +142,7 @@ func fingerprint(tb testing.TB, db *datatest.DB) string {
 		var sum string
 		sql := fmt.Sprintf(`SELECT count(*), md5(coalesce(string_agg(to_jsonb(t)::jsonb - 'created_at' - 'updated_at' - 'source_id' #>> '{}', '|' ORDER BY t.id), ''))
 			FROM %s t`, pgx.Identifier{table}.Sanitize())
-		if err := db.Pool.QueryRow(context.Background(), sql).Scan(&n, &sum); err != nil {
+		if err := db.Pool.QueryRow(datatest.Context(), sql).Scan(&n, &sum); err != nil {
 			tb.Fatalf("fingerprint %s: %v", table, err)
 		}
 		out += fmt.Sprintf("%s:%d:%s ", table, n, sum[:8])

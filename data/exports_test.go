@@ -2,7 +2,6 @@ package data_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,7 +25,7 @@ func ogrinfo(t *testing.T, args ...string) string {
 func exportTo(t *testing.T, db *datatest.DB, name string, opt planning.ExportOptions) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := db.Store.Export(context.Background(), &b, opt); err != nil {
+	if err := db.Store.Export(datatest.Context(), &b, opt); err != nil {
 		t.Fatalf("export %s: %v", name, err)
 	}
 	p := filepath.Join(t.TempDir(), name)
@@ -52,7 +51,7 @@ func counts(info string) []string {
 // in both shapefile encodings, CRS.
 func TestExportFormatsReadByGDAL(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	var roads int
 	var name string
 	db.Pool.QueryRow(ctx, `SELECT count(*), max(name) FILTER (WHERE name ~ '[村镇]') FROM roads`).Scan(&roads, &name)
@@ -103,7 +102,7 @@ func TestExportFormatsReadByGDAL(t *testing.T) {
 // a Gauss-Krüger shapefile, and GCJ-02 for web tools.
 func TestExportFiltersAndCRS(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if _, _, err := planning.Score(ctx, db.Store, planning.DefaultProfile(), time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), true, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +140,7 @@ func TestExportFiltersAndCRS(t *testing.T) {
 func TestExportImportRoundTrip(t *testing.T) {
 	src := datatest.NewDemo(t)
 	dst := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := exportTo(t, src, "roads.geojson", planning.ExportOptions{Layers: []string{"roads"}, Format: "geojson"})
 	rep, err := dst.Store.Import(ctx, p, planning.ImportOptions{Layer: "roads", Mapping: planning.Mapping{Ignore: []string{"id"}}})
 	if err != nil || !rep.Committed {

@@ -50,6 +50,7 @@ import (
 	"github.com/gapmap/gapmap/data/ingest"
 	"github.com/gapmap/gapmap/geo"
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
 )
 
 // importLockKey serialises imports into the same layer: two concurrent
@@ -63,6 +64,10 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 	if layer == nil {
 		return planning.ImportReport{}, planning.Errorf(planning.ENotFound, "没有可导入的图层 %q；可导入：%s", opt.Layer, strings.Join(s.layers.Tables(), "、"))
 	}
+	if err := s.allow(ctx, access.LayerEdit, access.Object{Layer: opt.Layer}); err != nil {
+		return planning.ImportReport{}, err
+	}
+	pr, _ := access.From(ctx)
 	mode, err := planning.ParseImportMode(string(opt.Mode))
 	if err != nil {
 		return planning.ImportReport{}, err
@@ -103,7 +108,7 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 	}
 	conv := ingest.NewConverter(cols, srs, &rep)
 	im := &importer{layer: layer, layers: s.layers.Catalog, table: table, conv: conv, cols: conv.Fields(), srs: srs, rep: &rep,
-		size: info.Size, progress: opt.Progress, log: s.log, actor: opt.Actor, attribution: credit(info.Attribution, opt.Attribution), dryRun: opt.DryRun,
+		size: info.Size, progress: opt.Progress, log: s.log, actor: pr.Via + ":" + pr.Login, attribution: credit(info.Attribution, opt.Attribution), dryRun: opt.DryRun,
 		margin: opt.MarginMetres, strict: opt.Strict}
 	if im.margin <= 0 {
 		im.margin = planning.DefaultMarginMetres
@@ -143,7 +148,12 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		if opt.DryRun {
 			return errRollback
 		}
-		return im.finish(ctx, tx)
+		if err := im.finish(ctx, tx); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, auditEntry{Action: "layer.import", Kind: "layer", ID: opt.Layer,
+			Detail: map[string]any{"file": name, "mode": mode, "format": rep.Format, "srs": rep.SRS, "source_id": rep.SourceID,
+				"inserted": rep.Inserted, "updated": rep.Updated, "unchanged": rep.Unchanged, "skipped": rep.Skipped}})
 	})
 	switch {
 	case errors.Is(err, errRollback):

@@ -2,7 +2,6 @@ package data_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -46,7 +45,7 @@ func BenchmarkImportVsOgr2ogr(b *testing.B) {
 		b.Fatalf("build gapmap: %v\n%s", err, out)
 	}
 	db := datatest.New(b)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	report := filepath.Join(b.TempDir(), "report.json")
 	for b.Loop() {
 		db.Pool.Exec(ctx, `TRUNCATE roads CASCADE`)
@@ -80,7 +79,7 @@ func BenchmarkImportVsOgr2ogr(b *testing.B) {
 // checkpoint flushes the WAL the previous load wrote, so that the next
 // one does not pay for it (scripts/dbsetup.sh grants pg_checkpoint).
 func checkpoint(tb testing.TB, db *datatest.DB) {
-	if _, err := db.Pool.Exec(context.Background(), `CHECKPOINT`); err != nil {
+	if _, err := db.Pool.Exec(datatest.Context(), `CHECKPOINT`); err != nil {
 		tb.Fatalf("checkpoint (grant pg_checkpoint to the test role): %v", err)
 	}
 }
@@ -152,7 +151,7 @@ func BenchmarkExportVsOgr2ogr(b *testing.B) {
 		fmt.Sscan(v, &n)
 	}
 	db := datatest.New(b)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	for _, q := range []string{
 		`INSERT INTO sources (kind, name) VALUES ('generator', 'bench')`,
 		fmt.Sprintf(`INSERT INTO roads (name, ref, grade, surface, width_m, year, ext_id, geom, source_id)

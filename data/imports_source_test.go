@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,7 +62,7 @@ func county(x, y float64, surface string) []arcgisRoad {
 func roadsOf(t *testing.T, db *datatest.DB, source string) string {
 	t.Helper()
 	var s string
-	err := db.Pool.QueryRow(context.Background(), `SELECT coalesce(string_agg(concat_ws(' ', ext_id, name, surface, ST_AsText(geom, 4), updated_at), E'\n' ORDER BY ext_id), '')
+	err := db.Pool.QueryRow(datatest.Context(), `SELECT coalesce(string_agg(concat_ws(' ', ext_id, name, surface, ST_AsText(geom, 4), updated_at), E'\n' ORDER BY ext_id), '')
 		FROM roads WHERE source_key = $1`, source).Scan(&s)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +78,7 @@ func roadsOf(t *testing.T, db *datatest.DB, source string) string {
 // --source, never upsert; under its own --source it goes in.
 func TestImportKeysBySource(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	linxiang := arcgisRoads(t, "临湘道路", county(113.50, 29.50, "水泥"))
 	pingjiang := arcgisRoads(t, "平江道路", county(113.60, 28.70, "沥青"))
 
@@ -150,7 +149,7 @@ func TestImportKeysBySource(t *testing.T) {
 // only). A dry run in skip mode counts the rows it would skip.
 func TestImportDryRunCounts(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	first, err := db.Store.Import(ctx, arcgisRoads(t, "临湘道路", county(113.50, 29.50, "水泥")), planning.ImportOptions{Layer: "roads"})
 	if err != nil || first.Inserted != 3 {
 		t.Fatalf("%v %+v", err, first)
@@ -228,7 +227,7 @@ func TestImportDryRunCounts(t *testing.T) {
 // unknown (NULL), and the report counts both.
 func TestImportOSMLineVoltages(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<osm version="0.6" generator="test">` + "\n")
 	for i := 1; i <= 10; i++ {
@@ -279,7 +278,7 @@ func TestImportOSMLineVoltages(t *testing.T) {
 // z12, as the least grade; re-imported, they are the same rows.
 func TestImportRoadsWithoutAttributes(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	path := realData + "longxi_edges_200.shp"
 	rep, err := db.Store.Import(ctx, path, planning.ImportOptions{Layer: "roads"})
 	if err != nil || !rep.Committed {
@@ -341,7 +340,7 @@ func TestImportRoadsWithoutAttributes(t *testing.T) {
 func TestImportVillageLongNames(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	path := writeFile(t, "村.csv", "村代码,村名称,经度,纬度\n"+
 		"430682101203,罗巷村民委员会,113.50,29.50\n"+
 		"430682101001,桂花社区居民委员会,113.51,29.50\n"+
@@ -367,7 +366,7 @@ func TestImportVillageLongNames(t *testing.T) {
 // change, and the ext_id indexes are what the importer relies on.
 func TestMigrationSourceKey(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	// Back to the schema before 0013.
 	mustExec(t, db, `DO $$
 	DECLARE t text;

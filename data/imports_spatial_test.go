@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -55,7 +54,7 @@ const gcjSuspicion = "疑似高德/DataV GCJ-02 坐标"
 // the GCJ-02 one read with --srs gcj02.
 func TestImportGCJ02Outline(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 
 	rep, err := db.Store.Import(ctx, outlineWGS, planning.ImportOptions{Layer: "counties"})
 	if err != nil || !rep.Committed {
@@ -129,7 +128,7 @@ func TestImportPRJSaysWGS84OverGCJ02(t *testing.T) {
 	loadRealOutline(t, db)
 	shp := filepath.Join(t.TempDir(), "临湘县界.shp")
 	gdaltest.Run(t, "ogr2ogr", "-f", "ESRI Shapefile", "-a_srs", "EPSG:4326", "-lco", "ENCODING=UTF-8", shp, outlineGCJ)
-	rep, err := db.Store.Import(context.Background(), shp, planning.ImportOptions{Layer: "counties", Mode: planning.ImportUpsert, DryRun: true})
+	rep, err := db.Store.Import(datatest.Context(), shp, planning.ImportOptions{Layer: "counties", Mode: planning.ImportUpsert, DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +146,7 @@ func TestImportPRJSaysWGS84OverGCJ02(t *testing.T) {
 // checks were skipped.
 func TestImportSpatialSanity(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 
 	// No outline yet: one notice, nothing else.
 	stops := writeFile(t, "站点.csv", "站名,经度,纬度\n甲站,113.50,29.50\n乙站,113.52,29.51\n")

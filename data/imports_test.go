@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"encoding/csv"
 	"fmt"
 	"math"
@@ -40,7 +39,7 @@ func writeFile(t *testing.T, name, content string) string {
 func snapshot(t *testing.T, db *datatest.DB) string {
 	t.Helper()
 	var s string
-	err := db.Pool.QueryRow(context.Background(), `SELECT concat_ws(',',
+	err := db.Pool.QueryRow(datatest.Context(), `SELECT concat_ws(',',
 		(SELECT count(*) FROM sources), (SELECT count(*) FROM counties), (SELECT count(*) FROM townships),
 		(SELECT count(*) FROM villages), (SELECT count(*) FROM roads), (SELECT count(*) FROM substations),
 		(SELECT count(*) FROM layer_changes), (SELECT coalesce(sum(version), 0) FROM layer_versions),
@@ -82,7 +81,7 @@ const roadsCSV = "ID,道路名称,行政等级,路面类型,路面宽度(m),备�
 func TestImportModes(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	path := writeFile(t, "道路.csv", roadsCSV)
 	before := snapshot(t, db)
 
@@ -165,7 +164,7 @@ func TestImportModes(t *testing.T) {
 func TestImportMappingFile(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	path := writeFile(t, "lines.csv", "线路,电压,WKT\n"+
 		"甲村10kV线,10kV线路,\"LINESTRING(113.50 29.50, 113.51 29.51)\"\n"+
 		"乙村低压线,低压,\"LINESTRING(113.51 29.51, 113.52 29.50)\"\n")
@@ -213,7 +212,7 @@ func TestImportMappingFile(t *testing.T) {
 func TestImportMissingRequiredColumn(t *testing.T) {
 	db := datatest.New(t)
 	path := writeFile(t, "lines.csv", "名称,经度,纬度\n某站,113.5,29.5\n")
-	_, err := db.Store.Import(context.Background(), path, planning.ImportOptions{Layer: "substations"})
+	_, err := db.Store.Import(datatest.Context(), path, planning.ImportOptions{Layer: "substations"})
 	msg := planning.ErrorMessage(err)
 	if planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(msg, "voltage_kv") || !strings.Contains(msg, "电压等级") {
 		t.Fatalf("got %v", err)
@@ -224,7 +223,7 @@ func TestImportMissingRequiredColumn(t *testing.T) {
 // (GCJ-02) and checks it lands on the WGS-84 twin within 0.5 m.
 func TestImportGCJ02Boundary(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	rep, err := db.Store.Import(ctx, geoData+"linxiang_boundary_gcj02.geojson", planning.ImportOptions{Layer: "counties", SRS: "gcj02"})
 	if err != nil || !rep.Committed || rep.Inserted != 1 {
 		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
@@ -252,7 +251,7 @@ func TestImportGCJ02Boundary(t *testing.T) {
 // outline self-intersects: it is repaired, reported, and stored valid.
 func TestImportRepairsHuaihua(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	rep, err := db.Store.Import(ctx, realData+"hunan_prefectures_wgs84.geojson", planning.ImportOptions{Layer: "counties"})
 	if err != nil || !rep.Committed || rep.Inserted != 14 || rep.Repaired != 1 {
 		t.Fatalf("%v %+v\n%s", err, rep, problemsText(rep))
@@ -274,7 +273,7 @@ func TestImportRepairsHuaihua(t *testing.T) {
 // written.
 func TestImportHunanVillageCodes(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	before := snapshot(t, db)
 	codes, err := province.CodeList("")
 	if err != nil {
@@ -315,7 +314,7 @@ func TestImportHunanVillageCodes(t *testing.T) {
 // change, their tiles' version moves and they are stale for re-scoring.
 func TestImportVillagesUpdatesScores(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	rows, err := db.Pool.Query(ctx, `SELECT code, name, ST_X(office), ST_Y(office), poor_households FROM villages WHERE kind IN ('行政村', '社区') ORDER BY code`)
 	if err != nil {
 		t.Fatal(err)
@@ -363,7 +362,7 @@ func TestImportVillagesUpdatesScores(t *testing.T) {
 func TestImportBrokenFiles(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	before := snapshot(t, db)
 	full := `{"type":"FeatureCollection","features":[` +
 		`{"type":"Feature","properties":{"名称":"甲站","电压等级":"110kV"},"geometry":{"type":"Point","coordinates":[113.5,29.5]}},` +
@@ -397,7 +396,7 @@ func TestImportBrokenFiles(t *testing.T) {
 func TestImportShapefileGaussKruger(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	dir := t.TempDir()
 	src := writeFile(t, "in.geojson", `{"type":"FeatureCollection","features":[
 		{"type":"Feature","properties":{"路名":"柘庄村通村路","等级":"村道","路面":"砂石","宽度":3.5},"geometry":{"type":"LineString","coordinates":[[113.50,29.50],[113.51,29.51],[113.52,29.51]]}},
@@ -453,7 +452,7 @@ func TestImportGeoPackageAndOSM(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
 	loadRealOutline(t, db) // real substations lie in the real county, not the fixture's square
-	ctx := context.Background()
+	ctx := datatest.Context()
 	gp := filepath.Join(t.TempDir(), "变电站.gpkg")
 	gdaltest.Run(t, "ogr2ogr", "-f", "GPKG", gp, realData+"osm_power_polygons_linxiang.geojson", "-nln", "变电站")
 	// A mapping default still names them as the user says.
@@ -512,7 +511,7 @@ func TestImportGeoPackageAndOSM(t *testing.T) {
 // not all of the county.
 func TestBulkImportMarksVillagesStale(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	run, _, err := planning.Score(ctx, db.Store, p, time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), true, nil)
 	if err != nil {
@@ -559,7 +558,7 @@ func TestBulkImportMarksVillagesStale(t *testing.T) {
 func tableShape(t *testing.T, db *datatest.DB, table string) string {
 	t.Helper()
 	var s string
-	err := db.Pool.QueryRow(context.Background(), `SELECT concat_ws(E'\n',
+	err := db.Pool.QueryRow(datatest.Context(), `SELECT concat_ws(E'\n',
 		(SELECT string_agg(pg_get_indexdef(indexrelid), E'\n' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = $1::regclass),
 		(SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated, E'\n' ORDER BY conname) FROM pg_constraint WHERE conrelid = $1::regclass OR confrelid = $1::regclass),
 		(SELECT string_agg(tgname || ' ' || tgenabled::text, E'\n' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal))`, table).Scan(&s)
@@ -578,7 +577,7 @@ func tableShape(t *testing.T, db *datatest.DB, table string) string {
 // reports each row, and leave the database as it was.
 func TestImportDirectBulkLoad(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	shape := tableShape(t, db, "roads")
 	dir := t.TempDir()
 	clean := filepath.Join(dir, "roads.geojsonl")
@@ -667,7 +666,7 @@ func TestImportDirectBulkLoad(t *testing.T) {
 // PostgreSQL would break by failing one of them).
 func TestConcurrentBulkImports(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	dir := t.TempDir()
 	roads := filepath.Join(dir, "roads.geojsonl")
 	writeRoadsSeq(t, roads, 20000)
@@ -717,7 +716,7 @@ func TestConcurrentBulkImports(t *testing.T) {
 // names no village is an error of its row, naming the field and the code.
 func TestImportResolvesVillageCodes(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	var id int64
 	var code string
 	if err := db.Pool.QueryRow(ctx, `SELECT id, code FROM villages WHERE kind = '行政村' ORDER BY code LIMIT 1`).Scan(&id, &code); err != nil {

@@ -37,7 +37,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 	batch := int(envInt(t, "GAPMAP_DIFF_BATCH", 4))
 	t.Logf("seed %d: repeat with GAPMAP_DIFF_SEED=%d", seed, seed)
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	asOf := time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
 	if _, _, err := planning.Score(ctx, db.Store, p, asOf, true, nil); err != nil {
@@ -113,7 +113,7 @@ func envInt(tb testing.TB, name string, def int64) int64 {
 // village from scratch on the current data, and describes the differences.
 func diffRun(tb testing.TB, db *datatest.DB, p planning.Profile, asOf time.Time, runID int64) []string {
 	tb.Helper()
-	ctx := context.Background()
+	ctx := datatest.Context()
 	facts, _, err := db.Store.VillageFacts(ctx, p, asOf, nil)
 	if err != nil {
 		tb.Fatal(err)

@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -21,7 +20,7 @@ func roadsTile(t *testing.T, db *datatest.DB, z maptile.Zoom) (ids []int64, surf
 		t.Fatal("no roads layer")
 	}
 	tile := maptile.At(orb.Point{113.45, 29.48}, z)
-	raw, _, err := db.Store.Tile(context.Background(), tiles.Request{Layers: layers, Z: int(z), X: int(tile.X), Y: int(tile.Y)})
+	raw, _, err := db.Store.Tile(datatest.Context(), tiles.Request{Layers: layers, Z: int(z), X: int(tile.X), Y: int(tile.Y)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +55,7 @@ func merged(ids []int64) bool {
 // the rebuilt table after RefreshLowZoom.
 func TestLowZoomRoads(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if ids, _ := roadsTile(t, db, 9); !merged(ids) {
 		t.Fatalf("z9 roads after the demo load are not the prepared lines: ids %v", ids[:min(5, len(ids))])
 	}

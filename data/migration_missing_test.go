@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -16,7 +15,7 @@ import (
 // planning.VillageScore.UnknownGaps), and run_scores shows them.
 func TestMigrationDimensionMissing(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	// With some water works gone, 饮水 rests mostly on missing data in some
 	// villages; without the grid, 农网 has no gap: the shares and the lists
 	// differ by village and dimension.

@@ -2,7 +2,6 @@ package data_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -68,7 +67,7 @@ var wellsEntry = catalog.Layer{Table: "wells", Title: "机井", GeomCol: "geom",
 // the built-in one, and every other test's Store, never see wells.
 func TestNewLayerNeedsOneEntry(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	mustExec(t, db, wellsMigration)
 	cat, err := catalog.Default().With(wellsEntry)
 	if err != nil {

@@ -75,7 +75,7 @@ const (
 
 func TestIndicatorOracle(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	run, _, err := planning.Score(ctx, db.Store, p, asOf2016, true, nil)
 	if err != nil {
@@ -162,7 +162,7 @@ func TestIndicatorOracle(t *testing.T) {
 // no_data (issue 16: unknown is unknown).
 func TestIndicatorOracleOnPartialData(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	for _, sql := range []string{
 		`UPDATE roads SET surface = NULL WHERE id % 7 = 0`,
 		`UPDATE roads SET width_m = NULL WHERE id % 5 = 0`,
@@ -231,7 +231,7 @@ type oracleQuerier interface {
 // oracleStoredRows reads what run knows, by village code and indicator.
 func oracleStoredRows(t *testing.T, q oracleQuerier, run int64) map[string]map[string]oracleStored {
 	t.Helper()
-	rows, err := q.Query(context.Background(), `SELECT v.code, i.indicator, i.value, i.unit, i.status
+	rows, err := q.Query(datatest.Context(), `SELECT v.code, i.indicator, i.value, i.unit, i.status
 		FROM run_indicators i JOIN villages v ON v.id = i.village_id WHERE i.run_id = $1`, run)
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +270,7 @@ type oracleConn struct {
 
 func (o oracleConn) each(name string, args []any, dest []any, fn func()) {
 	o.t.Helper()
-	rows, err := o.conn.Query(context.Background(), oracleSQL(o.t, name), args...)
+	rows, err := o.conn.Query(datatest.Context(), oracleSQL(o.t, name), args...)
 	if err != nil {
 		o.t.Fatalf("%s: %v", name, err)
 	}
@@ -317,7 +317,7 @@ type oracleUnit struct {
 // oracleMeasure measures every indicator of every village unit, by code.
 func oracleMeasure(t *testing.T, db *datatest.DB, p planning.Profile, asOf time.Time) map[string]map[string]oracleExpect {
 	t.Helper()
-	ctx := context.Background()
+	ctx := datatest.Context()
 	pc, err := db.Pool.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"strconv"
 	"testing"
 
@@ -17,7 +16,7 @@ import (
 // applying the plan stores each project's reason for the table.
 func TestDemoPlanSpendsTheBudget(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	if _, _, err := planning.Score(ctx, db.Store, p, asOf2016, false, nil); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,9 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/paulmach/orb/encoding/ewkb"
 
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
 )
 
 //go:embed queries/candidate_facts.sql
@@ -356,8 +360,12 @@ func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.P
 			return err
 		}
 		rep.Removed = int(tag.RowsAffected())
-		_, err = tx.Exec(ctx, assignCodes)
-		return err
+		if _, err = tx.Exec(ctx, assignCodes); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, auditEntry{Action: "projects.generate", Kind: "library", ID: "projects",
+			Detail: map[string]any{"run_id": runID, "candidates": len(ps), "added": rep.Added, "updated": rep.Updated,
+				"removed": rep.Removed, "kept": rep.Kept}})
 	})
 	return rep, translate(err, "save candidates")
 }
@@ -388,7 +396,8 @@ func (s *Store) Projects(ctx context.Context, f planning.ProjectFilter) (plannin
 			SELECT p.id FROM projects p LEFT JOIN townships t ON t.code = p.township_code LEFT JOIN villages v ON v.id = p.village_id
 			WHERE ($1 = '' OR p.township_code = $1 OR t.name = $1) AND ($2 = '' OR v.code = $2)
 			  AND ($3 = '' OR p.category = $3) AND ($4 = '' OR p.status = $4)
-			  AND ($5 = 0 OR p.year = $5 OR ($5 = -1 AND p.year IS NULL))),
+			  AND ($5 = 0 OR p.year = $5 OR ($5 = -1 AND p.year IS NULL))
+			  AND (NOT $8 OR p.township_code = ANY ($9) OR v.code = ANY ($10))),
 		m AS (
 			SELECT p.id,
 			       rank() OVER (ORDER BY p.gap_before DESC NULLS LAST, p.id) AS rank_need,
@@ -408,7 +417,8 @@ func (s *Store) Projects(ctx context.Context, f planning.ProjectFilter) (plannin
 		FROM m CROSS JOIN c JOIN ` + projectFrom + ` ON p.id = m.id
 		ORDER BY ` + projectOrders[f.Sort] + `
 		LIMIT $6 OFFSET $7`
-	rows, err := s.pool.Query(ctx, sql, f.Township, f.Village, f.Category, f.Status, f.Year, limit, f.Offset)
+	rows, err := s.pool.Query(ctx, sql, f.Township, f.Village, f.Category, f.Status, f.Year, limit, f.Offset,
+		f.Scoped, f.Townships, f.Villages)
 	if err != nil {
 		return page, translate(err, "list projects")
 	}
@@ -449,6 +459,9 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 		if err := checkPlace(ctx, tx, p); err != nil {
 			return err
 		}
+		if err := s.allow(ctx, access.ProjectEdit, projectObject(p)); err != nil {
+			return err
+		}
 		src, err := sourceID(ctx, tx, "manual", "手工录入")
 		if err != nil {
 			return err
@@ -457,8 +470,15 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 			VALUES (`+writeParams+`, '需求摸底', $31) RETURNING id`, append(args, src)...).Scan(&id); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, assignCodes)
-		return err
+		if _, err = tx.Exec(ctx, assignCodes); err != nil {
+			return err
+		}
+		after, err := projectRow(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, auditEntry{Action: "project.create", Kind: "project", ID: strconv.FormatInt(id, 10),
+			Detail: map[string]any{"after": after}})
 	})
 	if err != nil {
 		return p, translate(err, "create project")
@@ -499,11 +519,32 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 		if err := checkPlace(ctx, tx, p); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE projects SET (`+writeColumns+`) = (SELECT `+writeParams+`) WHERE id = $31`, append(args, p.ID)...)
-		if err == nil && tag.RowsAffected() == 0 {
-			return planning.Errorf(planning.ENotFound, "没有编号为 %d 的项目", p.ID)
+		old, err := lockProject(ctx, tx, p.ID)
+		if err != nil {
+			return err
 		}
-		return err
+		// The editor must hold the project both where it was and where it
+		// goes: a township cannot move a project into another's village.
+		if err := s.allow(ctx, access.ProjectEdit, projectObject(old)); err != nil {
+			return err
+		}
+		if err := s.allow(ctx, access.ProjectEdit, projectObject(p)); err != nil {
+			return err
+		}
+		before, err := projectRow(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE projects SET (`+writeColumns+`) = (SELECT `+writeParams+`) WHERE id = $31`, append(args, p.ID)...); err != nil {
+			return err
+		}
+		after, err := projectRow(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		b, a := changedFields(before, after)
+		return s.audit(ctx, tx, auditEntry{Action: "project.update", Kind: "project", ID: strconv.FormatInt(p.ID, 10),
+			Detail: map[string]any{"before": b, "after": a}})
 	})
 	if err != nil {
 		return p, translate(err, "update project")
@@ -513,28 +554,90 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 
 // DeleteProject implements planning.LibraryStore.
 func (s *Store) DeleteProject(ctx context.Context, id int64) error {
-	p, err := s.Project(ctx, id)
-	if err != nil {
-		return err
-	}
-	if p.Status != planning.StateSurvey {
-		return planning.Errorf(planning.EConflict, "项目“%s”已进入“%s”，不能删除；请改为出库并填写理由", p.Name, p.Status)
-	}
-	_, err = s.pool.Exec(ctx, `DELETE FROM projects WHERE id = $1 AND status = '需求摸底'`, id)
-	return translate(err, "delete project")
-}
-
-// Transition implements planning.LibraryStore.
-func (s *Store) Transition(ctx context.Context, id int64, to, actor, reason string) (planning.Project, error) {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		p, err := scanProject(tx.QueryRow(ctx, `SELECT `+projectColumns+` FROM `+projectFrom+` WHERE p.id = $1 FOR UPDATE OF p`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return planning.Errorf(planning.ENotFound, "没有编号为 %d 的项目", id)
-		}
+		p, err := lockProject(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if err := planning.CheckTransition(p, to, actor, reason); err != nil {
+		if err := s.allow(ctx, access.ProjectEdit, projectObject(p)); err != nil {
+			return err
+		}
+		if p.Status != planning.StateSurvey {
+			return planning.Errorf(planning.EConflict, "项目“%s”已进入“%s”，不能删除；请改为出库并填写理由", p.Name, p.Status)
+		}
+		before, err := projectRow(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err = tx.Exec(ctx, `DELETE FROM projects WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, auditEntry{Action: "project.delete", Kind: "project", ID: strconv.FormatInt(id, 10),
+			Detail: map[string]any{"before": before}})
+	})
+	return translate(err, "delete project")
+}
+
+// lockProject reads a project under a row lock.
+func lockProject(ctx context.Context, tx pgx.Tx, id int64) (planning.Project, error) {
+	p, err := scanProject(tx.QueryRow(ctx, `SELECT `+projectColumns+` FROM `+projectFrom+` WHERE p.id = $1 FOR UPDATE OF p`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, planning.Errorf(planning.ENotFound, "没有编号为 %d 的项目", id)
+	}
+	return p, err
+}
+
+// projectObject is what the policy looks at in a project.
+func projectObject(p planning.Project) access.Object {
+	return access.Object{Category: p.Category, Township: p.TownshipCode, Village: p.VillageCode}
+}
+
+// projectRow is a project's stored row as JSON, for the audit trail's
+// before and after (geometry as GeoJSON).
+func projectRow(ctx context.Context, tx pgx.Tx, id int64) (map[string]any, error) {
+	var row map[string]any
+	err := tx.QueryRow(ctx, `SELECT to_jsonb(p) - 'geom' || jsonb_build_object('geom', ST_AsGeoJSON(p.geom, 7)::jsonb)
+		FROM projects p WHERE p.id = $1`, id).Scan(&row)
+	return row, err
+}
+
+// changedFields keeps, of two rows, the fields whose values differ.
+func changedFields(before, after map[string]any) (b, a map[string]any) {
+	b, a = map[string]any{}, map[string]any{}
+	for k, v := range after {
+		if !reflect.DeepEqual(before[k], v) {
+			b[k], a[k] = before[k], v
+		}
+	}
+	for k, v := range before {
+		if _, ok := after[k]; !ok {
+			b[k] = v
+		}
+	}
+	return b, a
+}
+
+// Transition implements planning.LibraryStore.
+func (s *Store) Transition(ctx context.Context, id int64, to, reason string) (planning.Project, error) {
+	pr, ok := access.From(ctx)
+	if !ok || pr.Login == "" {
+		return planning.Project{}, errNoActor
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		p, err := lockProject(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := planning.CheckTransition(p, to, reason); err != nil {
+			return err
+		}
+		obj := projectObject(p)
+		ts, err := transitions(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		obj.DeclaredBy = planning.Declarer(ts)
+		if err := s.policy.AllowMove(pr, p.Status, to, obj); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE projects SET status = $2,
@@ -542,9 +645,16 @@ func (s *Store) Transition(ctx context.Context, id int64, to, actor, reason stri
 			WHERE id = $1`, id, to, reason); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO project_transitions (project_id, from_status, to_status, actor, reason)
-			VALUES ($1, $2, $3, $4, $5)`, id, p.Status, to, actor, reason)
-		return err
+		var actorID *int64
+		if pr.UserID != 0 {
+			actorID = &pr.UserID
+		}
+		if _, err = tx.Exec(ctx, `INSERT INTO project_transitions (project_id, from_status, to_status, actor, actor_id, reason)
+			VALUES ($1, $2, $3, $4, $5, $6)`, id, p.Status, to, pr.Title(), actorID, reason); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, auditEntry{Action: "project.move", Kind: "project", ID: strconv.FormatInt(id, 10),
+			Detail: map[string]any{"before": map[string]any{"status": p.Status}, "after": map[string]any{"status": to}, "reason": reason}})
 	})
 	if err != nil {
 		return planning.Project{}, translate(err, "project transition")
@@ -557,16 +667,27 @@ func (s *Store) Transitions(ctx context.Context, id int64) ([]planning.Transitio
 	if _, err := s.Project(ctx, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, project_id, from_status, to_status, actor, reason, at
+	ts, err := transitions(ctx, s.pool, id)
+	return ts, translate(err, "project transitions")
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// transitions reads a project's moves, oldest first.
+func transitions(ctx context.Context, q querier, id int64) ([]planning.Transition, error) {
+	rows, err := q.Query(ctx, `SELECT id, project_id, from_status, to_status, actor, actor_id, reason, at
 		FROM project_transitions WHERE project_id = $1 ORDER BY id`, id)
 	if err != nil {
-		return nil, translate(err, "project transitions")
+		return nil, err
 	}
 	ts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[planning.Transition])
 	if ts == nil {
 		ts = []planning.Transition{}
 	}
-	return ts, translate(err, "project transitions")
+	return ts, err
 }
 
 // ScheduleProjects implements planning.LibraryStore.
@@ -578,12 +699,31 @@ func (s *Store) ScheduleProjects(ctx context.Context, plan map[int64]planning.Sc
 		ids, ys, reasons = append(ids, id), append(ys, int32(sc.Year)), append(reasons, sc.Reason)
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE projects p SET year = nullif(u.y, 0), plan_reason = u.reason
-			FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, y, reason) WHERE p.id = u.id`, ids, ys, reasons)
-		if err == nil && int(tag.RowsAffected()) != len(ids) {
-			return planning.Errorf(planning.ENotFound, "部分项目不存在（%d 个中找到 %d 个）", len(ids), tag.RowsAffected())
+		rows, err := tx.Query(ctx, `WITH old AS (SELECT id, year FROM projects WHERE id = ANY ($1) FOR UPDATE)
+			UPDATE projects p SET year = nullif(u.y, 0), plan_reason = u.reason
+			FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, y, reason), old
+			WHERE p.id = u.id AND old.id = p.id
+			RETURNING p.id, old.year, p.year`, ids, ys, reasons)
+		if err != nil {
+			return err
 		}
-		return err
+		type change struct {
+			ID     int64 `json:"id"`
+			Before *int  `json:"before"`
+			After  *int  `json:"after"`
+		}
+		changes, err := pgx.CollectRows(rows, pgx.RowToStructByPos[change])
+		if err != nil {
+			return err
+		}
+		if len(changes) != len(ids) {
+			return planning.Errorf(planning.ENotFound, "部分项目不存在（%d 个中找到 %d 个）", len(ids), len(changes))
+		}
+		// Only the projects whose year changed are listed: a plan over a
+		// whole library moves few of them.
+		moved := slices.DeleteFunc(changes, func(c change) bool { return reflect.DeepEqual(c.Before, c.After) })
+		return s.audit(ctx, tx, auditEntry{Action: "plan.apply", Kind: "library", ID: "projects",
+			Detail: map[string]any{"projects": len(ids), "year_changed": moved}})
 	})
 	return translate(err, "schedule projects")
 }

@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"strings"
@@ -16,7 +15,7 @@ var asOf2016 = time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
 
 func scoreAndGenerate(t *testing.T, db *datatest.DB) planning.GenerateReport {
 	t.Helper()
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	if _, _, err := planning.Score(ctx, db.Store, p, asOf2016, false, nil); err != nil {
 		t.Fatal(err)
@@ -30,7 +29,7 @@ func scoreAndGenerate(t *testing.T, db *datatest.DB) planning.GenerateReport {
 
 func allProjects(t *testing.T, db *datatest.DB, f planning.ProjectFilter) []planning.RankedProject {
 	t.Helper()
-	page, err := db.Store.Projects(context.Background(), f)
+	page, err := db.Store.Projects(datatest.Context(), f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +85,7 @@ func TestGenerateGravelRoad(t *testing.T) {
 		t.Errorf("traceability %v, place %s %s", p.SourceIndicators, p.TownshipName, p.VillageName)
 	}
 	var geomM float64
-	if err := db.Pool.QueryRow(context.Background(), `SELECT ST_Length(geom::geography) FROM projects WHERE id = $1`, p.ID).Scan(&geomM); err != nil {
+	if err := db.Pool.QueryRow(datatest.Context(), `SELECT ST_Length(geom::geography) FROM projects WHERE id = $1`, p.ID).Scan(&geomM); err != nil {
 		t.Fatal(err)
 	}
 	if math.Abs(geomM-2300) > 1 {
@@ -106,7 +105,7 @@ func TestGenerateGravelRoad(t *testing.T) {
 
 func TestGenerateDemoIsIdempotentAndKeepsBureauRows(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	rep := scoreAndGenerate(t, db)
 	if rep.Candidates < 50 || rep.Added != rep.Candidates || rep.CostWan <= 0 {
 		t.Fatalf("first generation %+v: want many candidates, all added", rep)
@@ -138,7 +137,7 @@ func TestGenerateDemoIsIdempotentAndKeepsBureauRows(t *testing.T) {
 
 	// A bureau takes one row forward; generating again leaves it alone.
 	taken := ps[0].Project
-	if _, err := db.Store.Transition(ctx, taken.ID, planning.StateVillage, "村委会", ""); err != nil {
+	if _, err := db.Store.Transition(ctx, taken.ID, planning.StateVillage, ""); err != nil {
 		t.Fatal(err)
 	}
 	again, err := planning.Generate(ctx, db.Store, planning.DefaultProfile(), 0, false)
@@ -197,7 +196,7 @@ func TestRankingsAreSeparate(t *testing.T) {
 	if len(pv) == 0 || pv[0].RankValue != 1 || pv[0].Category != planning.CatPV {
 		t.Errorf("PV ranking: %d rows, first %+v", len(pv), pv[0])
 	}
-	if _, err := db.Store.Projects(context.Background(), planning.ProjectFilter{Sort: "cost; DROP TABLE projects"}); planning.ErrorCode(err) != planning.EInvalid {
+	if _, err := db.Store.Projects(datatest.Context(), planning.ProjectFilter{Sort: "cost; DROP TABLE projects"}); planning.ErrorCode(err) != planning.EInvalid {
 		t.Errorf("unknown sort: %v, want invalid", err)
 	}
 }
@@ -205,7 +204,7 @@ func TestRankingsAreSeparate(t *testing.T) {
 func TestProjectLifecycle(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p, err := db.Store.CreateProject(ctx, planning.Project{
 		Name: "甲村产业路", Category: planning.CatRoad, Nature: "新建", TownshipCode: "430682101", VillageCode: "430682101201",
 		Quantity: 1.2, Unit: "km", UnitPriceWan: 50, CostWan: 60, Beneficiaries: planning.Beneficiaries{Households: 300, Population: 1000, PoorHouseholds: 26, PoorPopulation: 80},
@@ -217,7 +216,7 @@ func TestProjectLifecycle(t *testing.T) {
 		t.Fatalf("created %+v", p)
 	}
 	step := func(to, reason string) error {
-		_, err := db.Store.Transition(ctx, p.ID, to, "县扶贫办 张三", reason)
+		_, err := db.Store.Transition(ctx, p.ID, to, reason)
 		return err
 	}
 	if err := step(planning.StateInLibrary, ""); planning.ErrorCode(err) != planning.EConflict || !strings.Contains(planning.ErrorMessage(err), "不能直接转为") {
@@ -266,7 +265,7 @@ func TestProjectLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ts) != 6 || ts[0].From != planning.StateSurvey || ts[5].To != planning.StateWithdrawn || ts[5].Reason != "村庄整体搬迁" || ts[5].Actor != "县扶贫办 张三" {
+	if len(ts) != 6 || ts[0].From != planning.StateSurvey || ts[5].To != planning.StateWithdrawn || ts[5].Reason != "村庄整体搬迁" || ts[5].Actor != "test（命令行）" {
 		t.Errorf("transitions %+v", ts)
 	}
 	if err := db.Store.DeleteProject(ctx, p.ID); planning.ErrorCode(err) != planning.EConflict {

@@ -3,7 +3,6 @@ package data_test
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"io"
 	"strings"
 	"testing"
@@ -16,7 +15,7 @@ import (
 func readme(t *testing.T, db *datatest.DB) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := db.Store.Export(context.Background(), &b, planning.ExportOptions{Layers: []string{"villages"}, Format: "shp.zip"}); err != nil {
+	if err := db.Store.Export(datatest.Context(), &b, planning.ExportOptions{Layers: []string{"villages"}, Format: "shp.zip"}); err != nil {
 		t.Fatal(err)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
@@ -48,7 +47,7 @@ func readme(t *testing.T, db *datatest.DB) string {
 // The old code keyed the page badge to 430682 and wrote 合成 into every
 // TileJSON.
 func TestSyntheticFollowsSources(t *testing.T) {
-	ctx := context.Background()
+	ctx := datatest.Context()
 	real := datatest.New(t)
 	if _, err := real.Store.InitCounty(ctx, "430682", false); err != nil {
 		t.Fatal(err)
@@ -88,7 +87,7 @@ func TestSyntheticFollowsSources(t *testing.T) {
 // bridges and 177 reservoirs into every county); the demo has 临湘's; a
 // county stores its own and a --profile file still wins over them.
 func TestCountyProfileTargets(t *testing.T) {
-	ctx := context.Background()
+	ctx := datatest.Context()
 	targets := func(db *datatest.DB, file string) planning.TargetParams {
 		t.Helper()
 		var r io.Reader

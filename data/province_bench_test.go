@@ -3,7 +3,6 @@ package data_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -32,7 +31,7 @@ import (
 func BenchmarkProvince(b *testing.B) {
 	raw := hunanCSV(b)
 	db := datatest.New(b)
-	ctx := context.Background()
+	ctx := datatest.Context()
 
 	t0 := time.Now()
 	counties, err := province.Generate(bytes.NewReader(raw))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ const saveChunk = 2000
 // villages a partial run did not re-score are its base run's rows, by
 // reference (run_villages).
 func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []planning.VillageScore) error {
+	if err := requireActor(ctx); err != nil {
+		return err
+	}
 	profile, err := json.Marshal(run.Profile)
 	if err != nil {
 		return fmt.Errorf("encode profile: %w", err)
@@ -64,8 +68,13 @@ func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []plannin
 			return err
 		}
 		consumed = tag.RowsAffected()
-		return tx.QueryRow(ctx, `UPDATE scoring_runs SET villages = (SELECT count(*) FROM run_scores WHERE run_id = $1)
-			WHERE id = $1 RETURNING villages`, run.ID).Scan(&run.Villages)
+		if err := tx.QueryRow(ctx, `UPDATE scoring_runs SET villages = (SELECT count(*) FROM run_scores WHERE run_id = $1)
+			WHERE id = $1 RETURNING villages`, run.ID).Scan(&run.Villages); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, auditEntry{Action: "run.create", Kind: "run", ID: strconv.FormatInt(run.ID, 10),
+			Detail: map[string]any{"profile": run.ProfileName, "profile_hash": run.ProfileHash, "as_of": run.AsOf,
+				"base_run_id": base, "rescored": run.Rescored, "villages": run.Villages}})
 	})
 	if err != nil {
 		return translate(err, "save scoring run")

@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 
 func TestMigrateIsIdempotent(t *testing.T) {
 	db := datatest.New(t) // applies every migration to an empty schema
-	ctx := context.Background()
+	ctx := datatest.Context()
 	applied, err := db.Store.Migrate(ctx)
 	if err != nil {
 		t.Fatalf("second Migrate: %v", err)
@@ -39,7 +38,7 @@ var layerTables = []string{"counties", "townships", "villages", "roads", "bridge
 // provenance, timestamps, a GiST index per geometry column, EPSG:4490.
 func TestEveryTableHasPlumbing(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	rows, err := db.Pool.Query(ctx, `
 		SELECT c.relname,
 		       bool_or(a.attname = 'source_id'), bool_or(a.attname = 'created_at'), bool_or(a.attname = 'updated_at')
@@ -105,7 +104,7 @@ func TestEveryTableHasPlumbing(t *testing.T) {
 // so a case cannot pass by failing for another reason.
 func TestConstraintsRejectBadRows(t *testing.T) {
 	db := datatest.New(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	mustExec(t, db, `INSERT INTO sources (kind, name) VALUES ('manual', 'test') `)
 	mustExec(t, db, `INSERT INTO counties (code, name, outline, source_id) VALUES ('430682', '临湘市',
 		ST_GeomFromText('MULTIPOLYGON(((113.3 29.2,113.75 29.2,113.75 29.85,113.3 29.85,113.3 29.2)))', 4490), 1)`)
@@ -168,7 +167,7 @@ func TestConstraintsRejectBadRows(t *testing.T) {
 
 func mustExec(tb testing.TB, db *datatest.DB, sql string, args ...any) {
 	tb.Helper()
-	if _, err := db.Pool.Exec(context.Background(), sql, args...); err != nil {
+	if _, err := db.Pool.Exec(datatest.Context(), sql, args...); err != nil {
 		tb.Fatalf("%s: %v", sql, err)
 	}
 }

@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"testing"
@@ -45,7 +44,7 @@ func loadFixture(t *testing.T, db *datatest.DB) {
 func TestFixtureFactsAndScores(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	facts, _, err := db.Store.VillageFacts(ctx, p, time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), nil)
 	if err != nil {
@@ -125,7 +124,7 @@ func TestFixtureFactsAndScores(t *testing.T) {
 // a bus stop at every 村委会 never makes any village's gap worse.
 func TestHardeningAndBusStopsNeverWorsen(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	asOf := time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
 	before, _, err := planning.Score(ctx, db.Store, p, asOf, true, nil)
@@ -166,7 +165,7 @@ func TestHardeningAndBusStopsNeverWorsen(t *testing.T) {
 // still agrees, village by village, with a full run on the same data.
 func TestIncrementalRescoreMatchesFull(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	asOf := time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
 	if _, _, err := planning.Score(ctx, db.Store, p, asOf, true, nil); err != nil {
@@ -230,7 +229,7 @@ func TestIncrementalRescoreMatchesFull(t *testing.T) {
 // graph has the same edges, joined the same way, as a rebuild from scratch.
 func TestRoadGraphPatchEqualsRebuild(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	road := planning.DefaultProfile().Road
 	if _, err := db.Store.RebuildRoadGraph(ctx, road); err != nil {
 		t.Fatal(err)
@@ -267,7 +266,7 @@ func graphFingerprint(tb testing.TB, db *datatest.DB) string {
 	tb.Helper()
 	var sum string
 	var edges, vertices int
-	err := db.Pool.QueryRow(context.Background(), `
+	err := db.Pool.QueryRow(datatest.Context(), `
 		WITH comp AS (SELECT node, component FROM pgr_connectedComponents(
 		         'SELECT id, source, target, 1.0::float8 AS cost, 1.0::float8 AS reverse_cost FROM road_edges')),
 		     e AS (SELECT road_id || ':' || md5(ST_AsBinary(geom)) || ':' || hardened AS k, c.component

@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"math"
 	"regexp"
 	"strings"
@@ -19,7 +18,7 @@ var han = regexp.MustCompile(`\p{Han}`)
 // scoreAll scores db in full and returns the judgements by village code.
 func scoreAll(t *testing.T, db *datatest.DB) (planning.Run, map[string]planning.VillageScore) {
 	t.Helper()
-	run, scores, err := planning.Score(context.Background(), db.Store, planning.DefaultProfile(), asOf2016, true, nil)
+	run, scores, err := planning.Score(datatest.Context(), db.Store, planning.DefaultProfile(), asOf2016, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +83,7 @@ func checkStates(t *testing.T, scores map[string]planning.VillageScore) {
 // to a measured failure of the indicators it answers.
 func checkNoProjectFromNoData(t *testing.T, db *datatest.DB, run planning.Run) {
 	t.Helper()
-	if _, err := planning.Generate(context.Background(), db.Store, planning.DefaultProfile(), run.ID, true); err != nil {
+	if _, err := planning.Generate(datatest.Context(), db.Store, planning.DefaultProfile(), run.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	status := storedStatuses(t, db, run.ID)
@@ -113,7 +112,7 @@ func checkNoProjectFromNoData(t *testing.T, db *datatest.DB, run planning.Run) {
 // no_data.
 func TestPartialDataIsNeverAVerdict(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	mustExec(t, db, `UPDATE roads SET surface = NULL, width_m = NULL`)
 	mustExec(t, db, `UPDATE villages SET households = NULL, population = NULL, poor_households = NULL, poor_population = NULL`)
 	mustExec(t, db, `UPDATE transformers SET village_id = NULL`)
@@ -205,7 +204,7 @@ func TestEmptyRoadLayerIsNoData(t *testing.T) {
 // transformer stands, and never 未通电 for want of a link.
 func TestUnlinkedTransformersNearby(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	mustExec(t, db, `UPDATE transformers SET village_id = NULL`)
 	_, scores := scoreAll(t, db)
 	rows, err := db.Pool.Query(ctx, `SELECT v.code FROM villages v WHERE v.kind IN ('行政村', '社区') AND EXISTS (
@@ -240,7 +239,7 @@ func TestUnlinkedTransformersNearby(t *testing.T) {
 func fixtureScores(t *testing.T, db *datatest.DB) (map[string]planning.Facts, map[string]planning.VillageScore) {
 	t.Helper()
 	p := planning.DefaultProfile()
-	facts, _, err := db.Store.VillageFacts(context.Background(), p, asOf2016, nil)
+	facts, _, err := db.Store.VillageFacts(datatest.Context(), p, asOf2016, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +256,7 @@ func fixtureScores(t *testing.T, db *datatest.DB) (map[string]planning.Facts, ma
 func TestFixtureThreeStates(t *testing.T) {
 	db := datatest.New(t)
 	loadFixture(t, db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	const jia, yi = "430682101201", "430682101202"
 	length := func(name string) float64 {
 		var m float64

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gapmap/gapmap/data/catalog"
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
 )
 
 // SRID is the storage CRS of every geometry column: EPSG:4490, CGCS2000
@@ -22,6 +23,11 @@ type Store struct {
 	tilePool *pgxpool.Pool // read-only sessions tuned for tile queries
 	log      *slog.Logger
 	layers   *storeLayers // the layers it serves: catalog.Default() unless WithCatalog
+	// policy decides the object-level checks of writes (a township's own
+	// villages, a bureau's layers and categories, lifecycle steps), made
+	// under the row lock of what they change: access.Default() unless
+	// WithPolicy.
+	policy *access.Policy
 }
 
 var _ planning.Store = (*Store)(nil)
@@ -76,7 +82,7 @@ func OpenConfig(cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("create tile pool: %w", err)
 	}
-	return &Store{pool: pool, tilePool: tilePool, log: log, layers: defaultLayers}, nil
+	return &Store{pool: pool, tilePool: tilePool, log: log, layers: defaultLayers, policy: access.Default()}, nil
 }
 
 // Close closes every connection of both pools.
@@ -106,4 +112,21 @@ func (s *Store) Ping(ctx context.Context) error {
 		return planning.Errorf(planning.EUnavailable, "数据库结构版本 %d 低于程序需要的 %d，请运行 gapmap migrate", applied, want)
 	}
 	return nil
+}
+
+// WithPolicy returns a copy of s that decides writes by p.
+func (s *Store) WithPolicy(p *access.Policy) *Store {
+	out := *s
+	out.policy = p
+	return &out
+}
+
+// allow asks the policy whether the context's principal may take action a
+// on obj.
+func (s *Store) allow(ctx context.Context, a access.Action, obj access.Object) error {
+	p, ok := access.From(ctx)
+	if !ok || p.Login == "" {
+		return errNoActor
+	}
+	return s.policy.Allow(p, a, obj)
 }

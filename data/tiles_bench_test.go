@@ -1,7 +1,6 @@
 package data_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -23,7 +22,7 @@ func BenchmarkTileReview(b *testing.B) {
 			req := tiles.Request{Layers: tiles.LayersAt(layers, int(z)), Z: int(z), X: int(tile.X), Y: int(tile.Y)}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, err := db.Store.Tile(context.Background(), req); err != nil {
+				if _, _, err := db.Store.Tile(datatest.Context(), req); err != nil {
 					b.Fatal(err)
 				}
 			}

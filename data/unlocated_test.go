@@ -2,7 +2,6 @@ package data_test
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ import (
 // or list them as 未定位.
 func TestUnlocatedVillages(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	p, asOf := planning.DefaultProfile(), time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
 	_, before, err := planning.Score(ctx, db.Store, p, asOf, true, nil)
 	if err != nil {

@@ -204,7 +204,6 @@ func TestCheckTransition(t *testing.T) {
 		{planning.StateSurvey, planning.StateBuilt, "县扶贫办", "", true, planning.EConflict},
 		{planning.StateBuilding, planning.StateWithdrawn, "县扶贫办", "停建", true, ""},
 		{planning.StateBuilt, planning.StateWithdrawn, "县扶贫办", "停建", true, planning.EConflict},
-		{planning.StateSurvey, planning.StateVillage, "", "", true, planning.EInvalid},
 		{planning.StateEvaluated, planning.StateSurvey, "县扶贫办", "x", true, planning.EConflict},
 		{planning.StateWithdrawn, planning.StateSurvey, "县扶贫办", "", true, planning.EInvalid},
 		{planning.StateSurvey, "已批准", "县扶贫办", "", true, planning.EInvalid},
@@ -214,7 +213,7 @@ func TestCheckTransition(t *testing.T) {
 		if c.targets {
 			q.Targets = []planning.Target{{Level1: "产出指标", Level3: "里程", Value: "1 km"}}
 		}
-		err := planning.CheckTransition(q, c.to, c.actor, c.reason)
+		err := planning.CheckTransition(q, c.to, c.reason)
 		if got := planning.ErrorCode(err); (err == nil) != (c.want == "") || err != nil && got != c.want {
 			t.Errorf("%s → %s (actor %q, reason %q): %v, want %q", c.from, c.to, c.actor, c.reason, err, c.want)
 		}

@@ -185,8 +185,7 @@ type ImportOptions struct {
 	// TileJSON, packs and exports carry it. An OSM extract read as such
 	// records OSM's credit itself.
 	Attribution string
-	DryRun      bool   // validate and count, then roll back
-	Actor       string // who imports, recorded on the source row
+	DryRun      bool // validate and count, then roll back
 	// Progress, when set, is called from the reading goroutine every few
 	// thousand rows with the rows read so far.
 	Progress func(rows int64)

@@ -28,6 +28,11 @@ type ProjectFilter struct {
 	Sort     string // one of ProjectSorts; "" means RankNeed
 	Limit    int    // 0: no limit (exports)
 	Offset   int
+	// Scoped limits the projects to the townships and villages a user
+	// holds roles in (a township or village user's row scope).
+	Scoped    bool
+	Townships []string // township codes
+	Villages  []string // village codes
 }
 
 // Validate checks f's enumerations, naming the bad parameter in Chinese.
@@ -164,8 +169,9 @@ type LibraryStore interface {
 	// withdrawn (已出库) instead, so the record stays.
 	DeleteProject(ctx context.Context, id int64) error
 	// Transition moves a project to state to, checked by CheckTransition
-	// under a row lock, and records who, when and why.
-	Transition(ctx context.Context, id int64, to, actor, reason string) (Project, error)
+	// and by the access policy under a row lock, and records who (the
+	// context's principal), when and why.
+	Transition(ctx context.Context, id int64, to, reason string) (Project, error)
 	Transitions(ctx context.Context, id int64) ([]Transition, error)
 	// ScheduleProjects writes an applied plan into the projects by id, in
 	// one transaction: each one's year (zero clears it) and why it was

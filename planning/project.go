@@ -237,36 +237,72 @@ type Transition struct {
 	From      string    `json:"from"`
 	To        string    `json:"to"`
 	Actor     string    `json:"actor"`
+	ActorID   *int64    `json:"actor_id,omitempty"` // the user; nil for the command line
 	Reason    string    `json:"reason"`
 	At        time.Time `json:"at"`
+}
+
+// Declarer is the user who last declared a project (moved it to 村级申报)
+// in its moves ts, oldest first; 0 if none did.
+func Declarer(ts []Transition) int64 {
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].To == StateVillage {
+			if ts[i].ActorID == nil {
+				return 0
+			}
+			return *ts[i].ActorID
+		}
+	}
+	return 0
+}
+
+// Moves lists the states p may move to, per the state machine alone (who
+// may take each is the access policy's question).
+func Moves(p Project) []string {
+	var out []string
+	for _, to := range States {
+		if canMove(p.Status, to) {
+			out = append(out, to)
+		}
+	}
+	return out
+}
+
+// canMove says whether the state machine has a move from one state to
+// another: along transitions, or to 已出库 from any state before 已完工.
+func canMove(from, to string) bool {
+	if to == StateWithdrawn {
+		return from != StateWithdrawn && slices.Index(States, from) < slices.Index(States, StateBuilt)
+	}
+	return slices.Contains(transitions[from], to)
+}
+
+// IsBack says whether a move returns a project to an earlier state (a
+// rejection), which needs a reason like a withdrawal.
+func IsBack(from, to string) bool {
+	return to == StateWithdrawn || slices.Index(States, to) < slices.Index(States, from)
 }
 
 // CheckTransition says whether p may move to state to, and why not in
 // Chinese. Withdrawal needs a reason; entering the library needs 绩效目标
 // (国开办发〔2018〕10号) and a cost; the annual plan needs a year.
-func CheckTransition(p Project, to, actor, reason string) error {
-	if strings.TrimSpace(actor) == "" {
-		return Errorf(EInvalid, "请填写操作人")
-	}
+func CheckTransition(p Project, to, reason string) error {
 	if !slices.Contains(States, to) {
 		return Errorf(EInvalid, "项目状态 %q 无效；可用：%s", to, strings.Join(States, "、"))
 	}
-	allowed := transitions[p.Status]
-	if to == StateWithdrawn && slices.Index(States, p.Status) < slices.Index(States, StateBuilt) && p.Status != StateWithdrawn {
-		if strings.TrimSpace(reason) == "" {
-			return Errorf(EInvalid, "出库须填写理由")
-		}
-		return nil
-	}
-	if !slices.Contains(allowed, to) {
+	if !canMove(p.Status, to) {
 		next := "无（流程已结束）"
-		if len(allowed) > 0 {
-			next = strings.Join(allowed, "、")
+		if m := Moves(p); len(m) > 0 {
+			next = strings.Join(m, "、")
 		}
 		return Errorf(EConflict, "项目“%s”当前为“%s”，不能直接转为“%s”；可转为：%s", p.Name, p.Status, to, next)
 	}
-	// Going back a step is a rejection: say why.
-	if slices.Index(States, to) < slices.Index(States, p.Status) && strings.TrimSpace(reason) == "" {
+	// Going back a step is a rejection, leaving the library a withdrawal:
+	// say why.
+	if IsBack(p.Status, to) && strings.TrimSpace(reason) == "" {
+		if to == StateWithdrawn {
+			return Errorf(EInvalid, "出库须填写理由")
+		}
 		return Errorf(EInvalid, "退回到“%s”须填写理由", to)
 	}
 	switch to {

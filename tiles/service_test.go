@@ -27,11 +27,11 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := datatest.NewDemo(t)
-	if _, _, err := planning.Score(context.Background(), db.Store, planning.DefaultProfile(), demo.BaselineDate, true, nil); err != nil {
+	if _, _, err := planning.Score(datatest.Context(), db.Store, planning.DefaultProfile(), demo.BaselineDate, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	s := tiles.NewService(db.Store, tiles.NewCache(64<<20), 10*time.Second, 2)
-	if err := s.Refresh(context.Background()); err != nil {
+	if err := s.Refresh(datatest.Context()); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{db: db, service: s}
@@ -41,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 // name, in tile coordinates.
 func (f *fixture) tile(t *testing.T, set string, tile maptile.Tile) map[string]*mvt.Layer {
 	t.Helper()
-	got, _, _, err := f.service.Tile(context.Background(), set, int(tile.Z), int(tile.X), int(tile.Y), tiles.Filter{})
+	got, _, _, err := f.service.Tile(datatest.Context(), set, int(tile.Z), int(tile.X), int(tile.Y), tiles.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func (f *fixture) tile(t *testing.T, set string, tile maptile.Tile) map[string]*
 func seatTile(t *testing.T, db *datatest.DB, z int) maptile.Tile {
 	t.Helper()
 	var lon, lat float64
-	if err := db.Pool.QueryRow(context.Background(), `SELECT ST_X(seat), ST_Y(seat) FROM townships WHERE code = '430682001'`).Scan(&lon, &lat); err != nil {
+	if err := db.Pool.QueryRow(datatest.Context(), `SELECT ST_X(seat), ST_Y(seat) FROM townships WHERE code = '430682001'`).Scan(&lon, &lat); err != nil {
 		t.Fatal(err)
 	}
 	return maptile.At(orb.Point{lon, lat}, maptile.Zoom(z))
@@ -97,10 +97,10 @@ func (b *blockingSource) Attribution(context.Context) (string, error) { return "
 func TestServiceErrors(t *testing.T) {
 	src := &blockingSource{started: make(chan struct{}, 1)}
 	s := tiles.NewService(src, tiles.NewCache(0), time.Minute, 1)
-	if err := s.Refresh(context.Background()); err != nil {
+	if err := s.Refresh(datatest.Context()); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
+	ctx := datatest.Context()
 
 	var unknown *tiles.UnknownSetError
 	if _, _, _, err := s.Tile(ctx, "nothing", 3, 1, 1, tiles.Filter{}); !errors.As(err, &unknown) || unknown.Set != "nothing" {

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data"
+	"github.com/gapmap/gapmap/planning/access"
 )
 
 // Config is the configuration every command shares, read once from the
@@ -24,6 +27,11 @@ type Config struct {
 	TileCacheBytes int64         // GAPMAP_TILE_CACHE_MB: in-process tile cache size
 	ImportMaxBytes int64         // GAPMAP_IMPORT_MAX_MB: largest upload to POST /api/v1/layers/{layer}/imports
 	Web            api.WebConfig // the review map's basemap (GAPMAP_BASEMAP_*, GAPMAP_TIANDITU_KEY)
+	PublicRead     bool          // GAPMAP_PUBLIC_READ=true: reading needs no login (off by default)
+	// Policy is who may do what: GAPMAP_ACCESS_FILE (a JSON file shaped
+	// like planning/access/default.json), else the defaults.
+	Policy   *access.Policy
+	Sessions access.SessionTimes // GAPMAP_SESSION_IDLE, GAPMAP_SESSION_MAX
 }
 
 // DefaultDatabaseURL is the database scripts/dbsetup.sh creates.
@@ -39,6 +47,8 @@ func DefaultConfig() Config {
 		MaxConns:       8,
 		TileCacheBytes: 256 << 20,
 		ImportMaxBytes: 512 << 20,
+		Policy:         access.Default(),
+		Sessions:       access.DefaultSessionTimes,
 	}
 }
 
@@ -70,13 +80,15 @@ func (c Config) Validate() error {
 type settings struct {
 	cfg                                                          Config // DatabaseURL, Addr and Web: no parsing needed
 	logLevel, requestTimeout, maxConns, tileCacheMB, importMaxMB string
+	publicRead, accessFile, sessionIdle, sessionMax              string
 }
 
 // readSettings reads the shared settings from the environment.
 func readSettings(getenv func(string) string) *settings {
 	cfg := DefaultConfig()
 	s := &settings{logLevel: cfg.LogLevel.String(), requestTimeout: cfg.RequestTimeout.String(),
-		maxConns: fmt.Sprint(cfg.MaxConns), tileCacheMB: fmt.Sprint(cfg.TileCacheBytes >> 20), importMaxMB: fmt.Sprint(cfg.ImportMaxBytes >> 20)}
+		maxConns: fmt.Sprint(cfg.MaxConns), tileCacheMB: fmt.Sprint(cfg.TileCacheBytes >> 20), importMaxMB: fmt.Sprint(cfg.ImportMaxBytes >> 20),
+		publicRead: "false", sessionIdle: cfg.Sessions.Idle.String(), sessionMax: cfg.Sessions.Max.String()}
 	for _, e := range []struct {
 		name string
 		to   *string
@@ -88,6 +100,10 @@ func readSettings(getenv func(string) string) *settings {
 		{"GAPMAP_MAX_CONNS", &s.maxConns},
 		{"GAPMAP_TILE_CACHE_MB", &s.tileCacheMB},
 		{"GAPMAP_IMPORT_MAX_MB", &s.importMaxMB},
+		{"GAPMAP_PUBLIC_READ", &s.publicRead},
+		{"GAPMAP_ACCESS_FILE", &s.accessFile},
+		{"GAPMAP_SESSION_IDLE", &s.sessionIdle},
+		{"GAPMAP_SESSION_MAX", &s.sessionMax},
 	} {
 		if v := getenv(e.name); v != "" {
 			*e.to = v
@@ -145,5 +161,27 @@ func (s *settings) config() (Config, error) {
 		errs = append(errs, fmt.Errorf("import max %q MiB: want a whole number > 0", s.importMaxMB))
 	}
 	cfg.ImportMaxBytes = mb << 20
+	if cfg.PublicRead, err = strconv.ParseBool(s.publicRead); err != nil {
+		errs = append(errs, fmt.Errorf("GAPMAP_PUBLIC_READ %q: want true or false", s.publicRead))
+	}
+	if s.accessFile != "" {
+		b, err := os.ReadFile(s.accessFile)
+		if err == nil {
+			cfg.Policy, err = access.Parse(b)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GAPMAP_ACCESS_FILE %s: %w", s.accessFile, err))
+		}
+	}
+	for _, d := range []struct {
+		name, text string
+		to         *time.Duration
+	}{{"GAPMAP_SESSION_IDLE", s.sessionIdle, &cfg.Sessions.Idle}, {"GAPMAP_SESSION_MAX", s.sessionMax, &cfg.Sessions.Max}} {
+		if v, err := time.ParseDuration(d.text); err != nil || v < time.Minute {
+			errs = append(errs, fmt.Errorf("%s %q: want a duration of at least 1m, such as 2h", d.name, d.text))
+		} else {
+			*d.to = v
+		}
+	}
 	return cfg, errors.Join(errs...)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,7 +17,7 @@ import (
 func TestCountyCommands(t *testing.T) {
 	db := datatest.New(t)
 	env := dbEnv(db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	var out bytes.Buffer
 	if err := run(ctx, []string{"county", "init", "--code", "430682"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)

@@ -71,7 +71,6 @@ func importFile(ctx context.Context, a app, o importOptions) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	opt := o.Options
 	opt.Name = filepath.Base(o.File)
-	opt.Actor = "cli:" + os.Getenv("USER")
 	if o.Mapping != "" {
 		b, err := os.ReadFile(o.Mapping)
 		if err != nil {

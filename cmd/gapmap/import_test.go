@@ -3,7 +3,6 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -24,7 +23,7 @@ import (
 func TestImportCommandFlags(t *testing.T) {
 	db := datatest.New(t)
 	env := dbEnv(db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -105,7 +104,7 @@ func TestImportCommandFlags(t *testing.T) {
 func TestImportStrictFlag(t *testing.T) {
 	db := datatest.New(t)
 	env := dbEnv(db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	gcj := "../../geo/testdata/linxiang_boundary_gcj02.geojson"
 	var out bytes.Buffer
 	err := run(ctx, []string{"import", "--layer", "counties", "--file", gcj, "--strict"}, env, &out, io.Discard)

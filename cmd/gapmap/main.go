@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"os/user"
 	"runtime/debug"
 	"strings"
 	"syscall"
 
 	"github.com/gapmap/gapmap/data"
+	"github.com/gapmap/gapmap/planning/access"
 )
 
 // A command is one subcommand of gapmap, with its line in the usage text,
@@ -98,6 +100,18 @@ undecided indicator (--run N, --township, --village, --dimension;
  --dry-run (exit 1 when rows have errors); --report FILE.csv|.json)
 formats: GeoJSON, GeoJSONSeq, CSV, Shapefile (.shp or .zip), GeoPackage,
 OpenStreetMap (.osm.pbf, .osm)`, setup: withOptions(importFlags, importFile)},
+	{name: "users list", usage: "list the accounts with their roles", setup: withOptions(userFlags("list"), usersList)},
+	{name: "users add", usage: `create an account (--login zhangsan --name 张三（县交通运输局）; --password-stdin, or a
+generated password is printed; --sso: single sign-on only)`, setup: withOptions(userFlags("add"), usersAdd)},
+	{name: "users passwd", usage: "set a new password (--login, --password-stdin); unlocks and ends the sessions", setup: withOptions(userFlags("passwd"), usersPasswd)},
+	{name: "users role", usage: `give or take a role (--login --org township:430682101|bureau:交通|county:430682|
+village:430682101201 --role viewer|editor|reviewer|approver|admin [--remove])`, setup: withOptions(userFlags("role"), usersRole)},
+	{name: "users token", usage: `issue an API token for scripts (--login --name 用途 --scopes read,layer.edit
+--expires 2160h), list them (--list) or revoke one (--revoke ID)`, setup: withOptions(userFlags("token"), usersToken)},
+	{name: "users disable", usage: "disable an account and end its sessions (--login; --enable to undo)", setup: withOptions(userFlags("disable"), usersDisable)},
+	{name: "audit verify", usage: "check the audit trail's hash chain; exit 1 on any edited, deleted or reordered entry", setup: noOptions(auditVerify)},
+	{name: "audit log", usage: "print the newest audit entries (--kind project --id 12 --limit 50)", setup: withOptions(auditLogFlags, auditLog)},
+	{name: "audit schema", usage: "print the SQL a superuser runs once to install the audit trail (psql -v app=ROLE)", setup: noOptions(auditSchema)},
 	{name: "export", usage: `write layers with their attributes for GIS tools (--layer roads|village_gaps|projects|
 county (every layer, gpkg) --format gpkg|shp.zip|geojson|kml|csv|xlsx --out FILE;
 --srs EPSG:4490|EPSG:4326|cgcs2000-gk3-114e|gcj02; --encoding gbk for shp.zip;
@@ -171,7 +185,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer store.Close()
-	return runCommand(ctx, app{cfg: cfg, store: store, log: log, stdout: stdout, stderr: stderr})
+	// A command's writes are the operating-system user's: whoever can run
+	// the binary against the database. The server's requests carry their
+	// own user instead.
+	ctx = access.WithPrincipal(ctx, access.CLI(osUser(getenv)))
+	return runCommand(ctx, app{cfg: cfg, store: store.WithPolicy(cfg.Policy), log: log, stdout: stdout, stderr: stderr})
+}
+
+// osUser names the operating-system user running the command.
+func osUser(getenv func(string) string) string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
 }
 
 // lookup finds the command args start with, one word or two ("tiles

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"regexp"
 	"strings"
@@ -65,7 +66,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := run(context.Background(), tc.args, noEnv, io.Discard, io.Discard)
+			err := run(datatest.Context(), tc.args, noEnv, io.Discard, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("run(%v) = %v, want an error naming %q", tc.args, err, tc.want)
 			}
@@ -77,7 +78,7 @@ func TestScoreCommand(t *testing.T) {
 	db := datatest.NewDemo(t)
 	env := dbEnv(db)
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"score", "--as-of", "2016-12-31"}, env, &out, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"score", "--as-of", "2016-12-31"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"161 个村", "基准日 2016-12-31", "羊楼司镇", "合计", "14895"} {
@@ -85,7 +86,7 @@ func TestScoreCommand(t *testing.T) {
 			t.Errorf("score output lacks %q:\n%s", want, out.String())
 		}
 	}
-	err := run(context.Background(), []string{"score", "--profile", "testdata/bad_profile.json"}, env, io.Discard, io.Discard)
+	err := run(datatest.Context(), []string{"score", "--profile", "testdata/bad_profile.json"}, env, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "road.bus_stop_radius") {
 		t.Errorf("score with a bad profile: %v, want an error naming road.bus_stop_radius", err)
 	}
@@ -93,7 +94,7 @@ func TestScoreCommand(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"version"}, noEnv, &out, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"version"}, noEnv, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out.String(), "gapmap ") {
@@ -106,7 +107,7 @@ const unreachableURL = "postgres://gapmap:gapmap@127.0.0.1:1/gapmap?sslmode=disa
 
 func TestMigrateUnreachableDatabase(t *testing.T) {
 	for _, args := range [][]string{{"migrate"}, {"demo", "--load-only"}} {
-		err := run(context.Background(), append(args, "--database-url", unreachableURL), noEnv, io.Discard, io.Discard)
+		err := run(datatest.Context(), append(args, "--database-url", unreachableURL), noEnv, io.Discard, io.Discard)
 		if err == nil {
 			t.Fatalf("%v against an unreachable database succeeded", args)
 		}
@@ -122,7 +123,7 @@ func TestMigrateUnreachableDatabase(t *testing.T) {
 // base URL it prints.
 func startServer(t *testing.T, env func(string) string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(datatest.Context())
 	var stdout syncBuffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append(args, "--addr", "127.0.0.1:0"), env, &stdout, io.Discard) }()
@@ -163,7 +164,11 @@ func TestServeAnswers503WhileDatabaseIsDown(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/healthz with the database down = %d, want 503", resp.StatusCode)
 	}
-	resp, err = http.Get(base + "/api/v1/villages")
+	// A client with a token: checking it needs the database, and that is a
+	// 503 too, not a 401 that would send the user to log in again.
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/villages", nil)
+	req.Header.Set("Authorization", "Bearer gm_whatever")
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,8 +186,18 @@ func TestDemoCommand(t *testing.T) {
 	db := datatest.New(t)
 	env := dbEnv(db)
 	base := startServer(t, env, "demo")
+	// The demo's guest account reads: nobody reads without logging in.
+	anon, err := http.Get(base + "/api/v1/villages?poor=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon.Body.Close()
+	if anon.StatusCode != http.StatusUnauthorized {
+		t.Errorf("anonymous GET /api/v1/villages: %d, want 401", anon.StatusCode)
+	}
+	guest := login(t, base, "guest", DemoPassword)
 
-	resp, err := http.Get(base + "/api/v1/villages?poor=true")
+	resp, err := guest.Get(base + "/api/v1/villages?poor=true")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +210,7 @@ func TestDemoCommand(t *testing.T) {
 		t.Errorf("GET /api/v1/villages?poor=true: status %d, %d features; want 200 and 26", resp.StatusCode, len(fc.Features))
 	}
 	// The demo is scored on load: the gap list answers at once.
-	gaps, err := http.Get(base + "/api/v1/gaps?poor=true")
+	gaps, err := guest.Get(base + "/api/v1/gaps?poor=true")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +220,7 @@ func TestDemoCommand(t *testing.T) {
 	if gaps.StatusCode != http.StatusOK || list.Total != 26 {
 		t.Errorf("GET /api/v1/gaps?poor=true after demo: status %d, total %d; want 200 and 26", gaps.StatusCode, list.Total)
 	}
-	health, err := http.Get(base + "/healthz")
+	health, err := guest.Get(base + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +230,7 @@ func TestDemoCommand(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"demo", "--load-only"}, env, &out, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"demo", "--load-only"}, env, &out, io.Discard); err != nil {
 		t.Fatalf("second demo --load-only: %v", err)
 	}
 	if !strings.Contains(out.String(), "already loaded") {
@@ -229,21 +244,21 @@ func TestProjectsCommands(t *testing.T) {
 	db := datatest.New(t)
 	env := dbEnv(db)
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"demo", "--load-only"}, env, &out, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"demo", "--load-only"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !regexp.MustCompile(`demo 项目库: \d+ candidate projects`).MatchString(out.String()) {
 		t.Errorf("demo output lacks the 项目库 line:\n%s", out.String())
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"projects", "generate"}, env, &out, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"projects", "generate"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "新增 0") {
 		t.Errorf("generating again added projects:\n%s", out.String())
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"projects", "plan", "--years", "2016-2018", "--budget", "1500", "--apply"}, env, &out, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"projects", "plan", "--years", "2016-2018", "--budget", "1500", "--apply"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"2016 年", "2018 年", "已写入项目年度及未入选原因", "/ 1500.00 万元", "未用资金 ",
@@ -253,7 +268,7 @@ func TestProjectsCommands(t *testing.T) {
 		}
 	}
 	xlsx := t.TempDir() + "/项目库.xlsx"
-	if err := run(context.Background(), []string{"projects", "export", "--year", "2016", "--out", xlsx}, env, io.Discard, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"projects", "export", "--year", "2016", "--out", xlsx}, env, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if gdaltest.Optional("ogrinfo") {
@@ -264,7 +279,7 @@ func TestProjectsCommands(t *testing.T) {
 	}
 	// The 补充数据 list: printed with what to collect, or written to a file.
 	out.Reset()
-	if err := run(context.Background(), []string{"projects", "needs", "--dimension", "农网"}, env, &out, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"projects", "needs", "--dimension", "农网"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"需补充的数据（涉及村数）", "机井及通电情况（暂无对应图层）：161 个村", "E5 机井通电"} {
@@ -277,16 +292,16 @@ func TestProjectsCommands(t *testing.T) {
 	}
 	needsCSV := t.TempDir() + "/补充数据.csv"
 	out.Reset()
-	if err := run(context.Background(), []string{"projects", "needs", "--out", needsCSV}, env, &out, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"projects", "needs", "--out", needsCSV}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(needsCSV); err != nil || !strings.Contains(string(b), "序号,乡镇,村,村代码") || !strings.Contains(out.String(), "已写入") {
 		t.Errorf("needs --out: %v, %q", err, out.String())
 	}
-	if err := run(context.Background(), []string{"projects", "needs", "--out", "x.pdf"}, env, io.Discard, io.Discard); err == nil {
+	if err := run(datatest.Context(), []string{"projects", "needs", "--out", "x.pdf"}, env, io.Discard, io.Discard); err == nil {
 		t.Error("needs --out x.pdf: no error")
 	}
-	err := run(context.Background(), []string{"projects", "plan", "--years", "2016-2018"}, env, io.Discard, io.Discard)
+	err := run(datatest.Context(), []string{"projects", "plan", "--years", "2016-2018"}, env, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--budget") {
 		t.Errorf("plan without a budget: %v", err)
 	}
@@ -296,7 +311,7 @@ func TestProjectsCommands(t *testing.T) {
 // together: every command is listed and answers -h with its flags.
 func TestUsageListsEveryCommand(t *testing.T) {
 	var help bytes.Buffer
-	if err := run(context.Background(), []string{"help"}, noEnv, &help, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"help"}, noEnv, &help, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range commands {
@@ -304,9 +319,29 @@ func TestUsageListsEveryCommand(t *testing.T) {
 			t.Errorf("usage lacks %q:\n%s", c.name, help.String())
 		}
 		var flags bytes.Buffer
-		err := run(context.Background(), append(strings.Fields(c.name), "-h"), noEnv, io.Discard, &flags)
+		err := run(datatest.Context(), append(strings.Fields(c.name), "-h"), noEnv, io.Discard, &flags)
 		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(flags.String(), "Usage of gapmap "+c.name+":") || !strings.Contains(flags.String(), "-database-url") {
 			t.Errorf("%s -h: %v\n%s", c.name, err, flags.String())
 		}
 	}
+}
+
+// login logs in at base and returns a client holding the session cookie.
+func login(t *testing.T, base, user, password string) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar}
+	resp, err := c.Post(base+"/api/v1/session", "application/json",
+		strings.NewReader(`{"login": "`+user+`", "password": "`+password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("login as %s: %d", user, resp.StatusCode)
+	}
+	return c
 }

@@ -27,11 +27,11 @@ func TestTilesPackCommand(t *testing.T) {
 	if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := run(context.Background(), []string{"tiles", "pack", "--layerset", "nothing", "--out", out}, env, io.Discard, io.Discard)
+	err := run(datatest.Context(), []string{"tiles", "pack", "--layerset", "nothing", "--out", out}, env, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "没有图层或图层组") {
 		t.Fatalf("pack of an unknown set: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(datatest.Context())
 	cancel()
 	if err := run(ctx, []string{"tiles", "pack", "--maxzoom", "10", "--out", out}, env, io.Discard, io.Discard); err == nil {
 		t.Fatal("pack with a cancelled context succeeded")
@@ -44,7 +44,7 @@ func TestTilesPackCommand(t *testing.T) {
 	}
 
 	var stdout bytes.Buffer
-	if err := run(context.Background(), []string{"tiles", "pack", "--maxzoom", "10", "--out", out}, env, &stdout, io.Discard); err != nil {
+	if err := run(datatest.Context(), []string{"tiles", "pack", "--maxzoom", "10", "--out", out}, env, &stdout, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stdout.String(), "tiles rendered") {

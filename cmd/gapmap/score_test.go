@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"regexp"
 	"strings"
@@ -15,7 +14,7 @@ import (
 func scoreOutput(t *testing.T, db *datatest.DB, args ...string) string {
 	t.Helper()
 	var out bytes.Buffer
-	if err := run(context.Background(), append([]string{"score", "--as-of", "2016-12-31"}, args...), dbEnv(db), &out, io.Discard); err != nil {
+	if err := run(datatest.Context(), append([]string{"score", "--as-of", "2016-12-31"}, args...), dbEnv(db), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	return out.String()
@@ -39,7 +38,7 @@ func countsLine(t *testing.T, out string) []string {
 
 func TestScoreSummaryShowsUnknownAndTheWholeRun(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 
 	// A run that re-scores nothing still summarises every poor village.
 	scoreOutput(t, db)

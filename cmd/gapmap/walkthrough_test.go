@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -73,7 +72,7 @@ func csvRows(t *testing.T, path string) []map[string]string {
 func TestRealCountyWalkthrough(t *testing.T) {
 	db := datatest.New(t)
 	env := dbEnv(db)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	dir := t.TempDir()
 	cli := func(args ...string) (string, error) {
 		t.Helper()

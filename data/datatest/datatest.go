@@ -22,6 +22,7 @@ import (
 
 	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/data/demo"
+	"github.com/gapmap/gapmap/planning/access"
 )
 
 // DB is a test database: a Store and a raw pool on the same private schema.
@@ -136,8 +137,15 @@ func Demo() *demo.County {
 func NewDemo(tb testing.TB) *DB {
 	tb.Helper()
 	db := New(tb)
-	if _, err := db.Store.LoadDemo(context.Background(), Demo()); err != nil {
+	if _, err := db.Store.LoadDemo(Context(), Demo()); err != nil {
 		tb.Fatalf("load demo: %v", err)
 	}
 	return db
+}
+
+// Context returns a context whose principal is the command line's "test"
+// user: every write in package data needs someone to record in the audit
+// trail, and the command line's user may do anything.
+func Context() context.Context {
+	return access.WithPrincipal(context.Background(), access.CLI("test"))
 }

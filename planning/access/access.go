@@ -157,8 +157,11 @@ func (p Principal) Title() string {
 	for _, g := range p.Grants {
 		gs = append(gs, g.Title())
 	}
-	if len(gs) == 0 {
+	switch n := len(gs); {
+	case n == 0:
 		return p.Name + "（无角色）"
+	case n > 4: // a message names a few, not every village of a township
+		return fmt.Sprintf("%s（%s 等 %d 个角色）", p.Name, strings.Join(gs[:4], "、"), n)
 	}
 	return p.Name + "（" + strings.Join(gs, "、") + "）"
 }
@@ -218,6 +221,8 @@ type Domain struct {
 
 // Policy maps actions and lifecycle steps to the grants that may take them.
 type Policy struct {
+	// County names the county-level body after the county's own name,
+	// e.g. 扶贫开发领导小组 → 临湘市扶贫开发领导小组.
 	County struct {
 		Name string `json:"name"`
 	} `json:"county"`
@@ -368,6 +373,37 @@ func (p *Policy) Allow(pr Principal, a Action, obj Object) error {
 	return p.forbidden(pr, a.Title(), ms, obj)
 }
 
+// Could says whether pr may take action a on some object: the route-level
+// check, made before the object is known. Scopes are not looked at; the
+// store asks Allow or AllowMove with the object.
+func (p *Policy) Could(pr Principal, a Action) error {
+	if err := pr.scoped(a); err != nil {
+		return err
+	}
+	if pr.System || a == Read && len(pr.Grants) > 0 {
+		return nil
+	}
+	if a == Read {
+		return p.Allow(pr, a, Object{})
+	}
+	var ms []Matcher
+	if a == Move {
+		for _, s := range p.Lifecycle {
+			ms = append(ms, s.By...)
+		}
+	} else {
+		ms = p.Actions[a]
+	}
+	for _, g := range pr.Grants {
+		for _, m := range ms {
+			if g.Role == m.Role && g.Org.Kind == m.Kind && (m.Org == "" || g.Org.Code == m.Org) {
+				return nil
+			}
+		}
+	}
+	return p.forbidden(pr, a.Title(), ms, Object{})
+}
+
 // AllowMove says whether pr may move a project (obj) from one lifecycle
 // state to another. Whether the state machine allows the move at all is
 // planning.CheckTransition's question, asked first.
@@ -439,7 +475,9 @@ func (pr Principal) scoped(a Action) error {
 func (p *Policy) forbidden(pr Principal, what string, ms []Matcher, obj Object) error {
 	var need []string
 	for _, m := range ms {
-		need = append(need, p.describe(m, obj))
+		if d := p.describe(m, obj); !slices.Contains(need, d) {
+			need = append(need, d)
+		}
 	}
 	if len(need) == 0 {
 		return planning.Errorf(planning.EForbidden, "没有权限：%s 不由任何角色办理", what)
@@ -473,7 +511,7 @@ func (p *Policy) describe(m Matcher, obj Object) string {
 		}
 		return "主管部门·" + role
 	case m.Kind == County:
-		return p.County.Name + "·" + role
+		return "县" + p.County.Name + "·" + role
 	}
 	return m.Kind.Title() + "·" + role
 }

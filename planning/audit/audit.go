@@ -7,6 +7,7 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -31,6 +32,21 @@ type Entry struct {
 	// Canonical is the text the hash covers, as the database renders the
 	// stored fields (gapmap_audit.canonical).
 	Canonical string `json:"-"`
+}
+
+// Filter selects entries of the log; zero fields select all.
+type Filter struct {
+	Kind  string // object kind
+	ID    string // object id
+	Limit int    // newest first when set; 0: the whole chain in order
+}
+
+// Store reads the log of the schema it is connected to.
+type Store interface {
+	AuditLog(ctx context.Context, f Filter) ([]Entry, error)
+	// VerifyAudit reads the whole chain and its head in one snapshot and
+	// checks them with Verify.
+	VerifyAudit(ctx context.Context) (Report, error)
 }
 
 // Report is the outcome of Verify.

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -25,7 +24,7 @@ func TestDataNeedsAPI(t *testing.T) {
 	if rec := get(t, r, "/api/v1/data-needs"); rec.Code != http.StatusNotFound {
 		t.Errorf("before any run: %d %s", rec.Code, rec.Body)
 	}
-	run, _, err := planning.Score(context.Background(), db.Store, planning.DefaultProfile(), time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), true, nil)
+	run, _, err := planning.Score(datatest.Context(), db.Store, planning.DefaultProfile(), time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +38,7 @@ func TestDataNeedsAPI(t *testing.T) {
 	}
 	all := decode[page](t, get(t, r, "/api/v1/data-needs?page_size=1000"))
 	var stored int
-	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM run_indicators WHERE run_id = $1 AND status = 'no_data'`, run.ID).
+	if err := db.Pool.QueryRow(datatest.Context(), `SELECT count(*) FROM run_indicators WHERE run_id = $1 AND status = 'no_data'`, run.ID).
 		Scan(&stored); err != nil {
 		t.Fatal(err)
 	}

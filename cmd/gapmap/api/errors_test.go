@@ -45,7 +45,10 @@ func tileRouter(t *testing.T, timeout time.Duration) (http.Handler, *stuckSource
 	if err := ts.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{}, Tiles: ts, Static: web.Static(),
+	// Reading is public here: the test is about the tiles' errors, not
+	// about who may see them.
+	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{}, Accounts: noAccounts{}, Audit: noAudit{},
+		PublicRead: true, Tiles: ts, Static: web.Static(),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: time.Second, ImportMaxBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)

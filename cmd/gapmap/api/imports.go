@@ -41,7 +41,7 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	opt := planning.ImportOptions{Layer: mux.Vars(r)["layer"], SRS: form["srs"], DryRun: form["dry_run"] == "true" || form["dry_run"] == "1",
-		Source: form["source"], Encoding: form["encoding"], Attribution: form["attribution"], Actor: "api:" + r.RemoteAddr}
+		Source: form["source"], Encoding: form["encoding"], Attribution: form["attribution"]}
 	if opt.Mode, err = planning.ParseImportMode(form["mode"]); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -47,7 +46,7 @@ func upload(t *testing.T, url string, files map[string]string, fields map[string
 // downloads, and an upload over the limit is refused in Chinese.
 func TestImportAPI(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	r := newRouter(t, db.Store, func(c *api.Config) { c.RequestTimeout, c.ImportMaxBytes = 10*time.Second, 1<<20 })
 	count := func() int {
 		var n int

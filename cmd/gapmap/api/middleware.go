@@ -15,13 +15,14 @@ import (
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // chain wraps rt's handler in the middleware every route goes through,
-// outermost first: the request id, the access log, panic recovery, the
-// body limit and the time budget. Authorisation (issue 18) goes after the
-// recovery, so that a refused request is logged like any other.
+// outermost first: the request id, the access log, panic recovery,
+// authorisation, the body limit and the time budget. Authorisation comes
+// after the recovery, so that a refused request is logged like any other.
 func (s *server) chain(rt route) http.Handler {
 	h := s.adapt(rt.handle)
 	h = withBudget(rt.budget, h)
 	h = limitBody(rt.maxBody, h)
+	h = s.authorize(rt, h)
 	h = s.recoverPanics(h)
 	h = s.accessLog(rt.path, h)
 	return withRequestID(h)

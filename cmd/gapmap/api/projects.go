@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
 	"github.com/gapmap/gapmap/planning/table"
 )
 
@@ -49,11 +50,31 @@ func parseProjectFilter(q url.Values, paged bool) (planning.ProjectFilter, int, 
 	return f, page, f.Validate()
 }
 
+// scope limits f to the projects the request's user may see.
+func (s *server) scope(r *http.Request, f *planning.ProjectFilter) {
+	pr, ok := access.From(r.Context())
+	if !ok { // public reading
+		return
+	}
+	all, ts, vs := s.policy.ReadScope(pr)
+	f.Scoped, f.Townships, f.Villages = !all, ts, vs
+}
+
+// inScope refuses a project outside the user's row scope.
+func (s *server) inScope(r *http.Request, p planning.Project) error {
+	pr, ok := access.From(r.Context())
+	if !ok || s.policy.InScope(pr, p.TownshipCode, p.VillageCode) {
+		return nil
+	}
+	return planning.Errorf(planning.EForbidden, "没有权限：项目“%s”不属于 %s 所在的乡镇或村", p.Name, pr.Title())
+}
+
 func (s *server) listProjects(w http.ResponseWriter, r *http.Request) error {
 	f, page, err := parseProjectFilter(r.URL.Query(), true)
 	if err != nil {
 		return err
 	}
+	s.scope(r, &f)
 	res, err := s.store.Projects(r.Context(), f)
 	if err != nil {
 		return err
@@ -76,9 +97,22 @@ func projectJSON(p planning.Project) map[string]any {
 	return out
 }
 
+// move is a lifecycle step the user may take now; back moves (rejections,
+// withdrawal) need a reason.
+type move struct {
+	To   string `json:"to"`
+	Back bool   `json:"back"`
+}
+
+// getProject answers a project with its moves so far and, for a logged-in
+// user, what that user may do with it now: the page shows only those
+// buttons.
 func (s *server) getProject(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.store.Project(r.Context(), projectID(r))
 	if err != nil {
+		return err
+	}
+	if err := s.inScope(r, p); err != nil {
 		return err
 	}
 	ts, err := s.store.Transitions(r.Context(), p.ID)
@@ -87,6 +121,17 @@ func (s *server) getProject(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := projectJSON(p)
 	out["transitions"] = ts
+	moves, canEdit := []move{}, false
+	if pr, ok := access.From(r.Context()); ok {
+		obj := access.Object{Category: p.Category, Township: p.TownshipCode, Village: p.VillageCode, DeclaredBy: planning.Declarer(ts)}
+		for _, to := range planning.Moves(p) {
+			if s.policy.AllowMove(pr, p.Status, to, obj) == nil {
+				moves = append(moves, move{To: to, Back: planning.IsBack(p.Status, to)})
+			}
+		}
+		canEdit = s.policy.Allow(pr, access.ProjectEdit, obj) == nil
+	}
+	out["moves"], out["can_edit"] = moves, canEdit
 	return writeJSON(w, http.StatusOK, out)
 }
 
@@ -148,24 +193,31 @@ func (s *server) deleteProject(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) listTransitions(w http.ResponseWriter, r *http.Request) error {
-	ts, err := s.store.Transitions(r.Context(), projectID(r))
+	p, err := s.store.Project(r.Context(), projectID(r))
+	if err != nil {
+		return err
+	}
+	if err := s.inScope(r, p); err != nil {
+		return err
+	}
+	ts, err := s.store.Transitions(r.Context(), p.ID)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"transitions": ts})
 }
 
-// createTransition moves a project: {"to": "村级申报", "actor": "…", "reason": "…"}.
+// createTransition moves a project: {"to": "村级申报", "reason": "…"}. The
+// actor is the logged-in user; a body that names one is refused.
 func (s *server) createTransition(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		To     string `json:"to"`
-		Actor  string `json:"actor"`
 		Reason string `json:"reason"`
 	}
-	if err := decodeBody(r, &body, `{"to": "村级申报", "actor": "操作人", "reason": "理由"}`); err != nil {
+	if err := decodeBody(r, &body, `{"to": "村级申报", "reason": "理由"}`); err != nil {
 		return err
 	}
-	p, err := s.store.Transition(r.Context(), projectID(r), body.To, body.Actor, body.Reason)
+	p, err := s.store.Transition(r.Context(), projectID(r), body.To, body.Reason)
 	if err != nil {
 		return err
 	}
@@ -216,6 +268,7 @@ func (s *server) exportProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.scope(r, &f)
 	if f.Sort == "" {
 		f.Sort = "code"
 	}

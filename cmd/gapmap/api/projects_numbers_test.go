@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"math/big"
@@ -52,7 +51,7 @@ func costAsShown(t *testing.T, where, qty, price, cost string) bool {
 // never exceeds the county's.
 func TestProjectNumbersAsShown(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if _, _, err := planning.Score(ctx, db.Store, planning.DefaultProfile(), time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), true, nil); err != nil {
 		t.Fatal(err)
 	}

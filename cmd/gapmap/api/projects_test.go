@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -31,7 +30,7 @@ func send(t *testing.T, h http.Handler, method, url, body string) *httptest.Resp
 // plan under budgets and download the table.
 func TestProjectsAPI(t *testing.T) {
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if _, _, err := planning.Score(ctx, db.Store, planning.DefaultProfile(), time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC), true, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -64,17 +63,37 @@ func TestProjectsAPI(t *testing.T) {
 		}
 	}
 
-	// Walk the best-value project to 已入库; a skip is refused with 409.
+	// Walk the best-value project to 已入库; a skip is refused with 409. The
+	// actor is the authenticated user: a body naming one is refused. The
+	// declarer cannot approve: a second user takes 审定 and 入库.
 	id := strconv.FormatInt(all.Projects[0].ID, 10)
-	move := func(to, reason string) *httptest.ResponseRecorder {
-		return send(t, r, http.MethodPost, "/api/v1/projects/"+id+"/transitions",
-			`{"to": "`+to+`", "actor": "县扶贫办", "reason": "`+reason+`"}`)
+	approver := "Bearer " + allRoles(t, db.Store, "approver2")
+	move := func(to, reason, auth string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/projects/"+id+"/transitions",
+			strings.NewReader(`{"to": "`+to+`", "reason": "`+reason+`"}`))
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec
 	}
-	if rec := move("已验收", ""); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "不能直接转为") {
+	if rec := move("已验收", "", ""); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "不能直接转为") {
 		t.Errorf("skip to 已验收: %d %s", rec.Code, rec.Body)
 	}
-	for _, to := range []string{"村级申报", "乡镇审核", "县级论证", "县级审定", "已入库"} {
-		if rec := move(to, ""); rec.Code != http.StatusCreated {
+	if rec := send(t, r, http.MethodPost, "/api/v1/projects/"+id+"/transitions", `{"to": "村级申报", "actor": "县扶贫办"}`); rec.Code != http.StatusBadRequest {
+		t.Errorf("a body naming the actor: %d %s, want 400", rec.Code, rec.Body)
+	}
+	for _, to := range []string{"村级申报", "乡镇审核", "县级论证"} {
+		if rec := move(to, "", ""); rec.Code != http.StatusCreated {
+			t.Fatalf("→ %s: %d %s", to, rec.Code, rec.Body)
+		}
+	}
+	if rec := move("县级审定", "", ""); rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "申报人不能审定") {
+		t.Errorf("the declarer approves: %d %s, want 403", rec.Code, rec.Body)
+	}
+	for _, to := range []string{"县级审定", "已入库"} {
+		if rec := move(to, "", approver); rec.Code != http.StatusCreated {
 			t.Fatalf("→ %s: %d %s", to, rec.Code, rec.Body)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
+	"github.com/gapmap/gapmap/planning/audit"
 	"github.com/gapmap/gapmap/tiles"
 )
 
@@ -25,6 +27,16 @@ type Config struct {
 	Static  fs.FS                // the review map's files, index.html at the root (package web)
 	Web     WebConfig            // what /config.json tells the page
 	Log     *slog.Logger
+	// Accounts authenticates requests; Policy decides what each principal
+	// may do (access.Default() when nil).
+	Accounts access.Store
+	Audit    audit.Store // the audit trail, read by the history routes
+	Policy   *access.Policy
+	// PublicRead opens every read to anonymous clients
+	// (GAPMAP_PUBLIC_READ); writes always need a user.
+	PublicRead bool
+	// Sessions bounds browser sessions (access.DefaultSessionTimes when zero).
+	Sessions access.SessionTimes
 	// RequestTimeout is the time budget of every request except imports,
 	// exports (longBudget) and tiles (the engine's own bound).
 	RequestTimeout time.Duration
@@ -33,13 +45,19 @@ type Config struct {
 
 // server holds what the handlers need.
 type server struct {
-	store     planning.Store
-	imports   planning.ImportStore
-	exports   planning.ExportStore
-	tiles     *tiles.Service
-	site      *webSite
-	log       *slog.Logger
-	importMax int64 // bytes per upload
+	accounts     access.Store
+	audit        audit.Store
+	policy       *access.Policy
+	publicRead   bool
+	sessionTimes access.SessionTimes
+	limiter      *loginLimiter
+	store        planning.Store
+	imports      planning.ImportStore
+	exports      planning.ExportStore
+	tiles        *tiles.Service
+	site         *webSite
+	log          *slog.Logger
+	importMax    int64 // bytes per upload
 }
 
 // New returns the handler of every route of the API, the tiles and the
@@ -50,7 +68,7 @@ func New(c Config) (http.Handler, error) {
 		name  string
 		isNil bool
 	}{{"Store", c.Store == nil}, {"Imports", c.Imports == nil}, {"Exports", c.Exports == nil},
-		{"Tiles", c.Tiles == nil}, {"Static", c.Static == nil}, {"Log", c.Log == nil}} {
+		{"Tiles", c.Tiles == nil}, {"Static", c.Static == nil}, {"Log", c.Log == nil}, {"Accounts", c.Accounts == nil}, {"Audit", c.Audit == nil}} {
 		if dep.isNil {
 			missing = append(missing, fmt.Errorf("api: Config.%s is nil", dep.name))
 		}
@@ -61,11 +79,19 @@ func New(c Config) (http.Handler, error) {
 	if err := errors.Join(missing...); err != nil {
 		return nil, err
 	}
+	if c.Policy == nil {
+		c.Policy = access.Default()
+	}
+	if c.Sessions == (access.SessionTimes{}) {
+		c.Sessions = access.DefaultSessionTimes
+	}
+	c.Web.PublicRead = c.PublicRead
 	site, err := newWebSite(c.Static, ".", c.Web)
 	if err != nil {
 		return nil, fmt.Errorf("review map: %w", err)
 	}
-	s := &server{store: c.Store, imports: c.Imports, exports: c.Exports, tiles: c.Tiles, site: site, log: c.Log,
+	s := &server{accounts: c.Accounts, audit: c.Audit, policy: c.Policy, publicRead: c.PublicRead, sessionTimes: c.Sessions,
+		limiter: newLoginLimiter(20, 5*time.Minute), store: c.Store, imports: c.Imports, exports: c.Exports, tiles: c.Tiles, site: site, log: c.Log,
 		importMax: c.ImportMaxBytes}
 	r := mux.NewRouter()
 	for _, rt := range s.routes(c.RequestTimeout) {
@@ -80,12 +106,12 @@ func New(c Config) (http.Handler, error) {
 }
 
 // route is one entry of the route table: what a request must look like,
-// what answers it, and what the middleware chain allows it. The
-// authorisation of issue 18 adds the permission a route requires here and
-// checks it in chain.
+// what answers it, who may call it, and what the middleware chain allows
+// it.
 type route struct {
 	methods []string
 	path    string        // gorilla/mux path template; the access log names the route by it
+	action  access.Action // what the caller must be allowed (authorize); public or loggedIn for the few open routes
 	handle  handlerFunc   // writes the response, or returns the error for writeError
 	budget  time.Duration // deadline of the request's context
 	maxBody int64         // largest request body in bytes; 0: the handler reads none
@@ -117,56 +143,71 @@ func (s *server) routes(timeout time.Duration) []route {
 	// timeout), whose timeout is shared with concurrent requests for the
 	// same tile and answered 504; the budget only backs it up.
 	tileBudget := s.tiles.MaxDuration() + time.Second
+	var (
+		read = access.Read
+		edit = access.ProjectEdit
+	)
 	return []route{
-		{getHead, "/healthz", s.health, timeout, 0},
+		{getHead, "/healthz", public, s.health, timeout, 0},
+
+		// auth.go: logging in and out, who am I
+		{post, "/api/v1/session", public, s.login, timeout, maxJSONBytes},
+		{get, "/api/v1/session", public, s.session, timeout, 0},
+		{del, "/api/v1/session", loggedIn, s.logout, timeout, 0},
 
 		// villages.go
-		{get, "/api/v1/layers", s.layers, timeout, 0},
-		{get, "/api/v1/villages", s.villages, timeout, 0},
-		{get, "/api/v1/villages/{code}", s.village, timeout, 0},
+		{get, "/api/v1/layers", read, s.layers, timeout, 0},
+		{get, "/api/v1/villages", read, s.villages, timeout, 0},
+		{get, "/api/v1/villages/{code}", read, s.village, timeout, 0},
+		{get, "/api/v1/villages/{code}/history", read, s.villageHistory, timeout, 0},
 
 		// county.go: setting a county up, locating its villages
-		{get, "/api/v1/county", s.county, timeout, 0},
-		{post, "/api/v1/county/init", s.initCounty, timeout, maxJSONBytes},
-		{put, "/api/v1/villages/{code}/location", s.locateVillage, timeout, maxJSONBytes},
+		{get, "/api/v1/county", read, s.county, timeout, 0},
+		{post, "/api/v1/county/init", access.CountySetup, s.initCounty, timeout, maxJSONBytes},
+		{put, "/api/v1/villages/{code}/location", access.LayerEdit, s.locateVillage, timeout, maxJSONBytes},
 
 		// scoring.go
-		{post, "/api/v1/scoring-runs", s.createRun, timeout, maxJSONBytes},
-		{get, "/api/v1/scoring-runs/{id:[0-9]+}", s.getRun, timeout, 0},
-		{get, "/api/v1/scoring-runs/{a:[0-9]+}/diff/{b:[0-9]+}", s.diffRuns, timeout, 0},
-		{get, "/api/v1/villages/{code}/gaps", s.villageGaps, timeout, 0},
-		{get, "/api/v1/gaps", s.gaps, timeout, 0},
+		{post, "/api/v1/scoring-runs", access.ScoreRun, s.createRun, timeout, maxJSONBytes},
+		{get, "/api/v1/scoring-runs/{id:[0-9]+}", read, s.getRun, timeout, 0},
+		{get, "/api/v1/scoring-runs/{a:[0-9]+}/diff/{b:[0-9]+}", read, s.diffRuns, timeout, 0},
+		{get, "/api/v1/villages/{code}/gaps", read, s.villageGaps, timeout, 0},
+		{get, "/api/v1/gaps", read, s.gaps, timeout, 0},
 
 		// projects.go (the 项目库 and its 补充数据), plans.go
-		{get, "/api/v1/projects", s.listProjects, timeout, 0},
-		{post, "/api/v1/projects", s.createProject, timeout, maxJSONBytes},
-		{post, "/api/v1/projects/generate", s.generateProjects, timeout, maxJSONBytes},
-		{get, "/api/v1/projects/targets", s.projectTargets, timeout, 0},
-		{get, "/api/v1/projects/export.{format}", s.exportProjects, timeout, 0},
-		{get, "/api/v1/projects/{id:[0-9]+}", s.getProject, timeout, 0},
-		{put, "/api/v1/projects/{id:[0-9]+}", s.updateProject, timeout, maxJSONBytes},
-		{del, "/api/v1/projects/{id:[0-9]+}", s.deleteProject, timeout, 0},
-		{get, "/api/v1/projects/{id:[0-9]+}/transitions", s.listTransitions, timeout, 0},
-		{post, "/api/v1/projects/{id:[0-9]+}/transitions", s.createTransition, timeout, maxJSONBytes},
-		{post, "/api/v1/plans", s.createPlan, timeout, maxJSONBytes},
-		{get, "/api/v1/data-needs", s.dataNeeds, timeout, 0},
-		{get, "/api/v1/data-needs/export.{format}", s.exportDataNeeds, timeout, 0},
+		{get, "/api/v1/projects", read, s.listProjects, timeout, 0},
+		{post, "/api/v1/projects", edit, s.createProject, timeout, maxJSONBytes},
+		{post, "/api/v1/projects/generate", access.Generate, s.generateProjects, timeout, maxJSONBytes},
+		{get, "/api/v1/projects/targets", read, s.projectTargets, timeout, 0},
+		{get, "/api/v1/projects/export.{format}", read, s.exportProjects, timeout, 0},
+		{get, "/api/v1/projects/{id:[0-9]+}", read, s.getProject, timeout, 0},
+		{put, "/api/v1/projects/{id:[0-9]+}", edit, s.updateProject, timeout, maxJSONBytes},
+		{del, "/api/v1/projects/{id:[0-9]+}", edit, s.deleteProject, timeout, 0},
+		{get, "/api/v1/projects/{id:[0-9]+}/transitions", read, s.listTransitions, timeout, 0},
+		{post, "/api/v1/projects/{id:[0-9]+}/transitions", access.Move, s.createTransition, timeout, maxJSONBytes},
+		{get, "/api/v1/projects/{id:[0-9]+}/history", read, s.projectHistory, timeout, 0},
+		{post, "/api/v1/plans", access.PlanApply, s.createPlan, timeout, maxJSONBytes},
+		{get, "/api/v1/data-needs", read, s.dataNeeds, timeout, 0},
+		{get, "/api/v1/data-needs/export.{format}", read, s.exportDataNeeds, timeout, 0},
+
+		// audit.go: the whole trail and its check
+		{get, "/api/v1/audit", access.AuditRead, s.auditLog, timeout, 0},
+		{get, "/api/v1/audit/verify", access.AuditRead, s.verifyAudit, longBudget, 0},
 
 		// imports.go, exports.go
-		{post, "/api/v1/layers/{layer}/imports", s.importLayer, longBudget, s.importMax},
-		{get, `/api/v1/exports/{layer}.{format:gpkg|shp\.zip|geojson|kml|csv|xlsx}`, s.export, longBudget, 0},
+		{post, "/api/v1/layers/{layer}/imports", access.LayerEdit, s.importLayer, longBudget, s.importMax},
+		{get, `/api/v1/exports/{layer}.{format:gpkg|shp\.zip|geojson|kml|csv|xlsx}`, read, s.export, longBudget, 0},
 
 		// tiles.go
-		{get, "/tiles/style.json", s.style, tileBudget, 0},
-		{get, "/tiles/{set}.json", s.tileJSON, tileBudget, 0},
-		{get, "/tiles/{set}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", s.tile, tileBudget, 0},
+		{get, "/tiles/style.json", read, s.style, tileBudget, 0},
+		{get, "/tiles/{set}.json", read, s.tileJSON, tileBudget, 0},
+		{get, "/tiles/{set}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", read, s.tile, tileBudget, 0},
 
-		// web.go: the review map
-		{getHead, "/", s.page, timeout, 0},
-		{getHead, "/config.json", s.pageConfig, timeout, 0},
-		{getHead, "/static/{build:[0-9a-f]+}/{path:.+}", s.asset, timeout, 0},
+		// web.go: the review map's shell, which shows the login form
+		{getHead, "/", public, s.page, timeout, 0},
+		{getHead, "/config.json", public, s.pageConfig, timeout, 0},
+		{getHead, "/static/{build:[0-9a-f]+}/{path:.+}", public, s.asset, timeout, 0},
 
-		{nil, notFoundPath, s.notFound, timeout, 0},
+		{nil, notFoundPath, public, s.notFound, timeout, 0},
 	}
 }
 

@@ -50,12 +50,12 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := datatest.NewDemo(t)
-	if _, _, err := planning.Score(context.Background(), db.Store, planning.DefaultProfile(), demo.BaselineDate, true, nil); err != nil {
+	if _, _, err := planning.Score(datatest.Context(), db.Store, planning.DefaultProfile(), demo.BaselineDate, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	src := &countingSource{Source: db.Store}
 	s := tiles.NewService(src, tiles.NewCache(64<<20), 10*time.Second, 2)
-	if err := s.Refresh(context.Background()); err != nil {
+	if err := s.Refresh(datatest.Context()); err != nil {
 		t.Fatal(err)
 	}
 	r := newRouter(t, db.Store, func(c *api.Config) { c.Tiles = s })
@@ -104,10 +104,10 @@ func decodeTile(t *testing.T, rec *httptest.ResponseRecorder) map[string]*mvt.La
 }
 
 // seatTile returns the tile at zoom z holding the county seat.
-func seatTile(t *testing.T, db *datatest.DB, z int) maptile.Tile {
+func seatTile(t testing.TB, db *datatest.DB, z int) maptile.Tile {
 	t.Helper()
 	var lon, lat float64
-	if err := db.Pool.QueryRow(context.Background(), `SELECT ST_X(seat), ST_Y(seat) FROM townships WHERE code = '430682001'`).Scan(&lon, &lat); err != nil {
+	if err := db.Pool.QueryRow(datatest.Context(), `SELECT ST_X(seat), ST_Y(seat) FROM townships WHERE code = '430682001'`).Scan(&lon, &lat); err != nil {
 		t.Fatal(err)
 	}
 	return maptile.At(orb.Point{lon, lat}, maptile.Zoom(z))
@@ -183,7 +183,7 @@ func TestNoFeatureDroppedAtMaxZoom(t *testing.T) {
 		{"villages", `SELECT id FROM villages WHERE kind IN ('行政村', '社区') AND ST_Intersects(outline, ST_Transform(ST_TileEnvelope($1, $2, $3), 4490))`},
 		{"transformers", `SELECT id FROM transformers WHERE ST_Intersects(geom, ST_Transform(ST_TileEnvelope($1, $2, $3), 4490))`},
 	} {
-		rows, err := f.db.Pool.Query(context.Background(), table.sql, tile.Z, tile.X, tile.Y)
+		rows, err := f.db.Pool.Query(datatest.Context(), table.sql, tile.Z, tile.X, tile.Y)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +228,7 @@ func TestEditChangesNextTile(t *testing.T) {
 		roadID = featureID(t, feat)
 		break
 	}
-	ctx := context.Background()
+	ctx := datatest.Context()
 	if _, err := f.db.Pool.Exec(ctx, `UPDATE villages SET name = '改名村' WHERE id = $1`, int64(villageID)); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -37,7 +36,7 @@ type storedGap struct {
 func unknownFixture(t *testing.T) (*fixture, map[string]storedGap) {
 	t.Helper()
 	db := datatest.NewDemo(t)
-	ctx := context.Background()
+	ctx := datatest.Context()
 	for _, table := range []string{"transformers", "power_lines", "substations", "water_works"} {
 		if _, err := db.Pool.Exec(ctx, `DELETE FROM `+table); err != nil {
 			t.Fatal(err)

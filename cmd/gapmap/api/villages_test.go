@@ -17,6 +17,8 @@ import (
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
+	"github.com/gapmap/gapmap/planning/audit"
 	"github.com/gapmap/gapmap/tiles"
 )
 
@@ -26,14 +28,16 @@ type store interface {
 	planning.ImportStore
 	planning.ExportStore
 	tiles.Source
+	access.Store
+	audit.Store
 }
 
-// newRouter builds the whole handler on store exactly as the gapmap binary
-// does, through api.New and its one route table; set changes the settings
-// a test needs.
-func newRouter(t *testing.T, store store, set ...func(*api.Config)) http.Handler {
+// newRawRouter builds the whole handler on store exactly as the gapmap
+// binary does, through api.New and its one route table; set changes the
+// settings a test needs. Its clients authenticate themselves.
+func newRawRouter(t testing.TB, store store, set ...func(*api.Config)) http.Handler {
 	t.Helper()
-	c := api.Config{Store: store, Imports: store, Exports: store,
+	c := api.Config{Store: store, Imports: store, Exports: store, Accounts: store, Audit: store,
 		Tiles:  tiles.NewService(store, tiles.NewCache(64<<20), 10*time.Second, 2),
 		Static: web.Static(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		RequestTimeout: 5 * time.Second, ImportMaxBytes: 512 << 20}
@@ -45,6 +49,75 @@ func newRouter(t *testing.T, store store, set ...func(*api.Config)) http.Handler
 		t.Fatal(err)
 	}
 	return h
+}
+
+// newRouter is newRawRouter whose requests, unless they carry their own
+// credentials, are made by "tester": a user with every role in every
+// organisation of the loaded county, through an API token — the tests of
+// what the routes do go through the same gate as any client.
+func newRouter(t testing.TB, store store, set ...func(*api.Config)) http.Handler {
+	t.Helper()
+	h := newRawRouter(t, store, set...)
+	token := allRoles(t, store, "tester")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" && r.Header.Get("Cookie") == "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// allRoles creates (or finds) the user login with every role in the
+// county, its bureaus, townships and villages, and returns an API token of
+// it with every scope.
+func allRoles(t testing.TB, store store, login string) string {
+	t.Helper()
+	ctx := datatest.Context()
+	if _, err := store.User(ctx, login); planning.ErrorCode(err) == planning.ENotFound {
+		if _, err := store.CreateUser(ctx, login, login, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pol := access.Default()
+	grant := func(kind access.Kind, code string, roles ...access.Role) {
+		org, err := store.Org(ctx, pol, kind, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range roles {
+			if _, err := store.SetGrant(ctx, login, org, r, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, b := range pol.Bureaus {
+		grant(access.Bureau, b.Code, access.Editor, access.Reviewer, access.Approver)
+	}
+	vs, err := store.Villages(ctx, planning.VillageFilter{Limit: planning.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The county's roles come first, from the national code list, so that
+	// the county can be set up (county init) by them.
+	grant(access.County, "430682", access.Admin, access.Approver)
+	// Township roles cover their villages' own steps, so no village role
+	// is needed.
+	seen := map[string]bool{"430682": true}
+	for _, v := range vs.Villages {
+		if t := v.TownshipCode; t != "" && !seen[t] {
+			seen[t] = true
+			grant(access.Township, t, access.Editor, access.Reviewer)
+			if !seen[t[:6]] {
+				seen[t[:6]] = true
+				grant(access.County, t[:6], access.Admin, access.Approver)
+			}
+		}
+	}
+	secret, _, err := store.CreateToken(ctx, login, "tests", access.Actions, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
 
 func get(t *testing.T, h http.Handler, url string) *httptest.ResponseRecorder {

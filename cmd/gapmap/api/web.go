@@ -32,6 +32,10 @@ type WebConfig struct {
 	// UnknownShare is planning.UnknownShare, for the legend's words: the
 	// tiles and the API say themselves which gaps are 数据不足.
 	UnknownShare float64 `json:"unknown_share"`
+	// PublicRead: reading needs no login (GAPMAP_PUBLIC_READ); SSO: a
+	// single sign-on login starts at /auth/oidc/login.
+	PublicRead bool `json:"public_read"`
+	SSO        bool `json:"sso"`
 }
 
 // BasemapConfig is one raster XYZ basemap.

@@ -17,6 +17,8 @@ import (
 
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
+	"github.com/gapmap/gapmap/planning/audit"
 	"github.com/gapmap/gapmap/tiles"
 )
 
@@ -28,12 +30,18 @@ type noStore struct {
 	planning.ExportStore
 }
 
+// noAccounts and noAudit stand in for the accounts and the audit trail.
+type (
+	noAccounts struct{ access.Store }
+	noAudit    struct{ audit.Store }
+)
+
 // pageRouter builds the whole handler as the binary does, through New,
 // serving static as the review map, with stand-ins for everything else.
 func pageRouter(t *testing.T, static fs.FS, cfg WebConfig) http.Handler {
 	t.Helper()
 	var src struct{ tiles.Source }
-	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{},
+	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{}, Accounts: noAccounts{}, Audit: noAudit{},
 		Tiles: tiles.NewService(src, tiles.NewCache(0), time.Second, 1), Static: static, Web: cfg,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: time.Second, ImportMaxBytes: 1 << 20})
 	if err != nil {

@@ -1,0 +1,239 @@
+package api
+
+import (
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
+)
+
+// sessionCookie holds a browser session's secret.
+const sessionCookie = "gapmap_session"
+
+// csrfHeader carries the session's CSRF token on every state-changing
+// request from the page.
+const csrfHeader = "X-CSRF-Token"
+
+// public marks a route anyone may call: the page's shell, the health
+// check, logging in. Every other route names the action it takes.
+const public access.Action = ""
+
+// loggedIn marks a route any authenticated user may call, whatever its
+// roles: logging out, asking who it is.
+const loggedIn access.Action = "logged-in"
+
+// authorize is the one gate of every route: it finds who is asking (a
+// session cookie or an API token), refuses what that principal may not do
+// (401 with nobody, 403 with the role that is missing), checks the CSRF
+// token of a browser's writes, and hands the principal to the handler and
+// the stores in the request's context. Checks that depend on the object (a
+// township's own villages, a bureau's layers, a lifecycle step) are made
+// by the stores under the row lock, with the same policy.
+func (s *server) authorize(rt route, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
+		if unsafe && !sameOrigin(r) {
+			s.writeError(w, r, planning.Errorf(planning.EForbidden, "跨站请求被拒绝：请求来源 %s 不是本站", r.Header.Get("Origin")))
+			return
+		}
+		pr, sess, err := s.authenticate(r)
+		switch {
+		case err != nil && rt.action != public:
+			s.writeError(w, r, err)
+			return
+		case pr == nil && rt.action == public:
+		case pr == nil && rt.action == access.Read && s.publicRead:
+			// Reading is open to the public in this deployment.
+		case pr == nil:
+			s.writeError(w, r, planning.Errorf(planning.EUnauthorized, "请先登录"))
+			return
+		default:
+			if sess != nil && unsafe && rt.action != public && !validCSRF(r, sess.CSRF) {
+				s.writeError(w, r, planning.Errorf(planning.EForbidden, "请求缺少有效的 CSRF 令牌（%s），请刷新页面后重试", csrfHeader))
+				return
+			}
+			if rt.action != public && rt.action != loggedIn {
+				if err := s.policy.Could(*pr, rt.action); err != nil {
+					s.writeError(w, r, err)
+					return
+				}
+			}
+			r = r.WithContext(access.WithPrincipal(r.Context(), *pr))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate finds the principal of a request: an API token in the
+// Authorization header, else a session cookie. Neither: nil, nil. A bad
+// token or an expired session is an error (401), so that a script or a
+// page learns it must log in again.
+func (s *server) authenticate(r *http.Request) (*access.Principal, *access.Session, error) {
+	addr := clientAddr(r)
+	if h := r.Header.Get("Authorization"); h != "" {
+		secret, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return nil, nil, planning.Errorf(planning.EUnauthorized, "Authorization 头应为 \"Bearer <API 令牌>\"")
+		}
+		p, err := s.accounts.TokenPrincipal(r.Context(), strings.TrimSpace(secret))
+		if err != nil {
+			return nil, nil, err
+		}
+		p.Addr = addr
+		return &p, nil, nil
+	}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil, nil
+	}
+	sess, err := s.accounts.Session(r.Context(), c.Value, s.sessionTimes)
+	if err != nil {
+		return nil, nil, err
+	}
+	sess.Principal.Addr = addr
+	return &sess.Principal, &sess, nil
+}
+
+// sameOrigin refuses a browser's cross-site write: when the request says
+// where it comes from (Origin, else Referer), that must be this host.
+// Scripts send neither and authenticate with a token.
+func sameOrigin(r *http.Request) bool {
+	from := r.Header.Get("Origin")
+	if from == "" {
+		from = r.Header.Get("Referer")
+	}
+	if from == "" {
+		return true
+	}
+	u, err := url.Parse(from)
+	return err == nil && u.Host == r.Host
+}
+
+func validCSRF(r *http.Request, want string) bool {
+	got := r.Header.Get(csrfHeader)
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// clientAddr is the client's IP address (the proxy's, behind one).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// loginLimiter bounds login attempts per client address, beside the
+// per-account lockout: one address guessing across many accounts is
+// stopped too. Fixed windows, in memory: a replica counts its own.
+type loginLimiter struct {
+	mu     sync.Mutex
+	window time.Duration
+	max    int
+	counts map[string]*attempts
+}
+
+type attempts struct {
+	start time.Time
+	n     int
+}
+
+func newLoginLimiter(max int, window time.Duration) *loginLimiter {
+	return &loginLimiter{window: window, max: max, counts: map[string]*attempts{}}
+}
+
+// allow counts one attempt from addr and says whether it is within the
+// limit.
+func (l *loginLimiter) allow(addr string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.counts) > 10000 { // forget finished windows
+		for k, a := range l.counts {
+			if now.Sub(a.start) > l.window {
+				delete(l.counts, k)
+			}
+		}
+	}
+	a := l.counts[addr]
+	if a == nil || now.Sub(a.start) > l.window {
+		a = &attempts{start: now}
+		l.counts[addr] = a
+	}
+	a.n++
+	return a.n <= l.max
+}
+
+// me is what the page is told about its user.
+func me(sess access.Session) map[string]any {
+	p := sess.Principal
+	return map[string]any{"user": map[string]any{"login": p.Login, "name": p.Name, "via": p.Via, "grants": p.Grants},
+		"csrf": sess.CSRF, "expires_at": sess.ExpiresAt}
+}
+
+// login checks a password and opens a session: {"login": "…", "password": "…"}.
+func (s *server) login(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Login    string `json:"login"`
+		Password string `json:"password"`
+	}
+	if err := decodeBody(r, &body, `{"login": "账号", "password": "密码"}`); err != nil {
+		return err
+	}
+	if !s.limiter.allow(clientAddr(r), time.Now()) {
+		w.Header().Set("Retry-After", "60")
+		return planning.Errorf(planning.ETooMany, "登录尝试过于频繁，请稍后再试")
+	}
+	// A session the browser already holds is ended: the new login gets a
+	// new secret, so a secret planted before the login is worth nothing.
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := s.accounts.Logout(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	secret, sess, err := s.accounts.Login(r.Context(), strings.TrimSpace(body.Login), body.Password,
+		access.Client{Addr: clientAddr(r), UserAgent: r.UserAgent()}, s.sessionTimes)
+	if err != nil {
+		return err
+	}
+	s.setSession(w, r, secret, sess)
+	return writeJSON(w, http.StatusCreated, me(sess))
+}
+
+// setSession sends the session cookie: HttpOnly, SameSite=Lax (a link from
+// another site still opens the map logged in; its writes are stopped by the
+// CSRF token), Secure over TLS, ending with the session.
+func (s *server) setSession(w http.ResponseWriter, r *http.Request, secret string, sess access.Session) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", Expires: sess.ExpiresAt})
+}
+
+// session answers who is logged in, with the CSRF token the page sends
+// back; 401 when nobody is.
+func (s *server) session(w http.ResponseWriter, r *http.Request) error {
+	_, sess, err := s.authenticate(r)
+	if err != nil {
+		return err
+	}
+	if sess == nil {
+		return planning.Errorf(planning.EUnauthorized, "未登录")
+	}
+	return writeJSON(w, http.StatusOK, me(*sess))
+}
+
+// logout ends the session and clears the cookie.
+func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := s.accounts.Logout(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
