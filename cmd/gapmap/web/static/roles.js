@@ -68,10 +68,10 @@ export function checkMove(move, reason) {
 // ACTION_TITLES name the audit trail's actions (data/audit.sql: e.g.
 // project.update); an action not listed is shown as the server writes it.
 const ACTION_TITLES = {
-  'project.create': '新建项目', 'project.update': '修改项目', 'project.delete': '删除项目',
-  'project.move': '流程办理', 'project.transition': '流程办理', 'projects.generate': '生成候选项目',
-  'village.locate': '定位村委会', 'village.update': '修改村数据', 'layer.edit': '编辑图层', 'layer.import': '导入图层',
-  'score.run': '评分', 'plan.apply': '应用年度计划',
+  'project.create': '新建项目', 'project.update': '修改项目', 'project.edit': '修改项目', 'project.delete': '删除项目',
+  'project.move': '流程办理', 'projects.generate': '生成候选项目', 'plan.apply': '应用年度计划',
+  'village.locate': '定位村委会', 'village.locate_batch': '批量定位村委会', 'layer.edit': '编辑图层', 'layer.import': '导入图层',
+  'layer.generate': '生成图层', 'score.run': '评分', 'run.create': '评分', 'county.init': '设置县情', 'county.profile': '修改县情参数',
 };
 
 /** actionTitle names an audit entry's action in Chinese. */
@@ -82,36 +82,40 @@ const VIA = { session: '网页', oidc: '统一身份认证', token: 'API 令牌'
 /** viaTitle says how an actor was authenticated, in Chinese. */
 export const viaTitle = (via) => VIA[via] || via || '';
 
+// FIELD_TITLES name the fields an audit entry's before/after carries
+// (data: the changed columns); a field not listed is shown as it is.
+const FIELD_TITLES = {
+  status: '状态', name: '项目名称', content: '建设内容', quantity: '规模', unit: '单位', cost_wan: '投资（万元）',
+  unit_price_wan: '单价（万元）', year: '年度', responsible_unit: '责任单位', category: '类别', nature: '建设性质',
+  office: '村委会位置', location_source: '定位来源', targets: '绩效目标', funding: '资金来源',
+};
+
 /**
- * historyDetail reads an audit entry's detail: a lifecycle move as
- * "from → to：reason", changed fields as "field：before → after", anything
- * else as its text.
+ * historyDetail reads an audit entry's detail (data/audit.go): the changed
+ * fields as "状态：县级论证 → 县级审定", then the reason; other keys (counts
+ * of an import, …) as "key：value"; a text as it is.
  */
 export function historyDetail(detail) {
   if (detail === null || detail === undefined || detail === '') return '';
   if (typeof detail !== 'object') return String(detail);
   const val = (v) => (v === null || v === undefined || v === '' ? '（空）' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const field = (k) => FIELD_TITLES[k] || k;
   const parts = [];
   if (detail.from !== undefined || detail.to !== undefined) {
-    parts.push(`${detail.from || '（无）'} → ${detail.to || '（无）'}`);
+    parts.push(`${field('status')}：${val(detail.from)} → ${val(detail.to)}`);
   }
-  if (detail.reason) parts.push(`理由：${detail.reason}`);
-  const changes = detail.changes || detail.fields;
-  if (changes && typeof changes === 'object') {
-    for (const [k, c] of Object.entries(changes)) {
-      parts.push(c && typeof c === 'object' && ('before' in c || 'after' in c) ? `${k}：${val(c.before)} → ${val(c.after)}` : `${k}：${val(c)}`);
-    }
-  } else if (detail.before !== undefined || detail.after !== undefined) {
+  if (detail.before !== undefined || detail.after !== undefined) {
     const before = detail.before || {};
     const after = detail.after || {};
     for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
-      if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) parts.push(`${k}：${val(before[k])} → ${val(after[k])}`);
+      if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) parts.push(`${field(k)}：${val(before[k])} → ${val(after[k])}`);
     }
   }
-  const known = new Set(['from', 'to', 'reason', 'changes', 'fields', 'before', 'after']);
+  const known = new Set(['from', 'to', 'reason', 'before', 'after']);
   for (const [k, v] of Object.entries(detail)) {
-    if (!known.has(k)) parts.push(`${k}：${val(v)}`);
+    if (!known.has(k)) parts.push(`${field(k)}：${val(v)}`);
   }
+  if (detail.reason) parts.push(`理由：${detail.reason}`);
   return parts.join('；');
 }
 

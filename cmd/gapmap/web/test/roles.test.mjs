@@ -43,15 +43,16 @@ test('a return and a withdrawal need a reason, a step forward does not', () => {
   assert.equal(checkMove(out, ''), '出库须填写理由');
 });
 
-test('an audit entry\'s detail reads as a move, as changed fields, or as it is', () => {
-  assert.equal(historyDetail({ from: '需求摸底', to: '村级申报', reason: '' }), '需求摸底 → 村级申报');
-  assert.equal(historyDetail({ from: '乡镇审核', to: '村级申报', reason: '资料不全' }), '乡镇审核 → 村级申报；理由：资料不全');
-  assert.equal(historyDetail({ before: { cost_wan: 50, name: 'a' }, after: { cost_wan: 60, name: 'a' } }), 'cost_wan：50 → 60');
-  assert.equal(historyDetail({ changes: { year: { before: null, after: 2018 } } }), 'year：（空） → 2018');
+test('an audit entry\'s detail reads as the changed fields in Chinese, the reason last', () => {
+  // data/projects.go: a lifecycle move and an edit, as the server writes them.
+  assert.equal(historyDetail({ before: { status: '乡镇审核' }, after: { status: '村级申报' }, reason: '资料不全' }), '状态：乡镇审核 → 村级申报；理由：资料不全');
+  assert.equal(historyDetail({ before: { status: '需求摸底' }, after: { status: '村级申报' }, reason: '' }), '状态：需求摸底 → 村级申报');
+  assert.equal(historyDetail({ before: { cost_wan: 50, name: 'a' }, after: { cost_wan: 60, name: 'a' } }), '投资（万元）：50 → 60');
+  assert.equal(historyDetail({ before: { year: null }, after: { year: 2018, novel_field: 'x' } }), '年度：（空） → 2018；novel_field：（空） → x');
   assert.equal(historyDetail({ rows: 12 }), 'rows：12');
   assert.equal(historyDetail('导入 12 条'), '导入 12 条');
   assert.equal(historyDetail(null), '');
-  assert.equal(actionTitle('project.update'), '修改项目');
+  assert.equal(actionTitle('project.move'), '流程办理');
   assert.equal(actionTitle('something.new'), 'something.new');
   assert.equal(viaTitle('oidc'), '统一身份认证');
 });
