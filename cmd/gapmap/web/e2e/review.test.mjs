@@ -695,6 +695,7 @@ test('a project walks from 需求摸底 to 已入库, each step by its role, fro
       await openFromTable('县级论证');
       assert.ok((await moves()).includes('县级审定'));
       assert.equal(await p.locator('#project-edit').count(), 0, 'an approver is offered 编辑');
+      assert.doesNotMatch(await p.textContent('#project-panel'), /null|undefined|NaN/);
       await take('县级审定', '同意');
       await take('已入库');
       await shot('13-walk-in-library', p);

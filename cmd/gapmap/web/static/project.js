@@ -90,7 +90,8 @@ export class ProjectPanel {
     const moves = res.moves || [];
     const fact = (k, v) => [el('dt', {}, k), el('dd', {}, v)];
     const at = LIFECYCLE.indexOf(p.status);
-    this.root.replaceChildren(
+    // replaceChildren writes a null as the text "null": the optional parts are filtered out.
+    this.root.replaceChildren(...[
       this.head(p),
       el('div', { class: 'status-line' },
         el('span', { id: 'project-status', class: 'status-chip', dataset: { status: p.status }, style: `background:${statusColour[p.status] || '#999'}` }, p.status),
@@ -111,7 +112,8 @@ export class ProjectPanel {
         fact('建设内容', p.content || '—'),
         fact('责任单位', p.responsible_unit || '—')),
       el('h3', {}, '操作记录'),
-      el('ol', { id: 'project-history', class: 'history' }, el('li', { class: 'muted' }, '正在加载…')));
+      el('ol', { id: 'project-history', class: 'history' }, el('li', { class: 'muted' }, '正在加载…')),
+    ].filter(Boolean));
   }
 
   /** movesBox offers the moves the server lists for this user, with one reason field for them. */

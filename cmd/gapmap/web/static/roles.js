@@ -90,6 +90,9 @@ const FIELD_TITLES = {
   office: '村委会位置', location_source: '定位来源', targets: '绩效目标', funding: '资金来源',
 };
 
+// BOOKKEEPING fields change with every write and say nothing a reader needs.
+const BOOKKEEPING = new Set(['updated_at', 'created_at']);
+
 /**
  * historyDetail reads an audit entry's detail (data/audit.go): the changed
  * fields as "状态：县级论证 → 县级审定", then the reason; other keys (counts
@@ -108,6 +111,7 @@ export function historyDetail(detail) {
     const before = detail.before || {};
     const after = detail.after || {};
     for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      if (BOOKKEEPING.has(k)) continue;
       if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) parts.push(`${field(k)}：${val(before[k])} → ${val(after[k])}`);
     }
   }

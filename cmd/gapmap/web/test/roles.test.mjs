@@ -47,7 +47,7 @@ test('an audit entry\'s detail reads as the changed fields in Chinese, the reaso
   // data/projects.go: a lifecycle move and an edit, as the server writes them.
   assert.equal(historyDetail({ before: { status: '乡镇审核' }, after: { status: '村级申报' }, reason: '资料不全' }), '状态：乡镇审核 → 村级申报；理由：资料不全');
   assert.equal(historyDetail({ before: { status: '需求摸底' }, after: { status: '村级申报' }, reason: '' }), '状态：需求摸底 → 村级申报');
-  assert.equal(historyDetail({ before: { cost_wan: 50, name: 'a' }, after: { cost_wan: 60, name: 'a' } }), '投资（万元）：50 → 60');
+  assert.equal(historyDetail({ before: { cost_wan: 50, name: 'a', updated_at: '2026-01-01T00:00:00Z' }, after: { cost_wan: 60, name: 'a', updated_at: '2026-01-02T00:00:00Z' } }), '投资（万元）：50 → 60');
   assert.equal(historyDetail({ before: { year: null }, after: { year: 2018, novel_field: 'x' } }), '年度：（空） → 2018；novel_field：（空） → x');
   assert.equal(historyDetail({ rows: 12 }), 'rows：12');
   assert.equal(historyDetail('导入 12 条'), '导入 12 条');
