@@ -105,6 +105,14 @@ async function api(path, as = READER) {
  * like any other.
  */
 async function newPage(url, account) {
+  const p = await openPage(url);
+  await p.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
+  if (account) await logIn(p, account);
+  return p;
+}
+
+/** openPage opens url in a browser context of its own, logged out, and reports its problems. */
+async function openPage(url) {
   const p = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true });
   p.loggedOut = true;
   p.unauthorized = [];
@@ -117,8 +125,6 @@ async function newPage(url, account) {
   });
   p.on('response', (r) => { if (r.status() >= 400 && r.url().startsWith(url)) report(`HTTP ${r.status()}: ${r.url()}`); });
   await p.goto(url);
-  await p.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
-  if (account) await logIn(p, account);
   return p;
 }
 
@@ -769,6 +775,42 @@ test('a configured GCJ-02 basemap is drawn under the data', { skip, timeout: 300
   } finally {
     stop(second);
     tiles.close();
+  }
+});
+
+// A deployment that opens reading to the public (GAPMAP_PUBLIC_READ): the
+// map loads without a login, offers no action, and 登录 is in the header.
+test('with reading public, a visitor sees the map without logging in, no actions, and may log in', { skip, timeout: 300_000 }, async () => {
+  const second = await startGapmap(['serve', '--addr', '127.0.0.1:0'], { GAPMAP_PUBLIC_READ: 'true' });
+  const p = await openPage(`${second.url}/`);
+  try {
+    await p.waitForFunction(() => window.gapmap && window.gapmap.ready, null, { timeout: 90_000 });
+    assert.ok(await p.isHidden('#login'), 'a public map asks for a login');
+    assert.ok(await p.isVisible('#login-open'));
+    assert.ok(await p.isHidden('#logout') && await p.isHidden('#whoami'));
+    const id = (await p.evaluate(() => fetch('/api/v1/projects?page_size=1').then((r) => r.json()))).projects[0].id;
+    await p.evaluate((pid) => window.gapmap.drawer.showProject(pid), id);
+    await p.waitForSelector('#project-no-moves');
+    assert.match(await p.textContent('#project-no-moves'), /登录后可办理/);
+    assert.equal(await p.locator('#project-moves button').count(), 0);
+    assert.equal(await p.locator('#project-edit').count(), 0);
+    // 登录 opens the login over the map, with 取消; logging in loads the page as the user.
+    await p.click('#login-open');
+    assert.equal(await p.getAttribute('#login', 'data-why'), 'voluntary');
+    await p.click('#login-cancel');
+    assert.ok(await p.isHidden('#login'));
+    await p.click('#login-open');
+    await p.fill('#login-user', READER);
+    await p.fill('#login-password', PASSWORD);
+    await Promise.all([p.waitForEvent('load'), p.click('#login-submit')]);
+    await p.waitForFunction(() => window.gapmap && window.gapmap.ready && window.gapmap.session, null, { timeout: 90_000 });
+    p.loggedOut = false;
+    assert.equal(await p.evaluate(() => window.gapmap.session.user.login), READER);
+    assert.ok(await p.isVisible('#whoami') && await p.isHidden('#login-open'));
+    assert.deepEqual(problems, []);
+  } finally {
+    await p.close();
+    stop(second);
   }
 });
 
