@@ -720,11 +720,23 @@ test('a project walks from 需求摸底 to 已入库, each step by its role, fro
       assert.deepEqual(ns, [...ns].sort((a, b) => b - a), 'the history is not newest first');
     });
 
-    await t.test('the village deletes another of its candidates', async () => {
-      await switchUser(p, 'cun');
+    await t.test('xczx\'s session expires and cun logs in over it: the page reloads as cun\'s; cun deletes another of its candidates', async () => {
+      await idle(p);
+      p.loggedOut = true;
+      await p.context().clearCookies();
+      await p.evaluate(() => { window.gapmap.drawer.refresh().catch(() => {}); }); // any request now meets the 401
+      await p.waitForSelector('#login:not([hidden])');
+      assert.equal(await p.getAttribute('#login', 'data-why'), 'expired');
+      await p.fill('#login-user', 'cun');
+      await p.fill('#login-password', PASSWORD);
+      // Another account: what the page shows was xczx's, so it loads afresh.
+      await Promise.all([p.waitForEvent('load'), p.click('#login-submit')]);
+      await p.waitForFunction(() => window.gapmap && window.gapmap.ready && window.gapmap.session?.user.login === 'cun', null, { timeout: 90_000 });
+      p.loggedOut = false;
+      assert.match(await p.textContent('#whoami-roles'), /·编辑/);
       const other = (await pageAPI(p, `/api/v1/projects?village=${village}&status=${encodeURIComponent('需求摸底')}&page_size=1000`)).projects
         .find((x) => x.id !== project.id);
-      if (!other) return; // the village had one candidate only
+      assert.ok(other, `cun's village ${village} has no other 需求摸底 candidate to delete`);
       await p.evaluate((code) => window.gapmap.openVillage(code), village);
       await p.locator(`#village-projects li[data-project="${other.id}"]`).click();
       await p.waitForFunction((id) => window.gapmap.projectPanel.id === id && document.getElementById('project-delete'), other.id);
