@@ -238,7 +238,11 @@ func (s *Store) Login(ctx context.Context, login, password string, c access.Clie
 				access.MaxFailures, locked.Local().Format("15:04"))
 			return nil
 		}
-		ok := hash != nil && access.VerifyPassword(*hash, password)
+		phc := "" // a single-sign-on account: as slow as a wrong password
+		if hash != nil {
+			phc = *hash
+		}
+		ok := access.VerifyPassword(phc, password)
 		switch {
 		case ok && disabled:
 			outcome = planning.Errorf(planning.EForbidden, "账号 %s 已停用，请联系管理员", login)
@@ -254,7 +258,9 @@ func (s *Store) Login(ctx context.Context, login, password string, c access.Clie
 			}
 			_, err = tx.Exec(ctx, `UPDATE users SET failed_logins = $2, locked_until = $3 WHERE id = $1`, id, failures, lockUntil)
 			if err == nil && lockUntil != nil {
-				ctx := access.WithPrincipal(ctx, access.Principal{UserID: id, Login: login, Name: login, Via: "session", Addr: c.Addr})
+				// Nobody is logged in: the entry names the account whose
+				// password was guessed, and where the guesses came from.
+				ctx := access.WithPrincipal(ctx, access.Principal{UserID: id, Login: login, Name: login, Via: "login", Addr: c.Addr})
 				err = s.audit(ctx, tx, auditEntry{Action: "user.lock", Kind: "user", ID: login,
 					Detail: map[string]any{"failures": access.MaxFailures, "until": lockUntil}})
 			}
@@ -277,7 +283,10 @@ func (s *Store) LoginSSO(ctx context.Context, issuer, subject, login string, c a
 	var id int64
 	var disabled bool
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT id, disabled FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2`, issuer, subject).Scan(&id, &disabled)
+		// A linked account answers by its own login: the provider's name
+		// for the user may have changed since.
+		err := tx.QueryRow(ctx, `SELECT id, disabled, login FROM users WHERE oidc_issuer = $1 AND oidc_subject = $2`,
+			issuer, subject).Scan(&id, &disabled, &login)
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
@@ -307,6 +316,12 @@ func (s *Store) LoginSSO(ctx context.Context, issuer, subject, login string, c a
 func (s *Store) openSession(ctx context.Context, userID int64, via string, c access.Client, t access.SessionTimes) (string, access.Session, error) {
 	secret := access.NewSecret("")
 	csrf := access.NewSecret("")
+	// Ended sessions are cleared at each login, which keeps the table to
+	// the live ones without a background job.
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at < now() OR last_seen < now() - $1 * interval '1 second'`,
+		int64(t.Idle.Seconds())); err != nil {
+		return "", access.Session{}, translate(err, "clear ended sessions")
+	}
 	if _, err := s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf, via, expires_at, addr, user_agent)
 		VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second', $6, $7)`, access.SecretHash(secret), userID, csrf, via,
 		int64(t.Max.Seconds()), c.Addr, c.UserAgent); err != nil {
@@ -322,8 +337,9 @@ const principalSQL = `u.id, u.login, u.name, coalesce((SELECT jsonb_agg(jsonb_bu
 	FROM user_grants g WHERE g.user_id = u.id), '[]')`
 
 // Session returns the live session of a secret: one statement that
-// refreshes last_seen (at most once a minute, to spare the WAL) and reads
-// the user's grants.
+// refreshes last_seen (at most once a minute, to spare the WAL, or every
+// half idle time when that is shorter: a session used throughout must not
+// end at its first idle time) and reads the user's grants.
 func (s *Store) Session(ctx context.Context, secret string, t access.SessionTimes) (access.Session, error) {
 	var sess access.Session
 	p := &sess.Principal
@@ -331,7 +347,7 @@ func (s *Store) Session(ctx context.Context, secret string, t access.SessionTime
 			SELECT * FROM sessions WHERE token_hash = $1 AND expires_at > now() AND last_seen > now() - $2 * interval '1 second'),
 		touched AS (
 			UPDATE sessions s SET last_seen = now() FROM live
-			WHERE s.token_hash = live.token_hash AND live.last_seen < now() - interval '1 minute')
+			WHERE s.token_hash = live.token_hash AND live.last_seen < now() - least(interval '1 minute', $2 * interval '0.5 second'))
 		SELECT live.via, live.csrf, live.expires_at, `+principalSQL+`
 		FROM live JOIN users u ON u.id = live.user_id AND NOT u.disabled`, access.SecretHash(secret), int64(t.Idle.Seconds())).
 		Scan(&p.Via, &sess.CSRF, &sess.ExpiresAt, &p.UserID, &p.Login, &p.Name, &p.Grants)

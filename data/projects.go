@@ -306,6 +306,9 @@ func (s *Store) GapVillages(ctx context.Context, runID int64, all bool) ([]int64
 // at 需求摸底 that were not generated again (their gap is closed) go.
 func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.Project) (planning.GenerateReport, error) {
 	var rep planning.GenerateReport
+	if err := s.allow(ctx, access.Generate, access.Object{}); err != nil {
+		return rep, err
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		src, err := sourceID(ctx, tx, "generator", generatedSource)
 		if err != nil {
@@ -450,16 +453,16 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	args, err := projectArgs(p)
-	if err != nil {
-		return p, err
-	}
 	var id int64
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := checkPlace(ctx, tx, p); err != nil {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := checkPlace(ctx, tx, &p); err != nil {
 			return err
 		}
 		if err := s.allow(ctx, access.ProjectEdit, projectObject(p)); err != nil {
+			return err
+		}
+		args, err := projectArgs(p)
+		if err != nil {
 			return err
 		}
 		src, err := sourceID(ctx, tx, "manual", "手工录入")
@@ -487,12 +490,17 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 }
 
 // checkPlace names an unknown township or village code instead of letting
-// it become a NULL or a foreign-key error.
-func checkPlace(ctx context.Context, tx pgx.Tx, p planning.Project) error {
+// it become a NULL or a foreign-key error, and gives a project placed by
+// its village alone the village's township: the township's users see and
+// review their villages' projects by it (row scope, 乡镇审核), and the
+// project's code is numbered from it.
+func checkPlace(ctx context.Context, tx pgx.Tx, p *planning.Project) error {
 	var township, village bool
+	var villageTownship string
 	if err := tx.QueryRow(ctx, `SELECT $1 = '' OR EXISTS (SELECT 1 FROM townships WHERE code = $1),
-			$2 = '' OR EXISTS (SELECT 1 FROM villages WHERE code = $2 AND ($1 = '' OR township_code = $1))`,
-		p.TownshipCode, p.VillageCode).Scan(&township, &village); err != nil {
+			$2 = '' OR EXISTS (SELECT 1 FROM villages WHERE code = $2 AND ($1 = '' OR township_code = $1)),
+			coalesce((SELECT township_code FROM villages WHERE code = $2 ORDER BY code_year DESC LIMIT 1), '')`,
+		p.TownshipCode, p.VillageCode).Scan(&township, &village, &villageTownship); err != nil {
 		return err
 	}
 	switch {
@@ -500,6 +508,9 @@ func checkPlace(ctx context.Context, tx pgx.Tx, p planning.Project) error {
 		return planning.Errorf(planning.EInvalid, "乡镇代码 %q 不存在", p.TownshipCode)
 	case !village:
 		return planning.Errorf(planning.EInvalid, "村代码 %q 不存在或不属于乡镇 %s", p.VillageCode, p.TownshipCode)
+	}
+	if p.TownshipCode == "" {
+		p.TownshipCode = villageTownship
 	}
 	return nil
 }
@@ -511,12 +522,12 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	args, err := projectArgs(p)
-	if err != nil {
-		return p, err
-	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := checkPlace(ctx, tx, p); err != nil {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := checkPlace(ctx, tx, &p); err != nil {
+			return err
+		}
+		args, err := projectArgs(p)
+		if err != nil {
 			return err
 		}
 		old, err := lockProject(ctx, tx, p.ID)
@@ -692,6 +703,9 @@ func transitions(ctx context.Context, q querier, id int64) ([]planning.Transitio
 
 // ScheduleProjects implements planning.LibraryStore.
 func (s *Store) ScheduleProjects(ctx context.Context, plan map[int64]planning.Scheduled) error {
+	if err := s.allow(ctx, access.PlanApply, access.Object{}); err != nil {
+		return err
+	}
 	ids := make([]int64, 0, len(plan))
 	ys := make([]int32, 0, len(plan))
 	reasons := make([]string, 0, len(plan))

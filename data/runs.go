@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
 )
 
 // saveChunk bounds the villages written per statement.
@@ -25,7 +26,7 @@ const saveChunk = 2000
 // villages a partial run did not re-score are its base run's rows, by
 // reference (run_villages).
 func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []planning.VillageScore) error {
-	if err := requireActor(ctx); err != nil {
+	if err := s.allow(ctx, access.ScoreRun, access.Object{}); err != nil {
 		return err
 	}
 	profile, err := json.Marshal(run.Profile)

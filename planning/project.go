@@ -242,11 +242,13 @@ type Transition struct {
 	At        time.Time `json:"at"`
 }
 
-// Declarer is the user who last declared a project (moved it to 村级申报)
-// in its moves ts, oldest first; 0 if none did.
+// Declarer is the user who last declared a project (moved it from 需求摸底
+// to 村级申报) in its moves ts, oldest first; 0 if none did. A bureau that
+// sends a project back to 村级申报 has not declared it: its declarer stays
+// the one who may not approve it.
 func Declarer(ts []Transition) int64 {
 	for i := len(ts) - 1; i >= 0; i-- {
-		if ts[i].To == StateVillage {
+		if ts[i].From == StateSurvey && ts[i].To == StateVillage {
 			if ts[i].ActorID == nil {
 				return 0
 			}

@@ -32,6 +32,8 @@ type Config struct {
 	// like planning/access/default.json), else the defaults.
 	Policy   *access.Policy
 	Sessions access.SessionTimes // GAPMAP_SESSION_IDLE, GAPMAP_SESSION_MAX
+	// OIDC is single sign-on (GAPMAP_OIDC_*, all or none); nil: none.
+	OIDC *api.OIDCConfig
 }
 
 // DefaultDatabaseURL is the database scripts/dbsetup.sh creates.
@@ -81,6 +83,7 @@ type settings struct {
 	cfg                                                          Config // DatabaseURL, Addr and Web: no parsing needed
 	logLevel, requestTimeout, maxConns, tileCacheMB, importMaxMB string
 	publicRead, accessFile, sessionIdle, sessionMax              string
+	oidcErr                                                      error // from GAPMAP_OIDC_*, reported by config
 }
 
 // readSettings reads the shared settings from the environment.
@@ -110,6 +113,7 @@ func readSettings(getenv func(string) string) *settings {
 		}
 	}
 	cfg.Web = api.WebConfigFromEnv(getenv)
+	cfg.OIDC, s.oidcErr = api.OIDCConfigFromEnv(getenv)
 	s.cfg = cfg
 	return s
 }
@@ -182,6 +186,9 @@ func (s *settings) config() (Config, error) {
 		} else {
 			*d.to = v
 		}
+	}
+	if s.oidcErr != nil {
+		errs = append(errs, s.oidcErr)
 	}
 	return cfg, errors.Join(errs...)
 }

@@ -74,6 +74,27 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 	}
 }
 
+// TestHalfConfiguredSSO: single sign-on is all or none; a server with
+// only some GAPMAP_OIDC_* settings does not start.
+func TestHalfConfiguredSSO(t *testing.T) {
+	env := func(k string) string {
+		switch k {
+		case "GAPMAP_OIDC_ISSUER":
+			return "https://sso.example.gov.cn"
+		case "GAPMAP_ADDR":
+			return "127.0.0.1:0"
+		}
+		return ""
+	}
+	// Bounded: a server that wrongly starts stops on its own.
+	ctx, cancel := context.WithTimeout(datatest.Context(), 3*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"serve"}, env, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "GAPMAP_OIDC_CLIENT_ID") {
+		t.Errorf("serve with only GAPMAP_OIDC_ISSUER: %v, want an error naming GAPMAP_OIDC_CLIENT_ID", err)
+	}
+}
+
 func TestScoreCommand(t *testing.T) {
 	db := datatest.NewDemo(t)
 	env := dbEnv(db)

@@ -62,7 +62,7 @@ func serve(ctx context.Context, a app) error {
 // bench-tiles serve it.
 func newHandler(cfg Config, store *data.Store, ts *tiles.Service, log *slog.Logger) (http.Handler, error) {
 	return api.New(api.Config{Store: store, Imports: store, Exports: store, Tiles: ts, Static: web.Static(), Web: cfg.Web,
-		Accounts: store, Audit: store, Policy: cfg.Policy, PublicRead: cfg.PublicRead, Sessions: cfg.Sessions,
+		Accounts: store, Audit: store, Policy: cfg.Policy, PublicRead: cfg.PublicRead, Sessions: cfg.Sessions, OIDC: cfg.OIDC,
 		Log: log, RequestTimeout: cfg.RequestTimeout, ImportMaxBytes: cfg.ImportMaxBytes})
 }
 

@@ -64,14 +64,17 @@ func Verify(chain string, entries []Entry, headN int64, headHash []byte) Report 
 	r := Report{Chain: chain, Entries: len(entries)}
 	bad := func(format string, args ...any) { r.Problems = append(r.Problems, fmt.Sprintf(format, args...)) }
 	prev := []byte{}
-	for i, e := range entries {
-		want := int64(i + 1)
-		switch {
+	last := int64(0)
+	for _, e := range entries {
+		// Numbers follow the entry before, not the position: a gap is
+		// reported once, not again at every entry after it.
+		switch want := last + 1; {
 		case e.N > want:
 			bad("第 %d 条之前缺少 %d 条记录（被删除）", e.N, e.N-want)
 		case e.N < want:
-			bad("第 %d 条出现在第 %d 个位置（顺序被调换或重复）", e.N, want)
+			bad("第 %d 条出现在第 %d 条之后（顺序被调换或重复）", e.N, last)
 		}
+		last = e.N
 		if !bytes.Equal(e.PrevHash, prev) {
 			bad("第 %d 条的前序哈希与上一条不符（记录被删除、插入或调换）", e.N)
 		}
@@ -80,10 +83,6 @@ func Verify(chain string, entries []Entry, headN int64, headHash []byte) Report 
 			bad("第 %d 条（%s %s %s，%s）的内容与哈希不符（记录被修改）", e.N, e.At.Format(time.DateTime), e.Actor, e.Action, e.ObjectID)
 		}
 		prev = e.Hash
-	}
-	last := int64(0)
-	if n := len(entries); n > 0 {
-		last = entries[n-1].N
 	}
 	if last != headN || !bytes.Equal(prev, headHash) && headN > 0 {
 		bad("链尾记录为第 %d 条，但链头登记为第 %d 条（最新记录被删除或链头被改）", last, headN)

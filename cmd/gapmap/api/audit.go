@@ -6,6 +6,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/gapmap/gapmap/planning/access"
 	"github.com/gapmap/gapmap/planning/audit"
 )
 
@@ -20,6 +21,14 @@ func (s *server) history(w http.ResponseWriter, r *http.Request, kind, id string
 	}
 	if es == nil {
 		es = []audit.Entry{}
+	}
+	// A history is read by whoever may read the object, the public too
+	// with GAPMAP_PUBLIC_READ; the address a user wrote from is for those
+	// who may read the audit trail.
+	if pr, ok := access.From(r.Context()); !ok || s.policy.Could(pr, access.AuditRead) != nil {
+		for i := range es {
+			es[i].Addr = ""
+		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"entries": es})
 }

@@ -43,6 +43,12 @@ func (s *server) authorize(rt route, next http.Handler) http.Handler {
 			return
 		}
 		pr, sess, err := s.authenticate(r)
+		if planning.ErrorCode(err) == planning.EUnauthorized && r.Header.Get("Authorization") == "" &&
+			rt.action == access.Read && s.publicRead {
+			// An ended session reads like anyone where reading is public; a
+			// script's bad token is still told so.
+			err = nil
+		}
 		switch {
 		case err != nil && rt.action != public:
 			s.writeError(w, r, err)
@@ -169,6 +175,19 @@ func (l *loginLimiter) allow(addr string, now time.Time) bool {
 	return a.n <= l.max
 }
 
+// succeeded gives back the attempt of a login that succeeded: the limit is
+// on guessing, and a county office behind one NAT address (or every client,
+// behind a reverse proxy) logs in more than 20 times in 5 minutes. The
+// attempt is counted before the password is checked, so that a burst of
+// parallel guesses cannot pass the limit while the hashes are computed.
+func (l *loginLimiter) succeeded(addr string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if a := l.counts[addr]; a != nil && a.n > 0 {
+		a.n--
+	}
+}
+
 // me is what the page is told about its user.
 func me(sess access.Session) map[string]any {
 	p := sess.Principal
@@ -189,20 +208,33 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Retry-After", "60")
 		return planning.Errorf(planning.ETooMany, "登录尝试过于频繁，请稍后再试")
 	}
-	// A session the browser already holds is ended: the new login gets a
-	// new secret, so a secret planted before the login is worth nothing.
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := s.accounts.Logout(r.Context(), c.Value); err != nil {
-			return err
-		}
+	if err := s.endSession(r); err != nil {
+		return err
 	}
 	secret, sess, err := s.accounts.Login(r.Context(), strings.TrimSpace(body.Login), body.Password,
 		access.Client{Addr: clientAddr(r), UserAgent: r.UserAgent()}, s.sessionTimes)
 	if err != nil {
 		return err
 	}
+	s.limiter.succeeded(clientAddr(r))
 	s.setSession(w, r, secret, sess)
 	return writeJSON(w, http.StatusCreated, me(sess))
+}
+
+// endSession ends the session the browser holds, if any. A login calls it
+// first: the new login gets a new secret, so a secret planted before the
+// login is worth nothing.
+func (s *server) endSession(r *http.Request) error {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		return s.accounts.Logout(r.Context(), c.Value)
+	}
+	return nil
+}
+
+// viaTLS reports whether the browser reached the server over TLS, itself or
+// through a proxy, so that cookies are marked Secure.
+func viaTLS(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 }
 
 // setSession sends the session cookie: HttpOnly, SameSite=Lax (a link from
@@ -210,7 +242,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 // CSRF token), Secure over TLS, ending with the session.
 func (s *server) setSession(w http.ResponseWriter, r *http.Request, secret string, sess access.Session) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", Expires: sess.ExpiresAt})
+		Secure: viaTLS(r), Expires: sess.ExpiresAt})
 }
 
 // session answers who is logged in, with the CSRF token the page sends
@@ -228,10 +260,8 @@ func (s *server) session(w http.ResponseWriter, r *http.Request) error {
 
 // logout ends the session and clears the cookie.
 func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if err := s.accounts.Logout(r.Context(), c.Value); err != nil {
-			return err
-		}
+	if err := s.endSession(r); err != nil {
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	w.WriteHeader(http.StatusNoContent)

@@ -25,15 +25,25 @@ var statuses = map[string]int{
 // writeError is the one error writer of every route: it answers
 // {"error": {"code", "message"}} with the status of the code and the
 // user message of planning.Error (Chinese), or a generic message that
-// reveals nothing internal. Server-side failures are logged here, once. A
-// client that has gone away gets nothing and is worth only a debug line.
+// reveals nothing internal.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	if clientGone(r) {
-		s.log.Debug("request abandoned", "method", r.Method, "path", r.URL.Path, "err", err, "request_id", requestID(r.Context()))
+	status, ok := s.errorStatus(w, r, err)
+	if !ok {
 		return
 	}
-	code := planning.ErrorCode(err)
-	status, ok := statuses[code]
+	_ = writeJSON(w, status, map[string]any{"error": map[string]string{"code": planning.ErrorCode(err), "message": planning.ErrorMessage(err)}})
+}
+
+// errorStatus is the status of err's code, for writeError and the sign-on
+// pages (ssoPage). Server-side failures are logged here, once. A client
+// that has gone away gets nothing (ok is false) and is worth only a debug
+// line.
+func (s *server) errorStatus(w http.ResponseWriter, r *http.Request, err error) (status int, ok bool) {
+	if clientGone(r) {
+		s.log.Debug("request abandoned", "method", r.Method, "path", r.URL.Path, "err", err, "request_id", requestID(r.Context()))
+		return 0, false
+	}
+	status, ok = statuses[planning.ErrorCode(err)]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
@@ -50,7 +60,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		w.Header().Set("Retry-After", retry)
 	}
-	_ = writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": planning.ErrorMessage(err)}})
+	return status, true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {

@@ -35,6 +35,9 @@ type Config struct {
 	// PublicRead opens every read to anonymous clients
 	// (GAPMAP_PUBLIC_READ); writes always need a user.
 	PublicRead bool
+	// OIDC is single sign-on through a province's provider (nil: none,
+	// password logins only).
+	OIDC *OIDCConfig
 	// Sessions bounds browser sessions (access.DefaultSessionTimes when zero).
 	Sessions access.SessionTimes
 	// RequestTimeout is the time budget of every request except imports,
@@ -51,6 +54,7 @@ type server struct {
 	publicRead   bool
 	sessionTimes access.SessionTimes
 	limiter      *loginLimiter
+	sso          *sso // nil without single sign-on
 	store        planning.Store
 	imports      planning.ImportStore
 	exports      planning.ExportStore
@@ -86,6 +90,7 @@ func New(c Config) (http.Handler, error) {
 		c.Sessions = access.DefaultSessionTimes
 	}
 	c.Web.PublicRead = c.PublicRead
+	c.Web.SSO = c.OIDC != nil
 	site, err := newWebSite(c.Static, ".", c.Web)
 	if err != nil {
 		return nil, fmt.Errorf("review map: %w", err)
@@ -93,6 +98,13 @@ func New(c Config) (http.Handler, error) {
 	s := &server{accounts: c.Accounts, audit: c.Audit, policy: c.Policy, publicRead: c.PublicRead, sessionTimes: c.Sessions,
 		limiter: newLoginLimiter(20, 5*time.Minute), store: c.Store, imports: c.Imports, exports: c.Exports, tiles: c.Tiles, site: site, log: c.Log,
 		importMax: c.ImportMaxBytes}
+	if c.OIDC != nil {
+		if err := c.OIDC.Validate(); err != nil {
+			return nil, err
+		}
+		s.sso = newSSO(*c.OIDC, c.Log)
+		go s.sso.discoverAtStart()
+	}
 	r := mux.NewRouter()
 	for _, rt := range s.routes(c.RequestTimeout) {
 		h := s.chain(rt)
@@ -154,6 +166,9 @@ func (s *server) routes(timeout time.Duration) []route {
 		{post, "/api/v1/session", public, s.login, timeout, maxJSONBytes},
 		{get, "/api/v1/session", public, s.session, timeout, 0},
 		{del, "/api/v1/session", loggedIn, s.logout, timeout, 0},
+		// oidc.go: single sign-on, browser navigations answered with pages
+		{get, ssoLoginPath, public, s.ssoPage(s.oidcLogin), timeout, 0},
+		{get, ssoCallbackPath, public, s.ssoPage(s.oidcCallback), timeout, 0},
 
 		// villages.go
 		{get, "/api/v1/layers", read, s.layers, timeout, 0},
