@@ -567,6 +567,16 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
       // The tiles reload on the new data version: its dot is drawn again.
       await p.waitForFunction((c) => window.gapmap.map.queryRenderedFeatures({ layers: ['villages-point'] })
         .some((f) => f.properties.code === c), code, { timeout: 20_000 });
+      // The village's 操作记录 names who placed it and how.
+      await p.evaluate((c) => window.gapmap.openVillage(c), code);
+      await p.waitForFunction((n) => document.querySelector('#village-name')?.textContent === n, name);
+      await p.click('#village-history summary');
+      const entry = p.locator('#village-history li[data-action="village.locate"]').first();
+      await entry.waitFor({ timeout: 15_000 });
+      const text = await entry.textContent();
+      for (const want of ['xiangzhen', '定位村委会', '定位来源：', '→ map']) {
+        assert.ok(text.includes(want), `the village's history reads ${text}; want ${want}`);
+      }
     } finally {
       await p.close();
     }
