@@ -427,13 +427,15 @@ func TestAuthzObjectScope(t *testing.T) {
 // GAPMAP_PUBLIC_READ) or audit (the audit trail: its own roles, never
 // public). A GET route not listed fails TestAuthzReads.
 var readRoutes = map[string]string{
-	"GET /healthz":        "public",
-	"HEAD /healthz":       "public",
-	"GET /api/v1/session": "public",
-	"GET /":               "public",
-	"HEAD /":              "public",
-	"GET /config.json":    "public",
-	"HEAD /config.json":   "public",
+	"GET /healthz":            "public",
+	"HEAD /healthz":           "public",
+	"GET /api/v1/session":     "public",
+	"GET /auth/oidc/login":    "public",
+	"GET /auth/oidc/callback": "public",
+	"GET /":                   "public",
+	"HEAD /":                  "public",
+	"GET /config.json":        "public",
+	"HEAD /config.json":       "public",
 	"GET /static/{build:[0-9a-f]+}/{path:.+}":                                 "public",
 	"HEAD /static/{build:[0-9a-f]+}/{path:.+}":                                "public",
 	"GET /api/v1/audit":                                                       "audit",
