@@ -65,10 +65,13 @@ func povertyHeader(h string) string {
 type PovertyTable struct {
 	Format   string                   // CSV or XLSX
 	Columns  []string                 // "file column → field" pairs
+	// Has names the figures (of planning.PovertyFields) and exit_year the
+	// table has a column for: an update leaves the others as stored.
+	Has map[string]bool
 	Rows     []planning.PovertyRow    // the rows without errors
 	Problems []planning.ImportProblem // every row's problems, with row, field and reason
 	Read     int                      // data rows read
-	Rejected []int                    // rows with an error, as Excel numbers them
+	Rejected []planning.PovertyRow    // rows with an error, as far as they were read
 }
 
 // headerScan is how many rows at the top of a sheet may hold the header:
@@ -144,6 +147,7 @@ func ReadPovertyTable(path, name string, year int) (*PovertyTable, error) {
 		return nil, planning.Errorf(planning.EInvalid, "%s：建档立卡年度表应为 CSV 或 XLSX 文件", name)
 	}
 	col := map[string]int{}
+	t.Has = map[string]bool{}
 	for j, h := range header {
 		f, ok := povertyAliases[povertyHeader(h)]
 		switch {
@@ -155,6 +159,7 @@ func ReadPovertyTable(path, name string, year int) (*PovertyTable, error) {
 			return nil, planning.Errorf(planning.EInvalid, "%s：列“%s”与第 %d 列都是 %s", name, h, col[f], f)
 		}
 		col[f] = j + 1
+		t.Has[f] = true
 		t.Columns = append(t.Columns, h+" → "+f)
 	}
 	if col[povertyCode] == 0 {
@@ -244,7 +249,7 @@ func ReadPovertyTable(path, name string, year int) (*PovertyTable, error) {
 			}
 		}
 		if bad {
-			t.Rejected = append(t.Rejected, r.Row)
+			t.Rejected = append(t.Rejected, r)
 			continue
 		}
 		t.Rows = append(t.Rows, r)
