@@ -135,10 +135,10 @@ func (im *povertyImport) run(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	type resolved struct {
-		row                          int
+		row                           int
 		code, given, name, town, kind string
-		found                        bool
-		year                         int
+		found                         bool
+		year                          int
 	}
 	var rs []resolved
 	var r resolved

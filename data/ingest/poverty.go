@@ -63,11 +63,11 @@ func povertyHeader(h string) string {
 
 // PovertyTable is a county's yearly 建档立卡 table as read.
 type PovertyTable struct {
-	Format   string                   // CSV or XLSX
-	Columns  []string                 // "file column → field" pairs
+	Format  string   // CSV or XLSX
+	Columns []string // "file column → field" pairs
 	// Has names the figures (of planning.PovertyFields) and exit_year the
 	// table has a column for: an update leaves the others as stored.
-	Has map[string]bool
+	Has      map[string]bool
 	Rows     []planning.PovertyRow    // the rows without errors
 	Problems []planning.ImportProblem // every row's problems, with row, field and reason
 	Read     int                      // data rows read
