@@ -215,6 +215,12 @@ var matrixRows = []matrixRow{
 			return httptest.NewRequest(http.MethodPost, "/api/v1/plans",
 				strings.NewReader(`{"years": [2017], "budgets": {"2017": 200}, "apply": true}`))
 		}},
+	{"POST /api/v1/poverty/imports", "import a 建档立卡 row of A's village (A's editor; 乡村振兴's editor, not in the matrix)",
+		"F F F F F F F F A F F U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			return upload(t, "/api/v1/poverty/imports", map[string]string{"2018.csv": "村代码,年度,贫困户数\n" + f.a.village + ",2018,3\n"},
+				map[string]string{"dry_run": "1"})
+		}},
 	{"POST /api/v1/layers/{layer}/imports", "import roads (交通's editor)",
 		"F F F F F A F F F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
