@@ -67,8 +67,9 @@ BEGIN
     WHERE village_id = CASE WHEN TG_OP = 'DELETE' THEN OLD.village_id ELSE NEW.village_id END
     ORDER BY year, field LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION '建档立卡：% 年脱贫%（%）超过上年末存量 % + 新识别 % + 返贫 %',
-            v.year, CASE v.field WHEN 'households' THEN '户数' ELSE '人数' END, v.exited, v.prev_stock, v.new, v.returned
+        RAISE EXCEPTION '建档立卡：村 % 的 % 年脱贫%（%）超过上年末存量 % + 新识别 % + 返贫 %',
+            (SELECT code FROM villages WHERE id = v.village_id), v.year,
+            CASE v.field WHEN 'households' THEN '户数' ELSE '人数' END, v.exited, v.prev_stock, v.new, v.returned
             USING ERRCODE = '23514', CONSTRAINT = 'village_poverty_exited_check';
     END IF;
     RETURN NULL;

@@ -72,6 +72,11 @@ func TestPovertyAPI(t *testing.T) {
 		*vp.Years[1].PoorHouseholds != 19 || *vp.Years[1].ExitedHouseholds != 10 || vp.ExitYear == nil || *vp.ExitYear != 2019 {
 		t.Fatalf("village years: %d %s", rec.Code, rec.Body)
 	}
+	// The village's history shows both imports' entries, by their users.
+	rec = f.users["viewer"].do(f.h, http.MethodGet, "/api/v1/villages/"+f.a.village+"/history", nil)
+	if h := rec.Body.String(); rec.Code != http.StatusOK || strings.Count(h, `"village.poverty"`) != 2 || !strings.Contains(h, "xczx_ed") || !strings.Contains(h, "twA_ed") {
+		t.Errorf("village history: %d %s, want two village.poverty entries by xczx_ed and twA_ed", rec.Code, h)
+	}
 	if rec := twA.do(f.h, http.MethodGet, "/api/v1/villages/"+f.b.village+"/poverty", nil); rec.Code != http.StatusForbidden {
 		t.Errorf("a township's user reading another township's village: %d, want 403", rec.Code)
 	}
