@@ -215,6 +215,12 @@ var matrixRows = []matrixRow{
 			return httptest.NewRequest(http.MethodPost, "/api/v1/plans",
 				strings.NewReader(`{"years": [2017], "budgets": {"2017": 200}, "apply": true}`))
 		}},
+	{"POST /api/v1/poverty/imports", "import a 建档立卡 row of A's village (A's editor; 乡村振兴's editor, not in the matrix)",
+		"F F F F F F F F A F F U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			return upload(t, "/api/v1/poverty/imports", map[string]string{"2018.csv": "村代码,年度,贫困户数\n" + f.a.village + ",2018,3\n"},
+				map[string]string{"dry_run": "1"})
+		}},
 	{"POST /api/v1/layers/{layer}/imports", "import roads (交通's editor)",
 		"F F F F F A F F F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
@@ -457,6 +463,9 @@ var readRoutes = map[string]string{
 	"GET /api/v1/projects/{id:[0-9]+}/history":                                "read",
 	"GET /api/v1/data-needs":                                                  "read",
 	"GET /api/v1/data-needs/export.{format}":                                  "read",
+	"GET /api/v1/villages/{code}/poverty":                                     "read",
+	"GET /api/v1/poverty":                                                     "read",
+	"GET /api/v1/poverty/export.{format:csv|xlsx}":                            "read",
 	`GET /api/v1/exports/{layer}.{format:gpkg|shp\.zip|geojson|kml|csv|xlsx}`: "read",
 	"GET /tiles/style.json":                                                   "read",
 	"GET /tiles/{set}.json":                                                   "read",
