@@ -75,6 +75,11 @@ func pgMessage(e *pgconn.PgError) string {
 	where := fmt.Sprintf("%s（%s）", table, e.TableName)
 	switch e.Code {
 	case "23514": // check_violation
+		if e.TableName == "" {
+			// Raised by a constraint trigger (migration 0023), whose
+			// message is written for users.
+			return e.Message
+		}
 		field := strings.TrimSuffix(strings.TrimPrefix(e.ConstraintName, e.TableName+"_"), "_check")
 		reason := catalog.Default().CheckReason(e.TableName, e.ConstraintName)
 		if reason == "" {

@@ -111,6 +111,12 @@ default one)`, setup: withOptions(fundsFlags("sources"), fundsSources)},
  --dry-run (exit 1 when rows have errors); --report FILE.csv|.json)
 formats: GeoJSON, GeoJSONSeq, CSV, Shapefile (.shp or .zip), GeoPackage,
 OpenStreetMap (.osm.pbf, .osm)`, setup: withOptions(importFlags, importFile)},
+	{name: "poor import", usage: `import the county's yearly 建档立卡 table (CSV or XLSX with 村代码): per village
+and year the year-end stock and 脱贫/返贫/新识别 households and people, 退出年度
+(--file F --year 2018, or the table's 年度 column; --dry-run); all rows or none`, setup: withOptions(poorImportFlags, poorImport)},
+	{name: "poor show", usage: "print a village's 建档立卡 register by year (--village 430682101201)", setup: withOptions(poorShowFlags, poorShow)},
+	{name: "poor rollup", usage: `print the 建档立卡 register summed by year, per township and for the county
+(--township CODE --from 2015 --to 2020; --out FILE.xlsx|.csv writes it)`, setup: withOptions(poorRollupFlags, poorRollup)},
 	{name: "users list", usage: "list the accounts with their roles", setup: withOptions(userFlags("list"), usersList)},
 	{name: "users add", usage: `create an account (--login zhangsan --name 张三（县交通运输局）; --password-stdin, or a
 generated password is printed; --sso: single sign-on only)`, setup: withOptions(userFlags("add"), usersAdd)},

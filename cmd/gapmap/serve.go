@@ -61,7 +61,7 @@ func serve(ctx context.Context, a app) error {
 // newHandler is the whole HTTP side of gapmap on store, as serve and
 // bench-tiles serve it.
 func newHandler(cfg Config, store *data.Store, ts *tiles.Service, log *slog.Logger) (http.Handler, error) {
-	return api.New(api.Config{Store: store, Imports: store, Exports: store, Tiles: ts, Static: web.Static(), Web: cfg.Web,
+	return api.New(api.Config{Store: store, Imports: store, Exports: store, Poverty: store, Tiles: ts, Static: web.Static(), Web: cfg.Web,
 		Accounts: store, Audit: store, Policy: cfg.Policy, PublicRead: cfg.PublicRead, Sessions: cfg.Sessions, OIDC: cfg.OIDC,
 		Log: log, RequestTimeout: cfg.RequestTimeout, ImportMaxBytes: cfg.ImportMaxBytes})
 }

@@ -8,7 +8,9 @@
 -- an empty layer, an unknown 户数/人口 of a settlement, roads of unknown
 -- surface that would change the answer — never a 0 that reads as measured.
 SELECT v.id, coalesce(v.code, ''), v.name, v.township_code, t.name, v.is_poor_village,
-       v.households, v.population, v.poor_households, v.poor_population,
+       v.households, v.population,
+       CASE WHEN py.year IS NULL THEN v.poor_households ELSE py.poor_households END,
+       CASE WHEN py.year IS NULL THEN v.poor_population ELSE py.poor_population END,
        -- 通路
        have.roads, have.roads AND n.seat_any_vid IS NULL, n.connected, n.unhardened_m, ST_AsBinary(n.unhardened_geom), n.straight, n.unknown_m,
        r2.large, r2.served, coalesce(r2.open, 0), coalesce(r2.unknown_hh, 0),
@@ -32,6 +34,16 @@ SELECT v.id, coalesce(v.code, ''), v.name, v.township_code, t.name, v.is_poor_vi
 FROM villages v
 JOIN townships t ON t.code = v.township_code
 JOIN score_net n ON n.id = v.id
+-- 建档立卡 of the run's year: the register's latest year up to the year of
+-- $5 with a stock figure (migration 0023); a village without one keeps its
+-- own columns. A year's unknown figure stays unknown: it does not fall
+-- back to the village's column, which may be of another year.
+LEFT JOIN LATERAL (
+    SELECT p.year, p.poor_households, p.poor_population FROM village_poverty p
+    WHERE p.village_id = v.id AND p.year <= extract(year FROM $5::date)
+      AND num_nonnulls(p.poor_households, p.poor_population) > 0
+    ORDER BY p.year DESC LIMIT 1
+) py ON true
 -- Which layers hold any data: an empty layer decides nothing.
 CROSS JOIN (SELECT EXISTS (SELECT 1 FROM road_edges) AS roads,
                    EXISTS (SELECT 1 FROM water_mains) OR EXISTS (SELECT 1 FROM water_works) AS water,

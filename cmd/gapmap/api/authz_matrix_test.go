@@ -236,6 +236,12 @@ var matrixRows = []matrixRow{
 			return httptest.NewRequest(http.MethodPost, "/api/v1/plans",
 				strings.NewReader(`{"years": [2017], "budgets": {"2017": 200}, "apply": true}`))
 		}},
+	{"POST /api/v1/poverty/imports", "import a 建档立卡 row of A's village (A's editor; 乡村振兴's editor, not in the matrix)",
+		"F F F F F F F F A F F F U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			return upload(t, "/api/v1/poverty/imports", map[string]string{"2018.csv": "村代码,年度,贫困户数\n" + f.a.village + ",2018,3\n"},
+				map[string]string{"dry_run": "1"})
+		}},
 	{"POST /api/v1/layers/{layer}/imports", "import roads (交通's editor)",
 		"F F F F F A F F F F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
@@ -486,13 +492,15 @@ func TestAuthzObjectScope(t *testing.T) {
 // GAPMAP_PUBLIC_READ) or audit (the audit trail: its own roles, never
 // public). A GET route not listed fails TestAuthzReads.
 var readRoutes = map[string]string{
-	"GET /healthz":        "public",
-	"HEAD /healthz":       "public",
-	"GET /api/v1/session": "public",
-	"GET /":               "public",
-	"HEAD /":              "public",
-	"GET /config.json":    "public",
-	"HEAD /config.json":   "public",
+	"GET /healthz":            "public",
+	"HEAD /healthz":           "public",
+	"GET /api/v1/session":     "public",
+	"GET /auth/oidc/login":    "public",
+	"GET /auth/oidc/callback": "public",
+	"GET /":                   "public",
+	"HEAD /":                  "public",
+	"GET /config.json":        "public",
+	"HEAD /config.json":       "public",
 	"GET /static/{build:[0-9a-f]+}/{path:.+}":                                 "public",
 	"HEAD /static/{build:[0-9a-f]+}/{path:.+}":                                "public",
 	"GET /api/v1/audit":                                                       "audit",
@@ -514,6 +522,9 @@ var readRoutes = map[string]string{
 	"GET /api/v1/projects/{id:[0-9]+}/history":                                "read",
 	"GET /api/v1/data-needs":                                                  "read",
 	"GET /api/v1/data-needs/export.{format}":                                  "read",
+	"GET /api/v1/villages/{code}/poverty":                                     "read",
+	"GET /api/v1/poverty":                                                     "read",
+	"GET /api/v1/poverty/export.{format:csv|xlsx}":                            "read",
 	`GET /api/v1/exports/{layer}.{format:gpkg|shp\.zip|geojson|kml|csv|xlsx}`: "read",
 	"GET /api/v1/funds/sources":                                               "read",
 	"GET /api/v1/funds/allocations":                                           "read",

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,7 +37,7 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("import temp dir: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	form, files, err := saveUpload(r, dir)
+	form, files, err := saveUpload(r, dir, "srs", "mode", "dry_run", "mapping", "source", "encoding", "strict", "margin_km", "attribution")
 	if err != nil {
 		return err
 	}
@@ -87,8 +88,10 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 }
 
 // saveUpload streams the multipart parts to dir (the route's maxBody,
-// importMax, bounds them in all); it returns the form fields and file names.
-func saveUpload(r *http.Request, dir string) (map[string]string, []string, error) {
+// importMax, bounds them in all); it returns the form fields and file
+// names. A form field not in fields is refused, so that a typo is not
+// silently ignored.
+func saveUpload(r *http.Request, dir string, fields ...string) (map[string]string, []string, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, nil, planning.Errorf(planning.EInvalid, "请求应为 multipart/form-data，文件放在 file 字段：%v", err)
@@ -121,10 +124,8 @@ func saveUpload(r *http.Request, dir string) (map[string]string, []string, error
 		files = append(files, name)
 	}
 	for key := range form {
-		switch key {
-		case "srs", "mode", "dry_run", "mapping", "source", "encoding", "strict", "margin_km", "attribution":
-		default:
-			return nil, nil, planning.Errorf(planning.EInvalid, "未知的表单字段 %q；可用字段：file、srs、mode、dry_run、mapping、source、encoding、strict、margin_km、attribution", key)
+		if !slices.Contains(fields, key) {
+			return nil, nil, planning.Errorf(planning.EInvalid, "未知的表单字段 %q；可用字段：file、%s", key, strings.Join(fields, "、"))
 		}
 	}
 	return form, files, nil

@@ -20,12 +20,13 @@ import (
 // value means no basemap) is required: the binary always serves everything,
 // and tests build the handler the same way.
 type Config struct {
-	Store   planning.Store       // villages, scoring runs and the 项目库
-	Imports planning.ImportStore // POST /api/v1/layers/{layer}/imports
-	Exports planning.ExportStore // GET /api/v1/exports/{layer}.{format}
-	Tiles   *tiles.Service       // /tiles/…
-	Static  fs.FS                // the review map's files, index.html at the root (package web)
-	Web     WebConfig            // what /config.json tells the page
+	Store   planning.Store        // villages, scoring runs and the 项目库
+	Imports planning.ImportStore  // POST /api/v1/layers/{layer}/imports
+	Exports planning.ExportStore  // GET /api/v1/exports/{layer}.{format}
+	Poverty planning.PovertyStore // 建档立卡 by year: /api/v1/poverty…
+	Tiles   *tiles.Service        // /tiles/…
+	Static  fs.FS                 // the review map's files, index.html at the root (package web)
+	Web     WebConfig             // what /config.json tells the page
 	Log     *slog.Logger
 	// Accounts authenticates requests; Policy decides what each principal
 	// may do (access.Default() when nil).
@@ -58,6 +59,7 @@ type server struct {
 	store        planning.Store
 	imports      planning.ImportStore
 	exports      planning.ExportStore
+	poverty      planning.PovertyStore
 	tiles        *tiles.Service
 	site         *webSite
 	log          *slog.Logger
@@ -71,7 +73,7 @@ func New(c Config) (http.Handler, error) {
 	for _, dep := range []struct {
 		name  string
 		isNil bool
-	}{{"Store", c.Store == nil}, {"Imports", c.Imports == nil}, {"Exports", c.Exports == nil},
+	}{{"Store", c.Store == nil}, {"Imports", c.Imports == nil}, {"Exports", c.Exports == nil}, {"Poverty", c.Poverty == nil},
 		{"Tiles", c.Tiles == nil}, {"Static", c.Static == nil}, {"Log", c.Log == nil}, {"Accounts", c.Accounts == nil}, {"Audit", c.Audit == nil}} {
 		if dep.isNil {
 			missing = append(missing, fmt.Errorf("api: Config.%s is nil", dep.name))
@@ -96,7 +98,7 @@ func New(c Config) (http.Handler, error) {
 		return nil, fmt.Errorf("review map: %w", err)
 	}
 	s := &server{accounts: c.Accounts, audit: c.Audit, policy: c.Policy, publicRead: c.PublicRead, sessionTimes: c.Sessions,
-		limiter: newLoginLimiter(20, 5*time.Minute), store: c.Store, imports: c.Imports, exports: c.Exports, tiles: c.Tiles, site: site, log: c.Log,
+		limiter: newLoginLimiter(20, 5*time.Minute), store: c.Store, imports: c.Imports, exports: c.Exports, poverty: c.Poverty, tiles: c.Tiles, site: site, log: c.Log,
 		importMax: c.ImportMaxBytes}
 	if c.OIDC != nil {
 		if err := c.OIDC.Validate(); err != nil {
@@ -213,6 +215,12 @@ func (s *server) routes(timeout time.Duration) []route {
 		{get, "/api/v1/funds/rollup", read, s.fundRollup, timeout, 0},
 		{get, "/api/v1/funds/export.xlsx", read, s.exportFundLedger, longBudget, 0},
 		{get, "/api/v1/projects/{id:[0-9]+}/funds", read, s.projectFunds, timeout, 0},
+
+		// poverty.go: 建档立卡 by year
+		{get, "/api/v1/villages/{code}/poverty", read, s.villagePoverty, timeout, 0},
+		{get, "/api/v1/poverty", read, s.povertyRollup, timeout, 0},
+		{get, `/api/v1/poverty/export.{format:csv|xlsx}`, read, s.exportPoverty, longBudget, 0},
+		{post, "/api/v1/poverty/imports", access.LayerEdit, s.importPoverty, longBudget, s.importMax},
 
 		// audit.go: the whole trail and its check
 		{get, "/api/v1/audit", access.AuditRead, s.auditLog, timeout, 0},

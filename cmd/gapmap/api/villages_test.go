@@ -27,6 +27,7 @@ type store interface {
 	planning.Store
 	planning.ImportStore
 	planning.ExportStore
+	planning.PovertyStore
 	tiles.Source
 	access.Store
 	audit.Store
@@ -37,7 +38,7 @@ type store interface {
 // settings a test needs. Its clients authenticate themselves.
 func newRawRouter(t testing.TB, store store, set ...func(*api.Config)) http.Handler {
 	t.Helper()
-	c := api.Config{Store: store, Imports: store, Exports: store, Accounts: store, Audit: store,
+	c := api.Config{Store: store, Imports: store, Exports: store, Poverty: store, Accounts: store, Audit: store,
 		Tiles:  tiles.NewService(store, tiles.NewCache(64<<20), 10*time.Second, 2),
 		Static: web.Static(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		RequestTimeout: 5 * time.Second, ImportMaxBytes: 512 << 20}

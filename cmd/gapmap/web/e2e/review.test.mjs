@@ -2,6 +2,10 @@
 // database of its own, Debian's Chromium driven by playwright-core, a
 // 1366×768 office screen. Screenshots are kept in e2e/artifacts.
 //
+// Reading is not public (the default), so every page logs in first with one
+// of the demo's accounts (`gapmap demo` creates them, one per role), and the
+// test's own API calls carry the session of the account the page uses.
+//
 // Needs GAPMAP_BIN (a built gapmap) and GAPMAP_E2E_DATABASE_URL (a database
 // it may load the demo into); `make e2e` provides both. Without them, or
 // without /usr/bin/chromium, the test is skipped, except under CI, where it
@@ -33,6 +37,15 @@ let server; // the demo gapmap
 let base; // its URL
 const problems = []; // console errors, page errors, failed requests
 
+// The demo's accounts (gapmap demo) and their one password.
+const PASSWORD = 'demo-password-2026';
+// READER is the account of the main page and of the test's API calls: the
+// 乡村振兴局's approver sees the whole county.
+const READER = 'xczx';
+// The bureau that 论证s each project category, by its demo account.
+const BUREAU_OF = { '基础设施-道路': 'jiaotong', '基础设施-饮水': 'shuili', '基础设施-电力': 'dianli', '产业发展-光伏': 'dianli' };
+const cookies = new Map(); // login → its session cookie, for api()
+
 /** startGapmap runs the binary with args and env and waits for it to serve and be healthy. */
 async function startGapmap(args, env) {
   const proc = spawn(BIN, args, { env: { ...process.env, DATABASE_URL: DB, GAPMAP_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -62,25 +75,87 @@ function stop(s) {
   if (s && s.proc.exitCode === null) s.proc.kill('SIGTERM');
 }
 
-async function api(path) {
-  const res = await fetch(base + path);
-  assert.equal(res.status, 200, `GET ${path}: HTTP ${res.status}`);
+/** sessionCookie logs account in through the API (on server url) and returns its session cookie. */
+async function sessionCookie(account, url = base) {
+  const key = `${url} ${account}`;
+  if (!cookies.has(key)) {
+    const res = await fetch(`${url}/api/v1/session`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: account, password: PASSWORD }),
+    });
+    assert.equal(res.status, 201, `login ${account}: HTTP ${res.status} ${await res.text()}`);
+    const set = res.headers.getSetCookie().map((c) => c.split(';')[0]);
+    assert.ok(set.length > 0, `login ${account} set no cookie`);
+    cookies.set(key, set.join('; '));
+  }
+  return cookies.get(key);
+}
+
+/** api GETs path as READER (or as), answered 200. */
+async function api(path, as = READER) {
+  const res = await fetch(base + path, { headers: { Cookie: await sessionCookie(as) } });
+  assert.equal(res.status, 200, `GET ${path} as ${as}: HTTP ${res.status}`);
   return res.json();
 }
 
-async function newPage(url) {
+/**
+ * newPage opens url in a browser context of its own and, with account,
+ * logs in on the page's login view. While a page is logged out
+ * (p.loggedOut), the 401s it draws, and Chromium's console lines about
+ * them, are expected (p.unauthorized); once logged in, a 401 is a problem
+ * like any other.
+ */
+async function newPage(url, account) {
+  const p = await openPage(url);
+  await p.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
+  if (account) await logIn(p, account);
+  return p;
+}
+
+/** openPage opens url in a browser context of its own, logged out, and reports its problems. */
+async function openPage(url) {
   const p = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true });
-  p.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  p.loggedOut = true;
+  p.unauthorized = [];
+  const report = (x) => (p.loggedOut && /\b401\b/.test(x) ? p.unauthorized : problems).push(x);
+  p.on('console', (m) => { if (m.type() === 'error') report(`console: ${m.text()}`); });
+  p.on('pageerror', (e) => report(`page error: ${e.message}`));
   p.on('requestfailed', (r) => {
     // Tiles the map no longer needs are cancelled as it zooms: not a fault.
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') report(`request failed: ${r.url()} ${r.failure()?.errorText}`);
   });
-  p.on('response', (r) => { if (r.status() >= 400 && r.url().startsWith(url)) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  p.on('response', (r) => { if (r.status() >= 400 && r.url().startsWith(url)) report(`HTTP ${r.status()}: ${r.url()}`); });
   await p.goto(url);
-  await p.waitForFunction(() => window.gapmap && window.gapmap.ready, null, { timeout: 90_000 });
-  await idle(p);
   return p;
+}
+
+/** logIn fills the page's login view with account and waits for the map to load. */
+async function logIn(p, account) {
+  await p.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
+  await p.fill('#login-user', account);
+  await p.fill('#login-password', PASSWORD);
+  await p.click('#login-submit');
+  await p.waitForFunction(() => window.gapmap && window.gapmap.ready, null, { timeout: 90_000 });
+  p.loggedOut = false;
+  assert.equal(await p.evaluate(() => window.gapmap.session.user.login), account);
+  assert.ok(await p.isHidden('#login'), 'the login view stays over the map');
+  await idle(p);
+}
+
+/** switchUser logs the page out with 退出登录 and in again as account. */
+async function switchUser(p, account) {
+  p.loggedOut = true;
+  await Promise.all([p.waitForEvent('load'), p.click('#logout')]);
+  await logIn(p, account);
+}
+
+/** pageAPI GETs path from within the page, with its session, as the page's scripts would, answered 200. */
+async function pageAPI(p, path) {
+  const { status, body } = await p.evaluate(async (u) => {
+    const res = await fetch(u);
+    return { status: res.status, body: await res.json() };
+  }, path);
+  assert.equal(status, 200, `GET ${path} in the page: HTTP ${status}`);
+  return body;
 }
 
 /** idle waits until the map has drawn everything it is loading. */
@@ -158,7 +233,7 @@ before(async () => {
     args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
   });
-  page = await newPage(`${base}/`);
+  page = await newPage(`${base}/`); // logged in by the test's first step
 });
 
 after(async () => {
@@ -167,6 +242,28 @@ after(async () => {
 });
 
 test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
+  await t.test('an anonymous visit shows the login; a wrong password says so in Chinese; the right one loads the map', async () => {
+    assert.ok(await page.isVisible('#login-form'), 'no login form for an anonymous visitor');
+    assert.equal(await page.evaluate(() => window.gapmap.ready), false);
+    assert.match(await page.textContent('#login-form'), /账号[\s\S]*密码[\s\S]*登录/);
+    const config = await page.evaluate(() => fetch('/config.json').then((r) => r.json()));
+    assert.equal(config.public_read, false);
+    assert.equal(await page.isVisible('#login-sso'), Boolean(config.sso), '统一身份认证登录 shows exactly when single sign-on is configured');
+    assert.ok(page.unauthorized.some((x) => x.includes('/api/v1/villages')), `the first data request was not answered 401: ${page.unauthorized}`);
+    await page.fill('#login-user', READER);
+    await page.fill('#login-password', 'not-the-password');
+    await page.click('#login-submit');
+    await page.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+    assert.equal(await page.textContent('#login-error'), '账号或密码错误');
+    await shot('00-login-wrong-password');
+    await logIn(page, READER);
+    // Who am I: the name and the organisation with its role, and 退出登录.
+    const me = await api('/api/v1/session');
+    assert.equal(await page.textContent('#whoami-name'), me.user.name);
+    assert.match(await page.textContent('#whoami-roles'), /县乡村振兴局·审定/);
+    assert.ok(await page.isVisible('#logout'));
+  });
+
   await t.test('loads in Chinese with no console errors, usable at 1366×768', async () => {
     await shot('01-overview');
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
@@ -419,14 +516,27 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     // The demo locates every village, so one is un-located first, by SQL as
     // a code list leaves it (no 村委会, no outline); psql reads the script
     // from stdin, so the code is a psql variable, quoted by psql.
-    const v = (await api('/api/v1/villages?page_size=1000')).features.find((f) => f.geometry && !f.properties.is_poor_village);
+    // The township's editor places it: a village of xiangzhen's township.
+    const township = (await api('/api/v1/session', 'xiangzhen')).user.grants.find((g) => g.org.kind === 'township').org.code;
+    const v = (await api('/api/v1/villages?page_size=1000')).features
+      .find((f) => f.geometry && !f.properties.is_poor_village && f.properties.township_code === township);
+    assert.ok(v, `no located village in xiangzhen's township ${township}`);
     const { code, name } = v.properties;
     const target = v.geometry.coordinates;
     const sql = spawnSync('psql', [DB, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `code=${code}`],
       { input: "UPDATE villages SET office = NULL, outline = NULL WHERE code = :'code';\n", encoding: 'utf8' });
     assert.equal(sql.status, 0, `psql: ${sql.stderr}`);
     assert.equal((await api('/api/v1/county')).unlocated, 1);
-    const p = await newPage(`${base}/`);
+    // A viewer is not offered the action.
+    const viewer = await newPage(`${base}/`, 'guest');
+    try {
+      assert.ok(await viewer.isVisible(`#unlocated li[data-code="${code}"]`));
+      assert.equal(await viewer.locator('#unlocated li button').count(), 0, 'a viewer is offered 在地图上定位');
+      assert.match(await viewer.textContent('#unlocated'), /无定位权限/);
+    } finally {
+      await viewer.close();
+    }
+    const p = await newPage(`${base}/`, 'xiangzhen');
     try {
       assert.ok(await p.isVisible('#unlocated-box'), 'the 未定位 list is hidden');
       assert.equal(await p.textContent('#unlocated-title'), '未定位的村（1）');
@@ -457,6 +567,16 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
       // The tiles reload on the new data version: its dot is drawn again.
       await p.waitForFunction((c) => window.gapmap.map.queryRenderedFeatures({ layers: ['villages-point'] })
         .some((f) => f.properties.code === c), code, { timeout: 20_000 });
+      // The village's 操作记录 names who placed it and how.
+      await p.evaluate((c) => window.gapmap.openVillage(c), code);
+      await p.waitForFunction((n) => document.querySelector('#village-name')?.textContent === n, name);
+      await p.click('#village-history summary');
+      const entry = p.locator('#village-history li[data-action="village.locate"]').first();
+      await entry.waitFor({ timeout: 15_000 });
+      const text = await entry.textContent();
+      for (const want of ['xiangzhen', '定位村委会', '定位来源：', '→ map']) {
+        assert.ok(text.includes(want), `the village's history reads ${text}; want ${want}`);
+      }
     } finally {
       await p.close();
     }
@@ -465,6 +585,186 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
   await t.test('no console errors all along', () => {
     assert.deepEqual(problems, []);
   });
+});
+
+// The lifecycle walked from the page, each step by the account whose role
+// takes it (planning/access default.json): the village declares, its
+// township 审核s, the category's bureau 论证s, the 乡村振兴局 审定s and puts
+// it into the library. Each user sees only the moves the server offers.
+test('a project walks from 需求摸底 to 已入库, each step by its role, from the page', { skip, timeout: 600_000 }, async (t) => {
+  const p = await newPage(`${base}/`, 'cun');
+  const names = {}; // login → display name
+  let project; // the walked project, as the API first listed it
+  let village; // cun's village code
+  const moves = () => p.$$eval('#project-moves button[data-to]', (bs) => bs.map((b) => b.dataset.to));
+  const status = () => p.getAttribute('#project-status', 'data-status');
+  /** openFromTable opens the project from the 项目库 table, filtered by its status. */
+  const openFromTable = async (state) => {
+    if (await p.isHidden('#projects')) await p.click('#open-projects');
+    await p.selectOption('#f-status', state);
+    // The name cell: the row's middle may be its village link, which opens the village.
+    const cell = p.locator(`#project-table tbody tr[data-id="${project.id}"] td:nth-child(5)`);
+    await cell.waitFor({ timeout: 15_000 });
+    await cell.click();
+    await p.waitForFunction((s) => document.getElementById('project-status')?.dataset.status === s, state, { timeout: 15_000 });
+  };
+  /** take clicks the move to state (with reason) and waits for the panel to show it. */
+  const take = async (state, reason = '') => {
+    if (reason) await p.fill('#project-reason', reason);
+    await p.click(`#project-moves button[data-to="${state}"]`);
+    await p.waitForFunction((s) => document.getElementById('project-status')?.dataset.status === s, state, { timeout: 15_000 });
+  };
+  try {
+    await t.test('the village (cun) declares one of its 需求摸底 projects', async () => {
+      const me = await p.evaluate(() => window.gapmap.session.user);
+      names.cun = me.name;
+      assert.match(await p.textContent('#whoami-roles'), /·编辑/);
+      village = me.grants.find((g) => g.org.kind === 'village')?.org.code;
+      assert.ok(village, `cun holds no village: ${JSON.stringify(me.grants)}`);
+      const list = await pageAPI(p, `/api/v1/projects?village=${village}&status=${encodeURIComponent('需求摸底')}&page_size=1000`);
+      const cats = Object.keys(BUREAU_OF);
+      project = list.projects.filter((x) => cats.includes(x.category) && x.cost_wan > 0)
+        .sort((a, b) => cats.indexOf(a.category) - cats.indexOf(b.category))[0];
+      assert.ok(project, `cun's village ${village} has no 需求摸底 project of ${cats}`);
+      // From the village panel, as cun finds it: search by name.
+      const name = (await pageAPI(p, `/api/v1/villages/${village}`)).properties.name;
+      await p.fill('#search', name);
+      await p.waitForSelector(`#search-results li[data-code="${village}"]`);
+      await p.press('#search', 'Enter');
+      await p.locator(`#village-projects li[data-project="${project.id}"]`).click();
+      await p.waitForFunction((id) => document.getElementById('project-status') && window.gapmap.projectPanel.id === id, project.id);
+      assert.equal(await p.textContent('#project-name'), project.name);
+      assert.equal(await status(), '需求摸底');
+      assert.deepEqual(await moves(), ['村级申报'], 'cun may only declare');
+      // The village's editor completes the project before declaring it.
+      await p.click('#project-edit');
+      const content = `${project.content}（村民代表大会已通过）`;
+      await p.fill('#project-edit-form [name="content"]', content);
+      await p.click('#project-edit-form button[type="submit"]');
+      await p.waitForFunction((c) => document.getElementById('project-facts')?.textContent.includes(c), content, { timeout: 15_000 });
+      assert.equal((await pageAPI(p, `/api/v1/projects/${project.id}`)).project.content, content);
+      await shot('12-walk-cun-declares', p);
+      await take('村级申报');
+      assert.equal((await pageAPI(p, `/api/v1/projects/${project.id}`)).project.status, '村级申报');
+      // The village panel under the project panel follows.
+      await p.click('#project-back');
+      await p.waitForFunction((id) => document.querySelector(`#village-projects li[data-project="${id}"] .status-chip`)?.textContent === '村级申报', project.id);
+    });
+
+    await t.test('the township (xiangzhen) 审核s; a return without a reason is refused on the page', async () => {
+      await switchUser(p, 'xiangzhen');
+      names.xiangzhen = await p.evaluate(() => window.gapmap.session.user.name);
+      await openFromTable('村级申报');
+      assert.deepEqual((await moves()).sort(), ['乡镇审核', '需求摸底'].sort());
+      await p.click('#project-moves button[data-to="需求摸底"]');
+      assert.equal(await p.textContent('#project-move-error'), '退回需求摸底须填写理由');
+      assert.equal(await status(), '村级申报');
+      assert.equal((await pageAPI(p, `/api/v1/projects/${project.id}`)).project.status, '村级申报', 'a return without reason was sent');
+      await take('乡镇审核', '经乡镇审核，同意上报');
+    });
+
+    const bureau = () => BUREAU_OF[project.category];
+    await t.test('the category\'s bureau 论证s, through a session that expires as it clicks: the login comes, the reason stays', async () => {
+      await switchUser(p, bureau());
+      names[bureau()] = await p.evaluate(() => window.gapmap.session.user.name);
+      await openFromTable('乡镇审核');
+      assert.ok((await moves()).includes('县级论证'));
+      assert.ok(!(await moves()).includes('县级审定'), 'a bureau reviewer is offered 审定');
+      const reason = '技术方案可行，同意论证';
+      await p.fill('#project-reason', reason);
+      // The session ends (the cookie is gone, as after the idle expiry)
+      // just as the user clicks: any request after it is 401, and the map's
+      // tiles may bring the login first, so the click is the DOM's own.
+      await idle(p);
+      p.loggedOut = true;
+      await p.context().clearCookies();
+      await p.$eval('#project-moves button[data-to="县级论证"]', (b) => b.click());
+      await p.waitForSelector('#login:not([hidden])');
+      assert.equal(await p.getAttribute('#login', 'data-why'), 'expired');
+      assert.match(await p.textContent('#login-note'), /登录已过期/);
+      assert.equal(await p.inputValue('#login-user'), bureau(), 'the account is filled in');
+      assert.equal(await p.inputValue('#project-reason'), reason, 'the typed reason is gone');
+      await shot('14-walk-session-expired', p);
+      await p.fill('#login-password', PASSWORD);
+      await p.click('#login-submit');
+      // The waiting move goes out again with the new session: no second click.
+      await p.waitForFunction((s) => document.getElementById('project-status')?.dataset.status === s, '县级论证', { timeout: 15_000 });
+      p.loggedOut = false;
+      assert.ok(await p.isHidden('#login'));
+      const last = (await pageAPI(p, `/api/v1/projects/${project.id}/history`)).entries[0];
+      assert.ok(JSON.stringify(last.detail).includes(reason), `the move's reason is not in the history: ${JSON.stringify(last)}`);
+    });
+
+    await t.test('the village sees no 审定 button', async () => {
+      await switchUser(p, 'cun');
+      await p.evaluate((code) => window.gapmap.openVillage(code), village);
+      await p.locator(`#village-projects li[data-project="${project.id}"]`).click();
+      await p.waitForFunction((id) => window.gapmap.projectPanel.id === id && document.getElementById('project-status')?.dataset.status === '县级论证', project.id);
+      assert.deepEqual(await moves(), []);
+      assert.ok(await p.isVisible('#project-no-moves'));
+      assert.deepEqual((await pageAPI(p, `/api/v1/projects/${project.id}`)).moves, []);
+    });
+
+    await t.test('the 乡村振兴局 (xczx) 审定s and puts it into the library; the history names the four users', async () => {
+      await switchUser(p, 'xczx');
+      names.xczx = await p.evaluate(() => window.gapmap.session.user.name);
+      await openFromTable('县级论证');
+      assert.ok((await moves()).includes('县级审定'));
+      assert.equal(await p.locator('#project-edit').count(), 0, 'an approver is offered 编辑');
+      assert.doesNotMatch(await p.textContent('#project-panel'), /null|undefined|NaN/);
+      await take('县级审定', '同意');
+      await take('已入库');
+      await shot('13-walk-in-library', p);
+      assert.equal((await pageAPI(p, `/api/v1/projects/${project.id}`)).project.status, '已入库');
+      // 操作记录, newest first: the page lists what the API has, and every
+      // walker is in it, the approver at the top.
+      const history = await pageAPI(p, `/api/v1/projects/${project.id}/history`);
+      await p.waitForFunction((n) => document.querySelectorAll('#project-history li[data-n]').length === n, history.entries.length);
+      const actors = await p.$$eval('#project-history li[data-n] .actor', (els) => els.map((e) => e.textContent));
+      assert.deepEqual(actors, history.entries.map((e) => e.actor));
+      for (const login of ['cun', 'xiangzhen', bureau(), 'xczx']) {
+        assert.ok(actors.some((a) => a.includes(login) || a.includes(names[login])), `${login} (${names[login]}) is not in the history: ${actors}`);
+      }
+      assert.ok(actors[0].includes('xczx') || actors[0].includes(names.xczx), `the newest entry is ${actors[0]}`);
+      const ns = history.entries.map((e) => e.n);
+      assert.deepEqual(ns, [...ns].sort((a, b) => b - a), 'the history is not newest first');
+    });
+
+    await t.test('xczx\'s session expires and cun logs in over it: the page reloads as cun\'s; cun deletes another of its candidates', async () => {
+      await idle(p);
+      p.loggedOut = true;
+      await p.context().clearCookies();
+      await p.evaluate(() => { window.gapmap.drawer.refresh().catch(() => {}); }); // any request now meets the 401
+      await p.waitForSelector('#login:not([hidden])');
+      assert.equal(await p.getAttribute('#login', 'data-why'), 'expired');
+      await p.fill('#login-user', 'cun');
+      await p.fill('#login-password', PASSWORD);
+      // Another account: what the page shows was xczx's, so it loads afresh.
+      await Promise.all([p.waitForEvent('load'), p.click('#login-submit')]);
+      await p.waitForFunction(() => window.gapmap && window.gapmap.ready && window.gapmap.session?.user.login === 'cun', null, { timeout: 90_000 });
+      p.loggedOut = false;
+      assert.match(await p.textContent('#whoami-roles'), /·编辑/);
+      const other = (await pageAPI(p, `/api/v1/projects?village=${village}&status=${encodeURIComponent('需求摸底')}&page_size=1000`)).projects
+        .find((x) => x.id !== project.id);
+      assert.ok(other, `cun's village ${village} has no other 需求摸底 candidate to delete`);
+      await p.evaluate((code) => window.gapmap.openVillage(code), village);
+      await p.locator(`#village-projects li[data-project="${other.id}"]`).click();
+      await p.waitForFunction((id) => window.gapmap.projectPanel.id === id && document.getElementById('project-delete'), other.id);
+      await p.click('#project-delete');
+      await p.click('#project-delete-confirm');
+      await p.waitForFunction(() => document.getElementById('project-panel').hidden);
+      const gone = await fetch(`${base}/api/v1/projects/${other.id}`, { headers: { Cookie: await sessionCookie('cun') } });
+      assert.equal(gone.status, 404, `the deleted project answers HTTP ${gone.status}`);
+      // Back on the village panel, which no longer lists it.
+      await p.waitForFunction((id) => !document.querySelector(`#village-projects li[data-project="${id}"]`) && !document.getElementById('panel').hidden, other.id);
+    });
+
+    await t.test('no console errors along the walk', () => {
+      assert.deepEqual(problems, []);
+    });
+  } finally {
+    await p.close();
+  }
 });
 
 // A GCJ-02 basemap is warped at the display edge: a second server with a
@@ -483,7 +783,7 @@ test('a configured GCJ-02 basemap is drawn under the data', { skip, timeout: 300
   const second = await startGapmap(['serve', '--addr', '127.0.0.1:0'], { GAPMAP_BASEMAP_URL: tileURL, GAPMAP_BASEMAP_CRS: 'gcj02' });
   try {
     const before = problems.length;
-    const p = await newPage(`${second.url}/`);
+    const p = await newPage(`${second.url}/`, READER);
     const config = await p.evaluate(() => fetch('/config.json').then((r) => r.json()));
     assert.equal(config.basemap.crs, 'gcj02');
     assert.ok(requested.length > 0, 'no basemap tile was requested');
@@ -497,6 +797,42 @@ test('a configured GCJ-02 basemap is drawn under the data', { skip, timeout: 300
   } finally {
     stop(second);
     tiles.close();
+  }
+});
+
+// A deployment that opens reading to the public (GAPMAP_PUBLIC_READ): the
+// map loads without a login, offers no action, and 登录 is in the header.
+test('with reading public, a visitor sees the map without logging in, no actions, and may log in', { skip, timeout: 300_000 }, async () => {
+  const second = await startGapmap(['serve', '--addr', '127.0.0.1:0'], { GAPMAP_PUBLIC_READ: 'true' });
+  const p = await openPage(`${second.url}/`);
+  try {
+    await p.waitForFunction(() => window.gapmap && window.gapmap.ready, null, { timeout: 90_000 });
+    assert.ok(await p.isHidden('#login'), 'a public map asks for a login');
+    assert.ok(await p.isVisible('#login-open'));
+    assert.ok(await p.isHidden('#logout') && await p.isHidden('#whoami'));
+    const id = (await p.evaluate(() => fetch('/api/v1/projects?page_size=1').then((r) => r.json()))).projects[0].id;
+    await p.evaluate((pid) => window.gapmap.drawer.showProject(pid), id);
+    await p.waitForSelector('#project-no-moves');
+    assert.match(await p.textContent('#project-no-moves'), /登录后可办理/);
+    assert.equal(await p.locator('#project-moves button').count(), 0);
+    assert.equal(await p.locator('#project-edit').count(), 0);
+    // 登录 opens the login over the map, with 取消; logging in loads the page as the user.
+    await p.click('#login-open');
+    assert.equal(await p.getAttribute('#login', 'data-why'), 'voluntary');
+    await p.click('#login-cancel');
+    assert.ok(await p.isHidden('#login'));
+    await p.click('#login-open');
+    await p.fill('#login-user', READER);
+    await p.fill('#login-password', PASSWORD);
+    await Promise.all([p.waitForEvent('load'), p.click('#login-submit')]);
+    await p.waitForFunction(() => window.gapmap && window.gapmap.ready && window.gapmap.session, null, { timeout: 90_000 });
+    p.loggedOut = false;
+    assert.equal(await p.evaluate(() => window.gapmap.session.user.login), READER);
+    assert.ok(await p.isVisible('#whoami') && await p.isHidden('#login-open'));
+    assert.deepEqual(problems, []);
+  } finally {
+    await p.close();
+    stop(second);
   }
 });
 

@@ -25,16 +25,19 @@ fi
 
 # A fresh database every run, so the test sees the demo exactly as a
 # newcomer's `make demo` loads it. With DATABASE_URL set, that server is
-# used as it is (scripts/dbsetup.sh).
+# used as it is (scripts/dbsetup.sh). GAPMAP_E2E_DB names the database
+# (default gapmap_e2e), so that two checkouts on one machine can run the
+# test at once.
+db="${GAPMAP_E2E_DB:-gapmap_e2e}"
 if [ -z "${DATABASE_URL:-}" ] && command -v dropdb >/dev/null && [ "$(id -u)" = 0 ]; then
-  (cd / && runuser -u postgres -- dropdb --if-exists --force -h 127.0.0.1 gapmap_e2e 2>/dev/null) ||
-    (cd / && runuser -u postgres -- dropdb --if-exists --force gapmap_e2e 2>/dev/null) || true
+  (cd / && runuser -u postgres -- dropdb --if-exists --force -h 127.0.0.1 "$db" 2>/dev/null) ||
+    (cd / && runuser -u postgres -- dropdb --if-exists --force "$db" 2>/dev/null) || true
 fi
-url=$(scripts/dbsetup.sh gapmap_e2e)
-go build -o bin/gapmap-e2e ./cmd/gapmap
+url=$(scripts/dbsetup.sh "$db")
+go build -o "bin/gapmap-$db" ./cmd/gapmap
 
 cd "$web"
 start=$(date +%s)
-GAPMAP_BIN="$root/bin/gapmap-e2e" GAPMAP_E2E_DATABASE_URL="$url" \
+GAPMAP_BIN="$root/bin/gapmap-$db" GAPMAP_E2E_DATABASE_URL="$url" \
   node --test --test-concurrency=1 --test-reporter=spec test/ e2e/
 echo "e2e: done in $(($(date +%s) - start)) s; screenshots in cmd/gapmap/web/e2e/artifacts/" >&2

@@ -1,37 +1,135 @@
 // The gapmap API, with its Chinese error messages passed on to the page.
+//
+// This is the one place that talks to the server: it adds the session's
+// CSRF token to every request that changes something, and turns a 401 into
+// "log in again" (onAuthRequired): the request waits for the login and is
+// then sent once more, so a session that expires mid-work loses nothing the
+// user typed.
 
-export class APIError extends Error {}
+/** APIError is a failed request: message is what the user reads, status the HTTP status (0: no answer). */
+export class APIError extends Error {
+  constructor(message, status = 0, code = '') {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
 
-async function request(path, init) {
-  let res;
-  try {
-    res = await fetch(path, init);
-  } catch (err) {
-    throw new APIError(`无法连接 gapmap 服务（${path}）：${err.message}`);
+// SAFE methods change nothing, so the server does not ask them for the token.
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const state = {
+  csrf: '', // the session's CSRF token (POST/GET /api/v1/session)
+  authRequired: null, // async () => void: resolves once the user is logged in again
+};
+
+/** setCSRF keeps the token the session answer carries ('' after logout). */
+export function setCSRF(token) {
+  state.csrf = token || '';
+}
+
+/**
+ * onAuthRequired installs fn, which a request answered 401 awaits before it
+ * is sent once more; fn shows the login and resolves after it (or never,
+ * when the page reloads instead). Without fn, a 401 is an APIError.
+ */
+export function onAuthRequired(fn) {
+  state.authRequired = fn;
+}
+
+/**
+ * request sends init to path and returns the parsed body (null for 204).
+ * init.auth === false: a 401 is the answer itself (the session routes),
+ * not a reason to log in.
+ */
+async function request(path, init = {}) {
+  const { auth = true, ...opts } = init;
+  for (let attempt = 0; ; attempt++) {
+    const method = (opts.method || 'GET').toUpperCase();
+    const headers = new Headers(opts.headers);
+    // Read at each attempt: a login in between brings a new token.
+    if (!SAFE.has(method) && state.csrf) headers.set('X-CSRF-Token', state.csrf);
+    let res;
+    try {
+      res = await fetch(path, { ...opts, method, headers, credentials: 'same-origin' });
+    } catch (err) {
+      throw new APIError(`无法连接 gapmap 服务（${path}）：${err.message}`);
+    }
+    if (res.status === 401 && auth && state.authRequired && attempt === 0) {
+      await state.authRequired();
+      continue;
+    }
+    const type = res.headers.get('Content-Type') || '';
+    const body = res.status === 204 ? null : type.includes('json') ? await res.json() : await res.text();
+    if (!res.ok) throw errorOf(res.status, body, path);
+    return body;
   }
-  const type = res.headers.get('Content-Type') || '';
-  const body = type.includes('json') ? await res.json() : await res.text();
-  if (!res.ok) {
-    const msg = body && body.error && body.error.message ? body.error.message : `HTTP ${res.status}`;
-    throw new APIError(`${msg}（${path}）`);
-  }
-  return body;
+}
+
+/**
+ * errorOf is the APIError of a failed answer. A 4xx message is the
+ * server's own Chinese sentence (a 403 names the missing role), shown as it
+ * is; a 5xx also says which request failed, for the person who reports it.
+ */
+export function errorOf(status, body, path) {
+  const e = body && body.error;
+  const msg = e && e.message ? e.message : `HTTP ${status}`;
+  return new APIError(status >= 500 || !(e && e.message) ? `${msg}（${path}）` : msg, status, (e && e.code) || '');
 }
 
 /** get fetches JSON from path with the query q (empty values left out). */
 export const get = (path, q = {}) => request(withQuery(path, q));
 
+const send = (method) => (path, body) => request(path, {
+  method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+});
+
 /** post sends body as JSON. */
-export function post(path, body) {
-  return request(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-}
+export const post = send('POST');
 
 /** put sends body as JSON with PUT. */
-export function put(path, body) {
-  return request(path, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+export const put = send('PUT');
+
+/** del deletes path. */
+export const del = (path) => request(path, { method: 'DELETE' });
+
+/**
+ * session returns who is logged in ({user, csrf, expires_at}) and keeps
+ * the CSRF token, or null when nobody is (401).
+ */
+export async function session() {
+  try {
+    const s = await request('/api/v1/session', { auth: false });
+    setCSRF(s.csrf);
+    return s;
+  } catch (err) {
+    if (err.status === 401) return null;
+    throw err;
+  }
 }
 
-/** query builds a URL with the non-empty values of q. */
+/** login opens a session and keeps its CSRF token; a wrong password is an APIError with the server's words. */
+export async function login(name, password) {
+  const s = await request('/api/v1/session', {
+    method: 'POST', auth: false, headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ login: name, password }),
+  });
+  setCSRF(s.csrf);
+  return s;
+}
+
+/** logout ends the session; one already gone (401) is as good. */
+export async function logout() {
+  try {
+    await request('/api/v1/session', { method: 'DELETE', auth: false });
+  } catch (err) {
+    if (err.status !== 401) throw err;
+  } finally {
+    setCSRF('');
+  }
+}
+
+/** withQuery builds a URL with the non-empty values of q. */
 export function withQuery(path, q) {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {

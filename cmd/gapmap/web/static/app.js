@@ -1,6 +1,8 @@
-// The review map: the entry module. It loads the page's settings and the
+// The review map: the entry module. It loads the page's settings, asks who
+// is logged in (the login shows on the first 401, auth.js), loads the
 // county's villages, builds the map when MapLibre is built in, and wires the
-// side bar, the village panel and the 项目库 drawer together.
+// side bar, the village panel, the project panel and the 项目库 drawer
+// together.
 import { get, APIError } from './api.js';
 import { el, score, gapColour, isUnknown, RAMP, HATCH_CSS } from './format.js';
 import {
@@ -10,7 +12,9 @@ import {
 import { basemapSource } from './basemap.js';
 import { VillagePanel } from './panel.js';
 import { ProjectsDrawer } from './projects.js';
-import { Locator } from './locate.js';
+import { Locator, refreshTiles } from './locate.js';
+import { Auth } from './auth.js';
+import { ProjectPanel } from './project.js';
 
 const STATIC = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
 const $ = (id) => document.getElementById(id);
@@ -25,6 +29,7 @@ const app = {
   villages: [], // GeoJSON features of /api/v1/villages (村委会 points)
   byCode: new Map(),
   townships: [], // {code, name, bounds, centre}
+  session: null, // {user, csrf, expires_at} of GET /api/v1/session; null: nobody is logged in
   ready: false,
 };
 window.gapmap = app;
@@ -48,7 +53,12 @@ function fail(err) {
 }
 
 async function main() {
-  const [config, villages] = await Promise.all([get('/config.json'), get('/api/v1/villages', { page_size: 1000 })]);
+  const config = await get('/config.json');
+  app.auth = new Auth(app, config);
+  await app.auth.start();
+  // Anonymous without public reading, this 401s: the login shows, and the
+  // request goes out again once the user has logged in.
+  const villages = await get('/api/v1/villages', { page_size: 1000 });
   app.villages = villages.features;
   app.unknownShare = config.unknown_share;
   for (const f of app.villages) app.byCode.set(f.properties.code, f);
@@ -57,6 +67,7 @@ async function main() {
 
   app.panel = new VillagePanel(app, { onDimension: selectDimension, onProject: (id) => app.drawer.showProject(id) });
   app.drawer = new ProjectsDrawer(app, { onVillage: (code) => openVillage(code) });
+  app.projectPanel = new ProjectPanel(app, { onVillage: (code) => openVillage(code), onChanged: projectChanged, notice });
   app.openVillage = openVillage;
   app.locator = new Locator(app, { onLocated: villageLocated, notice, fail });
 
@@ -78,6 +89,17 @@ async function main() {
   }
   await buildMap(config);
   app.locator.render();
+}
+
+/**
+ * projectChanged follows a move, an edit or a deletion: the 项目库 table
+ * and ranks, the village panel's project list and the map's projects
+ * layer (whose tiles reload on the new data version).
+ */
+function projectChanged() {
+  app.drawer.refresh().catch(fail);
+  if (app.panel.code) app.panel.open(app.panel.code, { show: false }).catch(fail);
+  refreshTiles(app).catch(fail);
 }
 
 /** villageLocated puts a village the page placed on the map into the page's state. */
@@ -150,6 +172,11 @@ async function buildMap(config) {
 
   map.on('error', (e) => {
     const source = e.sourceId || (e.source && e.source.id);
+    if (e.error && e.error.status === 401 && source !== 'basemap') {
+      // The session expired under the map: log in again, then reload the tiles.
+      app.auth.required().then(() => map.getSource('gapmap').setUrl('/tiles/all.json')).catch(fail);
+      return;
+    }
     if (source === 'basemap') {
       // A basemap on a machine without internet is expected to fail: say so once, quietly.
       if (!app.basemapWarned) notice('底图瓦片无法加载（离线或地址有误），地图照常显示业务图层。');
@@ -371,6 +398,7 @@ function updateLayerHints() {
 /** openVillage shows a village's breakdown, its explaining geometry and its projects. */
 async function openVillage(code) {
   try {
+    app.projectPanel.close(false);
     const shown = await app.panel.open(code);
     if (!app.map || !shown) return;
     const { gaps, outline } = shown;

@@ -1,8 +1,11 @@
 // Placing the 未定位 villages by hand: the side bar lists the villages the
 // API marks 未定位, and 在地图上定位 makes the next map click the 村委会's
 // location (PUT /api/v1/villages/{code}/location, location_source 'map').
+// Only a user who could place a village sees the button (roles.js
+// mayLocate); the server decides, and its 403 is shown if it refuses.
 import { get, put } from './api.js';
 import { el } from './format.js';
+import { mayLocate } from './roles.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,11 +29,14 @@ export class Locator {
     const list = this.app.villages.filter((f) => !f.geometry);
     $('unlocated-box').hidden = list.length === 0;
     $('unlocated-title').textContent = `未定位的村（${list.length}）`;
+    const user = this.app.session && this.app.session.user;
     $('unlocated').replaceChildren(...list.map((f) => {
       const p = f.properties;
       return el('li', { dataset: { code: p.code, placing: String(this.placing === f) } },
         el('span', {}, p.name, ' ', el('span', { class: 'muted' }, p.township_name)),
-        el('button', { type: 'button', disabled: !this.app.map, title: this.app.map ? null : '地图未加载，无法定位', onclick: () => this.start(f) }, '在地图上定位'));
+        mayLocate(user, p)
+          ? el('button', { type: 'button', disabled: !this.app.map, title: this.app.map ? null : '地图未加载，无法定位', onclick: () => this.start(f) }, '在地图上定位')
+          : el('span', { class: 'muted', title: '定位村委会须有本乡镇或本部门的编辑权限' }, '无定位权限'));
     }));
   }
 
@@ -80,7 +86,7 @@ export class Locator {
  * learns of a change through a database notification, so right after a
  * write the old version may still be served for a moment.
  */
-async function refreshTiles(app) {
+export async function refreshTiles(app) {
   if (!app.map) return;
   for (let i = 0; i < 40; i++) {
     const tj = await get('/tiles/all.json');

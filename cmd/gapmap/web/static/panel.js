@@ -1,9 +1,11 @@
 // The village panel: why a village has gaps (every indicator with its
 // measured value, threshold, result and the threshold's basis), its exit
-// checklist, and the projects that would close its gaps, with their cost.
+// checklist, the projects that would close its gaps, with their cost, and
+// its 操作记录 (the audit trail of the village).
 import { get } from './api.js';
 import { el, num, wan, score, measure, quantity, gapColour, isUnknown, HATCH_CSS, STATUS, SOURCE } from './format.js';
 import { PROJECT_STATUS_COLOURS } from './map.js';
+import { historyItems } from './project.js';
 
 const DIMS = ['通路', '饮水', '农网', '光伏'];
 const statusColour = Object.fromEntries(PROJECT_STATUS_COLOURS);
@@ -17,11 +19,17 @@ export class VillagePanel {
     this.code = null;
   }
 
-  /** open loads and shows village code; it returns what the map needs, or null if superseded. */
-  async open(code) {
+  /**
+   * open loads and shows village code; it returns what the map needs, or
+   * null if superseded. show false reloads it where it is (under the
+   * project panel, after a project changed).
+   */
+  async open(code, { show = true } = {}) {
     this.code = code;
-    this.root.hidden = false;
-    this.root.replaceChildren(el('p', { class: 'muted' }, '正在加载…'));
+    if (show) {
+      this.root.hidden = false;
+      this.root.replaceChildren(el('p', { class: 'muted' }, '正在加载…'));
+    }
     const [gaps, outline, projects] = await Promise.all([
       get(`/api/v1/villages/${code}/gaps`),
       get(`/api/v1/villages/${code}`, { geometry: 'outline' }),
@@ -93,7 +101,25 @@ export class VillagePanel {
       el('p', { class: 'explain-note' }, '0 = 达标，100 = 缺口最大。地图上红色虚线为未达标的原因，绿色为达标的依据；点击标有“图上”的指标只看这一项（待硬化路段、到最近客运站点、供电配变等）。'),
       ...sections,
       el('h3', {}, '贫困村退出验收清单'), checklist,
-      this.projects(projects));
+      this.projects(projects),
+      this.history(v.code));
+  }
+
+  /** history is the village's 操作记录, loaded when first opened. */
+  history(code) {
+    const list = el('ol', { class: 'history' }, el('li', { class: 'muted' }, '正在加载…'));
+    const box = el('details', { class: 'village-history', id: 'village-history' }, el('summary', {}, '操作记录'), list);
+    box.addEventListener('toggle', async () => {
+      if (!box.open || box.dataset.loaded) return;
+      box.dataset.loaded = 'true';
+      try {
+        const res = await get(`/api/v1/villages/${encodeURIComponent(code)}/history`);
+        list.replaceChildren(...historyItems(res.entries));
+      } catch (err) {
+        list.replaceChildren(el('li', { class: 'muted' }, err.message));
+      }
+    });
+    return box;
   }
 
   dimension(d, geomOf, open, unknown) {

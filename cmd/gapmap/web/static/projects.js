@@ -61,8 +61,13 @@ export class ProjectsDrawer {
     thead.append(el('tr', {}, COLUMNS.map((c) => el('th', {
       class: c.num ? 'num' : '', title: c.title || `按${c.head}排序`, dataset: { key: c.key }, onclick: () => this.sortBy(c.key),
     }, c.head))));
+    await this.refresh();
+  }
+
+  /** refresh reloads every project's county-wide ranks and the table, after the library changed. */
+  async refresh() {
     const all = await get('/api/v1/projects', { page_size: 1000 });
-    for (const p of all.projects) this.byId.set(p.id, p);
+    this.byId = new Map(all.projects.map((p) => [p.id, p]));
     await this.load();
   }
 
@@ -122,14 +127,14 @@ export class ProjectsDrawer {
     if (name === 'targets') this.targets();
   }
 
-  /** showProject draws a project on the map and zooms to it. */
+  /** showProject opens a project's panel, draws the project on the map and zooms to it. */
   async showProject(id) {
     try {
       this.selected = id;
       for (const tr of this.root.querySelectorAll('#project-table tbody tr')) tr.classList.toggle('selected', Number(tr.dataset.id) === id);
-      const res = await get(`/api/v1/projects/${id}`);
+      const res = await this.app.projectPanel.open(id);
       const { map } = this.app;
-      if (!map) return;
+      if (!map || !res) return;
       if (!res.geometry) {
         map.getSource('project').setData(empty());
         this.app.notice?.(`项目“${res.project.name}”没有位置信息。`);

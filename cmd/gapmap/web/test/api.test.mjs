@@ -1,0 +1,126 @@
+// Unit tests of static/api.js, the page's one door to the server: the CSRF
+// token on every request that changes something and on none that reads, a
+// 401 that waits for the login and goes out again, and the server's Chinese
+// messages passed on as they are. fetch is replaced by a recorder that
+// answers as the server's contract says.
+import { test, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { get, post, put, del, session, login, logout, setCSRF, onAuthRequired, APIError } from '../static/api.js';
+
+let sent; // every request: {path, method, csrf, body}
+let answers; // queue of [status, body] (body null: no content)
+
+const json = (status, body) => new Response(body === null ? null : JSON.stringify(body), {
+  status, headers: body === null ? {} : { 'Content-Type': 'application/json; charset=utf-8' },
+});
+
+beforeEach(() => {
+  sent = [];
+  answers = [];
+  setCSRF('');
+  onAuthRequired(null);
+  globalThis.fetch = async (path, init) => {
+    const h = new Headers(init.headers);
+    sent.push({ path, method: init.method, csrf: h.get('X-CSRF-Token'), body: init.body, credentials: init.credentials });
+    const [status, body] = answers.shift() || [200, {}];
+    return json(status, body);
+  };
+});
+
+const USER = { login: 'jiaotong', name: '交通局审核员', via: 'session', grants: [{ org: { kind: 'bureau', code: '交通', name: '县交通运输局' }, role: 'reviewer' }] };
+
+test('login keeps the CSRF token; every write carries it, no read does', async () => {
+  answers.push([201, { user: USER, csrf: 'tok-1', expires_at: '2026-01-01T00:00:00Z' }]);
+  const s = await login('jiaotong', 'demo-password-2026');
+  assert.equal(s.user.login, 'jiaotong');
+  assert.deepEqual(JSON.parse(sent[0].body), { login: 'jiaotong', password: 'demo-password-2026' });
+  await get('/api/v1/projects', { page_size: 10 });
+  await post('/api/v1/projects/7/transitions', { to: '县级论证', reason: '' });
+  await put('/api/v1/projects/7', { name: 'x' });
+  answers.push([204, null]);
+  assert.equal(await del('/api/v1/projects/7'), null);
+  assert.deepEqual(sent.slice(1).map((r) => [r.method, r.path, r.csrf]), [
+    ['GET', '/api/v1/projects?page_size=10', null],
+    ['POST', '/api/v1/projects/7/transitions', 'tok-1'],
+    ['PUT', '/api/v1/projects/7', 'tok-1'],
+    ['DELETE', '/api/v1/projects/7', 'tok-1'],
+  ]);
+  assert.ok(sent.every((r) => r.credentials === 'same-origin'), 'the session cookie must go along');
+});
+
+test('a 401 shows the login once for concurrent requests, then each is sent again with the new token', async () => {
+  setCSRF('old');
+  // The hook shares one pending login among the requests, as auth.js does.
+  let logins = 0;
+  let release;
+  let pending;
+  onAuthRequired(() => {
+    logins++;
+    pending ||= new Promise((resolve) => { release = resolve; });
+    return pending;
+  });
+  answers.push([401, { error: { code: 'unauthorized', message: '请先登录' } }], [401, { error: { code: 'unauthorized', message: '请先登录' } }]);
+  const a = get('/api/v1/villages');
+  const b = post('/api/v1/projects/3/transitions', { to: '乡镇审核', reason: '同意' });
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(sent.length, 2, 'nothing is sent again before the login');
+  assert.equal(logins, 2);
+  answers.push([200, { features: [] }], [201, { project: { id: 3 } }]);
+  setCSRF('new'); // what login() does
+  release();
+  assert.deepEqual(await a, { features: [] });
+  assert.deepEqual(await b, { project: { id: 3 } });
+  assert.deepEqual(sent.map((r) => [r.method, r.path, r.csrf]), [
+    ['GET', '/api/v1/villages', null],
+    ['POST', '/api/v1/projects/3/transitions', 'old'],
+    ['GET', '/api/v1/villages', null],
+    ['POST', '/api/v1/projects/3/transitions', 'new'],
+  ]);
+  // What the user typed is sent again unchanged.
+  assert.equal(sent[3].body, sent[1].body);
+});
+
+test('a second 401 after logging in is an error, not a loop', async () => {
+  onAuthRequired(async () => {});
+  answers.push([401, { error: { code: 'unauthorized', message: '请先登录' } }], [401, { error: { code: 'unauthorized', message: '请先登录' } }]);
+  await assert.rejects(get('/api/v1/villages'), (err) => err instanceof APIError && err.status === 401);
+  assert.equal(sent.length, 2);
+});
+
+test('a wrong password is the server\'s Chinese message, and never opens the login hook', async () => {
+  let hooked = false;
+  onAuthRequired(async () => { hooked = true; });
+  answers.push([401, { error: { code: 'unauthorized', message: '账号或密码错误' } }]);
+  await assert.rejects(login('cun', 'wrong'), (err) => err.message === '账号或密码错误' && err.status === 401);
+  assert.equal(hooked, false);
+  assert.equal(sent.length, 1);
+});
+
+test('a 403 names the missing role as the server wrote it; a 5xx also names the request', async () => {
+  const msg = '没有权限：将项目从“县级论证”转为“县级审定”需要以下角色之一：县乡村振兴局·审定；当前用户 村干部（某村·编辑）';
+  answers.push([403, { error: { code: 'forbidden', message: msg } }]);
+  await assert.rejects(post('/api/v1/projects/1/transitions', { to: '县级审定' }), (err) => err.message === msg && err.status === 403 && err.code === 'forbidden');
+  answers.push([500, { error: { code: 'internal', message: '服务器内部错误' } }]);
+  await assert.rejects(get('/api/v1/gaps'), (err) => err.message === '服务器内部错误（/api/v1/gaps）');
+});
+
+test('session is null when nobody is logged in and keeps the token when somebody is', async () => {
+  answers.push([401, { error: { code: 'unauthorized', message: '请先登录' } }]);
+  assert.equal(await session(), null);
+  answers.push([200, { user: USER, csrf: 'tok-2', expires_at: '2026-01-01T00:00:00Z' }]);
+  assert.equal((await session()).user.name, '交通局审核员');
+  await post('/api/v1/plans', {});
+  assert.equal(sent.at(-1).csrf, 'tok-2');
+});
+
+test('logout sends the token, then forgets it', async () => {
+  setCSRF('tok-3');
+  answers.push([204, null]);
+  await logout();
+  assert.deepEqual([sent[0].method, sent[0].path, sent[0].csrf], ['DELETE', '/api/v1/session', 'tok-3']);
+  await post('/api/v1/plans', {});
+  assert.equal(sent.at(-1).csrf, null);
+  // A session already gone is as good as ended.
+  answers.push([401, { error: { code: 'unauthorized', message: '请先登录' } }]);
+  await logout();
+});
