@@ -251,7 +251,7 @@ func reversal(ctx context.Context, tx pgx.Tx, e *planning.FundEntry) error {
 // projectSourceSums are a project's totals for one source, in cents.
 func projectSourceSums(ctx context.Context, tx pgx.Tx, projectID int64, source string) (planning.LedgerSums, error) {
 	var sums planning.LedgerSums
-	rows, err := tx.Query(ctx, `SELECT kind, (sum(amount_wan) * 100)::bigint FROM fund_entries
+	rows, err := tx.Query(ctx, `SELECT kind, sum(amount_cents)::bigint FROM fund_entries
 		WHERE project_id = $1 AND source_code = $2 GROUP BY kind`, projectID, source)
 	if err != nil {
 		return sums, err

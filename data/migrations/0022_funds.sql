@@ -56,6 +56,9 @@ CREATE TABLE fund_entries (
     kind        text NOT NULL CONSTRAINT fund_entries_kind_check CHECK (kind IN ('计划', '下达', '到位', '拨付')),
     source_code text NOT NULL REFERENCES fund_sources (code) ON UPDATE CASCADE,
     amount_wan  numeric(14, 2) NOT NULL,
+    -- The same amount in cents: the roll-ups sum integers, several times
+    -- faster than numeric over a province's entries.
+    amount_cents bigint NOT NULL GENERATED ALWAYS AS ((amount_wan * 100)::bigint) STORED,
     entry_date  date NOT NULL,
     doc_no      text NOT NULL DEFAULT '',  -- 文号 (下达) or 凭证号 (拨付)
     note        text NOT NULL DEFAULT '',  -- a reversal's reason

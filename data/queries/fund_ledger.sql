@@ -3,10 +3,10 @@
 -- the filters are fund_rollup.sql's ($1 is unused there: no grouping).
 WITH e AS (
     SELECT e.project_id, e.source_code,
-           coalesce(sum(e.amount_wan) FILTER (WHERE e.kind = '计划') * 100, 0)::bigint AS planned,
-           coalesce(sum(e.amount_wan) FILTER (WHERE e.kind = '下达') * 100, 0)::bigint AS allocated,
-           coalesce(sum(e.amount_wan) FILTER (WHERE e.kind = '到位') * 100, 0)::bigint AS arrived,
-           coalesce(sum(e.amount_wan) FILTER (WHERE e.kind = '拨付') * 100, 0)::bigint AS paid
+           coalesce(sum(e.amount_cents) FILTER (WHERE e.kind = '计划'), 0)::bigint AS planned,
+           coalesce(sum(e.amount_cents) FILTER (WHERE e.kind = '下达'), 0)::bigint AS allocated,
+           coalesce(sum(e.amount_cents) FILTER (WHERE e.kind = '到位'), 0)::bigint AS arrived,
+           coalesce(sum(e.amount_cents) FILTER (WHERE e.kind = '拨付'), 0)::bigint AS paid
     FROM fund_entries e
     WHERE ($1 = 0 OR e.entry_date >= make_date($1, 1, 1) AND e.entry_date < make_date($1 + 1, 1, 1))
       AND ($2 = '' OR e.source_code = $2)

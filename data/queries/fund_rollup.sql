@@ -4,37 +4,37 @@
 -- $1 grouping, $2 year (0: all), $3 source code, $4 township code,
 -- $5 village code, $6 category, $7 scoped, $8 categories, $9 townships,
 -- $10 villages.
-WITH e AS (
-    SELECT e.project_id, e.source_code, e.kind, e.amount_wan, extract(year FROM e.entry_date)::int AS y
-    FROM fund_entries e
+--
+-- One pass over the entries groups them by (group, project) with integer
+-- sums; the second counts each group's projects and adds their sums; the
+-- names are looked up for the few groups that result. Nothing wide is
+-- carried or sorted per entry: a province's 200,000 entries take one hash
+-- aggregate.
+WITH gp AS (
+    SELECT CASE $1 WHEN 'village' THEN coalesce(v.code, '') WHEN 'township' THEN coalesce(p.township_code, '')
+                   WHEN 'source' THEN e.source_code WHEN 'category' THEN p.category
+                   ELSE date_part('year', e.entry_date)::int::text END AS key,
+           e.project_id,
+           sum(e.amount_cents) FILTER (WHERE e.kind = '计划') AS planned,
+           sum(e.amount_cents) FILTER (WHERE e.kind = '下达') AS allocated,
+           sum(e.amount_cents) FILTER (WHERE e.kind = '到位') AS arrived,
+           sum(e.amount_cents) FILTER (WHERE e.kind = '拨付') AS paid
+    FROM fund_entries e JOIN projects p ON p.id = e.project_id LEFT JOIN villages v ON v.id = p.village_id
     WHERE ($2 = 0 OR e.entry_date >= make_date($2, 1, 1) AND e.entry_date < make_date($2 + 1, 1, 1))
-      AND ($3 = '' OR e.source_code = $3)),
-p AS (
-    SELECT p.id, p.category, coalesce(p.township_code, '') AS township_code, coalesce(t.name, '') AS township_name,
-           coalesce(v.code, '') AS village_code, coalesce(v.name, '') AS village_name
-    FROM projects p LEFT JOIN townships t ON t.code = p.township_code LEFT JOIN villages v ON v.id = p.village_id
-    WHERE ($4 = '' OR p.township_code = $4) AND ($5 = '' OR v.code = $5) AND ($6 = '' OR p.category = $6)
-      AND (NOT $7 OR p.category = ANY ($8) OR p.township_code = ANY ($9) OR v.code = ANY ($10))),
-g AS (
-    SELECT CASE $1 WHEN 'village' THEN p.village_code WHEN 'township' THEN p.township_code
-                   WHEN 'source' THEN e.source_code WHEN 'category' THEN p.category ELSE e.y::text END AS key,
-           CASE $1 WHEN 'village' THEN p.village_name WHEN 'township' THEN p.township_name
-                   WHEN 'source' THEN s.name WHEN 'category' THEN p.category ELSE e.y::text END AS name,
-           CASE $1 WHEN 'source' THEN s.position ELSE 0 END AS position,
-           e.project_id, e.kind, e.amount_wan
-    FROM e JOIN p ON p.id = e.project_id JOIN fund_sources s ON s.code = e.source_code),
--- The sums are one hash aggregate over few groups; the projects of each
--- group are counted apart, over narrow (key, project) pairs, so that no
--- step sorts the wide rows of every entry.
-sums AS (
-    SELECT key, name, position,
-           (coalesce(sum(amount_wan) FILTER (WHERE kind = '计划'), 0) * 100)::bigint AS planned,
-           (coalesce(sum(amount_wan) FILTER (WHERE kind = '下达'), 0) * 100)::bigint AS allocated,
-           (coalesce(sum(amount_wan) FILTER (WHERE kind = '到位'), 0) * 100)::bigint AS arrived,
-           (coalesce(sum(amount_wan) FILTER (WHERE kind = '拨付'), 0) * 100)::bigint AS paid
-    FROM g GROUP BY key, name, position),
-n AS (
-    SELECT key, count(*)::int AS projects FROM (SELECT DISTINCT key, project_id FROM g) d GROUP BY key)
-SELECT sums.key, sums.name, n.projects, sums.planned, sums.allocated, sums.arrived, sums.paid
-FROM sums JOIN n ON n.key = sums.key
-ORDER BY sums.position, sums.key;
+      AND ($3 = '' OR e.source_code = $3)
+      AND ($4 = '' OR p.township_code = $4) AND ($5 = '' OR v.code = $5) AND ($6 = '' OR p.category = $6)
+      AND (NOT $7 OR p.category = ANY ($8) OR p.township_code = ANY ($9) OR v.code = ANY ($10))
+    GROUP BY 1, 2),
+k AS (
+    SELECT key, count(*)::int AS projects,
+           coalesce(sum(planned), 0)::bigint AS planned, coalesce(sum(allocated), 0)::bigint AS allocated,
+           coalesce(sum(arrived), 0)::bigint AS arrived, coalesce(sum(paid), 0)::bigint AS paid
+    FROM gp GROUP BY key)
+SELECT k.key,
+       coalesce(CASE $1 WHEN 'village' THEN (SELECT v.name FROM villages v WHERE v.code = k.key ORDER BY v.code_year DESC LIMIT 1)
+                        WHEN 'township' THEN (SELECT t.name FROM townships t WHERE t.code = k.key)
+                        WHEN 'source' THEN (SELECT s.name FROM fund_sources s WHERE s.code = k.key)
+                        ELSE k.key END, ''),
+       k.projects, k.planned, k.allocated, k.arrived, k.paid
+FROM k
+ORDER BY CASE $1 WHEN 'source' THEN (SELECT s.position FROM fund_sources s WHERE s.code = k.key) ELSE 0 END, k.key;
