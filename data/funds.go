@@ -372,17 +372,17 @@ func (s *Store) FundLedger(ctx context.Context, f planning.FundFilter) ([]planni
 			return err
 		}
 		var r planning.LedgerRow
-		var src string
-		var sums planning.LedgerSums
+		var sources []string
+		var planned, allocated, arrived, paid []int64
 		_, err = pgx.ForEachRow(rows, []any{&r.ProjectID, &r.Code, &r.Name, &r.Category, &r.Status, &r.Year,
 			&r.TownshipCode, &r.TownshipName, &r.VillageCode, &r.VillageName, &r.CostWan,
-			&src, &sums.Planned, &sums.Allocated, &sums.Arrived, &sums.Paid}, func() error {
-			if n := len(out); n == 0 || out[n-1].ProjectID != r.ProjectID {
-				row := r
-				row.BySource = map[string]planning.LedgerSums{}
-				out = append(out, row)
+			&sources, &planned, &allocated, &arrived, &paid}, func() error {
+			row := r
+			row.BySource = make(map[string]planning.LedgerSums, len(sources))
+			for i, src := range sources {
+				row.BySource[src] = planning.LedgerSums{Planned: planned[i], Allocated: allocated[i], Arrived: arrived[i], Paid: paid[i]}
 			}
-			out[len(out)-1].BySource[src] = sums
+			out = append(out, row)
 			return nil
 		})
 		return err
