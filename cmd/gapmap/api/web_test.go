@@ -34,6 +34,7 @@ type noStore struct {
 type (
 	noAccounts struct{ access.Store }
 	noAudit    struct{ audit.Store }
+	noPoverty  struct{ planning.PovertyStore }
 )
 
 // pageRouter builds the whole handler as the binary does, through New,
@@ -41,7 +42,7 @@ type (
 func pageRouter(t *testing.T, static fs.FS, cfg WebConfig) http.Handler {
 	t.Helper()
 	var src struct{ tiles.Source }
-	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{}, Accounts: noAccounts{}, Audit: noAudit{},
+	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{}, Accounts: noAccounts{}, Audit: noAudit{}, Poverty: noPoverty{},
 		Tiles: tiles.NewService(src, tiles.NewCache(0), time.Second, 1), Static: static, Web: cfg,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: time.Second, ImportMaxBytes: 1 << 20})
 	if err != nil {
