@@ -469,3 +469,40 @@ func TestFundSourcesAndAllocations(t *testing.T) {
 		t.Errorf("%d audit entries for 2 allocations and 1 list", audits)
 	}
 }
+
+// TestGenerationKeepsProjectsWithLedger: a candidate whose gap closes is
+// removed by the next generation unless money was recorded against it —
+// then it stays, with its 资金台账 (the ledger's entries cannot lose their
+// project), and generation still succeeds.
+func TestGenerationKeepsProjectsWithLedger(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := datatest.Context()
+	scoreAndGenerate(t, db)
+	ps := allProjects(t, db, planning.ProjectFilter{Sort: "code"})
+	if len(ps) < 3 {
+		t.Fatalf("%d candidates", len(ps))
+	}
+	withLedger, without := ps[0].Project, ps[1].Project
+	if _, err := db.Store.AddFundEntry(ctx, planning.FundEntry{ProjectID: withLedger.ID, Kind: planning.LedgerPlanned,
+		Source: "central", AmountWan: 10, Date: "2016-03-01"}); err != nil {
+		t.Fatal(err)
+	}
+	// Both gaps "closed": the next generation lacks both candidates.
+	var rest []planning.Project
+	for _, p := range ps[2:] {
+		rest = append(rest, p.Project)
+	}
+	rep, err := db.Store.SaveCandidates(ctx, 0, rest)
+	if err != nil {
+		t.Fatalf("generation with a ledger on a closed candidate: %v", err)
+	}
+	if rep.Removed != 1 {
+		t.Errorf("removed %d, want 1 (the one without a ledger)", rep.Removed)
+	}
+	if _, err := db.Store.Project(ctx, withLedger.ID); err != nil {
+		t.Errorf("the candidate with a ledger is gone: %v", err)
+	}
+	if _, err := db.Store.Project(ctx, without.ID); planning.ErrorCode(err) != planning.ENotFound {
+		t.Errorf("the candidate without a ledger stays: %v", err)
+	}
+}

@@ -358,7 +358,10 @@ func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.P
 			}
 		}
 		rep.Kept = len(ps) - len(inserted) // rows a bureau has moved on
-		tag, err := tx.Exec(ctx, `DELETE FROM projects WHERE key IS NOT NULL AND status = '需求摸底' AND NOT (key = ANY ($1))`, keys)
+		// A candidate whose gap closed goes, unless money was recorded
+		// against it: the 资金台账 is kept, and so is its project.
+		tag, err := tx.Exec(ctx, `DELETE FROM projects WHERE key IS NOT NULL AND status = '需求摸底' AND NOT (key = ANY ($1))
+			AND NOT EXISTS (SELECT 1 FROM fund_entries e WHERE e.project_id = projects.id)`, keys)
 		if err != nil {
 			return err
 		}
