@@ -94,6 +94,8 @@ export class ProjectFunds {
   }
 
   render(ledger, canRecord, sources) {
+    // data-loads counts the renderings, for a test to wait for a reload.
+    this.box.dataset.loads = String(Number(this.box.dataset.loads || 0) + 1);
     const row = (t, attrs) => el('tr', attrs,
       el('td', {}, t.name), ...['planned_wan', 'allocated_wan', 'arrived_wan', 'paid_wan'].map((k) => el('td', { class: 'num' }, num(t[k], 2))),
       el('td', { class: 'num pct' }, pctText(t.paid_pct)));
