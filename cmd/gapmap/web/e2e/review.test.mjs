@@ -990,6 +990,7 @@ test('the 资金台账 and 建档立卡 by year from the page: 财政 records �
         [exit ? '2018退出' : '2018', '5 户 / 15 人', '15 户 / 55 人', '0 户 / 0 人', '0 户 / 0 人'],
       ]);
       if (exit) assert.equal(await p.textContent('#village-exit-year'), '贫困村退出年度：2018 年');
+      await p.locator('#village-poverty').scrollIntoViewIfNeeded();
       await shot('24-village-poverty', p);
     });
 
