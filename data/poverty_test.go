@@ -418,6 +418,19 @@ func TestPovertyScoresByYear(t *testing.T) {
 	if poor19 == nil || *poor19 != 1501 {
 		t.Errorf("2019 score's 建档立卡 population %v, want the 2019 figure 1501", poor19)
 	}
+	// The explanation names the register year it read: 2018 before the
+	// 2019 import, 2019 after; the 2017 run, which has no year, none.
+	if !strings.Contains(before19[picked[0].id], "2018 年底建档立卡") {
+		t.Errorf("2019 run before the import: the notes do not name the 2018 register: %s", before19[picked[0].id])
+	}
+	if !strings.Contains(after19[picked[1].id], "2019 年底建档立卡") {
+		t.Errorf("2019 run after the import: the notes do not name the 2019 register: %s", after19[picked[1].id])
+	}
+	for id, s := range after17 {
+		if strings.Contains(s, "年底建档立卡") {
+			t.Errorf("village %d: the 2017 run names a register year it did not read", id)
+		}
+	}
 }
 
 // TestPovertyRollupOracle fills a random register and checks the roll-up

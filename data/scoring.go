@@ -362,7 +362,7 @@ func scanFacts(row pgx.CollectableRow) (planning.Facts, error) {
 	var f planning.Facts
 	var unhardened, path, busLine, works, trPts, tpLine wkbGeom
 	err := row.Scan(&f.VillageID, &f.Code, &f.Name, &f.TownshipCode, &f.TownshipName, &f.IsPoor,
-		&f.Households, &f.Population, &f.PoorHouseholds, &f.PoorPopulation,
+		&f.Households, &f.Population, &f.PoorHouseholds, &f.PoorPopulation, &f.PoorYear,
 		&f.RoadData, &f.SeatOffRoad, &f.HardenedConnected, &f.UnhardenedM, &unhardened, &f.UnhardenedStraight, &f.UnknownSurfaceM,
 		&f.LargeGroups, &f.LargeGroupsServed, &f.LargeGroupsOpen, &f.GroupsUnknownHouseholds,
 		&f.PathM, &f.NarrowM, &f.WidthUnknownM, &path,

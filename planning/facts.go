@@ -27,6 +27,9 @@ type Facts struct {
 	Population     *int
 	PoorHouseholds *int // 建档立卡 (nil: unknown)
 	PoorPopulation *int
+	// PoorYear is the register year the 建档立卡 figures come from (the
+	// latest up to the run's as_of year); 0: the village's own figures.
+	PoorYear int
 
 	// Settlements (村民组/自然村 points, and the 村委会 for the people in no
 	// group) whose 户数 or 人口 is unknown: a share over them is unknown.

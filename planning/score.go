@@ -535,8 +535,8 @@ func (s *scorer) pv(out []IndicatorScore) []IndicatorScore {
 		raw = 100 * gap / need
 	}
 	s.scored(&p1, attributed/poor, raw, fmt.Sprintf(
-		"建档立卡贫困户 %d 户，需光伏 %s kW（%s kW/户），已计入 %s kW（村级/户用 %s kW，集中式 %s kW 折 %s 户），缺口 %s kW",
-		n, num(need), num(perHH), num(attributed), num(village), num(central), numN(centralHH, 1), num(gap)))
+		"%s建档立卡贫困户 %d 户，需光伏 %s kW（%s kW/户），已计入 %s kW（村级/户用 %s kW，集中式 %s kW 折 %s 户），缺口 %s kW",
+		registerYear(f), n, num(need), num(perHH), num(attributed), num(village), num(central), numN(centralHH, 1), num(gap)))
 
 	income := attributed * p.IncomePerKWYuan.Value / poor
 	s.scored(&p2, income, gapHigher(income, p.IncomePerHouseholdYuan.Value, 0), fmt.Sprintf(
@@ -622,6 +622,15 @@ const (
 	ExitCulture   = "文化室"
 )
 
+// registerYear names where the 建档立卡 figures come from: "2019 年底" for a
+// register year, "" for the village's own figures.
+func registerYear(f Facts) string {
+	if f.PoorYear == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d 年底", f.PoorYear)
+}
+
 func (s *scorer) exit(dims []DimensionScore) []ExitItem {
 	f := s.f
 	maxPct := s.p.Exit.MaxPovertyIncidencePct.Value
@@ -637,8 +646,8 @@ func (s *scorer) exit(dims []DimensionScore) []ExitItem {
 		if pct < maxPct {
 			poverty.Status = StatusPass
 		}
-		poverty.Note = fmt.Sprintf("贫困发生率 %s%%（建档立卡 %s 人 / 总人口 %s 人），标准 <%s%%",
-			numN(pct, 2), num(float64(*f.PoorPopulation)), num(float64(*f.Population)), num(maxPct))
+		poverty.Note = fmt.Sprintf("贫困发生率 %s%%（%s建档立卡 %s 人 / 总人口 %s 人），标准 <%s%%",
+			numN(pct, 2), registerYear(f), num(float64(*f.PoorPopulation)), num(float64(*f.Population)), num(maxPct))
 	}
 	items = append(items, poverty)
 

@@ -11,6 +11,7 @@ SELECT v.id, coalesce(v.code, ''), v.name, v.township_code, t.name, v.is_poor_vi
        v.households, v.population,
        CASE WHEN py.year IS NULL THEN v.poor_households ELSE py.poor_households END,
        CASE WHEN py.year IS NULL THEN v.poor_population ELSE py.poor_population END,
+       coalesce(py.year, 0),
        -- 通路
        have.roads, have.roads AND n.seat_any_vid IS NULL, n.connected, n.unhardened_m, ST_AsBinary(n.unhardened_geom), n.straight, n.unknown_m,
        r2.large, r2.served, coalesce(r2.open, 0), coalesce(r2.unknown_hh, 0),
