@@ -443,9 +443,10 @@ type FundsStore interface {
 	SetFundSources(ctx context.Context, list []FundSource) error
 	Allocations(ctx context.Context, year int) ([]Allocation, error)
 	SetAllocation(ctx context.Context, a Allocation) (Allocation, error)
-	// AddFundEntry records an entry or a reversal, checked by CheckEntry
-	// under a lock on the project, and audited; nothing is written on
-	// refusal.
+	// AddFundEntry records an entry (下达, 到位, 拨付) or a reversal of
+	// one, checked by CheckEntry under a lock on the project, and audited;
+	// nothing is written on refusal. 计划 is refused (EInvalid): it is the
+	// project's 资金来源, written by the LibraryStore.
 	AddFundEntry(ctx context.Context, e FundEntry) (FundEntry, error)
 	ProjectLedger(ctx context.Context, projectID int64) (ProjectLedger, error)
 	FundRollup(ctx context.Context, f FundFilter) ([]FundTotals, error)
