@@ -45,6 +45,7 @@ const READER = 'xczx';
 // The bureau that 论证s each project category, by its demo account.
 const BUREAU_OF = { '基础设施-道路': 'jiaotong', '基础设施-饮水': 'shuili', '基础设施-电力': 'dianli', '产业发展-光伏': 'dianli' };
 const cookies = new Map(); // login → its session cookie, for api()
+const csrfs = new Map(); // login → its session's CSRF token, for apiSend()
 
 /** startGapmap runs the binary with args and env and waits for it to serve and be healthy. */
 async function startGapmap(args, env) {
@@ -82,12 +83,25 @@ async function sessionCookie(account, url = base) {
     const res = await fetch(`${url}/api/v1/session`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: account, password: PASSWORD }),
     });
-    assert.equal(res.status, 201, `login ${account}: HTTP ${res.status} ${await res.text()}`);
+    const text = await res.text();
+    assert.equal(res.status, 201, `login ${account}: HTTP ${res.status} ${text}`);
     const set = res.headers.getSetCookie().map((c) => c.split(';')[0]);
     assert.ok(set.length > 0, `login ${account} set no cookie`);
     cookies.set(key, set.join('; '));
+    csrfs.set(key, JSON.parse(text).csrf);
   }
   return cookies.get(key);
+}
+
+/**
+ * apiSend sends body (JSON, or FormData as multipart) to path with method
+ * as account, with its session's CSRF token, and returns {status, body}.
+ */
+async function apiSend(method, path, body, as) {
+  const headers = { Cookie: await sessionCookie(as), 'X-CSRF-Token': csrfs.get(`${base} ${as}`) };
+  if (!(body instanceof FormData)) headers['Content-Type'] = 'application/json';
+  const res = await fetch(base + path, { method, headers, body: body instanceof FormData ? body : JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
 }
 
 /** api GETs path as READER (or as), answered 200. */
@@ -116,7 +130,11 @@ async function openPage(url) {
   const p = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true });
   p.loggedOut = true;
   p.unauthorized = [];
-  const report = (x) => (p.loggedOut && /\b401\b/.test(x) ? p.unauthorized : problems).push(x);
+  // While p.refusing, the refusals a step provokes on purpose (400, 409:
+  // a payment the ledger's checks turn down) are expected (p.refused).
+  p.refused = [];
+  const report = (x) => (p.loggedOut && /\b401\b/.test(x) ? p.unauthorized
+    : p.refusing && /\b(400|409|422)\b/.test(x) ? p.refused : problems).push(x);
   p.on('console', (m) => { if (m.type() === 'error') report(`console: ${m.text()}`); });
   p.on('pageerror', (e) => report(`page error: ${e.message}`));
   p.on('requestfailed', (r) => {
@@ -760,6 +778,224 @@ test('a project walks from 需求摸底 to 已入库, each step by its role, fro
     });
 
     await t.test('no console errors along the walk', () => {
+      assert.deepEqual(problems, []);
+    });
+  } finally {
+    await p.close();
+  }
+});
+
+// The 资金台账 from the page (issue 20): a project of xiangzhen's township
+// (cun's village: the demo's only accounts for a township and a village),
+// its 资金来源 set to 100 万元 of 统筹整合涉农资金, is brought to 已入库
+// through the API, each step by its role, and its 计划 is that 资金来源,
+// written by the server as it enters the library; on the page nobody is
+// offered 计划 (the 交通局, jiaotong, is offered nothing on a road project,
+// the project's bureau sees the 计划 and cannot record or reverse it); the
+// 财政局 (caizheng) is refused a payment before 纳入年度计划, takes that
+// step, records 下达, 到位 and 拨付, and sees the project's and its
+// village's 拨付进度 move as the API computes them; an overpayment shows
+// the server's own sentence and writes nothing; a reversal needs its
+// reason. Then a small 建档立卡 table is imported (xczx, through the API)
+// and the village panel shows its years.
+test('the 资金台账 and 建档立卡 by year from the page: 财政 records 下达 and 拨付, 拨付进度 follows', { skip, timeout: 600_000 }, async (t) => {
+  const SOURCE = 'integrated';
+  const township = (await api('/api/v1/session', 'xiangzhen')).user.grants.find((g) => g.org.kind === 'township').org.code;
+  // The walk before takes the first of these categories and deletes another
+  // candidate: this test takes the last one left, so it runs alone as well.
+  const cats = Object.keys(BUREAU_OF).reverse();
+  const project = (await api(`/api/v1/projects?township=${township}&status=${encodeURIComponent('需求摸底')}&page_size=1000`))
+    .projects.filter((x) => x.village_code && cats.includes(x.category) && x.cost_wan > 0)
+    .sort((a, b) => cats.indexOf(a.category) - cats.indexOf(b.category))[0];
+  assert.ok(project, `xiangzhen's township ${township} has no 需求摸底 project of ${cats} left`);
+  const bureau = BUREAU_OF[project.category];
+  const village = project.village_code;
+  const ledger = async () => (await api(`/api/v1/projects/${project.id}/funds`, 'caizheng')).ledger;
+  const villageTotals = async () => (await api(`/api/v1/funds/rollup?by=village&village=${village}`, 'caizheng')).groups.find((g) => g.key === village);
+  const pctText = (pct) => (pct === null ? '未下达' : `${pct.toLocaleString('zh-CN', { maximumFractionDigits: 1 })}%`);
+
+  // 纳入年度计划 needs the project's year, and the 计划 is the 资金来源: its township's editor sets them, as the edit form would.
+  const full = await api(`/api/v1/projects/${project.id}`, 'xiangzhen');
+  const put = await apiSend('PUT', `/api/v1/projects/${project.id}`, { ...full.project, year: 2018, cost_wan: 100,
+    funding: [{ source: '统筹整合涉农资金', amount_wan: 100 }], geometry: full.geometry }, 'xiangzhen');
+  assert.equal(put.status, 200, `setting the year: HTTP ${put.status} ${JSON.stringify(put.body)}`);
+  for (const [as, to, reason] of [['xiangzhen', '村级申报'], ['xiangzhen', '乡镇审核', '同意上报'], [bureau, '县级论证', '方案可行'],
+    ['xczx', '县级审定', '同意'], ['xczx', '已入库']]) {
+    const res = await apiSend('POST', `/api/v1/projects/${project.id}/transitions`, { to, reason: reason || '' }, as);
+    assert.equal(res.status, 201, `${as} → ${to}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  }
+
+  const p = await newPage(`${base}/`, 'jiaotong');
+  const openProject = async () => {
+    await p.evaluate((id) => window.gapmap.drawer.showProject(id), project.id);
+    await p.waitForFunction((id) => window.gapmap.projectPanel.id === id && document.querySelector('#project-funds h3 #project-paid-pct'), project.id, { timeout: 15_000 });
+  };
+  const kinds = () => p.$$eval('#project-fund-form select[name="kind"] option', (os) => os.map((o) => o.value));
+  const entries = () => p.locator('#project-fund-entries li[data-entry]').count();
+  /** refused runs fn, whose requests the server is to refuse (4xx), and checks that it did. */
+  const refused = async (fn) => {
+    p.refusing = true;
+    const before = p.refused.length;
+    try {
+      return await fn();
+    } finally {
+      // The page shows the refusal before Playwright reports the response: wait for the report.
+      for (let i = 0; i < 50 && p.refused.length < before + 2; i++) await p.waitForTimeout(100);
+      p.refusing = false;
+      assert.ok(p.refused.length > before, 'the server refused nothing');
+    }
+  };
+  /** record fills the form and sends it; it returns the error shown ('' when the entry was written). */
+  const record = async ({ kind, amount, date, doc = '', note = '' }) => {
+    const before = await entries();
+    await p.selectOption('#project-fund-form select[name="kind"]', kind);
+    await p.selectOption('#project-fund-form select[name="source"]', SOURCE);
+    await p.fill('#project-fund-form input[name="amount_wan"]', String(amount));
+    await p.fill('#project-fund-form input[name="date"]', date);
+    await p.fill('#project-fund-form input[name="doc_no"]', doc);
+    await p.fill('#project-fund-form input[name="note"]', note);
+    await p.$eval('#project-fund-error', (e) => { e.textContent = ''; });
+    await p.click('#project-fund-form button[type="submit"]');
+    await p.waitForFunction((n) => document.querySelectorAll('#project-fund-entries li[data-entry]').length > n
+      || document.getElementById('project-fund-error')?.textContent, before, { timeout: 15_000 });
+    return p.textContent('#project-fund-error');
+  };
+  try {
+    await t.test('nobody records 计划: it is the project\'s 资金来源, written as the project entered the library', async () => {
+      const road = (await api(`/api/v1/projects?category=${encodeURIComponent('基础设施-道路')}&page_size=1`, 'jiaotong')).projects[0];
+      await p.evaluate((id) => window.gapmap.drawer.showProject(id), road.id);
+      await p.waitForFunction((id) => window.gapmap.projectPanel.id === id && document.querySelector('#project-funds h3 #project-paid-pct'), road.id, { timeout: 15_000 });
+      assert.deepEqual((await pageAPI(p, `/api/v1/projects/${road.id}/funds`)).can_record, []);
+      assert.equal(await p.locator('#project-fund-form').count(), 0, 'the 交通局 is offered a form');
+      await switchUser(p, bureau);
+      await openProject();
+      assert.equal(await p.locator('#project-fund-form').count(), 0, 'the project\'s bureau is offered a form');
+      const l = await ledger();
+      assert.equal(l.total.planned_wan, 100);
+      assert.deepEqual(l.entries.map((e) => [e.kind, e.source, e.amount_wan]), [['计划', SOURCE, 100]]);
+      assert.match(l.entries[0].note, /资金来源调整：统筹整合涉农资金 由 0\.00 万元调整为 100\.00 万元（项目入库）/);
+      assert.equal(await p.textContent(`#project-fund-sources tr[data-source="${SOURCE}"] td:nth-child(2)`), '100');
+      assert.equal(await p.textContent(`#project-fund-sources tr[data-source="${SOURCE}"] td:first-child`), '统筹整合涉农资金');
+      // 计划 equals 投资估算: no difference to show.
+      assert.equal(l.plan_diff_wan, 0);
+      assert.equal(await p.locator('#project-plan-diff').count(), 0);
+      assert.equal(await p.getAttribute('#project-paid-pct', 'data-pct'), '', 'nothing allocated yet, yet a 拨付进度');
+      assert.equal(await p.locator('#project-fund-entries button[data-reverse]').count(), 0, 'a 计划 entry is offered 冲销');
+      await shot('20-funds-bureau-plan', p);
+    });
+
+    await t.test('the 财政局 is refused a payment before 纳入年度计划, in the server\'s words', async () => {
+      await switchUser(p, 'caizheng');
+      await p.evaluate((code) => window.gapmap.openVillage(code), village);
+      await p.waitForSelector('#village-funds #village-paid-pct');
+      assert.equal(await p.textContent('#village-paid-pct'), '未下达');
+      await p.locator(`#village-projects li[data-project="${project.id}"]`).click();
+      await p.waitForFunction((id) => window.gapmap.projectPanel.id === id && document.querySelector('#project-fund-form'), project.id, { timeout: 15_000 });
+      assert.deepEqual(await kinds(), ['下达', '到位', '拨付']);
+      const err = await refused(() => record({ kind: '拨付', amount: 5, date: '2018-03-01', doc: '记-0001' }));
+      assert.match(err, /不能拨付/);
+      assert.match(err, /纳入年度计划/);
+      assert.equal((await ledger()).entries.length, 1, 'a refused payment was written');
+      // The move reloads the panel and its ledger: the form to fill is the reloaded one.
+      const loads = Number(await p.getAttribute('#project-funds', 'data-loads'));
+      await p.click('#project-moves button[data-to="纳入年度计划"]');
+      await p.waitForFunction(() => document.getElementById('project-status')?.dataset.status === '纳入年度计划', null, { timeout: 15_000 });
+      await p.waitForFunction((n) => Number(document.getElementById('project-funds').dataset.loads) > n, loads, { timeout: 15_000 });
+    });
+
+    await t.test('下达, 到位 and 拨付 move the project\'s and the village\'s 拨付进度; an overpayment is refused', async () => {
+      assert.equal(await record({ kind: '下达', amount: 40, date: '2018-03-01', doc: '临财预〔2018〕12号' }), '');
+      assert.equal(await record({ kind: '到位', amount: 40, date: '2018-03-10' }), '');
+      assert.equal(await record({ kind: '拨付', amount: 25, date: '2018-04-02', doc: '记-0402' }), '');
+      const l = await ledger();
+      assert.equal(l.total.paid_pct, 62.5);
+      await p.waitForFunction(() => document.getElementById('project-paid-pct')?.dataset.pct === '62.5');
+      assert.equal(await p.textContent('#project-paid-pct'), `拨付进度 ${pctText(l.total.paid_pct)}`);
+      const actors = await p.$$eval('#project-fund-entries li[data-entry] .actor', (els) => els.map((e) => e.textContent));
+      assert.deepEqual(actors, l.entries.map((e) => e.actor));
+      // More than has arrived: the server refuses, the page says its sentence, nothing is written.
+      const err = await refused(() => record({ kind: '拨付', amount: 20, date: '2018-05-02', doc: '记-0502' }));
+      const same = await apiSend('POST', '/api/v1/funds/entries',
+        { project_id: project.id, kind: '拨付', source: SOURCE, amount_wan: 20, date: '2018-05-02', doc_no: '记-0502', note: '' }, 'caizheng');
+      assert.ok(same.status >= 400 && same.status < 500, `the overpayment through the API: HTTP ${same.status}`);
+      assert.equal(err, same.body.error.message);
+      assert.match(err, /拨付合计 45\.00 万元将超过到位合计 40\.00 万元/);
+      assert.equal((await ledger()).entries.length, l.entries.length, 'a refused overpayment was written');
+      await shot('21-funds-caizheng-paid', p);
+      // The village panel under the project panel followed.
+      const v = await villageTotals();
+      assert.equal(v.paid_pct, 62.5);
+      await p.click('#project-back');
+      await p.waitForFunction((t) => document.getElementById('village-paid-pct')?.textContent === t, pctText(v.paid_pct), { timeout: 15_000 });
+      assert.equal(await p.textContent('#village-fund-totals dd[data-k="paid"]'), '25.00 万元');
+      await shot('22-funds-village', p);
+    });
+
+    await t.test('a reversal needs its reason; once reversed, 拨付进度 falls back', async () => {
+      await p.locator(`#village-projects li[data-project="${project.id}"]`).click();
+      await p.waitForFunction((id) => window.gapmap.projectPanel.id === id && document.querySelector('#project-fund-form'), project.id, { timeout: 15_000 });
+      const paid = (await ledger()).entries.find((e) => e.kind === '拨付');
+      const li = p.locator(`#project-fund-entries li[data-entry="${paid.id}"]`);
+      await li.locator('button[data-reverse]').click();
+      await refused(async () => {
+        await li.locator('button[data-confirm-reverse]').click();
+        await p.waitForFunction((id) => document.querySelector(`#project-fund-entries li[data-entry="${id}"] .reverse-error`)?.textContent, paid.id);
+      });
+      assert.match(await li.locator('.reverse-error').textContent(), /冲销须填写理由/);
+      await li.locator('.reverse-reason').fill('凭证号录错');
+      await li.locator('button[data-confirm-reverse]').click();
+      await p.waitForFunction((id) => document.querySelector(`#project-fund-entries li[data-reverses="${id}"]`), paid.id, { timeout: 15_000 });
+      assert.equal((await ledger()).total.paid_pct, 0);
+      await p.waitForFunction(() => document.getElementById('project-paid-pct')?.dataset.pct === '0');
+      assert.equal(await p.locator(`#project-fund-entries li[data-entry="${paid.id}"] button[data-reverse]`).count(), 0, 'a reversed entry is offered 冲销 again');
+    });
+
+    await t.test('the 资金台账 tab rolls up by township and downloads the workbook', async () => {
+      if (await p.isHidden('#projects')) await p.click('#open-projects');
+      await p.click('.tabs button[data-tab="funds"]');
+      const want = (await api(`/api/v1/funds/rollup?by=township&year=2018`, 'caizheng')).groups.find((g) => g.key === township);
+      await p.selectOption('#fund-year', '2018');
+      await p.waitForFunction((k) => document.querySelector(`#fund-rollup tbody tr[data-key="${k}"]`), township, { timeout: 15_000 });
+      const cells = await p.$$eval(`#fund-rollup tbody tr[data-key="${township}"] td`, (tds) => tds.map((td) => td.textContent));
+      assert.equal(cells[3], want.allocated_wan.toLocaleString('zh-CN', { maximumFractionDigits: 2 }));
+      assert.equal(cells[6], pctText(want.paid_pct));
+      assert.ok(await p.isHidden('#download-xlsx'), 'the project list\'s download shows on the 资金台账 tab');
+      assert.match(await p.getAttribute('#download-funds-xlsx', 'href'), /^\/api\/v1\/funds\/export\.xlsx\?year=2018$/);
+      const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download-funds-xlsx')]);
+      const file = `${ARTIFACTS}资金台账.xlsx`;
+      await download.saveAs(file);
+      const bytes = readFileSync(file);
+      assert.equal(bytes.subarray(0, 2).toString('latin1'), 'PK', 'the 资金台账 is not a ZIP');
+      assert.ok(bytes.toString('latin1').includes('xl/worksheets/'), 'the 资金台账 is not a workbook');
+      await shot('23-funds-tab', p);
+      await p.click('.tabs button[data-tab="list"]');
+    });
+
+    await t.test('a village panel shows its 建档立卡 years after an import', async () => {
+      const v = (await api(`/api/v1/villages/${village}`)).properties;
+      assert.equal((await api(`/api/v1/villages/${village}/poverty`)).years.length, 0, 'the demo already has 建档立卡 years');
+      const exit = v.is_poor_village ? '2018' : '';
+      const csv = ['村代码,年度,年末贫困户数,年末贫困人口,脱贫户数,脱贫人数,返贫户数,返贫人数,新识别户数,新识别人数,退出年度',
+        `${village},2016,30,100,,,,,,,${exit}`, `${village},2017,20,70,10,32,1,2,0,0,${exit}`, `${village},2018,5,15,15,55,0,0,0,0,${exit}`].join('\n');
+      const form = new FormData();
+      form.append('file', new Blob([csv], { type: 'text/csv' }), '建档立卡动态调整.csv');
+      const res = await apiSend('POST', '/api/v1/poverty/imports', form, 'xczx');
+      assert.equal(res.status, 200, `the import: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`);
+      assert.equal(res.body.inserted, 3);
+      await p.evaluate((code) => window.gapmap.openVillage(code), village);
+      await p.waitForSelector('#village-poverty-years tr[data-year]');
+      const rows = await p.$$eval('#village-poverty-years tr[data-year]', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+      assert.deepEqual(rows.map((r) => r.slice(0, 5)), [
+        ['2016', '30 户 / 100 人', '—', '—', '—'],
+        ['2017', '20 户 / 70 人', '10 户 / 32 人', '1 户 / 2 人', '0 户 / 0 人'],
+        [exit ? '2018退出' : '2018', '5 户 / 15 人', '15 户 / 55 人', '0 户 / 0 人', '0 户 / 0 人'],
+      ]);
+      if (exit) assert.equal(await p.textContent('#village-exit-year'), '贫困村退出年度：2018 年');
+      await p.locator('#village-poverty').scrollIntoViewIfNeeded();
+      await shot('24-village-poverty', p);
+    });
+
+    await t.test('no console errors along the ledger', () => {
       assert.deepEqual(problems, []);
     });
   } finally {

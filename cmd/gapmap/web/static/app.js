@@ -67,7 +67,9 @@ async function main() {
 
   app.panel = new VillagePanel(app, { onDimension: selectDimension, onProject: (id) => app.drawer.showProject(id) });
   app.drawer = new ProjectsDrawer(app, { onVillage: (code) => openVillage(code) });
-  app.projectPanel = new ProjectPanel(app, { onVillage: (code) => openVillage(code), onChanged: projectChanged, notice });
+  app.projectPanel = new ProjectPanel(app, {
+    onVillage: (code) => openVillage(code), onChanged: projectChanged, onFunds: fundsChanged, notice,
+  });
   app.openVillage = openVillage;
   app.locator = new Locator(app, { onLocated: villageLocated, notice, fail });
 
@@ -100,6 +102,15 @@ function projectChanged() {
   app.drawer.refresh().catch(fail);
   if (app.panel.code) app.panel.open(app.panel.code, { show: false }).catch(fail);
   refreshTiles(app).catch(fail);
+}
+
+/**
+ * fundsChanged follows a 资金台账 entry: the village panel's 资金 summary
+ * (open under the project panel) and the 资金台账 tab's roll-up.
+ */
+function fundsChanged() {
+  app.panel.reloadFunds();
+  app.drawer.fundsChanged();
 }
 
 /** villageLocated puts a village the page placed on the map into the page's state. */

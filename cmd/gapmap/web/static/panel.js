@@ -6,6 +6,7 @@ import { get } from './api.js';
 import { el, num, wan, score, measure, quantity, gapColour, isUnknown, HATCH_CSS, STATUS, SOURCE } from './format.js';
 import { PROJECT_STATUS_COLOURS } from './map.js';
 import { historyItems } from './project.js';
+import { villageFunds, villagePoverty } from './funds.js';
 
 const DIMS = ['通路', '饮水', '农网', '光伏'];
 const statusColour = Object.fromEntries(PROJECT_STATUS_COLOURS);
@@ -102,7 +103,33 @@ export class VillagePanel {
       ...sections,
       el('h3', {}, '贫困村退出验收清单'), checklist,
       this.projects(projects),
+      this.fundsBox = this.later('village-funds', '资金', () => villageFunds(v.code)),
+      this.later('village-poverty', '建档立卡（分年度）', () => villagePoverty(v.code)),
       this.history(v.code));
+  }
+
+  /**
+   * later is a section titled title whose body load() fills once it
+   * answers, so that the panel shows without waiting for it; an answer
+   * for a village no longer shown is dropped.
+   */
+  later(id, title, load) {
+    const body = el('div', { class: 'muted' }, '正在加载…');
+    const box = el('section', { id }, el('h3', {}, title), body);
+    box.reload = async () => {
+      const code = this.code;
+      const parts = await load();
+      if (this.code === code) body.replaceChildren(...parts);
+      body.className = '';
+      box.dataset.loaded = String(Date.now());
+    };
+    box.reload();
+    return box;
+  }
+
+  /** reloadFunds refreshes the 资金 summary after a ledger entry on one of the village's projects. */
+  reloadFunds() {
+    if (this.code && this.fundsBox) this.fundsBox.reload();
   }
 
   /** history is the village's 操作记录, loaded when first opened. */

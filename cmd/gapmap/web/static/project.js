@@ -6,6 +6,7 @@
 import { get, post, put, del } from './api.js';
 import { el, num, wan, score, quantity } from './format.js';
 import { PROJECT_STATUS_COLOURS } from './map.js';
+import { ProjectFunds } from './funds.js';
 import { moveLabel, reasonRequired, checkMove, historyDetail, actionTitle, viaTitle, formatTime, WITHDRAWN } from './roles.js';
 
 const statusColour = Object.fromEntries(PROJECT_STATUS_COLOURS);
@@ -28,13 +29,14 @@ export class ProjectPanel {
   /**
    * app is the page's state; onVillage(code) opens a village; onChanged(id)
    * runs after a move, an edit or a deletion, for the table, the village
-   * panel and the map to follow.
+   * panel and the map to follow; onFunds(id) after a 资金台账 entry.
    */
-  constructor(app, { onVillage, onChanged, notice }) {
+  constructor(app, { onVillage, onChanged, onFunds, notice }) {
     this.app = app;
     this.onVillage = onVillage;
     this.onChanged = onChanged;
     this.notice = notice;
+    this.funds = new ProjectFunds({ onRecorded: (id) => onFunds(id), notice });
     this.root = $('project-panel');
     this.id = null;
   }
@@ -62,6 +64,7 @@ export class ProjectPanel {
     this.res = res;
     this.render(res);
     this.history(id);
+    this.funds.load(id);
     return res;
   }
 
@@ -111,6 +114,7 @@ export class ProjectPanel {
         fact('年度', p.year || '未安排'),
         fact('建设内容', p.content || '—'),
         fact('责任单位', p.responsible_unit || '—')),
+      this.funds.box,
       el('h3', {}, '操作记录'),
       el('ol', { id: 'project-history', class: 'history' }, el('li', { class: 'muted' }, '正在加载…')),
     ].filter(Boolean));

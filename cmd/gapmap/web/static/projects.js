@@ -1,14 +1,20 @@
 // The 项目库 drawer: the library as a sortable, filterable table (by any of
 // the three rankings, township, category, status and year), the budget plan
-// by year, the county targets against progress, and the XLSX download.
+// by year, the county targets against progress, the XLSX download, and the
+// 资金台账 roll-up by township, source, category, year or village with its
+// XLSX.
 import { get, post, withQuery } from './api.js';
 import { el, num, wan, score, quantity, RANKINGS } from './format.js';
+import { fundSources, pctText } from './funds.js';
 import { PROJECT_STATUS_COLOURS, bbox, empty } from './map.js';
 
 const STATES = PROJECT_STATUS_COLOURS.map(([s]) => s);
 const CATEGORIES = ['基础设施-道路', '基础设施-饮水', '基础设施-电力', '产业发展-光伏', '产业发展', '就业扶贫', '基础设施', '生活条件改善', '教育', '健康', '项目管理费'];
 const PLAN_YEARS = [2016, 2017, 2018, 2019, 2020]; // 十三五, the demo plan's period
 const statusColour = Object.fromEntries(PROJECT_STATUS_COLOURS);
+// FUND_YEARS are the years the 资金台账 tab offers: 精准扶贫 from 2014 to this year.
+const FUND_YEARS = Array.from({ length: new Date().getFullYear() - 2013 }, (_, i) => 2014 + i);
+const FUND_FILTERS = ['fund-by', 'fund-year', 'fund-source', 'fund-township', 'fund-category'];
 
 // COLUMNS of the table: header, value for sorting, cell.
 const COLUMNS = [
@@ -57,6 +63,12 @@ export class ProjectsDrawer {
       budgets.append(el('label', { style: 'margin-right:8px' }, `${y} `, el('input', { type: 'number', min: 0, step: 100, value: 2000, name: String(y), 'aria-label': `${y} 年预算（万元）` })));
     }
     document.getElementById('plan-form').addEventListener('submit', (e) => { e.preventDefault(); this.plan(); });
+    for (const y of FUND_YEARS) document.getElementById('fund-year').append(opt(String(y), `${y} 年`));
+    for (const t of townships) document.getElementById('fund-township').append(opt(t.code, t.name));
+    for (const c of CATEGORIES) document.getElementById('fund-category').append(opt(c));
+    fundSources().then((list) => { for (const f of list) document.getElementById('fund-source').append(opt(f.code, f.name)); })
+      .catch((err) => console.warn(err));
+    for (const id of FUND_FILTERS) document.getElementById(id).addEventListener('change', () => this.funds());
     const thead = this.root.querySelector('#project-table thead');
     thead.append(el('tr', {}, COLUMNS.map((c) => el('th', {
       class: c.num ? 'num' : '', title: c.title || `按${c.head}排序`, dataset: { key: c.key }, onclick: () => this.sortBy(c.key),
@@ -118,6 +130,7 @@ export class ProjectsDrawer {
     this.root.hidden = !open;
     document.getElementById('open-projects').setAttribute('aria-expanded', String(open));
     if (open && this.tabName === 'targets') this.targets();
+    if (open && this.tabName === 'funds') this.funds();
   }
 
   tab(name) {
@@ -125,6 +138,51 @@ export class ProjectsDrawer {
     for (const b of this.root.querySelectorAll('.tabs button')) b.setAttribute('aria-selected', String(b.dataset.tab === name));
     for (const t of this.root.querySelectorAll('.tab')) t.hidden = t.dataset.tab !== name;
     if (name === 'targets') this.targets();
+    if (name === 'funds') this.funds();
+    // The head's 下载 XLSX is the project list's; the 资金台账 has its own.
+    document.getElementById('download-xlsx').hidden = name === 'funds';
+  }
+
+  /** fundsChanged follows a ledger entry: the 资金台账 tab reloads if it is showing. */
+  fundsChanged() {
+    if (!this.root.hidden && this.tabName === 'funds') this.funds();
+  }
+
+  /**
+   * funds shows the 资金台账 roll-up with the tab's filters (within what the
+   * user may read: the server scopes it) and points 下载 at the workbook of
+   * the same filters.
+   */
+  async funds() {
+    const v = (id) => document.getElementById(id).value;
+    const f = { year: v('fund-year'), source: v('fund-source'), township: v('fund-township'), category: v('fund-category') };
+    const by = v('fund-by');
+    document.getElementById('download-funds-xlsx').href = withQuery('/api/v1/funds/export.xlsx', f);
+    const table = document.getElementById('fund-rollup');
+    const heads = { township: '乡镇', source: '资金来源', category: '项目类别', year: '年度', village: '村' };
+    table.tHead.replaceChildren(el('tr', {}, [heads[by], '项目数', '计划', '下达', '到位', '拨付', '拨付进度']
+      .map((h, i) => el('th', { class: i ? 'num' : '' }, h))));
+    const body = table.tBodies[0];
+    const seq = (this.fundSeq = (this.fundSeq || 0) + 1);
+    let res;
+    try {
+      res = await get('/api/v1/funds/rollup', { ...f, by });
+    } catch (err) {
+      console.error(err);
+      body.replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'st fail' }, err.message)));
+      return;
+    }
+    if (seq !== this.fundSeq) return; // a later choice of filters answered first
+    body.replaceChildren(...res.groups.map((g) => el('tr', {
+      dataset: { key: g.key, pct: g.paid_pct ?? '' },
+      // A village's row opens its panel; other groups have nowhere to go.
+      onclick: by === 'village' ? () => this.onVillage(g.key) : null, title: by === 'village' ? '查看该村详情' : null,
+    },
+    el('td', {}, by === 'year' ? `${g.name || g.key} 年` : g.name || g.key),
+    el('td', { class: 'num' }, num(g.projects, 0)),
+    ...['planned_wan', 'allocated_wan', 'arrived_wan', 'paid_wan'].map((k) => el('td', { class: 'num' }, num(g[k], 2))),
+    el('td', { class: 'num' }, pctText(g.paid_pct)))));
+    if (!res.groups.length) body.append(el('tr', {}, el('td', { colspan: 7, class: 'muted' }, '没有符合条件的资金台账记录。')));
   }
 
   /** showProject opens a project's panel, draws the project on the map and zooms to it. */
