@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -192,11 +193,11 @@ func (s *Store) AddFundEntry(ctx context.Context, e planning.FundEntry) (plannin
 		if err := s.allow(ctx, access.FundsEdit, obj); err != nil {
 			return err
 		}
-		sums, err := projectSourceSums(ctx, tx, e.ProjectID, e.Source)
+		sums, err := projectSums(ctx, tx, e.ProjectID)
 		if err != nil {
 			return err
 		}
-		if err := planning.CheckEntry(e, p.Status, name, sums); err != nil {
+		if err := planning.CheckEntry(e, p.Status, name, sums[e.Source]); err != nil {
 			return err
 		}
 		var actorID *int64
@@ -248,21 +249,114 @@ func reversal(ctx context.Context, tx pgx.Tx, e *planning.FundEntry) error {
 	return nil
 }
 
-// projectSourceSums are a project's totals for one source, in cents.
-func projectSourceSums(ctx context.Context, tx pgx.Tx, projectID int64, source string) (planning.LedgerSums, error) {
-	var sums planning.LedgerSums
-	rows, err := tx.Query(ctx, `SELECT kind, sum(amount_cents)::bigint FROM fund_entries
-		WHERE project_id = $1 AND source_code = $2 GROUP BY kind`, projectID, source)
+// planAdjustNote is the reason of the reversals syncPlanned writes.
+const planAdjustNote = "资金来源调整"
+
+// syncPlanned is the one writer of 计划 entries: it makes a project's
+// ledger say, per source, Σ计划 = its 资金来源 (p.Funding), within tx and
+// under the project's row lock (the caller holds it). For each source
+// whose amount differs it reverses the live 计划 entries (reason
+// 资金来源调整, each keeping its date, as any reversal does) and enters the
+// new amount, dated today, with a note naming the change and why (cause:
+// 项目入库, 编辑项目). Sources are matched by name to the county's list.
+// A lowering below what is already 下达 is refused with the ledger's
+// message, before anything is written; the caller's transaction then
+// writes nothing either.
+func (s *Store) syncPlanned(ctx context.Context, tx pgx.Tx, p planning.Project, cause string) error {
+	sources, err := fundSources(ctx, tx)
 	if err != nil {
-		return sums, err
+		return err
 	}
-	var kind string
+	target, err := planning.PlannedBySource(p.Funding, sources)
+	if err != nil {
+		return err
+	}
+	sums, err := projectSums(ctx, tx, p.ID)
+	if err != nil {
+		return err
+	}
+	type change struct {
+		Source    string  `json:"source"`
+		BeforeWan float64 `json:"before_wan"`
+		AfterWan  float64 `json:"after_wan"`
+		Reversed  []int64 `json:"reversed,omitempty"`
+		Entered   int64   `json:"entered,omitempty"`
+	}
+	var changes []change
+	// The list's order: the entries and the audit read in it.
+	for _, src := range sources {
+		now := sums[src.Code]
+		want := target[src.Code]
+		if now.Planned == want {
+			continue
+		}
+		after := now
+		after.Planned = want
+		if err := after.Check(src.Name); err != nil {
+			return err
+		}
+		changes = append(changes, change{Source: src.Code, BeforeWan: planning.CentsWan(now.Planned), AfterWan: planning.CentsWan(want)})
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	pr, ok := access.From(ctx)
+	if !ok || pr.Login == "" {
+		return errNoActor
+	}
+	var actorID *int64
+	if pr.UserID != 0 {
+		actorID = &pr.UserID
+	}
+	name := map[string]string{}
+	for _, src := range sources {
+		name[src.Code] = src.Name
+	}
+	for i, c := range changes {
+		// The live entries: not reversals, not yet reversed.
+		rows, err := tx.Query(ctx, `INSERT INTO fund_entries (project_id, kind, source_code, amount_wan, entry_date, note, reverses, actor, actor_id)
+			SELECT e.project_id, e.kind, e.source_code, -e.amount_wan, e.entry_date, $3, e.id, $4, $5
+			FROM fund_entries e
+			WHERE e.project_id = $1 AND e.source_code = $2 AND e.kind = '计划' AND e.reverses IS NULL
+			  AND NOT EXISTS (SELECT 1 FROM fund_entries r WHERE r.reverses = e.id)
+			ORDER BY e.id RETURNING reverses`, p.ID, c.Source, planAdjustNote, pr.Title(), actorID)
+		if err != nil {
+			return err
+		}
+		if changes[i].Reversed, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+		if c.AfterWan == 0 {
+			continue
+		}
+		note := fmt.Sprintf("%s：%s 由 %.2f 万元调整为 %.2f 万元（%s）", planAdjustNote, name[c.Source], c.BeforeWan, c.AfterWan, cause)
+		if err := tx.QueryRow(ctx, `INSERT INTO fund_entries (project_id, kind, source_code, amount_wan, entry_date, note, actor, actor_id)
+			VALUES ($1, '计划', $2, $3::bigint / 100.0, current_date, $4, $5, $6) RETURNING id`,
+			p.ID, c.Source, target[c.Source], note, pr.Title(), actorID).Scan(&changes[i].Entered); err != nil {
+			return err
+		}
+	}
+	return s.audit(ctx, tx, auditEntry{Action: "funds.plan", Kind: "project", ID: strconv.FormatInt(p.ID, 10),
+		Detail: map[string]any{"cause": cause, "changes": changes}})
+}
+
+// projectSums are a project's totals by source code, in cents.
+func projectSums(ctx context.Context, tx pgx.Tx, projectID int64) (map[string]planning.LedgerSums, error) {
+	out := map[string]planning.LedgerSums{}
+	rows, err := tx.Query(ctx, `SELECT source_code, kind, sum(amount_cents)::bigint FROM fund_entries
+		WHERE project_id = $1 GROUP BY source_code, kind`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	var source, kind string
 	var cents int64
-	_, err = pgx.ForEachRow(rows, []any{&kind, &cents}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&source, &kind, &cents}, func() error {
+		sums := out[source]
 		sums.Add(kind, cents)
+		out[source] = sums
 		return nil
 	})
-	return sums, err
+	return out, err
 }
 
 func fundEntry(ctx context.Context, q querier, id int64) (planning.FundEntry, error) {

@@ -58,7 +58,8 @@ func TestFundLedgerChecks(t *testing.T) {
 	db := datatest.New(t)
 	fundsPlaces(t, db)
 	ctx := datatest.Context()
-	pid := insertProject(t, db, "甲村产业路", planning.CatRoad, "430682101201", planning.StateSurvey, 100)
+	pid := insertProject(t, db, "甲村产业路", planning.CatRoad, "430682101201", planning.StateApproved, 100)
+	setFunding(t, db, pid, `[{"source": "中央财政专项扶贫资金", "amount_wan": 80}, {"source": "县级财政专项扶贫资金", "amount_wan": 20}]`)
 	add := func(e planning.FundEntry) (planning.FundEntry, error) {
 		if e.ProjectID == 0 {
 			e.ProjectID = pid
@@ -95,33 +96,38 @@ func TestFundLedgerChecks(t *testing.T) {
 		}
 	}
 	const c = "central"
-	ok(planning.FundEntry{Kind: "计划", Source: c, AmountWan: 80})
+	// The ledger starts at 已入库; 计划 is never recorded, it is the
+	// project's 资金来源.
+	refused(planning.FundEntry{Kind: "下达", Source: c, AmountWan: 10, DocNo: "临财农〔2018〕1号"}, planning.EConflict,
+		"项目处于“县级审定”，不能记账")
+	refused(planning.FundEntry{Kind: "计划", Source: c, AmountWan: 80}, planning.EInvalid, "计划由项目的资金来源确定，请编辑项目")
+	moveProject(t, db, pid, planning.StateInLibrary)
+	refused(planning.FundEntry{Kind: "计划", Source: c, AmountWan: 1}, planning.EInvalid, "计划由项目的资金来源确定，请编辑项目")
+	refused(planning.FundEntry{Reverses: ledgerEntry(t, db, pid, "计划", 80), Note: "改计划"}, planning.EInvalid, "计划由项目的资金来源确定")
 	refused(planning.FundEntry{Kind: "下达", Source: c, AmountWan: 90, DocNo: "临财农〔2018〕1号"}, planning.EInvalid,
 		"中央财政专项扶贫资金", "下达合计 90.00 万元将超过计划合计 80.00 万元")
 	refused(planning.FundEntry{Kind: "下达", Source: c, AmountWan: 10}, planning.EInvalid, "文号（doc_no）")
-	refused(planning.FundEntry{Kind: "计划", Source: c, AmountWan: 0}, planning.EInvalid, "金额（amount_wan）须大于 0")
-	refused(planning.FundEntry{Kind: "计划", Source: c, AmountWan: -5}, planning.EInvalid, "金额（amount_wan）须大于 0")
-	refused(planning.FundEntry{Kind: "计划", Source: c, AmountWan: 0.004}, planning.EInvalid, "金额（amount_wan）须大于 0")
+	refused(planning.FundEntry{Kind: "到位", Source: c, AmountWan: 0}, planning.EInvalid, "金额（amount_wan）须大于 0")
+	refused(planning.FundEntry{Kind: "到位", Source: c, AmountWan: -5}, planning.EInvalid, "金额（amount_wan）须大于 0")
+	refused(planning.FundEntry{Kind: "到位", Source: c, AmountWan: 0.004}, planning.EInvalid, "金额（amount_wan）须大于 0")
 	refused(planning.FundEntry{Kind: "结余", Source: c, AmountWan: 1}, planning.EInvalid, "类型（kind）")
-	refused(planning.FundEntry{Kind: "计划", Source: c, AmountWan: 1, Date: "2018-02-30"}, planning.EInvalid, "日期（date）")
-	refused(planning.FundEntry{Kind: "计划", Source: "nowhere", AmountWan: 1}, planning.ENotFound, "资金来源（source）\"nowhere\" 不存在")
-	refused(planning.FundEntry{ProjectID: pid + 1000, Kind: "计划", Source: c, AmountWan: 1}, planning.ENotFound, "项目")
+	refused(planning.FundEntry{Kind: "到位", Source: c, AmountWan: 1, Date: "2018-02-30"}, planning.EInvalid, "日期（date）")
+	refused(planning.FundEntry{Kind: "到位", Source: "nowhere", AmountWan: 1}, planning.ENotFound, "资金来源（source）\"nowhere\" 不存在")
+	refused(planning.FundEntry{ProjectID: pid + 1000, Kind: "到位", Source: c, AmountWan: 1}, planning.ENotFound, "项目")
 	ok(planning.FundEntry{Kind: "下达", Source: c, AmountWan: 60, DocNo: "临财农〔2018〕1号"})
 	ok(planning.FundEntry{Kind: "到位", Source: c, AmountWan: 50})
 	// 拨付 only from 纳入年度计划 on.
-	refused(planning.FundEntry{Kind: "拨付", Source: c, AmountWan: 10, DocNo: "记-001"}, planning.EConflict, "项目处于“需求摸底”，不能拨付")
-	for _, st := range []string{planning.StateInLibrary, planning.StateWithdrawn} {
-		if _, err := db.Pool.Exec(context.Background(), `UPDATE projects SET status = $2 WHERE id = $1`, pid, st); err != nil {
-			t.Fatal(err)
-		}
-		refused(planning.FundEntry{Kind: "拨付", Source: c, AmountWan: 10, DocNo: "记-001"}, planning.EConflict, "不能拨付")
+	refused(planning.FundEntry{Kind: "拨付", Source: c, AmountWan: 10, DocNo: "记-001"}, planning.EConflict, "项目处于“已入库”，不能拨付")
+	if _, err := db.Pool.Exec(context.Background(), `UPDATE projects SET status = '已出库' WHERE id = $1`, pid); err != nil {
+		t.Fatal(err)
 	}
+	refused(planning.FundEntry{Kind: "拨付", Source: c, AmountWan: 10, DocNo: "记-001"}, planning.EConflict, "不能拨付")
 	if _, err := db.Pool.Exec(context.Background(), `UPDATE projects SET status = '实施中' WHERE id = $1`, pid); err != nil {
 		t.Fatal(err)
 	}
 	refused(planning.FundEntry{Kind: "拨付", Source: c, AmountWan: 50.01, DocNo: "记-001"}, planning.EInvalid, "拨付合计 50.01 万元将超过到位合计 50.00 万元")
 	refused(planning.FundEntry{Kind: "拨付", Source: c, AmountWan: 10}, planning.EInvalid, "凭证号（doc_no）")
-	// Another source has its own totals: nothing arrived there.
+	// Another source has its own totals: planned, nothing arrived there.
 	refused(planning.FundEntry{Kind: "拨付", Source: "county", AmountWan: 1, DocNo: "记-002"}, planning.EInvalid, "县级财政专项扶贫资金")
 	paid := ok(planning.FundEntry{Kind: "拨付", Source: c, AmountWan: 40, DocNo: "记-001"})
 	// Cents add exactly: 0.1 + 0.2 ≤ 10 − 9.7.
@@ -143,9 +149,11 @@ func TestFundLedgerChecks(t *testing.T) {
 	ok(planning.FundEntry{Kind: "拨付", Source: c, AmountWan: 40, DocNo: "记-003"})
 	_ = arrived
 
-	// A project with entries is withdrawn, never deleted.
-	planned := insertProject(t, db, "乙村产业路", planning.CatRoad, "430682101202", planning.StateSurvey, 10)
-	ok(planning.FundEntry{ProjectID: planned, Kind: "计划", Source: c, AmountWan: 10})
+	// A project with entries is withdrawn, never deleted: one that entered
+	// the library, was withdrawn and taken back to 需求摸底 keeps its 计划.
+	planned := insertProject(t, db, "乙村产业路", planning.CatRoad, "430682101202", planning.StateApproved, 10)
+	setFunding(t, db, planned, `[{"source": "中央财政专项扶贫资金", "amount_wan": 10}]`)
+	moveProject(t, db, planned, planning.StateInLibrary, planning.StateWithdrawn, planning.StateSurvey)
 	if err := db.Store.DeleteProject(ctx, planned); planning.ErrorCode(err) != planning.EConflict || !strings.Contains(planning.ErrorMessage(err), "已有资金台账分录") {
 		t.Errorf("delete a planned project: %v", err)
 	}
@@ -157,22 +165,44 @@ func TestFundLedgerChecks(t *testing.T) {
 	pct := 66.6
 	want := planning.FundTotals{Key: c, Name: "中央财政专项扶贫资金", Projects: 1, PlannedWan: 80, AllocatedWan: 60,
 		ArrivedWan: 50.3, PaidWan: 40, PaidPct: &pct}
-	if len(l.Sources) != 1 || !reflect.DeepEqual(l.Sources[0], want) {
+	if len(l.Sources) != 2 || !reflect.DeepEqual(l.Sources[0], want) {
 		t.Errorf("ledger sources = %+v, want %+v", l.Sources, want)
 	}
-	// 计划 80 against 投资估算 100: shown, not refused.
-	if l.PlanDiffWan != -20 || len(l.Entries) != 8 {
-		t.Errorf("plan diff %v with %d entries, want −20 and 8", l.PlanDiffWan, len(l.Entries))
+	// 计划 100 (80 + 20) against 投资估算 100; two 计划 entries written on
+	// entering the library, seven recorded.
+	if l.PlanDiffWan != 0 || len(l.Entries) != 9 || len(l.Sources) != 2 || l.Sources[1].PlannedWan != 20 {
+		t.Errorf("plan diff %v with %d entries, sources %+v; want 0, 9 and county's 20 planned", l.PlanDiffWan, len(l.Entries), l.Sources)
 	}
-	// Every entry written is in the audit trail, under the project.
-	var audited int
-	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM gapmap_audit.entries
-		WHERE chain = current_schema() AND action IN ('funds.entry', 'funds.reverse') AND object_kind = 'project' AND object_id = $1`,
-		fmt.Sprint(pid)).Scan(&audited); err != nil {
+	// Every entry written is in the audit trail, under the project: the
+	// recorded ones each, the 计划 ones in the move's funds.plan entry.
+	var audited, plans int
+	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE action IN ('funds.entry', 'funds.reverse')),
+			count(*) FILTER (WHERE action = 'funds.plan')
+		FROM gapmap_audit.entries WHERE chain = current_schema() AND object_kind = 'project' AND object_id = $1`,
+		fmt.Sprint(pid)).Scan(&audited, &plans); err != nil {
 		t.Fatal(err)
 	}
-	if audited != len(l.Entries) {
-		t.Errorf("%d audit entries for %d ledger entries", audited, len(l.Entries))
+	if audited != len(l.Entries)-2 || plans != 1 {
+		t.Errorf("%d entry audits and %d plan audits for %d ledger entries, want %d and 1", audited, plans, len(l.Entries), len(l.Entries)-2)
+	}
+}
+
+// setFunding stores a project's 资金来源 straight into its row, as a
+// project from before the ledger would have it.
+func setFunding(t *testing.T, db *datatest.DB, id int64, funding string) {
+	t.Helper()
+	if _, err := db.Pool.Exec(context.Background(), `UPDATE projects SET funding = $2::jsonb WHERE id = $1`, id, funding); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// moveProject moves a project through the store, state after state.
+func moveProject(t *testing.T, db *datatest.DB, id int64, states ...string) {
+	t.Helper()
+	for _, st := range states {
+		if _, err := db.Store.Transition(datatest.Context(), id, st, "测试"); err != nil {
+			t.Fatalf("move project %d to %s: %v", id, st, err)
+		}
 	}
 }
 
@@ -366,9 +396,10 @@ func totalsText(ts []planning.FundTotals) string {
 }
 
 // TestFundsMigrationConvertsFreeText runs 0022's conversion of the
-// free-text projects.funding again, over projects that have some: a name
-// of the list becomes a 计划 entry, another stays only in the JSON and is
-// counted in the migration's audit entry.
+// free-text projects.funding again, over projects at every stage: only
+// those in the library (and those withdrawn after entering it) get 计划
+// entries; a name of the list becomes one, another stays only in the JSON
+// and is counted in the migration's audit entry.
 func TestFundsMigrationConvertsFreeText(t *testing.T) {
 	db := datatest.New(t)
 	fundsPlaces(t, db)
@@ -377,33 +408,62 @@ func TestFundsMigrationConvertsFreeText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := strings.Index(string(raw), "WITH f AS (")
+	at := strings.Index(string(raw), "CREATE TEMP TABLE funds_0022_library")
 	if at < 0 {
 		t.Fatal("0022 has no conversion section")
 	}
 	conversion := string(raw[at:])
-	pid := insertProject(t, db, "甲村饮水", planning.CatWater, "430682101201", planning.StateInLibrary, 65)
-	if _, err := db.Pool.Exec(ctx, `UPDATE projects SET funding = '[{"source": "统筹整合涉农资金", "amount_wan": 60},
-		{"source": " 统筹整合涉农资金", "amount_wan": 0.5}, {"source": "村集体自筹", "amount_wan": 4.5}]' WHERE id = $1`, pid); err != nil {
-		t.Fatal(err)
+	const funding = `[{"source": "统筹整合涉农资金", "amount_wan": 60},
+		{"source": " 统筹整合涉农资金", "amount_wan": 0.5}, {"source": "村集体自筹", "amount_wan": 4.5}]`
+	cases := []struct {
+		status   string
+		entered  bool // moved to 已入库 once (project_transitions)
+		ledgered bool
+	}{
+		{planning.StateSurvey, false, false}, {planning.StateApproved, false, false},
+		{planning.StateWithdrawn, false, false}, {planning.StateSurvey, true, false},
+		{planning.StateInLibrary, false, true}, {planning.StateAnnualPlan, true, true}, {planning.StateBuilding, false, true},
+		{planning.StateBuilt, false, true}, {planning.StateAccepted, false, true}, {planning.StateEvaluated, false, true},
+		{planning.StateWithdrawn, true, true},
+	}
+	ids := make([]int64, len(cases))
+	for i, tc := range cases {
+		ids[i] = insertProject(t, db, fmt.Sprintf("饮水%02d", i), planning.CatWater, "430682101201", tc.status, 65)
+		setFunding(t, db, ids[i], funding)
+		if tc.entered {
+			if _, err := db.Pool.Exec(ctx, `INSERT INTO project_transitions (project_id, from_status, to_status, actor)
+				VALUES ($1, '县级审定', '已入库', 'test')`, ids[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if _, err := db.Pool.Exec(ctx, conversion); err != nil {
 		t.Fatal(err)
 	}
-	l, err := db.Store.ProjectLedger(datatest.Context(), pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(l.Entries) != 1 || l.Entries[0].Kind != "计划" || l.Entries[0].Source != "integrated" || l.Entries[0].AmountWan != 60.5 ||
-		l.Entries[0].Date != "2018-01-01" || l.PlanDiffWan != -4.5 {
-		t.Errorf("converted ledger: %+v (diff %v), want one 计划 of 60.5 from integrated on 2018-01-01, diff −4.5", l.Entries, l.PlanDiffWan)
+	ledgered := 0
+	for i, tc := range cases {
+		l, err := db.Store.ProjectLedger(datatest.Context(), ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case !tc.ledgered && len(l.Entries) != 0:
+			t.Errorf("%s (entered %v): %d entries, want none before the library", tc.status, tc.entered, len(l.Entries))
+		case tc.ledgered && (len(l.Entries) != 1 || l.Entries[0].Kind != "计划" || l.Entries[0].Source != "integrated" ||
+			l.Entries[0].AmountWan != 60.5 || l.Entries[0].Date != "2018-01-01" || l.PlanDiffWan != -4.5):
+			t.Errorf("%s (entered %v): converted ledger %+v (diff %v), want one 计划 of 60.5 from integrated on 2018-01-01, diff −4.5",
+				tc.status, tc.entered, l.Entries, l.PlanDiffWan)
+		}
+		if tc.ledgered {
+			ledgered++
+		}
 	}
 	var detail string
 	if err := db.Pool.QueryRow(ctx, `SELECT detail::text FROM gapmap_audit.entries WHERE chain = current_schema() AND action = 'funds.migrate'`).Scan(&detail); err != nil {
 		t.Fatal(err)
 	}
-	if detail != `{"entries": 1, "unmatched": 1}` {
-		t.Errorf("migration audit detail %s", detail)
+	if want := fmt.Sprintf(`{"entries": %d, "unmatched": %d}`, ledgered, ledgered); detail != want {
+		t.Errorf("migration audit detail %s, want %s", detail, want)
 	}
 }
 
@@ -470,22 +530,30 @@ func TestFundSourcesAndAllocations(t *testing.T) {
 	}
 }
 
-// TestGenerationKeepsProjectsWithLedger: a candidate whose gap closes is
-// removed by the next generation unless money was recorded against it —
-// then it stays, with its 资金台账 (the ledger's entries cannot lose their
-// project), and generation still succeeds.
+// TestGenerationKeepsProjectsWithLedger: generation writes no 资金台账
+// entries (candidates are not in the library), and a candidate whose gap
+// closes is removed by the next generation unless money was recorded
+// against it — a project that entered the library, was withdrawn and
+// taken back to 需求摸底 keeps its 计划 — then it stays, with its ledger
+// (the entries cannot lose their project), and generation still succeeds.
 func TestGenerationKeepsProjectsWithLedger(t *testing.T) {
 	db := datatest.NewDemo(t)
 	ctx := datatest.Context()
 	scoreAndGenerate(t, db)
+	if n, _ := fundCounts(t, db); n != 0 {
+		t.Fatalf("generation wrote %d ledger entries, want none", n)
+	}
 	ps := allProjects(t, db, planning.ProjectFilter{Sort: "code"})
 	if len(ps) < 3 {
 		t.Fatalf("%d candidates", len(ps))
 	}
 	withLedger, without := ps[0].Project, ps[1].Project
-	if _, err := db.Store.AddFundEntry(ctx, planning.FundEntry{ProjectID: withLedger.ID, Kind: planning.LedgerPlanned,
-		Source: "central", AmountWan: 10, Date: "2016-03-01"}); err != nil {
-		t.Fatal(err)
+	moveProject(t, db, withLedger.ID, planning.StateVillage, planning.StateTownship, planning.StateReview, planning.StateApproved,
+		planning.StateInLibrary, planning.StateWithdrawn, planning.StateSurvey)
+	var entries int
+	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM fund_entries WHERE project_id = $1 AND kind = '计划'`,
+		withLedger.ID).Scan(&entries); err != nil || entries == 0 {
+		t.Fatalf("the project that entered the library has %d 计划 entries (%v)", entries, err)
 	}
 	// Both gaps "closed": the next generation lacks both candidates.
 	var rest []planning.Project
@@ -504,5 +572,8 @@ func TestGenerationKeepsProjectsWithLedger(t *testing.T) {
 	}
 	if _, err := db.Store.Project(ctx, without.ID); planning.ErrorCode(err) != planning.ENotFound {
 		t.Errorf("the candidate without a ledger stays: %v", err)
+	}
+	if n, _ := fundCounts(t, db); n != entries {
+		t.Errorf("generation changed the ledger: %d entries, want the %d of the withdrawn project", n, entries)
 	}
 }

@@ -557,8 +557,20 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 			return err
 		}
 		b, a := changedFields(before, after)
-		return s.audit(ctx, tx, auditEntry{Action: "project.update", Kind: "project", ID: strconv.FormatInt(p.ID, 10),
-			Detail: map[string]any{"before": b, "after": a}})
+		if err := s.audit(ctx, tx, auditEntry{Action: "project.update", Kind: "project", ID: strconv.FormatInt(p.ID, 10),
+			Detail: map[string]any{"before": b, "after": a}}); err != nil {
+			return err
+		}
+		// Its 计划 follows its 资金来源 while its ledger is open.
+		if _, changed := a["funding"]; !changed {
+			return nil
+		}
+		synced, err := planSynced(ctx, tx, old)
+		if err != nil || !synced {
+			return err
+		}
+		p.Status = old.Status
+		return s.syncPlanned(ctx, tx, p, "编辑项目")
 	})
 	if err != nil {
 		return p, translate(err, "update project")
@@ -599,6 +611,23 @@ func (s *Store) DeleteProject(ctx context.Context, id int64) error {
 			Detail: map[string]any{"before": before}})
 	})
 	return translate(err, "delete project")
+}
+
+// planSynced says whether p's 计划 entries follow its 资金来源: in the
+// library (已入库 through 绩效评价), or withdrawn from it (已出库 after
+// having been 已入库: its ledger stays, and stays one with its 资金来源).
+// A project before the library, or withdrawn before it, has no ledger.
+func planSynced(ctx context.Context, tx pgx.Tx, p planning.Project) (bool, error) {
+	if planning.InLibrary(p.Status) {
+		return true, nil
+	}
+	if p.Status != planning.StateWithdrawn {
+		return false, nil
+	}
+	var was bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM project_transitions WHERE project_id = $1 AND to_status = $2)`,
+		p.ID, planning.StateInLibrary).Scan(&was)
+	return was, err
 }
 
 // lockProject reads a project under a row lock.
@@ -671,8 +700,18 @@ func (s *Store) Transition(ctx context.Context, id int64, to, reason string) (pl
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, p.Status, to, pr.Title(), actorID, reason); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, auditEntry{Action: "project.move", Kind: "project", ID: strconv.FormatInt(id, 10),
-			Detail: map[string]any{"before": map[string]any{"status": p.Status}, "after": map[string]any{"status": to}, "reason": reason}})
+		if err := s.audit(ctx, tx, auditEntry{Action: "project.move", Kind: "project", ID: strconv.FormatInt(id, 10),
+			Detail: map[string]any{"before": map[string]any{"status": p.Status}, "after": map[string]any{"status": to}, "reason": reason}}); err != nil {
+			return err
+		}
+		// The ledger starts when the project enters the library: its 计划
+		// becomes its 资金来源 (and again when it comes back from the annual
+		// plan, which changes nothing if they agree).
+		if to == planning.StateInLibrary {
+			p.Status = to
+			return s.syncPlanned(ctx, tx, p, "项目入库")
+		}
+		return nil
 	})
 	if err != nil {
 		return planning.Project{}, translate(err, "project transition")

@@ -33,6 +33,15 @@ const (
 // LedgerKinds lists the entry kinds in that order.
 var LedgerKinds = []string{LedgerPlanned, LedgerAllocated, LedgerArrived, LedgerPaid}
 
+// RecordedKinds are the kinds a user records in the ledger. 计划 is not
+// among them: it is the project's 资金来源 (Project.Funding), edited only
+// with the project, and the store writes its entries from it (one truth
+// for a project's planned money, issue 20).
+var RecordedKinds = []string{LedgerAllocated, LedgerArrived, LedgerPaid}
+
+// msgPlannedFromProject refuses a 计划 entry or reversal recorded directly.
+const msgPlannedFromProject = "计划由项目的资金来源确定，请编辑项目"
+
 // FundSource is one funding source of the county's list.
 type FundSource struct {
 	Code       string `json:"code"` // what entries name it by: central, int-water, …
@@ -140,12 +149,15 @@ func (e FundEntry) Validate() error {
 		}
 		return nil
 	}
+	if e.Kind == LedgerPlanned {
+		return Errorf(EInvalid, "%s", msgPlannedFromProject)
+	}
 	var errs []string
 	if e.ProjectID <= 0 {
 		errs = append(errs, "项目（project_id）不能为空")
 	}
-	if !slices.Contains(LedgerKinds, e.Kind) {
-		errs = append(errs, fmt.Sprintf("类型（kind）%q 无效，可用：%s", e.Kind, strings.Join(LedgerKinds, "、")))
+	if !slices.Contains(RecordedKinds, e.Kind) {
+		errs = append(errs, fmt.Sprintf("类型（kind）%q 无效，可用：%s（计划由项目的资金来源确定）", e.Kind, strings.Join(RecordedKinds, "、")))
 	}
 	if e.Source == "" {
 		errs = append(errs, "资金来源（source）不能为空")
@@ -229,15 +241,70 @@ func formatWan(cents int64) string {
 
 // CheckEntry decides whether entry e (a new one or a reversal, with its
 // kind, source and amount filled) may join a project at status whose
-// totals for e's source are before: a payment only for a project 纳入年度
-// 计划 or later (not 已出库), and the totals after it still in order.
+// totals for e's source are before: never a 计划 (the project's 资金来源
+// sets it, see PlannedBySource); a new entry only for a project 已入库 or
+// later, a payment only 纳入年度计划 or later (not 已出库); and the totals
+// after it still in order. A reversal of a 下达, 到位 or 拨付 is allowed
+// whatever the status: a wrong entry can always be undone.
 func CheckEntry(e FundEntry, status, sourceName string, before LedgerSums) error {
+	if e.Kind == LedgerPlanned {
+		return Errorf(EInvalid, "%s", msgPlannedFromProject)
+	}
+	if e.Reverses == 0 && !LedgerOpen(status) {
+		return Errorf(EConflict, "项目处于“%s”，不能记账：资金台账从项目“%s”开始", status, StateInLibrary)
+	}
 	if e.Kind == LedgerPaid && e.Reverses == 0 && !PaymentAllowed(status) {
 		return Errorf(EConflict, "项目处于“%s”，不能拨付：拨付（kind）只能用于“%s”及以后的项目", status, StateAnnualPlan)
 	}
 	after := before
 	after.Add(e.Kind, Scaled(e.AmountWan, MoneyDecimals))
 	return after.Check(sourceName)
+}
+
+// LedgerOpen says whether a project at status may have ledger entries:
+// 已入库 or a later state, 已出库 included (its ledger stays open to
+// settle what was allocated before the withdrawal).
+func LedgerOpen(status string) bool {
+	return slices.Index(States, status) >= slices.Index(States, StateInLibrary)
+}
+
+// InLibrary says whether status is one of the library's states, 已入库
+// through 绩效评价: those whose 计划 entries follow their 资金来源.
+func InLibrary(status string) bool {
+	i := slices.Index(States, status)
+	return i >= slices.Index(States, StateInLibrary) && i <= slices.Index(States, StateEvaluated)
+}
+
+// PlannedBySource turns a project's 资金来源 into its 计划 per source code,
+// in cents: rows naming one source add up, a zero amount plans nothing.
+// A name is matched, trimmed, to a source of the county's list; one that
+// is not there is refused (EInvalid naming it), since its money could not
+// be entered in the ledger.
+func PlannedBySource(funding []Funding, sources []FundSource) (map[string]int64, error) {
+	byName := make(map[string]string, len(sources))
+	for _, s := range sources {
+		byName[strings.TrimSpace(s.Name)] = s.Code
+	}
+	out := map[string]int64{}
+	var unknown []string
+	for _, f := range funding {
+		name := strings.TrimSpace(f.Source)
+		code, ok := byName[name]
+		if !ok {
+			if !slices.Contains(unknown, name) {
+				unknown = append(unknown, name)
+			}
+			continue
+		}
+		if c := Scaled(f.AmountWan, MoneyDecimals); c != 0 {
+			out[code] += c
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, Errorf(EInvalid, "资金来源“%s”不在本县资金来源列表中；请改用列表中的名称（见 gapmap funds sources 或 GET /api/v1/funds/sources）",
+			strings.Join(unknown, "”“"))
+	}
+	return out, nil
 }
 
 // PaymentAllowed says whether a project at status may be paid: 纳入年度计划
@@ -376,9 +443,10 @@ type FundsStore interface {
 	SetFundSources(ctx context.Context, list []FundSource) error
 	Allocations(ctx context.Context, year int) ([]Allocation, error)
 	SetAllocation(ctx context.Context, a Allocation) (Allocation, error)
-	// AddFundEntry records an entry or a reversal, checked by CheckEntry
-	// under a lock on the project, and audited; nothing is written on
-	// refusal.
+	// AddFundEntry records an entry (下达, 到位, 拨付) or a reversal of
+	// one, checked by CheckEntry under a lock on the project, and audited;
+	// nothing is written on refusal. 计划 is refused (EInvalid): it is the
+	// project's 资金来源, written by the LibraryStore.
 	AddFundEntry(ctx context.Context, e FundEntry) (FundEntry, error)
 	ProjectLedger(ctx context.Context, projectID int64) (ProjectLedger, error)
 	FundRollup(ctx context.Context, f FundFilter) ([]FundTotals, error)

@@ -2,6 +2,8 @@ package planning
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -15,17 +17,21 @@ func TestCheckEntry(t *testing.T) {
 		status string
 		want   string // "" accepted, else a part of the message
 	}{
-		{"plan more", FundEntry{Kind: LedgerPlanned, AmountWan: 1}, StateSurvey, ""},
-		{"allocate up to the plan", FundEntry{Kind: LedgerAllocated, AmountWan: 20}, StateSurvey, ""},
-		{"allocate over the plan", FundEntry{Kind: LedgerAllocated, AmountWan: 20.01}, StateSurvey, "下达合计 100.01 万元将超过计划合计 100.00 万元"},
-		{"arrive over the allocation", FundEntry{Kind: LedgerArrived, AmountWan: 20.01}, StateSurvey, "到位合计 80.01 万元将超过下达合计 80.00 万元"},
+		{"plan more", FundEntry{Kind: LedgerPlanned, AmountWan: 1}, StateInLibrary, "计划由项目的资金来源确定，请编辑项目"},
+		{"allocate before the library", FundEntry{Kind: LedgerAllocated, AmountWan: 1}, StateApproved, "项目处于“县级审定”，不能记账"},
+		{"arrive for a candidate", FundEntry{Kind: LedgerArrived, AmountWan: 1}, StateSurvey, "不能记账"},
+		{"allocate up to the plan", FundEntry{Kind: LedgerAllocated, AmountWan: 20}, StateInLibrary, ""},
+		{"allocate for a withdrawn project", FundEntry{Kind: LedgerAllocated, AmountWan: 20}, StateWithdrawn, ""},
+		{"allocate over the plan", FundEntry{Kind: LedgerAllocated, AmountWan: 20.01}, StateInLibrary, "下达合计 100.01 万元将超过计划合计 100.00 万元"},
+		{"arrive over the allocation", FundEntry{Kind: LedgerArrived, AmountWan: 20.01}, StateAnnualPlan, "到位合计 80.01 万元将超过下达合计 80.00 万元"},
 		{"pay before the annual plan", FundEntry{Kind: LedgerPaid, AmountWan: 1}, StateInLibrary, "项目处于“已入库”，不能拨付"},
 		{"pay a withdrawn project", FundEntry{Kind: LedgerPaid, AmountWan: 1}, StateWithdrawn, "不能拨付"},
 		{"pay in the annual plan", FundEntry{Kind: LedgerPaid, AmountWan: 20}, StateAnnualPlan, ""},
 		{"pay after acceptance", FundEntry{Kind: LedgerPaid, AmountWan: 20}, StateEvaluated, ""},
 		{"pay over what arrived", FundEntry{Kind: LedgerPaid, AmountWan: 20.01}, StateBuilding, "拨付合计 60.01 万元将超过到位合计 60.00 万元"},
 		{"reverse a payment of a project moved back", FundEntry{Kind: LedgerPaid, AmountWan: -40, Reverses: 9}, StateInLibrary, ""},
-		{"reverse a plan under the allocation", FundEntry{Kind: LedgerPlanned, AmountWan: -30, Reverses: 9}, StateBuilding, "下达合计 80.00 万元将超过计划合计 70.00 万元"},
+		{"reverse an allocation of a project sent back to 需求摸底", FundEntry{Kind: LedgerAllocated, AmountWan: -20, Reverses: 9}, StateSurvey, ""},
+		{"reverse a plan", FundEntry{Kind: LedgerPlanned, AmountWan: -30, Reverses: 9}, StateBuilding, "计划由项目的资金来源确定，请编辑项目"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,6 +62,7 @@ func TestFundEntryValidate(t *testing.T) {
 		{"payment without voucher", func(e *FundEntry) { e.DocNo = " " }, "凭证号（doc_no）"},
 		{"allocation without 文号", func(e *FundEntry) { e.Kind, e.DocNo = LedgerAllocated, "" }, "文号（doc_no）"},
 		{"bad kind", func(e *FundEntry) { e.Kind = "支出" }, "类型（kind）"},
+		{"a plan", func(e *FundEntry) { e.Kind = LedgerPlanned }, "计划由项目的资金来源确定，请编辑项目"},
 		{"reversal without reason", func(e *FundEntry) { *e = FundEntry{Reverses: 3} }, "冲销须填写理由（note）"},
 		{"reversal", func(e *FundEntry) { *e = FundEntry{Reverses: 3, Note: "录错"} }, ""},
 	}
@@ -71,6 +78,48 @@ func TestFundEntryValidate(t *testing.T) {
 				t.Errorf("got %v, want invalid saying %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestPlannedBySource(t *testing.T) {
+	sources := []FundSource{{Code: "central", Name: "中央财政专项扶贫资金"}, {Code: "integrated", Name: "统筹整合涉农资金"}}
+	cases := []struct {
+		name    string
+		funding []Funding
+		want    map[string]int64
+		err     string
+	}{
+		{"none", nil, map[string]int64{}, ""},
+		{"rows of one source add up, names trimmed", []Funding{{"统筹整合涉农资金", 60}, {" 统筹整合涉农资金 ", 0.5}}, map[string]int64{"integrated": 6050}, ""},
+		{"cents exact", []Funding{{"中央财政专项扶贫资金", 0.1}, {"中央财政专项扶贫资金", 0.2}}, map[string]int64{"central": 30}, ""},
+		{"a zero plans nothing", []Funding{{"中央财政专项扶贫资金", 0}, {"统筹整合涉农资金", 5}}, map[string]int64{"integrated": 500}, ""},
+		{"unknown names, each once", []Funding{{"村集体自筹", 1}, {"中央财政专项扶贫资金", 1}, {"村集体自筹", 2}, {"银行", 1}},
+			nil, "资金来源“村集体自筹”“银行”不在本县资金来源列表中；请改用列表中的名称（见 gapmap funds sources"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := PlannedBySource(tc.funding, sources)
+			if tc.err != "" {
+				if ErrorCode(err) != EInvalid || !strings.Contains(ErrorMessage(err), tc.err) {
+					t.Errorf("got %v, want invalid saying %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || !maps.Equal(got, tc.want) {
+				t.Errorf("got %v %v, want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLedgerStates(t *testing.T) {
+	for _, st := range States {
+		i := slices.Index(States, st)
+		open := i >= slices.Index(States, StateInLibrary)
+		in := open && st != StateWithdrawn
+		if LedgerOpen(st) != open || InLibrary(st) != in {
+			t.Errorf("%s: LedgerOpen %v InLibrary %v, want %v %v", st, LedgerOpen(st), InLibrary(st), open, in)
+		}
 	}
 }
 

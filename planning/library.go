@@ -164,13 +164,19 @@ type LibraryStore interface {
 	Projects(ctx context.Context, f ProjectFilter) (ProjectPage, error)
 	Project(ctx context.Context, id int64) (Project, error)
 	CreateProject(ctx context.Context, p Project) (Project, error)
+	// UpdateProject stores an edit. While the project's ledger is open (in
+	// the library, or withdrawn from it) a change of its 资金来源 rewrites
+	// its 计划 entries in the same transaction; an unknown source or a
+	// 计划 under what is 下达 is EInvalid and nothing is written.
 	UpdateProject(ctx context.Context, p Project) (Project, error)
 	// DeleteProject removes a project still at 需求摸底; later ones are
 	// withdrawn (已出库) instead, so the record stays.
 	DeleteProject(ctx context.Context, id int64) error
 	// Transition moves a project to state to, checked by CheckTransition
 	// and by the access policy under a row lock, and records who (the
-	// context's principal), when and why.
+	// context's principal), when and why. Entering 已入库 writes the
+	// project's 资金来源 into its ledger as 计划 entries (refused, nothing
+	// moved, as UpdateProject refuses a 资金来源 the ledger cannot take).
 	Transition(ctx context.Context, id int64, to, reason string) (Project, error)
 	Transitions(ctx context.Context, id int64) ([]Transition, error)
 	// ScheduleProjects writes an applied plan into the projects by id, in

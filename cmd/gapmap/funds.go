@@ -54,7 +54,7 @@ func fundsFlags(cmd string) func(fs *flag.FlagSet, o *fundsOptions) func() error
 			fs.IntVar(&o.Alloc.Year, "year", 0, "one year (default: every year)")
 		case "entry":
 			fs.Int64Var(&o.Entry.ProjectID, "project", 0, "project id")
-			fs.StringVar(&o.Entry.Kind, "kind", "", "计划, 下达, 到位 or 拨付")
+			fs.StringVar(&o.Entry.Kind, "kind", "", "下达, 到位 or 拨付 (计划 is the project's funding: edit the project)")
 			fs.StringVar(&o.Entry.Source, "source", "", "source code")
 			fs.Float64Var(&o.Entry.AmountWan, "amount", 0, "万元, > 0")
 			fs.StringVar(&o.Entry.Date, "date", time.Now().Format(time.DateOnly), "YYYY-MM-DD")

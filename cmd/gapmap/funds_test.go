@@ -24,11 +24,18 @@ func TestFundsCommands(t *testing.T) {
 	}
 	var id int64
 	var village string
-	if err := db.Pool.QueryRow(context.Background(), `UPDATE projects SET status = '实施中', year = 2016,
-		targets = '[{"level1": "产出指标", "level3": "x", "value": "1"}]'
+	if err := db.Pool.QueryRow(context.Background(), `UPDATE projects SET status = '县级审定', year = 2016,
+		targets = '[{"level1": "产出指标", "level3": "x", "value": "1"}]', cost_wan = 80,
+		funding = '[{"source": "中央财政专项扶贫资金", "amount_wan": 80}]'
 		WHERE id = (SELECT min(id) FROM projects WHERE village_id IS NOT NULL)
 		RETURNING id, (SELECT code FROM villages WHERE villages.id = projects.village_id)`).Scan(&id, &village); err != nil {
 		t.Fatal(err)
+	}
+	// Its 计划 is its 资金来源, entered in the ledger as it enters the library.
+	for _, st := range []string{"已入库", "纳入年度计划", "实施中"} {
+		if _, err := db.Store.Transition(ctx, id, st, ""); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var out bytes.Buffer
 	funds := func(args ...string) error {
@@ -37,7 +44,6 @@ func TestFundsCommands(t *testing.T) {
 	}
 	p := fmt.Sprint(id)
 	for _, args := range [][]string{
-		{"entry", "--project", p, "--kind", "计划", "--source", "central", "--amount", "80", "--date", "2016-03-01"},
 		{"entry", "--project", p, "--kind", "下达", "--source", "central", "--amount", "80", "--date", "2016-04-01", "--doc-no", "临财农〔2016〕3号"},
 		{"entry", "--project", p, "--kind", "到位", "--source", "central", "--amount", "60", "--date", "2016-05-01"},
 		{"entry", "--project", p, "--kind", "拨付", "--source", "central", "--amount", "30", "--date", "2016-06-01", "--doc-no", "记-12"},
@@ -46,7 +52,11 @@ func TestFundsCommands(t *testing.T) {
 			t.Fatalf("%v: %v", args, err)
 		}
 	}
-	err := funds("entry", "--project", p, "--kind", "拨付", "--source", "central", "--amount", "31", "--date", "2016-06-02", "--doc-no", "记-13")
+	err := funds("entry", "--project", p, "--kind", "计划", "--source", "central", "--amount", "80", "--date", "2016-03-01")
+	if err == nil || !strings.Contains(err.Error(), "计划由项目的资金来源确定，请编辑项目") {
+		t.Errorf("a 计划 entry: %v", err)
+	}
+	err = funds("entry", "--project", p, "--kind", "拨付", "--source", "central", "--amount", "31", "--date", "2016-06-02", "--doc-no", "记-13")
 	if err == nil || !strings.Contains(err.Error(), "拨付合计 61.00 万元将超过到位合计 60.00 万元") {
 		t.Errorf("overpayment: %v", err)
 	}

@@ -99,7 +99,7 @@ undecided indicator (--run N, --township, --village, --dimension;
 default one)`, setup: withOptions(fundsFlags("sources"), fundsSources)},
 	{name: "funds allocate", usage: "record a source's yearly allocation (--source central --year 2018 --amount 1200 --doc-no 文号)", setup: withOptions(fundsFlags("allocate"), fundsAllocate)},
 	{name: "funds allocations", usage: "print the yearly allocations (--year)", setup: withOptions(fundsFlags("allocations"), fundsAllocations)},
-	{name: "funds entry", usage: `record a 资金台账 entry (--project ID --kind 计划|下达|到位|拨付 --source CODE --amount 万元
+	{name: "funds entry", usage: `record a 资金台账 entry (--project ID --kind 下达|到位|拨付 --source CODE --amount 万元; 计划 is the project's 资金来源
 --date YYYY-MM-DD --doc-no 文号/凭证号 --note)`, setup: withOptions(fundsFlags("entry"), fundsEntry)},
 	{name: "funds reverse", usage: "reverse a wrong entry (--entry ID --note 理由); then record the right one", setup: withOptions(fundsFlags("reverse"), fundsEntry)},
 	{name: "funds rollup", usage: `print the totals and 拨付进度 by village|township|source|category|year (--by; --year

@@ -72,14 +72,25 @@ CREATE TABLE fund_entries (
 CREATE INDEX fund_entries_project_idx ON fund_entries (project_id, source_code);
 CREATE INDEX fund_entries_source_idx ON fund_entries (source_code, entry_date);
 
--- The free-text funding of existing projects becomes 计划 entries where the
--- source's name is one of the list's (the generator writes 统筹整合涉农资金);
--- other names stay in projects.funding only, and the migration's audit
--- entry (the actor is the migration) counts them. Dated 1 January of the project's year (or today).
+-- The free-text funding of the projects in the library becomes 计划
+-- entries where the source's name is one of the list's (the generator
+-- writes 统筹整合涉农资金): the ledger starts when a project enters the
+-- library (已入库), so a candidate or a project under review gets none,
+-- and a withdrawn one only if it had been 已入库 (its moves tell). Other
+-- names stay in projects.funding only, and the migration's audit entry
+-- (the actor is the migration) counts them. Dated 1 January of the
+-- project's year (or today). From here on the store keeps Σ计划 equal to
+-- the 资金来源 (data.Store.syncPlanned).
+CREATE TEMP TABLE funds_0022_library ON COMMIT DROP AS
+SELECT p.id FROM projects p
+WHERE p.status IN ('已入库', '纳入年度计划', '实施中', '已完工', '已验收', '绩效评价')
+   OR p.status = '已出库' AND EXISTS (SELECT 1 FROM project_transitions t WHERE t.project_id = p.id AND t.to_status = '已入库');
+
 WITH f AS (
     SELECT p.id, s.code, (x->>'amount_wan')::numeric AS amount,
            coalesce(make_date(p.year, 1, 1), current_date) AS d
-    FROM projects p CROSS JOIN LATERAL jsonb_array_elements(p.funding) x
+    FROM projects p JOIN funds_0022_library l ON l.id = p.id
+    CROSS JOIN LATERAL jsonb_array_elements(p.funding) x
     JOIN fund_sources s ON s.name = btrim(x->>'source')
     WHERE jsonb_typeof(p.funding) = 'array' AND (x->>'amount_wan')::numeric > 0)
 INSERT INTO fund_entries (project_id, kind, source_code, amount_wan, entry_date, note, actor)
@@ -89,8 +100,10 @@ FROM f GROUP BY id, code, d HAVING round(sum(amount), 2) > 0;
 SELECT gapmap_audit.append(current_schema(), NULL, 'migration 0022', 'migration', '', 'funds.migrate', 'library', 'funds',
     jsonb_build_object(
         'entries', (SELECT count(*) FROM fund_entries),
-        'unmatched', (SELECT count(*) FROM projects p CROSS JOIN LATERAL jsonb_array_elements(p.funding) x
+        'unmatched', (SELECT count(*) FROM projects p JOIN funds_0022_library l ON l.id = p.id
+                      CROSS JOIN LATERAL jsonb_array_elements(p.funding) x
                       WHERE jsonb_typeof(p.funding) = 'array'
                         AND NOT EXISTS (SELECT 1 FROM fund_sources s WHERE s.name = btrim(x->>'source')))))
--- A database without funding to migrate (a new one) gets no entry.
-WHERE EXISTS (SELECT 1 FROM projects WHERE jsonb_typeof(funding) = 'array' AND jsonb_array_length(funding) > 0);
+-- A database without library funding to migrate (a new one) gets no entry.
+WHERE EXISTS (SELECT 1 FROM projects p JOIN funds_0022_library l ON l.id = p.id
+              WHERE jsonb_typeof(p.funding) = 'array' AND jsonb_array_length(p.funding) > 0);

@@ -189,8 +189,8 @@ type Object struct {
 	// DeclaredBy is the user who declared the project (its move to
 	// 村级申报); 0 when not known or not declared.
 	DeclaredBy int64
-	// Ledger is the kind of a 资金台账 entry (计划, 下达, 到位, 拨付); a
-	// yearly allocation is a 下达.
+	// Ledger is the kind of a 资金台账 entry a user records (下达, 到位,
+	// 拨付); a yearly allocation is a 下达.
 	Ledger string
 }
 
@@ -209,8 +209,9 @@ type Matcher struct {
 	// bureau's.
 	Scope string `json:"scope,omitempty"`
 	// Ledger limits a funds.edit matcher to some 资金台账 entry kinds
-	// (财政 records 下达/到位/拨付, a project's bureau its 计划); empty:
-	// every kind.
+	// (planning.RecordedKinds: 下达, 到位, 拨付); empty: every kind a user
+	// records. 计划 is no grant's: it is the project's 资金来源, so
+	// project.edit decides who changes it.
 	Ledger []string `json:"ledger,omitempty"`
 }
 
@@ -303,8 +304,8 @@ func (p *Policy) check() error {
 				bad("%s：部门 %q 不在 bureaus 中", where, m.Org)
 			case len(m.Ledger) > 0 && !strings.HasPrefix(where, "动作 "+string(FundsEdit)):
 				bad("%s：ledger 只适用于动作 %s", where, FundsEdit)
-			case slices.ContainsFunc(m.Ledger, func(k string) bool { return !slices.Contains(planning.LedgerKinds, k) }):
-				bad("%s：资金台账类型 %v 无效；可用：%s", where, m.Ledger, strings.Join(planning.LedgerKinds, "、"))
+			case slices.ContainsFunc(m.Ledger, func(k string) bool { return !slices.Contains(planning.RecordedKinds, k) }):
+				bad("%s：资金台账类型 %v 无效；可用：%s（计划由项目的资金来源确定，随项目编辑）", where, m.Ledger, strings.Join(planning.RecordedKinds, "、"))
 			case m.Scope != "" && m.Scope != "own" && m.Scope != "domain",
 				m.Scope == "own" && m.Kind != Township && m.Kind != Village,
 				m.Scope == "domain" && m.Kind != Bureau:

@@ -168,10 +168,15 @@ func TestParseRefusesBadPolicies(t *testing.T) {
 		"bad bureau":      strings.Replace(string(access.DefaultJSON()), `"org": "乡村振兴"`, `"org": "扶贫办"`, 1),
 		"bad scope":       strings.Replace(string(access.DefaultJSON()), `{"kind": "bureau", "role": "editor", "scope": "domain"}`, `{"kind": "bureau", "role": "editor", "scope": "own"}`, 1),
 		"missing action":  strings.Replace(string(access.DefaultJSON()), `"plan.apply"`, `"plan.apply.x"`, 1),
-		"bad ledger kind": strings.Replace(string(access.DefaultJSON()), `"ledger": ["计划"]`, `"ledger": ["预算"]`, 1),
+		"bad ledger kind": strings.Replace(string(access.DefaultJSON()), `"ledger": ["下达", "到位", "拨付"]`, `"ledger": ["预算"]`, 1),
+		// 计划 is the project's 资金来源, edited with the project: no grant records it.
+		"a 计划 grant": strings.Replace(string(access.DefaultJSON()), `"ledger": ["下达", "到位", "拨付"]`, `"ledger": ["下达", "计划"]`, 1),
 		"ledger outside funds.edit": strings.Replace(string(access.DefaultJSON()), `"county.setup": [{"kind": "county", "role": "admin"}]`,
-			`"county.setup": [{"kind": "county", "role": "admin", "ledger": ["计划"]}]`, 1),
+			`"county.setup": [{"kind": "county", "role": "admin", "ledger": ["下达"]}]`, 1),
 	} {
+		if body == string(access.DefaultJSON()) {
+			t.Fatalf("%s: the edit matched nothing in the default policy", name)
+		}
 		if _, err := access.Parse([]byte(body)); planning.ErrorCode(err) != planning.EInvalid {
 			t.Errorf("%s: %v, want invalid", name, err)
 		}

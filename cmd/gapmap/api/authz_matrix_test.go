@@ -119,17 +119,23 @@ func (f *matrixFixture) project(t *testing.T, p place, name string) int64 {
 }
 
 // fundedProject stores a road project in p's village at 实施中 with 50
-// 万元 of central money planned, allocated and arrived, so that a payment
-// of it can succeed.
+// 万元 of central money planned (its 资金来源, entered as it enters the
+// library), allocated and arrived, so that a payment of it can succeed.
 func (f *matrixFixture) fundedProject(t *testing.T, p place, name string) int64 {
 	t.Helper()
 	id := f.project(t, p, name)
 	ctx := datatest.Context()
-	if _, err := f.db.Pool.Exec(ctx, `UPDATE projects SET status = '实施中', year = 2018,
+	if _, err := f.db.Pool.Exec(ctx, `UPDATE projects SET status = '县级审定', year = 2018,
+		funding = '[{"source": "中央财政专项扶贫资金", "amount_wan": 50}]',
 		targets = '[{"level1": "产出指标", "level3": "硬化路", "value": "1 km"}]' WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range planning.LedgerKinds[:3] {
+	for _, st := range []string{planning.StateInLibrary, planning.StateAnnualPlan, planning.StateBuilding} {
+		if _, err := f.db.Store.Transition(ctx, id, st, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, kind := range planning.RecordedKinds[:2] {
 		if _, err := f.db.Store.AddFundEntry(ctx, planning.FundEntry{ProjectID: id, Kind: kind, Source: "central",
 			AmountWan: 50, Date: "2018-03-01", DocNo: "湘财农〔2018〕2号"}); err != nil {
 			t.Fatal(err)
@@ -283,8 +289,10 @@ var matrixRows = []matrixRow{
 			return httptest.NewRequest(http.MethodPost, "/api/v1/funds/entries", strings.NewReader(fmt.Sprintf(
 				`{"project_id": %d, "kind": "拨付", "source": "central", "amount_wan": 10, "date": "2018-06-01", "doc_no": "记-1"}`, id)))
 		}},
-	{"POST /api/v1/funds/entries", "record the plan (计划) of a road project of A (交通's editor, not 财政's)",
-		"F F F F F A F F F F F F U",
+	// 计划 is the project's 资金来源: no role records it; 财政 passes the
+	// gate and is refused by the store (TestFundsReadScopeAndPayment).
+	{"POST /api/v1/funds/entries", "record the plan (计划) of a road project of A (nobody: it is the project's 资金来源)",
+		"F F F F F F F F F F F A U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
 			id := f.project(t, f.a, "矩阵-计划-"+user)
 			return httptest.NewRequest(http.MethodPost, "/api/v1/funds/entries", strings.NewReader(fmt.Sprintf(

@@ -123,7 +123,8 @@ func (s *server) addFundEntry(w http.ResponseWriter, r *http.Request) error {
 }
 
 // projectFunds answers a project's ledger, and which entry kinds the
-// user may record on it (the page shows only those forms).
+// user may record on it (the page shows only those forms): never 计划,
+// which comes from the project's 资金来源.
 func (s *server) projectFunds(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.store.Project(r.Context(), projectID(r))
 	if err != nil {
@@ -143,7 +144,7 @@ func (s *server) projectFunds(w http.ResponseWriter, r *http.Request) error {
 	kinds := []string{}
 	if loggedIn {
 		obj := access.ProjectObject(p)
-		for _, k := range planning.LedgerKinds {
+		for _, k := range planning.RecordedKinds {
 			obj.Ledger = k
 			if s.policy.Allow(pr, access.FundsEdit, obj) == nil {
 				kinds = append(kinds, k)

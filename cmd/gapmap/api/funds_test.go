@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +29,22 @@ func rollup(t *testing.T, f *matrixFixture, user, query string) []planning.FundT
 		t.Fatal(err)
 	}
 	return body.Groups
+}
+
+// ledgerOf reads a project's ledger as user.
+func ledgerOf(t *testing.T, f *matrixFixture, user string, id int64) planning.ProjectLedger {
+	t.Helper()
+	rec := f.users[user].do(f.h, http.MethodGet, fmt.Sprintf("/api/v1/projects/%d/funds", id), nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%s reads ledger %d: %d %s", user, id, rec.Code, rec.Body)
+	}
+	var body struct {
+		Ledger planning.ProjectLedger `json:"ledger"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	return body.Ledger
 }
 
 func keys(ts []planning.FundTotals) []string {
@@ -110,8 +127,33 @@ func TestFundsReadScopeAndPayment(t *testing.T) {
 	if got := canRecord("cz_ed", idB); !slices.Equal(got, []string{"下达", "到位", "拨付"}) {
 		t.Errorf("财政 may record %v", got)
 	}
-	if got := canRecord("jt_ed", idA); !slices.Equal(got, []string{"计划"}) {
-		t.Errorf("交通 may record %v", got)
+	if got := canRecord("jt_ed", idA); len(got) != 0 {
+		t.Errorf("交通 may record %v, want nothing (计划 is the project's 资金来源)", got)
+	}
+	// 计划 is not recorded but edited with the project.
+	plan := fmt.Sprintf(`{"project_id": %d, "kind": "计划", "source": "central", "amount_wan": 60, "date": "2018-07-01"}`, idA)
+	if rec := f.users["cz_ed"].do(f.h, http.MethodPost, "/api/v1/funds/entries", strings.NewReader(plan)); rec.Code != http.StatusBadRequest ||
+		errorMessage(rec) != "计划由项目的资金来源确定，请编辑项目" {
+		t.Errorf("财政 records a 计划: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.users["jt_ed"].do(f.h, http.MethodPost, "/api/v1/funds/entries", strings.NewReader(plan)); rec.Code != http.StatusForbidden {
+		t.Errorf("交通 records a 计划: %d %s", rec.Code, rec.Body)
+	}
+	editFunding := func(funding string, cost float64) *httptest.ResponseRecorder {
+		body := strings.Replace(projectBody("资金-甲", f.a), `"cost_wan": 50`,
+			fmt.Sprintf(`"cost_wan": %g, "year": 2018, "funding": %s, "targets": [{"level1": "产出指标", "level3": "硬化路", "value": "1 km"}]`, cost, funding), 1)
+		return f.users["jt_ed"].do(f.h, http.MethodPut, fmt.Sprintf("/api/v1/projects/%d", idA), strings.NewReader(body))
+	}
+	if rec := editFunding(`[{"source": "中央财政专项扶贫资金", "amount_wan": 50}, {"source": "统筹整合涉农资金", "amount_wan": 10}]`, 60); rec.Code != http.StatusOK {
+		t.Fatalf("交通 edits the 资金来源: %d %s", rec.Code, rec.Body)
+	}
+	if rec := editFunding(`[{"source": "中央财政专项扶贫资金", "amount_wan": 40}]`, 40); rec.Code != http.StatusBadRequest ||
+		!strings.Contains(errorMessage(rec), "下达合计 50.00 万元将超过计划合计 40.00 万元") {
+		t.Errorf("lowering the plan under 下达: %d %s", rec.Code, rec.Body)
+	}
+	l := ledgerOf(t, f, "cz_ed", idA)
+	if len(l.Sources) != 2 || l.Sources[0].PlannedWan != 50 || l.Sources[1].Key != "integrated" || l.Sources[1].PlannedWan != 10 || l.PlanDiffWan != 0 {
+		t.Errorf("ledger after the edits: %+v diff %v, want central 50 and integrated 10 planned", l.Sources, l.PlanDiffWan)
 	}
 
 	// The XLSX of township A's reviewer has A's project only.

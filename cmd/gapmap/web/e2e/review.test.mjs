@@ -786,15 +786,18 @@ test('a project walks from 需求摸底 to 已入库, each step by its role, fro
 });
 
 // The 资金台账 from the page (issue 20): a project of xiangzhen's township
-// (cun's village: the demo's only accounts for a township and a village)
-// is brought to 已入库 through the API, each step by its role; on the page
-// the 交通局 (jiaotong) is offered only 计划 on a road project, never 拨付;
-// the project's bureau records its 计划; the 财政局 (caizheng) is refused a
-// payment before 纳入年度计划, takes that step, records 下达, 到位 and 拨付,
-// and sees the project's and its village's 拨付进度 move as the API
-// computes them; an overpayment shows the server's own sentence and writes
-// nothing; a reversal needs its reason. Then a small 建档立卡 table is
-// imported (xczx, through the API) and the village panel shows its years.
+// (cun's village: the demo's only accounts for a township and a village),
+// its 资金来源 set to 100 万元 of 统筹整合涉农资金, is brought to 已入库
+// through the API, each step by its role, and its 计划 is that 资金来源,
+// written by the server as it enters the library; on the page nobody is
+// offered 计划 (the 交通局, jiaotong, is offered nothing on a road project,
+// the project's bureau sees the 计划 and cannot record or reverse it); the
+// 财政局 (caizheng) is refused a payment before 纳入年度计划, takes that
+// step, records 下达, 到位 and 拨付, and sees the project's and its
+// village's 拨付进度 move as the API computes them; an overpayment shows
+// the server's own sentence and writes nothing; a reversal needs its
+// reason. Then a small 建档立卡 table is imported (xczx, through the API)
+// and the village panel shows its years.
 test('the 资金台账 and 建档立卡 by year from the page: 财政 records 下达 and 拨付, 拨付进度 follows', { skip, timeout: 600_000 }, async (t) => {
   const SOURCE = 'integrated';
   const township = (await api('/api/v1/session', 'xiangzhen')).user.grants.find((g) => g.org.kind === 'township').org.code;
@@ -811,9 +814,10 @@ test('the 资金台账 and 建档立卡 by year from the page: 财政 records �
   const villageTotals = async () => (await api(`/api/v1/funds/rollup?by=village&village=${village}`, 'caizheng')).groups.find((g) => g.key === village);
   const pctText = (pct) => (pct === null ? '未下达' : `${pct.toLocaleString('zh-CN', { maximumFractionDigits: 1 })}%`);
 
-  // 纳入年度计划 needs the project's year: its township's editor sets it, as the edit form would.
+  // 纳入年度计划 needs the project's year, and the 计划 is the 资金来源: its township's editor sets them, as the edit form would.
   const full = await api(`/api/v1/projects/${project.id}`, 'xiangzhen');
-  const put = await apiSend('PUT', `/api/v1/projects/${project.id}`, { ...full.project, year: 2018, geometry: full.geometry }, 'xiangzhen');
+  const put = await apiSend('PUT', `/api/v1/projects/${project.id}`, { ...full.project, year: 2018, cost_wan: 100,
+    funding: [{ source: '统筹整合涉农资金', amount_wan: 100 }], geometry: full.geometry }, 'xiangzhen');
   assert.equal(put.status, 200, `setting the year: HTTP ${put.status} ${JSON.stringify(put.body)}`);
   for (const [as, to, reason] of [['xiangzhen', '村级申报'], ['xiangzhen', '乡镇审核', '同意上报'], [bureau, '县级论证', '方案可行'],
     ['xczx', '县级审定', '同意'], ['xczx', '已入库']]) {
@@ -857,29 +861,26 @@ test('the 资金台账 and 建档立卡 by year from the page: 财政 records �
     return p.textContent('#project-fund-error');
   };
   try {
-    await t.test('the 交通局 is offered only 计划 on a road project, never 拨付; the project\'s bureau records its 计划', async () => {
+    await t.test('nobody records 计划: it is the project\'s 资金来源, written as the project entered the library', async () => {
       const road = (await api(`/api/v1/projects?category=${encodeURIComponent('基础设施-道路')}&page_size=1`, 'jiaotong')).projects[0];
       await p.evaluate((id) => window.gapmap.drawer.showProject(id), road.id);
-      await p.waitForFunction((id) => window.gapmap.projectPanel.id === id && document.querySelector('#project-fund-form'), road.id, { timeout: 15_000 });
-      assert.deepEqual(await kinds(), ['计划']);
-      assert.deepEqual((await pageAPI(p, `/api/v1/projects/${road.id}/funds`)).can_record, ['计划']);
+      await p.waitForFunction((id) => window.gapmap.projectPanel.id === id && document.querySelector('#project-funds h3 #project-paid-pct'), road.id, { timeout: 15_000 });
+      assert.deepEqual((await pageAPI(p, `/api/v1/projects/${road.id}/funds`)).can_record, []);
+      assert.equal(await p.locator('#project-fund-form').count(), 0, 'the 交通局 is offered a form');
       await switchUser(p, bureau);
       await openProject();
-      assert.deepEqual(await kinds(), ['计划']);
-      assert.equal(await record({ kind: '计划', amount: 100, date: '2018-01-05', note: '年度计划' }), '');
+      assert.equal(await p.locator('#project-fund-form').count(), 0, 'the project\'s bureau is offered a form');
       const l = await ledger();
       assert.equal(l.total.planned_wan, 100);
+      assert.deepEqual(l.entries.map((e) => [e.kind, e.source, e.amount_wan]), [['计划', SOURCE, 100]]);
+      assert.match(l.entries[0].note, /资金来源调整：统筹整合涉农资金 由 0\.00 万元调整为 100\.00 万元（项目入库）/);
       assert.equal(await p.textContent(`#project-fund-sources tr[data-source="${SOURCE}"] td:nth-child(2)`), '100');
       assert.equal(await p.textContent(`#project-fund-sources tr[data-source="${SOURCE}"] td:first-child`), '统筹整合涉农资金');
-      // 计划 against 投资估算: shown when they differ, as the API says.
-      if (Math.round(l.plan_diff_wan * 100) !== 0) {
-        assert.match(await p.textContent('#project-plan-diff'), new RegExp(`计划合计比投资估算${l.plan_diff_wan > 0 ? '多' : '少'} `));
-      } else {
-        assert.equal(await p.locator('#project-plan-diff').count(), 0);
-      }
+      // 计划 equals 投资估算: no difference to show.
+      assert.equal(l.plan_diff_wan, 0);
+      assert.equal(await p.locator('#project-plan-diff').count(), 0);
       assert.equal(await p.getAttribute('#project-paid-pct', 'data-pct'), '', 'nothing allocated yet, yet a 拨付进度');
-      // 计划 is the bureau's to reverse; the 财政局's entries will not be.
-      assert.equal(await p.locator('#project-fund-entries button[data-reverse]').count(), 1);
+      assert.equal(await p.locator('#project-fund-entries button[data-reverse]').count(), 0, 'a 计划 entry is offered 冲销');
       await shot('20-funds-bureau-plan', p);
     });
 
