@@ -17,6 +17,7 @@ var (
 	ErrRing          = errors.New("shp: bad polygon ring")       // a ring with fewer than 4 points
 	ErrValue         = errors.New("shp: bad attribute value")    // a number, date or logical that does not parse
 	ErrCorrupt       = errors.New("shp: corrupt file")           // any other structural fault
+	ErrTooLarge      = errors.New("shp: over a size limit")      // a record or a zip entry past what a real file holds (a bomb)
 )
 
 // FormatError reports a fault in a shapefile set in terms its owner can

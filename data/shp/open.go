@@ -138,6 +138,11 @@ func openZip(zipPath string, o openOptions) (*Reader, error) {
 			continue
 		}
 		name := strings.ReplaceAll(displayName(f.Name), `\`, "/")
+		if u, c := f.UncompressedSize64, f.CompressedSize64; u > zipRatioFloor && (c == 0 || u/c > maxZipRatio) {
+			zr.Close()
+			return nil, &FormatError{File: zipName, Record: -1, Err: ErrTooLarge, Reason: fmt.Sprintf(
+				"压缩包中的 %s 解压后 %d MiB，压缩比超过 %d:1，疑似压缩炸弹，已拒绝", name, u>>20, maxZipRatio)}
+		}
 		dir, base := path.Split(name)
 		// macOS adds resource forks that look like shapefiles.
 		if strings.HasPrefix(name, "__MACOSX/") || strings.HasPrefix(base, "._") {

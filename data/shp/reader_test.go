@@ -352,9 +352,17 @@ func TestErrors(t *testing.T) {
 			name: "record length past the end",
 			mutate: func(t *testing.T, shp string) {
 				off := recordOffset(t, shp, 1)
+				patch(t, shp, func(b []byte) []byte { be.PutUint32(b[off+4:], 0x00100000); return b })
+			},
+			sentinel: ErrTruncated, records: 1, parts: []string{"第 2 条记录", "2097152 字节"},
+		},
+		{
+			name: "record length over the limit",
+			mutate: func(t *testing.T, shp string) {
+				off := recordOffset(t, shp, 1)
 				patch(t, shp, func(b []byte) []byte { be.PutUint32(b[off+4:], 0x7FFFFFFF); return b })
 			},
-			sentinel: ErrTruncated, records: 1, parts: []string{"第 2 条记录", "4294967294 字节"},
+			sentinel: ErrTooLarge, records: 1, parts: []string{"第 2 条记录", "4095 MiB 超过上限 256 MiB"},
 		},
 		{
 			name: "record length too short",

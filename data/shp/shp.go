@@ -18,6 +18,18 @@ const (
 	maxChunk     = 16 << 20
 )
 
+// Size limits, so that a small file cannot make the import hold gigabytes
+// (a 1 MB zip can decompress to one 1 GiB record). A real county's biggest
+// record — a county outline of a million vertices — is about 16 MiB.
+var (
+	// maxRecordBytes bounds one .shp record.
+	maxRecordBytes int64 = 256 << 20
+	// A zip entry that inflates more than maxZipRatio times and past
+	// zipRatioFloor bytes is taken for a bomb: shapefiles compress 3–20×.
+	maxZipRatio   uint64 = 200
+	zipRatioFloor uint64 = 64 << 20
+)
+
 // shpReader walks the records of a .shp stream. It never seeks, so the
 // stream can be a file, a zip entry or a pipe.
 type shpReader struct {
@@ -76,6 +88,9 @@ func (s *shpReader) next() (orb.Geometry, error) {
 	size := int64(int32(binary.BigEndian.Uint32(h[4:]))) * 2
 	if size < 4 {
 		return nil, fault(ErrCorrupt, "记录长度 %d 字节无效（至少 4 字节），文件已损坏", size)
+	}
+	if size > maxRecordBytes {
+		return nil, fault(ErrTooLarge, "记录长度 %d MiB 超过上限 %d MiB：文件已损坏或为恶意构造", size>>20, maxRecordBytes>>20)
 	}
 	if err := s.readContent(size); err != nil {
 		return nil, err
