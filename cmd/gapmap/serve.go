@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
@@ -19,6 +20,8 @@ import (
 // /healthz answers 503.
 func serve(ctx context.Context, a app) error {
 	cfg, store, log := a.cfg, a.store, a.log
+	// A killed server leaves its uploads in the temporary directory.
+	sweepTemp(os.TempDir(), time.Now(), log)
 	tileService := tiles.NewService(store, tiles.NewCache(cfg.TileCacheBytes), cfg.RequestTimeout, cfg.MaxConns)
 	handler, err := newHandler(cfg, store, tileService, log)
 	if err != nil {
