@@ -80,9 +80,9 @@ func minScoreParam(q url.Values) (*float64, error) {
 	if v == "" {
 		return nil, nil
 	}
-	n, err := strconv.ParseFloat(v, 64)
-	if err != nil || n < 0 || n > 100 {
-		return nil, planning.Errorf(planning.EInvalid, "参数 min_score 应为 0 到 100 之间的数，收到 %q", v)
+	n, err := planning.ParseMinScore(v)
+	if err != nil {
+		return nil, err
 	}
 	return &n, nil
 }
