@@ -219,104 +219,24 @@ func (p Project) Validate() error {
 	return nil
 }
 
-// CheckGeometry returns why g cannot be stored as a project's or a
-// village's shape, in Chinese, or nil: every vertex a finite
-// longitude/latitude in China (geo.CheckLonLat, so 1e308 or NaN never
-// reaches the database, where one such row made every Gauss-Krüger export
-// fail), lines of two points or more, rings closed with four points or
-// more. Self-intersection is PostGIS's to judge (ST_IsValid) when the row
-// is written.
+// CheckGeometry returns why g cannot be stored as a project's shape, in
+// Chinese, or nil: its shape must be well formed (geo.CheckShape) and
+// every vertex a finite longitude/latitude in China (geo.CheckLonLat), so
+// that 1e308 or NaN never reaches the database, where one such row made
+// every Gauss-Krüger export fail. Self-intersection is PostGIS's to judge
+// (ST_IsValid) when the row is written.
 func CheckGeometry(g orb.Geometry) error {
-	var err error
-	ring := func(r orb.Ring) bool {
-		switch {
-		case len(r) < 4:
-			err = fmt.Errorf("的面的环至少需要 4 个点（首尾相同），收到 %d 个", len(r))
-		case !r.Closed():
-			err = fmt.Errorf("的面的环未闭合：首点 %v 与末点 %v 不同", r[0], r[len(r)-1])
-		}
-		return err == nil
-	}
-	polygon := func(p orb.Polygon) bool {
-		if len(p) == 0 {
-			err = fmt.Errorf("的面没有环")
-		}
-		for _, r := range p {
-			if err != nil || !ring(r) {
-				return false
-			}
-		}
-		return err == nil
-	}
-	line := func(l orb.LineString) bool {
-		if len(l) < 2 {
-			err = fmt.Errorf("的线至少需要 2 个点，收到 %d 个", len(l))
-		}
-		return err == nil
-	}
-	switch x := g.(type) {
-	case orb.Point, orb.MultiPoint:
-	case orb.LineString:
-		line(x)
-	case orb.MultiLineString:
-		for _, l := range x {
-			if !line(l) {
-				break
-			}
-		}
-	case orb.Polygon:
-		polygon(x)
-	case orb.MultiPolygon:
-		for _, p := range x {
-			if !polygon(p) {
-				break
-			}
-		}
-	default:
-		err = fmt.Errorf("的类型 %s 不受支持；可用：点、线、面及其多部件", g.GeoJSONType())
-	}
-	if err != nil {
+	if err := geo.CheckShape(g); err != nil {
 		return err
 	}
-	pts := vertices(g)
-	if len(pts) == 0 {
-		return fmt.Errorf("没有坐标")
-	}
-	for _, pt := range pts {
-		if err := geo.CheckLonLat(pt); err != nil {
-			return fmt.Errorf("的%w", err)
+	var err error
+	geo.EachVertex(g, func(p orb.Point) bool {
+		if e := geo.CheckLonLat(p); e != nil {
+			err = fmt.Errorf("的%w", e)
 		}
-	}
-	return nil
-}
-
-// vertices lists every vertex of g (point, line or polygon, single or
-// multi).
-func vertices(g orb.Geometry) []orb.Point {
-	var out []orb.Point
-	switch x := g.(type) {
-	case orb.Point:
-		out = append(out, x)
-	case orb.MultiPoint:
-		out = append(out, x...)
-	case orb.LineString:
-		out = append(out, x...)
-	case orb.MultiLineString:
-		for _, l := range x {
-			out = append(out, l...)
-		}
-	case orb.Ring:
-		out = append(out, x...)
-	case orb.Polygon:
-		for _, r := range x {
-			out = append(out, r...)
-		}
-	case orb.MultiPolygon:
-		for _, p := range x {
-			out = append(out, vertices(p)...)
-		}
-	}
-	return out
+		return err == nil
+	})
+	return err
 }
 
 // transitions lists, for each state, the states it may move to. Any state

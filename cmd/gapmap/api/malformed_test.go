@@ -133,6 +133,15 @@ func TestMalformedInputNever5xx(t *testing.T) {
 			}
 		}
 	}
+	// Hostile files through the import route: the converter must refuse
+	// their rows (422 with a report), never fail.
+	for _, layer := range []string{"projects", "roads", "bus_stops", "villages"} {
+		for name, file := range hostileFiles {
+			req := upload(t, "/api/v1/layers/"+layer+"/imports", map[string]string{name: file}, map[string]string{"mode": "skip"})
+			check("POST /api/v1/layers/{layer}/imports", req, name+": "+file)
+			requests++
+		}
+	}
 	t.Logf("%d requests, %d answered 5xx", requests, len(fails))
 	for _, f := range fails {
 		t.Error(f)
@@ -282,6 +291,23 @@ var fixedBodies = []string{
 	`{"as_of": "99999-12-31"}`, `{"as_of": "0000-01-01"}`, `{"profile": {"weights": {"通路": 1e308}}}`,
 	`{"code": "` + "\xff\xfe" + `"}`, `{"to": "` + "\xff" + `", "reason": "` + "\x00" + `"}`,
 	`{"year": 2147483648, "amount_wan": 1e308}`, `{"year": -2147483649}`,
+}
+
+// hostileFiles are uploads whose coordinates or shapes no layer can take.
+var hostileFiles = map[string]string{
+	"open-ring.geojson": `{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "开口面", "category": "基础设施-道路"},
+		"geometry": {"type": "Polygon", "coordinates": [[[113.4, 29.4], [113.5, 29.4], [113.5, 29.5], [113.45, 29.45]]]}}]}`,
+	"short-ring.geojson": `{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "三点面"},
+		"geometry": {"type": "Polygon", "coordinates": [[[113.4, 29.4], [113.5, 29.4], [113.4, 29.4]]]}}]}`,
+	"bowtie.geojson": `{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "自相交"},
+		"geometry": {"type": "Polygon", "coordinates": [[[113.4, 29.4], [113.5, 29.5], [113.5, 29.4], [113.4, 29.5], [113.4, 29.4]]]}}]}`,
+	"huge.geojson": `{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "巨大"},
+		"geometry": {"type": "LineString", "coordinates": [[1e308, 1e308], [113.5, -1e308]]}}]}`,
+	"one-point-line.geojson": `{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "单点线"},
+		"geometry": {"type": "LineString", "coordinates": [[113.4, 29.4]]}}]}`,
+	"nan.csv":     "名称,经度,纬度\n甲,NaN,Inf\n乙,1e308,1e308\n丙,-Inf,29.4\n",
+	"nan.wkt.csv": "名称,WKT\n甲,\"POINT(NaN NaN)\"\n乙,\"LINESTRING(113.4 29.4)\"\n丙,\"POLYGON((113.4 29.4, 113.5 29.4, 113.5 29.5, 113.45 29.45))\"\n",
+	"utf8.csv":    "名称,经度,纬度\n\xff\xfe,113.45,29.47\n",
 }
 
 // malformed draws hostile values from a seeded generator.
