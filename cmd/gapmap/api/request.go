@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/gorilla/mux"
 
 	"github.com/gapmap/gapmap/planning"
 )
@@ -57,6 +60,18 @@ func hasNUL(raw []byte) bool {
 			return true
 		}
 	}
+}
+
+// idVar reads the route variable name, the number of a what (项目,
+// 评分批次): the route's pattern admits only digits, but not their count,
+// and a number past int64 would otherwise be read as 0 or clamped.
+func idVar(r *http.Request, name, what string) (int64, error) {
+	v := mux.Vars(r)[name]
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 1 {
+		return 0, planning.Errorf(planning.EInvalid, "%s编号应为 1 到 %d 之间的整数，收到 %q", what, int64(math.MaxInt64), v)
+	}
+	return id, nil
 }
 
 // intParam reads an integer query parameter between lo and hi, def when it
