@@ -1,14 +1,17 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,6 +73,7 @@ func TestMalformedInputNever5xx(t *testing.T) {
 		}
 	}
 	requests := 0
+	var examples []string // routes whose example body was mutated
 	for _, route := range walkRoutes(t, newRawRouter(t, db.Store)) {
 		method, tpl, _ := strings.Cut(route, " ")
 		// Logging out would revoke the tester's token for every later request.
@@ -132,6 +136,17 @@ func TestMalformedInputNever5xx(t *testing.T) {
 				check(route, httptest.NewRequest(method, path(""), strings.NewReader(b)), b)
 				requests++
 			}
+			// The route's own example body (its 400 shows it), with one
+			// value at a time made hostile: the shape the handler reads
+			// gets past decoding to the checks and the database.
+			if ex, ok := example(h, method, path("")); ok {
+				examples = append(examples, route)
+				for range 8 * n {
+					b := g.mutate(ex)
+					check(route, httptest.NewRequest(method, path(""), strings.NewReader(b)), b)
+					requests++
+				}
+			}
 		}
 	}
 	// Hostile files through the import route: the converter must refuse
@@ -143,7 +158,7 @@ func TestMalformedInputNever5xx(t *testing.T) {
 			requests++
 		}
 	}
-	t.Logf("%d requests, %d answered 5xx", requests, len(fails))
+	t.Logf("%d requests, %d answered 5xx or not in Chinese; example bodies mutated for %s", requests, len(fails), strings.Join(examples, ", "))
 	for _, f := range fails {
 		t.Error(f)
 	}
@@ -383,6 +398,76 @@ func (g *malformed) body() string {
 	default:
 		return `{"` + bodyFields[g.rng.IntN(len(bodyFields))] + `": ` + weird[g.rng.IntN(len(weird))] + `}`
 	}
+}
+
+// example returns the example body a write route shows in its 400 for a
+// body that is not JSON ("请求体应为 JSON：{…}（…）"), decoded; false when
+// it shows none or the example is not JSON itself.
+func example(h http.Handler, method, path string) (any, bool) {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader("[")))
+	msg := errorMessage(rec)
+	_, ex, ok := strings.Cut(msg, "请求体应为 JSON：")
+	if i := strings.LastIndex(ex, "（"); ok && i > 0 {
+		ex = ex[:i]
+	}
+	var v any
+	if !ok || json.Unmarshal([]byte(ex), &v) != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// hostileJSON are JSON values a field of any type may be given instead of
+// its own.
+var hostileJSON = []string{"1e308", "-1e308", "4.9e-324", "99999999999999999999", "9223372036854775807", "-9223372036854775809",
+	"2147483648", "-1", "0", `"NaN"`, `"Infinity"`, `"1e308"`, `"\u0000"`, `"` + strings.Repeat("村", 20000) + `"`, `""`, "true",
+	"null", "[]", "{}", `[1e308, 1e308]`, `{"type": "Point", "coordinates": [1e308, 1e308]}`, `"\ud800"`,
+	`"2016-02-30"`, `"99999-12-31"`}
+
+// mutate returns the JSON of ex with one value, chosen at random, replaced
+// by a hostile one.
+func (g *malformed) mutate(ex any) string {
+	var leaves [][]any // paths: map keys and slice indexes
+	var walk func(v any, path []any)
+	walk = func(v any, path []any) {
+		leaves = append(leaves, slices.Clone(path))
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				walk(x[k], append(path, k))
+			}
+		case []any:
+			for i, e := range x {
+				walk(e, append(path, i))
+			}
+		}
+	}
+	walk(ex, nil)
+	target := leaves[g.rng.IntN(len(leaves))]
+	bad := json.RawMessage(hostileJSON[g.rng.IntN(len(hostileJSON))])
+	var rebuild func(v any, path []any) any
+	rebuild = func(v any, path []any) any {
+		if len(path) == 0 {
+			return bad
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			out := maps.Clone(x)
+			out[path[0].(string)] = rebuild(x[path[0].(string)], path[1:])
+			return out
+		case []any:
+			out := slices.Clone(x)
+			out[path[0].(int)] = rebuild(x[path[0].(int)], path[1:])
+			return out
+		}
+		return bad
+	}
+	b, err := json.Marshal(rebuild(ex, target))
+	if err != nil {
+		panic(err) // the hostile values are all JSON
+	}
+	return string(b)
 }
 
 // envInt reads a positive integer setting of a test, def when unset.
