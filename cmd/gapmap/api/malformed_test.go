@@ -158,6 +158,17 @@ func TestMalformedInputNever5xx(t *testing.T) {
 			requests++
 		}
 	}
+	// A good file with one hostile form field.
+	stops := "站名,经度,纬度,线路\n甲村招呼站,113.45,29.47,\n"
+	for _, field := range []string{"srs", "mode", "dry_run", "mapping", "source", "encoding", "strict", "margin_km", "attribution", "year"} {
+		for _, v := range append([]string{g.value(), "NaN", "Inf", "1e308", "-1", "\x00", "\xff"}, hostileJSON[:8]...) {
+			for _, u := range []string{"/api/v1/layers/bus_stops/imports", "/api/v1/poverty/imports"} {
+				req := upload(t, u, map[string]string{"stops.csv": stops}, map[string]string{field: v, "dry_run": "true"})
+				check("POST "+u, req, field+"="+v)
+				requests++
+			}
+		}
+	}
 	t.Logf("%d requests, %d answered 5xx or not in Chinese; example bodies mutated for %s", requests, len(fails), strings.Join(examples, ", "))
 	for _, f := range fails {
 		t.Error(f)
@@ -246,6 +257,16 @@ func TestMalformedInputAnswers400(t *testing.T) {
 		rec := do(t, f.h, tc.method, tc.url, tc.body)
 		if msg := errorMessage(rec); rec.Code != http.StatusBadRequest || !strings.Contains(msg, tc.want) {
 			t.Errorf("%s %s: %d %q, want 400 with %q", tc.method, tc.url, rec.Code, msg, tc.want)
+		}
+	}
+	// A NaN margin passed "> 0" and, compared false with every distance,
+	// let rows from anywhere past the county check.
+	stops := "站名,经度,纬度,线路\n甲村招呼站,113.45,29.47,\n"
+	for field, v := range map[string]string{"margin_km": "NaN", "srs": "\xff", "source": "a\x00"} {
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, upload(t, "/api/v1/layers/bus_stops/imports", map[string]string{"stops.csv": stops}, map[string]string{field: v}))
+		if msg := errorMessage(rec); rec.Code != http.StatusBadRequest || !strings.Contains(msg, field) {
+			t.Errorf("import with %s=%q: %d %q, want 400 naming %s", field, v, rec.Code, msg, field)
 		}
 	}
 }
