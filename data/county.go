@@ -16,6 +16,7 @@ import (
 
 	"github.com/gapmap/gapmap/data/division"
 	"github.com/gapmap/gapmap/data/ingest"
+	"github.com/gapmap/gapmap/geo"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/planning/access"
 )
@@ -213,8 +214,8 @@ func (s *Store) SetupCounty(ctx context.Context) (planning.County, error) {
 // location_source says where it came from. The villages' triggers log the
 // change, so the next score re-scores the village and tiles move.
 func (s *Store) LocateVillage(ctx context.Context, code string, p orb.Point, source string) error {
-	if !validLonLat(p) {
-		return planning.Errorf(planning.EInvalid, "坐标 (%g, %g) 不在中国范围内（经度 72–138，纬度 0.8–56，CGCS2000/WGS84 度）", p[0], p[1])
+	if err := geo.CheckLonLat(p); err != nil {
+		return planning.Errorf(planning.EInvalid, "村委会位置（lon, lat）：%v（应为中国范围内的经纬度，经度 72–138，纬度 0.8–56，CGCS2000/WGS84 度）", err)
 	}
 	out, err := s.outsideCounty(ctx, []float64{p[0]}, []float64{p[1]})
 	if err != nil {
@@ -253,7 +254,7 @@ func (s *Store) LocateVillage(ctx context.Context, code string, p orb.Point, sou
 // validLonLat says whether p is a longitude/latitude in China's extent
 // (the bound the import's checks use).
 func validLonLat(p orb.Point) bool {
-	return p[0] >= 72.004 && p[0] <= 137.8347 && p[1] >= 0.8293 && p[1] <= 55.8271
+	return geo.CheckLonLat(p) == nil
 }
 
 // LocateByName implements planning.CountyStore.

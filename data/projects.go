@@ -464,6 +464,9 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 		if err := s.allow(ctx, access.ProjectEdit, access.ProjectObject(p)); err != nil {
 			return err
 		}
+		if err := checkValid(ctx, tx, p.Geometry); err != nil {
+			return err
+		}
 		args, err := projectArgs(p)
 		if err != nil {
 			return err
@@ -490,6 +493,30 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 		return p, translate(err, "create project")
 	}
 	return s.Project(ctx, id)
+}
+
+// checkValid refuses a geometry PostGIS holds invalid (a self-crossing
+// ring, a hole outside its shell) with its reason: such a shape breaks
+// area sums and overlays later, far from the edit that made it.
+// planning.CheckGeometry has already refused what cannot be parsed at all
+// (open rings, non-finite or out-of-China coordinates).
+func checkValid(ctx context.Context, tx pgx.Tx, g orb.Geometry) error {
+	if g == nil {
+		return nil
+	}
+	b, err := ewkb.Marshal(g, SRID)
+	if err != nil {
+		return fmt.Errorf("encode geometry: %w", err)
+	}
+	var valid bool
+	var reason string
+	if err := tx.QueryRow(ctx, `SELECT ST_IsValid(g), ST_IsValidReason(g) FROM ST_GeomFromEWKB($1) g`, b).Scan(&valid, &reason); err != nil {
+		return translate(err, "check geometry")
+	}
+	if !valid {
+		return planning.Errorf(planning.EInvalid, "几何（geometry）无效：%s（如自相交的面），请修正后再保存", reason)
+	}
+	return nil
 }
 
 // checkPlace names an unknown township or village code instead of letting
@@ -527,6 +554,9 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := checkPlace(ctx, tx, &p); err != nil {
+			return err
+		}
+		if err := checkValid(ctx, tx, p.Geometry); err != nil {
 			return err
 		}
 		args, err := projectArgs(p)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
 )
@@ -273,5 +275,43 @@ func TestProjectLifecycle(t *testing.T) {
 	}
 	if _, err := db.Store.CreateProject(ctx, planning.Project{Name: "x", Category: planning.CatRoad, Nature: "新建", TownshipCode: "999999999"}); planning.ErrorCode(err) != planning.EInvalid {
 		t.Errorf("unknown township: %v", err)
+	}
+}
+
+// TestProjectGeometryRefused: a project's shape that PostGIS holds invalid
+// (a self-crossing ring) or that no projection can take (1e308, an open
+// ring) is refused with 400 naming the geometry, on create and on update,
+// and nothing is written: one such row made every Gauss-Krüger export fail
+// (issue 23).
+func TestProjectGeometryRefused(t *testing.T) {
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := datatest.Context()
+	good := planning.Project{Name: "甲村产业路", Category: planning.CatRoad, Nature: "新建", TownshipCode: "430682101",
+		Geometry: orb.LineString{{113.40, 29.40}, {113.41, 29.41}}}
+	p, err := db.Store.CreateProject(ctx, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bowtie := orb.Polygon{{{113.4, 29.4}, {113.5, 29.5}, {113.5, 29.4}, {113.4, 29.5}, {113.4, 29.4}}}
+	for name, g := range map[string]orb.Geometry{
+		"self-crossing ring": bowtie,
+		"1e308":              orb.Point{1e308, 1e308},
+		"open ring":          orb.Polygon{{{113.4, 29.4}, {113.5, 29.4}, {113.5, 29.5}, {113.45, 29.45}}},
+	} {
+		bad := good
+		bad.Geometry = g
+		if _, err := db.Store.CreateProject(ctx, bad); planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(planning.ErrorMessage(err), "几何（geometry）") {
+			t.Errorf("create with a %s: %v, want EInvalid naming 几何（geometry）", name, err)
+		}
+		bad.ID = p.ID
+		if _, err := db.Store.UpdateProject(ctx, bad); planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(planning.ErrorMessage(err), "几何（geometry）") {
+			t.Errorf("update with a %s: %v, want EInvalid naming 几何（geometry）", name, err)
+		}
+	}
+	var n int
+	var valid bool
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*), bool_and(ST_IsValid(geom)) FROM projects`).Scan(&n, &valid); err != nil || n != 1 || !valid {
+		t.Errorf("projects after the refusals: %d rows, all valid %v, err %v; want the one good row", n, valid, err)
 	}
 }

@@ -556,6 +556,11 @@ var (
 	// ErrDegrees is a longitude/latitude in a file whose SRS is projected:
 	// the .prj is wrong.
 	ErrDegrees = errors.New("是经纬度（度）而不是投影坐标（米）")
+	// ErrTooFar is a projected coordinate no projection of the Earth
+	// reaches (above 1e8 m; a Gauss-Krüger easting with its zone number
+	// is below 4e7): a slip such as 1e308, which an SRS without known
+	// bounds would otherwise let through to the database.
+	ErrTooFar = errors.New("超出地球范围（投影坐标的绝对值应小于 1 亿米）")
 	// ErrZoneNumber is an easting that starts with a zone number the SRS
 	// does not have: the "CM" code was given for "zone" data, or a
 	// neighbouring zone.
@@ -575,7 +580,7 @@ var (
 type ProjectedError struct {
 	SRS    SRS       // the SRS the input claims, from its .prj or --srs
 	Point  orb.Point // as given: easting, northing in metres
-	Err    error     // ErrNotFinite, ErrDegrees, ErrZoneNumber, ErrNoZoneNumber, ErrAxesSwapped or ErrOutsideZone
+	Err    error     // ErrNotFinite, ErrTooFar, ErrDegrees, ErrZoneNumber, ErrNoZoneNumber, ErrAxesSwapped or ErrOutsideZone
 	Likely SRS       // the SRS the point fits, if one was found; zero otherwise
 }
 
@@ -611,6 +616,7 @@ func (e *ProjectedError) Unwrap() error { return e.Err }
 // it can tell, the SRS p is probably in. It is the check that catches a
 // wrong .prj before PostGIS transforms garbage. In order:
 //   - NaN or ±Inf: ErrNotFinite;
+//   - either value beyond ±1e8 m: ErrTooFar;
 //   - both values within ±180: ErrDegrees, Likely the datum's degrees if p
 //     is in China either way round;
 //   - p fits s: nil;
@@ -640,6 +646,9 @@ func CheckProjected(s SRS, p orb.Point) error {
 	e, n := p[0], p[1]
 	if math.IsNaN(e) || math.IsNaN(n) || math.IsInf(e, 0) || math.IsInf(n, 0) {
 		return fail(ErrNotFinite, SRS{})
+	}
+	if math.Abs(e) > 1e8 || math.Abs(n) > 1e8 {
+		return fail(ErrTooFar, SRS{})
 	}
 	d, known := srsByEPSG[s.EPSG]
 	if math.Abs(e) <= 180 && math.Abs(n) <= 180 { // 180: latitude may come first

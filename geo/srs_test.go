@@ -519,6 +519,13 @@ func TestCheckProjectedOther(t *testing.T) {
 	if err := CheckProjected(lambert, orb.Point{2.35, 48.85}); !errors.As(err, &pe) || !errors.Is(err, ErrDegrees) || pe.Likely != (SRS{}) {
 		t.Errorf("CheckProjected(%v, degrees) = %v, want ErrDegrees and no Likely", lambert, err)
 	}
+	// Nor does it know the SRS's bounds: a slip such as 1e308 must still
+	// be refused before PostGIS transforms it (issue 23).
+	for _, p := range []orb.Point{{1e308, 6862000}, {652000, -1e308}, {1.5e8, 0}} {
+		if err := CheckProjected(lambert, p); !errors.Is(err, ErrTooFar) {
+			t.Errorf("CheckProjected(%v, %v) = %v, want ErrTooFar", lambert, p, err)
+		}
+	}
 }
 
 // TestCheckProjectedEveryZone projects a point at each Gauss-Krüger zone's

@@ -75,16 +75,16 @@ func ParseExportQuery(layer, format string, q url.Values) (ExportOptions, error)
 		opt.Filter.Poor = &b
 	}
 	if v := q.Get("min_score"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || f > 100 {
-			return opt, Errorf(EInvalid, "min_score 应为 0 到 100 之间的数，收到 %q", v)
+		f, err := ParseMinScore(v)
+		if err != nil {
+			return opt, err
 		}
 		opt.Filter.MinScore = &f
 	}
 	if v := q.Get("year"); v != "" {
-		y, err := strconv.Atoi(v)
+		y, err := ParseYear(v)
 		if err != nil {
-			return opt, Errorf(EInvalid, "year 应为年份，收到 %q", v)
+			return opt, err
 		}
 		opt.Filter.Year = y
 	}
@@ -95,7 +95,7 @@ func ParseExportQuery(layer, format string, q url.Values) (ExportOptions, error)
 		for i := 0; ok && i < 4; i++ {
 			var err error
 			b[i], err = strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
-			ok = err == nil
+			ok = err == nil && finite(b[i])
 		}
 		if !ok || b[0] >= b[2] || b[1] >= b[3] {
 			return opt, Errorf(EInvalid, "bbox 应为 最小经度,最小纬度,最大经度,最大纬度，收到 %q", v)

@@ -158,6 +158,20 @@ func jsonShape(kind string) string {
 // hundreds of metres), and a road or a main may run a little beyond them.
 const DefaultMarginMetres = 2000
 
+// MaxMarginKm bounds the margin an import may be given: beyond it the
+// county check no longer checks anything.
+const MaxMarginKm = 100
+
+// CheckMarginKm refuses a margin that is not a number of kilometres above
+// 0 and at most MaxMarginKm. NaN passed a "<= 0" test and failed the
+// import in the database (500).
+func CheckMarginKm(km float64) error {
+	if !finite(km) || km <= 0 || km > MaxMarginKm {
+		return Errorf(EInvalid, "margin_km 应为 0 到 %d 之间的公里数，实为 %s", MaxMarginKm, strconv.FormatFloat(km, 'g', -1, 64))
+	}
+	return nil
+}
+
 // ImportOptions are the choices of one import.
 type ImportOptions struct {
 	Layer   string     // target layer (table name), e.g. "roads"

@@ -168,8 +168,8 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 		if err != nil || !slices.Contains(years, y) {
 			return Plan{}, Errorf(EInvalid, "budgets 的键 %q 不是规划年度之一（%v）", k, years)
 		}
-		if v < 0 {
-			return Plan{}, Errorf(EInvalid, "%d 年预算不能为负（收到 %g）", y, v)
+		if v < 0 || !finite(v) { // NaN passes "< 0" and every budget test of the search
+			return Plan{}, Errorf(EInvalid, "%d 年预算应为非负的万元数（收到 %g）", y, v)
 		}
 		in.Budget[y] = v
 	}
@@ -196,6 +196,9 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 			in.SourceBudget[y] = map[string]float64{}
 		}
 		for src, v := range m {
+			if v < 0 || !finite(v) {
+				return Plan{}, Errorf(EInvalid, "%d 年 %s 的预算应为非负的万元数（收到 %g）", y, src, v)
+			}
 			in.SourceBudget[y][src] = v
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/gapmap/gapmap/planning"
@@ -190,5 +192,23 @@ func TestMakePlanLeftOutReasons(t *testing.T) {
 	req.Fill = "all"
 	if _, err := planning.MakePlan(context.Background(), store, planning.DefaultProfile(), req); planning.ErrorCode(err) != planning.EInvalid {
 		t.Errorf("fill=all: %v, want invalid", err)
+	}
+}
+
+// TestMakePlanRefusesNonFiniteBudgets: NaN passed the "< 0" test (the CLI's
+// --budget NaN parses) and reached the search; ±Inf is no budget either.
+func TestMakePlanRefusesNonFiniteBudgets(t *testing.T) {
+	store := planStore{}
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -1} {
+		for name, req := range map[string]planning.PlanRequest{
+			"budgets": {Years: []int{2016}, Budgets: map[string]float64{"2016": v}},
+			"source_budgets": {Years: []int{2016}, Budgets: map[string]float64{"2016": 10},
+				SourceBudgets: map[string]map[string]float64{"2016": {"中央": v}}},
+		} {
+			_, err := planning.MakePlan(context.Background(), store, planning.DefaultProfile(), req)
+			if planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(planning.ErrorMessage(err), "预算应为非负的万元数") {
+				t.Errorf("%s %v: %v, want EInvalid", name, v, err)
+			}
+		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/geo"
 )
 
 // Project categories (项目类别). Generated rows use the first four; the rest
@@ -206,10 +208,35 @@ func (p Project) Validate() error {
 			bad("绩效目标第 %d 行：一级指标、三级指标和指标值不能为空", i+1)
 		}
 	}
+	if p.Geometry != nil {
+		if err := CheckGeometry(p.Geometry); err != nil {
+			bad("几何（geometry）%s", err)
+		}
+	}
 	if len(errs) > 0 {
 		return Errorf(EInvalid, "%s", strings.Join(errs, "；"))
 	}
 	return nil
+}
+
+// CheckGeometry returns why g cannot be stored as a project's shape, in
+// Chinese, or nil: its shape must be well formed (geo.CheckShape) and
+// every vertex a finite longitude/latitude in China (geo.CheckLonLat), so
+// that 1e308 or NaN never reaches the database, where one such row made
+// every Gauss-Krüger export fail. Self-intersection is PostGIS's to judge
+// (ST_IsValid) when the row is written.
+func CheckGeometry(g orb.Geometry) error {
+	if err := geo.CheckShape(g); err != nil {
+		return err
+	}
+	var err error
+	geo.EachVertex(g, func(p orb.Point) bool {
+		if e := geo.CheckLonLat(p); e != nil {
+			err = fmt.Errorf("的%w", e)
+		}
+		return err == nil
+	})
+	return err
 }
 
 // transitions lists, for each state, the states it may move to. Any state

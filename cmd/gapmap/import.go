@@ -45,9 +45,7 @@ func importFlags(fs *flag.FlagSet, o *importOptions) func() error {
 		m, err := planning.ParseImportMode(mode)
 		errs = append(errs, err)
 		o.Options.Mode = m
-		if *marginKm <= 0 {
-			errs = append(errs, errors.New("--margin-km must be positive"))
-		}
+		errs = append(errs, planning.CheckMarginKm(*marginKm))
 		o.Options.MarginMetres = *marginKm * 1000
 		return errors.Join(errs...)
 	}

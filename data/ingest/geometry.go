@@ -61,6 +61,11 @@ func (c *Converter) geometry(g orb.Geometry) (parts []orb.Geometry, reason strin
 		parts = []orb.Geometry{g}
 	}
 	for i, p := range parts {
+		// PostGIS fails the whole COPY on an open ring or a one-point
+		// line (SQLSTATE XX000): refused here, the row is named.
+		if err := geo.CheckShape(p); err != nil {
+			return nil, "几何" + err.Error()
+		}
 		if c.SRID() != geo.CGCS2000 {
 			if err := firstVertexErr(p, func(pt orb.Point) error { return geo.CheckProjected(c.srs, pt) }); err != nil {
 				return nil, err.Error()
@@ -81,54 +86,11 @@ func (c *Converter) geometry(g orb.Geometry) (parts []orb.Geometry, reason strin
 // fails it.
 func firstVertexErr(g orb.Geometry, check func(orb.Point) error) error {
 	var err error
-	visit(g, func(p orb.Point) bool {
+	geo.EachVertex(g, func(p orb.Point) bool {
 		err = check(p)
 		return err == nil
 	})
 	return err
-}
-
-// visit calls f on every vertex of g until f returns false.
-func visit(g orb.Geometry, f func(orb.Point) bool) bool {
-	switch x := g.(type) {
-	case orb.Point:
-		return f(x)
-	case orb.MultiPoint:
-		for _, p := range x {
-			if !f(p) {
-				return false
-			}
-		}
-	case orb.LineString:
-		return visit(orb.MultiPoint(x), f)
-	case orb.Ring:
-		return visit(orb.MultiPoint(x), f)
-	case orb.MultiLineString:
-		for _, l := range x {
-			if !visit(orb.MultiPoint(l), f) {
-				return false
-			}
-		}
-	case orb.Polygon:
-		for _, r := range x {
-			if !visit(orb.MultiPoint(r), f) {
-				return false
-			}
-		}
-	case orb.MultiPolygon:
-		for _, p := range x {
-			if !visit(p, f) {
-				return false
-			}
-		}
-	case orb.Collection:
-		for _, c := range x {
-			if !visit(c, f) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // geomTypeName names a geometry type in Chinese.
@@ -158,6 +120,6 @@ func geomSummary(g orb.Geometry) string {
 		return ""
 	}
 	var first orb.Point
-	visit(g, func(p orb.Point) bool { first = p; return false })
+	geo.EachVertex(g, func(p orb.Point) bool { first = p; return false })
 	return fmt.Sprintf("%s (%g %g …)", g.GeoJSONType(), first[0], first[1])
 }

@@ -718,3 +718,40 @@ func TestTitlesMapToTheirFields(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileCoordinates: NaN, ±Inf, 1e308 and a one-point line (which
+// failed the whole COPY in PostGIS) are refused row by row,
+// with a reason, in degrees, in a Gauss-Krüger zone and in Web Mercator;
+// the good row is kept (issue 23:
+// one stored 1e308 made every Gauss-Krüger export fail).
+func TestHostileCoordinates(t *testing.T) {
+	for _, tc := range []struct {
+		srs, good string
+	}{
+		{"", "113.5 29.5, 113.6 29.6"},
+		{"EPSG:4547", "450000 3264000, 450100 3264100"},
+		{"EPSG:3857", "12629000 3435000, 12629100 3435100"},
+	} {
+		path := writeFile(t, "roads.csv", "ext_id,grade,WKT\n"+
+			"a,村道,\"LINESTRING("+tc.good+")\"\n"+
+			"b,村道,\"LINESTRING(1e308 1e308, 450100 3264100)\"\n"+
+			"c,村道,\"LINESTRING(450000 -1e308, 113.6 29.6)\"\n"+
+			"d,村道,\"LINESTRING(NaN NaN, 113.6 29.6)\"\n"+
+			"e,村道,\"LINESTRING(Inf 29.5, 113.6 29.6)\"\n"+
+			"f,村道,\"LINESTRING(113.5 -Inf, 113.6 29.6)\"\n"+
+			"g,村道,\"LINESTRING("+strings.SplitN(tc.good, ",", 2)[0]+")\"\n")
+		r, err := tryIngest(path, "roads", planning.ImportOptions{SRS: tc.srs})
+		if err != nil {
+			t.Errorf("SRS %q: %v", tc.srs, err)
+			continue
+		}
+		if !slices.Equal(r.rows(), []int{2}) {
+			t.Errorf("SRS %q: kept rows %v, want only row 2\n%s", tc.srs, r.rows(), problemsText(r.rep))
+		}
+		for row := 3; row <= 8; row++ {
+			if !slices.ContainsFunc(r.rep.Problems, func(p planning.ImportProblem) bool { return p.Row == row && p.Severity == "error" }) {
+				t.Errorf("SRS %q: row %d has no error\n%s", tc.srs, row, problemsText(r.rep))
+			}
+		}
+	}
+}

@@ -35,7 +35,11 @@ func (s *server) history(w http.ResponseWriter, r *http.Request, kind, id string
 
 // projectHistory is a project's history, for whoever may see the project.
 func (s *server) projectHistory(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.store.Project(r.Context(), projectID(r))
+	id, err := projectID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Project(r.Context(), id)
 	if err != nil {
 		return err
 	}

@@ -126,7 +126,11 @@ func (s *server) addFundEntry(w http.ResponseWriter, r *http.Request) error {
 // user may record on it (the page shows only those forms): never 计划,
 // which comes from the project's 资金来源.
 func (s *server) projectFunds(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.store.Project(r.Context(), projectID(r))
+	id, err := projectID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Project(r.Context(), id)
 	if err != nil {
 		return err
 	}

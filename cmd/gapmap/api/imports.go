@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -55,8 +54,11 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 	}
 	if m := form["margin_km"]; m != "" {
 		km, err := strconv.ParseFloat(m, 64)
-		if err != nil || km <= 0 || math.IsInf(km, 0) {
-			return planning.Errorf(planning.EInvalid, "margin_km 应为正数（公里），实为 %q", m)
+		if err != nil {
+			return planning.Errorf(planning.EInvalid, "margin_km 应为 0 到 %d 之间的公里数，实为 %q", planning.MaxMarginKm, m)
+		}
+		if err := planning.CheckMarginKm(km); err != nil {
+			return err
 		}
 		opt.MarginMetres = km * 1000
 	}
@@ -123,9 +125,12 @@ func saveUpload(r *http.Request, dir string, fields ...string) (map[string]strin
 		}
 		files = append(files, name)
 	}
-	for key := range form {
+	for key, v := range form {
 		if !slices.Contains(fields, key) {
 			return nil, nil, planning.Errorf(planning.EInvalid, "未知的表单字段 %q；可用字段：file、%s", key, strings.Join(fields, "、"))
+		}
+		if err := checkText("表单字段 "+key, v); err != nil {
+			return nil, nil, err
 		}
 	}
 	return form, files, nil

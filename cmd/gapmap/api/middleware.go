@@ -7,7 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/gapmap/gapmap/planning"
 )
 
 // handlerFunc is an HTTP handler that returns its error instead of writing
@@ -16,10 +20,12 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // chain wraps rt's handler in the middleware every route goes through,
 // outermost first: the request id, the access log, panic recovery,
-// authorisation, the body limit and the time budget. Authorisation comes
+// authorisation, the body limit, the time budget and the check of the
+// URL's text. Authorisation comes
 // after the recovery, so that a refused request is logged like any other.
 func (s *server) chain(rt route) http.Handler {
 	h := s.adapt(rt.handle)
+	h = s.wellFormed(h)
 	h = withBudget(rt.budget, h)
 	h = limitBody(rt.maxBody, h)
 	h = s.authorize(rt, h)
@@ -83,6 +89,44 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// wellFormed refuses a URL whose path or query is not valid UTF-8 text or
+// holds a NUL: PostgreSQL rejects both in a text parameter (SQLSTATE
+// 22021), which would reach the user as a 500 or an English message. One
+// check here covers every parameter of every route, present and future.
+func (s *server) wellFormed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := checkText("路径", r.URL.Path); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for key, vs := range r.URL.Query() {
+			if err := checkText("参数名", key); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			for _, v := range vs {
+				if err := checkText("参数 "+key, v); err != nil {
+					s.writeError(w, r, err)
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkText refuses s unless it is valid UTF-8 without NUL; what names it
+// in the Chinese message.
+func checkText(what, s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return planning.Errorf(planning.EInvalid, "%s 不是有效的 UTF-8 文本，请检查编码（收到 %q）", what, s)
+	case strings.ContainsRune(s, 0):
+		return planning.Errorf(planning.EInvalid, "%s 含有空字符（NUL），请删除", what)
+	}
+	return nil
 }
 
 // limitBody refuses to read more than max bytes of the request body (the

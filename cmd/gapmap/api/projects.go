@@ -83,9 +83,9 @@ func (s *server) listProjects(w http.ResponseWriter, r *http.Request) error {
 		"page": page, "page_size": f.Limit, "projects": res.Projects})
 }
 
-func projectID(r *http.Request) int64 {
-	id, _ := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
-	return id
+// projectID reads the route's {id}, a project's number.
+func projectID(r *http.Request) (int64, error) {
+	return idVar(r, "id", "项目")
 }
 
 // projectJSON is a project with its geometry as GeoJSON.
@@ -108,7 +108,11 @@ type move struct {
 // user, what that user may do with it now: the page shows only those
 // buttons.
 func (s *server) getProject(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.store.Project(r.Context(), projectID(r))
+	id, err := projectID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Project(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -178,7 +182,9 @@ func (s *server) updateProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.ID = projectID(r)
+	if p.ID, err = projectID(r); err != nil {
+		return err
+	}
 	if p, err = s.store.UpdateProject(r.Context(), p); err != nil {
 		return err
 	}
@@ -186,7 +192,11 @@ func (s *server) updateProject(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) deleteProject(w http.ResponseWriter, r *http.Request) error {
-	if err := s.store.DeleteProject(r.Context(), projectID(r)); err != nil {
+	id, err := projectID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteProject(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -194,7 +204,11 @@ func (s *server) deleteProject(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) listTransitions(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.store.Project(r.Context(), projectID(r))
+	id, err := projectID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Project(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -218,7 +232,11 @@ func (s *server) createTransition(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeBody(r, &body, `{"to": "村级申报", "reason": "理由"}`); err != nil {
 		return err
 	}
-	p, err := s.store.Transition(r.Context(), projectID(r), body.To, body.Reason)
+	id, err := projectID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Transition(r.Context(), id, body.To, body.Reason)
 	if err != nil {
 		return err
 	}

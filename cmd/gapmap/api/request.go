@@ -1,13 +1,17 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/gorilla/mux"
 
 	"github.com/gapmap/gapmap/planning"
 )
@@ -32,7 +36,42 @@ func decodeBody(r *http.Request, v any, example string) error {
 	if err := dec.Decode(v); err != nil {
 		return planning.Errorf(planning.EInvalid, "请求体应为 JSON：%s（%v）", example, err)
 	}
+	if hasNUL(raw) {
+		return planning.Errorf(planning.EInvalid, "请求体的文本含有空字符（\\u0000），请删除")
+	}
 	return nil
+}
+
+// hasNUL says whether a string of the JSON document raw holds U+0000,
+// which PostgreSQL refuses in text (SQLSTATE 22021). JSON can only carry
+// it escaped, so a document without "\u0000" in any case is spared the
+// walk over its tokens.
+func hasNUL(raw []byte) bool {
+	if !bytes.Contains(bytes.ToLower(raw), []byte(`\u0000`)) {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if s, ok := tok.(string); ok && strings.ContainsRune(s, 0) {
+			return true
+		}
+	}
+}
+
+// idVar reads the route variable name, the number of a what (项目,
+// 评分批次): the route's pattern admits only digits, but not their count,
+// and a number past int64 would otherwise be read as 0 or clamped.
+func idVar(r *http.Request, name, what string) (int64, error) {
+	v := mux.Vars(r)[name]
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 1 {
+		return 0, planning.Errorf(planning.EInvalid, "%s编号应为 1 到 %d 之间的整数，收到 %q", what, int64(math.MaxInt64), v)
+	}
+	return id, nil
 }
 
 // intParam reads an integer query parameter between lo and hi, def when it
@@ -80,9 +119,9 @@ func minScoreParam(q url.Values) (*float64, error) {
 	if v == "" {
 		return nil, nil
 	}
-	n, err := strconv.ParseFloat(v, 64)
-	if err != nil || n < 0 || n > 100 {
-		return nil, planning.Errorf(planning.EInvalid, "参数 min_score 应为 0 到 100 之间的数，收到 %q", v)
+	n, err := planning.ParseMinScore(v)
+	if err != nil {
+		return nil, err
 	}
 	return &n, nil
 }

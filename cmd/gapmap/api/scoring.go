@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/gapmap/gapmap/planning"
@@ -50,7 +49,10 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) getRun(w http.ResponseWriter, r *http.Request) error {
-	id, _ := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	id, err := idVar(r, "id", "评分批次")
+	if err != nil {
+		return err
+	}
 	run, err := s.store.Run(r.Context(), id)
 	if err != nil {
 		return err
@@ -59,8 +61,14 @@ func (s *server) getRun(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) diffRuns(w http.ResponseWriter, r *http.Request) error {
-	a, _ := strconv.ParseInt(mux.Vars(r)["a"], 10, 64)
-	b, _ := strconv.ParseInt(mux.Vars(r)["b"], 10, 64)
+	a, err := idVar(r, "a", "评分批次")
+	if err != nil {
+		return err
+	}
+	b, err := idVar(r, "b", "评分批次")
+	if err != nil {
+		return err
+	}
 	diffs, err := s.store.DiffRuns(r.Context(), a, b)
 	if err != nil {
 		return err

@@ -158,11 +158,9 @@ func parseTileFilter(q url.Values) (tiles.Filter, error) {
 	}
 	f.Status = q.Get("status")
 	if v := q.Get("year"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 2000 || n > 2100 {
-			return f, planning.Errorf(planning.EInvalid, "参数 year 应为年份，收到 %q", v)
+		if f.Year, err = planning.ParseYear(v); err != nil {
+			return f, err
 		}
-		f.Year = n
 	}
 	return f, nil
 }
