@@ -389,8 +389,13 @@ func (s *Store) ChangeWatermark(ctx context.Context) (int64, error) {
 // same snapshot.
 func (s *Store) changeWatermark(ctx context.Context) (w int64, versions string, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		t := time.Now()
 		if _, err := tx.Exec(ctx, `LOCK TABLE layer_changes IN SHARE MODE`); err != nil {
 			return err
+		}
+		if d := time.Since(t); d > time.Second {
+			// A run that seems slow to start is waiting for an import.
+			s.log.Info("change watermark: waited for edits being written", "waited", d)
 		}
 		// A new statement: its snapshot is taken once the lock is held.
 		// The sequence's last value rather than max(id): every id it has
