@@ -336,3 +336,82 @@ func TestWatermarkConcurrentRuns(t *testing.T) {
 			next.ID, early.ID, early.ChangeWatermark, late.ID, late.ChangeWatermark, strings.Join(d, "\n  "))
 	}
 }
+
+// TestWatermarkRoadGraph: a road edit whose change row took its id after
+// the run's watermark, still open when the run brings the road graph up to
+// date while a later change has committed. The graph must not count it as
+// absorbed: the edit's roads would keep their old edges for good, and every
+// later run would route on them.
+func TestWatermarkRoadGraph(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := datatest.Context()
+	p := planning.DefaultProfile()
+	asOf := time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
+	base, _, err := planning.Score(ctx, db.Store, p, asOf, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// v[0]'s roads are edited; v[1] is touched, a change of a layer the
+	// graph is built from, so that the graph is brought up to date.
+	v := watermarkVillages(t, db, 2)
+	txD, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer txD.Rollback(ctx) //nolint:errcheck // after Commit: a no-op
+	factsRead := make(chan struct{})
+	committedD := make(chan error, 1)
+	var once sync.Once
+	hs := hookStore{Store: db.Store,
+		afterStale: func() {
+			once.Do(func() {
+				// Between the run's watermark and its graph: the hardened
+				// roads around a 村委会 become earth, and a later change commits.
+				tag, err := txD.Exec(ctx, `UPDATE roads SET surface = '土' WHERE surface IN ('沥青', '水泥')
+					AND ST_DWithin(geom::geography, (SELECT office FROM villages WHERE id = $1)::geography, 1500)`, v[0])
+				if err != nil || tag.RowsAffected() == 0 {
+					t.Errorf("unpave: %v (%d roads)", err, tag.RowsAffected())
+				}
+				if _, err := db.Pool.Exec(ctx, `UPDATE villages SET name = name WHERE id = $1`, v[1]); err != nil {
+					t.Error(err)
+				}
+				go func() {
+					// D commits once the run has read its facts, or after a
+					// while when the graph waits for it.
+					select {
+					case <-factsRead:
+					case <-time.After(2 * time.Second):
+					}
+					committedD <- txD.Commit(ctx)
+				}()
+			})
+		},
+		afterFacts: func() { close(factsRead) },
+	}
+	run, _, err := planning.Score(ctx, hs, p, asOf, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-committedD; err != nil {
+		t.Fatal(err)
+	}
+	next, _, err := planning.Score(ctx, db.Store, p, asOf, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The full scoring compared with must not route on the graph under
+	// test: a graph without state is built afresh.
+	if _, err := db.Pool.Exec(ctx, `DELETE FROM road_graph_state`); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffRun(t, db, p, asOf, base.ID); len(d) == 0 {
+		t.Fatal("the edit changed no score; the test proves nothing")
+	}
+	if d := diffRun(t, db, p, asOf, next.ID); len(d) > 0 {
+		if len(d) > 8 {
+			d = append(d[:8], fmt.Sprintf("… and %d more", len(d)-8))
+		}
+		t.Errorf("run %d (watermark %d) and the next incremental run %d (re-scored %d) route on a graph without the edit:\n  %s",
+			run.ID, run.ChangeWatermark, next.ID, next.Rescored, strings.Join(d, "\n  "))
+	}
+}
