@@ -38,28 +38,36 @@ const graphEdgeModel = "tri"
 // close are one vertex) or a change touching many roads rebuilds everything.
 func (s *Store) RebuildRoadGraph(ctx context.Context, road planning.RoadParams) (bool, error) {
 	snapM, graphM := road.SnapToleranceM.Value, road.GraphToleranceM.Value
+	// The graph absorbs the changes up to a prefix watermark (see
+	// changeWatermark): with max(id), a road edit still open then would be
+	// below the graph's watermark once it commits, and never re-split.
+	// Taken before the builder's transaction, whose statements then see at
+	// least every change up to it; a change after it that they see too is
+	// absorbed again by the next build.
+	watermark, versions, err := s.changeWatermark(ctx)
+	if err != nil {
+		return false, err
+	}
 	var changed bool
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// One builder at a time; a second waits and then finds it current.
 		if _, err := tx.Exec(ctx, `LOCK TABLE road_graph_state IN EXCLUSIVE MODE`); err != nil {
 			return err
 		}
 		params := fmt.Sprintf("graph=%g;snap=%g;edges=%s", graphM, snapM, graphEdgeModel)
 		var builtFrom, oldParams string
-		var since, watermark int64
-		var versions string
+		var since int64
 		err := tx.QueryRow(ctx, `SELECT
-				(SELECT string_agg(layer || '=' || version, ';' ORDER BY layer) FROM layer_versions
-				 WHERE layer IN ('roads', 'villages', 'townships')),
-				coalesce((SELECT max(id) FROM layer_changes), 0),
 				coalesce((SELECT built_from FROM road_graph_state), ''),
 				coalesce((SELECT params FROM road_graph_state), ''),
 				coalesce((SELECT change_watermark FROM road_graph_state), 0)`).
-			Scan(&versions, &watermark, &builtFrom, &oldParams, &since)
+			Scan(&builtFrom, &oldParams, &since)
 		if err != nil {
 			return err
 		}
-		if builtFrom == versions && oldParams == params {
+		// A builder that took its watermark later may have gone first: the
+		// graph is then newer than this one would be.
+		if oldParams == params && (builtFrom == versions || since > watermark) {
 			return nil
 		}
 		var affected []int64 // nil: rebuild everything
@@ -351,11 +359,54 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 	return facts, versions, nil
 }
 
-// ChangeWatermark implements planning.ScoreStore.
+// ChangeWatermark implements planning.ScoreStore: see changeWatermark.
 func (s *Store) ChangeWatermark(ctx context.Context) (int64, error) {
-	var w int64
-	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM layer_changes`).Scan(&w)
-	return w, translate(err, "change watermark")
+	w, _, err := s.changeWatermark(ctx)
+	return w, err
+}
+
+// changeWatermark returns a watermark w of the change log that is a
+// prefix: every change with id ≤ w has committed (or rolled back) when it
+// returns, and every change that commits later has an id > w. Runs and the
+// road graph read the log as ranges (from, to] of ids, and SaveRun deletes
+// the rows up to a watermark; with prefix watermarks a change is either in
+// a run's range, committed before the run reads its facts, or in the next
+// run's.
+//
+// max(id) alone is not a prefix: ids come from a sequence, which is not
+// commit ordered. An edit whose change row took id 100 may still be open
+// when one with id 101 has committed; a run reading max(id) = 101 then,
+// and every run after it, skipped 100 for good. So the read takes SHARE on
+// layer_changes, which waits for every open transaction that has written
+// a change row (they hold ROW EXCLUSIVE from the first row they wrote to
+// their commit) and holds new writers back for the one short read. The
+// wait is for edits already under way, milliseconds for an edit, the rest
+// of an import for an import (whose tables scoring would wait for anyway).
+// (A lock-free alternative, an xid per change row and the run's snapshot
+// in place of an id, would change every range query of the log.)
+//
+// versions are layer_versions of the road graph's layers, read in the
+// same snapshot.
+func (s *Store) changeWatermark(ctx context.Context) (w int64, versions string, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		t := time.Now()
+		if _, err := tx.Exec(ctx, `LOCK TABLE layer_changes IN SHARE MODE`); err != nil {
+			return err
+		}
+		if d := time.Since(t); d > time.Second {
+			// A run that seems slow to start is waiting for an import.
+			s.log.Info("change watermark: waited for edits being written", "waited", d)
+		}
+		// A new statement: its snapshot is taken once the lock is held.
+		// The sequence's last value rather than max(id): every id it has
+		// handed out belongs to a finished transaction now, and it does not
+		// fall back to 0 when SaveRun has emptied the log, so watermarks
+		// only grow (StaleVillages relies on it).
+		return tx.QueryRow(ctx, `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('layer_changes', 'id')::regclass), 0),
+				coalesce((SELECT string_agg(layer || '=' || version, ';' ORDER BY layer) FROM layer_versions
+				          WHERE layer IN ('roads', 'villages', 'townships')), '')`).Scan(&w, &versions)
+	})
+	return w, versions, translate(err, "change watermark")
 }
 
 func scanFacts(row pgx.CollectableRow) (planning.Facts, error) {

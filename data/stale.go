@@ -36,18 +36,50 @@ var emptiableLayers = []string{"roads", "bus_stops", "water_works", "water_mains
 // queries/stale_villages.sql, after finding the hardened components the
 // changes touch.
 func (s *Store) StaleVillages(ctx context.Context, base planning.Run, p planning.Profile, watermark int64) ([]int64, error) {
+	ids, err := s.staleVillages(ctx, base, p, watermark)
+	if err != nil {
+		return nil, err
+	}
+	// The log after base's watermark must still be whole: SaveRun deletes
+	// the rows up to the watermark of the run it saves, and a run saved
+	// before base with a later watermark (two runs at once: the one that
+	// started later finished first) has deleted rows base never read.
+	// Watermarks only grow (changeWatermark), so only such a run has one
+	// above base's.
+	// Checked after the reads above: no such run had committed, with its
+	// deletion, before it, so none had before them.
+	var truncated bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM scoring_runs WHERE change_watermark > $1)`,
+		base.ChangeWatermark).Scan(&truncated); err != nil {
+		return nil, translate(err, "stale villages")
+	}
+	if truncated {
+		s.log.Info("stale villages: the change log after the base run was consumed by a concurrent run; re-scoring every village",
+			"base_run", base.ID)
+		return s.allVillages(ctx)
+	}
+	return ids, nil
+}
+
+// allVillages lists every village unit.
+func (s *Store) allVillages(ctx context.Context) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM villages WHERE kind IN ('行政村', '社区')`)
+	if err != nil {
+		return nil, translate(err, "stale villages")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, translate(err, "stale villages")
+}
+
+// staleVillages is StaleVillages on a whole change log.
+func (s *Store) staleVillages(ctx context.Context, base planning.Run, p planning.Profile, watermark int64) ([]int64, error) {
 	from := base.ChangeWatermark
 	t := time.Now()
 	if all, err := s.layerEmptied(ctx, from, watermark); err != nil || all {
 		if err != nil {
-			return nil, translate(err, "stale villages")
+			return nil, err
 		}
-		rows, err := s.pool.Query(ctx, `SELECT id FROM villages WHERE kind IN ('行政村', '社区')`)
-		if err != nil {
-			return nil, translate(err, "stale villages")
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		return ids, translate(err, "stale villages")
+		return s.allVillages(ctx)
 	}
 	snap := p.Road.SnapToleranceM.Value
 	// A 村委会 or seat lies within the snap tolerance of its vertex, which
@@ -130,8 +162,8 @@ const (
 // network walked.
 func (s *Store) touchedComponents(ctx context.Context, network string, from, to int64, slack, graphTolerance float64) (vertices []int64, unbounded bool, err error) {
 	// The graph is the base run's when no network change lies between the
-	// two watermarks. (A run that found the log empty has watermark 0; the
-	// log rows it saw were deleted.)
+	// two watermarks. (Either may be the greater: a run saved before
+	// watermarks came from the sequence had 0 when it found the log empty.)
 	var current bool
 	err = s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM road_graph_state g WHERE NOT EXISTS (
 			SELECT 1 FROM layer_changes c WHERE c.id > least(g.change_watermark, $1) AND c.id <= greatest(g.change_watermark, $1)

@@ -30,10 +30,14 @@ type ScoreStore interface {
 	// ids is nil) under p, and returns the layer versions the facts come
 	// from.
 	VillageFacts(ctx context.Context, p Profile, asOf time.Time, ids []int64) ([]Facts, map[string]int64, error)
-	// ChangeWatermark returns the id of the last recorded data change.
+	// ChangeWatermark returns a watermark of the change log: every change
+	// with an id up to it has committed, and every change committing later
+	// gets a greater id, so a change is either in the run that took it or
+	// in the next. It waits for the edits being written.
 	ChangeWatermark(ctx context.Context) (int64, error)
 	// StaleVillages lists the village units that changes recorded after
-	// base's watermark, up to watermark, can affect.
+	// base's watermark, up to watermark, can affect; every unit when the
+	// log after base's watermark is no longer whole.
 	StaleVillages(ctx context.Context, base Run, p Profile, watermark int64) ([]int64, error)
 	// SaveRun stores run and scores in one transaction and sets run.ID.
 	// When run.BaseRunID is set, the base run's scores of the villages not
@@ -51,7 +55,8 @@ type ScoreStore interface {
 func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, full bool, progress func(done, total int)) (Run, []VillageScore, error) {
 	run := Run{ProfileName: p.Name, ProfileHash: p.Hash(), Profile: p, AsOf: asOf, StartedAt: time.Now()}
 	// Changes after the watermark are left to the next run, even if the
-	// facts below happen to see them.
+	// facts below happen to see them; those up to it have all committed
+	// before the facts are read.
 	watermark, err := store.ChangeWatermark(ctx)
 	if err != nil {
 		return run, nil, err
