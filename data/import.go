@@ -171,12 +171,28 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 	default:
 		rep.Committed = true
 	}
+	if rep.Committed && rep.Inserted+rep.Updated >= analyzeRows {
+		// The planner must see the new rows before the next scoring run:
+		// autovacuum analyses only after a delay (or never, where it is
+		// off), and until then a bulk-loaded layer is planned as the small
+		// table it was — a 200,000-road upsert made every API scoring run
+		// time out.
+		analyzeStart := time.Now()
+		if _, err := s.pool.Exec(ctx, "ANALYZE "+pgx.Identifier{layer.Table}.Sanitize()); err != nil {
+			return rep, translate(err, "analyse "+opt.Layer)
+		}
+		s.log.Debug("import: layer analysed", "layer", opt.Layer, "ms", time.Since(analyzeStart).Milliseconds())
+	}
 	rep.Summarise(time.Since(start))
 	// The low-zoom road tables are not rebuilt here: tiles read them only
 	// while current, and the server rebuilds them when it hears the
 	// version bump (cmd/gapmap followVersions).
 	return rep, nil
 }
+
+// analyzeRows is how many inserted or updated rows make an import refresh
+// its layer's planner statistics at once (fewer are autovacuum's to see).
+const analyzeRows = 1000
 
 // importer is the PostGIS stage of one import.
 type importer struct {

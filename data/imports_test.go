@@ -758,3 +758,37 @@ func TestImportResolvesVillageCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestImportAnalyses: a bulk import leaves its layer's planner statistics
+// current, so the next scoring run plans for the rows it has; a small
+// import leaves that to autovacuum.
+func TestImportAnalyses(t *testing.T) {
+	db := datatest.New(t)
+	ctx := datatest.Context()
+	analysed := func() (n int64) {
+		t.Helper()
+		if err := db.Pool.QueryRow(ctx, `SELECT coalesce(analyze_count, 0) FROM pg_stat_user_tables
+			WHERE schemaname = current_schema() AND relname = 'roads'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	dir := t.TempDir()
+	small, big := filepath.Join(dir, "small.geojsonl"), filepath.Join(dir, "big.geojsonl")
+	writeRoadsSeq(t, small, 10)
+	writeRoadsSeq(t, big, 2000)
+	if rep, err := db.Store.Import(ctx, small, planning.ImportOptions{Layer: "roads"}); err != nil || !rep.Committed {
+		t.Fatalf("%v %+v", err, rep.Message)
+	}
+	if n := analysed(); n != 0 {
+		t.Errorf("10 roads: analysed %d times, want 0 (autovacuum's)", n)
+	}
+	mustExec(t, db, `TRUNCATE roads CASCADE`)
+	if rep, err := db.Store.Import(ctx, big, planning.ImportOptions{Layer: "roads"}); err != nil || !rep.Committed {
+		t.Fatalf("%v %+v", err, rep.Message)
+	}
+	first := analysed()
+	if first == 0 {
+		t.Error("2,000 roads loaded: the layer was not analysed")
+	}
+}
