@@ -109,3 +109,41 @@ func TestStringOverLimitRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCSVRowOverLimitRefused: a row longer than the limit, on one line or
+// spread over the lines of a quoted cell, is refused with its row number
+// before encoding/csv buffers all of it.
+func TestCSVRowOverLimitRefused(t *testing.T) {
+	old := maxRowBytes
+	maxRowBytes = 1 << 20
+	t.Cleanup(func() { maxRowBytes = old })
+	for name, cell := range map[string]string{
+		"line":   strings.Repeat("村", 1<<20),                // 3 MiB on one line
+		"quoted": `"` + strings.Repeat("一组\n", 1<<18) + `"`, // 1.75 MiB over many lines
+	} {
+		src := "名称,经度,纬度\n羊楼司,113.1,29.2\n" + cell + ",113.2,29.3\n"
+		c, err := OpenCSV(strings.NewReader(src), CSVOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for c.Next() {
+			n++
+		}
+		if n != 1 {
+			t.Errorf("%s: read %d rows before the long one, want 1", name, n)
+		}
+		wantTooLarge(t, c.Err(), "第 3 行", "一行超过上限 1 MiB")
+	}
+	// Rows that together pass the limit are fine one by one.
+	src := "名称,经度,纬度\n" + strings.Repeat(strings.Repeat("村", 1000)+",113.2,29.3\n", 1000)
+	c, err := OpenCSV(strings.NewReader(src), CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c.Next() {
+	}
+	if err := c.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
