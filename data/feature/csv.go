@@ -54,6 +54,7 @@ type CSVOptions struct {
 // CSVReader is not safe for concurrent use.
 type CSVReader struct {
 	cr       *csv.Reader
+	lim      *rowLimit
 	encoding string
 	header   []string
 	fields   []string // header minus geometry columns
@@ -92,7 +93,8 @@ func OpenCSV(r io.Reader, opt CSVOptions) (*CSVReader, error) {
 		c.encoding = EncodingGB18030
 		text = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
 	}
-	tb := bufio.NewReaderSize(text, sniffSize)
+	c.lim = &rowLimit{r: text}
+	tb := bufio.NewReaderSize(c.lim, sniffSize)
 	comma := opt.Comma
 	if comma == 0 {
 		first, _ := tb.Peek(sniffSize)
@@ -227,6 +229,10 @@ func (c *CSVReader) read() ([]string, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, err
 		}
+		if errors.Is(err, errRowTooLong) {
+			return nil, &FormatError{Feature: -1, Line: c.row + 1, Err: ErrTooLarge,
+				Reason: fmt.Sprintf("一行超过上限 %s：文件已损坏或为恶意构造", sizeText(maxRowBytes))}
+		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			return nil, &FormatError{Feature: -1, Line: c.row + 1 + max(pe.StartLine-c.endLine-1, 0),
@@ -234,6 +240,7 @@ func (c *CSVReader) read() ([]string, error) {
 		}
 		return nil, &FormatError{Feature: -1, Reason: "读取失败：" + err.Error(), Err: err}
 	}
+	c.lim.base = c.cr.InputOffset()
 	start, _ := c.cr.FieldPos(0)
 	c.row += 1 + max(start-c.endLine-1, 0)
 	c.endLine = start
@@ -368,3 +375,31 @@ func (c *CSVReader) Record() Record { return c.rec }
 // Err returns the error that stopped Next, or nil at a clean end. It is a
 // [*FormatError] for faults in the data.
 func (c *CSVReader) Err() error { return c.err }
+
+// maxRowBytes bounds one CSV record (a row, with the lines of its quoted
+// cells), so that a file without line breaks cannot make encoding/csv
+// buffer all of it; a WKT county boundary is a few MiB. A variable so
+// that tests can lower it.
+var maxRowBytes = 64 << 20
+
+// errRowTooLong is what rowLimit returns to encoding/csv, which hands it
+// back from Read.
+var errRowTooLong = errors.New("feature: CSV row over the limit")
+
+// rowLimit sits under encoding/csv and refuses to give it more once the
+// record being read has passed maxRowBytes. encoding/csv reads through a
+// bufio.Reader of sniffSize, so up to that much may be read ahead.
+type rowLimit struct {
+	r    io.Reader
+	n    int64 // bytes read so far
+	base int64 // offset where the record being read starts
+}
+
+func (l *rowLimit) Read(p []byte) (int, error) {
+	if l.n-l.base > int64(maxRowBytes)+sniffSize {
+		return 0, errRowTooLong
+	}
+	k, err := l.r.Read(p)
+	l.n += int64(k)
+	return k, err
+}

@@ -17,6 +17,7 @@ var (
 	ErrHeader     = errors.New("feature: bad header")             // CSV without a header, duplicate or missing geometry columns
 	ErrFieldCount = errors.New("feature: wrong number of fields") // a CSV row longer or shorter than the header
 	ErrValue      = errors.New("feature: bad value")              // a longitude or latitude that is not a number
+	ErrTooLarge   = errors.New("feature: over a size limit")      // a feature, line, string or nesting past what a real file holds (a bomb)
 )
 
 // Record is one feature or table row.

@@ -388,7 +388,11 @@ func (g *GeoJSONReader) element() (parsed, bool) {
 		if w.err != nil || (res.kind == ErrSyntax && !res.synEOF) || (res.kind != ErrSyntax && res.end < len(text)) {
 			break
 		}
-		w.fill(2 * len(text))
+		// The feature runs past all of text: it is at least that long.
+		if len(text) > maxFeatureBytes {
+			return parsed{}, g.fail(g.tooLarge(0))
+		}
+		w.fill(min(2*len(text), maxFeatureBytes+1))
 	}
 	if res.kind == ErrSyntax {
 		if res.synEOF {
@@ -405,6 +409,13 @@ func (g *GeoJSONReader) element() (parsed, bool) {
 // i < 0, outside any.
 func (g *GeoJSONReader) syntaxAt(i int, off int64, msg string) error {
 	return &FormatError{Feature: i, Reason: fmt.Sprintf("不是有效的 JSON（第 %d 字节附近）：%s", off, msg), Err: ErrSyntax}
+}
+
+// tooLarge reports the current feature, at line (GeoJSONSeq) or 0, as
+// longer than maxFeatureBytes, before more of it is read.
+func (g *GeoJSONReader) tooLarge(line int) error {
+	return &FormatError{Feature: g.index, Line: line, Err: ErrTooLarge,
+		Reason: fmt.Sprintf("要素超过上限 %s：文件已损坏或为恶意构造", sizeText(maxFeatureBytes))}
 }
 
 // windowChunk is how much the features array is read at a time.
@@ -473,6 +484,10 @@ func (g *GeoJSONReader) readLine() ([]byte, bool) {
 			g.buf = append(g.buf, part...)
 			if !errors.Is(err, bufio.ErrBufferFull) {
 				break
+			}
+			if len(g.buf) > maxFeatureBytes {
+				g.fail(g.tooLarge(g.line + 1))
+				return nil, false
 			}
 		}
 		if err != nil && !errors.Is(err, io.EOF) {

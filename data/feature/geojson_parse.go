@@ -27,6 +27,20 @@ import (
 // input is a syntax error there, so it is one here too.
 const maxDepth = 10000
 
+// Limits on one feature, so that a hostile file cannot make the reader
+// hold gigabytes or walk a nesting no real data has. They are variables
+// so that tests can lower them.
+var (
+	// maxFeatureBytes bounds one feature's JSON text (one GeoJSONSeq
+	// line); the largest county boundary is a few MiB.
+	maxFeatureBytes = 256 << 20
+	// maxJSONDepth bounds nested arrays and objects in a feature: a
+	// MultiPolygon's coordinates are 4 deep inside the feature's 3.
+	maxJSONDepth = 64
+	// maxStringBytes bounds one JSON string's raw text.
+	maxStringBytes = 16 << 20
+)
+
 // parsed is one feature as the parser returns it: the record's content,
 // or the fault in it.
 type parsed struct {
@@ -63,6 +77,7 @@ type fparser struct {
 	synMsg string // the first syntax error; "" while there is none
 	synPos int
 	synEOF bool
+	limit  string // the limit the feature broke, in Chinese; set with synMsg
 
 	// coordinates as coordList parses them: every position in pts, the
 	// number of positions of each line or ring in lens1 and of rings of
@@ -98,7 +113,7 @@ const maxKeys = 4096
 // may be followed by anything, the element of an array being read, and
 // parsed.end tells where it ended. fields asks for the property names.
 func (p *fparser) parseFeature(b []byte, top, fields bool) (res parsed) {
-	p.b, p.i, p.depth, p.synMsg, p.synEOF, p.z = b, 0, 0, "", false, false
+	p.b, p.i, p.depth, p.synMsg, p.synEOF, p.z, p.limit = b, 0, 0, "", false, false, ""
 	p.stack = p.stack[:0]
 	var (
 		notObject bool // a JSON value other than an object or null
@@ -166,6 +181,8 @@ func (p *fparser) parseFeature(b []byte, top, fields bool) (res parsed) {
 	}
 	res.end = p.i
 	switch {
+	case !ok && p.limit != "":
+		return parsed{kind: ErrTooLarge, reason: p.limit, end: p.i}
 	case !ok:
 		return parsed{kind: ErrSyntax, synMsg: p.synMsg, synPos: p.synPos, synEOF: p.synEOF, end: p.i}
 	case notObject || typeBad:
@@ -835,6 +852,26 @@ func (p *fparser) bad(context string, spaceBreaks bool) bool {
 	return false
 }
 
+// over stops the parse at a broken limit, reported as ErrTooLarge rather
+// than as a syntax error. It returns false.
+func (p *fparser) over(reason string) bool {
+	if p.synMsg == "" {
+		p.limit = reason
+	}
+	return p.bad("over a limit", false)
+}
+
+// sizeText shows a byte limit as people read it: "256 MiB", "64 KiB".
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d 字节", n)
+}
+
 // quoteChar formats c as encoding/json does in its messages.
 func quoteChar(c byte) string {
 	switch c {
@@ -872,6 +909,9 @@ func (p *fparser) open() bool {
 	p.depth++
 	if p.depth > maxDepth {
 		return p.bad("exceeded max depth", false)
+	}
+	if p.depth > maxJSONDepth {
+		return p.over(fmt.Sprintf("数组或对象嵌套超过 %d 层：文件已损坏或为恶意构造", maxJSONDepth))
 	}
 	p.i++
 	return true
@@ -954,6 +994,10 @@ func (p *fparser) str() (raw []byte, esc, high, ok bool) {
 		switch c := b[i]; {
 		case c == '"':
 			p.i = i + 1
+			if i-start > maxStringBytes {
+				p.i = start - 1
+				return nil, false, false, p.over(fmt.Sprintf("字符串长度 %d 字节超过上限 %s：文件已损坏或为恶意构造", i-start, sizeText(maxStringBytes)))
+			}
 			return b[start:i], esc, high, true
 		case c == '\\':
 			esc = true

@@ -20,6 +20,7 @@ var (
 	ErrGeometry      = errors.New("gpkg: bad geometry")          // a geometry blob with a bad header, unknown type or truncated WKB
 	ErrValue         = errors.New("gpkg: bad attribute value")   // a stored date that does not parse
 	ErrInvalid       = errors.New("gpkg: invalid write request") // the Writer was given a name, type, value or geometry it cannot store
+	ErrTooLarge      = errors.New("gpkg: over a size limit")     // a geometry blob past what a real file holds (a bomb)
 )
 
 // FormatError reports a fault in a GeoPackage, or in a feature given to a
