@@ -1,9 +1,7 @@
 package table
 
 import (
-	"bufio"
 	"cmp"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/gapmap/gapmap/data/export"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -233,33 +230,5 @@ func WriteNeedsXLSX(w io.Writer, page planning.DataNeedPage, meta Meta) (err err
 // WriteNeedsCSV writes the 补充数据 sheet as CSV, UTF-8 with BOM.
 func WriteNeedsCSV(w io.Writer, page planning.DataNeedPage, meta Meta) error {
 	_ = meta
-	bw := bufio.NewWriter(w)
-	if _, err := bw.WriteString("\uFEFF"); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	cw := csv.NewWriter(bw)
-	cw.UseCRLF = true
-	if err := cw.Write(needHeaders); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	for _, vals := range needRows(page) {
-		rec := make([]string, len(vals))
-		for i, v := range vals {
-			switch v := v.(type) {
-			case nil:
-			case int:
-				rec[i] = fmt.Sprint(v)
-			case string:
-				rec[i] = export.CSVSafe(v)
-			}
-		}
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("write csv: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	return bw.Flush()
+	return writeCSV(w, needHeaders, textRows(needRows(page)))
 }

@@ -1,15 +1,11 @@
 package table
 
 import (
-	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/gapmap/gapmap/data/export"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -127,32 +123,5 @@ func WritePovertyXLSX(w io.Writer, rows []planning.PovertyRollup) (err error) {
 
 // WritePovertyCSV writes the roll-up as CSV, UTF-8 with BOM.
 func WritePovertyCSV(w io.Writer, rows []planning.PovertyRollup) error {
-	bw := bufio.NewWriter(w)
-	if _, err := bw.WriteString("\uFEFF"); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	cw := csv.NewWriter(bw)
-	cw.UseCRLF = true
-	if err := cw.Write(PovertyHeaders); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	for _, vals := range povertyRows(rows) {
-		rec := make([]string, len(vals))
-		for i, v := range vals {
-			switch v := v.(type) {
-			case int:
-				rec[i] = strconv.Itoa(v)
-			case string:
-				rec[i] = export.CSVSafe(v)
-			}
-		}
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("write csv: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	return bw.Flush()
+	return writeCSV(w, PovertyHeaders, textRows(povertyRows(rows)))
 }

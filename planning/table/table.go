@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -330,23 +331,36 @@ func categoryLabel(c string) string {
 // 4.30682E+11, which is why the XLSX export is the one for Excel users.
 func WriteCSV(w io.Writer, ps []planning.Project, meta Meta) error {
 	_ = meta // the CSV is the bare table: a title line would break CSV readers
+	header := make([]string, len(columns))
+	for i, c := range columns {
+		header[i] = c.header
+	}
+	return writeCSV(w, header, func(yield func([]string) bool) {
+		rec := make([]string, len(columns))
+		for seq, i := range rowOrder(ps) {
+			for j, c := range columns {
+				rec[j] = csvField(c.kind, c.value(seq+1, &ps[i]))
+			}
+			if !yield(rec) {
+				return
+			}
+		}
+	})
+}
+
+// writeCSV writes a header and rows the way Excel reads Chinese: UTF-8
+// with a BOM, CRLF line ends. Every CSV table of the package goes here.
+func writeCSV(w io.Writer, header []string, rows iter.Seq[[]string]) error {
 	bw := bufio.NewWriter(w)
 	if _, err := bw.WriteString("\uFEFF"); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true // what Excel writes and expects
-	rec := make([]string, len(columns))
-	for i, c := range columns {
-		rec[i] = c.header
-	}
-	if err := cw.Write(rec); err != nil {
+	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
-	for seq, i := range rowOrder(ps) {
-		for j, c := range columns {
-			rec[j] = csvField(c.kind, c.value(seq+1, &ps[i]))
-		}
+	for rec := range rows {
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
@@ -359,6 +373,22 @@ func WriteCSV(w io.Writer, ps []planning.Project, meta Meta) error {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// textRows renders rows of plain values (text, counts, nil for an empty
+// cell) for writeCSV.
+func textRows(rows [][]any) iter.Seq[[]string] {
+	return func(yield func([]string) bool) {
+		for _, vals := range rows {
+			rec := make([]string, len(vals))
+			for i, v := range vals {
+				rec[i] = csvField(kindText, v)
+			}
+			if !yield(rec) {
+				return
+			}
+		}
+	}
 }
 
 func csvField(k cellKind, v any) string {
