@@ -17,11 +17,13 @@ var _ access.Store = (*Store)(nil)
 
 // userSQL selects a user with its grants as JSON.
 const userSQL = `SELECT u.id, u.login, u.name, u.disabled, u.password_hash IS NOT NULL, u.oidc_subject IS NOT NULL,
-	u.locked_until, u.created_at,
-	coalesce((SELECT jsonb_agg(jsonb_build_object('org', jsonb_build_object('kind', g.org_kind, 'code', g.org_code,
-		'name', g.org_name, 'township', g.org_township), 'role', g.role) ORDER BY g.org_kind, g.org_code, g.role)
-		FROM user_grants g WHERE g.user_id = u.id), '[]')
+	u.locked_until, u.created_at, ` + grantsSQL + `
 	FROM users u`
+
+// grantsSQL selects the grants of user u as JSON access.Grant values.
+const grantsSQL = `coalesce((SELECT jsonb_agg(jsonb_build_object('org', jsonb_build_object('kind', g.org_kind, 'code', g.org_code,
+	'name', g.org_name, 'township', g.org_township), 'role', g.role) ORDER BY g.org_kind, g.org_code, g.role)
+	FROM user_grants g WHERE g.user_id = u.id), '[]')`
 
 func scanUser(row pgx.Row) (access.User, error) {
 	var u access.User
@@ -332,9 +334,7 @@ func (s *Store) openSession(ctx context.Context, userID int64, via string, c acc
 }
 
 // principalSQL selects a user's principal fields and grants.
-const principalSQL = `u.id, u.login, u.name, coalesce((SELECT jsonb_agg(jsonb_build_object('org', jsonb_build_object('kind', g.org_kind,
-	'code', g.org_code, 'name', g.org_name, 'township', g.org_township), 'role', g.role) ORDER BY g.org_kind, g.org_code, g.role)
-	FROM user_grants g WHERE g.user_id = u.id), '[]')`
+const principalSQL = `u.id, u.login, u.name, ` + grantsSQL
 
 // Session returns the live session of a secret: one statement that
 // refreshes last_seen (at most once a minute, to spare the WAL, or every

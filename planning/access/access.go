@@ -346,9 +346,15 @@ func (p *Policy) Bureau(code string) *Domain {
 	return nil
 }
 
+// holds says whether g is of m's role and organisation, whatever the
+// object.
+func (m Matcher) holds(g Grant) bool {
+	return g.Role == m.Role && g.Org.Kind == m.Kind && (m.Org == "" || g.Org.Code == m.Org)
+}
+
 // matches says whether g satisfies m for obj.
 func (p *Policy) matches(g Grant, m Matcher, obj Object) bool {
-	if g.Role != m.Role || g.Org.Kind != m.Kind || m.Org != "" && g.Org.Code != m.Org {
+	if !m.holds(g) {
 		return false
 	}
 	if len(m.Ledger) > 0 && !slices.Contains(m.Ledger, obj.Ledger) {
@@ -417,7 +423,7 @@ func (p *Policy) Could(pr Principal, a Action) error {
 	}
 	for _, g := range pr.Grants {
 		for _, m := range ms {
-			if g.Role == m.Role && g.Org.Kind == m.Kind && (m.Org == "" || g.Org.Code == m.Org) {
+			if m.holds(g) {
 				return nil
 			}
 		}

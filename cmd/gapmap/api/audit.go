@@ -35,15 +35,8 @@ func (s *server) history(w http.ResponseWriter, r *http.Request, kind, id string
 
 // projectHistory is a project's history, for whoever may see the project.
 func (s *server) projectHistory(w http.ResponseWriter, r *http.Request) error {
-	id, err := projectID(r)
+	p, err := s.readableProject(r)
 	if err != nil {
-		return err
-	}
-	p, err := s.store.Project(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := s.inScope(r, p); err != nil {
 		return err
 	}
 	return s.history(w, r, "project", strconv.FormatInt(p.ID, 10))

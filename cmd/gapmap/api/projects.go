@@ -60,6 +60,20 @@ func (s *server) scope(r *http.Request, f *planning.ProjectFilter) {
 	f.Scoped, f.Townships, f.Villages = !all, ts, vs
 }
 
+// readableProject reads the project the path names, refusing one outside
+// the user's row scope.
+func (s *server) readableProject(r *http.Request) (planning.Project, error) {
+	id, err := projectID(r)
+	if err != nil {
+		return planning.Project{}, err
+	}
+	p, err := s.store.Project(r.Context(), id)
+	if err != nil {
+		return p, err
+	}
+	return p, s.inScope(r, p)
+}
+
 // inScope refuses a project outside the user's row scope.
 func (s *server) inScope(r *http.Request, p planning.Project) error {
 	pr, ok := access.From(r.Context())
@@ -108,15 +122,8 @@ type move struct {
 // user, what that user may do with it now: the page shows only those
 // buttons.
 func (s *server) getProject(w http.ResponseWriter, r *http.Request) error {
-	id, err := projectID(r)
+	p, err := s.readableProject(r)
 	if err != nil {
-		return err
-	}
-	p, err := s.store.Project(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := s.inScope(r, p); err != nil {
 		return err
 	}
 	ts, err := s.store.Transitions(r.Context(), p.ID)
@@ -204,15 +211,8 @@ func (s *server) deleteProject(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) listTransitions(w http.ResponseWriter, r *http.Request) error {
-	id, err := projectID(r)
+	p, err := s.readableProject(r)
 	if err != nil {
-		return err
-	}
-	p, err := s.store.Project(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := s.inScope(r, p); err != nil {
 		return err
 	}
 	ts, err := s.store.Transitions(r.Context(), p.ID)
