@@ -211,9 +211,12 @@ func noUser(err error, login string) error {
 	return err
 }
 
-// errBadLogin is the one answer to a wrong login or password, so that it
-// does not tell which accounts exist.
-var errBadLogin = planning.Errorf(planning.EUnauthorized, "账号或密码错误")
+// errBadLogin is the one answer to a wrong login or password and to a
+// locked account, so that it does not tell which accounts exist: a lockout
+// answered apart would show that the login guessed five times is real. It
+// names the lockout rule, so that a user who mistyped knows to wait.
+var errBadLogin = planning.Errorf(planning.EUnauthorized, "账号或密码错误（连续 %d 次错误的账号将锁定 %d 分钟）",
+	access.MaxFailures, int(access.LockFor/time.Minute))
 
 // Login checks a password under a row lock, counts failures towards the
 // lockout, and opens a session.
@@ -236,8 +239,8 @@ func (s *Store) Login(ctx context.Context, login, password string, c access.Clie
 			return err
 		}
 		if locked != nil && locked.After(time.Now()) {
-			outcome = planning.Errorf(planning.ETooMany, "连续 %d 次密码错误，账号已锁定至 %s；请稍后再试或请管理员重设密码",
-				access.MaxFailures, locked.Local().Format("15:04"))
+			access.VerifyPassword("", password) // as slow as a wrong password
+			outcome = errBadLogin
 			return nil
 		}
 		phc := "" // a single-sign-on account: as slow as a wrong password

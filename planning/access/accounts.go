@@ -72,8 +72,8 @@ var DefaultSessionTimes = SessionTimes{Idle: 2 * time.Hour, Max: 12 * time.Hour}
 
 // Store is the persistence of accounts, sessions and tokens. Errors are
 // *planning.Error: ENotFound (no such user), EConflict (login taken),
-// EUnauthorized (wrong password, expired session, revoked token), ETooMany
-// (locked), EInvalid.
+// EUnauthorized (wrong password, locked account, expired session, revoked
+// token), EInvalid.
 type Store interface {
 	Users(ctx context.Context) ([]User, error)
 	User(ctx context.Context, login string) (User, error)

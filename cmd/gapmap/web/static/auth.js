@@ -117,7 +117,7 @@ export class Auth {
       this.done = null;
       if (done) done();
     } catch (err) {
-      error.textContent = err.message; // 账号或密码错误, or the lockout's 429 message
+      error.textContent = err.message; // 账号或密码错误 (also for a locked account), or the address limiter's 429
       $('login-password').select();
     } finally {
       button.disabled = false;
