@@ -757,7 +757,7 @@ func WriteXLSX(w io.Writer, ps []planning.Project, meta Meta) (err error) {
 	if err := writeSummarySheet(f, st, byCat, byTown, grand); err != nil {
 		return fmt.Errorf("xlsx sheet %s: %w", sheetSummary, err)
 	}
-	if err := writeColumnsSheet(f, st, sheetBasis, basisColumns, ps, order); err != nil {
+	if err := writeColumnsSheet(f, st, sheetBasis, basisColumns, ps, append(slices.Clip(kept), withdrawn...)); err != nil {
 		return fmt.Errorf("xlsx sheet %s: %w", sheetBasis, err)
 	}
 	if err := writeColumnsSheet(f, st, sheetWithdrawn, withdrawnColumns, ps, withdrawn); err != nil {
@@ -780,6 +780,7 @@ var withdrawnColumns = []column{
 	{header: "项目类型", width: 12, value: func(_ int, p *planning.Project) any { return nationalType(p.Category).Label() }},
 	{header: "乡镇", width: 10, value: func(_ int, p *planning.Project) any { return p.TownshipName }},
 	{header: "村", width: 10, value: func(_ int, p *planning.Project) any { return p.VillageName }},
+	{header: "村代码", kind: kindCode, width: 14, value: func(_ int, p *planning.Project) any { return p.VillageCode }},
 	{header: "投资估算（万元）", kind: kindMoney, width: 12, value: func(_ int, p *planning.Project) any { return centsValue(cents(p.CostWan)) }},
 	exitColumn,
 }
@@ -916,7 +917,6 @@ func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, kep
 		return
 	}
 	colLetter := func(i int) string { n, _ := excelize.ColumnNumberToName(i + 1); return n } // i < ncol
-	lastCol := colLetter(ncol - 1)
 
 	titleStyle, err := f.NewStyle(&excelize.Style{
 		Font:      &excelize.Font{Bold: true, Size: 16},
@@ -1080,7 +1080,6 @@ func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, kep
 	if err = closeFrom(0); err != nil {
 		return
 	}
-	grandRow := rowNum
 	notes := "注：1. 小计、合计为 SUBTOTAL 公式，筛选后只合计显示的行；受益户数、人数不跨项目相加（同一村的人会被多个项目重复计入），各小计说明覆盖的村和建档立卡人口（每人计一次），详见“汇总”表。" +
 		"2. 项目类型按国务院扶贫办《关于完善县级脱贫攻坚项目库建设的指导意见》（2018）。3. 评分与排序依据见“评分依据”表。"
 	if withdrawn > 0 {
@@ -1096,14 +1095,6 @@ func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, kep
 	if err = sw.Flush(); err != nil {
 		return
 	}
-	// The filter covers the projects and their 小计, not the 合计: that
-	// one stays in view and totals what the filter shows.
-	if grandRow > rowHead+1 {
-		if err = f.AutoFilter(sheetProjects, fmt.Sprintf("A%d:%s%d", rowHead, lastCol, grandRow-1), nil); err != nil {
-			return
-		}
-	}
-
 	keys := make([]townshipKey, 0, len(townTotals))
 	for k := range townTotals {
 		keys = append(keys, k)

@@ -295,7 +295,11 @@ func (s *server) exportProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	meta := table.Meta{Title: "脱贫攻坚项目库", Filters: describeFilter(f), GeneratedAt: time.Now()}
+	meta, err := table.DeclarationMeta(r.Context(), s.store, f.Year)
+	if err != nil {
+		return err
+	}
+	meta.Filters, meta.GeneratedAt = describeFilter(f), time.Now()
 	if format == "xlsx" {
 		// The workbook carries the 补充数据 of the same place: what the
 		// library cannot yet answer. No scoring run yet: no sheet.
