@@ -441,7 +441,6 @@ func flatten(rows [][]string) []string {
 	return out
 }
 
-
 func writeTableXLSX(tb testing.TB) string {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "项目库.xlsx")
