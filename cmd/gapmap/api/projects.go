@@ -312,6 +312,9 @@ func (s *server) exportProjects(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	name := "项目库-" + time.Now().Format("20060102") + "." + format
+	if format == "xlsx" {
+		name = "项目库申报表-" + time.Now().Format("20060102") + ".xlsx"
+	}
 	w.Header().Set("Content-Type", t.ContentType)
 	w.Header().Set("Content-Disposition", "attachment; filename=\"projects."+format+"\"; filename*=UTF-8''"+url.PathEscape(name))
 	return t.Write(w, page.Unranked(), meta)
