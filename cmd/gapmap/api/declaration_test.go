@@ -204,7 +204,7 @@ func TestDeclarationTotalsLibreOffice(t *testing.T) {
 			townships++
 		}
 	}
-	t.Logf("%d formulas; %d 小计/合计 rows (%d by 乡镇) equal SQL; 合计 %s 万元", n, checked, townships, oracle["合计"].cost)
+	t.Logf("%d formulas; %d 小计/合计 rows (%d by 乡镇) compared with SQL; 合计 %s 万元", n, checked, townships, oracle["合计"].cost)
 	if checked < 5 || townships < 2 || oracle["合计"].central == "0.00" {
 		t.Errorf("checked %d totals (%d by 乡镇), 中央 %s: too few to mean anything", checked, townships, oracle["合计"].central)
 	}
