@@ -645,3 +645,40 @@ func TestProjectsTableRounding(t *testing.T) {
 		}
 	}
 }
+
+// TestFundColumns checks which 资金来源 get a column: with the county's
+// list, the used ones in its order and 其他资金来源 for a name not in it;
+// without one, the names in the order met. The sources and 待落实 add up
+// to the cost on every row, over-funding included (negative 待落实).
+func TestFundColumns(t *testing.T) {
+	ps := []planning.Project{
+		{CostWan: 10, Funding: []planning.Funding{{Source: " 社会帮扶资金", AmountWan: 3}, {Source: "自筹", AmountWan: 1}}},
+		{CostWan: 5, Funding: []planning.Funding{{Source: "中央财政专项扶贫资金", AmountWan: 6}, {Source: "统筹整合涉农资金", AmountWan: 0}}},
+	}
+	order := []int{0, 1}
+	sources := []planning.FundSource{{Name: "中央财政专项扶贫资金"}, {Name: "统筹整合涉农资金"}, {Name: "社会帮扶资金"}}
+	fc := newFundColumns(sources, ps, order)
+	if want := []string{"中央财政专项扶贫资金", "社会帮扶资金"}; !slices.Equal(fc.names, want) || !fc.other {
+		t.Errorf("with the list: %q, other %v; want %q and other", fc.names, fc.other, want)
+	}
+	for i, want := range [][]int64{{0, 300, 100}, {600, 0, 0}} {
+		split := fc.split(&ps[i])
+		if !slices.Equal(split, want) {
+			t.Errorf("project %d split %v, want %v", i, split, want)
+		}
+		var sum int64
+		for _, c := range split {
+			sum += c
+		}
+		if got := sum + fc.unfunded(&ps[i]); got != cents(ps[i].CostWan) {
+			t.Errorf("project %d: sources and 待落实 add up to %d cents, cost %d", i, got, cents(ps[i].CostWan))
+		}
+	}
+	if got := fc.unfunded(&ps[1]); got != -100 {
+		t.Errorf("over-funded 待落实 = %d cents, want -100", got)
+	}
+	fc = newFundColumns(nil, ps, order)
+	if want := []string{"社会帮扶资金", "自筹", "中央财政专项扶贫资金"}; !slices.Equal(fc.names, want) || fc.other {
+		t.Errorf("without a list: %q, other %v; want %q", fc.names, fc.other, want)
+	}
+}
