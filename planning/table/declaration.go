@@ -365,6 +365,8 @@ func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, kep
 		}
 	}
 	unitCol := slices.IndexFunc(cols, func(c column) bool { return c.unit })
+	qtyCol := slices.IndexFunc(cols, func(c column) bool { return c.sum == sumSameUnit })
+	unitSums := map[string]int64{} // hundredths of 工程量 shown, by 单位
 	rowNum := rowHead
 	row := make([]any, ncol)
 	subtotal := func(g *rowGroup) error {
@@ -464,6 +466,9 @@ func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, kep
 		for _, g := range open {
 			g.add(p, cols, vals)
 		}
+		if q, ok := vals[qtyCol].(float64); ok && p.Unit != "" {
+			unitSums[p.Unit] += roundScaled(q, 2)
+		}
 		tt := townTotals[tk]
 		if tt == nil {
 			tt = &totals{}
@@ -472,7 +477,11 @@ func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, kep
 		tt.add(p)
 	}
 	grand = open[0].t
+	firstRow := open[0].first
 	if err = closeFrom(0); err != nil {
+		return
+	}
+	if err = unitTotals(sw, st, cols, unitSums, firstRow, &rowNum); err != nil {
 		return
 	}
 	notes := "注：1. 小计、合计为 SUBTOTAL 公式，筛选后只合计显示的行；受益户数、人数不跨项目相加（同一村的人会被多个项目重复计入），各小计说明覆盖的村和建档立卡人口（每人计一次），详见“汇总”表。" +
@@ -539,6 +548,58 @@ func writeTwoRowHeader(sw *excelize.StreamWriter, st *styles, cols []column) err
 	}
 	for _, m := range merges {
 		if err := sw.MergeCell(m[0], m[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unitTotals writes, below the 合计, one row per 单位 with the 工程量 of
+// the projects in that 单位 (km of road, 座 of stations, 户 …): the 合计
+// cannot add km to 座. Each is a formula over the visible project rows
+// (SUBTOTAL of each cell, so that a filter counts; 项目编号 set, so that no
+// 小计 counts), carrying its value as computed here.
+func unitTotals(sw *excelize.StreamWriter, st *styles, cols []column, sums map[string]int64, first int, rowNum *int) error {
+	qtyCol := slices.IndexFunc(cols, func(c column) bool { return c.sum == sumSameUnit })
+	unitCol := slices.IndexFunc(cols, func(c column) bool { return c.unit })
+	units := make([]string, 0, len(sums))
+	for u := range sums {
+		units = append(units, u)
+	}
+	slices.Sort(units)
+	last := *rowNum - 1 // the row above the 合计
+	letter := func(i int) string { n, _ := excelize.ColumnNumberToName(i + 1); return n }
+	q, u, code := letter(qtyCol), letter(unitCol), letter(colCode)
+	row := make([]any, len(cols))
+	for _, unit := range units {
+		*rowNum++
+		for i, c := range cols {
+			kind := c.kind
+			var v any
+			switch i {
+			case colSeq:
+				kind, v = kindText, "合计工程量（"+unit+"）"
+			case qtyCol:
+				v = excelize.Cell{Formula: fmt.Sprintf(`SUMPRODUCT(SUBTOTAL(9,OFFSET(%[1]s%[2]d,ROW(%[1]s%[2]d:%[1]s%[3]d)-ROW(%[1]s%[2]d),0)),--(%[4]s%[2]d:%[4]s%[3]d="%[5]s"),--(%[6]s%[2]d:%[6]s%[3]d<>""))`,
+					q, first, max(last, first), u, strings.ReplaceAll(unit, `"`, `""`), code), Value: centsValue(sums[unit])}
+			case unitCol:
+				v = unit
+			}
+			id, err := st.id(levelTotal, kind, false)
+			if err != nil {
+				return err
+			}
+			if cell, ok := v.(excelize.Cell); ok {
+				cell.StyleID = id
+				row[i] = cell
+			} else {
+				row[i] = excelize.Cell{StyleID: id, Value: v}
+			}
+		}
+		if err := sw.SetRow(cellName(1, *rowNum), row); err != nil {
+			return err
+		}
+		if err := sw.MergeCell(cellName(colSeq+1, *rowNum), cellName(colName+1, *rowNum)); err != nil {
 			return err
 		}
 	}

@@ -223,8 +223,8 @@ func TestProjectsXLSX(t *testing.T) {
 	// Rows in order, with subtotals and 合计 equal to the hand sums; the
 	// 已出库 project is not among them.
 	body := rows[5:]
-	if len(body) != len(wantTableRows)+2 {
-		t.Fatalf("%d rows below the header, want %d and a note", len(body), len(wantTableRows))
+	if len(body) != len(wantTableRows)+3+2 {
+		t.Fatalf("%d rows below the header, want %d, 3 工程量 totals and a note", len(body), len(wantTableRows))
 	}
 	for i, want := range wantTableRows {
 		r := body[i]
@@ -236,6 +236,17 @@ func TestProjectsXLSX(t *testing.T) {
 	}
 	if flat := strings.Join(flatten(rows), "|"); strings.Contains(flat, "430682-00007") || strings.Contains(flat, "单村供水") {
 		t.Error("the 已出库 project is on the 项目库 sheet")
+	}
+	// Below the 合计, the 工程量 by 单位 over the visible project rows:
+	// 1.20 + 2.30 + 2.50 km, 1 座, 100 户.
+	for i, want := range [][2]string{{"合计工程量（km）", "6.00"}, {"合计工程量（座）", "1.00"}, {"合计工程量（户）", "100.00"}} {
+		r := body[len(wantTableRows)+i]
+		if got := [2]string{r[0], cell(r, "工程量")}; got != want {
+			t.Errorf("row %d = %q, want %q", len(wantTableRows)+i+6, got, want)
+		}
+	}
+	if got, _ := f.GetCellFormula("项目库", "M19"); got != `SUMPRODUCT(SUBTOTAL(9,OFFSET(M6,ROW(M6:M17)-ROW(M6),0)),--(N6:N17="km"),--(B6:B17<>""))` {
+		t.Errorf("M19 formula %q", got)
 	}
 	note := body[len(body)-1][0]
 	for _, want := range []string{"SUBTOTAL", "另有 1 个已出库项目列在“已出库”表，不计入本表"} {

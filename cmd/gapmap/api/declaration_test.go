@@ -24,7 +24,8 @@ import (
 // values excelize stored beside them removed first), and compares every
 // 合计 and 项目类型, category and township 小计 with sums SQL computes here from the
 // projects table: cost, money per 资金来源 and, where a group's rows share
-// one 单位, 工程量. 已出库 projects are in no total and not on the sheet.
+// one 单位, 工程量, and the 工程量 by 单位 below the 合计. 已出库 projects are
+// in no total and not on the sheet.
 func TestDeclarationTotalsLibreOffice(t *testing.T) {
 	calctest.Soffice(t)
 	db := datatest.NewDemo(t)
@@ -176,8 +177,34 @@ func TestDeclarationTotalsLibreOffice(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	checked, townships := 0, 0
+	// 工程量 by 单位 below the 合计.
+	units := map[string]string{}
+	urows, err := db.Pool.Query(ctx, `SELECT unit, sum(round(quantity::numeric, 2))::numeric(14, 2)::text FROM projects
+		WHERE status <> '已出库' AND unit <> '' AND quantity > 0 GROUP BY unit`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for urows.Next() {
+		var u, q string
+		if err := urows.Scan(&u, &q); err != nil {
+			t.Fatal(err)
+		}
+		units[u] = q
+	}
+	if err := urows.Err(); err != nil || len(units) < 2 {
+		t.Fatalf("units %v, %v", units, err)
+	}
+
+	checked, townships, unitRows := 0, 0, 0
 	for i, row := range sheet[5:] {
+		if u, ok := strings.CutPrefix(row[0], "合计工程量（"); ok {
+			u = strings.TrimSuffix(u, "）")
+			if got, want := row[qtyCol], units[u]; got != want || row[unitCol] != u {
+				t.Errorf("row %d %q: LibreOffice computes %s %s, SQL %s", i+6, row[0], got, row[unitCol], want)
+			}
+			unitRows++
+			continue
+		}
 		label, _, ok := strings.Cut(row[0], "（")
 		if !ok || !strings.HasPrefix(label, "小计") && label != "合计" {
 			if code := row[codeCol]; withdrawn[code] {
@@ -204,7 +231,10 @@ func TestDeclarationTotalsLibreOffice(t *testing.T) {
 			townships++
 		}
 	}
-	t.Logf("%d formulas; %d 小计/合计 rows (%d by 乡镇) compared with SQL; 合计 %s 万元", n, checked, townships, oracle["合计"].cost)
+	t.Logf("%d formulas; %d 小计/合计 rows (%d by 乡镇) and %d 工程量 totals compared with SQL; 合计 %s 万元, %v", n, checked, townships, unitRows, oracle["合计"].cost, units)
+	if unitRows != len(units) {
+		t.Errorf("%d 工程量 totals by 单位, SQL has %d 单位", unitRows, len(units))
+	}
 	if checked < 5 || townships < 2 || oracle["合计"].central == "0.00" {
 		t.Errorf("checked %d totals (%d by 乡镇), 中央 %s: too few to mean anything", checked, townships, oracle["合计"].central)
 	}
