@@ -311,7 +311,6 @@ func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, kep
 	if err = freezeRows(sw, rowHead); err != nil {
 		return
 	}
-	colLetter := func(i int) string { n, _ := excelize.ColumnNumberToName(i + 1); return n } // i < ncol
 
 	titleStyle, err := f.NewStyle(&excelize.Style{
 		Font:      &excelize.Font{Bold: true, Size: 16},
@@ -392,12 +391,7 @@ func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, kep
 			if err != nil {
 				return err
 			}
-			if cell, ok := v.(excelize.Cell); ok {
-				cell.StyleID = id
-				row[i] = cell
-			} else {
-				row[i] = excelize.Cell{StyleID: id, Value: v}
-			}
+			row[i] = styled(id, v)
 		}
 		if err := sw.SetRow(cellName(1, rowNum), row); err != nil {
 			return err
@@ -568,8 +562,7 @@ func unitTotals(sw *excelize.StreamWriter, st *styles, cols []column, sums map[s
 	}
 	slices.Sort(units)
 	last := *rowNum - 1 // the row above the 合计
-	letter := func(i int) string { n, _ := excelize.ColumnNumberToName(i + 1); return n }
-	q, u, code := letter(qtyCol), letter(unitCol), letter(colCode)
+	q, u, code := colLetter(qtyCol), colLetter(unitCol), colLetter(colCode)
 	row := make([]any, len(cols))
 	for _, unit := range units {
 		*rowNum++
@@ -589,12 +582,7 @@ func unitTotals(sw *excelize.StreamWriter, st *styles, cols []column, sums map[s
 			if err != nil {
 				return err
 			}
-			if cell, ok := v.(excelize.Cell); ok {
-				cell.StyleID = id
-				row[i] = cell
-			} else {
-				row[i] = excelize.Cell{StyleID: id, Value: v}
-			}
+			row[i] = styled(id, v)
 		}
 		if err := sw.SetRow(cellName(1, *rowNum), row); err != nil {
 			return err
@@ -604,4 +592,19 @@ func unitTotals(sw *excelize.StreamWriter, st *styles, cols []column, sums map[s
 		}
 	}
 	return nil
+}
+
+// colLetter is the letter of the column at index i (0: A).
+func colLetter(i int) string {
+	n, _ := excelize.ColumnNumberToName(i + 1) // i ≥ 0 here
+	return n
+}
+
+// styled is v, a value or a formula cell, in the style id.
+func styled(id int, v any) excelize.Cell {
+	if cell, ok := v.(excelize.Cell); ok {
+		cell.StyleID = id
+		return cell
+	}
+	return excelize.Cell{StyleID: id, Value: v}
 }
