@@ -158,7 +158,7 @@ func TestProjectNumbersAsShown(t *testing.T) {
 	}
 	var last string // the 合计 row's label
 	for _, row := range rows {
-		if len(row) > 0 && strings.HasPrefix(row[0], "合计") {
+		if len(row) > 0 && strings.HasPrefix(row[0], "合计（") {
 			last = row[0]
 		}
 	}
