@@ -3,7 +3,8 @@
 # gapmap's output with: GDAL's ogrinfo reads served vector tiles; Debian's
 # Chromium runs the review map's end-to-end test (playwright-core drives it;
 # Playwright's own browser download cannot work offline), with Node.js and a
-# Chinese font so that its screenshots are legible.
+# Chinese font so that its screenshots are legible; LibreOffice Calc
+# recalculates the 项目库 申报表's formulas.
 #
 # Usage: scripts/testdeps.sh [node]   ("node": only Node.js and npm, which
 # building the review map needs)
@@ -13,6 +14,7 @@ command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 if [ "${1:-}" != node ]; then
   command -v ogrinfo >/dev/null || pkgs+=(gdal-bin)
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+  command -v soffice >/dev/null || pkgs+=(libreoffice-calc)
   [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || pkgs+=(fonts-wqy-microhei)
 fi
 [ "${#pkgs[@]}" -eq 0 ] && exit 0

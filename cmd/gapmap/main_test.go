@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/data/gdaltest"
 )
@@ -291,6 +293,18 @@ func TestProjectsCommands(t *testing.T) {
 	xlsx := t.TempDir() + "/项目库.xlsx"
 	if err := run(datatest.Context(), []string{"projects", "export", "--year", "2016", "--out", xlsx}, env, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
+	}
+	// The 申报表 of one year names it; the CLI's user holds no grant, so
+	// 填报单位 is left to fill by hand and 填报人 is the login.
+	if f, err := excelize.OpenFile(xlsx); err != nil {
+		t.Error(err)
+	} else {
+		title, _ := f.GetCellValue("项目库", "A1")
+		sign, _ := f.GetCellValue("项目库", "A2")
+		if title != "临湘市2016年脱贫攻坚项目库申报表" || !strings.Contains(sign, "填报人：") || !strings.Contains(sign, "审核人：") {
+			t.Errorf("export title %q, signatures %q", title, sign)
+		}
+		f.Close()
 	}
 	if gdaltest.Optional("ogrinfo") {
 		info := gdaltest.Run(t, "ogrinfo", "-ro", "-so", xlsx)

@@ -316,7 +316,11 @@ func projectsExport(ctx context.Context, a app, o projectsExportOptions) error {
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	meta := table.Meta{Title: "脱贫攻坚项目库", GeneratedAt: time.Now()}
+	meta, err := table.DeclarationMeta(ctx, a.store, o.Filter.Year)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	meta.GeneratedAt = time.Now()
 	if o.Format == "xlsx" { // with the 补充数据 of the same place, once there is a scoring run
 		needs, err := planning.DataNeeds(ctx, a.store, planning.DataNeedFilter{Township: o.Filter.Township})
 		switch {

@@ -33,12 +33,24 @@ var Formats = map[string]Format{
 }
 
 // Meta describes an export of the library.
+
+// Meta describes an export of the library.
 type Meta struct {
-	County      string    // e.g. "临湘市"
-	Title       string    // default "<County>脱贫攻坚项目库"
-	GeneratedAt time.Time // shown in the 生成时间 line; zero leaves it out
+	County string // e.g. "临湘市"
+	// Period is the years the 申报表 covers, e.g. "2016—2020年" (a plan
+	// period) or "2024年"; it follows the county in the title.
+	Period      string
+	Title       string    // default "<County><Period>脱贫攻坚项目库申报表"
+	GeneratedAt time.Time // shown as 生成时间 and 填报日期; zero leaves them out
 	Filters     string    // human-readable description of the filters applied, Chinese, may be ""
 	DataVersion string    // may be ""
+	// Unit and Preparer are the 填报单位 and 填报人: the organisation and
+	// name of who exports. Empty leaves the line blank to fill by hand.
+	Unit, Preparer string
+	// Sources are the county's 资金来源 in the order the 申报表 lists their
+	// columns (only those the exported projects use get one). Nil: the
+	// names the projects use, in the order met.
+	Sources []planning.FundSource
 	// Needs, when set, adds the 补充数据 sheet to the XLSX workbook: the
 	// data that would decide the undecided indicators (and size the gaps
 	// that could not be sized) of the villages the export covers.
@@ -49,10 +61,27 @@ func (m Meta) title() string {
 	if m.Title != "" {
 		return m.Title
 	}
-	return m.County + "脱贫攻坚项目库"
+	return m.County + m.Period + "脱贫攻坚项目库申报表"
 }
 
-// infoLine is the second row of the 项目库 sheet.
+// signLine is the 申报表's 填报单位 / 填报人 / 审核人 / 填报日期 line: who
+// exports fills the first two, 审核人 signs the printed form.
+func (m Meta) signLine() string {
+	date := "　　年　　月　　日"
+	if !m.GeneratedAt.IsZero() {
+		date = m.GeneratedAt.Format("2006年1月2日")
+	}
+	blank := func(s string) string {
+		if s == "" {
+			return "　　　　　　"
+		}
+		return s
+	}
+	return "填报单位（盖章）：" + blank(m.Unit) + "　　　　填报人：" + blank(m.Preparer) +
+		"　　　　审核人：　　　　　　　　填报日期：" + date
+}
+
+// infoLine is the third row of the 项目库 sheet: when and from what.
 func (m Meta) infoLine() string {
 	var parts []string
 	if !m.GeneratedAt.IsZero() {
@@ -71,9 +100,11 @@ func (m Meta) infoLine() string {
 
 // Sheet names of the XLSX export; GDAL reports them as layer names.
 const (
-	sheetProjects = "项目库"
-	sheetTargets  = "绩效目标"
-	sheetSummary  = "汇总"
+	sheetProjects  = "项目库"
+	sheetTargets   = "绩效目标"
+	sheetSummary   = "汇总"
+	sheetBasis     = "评分依据"
+	sheetWithdrawn = "已出库"
 )
 
 // cellKind says how a column's values are typed and formatted, in both
@@ -91,61 +122,35 @@ const (
 	kindDate           // yyyy-mm-dd
 )
 
-// column is one column of the 项目库 table. value returns nil for an
+// sumKind says what 小计 and 合计 rows show in a column.
+type sumKind int
+
+const (
+	sumNone     sumKind = iota
+	sumAlways           // SUBTOTAL(9, …) of the rows above: money
+	sumSameUnit         // SUBTOTAL(9, …) where the rows share one 单位 (km, 座, 户), else empty: 工程量
+)
+
+// column is one column of the 项目库 tables. value returns nil for an
 // empty cell, or a string, an int, a float64 already rounded to the
-// column's decimals, or a time.Time (a date at UTC midnight). total is set
-// on the columns a subtotal row sums.
+// column's decimals, or a time.Time (a date at UTC midnight).
 type column struct {
-	header string
+	header string // the cell in the sheet's (lower) header row
+	group  string // the upper header row, over the columns that share it; "" spans both rows
+	flat   string // the CSV's header when it is not header, e.g. "中央财政专项扶贫资金（万元）"
 	kind   cellKind
 	width  float64 // Excel character widths
 	wrap   bool
+	sum    sumKind
+	unit   bool // the 单位 of sumSameUnit's rows
 	value  func(seq int, p *planning.Project) any
-	total  func(t *totals) any
 }
 
-// columns is the one column list both writers use (domain.md §6).
-var columns = []column{
-	{header: "序号", kind: kindInt, width: 6, value: func(seq int, _ *planning.Project) any { return seq }},
-	{header: "项目编号", width: 16, value: func(_ int, p *planning.Project) any { return p.Code }},
-	{header: "年度", kind: kindInt, width: 7, value: func(_ int, p *planning.Project) any { return nonZero(p.Year) }},
-	{header: "项目名称", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return p.Name }},
-	{header: "项目类别", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return p.Category }},
-	{header: "项目子类", width: 12, wrap: true, value: func(_ int, p *planning.Project) any { return p.Subtype }},
-	{header: "建设性质", width: 8, value: func(_ int, p *planning.Project) any { return p.Nature }},
-	{header: "乡镇", width: 10, wrap: true, value: func(_ int, p *planning.Project) any { return p.TownshipName }},
-	{header: "村", width: 10, wrap: true, value: func(_ int, p *planning.Project) any { return p.VillageName }},
-	{header: "村代码", kind: kindCode, width: 14, value: func(_ int, p *planning.Project) any { return p.VillageCode }},
-	{header: "建设内容及规模", width: 40, wrap: true, value: func(_ int, p *planning.Project) any { return p.Content }},
-	// No quantity or unit price means none was given (a lump-sum row
-	// entered by hand); a blank says that better than 0.00.
-	{header: "工程量", kind: kindQty, width: 10, value: func(_ int, p *planning.Project) any { return nonZeroCents(p.Quantity) }},
-	{header: "单位", width: 6, value: func(_ int, p *planning.Project) any { return p.Unit }},
-	{header: "单价（万元）", kind: kindPrice, width: 10, value: func(_ int, p *planning.Project) any { return priceValue(p.UnitPriceWan) }},
-	{header: "单价来源", width: 8, value: func(_ int, p *planning.Project) any { return priceSource(p.PriceSource) }},
-	{header: "投资估算（万元）", kind: kindMoney, width: 12,
-		value: func(_ int, p *planning.Project) any { return centsValue(cents(p.CostWan)) },
-		total: func(t *totals) any { return centsValue(t.costCents) }},
-	{header: "资金来源", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return fundingText(p.Funding) }},
-	// A project's own 受益对象. Subtotal rows leave them empty: adding them
-	// up counts a village's people once per project (issue 16 saw 86,479
-	// 建档立卡 people in a county of 14,895); the label says what the rows
-	// cover instead, each village's people once.
-	{header: "受益户数", kind: kindInt, width: 9, value: func(_ int, p *planning.Project) any { return p.Households }},
-	{header: "受益人数", kind: kindInt, width: 9, value: func(_ int, p *planning.Project) any { return p.Population }},
-	{header: "其中建档立卡户数", kind: kindInt, width: 10, value: func(_ int, p *planning.Project) any { return p.PoorHouseholds }},
-	{header: "其中建档立卡人数", kind: kindInt, width: 10, value: func(_ int, p *planning.Project) any { return p.PoorPopulation }},
-	{header: "带贫减贫机制", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return p.Mechanism }},
-	{header: "责任单位", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return p.ResponsibleUnit }},
-	{header: "项目状态", width: 10, value: func(_ int, p *planning.Project) any { return p.Status }},
-	{header: "计划开工", kind: kindDate, width: 11, value: func(_ int, p *planning.Project) any { return dateValue(p.PlannedStart) }},
-	{header: "计划完工", kind: kindDate, width: 11, value: func(_ int, p *planning.Project) any { return dateValue(p.PlannedEnd) }},
-	{header: "补短板维度", width: 8, value: func(_ int, p *planning.Project) any { return p.GapDimension }},
-	{header: "对应指标", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return strings.Join(p.SourceIndicators, "、") }},
-	{header: "补短板前缺口", kind: kindGap, width: 9, value: func(_ int, p *planning.Project) any { return gapValue(p.GapBefore) }},
-	{header: "预计补短板后缺口", kind: kindGap, width: 9, value: func(_ int, p *planning.Project) any { return gapValue(p.GapAfter) }},
-	{header: "出库理由", width: 20, wrap: true, value: func(_ int, p *planning.Project) any { return p.ExitReason }},
-	{header: "未入选原因", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return planReason(p) }},
+func (c column) name() string {
+	if c.flat != "" {
+		return c.flat
+	}
+	return c.header
 }
 
 // planReason is why the last applied plan left p out, shown only while p
@@ -158,9 +163,10 @@ func planReason(p *planning.Project) string {
 	return p.PlanReason
 }
 
-// Positions in columns that other code refers to.
+// Positions in the 申报表 columns that other code refers to.
 const (
 	colSeq  = 0 // subtotal labels go here
+	colCode = 1 // 项目编号
 	colName = 3 // the label spans 序号..项目名称
 )
 
@@ -171,8 +177,9 @@ func nonZero(n int) any {
 	return n
 }
 
-func nonZeroCents(x float64) any {
-	c := cents(x)
+func nonZeroCents(x float64) any { return nonZeroCentsOf(cents(x)) }
+
+func nonZeroCentsOf(c int64) any {
 	if c == 0 {
 		return nil
 	}
@@ -199,14 +206,6 @@ func priceSource(s string) string {
 		return "县级"
 	}
 	return ""
-}
-
-func fundingText(fs []planning.Funding) string {
-	parts := make([]string, 0, len(fs))
-	for _, f := range fs {
-		parts = append(parts, f.Source+" "+formatCents(cents(f.AmountWan)))
-	}
-	return strings.Join(parts, "；")
 }
 
 // dateValue keeps the calendar date the time carries in its own zone, so
@@ -264,7 +263,7 @@ func (t *totals) add(p *planning.Project) {
 // coverage says in a label what the rows cover, each village's people once.
 func (t *totals) coverage() string {
 	c := t.covered
-	s := fmt.Sprintf("（覆盖 %d 个村，建档立卡 %d 人", c.Villages, c.PoorPopulation)
+	s := fmt.Sprintf("（%d 个项目，覆盖 %d 个村，建档立卡 %d 人", t.count, c.Villages, c.PoorPopulation)
 	if c.Unknown > 0 {
 		s += fmt.Sprintf("，另 %d 个村建档立卡人口暂无数据", c.Unknown)
 	}
@@ -274,19 +273,21 @@ func (t *totals) coverage() string {
 	return s + "）"
 }
 
-// rowOrder returns the indices of ps in table order: category in
-// planning.Categories order (unknown ones after, by name), township code,
-// 项目编号, ID. Sorting indices leaves the caller's slice alone.
+// rowOrder returns the indices of ps in table order: national 项目类型 in
+// planning.NationalTypes order, category in planning.Categories order
+// (unknown ones after, by name), township code, 项目编号, ID. Sorting
+// indices leaves the caller's slice alone.
 func rowOrder(ps []planning.Project) []int {
 	catIndex := make(map[string]int, len(planning.Categories))
 	for i, c := range planning.Categories {
 		catIndex[c] = i
 	}
-	rank := func(c string) int {
-		if i, ok := catIndex[c]; ok {
-			return i
+	rank := func(c string) (int, int) {
+		n, ok := planning.NationalTypeOf(c)
+		if !ok {
+			return len(planning.NationalTypes), len(planning.Categories)
 		}
-		return len(planning.Categories)
+		return slices.Index(planning.NationalTypes, n.Type), catIndex[c]
 	}
 	idx := make([]int, len(ps))
 	for i := range idx {
@@ -294,8 +295,11 @@ func rowOrder(ps []planning.Project) []int {
 	}
 	slices.SortStableFunc(idx, func(i, j int) int {
 		a, b := &ps[i], &ps[j]
+		at, ac := rank(a.Category)
+		bt, bc := rank(b.Category)
 		return cmp.Or(
-			cmp.Compare(rank(a.Category), rank(b.Category)),
+			cmp.Compare(at, bt),
+			cmp.Compare(ac, bc),
 			strings.Compare(a.Category, b.Category),
 			strings.Compare(a.TownshipCode, b.TownshipCode),
 			strings.Compare(a.TownshipName, b.TownshipName),
@@ -304,6 +308,19 @@ func rowOrder(ps []planning.Project) []int {
 		)
 	})
 	return idx
+}
+
+// splitWithdrawn separates the order's 已出库 projects: they are listed
+// apart and never totalled.
+func splitWithdrawn(ps []planning.Project, order []int) (kept, withdrawn []int) {
+	for _, i := range order {
+		if ps[i].Status == planning.StateWithdrawn {
+			withdrawn = append(withdrawn, i)
+		} else {
+			kept = append(kept, i)
+		}
+	}
+	return kept, withdrawn
 }
 
 type townshipKey struct{ code, name string }
@@ -325,20 +342,24 @@ func categoryLabel(c string) string {
 	return c
 }
 
-// WriteCSV writes the same main table as CSV, UTF-8 with BOM (Excel
-// opens Chinese correctly), no subtotal rows. Rows are in the XLSX order.
-// 村代码 is written as its digits; Excel shows a 12-digit number in CSV as
-// 4.30682E+11, which is why the XLSX export is the one for Excel users.
+// WriteCSV writes the 申报表's columns, then the 评分依据's and the 出库理由,
+// as CSV, UTF-8 with BOM (Excel opens Chinese correctly), one row per
+// project, 已出库 ones included (their 项目状态 says so), no subtotal
+// rows. Rows are in the XLSX order. 村代码 is written as its digits; Excel
+// shows a 12-digit number in CSV as 4.30682E+11, which is why the XLSX
+// export is the one for Excel users.
 func WriteCSV(w io.Writer, ps []planning.Project, meta Meta) error {
-	_ = meta // the CSV is the bare table: a title line would break CSV readers
-	header := make([]string, len(columns))
-	for i, c := range columns {
-		header[i] = c.header
+	order := rowOrder(ps)
+	cols := append(declarationColumns(newFundColumns(meta.Sources, ps, order)), basisColumns[2:]...)
+	cols = append(cols, exitColumn)
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.name()
 	}
 	return writeCSV(w, header, func(yield func([]string) bool) {
-		rec := make([]string, len(columns))
-		for seq, i := range rowOrder(ps) {
-			for j, c := range columns {
+		rec := make([]string, len(cols))
+		for seq, i := range order {
+			for j, c := range cols {
 				rec[j] = csvField(c.kind, c.value(seq+1, &ps[i]))
 			}
 			if !yield(rec) {
@@ -433,7 +454,8 @@ const (
 	levelData rowLevel = iota
 	levelHeader
 	levelTownship // 小计 by 乡镇 within a category
-	levelCategory // 小计 by 项目类别
+	levelCategory // 小计 by 项目类别 (the national 项目类型·二级类型)
+	levelType     // 小计 by national 项目类型 over several categories
 	levelTotal    // 合计
 )
 
@@ -454,6 +476,7 @@ var levelFill = map[rowLevel]string{
 	levelHeader:   "D9E1F2",
 	levelTownship: "FFF2CC",
 	levelCategory: "FCE4D6",
+	levelType:     "F8CBAD",
 	levelTotal:    "F4B084",
 }
 
@@ -503,15 +526,24 @@ func (s *styles) id(level rowLevel, kind cellKind, wrap bool) (int, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-// WriteXLSX writes the standard 项目库 table: sheet 项目库 (the
-// table with 小计 rows by 项目类别 and 乡镇 and a 合计 row, print-ready on
-// landscape A3), sheet 绩效目标 (one row per project and target) and
-// sheet 汇总 (totals by 项目类别 and by 乡镇, each village's people counted
-// once) and, when meta.Needs is set, sheet 补充数据. Money is in 万元 rounded to
-// 0.01, and every total is the sum of the rounded amounts shown. Values
-// are literal, not formulas, so readers that do not calculate (GDAL,
-// pandas) see the numbers. Sheets are streamed; the finished file is
-// zipped in memory before it is written to w.
+// WriteXLSX writes the 项目库 申报表 workbook:
+//   - sheet 项目库, the national 申报表 (domain.md §6): the title with the
+//     county and period, the 填报单位/填报人/审核人/填报日期 line and 单位：万元,
+//     a two-row header, the projects grouped by national 项目类型, category
+//     and 乡镇, one money column per 资金来源, and 小计 and 合计 rows whose
+//     money and 工程量 are SUBTOTAL(9, …) formulas, so that a filtered
+//     sheet totals the rows it shows; print-ready on landscape A3;
+//   - sheet 绩效目标, one row per project and target;
+//   - sheet 汇总, totals by category and 乡镇, each village's people once;
+//   - sheet 评分依据, the scoring behind each project, by 项目编号;
+//   - sheet 已出库, the withdrawn projects with their reasons, in no total;
+//   - and, when meta.Needs is set, sheet 补充数据.
+//
+// Money is in 万元 rounded to 0.01, and every total is the sum of the
+// rounded amounts shown. Each formula carries its value as computed here,
+// so readers that do not calculate (GDAL, pandas) see the numbers; Excel
+// recalculates on load. Sheets are streamed; the finished file is zipped
+// in memory before it is written to w.
 func WriteXLSX(w io.Writer, ps []planning.Project, meta Meta) (err error) {
 	f := excelize.NewFile()
 	defer func() {
@@ -522,23 +554,34 @@ func WriteXLSX(w io.Writer, ps []planning.Project, meta Meta) (err error) {
 	if err := f.SetSheetName(f.GetSheetName(0), sheetProjects); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	for _, name := range []string{sheetTargets, sheetSummary} {
+	for _, name := range []string{sheetTargets, sheetSummary, sheetBasis, sheetWithdrawn} {
 		if _, err := f.NewSheet(name); err != nil {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 	}
 	f.SetActiveSheet(0)
+	if err := f.SetCalcProps(&excelize.CalcPropsOptions{FullCalcOnLoad: ptr(true)}); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
 	st := &styles{f: f, cache: map[styleKey]int{}}
 	order := rowOrder(ps)
-	byCat, byTown, grand, err := writeProjectsSheet(f, st, ps, order, meta)
+	kept, withdrawn := splitWithdrawn(ps, order)
+	cols := declarationColumns(newFundColumns(meta.Sources, ps, kept))
+	byCat, byTown, grand, err := writeProjectsSheet(f, st, ps, kept, len(withdrawn), cols, meta)
 	if err != nil {
 		return fmt.Errorf("xlsx sheet %s: %w", sheetProjects, err)
 	}
-	if err := writeTargetsSheet(f, st, ps, order); err != nil {
+	if err := writeTargetsSheet(f, st, ps, kept); err != nil {
 		return fmt.Errorf("xlsx sheet %s: %w", sheetTargets, err)
 	}
 	if err := writeSummarySheet(f, st, byCat, byTown, grand); err != nil {
 		return fmt.Errorf("xlsx sheet %s: %w", sheetSummary, err)
+	}
+	if err := writeColumnsSheet(f, st, sheetBasis, basisColumns, ps, append(slices.Clip(kept), withdrawn...)); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", sheetBasis, err)
+	}
+	if err := writeColumnsSheet(f, st, sheetWithdrawn, withdrawnColumns, ps, withdrawn); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", sheetWithdrawn, err)
 	}
 	if meta.Needs != nil {
 		if err := writeNeedsSheet(f, st, *meta.Needs); err != nil {
@@ -624,167 +667,48 @@ func cellName(col, row int) string {
 	return name
 }
 
-// writeProjectsSheet writes the 项目库 sheet and returns the totals the
-// 汇总 sheet needs: by category in table order, by township in code order,
-// and the grand total.
-func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, order []int, meta Meta) (byCat, byTown []namedTotals, grand totals, err error) {
-	const headerRowNum = 3
-	if err = setupPrint(f, sheetProjects, "$1:$3"); err != nil {
-		return
+// writeColumnsSheet writes a sheet of one row per project at idx, the
+// header in row 1 (so GDAL and pandas take field names from it).
+func writeColumnsSheet(f *excelize.File, st *styles, sheet string, cols []column, ps []planning.Project, idx []int) error {
+	if err := setupPrint(f, sheet, "$1:$1"); err != nil {
+		return err
 	}
-	sw, err := f.NewStreamWriter(sheetProjects)
+	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
-		return
+		return err
 	}
-	ncol := len(columns)
-	widths := make([]float64, ncol)
-	for i, c := range columns {
-		widths[i] = c.width
+	widths := make([]float64, len(cols))
+	headers := make([]string, len(cols))
+	styleIDs := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i], headers[i] = c.width, c.header
+		if styleIDs[i], err = st.id(levelData, c.kind, c.wrap); err != nil {
+			return err
+		}
 	}
-	if err = setWidths(sw, widths); err != nil {
-		return
+	if err := setWidths(sw, widths); err != nil {
+		return err
 	}
-	if err = freezeRows(sw, headerRowNum); err != nil {
-		return
-	}
-	lastCol, err := excelize.ColumnNumberToName(ncol)
-	if err != nil {
-		return
-	}
-
-	titleStyle, err := f.NewStyle(&excelize.Style{
-		Font:      &excelize.Font{Bold: true, Size: 16},
-		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"},
-	})
-	if err != nil {
-		return
-	}
-	infoStyle, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "center"}})
-	if err != nil {
-		return
-	}
-	if err = sw.SetRow("A1", []any{excelize.Cell{StyleID: titleStyle, Value: meta.title()}}, excelize.RowOpts{Height: 30}); err != nil {
-		return
-	}
-	if err = sw.MergeCell("A1", lastCol+"1"); err != nil {
-		return
-	}
-	if err = sw.SetRow("A2", []any{excelize.Cell{StyleID: infoStyle, Value: meta.infoLine()}}, excelize.RowOpts{Height: 20}); err != nil {
-		return
-	}
-	if err = sw.MergeCell("A2", lastCol+"2"); err != nil {
-		return
-	}
-	headers := make([]string, ncol)
-	for i, c := range columns {
-		headers[i] = c.header
+	if err := freezeRows(sw, 1); err != nil {
+		return err
 	}
 	hdr, err := headerRow(st, headers)
 	if err != nil {
-		return
+		return err
 	}
-	if err = sw.SetRow(cellName(1, headerRowNum), hdr, excelize.RowOpts{Height: 36}); err != nil {
-		return
+	if err := sw.SetRow("A1", hdr); err != nil {
+		return err
 	}
-
-	// Data styles per column, looked up once rather than per cell.
-	dataStyle := make([]int, ncol)
-	for i, c := range columns {
-		if dataStyle[i], err = st.id(levelData, c.kind, c.wrap); err != nil {
-			return
+	row := make([]any, len(cols))
+	for n, i := range idx {
+		for j, c := range cols {
+			row[j] = excelize.Cell{StyleID: styleIDs[j], Value: c.value(n+1, &ps[i])}
 		}
-	}
-	rowNum := headerRowNum
-	row := make([]any, ncol)
-	subtotal := func(level rowLevel, label string, t *totals) error {
-		rowNum++
-		for i, c := range columns {
-			kind := c.kind
-			var v any
-			switch {
-			case i == colSeq:
-				kind, v = kindText, label+t.coverage()
-			case c.total != nil:
-				v = c.total(t)
-			}
-			id, err := st.id(level, kind, false)
-			if err != nil {
-				return err
-			}
-			row[i] = excelize.Cell{StyleID: id, Value: v}
-		}
-		if err := sw.SetRow(cellName(1, rowNum), row); err != nil {
+		if err := sw.SetRow(cellName(1, n+2), row); err != nil {
 			return err
 		}
-		// The label spans 序号..项目名称 so it prints inside one cell.
-		return sw.MergeCell(cellName(colSeq+1, rowNum), cellName(colName+1, rowNum))
 	}
-
-	townTotals := map[townshipKey]*totals{}
-	var cat, town totals
-	var curCat string
-	var curTown townshipKey
-	for seq, i := range order {
-		p := &ps[i]
-		tk := townshipKey{p.TownshipCode, p.TownshipName}
-		if seq > 0 && (p.Category != curCat || tk != curTown) {
-			if err = subtotal(levelTownship, "小计："+categoryLabel(curCat)+" / "+curTown.label(), &town); err != nil {
-				return
-			}
-			town = totals{}
-		}
-		if seq > 0 && p.Category != curCat {
-			if err = subtotal(levelCategory, "小计："+categoryLabel(curCat), &cat); err != nil {
-				return
-			}
-			byCat = append(byCat, namedTotals{categoryLabel(curCat), cat})
-			cat = totals{}
-		}
-		curCat, curTown = p.Category, tk
-		rowNum++
-		for j, c := range columns {
-			row[j] = excelize.Cell{StyleID: dataStyle[j], Value: c.value(seq+1, p)}
-		}
-		if err = sw.SetRow(cellName(1, rowNum), row); err != nil {
-			return
-		}
-		town.add(p)
-		cat.add(p)
-		grand.add(p)
-		tt := townTotals[tk]
-		if tt == nil {
-			tt = &totals{}
-			townTotals[tk] = tt
-		}
-		tt.add(p)
-	}
-	if len(order) > 0 {
-		if err = subtotal(levelTownship, "小计："+categoryLabel(curCat)+" / "+curTown.label(), &town); err != nil {
-			return
-		}
-		if err = subtotal(levelCategory, "小计："+categoryLabel(curCat), &cat); err != nil {
-			return
-		}
-		byCat = append(byCat, namedTotals{categoryLabel(curCat), cat})
-	}
-	if err = subtotal(levelTotal, "合计", &grand); err != nil {
-		return
-	}
-	if err = sw.Flush(); err != nil {
-		return
-	}
-
-	keys := make([]townshipKey, 0, len(townTotals))
-	for k := range townTotals {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b townshipKey) int {
-		return cmp.Or(strings.Compare(a.code, b.code), strings.Compare(a.name, b.name))
-	})
-	for _, k := range keys {
-		byTown = append(byTown, namedTotals{k.label(), *townTotals[k]})
-	}
-	return byCat, byTown, grand, nil
+	return sw.Flush()
 }
 
 // writeTargetsSheet writes one row per (project, 绩效目标), projects in
@@ -883,7 +807,7 @@ func writeSummarySheet(f *excelize.File, st *styles, byCat, byTown []namedTotals
 		return sw.SetRow(cellName(1, rowNum), row)
 	}
 	for _, c := range byCat {
-		if err := put(levelData, "按项目类别", c.name, c.t); err != nil {
+		if err := put(levelData, "按项目类型", c.name, c.t); err != nil {
 			return err
 		}
 	}

@@ -111,7 +111,7 @@ func TestDataNeedsAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lf.Close()
-	if got := lf.GetSheetList(); !slices.Equal(got, []string{"项目库", "绩效目标", "汇总", "补充数据"}) {
+	if got := lf.GetSheetList(); !slices.Equal(got, []string{"项目库", "绩效目标", "汇总", "评分依据", "已出库", "补充数据"}) {
 		t.Errorf("项目库 workbook sheets %q", got)
 	}
 	if rows, _ := lf.GetRows("补充数据"); len(rows) != all.Needs+1 {

@@ -295,7 +295,11 @@ func (s *server) exportProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	meta := table.Meta{Title: "脱贫攻坚项目库", Filters: describeFilter(f), GeneratedAt: time.Now()}
+	meta, err := table.DeclarationMeta(r.Context(), s.store, f.Year)
+	if err != nil {
+		return err
+	}
+	meta.Filters, meta.GeneratedAt = describeFilter(f), time.Now()
 	if format == "xlsx" {
 		// The workbook carries the 补充数据 of the same place: what the
 		// library cannot yet answer. No scoring run yet: no sheet.
@@ -308,6 +312,9 @@ func (s *server) exportProjects(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	name := "项目库-" + time.Now().Format("20060102") + "." + format
+	if format == "xlsx" {
+		name = "项目库申报表-" + time.Now().Format("20060102") + ".xlsx"
+	}
 	w.Header().Set("Content-Type", t.ContentType)
 	w.Header().Set("Content-Disposition", "attachment; filename=\"projects."+format+"\"; filename*=UTF-8''"+url.PathEscape(name))
 	return t.Write(w, page.Unranked(), meta)

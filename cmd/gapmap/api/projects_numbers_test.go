@@ -93,10 +93,11 @@ func TestProjectNumbersAsShown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := func(header string) int { return slices.Index(rows[2], header) }
-	qc, pc, cc, kc := col("工程量"), col("单价（万元）"), col("投资估算（万元）"), col("项目编号")
+	// The 申报表's header is two rows: 合计 is the cost under 资金规模和筹资方式.
+	col := func(header string) int { return max(slices.Index(rows[3], header), slices.Index(rows[4], header)) }
+	qc, pc, cc, kc := col("工程量"), col("单价（万元）"), col("合计"), col("项目编号")
 	xlsxRows := 0
-	for _, row := range rows[3:] {
+	for _, row := range rows[5:] {
 		if len(row) <= cc || row[kc] == "" { // subtotal rows
 			continue
 		}
@@ -155,8 +156,13 @@ func TestProjectNumbersAsShown(t *testing.T) {
 	if total[times] != itoa(perProject) {
 		t.Errorf("汇总 人次 %s, projects add up to %d", total[times], perProject)
 	}
-	last := rows[len(rows)-1][0]
-	if !strings.HasPrefix(last, "合计（覆盖 ") || !strings.Contains(last, "建档立卡 "+itoa(covered)+" 人") {
+	var last string // the 合计 row's label
+	for _, row := range rows {
+		if len(row) > 0 && strings.HasPrefix(row[0], "合计（") {
+			last = row[0]
+		}
+	}
+	if !strings.HasPrefix(last, "合计（") || !strings.Contains(last, "建档立卡 "+itoa(covered)+" 人") {
 		t.Errorf("项目库 合计 row %q, want it to cover %d 建档立卡 people", last, covered)
 	}
 }

@@ -102,7 +102,7 @@ func TestEmbeddedPage(t *testing.T) {
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("GET / = %d %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	for _, want := range []string{`<html lang="zh-CN">`, "村级基础设施缺口审核图", "项目库", "下载 XLSX"} {
+	for _, want := range []string{`<html lang="zh-CN">`, "村级基础设施缺口审核图", "项目库", "下载 申报表 XLSX"} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("the page lacks %q", want)
 		}

@@ -139,7 +139,7 @@ export class ProjectsDrawer {
     for (const t of this.root.querySelectorAll('.tab')) t.hidden = t.dataset.tab !== name;
     if (name === 'targets') this.targets();
     if (name === 'funds') this.funds();
-    // The head's 下载 XLSX is the project list's; the 资金台账 has its own.
+    // The head's 下载 申报表 XLSX is the project list's; the 资金台账 has its own.
     document.getElementById('download-xlsx').hidden = name === 'funds';
   }
 
