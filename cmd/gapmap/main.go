@@ -80,8 +80,8 @@ score, projects and the API apply over the defaults (--set FILE: store one)`, se
 	{name: "score", usage: `score every village's gaps and print a summary per township
 (--profile FILE: county profile; --as-of DATE: reference date;
  --full: re-score every village, not only those changes can affect)`, setup: withOptions(scoreFlags, score)},
-	{name: "tiles pack", usage: `write the tiles of a layer set to an MBTiles file for offline use
-(--layerset review --maxzoom 14 --out county.mbtiles)`, setup: withOptions(packFlags, packTiles)},
+	{name: "tiles pack", usage: `write the tiles of a layer set to an MBTiles or PMTiles file for offline use
+or static hosting (--layerset review --maxzoom 14 --out county.mbtiles | county.pmtiles)`, setup: withOptions(packFlags, packTiles)},
 	{name: "bench-tiles", usage: `load the tile server of this database with 16 clients per zoom, cold (no cache)
 and warm, and print tiles/s, p50/p99 and KB per zoom (--peer URL: also load
 another tile server, e.g. pg_tileserv, with the same tile lists)`, shared: (*settings).benchFlags, setup: withOptions(benchFlags, benchTiles)},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/gapmap/gapmap/tiles"
 )
@@ -13,26 +15,37 @@ import (
 type packOptions struct {
 	LayerSet         string
 	MinZoom, MaxZoom int
-	Out              string // MBTiles file
+	Format           string // tiles.PackMBTiles or tiles.PackPMTiles; empty: by Out's extension
+	Out              string
 }
 
 func packFlags(fs *flag.FlagSet, o *packOptions) func() error {
 	fs.StringVar(&o.LayerSet, "layerset", "review", "layer set or layer to pack")
 	fs.IntVar(&o.MinZoom, "minzoom", 0, "first zoom")
 	fs.IntVar(&o.MaxZoom, "maxzoom", tiles.MaxZoom, "last zoom (at most 14; clients over-zoom)")
-	fs.StringVar(&o.Out, "out", "", "MBTiles file to write, e.g. county.mbtiles")
+	fs.StringVar(&o.Format, "format", "", "mbtiles or pmtiles (default: by the --out file's extension, else mbtiles)")
+	fs.StringVar(&o.Out, "out", "", "file to write, e.g. county.mbtiles or county.pmtiles")
 	return func() error {
 		if o.Out == "" {
-			return errors.New("--out: name the MBTiles file to write, e.g. --out county.mbtiles")
+			return errors.New("--out: name the file to write, e.g. --out county.mbtiles or --out county.pmtiles")
+		}
+		if o.Format == "" {
+			o.Format = tiles.PackMBTiles
+			if strings.EqualFold(filepath.Ext(o.Out), ".pmtiles") {
+				o.Format = tiles.PackPMTiles
+			}
+		}
+		if o.Format != tiles.PackMBTiles && o.Format != tiles.PackPMTiles {
+			return fmt.Errorf("--format %q: 可用 %s 或 %s", o.Format, tiles.PackMBTiles, tiles.PackPMTiles)
 		}
 		return nil
 	}
 }
 
-// packTiles runs `gapmap tiles pack`: the offline pack, which appears only
-// when complete, with progress on a terminal.
+// packTiles runs `gapmap tiles pack`: the offline pack (MBTiles or
+// PMTiles), which appears only when complete, with progress on a terminal.
 func packTiles(ctx context.Context, a app, o packOptions) error {
-	opt := tiles.PackOptions{Set: o.LayerSet, MinZoom: o.MinZoom, MaxZoom: o.MaxZoom, Workers: 2}
+	opt := tiles.PackOptions{Set: o.LayerSet, MinZoom: o.MinZoom, MaxZoom: o.MaxZoom, Format: o.Format, Workers: 2}
 	if isTerminal(a.stderr) {
 		opt.Progress = func(done, total int) {
 			if done%50 == 0 || done == total {

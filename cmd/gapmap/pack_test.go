@@ -62,4 +62,20 @@ func TestTilesPackCommand(t *testing.T) {
 	if err := pack.QueryRow(`SELECT value FROM metadata WHERE name = 'maxzoom'`).Scan(&maxzoom); err != nil || maxzoom != "10" {
 		t.Errorf("packed maxzoom %q (%v), want 10", maxzoom, err)
 	}
+
+	// A .pmtiles name writes a PMTiles archive, also only when complete.
+	pm := filepath.Join(dir, "county.pmtiles")
+	if err := run(datatest.Context(), []string{"tiles", "pack", "--maxzoom", "8", "--out", pm}, env, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(pm); err != nil || !bytes.HasPrefix(b, []byte("PMTiles\x03")) {
+		t.Errorf("county.pmtiles starts %q (%v), want the PMTiles v3 magic", b[:min(len(b), 8)], err)
+	}
+	if names := dirNames(t, dir); len(names) != 2 {
+		t.Errorf("the PMTiles pack left %v", names)
+	}
+	if err := run(datatest.Context(), []string{"tiles", "pack", "--format", "geojson", "--out", pm}, env, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "可用") {
+		t.Errorf("an unknown format: %v", err)
+	}
 }
