@@ -150,9 +150,11 @@ type loadResult struct {
 	Tiles         int // distinct tiles in the list
 	Requests      int
 	Errors        int // transport errors and statuses other than 200/204
+	Busy          int // 503 and 429 answers (admission refused), counted in Errors too
 	Duration      time.Duration
-	P50, P99, Max time.Duration
-	AvgKB         float64 // mean uncompressed body of 200 responses
+	P50, P99, Max time.Duration // of the 200/204 answers
+	P99All        time.Duration // of every answer, refusals included
+	AvgKB         float64       // mean uncompressed body of 200 responses
 	MaxKB         float64
 	FirstError    string
 }
@@ -164,7 +166,7 @@ func (r loadResult) String() string {
 	s := fmt.Sprintf("z%-2d %5d tiles %8.1f tiles/s  p50 %7.2f ms  p99 %7.2f ms  max %7.1f ms  avg %6.1f KB  max %6.1f KB",
 		r.Zoom, r.Tiles, r.RPS(), ms(r.P50), ms(r.P99), ms(r.Max), r.AvgKB, r.MaxKB)
 	if r.Errors > 0 {
-		s += fmt.Sprintf("  %d errors (first: %s)", r.Errors, r.FirstError)
+		s += fmt.Sprintf("  %d errors, %d of them 503/429, p99 of all answers %.2f ms (first: %s)", r.Errors, r.Busy, ms(r.P99All), r.FirstError)
 	}
 	return s
 }
@@ -189,6 +191,7 @@ func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z i
 		lat   time.Duration
 		bytes int
 		ok    bool
+		busy  bool // 503 or 429
 		err   string
 	}
 	var (
@@ -220,6 +223,7 @@ func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z i
 					s.err = err.Error()
 				case status != http.StatusOK && status != http.StatusNoContent:
 					s.err = fmt.Sprintf("%s: HTTP %d", u, status)
+					s.busy = status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests
 				default:
 					s.ok = true
 				}
@@ -234,9 +238,16 @@ func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z i
 	res.Duration = time.Since(start)
 
 	lats := make([]time.Duration, 0, len(samples))
+	all := make([]time.Duration, 0, len(samples))
 	bodies, total := 0, 0
 	for _, s := range samples {
 		res.Requests++
+		if s.err == "" || s.busy {
+			all = append(all, s.lat) // transport errors have no answer to time
+		}
+		if s.busy {
+			res.Busy++
+		}
 		if !s.ok {
 			res.Errors++
 			if res.FirstError == "" {
@@ -254,6 +265,10 @@ func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z i
 	slices.Sort(lats)
 	if n := len(lats); n > 0 {
 		res.P50, res.P99, res.Max = lats[n/2], lats[min(n-1, n*99/100)], lats[n-1]
+	}
+	slices.Sort(all)
+	if n := len(all); n > 0 {
+		res.P99All = all[min(n-1, n*99/100)]
 	}
 	if bodies > 0 {
 		res.AvgKB = float64(total) / float64(bodies) / 1024
