@@ -123,7 +123,7 @@ func benchTiles(ctx context.Context, a app, bc benchOptions) error {
 // does, with tiles from cache, on a loopback port until ctx ends, and
 // returns its base URL: the benchmark measures what users get.
 func startTileServer(ctx context.Context, store *data.Store, cache *tiles.Cache, cfg Config, log *slog.Logger) (string, error) {
-	ts := tiles.NewService(store, cache, cfg.RequestTimeout, cfg.MaxConns)
+	ts := tiles.NewService(store, cache, cfg.RequestTimeout, tileGate(cfg))
 	if err := ts.Refresh(ctx); err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/tiles"
 )
@@ -41,7 +42,7 @@ func (s *stuckSource) Attribution(context.Context) (string, error) { return "", 
 func tileRouter(t *testing.T, timeout time.Duration) (http.Handler, *stuckSource) {
 	t.Helper()
 	src := &stuckSource{started: make(chan struct{}, 8)}
-	ts := tiles.NewService(src, tiles.NewCache(0), timeout, 1)
+	ts := tiles.NewService(src, tiles.NewCache(0), timeout, admit.NewGate(1, 8, 2*time.Second))
 	if err := ts.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
