@@ -101,6 +101,12 @@ func (s *Store) Close() {
 	s.tilePool.Close()
 }
 
+// ConnsInUse is how many connections of the main pool and of the tile
+// pool are acquired now (by a query, a transaction or a stream).
+func (s *Store) ConnsInUse() (main, tile int) {
+	return int(s.pool.Stat().AcquiredConns()), int(s.tilePool.Stat().AcquiredConns())
+}
+
 // Target names the database the store talks to (host:port/db), for messages.
 func (s *Store) Target() string {
 	c := s.pool.Config().ConnConfig

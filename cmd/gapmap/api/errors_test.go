@@ -109,7 +109,7 @@ func TestTileErrorsHaveCodeAndMessage(t *testing.T) {
 		go func() { done <- get(h, hold, "/tiles/review/12/3352/1694.mvt") }()
 		<-src.started // the only render slot is taken
 		rec := get(h, ctx, "/tiles/review/12/3353/1694.mvt")
-		check(t, rec, 503, "unavailable", "服务繁忙，请稍后重试")
+		check(t, rec, 503, "unavailable", "服务器繁忙（地图瓦片），请 1 秒后重试")
 		if ra := rec.Header().Get("Retry-After"); ra != "1" {
 			t.Errorf("Retry-After %q, want 1", ra)
 		}
