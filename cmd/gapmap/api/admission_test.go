@@ -40,12 +40,27 @@ func dialSlow(t *testing.T, srv *httptest.Server, method, path, token, extra str
 	return &slowClient{conn: conn, r: bufio.NewReaderSize(conn, 16)}
 }
 
+// smallSendBuffers gives each accepted connection a small send buffer,
+// as a slow link's is full: a write to a client that does not read blocks
+// after a few kilobytes instead of filling loopback's megabytes.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		err = c.(*net.TCPConn).SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
 // admissionServer serves the demo county through the whole handler with
 // admission a, on a real socket.
 func admissionServer(t *testing.T, a api.Admission) (*datatest.DB, *httptest.Server, string) {
 	t.Helper()
 	db := datatest.NewDemo(t)
-	srv := httptest.NewServer(newRawRouter(t, db.Store, func(c *api.Config) { c.Admission = a }))
+	srv := httptest.NewUnstartedServer(newRawRouter(t, db.Store, func(c *api.Config) { c.Admission = a }))
+	srv.Listener = smallSendBuffers{srv.Listener}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return db, srv, allRoles(t, db.Store, "tester")
 }
