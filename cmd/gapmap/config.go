@@ -214,10 +214,11 @@ func (s *settings) config() (Config, error) {
 	return cfg, errors.Join(errs...)
 }
 
-// splitConns divides n connections between the route classes: half for
-// tiles (their own pool), the rest by api.DefaultAdmission.
+// splitConns divides n (≥ 4) connections between the route classes: half
+// for tiles (their own pool), but at least one for each of the other three,
+// and the rest by api.DefaultAdmission.
 func splitConns(n int) (tile int, a api.Admission) {
-	tile = max(1, n/2)
+	tile = max(1, min(n/2, n-3))
 	return tile, api.DefaultAdmission(n - tile)
 }
 
