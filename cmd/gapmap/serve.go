@@ -71,11 +71,18 @@ func newHandler(cfg Config, store *data.Store, ts *tiles.Service, log *slog.Logg
 }
 
 // tileGate is the tile class's admission: one render per connection of
-// the tile pool, the queue per slot of the other classes, and a 2 s wait
-// (a map asks again for what it still shows).
+// the tile pool, a 2 s wait (a map asks again for what it still shows),
+// and a queue of tileQueuePerSlot a slot.
 func tileGate(cfg Config) *admit.Gate {
-	return admit.NewGate(cfg.TileConns, cfg.TileConns*cfg.Admission.QueuePerSlot, 2*time.Second)
+	return admit.NewGate(cfg.TileConns, cfg.TileConns*tileQueuePerSlot, 2*time.Second)
 }
+
+// tileQueuePerSlot is about what a render slot clears within the 2 s wait
+// (a cold tile takes 10–50 ms): a longer queue would only time out, a
+// shorter one refuses renders that would have been served in time, and
+// every request for a tile being rendered shares its render, not a place
+// in the queue.
+const tileQueuePerSlot = 64
 
 // migrateUntilReady applies the migrations, retrying with backoff until
 // they succeed or ctx ends.
