@@ -147,7 +147,7 @@ func (s *settings) commonFlags(fs *flag.FlagSet) {
 func (s *settings) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&s.cfg.Addr, "addr", s.cfg.Addr, "listen address host:port (env GAPMAP_ADDR)")
 	fs.StringVar(&s.requestTimeout, "request-timeout", s.requestTimeout, "database time budget per request (env GAPMAP_REQUEST_TIMEOUT)")
-	fs.StringVar(&s.maxConns, "max-conns", s.maxConns, "database pool size (env GAPMAP_MAX_CONNS)")
+	fs.StringVar(&s.maxConns, "max-conns", s.maxConns, "database connections in all, split between the route classes (env GAPMAP_MAX_CONNS)")
 	fs.StringVar(&s.tileCacheMB, "tile-cache-mb", s.tileCacheMB, "tile cache size in MiB, 0 to disable (env GAPMAP_TILE_CACHE_MB)")
 	fs.StringVar(&s.importMaxMB, "import-max-mb", s.importMaxMB, "largest upload to the import API in MiB (env GAPMAP_IMPORT_MAX_MB)")
 }
@@ -155,7 +155,7 @@ func (s *settings) serveFlags(fs *flag.FlagSet) {
 // benchFlags registers the settings of the servers bench-tiles starts.
 func (s *settings) benchFlags(fs *flag.FlagSet) {
 	fs.StringVar(&s.tileCacheMB, "tile-cache-mb", s.tileCacheMB, "tile cache size in MiB for the warm runs (env GAPMAP_TILE_CACHE_MB)")
-	fs.StringVar(&s.maxConns, "max-conns", s.maxConns, "database pool size (env GAPMAP_MAX_CONNS)")
+	fs.StringVar(&s.maxConns, "max-conns", s.maxConns, "database connections in all, split between the route classes (env GAPMAP_MAX_CONNS)")
 }
 
 // config checks the settings held as text and returns the Config, not yet
