@@ -147,7 +147,7 @@ func TestBurstOverQueue(t *testing.T) {
 	const wait = 1500 * time.Millisecond
 	_, srv, token := admissionServer(t, api.Admission{API: 1, Export: 1, Heavy: 1, QueuePerSlot: 2, QueueWait: wait})
 	holder := dialSlow(t, srv, "POST", "/api/v1/projects", token, "Content-Type: application/json\r\nContent-Length: 100\r\n")
-	time.Sleep(200 * time.Millisecond) // the holder is in its handler, reading a body that never comes
+	time.Sleep(time.Second) // the holder is in its handler, reading a body that never comes
 
 	type answer struct {
 		status int
