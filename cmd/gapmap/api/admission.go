@@ -133,9 +133,7 @@ func (s *server) admit(rt route, next http.Handler) http.Handler {
 		release, err := gate.Acquire(r.Context())
 		if err != nil {
 			if errors.Is(err, admit.ErrQueueFull) || errors.Is(err, admit.ErrQueueTimeout) {
-				s.log.Warn("request refused: class busy", "class", rt.class.String(), "route", rt.path, "reason", err.Error(),
-					"request_id", requestID(r.Context()))
-				err = busy(rt.class, gate.Wait(), err)
+				err = busy(rt.class, gate.Wait(), fmt.Errorf("class %s: %w", rt.class, err)) // logged by writeError
 			}
 			s.writeError(w, r, err)
 			return
