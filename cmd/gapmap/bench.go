@@ -166,7 +166,8 @@ func (r loadResult) String() string {
 	s := fmt.Sprintf("z%-2d %5d tiles %8.1f tiles/s  p50 %7.2f ms  p99 %7.2f ms  max %7.1f ms  avg %6.1f KB  max %6.1f KB",
 		r.Zoom, r.Tiles, r.RPS(), ms(r.P50), ms(r.P99), ms(r.Max), r.AvgKB, r.MaxKB)
 	if r.Errors > 0 {
-		s += fmt.Sprintf("  %d errors, %d of them 503/429, p99 of all answers %.2f ms (first: %s)", r.Errors, r.Busy, ms(r.P99All), r.FirstError)
+		s += fmt.Sprintf("  %d answers: %d 200/204, %d 503/429, %d other errors; p99 of all answers %.2f ms (first error: %s)",
+			r.Requests, r.Requests-r.Errors, r.Busy, r.Errors-r.Busy, ms(r.P99All), r.FirstError)
 	}
 	return s
 }
