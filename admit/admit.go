@@ -165,6 +165,16 @@ func (b *Bucket) Take(key string, now time.Time) (ok bool, retryAfter time.Durat
 	return true, 0
 }
 
+// Give returns a token key took but did not use (its request was refused
+// for another reason), up to the burst.
+func (b *Bucket) Give(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t := b.keys[key]; t != nil {
+		t.n = min(float64(b.burst), t.n+1)
+	}
+}
+
 func (t *tokens) refill(now time.Time, b *Bucket) {
 	if d := now.Sub(t.last); d > 0 {
 		t.n = min(float64(b.burst), t.n+float64(d)/float64(b.every))

@@ -158,4 +158,11 @@ func TestBucket(t *testing.T) {
 	if ok, _ := b.Take("a", now.Add(10*time.Second)); !ok {
 		t.Fatal("after 10 s a token should be back")
 	}
+	b.Give("a")
+	if ok, _ := b.Take("a", now.Add(10*time.Second)); !ok {
+		t.Fatal("a token given back was not there")
+	}
+	if ok, _ := b.Take("a", now.Add(10*time.Second)); ok {
+		t.Fatal("a second token appeared from nowhere")
+	}
 }

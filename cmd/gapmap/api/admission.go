@@ -121,17 +121,23 @@ func (s *server) admit(rt route, next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limited := "" // the user whose token this request took
 		if rt.class == classHeavy && s.admission.heavy != nil {
 			if pr, ok := access.From(r.Context()); ok {
-				if ok, d := s.admission.heavy.Take(pr.Login, time.Now()); !ok {
+				ok, d := s.admission.heavy.Take(pr.Login, time.Now())
+				if !ok {
 					s.writeError(w, r, &planning.Error{Code: planning.ETooMany, Err: &retryAfter{d: d, err: errors.New("per-user limit of heavy requests")},
 						Message: fmt.Sprintf("操作过于频繁：每个用户每分钟最多 %d 次评分、规划、导入等耗时操作，请 %d 秒后重试", s.admission.heavy.PerMinute(), seconds(d))})
 					return
 				}
+				limited = pr.Login
 			}
 		}
 		release, err := gate.Acquire(r.Context())
 		if err != nil {
+			if limited != "" {
+				s.admission.heavy.Give(limited) // refused before any work: the token goes back
+			}
 			if errors.Is(err, admit.ErrQueueFull) || errors.Is(err, admit.ErrQueueTimeout) {
 				err = busy(rt.class, gate.Wait(), fmt.Errorf("class %s: %w", rt.class, err)) // logged by writeError
 			}
