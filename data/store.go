@@ -46,8 +46,10 @@ func CheckURL(url string) error {
 
 // Open returns a Store on the database at url. It does not connect: the
 // pool dials on first use, so a server can start while the database is still
-// coming up and answer 503 until it is reachable. maxConns bounds the pool.
-func Open(url string, maxConns int32, log *slog.Logger) (*Store, error) {
+// coming up and answer 503 until it is reachable. maxConns bounds the main
+// pool and tileConns the tile pool (0: pgx's default), so that tiles and
+// everything else each have connections the other cannot take.
+func Open(url string, maxConns, tileConns int32, log *slog.Logger) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("invalid database URL: %w", err)
@@ -55,12 +57,16 @@ func Open(url string, maxConns int32, log *slog.Logger) (*Store, error) {
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
-	return OpenConfig(cfg, log)
+	return openConfig(cfg, tileConns, log)
 }
 
 // OpenConfig is Open with a parsed pool configuration (tests use it to pin
-// a search_path).
+// a search_path); the tile pool is as large as the main pool.
 func OpenConfig(cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
+	return openConfig(cfg, cfg.MaxConns, log)
+}
+
+func openConfig(cfg *pgxpool.Config, tileConns int32, log *slog.Logger) (*Store, error) {
 	// JIT compiles the scoring query's many lateral joins for ~2 s to save
 	// milliseconds: gapmap's queries are index-bound, so it is off.
 	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
@@ -77,7 +83,11 @@ func OpenConfig(cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	tilePool, err := pgxpool.NewWithConfig(context.Background(), tilePoolConfig(cfg))
+	tileCfg := tilePoolConfig(cfg)
+	if tileConns > 0 {
+		tileCfg.MaxConns = tileConns
+	}
+	tilePool, err := pgxpool.NewWithConfig(context.Background(), tileCfg)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("create tile pool: %w", err)
@@ -89,6 +99,12 @@ func OpenConfig(cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
 func (s *Store) Close() {
 	s.pool.Close()
 	s.tilePool.Close()
+}
+
+// ConnsInUse is how many connections of the main pool and of the tile
+// pool are acquired now (by a query, a transaction or a stream).
+func (s *Store) ConnsInUse() (main, tile int) {
+	return int(s.pool.Stat().AcquiredConns()), int(s.tilePool.Stat().AcquiredConns())
 }
 
 // Target names the database the store talks to (host:port/db), for messages.

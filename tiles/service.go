@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb/maptile"
+
+	"github.com/gapmap/gapmap/admit"
 )
 
 // Service renders the tiles of a layer set through the cache and a bounded
@@ -22,10 +24,10 @@ type Service struct {
 	src     Source
 	cache   *Cache
 	timeout time.Duration // per render
-	// slots bounds concurrent tile renders; a request that cannot get one
-	// within queueWait fails with ErrBusy at once instead of piling up.
-	slots     chan struct{}
-	queueWait time.Duration
+	// gate bounds concurrent tile renders (the tile class's connection
+	// budget); a render that finds its queue full, or gets no slot within
+	// the queue wait, fails with ErrBusy instead of piling up.
+	gate *admit.Gate
 
 	mu          sync.RWMutex
 	versions    map[string]int64
@@ -33,8 +35,10 @@ type Service struct {
 	attribution string      // credits for TileJSON, from the loaded sources
 }
 
-// ErrBusy is returned by [Service.Tile] when every render slot stayed taken
-// for the queue wait: the caller should retry in a second.
+// ErrBusy is returned by [Service.Tile] when every render slot is taken
+// and the queue is full, or stayed taken for the queue wait: the caller
+// should retry in a second. It wraps the gate's admit.ErrQueueFull or
+// admit.ErrQueueTimeout.
 var ErrBusy = errors.New("tiles: every render slot is busy")
 
 // UnknownSetError is returned for a name that is neither a layer set nor a
@@ -47,17 +51,18 @@ func (e *UnknownSetError) Error() string {
 	return fmt.Sprintf("tiles: no layer or layer set %q", e.Set)
 }
 
-// NewService returns a Service rendering from src through cache, with at
-// most concurrent renders in flight and timeout per render. It knows no data
-// until [Service.Refresh] is called.
-func NewService(src Source, cache *Cache, timeout time.Duration, concurrent int) *Service {
-	return &Service{src: src, cache: cache, timeout: timeout,
-		slots: make(chan struct{}, max(concurrent, 1)), queueWait: 2 * time.Second}
+// NewService returns a Service rendering from src through cache, with
+// timeout per render and gate bounding the renders in flight and waiting
+// (at most one render per slot, so gate's limit is the number of database
+// connections tiles use). It knows no data until [Service.Refresh] is
+// called.
+func NewService(src Source, cache *Cache, timeout time.Duration, gate *admit.Gate) *Service {
+	return &Service{src: src, cache: cache, timeout: timeout, gate: gate}
 }
 
 // MaxDuration is the longest a [Service.Tile] call works before it gives
 // up on its own: the wait for a render slot plus the render timeout.
-func (s *Service) MaxDuration() time.Duration { return s.queueWait + s.timeout }
+func (s *Service) MaxDuration() time.Duration { return s.gate.Wait() + s.timeout }
 
 // Refresh reloads the data versions and bounds; tiles rendered from older
 // versions are never served again because versions are part of the key.
@@ -109,14 +114,13 @@ func (s *Service) Tile(ctx context.Context, set string, z, x, y int, f Filter) (
 	req := Request{Layers: inRange, Z: z, X: x, Y: y, Filter: f}
 	key := fmt.Sprintf("%s/%d/%d/%d?%s#%s", set, z, x, y, f.key(), version)
 	t, hit, err = s.cache.Get(ctx, key, func(ctx context.Context) ([]byte, string, error) {
-		select {
-		case s.slots <- struct{}{}:
-			defer func() { <-s.slots }()
-		case <-time.After(s.queueWait):
-			return nil, "", ErrBusy
-		case <-ctx.Done():
-			return nil, "", ctx.Err()
+		release, err := s.gate.Acquire(ctx)
+		if errors.Is(err, admit.ErrQueueFull) || errors.Is(err, admit.ErrQueueTimeout) {
+			return nil, "", fmt.Errorf("%w (%w)", ErrBusy, err)
+		} else if err != nil {
+			return nil, "", err
 		}
+		defer release()
 		ctx, cancel := context.WithTimeout(ctx, s.timeout)
 		defer cancel()
 		mvt, truncated, err := s.src.Tile(ctx, req)

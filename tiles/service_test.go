@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/data/demo"
 	"github.com/gapmap/gapmap/planning"
@@ -30,7 +31,7 @@ func newFixture(t *testing.T) *fixture {
 	if _, _, err := planning.Score(datatest.Context(), db.Store, planning.DefaultProfile(), demo.BaselineDate, true, nil); err != nil {
 		t.Fatal(err)
 	}
-	s := tiles.NewService(db.Store, tiles.NewCache(64<<20), 10*time.Second, 2)
+	s := tiles.NewService(db.Store, tiles.NewCache(64<<20), 10*time.Second, admit.NewGate(2, 8, 2*time.Second))
 	if err := s.Refresh(datatest.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func (b *blockingSource) Attribution(context.Context) (string, error) { return "
 // no render.
 func TestServiceErrors(t *testing.T) {
 	src := &blockingSource{started: make(chan struct{}, 1)}
-	s := tiles.NewService(src, tiles.NewCache(0), time.Minute, 1)
+	s := tiles.NewService(src, tiles.NewCache(0), time.Minute, admit.NewGate(1, 8, 2*time.Second))
 	if err := s.Refresh(datatest.Context()); err != nil {
 		t.Fatal(err)
 	}

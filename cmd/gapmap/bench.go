@@ -123,7 +123,7 @@ func benchTiles(ctx context.Context, a app, bc benchOptions) error {
 // does, with tiles from cache, on a loopback port until ctx ends, and
 // returns its base URL: the benchmark measures what users get.
 func startTileServer(ctx context.Context, store *data.Store, cache *tiles.Cache, cfg Config, log *slog.Logger) (string, error) {
-	ts := tiles.NewService(store, cache, cfg.RequestTimeout, cfg.MaxConns)
+	ts := tiles.NewService(store, cache, cfg.RequestTimeout, tileGate(cfg))
 	if err := ts.Refresh(ctx); err != nil {
 		return "", err
 	}
@@ -150,9 +150,11 @@ type loadResult struct {
 	Tiles         int // distinct tiles in the list
 	Requests      int
 	Errors        int // transport errors and statuses other than 200/204
+	Busy          int // 503 and 429 answers (admission refused), counted in Errors too
 	Duration      time.Duration
-	P50, P99, Max time.Duration
-	AvgKB         float64 // mean uncompressed body of 200 responses
+	P50, P99, Max time.Duration // of the 200/204 answers
+	P99All        time.Duration // of every answer, refusals included
+	AvgKB         float64       // mean uncompressed body of 200 responses
 	MaxKB         float64
 	FirstError    string
 }
@@ -164,7 +166,8 @@ func (r loadResult) String() string {
 	s := fmt.Sprintf("z%-2d %5d tiles %8.1f tiles/s  p50 %7.2f ms  p99 %7.2f ms  max %7.1f ms  avg %6.1f KB  max %6.1f KB",
 		r.Zoom, r.Tiles, r.RPS(), ms(r.P50), ms(r.P99), ms(r.Max), r.AvgKB, r.MaxKB)
 	if r.Errors > 0 {
-		s += fmt.Sprintf("  %d errors (first: %s)", r.Errors, r.FirstError)
+		s += fmt.Sprintf("  %d answers: %d 200/204, %d 503/429, %d other errors; p99 of all answers %.2f ms (first error: %s)",
+			r.Requests, r.Requests-r.Errors, r.Busy, r.Errors-r.Busy, ms(r.P99All), r.FirstError)
 	}
 	return s
 }
@@ -189,6 +192,7 @@ func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z i
 		lat   time.Duration
 		bytes int
 		ok    bool
+		busy  bool // 503 or 429
 		err   string
 	}
 	var (
@@ -220,6 +224,7 @@ func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z i
 					s.err = err.Error()
 				case status != http.StatusOK && status != http.StatusNoContent:
 					s.err = fmt.Sprintf("%s: HTTP %d", u, status)
+					s.busy = status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests
 				default:
 					s.ok = true
 				}
@@ -234,9 +239,16 @@ func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z i
 	res.Duration = time.Since(start)
 
 	lats := make([]time.Duration, 0, len(samples))
+	all := make([]time.Duration, 0, len(samples))
 	bodies, total := 0, 0
 	for _, s := range samples {
 		res.Requests++
+		if s.err == "" || s.busy {
+			all = append(all, s.lat) // transport errors have no answer to time
+		}
+		if s.busy {
+			res.Busy++
+		}
 		if !s.ok {
 			res.Errors++
 			if res.FirstError == "" {
@@ -254,6 +266,10 @@ func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z i
 	slices.Sort(lats)
 	if n := len(lats); n > 0 {
 		res.P50, res.P99, res.Max = lats[n/2], lats[min(n-1, n*99/100)], lats[n-1]
+	}
+	slices.Sort(all)
+	if n := len(all); n > 0 {
+		res.P99All = all[min(n-1, n*99/100)]
 	}
 	if bodies > 0 {
 		res.AvgKB = float64(total) / float64(bodies) / 1024

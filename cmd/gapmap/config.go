@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
@@ -23,7 +24,13 @@ type Config struct {
 	Addr           string        // GAPMAP_ADDR, host:port to listen on
 	LogLevel       slog.Level    // GAPMAP_LOG_LEVEL: debug, info, warn, error
 	RequestTimeout time.Duration // GAPMAP_REQUEST_TIMEOUT: database budget of one API request
-	MaxConns       int           // GAPMAP_MAX_CONNS: database pool size
+	MaxConns       int           // GAPMAP_MAX_CONNS: database connections in all, split between the route classes
+	// TileConns and Admission are the route classes' connection budgets
+	// (GAPMAP_CLASS_CONNS, else derived from MaxConns by splitConns), the
+	// queues (GAPMAP_QUEUE_PER_SLOT, GAPMAP_QUEUE_WAIT) and the per-user
+	// limit of heavy requests (GAPMAP_HEAVY_PER_MIN).
+	TileConns      int
+	Admission      api.Admission
 	TileCacheBytes int64         // GAPMAP_TILE_CACHE_MB: in-process tile cache size
 	ImportMaxBytes int64         // GAPMAP_IMPORT_MAX_MB: largest upload to POST /api/v1/layers/{layer}/imports
 	Web            api.WebConfig // the review map's basemap (GAPMAP_BASEMAP_*, GAPMAP_TIANDITU_KEY)
@@ -41,17 +48,19 @@ const DefaultDatabaseURL = "postgres://gapmap:gapmap@127.0.0.1:5432/gapmap?sslmo
 
 // DefaultConfig returns the configuration used when nothing is set.
 func DefaultConfig() Config {
-	return Config{
+	c := Config{
 		DatabaseURL:    DefaultDatabaseURL,
 		Addr:           "127.0.0.1:8080",
 		LogLevel:       slog.LevelInfo,
 		RequestTimeout: 10 * time.Second,
-		MaxConns:       8,
+		MaxConns:       16,
 		TileCacheBytes: 256 << 20,
 		ImportMaxBytes: 512 << 20,
 		Policy:         access.Default(),
 		Sessions:       access.DefaultSessionTimes,
 	}
+	c.TileConns, c.Admission = splitConns(c.MaxConns)
+	return c
 }
 
 // Validate reports every problem with c, each naming its setting.
@@ -68,8 +77,11 @@ func (c Config) Validate() error {
 	if c.RequestTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("request timeout %s: must be positive", c.RequestTimeout))
 	}
-	if c.MaxConns < 1 || c.MaxConns > 1000 {
-		errs = append(errs, fmt.Errorf("max conns %d: must be between 1 and 1000", c.MaxConns))
+	if c.MaxConns < 4 || c.MaxConns > 1000 {
+		errs = append(errs, fmt.Errorf("max conns %d: must be between 4 (one per route class) and 1000", c.MaxConns))
+	} else if n := c.TileConns + c.Admission.Conns(); c.TileConns < 1 || c.Admission.API < 1 || c.Admission.Export < 1 || c.Admission.Heavy < 1 || n > c.MaxConns {
+		errs = append(errs, fmt.Errorf("GAPMAP_CLASS_CONNS tile=%d,api=%d,export=%d,heavy=%d: each must be at least 1 and their sum %d at most GAPMAP_MAX_CONNS %d",
+			c.TileConns, c.Admission.API, c.Admission.Export, c.Admission.Heavy, n, c.MaxConns))
 	}
 	return errors.Join(errs...)
 }
@@ -83,6 +95,7 @@ type settings struct {
 	cfg                                                          Config // DatabaseURL, Addr and Web: no parsing needed
 	logLevel, requestTimeout, maxConns, tileCacheMB, importMaxMB string
 	publicRead, accessFile, sessionIdle, sessionMax              string
+	classConns, queuePerSlot, queueWait, heavyPerMin             string
 	oidcErr                                                      error // from GAPMAP_OIDC_*, reported by config
 }
 
@@ -91,7 +104,8 @@ func readSettings(getenv func(string) string) *settings {
 	cfg := DefaultConfig()
 	s := &settings{logLevel: cfg.LogLevel.String(), requestTimeout: cfg.RequestTimeout.String(),
 		maxConns: fmt.Sprint(cfg.MaxConns), tileCacheMB: fmt.Sprint(cfg.TileCacheBytes >> 20), importMaxMB: fmt.Sprint(cfg.ImportMaxBytes >> 20),
-		publicRead: "false", sessionIdle: cfg.Sessions.Idle.String(), sessionMax: cfg.Sessions.Max.String()}
+		publicRead: "false", sessionIdle: cfg.Sessions.Idle.String(), sessionMax: cfg.Sessions.Max.String(),
+		queuePerSlot: fmt.Sprint(cfg.Admission.QueuePerSlot), queueWait: cfg.Admission.QueueWait.String(), heavyPerMin: fmt.Sprint(cfg.Admission.HeavyPerMinute)}
 	for _, e := range []struct {
 		name string
 		to   *string
@@ -107,6 +121,10 @@ func readSettings(getenv func(string) string) *settings {
 		{"GAPMAP_ACCESS_FILE", &s.accessFile},
 		{"GAPMAP_SESSION_IDLE", &s.sessionIdle},
 		{"GAPMAP_SESSION_MAX", &s.sessionMax},
+		{"GAPMAP_CLASS_CONNS", &s.classConns},
+		{"GAPMAP_QUEUE_PER_SLOT", &s.queuePerSlot},
+		{"GAPMAP_QUEUE_WAIT", &s.queueWait},
+		{"GAPMAP_HEAVY_PER_MIN", &s.heavyPerMin},
 	} {
 		if v := getenv(e.name); v != "" {
 			*e.to = v
@@ -129,7 +147,7 @@ func (s *settings) commonFlags(fs *flag.FlagSet) {
 func (s *settings) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&s.cfg.Addr, "addr", s.cfg.Addr, "listen address host:port (env GAPMAP_ADDR)")
 	fs.StringVar(&s.requestTimeout, "request-timeout", s.requestTimeout, "database time budget per request (env GAPMAP_REQUEST_TIMEOUT)")
-	fs.StringVar(&s.maxConns, "max-conns", s.maxConns, "database pool size (env GAPMAP_MAX_CONNS)")
+	fs.StringVar(&s.maxConns, "max-conns", s.maxConns, "database connections in all, split between the route classes (env GAPMAP_MAX_CONNS)")
 	fs.StringVar(&s.tileCacheMB, "tile-cache-mb", s.tileCacheMB, "tile cache size in MiB, 0 to disable (env GAPMAP_TILE_CACHE_MB)")
 	fs.StringVar(&s.importMaxMB, "import-max-mb", s.importMaxMB, "largest upload to the import API in MiB (env GAPMAP_IMPORT_MAX_MB)")
 }
@@ -137,7 +155,7 @@ func (s *settings) serveFlags(fs *flag.FlagSet) {
 // benchFlags registers the settings of the servers bench-tiles starts.
 func (s *settings) benchFlags(fs *flag.FlagSet) {
 	fs.StringVar(&s.tileCacheMB, "tile-cache-mb", s.tileCacheMB, "tile cache size in MiB for the warm runs (env GAPMAP_TILE_CACHE_MB)")
-	fs.StringVar(&s.maxConns, "max-conns", s.maxConns, "database pool size (env GAPMAP_MAX_CONNS)")
+	fs.StringVar(&s.maxConns, "max-conns", s.maxConns, "database connections in all, split between the route classes (env GAPMAP_MAX_CONNS)")
 }
 
 // config checks the settings held as text and returns the Config, not yet
@@ -187,8 +205,60 @@ func (s *settings) config() (Config, error) {
 			*d.to = v
 		}
 	}
+	if err := s.admission(&cfg); err != nil {
+		errs = append(errs, err)
+	}
 	if s.oidcErr != nil {
 		errs = append(errs, s.oidcErr)
 	}
 	return cfg, errors.Join(errs...)
+}
+
+// splitConns divides n (≥ 4) connections between the route classes: half
+// for tiles (their own pool), but at least one for each of the other three,
+// and the rest by api.DefaultAdmission.
+func splitConns(n int) (tile int, a api.Admission) {
+	tile = max(1, min(n/2, n-3))
+	return tile, api.DefaultAdmission(n - tile)
+}
+
+// admission fills cfg's class budgets (derived from MaxConns unless
+// GAPMAP_CLASS_CONNS names them), queues and per-user rate.
+func (s *settings) admission(cfg *Config) error {
+	var errs []error
+	cfg.TileConns, cfg.Admission = splitConns(cfg.MaxConns)
+	if s.classConns != "" {
+		budgets := map[string]*int{"tile": &cfg.TileConns, "api": &cfg.Admission.API, "export": &cfg.Admission.Export, "heavy": &cfg.Admission.Heavy}
+		seen := 0
+		for _, part := range strings.Split(s.classConns, ",") {
+			name, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+			to, ok := budgets[name]
+			n, err := strconv.Atoi(v)
+			if !ok || err != nil {
+				errs = append(errs, fmt.Errorf("GAPMAP_CLASS_CONNS %q: want tile=N,api=N,export=N,heavy=N", s.classConns))
+				break
+			}
+			*to = n
+			seen++
+		}
+		if seen != len(budgets) && len(errs) == 0 {
+			errs = append(errs, fmt.Errorf("GAPMAP_CLASS_CONNS %q: name all four classes, tile=N,api=N,export=N,heavy=N", s.classConns))
+		}
+	}
+	if n, err := strconv.Atoi(s.queuePerSlot); err != nil || n < 0 {
+		errs = append(errs, fmt.Errorf("GAPMAP_QUEUE_PER_SLOT %q: want a whole number ≥ 0", s.queuePerSlot))
+	} else {
+		cfg.Admission.QueuePerSlot = n
+	}
+	if d, err := time.ParseDuration(s.queueWait); err != nil || d < 0 {
+		errs = append(errs, fmt.Errorf("GAPMAP_QUEUE_WAIT %q: want a duration such as 5s", s.queueWait))
+	} else {
+		cfg.Admission.QueueWait = d
+	}
+	if n, err := strconv.Atoi(s.heavyPerMin); err != nil || n < 0 {
+		errs = append(errs, fmt.Errorf("GAPMAP_HEAVY_PER_MIN %q: want a whole number ≥ 0 (0: no limit)", s.heavyPerMin))
+	} else {
+		cfg.Admission.HeavyPerMinute = n
+	}
+	return errors.Join(errs...)
 }

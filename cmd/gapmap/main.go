@@ -197,7 +197,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	store, err := data.Open(cfg.DatabaseURL, int32(cfg.MaxConns), log)
+	store, err := data.Open(cfg.DatabaseURL, int32(cfg.Admission.Conns()), int32(cfg.TileConns), log)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/data"
@@ -22,7 +23,7 @@ func serve(ctx context.Context, a app) error {
 	cfg, store, log := a.cfg, a.store, a.log
 	// A killed server leaves its uploads in the temporary directory.
 	sweepTemp(os.TempDir(), time.Now(), log)
-	tileService := tiles.NewService(store, tiles.NewCache(cfg.TileCacheBytes), cfg.RequestTimeout, cfg.MaxConns)
+	tileService := tiles.NewService(store, tiles.NewCache(cfg.TileCacheBytes), cfg.RequestTimeout, tileGate(cfg))
 	handler, err := newHandler(cfg, store, tileService, log)
 	if err != nil {
 		return err
@@ -66,8 +67,22 @@ func serve(ctx context.Context, a app) error {
 func newHandler(cfg Config, store *data.Store, ts *tiles.Service, log *slog.Logger) (http.Handler, error) {
 	return api.New(api.Config{Store: store, Imports: store, Exports: store, Poverty: store, Tiles: ts, Static: web.Static(), Web: cfg.Web,
 		Accounts: store, Audit: store, Policy: cfg.Policy, PublicRead: cfg.PublicRead, Sessions: cfg.Sessions, OIDC: cfg.OIDC,
-		Log: log, RequestTimeout: cfg.RequestTimeout, ImportMaxBytes: cfg.ImportMaxBytes})
+		Log: log, RequestTimeout: cfg.RequestTimeout, ImportMaxBytes: cfg.ImportMaxBytes, Admission: cfg.Admission})
 }
+
+// tileGate is the tile class's admission: one render per connection of
+// the tile pool, a 2 s wait (a map asks again for what it still shows),
+// and a queue of tileQueuePerSlot a slot.
+func tileGate(cfg Config) *admit.Gate {
+	return admit.NewGate(cfg.TileConns, cfg.TileConns*tileQueuePerSlot, 2*time.Second)
+}
+
+// tileQueuePerSlot is about what a render slot clears within the 2 s wait
+// (a cold tile takes 10–50 ms): a longer queue would only time out, a
+// shorter one refuses renders that would have been served in time, and
+// every request for a tile being rendered shares its render, not a place
+// in the queue.
+const tileQueuePerSlot = 64
 
 // migrateUntilReady applies the migrations, retrying with backoff until
 // they succeed or ctx ends.

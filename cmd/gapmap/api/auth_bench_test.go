@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning/access"
@@ -23,7 +24,7 @@ import (
 func BenchmarkWarmTileAuth(b *testing.B) {
 	db := datatest.NewDemo(b)
 	ctx := datatest.Context()
-	ts := tiles.NewService(db.Store, tiles.NewCache(64<<20), 10*time.Second, 2)
+	ts := tiles.NewService(db.Store, tiles.NewCache(64<<20), 10*time.Second, admit.NewGate(2, 8, 2*time.Second))
 	if err := ts.Refresh(ctx); err != nil {
 		b.Fatal(err)
 	}

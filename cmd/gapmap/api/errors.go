@@ -3,10 +3,10 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gapmap/gapmap/planning"
-	"github.com/gapmap/gapmap/tiles"
 )
 
 // statuses are the HTTP statuses of the error codes; any other is a 500.
@@ -51,14 +51,14 @@ func (s *server) errorStatus(w http.ResponseWriter, r *http.Request, err error) 
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err,
 			"request_id", requestID(r.Context()))
 	}
-	if status == http.StatusServiceUnavailable {
-		// A busy tile engine frees a render slot within a second; a
-		// database that is down or migrating takes longer.
-		retry := "5"
-		if errors.Is(err, tiles.ErrBusy) {
-			retry = "1"
-		}
-		w.Header().Set("Retry-After", retry)
+	var ra *retryAfter
+	switch {
+	case errors.As(err, &ra):
+		// A refusal of admission control knows when to come back.
+		w.Header().Set("Retry-After", fmt.Sprint(seconds(ra.d)))
+	case status == http.StatusServiceUnavailable:
+		// A database that is down or migrating takes a while.
+		w.Header().Set("Retry-After", "5")
 	}
 	return status, true
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/tiles"
 )
@@ -41,7 +42,7 @@ func (s *stuckSource) Attribution(context.Context) (string, error) { return "", 
 func tileRouter(t *testing.T, timeout time.Duration) (http.Handler, *stuckSource) {
 	t.Helper()
 	src := &stuckSource{started: make(chan struct{}, 8)}
-	ts := tiles.NewService(src, tiles.NewCache(0), timeout, 1)
+	ts := tiles.NewService(src, tiles.NewCache(0), timeout, admit.NewGate(1, 8, 2*time.Second))
 	if err := ts.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestTileErrorsHaveCodeAndMessage(t *testing.T) {
 		go func() { done <- get(h, hold, "/tiles/review/12/3352/1694.mvt") }()
 		<-src.started // the only render slot is taken
 		rec := get(h, ctx, "/tiles/review/12/3353/1694.mvt")
-		check(t, rec, 503, "unavailable", "服务繁忙，请稍后重试")
+		check(t, rec, 503, "unavailable", "服务器繁忙（地图瓦片），请 1 秒后重试")
 		if ra := rec.Header().Get("Retry-After"); ra != "1" {
 			t.Errorf("Retry-After %q, want 1", ra)
 		}

@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
@@ -291,7 +292,7 @@ func newMalformedFixture(t *testing.T) *malformedFixture {
 	}
 	// The tile engine knows the data's extent only once refreshed: until
 	// then every tile is an empty 204 that reads no filter.
-	ts := tiles.NewService(db.Store, tiles.NewCache(64<<20), 10*time.Second, 2)
+	ts := tiles.NewService(db.Store, tiles.NewCache(64<<20), 10*time.Second, admit.NewGate(2, 8, 2*time.Second))
 	if err := ts.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -38,28 +38,31 @@ func (b *syncBuffer) String() string {
 // as the import and export handlers do: the recorder of the access log must
 // let http.ResponseController reach the connection.
 func TestDeadlineExtensionThroughChain(t *testing.T) {
-	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	var extended, hidden error
-	h := s.chain(route{methods: []string{http.MethodPost}, path: "/deadline", budget: longBudget, maxBody: 1 << 10,
-		handle: func(w http.ResponseWriter, r *http.Request) error {
-			extended = extendDeadlines(w, r, true)
-			// A wrapper without Unwrap hides the connection: what the
-			// recorder did before it had Unwrap.
-			hidden = extendDeadlines(struct{ http.ResponseWriter }{w}, r, true)
-			return extended
-		}})
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	res, err := http.Post(srv.URL+"/deadline", "text/plain", strings.NewReader("x"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if extended != nil || res.StatusCode != http.StatusOK {
-		t.Errorf("extending the deadlines through the chain: %v (status %d), want success", extended, res.StatusCode)
-	}
-	if !errors.Is(hidden, http.ErrNotSupported) {
-		t.Errorf("through a wrapper without Unwrap: %v, want http.ErrNotSupported (else this test proves nothing)", hidden)
+	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil)), admission: newAdmission(DefaultAdmission(8))}
+	// An export's handler writes to the spool, which must let it through too.
+	for _, c := range []class{classAPI, classExport} {
+		var extended, hidden error
+		h := s.chain(route{methods: []string{http.MethodPost}, path: "/deadline", budget: longBudget, maxBody: 1 << 10, class: c,
+			handle: func(w http.ResponseWriter, r *http.Request) error {
+				extended = extendDeadlines(w, r, true)
+				// A wrapper without Unwrap hides the connection: what the
+				// recorder did before it had Unwrap.
+				hidden = extendDeadlines(struct{ http.ResponseWriter }{w}, r, true)
+				return extended
+			}})
+		srv := httptest.NewServer(h)
+		res, err := http.Post(srv.URL+"/deadline", "text/plain", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		srv.Close()
+		if extended != nil || res.StatusCode != http.StatusOK {
+			t.Errorf("class %s: extending the deadlines through the chain: %v (status %d), want success", c, extended, res.StatusCode)
+		}
+		if !errors.Is(hidden, http.ErrNotSupported) {
+			t.Errorf("class %s: through a wrapper without Unwrap: %v, want http.ErrNotSupported (else this test proves nothing)", c, hidden)
+		}
 	}
 }
 
@@ -69,7 +72,7 @@ func TestDeadlineExtensionThroughChain(t *testing.T) {
 // rather than taken for an abandoned one.
 func TestChainLogsRecoversAndBudgets(t *testing.T) {
 	var logs syncBuffer
-	s := &server{log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	s := &server{log: slog.New(slog.NewJSONHandler(&logs, nil)), admission: newAdmission(DefaultAdmission(8))}
 	mux := http.NewServeMux()
 	mux.Handle("/panic/", s.chain(route{path: "/panic/{id}", budget: time.Second,
 		handle: func(http.ResponseWriter, *http.Request) error { panic("boom") }}))

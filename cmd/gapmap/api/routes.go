@@ -45,6 +45,9 @@ type Config struct {
 	// exports (longBudget) and tiles (the engine's own bound).
 	RequestTimeout time.Duration
 	ImportMaxBytes int64 // largest upload to the import route
+	// Admission bounds the API, export and heavy classes (admission.go);
+	// zero: DefaultAdmission(8) without the per-user limit.
+	Admission Admission
 }
 
 // server holds what the handlers need.
@@ -64,6 +67,7 @@ type server struct {
 	site         *webSite
 	log          *slog.Logger
 	importMax    int64 // bytes per upload
+	admission    *admission
 }
 
 // New returns the handler of every route of the API, the tiles and the
@@ -82,6 +86,11 @@ func New(c Config) (http.Handler, error) {
 	if c.RequestTimeout <= 0 || c.ImportMaxBytes <= 0 {
 		missing = append(missing, fmt.Errorf("api: RequestTimeout %s and ImportMaxBytes %d must be positive", c.RequestTimeout, c.ImportMaxBytes))
 	}
+	if c.Admission == (Admission{}) {
+		c.Admission = DefaultAdmission(8)
+		c.Admission.HeavyPerMinute = 0
+	}
+	missing = append(missing, c.Admission.validate())
 	if err := errors.Join(missing...); err != nil {
 		return nil, err
 	}
@@ -99,7 +108,7 @@ func New(c Config) (http.Handler, error) {
 	}
 	s := &server{accounts: c.Accounts, audit: c.Audit, policy: c.Policy, publicRead: c.PublicRead, sessionTimes: c.Sessions,
 		limiter: newLoginLimiter(20, 5*time.Minute), store: c.Store, imports: c.Imports, exports: c.Exports, poverty: c.Poverty, tiles: c.Tiles, site: site, log: c.Log,
-		importMax: c.ImportMaxBytes}
+		importMax: c.ImportMaxBytes, admission: newAdmission(c.Admission)}
 	if c.OIDC != nil {
 		if err := c.OIDC.Validate(); err != nil {
 			return nil, err
@@ -129,6 +138,7 @@ type route struct {
 	handle  handlerFunc   // writes the response, or returns the error for writeError
 	budget  time.Duration // deadline of the request's context
 	maxBody int64         // largest request body in bytes; 0: the handler reads none
+	class   class         // admission class: its concurrency budget, queue and (heavy) per-user rate
 }
 
 // notFoundPath marks the table's entry for every path no route matches.
@@ -162,85 +172,85 @@ func (s *server) routes(timeout time.Duration) []route {
 		edit = access.ProjectEdit
 	)
 	return []route{
-		{getHead, "/healthz", public, s.health, timeout, 0},
+		{getHead, "/healthz", public, s.health, timeout, 0, classOpen},
 
 		// auth.go: logging in and out, who am I
-		{post, "/api/v1/session", public, s.login, timeout, maxJSONBytes},
-		{get, "/api/v1/session", public, s.session, timeout, 0},
-		{del, "/api/v1/session", loggedIn, s.logout, timeout, 0},
+		{post, "/api/v1/session", public, s.login, timeout, maxJSONBytes, classAPI},
+		{get, "/api/v1/session", public, s.session, timeout, 0, classAPI},
+		{del, "/api/v1/session", loggedIn, s.logout, timeout, 0, classAPI},
 		// oidc.go: single sign-on, browser navigations answered with pages
-		{get, ssoLoginPath, public, s.ssoPage(s.oidcLogin), timeout, 0},
-		{get, ssoCallbackPath, public, s.ssoPage(s.oidcCallback), timeout, 0},
+		{get, ssoLoginPath, public, s.ssoPage(s.oidcLogin), timeout, 0, classAPI},
+		{get, ssoCallbackPath, public, s.ssoPage(s.oidcCallback), timeout, 0, classAPI},
 
 		// villages.go
-		{get, "/api/v1/layers", read, s.layers, timeout, 0},
-		{get, "/api/v1/villages", read, s.villages, timeout, 0},
-		{get, "/api/v1/villages/{code}", read, s.village, timeout, 0},
-		{get, "/api/v1/villages/{code}/history", read, s.villageHistory, timeout, 0},
+		{get, "/api/v1/layers", read, s.layers, timeout, 0, classAPI},
+		{get, "/api/v1/villages", read, s.villages, timeout, 0, classAPI},
+		{get, "/api/v1/villages/{code}", read, s.village, timeout, 0, classAPI},
+		{get, "/api/v1/villages/{code}/history", read, s.villageHistory, timeout, 0, classAPI},
 
 		// county.go: setting a county up, locating its villages
-		{get, "/api/v1/county", read, s.county, timeout, 0},
-		{post, "/api/v1/county/init", access.CountySetup, s.initCounty, timeout, maxJSONBytes},
-		{put, "/api/v1/villages/{code}/location", access.LayerEdit, s.locateVillage, timeout, maxJSONBytes},
+		{get, "/api/v1/county", read, s.county, timeout, 0, classAPI},
+		{post, "/api/v1/county/init", access.CountySetup, s.initCounty, timeout, maxJSONBytes, classAPI},
+		{put, "/api/v1/villages/{code}/location", access.LayerEdit, s.locateVillage, timeout, maxJSONBytes, classAPI},
 
 		// scoring.go
-		{post, "/api/v1/scoring-runs", access.ScoreRun, s.createRun, timeout, maxJSONBytes},
-		{get, "/api/v1/scoring-runs/{id:[0-9]+}", read, s.getRun, timeout, 0},
-		{get, "/api/v1/scoring-runs/{a:[0-9]+}/diff/{b:[0-9]+}", read, s.diffRuns, timeout, 0},
-		{get, "/api/v1/villages/{code}/gaps", read, s.villageGaps, timeout, 0},
-		{get, "/api/v1/gaps", read, s.gaps, timeout, 0},
+		{post, "/api/v1/scoring-runs", access.ScoreRun, s.createRun, timeout, maxJSONBytes, classHeavy},
+		{get, "/api/v1/scoring-runs/{id:[0-9]+}", read, s.getRun, timeout, 0, classAPI},
+		{get, "/api/v1/scoring-runs/{a:[0-9]+}/diff/{b:[0-9]+}", read, s.diffRuns, timeout, 0, classAPI},
+		{get, "/api/v1/villages/{code}/gaps", read, s.villageGaps, timeout, 0, classAPI},
+		{get, "/api/v1/gaps", read, s.gaps, timeout, 0, classAPI},
 
 		// projects.go (the 项目库 and its 补充数据), plans.go
-		{get, "/api/v1/projects", read, s.listProjects, timeout, 0},
-		{post, "/api/v1/projects", edit, s.createProject, timeout, maxJSONBytes},
-		{post, "/api/v1/projects/generate", access.Generate, s.generateProjects, timeout, maxJSONBytes},
-		{get, "/api/v1/projects/targets", read, s.projectTargets, timeout, 0},
-		{get, "/api/v1/projects/export.{format}", read, s.exportProjects, timeout, 0},
-		{get, "/api/v1/projects/{id:[0-9]+}", read, s.getProject, timeout, 0},
-		{put, "/api/v1/projects/{id:[0-9]+}", edit, s.updateProject, timeout, maxJSONBytes},
-		{del, "/api/v1/projects/{id:[0-9]+}", edit, s.deleteProject, timeout, 0},
-		{get, "/api/v1/projects/{id:[0-9]+}/transitions", read, s.listTransitions, timeout, 0},
-		{post, "/api/v1/projects/{id:[0-9]+}/transitions", access.Move, s.createTransition, timeout, maxJSONBytes},
-		{get, "/api/v1/projects/{id:[0-9]+}/history", read, s.projectHistory, timeout, 0},
-		{post, "/api/v1/plans", access.PlanApply, s.createPlan, timeout, maxJSONBytes},
-		{get, "/api/v1/data-needs", read, s.dataNeeds, timeout, 0},
-		{get, "/api/v1/data-needs/export.{format}", read, s.exportDataNeeds, timeout, 0},
+		{get, "/api/v1/projects", read, s.listProjects, timeout, 0, classAPI},
+		{post, "/api/v1/projects", edit, s.createProject, timeout, maxJSONBytes, classAPI},
+		{post, "/api/v1/projects/generate", access.Generate, s.generateProjects, timeout, maxJSONBytes, classHeavy},
+		{get, "/api/v1/projects/targets", read, s.projectTargets, timeout, 0, classAPI},
+		{get, "/api/v1/projects/export.{format}", read, s.exportProjects, timeout, 0, classExport},
+		{get, "/api/v1/projects/{id:[0-9]+}", read, s.getProject, timeout, 0, classAPI},
+		{put, "/api/v1/projects/{id:[0-9]+}", edit, s.updateProject, timeout, maxJSONBytes, classAPI},
+		{del, "/api/v1/projects/{id:[0-9]+}", edit, s.deleteProject, timeout, 0, classAPI},
+		{get, "/api/v1/projects/{id:[0-9]+}/transitions", read, s.listTransitions, timeout, 0, classAPI},
+		{post, "/api/v1/projects/{id:[0-9]+}/transitions", access.Move, s.createTransition, timeout, maxJSONBytes, classAPI},
+		{get, "/api/v1/projects/{id:[0-9]+}/history", read, s.projectHistory, timeout, 0, classAPI},
+		{post, "/api/v1/plans", access.PlanApply, s.createPlan, timeout, maxJSONBytes, classHeavy},
+		{get, "/api/v1/data-needs", read, s.dataNeeds, timeout, 0, classAPI},
+		{get, "/api/v1/data-needs/export.{format}", read, s.exportDataNeeds, timeout, 0, classExport},
 
 		// funds.go: the 资金台账 (sources, yearly allocations, entries, roll-ups)
-		{get, "/api/v1/funds/sources", read, s.fundSources, timeout, 0},
-		{put, "/api/v1/funds/sources", access.CountySetup, s.setFundSources, timeout, maxJSONBytes},
-		{get, "/api/v1/funds/allocations", read, s.allocations, timeout, 0},
-		{put, "/api/v1/funds/allocations", access.FundsEdit, s.setAllocation, timeout, maxJSONBytes},
-		{post, "/api/v1/funds/entries", access.FundsEdit, s.addFundEntry, timeout, maxJSONBytes},
-		{get, "/api/v1/funds/rollup", read, s.fundRollup, timeout, 0},
-		{get, "/api/v1/funds/export.xlsx", read, s.exportFundLedger, longBudget, 0},
-		{get, "/api/v1/projects/{id:[0-9]+}/funds", read, s.projectFunds, timeout, 0},
+		{get, "/api/v1/funds/sources", read, s.fundSources, timeout, 0, classAPI},
+		{put, "/api/v1/funds/sources", access.CountySetup, s.setFundSources, timeout, maxJSONBytes, classAPI},
+		{get, "/api/v1/funds/allocations", read, s.allocations, timeout, 0, classAPI},
+		{put, "/api/v1/funds/allocations", access.FundsEdit, s.setAllocation, timeout, maxJSONBytes, classAPI},
+		{post, "/api/v1/funds/entries", access.FundsEdit, s.addFundEntry, timeout, maxJSONBytes, classAPI},
+		{get, "/api/v1/funds/rollup", read, s.fundRollup, timeout, 0, classAPI},
+		{get, "/api/v1/funds/export.xlsx", read, s.exportFundLedger, longBudget, 0, classExport},
+		{get, "/api/v1/projects/{id:[0-9]+}/funds", read, s.projectFunds, timeout, 0, classAPI},
 
 		// poverty.go: 建档立卡 by year
-		{get, "/api/v1/villages/{code}/poverty", read, s.villagePoverty, timeout, 0},
-		{get, "/api/v1/poverty", read, s.povertyRollup, timeout, 0},
-		{get, `/api/v1/poverty/export.{format:csv|xlsx}`, read, s.exportPoverty, longBudget, 0},
-		{post, "/api/v1/poverty/imports", access.LayerEdit, s.importPoverty, longBudget, s.importMax},
+		{get, "/api/v1/villages/{code}/poverty", read, s.villagePoverty, timeout, 0, classAPI},
+		{get, "/api/v1/poverty", read, s.povertyRollup, timeout, 0, classAPI},
+		{get, `/api/v1/poverty/export.{format:csv|xlsx}`, read, s.exportPoverty, longBudget, 0, classExport},
+		{post, "/api/v1/poverty/imports", access.LayerEdit, s.importPoverty, longBudget, s.importMax, classHeavy},
 
 		// audit.go: the whole trail and its check
-		{get, "/api/v1/audit", access.AuditRead, s.auditLog, timeout, 0},
-		{get, "/api/v1/audit/verify", access.AuditRead, s.verifyAudit, longBudget, 0},
+		{get, "/api/v1/audit", access.AuditRead, s.auditLog, timeout, 0, classAPI},
+		{get, "/api/v1/audit/verify", access.AuditRead, s.verifyAudit, longBudget, 0, classHeavy},
 
 		// imports.go, exports.go
-		{post, "/api/v1/layers/{layer}/imports", access.LayerEdit, s.importLayer, longBudget, s.importMax},
-		{get, `/api/v1/exports/{layer}.{format:gpkg|shp\.zip|geojson|kml|csv|xlsx}`, read, s.export, longBudget, 0},
+		{post, "/api/v1/layers/{layer}/imports", access.LayerEdit, s.importLayer, longBudget, s.importMax, classHeavy},
+		{get, `/api/v1/exports/{layer}.{format:gpkg|shp\.zip|geojson|kml|csv|xlsx}`, read, s.export, longBudget, 0, classExport},
 
 		// tiles.go
-		{get, "/tiles/style.json", read, s.style, tileBudget, 0},
-		{get, "/tiles/{set}.json", read, s.tileJSON, tileBudget, 0},
-		{get, "/tiles/{set}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", read, s.tile, tileBudget, 0},
+		{get, "/tiles/style.json", read, s.style, tileBudget, 0, classTile},
+		{get, "/tiles/{set}.json", read, s.tileJSON, tileBudget, 0, classTile},
+		{get, "/tiles/{set}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt", read, s.tile, tileBudget, 0, classTile},
 
 		// web.go: the review map's shell, which shows the login form
-		{getHead, "/", public, s.page, timeout, 0},
-		{getHead, "/config.json", public, s.pageConfig, timeout, 0},
-		{getHead, "/static/{build:[0-9a-f]+}/{path:.+}", public, s.asset, timeout, 0},
+		{getHead, "/", public, s.page, timeout, 0, classOpen},
+		{getHead, "/config.json", public, s.pageConfig, timeout, 0, classOpen},
+		{getHead, "/static/{build:[0-9a-f]+}/{path:.+}", public, s.asset, timeout, 0, classOpen},
 
-		{nil, notFoundPath, public, s.notFound, timeout, 0},
+		{nil, notFoundPath, public, s.notFound, timeout, 0, classOpen},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -112,7 +113,7 @@ func tileError(err error) error {
 	case errors.As(err, &unknown):
 		return unknownSet(unknown.Set)
 	case errors.Is(err, tiles.ErrBusy):
-		return &planning.Error{Code: planning.EUnavailable, Message: "服务繁忙，请稍后重试", Err: err}
+		return busy(classTile, time.Second, err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return &planning.Error{Code: planning.ETimeout, Message: "瓦片生成超时", Err: err}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/data/demo"
@@ -54,7 +55,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	src := &countingSource{Source: db.Store}
-	s := tiles.NewService(src, tiles.NewCache(64<<20), 10*time.Second, 2)
+	s := tiles.NewService(src, tiles.NewCache(64<<20), 10*time.Second, admit.NewGate(2, 8, 2*time.Second))
 	if err := s.Refresh(datatest.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/data/demo"
@@ -46,7 +47,7 @@ func unknownFixture(t *testing.T) (*fixture, map[string]storedGap) {
 		t.Fatal(err)
 	}
 	src := &countingSource{Source: db.Store}
-	s := tiles.NewService(src, tiles.NewCache(64<<20), 10*time.Second, 2)
+	s := tiles.NewService(src, tiles.NewCache(64<<20), 10*time.Second, admit.NewGate(2, 8, 2*time.Second))
 	if err := s.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/data/datatest"
@@ -39,7 +40,7 @@ type store interface {
 func newRawRouter(t testing.TB, store store, set ...func(*api.Config)) http.Handler {
 	t.Helper()
 	c := api.Config{Store: store, Imports: store, Exports: store, Poverty: store, Accounts: store, Audit: store,
-		Tiles:  tiles.NewService(store, tiles.NewCache(64<<20), 10*time.Second, 2),
+		Tiles:  tiles.NewService(store, tiles.NewCache(64<<20), 10*time.Second, admit.NewGate(2, 8, 2*time.Second)),
 		Static: web.Static(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		RequestTimeout: 5 * time.Second, ImportMaxBytes: 512 << 20}
 	for _, f := range set {

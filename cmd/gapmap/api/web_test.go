@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/planning/access"
@@ -43,7 +44,7 @@ func pageRouter(t *testing.T, static fs.FS, cfg WebConfig) http.Handler {
 	t.Helper()
 	var src struct{ tiles.Source }
 	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{}, Accounts: noAccounts{}, Audit: noAudit{}, Poverty: noPoverty{},
-		Tiles: tiles.NewService(src, tiles.NewCache(0), time.Second, 1), Static: static, Web: cfg,
+		Tiles: tiles.NewService(src, tiles.NewCache(0), time.Second, admit.NewGate(1, 8, 2*time.Second)), Static: static, Web: cfg,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: time.Second, ImportMaxBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
