@@ -14,7 +14,7 @@ import (
 
 	"github.com/paulmach/orb/maptile"
 
-	"github.com/gapmap/gapmap/admit"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // Service renders the tiles of a layer set through the cache and a bounded

@@ -11,11 +11,11 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/data/demo"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/tiles"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // fixture is the demo county, scored, behind a Service configured as the

@@ -9,11 +9,11 @@ import (
 	"os"
 	"time"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/tiles"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // serve runs `gapmap serve`: it answers HTTP until ctx is cancelled. The

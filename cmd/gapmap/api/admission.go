@@ -9,9 +9,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/planning/access"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // class is a route's admission class: each class has its own budget of

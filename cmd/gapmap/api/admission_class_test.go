@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/tiles"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // TestRouteClasses: every download is in the export class (so it is

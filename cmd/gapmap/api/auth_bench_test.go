@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning/access"
 	"github.com/gapmap/gapmap/tiles"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // BenchmarkWarmTileAuth measures what authentication adds to a warm tile

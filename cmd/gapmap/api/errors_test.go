@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/tiles"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // stuckSource never finishes a render before its context ends; its data

@@ -18,11 +18,11 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/tiles"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // TestMalformedInputNever5xx is the server-side property test of issue 23:

@@ -21,13 +21,13 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/data/demo"
 	"github.com/gapmap/gapmap/data/gdaltest"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/tiles"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // countingSource counts the tile renders that reach the database.

@@ -12,12 +12,12 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/data/demo"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/tiles"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // storedGap is one village's scores as the run stored them.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/paulmach/orb/geojson"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/data/datatest"
@@ -21,6 +20,7 @@ import (
 	"github.com/gapmap/gapmap/planning/access"
 	"github.com/gapmap/gapmap/planning/audit"
 	"github.com/gapmap/gapmap/tiles"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // store is what the API needs of package data; *data.Store is one.

@@ -15,12 +15,12 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/gapmap/gapmap/admit"
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/planning/access"
 	"github.com/gapmap/gapmap/planning/audit"
 	"github.com/gapmap/gapmap/tiles"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // noStore stands in for the stores in tests that must not reach them: a

@@ -1,4 +1,5 @@
-// Package admit is gapmap's admission control: a Gate bounds how many
+// Package admit is gapmap's admission control (under tiles because the
+// tile engine's render slots were its first user; the API's classes share it): a Gate bounds how many
 // requests of one kind work at once, lets a bounded number more wait in
 // first-come order for a bounded time, and refuses the rest at once, so
 // that overload is answered "busy, retry" instead of piling up until
