@@ -18,7 +18,7 @@ import (
 // outsideWriteBound is how soon a write made outside gapmap (psql, another
 // process) reaches the tiles: the notification's trip plus one refresh.
 // README states it.
-const outsideWriteBound = time.Second
+const outsideWriteBound = 2 * time.Second
 
 // TestOutsideWriteReachesTilesWithinBound updates a road with plain SQL,
 // as psql would, 20 times, while the server follows the versions as `gapmap
