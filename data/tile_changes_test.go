@@ -42,3 +42,44 @@ func TestTileChangeTriggers(t *testing.T) {
 		}
 	}
 }
+
+// TestTileChangesLog checks what Store.Changes reads from the log: a
+// write's old and new boxes under the version it made, complete; nothing
+// for no change; and incomplete for a write not on record (TRUNCATE).
+func TestTileChangesLog(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := datatest.Context()
+	version := func(layer string) int64 {
+		var v int64
+		if err := db.Pool.QueryRow(ctx, `SELECT version FROM layer_versions WHERE layer = $1`, layer).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v0 := version("roads")
+	var id int64
+	var old, moved [4]float64
+	if err := db.Pool.QueryRow(ctx, `SELECT id, ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM roads ORDER BY id LIMIT 1`).
+		Scan(&id, &old[0], &old[1], &old[2], &old[3]); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Pool.QueryRow(ctx, `UPDATE roads SET geom = ST_Translate(geom, 0.01, 0) WHERE id = $1
+		RETURNING ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom)`, id).Scan(&moved[0], &moved[1], &moved[2], &moved[3]); err != nil {
+		t.Fatal(err)
+	}
+	v1 := version("roads")
+	boxes, complete, err := db.Store.Changes(ctx, "roads", v0, v1)
+	if err != nil || !complete || v1 != v0+1 || len(boxes) != 2 || !slices.Contains(boxes, old) || !slices.Contains(boxes, moved) {
+		t.Errorf("one road moved (version %d→%d): boxes %v complete %v err %v, want %v and %v, complete", v0, v1, boxes, complete, err, old, moved)
+	}
+	if boxes, complete, err := db.Store.Changes(ctx, "roads", v1, v1); err != nil || !complete || len(boxes) != 0 {
+		t.Errorf("no change: %v %v %v", boxes, complete, err)
+	}
+	b0 := version("bridges")
+	if _, err := db.Pool.Exec(ctx, `TRUNCATE bridges`); err != nil {
+		t.Fatal(err)
+	}
+	if _, complete, err := db.Store.Changes(ctx, "bridges", b0, version("bridges")); err != nil || complete {
+		t.Errorf("TRUNCATE: complete %v err %v, want a write not on record", complete, err)
+	}
+}

@@ -112,8 +112,13 @@ func (s *Service) Refresh(ctx context.Context) error {
 			return err
 		}
 		if len(stale) > 0 {
+			sets := map[string][]Layer{}
 			dropped := s.cache.Invalidate(func(r Ref) bool {
-				layers, _ := SetLayers(r.Set)
+				layers, ok := sets[r.Set]
+				if !ok {
+					layers, _ = SetLayers(r.Set)
+					sets[r.Set] = layers
+				}
 				for _, l := range LayersAt(layers, r.Z) {
 					if stale[l.ID].touches(r.Z, r.X, r.Y) {
 						return true
