@@ -45,7 +45,7 @@ func TestTileChangeTriggers(t *testing.T) {
 
 // TestTileChangesLog checks what Store.Changes reads from the log: a
 // write's old and new boxes under the version it made, complete; nothing
-// for no change; and incomplete for a write not on record (TRUNCATE).
+// for no change or a statement that wrote no row; and incomplete for a write not on record (TRUNCATE).
 func TestTileChangesLog(t *testing.T) {
 	db := datatest.NewDemo(t)
 	ctx := datatest.Context()
@@ -74,6 +74,16 @@ func TestTileChangesLog(t *testing.T) {
 	}
 	if boxes, complete, err := db.Store.Changes(ctx, "roads", v1, v1); err != nil || !complete || len(boxes) != 0 {
 		t.Errorf("no change: %v %v %v", boxes, complete, err)
+	}
+	// A statement that writes no row still moves the version: on record,
+	// with no box.
+	if _, err := db.Pool.Exec(ctx, `UPDATE roads SET name = name WHERE false`); err != nil {
+		t.Fatal(err)
+	}
+	if v2 := version("roads"); v2 != v1+1 {
+		t.Errorf("an empty UPDATE left the version at %d, want %d", v2, v1+1)
+	} else if boxes, complete, err := db.Store.Changes(ctx, "roads", v1, v2); err != nil || !complete || len(boxes) != 0 {
+		t.Errorf("an empty UPDATE: boxes %v complete %v err %v, want none, complete", boxes, complete, err)
 	}
 	b0 := version("bridges")
 	if _, err := db.Pool.Exec(ctx, `TRUNCATE bridges`); err != nil {
