@@ -205,6 +205,43 @@ func TestCachePurgeDropsEverything(t *testing.T) {
 	}
 }
 
+// TestCacheInvalidate drops the stale tiles and keeps the rest, and a
+// load of a stale tile running at the drop answers its caller but is not
+// stored: it may have read the data from before the write.
+func TestCacheInvalidate(t *testing.T) {
+	c := NewCache(1 << 20)
+	ctx := context.Background()
+	a, b := Ref{Set: "all", Z: 14, X: 1, Y: 1}, Ref{Set: "all", Z: 14, X: 2, Y: 1}
+	c.Get(ctx, "a", a, loader([]byte("a")))
+	c.Get(ctx, "b", b, loader([]byte("b")))
+	release, started := make(chan struct{}), make(chan struct{})
+	running := Ref{Set: "all", Z: 13, X: 1, Y: 1}
+	done := make(chan *Tile)
+	go func() {
+		tile, _, _ := c.Get(ctx, "r", running, func(context.Context) ([]byte, string, error) {
+			close(started)
+			<-release
+			return []byte("old"), "", nil
+		})
+		done <- tile
+	}()
+	<-started
+	dropped := c.Invalidate(func(r Ref) bool { return r.X == 1 })
+	if len(dropped) != 1 || dropped[0] != a || c.Has("a") || !c.Has("b") {
+		t.Errorf("dropped %v; a cached %v, b cached %v; want a dropped, b kept", dropped, c.Has("a"), c.Has("b"))
+	}
+	close(release)
+	if tile := <-done; tile == nil || tile.RawSize != 3 {
+		t.Errorf("the running load answered %v", tile)
+	}
+	if c.Has("r") {
+		t.Error("a load running at the drop was stored")
+	}
+	if tile, hit, _ := c.Get(ctx, "r", running, loader([]byte("fresh"))); hit || tile.RawSize != 5 {
+		t.Errorf("after the drop: hit %v, size %d; want a fresh load", hit, tile.RawSize)
+	}
+}
+
 func BenchmarkCacheHit(b *testing.B) {
 	c := NewCache(64 << 20)
 	for i := 0; i < 1000; i++ {
