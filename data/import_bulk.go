@@ -60,6 +60,8 @@ type bulkLoad struct {
 	// cells: the per-row change trigger is off, and the caller records
 	// the insert's changes per cell instead.
 	cells bool
+	// tileLog: the tile change log's insert trigger is off (migration 0027).
+	tileLog bool
 	// restore re-creates the indexes and foreign keys dropped for the
 	// load, from their definitions in the catalog.
 	restore []string
@@ -89,6 +91,19 @@ func beginBulk(ctx context.Context, tx pgx.Tx, table string, rows int64, cells b
 	id := pgx.Identifier{table}.Sanitize()
 	if cells {
 		if _, err := tx.Exec(ctx, fmt.Sprintf("ALTER TABLE %s DISABLE TRIGGER %s", id, pgx.Identifier{changesInsertTrigger(table)}.Sanitize())); err != nil {
+			return nil, err
+		}
+	}
+	// The tile change log's trigger would keep the rows in a transition
+	// table too; without its record the load's version tells tile servers
+	// to drop every tile of the layer, which a load this size touches
+	// much of anyway (migration 0027). A layer added later may not log.
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = $2)`,
+		table, tileChangesInsertTrigger(table)).Scan(&b.tileLog); err != nil {
+		return nil, err
+	}
+	if b.tileLog {
+		if _, err := tx.Exec(ctx, fmt.Sprintf("ALTER TABLE %s DISABLE TRIGGER %s", id, pgx.Identifier{tileChangesInsertTrigger(table)}.Sanitize())); err != nil {
 			return nil, err
 		}
 	}
@@ -136,9 +151,16 @@ func (b *bulkLoad) end(ctx context.Context, tx pgx.Tx) error {
 			return err
 		}
 	}
+	id := pgx.Identifier{b.table}.Sanitize()
 	if b.cells {
-		_, err := tx.Exec(ctx, fmt.Sprintf("ALTER TABLE %s ENABLE TRIGGER %s", pgx.Identifier{b.table}.Sanitize(), pgx.Identifier{changesInsertTrigger(b.table)}.Sanitize()))
-		return err
+		if _, err := tx.Exec(ctx, fmt.Sprintf("ALTER TABLE %s ENABLE TRIGGER %s", id, pgx.Identifier{changesInsertTrigger(b.table)}.Sanitize())); err != nil {
+			return err
+		}
+	}
+	if b.tileLog {
+		if _, err := tx.Exec(ctx, fmt.Sprintf("ALTER TABLE %s ENABLE TRIGGER %s", id, pgx.Identifier{tileChangesInsertTrigger(b.table)}.Sanitize())); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -115,6 +115,10 @@ func (s *Store) describe(ctx context.Context, table string) (*tableDesc, error) 
 // changes.
 func changesInsertTrigger(table string) string { return table + "_changes_insert" }
 
+// tileChangesInsertTrigger names table's trigger that logs where inserted
+// rows change the tiles (migration 0027).
+func tileChangesInsertTrigger(table string) string { return table + "_version_tiles_insert" }
+
 // targetCols are the table columns the import writes, beside source_id:
 // provided fields that are table columns, the geometry columns, resolved
 // references.

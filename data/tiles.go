@@ -141,8 +141,13 @@ func (s *Store) RefreshLowZoom(ctx context.Context) (bool, error) {
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO lowzoom_state (layer, built_from) VALUES ('roads', $1)
-			ON CONFLICT (layer) DO UPDATE SET built_from = EXCLUDED.built_from, built_at = now()`, version)
+		if _, err := tx.Exec(ctx, `INSERT INTO lowzoom_state (layer, built_from) VALUES ('roads', $1)
+			ON CONFLICT (layer) DO UPDATE SET built_from = EXCLUDED.built_from, built_at = now()`, version); err != nil {
+			return err
+		}
+		// Low-zoom road tiles now draw the prepared table: tell tile
+		// servers (Versions reports it as roads_lowzoom).
+		_, err := tx.Exec(ctx, `SELECT pg_notify('gapmap_versions', $1)`, catalog.LowZoomTable("roads"))
 		rebuilt = true
 		return err
 	})
@@ -183,17 +188,57 @@ func (s *Store) Tile(ctx context.Context, req tiles.Request) ([]byte, []string, 
 	return mvt, truncated, nil
 }
 
-// Versions implements tiles.Source.
+// Versions implements tiles.Source: the layer versions, and for each
+// table prepared for low-zoom tiles (catalog.LowZoomTable) the version of
+// its layer it was built from.
 func (s *Store) Versions(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.tilePool.Query(ctx, `SELECT layer, version FROM layer_versions`)
+	rows, err := s.tilePool.Query(ctx, `SELECT layer, version, false FROM layer_versions
+		UNION ALL SELECT layer, built_from, true FROM lowzoom_state`)
 	if err != nil {
 		return nil, translate(err, "versions")
 	}
 	out := map[string]int64{}
 	var layer string
 	var v int64
-	_, err = pgx.ForEachRow(rows, []any{&layer, &v}, func() error { out[layer] = v; return nil })
+	var low bool
+	_, err = pgx.ForEachRow(rows, []any{&layer, &v, &low}, func() error {
+		if low {
+			layer = catalog.LowZoomTable(layer)
+		}
+		out[layer] = v
+		return nil
+	})
 	return out, translate(err, "versions")
+}
+
+// Changes implements tiles.Source from the tile change log (migration
+// 0027): the boxes of the rows that the writes moving table's version from
+// after to upTo wrote, complete only when every one of those versions has
+// its record.
+func (s *Store) Changes(ctx context.Context, table string, after, upTo int64) ([][4]float64, bool, error) {
+	if upTo <= after {
+		return nil, upTo == after, nil
+	}
+	rows, err := s.tilePool.Query(ctx, `SELECT version, west, south, east, north FROM tile_changes
+		WHERE layer = $1 AND version > $2 AND version <= $3`, table, after, upTo)
+	if err != nil {
+		return nil, false, translate(err, "tile changes")
+	}
+	var boxes [][4]float64
+	seen := map[int64]bool{}
+	var v int64
+	var b [4]*float64
+	_, err = pgx.ForEachRow(rows, []any{&v, &b[0], &b[1], &b[2], &b[3]}, func() error {
+		seen[v] = true
+		if b[0] != nil {
+			boxes = append(boxes, [4]float64{*b[0], *b[1], *b[2], *b[3]})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, translate(err, "tile changes")
+	}
+	return boxes, int64(len(seen)) == upTo-after, nil
 }
 
 // Bounds implements tiles.Source: the extent of the counties, or, for a

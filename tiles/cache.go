@@ -61,9 +61,18 @@ type CacheStats struct {
 // full of tiny or empty tiles is still bounded by real memory.
 const entryOverhead = 256
 
+// Ref is what a cached tile shows: tile Z/X/Y of a layer set with a
+// filter. [Cache.Invalidate] judges entries by it.
+type Ref struct {
+	Set     string
+	Z, X, Y int
+	Filter  Filter
+}
+
 // entry is the value of a list element.
 type entry struct {
 	key  string
+	ref  Ref
 	tile *Tile
 	size int64 // entrySize(key, tile), kept so eviction needn't recompute it
 }
@@ -71,6 +80,7 @@ type entry struct {
 // call is one in-flight load. tile, err and leaderGone are written before
 // done is closed and only read after it.
 type call struct {
+	ref        Ref
 	done       chan struct{}
 	tile       *Tile
 	err        error
@@ -110,7 +120,7 @@ func NewCache(maxBytes int64) *Cache {
 // second render in that rare case but needs no goroutine per load and lets
 // a panic in load reach the caller that ran it. Any other error is returned
 // to the loading caller and its waiters and is not cached.
-func (c *Cache) Get(ctx context.Context, key string, load func(ctx context.Context) (mvt []byte, truncated string, err error)) (t *Tile, hit bool, err error) {
+func (c *Cache) Get(ctx context.Context, key string, ref Ref, load func(ctx context.Context) (mvt []byte, truncated string, err error)) (t *Tile, hit bool, err error) {
 	for {
 		c.mu.Lock()
 		if el, ok := c.items[key]; ok {
@@ -130,7 +140,7 @@ func (c *Cache) Get(ctx context.Context, key string, load func(ctx context.Conte
 			}
 			return t, err == nil, err
 		}
-		cl := &call{done: make(chan struct{})}
+		cl := &call{ref: ref, done: make(chan struct{})}
 		c.inflight[key] = cl
 		c.misses++
 		c.mu.Unlock()
@@ -190,7 +200,7 @@ func (c *Cache) finish(key string, cl *call) {
 	if c.inflight[key] == cl {
 		delete(c.inflight, key)
 		if cl.err == nil {
-			c.add(key, cl.tile)
+			c.add(key, cl.ref, cl.tile)
 		}
 	}
 	c.mu.Unlock()
@@ -199,7 +209,7 @@ func (c *Cache) finish(key string, cl *call) {
 
 // add stores t under key and evicts least recently used tiles until the
 // cache fits maxBytes. c.mu must be held.
-func (c *Cache) add(key string, t *Tile) {
+func (c *Cache) add(key string, ref Ref, t *Tile) {
 	size := entrySize(key, t)
 	if c.maxBytes <= 0 || size > c.maxBytes/8 {
 		return
@@ -207,7 +217,7 @@ func (c *Cache) add(key string, t *Tile) {
 	if el, ok := c.items[key]; ok { // not reachable through Get; kept for safety
 		c.remove(el)
 	}
-	c.items[key] = c.ll.PushFront(&entry{key: key, tile: t, size: size})
+	c.items[key] = c.ll.PushFront(&entry{key: key, ref: ref, tile: t, size: size})
 	c.bytes += size
 	for c.bytes > c.maxBytes {
 		c.remove(c.ll.Back())
@@ -250,6 +260,40 @@ func (c *Cache) Purge() {
 	c.items = make(map[string]*list.Element) // a cleared map keeps its buckets
 	c.inflight = make(map[string]*call)
 	c.bytes = 0
+}
+
+// Invalidate drops every stored tile whose Ref is stale and returns
+// their Refs. Loads of stale Refs running now still answer their callers
+// and waiters but are not stored (they may have read the data before the
+// change), and a later Get of their key starts a fresh load, as after
+// [Cache.Purge].
+func (c *Cache) Invalidate(stale func(Ref) bool) []Ref {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var dropped []Ref
+	for el := c.ll.Front(); el != nil; {
+		next := el.Next()
+		if e := el.Value.(*entry); stale(e.ref) {
+			dropped = append(dropped, e.ref)
+			c.remove(el)
+		}
+		el = next
+	}
+	for key, cl := range c.inflight {
+		if stale(cl.ref) {
+			delete(c.inflight, key)
+		}
+	}
+	return dropped
+}
+
+// Has reports whether a tile is stored under key now, without loading
+// or touching it.
+func (c *Cache) Has(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.items[key]
+	return ok
 }
 
 // gzipWriters reuses compressors: each holds about 1 MB of deflate state,

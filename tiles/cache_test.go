@@ -21,11 +21,11 @@ func TestCacheGzipOnceAndETag(t *testing.T) {
 	mvt := bytes.Repeat([]byte("村道"), 500)
 	calls := 0
 	load := func(context.Context) ([]byte, string, error) { calls++; return mvt, "roads", nil }
-	a, hit, err := c.Get(context.Background(), "k", load)
+	a, hit, err := c.Get(context.Background(), "k", Ref{}, load)
 	if err != nil || hit {
 		t.Fatalf("first Get: hit=%v err=%v", hit, err)
 	}
-	b, hit, err := c.Get(context.Background(), "k", load)
+	b, hit, err := c.Get(context.Background(), "k", Ref{}, load)
 	if err != nil || !hit || a != b || calls != 1 {
 		t.Fatalf("second Get: hit=%v same=%v calls=%d err=%v", hit, a == b, calls, err)
 	}
@@ -37,8 +37,8 @@ func TestCacheGzipOnceAndETag(t *testing.T) {
 		t.Fatalf("Gunzip: %v, equal=%v", err, bytes.Equal(raw, mvt))
 	}
 	// Same bytes under another key: same strong ETag; different bytes: different.
-	other, _, _ := c.Get(context.Background(), "k2", loader(mvt))
-	diff, _, _ := c.Get(context.Background(), "k3", loader(append([]byte{1}, mvt...)))
+	other, _, _ := c.Get(context.Background(), "k2", Ref{}, loader(mvt))
+	diff, _, _ := c.Get(context.Background(), "k3", Ref{}, loader(append([]byte{1}, mvt...)))
 	if other.ETag != a.ETag || diff.ETag == a.ETag || a.ETag[0] != '"' {
 		t.Fatalf("ETags %s %s %s", a.ETag, other.ETag, diff.ETag)
 	}
@@ -49,7 +49,7 @@ func TestCacheEvictsByBytes(t *testing.T) {
 	c := NewCache(max)
 	for i := 0; i < 200; i++ {
 		body := noise(int64(i), 4000)
-		if _, _, err := c.Get(context.Background(), fmt.Sprint(i), loader(body)); err != nil {
+		if _, _, err := c.Get(context.Background(), fmt.Sprint(i), Ref{}, loader(body)); err != nil {
 			t.Fatal(err)
 		}
 		if s := c.Stats(); s.Bytes > max {
@@ -61,10 +61,10 @@ func TestCacheEvictsByBytes(t *testing.T) {
 		t.Fatalf("entries %d: expected eviction to keep some but not all", s.Entries)
 	}
 	// The most recent key survives, the first one was evicted.
-	if _, hit, _ := c.Get(context.Background(), "199", loader(nil)); !hit {
+	if _, hit, _ := c.Get(context.Background(), "199", Ref{}, loader(nil)); !hit {
 		t.Error("most recent tile was evicted")
 	}
-	if _, hit, _ := c.Get(context.Background(), "0", loader([]byte("x"))); hit {
+	if _, hit, _ := c.Get(context.Background(), "0", Ref{}, loader([]byte("x"))); hit {
 		t.Error("oldest tile survived eviction")
 	}
 }
@@ -81,14 +81,14 @@ func TestCacheLRUOrder(t *testing.T) {
 	per := entrySize("k0", probe)
 	c := NewCache(per*8 + per/2) // room for eight
 	for i := 0; i < 8; i++ {
-		c.Get(context.Background(), fmt.Sprint("k", i), loader(noise(int64(i), 2000)))
+		c.Get(context.Background(), fmt.Sprint("k", i), Ref{}, loader(noise(int64(i), 2000)))
 	}
-	c.Get(context.Background(), "k0", loader(nil)) // touch k0: k1 is now oldest
-	c.Get(context.Background(), "k8", loader(noise(8, 2000)))
-	if _, hit, _ := c.Get(context.Background(), "k0", loader(noise(0, 2000))); !hit {
+	c.Get(context.Background(), "k0", Ref{}, loader(nil)) // touch k0: k1 is now oldest
+	c.Get(context.Background(), "k8", Ref{}, loader(noise(8, 2000)))
+	if _, hit, _ := c.Get(context.Background(), "k0", Ref{}, loader(noise(0, 2000))); !hit {
 		t.Error("recently used k0 was evicted")
 	}
-	if _, hit, _ := c.Get(context.Background(), "k1", loader(noise(1, 2000))); hit {
+	if _, hit, _ := c.Get(context.Background(), "k1", Ref{}, loader(noise(1, 2000))); hit {
 		t.Error("least recently used k1 survived")
 	}
 }
@@ -96,7 +96,7 @@ func TestCacheLRUOrder(t *testing.T) {
 func TestCacheOversizeNotStored(t *testing.T) {
 	c := NewCache(8 << 10)
 	big := noise(1, 1500) // > 8 KiB / 8 after gzip
-	tile, _, err := c.Get(context.Background(), "big", loader(big))
+	tile, _, err := c.Get(context.Background(), "big", Ref{}, loader(big))
 	if err != nil || tile.RawSize != len(big) {
 		t.Fatalf("oversize tile not returned: %v", err)
 	}
@@ -108,11 +108,11 @@ func TestCacheOversizeNotStored(t *testing.T) {
 func TestCacheErrorsNotCached(t *testing.T) {
 	c := NewCache(1 << 20)
 	boom := errors.New("boom")
-	_, _, err := c.Get(context.Background(), "k", func(context.Context) ([]byte, string, error) { return nil, "", boom })
+	_, _, err := c.Get(context.Background(), "k", Ref{}, func(context.Context) ([]byte, string, error) { return nil, "", boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
-	tile, hit, err := c.Get(context.Background(), "k", loader([]byte("ok")))
+	tile, hit, err := c.Get(context.Background(), "k", Ref{}, loader([]byte("ok")))
 	if err != nil || hit || tile.RawSize != 2 {
 		t.Fatalf("after error: hit=%v err=%v", hit, err)
 	}
@@ -135,7 +135,7 @@ func TestCacheCoalescesConcurrentMisses(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			tile, _, err := c.Get(context.Background(), "k", load)
+			tile, _, err := c.Get(context.Background(), "k", Ref{}, load)
 			if err != nil {
 				t.Error(err)
 			}
@@ -174,7 +174,7 @@ func TestCacheLeaderCancelledWaiterRetries(t *testing.T) {
 	c := NewCache(1 << 20)
 	leaderCtx, cancel := context.WithCancel(context.Background())
 	started := make(chan struct{})
-	go c.Get(leaderCtx, "k", func(ctx context.Context) ([]byte, string, error) {
+	go c.Get(leaderCtx, "k", Ref{}, func(ctx context.Context) ([]byte, string, error) {
 		close(started)
 		<-ctx.Done()
 		return nil, "", ctx.Err()
@@ -182,7 +182,7 @@ func TestCacheLeaderCancelledWaiterRetries(t *testing.T) {
 	<-started
 	done := make(chan error, 1)
 	go func() {
-		tile, _, err := c.Get(context.Background(), "k", loader([]byte("fresh")))
+		tile, _, err := c.Get(context.Background(), "k", Ref{}, loader([]byte("fresh")))
 		if err == nil && tile.RawSize != 5 {
 			err = fmt.Errorf("raw size %d", tile.RawSize)
 		}
@@ -197,24 +197,61 @@ func TestCacheLeaderCancelledWaiterRetries(t *testing.T) {
 
 func TestCachePurgeDropsEverything(t *testing.T) {
 	c := NewCache(1 << 20)
-	c.Get(context.Background(), "k", loader([]byte("old")))
+	c.Get(context.Background(), "k", Ref{}, loader([]byte("old")))
 	c.Purge()
-	tile, hit, _ := c.Get(context.Background(), "k", loader([]byte("newer")))
+	tile, hit, _ := c.Get(context.Background(), "k", Ref{}, loader([]byte("newer")))
 	if hit || tile.RawSize != 5 {
 		t.Fatalf("after purge: hit=%v size=%d", hit, tile.RawSize)
+	}
+}
+
+// TestCacheInvalidate drops the stale tiles and keeps the rest, and a
+// load of a stale tile running at the drop answers its caller but is not
+// stored: it may have read the data from before the write.
+func TestCacheInvalidate(t *testing.T) {
+	c := NewCache(1 << 20)
+	ctx := context.Background()
+	a, b := Ref{Set: "all", Z: 14, X: 1, Y: 1}, Ref{Set: "all", Z: 14, X: 2, Y: 1}
+	c.Get(ctx, "a", a, loader([]byte("a")))
+	c.Get(ctx, "b", b, loader([]byte("b")))
+	release, started := make(chan struct{}), make(chan struct{})
+	running := Ref{Set: "all", Z: 13, X: 1, Y: 1}
+	done := make(chan *Tile)
+	go func() {
+		tile, _, _ := c.Get(ctx, "r", running, func(context.Context) ([]byte, string, error) {
+			close(started)
+			<-release
+			return []byte("old"), "", nil
+		})
+		done <- tile
+	}()
+	<-started
+	dropped := c.Invalidate(func(r Ref) bool { return r.X == 1 })
+	if len(dropped) != 1 || dropped[0] != a || c.Has("a") || !c.Has("b") {
+		t.Errorf("dropped %v; a cached %v, b cached %v; want a dropped, b kept", dropped, c.Has("a"), c.Has("b"))
+	}
+	close(release)
+	if tile := <-done; tile == nil || tile.RawSize != 3 {
+		t.Errorf("the running load answered %v", tile)
+	}
+	if c.Has("r") {
+		t.Error("a load running at the drop was stored")
+	}
+	if tile, hit, _ := c.Get(ctx, "r", running, loader([]byte("fresh"))); hit || tile.RawSize != 5 {
+		t.Errorf("after the drop: hit %v, size %d; want a fresh load", hit, tile.RawSize)
 	}
 }
 
 func BenchmarkCacheHit(b *testing.B) {
 	c := NewCache(64 << 20)
 	for i := 0; i < 1000; i++ {
-		c.Get(context.Background(), fmt.Sprint(i), loader(bytes.Repeat([]byte{byte(i)}, 5000)))
+		c.Get(context.Background(), fmt.Sprint(i), Ref{}, loader(bytes.Repeat([]byte{byte(i)}, 5000)))
 	}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			if _, hit, _ := c.Get(context.Background(), fmt.Sprint(i%1000), loader(nil)); !hit {
+			if _, hit, _ := c.Get(context.Background(), fmt.Sprint(i%1000), Ref{}, loader(nil)); !hit {
 				b.Fatal("miss")
 			}
 			i++

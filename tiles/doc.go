@@ -4,7 +4,9 @@
 // implements it on PostGIS), a byte-bounded [Cache] that gzips each tile
 // once, a [Service] that renders a set's tile through the cache and a
 // bounded number of concurrent renders and knows the data's versions,
-// bounds and attribution, TileJSON and MapLibre style documents as values,
+// bounds and attribution (on a version move it drops only the cached tiles
+// the writes' boxes touch, [Source.Changes], and re-renders the dropped
+// low-zoom ones in the background), TileJSON and MapLibre style documents as values,
 // offline MBTiles packs ([Pack]) and fixed tile lists ([TileList]).
 //
 // It serves nothing itself: the HTTP routes, request parsing, headers and

@@ -17,6 +17,16 @@ type Layer struct {
 	Fields  map[string]string `json:"fields"`  // field name → "Number", "String" or "Boolean"
 	// Tables are the stored layers whose changes change this layer's tiles.
 	Tables []string `json:"-"`
+	// Table is the table whose rows the layer draws: a write to it
+	// changes only the tiles its rows' boxes touch (the source's
+	// [Source.Changes]); a write to any other of Tables may change any tile.
+	Table string `json:"-"`
+	// LowBelow, when set, is the zoom below which the layer is drawn from
+	// a table derived from Table (LowTable, versioned by the build's
+	// source version): any write to Table, and any rebuild, changes every
+	// tile below it.
+	LowBelow int    `json:"-"`
+	LowTable string `json:"-"`
 }
 
 // MaxZoom is the most detailed zoom of every layer; higher zooms are
@@ -44,7 +54,12 @@ func CatalogLayers(c *catalog.Catalog) []Layer {
 		if maxZoom == 0 {
 			maxZoom = MaxZoom
 		}
-		out = append(out, Layer{ID: t.ID, Title: t.Title, MinZoom: t.MinZoom, MaxZoom: maxZoom, Fields: t.Fields(), Tables: slices.Clone(t.Tables)})
+		tl := Layer{ID: t.ID, Title: t.Title, MinZoom: t.MinZoom, MaxZoom: maxZoom, Fields: t.Fields(), Tables: slices.Clone(t.Tables), Table: l.Table}
+		if t.SQL.Low != nil {
+			tl.LowBelow, tl.LowTable = t.SQL.LowBelow, catalog.LowZoomTable(l.Table)
+			tl.Tables = append(tl.Tables, tl.LowTable)
+		}
+		out = append(out, tl)
 	}
 	return out
 }

@@ -92,6 +92,10 @@ func (b *blockingSource) Bounds(context.Context) ([4]float64, bool, error) {
 
 func (b *blockingSource) Attribution(context.Context) (string, error) { return "", nil }
 
+func (*blockingSource) Changes(context.Context, string, int64, int64) ([][4]float64, bool, error) {
+	return nil, false, nil
+}
+
 // TestServiceErrors checks the typed errors the HTTP layer maps to
 // responses: an unknown set, a busy engine, and an empty tile that needs
 // no render.

@@ -25,8 +25,14 @@ type Source interface {
 	// budget. The caller passes only layers drawn at req.Z ([LayersAt]):
 	// the Source filters nothing. No layers render an empty tile.
 	Tile(ctx context.Context, req Request) (mvt []byte, truncated []string, err error)
-	// Versions returns the current version of every stored layer.
+	// Versions returns the current version of every stored layer (and of
+	// each low-zoom table, see [Layer.LowTable]).
 	Versions(ctx context.Context) (map[string]int64, error)
+	// Changes returns the boxes ([w, s, e, n] degrees, EPSG:4490) of the
+	// rows written to table by the writes that moved its version from
+	// after to upTo, old and new rows alike. complete is false when some
+	// of those writes are not on record: then any of its tiles may differ.
+	Changes(ctx context.Context, table string, after, upTo int64) (boxes [][4]float64, complete bool, err error)
 	// Bounds returns the extent of the county data as [w, s, e, n] degrees,
 	// or false when nothing is loaded.
 	Bounds(ctx context.Context) ([4]float64, bool, error)

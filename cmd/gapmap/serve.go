@@ -45,6 +45,9 @@ func serve(ctx context.Context, a app) error {
 		migrateUntilReady(ctx, store, log)
 		followVersions(ctx, store, tileService, log)
 	}()
+	// One worker: re-rendering dropped low-zoom tiles is the lowest
+	// priority and must leave the render slots to users.
+	go tileService.Rewarm(ctx, 1)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -105,8 +108,10 @@ func migrateUntilReady(ctx context.Context, store *data.Store, log *slog.Logger)
 }
 
 // followVersions keeps the tile server's data versions current: every
-// bump in the database (from any process) refreshes them, coalesced so
-// that a burst of writes costs one refresh.
+// bump in the database (from any process, and every rebuild of the
+// low-zoom tables) refreshes them, coalesced so that a burst of writes
+// costs one refresh. gapmap's own write routes refresh before they answer
+// (api's freshTiles); this brings the writes of other processes.
 func followVersions(ctx context.Context, store *data.Store, ts *tiles.Service, log *slog.Logger) {
 	kick, lowKick := make(chan struct{}, 1), make(chan struct{}, 1)
 	lowKick <- struct{}{} // build the low-zoom tables at start if they are stale

@@ -62,6 +62,11 @@ const (
 // [TileSQL.LowBudget] and roads come from roads_lowzoom.
 const LowZoomBelow = 10
 
+// LowZoomTable names the table prepared in advance for table's low-zoom
+// tiles (roads_lowzoom); as a data version it is the version of table the
+// prepared table was built from (lowzoom_state).
+func LowZoomTable(table string) string { return table + "_lowzoom" }
+
 // DefaultBudget is a tile layer's feature budget when its entry gives none.
 const DefaultBudget = 2000
 

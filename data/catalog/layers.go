@@ -395,7 +395,8 @@ func layers() []Layer {
 					{Column: "gap_before", Title: "实施前缺口", Kind: Float}, {Column: "gap_after_est", Title: "实施后缺口（估计）", Kind: Float}},
 				Filters: []string{"status", "year"},
 			},
-			Tile: &Tile{MinZoom: 8, Extra: map[string]Kind{"status": Text}, SQL: TileSQL{
+			// The township filter looks townships up by name.
+			Tile: &Tile{MinZoom: 8, Tables: []string{"projects", "townships"}, Extra: map[string]Kind{"status": Text}, SQL: TileSQL{
 				// Below z11 a project is a dot without its name: a province's
 				// 35,000 candidates as lines and names made z8 tiles 175 KB.
 				Geom:  `CASE WHEN p.z < 11 THEN ST_PointOnSurface(g.geom) ELSE g.geom END`,

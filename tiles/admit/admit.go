@@ -79,6 +79,19 @@ func (g *Gate) Acquire(ctx context.Context) (release func(), err error) {
 	return nil, err
 }
 
+// TryIdle takes a slot only when nobody holds or waits for one, without
+// waiting: background work (re-rendering dropped tiles) that must never
+// delay a user.
+func (g *Gate) TryIdle() (release func(), ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.inUse > 0 || g.waiters.Len() > 0 {
+		return nil, false
+	}
+	g.inUse++
+	return g.releaser(), true
+}
+
 // releaser returns a release function that frees the slot only once.
 func (g *Gate) releaser() func() {
 	var once sync.Once

@@ -37,7 +37,7 @@ const loggedIn access.Action = "logged-in"
 // by the stores under the row lock, with the same policy.
 func (s *server) authorize(rt route, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
+		unsafe := unsafeMethod(r.Method)
 		if unsafe && !sameOrigin(r) {
 			s.writeError(w, r, planning.Errorf(planning.EForbidden, "跨站请求被拒绝：请求来源 %s 不是本站", r.Header.Get("Origin")))
 			return

@@ -37,6 +37,10 @@ func (s *stuckSource) Bounds(context.Context) ([4]float64, bool, error) {
 
 func (s *stuckSource) Attribution(context.Context) (string, error) { return "", nil }
 
+func (*stuckSource) Changes(context.Context, string, int64, int64) ([][4]float64, bool, error) {
+	return nil, false, nil
+}
+
 // tileRouter builds the whole handler, as the binary does, around a tile
 // engine rendering from a stuckSource with the given render timeout.
 func tileRouter(t *testing.T, timeout time.Duration) (http.Handler, *stuckSource) {

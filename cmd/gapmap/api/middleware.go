@@ -26,6 +26,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // after the recovery, so that a refused request is logged like any other.
 func (s *server) chain(rt route) http.Handler {
 	h := s.adapt(rt.handle)
+	h = s.freshTiles(rt, h)
 	h = s.wellFormed(h)
 	h = withBudget(rt.budget, h)
 	h = limitBody(rt.maxBody, h)
@@ -35,6 +36,76 @@ func (s *server) chain(rt route) http.Handler {
 	h = s.accessLog(rt.path, h)
 	return withRequestID(h)
 }
+
+// unsafeMethod reports whether a request with method m may write.
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+// freshTiles holds the answer of a gated write until the tile engine has
+// refreshed its versions: before the response's first byte (or after the
+// handler, when it wrote none) it runs Refresh, which drops the tiles the
+// write changed. A tile requested after the answer therefore never shows
+// the data from before the write, without waiting for the database's
+// notification (which still brings other processes' writes). Reads, and the
+// open routes (logging in and out), pass through. A failed refresh is
+// logged and does not fail the committed write; the notification's
+// refresh follows.
+func (s *server) freshTiles(rt route, next http.Handler) http.Handler {
+	if rt.action == public || rt.action == loggedIn {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !unsafeMethod(r.Method) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		fw := &freshWriter{ResponseWriter: w, refresh: func() {
+			// Other users' tiles depend on it even if this client left.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+			defer cancel()
+			if err := s.tiles.Refresh(ctx); err != nil {
+				s.log.Warn("refresh tile versions after a write", "err", err, "request_id", requestID(r.Context()))
+			}
+		}}
+		next.ServeHTTP(fw, r)
+		fw.before()
+	})
+}
+
+// freshWriter runs refresh once, before the first header or byte of the
+// response goes out.
+type freshWriter struct {
+	http.ResponseWriter
+	refresh func()
+	done    bool
+}
+
+func (fw *freshWriter) before() {
+	if !fw.done {
+		fw.done = true
+		fw.refresh()
+	}
+}
+
+func (fw *freshWriter) WriteHeader(code int) {
+	fw.before()
+	fw.ResponseWriter.WriteHeader(code)
+}
+
+func (fw *freshWriter) Write(b []byte) (int, error) {
+	fw.before()
+	return fw.ResponseWriter.Write(b)
+}
+
+// Flush lets streamed responses through.
+func (fw *freshWriter) Flush() {
+	fw.before()
+	_ = http.NewResponseController(fw.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (fw *freshWriter) Unwrap() http.ResponseWriter { return fw.ResponseWriter }
 
 // adapt turns f into an http.Handler whose errors go to writeError.
 func (s *server) adapt(f handlerFunc) http.Handler {
