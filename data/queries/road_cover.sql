@@ -4,9 +4,10 @@
 -- $1 project id, $2 tolerance in degrees (how near the path a road counts
 -- as under it), $3 shortest covered piece in degrees (a road crossing the
 -- path is not under it), $4 paving: roads not yet hardened (else widening:
--- roads narrower than $5 m or of unknown width).
+-- roads narrower than $5 m or of unknown width). Flat end caps: a road
+-- running on past the path's end is covered up to the end, not 1 m beyond.
 WITH path AS (
-    SELECT ST_Buffer(ST_CollectionExtract(geom, 2), $2) AS zone FROM projects WHERE id = $1 AND geom IS NOT NULL
+    SELECT ST_Buffer(ST_CollectionExtract(geom, 2), $2, 'endcap=flat') AS zone FROM projects WHERE id = $1 AND geom IS NOT NULL
 ), piece AS (
     SELECT r.id, ST_LineLocatePoint(r.geom, ST_StartPoint(d.geom)) AS f1, ST_LineLocatePoint(r.geom, ST_EndPoint(d.geom)) AS f2
     FROM path

@@ -1,0 +1,202 @@
+package data_test
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/audit"
+)
+
+// toBuilt is the lifecycle from 需求摸底 to 已完工; 已验收 (the default
+// completion state) follows.
+var toBuilt = []string{planning.StateVillage, planning.StateTownship, planning.StateReview, planning.StateApproved,
+	planning.StateInLibrary, planning.StateAnnualPlan, planning.StateBuilding, planning.StateBuilt}
+
+// newBuiltProject creates a project of subtype with geometry g in the
+// fixture's township, ready for library entry, and moves it to 已完工.
+func newBuiltProject(t *testing.T, db *datatest.DB, village, subtype, category string, qty float64, g orb.Geometry) planning.Project {
+	t.Helper()
+	ctx := datatest.Context()
+	p, err := db.Store.CreateProject(ctx, planning.Project{
+		Name: subtype + "工程", Category: category, Subtype: subtype, Nature: "新建", Year: 2016,
+		TownshipCode: "430682101", VillageCode: village, Quantity: qty, CostWan: 10,
+		Beneficiaries: planning.Beneficiaries{Households: 300, Population: 1000, PoorHouseholds: 26, PoorPopulation: 80},
+		Targets:       []planning.Target{{Level1: "产出指标", Level2: "数量指标", Level3: subtype, Value: "≥1"}},
+		Geometry:      g,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	move(t, db, p.ID, "", toBuilt...)
+	return p
+}
+
+// move takes project id through states with reason.
+func move(t *testing.T, db *datatest.DB, id int64, reason string, states ...string) {
+	t.Helper()
+	for _, to := range states {
+		if _, err := db.Store.Transition(datatest.Context(), id, to, reason); err != nil {
+			t.Fatalf("project %d → %s: %v", id, to, err)
+		}
+	}
+}
+
+// tableSum is a checksum of every row of table (an allowlisted name).
+func tableSum(t *testing.T, db *datatest.DB, table string) string {
+	t.Helper()
+	var s string
+	if err := db.Pool.QueryRow(datatest.Context(), `SELECT coalesce(md5(string_agg(x::text, '|' ORDER BY x.id)), '') FROM `+table+` x`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func queryFloat(t *testing.T, db *datatest.DB, sql string, args ...any) float64 {
+	t.Helper()
+	var v float64
+	if err := db.Pool.QueryRow(datatest.Context(), sql, args...).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return v
+}
+
+// TestCompleteRoadSplitsAndUndoes: a 通村硬化路 whose path covers the
+// middle of a 砂石 road and then runs off every road: at 已验收 the road is
+// split in three (lengths summing to the original, by ST_Length), its
+// middle paved at the as-built width with the project as source, a new
+// road laid off-road; the move is audited and recorded as layer changes;
+// moving back to 已完工 restores the roads byte for byte, and is refused
+// once a later edit touched a written row.
+func TestCompleteRoadSplitsAndUndoes(t *testing.T) {
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := datatest.Context()
+	before := tableSum(t, db, "roads")
+	var origID int64
+	if err := db.Pool.QueryRow(ctx, `SELECT id FROM roads WHERE name = '甲村路'`).Scan(&origID); err != nil {
+		t.Fatal(err)
+	}
+	origM := queryFloat(t, db, `SELECT ST_Length(geom::geography) FROM roads WHERE id = $1`, origID)
+	path := orb.MultiLineString{{{113.52, 29.505}, {113.52, 29.515}}, {{113.52, 29.52}, {113.53, 29.52}}}
+	p := newBuiltProject(t, db, "430682101201", "通村硬化路", planning.CatRoad, 1.1, path)
+	if n := queryFloat(t, db, `SELECT count(*) FROM project_layer_writes`); n != 0 {
+		t.Fatalf("%v rows written before 已验收", n)
+	}
+	width := 5.0
+	if _, err := db.Store.SetAsBuilt(ctx, p.ID, planning.AsBuilt{WidthM: &width, Surface: "沥青", CompletedOn: "2016-06-30"}); err != nil {
+		t.Fatal(err)
+	}
+	changesBefore := queryFloat(t, db, `SELECT count(*) FROM layer_changes WHERE layer = 'roads'`)
+	move(t, db, p.ID, "", planning.StateAccepted)
+
+	// Independent checks: 甲村路 is now three rows whose lengths sum to
+	// the original's; the middle one is the covered 0.01° of latitude.
+	var n int
+	var sumM float64
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*), sum(ST_Length(geom::geography)) FROM roads WHERE name = '甲村路'`).Scan(&n, &sumM); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 || math.Abs(sumM-origM) > 1e-6 {
+		t.Errorf("甲村路 is %d rows of %.6f m, want 3 summing to %.6f m", n, sumM, origM)
+	}
+	var surface, kind string
+	var w float64
+	var projectID, year int64
+	var midM float64
+	if err := db.Pool.QueryRow(ctx, `SELECT r.surface, r.width_m, r.year, s.kind, s.project_id, ST_Length(r.geom::geography)
+		FROM roads r JOIN sources s ON s.id = r.source_id WHERE r.id = $1`, origID).Scan(&surface, &w, &year, &kind, &projectID, &midM); err != nil {
+		t.Fatal(err)
+	}
+	wantMid := queryFloat(t, db, `SELECT ST_Length(ST_GeomFromText('LINESTRING(113.52 29.505, 113.52 29.515)', 4490)::geography)`)
+	if surface != "沥青" || w != 5 || year != 2016 || kind != "project" || projectID != p.ID || math.Abs(midM-wantMid) > 0.01 {
+		t.Errorf("covered part: %s %v m wide, %d, source %s/%d, %.2f m; want 沥青 5 m 2016 project/%d %.2f m", surface, w, year, kind, projectID, midM, p.ID, wantMid)
+	}
+	if n := queryFloat(t, db, `SELECT count(*) FROM roads WHERE name = '甲村路' AND id <> $1 AND surface = '砂石' AND width_m = 3.5 AND source_id = 1`, origID); n != 2 {
+		t.Errorf("%v uncovered parts keep the road's attributes and source, want 2", n)
+	}
+	offRoadM := queryFloat(t, db, `SELECT ST_Length(ST_GeomFromText('LINESTRING(113.52 29.52, 113.53 29.52)', 4490)::geography)`)
+	var newM float64
+	if err := db.Pool.QueryRow(ctx, `SELECT ST_Length(geom::geography) FROM roads WHERE grade = '村道' AND name = '' AND surface = '沥青'`).Scan(&newM); err != nil {
+		t.Fatalf("new road: %v", err)
+	}
+	if math.Abs(newM-offRoadM) > 2 {
+		t.Errorf("new road %.1f m, want the off-road part's %.1f m (less the 1 m tolerance)", newM, offRoadM)
+	}
+	if got := queryFloat(t, db, `SELECT count(*) FROM layer_changes WHERE layer = 'roads'`); got <= changesBefore {
+		t.Errorf("layer_changes for roads: %v before, %v after: the next run would not see the change", changesBefore, got)
+	}
+	var entry audit.Entry
+	es, err := db.Store.AuditLog(ctx, audit.Filter{Kind: "project"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		if e.Action == "project.move" && strings.Contains(string(e.Detail), `"已验收"`) {
+			entry = e
+		}
+	}
+	var d struct {
+		Layers struct {
+			CompletedOn string `json:"completed_on"`
+			Rows        int    `json:"rows_written"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(entry.Detail, &d); err != nil || d.Layers.Rows != 4 || d.Layers.CompletedOn != "2016-06-30" {
+		t.Errorf("audit of 已验收: %s (%v), want 4 rows written on 2016-06-30", entry.Detail, err)
+	}
+	if _, err := db.Store.SetAsBuilt(ctx, p.ID, planning.AsBuilt{}); planning.ErrorCode(err) != planning.EConflict {
+		t.Errorf("as-built after completion: %v, want conflict", err)
+	}
+
+	// Undo needs a reason, then restores every row exactly.
+	if _, err := db.Store.Transition(ctx, p.ID, planning.StateBuilt, ""); planning.ErrorCode(err) != planning.EInvalid {
+		t.Errorf("undo without a reason: %v", err)
+	}
+	move(t, db, p.ID, "验收不合格", planning.StateBuilt)
+	if after := tableSum(t, db, "roads"); after != before {
+		t.Errorf("roads after undo differ from before completion (checksum %s, want %s)", after, before)
+	}
+	if n := queryFloat(t, db, `SELECT count(*) FROM project_layer_writes`); n != 0 {
+		t.Errorf("%v pre-images left after undo", n)
+	}
+
+	// Completed again, then edited: undo would overwrite the edit.
+	move(t, db, p.ID, "", planning.StateAccepted)
+	mustExec(t, db, `UPDATE roads SET name = '甲村路（改）' WHERE id = $1`, origID)
+	edited := tableSum(t, db, "roads")
+	_, err = db.Store.Transition(ctx, p.ID, planning.StateBuilt, "复核")
+	if planning.ErrorCode(err) != planning.EConflict || !strings.Contains(planning.ErrorMessage(err), "已被修改") {
+		t.Errorf("undo after a later edit: %v, want conflict naming the edited row", err)
+	}
+	if got, _ := db.Store.Project(ctx, p.ID); got.Status != planning.StateAccepted || tableSum(t, db, "roads") != edited {
+		t.Errorf("refused undo changed something: status %s", got.Status)
+	}
+}
+
+// TestCompleteWidensWholeSegment: a 窄路加宽 path along a whole 3.5 m road
+// widens that row in place (no split) to the profile's 4.5 m.
+func TestCompleteWidensWholeSegment(t *testing.T) {
+	db := datatest.New(t)
+	loadFixture(t, db)
+	p := newBuiltProject(t, db, "430682101201", "窄路加宽", planning.CatRoad, 2.2,
+		orb.LineString{{113.52, 29.50}, {113.52, 29.52}})
+	move(t, db, p.ID, "", planning.StateAccepted)
+	if n := queryFloat(t, db, `SELECT count(*) FROM roads`); n != 2 {
+		t.Errorf("%v roads, want the fixture's 2 (no split)", n)
+	}
+	if w := queryFloat(t, db, `SELECT width_m FROM roads WHERE name = '甲村路'`); w != 4.5 {
+		t.Errorf("width %v, want 4.5", w)
+	}
+	if w := queryFloat(t, db, `SELECT width_m FROM roads WHERE name = 'X001'`); w != 6.5 {
+		t.Errorf("X001 (wide enough, touched at its end) width %v, want 6.5", w)
+	}
+}
+
+var _ = time.Now
