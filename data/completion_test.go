@@ -199,4 +199,121 @@ func TestCompleteWidensWholeSegment(t *testing.T) {
 	}
 }
 
-var _ = time.Now
+// indicatorStatus is a village's status of an indicator in a run.
+func indicatorStatus(t *testing.T, db *datatest.DB, runID int64, code, id string) string {
+	t.Helper()
+	var s string
+	if err := db.Pool.QueryRow(datatest.Context(), `SELECT i.status FROM run_villages rv
+		JOIN indicator_scores i ON i.run_id = rv.scored_run_id AND i.village_id = rv.village_id
+		JOIN villages v ON v.id = rv.village_id WHERE rv.run_id = $1 AND v.code = $2 AND i.indicator = $3`, runID, code, id).Scan(&s); err != nil {
+		t.Fatalf("%s %s in run %d: %v", code, id, runID, err)
+	}
+	return s
+}
+
+// completionLayerNames are the layers completion writes.
+var completionLayerNames = []string{"roads", "bridges", "bus_stops", "water_works", "water_mains", "power_lines", "transformers", "pv_stations"}
+
+// TestCompleteEachKind: each project kind writes exactly the rows it
+// builds (checked by separate SQL), the next incremental scoring run
+// closes the indicators they fail, and undoing every completion restores
+// every layer byte for byte.
+func TestCompleteEachKind(t *testing.T) {
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := datatest.Context()
+	// A works near 乙村 whose last test failed, with a main, and a 危桥 near 甲村.
+	mustExec(t, db, `INSERT INTO water_works (name, kind, design_m3_per_day, population_served, last_test_date, last_test_passed, geom, source_id)
+		VALUES ('乙村水厂', '乡镇水厂', 500, 2000, '2015-01-01', false, ST_SetSRID(ST_MakePoint(113.511, 29.501), 4490), 1)`)
+	mustExec(t, db, `INSERT INTO water_mains (works_id, geom, source_id) SELECT id, ST_GeomFromText('LINESTRING(113.511 29.501, 113.511 29.505)', 4490), 1 FROM water_works`)
+	mustExec(t, db, `INSERT INTO bridges (name, length_m, condition_class, is_dangerous, geom, source_id)
+		VALUES ('甲村桥', 30, 5, true, ST_SetSRID(ST_MakePoint(113.52, 29.51), 4490), 1)`)
+	prof := planning.DefaultProfile()
+	asOf := time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
+	run0, _, err := planning.Score(ctx, db.Store, prof, asOf, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]string{}
+	for _, l := range completionLayerNames {
+		before[l] = tableSum(t, db, l)
+	}
+	jia, yi := orb.Point{113.52, 29.52}, orb.Point{113.51, 29.50}
+	kva, kw, hh, pop := 200.0, 130.0, 26, 1000
+	cases := []struct {
+		subtype, category, village string
+		qty                        float64
+		geom                       orb.Geometry
+		ab                         planning.AsBuilt
+		check                      string // SQL that counts the expected rows: 1 when right
+	}{
+		{"招呼站", planning.CatRoad, "430682101201", 1, jia, planning.AsBuilt{},
+			`SELECT count(*) FROM bus_stops b JOIN sources s ON s.id = b.source_id WHERE s.kind = 'project' AND b.service
+			   AND ST_Equals(b.geom, ST_SetSRID(ST_MakePoint(113.52, 29.52), 4490))`},
+		{"危桥改造", planning.CatRoad, "430682101201", 30, orb.Point{113.52, 29.51}, planning.AsBuilt{},
+			`SELECT count(*) FROM bridges WHERE name = '甲村桥' AND condition_class = 1 AND NOT is_dangerous`},
+		{"配变增容", planning.CatGrid, "430682101202", 1, yi, planning.AsBuilt{KVA: &kva},
+			`SELECT count(*) FROM transformers t JOIN villages v ON v.id = t.village_id WHERE v.code = '430682101202'
+			   AND t.kva = 200 AND t.phases = 3 AND t.name LIKE '配变增容工程%'`},
+		{"动力电改造", planning.CatGrid, "430682101201", 0.3, orb.LineString{{113.52, 29.52}, {113.523, 29.52}}, planning.AsBuilt{},
+			`SELECT count(*) FROM power_lines WHERE voltage_kv = 0.4 AND phases = 3
+			   AND ST_Equals(geom, ST_GeomFromText('LINESTRING(113.52 29.52, 113.523 29.52)', 4490))`},
+		{"10kV线路", planning.CatGrid, "430682101201", 1, orb.LineString{{113.52, 29.52}, {113.53, 29.52}}, planning.AsBuilt{},
+			`SELECT count(*) FROM power_lines WHERE voltage_kv = 10 AND ST_Length(geom) > 0.0099`},
+		{"村级光伏电站", planning.CatPV, "430682101201", 120, jia, planning.AsBuilt{KW: &kw, Households: &hh},
+			`SELECT count(*) FROM pv_stations p JOIN villages v ON v.id = p.village_id WHERE v.code = '430682101201'
+			   AND p.kw = 130 AND p.type = '村级' AND p.beneficiary_households = 26 AND p.grid_connected`},
+		{"单村供水工程", planning.CatWater, "430682101201", 1000, jia, planning.AsBuilt{PopulationServed: &pop, CompletedOn: "2016-05-01"},
+			`SELECT count(*) FROM water_works WHERE kind = '单村供水' AND population_served = 1000 AND design_m3_per_day = 60
+			   AND last_test_date = '2016-05-01' AND last_test_passed AND treatment = '净化消毒'`},
+		{"净化消毒", planning.CatWater, "430682101202", 1, yi, planning.AsBuilt{CompletedOn: "2016-05-01"},
+			`SELECT count(*) FROM water_works WHERE name = '乙村水厂' AND treatment = '净化消毒' AND last_test_date = '2016-05-01' AND last_test_passed`},
+		{"管网延伸", planning.CatWater, "430682101202", 0.4, orb.LineString{{113.511, 29.505}, {113.515, 29.505}}, planning.AsBuilt{},
+			`SELECT count(*) FROM water_mains m JOIN water_works w ON w.id = m.works_id WHERE w.name = '乙村水厂'
+			   AND ST_Equals(m.geom, ST_GeomFromText('LINESTRING(113.511 29.505, 113.515 29.505)', 4490))`},
+		{"通村硬化路", planning.CatRoad, "430682101201", 2.2, orb.LineString{{113.52, 29.50}, {113.52, 29.52}}, planning.AsBuilt{},
+			`SELECT count(*) FROM roads WHERE name = '甲村路' AND surface = '水泥' AND width_m = 4.5`},
+	}
+	var ids []int64
+	for _, c := range cases {
+		p := newBuiltProject(t, db, c.village, c.subtype, c.category, c.qty, c.geom)
+		if _, err := db.Store.SetAsBuilt(ctx, p.ID, c.ab); err != nil {
+			t.Fatalf("%s: as-built: %v", c.subtype, err)
+		}
+		written := queryFloat(t, db, `SELECT count(*) FROM project_layer_writes`)
+		move(t, db, p.ID, "", planning.StateAccepted)
+		if n := queryFloat(t, db, c.check); n != 1 {
+			t.Errorf("%s: check found %v rows, want 1", c.subtype, n)
+		}
+		if n := queryFloat(t, db, `SELECT count(*) FROM project_layer_writes`) - written; n != 1 {
+			t.Errorf("%s: wrote %v rows, want exactly 1", c.subtype, n)
+		}
+		ids = append(ids, p.ID)
+	}
+	run1, _, err := planning.Score(ctx, db.Store, prof, asOf, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run1.Rescored == 0 || run1.BaseRunID == 0 {
+		t.Errorf("run %d: rescored %d, base %v: want an incremental run that rescored the changed villages", run1.ID, run1.Rescored, run1.BaseRunID)
+	}
+	for _, c := range []struct{ village, id, before, after string }{
+		{"430682101201", "R1", planning.StatusFail, planning.StatusPass},
+		{"430682101201", "R4", planning.StatusFail, planning.StatusPass},
+		{"430682101202", "E1", planning.StatusFail, planning.StatusPass},
+		{"430682101201", "P1", planning.StatusNoData, planning.StatusPass},
+		{"430682101202", "W2", planning.StatusFail, planning.StatusPass},
+	} {
+		if b, a := indicatorStatus(t, db, run0.ID, c.village, c.id), indicatorStatus(t, db, run1.ID, c.village, c.id); b != c.before || a != c.after {
+			t.Errorf("%s %s: %s → %s, want %s → %s", c.village, c.id, b, a, c.before, c.after)
+		}
+	}
+	for i := len(ids) - 1; i >= 0; i-- {
+		move(t, db, ids[i], "撤销验收", planning.StateBuilt)
+	}
+	for _, l := range completionLayerNames {
+		if got := tableSum(t, db, l); got != before[l] {
+			t.Errorf("%s after undoing every completion differs from before", l)
+		}
+	}
+}

@@ -1,6 +1,6 @@
 -- road_cover: the roads a completed project's path runs along, each with
 -- the fractions [a, b] of its length between which the path covers it and
--- its length in metres (Store.completeRoads splits a road there).
+-- its length in metres (completion.split splits a road there).
 -- $1 project id, $2 tolerance in degrees (how near the path a road counts
 -- as under it), $3 shortest covered piece in degrees (a road crossing the
 -- path is not under it), $4 paving: roads not yet hardened (else widening:
