@@ -3,6 +3,7 @@ package data_test
 import (
 	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,17 @@ func TestCompleteRoadSplitsAndUndoes(t *testing.T) {
 	width := 5.0
 	if _, err := db.Store.SetAsBuilt(ctx, p.ID, planning.AsBuilt{WidthM: &width, Surface: "沥青", CompletedOn: "2016-06-30"}); err != nil {
 		t.Fatal(err)
+	}
+	bad := 80.0
+	if _, err := db.Store.SetAsBuilt(ctx, p.ID, planning.AsBuilt{WidthM: &bad}); planning.ErrorCode(err) != planning.EInvalid {
+		t.Errorf("as-built width 80 m: %v, want invalid", err)
+	}
+	if got, _ := db.Store.Project(ctx, p.ID); got.AsBuilt.WidthM == nil || *got.AsBuilt.WidthM != 5 {
+		t.Errorf("as-built after a refused edit: %+v, want width 5", got.AsBuilt)
+	}
+	if es, err := db.Store.AuditLog(ctx, audit.Filter{Kind: "project", ID: strconv.FormatInt(p.ID, 10)}); err != nil || len(es) == 0 ||
+		es[len(es)-1].Action != "project.asbuilt" || !strings.Contains(string(es[len(es)-1].Detail), `"width_m": 5`) {
+		t.Errorf("audit of the as-built edit: %v %v", es, err)
 	}
 	changesBefore := queryFloat(t, db, `SELECT count(*) FROM layer_changes WHERE layer = 'roads'`)
 	move(t, db, p.ID, "", planning.StateAccepted)

@@ -201,6 +201,7 @@ func (s *server) routes(timeout time.Duration) []route {
 		{del, "/api/v1/projects/{id:[0-9]+}", edit, s.deleteProject, timeout, 0},
 		{get, "/api/v1/projects/{id:[0-9]+}/transitions", read, s.listTransitions, timeout, 0},
 		{post, "/api/v1/projects/{id:[0-9]+}/transitions", access.Move, s.createTransition, timeout, maxJSONBytes},
+		{put, "/api/v1/projects/{id:[0-9]+}/as-built", access.AsBuilt, s.setAsBuilt, timeout, maxJSONBytes},
 		{get, "/api/v1/projects/{id:[0-9]+}/history", read, s.projectHistory, timeout, 0},
 		{post, "/api/v1/plans", access.PlanApply, s.createPlan, timeout, maxJSONBytes},
 		{get, "/api/v1/data-needs", read, s.dataNeeds, timeout, 0},
