@@ -10,7 +10,7 @@ import (
 // neither by other moves.
 func TestCompletes(t *testing.T) {
 	cases := []struct {
-		from, to, state string
+		from, to, state   string
 		completes, undoes bool
 	}{
 		{StateBuilt, StateAccepted, StateAccepted, true, false},
