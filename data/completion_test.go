@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"github.com/gapmap/gapmap/data/datatest"
@@ -328,4 +329,64 @@ func TestCompleteEachKind(t *testing.T) {
 			t.Errorf("%s after undoing every completion differs from before", l)
 		}
 	}
+}
+
+// TestCompleteDemoRoadsRealisePrediction: every 通村硬化路 project the demo
+// county generates, completed, closes R1 in the next incremental run. Its
+// predicted 缺口后 is logged beside the realised gap: the prediction
+// applies only R1's effect, while the paved road also serves groups (R2)
+// and people (R5) and becomes the measured path (R3), so the two differ
+// (the realised report lists them).
+func TestCompleteDemoRoadsRealisePrediction(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := datatest.Context()
+	prof := planning.DefaultProfile()
+	asOf := time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
+	if _, _, err := planning.Score(ctx, db.Store, prof, asOf, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := planning.Generate(ctx, db.Store, prof, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT id FROM projects WHERE subtype = '通村硬化路' AND gap_after_est IS NOT NULL ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) == 0 {
+		t.Fatal("the demo generates no 通村硬化路 project")
+	}
+	mustExec(t, db, `UPDATE projects SET year = 2016, status = '已入库' WHERE id = ANY ($1)`, ids)
+	for _, id := range ids {
+		move(t, db, id, "", planning.StateAnnualPlan, planning.StateBuilding, planning.StateBuilt, planning.StateAccepted)
+	}
+	run, _, err := planning.Score(ctx, db.Store, prof, asOf, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		var name string
+		var predicted float64
+		var realised *float64
+		if err := db.Pool.QueryRow(ctx, `SELECT p.name, p.gap_after_est, s.gap_road FROM projects p
+			JOIN run_scores s ON s.village_id = p.village_id AND s.run_id = $2 WHERE p.id = $1`, id, run.ID).Scan(&name, &predicted, &realised); err != nil {
+			t.Fatal(err)
+		}
+		var code string
+		if err := db.Pool.QueryRow(ctx, `SELECT v.code FROM projects p JOIN villages v ON v.id = p.village_id WHERE p.id = $1`, id).Scan(&code); err != nil {
+			t.Fatal(err)
+		}
+		if st := indicatorStatus(t, db, run.ID, code, "R1"); st != planning.StatusPass {
+			t.Errorf("%s: R1 %s after completion, want pass", name, st)
+		}
+		var ind []string
+		for _, r := range []string{"R2", "R3", "R4", "R5"} {
+			ind = append(ind, r+" "+indicatorStatus(t, db, run.ID, code, r))
+		}
+		t.Logf("%s: predicted 缺口后 %v, realised %v (%s)", name, predicted, deref(realised), strings.Join(ind, ", "))
+	}
+	t.Logf("%d 通村硬化路 projects completed; run %d rescored %d villages", len(ids), run.ID, run.Rescored)
 }
