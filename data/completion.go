@@ -532,3 +532,19 @@ func (s *Store) SetAsBuilt(ctx context.Context, id int64, ab planning.AsBuilt) (
 	}
 	return s.Project(ctx, id)
 }
+
+//go:embed queries/realised.sql
+var realisedSQL string
+
+// Realised implements planning.LibraryStore.
+func (s *Store) Realised(ctx context.Context) ([]planning.Realised, error) {
+	rows, err := s.pool.Query(ctx, realisedSQL)
+	if err != nil {
+		return nil, translate(err, "realised")
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[planning.Realised])
+	if out == nil {
+		out = []planning.Realised{}
+	}
+	return out, translate(err, "realised")
+}

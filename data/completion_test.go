@@ -363,9 +363,24 @@ func TestCompleteDemoRoadsRealisePrediction(t *testing.T) {
 	for _, id := range ids {
 		move(t, db, id, "", planning.StateAnnualPlan, planning.StateBuilding, planning.StateBuilt, planning.StateAccepted)
 	}
+	pending, err := db.Store.Realised(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != len(ids) || pending[0].RunID != 0 || pending[0].Realised != nil {
+		t.Errorf("realised before the next run: %d rows, first %+v; want %d without a run", len(pending), pending[0], len(ids))
+	}
 	run, _, err := planning.Score(ctx, db.Store, prof, asOf, false, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	rs, err := db.Store.Realised(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]planning.Realised{}
+	for _, r := range rs {
+		byID[r.ProjectID] = r
 	}
 	for _, id := range ids {
 		var name string
@@ -374,6 +389,11 @@ func TestCompleteDemoRoadsRealisePrediction(t *testing.T) {
 		if err := db.Pool.QueryRow(ctx, `SELECT p.name, p.gap_after_est, s.gap_road FROM projects p
 			JOIN run_scores s ON s.village_id = p.village_id AND s.run_id = $2 WHERE p.id = $1`, id, run.ID).Scan(&name, &predicted, &realised); err != nil {
 			t.Fatal(err)
+		}
+		r := byID[id]
+		if r.RunID != run.ID || r.Predicted == nil || *r.Predicted != predicted || !sameGap(r.Realised, realised) ||
+			r.Diff() == nil || math.Abs(*r.Diff()-(*realised-predicted)) > 1e-9 || r.Dimension != planning.DimRoad {
+			t.Errorf("%s: realised row %+v, want run %d, predicted %v, realised %v", name, r, run.ID, predicted, deref(realised))
 		}
 		var code string
 		if err := db.Pool.QueryRow(ctx, `SELECT v.code FROM projects p JOIN villages v ON v.id = p.village_id WHERE p.id = $1`, id).Scan(&code); err != nil {
@@ -389,4 +409,8 @@ func TestCompleteDemoRoadsRealisePrediction(t *testing.T) {
 		t.Logf("%s: predicted 缺口后 %v, realised %v (%s)", name, predicted, deref(realised), strings.Join(ind, ", "))
 	}
 	t.Logf("%d 通村硬化路 projects completed; run %d rescored %d villages", len(ids), run.ID, run.Rescored)
+}
+
+func sameGap(a, b *float64) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }

@@ -97,3 +97,51 @@ func (a AsBuilt) Validate() error {
 	}
 	return nil
 }
+
+// Realised is one completed project's predicted 缺口后 against the gap
+// measured in the first scoring run after it was written into the layers.
+type Realised struct {
+	ProjectID    int64    `json:"project_id"`
+	Code         string   `json:"code"` // 项目编号
+	Name         string   `json:"name"`
+	Subtype      string   `json:"subtype"`
+	TownshipCode string   `json:"township_code"`
+	VillageCode  string   `json:"village_code"`
+	VillageName  string   `json:"village_name"`
+	Dimension    string   `json:"dimension"`
+	CompletedOn  string   `json:"completed_on"` // YYYY-MM-DD
+	GapBefore    *float64 `json:"gap_before"`
+	Predicted    *float64 `json:"predicted"` // gap_after_est
+	RunID        int64    `json:"run_id"`    // the first run after the write; 0: none yet
+	Realised     *float64 `json:"realised"`  // the village's gap in that run; nil: no run yet, or 数据不足
+}
+
+// Diff is realised − predicted (negative: the gap closed more than
+// predicted), or nil when either is unknown.
+func (r Realised) Diff() *float64 {
+	if r.Realised == nil || r.Predicted == nil {
+		return nil
+	}
+	d := *r.Realised - *r.Predicted
+	return &d
+}
+
+// RealisedHeaders are the columns of the predicted-against-realised table.
+var RealisedHeaders = []string{"项目ID", "项目编号", "项目名称", "项目子类", "乡镇代码", "村代码", "村", "缺口维度",
+	"完工日期", "缺口前", "预计缺口后", "评分批次", "实际缺口", "差值（实际−预计）"}
+
+// Row is r as the table's cells: nil for an unknown value.
+func (r Realised) Row() []any {
+	val := func(p *float64) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	var run any
+	if r.RunID != 0 {
+		run = r.RunID
+	}
+	return []any{r.ProjectID, r.Code, r.Name, r.Subtype, r.TownshipCode, r.VillageCode, r.VillageName, r.Dimension,
+		r.CompletedOn, val(r.GapBefore), val(r.Predicted), run, val(r.Realised), val(r.Diff())}
+}

@@ -185,6 +185,9 @@ type LibraryStore interface {
 	// category's bureau, per the access policy; audited), refused with
 	// EConflict once the project is written into the layers.
 	SetAsBuilt(ctx context.Context, id int64, a AsBuilt) (Project, error)
+	// Realised lists every project written into the layers with its
+	// predicted 缺口后 and the gap of the first scoring run after the write.
+	Realised(ctx context.Context) ([]Realised, error)
 	// ScheduleProjects writes an applied plan into the projects by id, in
 	// one transaction: each one's year (zero clears it) and why it was
 	// left out ("" for a chosen one).

@@ -531,6 +531,7 @@ var readRoutes = map[string]string{
 	"GET /api/v1/gaps":                                                        "read",
 	"GET /api/v1/projects":                                                    "read",
 	"GET /api/v1/projects/targets":                                            "read",
+	"GET /api/v1/projects/realised":                                           "read",
 	"GET /api/v1/projects/export.{format}":                                    "read",
 	"GET /api/v1/projects/{id:[0-9]+}":                                        "read",
 	"GET /api/v1/projects/{id:[0-9]+}/transitions":                            "read",

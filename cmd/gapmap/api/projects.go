@@ -262,6 +262,28 @@ func (s *server) setAsBuilt(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, projectJSON(p))
 }
 
+// realised lists the completed projects in the user's read scope with
+// their predicted 缺口后 against the gap of the first scoring run after
+// they were written into the layers, and the difference.
+func (s *server) realised(w http.ResponseWriter, r *http.Request) error {
+	rows, err := s.store.Realised(r.Context())
+	if err != nil {
+		return err
+	}
+	type row struct {
+		planning.Realised
+		Diff *float64 `json:"diff"` // realised − predicted
+	}
+	out := []row{}
+	pr, ok := access.From(r.Context())
+	for _, x := range rows {
+		if !ok || s.policy.InScope(pr, x.TownshipCode, x.VillageCode) {
+			out = append(out, row{x, x.Diff()})
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"projects": out})
+}
+
 // generateProjects sizes candidates from a run: {"run_id": 0, "all": false}
 // (the latest run; only villages with poor people unless all).
 func (s *server) generateProjects(w http.ResponseWriter, r *http.Request) error {

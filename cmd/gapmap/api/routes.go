@@ -195,6 +195,7 @@ func (s *server) routes(timeout time.Duration) []route {
 		{post, "/api/v1/projects", edit, s.createProject, timeout, maxJSONBytes},
 		{post, "/api/v1/projects/generate", access.Generate, s.generateProjects, timeout, maxJSONBytes},
 		{get, "/api/v1/projects/targets", read, s.projectTargets, timeout, 0},
+		{get, "/api/v1/projects/realised", read, s.realised, timeout, 0},
 		{get, "/api/v1/projects/export.{format}", read, s.exportProjects, timeout, 0},
 		{get, "/api/v1/projects/{id:[0-9]+}", read, s.getProject, timeout, 0},
 		{put, "/api/v1/projects/{id:[0-9]+}", edit, s.updateProject, timeout, maxJSONBytes},
