@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,5 +50,32 @@ func TestAsBuiltCommand(t *testing.T) {
 	}
 	if after, _ := db.Store.Project(ctx, p.ID); after.AsBuilt.KVA == nil || *after.AsBuilt.KVA != 400 {
 		t.Errorf("refused values changed the record: %+v", after.AsBuilt)
+	}
+
+	// The realised table: a project written into the layers, no run yet.
+	mustExecMain(t, db, `INSERT INTO project_layer_writes (project_id, layer, row_id, op, completed_on) VALUES ($1, 'transformers', 1, 'insert', '2016-06-30')`, p.ID)
+	out.Reset()
+	if err := run(ctx, []string{"projects", "realised"}, env, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "预计缺口后") || !strings.Contains(out.String(), "尚未评分") || !strings.Contains(out.String(), "2016-06-30") {
+		t.Errorf("projects realised printed %q", out.String())
+	}
+	csv := filepath.Join(t.TempDir(), "预计与实际.csv")
+	if err := run(ctx, []string{"projects", "realised", "--out", csv}, env, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(csv); err != nil || !strings.Contains(string(b), "差值（实际−预计）") || !strings.Contains(string(b), "配变增容") {
+		t.Errorf("realised CSV %q, %v", b, err)
+	}
+	if err := run(ctx, []string{"projects", "realised", "--out", "x.txt"}, env, io.Discard, io.Discard); err == nil {
+		t.Error("--out x.txt accepted")
+	}
+}
+
+func mustExecMain(t *testing.T, db *datatest.DB, sql string, args ...any) {
+	t.Helper()
+	if _, err := db.Pool.Exec(datatest.Context(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
 	}
 }
