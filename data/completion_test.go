@@ -414,3 +414,38 @@ func TestCompleteDemoRoadsRealisePrediction(t *testing.T) {
 func sameGap(a, b *float64) bool {
 	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
+
+// TestCompletionStateSetting: a county whose profile sets completion_state
+// 已完工 has its projects written into the layers at 已完工 (not at 已验收),
+// and undone by 已完工 → 实施中.
+func TestCompletionStateSetting(t *testing.T) {
+	db := datatest.New(t)
+	loadFixture(t, db)
+	ctx := datatest.Context()
+	if err := db.Store.SetCountyOverrides(ctx, []byte(`{"completion_state": "已完工"}`)); err != nil {
+		t.Fatal(err)
+	}
+	before := tableSum(t, db, "bus_stops")
+	p, err := db.Store.CreateProject(ctx, planning.Project{Name: "甲村招呼站", Category: planning.CatRoad, Subtype: "招呼站", Nature: "新建",
+		Year: 2016, TownshipCode: "430682101", VillageCode: "430682101201", Quantity: 1, CostWan: 3,
+		Targets: []planning.Target{{Level1: "产出指标", Level3: "招呼站", Value: "1 座"}}, Geometry: orb.Point{113.52, 29.52}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	move(t, db, p.ID, "", toBuilt[:len(toBuilt)-1]...)
+	if n := queryFloat(t, db, `SELECT count(*) FROM bus_stops`); n != 2 {
+		t.Fatalf("%v stops at 实施中, want the fixture's 2", n)
+	}
+	move(t, db, p.ID, "", planning.StateBuilt)
+	if n := queryFloat(t, db, `SELECT count(*) FROM bus_stops`); n != 3 {
+		t.Errorf("%v stops at 已完工, want 3", n)
+	}
+	move(t, db, p.ID, "", planning.StateAccepted)
+	if n := queryFloat(t, db, `SELECT count(*) FROM bus_stops`); n != 3 {
+		t.Errorf("%v stops at 已验收, want still 3 (written once)", n)
+	}
+	move(t, db, p.ID, "复核", planning.StateBuilt, planning.StateBuilding)
+	if tableSum(t, db, "bus_stops") != before {
+		t.Error("bus_stops after 已完工 → 实施中 differ from before")
+	}
+}
