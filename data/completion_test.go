@@ -284,6 +284,9 @@ func TestCompleteEachKind(t *testing.T) {
 		{"管网延伸", planning.CatWater, "430682101202", 0.4, orb.LineString{{113.511, 29.505}, {113.515, 29.505}}, planning.AsBuilt{},
 			`SELECT count(*) FROM water_mains m JOIN water_works w ON w.id = m.works_id WHERE w.name = '乙村水厂'
 			   AND ST_Equals(m.geom, ST_GeomFromText('LINESTRING(113.511 29.505, 113.515 29.505)', 4490))`},
+		{"通组硬化路", planning.CatRoad, "430682101201", 1, orb.LineString{{113.53, 29.53}, {113.54, 29.53}}, planning.AsBuilt{},
+			`SELECT count(*) FROM roads WHERE grade = '通组路' AND surface = '水泥' AND width_m = 3.5 AND year = extract(year FROM now())
+			   AND ST_Equals(geom, ST_GeomFromText('LINESTRING(113.53 29.53, 113.54 29.53)', 4490))`},
 		{"通村硬化路", planning.CatRoad, "430682101201", 2.2, orb.LineString{{113.52, 29.50}, {113.52, 29.52}}, planning.AsBuilt{},
 			`SELECT count(*) FROM roads WHERE name = '甲村路' AND surface = '水泥' AND width_m = 4.5`},
 	}
