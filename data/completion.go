@@ -477,11 +477,11 @@ func (s *Store) undoCompletion(ctx context.Context, tx pgx.Tx, p planning.Projec
 	return map[string]any{"rows_restored": len(ws)}, nil
 }
 
-// restoreRow sets every column of row id of layer but id to its value in
-// old, the row's text form.
+// restoreRow sets every column of row id of layer but id (and generated
+// columns, which follow) to its value in old, the row's text form.
 func restoreRow(ctx context.Context, tx pgx.Tx, layer string, id int64, old string) error {
 	rows, err := tx.Query(ctx, `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0
-		AND NOT attisdropped AND attname <> 'id' ORDER BY attnum`, layer)
+		AND NOT attisdropped AND attgenerated = '' AND attname <> 'id' ORDER BY attnum`, layer)
 	if err != nil {
 		return err
 	}
