@@ -395,7 +395,8 @@ func TestCompleteDemoRoadsRealisePrediction(t *testing.T) {
 		}
 		r := byID[id]
 		if r.RunID != run.ID || r.Predicted == nil || *r.Predicted != predicted || !sameGap(r.Realised, realised) ||
-			r.Diff() == nil || math.Abs(*r.Diff()-(*realised-predicted)) > 1e-9 || r.Dimension != planning.DimRoad {
+			r.Diff() == nil || math.Abs(*r.Diff()-(*realised-predicted)) > 1e-9 || r.Dimension != planning.DimRoad ||
+			len(r.Indicators) != 1 || r.Indicators[0] != (planning.IndicatorResult{ID: "R1", Status: planning.StatusPass}) {
 			t.Errorf("%s: realised row %+v, want run %d, predicted %v, realised %v", name, r, run.ID, predicted, deref(realised))
 		}
 		var code string

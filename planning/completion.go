@@ -1,6 +1,7 @@
 package planning
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -114,7 +115,19 @@ type Realised struct {
 	Predicted    *float64 `json:"predicted"` // gap_after_est
 	RunID        int64    `json:"run_id"`    // the first run after the write; 0: none yet
 	Realised     *float64 `json:"realised"`  // the village's gap in that run; nil: no run yet, or 数据不足
+	// Indicators are the statuses, in that run, of the indicators the
+	// project was to close (its source indicators).
+	Indicators []IndicatorResult `json:"indicators"`
 }
+
+// IndicatorResult is one indicator's status in a run.
+type IndicatorResult struct {
+	ID     string `json:"id"`
+	Status string `json:"status"` // a Status* constant
+}
+
+// statusTitles are the statuses in Chinese, as tables show them.
+var statusTitles = map[string]string{StatusPass: "达标", StatusFail: "未达标", StatusNoData: "数据不足", StatusNotApplicable: "不适用"}
 
 // Diff is realised − predicted (negative: the gap closed more than
 // predicted), or nil when either is unknown.
@@ -128,7 +141,7 @@ func (r Realised) Diff() *float64 {
 
 // RealisedHeaders are the columns of the predicted-against-realised table.
 var RealisedHeaders = []string{"项目ID", "项目编号", "项目名称", "项目子类", "乡镇代码", "村代码", "村", "缺口维度",
-	"完工日期", "缺口前", "预计缺口后", "评分批次", "实际缺口", "差值（实际−预计）"}
+	"完工日期", "缺口前", "预计缺口后", "评分批次", "实际缺口", "差值（实际−预计）", "来源指标（实际）"}
 
 // Row is r as the table's cells: nil for an unknown value.
 func (r Realised) Row() []any {
@@ -142,6 +155,10 @@ func (r Realised) Row() []any {
 	if r.RunID != 0 {
 		run = r.RunID
 	}
+	var inds []string
+	for _, x := range r.Indicators {
+		inds = append(inds, x.ID+" "+cmp.Or(statusTitles[x.Status], x.Status))
+	}
 	return []any{r.ProjectID, r.Code, r.Name, r.Subtype, r.TownshipCode, r.VillageCode, r.VillageName, r.Dimension,
-		r.CompletedOn, val(r.GapBefore), val(r.Predicted), run, val(r.Realised), val(r.Diff())}
+		r.CompletedOn, val(r.GapBefore), val(r.Predicted), run, val(r.Realised), val(r.Diff()), strings.Join(inds, "；")}
 }
