@@ -35,7 +35,7 @@ const projectColumns = `p.id, coalesce(p.code, ''), coalesce(p.year, 0), p.name,
 	p.mechanism, p.responsible_unit, p.status, p.planned_start, p.planned_end,
 	coalesce(p.gap_dimension, ''), p.source_indicator_ids, p.gap_before, p.gap_after_est, coalesce(p.run_id, 0),
 	coalesce(p.key, ''), coalesce(p.depends_on, ''), p.targets, p.exit_reason, ST_AsBinary(p.geom), p.updated_at,
-	v.id IS NOT NULL, v.households, v.population, v.poor_households, v.poor_population, p.plan_reason`
+	v.id IS NOT NULL, v.households, v.population, v.poor_households, v.poor_population, p.plan_reason, p.as_built`
 
 const projectFrom = `projects p LEFT JOIN townships t ON t.code = p.township_code LEFT JOIN villages v ON v.id = p.village_id`
 
@@ -52,7 +52,7 @@ func scanProject(row pgx.Row, extra ...any) (planning.Project, error) {
 		&p.Mechanism, &p.ResponsibleUnit, &p.Status, &p.PlannedStart, &p.PlannedEnd,
 		&p.GapDimension, &p.SourceIndicators, &p.GapBefore, &p.GapAfter, &p.RunID,
 		&p.Key, &p.DependsOn, &p.Targets, &p.ExitReason, &g, &p.UpdatedAt,
-		&hasVillage, &vc.Households, &vc.Population, &vc.PoorHouseholds, &vc.PoorPopulation, &p.PlanReason}
+		&hasVillage, &vc.Households, &vc.Population, &vc.PoorHouseholds, &vc.PoorPopulation, &p.PlanReason, &p.AsBuilt}
 	err := row.Scan(append(dest, extra...)...)
 	p.Geometry = g.g
 	if hasVillage {
@@ -700,7 +700,13 @@ func (s *Store) Transition(ctx context.Context, id int64, to, reason string) (pl
 	if !ok || pr.Login == "" {
 		return planning.Project{}, errNoActor
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	// The county's profile names the state at which a project is written
+	// into the layers.
+	prof, err := planning.CountyProfile(ctx, s, nil)
+	if err != nil {
+		return planning.Project{}, err
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		p, err := lockProject(ctx, tx, id)
 		if err != nil {
 			return err
@@ -730,8 +736,21 @@ func (s *Store) Transition(ctx context.Context, id int64, to, reason string) (pl
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, p.Status, to, pr.Title(), actorID, reason); err != nil {
 			return err
 		}
+		detail := map[string]any{"before": map[string]any{"status": p.Status}, "after": map[string]any{"status": to}, "reason": reason}
+		// Completion writes the project into the layers; a move back
+		// before the completion state restores them.
+		switch {
+		case planning.Completes(p.Status, to, prof.CompletionState):
+			if detail["layers"], err = s.completeProject(ctx, tx, p, prof); err != nil {
+				return err
+			}
+		case planning.Uncompletes(p.Status, to, prof.CompletionState):
+			if detail["layers_undone"], err = s.undoCompletion(ctx, tx, p); err != nil {
+				return err
+			}
+		}
 		if err := s.audit(ctx, tx, auditEntry{Action: "project.move", Kind: "project", ID: strconv.FormatInt(id, 10),
-			Detail: map[string]any{"before": map[string]any{"status": p.Status}, "after": map[string]any{"status": to}, "reason": reason}}); err != nil {
+			Detail: detail}); err != nil {
 			return err
 		}
 		// The ledger starts when the project enters the library: its 计划

@@ -174,11 +174,20 @@ type LibraryStore interface {
 	DeleteProject(ctx context.Context, id int64) error
 	// Transition moves a project to state to, checked by CheckTransition
 	// and by the access policy under a row lock, and records who (the
-	// context's principal), when and why. Entering 已入库 writes the
+	// context's principal), when and why. Reaching the county's completion
+	// state writes the project into the layers, and moving back before it
+	// restores them (EConflict when a later change touched those rows). Entering 已入库 writes the
 	// project's 资金来源 into its ledger as 计划 entries (refused, nothing
 	// moved, as UpdateProject refuses a 资金来源 the ledger cannot take).
 	Transition(ctx context.Context, id int64, to, reason string) (Project, error)
 	Transitions(ctx context.Context, id int64) ([]Transition, error)
+	// SetAsBuilt stores a bureau's as-built values of a project (its
+	// category's bureau, per the access policy; audited), refused with
+	// EConflict once the project is written into the layers.
+	SetAsBuilt(ctx context.Context, id int64, a AsBuilt) (Project, error)
+	// Realised lists every project written into the layers with its
+	// predicted 缺口后 and the gap of the first scoring run after the write.
+	Realised(ctx context.Context) ([]Realised, error)
 	// ScheduleProjects writes an applied plan into the projects by id, in
 	// one transaction: each one's year (zero clears it) and why it was
 	// left out ("" for a chosen one).

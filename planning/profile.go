@@ -52,6 +52,10 @@ type Profile struct {
 	Targets  TargetParams  `json:"targets"`
 	// Units names the 责任单位 of each category; strings, set like "name".
 	Units ResponsibleUnits `json:"units"`
+	// CompletionState is the lifecycle state (已完工 or 已验收) at which a
+	// project writes what it built into the layers (CompletionStates);
+	// a string, set like "name".
+	CompletionState string `json:"completion_state"`
 }
 
 // ProjectParams size candidate projects (domain.md §2–5).
@@ -258,7 +262,7 @@ func (p *Profile) fields() []field {
 
 // texts maps the dotted keys of the profile's strings to them.
 func (p *Profile) texts() map[string]*string {
-	return map[string]*string{"name": &p.Name,
+	return map[string]*string{"name": &p.Name, "completion_state": &p.CompletionState,
 		"units.road": &p.Units.Road, "units.water": &p.Units.Water, "units.grid": &p.Units.Grid, "units.pv": &p.Units.PV}
 }
 
@@ -536,6 +540,9 @@ func (p Profile) Validate() error {
 		if strings.HasPrefix(key, "units.") && strings.TrimSpace(*t) == "" {
 			errs = append(errs, invalid(key, "责任单位不能为空"))
 		}
+	}
+	if !slices.Contains(CompletionStates, p.CompletionState) {
+		errs = append(errs, invalid("completion_state", "完工写入图层的状态 %q 无效；可用：%s", p.CompletionState, strings.Join(CompletionStates, "、")))
 	}
 	return errors.Join(errs...)
 }

@@ -123,7 +123,7 @@ func TestParseProfileErrors(t *testing.T) {
 		want  []string // substrings of the error, e.g. the dotted key
 	}{
 		{"unknown top-level key", `{"roads": {}}`,
-			[]string{"配置项 roads 未知；可用：composite, exit, grid, name, prices, projects, pv, road, targets, units, water"}},
+			[]string{"配置项 roads 未知；可用：completion_state, composite, exit, grid, name, prices, projects, pv, road, targets, units, water"}},
 		{"unknown nested key", `{"road": {"bus_stop_radius": 800}}`,
 			[]string{"配置项 road.bus_stop_radius 未知；可用：all_season_radius_m, bus_stop_radius_m,"}},
 		{"unknown key in a leaf object", `{"road": {"weight_r2": {"value": 1, "weight": 2}}}`,

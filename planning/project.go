@@ -117,9 +117,12 @@ type Project struct {
 	ExitReason string   `json:"exit_reason,omitempty"` // 出库理由
 	// PlanReason is why the last applied plan left the project out ("" when
 	// it was chosen or no plan was applied).
-	PlanReason string       `json:"plan_reason,omitempty"`
-	Geometry   orb.Geometry `json:"-"`
-	UpdatedAt  time.Time    `json:"updated_at"`
+	PlanReason string `json:"plan_reason,omitempty"`
+	// AsBuilt is the bureau's record of what was actually built, which
+	// completion writes into the layers instead of the planned values.
+	AsBuilt   AsBuilt      `json:"as_built"`
+	Geometry  orb.Geometry `json:"-"`
+	UpdatedAt time.Time    `json:"updated_at"`
 	// Village holds the counts of the project's village as stored (nil for
 	// a project without one), so that totals count each village's people
 	// once however many of its projects there are.
@@ -241,7 +244,9 @@ func CheckGeometry(g orb.Geometry) error {
 
 // transitions lists, for each state, the states it may move to. Any state
 // before 已完工 may also go to 已出库 (with a reason); a withdrawn project may
-// be taken back to 需求摸底 in the yearly Q4 adjustment.
+// be taken back to 需求摸底 in the yearly Q4 adjustment. Completion (已完工,
+// 已验收) may be withdrawn one step back, with a reason: past the county's
+// completion state that undoes the project's writes into the layers.
 var transitions = map[string][]string{
 	StateSurvey:     {StateVillage},
 	StateVillage:    {StateTownship, StateSurvey},
@@ -251,8 +256,8 @@ var transitions = map[string][]string{
 	StateInLibrary:  {StateAnnualPlan},
 	StateAnnualPlan: {StateBuilding, StateInLibrary},
 	StateBuilding:   {StateBuilt},
-	StateBuilt:      {StateAccepted},
-	StateAccepted:   {StateEvaluated},
+	StateBuilt:      {StateAccepted, StateBuilding},
+	StateAccepted:   {StateEvaluated, StateBuilt},
 	StateEvaluated:  {},
 	StateWithdrawn:  {StateSurvey},
 }

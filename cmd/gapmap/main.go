@@ -95,6 +95,10 @@ undecided indicator (--run N, --township, --village, --dimension;
 --out FILE.xlsx|.csv writes it instead)`, setup: withOptions(needsFlags, needs)},
 	{name: "projects export", usage: `write the standard 项目库 table (--format xlsx|csv --out FILE, --township,
 --category, --status, --year)`, setup: withOptions(projectsExportFlags, projectsExport)},
+	{name: "projects asbuilt", usage: `record what a project actually built, which its completion writes into the
+layers (--project ID --values '{"width_m": 5, "kva": 400, "completed_on": "2016-06-30"}')`, setup: withOptions(asBuiltFlags, asBuilt)},
+	{name: "projects realised", usage: `list every completed project's predicted 缺口后 against the gap of the first
+scoring run after it was written into the layers (--out FILE.xlsx|.csv writes it)`, setup: withOptions(realisedFlags, realised)},
 	{name: "funds sources", usage: `print the county's funding sources (--set FILE.json: store a list instead of the
 default one)`, setup: withOptions(fundsFlags("sources"), fundsSources)},
 	{name: "funds allocate", usage: "record a source's yearly allocation (--source central --year 2018 --amount 1200 --doc-no 文号)", setup: withOptions(fundsFlags("allocate"), fundsAllocate)},

@@ -83,6 +83,7 @@ const (
 	ScoreRun    Action = "score.run"         // a scoring run
 	Generate    Action = "projects.generate" // generating the 项目库 from a run
 	ProjectEdit Action = "project.edit"      // creating, editing, deleting a project
+	AsBuilt     Action = "project.asbuilt"   // correcting a project's as-built values (its category's bureau)
 	PlanApply   Action = "plan.apply"        // applying a budget plan (years)
 	UsersAdmin  Action = "users.admin"       // accounts, roles, tokens of others
 	AuditRead   Action = "audit.read"        // the whole audit trail
@@ -91,10 +92,10 @@ const (
 )
 
 // Actions lists every action a token may be scoped to.
-var Actions = []Action{Read, LayerEdit, CountySetup, ScoreRun, Generate, ProjectEdit, PlanApply, UsersAdmin, AuditRead, Move, FundsEdit}
+var Actions = []Action{Read, LayerEdit, CountySetup, ScoreRun, Generate, ProjectEdit, AsBuilt, PlanApply, UsersAdmin, AuditRead, Move, FundsEdit}
 
 var actionTitles = map[Action]string{Read: "查看数据", LayerEdit: "编辑图层", CountySetup: "设置县情",
-	ScoreRun: "发起评分", Generate: "生成项目库", ProjectEdit: "编辑项目", PlanApply: "编制年度计划",
+	ScoreRun: "发起评分", Generate: "生成项目库", ProjectEdit: "编辑项目", AsBuilt: "登记竣工实际值", PlanApply: "编制年度计划",
 	UsersAdmin: "管理账号", AuditRead: "查看审计日志", Move: "项目流转", FundsEdit: "登记资金台账"}
 
 // Title is the action's Chinese name.

@@ -57,7 +57,31 @@ func povertyRows(rows []planning.PovertyRollup) [][]any {
 
 // WritePovertyXLSX writes the roll-up as one sheet, header in row 1 (GDAL
 // takes field names from it), the county's totals highlighted.
-func WritePovertyXLSX(w io.Writer, rows []planning.PovertyRollup) (err error) {
+func WritePovertyXLSX(w io.Writer, rows []planning.PovertyRollup) error {
+	widths := []float64{7, 12, 12, 9}
+	for range planning.PovertyFields {
+		widths = append(widths, 11)
+	}
+	return writeSheetXLSX(w, sheetPoverty, append(widths, 12, 14), PovertyHeaders, povertyRows(rows),
+		func(r, i int) (rowLevel, cellKind) {
+			level := levelData
+			if rows[r].TownshipCode == "" {
+				level = levelTotal
+			}
+			switch i {
+			case 1:
+				return level, kindCode
+			case 2:
+				return level, kindText
+			}
+			return level, kindInt
+		})
+}
+
+// writeSheetXLSX writes a workbook of one sheet: the header in row 1,
+// frozen, then rows, each cell styled by style(row, column).
+func writeSheetXLSX(w io.Writer, sheet string, widths []float64, headers []string, rows [][]any,
+	style func(r, i int) (rowLevel, cellKind)) (err error) {
 	f := excelize.NewFile()
 	defer func() {
 		if cerr := f.Close(); cerr != nil && err == nil {
@@ -65,43 +89,30 @@ func WritePovertyXLSX(w io.Writer, rows []planning.PovertyRollup) (err error) {
 		}
 	}()
 	st := &styles{f: f, cache: map[styleKey]int{}}
-	if err := f.SetSheetName(f.GetSheetName(0), sheetPoverty); err != nil {
+	if err := f.SetSheetName(f.GetSheetName(0), sheet); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	sw, err := f.NewStreamWriter(sheetPoverty)
+	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	widths := []float64{7, 12, 12, 9}
-	for range planning.PovertyFields {
-		widths = append(widths, 11)
-	}
-	if err := setWidths(sw, append(widths, 12, 14)); err != nil {
+	if err := setWidths(sw, widths); err != nil {
 		return err
 	}
 	if err := freezeRows(sw, 1); err != nil {
 		return err
 	}
-	hdr, err := headerRow(st, PovertyHeaders)
+	hdr, err := headerRow(st, headers)
 	if err != nil {
 		return err
 	}
 	if err := sw.SetRow("A1", hdr); err != nil {
 		return err
 	}
-	for r, vals := range povertyRows(rows) {
-		level := levelData
-		if rows[r].TownshipCode == "" {
-			level = levelTotal
-		}
+	for r, vals := range rows {
 		row := make([]any, len(vals))
 		for i, v := range vals {
-			kind := kindInt
-			if i == 1 {
-				kind = kindCode
-			} else if i == 2 {
-				kind = kindText
-			}
+			level, kind := style(r, i)
 			id, err := st.id(level, kind, false)
 			if err != nil {
 				return err

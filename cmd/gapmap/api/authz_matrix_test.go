@@ -236,6 +236,13 @@ var matrixRows = []matrixRow{
 			return httptest.NewRequest(http.MethodPost, "/api/v1/projects/"+strconv.FormatInt(id, 10)+"/transitions",
 				strings.NewReader(`{"to": "村级申报"}`))
 		}},
+	{"PUT /api/v1/projects/{id:[0-9]+}/as-built", "correct the as-built values of a road project of A (交通's editor or reviewer)",
+		"F F F F F A A F F F F F U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			id := f.project(t, f.a, "矩阵-竣工-"+user)
+			return httptest.NewRequest(http.MethodPut, "/api/v1/projects/"+strconv.FormatInt(id, 10)+"/as-built",
+				strings.NewReader(`{"width_m": 5, "surface": "沥青"}`))
+		}},
 	{"POST /api/v1/plans", "apply a budget plan (county approver, 乡村振兴's or 财政's approver)",
 		"F F F A A F F F F F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
@@ -524,6 +531,7 @@ var readRoutes = map[string]string{
 	"GET /api/v1/gaps":                                                        "read",
 	"GET /api/v1/projects":                                                    "read",
 	"GET /api/v1/projects/targets":                                            "read",
+	"GET /api/v1/projects/realised":                                           "read",
 	"GET /api/v1/projects/export.{format}":                                    "read",
 	"GET /api/v1/projects/{id:[0-9]+}":                                        "read",
 	"GET /api/v1/projects/{id:[0-9]+}/transitions":                            "read",

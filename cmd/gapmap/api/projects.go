@@ -243,6 +243,47 @@ func (s *server) createTransition(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusCreated, projectJSON(p))
 }
 
+// setAsBuilt stores what a project actually built, which completion
+// writes into the layers: {"width_m": 5, "kva": 400, "completed_on":
+// "2016-06-30", …} (planning.AsBuilt; omitted values are as planned).
+func (s *server) setAsBuilt(w http.ResponseWriter, r *http.Request) error {
+	var ab planning.AsBuilt
+	if err := decodeBody(r, &ab, `{"completed_on": "2016-06-30", "surface": "水泥", "width_m": 4.5, "kva": 400, "kw": 200}`); err != nil {
+		return err
+	}
+	id, err := projectID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.store.SetAsBuilt(r.Context(), id, ab)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, projectJSON(p))
+}
+
+// realised lists the completed projects in the user's read scope with
+// their predicted 缺口后 against the gap of the first scoring run after
+// they were written into the layers, and the difference.
+func (s *server) realised(w http.ResponseWriter, r *http.Request) error {
+	rows, err := s.store.Realised(r.Context())
+	if err != nil {
+		return err
+	}
+	type row struct {
+		planning.Realised
+		Diff *float64 `json:"diff"` // realised − predicted
+	}
+	out := []row{}
+	pr, ok := access.From(r.Context())
+	for _, x := range rows {
+		if !ok || s.policy.InScope(pr, x.TownshipCode, x.VillageCode) {
+			out = append(out, row{x, x.Diff()})
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"projects": out})
+}
+
 // generateProjects sizes candidates from a run: {"run_id": 0, "all": false}
 // (the latest run; only villages with poor people unless all).
 func (s *server) generateProjects(w http.ResponseWriter, r *http.Request) error {

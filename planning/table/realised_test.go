@@ -1,0 +1,43 @@
+package table
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/gapmap/gapmap/planning"
+)
+
+// TestRealisedXLSX: one row per project, an unknown realised gap and its
+// difference empty cells (never 0), the difference realised − predicted.
+func TestRealisedXLSX(t *testing.T) {
+	pred, real := 48.3, 52.6
+	rows := []planning.Realised{
+		{ProjectID: 7, Code: "430682-00007", Name: "渔潭村通村公路硬化工程", Dimension: planning.DimRoad, CompletedOn: "2016-06-30",
+			Predicted: &pred, RunID: 3, Realised: &real},
+		{ProjectID: 8, Name: "未评分", Dimension: planning.DimRoad, Predicted: &pred},
+	}
+	var b bytes.Buffer
+	if err := WriteRealisedXLSX(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.GetRows(sheetRealised, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0][13] != "差值（实际−预计）" {
+		t.Fatalf("rows %q", got)
+	}
+	if got[1][12] != "52.6" || !strings.HasPrefix(got[1][13], "4.3") {
+		t.Errorf("row 1 realised %q diff %q, want 52.6 and 4.3", got[1][12], got[1][13])
+	}
+	if len(got[2]) > 12 && (got[2][12] != "" || len(got[2]) > 13 && got[2][13] != "") {
+		t.Errorf("row 2 (no run) realised %q, want empty", got[2][12:])
+	}
+}
