@@ -360,7 +360,12 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 }
 
 // ChangeWatermark implements planning.ScoreStore: see changeWatermark.
+// A snapshot (AsOf) accounts for no change of the live log: its runs leave
+// the log to the live runs.
 func (s *Store) ChangeWatermark(ctx context.Context) (int64, error) {
+	if s.asOf != nil {
+		return 0, nil
+	}
 	w, _, err := s.changeWatermark(ctx)
 	return w, err
 }

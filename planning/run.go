@@ -12,6 +12,9 @@ type Run struct {
 	ProfileHash string           `json:"profile_hash"`
 	Profile     Profile          `json:"profile"`
 	AsOf        time.Time        `json:"as_of"`        // reference date for ages such as water tests
+	// LayersAsOf is the date whose layers the run scored (their history,
+	// as of the end of that day); nil: the layers as they are.
+	LayersAsOf *time.Time `json:"layers_as_of"`
 	DataVersion map[string]int64 `json:"data_version"` // layer versions seen by the run
 	Status      string           `json:"status"`
 	Villages    int              `json:"villages"`
@@ -96,6 +99,27 @@ func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, ful
 		return run, nil, err
 	}
 	return run, scores, nil
+}
+
+// PastLayers is implemented by stores that keep the layers' history.
+type PastLayers interface {
+	// LayersOn returns a ScoreStore that reads the layers as they were at
+	// the end of day when day is before today, else the store itself.
+	LayersOn(ctx context.Context, day time.Time) (ScoreStore, error)
+}
+
+// ScoreOn is Score of the county as of asOf: of its layers as they were
+// then when asOf is before today and store keeps their history (a run of
+// the past re-scores every village), else of the layers as they are.
+func ScoreOn(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, full bool, progress func(done, total int)) (Run, []VillageScore, error) {
+	if h, ok := store.(PastLayers); ok {
+		past, err := h.LayersOn(ctx, asOf)
+		if err != nil {
+			return Run{}, nil, err
+		}
+		store = past
+	}
+	return Score(ctx, store, p, asOf, full, progress)
 }
 
 // GapFilter selects villages of a run for the gap list.

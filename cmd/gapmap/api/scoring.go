@@ -40,7 +40,7 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
 			return planning.Errorf(planning.EInvalid, "as_of 应为日期 YYYY-MM-DD，收到 %q", body.AsOf)
 		}
 	}
-	run, _, err := planning.Score(r.Context(), s.store, p, asOf, body.Full, nil)
+	run, _, err := planning.ScoreOn(r.Context(), s.store, p, asOf, body.Full, nil)
 	if err != nil {
 		return err
 	}
