@@ -402,3 +402,13 @@ func ParseValidFrom(s string) (time.Time, error) {
 	}
 	return d, nil
 }
+
+// ParseAsOf reads an as_of date (YYYY-MM-DD) of a request: a scoring run's
+// reference date, or the day whose layers tiles and exports show.
+func ParseAsOf(s string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, Errorf(EInvalid, "as_of 应为日期 YYYY-MM-DD，收到 %q", s)
+	}
+	return d, nil
+}

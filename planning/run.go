@@ -7,14 +7,14 @@ import (
 
 // Run is one scoring run: the profile it used, the data it saw and when.
 type Run struct {
-	ID          int64            `json:"id"`
-	ProfileName string           `json:"profile_name"`
-	ProfileHash string           `json:"profile_hash"`
-	Profile     Profile          `json:"profile"`
-	AsOf        time.Time        `json:"as_of"`        // reference date for ages such as water tests
+	ID          int64     `json:"id"`
+	ProfileName string    `json:"profile_name"`
+	ProfileHash string    `json:"profile_hash"`
+	Profile     Profile   `json:"profile"`
+	AsOf        time.Time `json:"as_of"` // reference date for ages such as water tests
 	// LayersAsOf is the date whose layers the run scored (their history,
 	// as of the end of that day); nil: the layers as they are.
-	LayersAsOf *time.Time `json:"layers_as_of"`
+	LayersAsOf  *time.Time       `json:"layers_as_of"`
 	DataVersion map[string]int64 `json:"data_version"` // layer versions seen by the run
 	Status      string           `json:"status"`
 	Villages    int              `json:"villages"`

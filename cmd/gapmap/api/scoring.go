@@ -36,8 +36,8 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
 	}
 	asOf := time.Now().UTC().Truncate(24 * time.Hour)
 	if body.AsOf != "" {
-		if asOf, err = time.Parse(time.DateOnly, body.AsOf); err != nil {
-			return planning.Errorf(planning.EInvalid, "as_of 应为日期 YYYY-MM-DD，收到 %q", body.AsOf)
+		if asOf, err = planning.ParseAsOf(body.AsOf); err != nil {
+			return err
 		}
 	}
 	run, _, err := planning.ScoreOn(r.Context(), s.store, p, asOf, body.Full, nil)
