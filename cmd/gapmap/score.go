@@ -54,6 +54,9 @@ func score(ctx context.Context, a app, o scoreOptions) error {
 	}
 	fmt.Fprintf(a.stdout, "评分批次 %d：%d 个村（重新评分 %d 个），配置 %s（%s），基准日 %s，用时 %s\n\n", run.ID, run.Villages, run.Rescored,
 		run.ProfileName, run.ProfileHash, run.AsOf.Format(time.DateOnly), run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
+	if run.LayersAsOf != nil {
+		fmt.Fprintf(a.stdout, "图层为 %s 当日结束时的历史状态（全部重新评分）\n\n", run.LayersAsOf.Format(time.DateOnly))
+	}
 	// The summary covers the whole run: an incremental run re-scores only
 	// some villages and refers to earlier runs for the rest.
 	if scores, err = a.store.RunScores(ctx, run.ID); err != nil {
