@@ -133,11 +133,15 @@ func TestAsOfScoresThePast(t *testing.T) {
 	if differ == 0 {
 		t.Fatal("the edit changed no village's scores: the test proves nothing")
 	}
-	// A past run is never the base of a live run: the live one re-scores
-	// from its own latest run.
-	latest, err := db.Store.LatestRun(ctx)
-	if err == nil && latest.LayersAsOf != nil {
-		t.Errorf("the latest live run is a run of the past (%v)", latest.LayersAsOf)
+	// A run of the past is never the base of a live run, even of the same
+	// profile and date: the live run after it scores every village.
+	live, _, err := planning.Score(ctx, db.Store, p, day("2016-12-31"), false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live.BaseRunID != 0 || live.LayersAsOf != nil || live.Rescored != live.Villages {
+		t.Errorf("live run after runs of the past: base %d, layers_as_of %v, rescored %d of %d; want no base, every village",
+			live.BaseRunID, live.LayersAsOf, live.Rescored, live.Villages)
 	}
 }
 

@@ -178,11 +178,12 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 
 // LatestRun implements planning.ScoreStore.
 //
-// Of a live Store, the latest run of the layers as they are; of a snapshot
-// (AsOf), the latest run of the layers as of its date.
+// Of a live Store, the latest run whatever layers it read (the one just
+// made, for display); of a snapshot (AsOf), the latest run of the layers
+// as of its date.
 func (s *Store) LatestRun(ctx context.Context) (planning.Run, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' AND layers_as_of IS NOT DISTINCT FROM $1
+	err := s.pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' AND ($1::date IS NULL OR layers_as_of = $1)
 		ORDER BY id DESC LIMIT 1`, s.asOf).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return planning.Run{}, planning.Errorf(planning.ENotFound, "尚未进行评分：请先运行 gapmap score 或 POST /api/v1/scoring-runs")

@@ -72,7 +72,7 @@ func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, ful
 		case ErrorCode(err) == ENotFound:
 		case err != nil:
 			return run, nil, err
-		case base.ProfileHash == run.ProfileHash && base.AsOf.Equal(asOf):
+		case base.ProfileHash == run.ProfileHash && base.AsOf.Equal(asOf) && sameDay(base.LayersAsOf, layersOf(store)):
 			if ids, err = store.StaleVillages(ctx, base, p, watermark); err != nil {
 				return run, nil, err
 			}
@@ -99,6 +99,20 @@ func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, ful
 		return run, nil, err
 	}
 	return run, scores, nil
+}
+
+// layersOf is the date whose layers store reads when it reads their
+// history (see PastLayers), nil for the layers as they are. A run is the
+// base of another only when both read the same layers.
+func layersOf(store ScoreStore) *time.Time {
+	if h, ok := store.(interface{ LayersAsOf() *time.Time }); ok {
+		return h.LayersAsOf()
+	}
+	return nil
+}
+
+func sameDay(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
 }
 
 // PastLayers is implemented by stores that keep the layers' history.
