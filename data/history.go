@@ -71,7 +71,23 @@ const snapshotLockKey = 0x67616873 // "gahs"
 type snapshots struct {
 	mu     sync.Mutex
 	stores map[string]*Store // by schema name
+	// recent remembers, per date, the snapshot last returned and the data
+	// version it holds, so that a tile of a past date costs one read of
+	// the versions, not a transaction.
+	recent map[string]recentSnapshot
 }
+
+// recentSnapshot is a snapshot AsOf returned, and when it last marked
+// it used.
+type recentSnapshot struct {
+	versions string
+	store    *Store
+	marked   time.Time
+}
+
+// snapshotMarkEvery is how often a snapshot in use is marked used in
+// layer_snapshots (which keeps it from being dropped as stale).
+const snapshotMarkEvery = time.Minute
 
 // SetEffective sets the effective time of the layer changes tx writes
 // (migration 0025's gapmap.valid_from) to date, a YYYY-MM-DD day or a
@@ -98,20 +114,28 @@ func (s *Store) AsOf(ctx context.Context, day time.Time) (*Store, error) {
 		return nil, fmt.Errorf("as of %s: %w", day.Format(time.DateOnly), errors.New("already a snapshot"))
 	}
 	date := day.Format(time.DateOnly)
-	var schema string
+	var tables []string
+	for _, l := range s.historyLayers() {
+		tables = append(tables, l.Table)
+	}
+	var current string
+	if err := s.pool.QueryRow(ctx, layerVersionsSQL, tables).Scan(&current); err != nil {
+		return nil, translate(err, "layer versions")
+	}
+	s.snaps.mu.Lock()
+	r, ok := s.snaps.recent[date]
+	s.snaps.mu.Unlock()
+	if ok && r.versions == current && time.Since(r.marked) < snapshotMarkEvery {
+		return r.store, nil
+	}
+	var schema, versions string
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		// The lock first: the snapshot of the data is taken by the next
 		// statement, after any builder before this one has committed.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, snapshotLockKey); err != nil {
 			return err
 		}
-		var versions string
-		var tables []string
-		for _, l := range s.historyLayers() {
-			tables = append(tables, l.Table)
-		}
-		if err := tx.QueryRow(ctx, `SELECT coalesce(string_agg(layer || '=' || version, ';' ORDER BY layer), '')
-			FROM layer_versions WHERE layer = ANY ($1)`, tables).Scan(&versions); err != nil {
+		if err := tx.QueryRow(ctx, layerVersionsSQL, tables).Scan(&versions); err != nil {
 			return err
 		}
 		sum := sha256.Sum256([]byte(versions))
@@ -129,8 +153,20 @@ func (s *Store) AsOf(ctx context.Context, day time.Time) (*Store, error) {
 	if err != nil {
 		return nil, translate(err, "layers as of "+date)
 	}
-	return s.snapshotStore(ctx, schema, day)
+	st, err := s.snapshotStore(ctx, schema, day)
+	if err != nil {
+		return nil, err
+	}
+	s.snaps.mu.Lock()
+	s.snaps.recent[date] = recentSnapshot{versions: versions, store: st, marked: time.Now()}
+	s.snaps.mu.Unlock()
+	return st, nil
 }
+
+// layerVersionsSQL renders the versions of the layers $1, the data
+// version a snapshot is built from.
+const layerVersionsSQL = `SELECT coalesce(string_agg(layer || '=' || version, ';' ORDER BY layer), '')
+	FROM layer_versions WHERE layer = ANY ($1)`
 
 // buildSnapshot creates the snapshot of the layers at the end of date in a
 // new schema and registers it.
@@ -214,6 +250,11 @@ func (s *Store) dropStaleSnapshots(ctx context.Context, tx pgx.Tx, version strin
 		}
 		s.snaps.mu.Lock()
 		if st := s.snaps.stores[schema]; st != nil {
+			for d, r := range s.snaps.recent {
+				if r.store == st {
+					delete(s.snaps.recent, d)
+				}
+			}
 			st.Close()
 			delete(s.snaps.stores, schema)
 		}
@@ -254,7 +295,7 @@ func (s *Store) snapshotStore(ctx context.Context, schema string, day time.Time)
 	st.pool, st.tilePool = pool, tilePool
 	d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	st.asOf = &d
-	st.snaps = &snapshots{stores: map[string]*Store{}} // a snapshot has none of its own
+	st.snaps = &snapshots{stores: map[string]*Store{}, recent: map[string]recentSnapshot{}} // a snapshot has none of its own
 	if s.snaps.stores == nil {
 		s.snaps.stores = map[string]*Store{}
 	}
@@ -271,6 +312,7 @@ func (s *Store) closeSnapshots() {
 		st.tilePool.Close()
 		delete(s.snaps.stores, k)
 	}
+	clear(s.snaps.recent)
 }
 
 // ReadsPast reports whether scoring as of day should read the layers as

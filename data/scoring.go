@@ -103,6 +103,11 @@ func (s *Store) RebuildRoadGraph(ctx context.Context, road planning.RoadParams) 
 			ON CONFLICT (singleton) DO UPDATE SET built_from = EXCLUDED.built_from, params = EXCLUDED.params,
 				change_watermark = EXCLUDED.change_watermark, built_at = now()`, versions, params, watermark)
 		changed = true
+		if err == nil && s.asOf != nil {
+			// A snapshot's graph is new: without statistics the scoring
+			// plans take it for empty (the live one has autovacuum's).
+			_, err = tx.Exec(ctx, `ANALYZE road_edges, road_vertices`)
+		}
 		return err
 	})
 	return changed, translate(err, "update road graph")

@@ -89,7 +89,7 @@ func OpenConfig(cfg *pgxpool.Config, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("create tile pool: %w", err)
 	}
 	return &Store{pool: pool, tilePool: tilePool, log: log, layers: defaultLayers, policy: access.Default(),
-		snaps: &snapshots{stores: map[string]*Store{}}}, nil
+		snaps: &snapshots{stores: map[string]*Store{}, recent: map[string]recentSnapshot{}}}, nil
 }
 
 // Close closes every connection of both pools.
