@@ -129,6 +129,9 @@ func (s *Store) AsOf(ctx context.Context, day time.Time) (*Store, error) {
 		return r.store, nil
 	}
 	var schema, versions string
+	// A snapshot being built is finished even when the request that asked
+	// for it gives up (a tile's budget is short): the next one finds it.
+	ctx = context.WithoutCancel(ctx)
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		// The lock first: the snapshot of the data is taken by the next
 		// statement, after any builder before this one has committed.

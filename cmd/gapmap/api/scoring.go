@@ -18,6 +18,9 @@ import (
 // {"profile": {…county overrides…}, "as_of": "YYYY-MM-DD", "full": false}:
 // by default only the villages changed data can affect are re-scored.
 func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
+	if err := extendDeadlines(w, r, false); err != nil {
+		s.log.Warn("scoring run keeps the server's write timeout", "err", err, "request_id", requestID(r.Context()))
+	}
 	var body struct {
 		Profile json.RawMessage `json:"profile"`
 		AsOf    string          `json:"as_of"`
