@@ -75,6 +75,9 @@ type snapshots struct {
 	// version it holds, so that a tile of a past date costs one read of
 	// the versions, not a transaction.
 	recent map[string]recentSnapshot
+	// lowZoom is set once a snapshot Store's low-zoom roads are built:
+	// its layers never change.
+	lowZoom bool
 }
 
 // recentSnapshot is a snapshot AsOf returned, and when it last marked

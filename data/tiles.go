@@ -310,8 +310,16 @@ func (s *Store) pastTile(ctx context.Context, req tiles.Request) ([]byte, []stri
 		return nil, nil, err
 	}
 	if past != s {
-		if _, err := past.RefreshLowZoom(ctx); err != nil {
-			return nil, nil, err
+		past.snaps.mu.Lock()
+		done := past.snaps.lowZoom
+		past.snaps.mu.Unlock()
+		if !done {
+			if _, err := past.RefreshLowZoom(ctx); err != nil {
+				return nil, nil, err
+			}
+			past.snaps.mu.Lock()
+			past.snaps.lowZoom = true
+			past.snaps.mu.Unlock()
 		}
 	}
 	return past.Tile(ctx, req)

@@ -20,6 +20,8 @@
 -- (backdated past its valid_from) is refused: the history of a row is a
 -- sequence of versions, never rewritten.
 --
+-- TRUNCATE keeps no history (gapmap never truncates a layer; tests do).
+--
 -- A later migration that adds a column to a layer adds it to the layer's
 -- history table too (the trigger copies columns by name, and fails loudly
 -- when one is missing).
