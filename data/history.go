@@ -285,7 +285,9 @@ func (s *Store) snapshotStore(ctx context.Context, schema string, day time.Time)
 	withPath := func(c *pgxpool.Config) *pgxpool.Config {
 		c = c.Copy()
 		c.ConnConfig.RuntimeParams["search_path"] = path
-		c.MinConns = 0
+		// Up to snapshotMax snapshots share the server's connections
+		// with the live pools: few each, closed when idle.
+		c.MinConns, c.MaxConns, c.MaxConnIdleTime = 0, min(c.MaxConns, 2), time.Minute
 		return c
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), withPath(s.pool.Config()))
