@@ -115,6 +115,10 @@ func (s *Store) InitCounty(ctx context.Context, code string, replace bool) (plan
 			}
 			res.Replaced = others
 		}
+		// The code list describes the county from the baseline on.
+		if err := SetEffective(ctx, tx, Baseline); err != nil {
+			return err
+		}
 		var src int64
 		err = tx.QueryRow(ctx, `SELECT id FROM sources WHERE kind = 'import' AND name = $1 AND version = $2`, codeListSource, division.Edition).Scan(&src)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -173,11 +177,18 @@ var countyCode = regexp.MustCompile(`^[0-9]{6}$`)
 
 // clearAll removes every layer's rows (children first), the scoring runs
 // and the sources: --replace of `county init`. Each delete fires the
-// layers' triggers, so tiles and the road graph see the change.
+// layers' triggers, so tiles and the road graph see the change. The
+// layers' history goes too: it is another county's.
 func (s *Store) clearAll(ctx context.Context, tx pgx.Tx) error {
 	for _, l := range slices.Backward(s.layers.Layers()) {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+pgx.Identifier{l.Table}.Sanitize()); err != nil {
 			return fmt.Errorf("delete %s: %w", l.Table, err)
+		}
+		if !historyTables[l.Table] {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM `+pgx.Identifier{l.Table + "_history"}.Sanitize()); err != nil {
+			return fmt.Errorf("delete %s history: %w", l.Table, err)
 		}
 	}
 	for _, q := range []string{`DELETE FROM scoring_runs`, `DELETE FROM sources`} {

@@ -106,6 +106,10 @@ func (s *Store) LoadGenerated(ctx context.Context, g Generated) (loaded bool, er
 		if g.Detail == nil {
 			g.Detail = map[string]string{}
 		}
+		// Generated data describes the baseline of the plans.
+		if err := SetEffective(ctx, tx, Baseline); err != nil {
+			return err
+		}
 		var src int64
 		if err := tx.QueryRow(ctx, `INSERT INTO sources (kind, name, version, detail, synthetic) VALUES ('generator', $1, $2, $3, $4) RETURNING id`,
 			g.Name, g.Version, g.Detail, g.Synthetic).Scan(&src); err != nil {
@@ -148,11 +152,18 @@ func (s *Store) analyzeLayers(ctx context.Context) error {
 	return nil
 }
 
-// deleteSource removes every row written by source id, children first.
+// deleteSource removes every row written by source id, children first,
+// with their history: a replaced generator version never existed.
 func (s *Store) deleteSource(ctx context.Context, tx pgx.Tx, id int64) error {
 	for _, l := range slices.Backward(s.layers.Layers()) {
-		if _, err := tx.Exec(ctx, fmt.Sprintf(`DELETE FROM %s WHERE source_id = $1`, pgx.Identifier{l.Table}.Sanitize()), id); err != nil {
-			return fmt.Errorf("delete %s of source %d: %w", l.Table, id, err)
+		tables := []string{l.Table}
+		if historyTables[l.Table] {
+			tables = append(tables, l.Table+"_history")
+		}
+		for _, t := range tables {
+			if _, err := tx.Exec(ctx, fmt.Sprintf(`DELETE FROM %s WHERE source_id = $1`, pgx.Identifier{t}.Sanitize()), id); err != nil {
+				return fmt.Errorf("delete %s of source %d: %w", t, id, err)
+			}
 		}
 	}
 	_, err := tx.Exec(ctx, `DELETE FROM sources WHERE id = $1`, id)

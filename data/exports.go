@@ -141,6 +141,16 @@ func (s *Store) Export(ctx context.Context, w io.Writer, opt planning.ExportOpti
 	if _, ok := planning.ExportFormats[opt.Format]; !ok {
 		return planning.Errorf(planning.EInvalid, "未知的导出格式 %q", opt.Format)
 	}
+	if !opt.AsOf.IsZero() {
+		past, err := s.ForDate(ctx, opt.AsOf)
+		if err != nil {
+			return err
+		}
+		if past != s {
+			opt.AsOf = time.Time{}
+			return past.Export(ctx, w, opt)
+		}
+	}
 	names := opt.Layers
 	if len(names) == 1 && names[0] == "county" {
 		names = s.exportable()

@@ -120,6 +120,11 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 
 	// 4. Read it into the table, directly or through the staging table.
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if !opt.ValidFrom.IsZero() {
+			if err := SetEffective(ctx, tx, opt.ValidFrom.Format(time.DateOnly)); err != nil {
+				return err
+			}
+		}
 		if err := im.begin(ctx, tx); err != nil {
 			return err
 		}

@@ -40,10 +40,10 @@ func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []plannin
 	var consumed int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO scoring_runs (profile, profile_name, profile_hash, as_of, data_version, status,
-				rescored, base_run_id, change_watermark, started_at, finished_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+				rescored, base_run_id, change_watermark, started_at, finished_at, layers_as_of)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 			profile, run.ProfileName, run.ProfileHash, run.AsOf, run.DataVersion, run.Status,
-			run.Rescored, base, run.ChangeWatermark, run.StartedAt, run.FinishedAt).Scan(&run.ID); err != nil {
+			run.Rescored, base, run.ChangeWatermark, run.StartedAt, run.FinishedAt, s.asOf).Scan(&run.ID); err != nil {
 			return err
 		}
 		for start := 0; start < len(scores); start += saveChunk {
@@ -69,6 +69,7 @@ func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []plannin
 			return err
 		}
 		consumed = tag.RowsAffected()
+		run.LayersAsOf = s.asOf
 		if err := tx.QueryRow(ctx, `UPDATE scoring_runs SET villages = (SELECT count(*) FROM run_scores WHERE run_id = $1)
 			WHERE id = $1 RETURNING villages`, run.ID).Scan(&run.Villages); err != nil {
 			return err
@@ -176,9 +177,14 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 }
 
 // LatestRun implements planning.ScoreStore.
+//
+// Of a live Store, the latest run whatever layers it read (the one just
+// made, for display); of a snapshot (AsOf), the latest run of the layers
+// as of its date.
 func (s *Store) LatestRun(ctx context.Context) (planning.Run, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1`).Scan(&id)
+	err := s.pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' AND ($1::date IS NULL OR layers_as_of = $1)
+		ORDER BY id DESC LIMIT 1`, s.asOf).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return planning.Run{}, planning.Errorf(planning.ENotFound, "尚未进行评分：请先运行 gapmap score 或 POST /api/v1/scoring-runs")
 	}
@@ -195,10 +201,10 @@ func (s *Store) Run(ctx context.Context, id int64) (planning.Run, error) {
 	var finished *time.Time
 	var base *int64
 	err := s.pool.QueryRow(ctx, `SELECT id, profile_name, profile_hash, profile, as_of, data_version, status, villages,
-			rescored, base_run_id, change_watermark, started_at, finished_at
+			rescored, base_run_id, change_watermark, started_at, finished_at, layers_as_of
 		FROM scoring_runs WHERE id = $1`, id).
 		Scan(&r.ID, &r.ProfileName, &r.ProfileHash, &profile, &r.AsOf, &r.DataVersion, &r.Status, &r.Villages,
-			&r.Rescored, &base, &r.ChangeWatermark, &r.StartedAt, &finished)
+			&r.Rescored, &base, &r.ChangeWatermark, &r.StartedAt, &finished, &r.LayersAsOf)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, planning.Errorf(planning.ENotFound, "没有编号为 %d 的评分批次", id)
 	}

@@ -103,6 +103,11 @@ func (s *Store) RebuildRoadGraph(ctx context.Context, road planning.RoadParams) 
 			ON CONFLICT (singleton) DO UPDATE SET built_from = EXCLUDED.built_from, params = EXCLUDED.params,
 				change_watermark = EXCLUDED.change_watermark, built_at = now()`, versions, params, watermark)
 		changed = true
+		if err == nil && s.asOf != nil {
+			// A snapshot's graph is new: without statistics the scoring
+			// plans take it for empty (the live one has autovacuum's).
+			_, err = tx.Exec(ctx, `ANALYZE road_edges, road_vertices`)
+		}
 		return err
 	})
 	return changed, translate(err, "update road graph")
@@ -360,7 +365,12 @@ func (s *Store) VillageFacts(ctx context.Context, p planning.Profile, asOf time.
 }
 
 // ChangeWatermark implements planning.ScoreStore: see changeWatermark.
+// A snapshot (AsOf) accounts for no change of the live log: its runs leave
+// the log to the live runs.
 func (s *Store) ChangeWatermark(ctx context.Context) (int64, error) {
+	if s.asOf != nil {
+		return 0, nil
+	}
 	w, _, err := s.changeWatermark(ctx)
 	return w, err
 }

@@ -35,7 +35,18 @@ var emptiableLayers = []string{"roads", "bus_stops", "water_works", "water_mains
 // StaleVillages implements planning.ScoreStore: the rules of
 // queries/stale_villages.sql, after finding the hardened components the
 // changes touch.
+//
+// Of a snapshot (AsOf) every village unit: the live change log does not
+// describe how a snapshot differs from the one its base run read.
 func (s *Store) StaleVillages(ctx context.Context, base planning.Run, p planning.Profile, watermark int64) ([]int64, error) {
+	if s.asOf != nil {
+		rows, err := s.pool.Query(ctx, `SELECT id FROM villages WHERE kind IN ('行政村', '社区') ORDER BY id`)
+		if err != nil {
+			return nil, translate(err, "stale villages")
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		return ids, translate(err, "stale villages")
+	}
 	ids, err := s.staleVillages(ctx, base, p, watermark)
 	if err != nil {
 		return nil, err

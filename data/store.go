@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -28,6 +29,11 @@ type Store struct {
 	// under the row lock of what they change: access.Default() unless
 	// WithPolicy.
 	policy *access.Policy
+	// asOf is the date whose layers a snapshot Store reads (AsOf); nil
+	// for the live layers.
+	asOf *time.Time
+	// snaps are the snapshot Stores made from this one and its copies.
+	snaps *snapshots
 }
 
 var _ planning.Store = (*Store)(nil)
@@ -92,11 +98,13 @@ func openConfig(cfg *pgxpool.Config, tileConns int32, log *slog.Logger) (*Store,
 		pool.Close()
 		return nil, fmt.Errorf("create tile pool: %w", err)
 	}
-	return &Store{pool: pool, tilePool: tilePool, log: log, layers: defaultLayers, policy: access.Default()}, nil
+	return &Store{pool: pool, tilePool: tilePool, log: log, layers: defaultLayers, policy: access.Default(),
+		snaps: &snapshots{stores: map[string]*Store{}, recent: map[string]recentSnapshot{}}}, nil
 }
 
 // Close closes every connection of both pools.
 func (s *Store) Close() {
+	s.closeSnapshots()
 	s.pool.Close()
 	s.tilePool.Close()
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gapmap/gapmap/data/catalog"
 	"github.com/gapmap/gapmap/data/export"
+	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/tiles"
 )
 
@@ -159,6 +160,9 @@ func (s *Store) RefreshLowZoom(ctx context.Context) (bool, error) {
 func (s *Store) Tile(ctx context.Context, req tiles.Request) ([]byte, []string, error) {
 	if len(req.Layers) == 0 {
 		return nil, nil, nil
+	}
+	if req.Filter.AsOf != "" {
+		return s.pastTile(ctx, req)
 	}
 	q, err := s.layers.tileSQL(req.Layers)
 	if err != nil {
@@ -336,4 +340,32 @@ func (s *Store) provenance(ctx context.Context) (credits, synthetic []string, er
 			array(SELECT DISTINCT detail->>'attribution' FROM sources WHERE detail ? 'attribution' ORDER BY 1),
 			array(SELECT name FROM sources WHERE synthetic ORDER BY name)`).Scan(&credits, &synthetic)
 	return credits, synthetic, translate(err, "attribution")
+}
+
+// pastTile renders req from the layers as of req.Filter.AsOf (the live
+// ones for a day from today on), with the snapshot's low-zoom roads.
+func (s *Store) pastTile(ctx context.Context, req tiles.Request) ([]byte, []string, error) {
+	d, err := planning.ParseAsOf(req.Filter.AsOf)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Filter.AsOf = ""
+	past, err := s.ForDate(ctx, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	if past != s {
+		past.snaps.mu.Lock()
+		done := past.snaps.lowZoom
+		past.snaps.mu.Unlock()
+		if !done {
+			if _, err := past.RefreshLowZoom(ctx); err != nil {
+				return nil, nil, err
+			}
+			past.snaps.mu.Lock()
+			past.snaps.lowZoom = true
+			past.snaps.mu.Unlock()
+		}
+	}
+	return past.Tile(ctx, req)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -42,6 +43,10 @@ type ExportOptions struct {
 	SRS      string   // output CRS: "" (EPSG:4490), EPSG:4326, a CGCS2000 Gauss-Krüger zone, gcj02
 	Encoding string   // shp.zip: "utf-8" (default) or "gbk"
 	Filter   ExportFilter
+	// AsOf, when before today, exports the layers as they were at the end
+	// of that day (their history) and village_gaps of the latest run of
+	// them; zero: as they are.
+	AsOf time.Time
 }
 
 // ExportStore writes exports.
@@ -59,7 +64,7 @@ type ExportStore interface {
 // GeoPackage only); query holds srs, encoding and the filters township,
 // poor, dimension, min_score, status, year and bbox (minlon,minlat,maxlon,maxlat).
 func ParseExportQuery(layer, format string, q url.Values) (ExportOptions, error) {
-	allowed := []string{"srs", "encoding", "township", "poor", "dimension", "min_score", "status", "year", "bbox"}
+	allowed := []string{"srs", "encoding", "township", "poor", "dimension", "min_score", "status", "year", "bbox", "as_of"}
 	for key := range q {
 		if !slices.Contains(allowed, key) {
 			return ExportOptions{}, Errorf(EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
@@ -80,6 +85,13 @@ func ParseExportQuery(layer, format string, q url.Values) (ExportOptions, error)
 			return opt, err
 		}
 		opt.Filter.MinScore = &f
+	}
+	if v := q.Get("as_of"); v != "" {
+		d, err := ParseAsOf(v)
+		if err != nil {
+			return opt, err
+		}
+		opt.AsOf = d
 	}
 	if v := q.Get("year"); v != "" {
 		y, err := ParseYear(v)

@@ -199,7 +199,11 @@ type ImportOptions struct {
 	// TileJSON, packs and exports carry it. An OSM extract read as such
 	// records OSM's credit itself.
 	Attribution string
-	DryRun      bool // validate and count, then roll back
+	// ValidFrom is the file's 数据日期: the day its rows took effect in
+	// the county (their valid_from, and the valid_to of the versions they
+	// replace; see data.SetEffective). Zero: now.
+	ValidFrom time.Time
+	DryRun    bool // validate and count, then roll back
 	// Progress, when set, is called from the reading goroutine every few
 	// thousand rows with the rows read so far.
 	Progress func(rows int64)
@@ -381,4 +385,30 @@ type ImportStore interface {
 	// read at all (unknown format, missing required column, bad --srs),
 	// ENotFound for an unknown layer.
 	Import(ctx context.Context, path string, opt ImportOptions) (ImportReport, error)
+}
+
+// ParseValidFrom reads a 数据日期 (YYYY-MM-DD, "" for none) given with an
+// import: a day not after today.
+func ParseValidFrom(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, Errorf(EInvalid, "数据日期 valid_from 应为日期 YYYY-MM-DD，收到 %q", s)
+	}
+	if d.After(time.Now()) {
+		return time.Time{}, Errorf(EInvalid, "数据日期 valid_from %s 晚于今天：只能录入已经生效的数据", s)
+	}
+	return d, nil
+}
+
+// ParseAsOf reads an as_of date (YYYY-MM-DD) of a request: a scoring run's
+// reference date, or the day whose layers tiles and exports show.
+func ParseAsOf(s string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, Errorf(EInvalid, "as_of 应为日期 YYYY-MM-DD，收到 %q", s)
+	}
+	return d, nil
 }

@@ -7,11 +7,14 @@ import (
 
 // Run is one scoring run: the profile it used, the data it saw and when.
 type Run struct {
-	ID          int64            `json:"id"`
-	ProfileName string           `json:"profile_name"`
-	ProfileHash string           `json:"profile_hash"`
-	Profile     Profile          `json:"profile"`
-	AsOf        time.Time        `json:"as_of"`        // reference date for ages such as water tests
+	ID          int64     `json:"id"`
+	ProfileName string    `json:"profile_name"`
+	ProfileHash string    `json:"profile_hash"`
+	Profile     Profile   `json:"profile"`
+	AsOf        time.Time `json:"as_of"` // reference date for ages such as water tests
+	// LayersAsOf is the date whose layers the run scored (their history,
+	// as of the end of that day); nil: the layers as they are.
+	LayersAsOf  *time.Time       `json:"layers_as_of"`
 	DataVersion map[string]int64 `json:"data_version"` // layer versions seen by the run
 	Status      string           `json:"status"`
 	Villages    int              `json:"villages"`
@@ -69,7 +72,7 @@ func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, ful
 		case ErrorCode(err) == ENotFound:
 		case err != nil:
 			return run, nil, err
-		case base.ProfileHash == run.ProfileHash && base.AsOf.Equal(asOf):
+		case base.ProfileHash == run.ProfileHash && base.AsOf.Equal(asOf) && sameDay(base.LayersAsOf, layersOf(store)):
 			if ids, err = store.StaleVillages(ctx, base, p, watermark); err != nil {
 				return run, nil, err
 			}
@@ -96,6 +99,41 @@ func Score(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, ful
 		return run, nil, err
 	}
 	return run, scores, nil
+}
+
+// layersOf is the date whose layers store reads when it reads their
+// history (see PastLayers), nil for the layers as they are. A run is the
+// base of another only when both read the same layers.
+func layersOf(store ScoreStore) *time.Time {
+	if h, ok := store.(interface{ LayersAsOf() *time.Time }); ok {
+		return h.LayersAsOf()
+	}
+	return nil
+}
+
+func sameDay(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
+}
+
+// PastLayers is implemented by stores that keep the layers' history.
+type PastLayers interface {
+	// LayersOn returns a ScoreStore that reads the layers as they were at
+	// the end of day when day is before today, else the store itself.
+	LayersOn(ctx context.Context, day time.Time) (ScoreStore, error)
+}
+
+// ScoreOn is Score of the county as of asOf: of its layers as they were
+// then when asOf is before today and store keeps their history (a run of
+// the past re-scores every village), else of the layers as they are.
+func ScoreOn(ctx context.Context, store ScoreStore, p Profile, asOf time.Time, full bool, progress func(done, total int)) (Run, []VillageScore, error) {
+	if h, ok := store.(PastLayers); ok {
+		past, err := h.LayersOn(ctx, asOf)
+		if err != nil {
+			return Run{}, nil, err
+		}
+		store = past
+	}
+	return Score(ctx, store, p, asOf, full, progress)
 }
 
 // GapFilter selects villages of a run for the gap list.

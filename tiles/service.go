@@ -409,7 +409,7 @@ func (f Filter) key() string {
 	if f.MinScore != nil {
 		score = strconv.FormatFloat(*f.MinScore, 'g', -1, 64)
 	}
-	return strings.Join([]string{f.Township, f.Dimension, score, f.Status, strconv.Itoa(f.Year)}, "|")
+	return strings.Join([]string{f.Township, f.Dimension, score, f.Status, strconv.Itoa(f.Year), f.AsOf}, "|")
 }
 
 // version returns a short tag of the versions of the tables behind layers.

@@ -9,6 +9,9 @@ type Filter struct {
 	MinScore  *float64 // keep villages whose gap is at least this
 	Status    string   // project status
 	Year      int      // project year
+	// AsOf is a day YYYY-MM-DD: the layers as they were at its end (their
+	// history); "" as they are.
+	AsOf string
 }
 
 // Request is one tile of a layer set.

@@ -37,6 +37,7 @@ func importFlags(fs *flag.FlagSet, o *importOptions) func() error {
 	marginKm := fs.Float64("margin-km", planning.DefaultMarginMetres/1000, "how far outside the loaded county outline a row may lie before it is reported, in km")
 	fs.BoolVar(&o.Options.DryRun, "dry-run", false, "check and count what would be inserted, updated or left unchanged, then roll back; exits 1 when rows have errors")
 	fs.StringVar(&o.Report, "report", "", "also write the report to FILE (.csv or .json)")
+	validFrom := fs.String("valid-from", "", "数据日期 YYYY-MM-DD: the day the file's rows took effect in the county (history, score --as-of); default now")
 	return func() error {
 		var errs []error
 		if o.File == "" || o.Options.Layer == "" {
@@ -47,6 +48,8 @@ func importFlags(fs *flag.FlagSet, o *importOptions) func() error {
 		o.Options.Mode = m
 		errs = append(errs, planning.CheckMarginKm(*marginKm))
 		o.Options.MarginMetres = *marginKm * 1000
+		o.Options.ValidFrom, err = planning.ParseValidFrom(*validFrom)
+		errs = append(errs, err)
 		return errors.Join(errs...)
 	}
 }

@@ -20,7 +20,7 @@ type scoreOptions struct {
 func scoreFlags(fs *flag.FlagSet, o *scoreOptions) func() error {
 	asOf := time.Now().Format(time.DateOnly)
 	fs.StringVar(&o.ProfilePath, "profile", "", "county profile file (JSON) overriding the default thresholds and weights")
-	fs.StringVar(&asOf, "as-of", asOf, "reference date YYYY-MM-DD for ages such as water-quality tests")
+	fs.StringVar(&asOf, "as-of", asOf, "reference date YYYY-MM-DD: before today, the layers as they were at the end of that day (their history); also the date for ages such as water-quality tests")
 	fs.BoolVar(&o.Full, "full", false, "re-score every village instead of only those that changes can affect")
 	return func() error {
 		var err error
@@ -45,7 +45,7 @@ func score(ctx context.Context, a app, o scoreOptions) error {
 	if isTerminal(a.stderr) {
 		progress = func(done, total int) { fmt.Fprintf(a.stderr, "\r评分 %d/%d 个村", done, total) }
 	}
-	run, scores, err := planning.Score(ctx, a.store, p, o.AsOf, o.Full, progress)
+	run, scores, err := planning.ScoreOn(ctx, a.store, p, o.AsOf, o.Full, progress)
 	if progress != nil {
 		fmt.Fprintln(a.stderr)
 	}
@@ -54,6 +54,9 @@ func score(ctx context.Context, a app, o scoreOptions) error {
 	}
 	fmt.Fprintf(a.stdout, "评分批次 %d：%d 个村（重新评分 %d 个），配置 %s（%s），基准日 %s，用时 %s\n\n", run.ID, run.Villages, run.Rescored,
 		run.ProfileName, run.ProfileHash, run.AsOf.Format(time.DateOnly), run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
+	if run.LayersAsOf != nil {
+		fmt.Fprintf(a.stdout, "图层为 %s 当日结束时的历史状态（全部重新评分）\n\n", run.LayersAsOf.Format(time.DateOnly))
+	}
 	// The summary covers the whole run: an incremental run re-scores only
 	// some villages and refers to earlier runs for the rest.
 	if scores, err = a.store.RunScores(ctx, run.ID); err != nil {

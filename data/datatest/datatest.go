@@ -71,6 +71,20 @@ func New(tb testing.TB) *DB {
 			return
 		}
 		defer c.Close(context.Background())
+		// The schemas of the layers as of past dates (data.Store.AsOf)
+		// are the test's too.
+		rows, err := c.Query(context.Background(), "SELECT schema_name FROM "+pgx.Identifier{schema, "layer_snapshots"}.Sanitize())
+		if err == nil {
+			snaps, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				tb.Errorf("list snapshots of %s: %v", schema, err)
+			}
+			for _, s := range snaps {
+				if _, err := c.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{s}.Sanitize()+" CASCADE"); err != nil {
+					tb.Errorf("drop snapshot schema %s: %v", s, err)
+				}
+			}
+		}
 		if _, err := c.Exec(context.Background(), "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
 			tb.Errorf("drop schema %s: %v", schema, err)
 		}

@@ -92,7 +92,7 @@ func TestTileErrorsHaveCodeAndMessage(t *testing.T) {
 		h, _ := tileRouter(t, time.Second)
 		check(t, get(h, ctx, "/tiles/review/3/8/1.mvt"), 400, "invalid", "瓦片坐标无效：第 3 级的 x、y 应小于 8")
 		check(t, get(h, ctx, "/tiles/review/12/3352/1694.mvt?colour=red"), 400, "invalid",
-			`未知的瓦片参数 "colour"；可用参数：township, dimension, min_score, status, year`)
+			`未知的瓦片参数 "colour"；可用参数：township, dimension, min_score, status, year, as_of`)
 		check(t, get(h, ctx, "/tiles/nothing/3/1/1.mvt"), 404, "not_found", `没有图层或图层组 "nothing"`)
 		check(t, get(h, ctx, "/tiles/nothing.json"), 404, "not_found", `没有图层或图层组 "nothing"`)
 	})

@@ -24,7 +24,8 @@ import (
 // strict (true: suspicions such as GCJ-02 coordinates or rows outside the
 // county are errors, nothing written), margin_km (how far outside the
 // county a row may lie, default 2) and attribution (the credit the data
-// requires, e.g. © OpenStreetMap contributors). It
+// requires, e.g. © OpenStreetMap contributors) and valid_from (数据日期
+// YYYY-MM-DD: the day the file's rows took effect; default now). It
 // answers the import report: 200 when written (or a dry run), 422 when the
 // file was read but refused. ?report=csv answers the problem list as CSV.
 func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
@@ -36,13 +37,16 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("import temp dir: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	form, files, err := saveUpload(r, dir, "srs", "mode", "dry_run", "mapping", "source", "encoding", "strict", "margin_km", "attribution")
+	form, files, err := saveUpload(r, dir, "srs", "mode", "dry_run", "mapping", "source", "encoding", "strict", "margin_km", "attribution", "valid_from")
 	if err != nil {
 		return err
 	}
 	opt := planning.ImportOptions{Layer: mux.Vars(r)["layer"], SRS: form["srs"], DryRun: form["dry_run"] == "true" || form["dry_run"] == "1",
 		Source: form["source"], Encoding: form["encoding"], Attribution: form["attribution"]}
 	if opt.Mode, err = planning.ParseImportMode(form["mode"]); err != nil {
+		return err
+	}
+	if opt.ValidFrom, err = planning.ParseValidFrom(form["valid_from"]); err != nil {
 		return err
 	}
 	switch form["strict"] {

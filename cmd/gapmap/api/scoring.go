@@ -18,6 +18,9 @@ import (
 // {"profile": {…county overrides…}, "as_of": "YYYY-MM-DD", "full": false}:
 // by default only the villages changed data can affect are re-scored.
 func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
+	if err := extendDeadlines(w, r, false); err != nil {
+		s.log.Warn("scoring run keeps the server's write timeout", "err", err, "request_id", requestID(r.Context()))
+	}
 	var body struct {
 		Profile json.RawMessage `json:"profile"`
 		AsOf    string          `json:"as_of"`
@@ -36,11 +39,11 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
 	}
 	asOf := time.Now().UTC().Truncate(24 * time.Hour)
 	if body.AsOf != "" {
-		if asOf, err = time.Parse(time.DateOnly, body.AsOf); err != nil {
-			return planning.Errorf(planning.EInvalid, "as_of 应为日期 YYYY-MM-DD，收到 %q", body.AsOf)
+		if asOf, err = planning.ParseAsOf(body.AsOf); err != nil {
+			return err
 		}
 	}
-	run, _, err := planning.Score(r.Context(), s.store, p, asOf, body.Full, nil)
+	run, _, err := planning.ScoreOn(r.Context(), s.store, p, asOf, body.Full, nil)
 	if err != nil {
 		return err
 	}

@@ -140,9 +140,9 @@ func parseTileFilter(q url.Values) (tiles.Filter, error) {
 	var f tiles.Filter
 	for key := range q {
 		switch key {
-		case "township", "dimension", "min_score", "status", "year", "v":
+		case "township", "dimension", "min_score", "status", "year", "as_of", "v":
 		default:
-			return f, planning.Errorf(planning.EInvalid, "未知的瓦片参数 %q；可用参数：township, dimension, min_score, status, year", key)
+			return f, planning.Errorf(planning.EInvalid, "未知的瓦片参数 %q；可用参数：township, dimension, min_score, status, year, as_of", key)
 		}
 	}
 	f.Township = q.Get("township")
@@ -162,6 +162,13 @@ func parseTileFilter(q url.Values) (tiles.Filter, error) {
 		if f.Year, err = planning.ParseYear(v); err != nil {
 			return f, err
 		}
+	}
+	if v := q.Get("as_of"); v != "" {
+		d, err := planning.ParseAsOf(v)
+		if err != nil {
+			return f, err
+		}
+		f.AsOf = d.Format(time.DateOnly)
 	}
 	return f, nil
 }

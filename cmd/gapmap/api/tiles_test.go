@@ -364,3 +364,68 @@ func TestGDALReadsServedTile(t *testing.T) {
 		}
 	}
 }
+
+// TestTilesAndExportsAsOf renames a village with effective date 2019-01-01:
+// tiles and exports as of 2018-12-31 show the old name, as of 2019-01-01
+// and without as_of the new one; a bad as_of is a 400 in Chinese.
+func TestTilesAndExportsAsOf(t *testing.T) {
+	f := newFixture(t)
+	tile := seatTile(t, f.db, 14)
+	before := decodeTile(t, f.get(t, tileURL("all", tile, ""), "Accept-Encoding", "gzip"))
+	var villageID uint64
+	var oldName string
+	for _, feat := range before["villages"].Features {
+		villageID, oldName = featureID(t, feat), feat.Properties["name"].(string)
+		break
+	}
+	if villageID == 0 {
+		t.Fatal("no village in the seat's tile: the test proves nothing")
+	}
+	ctx := datatest.Context()
+	tx, err := f.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL gapmap.valid_from = '2019-01-01'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE villages SET name = '改名村' WHERE id = $1`, int64(villageID)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.server.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for asOf, want := range map[string]string{"2018-12-31": oldName, "2019-01-01": "改名村", "": "改名村"} {
+		q := ""
+		if asOf != "" {
+			q = "as_of=" + asOf
+		}
+		got := ""
+		for _, feat := range decodeTile(t, f.get(t, tileURL("all", tile, q), "Accept-Encoding", "gzip"))["villages"].Features {
+			if featureID(t, feat) == villageID {
+				got = feat.Properties["name"].(string)
+			}
+		}
+		if got != want {
+			t.Errorf("tile as of %q: village %d is %q, want %q", asOf, villageID, got, want)
+		}
+		u := "/api/v1/exports/villages.csv"
+		if q != "" {
+			u += "?" + q
+		}
+		rec := f.get(t, u)
+		body := rec.Body.String()
+		if rec.Code != http.StatusOK || !strings.Contains(body, want) || (want == oldName) == strings.Contains(body, "改名村") {
+			t.Errorf("export as of %q: %d, has %q: %v, has 改名村: %v", asOf, rec.Code, want, strings.Contains(body, want), strings.Contains(body, "改名村"))
+		}
+	}
+	for _, u := range []string{tileURL("all", tile, "as_of=2018-13-01"), "/api/v1/exports/villages.csv?as_of=昨天"} {
+		if rec := f.get(t, u); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "as_of 应为日期") {
+			t.Errorf("%s: %d %s, want 400 as_of 应为日期", u, rec.Code, rec.Body.String())
+		}
+	}
+}
