@@ -197,7 +197,11 @@ func restore(ctx context.Context, a app, o restoreOptions) error {
 	if err != nil {
 		return migrateError(a.store, err)
 	}
-	fmt.Fprintf(a.stdout, "恢复完成：%s 从结构版本 %d 恢复到 %s，之后执行迁移 %v\n", o.File, version, a.store.Target(), applied)
+	migrated := "结构已是最新"
+	if len(applied) > 0 {
+		migrated = fmt.Sprintf("之后执行迁移 %v", applied)
+	}
+	fmt.Fprintf(a.stdout, "恢复完成：%s（结构版本 %d）已恢复到 %s，%s\n", o.File, version, a.store.Target(), migrated)
 	return auditVerify(ctx, a)
 }
 
