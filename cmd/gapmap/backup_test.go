@@ -162,12 +162,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	admin := testAdminURL(t)
 	ctx := datatest.Context()
 	src := newDatabase(t, admin, true)
-	srcEnv := func(k string) string {
-		if k == "DATABASE_URL" {
-			return src
-		}
-		return ""
-	}
+	srcEnv := urlEnv(src)
 	if err := run(ctx, []string{"demo", "--load-only"}, srcEnv, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
@@ -212,27 +207,21 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	}
 
 	dst := newDatabase(t, admin, false) // a bare CREATE DATABASE: no extensions, no audit schema
-	dstName := strings.TrimPrefix(mustParse(t, dst).Path, "/")
-	dstEnv := func(k string) string {
-		if k == "DATABASE_URL" {
-			return dst
-		}
-		return ""
-	}
+	dstEnv := urlEnv(dst)
 	// The application's role alone cannot restore the audit trail.
 	err = run(ctx, []string{"restore", "--file", dump}, dstEnv, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "恢复需要以超级用户连接目标数据库") {
 		t.Fatalf("restore without a superuser: %v", err)
 	}
 	out.Reset()
-	if err := run(ctx, []string{"restore", "--file", dump, "--admin-url", withDatabase(t, admin, dstName)}, dstEnv, &out, io.Discard); err != nil {
+	if err := run(ctx, []string{"restore", "--file", dump, "--admin-url", asAdmin(t, admin, dst)}, dstEnv, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "哈希链完整") {
 		t.Errorf("restore output lacks the verified chain:\n%s", out.String())
 	}
 
-	want, got := checksums(t, withDatabase(t, admin, strings.TrimPrefix(mustParse(t, src).Path, "/"))), checksums(t, withDatabase(t, admin, dstName))
+	want, got := checksums(t, asAdmin(t, admin, src)), checksums(t, asAdmin(t, admin, dst))
 	for _, must := range []string{"public.projects", "public.fund_entries", "public.villages", "public.scoring_runs", "public.users",
 		"gapmap_audit.entries", "gapmap_audit.heads", "public.schema_migrations"} {
 		if strings.HasPrefix(want[must], "0 ") || want[must] == "" {
@@ -264,7 +253,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	}
 
 	// A second restore into the now full database is refused.
-	err = run(ctx, []string{"restore", "--file", dump, "--admin-url", withDatabase(t, admin, dstName)}, dstEnv, io.Discard, io.Discard)
+	err = run(ctx, []string{"restore", "--file", dump, "--admin-url", asAdmin(t, admin, dst)}, dstEnv, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "不是空库") {
 		t.Errorf("restore into a full database: %v", err)
 	}
@@ -276,12 +265,7 @@ func TestRestoreRefusesNewerDump(t *testing.T) {
 	admin := testAdminURL(t)
 	ctx := datatest.Context()
 	src := newDatabase(t, admin, true)
-	srcEnv := func(k string) string {
-		if k == "DATABASE_URL" {
-			return src
-		}
-		return ""
-	}
+	srcEnv := urlEnv(src)
 	if err := run(ctx, []string{"migrate"}, srcEnv, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
@@ -304,27 +288,23 @@ func TestRestoreRefusesNewerDump(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := newDatabase(t, admin, false)
-	dstEnv := func(k string) string {
-		if k == "DATABASE_URL" {
-			return dst
-		}
-		return ""
-	}
-	err = run(ctx, []string{"restore", "--file", dump, "--admin-url", withDatabase(t, admin, strings.TrimPrefix(mustParse(t, dst).Path, "/"))}, dstEnv, io.Discard, io.Discard)
+	dstEnv := urlEnv(dst)
+	err = run(ctx, []string{"restore", "--file", dump, "--admin-url", asAdmin(t, admin, dst)}, dstEnv, io.Discard, io.Discard)
 	if want := fmt.Sprintf("数据库结构版本为 %d，高于本程序的 %d", newer, data.LatestMigration()); err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("restore of a newer dump: %v, want %q", err, want)
 	}
-	got := checksums(t, withDatabase(t, admin, strings.TrimPrefix(mustParse(t, dst).Path, "/")))
+	got := checksums(t, asAdmin(t, admin, dst))
 	if len(got) != 0 {
 		t.Errorf("the refused restore wrote %d relations", len(got))
 	}
 }
 
-func mustParse(t *testing.T, u string) *url.URL {
+// asAdmin is the superuser's URL admin for the database of appURL.
+func asAdmin(t *testing.T, admin, appURL string) string {
 	t.Helper()
-	pu, err := url.Parse(u)
+	pu, err := url.Parse(appURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pu
+	return withDatabase(t, admin, strings.TrimPrefix(pu.Path, "/"))
 }
