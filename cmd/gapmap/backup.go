@@ -175,7 +175,7 @@ func restore(ctx context.Context, a app, o restoreOptions) error {
 		return err
 	}
 	script := func(w io.Writer) error {
-		if _, err := io.WriteString(w, "CREATE EXTENSION IF NOT EXISTS postgis;\nCREATE EXTENSION IF NOT EXISTS pgrouting;\n"+data.AuditSQL+"\n"); err != nil {
+		if _, err := io.WriteString(w, "BEGIN;\nCREATE EXTENSION IF NOT EXISTS postgis;\nCREATE EXTENSION IF NOT EXISTS pgrouting;\n"+data.AuditSQL+"\n"); err != nil {
 			return err
 		}
 		if err := pgToolTo(ctx, w, "pg_restore", "--no-owner", "--role="+appRole, "--use-list="+appPath, "--file=-", o.File); err != nil {
@@ -184,14 +184,32 @@ func restore(ctx context.Context, a app, o restoreOptions) error {
 		if _, err := io.WriteString(w, "\nRESET ROLE;\n"); err != nil {
 			return err
 		}
-		return pgToolTo(ctx, w, "pg_restore", "--data-only", "--use-list="+superPath, "--file=-", o.File)
+		if err := pgToolTo(ctx, w, "pg_restore", "--data-only", "--use-list="+superPath, "--file=-", o.File); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, "\nCOMMIT;\n")
+		return err
 	}
+	// One transaction, committed only by the script's last line: a script
+	// that fails half-way (a truncated dump) ends psql's input without it,
+	// and the server rolls back what psql sent. (psql --single-transaction
+	// would commit at the end of its input, whole or not.)
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(script(pw)) }()
-	if _, err := pgTool(ctx, adminEnv, pr, "psql", "-Xq", "-v", "ON_ERROR_STOP=1", "-v", "app="+appRole,
-		"--single-transaction", "--output=/dev/null", "--file=-"); err != nil {
-		pr.CloseWithError(err) // stops the writer if psql gave up first
-		return fmt.Errorf("恢复失败，事务已回滚，未写入任何数据：%w", err)
+	scriptDone := make(chan error, 1)
+	go func() {
+		err := script(pw)
+		pw.CloseWithError(err)
+		scriptDone <- err
+	}()
+	_, psqlErr := pgTool(ctx, adminEnv, pr, "psql", "-Xq", "-v", "ON_ERROR_STOP=1", "-v", "app="+appRole,
+		"--output=/dev/null", "--file=-")
+	pr.CloseWithError(errors.New("psql has ended")) // unblocks the script if psql stopped reading
+	scriptErr := <-scriptDone
+	switch {
+	case psqlErr != nil:
+		return fmt.Errorf("恢复失败，事务已回滚，未写入任何数据：%w", psqlErr)
+	case scriptErr != nil:
+		return fmt.Errorf("恢复失败，事务已回滚，未写入任何数据：读取备份文件 %s 出错：%w", o.File, scriptErr)
 	}
 	applied, err := a.store.Migrate(ctx)
 	if err != nil {

@@ -208,6 +208,23 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 
 	dst := newDatabase(t, admin, false) // a bare CREATE DATABASE: no extensions, no audit schema
 	dstEnv := urlEnv(dst)
+	// A dump cut short in its last table's rows fails half-way through the
+	// restore's script: the transaction rolls back, the database stays bare.
+	whole, err := os.ReadFile(dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := t.TempDir() + "/cut.dump"
+	if err := os.WriteFile(cut, whole[:len(whole)-2000], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = run(ctx, []string{"restore", "--file", cut, "--admin-url", asAdmin(t, admin, dst)}, dstEnv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "事务已回滚") {
+		t.Errorf("restore of a cut dump: %v", err)
+	}
+	if got := checksums(t, asAdmin(t, admin, dst)); len(got) != 0 {
+		t.Fatalf("the failed restore left %d relations behind", len(got))
+	}
 	// The application's role alone cannot restore the audit trail.
 	err = run(ctx, []string{"restore", "--file", dump}, dstEnv, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "恢复需要以超级用户连接目标数据库") {
