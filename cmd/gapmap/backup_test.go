@@ -325,3 +325,47 @@ func asAdmin(t *testing.T, admin, appURL string) string {
 	}
 	return withDatabase(t, admin, strings.TrimPrefix(pu.Path, "/"))
 }
+
+// TestRestoreMigratesOlderDump restores a dump an older binary wrote (the
+// schema one migration behind) and brings it to this binary's version.
+func TestRestoreMigratesOlderDump(t *testing.T) {
+	admin := testAdminURL(t)
+	ctx := datatest.Context()
+	src := newDatabase(t, admin, true)
+	store, err := data.Open(src, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	older := data.LatestMigration() - 1
+	if _, err := store.MigrateTo(ctx, older); err != nil {
+		t.Fatal(err)
+	}
+	dump := t.TempDir() + "/older.dump"
+	var out bytes.Buffer
+	if err := run(ctx, []string{"backup", "--out", dump}, urlEnv(src), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("数据库结构版本 %d", older); !strings.Contains(out.String(), want) {
+		t.Fatalf("backup says %q, want %q", out.String(), want)
+	}
+	dst := newDatabase(t, admin, false)
+	out.Reset()
+	if err := run(ctx, []string{"restore", "--file", dump, "--admin-url", asAdmin(t, admin, dst)}, urlEnv(dst), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("之后执行迁移 [%d]", data.LatestMigration()); !strings.Contains(out.String(), want) {
+		t.Errorf("restore says %q, want %q", out.String(), want)
+	}
+	restored, err := data.Open(dst, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	if v, err := restored.SchemaVersion(ctx); err != nil || v != data.LatestMigration() {
+		t.Errorf("restored schema version %d (%v), want %d", v, err, data.LatestMigration())
+	}
+	if err := restored.Ping(ctx); err != nil {
+		t.Errorf("the restored database is not ready: %v", err)
+	}
+}
