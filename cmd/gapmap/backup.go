@@ -287,12 +287,13 @@ func splitTOC(toc string) (app, super string) {
 }
 
 // sameDatabase reports whether two libpq environments (ConnEnv) name the
-// same host, port and database.
+// same database and port. Hosts are not compared: a superuser often comes
+// through the Unix socket where the application uses 127.0.0.1.
 func sameDatabase(a, b []string) bool {
 	pick := func(env []string) string {
 		var out []string
 		for _, kv := range env {
-			for _, k := range []string{"PGHOST=", "PGPORT=", "PGDATABASE="} {
+			for _, k := range []string{"PGPORT=", "PGDATABASE="} {
 				if strings.HasPrefix(kv, k) {
 					out = append(out, kv)
 				}
