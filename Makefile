@@ -24,8 +24,8 @@ demo: web
 ## review map end to end in headless Chromium
 test: fmt-check vet web
 	@scripts/testdeps.sh
-	@url=$$(scripts/dbsetup.sh gapmap_test) && \
-	  GAPMAP_TEST_DATABASE_URL="$$url" $(GO) test -count=1 -timeout 45m ./...
+	@url=$$(scripts/dbsetup.sh gapmap_test) && admin=$$(scripts/dbsetup.sh --admin gapmap_test) && \
+	  GAPMAP_TEST_DATABASE_URL="$$url" GAPMAP_TEST_ADMIN_DATABASE_URL="$$admin" $(GO) test -count=1 -timeout 45m ./...
 	@$(MAKE) --no-print-directory e2e
 
 build: web

@@ -228,15 +228,10 @@ func (s *Store) LocateVillage(ctx context.Context, code string, p orb.Point, sou
 	if err := geo.CheckLonLat(p); err != nil {
 		return planning.Errorf(planning.EInvalid, "村委会位置（lon, lat）：%v（应为中国范围内的经纬度，经度 72–138，纬度 0.8–56，CGCS2000/WGS84 度）", err)
 	}
-	out, err := s.outsideCounty(ctx, []float64{p[0]}, []float64{p[1]})
-	if err != nil {
+	if err := s.checkInCounty(ctx, "村委会位置", p); err != nil {
 		return err
 	}
-	if out[0] > planning.DefaultMarginMetres {
-		return planning.Errorf(planning.EInvalid, "坐标 (%g, %g) 位于县界外 %.1f km，未定位：请核对坐标（是否为 GCJ-02 或经纬度颠倒）",
-			p[0], p[1], out[0]/1000)
-	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
 		var township, before, beforeSource string
 		err := tx.QueryRow(ctx, `SELECT id, township_code, coalesce(ST_AsText(office), ''), coalesce(location_source, '')
@@ -377,6 +372,37 @@ func (s *Store) LocateByName(ctx context.Context, points []planning.NamedPoint, 
 			Detail: map[string]any{"source": source, "placed": placed}})
 	})
 	return rep, translate(err, "locate by name")
+}
+
+// checkInCounty refuses g, what it is named in the message, when a vertex
+// lies more than planning.DefaultMarginMetres outside the loaded county
+// outlines: a coordinate in China but far from the county is a typo, a
+// GCJ-02 point or swapped digits. Nothing is checked while no outline is
+// loaded. Its vertices are in China already (geo.CheckLonLat).
+func (s *Store) checkInCounty(ctx context.Context, what string, g orb.Geometry) error {
+	if g == nil {
+		return nil
+	}
+	var lons, lats []float64
+	geo.EachVertex(g, func(p orb.Point) bool {
+		lons, lats = append(lons, p[0]), append(lats, p[1])
+		return true
+	})
+	out, err := s.outsideCounty(ctx, lons, lats)
+	if err != nil {
+		return err
+	}
+	worst := 0
+	for i, d := range out {
+		if d > out[worst] {
+			worst = i
+		}
+	}
+	if len(out) > 0 && out[worst] > planning.DefaultMarginMetres {
+		return planning.Errorf(planning.EInvalid, "%s的坐标 (%g, %g) 位于县界外 %.1f km，未保存：请核对坐标（是否为 GCJ-02 或经纬度颠倒）",
+			what, lons[worst], lats[worst], out[worst]/1000)
+	}
+	return nil
 }
 
 // outsideCounty returns how far (m) each point lies outside the loaded

@@ -309,11 +309,19 @@ func (l *exportLayer) query(f planning.ExportFilter, out outputCRS, runID int64,
 		where = append(where, fmt.Sprintf("%s && ST_MakeEnvelope(%s, %s, %s, %s, 4490)", l.geom,
 			arg(f.BBox.Min[0]), arg(f.BBox.Min[1]), arg(f.BBox.Max[0]), arg(f.BBox.Max[1])))
 	}
+	// A row stored before coordinates were checked on every write (1e308,
+	// NaN, metres read as degrees) would fail ST_Transform and with it the
+	// whole export: its geometry is left out (NULL) and the row flagged,
+	// so writeLayer can name it. NaN compares above every number in
+	// PostgreSQL, so the upper bounds catch it.
+	box := geo.ChinaBound()
+	inChina := fmt.Sprintf("(%[1]s IS NULL OR ST_XMin(%[1]s) >= %[2]s AND ST_XMax(%[1]s) <= %[3]s AND ST_YMin(%[1]s) >= %[4]s AND ST_YMax(%[1]s) <= %[5]s)",
+		l.geom, arg(box.Min[0]), arg(box.Max[0]), arg(box.Min[1]), arg(box.Max[1]))
 	geom := l.geom
 	if out.srid != SRID {
 		geom = fmt.Sprintf("ST_Transform(%s, %s::int)", geom, arg(out.srid))
 	}
-	q := "SELECT " + strings.Join(l.selects, ", ") + ", ST_AsBinary(" + geom + ") FROM " + l.from
+	q := "SELECT " + strings.Join(l.selects, ", ") + ", ST_AsBinary(CASE WHEN " + inChina + " THEN " + geom + " END), " + inChina + " FROM " + l.from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -333,15 +341,43 @@ func (s *Store) runIndicators(ctx context.Context, runID int64) ([]string, error
 // writeLayers streams every layer into ew and closes it with meta.
 func (s *Store) writeLayers(ctx context.Context, ew export.Writer, plan []*exportLayer, opt planning.ExportOptions, out outputCRS, runID int64, meta export.Meta) error {
 	for _, l := range plan {
-		if err := s.writeLayer(ctx, ew, l, opt, out, runID); err != nil {
+		var dropped []string
+		if err := s.writeLayer(ctx, ew, l, opt, out, runID, &dropped); err != nil {
 			ew.Close(meta)
 			return err
+		}
+		if len(dropped) > 0 {
+			s.log.Warn("export: rows with coordinates outside China written without geometry", "layer", l.name, "rows", len(dropped), "first", dropped[0])
+			meta.Dropped = append(meta.Dropped, droppedNote(l, dropped))
 		}
 	}
 	return ew.Close(meta)
 }
 
-func (s *Store) writeLayer(ctx context.Context, ew export.Writer, l *exportLayer, opt planning.ExportOptions, out outputCRS, runID int64) error {
+// droppedNote says, in Chinese, which rows of l were exported without
+// their geometry: named by the layer's first column (its order).
+func droppedNote(l *exportLayer, keys []string) string {
+	const shown = 10
+	list := strings.Join(keys[:min(len(keys), shown)], "、")
+	if len(keys) > shown {
+		list += " 等"
+	}
+	title := l.title
+	if title == "" {
+		title = l.name
+	}
+	label := l.fields[0].Title
+	if label == "" {
+		label = l.fields[0].Name
+	}
+	return fmt.Sprintf("%s（%s）有 %d 行的坐标超出中国范围或不是有效数字（%s为 %s），无法换算，导出时几何为空，请在系统中修正",
+		title, l.name, len(keys), label, list)
+}
+
+// writeLayer writes l's rows into ew and adds to dropped the first column
+// of each row whose stored geometry lies outside China (see query), which
+// is written without its geometry.
+func (s *Store) writeLayer(ctx context.Context, ew export.Writer, l *exportLayer, opt planning.ExportOptions, out outputCRS, runID int64, dropped *[]string) error {
 	var indicators []string
 	if l.name == catalog.VillageGaps {
 		for _, f := range l.fields {
@@ -371,6 +407,9 @@ func (s *Store) writeLayer(ctx context.Context, ew export.Writer, l *exportLayer
 			return translate(err, "export "+l.name)
 		}
 		copy(vals, raw[:len(l.fields)])
+		if ok, _ := raw[len(l.fields)+1].(bool); !ok {
+			*dropped = append(*dropped, fmt.Sprint(vals[0]))
+		}
 		var g orb.Geometry
 		if b, ok := raw[len(l.fields)].([]byte); ok && b != nil {
 			if g, err = wkb.Unmarshal(b); err != nil {
@@ -507,6 +546,9 @@ func (g *gpkgExport) Close(meta export.Meta) error {
 		strings.Join(meta.Layers, "、"), meta.Filters, meta.DataVersion, meta.ExportedAt.Format(time.RFC3339), meta.CRS, meta.Source, meta.Attribution)
 	if len(meta.Synthetic) > 0 {
 		text += "数据性质：" + export.SyntheticNote(meta.Synthetic) + "\n"
+	}
+	for _, d := range meta.Dropped {
+		text += "几何置空：" + d + "\n"
 	}
 	if err := g.w.AddMetadata("", "text/plain", text); err != nil {
 		return err

@@ -61,6 +61,12 @@ func latestMigration() int {
 // own transaction under an advisory lock, and records it in
 // schema_migrations. It returns the versions it applied.
 func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+	return s.MigrateTo(ctx, latestMigration())
+}
+
+// MigrateTo is Migrate stopping after version: a database as an older
+// binary left it (the restore tests make one).
+func (s *Store) MigrateTo(ctx context.Context, version int) ([]int, error) {
 	if err := s.checkExtensions(ctx); err != nil {
 		return nil, err
 	}
@@ -72,6 +78,9 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 	}
 	var applied []int
 	for _, m := range migrations() {
+		if m.version > version {
+			break
+		}
 		done, err := s.applyMigration(ctx, m)
 		if err != nil {
 			return applied, err

@@ -467,6 +467,9 @@ func (s *Store) CreateProject(ctx context.Context, p planning.Project) (planning
 		if err := checkValid(ctx, tx, p.Geometry); err != nil {
 			return err
 		}
+		if err := s.checkInCounty(ctx, "几何（geometry）", p.Geometry); err != nil {
+			return err
+		}
 		args, err := projectArgs(p)
 		if err != nil {
 			return err
@@ -557,6 +560,9 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 			return err
 		}
 		if err := checkValid(ctx, tx, p.Geometry); err != nil {
+			return err
+		}
+		if err := s.checkInCounty(ctx, "几何（geometry）", p.Geometry); err != nil {
 			return err
 		}
 		args, err := projectArgs(p)

@@ -315,3 +315,47 @@ func TestProjectGeometryRefused(t *testing.T) {
 		t.Errorf("projects after the refusals: %d rows, all valid %v, err %v; want the one good row", n, valid, err)
 	}
 }
+
+// TestProjectOutsideCountyRefused: once the county outline is loaded, a
+// project's shape in China but more than the margin outside the county
+// (a typo, a GCJ-02 point) is refused on create and update naming the
+// coordinate and the distance, and nothing is written; a shape inside
+// goes in.
+func TestProjectOutsideCountyRefused(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := datatest.Context()
+	var before int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM projects`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	inside := planning.Project{Name: "县内产业路", Category: planning.CatRoad, Nature: "新建",
+		Geometry: orb.LineString{{113.45, 29.48}, {113.46, 29.49}}}
+	p, err := db.Store.CreateProject(ctx, inside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, g := range map[string]orb.Geometry{
+		"point 100 km away":       orb.Point{112.4, 29.5},
+		"line leaving the county": orb.LineString{{113.45, 29.48}, {116.0, 29.5}},
+	} {
+		bad := inside
+		bad.Geometry = g
+		_, err := db.Store.CreateProject(ctx, bad)
+		if planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(planning.ErrorMessage(err), "几何（geometry）的坐标") ||
+			!strings.Contains(planning.ErrorMessage(err), "位于县界外") {
+			t.Errorf("create, %s: %v", name, err)
+		}
+		bad.ID = p.ID
+		if _, err := db.Store.UpdateProject(ctx, bad); planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(planning.ErrorMessage(err), "位于县界外") {
+			t.Errorf("update, %s: %v", name, err)
+		}
+	}
+	var after int
+	var x float64
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*), (SELECT ST_XMax(geom) FROM projects WHERE id = $1) FROM projects`, p.ID).Scan(&after, &x); err != nil {
+		t.Fatal(err)
+	}
+	if after != before+1 || x != 113.46 {
+		t.Errorf("after the refusals: %d projects (want %d), the good one reaching %v (want 113.46)", after, before+1, x)
+	}
+}

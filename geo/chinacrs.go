@@ -93,6 +93,12 @@ const (
 	chinaMaxLat = 55.8271
 )
 
+// ChinaBound is the box [CheckLonLat] accepts, in degrees: the extent a
+// stored longitude/latitude geometry must lie in for gapmap to project it.
+func ChinaBound() orb.Bound {
+	return orb.Bound{Min: orb.Point{chinaMinLon, chinaMinLat}, Max: orb.Point{chinaMaxLon, chinaMaxLat}}
+}
+
 // inChinaBox reports whether p is inside the GCJ-02 box. NaN is outside.
 func inChinaBox(p orb.Point) bool {
 	return p[0] >= chinaMinLon && p[0] <= chinaMaxLon && p[1] >= chinaMinLat && p[1] <= chinaMaxLat

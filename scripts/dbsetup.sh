@@ -8,15 +8,27 @@
 # apt-get, starts the cluster, creates the role and database NAME (default
 # "gapmap") and the extensions, and prints a URL for 127.0.0.1:5432.
 #
-# Usage: scripts/dbsetup.sh [NAME]
+# Usage: scripts/dbsetup.sh [--admin] [NAME]
 # Progress goes to stderr so that `url=$(scripts/dbsetup.sh)` works.
+#
+# --admin prints instead a superuser's URL on the same server (the role
+# gapmap_test_admin, password gapmap_test_admin, created when missing), for
+# the backup/restore tests, which create databases and install the audit
+# trail. It is meant for a test machine: with DATABASE_URL set it prints
+# GAPMAP_TEST_ADMIN_DATABASE_URL, or nothing.
 set -euo pipefail
 
+admin=
+if [ "${1:-}" = --admin ]; then admin=1; shift; fi
 dbname="${1:-gapmap}"
 pgver=15
 log() { printf 'dbsetup: %s\n' "$*" >&2; }
 die() { printf 'dbsetup: error: %s\n' "$*" >&2; exit 1; }
 
+if [ -n "${DATABASE_URL:-}" ] && [ -n "$admin" ]; then
+  printf '%s\n' "${GAPMAP_TEST_ADMIN_DATABASE_URL:-}"
+  exit 0
+fi
 if [ -n "${DATABASE_URL:-}" ]; then
   command -v psql >/dev/null || die "DATABASE_URL is set but psql is missing (apt-get install postgresql-client-$pgver)"
   psql "$DATABASE_URL" -qAt -c 'select 1' >/dev/null 2>&1 \
@@ -81,4 +93,12 @@ psqlsu -d "$dbname" -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION
 # installs it (data/audit.sql, idempotent); the migrations then find it.
 psqlsu -d "$dbname" -v app=gapmap -f - <"$(dirname "$0")/../data/audit.sql" >&2
 
+if [ -n "$admin" ]; then
+  psqlsu -d postgres -c "DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gapmap_test_admin') THEN
+      CREATE ROLE gapmap_test_admin LOGIN SUPERUSER PASSWORD 'gapmap_test_admin';
+    END IF; END \$\$;" >&2
+  printf 'postgres://gapmap_test_admin:gapmap_test_admin@127.0.0.1:%s/%s?sslmode=disable\n' "$port" "$dbname"
+  exit 0
+fi
 printf 'postgres://gapmap:gapmap@127.0.0.1:%s/%s?sslmode=disable\n' "$port" "$dbname"

@@ -133,6 +133,11 @@ village:430682101201 --role viewer|editor|reviewer|approver|admin [--remove])`, 
 	{name: "audit verify", usage: "check the audit trail's hash chain; exit 1 on any edited, deleted or reordered entry", setup: noOptions(auditVerify)},
 	{name: "audit log", usage: "print the newest audit entries (--kind project --id 12 --limit 50)", setup: withOptions(auditLogFlags, auditLog)},
 	{name: "audit schema", usage: "print the SQL a superuser runs once to install the audit trail (psql -v app=ROLE)", setup: noOptions(auditSchema)},
+	{name: "backup", usage: `write the whole database (layers, runs, 项目库, ledger, accounts and the audit
+trail) to a pg_dump custom-format file (--out FILE.dump)`, setup: withOptions(backupFlags, backup)},
+	{name: "restore", usage: `load a backup into an empty database in one transaction, then migrate it
+forward; a backup newer than this binary is refused (--file FILE.dump;
+--admin-url: a superuser's URL for the same database, default DATABASE_URL)`, setup: withOptions(restoreFlags, restore)},
 	{name: "export", usage: `write layers with their attributes for GIS tools (--layer roads|village_gaps|projects|
 county (every layer, gpkg) --format gpkg|shp.zip|geojson|kml|csv|xlsx --out FILE;
 --srs EPSG:4490|EPSG:4326|cgcs2000-gk3-114e|gcj02; --encoding gbk for shp.zip;

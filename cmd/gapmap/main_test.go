@@ -44,10 +44,13 @@ func (s *syncBuffer) String() string {
 func noEnv(string) string { return "" }
 
 // dbEnv is an environment with only DATABASE_URL, pointing at db.
-func dbEnv(db *datatest.DB) func(string) string {
+func dbEnv(db *datatest.DB) func(string) string { return urlEnv(db.URL) }
+
+// urlEnv is an environment with only DATABASE_URL, set to u.
+func urlEnv(u string) func(string) string {
 	return func(k string) string {
 		if k == "DATABASE_URL" {
-			return db.URL
+			return u
 		}
 		return ""
 	}

@@ -121,6 +121,10 @@ type Meta struct {
 	// marked synthetic, e.g. "demo:430682"); empty for surveyed data.
 	Synthetic []string
 	CRS       string // display name of the output CRS, e.g. "CGCS2000 经纬度（EPSG:4490）"
+	// Dropped says, one Chinese sentence per layer, which rows were written
+	// without their geometry because their stored coordinates could not be
+	// transformed; empty when none was.
+	Dropped []string
 }
 
 // Writer writes the layers of one export to one output. Calls must follow

@@ -52,6 +52,7 @@ func metaRows(meta Meta, layers []layerSummary, encoding string) [][2]string {
 	if len(meta.Synthetic) > 0 {
 		add("数据性质", SyntheticNote(meta.Synthetic))
 	}
+	add("几何置空", strings.Join(meta.Dropped, "；"))
 	return rows
 }
 

@@ -253,11 +253,46 @@ func TestMalformedInputAnswers400(t *testing.T) {
 		{"POST", "/api/v1/projects", `{"name": "甲\u0000", "category": "` + planning.CatRoad + `"}`, "空字符"},
 		{"PUT", "/api/v1/villages/" + village + "/location", `{"lon": 1e308, "lat": 1e308}`, "村委会位置"},
 		{"PUT", "/api/v1/villages/" + village + "/location", `{"lon": 29.48, "lat": 113.45}`, "颠倒"},
+		{"PUT", "/api/v1/villages/" + village + "/location", `{"lon": -74.0, "lat": 40.7}`, "不在中国范围内"},
+		{"POST", "/api/v1/projects", projectBodyWith(`{"type": "Point", "coordinates": [-74.0, 40.7]}`), "不在中国范围内"},
+		{"POST", "/api/v1/projects", projectBodyWith(`{"type": "Point", "coordinates": [112.4, 29.5]}`), "位于县界外"},
+		{"PUT", project, projectBodyWith(`{"type": "LineString", "coordinates": [[113.45, 29.48], [116.0, 29.5]]}`), "位于县界外"},
 	}
 	for _, tc := range cases {
 		rec := do(t, f.h, tc.method, tc.url, tc.body)
 		if msg := errorMessage(rec); rec.Code != http.StatusBadRequest || !strings.Contains(msg, tc.want) {
 			t.Errorf("%s %s: %d %q, want 400 with %q", tc.method, tc.url, rec.Code, msg, tc.want)
+		}
+	}
+	// An upload with one row at 1e308, outside China or swapped, in any
+	// format the route reads, is refused (422) naming that row, and
+	// writes nothing; the same file corrected goes in.
+	for name, file := range map[string]string{
+		"stops.csv": "站名,经度,纬度,线路\n甲村招呼站,113.45,29.47,\n乙村招呼站,1e308,29.47,\n",
+		"stops.geojson": `{"type": "FeatureCollection", "features": [
+			{"type": "Feature", "properties": {"name": "甲村招呼站"}, "geometry": {"type": "Point", "coordinates": [113.45, 29.47]}},
+			{"type": "Feature", "properties": {"name": "乙村招呼站"}, "geometry": {"type": "Point", "coordinates": [-74.0, 40.7]}}]}`,
+	} {
+		var before int
+		if err := f.db.Pool.QueryRow(datatest.Context(), `SELECT count(*) FROM bus_stops`).Scan(&before); err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		f.h.ServeHTTP(rec, upload(t, "/api/v1/layers/bus_stops/imports", map[string]string{name: file}, nil))
+		rep := decode[planning.ImportReport](t, rec)
+		row := 2 // a GeoJSON's second feature
+		if strings.HasSuffix(name, ".csv") {
+			row = 3 // as Excel numbers it
+		}
+		named := slices.ContainsFunc(rep.Problems, func(p planning.ImportProblem) bool {
+			return p.Row == row && p.Severity == planning.SeverityError && strings.Contains(p.Reason, "坐标")
+		})
+		var after int
+		if err := f.db.Pool.QueryRow(datatest.Context(), `SELECT count(*) FROM bus_stops`).Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Code != http.StatusUnprocessableEntity || rep.Committed || !named || after != before {
+			t.Errorf("import %s with a bad coordinate: %d, committed %v, row %d named %v, bus stops %d → %d\n%s", name, rec.Code, rep.Committed, row, named, before, after, rec.Body)
 		}
 	}
 	// A NaN margin passed "> 0" and, compared false with every distance,
