@@ -34,6 +34,11 @@ type Config struct {
 	Sessions access.SessionTimes // GAPMAP_SESSION_IDLE, GAPMAP_SESSION_MAX
 	// OIDC is single sign-on (GAPMAP_OIDC_*, all or none); nil: none.
 	OIDC *api.OIDCConfig
+	// JobSlots caps the heavy calls running at once (GAPMAP_JOB_SLOTS).
+	JobSlots int
+	// JobTimeouts are the deadlines of jobs by kind (GAPMAP_JOB_TIMEOUTS,
+	// e.g. score=30m,import=2h).
+	JobTimeouts map[string]time.Duration
 }
 
 // DefaultDatabaseURL is the database scripts/dbsetup.sh creates.
@@ -51,6 +56,8 @@ func DefaultConfig() Config {
 		ImportMaxBytes: 512 << 20,
 		Policy:         access.Default(),
 		Sessions:       access.DefaultSessionTimes,
+		JobSlots:       api.DefaultJobSlots,
+		JobTimeouts:    api.DefaultJobTimeouts,
 	}
 }
 
@@ -83,6 +90,7 @@ type settings struct {
 	cfg                                                          Config // DatabaseURL, Addr and Web: no parsing needed
 	logLevel, requestTimeout, maxConns, tileCacheMB, importMaxMB string
 	publicRead, accessFile, sessionIdle, sessionMax              string
+	jobSlots, jobTimeouts                                        string
 	oidcErr                                                      error // from GAPMAP_OIDC_*, reported by config
 }
 
@@ -91,7 +99,8 @@ func readSettings(getenv func(string) string) *settings {
 	cfg := DefaultConfig()
 	s := &settings{logLevel: cfg.LogLevel.String(), requestTimeout: cfg.RequestTimeout.String(),
 		maxConns: fmt.Sprint(cfg.MaxConns), tileCacheMB: fmt.Sprint(cfg.TileCacheBytes >> 20), importMaxMB: fmt.Sprint(cfg.ImportMaxBytes >> 20),
-		publicRead: "false", sessionIdle: cfg.Sessions.Idle.String(), sessionMax: cfg.Sessions.Max.String()}
+		publicRead: "false", sessionIdle: cfg.Sessions.Idle.String(), sessionMax: cfg.Sessions.Max.String(),
+		jobSlots: fmt.Sprint(cfg.JobSlots)}
 	for _, e := range []struct {
 		name string
 		to   *string
@@ -107,6 +116,8 @@ func readSettings(getenv func(string) string) *settings {
 		{"GAPMAP_ACCESS_FILE", &s.accessFile},
 		{"GAPMAP_SESSION_IDLE", &s.sessionIdle},
 		{"GAPMAP_SESSION_MAX", &s.sessionMax},
+		{"GAPMAP_JOB_SLOTS", &s.jobSlots},
+		{"GAPMAP_JOB_TIMEOUTS", &s.jobTimeouts},
 	} {
 		if v := getenv(e.name); v != "" {
 			*e.to = v
@@ -132,6 +143,8 @@ func (s *settings) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&s.maxConns, "max-conns", s.maxConns, "database pool size (env GAPMAP_MAX_CONNS)")
 	fs.StringVar(&s.tileCacheMB, "tile-cache-mb", s.tileCacheMB, "tile cache size in MiB, 0 to disable (env GAPMAP_TILE_CACHE_MB)")
 	fs.StringVar(&s.importMaxMB, "import-max-mb", s.importMaxMB, "largest upload to the import API in MiB (env GAPMAP_IMPORT_MAX_MB)")
+	fs.StringVar(&s.jobSlots, "job-slots", s.jobSlots, "heavy calls (scoring, plans, generation, imports) running at once; the others wait (env GAPMAP_JOB_SLOTS)")
+	fs.StringVar(&s.jobTimeouts, "job-timeouts", s.jobTimeouts, "job deadlines by kind, e.g. score=30m,plan=10m,generate=30m,import=2h (env GAPMAP_JOB_TIMEOUTS)")
 }
 
 // benchFlags registers the settings of the servers bench-tiles starts.
@@ -186,6 +199,12 @@ func (s *settings) config() (Config, error) {
 		} else {
 			*d.to = v
 		}
+	}
+	if _, err := fmt.Sscan(s.jobSlots, &cfg.JobSlots); err != nil || cfg.JobSlots < 1 || cfg.JobSlots > 64 {
+		errs = append(errs, fmt.Errorf("GAPMAP_JOB_SLOTS %q: want a whole number from 1 to 64", s.jobSlots))
+	}
+	if cfg.JobTimeouts, err = api.ParseJobTimeouts(s.jobTimeouts); err != nil {
+		errs = append(errs, err)
 	}
 	if s.oidcErr != nil {
 		errs = append(errs, s.oidcErr)

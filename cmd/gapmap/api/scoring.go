@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 // createRun scores the county. The optional JSON body is
 // {"profile": {…county overrides…}, "as_of": "YYYY-MM-DD", "full": false}:
 // by default only the villages changed data can affect are re-scored.
+// With Prefer: respond-async it answers 202 and a job (jobs.go).
 func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Profile json.RawMessage `json:"profile"`
@@ -40,12 +42,17 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
 			return planning.Errorf(planning.EInvalid, "as_of 应为日期 YYYY-MM-DD，收到 %q", body.AsOf)
 		}
 	}
-	run, _, err := planning.Score(r.Context(), s.store, p, asOf, body.Full, nil)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", fmt.Sprintf("/api/v1/scoring-runs/%d", run.ID))
-	return writeJSON(w, http.StatusCreated, run)
+	return s.heavy(w, r, planning.JobScore, func(ctx context.Context, progress func(planning.JobProgress)) (reply, error) {
+		progress(planning.JobProgress{Stage: "测量村庄指标"})
+		run, _, err := planning.Score(ctx, s.store, p, asOf, body.Full, func(done, total int) {
+			d, t := int64(done), int64(total)
+			progress(planning.JobProgress{Stage: "评分", Done: &d, Total: &t})
+		})
+		if err != nil {
+			return reply{}, err
+		}
+		return reply{status: http.StatusCreated, body: run, location: fmt.Sprintf("/api/v1/scoring-runs/%d", run.ID)}, nil
+	}, nil)
 }
 
 func (s *server) getRun(w http.ResponseWriter, r *http.Request) error {
