@@ -282,7 +282,10 @@ func (jr *jobRunner) run(ctx context.Context, job planning.Job, do work) {
 	progress := func(p planning.JobProgress) {
 		mu.Lock()
 		defer mu.Unlock()
-		if p.Stage == lastStage && time.Since(last) < jr.reportGap {
+		// Writes are spaced out, but a new stage and the last count of
+		// one (done = total) always land.
+		whole := p.Done != nil && p.Total != nil && *p.Done == *p.Total
+		if p.Stage == lastStage && !whole && time.Since(last) < jr.reportGap {
 			return
 		}
 		last, lastStage = time.Now(), p.Stage
