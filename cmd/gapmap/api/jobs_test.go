@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,7 +77,7 @@ func finished(j planning.Job) bool { return j.Finished() }
 // that went away).
 func TestJobScoreMatchesSync(t *testing.T) {
 	db := datatest.NewDemo(t)
-	h := newRouter(t, db.Store)
+	h := newRouter(t, db.Store, func(c *api.Config) { c.RequestTimeout = time.Minute }) // a busy test machine
 	body := `{"as_of": "2016-12-31", "full": true}`
 
 	rec := do(t, h, http.MethodPost, "/api/v1/scoring-runs", body)
@@ -132,20 +133,30 @@ func TestJobScoreMatchesSync(t *testing.T) {
 // a job cancelled or out of time mid-way. The database work is real.
 type pausingImports struct {
 	planning.ImportStore
-	paused chan struct{} // closed when an import pauses
-	once   sync.Once
+	paused   chan struct{} // closed when an import pauses
+	returned chan struct{} // closed when the paused import has returned
+	once     sync.Once
+}
+
+func newPausingImports(st planning.ImportStore) *pausingImports {
+	return &pausingImports{ImportStore: st, paused: make(chan struct{}), returned: make(chan struct{})}
 }
 
 func (p *pausingImports) Import(ctx context.Context, path string, opt planning.ImportOptions) (planning.ImportReport, error) {
 	report := opt.Progress
-	calls := 0
+	var calls atomic.Int32 // Progress runs on the reading goroutine
 	opt.Progress = func(rows int64) {
 		report(rows)
-		if calls++; calls == 2 {
+		if calls.Add(1) == 2 {
 			p.once.Do(func() { close(p.paused) })
 			<-ctx.Done()
 		}
 	}
+	defer func() {
+		if calls.Load() >= 2 {
+			close(p.returned)
+		}
+	}()
 	return p.ImportStore.Import(ctx, path, opt)
 }
 
@@ -167,7 +178,7 @@ func busStops(n int) string {
 func TestJobCancelImportMidway(t *testing.T) {
 	db := datatest.NewDemo(t)
 	ctx := datatest.Context()
-	imp := &pausingImports{ImportStore: db.Store, paused: make(chan struct{})}
+	imp := newPausingImports(db.Store)
 	h := newRouter(t, db.Store, func(c *api.Config) {
 		c.Imports = imp
 		c.JobTimeouts = map[string]time.Duration{planning.JobImport: time.Hour}
@@ -197,6 +208,11 @@ func TestJobCancelImportMidway(t *testing.T) {
 	if got := decode[jobBody](t, rec).Job; got.State != planning.JobCancelled || got.Error == nil || got.FinishedAt == nil {
 		t.Errorf("cancelled job = %+v", got)
 	}
+	select { // the answer comes once the work has stopped
+	case <-imp.returned:
+	default:
+		t.Error("the cancel answered while the import still runs")
+	}
 	if after := state(); after != before {
 		t.Errorf("bus stops / changes %s after the cancelled import, %s before", after, before)
 	}
@@ -212,7 +228,7 @@ func TestJobCancelImportMidway(t *testing.T) {
 	}
 
 	// Out of time mid-way.
-	imp2 := &pausingImports{ImportStore: db.Store, paused: make(chan struct{})}
+	imp2 := newPausingImports(db.Store)
 	h2 := newRouter(t, db.Store, func(c *api.Config) {
 		c.Imports = imp2
 		c.JobTimeouts = map[string]time.Duration{planning.JobImport: 2 * time.Second}
@@ -235,8 +251,8 @@ func TestJobCancelImportMidway(t *testing.T) {
 func TestJobCap(t *testing.T) {
 	db := datatest.NewDemo(t)
 	ctx := datatest.Context()
-	imp := &pausingImports{ImportStore: db.Store, paused: make(chan struct{})}
-	h := newRouter(t, db.Store, func(c *api.Config) { c.Imports, c.JobSlots, c.RequestTimeout = imp, 1, 2*time.Second })
+	imp := newPausingImports(db.Store)
+	h := newRouter(t, db.Store, func(c *api.Config) { c.Imports, c.JobSlots, c.RequestTimeout = imp, 1, 3*time.Second })
 	runs := func() int {
 		var n int
 		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM scoring_runs`).Scan(&n); err != nil {
@@ -320,7 +336,7 @@ func TestJobOfAnotherUser(t *testing.T) {
 // work refuses ends failed with the Chinese message and code of the 400.
 func TestJobPlanAndAsyncQuery(t *testing.T) {
 	db := datatest.NewDemo(t)
-	h := newRouter(t, db.Store)
+	h := newRouter(t, db.Store, func(c *api.Config) { c.RequestTimeout = time.Minute })
 	body := `{"years": [2017, 2018], "budgets": {"2017": 3000, "2018": 3000}}`
 	rec := do(t, h, http.MethodPost, "/api/v1/plans", body)
 	if rec.Code != http.StatusOK {
