@@ -138,7 +138,7 @@ func (s *Store) CancelJob(ctx context.Context, id int64) (planning.Job, error) {
 		if err != nil {
 			return cur, err
 		}
-		return cur, planning.Errorf(planning.EConflict, "任务 %d 已结束（%s），不能取消", id, cur.State)
+		return cur, planning.Errorf(planning.EConflict, "任务 %d 已结束（%s），不能取消", id, planning.JobStateNames[cur.State])
 	}
 	return j, translate(err, "cancel job")
 }

@@ -27,6 +27,11 @@ const (
 	JobCancelled = "cancelled"
 )
 
+// JobStateNames are the states as users read them.
+var JobStateNames = map[string]string{
+	JobQueued: "排队中", JobRunning: "运行中", JobSucceeded: "已完成", JobFailed: "已失败", JobCancelled: "已取消",
+}
+
 // JobInterrupted is the message of the jobs a killed server left open.
 const JobInterrupted = "服务重启，任务中断"
 

@@ -374,7 +374,7 @@ func (s *server) cancelJob(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if j.Finished() {
-		return planning.Errorf(planning.EConflict, "任务 %d 已结束（%s），不能取消", j.ID, j.State)
+		return planning.Errorf(planning.EConflict, "任务 %d 已结束（%s），不能取消", j.ID, planning.JobStateNames[j.State])
 	}
 	s.jobs.stop(r.Context(), j.ID)
 	// Recorded even when the client leaves now: the work has stopped.
