@@ -3,6 +3,7 @@ package planning
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -62,6 +63,37 @@ type JobProgress struct {
 	Stage string `json:"stage"` // in Chinese: 排队等候, 测量村庄指标, …
 	Done  *int64 `json:"done"`
 	Total *int64 `json:"total"`
+}
+
+// String is the progress as a line for the command line: the stage and
+// done/total, or how many are done when the total is unknown.
+func (p JobProgress) String() string {
+	switch {
+	case p.Done != nil && p.Total != nil:
+		return fmt.Sprintf("%s %d/%d", p.Stage, *p.Done, *p.Total)
+	case p.Done != nil:
+		return fmt.Sprintf("%s 已处理 %d", p.Stage, *p.Done)
+	}
+	return p.Stage
+}
+
+// ScoreProgress tells report a scoring's stages: the measuring (now), then
+// the villages judged of all, through the func it returns for Score. The
+// CLI and the jobs show the same stages.
+func ScoreProgress(report func(JobProgress)) func(done, total int) {
+	report(JobProgress{Stage: "测量村庄指标"})
+	return func(done, total int) {
+		d, t := int64(done), int64(total)
+		report(JobProgress{Stage: "评分", Done: &d, Total: &t})
+	}
+}
+
+// ImportProgress tells report the rows of a file read so far (the total is
+// unknown until the end), through the func it returns for
+// ImportOptions.Progress.
+func ImportProgress(report func(JobProgress)) func(rows int64) {
+	report(JobProgress{Stage: "读取文件"})
+	return func(rows int64) { report(JobProgress{Stage: "读取文件", Done: &rows}) }
 }
 
 // JobError is why a job failed or ended: a planning error code and its

@@ -88,8 +88,7 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 	}
 	handed = true
 	return s.heavy(w, r, planning.JobImport, func(ctx context.Context, progress func(planning.JobProgress)) (reply, error) {
-		progress(planning.JobProgress{Stage: "读取文件"})
-		opt.Progress = func(rows int64) { progress(planning.JobProgress{Stage: "读取文件", Done: &rows}) }
+		opt.Progress = planning.ImportProgress(progress)
 		rep, err := s.imports.Import(ctx, path, opt)
 		if err != nil {
 			return reply{}, err

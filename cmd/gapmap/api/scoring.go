@@ -43,11 +43,7 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.heavy(w, r, planning.JobScore, func(ctx context.Context, progress func(planning.JobProgress)) (reply, error) {
-		progress(planning.JobProgress{Stage: "测量村庄指标"})
-		run, _, err := planning.Score(ctx, s.store, p, asOf, body.Full, func(done, total int) {
-			d, t := int64(done), int64(total)
-			progress(planning.JobProgress{Stage: "评分", Done: &d, Total: &t})
-		})
+		run, _, err := planning.Score(ctx, s.store, p, asOf, body.Full, planning.ScoreProgress(progress))
 		if err != nil {
 			return reply{}, err
 		}
