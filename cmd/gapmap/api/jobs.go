@@ -293,7 +293,16 @@ func (jr *jobRunner) run(ctx context.Context, job planning.Job, do work) {
 			jr.log.Warn("record a job's progress", "job", job.ID, "err", err)
 		}
 	}
-	rep, err := do(ctx, progress)
+	rep, err := func() (rep reply, err error) {
+		// A panic in a job would otherwise take the server down: no
+		// middleware stands around its goroutine.
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic: %v", p)
+			}
+		}()
+		return do(ctx, progress)
+	}()
 	finish(rep, err)
 }
 
