@@ -332,8 +332,8 @@ func TestJobOfAnotherUser(t *testing.T) {
 }
 
 // TestJobPlanAndAsyncQuery: ?async=1 asks for a job too; a plan job ends
-// with the plan the synchronous call answers, and a job whose input the
-// work refuses ends failed with the Chinese message and code of the 400.
+// with the plan the synchronous call answers; a bad plan request is a 400
+// with its Chinese message, not a job.
 func TestJobPlanAndAsyncQuery(t *testing.T) {
 	db := datatest.NewDemo(t)
 	h := newRouter(t, db.Store, func(c *api.Config) { c.RequestTimeout = time.Minute })
@@ -353,10 +353,17 @@ func TestJobPlanAndAsyncQuery(t *testing.T) {
 		t.Errorf("plan job: %s %d, result differs from the synchronous plan:\n%s\n%s", j.State, j.ResultStatus, j.Result, rec.Body)
 	}
 
-	bad := startJob(t, h, httptest.NewRequest(http.MethodPost, "/api/v1/plans", strings.NewReader(`{"fill": "随便"}`)))
-	bad = waitJob(t, h, bad.ID, finished)
-	if bad.State != planning.JobFailed || bad.Error == nil || bad.Error.Code != planning.EInvalid || !strings.Contains(bad.Error.Message, "fill") {
-		t.Errorf("plan job with a bad fill: %s %+v, want failed invalid naming fill", bad.State, bad.Error)
+	// Bad input is refused while the client waits, as the synchronous call
+	// refuses it, and makes no job.
+	bad := httptest.NewRequest(http.MethodPost, "/api/v1/plans", strings.NewReader(`{"fill": "随便", "budgets": {"2017": 1}}`))
+	bad.Header.Set("Prefer", "respond-async")
+	rec3 := httptest.NewRecorder()
+	h.ServeHTTP(rec3, bad)
+	if rec3.Code != http.StatusBadRequest || !strings.Contains(errorMessage(rec3), "fill") {
+		t.Errorf("async plan with a bad fill: %d %s, want 400 naming fill", rec3.Code, rec3.Body)
+	}
+	if list := decode[struct{ Jobs []planning.Job }](t, get(t, h, "/api/v1/jobs")); len(list.Jobs) != 1 {
+		t.Errorf("%d jobs after a refused one, want the plan's only", len(list.Jobs))
 	}
 }
 

@@ -20,6 +20,11 @@ func (s *server) createPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if wantsAsync(r) { // bad input is a 400 now, not a failed job later
+		if err := planning.CheckPlan(r.Context(), s.store, p, req); err != nil {
+			return err
+		}
+	}
 	return s.heavy(w, r, planning.JobPlan, func(ctx context.Context, progress func(planning.JobProgress)) (reply, error) {
 		progress(planning.JobProgress{Stage: "编制计划"})
 		plan, err := planning.MakePlan(ctx, s.store, p, req)
