@@ -377,3 +377,38 @@ func anyJSON(t *testing.T, b []byte) any {
 	}
 	return v
 }
+
+// TestJobGenerate: generating the 项目库 as a job reports what the
+// synchronous call reports on the same library (a second generation adds
+// nothing new); a run that does not exist is a 404 at once, not a job.
+func TestJobGenerate(t *testing.T) {
+	db := datatest.NewDemo(t)
+	h := newRouter(t, db.Store, func(c *api.Config) { c.RequestTimeout = time.Minute })
+	if rec := do(t, h, http.MethodPost, "/api/v1/scoring-runs", `{"as_of": "2016-12-31"}`); rec.Code != http.StatusCreated {
+		t.Fatalf("score: %d %s", rec.Code, rec.Body)
+	}
+	first := do(t, h, http.MethodPost, "/api/v1/projects/generate", `{}`)
+	if first.Code != http.StatusOK {
+		t.Fatalf("sync generate: %d %s", first.Code, first.Body)
+	}
+	again := do(t, h, http.MethodPost, "/api/v1/projects/generate", `{}`)
+	j := startJob(t, h, httptest.NewRequest(http.MethodPost, "/api/v1/projects/generate", strings.NewReader(`{}`)))
+	j = waitJob(t, h, j.ID, finished)
+	if j.State != planning.JobSucceeded || j.ResultStatus != http.StatusOK {
+		t.Fatalf("generate job: %s %d %+v", j.State, j.ResultStatus, j.Error)
+	}
+	// After the first generation the library is as the second one found
+	// it: the job's report is the second synchronous one.
+	want, got := anyJSON(t, again.Body.Bytes()), anyJSON(t, j.Result)
+	if !reflect.DeepEqual(want, got) {
+		t.Errorf("generate job's report differs from the synchronous one:\n%s\n%s", j.Result, again.Body)
+	}
+
+	bad := httptest.NewRequest(http.MethodPost, "/api/v1/projects/generate", strings.NewReader(`{"run_id": 999999}`))
+	bad.Header.Set("Prefer", "respond-async")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, bad)
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("async generate from a missing run: %d %s, want 404", rec.Code, rec.Body)
+	}
+}

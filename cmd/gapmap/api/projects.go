@@ -258,6 +258,11 @@ func (s *server) generateProjects(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if wantsAsync(r) { // a missing or outdated run is refused now, not in a failed job
+		if err := planning.CheckGenerate(r.Context(), s.store, p, body.RunID); err != nil {
+			return err
+		}
+	}
 	return s.heavy(w, r, planning.JobGenerate, func(ctx context.Context, progress func(planning.JobProgress)) (reply, error) {
 		progress(planning.JobProgress{Stage: "生成项目库"})
 		rep, err := planning.Generate(ctx, s.store, p, body.RunID, body.All)
