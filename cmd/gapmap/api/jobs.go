@@ -279,16 +279,17 @@ func (jr *jobRunner) run(ctx context.Context, job planning.Job, do work) {
 	var mu sync.Mutex
 	var last time.Time
 	var lastStage string
+	var counted bool // the last write had a count
 	progress := func(p planning.JobProgress) {
 		mu.Lock()
 		defer mu.Unlock()
-		// Writes are spaced out, but a new stage and the last count of
-		// one (done = total) always land.
+		// Writes are spaced out, but a new stage, its first count and its
+		// last (done = total) always land.
 		whole := p.Done != nil && p.Total != nil && *p.Done == *p.Total
-		if p.Stage == lastStage && !whole && time.Since(last) < jr.reportGap {
+		if p.Stage == lastStage && counted == (p.Done != nil) && !whole && time.Since(last) < jr.reportGap {
 			return
 		}
-		last, lastStage = time.Now(), p.Stage
+		last, lastStage, counted = time.Now(), p.Stage, p.Done != nil
 		if err := jr.store.ReportJob(ctx, job.ID, p); err != nil && ctx.Err() == nil {
 			jr.log.Warn("record a job's progress", "job", job.ID, "err", err)
 		}
