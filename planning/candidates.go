@@ -85,14 +85,17 @@ func factsChanged(run, now map[string]int64) []string {
 	return changed
 }
 
-// Generate sizes the candidate projects that would close the gaps of run
-// (the latest when runID is 0) and merges them into the library. The
-// facts are measured again under the run's profile and must come from the
-// same data the run saw; unit prices and sizing come from p. A gap whose
-// project cannot be sized from measured data (an unknown population, a
-// bridge without a length) generates nothing and is counted in the
-// report's Unsized, with the data that would size it.
-func Generate(ctx context.Context, store GenerateStore, p Profile, runID int64, all bool) (GenerateReport, error) {
+// CheckGenerate refuses what Generate would refuse before its work: a run
+// that does not exist or was scored under another profile. A generation
+// run as a job checks it while the client waits.
+func CheckGenerate(ctx context.Context, store GenerateStore, p Profile, runID int64) error {
+	_, err := generateRun(ctx, store, p, runID)
+	return err
+}
+
+// generateRun is the run a generation starts from: runID, or the latest
+// when 0, scored under p.
+func generateRun(ctx context.Context, store GenerateStore, p Profile, runID int64) (Run, error) {
 	var run Run
 	var err error
 	if runID == 0 {
@@ -101,10 +104,25 @@ func Generate(ctx context.Context, store GenerateStore, p Profile, runID int64, 
 		run, err = store.Run(ctx, runID)
 	}
 	if err != nil {
-		return GenerateReport{}, err
+		return run, err
 	}
 	if run.ProfileHash != p.Hash() {
-		return GenerateReport{}, Errorf(EConflict, "评分批次 %d 使用的评分配置与当前配置不同，请先用当前配置重新评分（gapmap score）", run.ID)
+		return run, Errorf(EConflict, "评分批次 %d 使用的评分配置与当前配置不同，请先用当前配置重新评分（gapmap score）", run.ID)
+	}
+	return run, nil
+}
+
+// Generate sizes the candidate projects that would close the gaps of run
+// (the latest when runID is 0) and merges them into the library. The
+// facts are measured again under the run's profile and must come from the
+// same data the run saw; unit prices and sizing come from p. A gap whose
+// project cannot be sized from measured data (an unknown population, a
+// bridge without a length) generates nothing and is counted in the
+// report's Unsized, with the data that would size it.
+func Generate(ctx context.Context, store GenerateStore, p Profile, runID int64, all bool) (GenerateReport, error) {
+	run, err := generateRun(ctx, store, p, runID)
+	if err != nil {
+		return GenerateReport{}, err
 	}
 	ids, err := store.GapVillages(ctx, run.ID, all)
 	if err != nil {

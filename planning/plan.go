@@ -141,11 +141,16 @@ const planNodes = 500_000
 // on, a project keeps its year and uses that year's budget.
 var fixedFrom = slices.Index(States, StateAnnualPlan)
 
-// MakePlan fits the library into the yearly budgets of req: first the
-// most poor-weighted gap closure, then (unless req.Fill is FillNone) the
-// money left on the projects that still meet a need. Every project not in
-// the plan is listed with the reason.
-func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanRequest) (Plan, error) {
+// CheckPlan refuses req with the message MakePlan would give, before any
+// search: a plan run as a job checks its input while the client waits.
+func CheckPlan(ctx context.Context, store LibraryStore, p Profile, req PlanRequest) error {
+	_, _, _, err := planInput(ctx, store, p, req)
+	return err
+}
+
+// planInput checks req and returns the plan's years, its fill and the
+// search's input without its items.
+func planInput(ctx context.Context, store LibraryStore, p Profile, req PlanRequest) ([]int, string, budget.Input, error) {
 	years := req.Years
 	if len(years) == 0 {
 		first := int(p.Projects.FirstPlanYear.Value)
@@ -155,7 +160,7 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 	}
 	fill := cmp.Or(req.Fill, FillBeneficiaries)
 	if !slices.Contains(PlanFills, fill) {
-		return Plan{}, Errorf(EInvalid, "fill 参数 %q 无效；可用：%s（按建档立卡受益人口安排剩余资金，默认）或 %s（只安排缩小缺口的项目）",
+		return nil, "", budget.Input{}, Errorf(EInvalid, "fill 参数 %q 无效；可用：%s（按建档立卡受益人口安排剩余资金，默认）或 %s（只安排缩小缺口的项目）",
 			req.Fill, FillBeneficiaries, FillNone)
 	}
 	// The node limit, not the clock, ends the search: the same library and
@@ -166,21 +171,21 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 	for k, v := range req.Budgets {
 		y, err := strconv.Atoi(k)
 		if err != nil || !slices.Contains(years, y) {
-			return Plan{}, Errorf(EInvalid, "budgets 的键 %q 不是规划年度之一（%v）", k, years)
+			return nil, "", budget.Input{}, Errorf(EInvalid, "budgets 的键 %q 不是规划年度之一（%v）", k, years)
 		}
 		if v < 0 || !finite(v) { // NaN passes "< 0" and every budget test of the search
-			return Plan{}, Errorf(EInvalid, "%d 年预算应为非负的万元数（收到 %g）", y, v)
+			return nil, "", budget.Input{}, Errorf(EInvalid, "%d 年预算应为非负的万元数（收到 %g）", y, v)
 		}
 		in.Budget[y] = v
 	}
 	if req.SourceBudgetsFromAllocations {
 		fs, ok := store.(FundsStore)
 		if !ok {
-			return Plan{}, Errorf(EInvalid, "此数据源没有资金台账，不能按年度下达额安排资金来源预算")
+			return nil, "", budget.Input{}, Errorf(EInvalid, "此数据源没有资金台账，不能按年度下达额安排资金来源预算")
 		}
 		allocs, err := fs.Allocations(ctx, 0)
 		if err != nil {
-			return Plan{}, err
+			return nil, "", budget.Input{}, err
 		}
 		for k, m := range AllocationBudgets(allocs, years) {
 			y, _ := strconv.Atoi(k)
@@ -190,20 +195,32 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 	for k, m := range req.SourceBudgets {
 		y, err := strconv.Atoi(k)
 		if err != nil || !slices.Contains(years, y) {
-			return Plan{}, Errorf(EInvalid, "source_budgets 的键 %q 不是规划年度之一（%v）", k, years)
+			return nil, "", budget.Input{}, Errorf(EInvalid, "source_budgets 的键 %q 不是规划年度之一（%v）", k, years)
 		}
 		if in.SourceBudget[y] == nil {
 			in.SourceBudget[y] = map[string]float64{}
 		}
 		for src, v := range m {
 			if v < 0 || !finite(v) {
-				return Plan{}, Errorf(EInvalid, "%d 年 %s 的预算应为非负的万元数（收到 %g）", y, src, v)
+				return nil, "", budget.Input{}, Errorf(EInvalid, "%d 年 %s 的预算应为非负的万元数（收到 %g）", y, src, v)
 			}
 			in.SourceBudget[y][src] = v
 		}
 	}
 	if len(in.Budget) == 0 {
-		return Plan{}, Errorf(EInvalid, "请给出各年度预算 budgets，例如 {\"%d\": 3000}", years[0])
+		return nil, "", budget.Input{}, Errorf(EInvalid, "请给出各年度预算 budgets，例如 {\"%d\": 3000}", years[0])
+	}
+	return years, fill, in, nil
+}
+
+// MakePlan fits the library into the yearly budgets of req: first the
+// most poor-weighted gap closure, then (unless req.Fill is FillNone) the
+// money left on the projects that still meet a need. Every project not in
+// the plan is listed with the reason.
+func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanRequest) (Plan, error) {
+	years, fill, in, err := planInput(ctx, store, p, req)
+	if err != nil {
+		return Plan{}, err
 	}
 	page, err := store.Projects(ctx, ProjectFilter{Sort: "code"})
 	if err != nil {

@@ -166,7 +166,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if err := run(ctx, []string{"demo", "--load-only"}, srcEnv, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	store, err := data.Open(src, 2, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	store, err := data.Open(src, 2, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,7 @@ func TestRestoreRefusesNewerDump(t *testing.T) {
 	if err := run(ctx, []string{"migrate"}, srcEnv, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	store, err := data.Open(src, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	store, err := data.Open(src, 1, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestRestoreMigratesOlderDump(t *testing.T) {
 	admin := testAdminURL(t)
 	ctx := datatest.Context()
 	src := newDatabase(t, admin, true)
-	store, err := data.Open(src, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	store, err := data.Open(src, 1, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestRestoreMigratesOlderDump(t *testing.T) {
 	if want := fmt.Sprintf("之后执行迁移 [%d]", data.LatestMigration()); !strings.Contains(out.String(), want) {
 		t.Errorf("restore says %q, want %q", out.String(), want)
 	}
-	restored, err := data.Open(dst, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	restored, err := data.Open(dst, 1, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

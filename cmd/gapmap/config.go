@@ -41,6 +41,11 @@ type Config struct {
 	Sessions access.SessionTimes // GAPMAP_SESSION_IDLE, GAPMAP_SESSION_MAX
 	// OIDC is single sign-on (GAPMAP_OIDC_*, all or none); nil: none.
 	OIDC *api.OIDCConfig
+	// JobSlots caps the heavy calls running at once (GAPMAP_JOB_SLOTS).
+	JobSlots int
+	// JobTimeouts are the deadlines of jobs by kind (GAPMAP_JOB_TIMEOUTS,
+	// e.g. score=30m,import=2h).
+	JobTimeouts map[string]time.Duration
 }
 
 // DefaultDatabaseURL is the database scripts/dbsetup.sh creates.
@@ -58,6 +63,8 @@ func DefaultConfig() Config {
 		ImportMaxBytes: 512 << 20,
 		Policy:         access.Default(),
 		Sessions:       access.DefaultSessionTimes,
+		JobSlots:       api.DefaultJobSlots,
+		JobTimeouts:    api.DefaultJobTimeouts,
 	}
 	c.TileConns, c.Admission = splitConns(c.MaxConns)
 	return c
@@ -92,11 +99,11 @@ func (c Config) Validate() error {
 // text are checked only then, so that a bad environment variable and a
 // bad flag get the same message.
 type settings struct {
-	cfg                                                          Config // DatabaseURL, Addr and Web: no parsing needed
-	logLevel, requestTimeout, maxConns, tileCacheMB, importMaxMB string
-	publicRead, accessFile, sessionIdle, sessionMax              string
-	classConns, queuePerSlot, queueWait, heavyPerMin             string
-	oidcErr                                                      error // from GAPMAP_OIDC_*, reported by config
+	cfg                                                                     Config // DatabaseURL, Addr and Web: no parsing needed
+	logLevel, requestTimeout, maxConns, tileCacheMB, importMaxMB            string
+	publicRead, accessFile, sessionIdle, sessionMax                         string
+	classConns, queuePerSlot, queueWait, heavyPerMin, jobSlots, jobTimeouts string
+	oidcErr                                                                 error // from GAPMAP_OIDC_*, reported by config
 }
 
 // readSettings reads the shared settings from the environment.
@@ -105,7 +112,8 @@ func readSettings(getenv func(string) string) *settings {
 	s := &settings{logLevel: cfg.LogLevel.String(), requestTimeout: cfg.RequestTimeout.String(),
 		maxConns: fmt.Sprint(cfg.MaxConns), tileCacheMB: fmt.Sprint(cfg.TileCacheBytes >> 20), importMaxMB: fmt.Sprint(cfg.ImportMaxBytes >> 20),
 		publicRead: "false", sessionIdle: cfg.Sessions.Idle.String(), sessionMax: cfg.Sessions.Max.String(),
-		queuePerSlot: fmt.Sprint(cfg.Admission.QueuePerSlot), queueWait: cfg.Admission.QueueWait.String(), heavyPerMin: fmt.Sprint(cfg.Admission.HeavyPerMinute)}
+		queuePerSlot: fmt.Sprint(cfg.Admission.QueuePerSlot), queueWait: cfg.Admission.QueueWait.String(), heavyPerMin: fmt.Sprint(cfg.Admission.HeavyPerMinute),
+		jobSlots: fmt.Sprint(cfg.JobSlots)}
 	for _, e := range []struct {
 		name string
 		to   *string
@@ -125,6 +133,8 @@ func readSettings(getenv func(string) string) *settings {
 		{"GAPMAP_QUEUE_PER_SLOT", &s.queuePerSlot},
 		{"GAPMAP_QUEUE_WAIT", &s.queueWait},
 		{"GAPMAP_HEAVY_PER_MIN", &s.heavyPerMin},
+		{"GAPMAP_JOB_SLOTS", &s.jobSlots},
+		{"GAPMAP_JOB_TIMEOUTS", &s.jobTimeouts},
 	} {
 		if v := getenv(e.name); v != "" {
 			*e.to = v
@@ -150,6 +160,8 @@ func (s *settings) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&s.maxConns, "max-conns", s.maxConns, "database connections in all, split between the route classes (env GAPMAP_MAX_CONNS)")
 	fs.StringVar(&s.tileCacheMB, "tile-cache-mb", s.tileCacheMB, "tile cache size in MiB, 0 to disable (env GAPMAP_TILE_CACHE_MB)")
 	fs.StringVar(&s.importMaxMB, "import-max-mb", s.importMaxMB, "largest upload to the import API in MiB (env GAPMAP_IMPORT_MAX_MB)")
+	fs.StringVar(&s.jobSlots, "job-slots", s.jobSlots, "heavy calls (scoring, plans, generation, imports) running at once; the others wait (env GAPMAP_JOB_SLOTS)")
+	fs.StringVar(&s.jobTimeouts, "job-timeouts", s.jobTimeouts, "job deadlines by kind, e.g. score=30m,plan=10m,generate=30m,import=2h (env GAPMAP_JOB_TIMEOUTS)")
 }
 
 // benchFlags registers the settings of the servers bench-tiles starts.
@@ -206,6 +218,12 @@ func (s *settings) config() (Config, error) {
 		}
 	}
 	if err := s.admission(&cfg); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := fmt.Sscan(s.jobSlots, &cfg.JobSlots); err != nil || cfg.JobSlots < 1 || cfg.JobSlots > 64 {
+		errs = append(errs, fmt.Errorf("GAPMAP_JOB_SLOTS %q: want a whole number from 1 to 64", s.jobSlots))
+	}
+	if cfg.JobTimeouts, err = api.ParseJobTimeouts(s.jobTimeouts); err != nil {
 		errs = append(errs, err)
 	}
 	if s.oidcErr != nil {

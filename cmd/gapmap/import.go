@@ -83,10 +83,14 @@ func importFile(ctx context.Context, a app, o importOptions) error {
 	}
 	if isTerminal(stderr) {
 		start := time.Now()
-		opt.Progress = func(rows int64) {
-			rate := float64(rows) / time.Since(start).Seconds()
-			fmt.Fprintf(stderr, "\r读取 %d 行，%.0f 行/秒", rows, rate)
-		}
+		// The stage and rows an import job reports, with the rate.
+		opt.Progress = planning.ImportProgress(func(p planning.JobProgress) {
+			if p.Done == nil {
+				fmt.Fprintf(stderr, "\r\033[K%s", p)
+				return
+			}
+			fmt.Fprintf(stderr, "\r\033[K%s 行，%.0f 行/秒", p, float64(*p.Done)/time.Since(start).Seconds())
+		})
 	}
 	rep, err := a.store.Import(ctx, o.File, opt)
 	if opt.Progress != nil {

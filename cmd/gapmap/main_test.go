@@ -20,6 +20,7 @@ import (
 
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/data/gdaltest"
+	"github.com/gapmap/gapmap/planning"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine to write while
@@ -66,6 +67,9 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"bad log level", []string{"serve", "--log-level", "loud"}, "log level"},
 		{"bad timeout", []string{"serve", "--request-timeout", "soon"}, "request timeout"},
 		{"bad database URL", []string{"migrate", "--database-url", "postgres://[::1"}, "DATABASE_URL"},
+		{"no job slot", []string{"serve", "--job-slots", "0"}, "GAPMAP_JOB_SLOTS"},
+		{"bad job timeout", []string{"serve", "--job-timeouts", "score=soon"}, "GAPMAP_JOB_TIMEOUTS score"},
+		{"unknown job kind", []string{"serve", "--job-timeouts", "export=1h"}, "GAPMAP_JOB_TIMEOUTS"},
 		{"stray argument", []string{"migrate", "now"}, "unexpected arguments"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 	}
@@ -203,6 +207,36 @@ func TestServeAnswers503WhileDatabaseIsDown(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body.Error.Message, "数据库") {
 		t.Errorf("/api/v1/villages with the database down = %d %q, want 503 naming the database", resp.StatusCode, body.Error.Message)
+	}
+}
+
+// TestServeMarksInterruptedJobs is a restart: the jobs a killed server
+// left queued or running end failed with 服务重启，任务中断 once the new
+// server has migrated.
+func TestServeMarksInterruptedJobs(t *testing.T) {
+	db := datatest.New(t)
+	ctx := datatest.Context()
+	j, err := db.Store.CreateJob(ctx, planning.JobScore, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.Store.StartJob(ctx, j.ID); !ok || err != nil {
+		t.Fatalf("start job: %v %v", ok, err)
+	}
+	startServer(t, dbEnv(db), "serve")
+	deadline := time.Now().Add(time.Minute)
+	for {
+		j, err = db.Store.Job(ctx, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State != planning.JobRunning || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if j.State != planning.JobFailed || j.Error == nil || j.Error.Message != planning.JobInterrupted {
+		t.Errorf("the running job after a restart: %s %+v, want failed: %s", j.State, j.Error, planning.JobInterrupted)
 	}
 }
 

@@ -43,7 +43,8 @@ func score(ctx context.Context, a app, o scoreOptions) error {
 	}
 	var progress func(done, total int)
 	if isTerminal(a.stderr) {
-		progress = func(done, total int) { fmt.Fprintf(a.stderr, "\r评分 %d/%d 个村", done, total) }
+		// The stages and counts a scoring job reports, on one line.
+		progress = planning.ScoreProgress(func(p planning.JobProgress) { fmt.Fprintf(a.stderr, "\r\033[K%s", p) })
 	}
 	run, scores, err := planning.ScoreOn(ctx, a.store, p, o.AsOf, o.Full, progress)
 	if progress != nil {

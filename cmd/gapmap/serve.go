@@ -43,6 +43,12 @@ func serve(ctx context.Context, a app) error {
 	}
 	go func() {
 		migrateUntilReady(ctx, store, log)
+		// No job of a server that was killed runs any more.
+		if n, err := store.AbandonJobs(ctx); err != nil {
+			log.Error("mark interrupted jobs failed", "err", err)
+		} else if n > 0 {
+			log.Warn("jobs interrupted by a restart marked failed", "jobs", n)
+		}
 		followVersions(ctx, store, tileService, log)
 	}()
 	// One worker: re-rendering dropped low-zoom tiles is the lowest
@@ -69,7 +75,7 @@ func serve(ctx context.Context, a app) error {
 // bench-tiles serve it.
 func newHandler(cfg Config, store *data.Store, ts *tiles.Service, log *slog.Logger) (http.Handler, error) {
 	return api.New(api.Config{Store: store, Imports: store, Exports: store, Poverty: store, Tiles: ts, Static: web.Static(), Web: cfg.Web,
-		Accounts: store, Audit: store, Policy: cfg.Policy, PublicRead: cfg.PublicRead, Sessions: cfg.Sessions, OIDC: cfg.OIDC,
+		Accounts: store, Audit: store, Jobs: store, JobSlots: cfg.JobSlots, JobTimeouts: cfg.JobTimeouts, Policy: cfg.Policy, PublicRead: cfg.PublicRead, Sessions: cfg.Sessions, OIDC: cfg.OIDC,
 		Log: log, RequestTimeout: cfg.RequestTimeout, ImportMaxBytes: cfg.ImportMaxBytes, Admission: cfg.Admission})
 }
 

@@ -144,6 +144,18 @@ func (f *matrixFixture) fundedProject(t *testing.T, p place, name string) int64 
 	return id
 }
 
+// queuedJob stores a queued scoring job of owner, as a server that has
+// not yet started it holds it.
+func (f *matrixFixture) queuedJob(t *testing.T, owner string) int64 {
+	t.Helper()
+	var id int64
+	if err := f.db.Pool.QueryRow(datatest.Context(), `INSERT INTO jobs (kind, owner_id, owner, deadline)
+		SELECT 'score', id, login, now() + interval '1 hour' FROM users WHERE login = $1 RETURNING id`, owner).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // projectBody is a road project in p's village as the API takes it.
 func projectBody(name string, p place) string {
 	return fmt.Sprintf(`{"name": %q, "category": %q, "nature": "新建", "township_code": %q, "village_code": %q, "quantity": 1, "unit": "km", "unit_price_wan": 50, "cost_wan": 50}`,
@@ -295,6 +307,18 @@ var matrixRows = []matrixRow{
 			id := f.fundedProject(t, f.a, "矩阵-拨付-"+user)
 			return httptest.NewRequest(http.MethodPost, "/api/v1/funds/entries", strings.NewReader(fmt.Sprintf(
 				`{"project_id": %d, "kind": "拨付", "source": "central", "amount_wan": 10, "date": "2018-06-01", "doc_no": "记-1"}`, id)))
+		}},
+	// A job is its owner's (and visible to an administrator of accounts);
+	// cancelling takes the action that starts its kind.
+	{"POST /api/v1/jobs/{id:[0-9]+}/cancel", "cancel capprover's queued scoring job (its owner; the county admin sees it but may not score; others: 404)",
+		"A A F A A A A A A A A A U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			return httptest.NewRequest(http.MethodPost, fmt.Sprintf("/api/v1/jobs/%d/cancel", f.queuedJob(t, "capprover")), nil)
+		}},
+	{"DELETE /api/v1/jobs/{id:[0-9]+}", "cancel capprover's queued scoring job by DELETE",
+		"A A F A A A A A A A A A U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			return httptest.NewRequest(http.MethodDelete, fmt.Sprintf("/api/v1/jobs/%d", f.queuedJob(t, "capprover")), nil)
 		}},
 	// 计划 is the project's 资金来源: no role records it; 财政 passes the
 	// gate and is refused by the store (TestFundsReadScopeAndPayment).
@@ -547,6 +571,8 @@ var readRoutes = map[string]string{
 	"GET /api/v1/funds/rollup":                                                "read",
 	"GET /api/v1/funds/export.xlsx":                                           "read",
 	"GET /api/v1/projects/{id:[0-9]+}/funds":                                  "read",
+	"GET /api/v1/jobs":                                                        "own",
+	"GET /api/v1/jobs/{id:[0-9]+}":                                            "own",
 	"GET /tiles/style.json":                                                   "read",
 	"GET /tiles/{set}.json":                                                   "read",
 	"GET /tiles/{set}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt":                   "read",
@@ -565,7 +591,8 @@ func (f *matrixFixture) readURL(tpl string, project int64) string {
 }
 
 // TestAuthzReads checks every GET route: anonymous 401 unless the route is
-// public or reading is opened (GAPMAP_PUBLIC_READ; never the audit trail),
+// public or reading is opened (GAPMAP_PUBLIC_READ; never the audit trail
+// nor one's own jobs),
 // a user without roles 403, a viewer reads but not the audit trail. Rows:
 // a township's user lists, exports and opens only its own projects.
 func TestAuthzReads(t *testing.T) {
@@ -617,6 +644,11 @@ func TestAuthzReads(t *testing.T) {
 			if !ok2xx(viewer) {
 				t.Errorf("%s by a viewer: %d %s", rt, viewer.Code, viewer.Body)
 			}
+		case "own": // the caller's own jobs: any logged-in user, never the public
+			checkOutcome(t, rt+" anonymously", 'U', anon)
+			checkOutcome(t, rt+" anonymously with public reading", 'U', anonOpen)
+			checkOutcome(t, rt+" by a user without roles", 'A', none)
+			checkOutcome(t, rt+" by a viewer", 'A', viewer)
 		case "audit":
 			checkOutcome(t, rt+" anonymously", 'U', anon)
 			checkOutcome(t, rt+" anonymously with public reading", 'U', anonOpen)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,8 @@ import (
 // YYYY-MM-DD: the day the file's rows took effect; default now). It
 // answers the import report: 200 when written (or a dry run), 422 when the
 // file was read but refused. ?report=csv answers the problem list as CSV.
+// With Prefer: respond-async the upload is saved, then a job imports it
+// and its result is the report.
 func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 	if err := extendDeadlines(w, r, true); err != nil {
 		s.log.Warn("import keeps the server's read and write timeouts", "err", err, "request_id", requestID(r.Context()))
@@ -36,7 +39,14 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("import temp dir: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	// The job imports from dir after the request has ended; until heavy
+	// takes it over, dir is this request's to remove.
+	handed := false
+	defer func() {
+		if !handed {
+			os.RemoveAll(dir)
+		}
+	}()
 	form, files, err := saveUpload(r, dir, "srs", "mode", "dry_run", "mapping", "source", "encoding", "strict", "margin_km", "attribution", "valid_from")
 	if err != nil {
 		return err
@@ -76,21 +86,29 @@ func (s *server) importLayer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	opt.Name = filepath.Base(path)
-	rep, err := s.imports.Import(r.Context(), path, opt)
-	if err != nil {
-		return err
+	csvReport := r.URL.Query().Get("report") == "csv"
+	if csvReport && wantsAsync(r) {
+		return planning.Errorf(planning.EInvalid, "异步导入的结果是 JSON 报告；report=csv 只用于同步导入")
 	}
-	status := http.StatusOK
-	if !rep.Committed && !rep.DryRun {
-		status = http.StatusUnprocessableEntity
-	}
-	if r.URL.Query().Get("report") == "csv" {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="import-report.csv"; filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%97%AE%E9%A2%98.csv`)
-		w.WriteHeader(status)
-		return rep.WriteCSV(w)
-	}
-	return writeJSON(w, status, rep)
+	handed = true
+	return s.heavy(w, r, planning.JobImport, func(ctx context.Context, progress func(planning.JobProgress)) (reply, error) {
+		opt.Progress = planning.ImportProgress(progress)
+		rep, err := s.imports.Import(ctx, path, opt)
+		if err != nil {
+			return reply{}, err
+		}
+		status := http.StatusOK
+		if !rep.Committed && !rep.DryRun {
+			status = http.StatusUnprocessableEntity
+		}
+		if csvReport {
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="import-report.csv"; filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%97%AE%E9%A2%98.csv`)
+			w.WriteHeader(status)
+			return reply{written: true}, rep.WriteCSV(w)
+		}
+		return reply{status: status, body: rep}, nil
+	}, func() { os.RemoveAll(dir) })
 }
 
 // saveUpload streams the multipart parts to dir (the route's maxBody,

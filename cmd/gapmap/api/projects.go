@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -298,11 +299,16 @@ func (s *server) generateProjects(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	rep, err := planning.Generate(r.Context(), s.store, p, body.RunID, body.All)
-	if err != nil {
-		return err
+	if wantsAsync(r) { // a missing or outdated run is refused now, not in a failed job
+		if err := planning.CheckGenerate(r.Context(), s.store, p, body.RunID); err != nil {
+			return err
+		}
 	}
-	return writeJSON(w, http.StatusOK, rep)
+	return s.heavy(w, r, planning.JobGenerate, func(ctx context.Context, progress func(planning.JobProgress)) (reply, error) {
+		progress(planning.JobProgress{Stage: "生成项目库"})
+		rep, err := planning.Generate(ctx, s.store, p, body.RunID, body.All)
+		return reply{status: http.StatusOK, body: rep}, err
+	}, nil)
 }
 
 // projectTargets reports the county's targets against the library.

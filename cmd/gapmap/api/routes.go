@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,6 +49,16 @@ type Config struct {
 	// Admission bounds the API, export and heavy classes (admission.go);
 	// zero: DefaultAdmission(8) without the per-user limit.
 	Admission Admission
+	// Jobs keeps the jobs of the heavy routes called with
+	// Prefer: respond-async (/api/v1/jobs).
+	Jobs planning.JobStore
+	// JobSlots caps the heavy calls (jobs and synchronous calls of the
+	// heavy routes) that run at once; the others wait in order
+	// (DefaultJobSlots when 0).
+	JobSlots int
+	// JobTimeouts are the deadlines of jobs by kind (DefaultJobTimeouts for
+	// the kinds missing).
+	JobTimeouts map[string]time.Duration
 }
 
 // server holds what the handlers need.
@@ -68,6 +79,7 @@ type server struct {
 	log          *slog.Logger
 	importMax    int64 // bytes per upload
 	admission    *admission
+	jobs         *jobRunner
 }
 
 // New returns the handler of every route of the API, the tiles and the
@@ -78,7 +90,7 @@ func New(c Config) (http.Handler, error) {
 		name  string
 		isNil bool
 	}{{"Store", c.Store == nil}, {"Imports", c.Imports == nil}, {"Exports", c.Exports == nil}, {"Poverty", c.Poverty == nil},
-		{"Tiles", c.Tiles == nil}, {"Static", c.Static == nil}, {"Log", c.Log == nil}, {"Accounts", c.Accounts == nil}, {"Audit", c.Audit == nil}} {
+		{"Tiles", c.Tiles == nil}, {"Static", c.Static == nil}, {"Log", c.Log == nil}, {"Accounts", c.Accounts == nil}, {"Audit", c.Audit == nil}, {"Jobs", c.Jobs == nil}} {
 		if dep.isNil {
 			missing = append(missing, fmt.Errorf("api: Config.%s is nil", dep.name))
 		}
@@ -97,6 +109,13 @@ func New(c Config) (http.Handler, error) {
 	if c.Policy == nil {
 		c.Policy = access.Default()
 	}
+	if c.JobSlots <= 0 {
+		c.JobSlots = DefaultJobSlots
+	}
+	timeouts := map[string]time.Duration{}
+	for k, d := range DefaultJobTimeouts {
+		timeouts[k] = cmp.Or(c.JobTimeouts[k], d)
+	}
 	if c.Sessions == (access.SessionTimes{}) {
 		c.Sessions = access.DefaultSessionTimes
 	}
@@ -108,7 +127,8 @@ func New(c Config) (http.Handler, error) {
 	}
 	s := &server{accounts: c.Accounts, audit: c.Audit, policy: c.Policy, publicRead: c.PublicRead, sessionTimes: c.Sessions,
 		limiter: newLoginLimiter(20, 5*time.Minute), store: c.Store, imports: c.Imports, exports: c.Exports, poverty: c.Poverty, tiles: c.Tiles, site: site, log: c.Log,
-		importMax: c.ImportMaxBytes, admission: newAdmission(c.Admission)}
+		importMax: c.ImportMaxBytes, admission: newAdmission(c.Admission),
+		jobs: &jobRunner{store: c.Jobs, log: c.Log, slots: newSlots(c.JobSlots), timeouts: timeouts, live: map[int64]*liveJob{}, reportGap: time.Second / 2}}
 	if c.OIDC != nil {
 		if err := c.OIDC.Validate(); err != nil {
 			return nil, err
@@ -239,6 +259,12 @@ func (s *server) routes(timeout time.Duration) []route {
 		// audit.go: the whole trail and its check
 		{get, "/api/v1/audit", access.AuditRead, s.auditLog, timeout, 0, classAPI},
 		{get, "/api/v1/audit/verify", access.AuditRead, s.verifyAudit, longBudget, 0, classHeavy},
+
+		// jobs.go: heavy work detached from its request
+		{get, "/api/v1/jobs", loggedIn, s.listJobs, timeout, 0, classAPI},
+		{get, "/api/v1/jobs/{id:[0-9]+}", loggedIn, s.getJob, timeout, 0, classAPI},
+		{post, "/api/v1/jobs/{id:[0-9]+}/cancel", loggedIn, s.cancelJob, timeout, 0, classAPI},
+		{del, "/api/v1/jobs/{id:[0-9]+}", loggedIn, s.cancelJob, timeout, 0, classAPI},
 
 		// imports.go, exports.go
 		{post, "/api/v1/layers/{layer}/imports", access.LayerEdit, s.importLayer, longBudget, s.importMax, classHeavy},

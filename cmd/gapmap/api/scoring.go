@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 // createRun scores the county. The optional JSON body is
 // {"profile": {…county overrides…}, "as_of": "YYYY-MM-DD", "full": false}:
 // by default only the villages changed data can affect are re-scored.
+// With Prefer: respond-async it answers 202 and a job (jobs.go).
 func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
 	if err := extendDeadlines(w, r, false); err != nil {
 		s.log.Warn("scoring run keeps the server's write timeout", "err", err, "request_id", requestID(r.Context()))
@@ -43,12 +45,13 @@ func (s *server) createRun(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	run, _, err := planning.ScoreOn(r.Context(), s.store, p, asOf, body.Full, nil)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", fmt.Sprintf("/api/v1/scoring-runs/%d", run.ID))
-	return writeJSON(w, http.StatusCreated, run)
+	return s.heavy(w, r, planning.JobScore, func(ctx context.Context, progress func(planning.JobProgress)) (reply, error) {
+		run, _, err := planning.ScoreOn(ctx, s.store, p, asOf, body.Full, planning.ScoreProgress(progress))
+		if err != nil {
+			return reply{}, err
+		}
+		return reply{status: http.StatusCreated, body: run, location: fmt.Sprintf("/api/v1/scoring-runs/%d", run.ID)}, nil
+	}, nil)
 }
 
 func (s *server) getRun(w http.ResponseWriter, r *http.Request) error {

@@ -32,6 +32,7 @@ type store interface {
 	tiles.Source
 	access.Store
 	audit.Store
+	planning.JobStore
 }
 
 // newRawRouter builds the whole handler on store exactly as the gapmap
@@ -39,7 +40,7 @@ type store interface {
 // settings a test needs. Its clients authenticate themselves.
 func newRawRouter(t testing.TB, store store, set ...func(*api.Config)) http.Handler {
 	t.Helper()
-	c := api.Config{Store: store, Imports: store, Exports: store, Poverty: store, Accounts: store, Audit: store,
+	c := api.Config{Store: store, Imports: store, Exports: store, Poverty: store, Accounts: store, Audit: store, Jobs: store,
 		Tiles:  tiles.NewService(store, tiles.NewCache(64<<20), 10*time.Second, admit.NewGate(2, 8, 2*time.Second)),
 		Static: web.Static(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		RequestTimeout: 5 * time.Second, ImportMaxBytes: 512 << 20}

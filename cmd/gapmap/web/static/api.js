@@ -93,6 +93,42 @@ export const put = send('PUT');
 /** del deletes path. */
 export const del = (path) => request(path, { method: 'DELETE' });
 
+/** JOB_STATES are the job states as the page shows them. */
+const JOB_STATES = { queued: '排队中', running: '运行中', succeeded: '已完成', failed: '已失败', cancelled: '已取消' };
+
+/** jobText is one line about a job: its state, stage and, where counted, done/total. */
+export function jobText(job) {
+  const p = job.progress || {};
+  const count = p.done == null ? '' : p.total == null ? `（已处理 ${p.done}）` : `（${p.done}/${p.total}）`;
+  return `${JOB_STATES[job.state] || job.state}：${p.stage || ''}${count}`;
+}
+
+/**
+ * runJob starts the heavy work at path as a job (Prefer: respond-async),
+ * polls it every pollMs, tells onJob each state it sees, and returns the
+ * body the synchronous call would have answered. A failed job is an
+ * APIError with its Chinese message; a cancelled one an APIError whose
+ * code is 'cancelled'.
+ */
+export async function runJob(path, body, onJob = () => {}, pollMs = 500) {
+  let { job } = await request(path, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' }, body: JSON.stringify(body),
+  });
+  for (;;) {
+    onJob(job);
+    if (job.state === 'succeeded') return job.result;
+    if (job.state === 'failed' || job.state === 'cancelled') {
+      const e = job.error || {};
+      throw new APIError(e.message || jobText(job), 0, e.code || job.state);
+    }
+    await new Promise((resolve) => { setTimeout(resolve, pollMs); });
+    ({ job } = await request(`/api/v1/jobs/${job.id}`));
+  }
+}
+
+/** cancelJob asks the server to stop job id; the poll of runJob then sees it cancelled. */
+export const cancelJob = (id) => request(`/api/v1/jobs/${id}/cancel`, { method: 'POST' });
+
 /**
  * session returns who is logged in ({user, csrf, expires_at}) and keeps
  * the CSRF token, or null when nobody is (401).

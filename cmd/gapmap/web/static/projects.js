@@ -3,7 +3,7 @@
 // by year, the county targets against progress, the XLSX download, and the
 // 资金台账 roll-up by township, source, category, year or village with its
 // XLSX.
-import { get, post, withQuery } from './api.js';
+import { get, withQuery, runJob, cancelJob, jobText } from './api.js';
 import { el, num, wan, score, quantity, RANKINGS } from './format.js';
 import { fundSources, pctText } from './funds.js';
 import { PROJECT_STATUS_COLOURS, bbox, empty } from './map.js';
@@ -211,9 +211,19 @@ export class ProjectsDrawer {
     const out = document.getElementById('plan-result');
     const budgets = {};
     for (const i of document.querySelectorAll('#plan-budgets input')) budgets[i.name] = Number(i.value) || 0;
-    out.replaceChildren(el('p', { class: 'muted' }, '正在测算…（最多约 2 秒）'));
+    // The plan runs as a job: its progress shows, and 取消 stops it.
+    const status = el('span', { id: 'plan-job' }, '正在提交…');
+    const stop = el('button', { type: 'button', id: 'plan-cancel', disabled: true }, '取消');
+    out.replaceChildren(el('p', { class: 'muted' }, status, ' ', stop));
     try {
-      const plan = await post('/api/v1/plans', { years: PLAN_YEARS, budgets });
+      const plan = await runJob('/api/v1/plans', { years: PLAN_YEARS, budgets }, (job) => {
+        status.textContent = jobText(job);
+        stop.disabled = job.state !== 'queued' && job.state !== 'running';
+        stop.onclick = () => {
+          stop.disabled = true;
+          cancelJob(job.id).catch((err) => { status.textContent = err.message; });
+        };
+      });
       const years = plan.years.map((y) => ({
         year: y.year, budget: y.budget_wan, spent: y.spent_wan, items: y.items,
       }));

@@ -5,7 +5,7 @@
 // answers as the server's contract says.
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { get, post, put, del, session, login, logout, setCSRF, onAuthRequired, APIError } from '../static/api.js';
+import { get, post, put, del, session, login, logout, setCSRF, onAuthRequired, APIError, runJob, cancelJob, jobText } from '../static/api.js';
 
 let sent; // every request: {path, method, csrf, body}
 let answers; // queue of [status, body] (body null: no content)
@@ -21,7 +21,7 @@ beforeEach(() => {
   onAuthRequired(null);
   globalThis.fetch = async (path, init) => {
     const h = new Headers(init.headers);
-    sent.push({ path, method: init.method, csrf: h.get('X-CSRF-Token'), body: init.body, credentials: init.credentials });
+    sent.push({ path, method: init.method, csrf: h.get('X-CSRF-Token'), prefer: h.get('Prefer'), body: init.body, credentials: init.credentials });
     const [status, body] = answers.shift() || [200, {}];
     return json(status, body);
   };
@@ -123,4 +123,28 @@ test('logout sends the token, then forgets it', async () => {
   // A session already gone is as good as ended.
   answers.push([401, { error: { code: 'unauthorized', message: '请先登录' } }]);
   await logout();
+});
+
+test('runJob asks for a job, polls it with its progress and returns the result; a failed job throws its Chinese message', async () => {
+  setCSRF('tok');
+  const job = (state, extra = {}) => ({ job: { id: 9, state, progress: { stage: '评分', done: null, total: null }, ...extra } });
+  answers.push([202, job('queued')], [200, job('running', { progress: { stage: '评分', done: 100, total: 161 } })],
+    [200, job('succeeded', { result: { id: 3 } })]);
+  const seen = [];
+  const result = await runJob('/api/v1/scoring-runs', { full: true }, (j) => seen.push(jobText(j)), 1);
+  assert.deepEqual(result, { id: 3 });
+  assert.deepEqual(seen, ['排队中：评分', '运行中：评分（100/161）', '已完成：评分']);
+  assert.deepEqual(sent.map((r) => [r.method, r.path, r.prefer, r.csrf]), [
+    ['POST', '/api/v1/scoring-runs', 'respond-async', 'tok'],
+    ['GET', '/api/v1/jobs/9', null, null],
+    ['GET', '/api/v1/jobs/9', null, null],
+  ]);
+
+  answers.push([202, job('queued')], [200, job('failed', { error: { code: 'invalid', message: 'fill 参数 "x" 无效' } })]);
+  await assert.rejects(runJob('/api/v1/plans', {}, () => {}, 1), (err) => err instanceof APIError && err.message === 'fill 参数 "x" 无效' && err.code === 'invalid');
+
+  answers.push([200, job('cancelled')]);
+  await cancelJob(9);
+  assert.deepEqual(sent.at(-1).method + ' ' + sent.at(-1).path, 'POST /api/v1/jobs/9/cancel');
+  assert.equal(jobText({ state: 'running', progress: { stage: '读取文件', done: 4000, total: null } }), '运行中：读取文件（已处理 4000）');
 });
