@@ -63,13 +63,6 @@ func projectSource(ctx context.Context, tx pgx.Tx, p planning.Project) (int64, e
 	return id, err
 }
 
-// setValidFrom sets the effective time of the transaction's layer changes
-// (gapmap.valid_from, read by the layer history).
-func setValidFrom(ctx context.Context, tx pgx.Tx, on time.Time) error {
-	_, err := tx.Exec(ctx, `SELECT set_config('gapmap.valid_from', $1, true)`, on.Format(time.DateOnly))
-	return err
-}
-
 // completeProject writes what project p built into the layers (README:
 // "What completion writes"), keeping the pre-image of every row it writes
 // in project_layer_writes. It returns what the audit entry records.
@@ -83,7 +76,7 @@ func (s *Store) completeProject(ctx context.Context, tx pgx.Tx, p planning.Proje
 	if c.source, err = projectSource(ctx, tx, p); err != nil {
 		return nil, err
 	}
-	if err := setValidFrom(ctx, tx, c.on); err != nil {
+	if err := SetEffective(ctx, tx, c.on.Format(time.DateOnly)); err != nil {
 		return nil, err
 	}
 	if p.Geometry == nil {
@@ -451,7 +444,9 @@ func (s *Store) undoCompletion(ctx context.Context, tx pgx.Tx, p planning.Projec
 				p.Name, completionLayers[w.layer], w.rowID, what)
 		}
 	}
-	if err := setValidFrom(ctx, tx, time.Now()); err != nil {
+	// Undone now, not at the completion date: the past keeps what was
+	// recorded as built until the undo.
+	if err := SetEffective(ctx, tx, time.Now().Format(time.RFC3339Nano)); err != nil {
 		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `SELECT set_config('gapmap.restoring', 'on', true)`); err != nil {
