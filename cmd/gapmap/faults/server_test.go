@@ -153,6 +153,18 @@ func (s *server) ageLeftovers() {
 	}
 }
 
+// grep returns the last n lines of the server's log that contain s.
+func (s *server) grep(sub string, n int) string {
+	b, _ := os.ReadFile(s.logPath)
+	var hits []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, sub) {
+			hits = append(hits, l)
+		}
+	}
+	return strings.Join(hits[max(0, len(hits)-n):], "\n")
+}
+
 func tail(path string, n int) string {
 	b, _ := os.ReadFile(path)
 	if len(b) > n {
