@@ -182,7 +182,7 @@ func (f *fixture) importKill(t *testing.T) {
 				return seen
 			})
 		}},
-		{"commit", func(ctx context.Context, done <-chan struct{}, _ chan struct{}) bool {
+		{"post-commit ANALYZE", func(ctx context.Context, done <-chan struct{}, _ chan struct{}) bool {
 			return f.poll(ctx, done, func() bool {
 				var n int
 				f.su.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = 'gapmap' AND usename = 'gapmap'
