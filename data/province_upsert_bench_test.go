@@ -19,10 +19,10 @@ const upsertRows = 200_000
 // GeoJSONSeq file, each with a new surface and width, and go in through
 // the import in upsert mode; then an incremental scoring run picks up what
 // they changed. Both are timed apart (upsert-s, score-s); the file is
-// written and the roads given the file's keys untimed. Part of
-// BenchmarkProvince, after the full run it re-scores from:
+// written, the roads given the file's keys and the run to re-score from
+// made untimed. Part of BenchmarkProvince:
 //
-//	go test ./data -run '^$' -bench 'Province/(ScoreFull|UpsertRoads200k)' -benchtime 1x -timeout 60m
+//	go test ./data -run '^$' -bench 'Province/UpsertRoads200k' -benchtime 1x -timeout 120m -v
 func upsertRoads200k(b *testing.B, db *datatest.DB, p planning.Profile, asOf time.Time) {
 	ctx := datatest.Context()
 	// The generated roads have no file ids: the survey's source gives its
