@@ -13,7 +13,7 @@ WEB := cmd/gapmap/web
 VENDOR := $(WEB)/static/vendor
 MAPLIBRE := $(VENDOR)/maplibre-gl.mjs $(VENDOR)/maplibre-gl-worker.mjs $(VENDOR)/maplibre-gl.css $(VENDOR)/LICENSE.txt
 
-.PHONY: demo test build web e2e vet fmt-check clean
+.PHONY: demo test faults build web e2e vet fmt-check clean
 
 ## demo: start gapmap on the built-in demo county at http://$(ADDR)/
 demo: web
@@ -27,6 +27,17 @@ test: fmt-check vet web
 	@url=$$(scripts/dbsetup.sh gapmap_test) && admin=$$(scripts/dbsetup.sh --admin gapmap_test) && \
 	  GAPMAP_TEST_DATABASE_URL="$$url" GAPMAP_TEST_ADMIN_DATABASE_URL="$$admin" $(GO) test -count=1 -timeout 45m ./...
 	@$(MAKE) --no-print-directory e2e
+
+## faults: the fault suite, by hand (about 10 minutes; not part of test): the
+## real binary on a private PostgreSQL cluster the suite starts on a free port
+## from 55432 and removes, killed during imports and exports, its database
+## stopped and its connections terminated under load, 500 clients, slow
+## clients and bombs; prints a summary table. dbsetup.sh installs PostgreSQL,
+## PostGIS and pgRouting when missing (the suite uses only their binaries).
+faults:
+	@DATABASE_URL= scripts/dbsetup.sh gapmap_test >/dev/null
+	$(GO) vet -tags faults ./cmd/gapmap/faults/
+	CI=1 $(GO) test -tags faults -count=1 -timeout 30m -v -run TestFaults ./cmd/gapmap/faults/
 
 build: web
 	$(GO) build -o bin/gapmap ./cmd/gapmap

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 
@@ -37,7 +38,10 @@ func translate(err error, op string) error {
 func isConnectError(err error) bool {
 	var ce *pgconn.ConnectError
 	var ne net.Error
-	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err)
+	// A server that stops or ends the session mid-query leaves pgx an
+	// unexpected EOF on the socket: the connection is gone, not the query
+	// wrong.
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func isUndefinedTable(err error) bool {

@@ -97,6 +97,7 @@ func BenchmarkProvince(b *testing.B) {
 			}
 		}
 	})
+	b.Run("UpsertRoads200k", func(b *testing.B) { upsertRoads200k(b, db, p, asOf) })
 	b.Run("GenerateCandidates", func(b *testing.B) {
 		stop := watchMemory(b)
 		defer stop()

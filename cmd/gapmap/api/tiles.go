@@ -105,8 +105,9 @@ func unknownSet(set string) error {
 }
 
 // tileError gives the engine's errors their response: a busy engine is a
-// 503 (retry in a second), a render over its timeout a 504, and any other
-// failure a 500 that says the tile failed.
+// 503 (retry in a second), a render over its timeout a 504, a database
+// that is unreachable the store's 503, and any other failure a 500 that
+// says the tile failed.
 func tileError(err error) error {
 	var unknown *tiles.UnknownSetError
 	switch {
@@ -116,6 +117,10 @@ func tileError(err error) error {
 		return busy(classTile, time.Second, err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return &planning.Error{Code: planning.ETimeout, Message: "瓦片生成超时", Err: err}
+	case planning.ErrorCode(err) == planning.EUnavailable:
+		// The database is down or cut the connection (restart,
+		// pg_terminate_backend): a 503 to retry, not a failed tile.
+		return err
 	}
 	return &planning.Error{Code: planning.EInternal, Message: "瓦片生成失败，请稍后重试", Err: err}
 }
