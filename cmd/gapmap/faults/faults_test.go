@@ -60,6 +60,7 @@ func TestFaults(t *testing.T) {
 	t.Run("ExportKill", f.exportKill)
 	t.Run("PostgresRestart", f.postgresRestart)
 	t.Run("TerminateBackends", f.terminateBackends)
+	t.Run("AtCapacity", f.atCapacity)
 	t.Run("Clients500", f.clients500)
 	t.Run("SlowClients", f.slowClients)
 	t.Run("Bombs", f.bombs)
@@ -491,6 +492,48 @@ func sameText(a, b snapshot) string {
 		return "CHANGED: " + strings.Join(d, ",")
 	}
 	return "identical"
+}
+
+// capacityClients is the load the default settings serve without
+// refusing anyone (README, Admission control: the stated capacity): 16
+// clients on tiles and 16 on the API at once, each sending its next
+// request as soon as the last is answered.
+const capacityClients = 16
+
+// atCapacity runs the stated capacity for 10 s: every request must be
+// served, none refused with 503 or failed with 5xx.
+func (f *fixture) atCapacity(t *testing.T) {
+	before := f.settle(t)
+	c := f.clientFor(t, 2*capacityClients+8)
+	f.srv.resetPeak()
+	var tiles, api []string
+	for _, p := range loadPaths() {
+		if strings.HasPrefix(p, "/tiles/") {
+			tiles = append(tiles, p)
+		} else {
+			api = append(api, p)
+		}
+	}
+	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	tt := load(ctx, c, capacityClients, tiles, time.Minute)
+	ta := load(ctx, c, capacityClients, api, time.Minute)
+	<-ctx.Done()
+	tt.wait()
+	ta.wait()
+	peak := f.srv.peakMiB()
+	after := f.settle(t)
+	for _, x := range []struct {
+		name string
+		tl   *tally
+	}{{"tiles", tt}, {"API", ta}} {
+		t.Logf("%d clients, %s: %s; p50 %s p99 %s", capacityClients, x.name, x.tl, x.tl.p(0.5).Round(time.Millisecond), x.tl.p(0.99).Round(time.Millisecond))
+		if refused := x.tl.total() - int(x.tl.served.Load()); refused > 0 || x.tl.served.Load() == 0 {
+			t.Errorf("%s at the stated capacity: %d of %d requests not served (%s)", x.name, refused, x.tl.total(), x.tl)
+		}
+		f.sum.add(fmt.Sprintf("%d clients on %s, the stated capacity (10 s; p50 %s, p99 %s)", capacityClients, x.name,
+			x.tl.p(0.5).Round(time.Millisecond), x.tl.p(0.99).Round(time.Millisecond)), x.tl, "-", peak, sameText(before, after))
+	}
 }
 
 // clients500 runs 500 concurrent clients for 15 s, half on tiles and
