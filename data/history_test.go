@@ -393,3 +393,32 @@ func mapsEqual(a, b map[int64]string) bool {
 	}
 	return true
 }
+
+// TestHistoryTablesKeepEveryColumn: every layer's history table has every
+// column of its layer (a migration that adds a column to a layer must add
+// it to the history table too, or reading the past fails).
+func TestHistoryTablesKeepEveryColumn(t *testing.T) {
+	db := datatest.New(t)
+	ctx := datatest.Context()
+	rows, err := db.Pool.Query(ctx, `
+		SELECT c.relname || '.' || a.attname
+		FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		JOIN pg_class h ON h.relname = c.relname || '_history' AND h.relnamespace = c.relnamespace
+		WHERE c.relnamespace = to_regnamespace(current_schema()) AND c.relkind = 'r'
+		  AND NOT EXISTS (SELECT 1 FROM pg_attribute ha WHERE ha.attrelid = h.oid AND ha.attname = a.attname AND NOT ha.attisdropped)
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_class WHERE relname LIKE '%\_history' AND relnamespace = to_regnamespace(current_schema())`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables < 14 || len(missing) > 0 {
+		t.Fatalf("%d history tables; columns missing from them: %v", tables, missing)
+	}
+}

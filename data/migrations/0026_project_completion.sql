@@ -21,6 +21,9 @@ ALTER TABLE projects ADD COLUMN as_built jsonb NOT NULL DEFAULT '{}'
 ALTER TABLE water_works ADD COLUMN treatment text CONSTRAINT water_works_treatment_check CHECK (btrim(treatment) <> '');
 ALTER TABLE pv_stations ADD COLUMN beneficiary_households integer
     CONSTRAINT pv_stations_beneficiary_households_check CHECK (beneficiary_households >= 0);
+-- The layers' history tables (0025) keep every column of their layer.
+ALTER TABLE water_works_history ADD COLUMN treatment text;
+ALTER TABLE pv_stations_history ADD COLUMN beneficiary_households integer;
 
 -- project_layer_writes: one row per layer row a completed project wrote:
 -- inserted (old_row NULL) or updated (old_row is the row as it was, in the
