@@ -52,7 +52,7 @@ func tileRouter(t *testing.T, timeout time.Duration) (http.Handler, *stuckSource
 	}
 	// Reading is public here: the test is about the tiles' errors, not
 	// about who may see them.
-	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{}, Accounts: noAccounts{}, Audit: noAudit{}, Poverty: noPoverty{},
+	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{}, Accounts: noAccounts{}, Audit: noAudit{}, Poverty: noPoverty{}, Jobs: noJobs{},
 		PublicRead: true, Tiles: ts, Static: web.Static(),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: time.Second, ImportMaxBytes: 1 << 20})
 	if err != nil {

@@ -137,9 +137,13 @@ func (s *slots) release() {
 
 // jobRunner runs jobs in the server process and knows the live ones.
 type jobRunner struct {
-	store     planning.JobStore
-	log       *slog.Logger
-	slots     *slots
+	store planning.JobStore
+	log   *slog.Logger
+	slots *slots
+	// slotWait bounds a synchronous call's wait for a slot (the API's
+	// request budget): its route's own budget may be the long one, fit for
+	// the work but not for queueing behind it.
+	slotWait  time.Duration
 	timeouts  map[string]time.Duration
 	mu        sync.Mutex
 	live      map[int64]*liveJob
@@ -176,7 +180,10 @@ func (s *server) heavy(w http.ResponseWriter, r *http.Request, kind string, do w
 	}
 	if !wantsAsync(r) {
 		defer cleanup()
-		if err := s.jobs.slots.acquire(r.Context()); err != nil {
+		wait, stop := context.WithTimeout(r.Context(), s.jobs.slotWait)
+		err := s.jobs.slots.acquire(wait)
+		stop()
+		if err != nil {
 			return planning.Errorf(planning.EUnavailable, "服务器繁忙：已有 %d 项耗时工作在运行或排队，请稍后重试，或以异步任务提交（Prefer: respond-async）", s.jobs.busy())
 		}
 		defer s.jobs.slots.release()

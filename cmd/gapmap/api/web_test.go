@@ -31,11 +31,13 @@ type noStore struct {
 	planning.ExportStore
 }
 
-// noAccounts and noAudit stand in for the accounts and the audit trail.
+// noAccounts, noAudit, noPoverty and noJobs stand in for the stores the
+// test does not reach.
 type (
 	noAccounts struct{ access.Store }
 	noAudit    struct{ audit.Store }
 	noPoverty  struct{ planning.PovertyStore }
+	noJobs     struct{ planning.JobStore }
 )
 
 // pageRouter builds the whole handler as the binary does, through New,
@@ -43,7 +45,7 @@ type (
 func pageRouter(t *testing.T, static fs.FS, cfg WebConfig) http.Handler {
 	t.Helper()
 	var src struct{ tiles.Source }
-	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{}, Accounts: noAccounts{}, Audit: noAudit{}, Poverty: noPoverty{},
+	h, err := New(Config{Store: noStore{}, Imports: noStore{}, Exports: noStore{}, Accounts: noAccounts{}, Audit: noAudit{}, Poverty: noPoverty{}, Jobs: noJobs{},
 		Tiles: tiles.NewService(src, tiles.NewCache(0), time.Second, admit.NewGate(1, 8, 2*time.Second)), Static: static, Web: cfg,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), RequestTimeout: time.Second, ImportMaxBytes: 1 << 20})
 	if err != nil {
