@@ -333,11 +333,40 @@ func ReadsPast(day time.Time) bool {
 
 // LayersOn implements planning.PastLayers: see ForDate.
 func (s *Store) LayersOn(ctx context.Context, day time.Time) (planning.ScoreStore, error) {
-	st, err := s.ForDate(ctx, day)
+	if !ReadsPast(day) {
+		return s, nil
+	}
+	// A day after which no layer changed reads as the layers are: scoring
+	// it on them keeps the run incremental (a county scored as of its
+	// survey date, the demo as of 2016-12-31, re-scores only what edits
+	// reach) and spares the snapshot.
+	changed, err := s.changedSince(ctx, day)
+	if err != nil || !changed {
+		return s, err
+	}
+	st, err := s.AsOf(ctx, day)
 	if err != nil {
 		return nil, err
 	}
 	return st, nil
+}
+
+// changedSince reports whether any layer row changed after the end of day:
+// a live row valid from then on, or a version closed then or later.
+func (s *Store) changedSince(ctx context.Context, day time.Time) (bool, error) {
+	for _, l := range s.historyLayers() {
+		// Table names come from the catalogue, never from a request.
+		live, hist := pgx.Identifier{l.Table}.Sanitize(), pgx.Identifier{l.Table + "_history"}.Sanitize()
+		var changed bool
+		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+live+` WHERE valid_from >= ($1::date + 1)::timestamptz)
+			OR EXISTS (SELECT 1 FROM `+hist+` WHERE valid_to >= ($1::date + 1)::timestamptz)`, day.Format(time.DateOnly)).Scan(&changed); err != nil {
+			return false, translate(err, "layers as of "+day.Format(time.DateOnly))
+		}
+		if changed {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // ForDate returns s itself for a day from today on, else the Store of the
