@@ -47,9 +47,10 @@ func TestProgressByYear(t *testing.T) {
 			ORDER BY id LIMIT 1`, id).Scan(&source); err != nil {
 			t.Fatalf("project %d has no 计划 entry: %v", id, err)
 		}
-		for _, kind := range []string{planning.LedgerAllocated, planning.LedgerArrived, planning.LedgerPaid} {
+		// Each kind a different amount: only 拨付 counts as spent.
+		for k, kind := range []string{planning.LedgerAllocated, planning.LedgerArrived, planning.LedgerPaid} {
 			if _, err := db.Store.AddFundEntry(ctx, planning.FundEntry{ProjectID: id, Kind: kind, Source: source,
-				AmountWan: 1.25 + float64(i), Date: fmt.Sprintf("%d-03-01", year), DocNo: fmt.Sprintf("测〔%d〕%d号", year, i)}); err != nil {
+				AmountWan: 3.25 - float64(k) + float64(i), Date: fmt.Sprintf("%d-03-01", year), DocNo: fmt.Sprintf("测〔%d〕%d号", year, i)}); err != nil {
 				t.Fatalf("project %d %s: %v", id, kind, err)
 			}
 		}
