@@ -248,3 +248,20 @@ func WriteProgress(w io.Writer, rows []ProgressRow) error {
 	}
 	return tw.Flush()
 }
+
+// ProgressReport is the whole progress table from from to to: the year-end
+// runs (YearEndScores) and the facts, put together by Progress.
+func ProgressReport(ctx context.Context, store ProgressStore, p Profile, from, to int) ([]ProgressRow, error) {
+	if err := CheckProgressRange(from, to); err != nil {
+		return nil, err
+	}
+	years, err := YearEndScores(ctx, store, p, from, to)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := store.ProgressFacts(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return Progress(years, facts), nil
+}
