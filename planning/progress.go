@@ -31,15 +31,18 @@ type ProgressFact struct {
 // YearScores are the village scores of the year-end run of Year.
 type YearScores struct {
 	Year   int
-	RunID  int64
-	Reused bool // an existing run was read, not a new one made
+	RunID  int64 // 0: no year-end run, and none could be made
+	Reused bool  // an existing run was read, not a new one made
 	Scores []VillageScore
 }
 
 // ProgressRow is one year × township of the progress table.
 type ProgressRow struct {
-	Year         int    `json:"year"`
-	RunID        int64  `json:"run_id"` // the year-end run the village figures come from
+	Year  int   `json:"year"`
+	RunID int64 `json:"run_id"` // the year-end run the village figures come from; 0: none
+	// NoData says why the village figures are unknown (no year-end run):
+	// they are then absent, never 0.
+	NoData       string `json:"no_data,omitempty"`
 	TownshipCode string `json:"township_code"`
 	TownshipName string `json:"township_name"`
 	Villages     int    `json:"villages"` // villages counted (the poor ones, unless none is flagged)
@@ -50,8 +53,8 @@ type ProgressRow struct {
 	Exit    map[string]int `json:"exit"`
 	ExitAll int            `json:"exit_all"`
 	// GapsClosed counts the indicators that were fail at the previous
-	// year-end and are pass at this one.
-	GapsClosed int     `json:"gaps_closed"`
+	// year-end and are pass at this one; nil when either run is missing.
+	GapsClosed *int    `json:"gaps_closed"`
 	Projects   int     `json:"projects_completed"`
 	KmPaved    float64 `json:"km_paved"`
 	PaidWan    float64 `json:"paid_wan"` // 拨付 that year, 万元
@@ -84,9 +87,10 @@ func CheckProgressRange(from, to int) error {
 // YearEnd is the last day of year.
 func YearEnd(year int) time.Time { return time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC) }
 
-// YearEndScores reads, or runs when there is none, the year-end run of
-// every year from from-1 (the baseline of from's gaps closed) to to.
-func YearEndScores(ctx context.Context, store ProgressStore, p Profile, from, to int) ([]YearScores, error) {
+// YearEndScores reads, or runs when there is none and score is true, the
+// year-end run of every year from from-1 (the baseline of from's gaps
+// closed) to to. A year without a run, score false, has RunID 0.
+func YearEndScores(ctx context.Context, store ProgressStore, p Profile, from, to int, score bool) ([]YearScores, error) {
 	var out []YearScores
 	for y := from - 1; y <= to; y++ {
 		day := YearEnd(y)
@@ -95,9 +99,10 @@ func YearEndScores(ctx context.Context, store ProgressStore, p Profile, from, to
 			return nil, err
 		}
 		ys := YearScores{Year: y, RunID: id, Reused: id != 0}
-		if id != 0 {
+		switch {
+		case id != 0:
 			ys.Scores, err = store.RunScores(ctx, id)
-		} else {
+		case score:
 			var run Run
 			run, ys.Scores, err = ScoreOn(ctx, store, p, day, true, nil)
 			ys.RunID = run.ID
@@ -118,13 +123,21 @@ func Progress(years []YearScores, facts []ProgressFact) []ProgressRow {
 	for i := 1; i < len(years); i++ {
 		y := years[i]
 		prev := indicatorStatus(years[i-1].Scores)
+		closed := y.RunID != 0 && years[i-1].RunID != 0
 		poorOnly := poorOnly(y.Scores)
 		byCode := map[string]*ProgressRow{}
 		row := func(code, name string) *ProgressRow {
 			r := byCode[code]
 			if r == nil {
-				r = &ProgressRow{Year: y.Year, RunID: y.RunID, TownshipCode: code, TownshipName: name,
-					Meeting: map[string]int{}, Exit: map[string]int{}}
+				r = &ProgressRow{Year: y.Year, RunID: y.RunID, TownshipCode: code, TownshipName: name}
+				if y.RunID == 0 {
+					r.NoData = fmt.Sprintf("尚无 %d 年末评分（需有“发起评分”权限的用户运行 gapmap progress 或本查询）", y.Year)
+				} else {
+					r.Meeting, r.Exit = map[string]int{}, map[string]int{}
+				}
+				if closed {
+					r.GapsClosed = new(int)
+				}
 				byCode[code] = r
 			}
 			if r.TownshipName == "" {
@@ -143,8 +156,8 @@ func Progress(years []YearScores, facts []ProgressFact) []ProgressRow {
 					r.Meeting[d.Dimension]++
 				}
 				for _, ind := range d.Indicators {
-					if ind.Status == StatusPass && prev[indicatorKey{vs.VillageID, ind.ID}] == StatusFail {
-						r.GapsClosed++
+					if closed && ind.Status == StatusPass && prev[indicatorKey{vs.VillageID, ind.ID}] == StatusFail {
+						*r.GapsClosed++
 					}
 				}
 			}
@@ -210,16 +223,32 @@ func prefixed(p string, list []string) []string {
 	return out
 }
 
-// Row is the row's cells in ProgressHeaders order.
+// Row is the row's cells in ProgressHeaders order; an unknown figure is
+// nil.
 func (r ProgressRow) Row() []any {
-	cells := []any{r.Year, r.TownshipCode, r.TownshipName, r.Villages}
+	cells := []any{r.Year, r.TownshipCode, r.TownshipName}
+	known := func(v int) any {
+		if r.RunID == 0 {
+			return nil
+		}
+		return v
+	}
+	cells = append(cells, known(r.Villages))
 	for _, d := range Dimensions {
-		cells = append(cells, r.Meeting[d])
+		cells = append(cells, known(r.Meeting[d]))
 	}
 	for _, e := range ExitItems {
-		cells = append(cells, r.Exit[e])
+		cells = append(cells, known(r.Exit[e]))
 	}
-	return append(cells, r.ExitAll, r.GapsClosed, r.Projects, RoundQuantity(r.KmPaved), float64(Scaled(r.PaidWan, MoneyDecimals))/100, r.RunID)
+	cells = append(cells, known(r.ExitAll), nil)
+	if r.GapsClosed != nil {
+		cells[len(cells)-1] = *r.GapsClosed
+	}
+	var run any
+	if r.RunID != 0 {
+		run = r.RunID
+	}
+	return append(cells, r.Projects, RoundQuantity(r.KmPaved), float64(Scaled(r.PaidWan, MoneyDecimals))/100, run)
 }
 
 // WriteProgress prints the table as aligned text with Chinese headers.
@@ -238,6 +267,8 @@ func WriteProgress(w io.Writer, rows []ProgressRow) error {
 				fmt.Fprint(tw, "\t")
 			}
 			switch v := c.(type) {
+			case nil:
+				fmt.Fprint(tw, "无数据")
 			case float64:
 				fmt.Fprintf(tw, "%.2f", v)
 			default:
@@ -250,12 +281,13 @@ func WriteProgress(w io.Writer, rows []ProgressRow) error {
 }
 
 // ProgressReport is the whole progress table from from to to: the year-end
-// runs (YearEndScores) and the facts, put together by Progress.
-func ProgressReport(ctx context.Context, store ProgressStore, p Profile, from, to int) ([]ProgressRow, error) {
+// runs (YearEndScores; scoring the missing ones when score) and the facts,
+// put together by Progress.
+func ProgressReport(ctx context.Context, store ProgressStore, p Profile, from, to int, score bool) ([]ProgressRow, error) {
 	if err := CheckProgressRange(from, to); err != nil {
 		return nil, err
 	}
-	years, err := YearEndScores(ctx, store, p, from, to)
+	years, err := YearEndScores(ctx, store, p, from, to, score)
 	if err != nil {
 		return nil, err
 	}

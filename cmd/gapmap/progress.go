@@ -42,7 +42,7 @@ func progress(ctx context.Context, a app, o progressOptions) error {
 	if err != nil {
 		return err
 	}
-	rows, err := planning.ProgressReport(ctx, a.store, p, o.From, o.To)
+	rows, err := planning.ProgressReport(ctx, a.store, p, o.From, o.To, true)
 	if err != nil {
 		return err
 	}

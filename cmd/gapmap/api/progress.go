@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
 	"github.com/gapmap/gapmap/planning/table"
 )
 
 // progressReport parses from and to (default 2016–2020) and builds the
 // progress table under the county's profile, scoring the year-ends that
-// have no stored run.
+// have no stored run when the caller may start a scoring (score.run);
+// otherwise their village figures are unknown (no_data).
 func (s *server) progressReport(r *http.Request) ([]planning.ProgressRow, int, int, error) {
 	q := r.URL.Query()
 	for key := range q {
@@ -31,7 +33,10 @@ func (s *server) progressReport(r *http.Request) ([]planning.ProgressRow, int, i
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	rows, err := planning.ProgressReport(r.Context(), s.store, p, from, to)
+	// A caller who may not score reads the stored year-end runs only.
+	pr, ok := access.From(r.Context())
+	score := ok && pr.Login != "" && s.policy.Allow(pr, access.ScoreRun, access.Object{}) == nil
+	rows, err := planning.ProgressReport(r.Context(), s.store, p, from, to, score)
 	return rows, from, to, err
 }
 
