@@ -41,13 +41,7 @@ type Summary struct {
 // SummariseByTownship summarises scores per township. Only the poor
 // villages count, the plan's targets, unless none is flagged poor.
 func SummariseByTownship(scores []VillageScore) Summary {
-	sum := Summary{}
-	for _, vs := range scores {
-		if vs.IsPoor {
-			sum.PoorOnly = true
-			break
-		}
-	}
+	sum := Summary{PoorOnly: poorOnly(scores)}
 	byCode := map[string]*TownshipSummary{}
 	known := map[string]map[string]int{}
 	for _, vs := range scores {
@@ -99,6 +93,17 @@ func SummariseByTownship(scores []VillageScore) Summary {
 	}
 	sort.Slice(sum.Townships, func(i, j int) bool { return sum.Townships[i].Code < sum.Townships[j].Code })
 	return sum
+}
+
+// poorOnly says whether summaries count the poor villages only: when any
+// village is flagged poor.
+func poorOnly(scores []VillageScore) bool {
+	for _, vs := range scores {
+		if vs.IsPoor {
+			return true
+		}
+	}
+	return false
 }
 
 // WriteSummary prints the summary as two aligned tables, mean gaps and

@@ -73,6 +73,7 @@ type Store interface {
 	LibraryStore
 	CountyStore
 	FundsStore
+	ProgressStore
 	// Ping reports whether the database is reachable and fully migrated.
 	Ping(ctx context.Context) error
 	// Layers lists every layer with its feature count and extent.

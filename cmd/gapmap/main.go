@@ -99,6 +99,9 @@ undecided indicator (--run N, --township, --village, --dimension;
 layers (--project ID --values '{"width_m": 5, "kva": 400, "completed_on": "2016-06-30"}')`, setup: withOptions(asBuiltFlags, asBuilt)},
 	{name: "projects realised", usage: `list every completed project's predicted 缺口后 against the gap of the first
 scoring run after it was written into the layers (--out FILE.xlsx|.csv writes it)`, setup: withOptions(realisedFlags, realised)},
+	{name: "progress", usage: `print per year-end and township the villages meeting each dimension and each
+贫困村退出 item, gaps closed, projects completed, km paved and 拨付 paid; reads or makes
+the year-end runs (--from 2016 --to 2020; --profile FILE; --out FILE.xlsx writes it)`, setup: withOptions(progressFlags, progress)},
 	{name: "funds sources", usage: `print the county's funding sources (--set FILE.json: store a list instead of the
 default one)`, setup: withOptions(fundsFlags("sources"), fundsSources)},
 	{name: "funds allocate", usage: "record a source's yearly allocation (--source central --year 2018 --amount 1200 --doc-no 文号)", setup: withOptions(fundsFlags("allocate"), fundsAllocate)},

@@ -562,6 +562,8 @@ var readRoutes = map[string]string{
 	"GET /api/v1/projects/{id:[0-9]+}/history":                                "read",
 	"GET /api/v1/data-needs":                                                  "read",
 	"GET /api/v1/data-needs/export.{format}":                                  "read",
+	"GET /api/v1/progress":                                                    "read",
+	"GET /api/v1/progress/export.xlsx":                                        "read",
 	"GET /api/v1/villages/{code}/poverty":                                     "read",
 	"GET /api/v1/poverty":                                                     "read",
 	"GET /api/v1/poverty/export.{format:csv|xlsx}":                            "read",

@@ -250,6 +250,10 @@ func (s *server) routes(timeout time.Duration) []route {
 		{get, "/api/v1/funds/export.xlsx", read, s.exportFundLedger, longBudget, 0, classExport},
 		{get, "/api/v1/projects/{id:[0-9]+}/funds", read, s.projectFunds, timeout, 0, classAPI},
 
+		// progress.go: the figures by year-end, which may score the year-ends
+		{get, "/api/v1/progress", read, s.progress, longBudget, 0, classHeavy},
+		{get, "/api/v1/progress/export.xlsx", read, s.exportProgress, longBudget, 0, classExport},
+
 		// poverty.go: 建档立卡 by year
 		{get, "/api/v1/villages/{code}/poverty", read, s.villagePoverty, timeout, 0, classAPI},
 		{get, "/api/v1/poverty", read, s.povertyRollup, timeout, 0, classAPI},
