@@ -103,7 +103,12 @@ func SetEffective(ctx context.Context, tx pgx.Tx, date string) error {
 
 // LayersAsOf is the date whose layers s reads, or nil for the layers as
 // they are.
-func (s *Store) LayersAsOf() *time.Time { return s.asOf }
+func (s *Store) LayersAsOf() *time.Time {
+	if s.asOf != nil {
+		return s.asOf
+	}
+	return s.sameAsOf
+}
 
 // AsOf returns a Store that reads every layer as it was at the end of day
 // (its date, in the database's time zone): the rows valid then, from the
@@ -341,8 +346,14 @@ func (s *Store) LayersOn(ctx context.Context, day time.Time) (planning.ScoreStor
 	// survey date, the demo as of 2016-12-31, re-scores only what edits
 	// reach) and spares the snapshot.
 	changed, err := s.changedSince(ctx, day)
-	if err != nil || !changed {
-		return s, err
+	if err != nil {
+		return nil, err
+	}
+	if !changed {
+		live := *s
+		d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+		live.sameAsOf = &d
+		return &live, nil
 	}
 	st, err := s.AsOf(ctx, day)
 	if err != nil {

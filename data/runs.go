@@ -43,7 +43,7 @@ func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []plannin
 				rescored, base_run_id, change_watermark, started_at, finished_at, layers_as_of)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 			profile, run.ProfileName, run.ProfileHash, run.AsOf, run.DataVersion, run.Status,
-			run.Rescored, base, run.ChangeWatermark, run.StartedAt, run.FinishedAt, s.asOf).Scan(&run.ID); err != nil {
+			run.Rescored, base, run.ChangeWatermark, run.StartedAt, run.FinishedAt, s.LayersAsOf()).Scan(&run.ID); err != nil {
 			return err
 		}
 		for start := 0; start < len(scores); start += saveChunk {
@@ -69,7 +69,7 @@ func (s *Store) SaveRun(ctx context.Context, run *planning.Run, scores []plannin
 			return err
 		}
 		consumed = tag.RowsAffected()
-		run.LayersAsOf = s.asOf
+		run.LayersAsOf = s.LayersAsOf()
 		if err := tx.QueryRow(ctx, `UPDATE scoring_runs SET villages = (SELECT count(*) FROM run_scores WHERE run_id = $1)
 			WHERE id = $1 RETURNING villages`, run.ID).Scan(&run.Villages); err != nil {
 			return err
@@ -179,12 +179,13 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 // LatestRun implements planning.ScoreStore.
 //
 // Of a live Store, the latest run whatever layers it read (the one just
-// made, for display); of a snapshot (AsOf), the latest run of the layers
+// made, for display); of a snapshot (AsOf) or a live Store standing for a
+// date (LayersOn), the latest run of the layers
 // as of its date.
 func (s *Store) LatestRun(ctx context.Context) (planning.Run, error) {
 	var id int64
 	err := s.pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' AND ($1::date IS NULL OR layers_as_of = $1)
-		ORDER BY id DESC LIMIT 1`, s.asOf).Scan(&id)
+		ORDER BY id DESC LIMIT 1`, s.LayersAsOf()).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return planning.Run{}, planning.Errorf(planning.ENotFound, "尚未进行评分：请先运行 gapmap score 或 POST /api/v1/scoring-runs")
 	}

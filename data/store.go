@@ -32,6 +32,11 @@ type Store struct {
 	// asOf is the date whose layers a snapshot Store reads (AsOf); nil
 	// for the live layers.
 	asOf *time.Time
+	// sameAsOf is the date whose layers a live Store stands for when no
+	// layer changed after it (LayersOn): it reads the live tables, and its
+	// runs record that date, so that the next run of the date is
+	// incremental on them.
+	sameAsOf *time.Time
 	// snaps are the snapshot Stores made from this one and its copies.
 	snaps *snapshots
 }
