@@ -76,7 +76,14 @@ func (s *Store) completeProject(ctx context.Context, tx pgx.Tx, p planning.Proje
 	if c.source, err = projectSource(ctx, tx, p); err != nil {
 		return nil, err
 	}
-	if err := SetEffective(ctx, tx, c.on.Format(time.DateOnly)); err != nil {
+	// Completed today: effective now, after today's earlier edits of the
+	// same rows (the date alone is midnight, which would backdate the
+	// write before them). Completed earlier: effective that day.
+	effective := c.on.Format(time.DateOnly)
+	if now := time.Now(); effective == now.Format(time.DateOnly) {
+		effective = now.Format(time.RFC3339Nano)
+	}
+	if err := SetEffective(ctx, tx, effective); err != nil {
 		return nil, err
 	}
 	if p.Geometry == nil {

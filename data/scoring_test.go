@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
 )
@@ -37,7 +40,25 @@ func loadFixture(t *testing.T, db *datatest.DB) {
 		`INSERT INTO transformers (name, kva, phases, households_served, village_id, geom, source_id)
 			SELECT '乙村1号', 100, 3, 80, id, ST_SetSRID(ST_MakePoint(113.5101, 29.5001), 4490), 1 FROM villages WHERE code = '430682101202'`,
 	} {
-		mustExec(t, db, sql)
+		// The fixture is the county as surveyed at the baseline, so that
+		// changes dated after it (completed projects) are not backdated.
+		mustExecAt(t, db, data.Baseline, sql)
+	}
+}
+
+// mustExecAt runs sql as a change of the layers effective on date.
+func mustExecAt(tb testing.TB, db *datatest.DB, date, sql string, args ...any) {
+	tb.Helper()
+	ctx := datatest.Context()
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if err := data.SetEffective(ctx, tx, date); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, sql, args...)
+		return err
+	})
+	if err != nil {
+		tb.Fatalf("%s: %v", sql, err)
 	}
 }
 

@@ -258,6 +258,8 @@ func layers() []Layer {
 		},
 		{Table: "water_works", Title: "供水工程", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: ExtKey,
 			Unnamed: "未命名供水工程",
+			// Written by a completed 净化消毒 project (data/completion.go), not imported.
+			Checks: map[string]string{"treatment": "净化消毒方式不能为空白"},
 			Fields: []Field{
 				{Column: "name", Title: "工程名称", Aliases: append([]string{"工程名称", "水厂名称", "供水工程名称"}, nameAliases...), Tile: true},
 				{Column: "kind", Title: "工程类型", Aliases: []string{"kind", "工程类型", "类型", "供水方式"},
@@ -332,6 +334,8 @@ func layers() []Layer {
 			Tile: &Tile{MinZoom: 13, SQL: TileSQL{Order: `g.kva DESC, g.id`, Budget: 4000}},
 		},
 		{Table: "pv_stations", Title: "光伏电站", GeomCol: "geom", Geometry: GeomPoint, Role: RolePoint, Key: ExtKey, Reference: []string{"village_id"},
+			// Written by a completed 村级光伏电站 project (data/completion.go), not imported.
+			Checks: map[string]string{"beneficiary_households": "受益户数不能为负数"},
 			Fields: []Field{
 				{Column: "name", Title: "电站名称", Aliases: append([]string{"电站名称", "光伏电站名称", "项目名称"}, nameAliases...), Tile: true},
 				{Column: "kw", Title: "装机容量（kW）", Kind: Float, Aliases: []string{"kw", "装机容量", "容量", "规模"}, Units: []string{"kwp", "kw", "千瓦"},
@@ -389,6 +393,7 @@ func layers() []Layer {
 				"status":          "项目状态不在项目库流程之内",
 				"library_targets": "已入库及之后的项目必须有绩效目标",
 				"year_plan":       "纳入年度计划及之后的项目必须有年度",
+				"as_built":        "竣工实际值必须是 JSON 对象",
 			},
 			Export: Export{
 				Extra: []Field{{Column: "status", Title: "项目状态"}, {Column: "gap_dimension", Title: "缺口维度"},
