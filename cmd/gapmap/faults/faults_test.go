@@ -500,11 +500,18 @@ func sameText(a, b snapshot) string {
 // request as soon as the last is answered.
 const capacityClients = 16
 
-// atCapacity runs the stated capacity for 10 s: every request must be
-// served, none refused with 503 or failed with 5xx.
-func (f *fixture) atCapacity(t *testing.T) {
+// kindLoad is what one kind of clients (tiles or API) of a mixed load met.
+type kindLoad struct {
+	name string
+	tl   *tally
+}
+
+// mixedLoad runs n clients on tiles and n on API reads for d, each on its
+// own connection, and returns their tallies, the server's peak memory and
+// whether the database is as before (reads must not change it).
+func (f *fixture) mixedLoad(t *testing.T, n int, d time.Duration) (loads []kindLoad, peak float64, dbSame string) {
 	before := f.settle(t)
-	c := f.clientFor(t, 2*capacityClients+8)
+	c := f.clientFor(t, 2*n+100)
 	f.srv.resetPeak()
 	var tiles, api []string
 	for _, p := range loadPaths() {
@@ -514,56 +521,40 @@ func (f *fixture) atCapacity(t *testing.T) {
 			api = append(api, p)
 		}
 	}
-	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, stop := context.WithTimeout(context.Background(), d)
 	defer stop()
-	tt := load(ctx, c, capacityClients, tiles, time.Minute)
-	ta := load(ctx, c, capacityClients, api, time.Minute)
+	tt := load(ctx, c, n, tiles, time.Minute)
+	ta := load(ctx, c, n, api, time.Minute)
 	<-ctx.Done()
 	tt.wait()
 	ta.wait()
-	peak := f.srv.peakMiB()
+	peak = f.srv.peakMiB()
 	after := f.settle(t)
-	for _, x := range []struct {
-		name string
-		tl   *tally
-	}{{"tiles", tt}, {"API", ta}} {
+	if d := before.diff(after); len(d) > 0 {
+		t.Errorf("reads changed the database: %v", d)
+	}
+	return []kindLoad{{"tiles", tt}, {"API", ta}}, peak, sameText(before, after)
+}
+
+// atCapacity runs the stated capacity for 10 s: every request must be
+// served, none refused with 503 or failed with 5xx.
+func (f *fixture) atCapacity(t *testing.T) {
+	loads, peak, dbSame := f.mixedLoad(t, capacityClients, 10*time.Second)
+	for _, x := range loads {
 		t.Logf("%d clients, %s: %s; p50 %s p99 %s", capacityClients, x.name, x.tl, x.tl.p(0.5).Round(time.Millisecond), x.tl.p(0.99).Round(time.Millisecond))
 		if refused := x.tl.total() - int(x.tl.served.Load()); refused > 0 || x.tl.served.Load() == 0 {
 			t.Errorf("%s at the stated capacity: %d of %d requests not served (%s)", x.name, refused, x.tl.total(), x.tl)
 		}
 		f.sum.add(fmt.Sprintf("%d clients on %s, the stated capacity (10 s; p50 %s, p99 %s)", capacityClients, x.name,
-			x.tl.p(0.5).Round(time.Millisecond), x.tl.p(0.99).Round(time.Millisecond)), x.tl, "-", peak, sameText(before, after))
+			x.tl.p(0.5).Round(time.Millisecond), x.tl.p(0.99).Round(time.Millisecond)), x.tl, "-", peak, dbSame)
 	}
 }
 
 // clients500 runs 500 concurrent clients for 15 s, half on tiles and
 // half on the API, each on its own connection.
 func (f *fixture) clients500(t *testing.T) {
-	before := f.settle(t)
-	c := f.clientFor(t, 600)
-	f.srv.resetPeak()
-	paths := loadPaths()
-	var tiles, api []string
-	for _, p := range paths {
-		if strings.HasPrefix(p, "/tiles/") {
-			tiles = append(tiles, p)
-		} else {
-			api = append(api, p)
-		}
-	}
-	ctx, stop := context.WithTimeout(context.Background(), 15*time.Second)
-	defer stop()
-	tt := load(ctx, c, 250, tiles, time.Minute)
-	ta := load(ctx, c, 250, api, time.Minute)
-	<-ctx.Done()
-	tt.wait()
-	ta.wait()
-	peak := f.srv.peakMiB()
-	after := f.settle(t)
-	for _, x := range []struct {
-		name string
-		tl   *tally
-	}{{"tiles", tt}, {"API", ta}} {
+	loads, peak, dbSame := f.mixedLoad(t, 250, 15*time.Second)
+	for _, x := range loads {
 		t.Logf("500 clients, %s: %s; p50 %s p99 %s slowest %s", x.name, x.tl, x.tl.p(0.5).Round(time.Millisecond), x.tl.p(0.99).Round(time.Millisecond), x.tl.slowest.Round(time.Millisecond))
 		if n := x.tl.fiveHundreds(); n > 0 {
 			t.Errorf("%s: %d answers were 500; the server's 500s:\n%s", x.name, n, f.srv.grep(`"status":500`, 8))
@@ -572,10 +563,7 @@ func (f *fixture) clients500(t *testing.T) {
 			t.Errorf("%s: nothing served", x.name)
 		}
 		f.sum.add(fmt.Sprintf("250 clients on %s (15 s; p50 %s, p99 %s)", x.name, x.tl.p(0.5).Round(time.Millisecond), x.tl.p(0.99).Round(time.Millisecond)),
-			x.tl, "-", peak, sameText(before, after))
-	}
-	if d := before.diff(after); len(d) > 0 {
-		t.Errorf("reads changed the database: %v", d)
+			x.tl, "-", peak, dbSame)
 	}
 }
 
