@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/planning/access"
+	"github.com/gapmap/gapmap/tiles/admit"
 )
 
 // DefaultJobSlots is how many heavy calls (jobs and synchronous calls of
@@ -85,61 +87,17 @@ type reply struct {
 // progress (never nil) how far it got.
 type work func(ctx context.Context, progress func(planning.JobProgress)) (reply, error)
 
-// slots is a first-come first-served semaphore: the cap on concurrent heavy
-// work.
-type slots struct {
-	mu    sync.Mutex
-	free  int
-	queue []chan struct{}
-}
-
-func newSlots(n int) *slots { return &slots{free: n} }
-
-// acquire takes a slot, waiting behind the callers before it, or returns
-// ctx's cause when ctx ends first.
-func (s *slots) acquire(ctx context.Context) error {
-	s.mu.Lock()
-	if s.free > 0 && len(s.queue) == 0 {
-		s.free--
-		s.mu.Unlock()
-		return nil
-	}
-	turn := make(chan struct{})
-	s.queue = append(s.queue, turn)
-	s.mu.Unlock()
-	select {
-	case <-turn:
-		return nil
-	case <-ctx.Done():
-	}
-	s.mu.Lock()
-	if i := slices.Index(s.queue, turn); i >= 0 {
-		s.queue = slices.Delete(s.queue, i, i+1)
-		s.mu.Unlock()
-	} else { // granted while ctx ended: pass it on
-		s.mu.Unlock()
-		s.release()
-	}
-	return context.Cause(ctx)
-}
-
-// release frees a slot for the first waiter.
-func (s *slots) release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.queue) > 0 {
-		close(s.queue[0])
-		s.queue = s.queue[1:]
-		return
-	}
-	s.free++
-}
+// newSlots is the cap on concurrent heavy work: n slots handed out first
+// come, first served (the admission gate), with no bound on the queue and
+// no wait of its own: a job waits until its deadline or its cancellation,
+// a synchronous call until its slot wait (jobRunner.slotWait).
+func newSlots(n int) *admit.Gate { return admit.NewGate(n, math.MaxInt, 100*365*24*time.Hour) }
 
 // jobRunner runs jobs in the server process and knows the live ones.
 type jobRunner struct {
 	store planning.JobStore
 	log   *slog.Logger
-	slots *slots
+	slots *admit.Gate
 	// slotWait bounds a synchronous call's wait for a slot (the API's
 	// request budget): its route's own budget may be the long one, fit for
 	// the work but not for queueing behind it.
@@ -181,12 +139,12 @@ func (s *server) heavy(w http.ResponseWriter, r *http.Request, kind string, do w
 	if !wantsAsync(r) {
 		defer cleanup()
 		wait, stop := context.WithTimeout(r.Context(), s.jobs.slotWait)
-		err := s.jobs.slots.acquire(wait)
+		release, err := s.jobs.slots.Acquire(wait)
 		stop()
 		if err != nil {
 			return planning.Errorf(planning.EUnavailable, "服务器繁忙：已有 %d 项耗时工作在运行或排队，请稍后重试，或以异步任务提交（Prefer: respond-async）", s.jobs.busy())
 		}
-		defer s.jobs.slots.release()
+		defer release()
 		rep, err := do(r.Context(), func(planning.JobProgress) {})
 		if err != nil || rep.written {
 			return err
@@ -269,11 +227,15 @@ func (jr *jobRunner) run(ctx context.Context, job planning.Job, do work) {
 			jr.log.Error("record the end of a job", "job", job.ID, "err", err)
 		}
 	}
-	if err := jr.slots.acquire(ctx); err != nil {
+	release, err := jr.slots.Acquire(ctx)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			err = cause // the deadline or the cancellation, as the work would end
+		}
 		finish(reply{}, err)
 		return
 	}
-	defer jr.slots.release()
+	defer release()
 	bctx, cancel := book()
 	started, err := jr.store.StartJob(bctx, job.ID)
 	cancel()

@@ -16,52 +16,48 @@ import (
 // one that gives up leaves the queue without taking a slot.
 func TestSlotsInOrder(t *testing.T) {
 	s := newSlots(1)
-	if err := s.acquire(context.Background()); err != nil {
+	release, err := s.Acquire(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
-	got := make(chan int, 3)
+	type turn struct {
+		i       int
+		release func()
+	}
+	got := make(chan turn, 3)
 	gaveUp, giveUp := context.WithCancel(context.Background())
+	waiting := func(n int) { // until n waiters are queued
+		for s.Stats().Waiting != n {
+			time.Sleep(time.Millisecond)
+		}
+	}
 	for i := range 3 {
 		ctx := context.Background()
 		if i == 1 {
 			ctx = gaveUp
 		}
 		go func() {
-			if s.acquire(ctx) == nil {
-				got <- i
+			if r, err := s.Acquire(ctx); err == nil {
+				got <- turn{i, r}
 			}
 		}()
-		for { // the next waiter comes once this one is queued
-			s.mu.Lock()
-			n := len(s.queue)
-			s.mu.Unlock()
-			if n == i+1 {
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waiting(i + 1) // the next waiter comes once this one is queued
 	}
 	giveUp()
-	for { // waiter 1 has left the queue
-		s.mu.Lock()
-		n := len(s.queue)
-		s.mu.Unlock()
-		if n == 2 {
-			break
-		}
-		time.Sleep(time.Millisecond)
+	waiting(2) // waiter 1 has left the queue
+	release()
+	first := <-got
+	if first.i != 0 {
+		t.Errorf("first slot to waiter %d, want 0", first.i)
 	}
-	s.release()
-	if i := <-got; i != 0 {
-		t.Errorf("first slot to waiter %d, want 0", i)
+	first.release()
+	second := <-got
+	if second.i != 2 {
+		t.Errorf("second slot to waiter %d, want 2 (1 gave up)", second.i)
 	}
-	s.release()
-	if i := <-got; i != 2 {
-		t.Errorf("second slot to waiter %d, want 2 (1 gave up)", i)
-	}
-	s.release()
-	if s.free != 1 || len(s.queue) != 0 {
-		t.Errorf("after all: %d free, %d queued; want 1, 0", s.free, len(s.queue))
+	second.release()
+	if st := s.Stats(); st.InUse != 0 || st.Waiting != 0 {
+		t.Errorf("after all: %d in use, %d queued; want 0, 0", st.InUse, st.Waiting)
 	}
 }
 
@@ -83,7 +79,7 @@ func TestJobPanicFailsTheJob(t *testing.T) {
 	if j.State != planning.JobFailed || j.Error == nil || j.Error.Code != planning.EInternal || j.Error.Message != planning.ErrorMessage(errors.New("any")) {
 		t.Errorf("job after a panic: %s %+v, want failed internal", j.State, j.Error)
 	}
-	if jr.slots.free != 1 {
-		t.Errorf("%d slots free after the panic, want the one back", jr.slots.free)
+	if n := jr.slots.Stats().InUse; n != 0 {
+		t.Errorf("%d slots in use after the panic, want the one back", n)
 	}
 }
