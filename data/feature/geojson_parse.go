@@ -32,8 +32,11 @@ const maxDepth = 10000
 // so that tests can lower them.
 var (
 	// maxFeatureBytes bounds one feature's JSON text (one GeoJSONSeq
-	// line); the largest county boundary is a few MiB.
-	maxFeatureBytes = 256 << 20
+	// line); the largest county boundary is a few MiB. Reading up to the
+	// limit costs about five times it (the buffer doubles as it grows):
+	// at 256 MiB a one-line bomb took the reader to 1 GB, at 16 MiB it
+	// stays under 85 MiB, within the server's stated memory bound.
+	maxFeatureBytes = 16 << 20
 	// maxJSONDepth bounds nested arrays and objects in a feature: a
 	// MultiPolygon's coordinates are 4 deep inside the feature's 3.
 	maxJSONDepth = 64
