@@ -13,10 +13,11 @@ const (
 	JobPlan     = "plan"     // POST /api/v1/plans
 	JobGenerate = "generate" // POST /api/v1/projects/generate
 	JobImport   = "import"   // POST /api/v1/layers/{layer}/imports
+	JobExport   = "export"   // any export route called with Prefer: respond-async
 )
 
 // JobKinds lists every kind, in the order settings name them.
-var JobKinds = []string{JobScore, JobPlan, JobGenerate, JobImport}
+var JobKinds = []string{JobScore, JobPlan, JobGenerate, JobImport, JobExport}
 
 // Job states. A job is queued until a slot of the server's cap frees, then
 // running, then ends succeeded, failed or cancelled.

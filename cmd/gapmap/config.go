@@ -46,6 +46,9 @@ type Config struct {
 	// JobTimeouts are the deadlines of jobs by kind (GAPMAP_JOB_TIMEOUTS,
 	// e.g. score=30m,import=2h).
 	JobTimeouts map[string]time.Duration
+	// ExportResultTTL is how long an export job's file is kept
+	// (GAPMAP_EXPORT_RESULT_TTL).
+	ExportResultTTL time.Duration
 }
 
 // DefaultDatabaseURL is the database scripts/dbsetup.sh creates.
@@ -54,17 +57,18 @@ const DefaultDatabaseURL = "postgres://gapmap:gapmap@127.0.0.1:5432/gapmap?sslmo
 // DefaultConfig returns the configuration used when nothing is set.
 func DefaultConfig() Config {
 	c := Config{
-		DatabaseURL:    DefaultDatabaseURL,
-		Addr:           "127.0.0.1:8080",
-		LogLevel:       slog.LevelInfo,
-		RequestTimeout: 10 * time.Second,
-		MaxConns:       16,
-		TileCacheBytes: 256 << 20,
-		ImportMaxBytes: 512 << 20,
-		Policy:         access.Default(),
-		Sessions:       access.DefaultSessionTimes,
-		JobSlots:       api.DefaultJobSlots,
-		JobTimeouts:    api.DefaultJobTimeouts,
+		DatabaseURL:     DefaultDatabaseURL,
+		Addr:            "127.0.0.1:8080",
+		LogLevel:        slog.LevelInfo,
+		RequestTimeout:  10 * time.Second,
+		MaxConns:        16,
+		TileCacheBytes:  256 << 20,
+		ImportMaxBytes:  512 << 20,
+		Policy:          access.Default(),
+		Sessions:        access.DefaultSessionTimes,
+		JobSlots:        api.DefaultJobSlots,
+		JobTimeouts:     api.DefaultJobTimeouts,
+		ExportResultTTL: api.DefaultExportResultTTL,
 	}
 	c.TileConns, c.Admission = splitConns(c.MaxConns)
 	return c
@@ -103,6 +107,7 @@ type settings struct {
 	logLevel, requestTimeout, maxConns, tileCacheMB, importMaxMB            string
 	publicRead, accessFile, sessionIdle, sessionMax                         string
 	classConns, queuePerSlot, queueWait, heavyPerMin, jobSlots, jobTimeouts string
+	exportResultTTL                                                         string
 	oidcErr                                                                 error // from GAPMAP_OIDC_*, reported by config
 }
 
@@ -113,7 +118,7 @@ func readSettings(getenv func(string) string) *settings {
 		maxConns: fmt.Sprint(cfg.MaxConns), tileCacheMB: fmt.Sprint(cfg.TileCacheBytes >> 20), importMaxMB: fmt.Sprint(cfg.ImportMaxBytes >> 20),
 		publicRead: "false", sessionIdle: cfg.Sessions.Idle.String(), sessionMax: cfg.Sessions.Max.String(),
 		queuePerSlot: fmt.Sprint(cfg.Admission.QueuePerSlot), queueWait: cfg.Admission.QueueWait.String(), heavyPerMin: fmt.Sprint(cfg.Admission.HeavyPerMinute),
-		jobSlots: fmt.Sprint(cfg.JobSlots)}
+		jobSlots: fmt.Sprint(cfg.JobSlots), exportResultTTL: cfg.ExportResultTTL.String()}
 	for _, e := range []struct {
 		name string
 		to   *string
@@ -135,6 +140,7 @@ func readSettings(getenv func(string) string) *settings {
 		{"GAPMAP_HEAVY_PER_MIN", &s.heavyPerMin},
 		{"GAPMAP_JOB_SLOTS", &s.jobSlots},
 		{"GAPMAP_JOB_TIMEOUTS", &s.jobTimeouts},
+		{"GAPMAP_EXPORT_RESULT_TTL", &s.exportResultTTL},
 	} {
 		if v := getenv(e.name); v != "" {
 			*e.to = v
@@ -161,7 +167,8 @@ func (s *settings) serveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&s.tileCacheMB, "tile-cache-mb", s.tileCacheMB, "tile cache size in MiB, 0 to disable (env GAPMAP_TILE_CACHE_MB)")
 	fs.StringVar(&s.importMaxMB, "import-max-mb", s.importMaxMB, "largest upload to the import API in MiB (env GAPMAP_IMPORT_MAX_MB)")
 	fs.StringVar(&s.jobSlots, "job-slots", s.jobSlots, "heavy calls (scoring, plans, generation, imports) running at once; the others wait (env GAPMAP_JOB_SLOTS)")
-	fs.StringVar(&s.jobTimeouts, "job-timeouts", s.jobTimeouts, "job deadlines by kind, e.g. score=30m,plan=10m,generate=30m,import=2h (env GAPMAP_JOB_TIMEOUTS)")
+	fs.StringVar(&s.jobTimeouts, "job-timeouts", s.jobTimeouts, "job deadlines by kind, e.g. score=30m,plan=10m,generate=30m,import=2h,export=30m (env GAPMAP_JOB_TIMEOUTS)")
+	fs.StringVar(&s.exportResultTTL, "export-result-ttl", s.exportResultTTL, "how long the file of an export job is kept (env GAPMAP_EXPORT_RESULT_TTL)")
 }
 
 // benchFlags registers the settings of the servers bench-tiles starts.
@@ -225,6 +232,9 @@ func (s *settings) config() (Config, error) {
 	}
 	if cfg.JobTimeouts, err = api.ParseJobTimeouts(s.jobTimeouts); err != nil {
 		errs = append(errs, err)
+	}
+	if cfg.ExportResultTTL, err = time.ParseDuration(s.exportResultTTL); err != nil || cfg.ExportResultTTL < time.Minute {
+		errs = append(errs, fmt.Errorf("GAPMAP_EXPORT_RESULT_TTL %q: want a duration of at least 1m, such as 1h", s.exportResultTTL))
 	}
 	if s.oidcErr != nil {
 		errs = append(errs, s.oidcErr)

@@ -23,6 +23,9 @@ func serve(ctx context.Context, a app) error {
 	cfg, store, log := a.cfg, a.store, a.log
 	// A killed server leaves its uploads in the temporary directory.
 	sweepTemp(os.TempDir(), time.Now(), log)
+	// A stopped server leaves the files of its export jobs, past their
+	// expiry timers.
+	api.SweepExportResults(os.TempDir(), cfg.ExportResultTTL, time.Now(), log)
 	tileService := tiles.NewService(store, tiles.NewCache(cfg.TileCacheBytes), cfg.RequestTimeout, tileGate(cfg))
 	handler, err := newHandler(cfg, store, tileService, log)
 	if err != nil {
@@ -75,7 +78,7 @@ func serve(ctx context.Context, a app) error {
 // bench-tiles serve it.
 func newHandler(cfg Config, store *data.Store, ts *tiles.Service, log *slog.Logger) (http.Handler, error) {
 	return api.New(api.Config{Store: store, Imports: store, Exports: store, Poverty: store, Tiles: ts, Static: web.Static(), Web: cfg.Web,
-		Accounts: store, Audit: store, Jobs: store, JobSlots: cfg.JobSlots, JobTimeouts: cfg.JobTimeouts, Policy: cfg.Policy, PublicRead: cfg.PublicRead, Sessions: cfg.Sessions, OIDC: cfg.OIDC,
+		Accounts: store, Audit: store, Jobs: store, JobSlots: cfg.JobSlots, JobTimeouts: cfg.JobTimeouts, ExportResultTTL: cfg.ExportResultTTL, Policy: cfg.Policy, PublicRead: cfg.PublicRead, Sessions: cfg.Sessions, OIDC: cfg.OIDC,
 		Log: log, RequestTimeout: cfg.RequestTimeout, ImportMaxBytes: cfg.ImportMaxBytes, Admission: cfg.Admission})
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -144,12 +145,21 @@ func (s *server) admit(rt route, next http.Handler) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		defer release()
+		handedOff := false // an export job holds the slot until it ends
+		defer func() {
+			if !handedOff {
+				release()
+			}
+		}()
 		// The server's write timeout counts from the request's arrival;
 		// the time spent queueing must not eat the handler's budget.
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(rt.budget + 5*time.Second))
 		if rt.class != classExport {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), slotKey{}, release)))
+			return
+		}
+		if wantsAsync(r) && r.Method == http.MethodGet {
+			handedOff = s.exportJob(w, r, next, release)
 			return
 		}
 		sp, err := newSpool(w)
@@ -169,6 +179,19 @@ func (s *server) admit(rt route, next http.Handler) http.Handler {
 	})
 }
 
+// slotKey is the context key of the admission slot's release func, for a
+// handler that is done with the database before it sends a long answer
+// (releaseSlot).
+type slotKey struct{}
+
+// releaseSlot gives back r's admission slot early (a second release by
+// admit is a no-op).
+func releaseSlot(r *http.Request) {
+	if release, ok := r.Context().Value(slotKey{}).(func()); ok {
+		release()
+	}
+}
+
 // spoolSendTime bounds the sending of a spooled export: a client reading
 // 1 KB/s takes this long for 1.8 MB; it holds only a file meanwhile.
 const spoolSendTime = longBudget
@@ -177,20 +200,27 @@ const spoolSendTime = longBudget
 // response, the status and body to a temporary file (named like the
 // spools tempfiles.go sweeps), sent when the handler is done.
 type spool struct {
-	w      http.ResponseWriter
+	w      http.ResponseWriter // nil for an export job's
+	hdr    http.Header         // w's, or the job's own
 	f      *os.File
 	status int
 }
 
+// newSpool spools the response to w, or with w nil, that of an export
+// job (exportjobs.go).
 func newSpool(w http.ResponseWriter) (*spool, error) {
 	f, err := os.CreateTemp("", "gapmap-export-*")
 	if err != nil {
 		return nil, &planning.Error{Code: planning.EUnavailable, Message: "服务器临时目录不可用，暂时无法导出，请稍后重试", Err: err}
 	}
-	return &spool{w: w, f: f}, nil
+	hdr := http.Header{}
+	if w != nil {
+		hdr = w.Header()
+	}
+	return &spool{w: w, hdr: hdr, f: f}, nil
 }
 
-func (sp *spool) Header() http.Header { return sp.w.Header() }
+func (sp *spool) Header() http.Header { return sp.hdr }
 
 // WriteHeader takes the first status; an error status after a body
 // started (an export failing midway: writeError) replaces the partial
@@ -203,7 +233,7 @@ func (sp *spool) WriteHeader(code int) {
 		if err := sp.f.Truncate(0); err == nil {
 			if _, err := sp.f.Seek(0, io.SeekStart); err == nil {
 				sp.status = code
-				sp.w.Header().Del("Content-Disposition")
+				sp.hdr.Del("Content-Disposition")
 			}
 		}
 	}

@@ -31,6 +31,7 @@ var DefaultJobTimeouts = map[string]time.Duration{
 	planning.JobPlan:     10 * time.Minute,
 	planning.JobGenerate: 30 * time.Minute,
 	planning.JobImport:   2 * time.Hour,
+	planning.JobExport:   longBudget,
 }
 
 // ParseJobTimeouts reads "score=30m,import=2h" (any subset of the kinds)
@@ -64,6 +65,7 @@ var jobActions = map[string]access.Action{
 	planning.JobPlan:     access.PlanApply,
 	planning.JobGenerate: access.Generate,
 	planning.JobImport:   access.LayerEdit,
+	planning.JobExport:   access.Read,
 }
 
 // Causes of a job context's end, told apart when the job is recorded.
@@ -154,6 +156,17 @@ func (s *server) heavy(w http.ResponseWriter, r *http.Request, kind string, do w
 		}
 		return writeJSON(w, rep.status, rep.body)
 	}
+	return s.startJob(w, r, kind, s.jobs.slots.Acquire, do, cleanup)
+}
+
+// acquirer takes the slot a job's work runs in, waiting at most until ctx
+// ends; release gives it back.
+type acquirer func(ctx context.Context) (release func(), err error)
+
+// startJob answers 202 with a new job of kind that, detached from r,
+// takes a slot through acquire, does the work and records how it ended.
+// cleanup (never nil) is called once the work is over or will not run.
+func (s *server) startJob(w http.ResponseWriter, r *http.Request, kind string, acquire acquirer, do work, cleanup func()) error {
 	job, err := s.jobs.store.CreateJob(r.Context(), kind, time.Now().Add(s.jobs.timeouts[kind]))
 	if err != nil {
 		cleanup()
@@ -163,6 +176,7 @@ func (s *server) heavy(w http.ResponseWriter, r *http.Request, kind string, do w
 	// audited under, the request id) but not its cancellation: a client
 	// that goes away leaves it running.
 	ctx, stop := context.WithDeadlineCause(context.WithoutCancel(r.Context()), job.Deadline, errJobDeadline)
+	ctx = context.WithValue(ctx, jobIDKey{}, job.ID)
 	ctx, cancel := context.WithCancelCause(ctx)
 	lj := &liveJob{cancel: cancel, done: make(chan struct{})}
 	s.jobs.mu.Lock()
@@ -178,13 +192,21 @@ func (s *server) heavy(w http.ResponseWriter, r *http.Request, kind string, do w
 			delete(s.jobs.live, job.ID)
 			s.jobs.mu.Unlock()
 		}()
-		s.jobs.run(ctx, job, do)
+		s.jobs.run(ctx, job, acquire, do)
 	}()
 	w.Header().Set("Location", jobPath(job.ID))
 	return writeJSON(w, http.StatusAccepted, map[string]any{"job": job})
 }
 
 func jobPath(id int64) string { return fmt.Sprintf("/api/v1/jobs/%d", id) }
+
+type jobIDKey struct{}
+
+// jobID is the id of the job whose context ctx is (startJob), or 0.
+func jobID(ctx context.Context) int64 {
+	id, _ := ctx.Value(jobIDKey{}).(int64)
+	return id
+}
 
 // busy is how many jobs this process holds, running or queued.
 func (jr *jobRunner) busy() int {
@@ -193,10 +215,10 @@ func (jr *jobRunner) busy() int {
 	return len(jr.live)
 }
 
-// run waits for a slot, does the work and records how it ended. A
-// cancelled job is recorded by the cancelling request (CancelJob, audited
-// under its principal), not here.
-func (jr *jobRunner) run(ctx context.Context, job planning.Job, do work) {
+// run waits for a slot (acquire), does the work and records how it
+// ended. A cancelled job is recorded by the cancelling request (CancelJob,
+// audited under its principal), not here.
+func (jr *jobRunner) run(ctx context.Context, job planning.Job, acquire acquirer, do work) {
 	// Bookkeeping outlives the job's own deadline and cancellation.
 	book := func() (context.Context, context.CancelFunc) {
 		return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -227,7 +249,7 @@ func (jr *jobRunner) run(ctx context.Context, job planning.Job, do work) {
 			jr.log.Error("record the end of a job", "job", job.ID, "err", err)
 		}
 	}
-	release, err := jr.slots.Acquire(ctx)
+	release, err := acquire(ctx)
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil {
 			err = cause // the deadline or the cancellation, as the work would end

@@ -72,7 +72,7 @@ func TestJobPanicFailsTheJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jr.run(ctx, j, func(context.Context, func(planning.JobProgress)) (reply, error) { panic("boom") })
+	jr.run(ctx, j, jr.slots.Acquire, func(context.Context, func(planning.JobProgress)) (reply, error) { panic("boom") })
 	if j, err = db.Store.Job(ctx, j.ID); err != nil {
 		t.Fatal(err)
 	}

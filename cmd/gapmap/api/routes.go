@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -59,6 +60,9 @@ type Config struct {
 	// JobTimeouts are the deadlines of jobs by kind (DefaultJobTimeouts for
 	// the kinds missing).
 	JobTimeouts map[string]time.Duration
+	// ExportResultTTL is how long an export job's file is kept
+	// (DefaultExportResultTTL when 0).
+	ExportResultTTL time.Duration
 }
 
 // server holds what the handlers need.
@@ -80,6 +84,7 @@ type server struct {
 	importMax    int64 // bytes per upload
 	admission    *admission
 	jobs         *jobRunner
+	results      *results // export jobs' files
 }
 
 // New returns the handler of every route of the API, the tiles and the
@@ -116,6 +121,9 @@ func New(c Config) (http.Handler, error) {
 	for k, d := range DefaultJobTimeouts {
 		timeouts[k] = cmp.Or(c.JobTimeouts[k], d)
 	}
+	if c.ExportResultTTL <= 0 {
+		c.ExportResultTTL = DefaultExportResultTTL
+	}
 	if c.Sessions == (access.SessionTimes{}) {
 		c.Sessions = access.DefaultSessionTimes
 	}
@@ -128,7 +136,8 @@ func New(c Config) (http.Handler, error) {
 	s := &server{accounts: c.Accounts, audit: c.Audit, policy: c.Policy, publicRead: c.PublicRead, sessionTimes: c.Sessions,
 		limiter: newLoginLimiter(20, 5*time.Minute), store: c.Store, imports: c.Imports, exports: c.Exports, poverty: c.Poverty, tiles: c.Tiles, site: site, log: c.Log,
 		importMax: c.ImportMaxBytes, admission: newAdmission(c.Admission),
-		jobs: &jobRunner{store: c.Jobs, log: c.Log, slots: newSlots(c.JobSlots), slotWait: c.RequestTimeout, timeouts: timeouts, live: map[int64]*liveJob{}, reportGap: time.Second / 2}}
+		jobs:    &jobRunner{store: c.Jobs, log: c.Log, slots: newSlots(c.JobSlots), slotWait: c.RequestTimeout, timeouts: timeouts, live: map[int64]*liveJob{}, reportGap: time.Second / 2},
+		results: &results{dir: os.TempDir(), ttl: c.ExportResultTTL, log: c.Log}}
 	if c.OIDC != nil {
 		if err := c.OIDC.Validate(); err != nil {
 			return nil, err
@@ -267,6 +276,7 @@ func (s *server) routes(timeout time.Duration) []route {
 		// jobs.go: heavy work detached from its request
 		{get, "/api/v1/jobs", loggedIn, s.listJobs, timeout, 0, classAPI},
 		{get, "/api/v1/jobs/{id:[0-9]+}", loggedIn, s.getJob, timeout, 0, classAPI},
+		{get, "/api/v1/jobs/{id:[0-9]+}/result", loggedIn, s.jobResult, longBudget, 0, classAPI},
 		{post, "/api/v1/jobs/{id:[0-9]+}/cancel", loggedIn, s.cancelJob, timeout, 0, classAPI},
 		{del, "/api/v1/jobs/{id:[0-9]+}", loggedIn, s.cancelJob, timeout, 0, classAPI},
 
