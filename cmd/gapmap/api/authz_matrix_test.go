@@ -575,6 +575,7 @@ var readRoutes = map[string]string{
 	"GET /api/v1/projects/{id:[0-9]+}/funds":                                  "read",
 	"GET /api/v1/jobs":                                                        "own",
 	"GET /api/v1/jobs/{id:[0-9]+}":                                            "own",
+	"GET /api/v1/jobs/{id:[0-9]+}/result":                                     "own",
 	"GET /tiles/style.json":                                                   "read",
 	"GET /tiles/{set}.json":                                                   "read",
 	"GET /tiles/{set}/{z:[0-9]+}/{x:[0-9]+}/{y:[0-9]+}.mvt":                   "read",

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -75,6 +76,7 @@ func TestMalformedInputNever5xx(t *testing.T) {
 	}
 	requests := 0
 	var examples []string // routes whose example body was mutated
+	readKeys := sourceQueryKeys(t)
 	for _, route := range walkRoutes(t, newRawRouter(t, db.Store)) {
 		method, tpl, _ := strings.Cut(route, " ")
 		// Logging out would revoke the tester's token for every later request.
@@ -111,7 +113,9 @@ func TestMalformedInputNever5xx(t *testing.T) {
 		// each of those gets every known bad shape, the others a few
 		// random values (a route that reads no query ignores them all).
 		validates := !takes(h, method, path(""), "no_such_parameter")
-		for _, key := range queryKeys {
+		keys := slices.Concat(queryKeys, readKeys, listedKeys(h, method, path("")))
+		slices.Sort(keys)
+		for _, key := range slices.Compact(keys) {
 			vals := []string{}
 			for range n {
 				vals = append(vals, g.value())
@@ -351,11 +355,63 @@ func newMalformedFixture(t *testing.T) *malformedFixture {
 // pathVars matches a mux path variable, {name} or {name:regexp}.
 var pathVars = regexp.MustCompile(`\{([^}:]+)(?::[^}]*)?\}`)
 
-// queryKeys are the query parameters the handlers read (grep for
-// q.Get); a key a route does not take must be refused with 400.
+// queryKeys are query parameters the handlers read, beside those
+// sourceQueryKeys finds and those a route lists when it refuses an
+// unknown one (listedKeys); a key a route does not take must be refused
+// with 400.
 var queryKeys = []string{"bbox", "by", "category", "code", "dimension", "encoding", "error", "from", "geometry", "id",
 	"json", "kind", "limit", "min_score", "page", "page_size", "poor", "report", "run", "sort", "source", "srs",
 	"state", "status", "to", "township", "v", "village", "year"}
+
+// sourceQueryKeys finds the query parameters the handlers read in their
+// source (q.Get("key"), Has("key") in the api, planning and tiles
+// packages), so that a parameter added to any route is fuzzed without
+// editing this test.
+func sourceQueryKeys(t *testing.T) []string {
+	t.Helper()
+	read := regexp.MustCompile(`\.(?:Get|Has)\("([a-z][a-z_0-9]*)"\)`)
+	var keys []string
+	for _, dir := range []string{".", "../../../planning", "../../../tiles"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no Go files in %s: %v", dir, err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range read.FindAllSubmatch(b, -1) {
+				keys = append(keys, string(m[1]))
+			}
+		}
+	}
+	// A scan that finds little has stopped matching the code's shape.
+	for _, want := range []string{"township", "as_of", "page_size", "async"} {
+		if !slices.Contains(keys, want) {
+			t.Fatalf("the source scan found %v, not %q: update its pattern", keys, want)
+		}
+	}
+	return keys
+}
+
+// listedKeys are the parameters a route names when it refuses an unknown
+// one (…可用参数：a, b, c).
+func listedKeys(h http.Handler, method, path string) []string {
+	if method != http.MethodGet && method != http.MethodHead {
+		return nil
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path+"?no_such_parameter=1", nil))
+	_, list, ok := strings.Cut(errorMessage(rec), "可用参数：")
+	if !ok {
+		return nil
+	}
+	return strings.Split(list, ", ")
+}
 
 // projectBodyWith is a valid project whose geometry is geometry (GeoJSON).
 func projectBodyWith(geometry string) string {
