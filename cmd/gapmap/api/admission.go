@@ -26,9 +26,10 @@ const (
 	classExport              // downloads: spooled to a file, then sent
 	classHeavy               // scoring runs, plans, generating, imports, the audit check: also rate-limited per user
 	classOpen                // the page's files, /healthz, unknown paths: no database work worth queueing
+	classAuth                // logging in: a password check (argon2id, 19 MiB and tens of ms of CPU) or a single sign-on exchange
 )
 
-var classNames = [...]string{classAPI: "api", classTile: "tile", classExport: "export", classHeavy: "heavy", classOpen: "open"}
+var classNames = [...]string{classAPI: "api", classTile: "tile", classExport: "export", classHeavy: "heavy", classOpen: "open", classAuth: "auth"}
 
 func (c class) String() string { return classNames[c] }
 
@@ -46,7 +47,16 @@ type Admission struct {
 	// HeavyPerMinute is how many heavy requests one user may start a
 	// minute (a token bucket, all at once at most); 0: no limit.
 	HeavyPerMinute int
+	// Logins is how many logins (class auth) run at once; 0:
+	// DefaultLogins. Not a connection budget: a login holds a connection
+	// for its few milliseconds of queries, not for its password check,
+	// whose CPU and memory (19 MiB each) this bounds, so that a storm of
+	// logins cannot starve the other classes.
+	Logins int
 }
+
+// DefaultLogins is the default of Admission.Logins.
+const DefaultLogins = 2
 
 // DefaultAdmission is the admission of a main pool of conns connections
 // (the tile pool is apart): half for the API, a quarter each for exports
@@ -63,7 +73,7 @@ func (a Admission) Conns() int { return a.API + a.Export + a.Heavy }
 
 // validate reports a budget below one.
 func (a Admission) validate() error {
-	if a.API < 1 || a.Export < 1 || a.Heavy < 1 || a.QueuePerSlot < 0 || a.QueueWait < 0 || a.HeavyPerMinute < 0 {
+	if a.API < 1 || a.Export < 1 || a.Heavy < 1 || a.QueuePerSlot < 0 || a.QueueWait < 0 || a.HeavyPerMinute < 0 || a.Logins < 0 {
 		return fmt.Errorf("api: admission %+v: every budget must be at least 1, the queue, its wait and the rate not negative", a)
 	}
 	return nil
@@ -78,7 +88,11 @@ type admission struct {
 
 func newAdmission(a Admission) *admission {
 	gate := func(n int) *admit.Gate { return admit.NewGate(n, n*a.QueuePerSlot, a.QueueWait) }
-	ad := &admission{gates: map[class]*admit.Gate{classAPI: gate(a.API), classExport: gate(a.Export), classHeavy: gate(a.Heavy)}}
+	logins := a.Logins
+	if logins <= 0 {
+		logins = DefaultLogins
+	}
+	ad := &admission{gates: map[class]*admit.Gate{classAPI: gate(a.API), classExport: gate(a.Export), classHeavy: gate(a.Heavy), classAuth: gate(logins)}}
 	if a.HeavyPerMinute > 0 {
 		ad.heavy = admit.NewBucket(a.HeavyPerMinute)
 	}
@@ -106,60 +120,96 @@ func busy(c class, wait time.Duration, err error) error {
 		Message: fmt.Sprintf("服务器繁忙（%s），请 %d 秒后重试", classTitles[c], seconds(d))}
 }
 
-var classTitles = [...]string{classAPI: "查询和编辑", classTile: "地图瓦片", classExport: "导出下载", classHeavy: "评分、规划、导入等耗时操作", classOpen: "页面"}
+var classTitles = [...]string{classAPI: "查询和编辑", classTile: "地图瓦片", classExport: "导出下载", classHeavy: "评分、规划、导入等耗时操作", classOpen: "页面", classAuth: "登录"}
 
-// admit runs rt's handler within its class's budget. A heavy request
-// first spends one of its user's tokens (429 when none is left); then it
-// takes a slot of its class, waiting in the class's queue (503 when the
-// queue is full or the wait is over). An export is written to a
-// temporary file while it holds the slot, and sent from the file after
-// giving it back, so that a slow client holds a file, not a database
-// connection. Tiles pass (the tile engine admits their renders), and so
-// do the open routes.
+// admit runs the rest of the chain, the authentication's look-ups
+// included, within the budget of rt's class: it takes a slot of the
+// class, waiting in the class's queue (503 when the queue is full or the
+// wait is over). The slot is in the request's context (slotOf), so that
+// an export can give it back before sending its file, or hand it to the
+// job that makes the file. Tiles pass (the tile engine admits their
+// renders), and so do the open routes.
 func (s *server) admit(rt route, next http.Handler) http.Handler {
 	gate := s.admission.gates[rt.class]
 	if gate == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limited := "" // the user whose token this request took
-		if rt.class == classHeavy && s.admission.heavy != nil {
-			if pr, ok := access.From(r.Context()); ok {
-				ok, d := s.admission.heavy.Take(pr.Login, time.Now())
-				if !ok {
-					s.writeError(w, r, &planning.Error{Code: planning.ETooMany, Err: &retryAfter{d: d, err: errors.New("per-user limit of heavy requests")},
-						Message: fmt.Sprintf("操作过于频繁：每个用户每分钟最多 %d 次评分、规划、导入等耗时操作，请 %d 秒后重试", s.admission.heavy.PerMinute(), seconds(d))})
-					return
-				}
-				limited = pr.Login
-			}
-		}
 		release, err := gate.Acquire(r.Context())
 		if err != nil {
-			if limited != "" {
-				s.admission.heavy.Give(limited) // refused before any work: the token goes back
-			}
 			if errors.Is(err, admit.ErrQueueFull) || errors.Is(err, admit.ErrQueueTimeout) {
 				err = busy(rt.class, gate.Wait(), fmt.Errorf("class %s: %w", rt.class, err)) // logged by writeError
 			}
 			s.writeError(w, r, err)
 			return
 		}
-		handedOff := false // an export job holds the slot until it ends
+		sl := &slot{release: release}
 		defer func() {
-			if !handedOff {
+			if !sl.handedOff {
 				release()
 			}
 		}()
 		// The server's write timeout counts from the request's arrival;
 		// the time spent queueing must not eat the handler's budget.
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(rt.budget + 5*time.Second))
-		if rt.class != classExport {
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), slotKey{}, release)))
-			return
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), slotKey{}, sl)))
+	})
+}
+
+// slot is the admission slot a request holds: release gives it back (a
+// second call is a no-op); handedOff says an export job took it over and
+// gives it back when it ends.
+type slot struct {
+	release   func()
+	handedOff bool
+}
+
+type slotKey struct{}
+
+// slotOf is r's admission slot; a request of a class without a gate has
+// one that holds nothing.
+func slotOf(r *http.Request) *slot {
+	if sl, ok := r.Context().Value(slotKey{}).(*slot); ok {
+		return sl
+	}
+	return &slot{release: func() {}}
+}
+
+// releaseSlot gives back r's admission slot early: the handler is done
+// with the database and has a long answer to send.
+func releaseSlot(r *http.Request) { slotOf(r).release() }
+
+// limitHeavy spends one of the user's tokens for a heavy request (429
+// when none is left), once the request is authenticated and admitted.
+func (s *server) limitHeavy(rt route, next http.Handler) http.Handler {
+	if rt.class != classHeavy || s.admission.heavy == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if pr, ok := access.From(r.Context()); ok {
+			if ok, d := s.admission.heavy.Take(pr.Login, time.Now()); !ok {
+				s.writeError(w, r, &planning.Error{Code: planning.ETooMany, Err: &retryAfter{d: d, err: errors.New("per-user limit of heavy requests")},
+					Message: fmt.Sprintf("操作过于频繁：每个用户每分钟最多 %d 次评分、规划、导入等耗时操作，请 %d 秒后重试", s.admission.heavy.PerMinute(), seconds(d))})
+				return
+			}
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// spoolExport writes an export to a temporary file while the request
+// holds its slot, and sends it from the file after giving the slot back,
+// so that a slow client holds a file, not a database connection. An
+// export asked for as a job (wantsAsync) is answered 202 and made by the
+// job, in the same slot (exportJob).
+func (s *server) spoolExport(rt route, next http.Handler) http.Handler {
+	if rt.class != classExport {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sl := slotOf(r)
 		if wantsAsync(r) && r.Method == http.MethodGet {
-			handedOff = s.exportJob(w, r, next, release)
+			sl.handedOff = s.exportJob(w, r, next, sl.release)
 			return
 		}
 		sp, err := newSpool(w)
@@ -169,7 +219,7 @@ func (s *server) admit(rt route, next http.Handler) http.Handler {
 		}
 		defer sp.remove()
 		next.ServeHTTP(sp, r)
-		release()
+		sl.release()
 		if r.Context().Err() != nil {
 			return // the client has gone
 		}
@@ -177,19 +227,6 @@ func (s *server) admit(rt route, next http.Handler) http.Handler {
 			s.log.Warn("export: sending the spooled file failed", "err", err, "request_id", requestID(r.Context()))
 		}
 	})
-}
-
-// slotKey is the context key of the admission slot's release func, for a
-// handler that is done with the database before it sends a long answer
-// (releaseSlot).
-type slotKey struct{}
-
-// releaseSlot gives back r's admission slot early (a second release by
-// admit is a no-op).
-func releaseSlot(r *http.Request) {
-	if release, ok := r.Context().Value(slotKey{}).(func()); ok {
-		release()
-	}
 }
 
 // spoolSendTime bounds the sending of a spooled export: a client reading

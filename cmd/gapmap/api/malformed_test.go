@@ -124,6 +124,12 @@ func TestMalformedInputNever5xx(t *testing.T) {
 				vals = append(vals, values...)
 			}
 			for _, v := range vals {
+				if key == "async" && (v == "1" || v == "true") {
+					// A job, not a malformed value (exportjobs_test.go): each
+					// would hold a slot of its class while the fuzzing goes
+					// on, and the class answer 503 as it should.
+					continue
+				}
 				b := body()
 				req := httptest.NewRequest(method, path(""), strings.NewReader(b))
 				req.URL.RawQuery = url.QueryEscape(key) + "=" + url.QueryEscape(v)

@@ -20,18 +20,22 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // chain wraps rt's handler in the middleware every route goes through,
 // outermost first: the request id, the access log, panic recovery,
-// authorisation, admission (admission.go: the class's budget and queue,
-// before the time budget starts), the body limit, the time budget and the
-// check of the URL's text. Authorisation comes
-// after the recovery, so that a refused request is logged like any other.
+// admission (admission.go: the class's budget and queue, before the time
+// budget starts), authorisation (whose session and token look-ups so run
+// within the class's budget), the per-user limit of heavy requests, the
+// spooling of exports, the body limit, the time budget and the check of
+// the URL's text. Authorisation comes after the recovery, so that a
+// refused request is logged like any other.
 func (s *server) chain(rt route) http.Handler {
 	h := s.adapt(rt.handle)
 	h = s.freshTiles(rt, h)
 	h = s.wellFormed(h)
 	h = withBudget(rt.budget, h)
 	h = limitBody(rt.maxBody, h)
-	h = s.admit(rt, h)
+	h = s.spoolExport(rt, h)
+	h = s.limitHeavy(rt, h)
 	h = s.authorize(rt, h)
+	h = s.admit(rt, h)
 	h = s.recoverPanics(h)
 	h = s.accessLog(rt.path, h)
 	return withRequestID(h)

@@ -204,12 +204,12 @@ func (s *server) routes(timeout time.Duration) []route {
 		{getHead, "/healthz", public, s.health, timeout, 0, classOpen},
 
 		// auth.go: logging in and out, who am I
-		{post, "/api/v1/session", public, s.login, timeout, maxJSONBytes, classAPI},
+		{post, "/api/v1/session", public, s.login, timeout, maxJSONBytes, classAuth},
 		{get, "/api/v1/session", public, s.session, timeout, 0, classAPI},
 		{del, "/api/v1/session", loggedIn, s.logout, timeout, 0, classAPI},
 		// oidc.go: single sign-on, browser navigations answered with pages
-		{get, ssoLoginPath, public, s.ssoPage(s.oidcLogin), timeout, 0, classAPI},
-		{get, ssoCallbackPath, public, s.ssoPage(s.oidcCallback), timeout, 0, classAPI},
+		{get, ssoLoginPath, public, s.ssoPage(s.oidcLogin), timeout, 0, classAuth},
+		{get, ssoCallbackPath, public, s.ssoPage(s.oidcCallback), timeout, 0, classAuth},
 
 		// villages.go
 		{get, "/api/v1/layers", read, s.layers, timeout, 0, classAPI},
