@@ -53,20 +53,26 @@ const (
 // cannot exhaust the stack.
 const maxDepth = 32
 
+// maxGeometryBytes bounds one geometry blob: the largest county boundary
+// is a few MiB, and a blob past this is a bomb whose decoding would hold
+// several times its size. A variable so that tests can lower it.
+var maxGeometryBytes = 256 << 20
+
+// geometryTooLarge is the refusal of a blob of n bytes, past
+// maxGeometryBytes.
+func geometryTooLarge(n int64) *FormatError {
+	return fault(ErrTooLarge, "几何数据 %d MiB 超过上限 %d MiB：文件已损坏或为恶意构造", n>>20, maxGeometryBytes>>20)
+}
+
 // decodeGeometry decodes a GeoPackage binary geometry into an orb value in
 // the layer's coordinates, dropping Z and M, and reports which of them the
 // blob carried: in its WKB type codes (ISO 1000/2000/3000 or the EWKB
 // flags) or in its envelope (xyz, xym, xyzm). It returns nil and no dims
 // for an empty geometry. Errors are FormatErrors wrapping ErrGeometry,
 // without file, layer or feature, which the Reader fills in.
-// maxGeometryBytes bounds one geometry blob: the largest county boundary
-// is a few MiB, and a blob past this is a bomb whose decoding would hold
-// several times its size. A variable so that tests can lower it.
-var maxGeometryBytes = 256 << 20
-
 func decodeGeometry(b []byte) (orb.Geometry, geo.Dims, error) {
 	if len(b) > maxGeometryBytes {
-		return nil, 0, fault(ErrTooLarge, "几何数据 %d MiB 超过上限 %d MiB：文件已损坏或为恶意构造", len(b)>>20, maxGeometryBytes>>20)
+		return nil, 0, geometryTooLarge(int64(len(b)))
 	}
 	if len(b) < headerSize {
 		return nil, 0, fault(ErrGeometry, "几何数据只有 %d 字节，不足 GeoPackage 几何头的 8 字节", len(b))

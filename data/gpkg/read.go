@@ -256,17 +256,21 @@ type Reader struct {
 	hasFID  bool
 	hasGeom bool
 
-	vals  []any // scan targets: fid, geometry, fields
-	ptrs  []any
-	geom  sql.RawBytes
-	dims  geo.Dims // ordinates beyond XY of the geometries read so far
-	index int      // Index of the next feature
-	fid   int64    // fid of the feature being read, once known
-	known bool     // fid holds the current feature's fid
-	last  int64    // fid of the last feature returned
-	rec   Record
-	err   error
-	done  bool
+	vals []any // scan targets: fid, geometry, fields
+	ptrs []any
+	geom sql.RawBytes
+	// geomLen is the blob's length, read apart from the blob, which the
+	// query returns only up to maxGeometryBytes: SQLite reads a longer
+	// one's length from its record header without loading it.
+	geomLen sql.NullInt64
+	dims    geo.Dims // ordinates beyond XY of the geometries read so far
+	index   int      // Index of the next feature
+	fid     int64    // fid of the feature being read, once known
+	known   bool     // fid holds the current feature's fid
+	last    int64    // fid of the last feature returned
+	rec     Record
+	err     error
+	done    bool
 }
 
 // Record is one feature.
@@ -378,7 +382,7 @@ func (f *File) open(info LayerInfo) (*Reader, error) {
 		switch {
 		case c == fid:
 		case info.GeomColumn != "" && strings.EqualFold(c, info.GeomColumn) && !r.hasGeom:
-			sel[1], r.hasGeom, r.geomCol = quote(c), true, c
+			sel[1], r.hasGeom, r.geomCol = "CASE WHEN length("+quote(c)+") <= ? THEN "+quote(c)+" END", true, c
 		default:
 			sel = append(sel, quote(c))
 			r.fields = append(r.fields, c)
@@ -390,11 +394,16 @@ func (f *File) open(info LayerInfo) (*Reader, error) {
 		fe.File, fe.Layer = f.name, info.Name
 		return nil, fe
 	}
+	var args []any
+	if r.hasGeom {
+		sel = append(sel, "length("+quote(r.geomCol)+")")
+		args = append(args, maxGeometryBytes)
+	}
 	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + quote(info.Name)
 	if fid != "" {
 		q += " ORDER BY " + quote(fid) // the rowid order, so free
 	}
-	if r.rows, err = f.db.Query(q); err != nil {
+	if r.rows, err = f.db.Query(q, args...); err != nil {
 		return nil, dbError(err, f.name, info.Name, "读取图层")
 	}
 	r.vals = make([]any, len(sel))
@@ -403,6 +412,9 @@ func (f *File) open(info LayerInfo) (*Reader, error) {
 		r.ptrs[i] = &r.vals[i]
 	}
 	r.ptrs[1] = &r.geom
+	if r.hasGeom {
+		r.ptrs[len(sel)-1] = &r.geomLen
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.readers == nil { // the File was closed meanwhile
@@ -460,6 +472,12 @@ func (r *Reader) Next() bool {
 		rec.FID = fid
 	}
 	r.fid, r.known = rec.FID, true
+	if r.hasGeom && r.geomLen.Int64 > int64(maxGeometryBytes) {
+		fe := r.at(geometryTooLarge(r.geomLen.Int64))
+		fe.Field = r.geomCol
+		r.err = fe
+		return false
+	}
 	if r.hasGeom && r.geom != nil {
 		g, dims, err := decodeGeometry(r.geom)
 		if err != nil {
