@@ -100,9 +100,14 @@ func TestReplica(t *testing.T) {
 	t.Run("StandbyStopped", func(t *testing.T) {
 		old := getOK(t, readerB, tilePath)
 		oldVillage := getOK(t, readerB, villagePath)
+		// The standby stops under load: reads running on it fail there
+		// and must be answered by the primary.
+		done := make(chan *tally)
+		go func() { done <- readLoad(readerB, tilePath, villagePath, 4*time.Second) }()
+		time.Sleep(time.Second)
 		sb.ctl(t, "stop", "-m", "fast")
-		tl := readLoad(readerB, tilePath, villagePath, 3*time.Second)
-		t.Logf("B with its standby stopped: %s", tl)
+		tl := <-done
+		t.Logf("B, its standby stopped after 1 s of 4 s of reads (8 clients): %s", tl)
 		if served := int(tl.served.Load()); served == 0 || served != tl.total() {
 			t.Errorf("with the standby stopped B served %d of %d reads (%s)", served, tl.total(), tl)
 		}
@@ -298,6 +303,9 @@ func moveAndWatch(t *testing.T, editor, readerA, readerB *session, code string, 
 		tile, village := getOK(t, readerB, tilePath), getOK(t, readerB, villagePath)
 		switch {
 		case bytes.Equal(tile, newTile):
+			if !tileFresh {
+				t.Logf("tile fresh after %s", time.Since(answered))
+			}
 			tileFresh = true
 		case tileFresh:
 			t.Fatal("B served the old tile after the new one")
@@ -306,6 +314,9 @@ func moveAndWatch(t *testing.T, editor, readerA, readerB *session, code string, 
 		}
 		switch {
 		case bytes.Equal(village, newVillage):
+			if !villageFresh {
+				t.Logf("village fresh after %s", time.Since(answered))
+			}
 			villageFresh = true
 		case villageFresh:
 			t.Fatal("B served the old village after the new one")
