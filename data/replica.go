@@ -25,9 +25,10 @@ import (
 // the old tile would be cached under the new version until the next
 // write. Otherwise, and whenever the standby fails, the primary serves.
 type replica struct {
-	tile *pgxpool.Pool // tile renders: settings as the primary's tile pool
-	read *pgxpool.Pool // API reads
-	addr string        // host:port/db, for messages
+	tile  *pgxpool.Pool // tile renders: settings as the primary's tile pool
+	read  *pgxpool.Pool // API reads
+	check *pgxpool.Pool // one connection that asks the replay position, never queued behind reads
+	addr  string        // host:port/db, for messages
 
 	// need is the WAL position (bytes from 0/0) reads must see: raised by
 	// Versions, never lowered.
@@ -87,8 +88,17 @@ func (s *Store) WithReadReplica(url string, maxConns, tileConns int32) error {
 		read.Close()
 		return fmt.Errorf("create read replica tile pool: %w", err)
 	}
+	checkCfg := cfg.Copy()
+	checkCfg.MinConns, checkCfg.MaxConns = 0, 1
+	checkCfg.ConnConfig.RuntimeParams["application_name"] = "gapmap-replay"
+	check, err := pgxpool.NewWithConfig(context.Background(), checkCfg)
+	if err != nil {
+		read.Close()
+		tile.Close()
+		return fmt.Errorf("create read replica check pool: %w", err)
+	}
 	c := cfg.ConnConfig
-	s.replica = &replica{tile: tile, read: read, addr: fmt.Sprintf("%s:%d/%s", c.Host, c.Port, c.Database)}
+	s.replica = &replica{tile: tile, read: read, check: check, addr: fmt.Sprintf("%s:%d/%s", c.Host, c.Port, c.Database)}
 	return nil
 }
 
@@ -161,7 +171,7 @@ func (r *replica) replayLSN(ctx context.Context) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, replayTimeout)
 	defer cancel()
 	var lsn *int64
-	err := r.read.QueryRow(ctx, `SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+	err := r.check.QueryRow(ctx, `SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
 		ELSE pg_current_wal_insert_lsn() END, '0/0')::bigint`).Scan(&lsn)
 	if err != nil {
 		return 0, err

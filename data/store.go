@@ -119,6 +119,7 @@ func (s *Store) Close() {
 	if s.replica != nil {
 		s.replica.tile.Close()
 		s.replica.read.Close()
+		s.replica.check.Close()
 	}
 }
 

@@ -202,7 +202,10 @@ func (s *Store) Tile(ctx context.Context, req tiles.Request) ([]byte, []string, 
 func (s *Store) Versions(ctx context.Context) (map[string]int64, error) {
 	// The WAL insert position, read after the statement's snapshot was
 	// taken, is past the commit record of every write the versions count:
-	// a read replica that has replayed it shows them all (replica).
+	// a read replica that has replayed it shows them all (replica). At a
+	// WAL page boundary the insert position lies past the page header, which
+	// replay reaches only with the next record (on an idle primary, the
+	// standby snapshot it logs within 15 s): reads stay on the primary until then.
 	rows, err := s.tilePool.Query(ctx, `SELECT layer, version, false, 0::bigint FROM layer_versions
 		UNION ALL SELECT layer, built_from, true, 0 FROM lowzoom_state
 		UNION ALL SELECT NULL, 0, false, pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint`)
