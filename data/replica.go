@@ -31,8 +31,11 @@ type replica struct {
 	addr  string        // host:port/db, for messages
 
 	// need is the WAL position (bytes from 0/0) reads must see: raised by
-	// Versions, never lowered.
-	need atomic.Int64
+	// Versions, never lowered. Until Versions has run (a command that
+	// renders tiles without the engine, such as tiles pack) nothing says
+	// what reads need, and the primary serves them.
+	need  atomic.Int64
+	known atomic.Bool
 
 	// The standby's replay position is asked at most every replayFresh
 	// (replayRetry while it is down), by one caller at a time; the others
@@ -113,6 +116,7 @@ func (s *Store) ReplicaReads() (onReplica, onPrimary int64) {
 
 // needLSN raises the position reads must see to lsn.
 func (r *replica) needLSN(lsn int64) {
+	defer r.known.Store(true)
 	for {
 		cur := r.need.Load()
 		if lsn <= cur || r.need.CompareAndSwap(cur, lsn) {
@@ -126,6 +130,9 @@ func (r *replica) needLSN(lsn int64) {
 // while down).
 func (s *Store) replicaUsable(ctx context.Context) bool {
 	r := s.replica
+	if !r.known.Load() {
+		return false
+	}
 	need := r.need.Load()
 	r.mu.Lock()
 	age := time.Since(r.checked)
