@@ -13,7 +13,7 @@ WEB := cmd/gapmap/web
 VENDOR := $(WEB)/static/vendor
 MAPLIBRE := $(VENDOR)/maplibre-gl.mjs $(VENDOR)/maplibre-gl-worker.mjs $(VENDOR)/maplibre-gl.css $(VENDOR)/LICENSE.txt
 
-.PHONY: demo test faults build web e2e vet fmt-check clean
+.PHONY: demo test faults replica build web e2e vet fmt-check clean
 
 ## demo: start gapmap on the built-in demo county at http://$(ADDR)/
 demo: web
@@ -38,6 +38,17 @@ faults:
 	@DATABASE_URL= scripts/dbsetup.sh gapmap_test >/dev/null
 	$(GO) vet -tags faults ./cmd/gapmap/faults/
 	CI=1 $(GO) test -tags faults -count=1 -timeout 30m -v -run TestFaults ./cmd/gapmap/faults/
+
+## replica: serving beyond one machine, by hand (about a minute; not part
+## of test): a private primary (port from 55432) and a hot standby made by
+## pg_basebackup (port from 55532), gapmap instance A on the primary and B
+## reading from the standby (GAPMAP_READ_DATABASE_URL); an edit through A is
+## fresh through B, also with the standby paused or stopped, and B returns
+## to the standby when it is back.
+replica:
+	@DATABASE_URL= scripts/dbsetup.sh gapmap_test >/dev/null
+	$(GO) vet -tags faults ./cmd/gapmap/faults/
+	CI=1 $(GO) test -tags faults -count=1 -timeout 10m -v -run TestReplica ./cmd/gapmap/faults/
 
 build: web
 	$(GO) build -o bin/gapmap ./cmd/gapmap

@@ -306,6 +306,8 @@ func (s *Store) snapshotStore(ctx context.Context, schema string, day time.Time)
 	}
 	st := *s
 	st.pool, st.tilePool = pool, tilePool
+	// Snapshot schemas are read on the primary, where they are built.
+	st.replica = nil
 	d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	st.asOf = &d
 	st.snaps = &snapshots{stores: map[string]*Store{}, recent: map[string]recentSnapshot{}} // a snapshot has none of its own

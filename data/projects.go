@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/ewkb"
 
@@ -423,17 +424,21 @@ func (s *Store) Projects(ctx context.Context, f planning.ProjectFilter) (plannin
 		FROM m CROSS JOIN c JOIN ` + projectFrom + ` ON p.id = m.id
 		ORDER BY ` + projectOrders[f.Sort] + `
 		LIMIT $6 OFFSET $7`
-	rows, err := s.pool.Query(ctx, sql, f.Township, f.Village, f.Category, f.Status, f.Year, limit, f.Offset,
-		f.Scoped, f.Townships, f.Villages)
-	if err != nil {
-		return page, translate(err, "list projects")
-	}
-	page.Projects, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.RankedProject, error) {
-		var r planning.RankedProject
-		var err error
-		r.Project, err = scanProject(row, &r.RankNeed, &r.RankPoor, &r.RankValue, &page.Total, &page.CostWan,
-			&page.Covered.Villages, &page.Covered.PoorPopulation, &page.Covered.Unknown, &page.Covered.Unplaced)
-		return r, err
+	err := s.apiRead(ctx, func(pool *pgxpool.Pool) error {
+		page = planning.ProjectPage{}
+		rows, err := pool.Query(ctx, sql, f.Township, f.Village, f.Category, f.Status, f.Year, limit, f.Offset,
+			f.Scoped, f.Townships, f.Villages)
+		if err != nil {
+			return err
+		}
+		page.Projects, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.RankedProject, error) {
+			var r planning.RankedProject
+			var err error
+			r.Project, err = scanProject(row, &r.RankNeed, &r.RankPoor, &r.RankValue, &page.Total, &page.CostWan,
+				&page.Covered.Villages, &page.Covered.PoorPopulation, &page.Covered.Unknown, &page.Covered.Unplaced)
+			return r, err
+		})
+		return err
 	})
 	if page.Projects == nil {
 		page.Projects = []planning.RankedProject{}
@@ -443,7 +448,12 @@ func (s *Store) Projects(ctx context.Context, f planning.ProjectFilter) (plannin
 
 // Project implements planning.LibraryStore.
 func (s *Store) Project(ctx context.Context, id int64) (planning.Project, error) {
-	p, err := scanProject(s.pool.QueryRow(ctx, `SELECT `+projectColumns+` FROM `+projectFrom+` WHERE p.id = $1`, id))
+	var p planning.Project
+	err := s.apiRead(ctx, func(pool *pgxpool.Pool) error {
+		var err error
+		p, err = scanProject(pool.QueryRow(ctx, `SELECT `+projectColumns+` FROM `+projectFrom+` WHERE p.id = $1`, id))
+		return err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, planning.Errorf(planning.ENotFound, "没有编号为 %d 的项目", id)
 	}

@@ -22,8 +22,12 @@ const SRID = 4490
 type Store struct {
 	pool     *pgxpool.Pool
 	tilePool *pgxpool.Pool // read-only sessions tuned for tile queries
-	log      *slog.Logger
-	layers   *storeLayers // the layers it serves: catalog.Default() unless WithCatalog
+	// replica is the streaming standby that serves tiles and read-only
+	// API reads once it has replayed what they need (WithReadReplica);
+	// nil: the primary serves everything.
+	replica *replica
+	log     *slog.Logger
+	layers  *storeLayers // the layers it serves: catalog.Default() unless WithCatalog
 	// policy decides the object-level checks of writes (a township's own
 	// villages, a bureau's layers and categories, lifecycle steps), made
 	// under the row lock of what they change: access.Default() unless
@@ -112,6 +116,11 @@ func (s *Store) Close() {
 	s.closeSnapshots()
 	s.pool.Close()
 	s.tilePool.Close()
+	if s.replica != nil {
+		s.replica.tile.Close()
+		s.replica.read.Close()
+		s.replica.check.Close()
+	}
 }
 
 // ConnsInUse is how many connections of the main pool and of the tile

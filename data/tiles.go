@@ -169,22 +169,26 @@ func (s *Store) Tile(ctx context.Context, req tiles.Request) ([]byte, []string, 
 		return nil, nil, err
 	}
 	f := req.Filter
-	rows, err := s.tilePool.Query(ctx, q, req.Z, req.X, req.Y, f.Township, f.Dimension, f.MinScore, f.Status, f.Year)
-	if err != nil {
-		return nil, nil, translate(err, "tile")
-	}
 	var mvt []byte
 	var truncated []string
-	var layer string
-	var part []byte
-	var cut bool
-	_, err = pgx.ForEachRow(rows, []any{&layer, &part, &cut}, func() error {
-		// MVT layers are repeated protobuf fields: tiles concatenate.
-		mvt = append(mvt, part...)
-		if cut {
-			truncated = append(truncated, layer)
+	err = s.onReplica(ctx, s.tilePool, func(r *replica) *pgxpool.Pool { return r.tile }, func(pool *pgxpool.Pool) error {
+		mvt, truncated = nil, nil
+		rows, err := pool.Query(ctx, q, req.Z, req.X, req.Y, f.Township, f.Dimension, f.MinScore, f.Status, f.Year)
+		if err != nil {
+			return err
 		}
-		return nil
+		var layer string
+		var part []byte
+		var cut bool
+		_, err = pgx.ForEachRow(rows, []any{&layer, &part, &cut}, func() error {
+			// MVT layers are repeated protobuf fields: tiles concatenate.
+			mvt = append(mvt, part...)
+			if cut {
+				truncated = append(truncated, layer)
+			}
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, nil, translate(err, "tile")
@@ -196,23 +200,40 @@ func (s *Store) Tile(ctx context.Context, req tiles.Request) ([]byte, []string, 
 // table prepared for low-zoom tiles (catalog.LowZoomTable) the version of
 // its layer it was built from.
 func (s *Store) Versions(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.tilePool.Query(ctx, `SELECT layer, version, false FROM layer_versions
-		UNION ALL SELECT layer, built_from, true FROM lowzoom_state`)
+	// The WAL insert position, read after the statement's snapshot was
+	// taken, is past the commit record of every write the versions count:
+	// a read replica that has replayed it shows them all (replica). At a
+	// WAL page boundary the insert position lies past the page header, which
+	// replay reaches only with the next record (on an idle primary, the
+	// standby snapshot it logs within 15 s): reads stay on the primary until then.
+	rows, err := s.tilePool.Query(ctx, `SELECT layer, version, false, 0::bigint FROM layer_versions
+		UNION ALL SELECT layer, built_from, true, 0 FROM lowzoom_state
+		UNION ALL SELECT NULL, 0, false, pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint`)
 	if err != nil {
 		return nil, translate(err, "versions")
 	}
 	out := map[string]int64{}
-	var layer string
-	var v int64
+	var layer *string
+	var v, lsn, need int64
 	var low bool
-	_, err = pgx.ForEachRow(rows, []any{&layer, &v, &low}, func() error {
-		if low {
-			layer = catalog.LowZoomTable(layer)
+	_, err = pgx.ForEachRow(rows, []any{&layer, &v, &low, &lsn}, func() error {
+		switch {
+		case layer == nil:
+			need = lsn
+		case low:
+			out[catalog.LowZoomTable(*layer)] = v
+		default:
+			out[*layer] = v
 		}
-		out[layer] = v
 		return nil
 	})
-	return out, translate(err, "versions")
+	if err != nil {
+		return nil, translate(err, "versions")
+	}
+	if s.replica != nil {
+		s.replica.needLSN(need)
+	}
+	return out, nil
 }
 
 // Changes implements tiles.Source from the tile change log (migration

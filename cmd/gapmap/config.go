@@ -20,11 +20,15 @@ import (
 // environment and the common flags (flags win) and passed down as a
 // value. A command's own flags are its options, in the command's file.
 type Config struct {
-	DatabaseURL    string        // DATABASE_URL
-	Addr           string        // GAPMAP_ADDR, host:port to listen on
-	LogLevel       slog.Level    // GAPMAP_LOG_LEVEL: debug, info, warn, error
-	RequestTimeout time.Duration // GAPMAP_REQUEST_TIMEOUT: database budget of one API request
-	MaxConns       int           // GAPMAP_MAX_CONNS: database connections in all, split between the route classes
+	DatabaseURL string // DATABASE_URL
+	// ReadDatabaseURL is a streaming standby of DatabaseURL's server that
+	// serves tiles and read-only API reads once it has replayed what they
+	// need (GAPMAP_READ_DATABASE_URL); "": the primary serves them.
+	ReadDatabaseURL string
+	Addr            string        // GAPMAP_ADDR, host:port to listen on
+	LogLevel        slog.Level    // GAPMAP_LOG_LEVEL: debug, info, warn, error
+	RequestTimeout  time.Duration // GAPMAP_REQUEST_TIMEOUT: database budget of one API request
+	MaxConns        int           // GAPMAP_MAX_CONNS: database connections in all, split between the route classes
 	// TileConns and Admission are the route classes' connection budgets
 	// (GAPMAP_CLASS_CONNS, else derived from MaxConns by splitConns), the
 	// queues (GAPMAP_QUEUE_PER_SLOT, GAPMAP_QUEUE_WAIT) and the per-user
@@ -82,6 +86,11 @@ func (c Config) Validate() error {
 	} else if err := data.CheckURL(c.DatabaseURL); err != nil {
 		errs = append(errs, fmt.Errorf("DATABASE_URL: %w", err))
 	}
+	if c.ReadDatabaseURL != "" {
+		if err := data.CheckURL(c.ReadDatabaseURL); err != nil {
+			errs = append(errs, fmt.Errorf("GAPMAP_READ_DATABASE_URL: %w", err))
+		}
+	}
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		errs = append(errs, fmt.Errorf("GAPMAP_ADDR %q: want host:port, such as 127.0.0.1:8080", c.Addr))
 	}
@@ -124,6 +133,7 @@ func readSettings(getenv func(string) string) *settings {
 		to   *string
 	}{
 		{"DATABASE_URL", &cfg.DatabaseURL},
+		{"GAPMAP_READ_DATABASE_URL", &cfg.ReadDatabaseURL},
 		{"GAPMAP_ADDR", &cfg.Addr},
 		{"GAPMAP_LOG_LEVEL", &s.logLevel},
 		{"GAPMAP_REQUEST_TIMEOUT", &s.requestTimeout},

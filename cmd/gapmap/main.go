@@ -214,6 +214,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer store.Close()
+	if cfg.ReadDatabaseURL != "" {
+		if err := store.WithReadReplica(cfg.ReadDatabaseURL, int32(cfg.Admission.Conns()), int32(cfg.TileConns)); err != nil {
+			return err
+		}
+	}
 	// A command's writes are the operating-system user's: whoever can run
 	// the binary against the database. The server's requests carry their
 	// own user instead.

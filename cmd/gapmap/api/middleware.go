@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gapmap/gapmap/planning"
+	"github.com/gapmap/gapmap/planning/access"
 )
 
 // handlerFunc is an HTTP handler that returns its error instead of writing
@@ -28,6 +29,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // refused request is logged like any other.
 func (s *server) chain(rt route) http.Handler {
 	h := s.adapt(rt.handle)
+	h = readOnly(rt, h)
 	h = s.freshTiles(rt, h)
 	h = s.wellFormed(h)
 	h = withBudget(rt.budget, h)
@@ -74,6 +76,22 @@ func (s *server) freshTiles(rt route, next http.Handler) http.Handler {
 		}}
 		next.ServeHTTP(fw, r)
 		fw.before()
+	})
+}
+
+// readOnly marks the context of a read route's GET and HEAD requests
+// planning.ReadOnly, so that the store may answer them from a read replica
+// (GAPMAP_READ_DATABASE_URL). Other routes, even reads of the open ones
+// (a login's session), read the primary.
+func readOnly(rt route, next http.Handler) http.Handler {
+	if rt.action != access.Read {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !unsafeMethod(r.Method) {
+			r = r.WithContext(planning.ReadOnly(r.Context()))
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

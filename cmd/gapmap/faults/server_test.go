@@ -43,6 +43,7 @@ func buildGapmap(t *testing.T, dir string) string {
 type server struct {
 	bin, dbURL, tmp, addr string
 	logPath               string
+	env                   []string // more environment (GAPMAP_READ_DATABASE_URL)
 	cmd                   *exec.Cmd
 	exited                chan struct{}
 }
@@ -68,6 +69,7 @@ func (s *server) start(t *testing.T) time.Duration {
 	t0 := time.Now()
 	s.cmd = exec.Command(s.bin, "serve")
 	s.cmd.Env = append(os.Environ(), "DATABASE_URL="+s.dbURL, "GAPMAP_ADDR="+s.addr, "TMPDIR="+s.tmp, "GAPMAP_LOG_LEVEL=warn")
+	s.cmd.Env = append(s.cmd.Env, s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
