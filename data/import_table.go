@@ -71,6 +71,8 @@ func (s *Store) describe(ctx context.Context, table string) (*tableDesc, error) 
 		LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 		WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
 		  AND a.attname NOT IN ('id', 'created_at', 'updated_at', 'source_id')
+		  -- Generated columns (the Web Mercator copies, migration 0028) are never written.
+		  AND a.attgenerated = ''
 		ORDER BY a.attnum`, table)
 	if err != nil {
 		return nil, translate(err, "catalog "+table)

@@ -22,7 +22,8 @@ import (
 // wellsMigration is what a new layer's migration holds, by the schema's
 // conventions (see 0001_init, 0002_scoring, 0010_ext_id, 0013_source_key):
 // provenance and timestamps, the validity-checked geometry with its GiST
-// index, the feature id within its source as key, a CHECK named
+// index, its Web Mercator copy that tiles read (0028), the feature id
+// within its source as key, a CHECK named
 // <table>_<column>_check, the updated_at trigger
 // and the layer version tiles key their caches on. Scoring does not read
 // wells, so no change-log triggers (0003).
@@ -32,6 +33,7 @@ CREATE TABLE wells (
     name       text NOT NULL DEFAULT '',
     depth_m    double precision CONSTRAINT wells_depth_m_check CHECK (depth_m > 0 AND depth_m <= 500),
     geom       geometry(Point, 4490) NOT NULL,
+    geom_3857  geometry(Point, 3857) GENERATED ALWAYS AS (ST_Transform(geom, 3857)) STORED,
     ext_id     text CONSTRAINT wells_ext_id_check CHECK (btrim(ext_id) <> ''),
     source_key text CONSTRAINT wells_source_key_check CHECK (CASE WHEN source_key IS NULL THEN ext_id IS NULL ELSE btrim(source_key) <> '' END),
     source_id  bigint NOT NULL REFERENCES sources (id),
@@ -39,6 +41,7 @@ CREATE TABLE wells (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX wells_geom_gist ON wells USING gist (geom);
+CREATE INDEX wells_geom_3857_gist ON wells USING gist (geom_3857);
 CREATE INDEX wells_source_id_idx ON wells (source_id);
 CREATE UNIQUE INDEX wells_ext_id_key ON wells (source_key, ext_id) WHERE ext_id IS NOT NULL;
 CREATE TRIGGER wells_touch BEFORE UPDATE ON wells FOR EACH ROW EXECUTE FUNCTION touch_updated_at();

@@ -23,7 +23,9 @@ func TestTileChangeTriggers(t *testing.T) {
 		}
 		var want []string
 		for _, m := range col.FindAllStringSubmatch(l.Tile.SQL.Filter, -1) {
-			want = append(want, m[1])
+			// A Web Mercator copy (migration 0028) moves with its source
+			// column, whose boxes in degrees the log records.
+			want = append(want, strings.TrimSuffix(m[1], "_3857"))
 		}
 		for _, op := range []string{"insert", "update", "delete"} {
 			var args string

@@ -79,7 +79,7 @@ func (c *storeLayers) composeTileSQL(layers []tiles.Layer) (string, error) {
 	return `WITH p AS (SELECT $1::int AS z, $2::int AS x, $3::int AS y, $4::text AS township, $5::text AS dim,
 		$6::float8 AS min_score, $7::text AS status, $8::int AS year),
 	env AS (SELECT ST_TileEnvelope(p.z, p.x, p.y) AS e3857,
-		ST_Transform(ST_TileEnvelope(p.z, p.x, p.y, margin => 64.0 / 4096), 4490) AS e4490,
+		ST_TileEnvelope(p.z, p.x, p.y, margin => 64.0 / 4096) AS b3857,
 		(ST_XMax(ST_TileEnvelope(p.z, p.x, p.y)) - ST_XMin(ST_TileEnvelope(p.z, p.x, p.y))) / 4096 AS px FROM p),
 	run AS (SELECT max(id) AS id FROM scoring_runs WHERE status = 'done'),
 	lowzoom AS (SELECT coalesce((SELECT built_from FROM lowzoom_state WHERE layer = 'roads') =
@@ -90,7 +90,9 @@ func (c *storeLayers) composeTileSQL(layers []tiles.Layer) (string, error) {
 // featuresSQL selects the features of one layer's SQL where use holds,
 // most important first, one more than the limit.
 func featuresSQL(spec catalog.TileSQL, use, limit string) string {
-	geom := fmt.Sprintf(`ST_Transform(%s, 3857)`, spec.Geom)
+	// The geometry is already in Web Mercator (the _3857 copies of
+	// migration 0028): nothing is reprojected per row.
+	geom := spec.Geom
 	if spec.Simplify {
 		geom = fmt.Sprintf(`CASE WHEN p.z < 12 THEN ST_Simplify(%[1]s, env.px, true) ELSE %[1]s END`, geom)
 	}

@@ -255,7 +255,7 @@ func staleTest(stale map[string]staleness) func(Ref) bool {
 const tileMargin = 65.0 / 4096
 
 // bufferedBounds returns the lon/lat bounds (w, s, e, n) of tile z/x/y
-// grown by tileMargin in Web Mercator, as the tile SQL's e4490 is.
+// grown by tileMargin in Web Mercator, as the tile SQL's b3857 is.
 func bufferedBounds(z, x, y int) (w, s, e, n float64) {
 	scale := math.Exp2(float64(z))
 	lon := func(tx float64) float64 { return tx/scale*360 - 180 }

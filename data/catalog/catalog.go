@@ -148,13 +148,16 @@ func (t *Tile) Fields() map[string]string {
 
 // TileSQL are the SQL fragments that draw a tile layer. Request values
 // reach them only as columns of p (z, x, y, township, dim, min_score,
-// status, year) and the tile's envelopes as columns of env (e3857, e4490,
-// px); the layer's table is aliased g. New derives the fragments a plain
-// layer leaves empty from its entry.
+// status, year) and the tile's envelopes as columns of env (e3857, the tile;
+// b3857, the tile grown by the 64/4096 buffer that ST_AsMVTGeom keeps; px);
+// the layer's table is aliased g. Geometry is read in Web Mercator from
+// the <column>_3857 copies (migration 0028), so a layer's table keeps one
+// for every geometry column its tiles draw or select by. New derives the
+// fragments a plain layer leaves empty from its entry.
 type TileSQL struct {
 	From   string // FROM clause; New fills "<table> g"
-	Geom   string // the feature geometry in EPSG:4490; New fills g.<geometry column>
-	Filter string // the index condition against env.e4490; New fills g.<geometry column> && env.e4490
+	Geom   string // the feature geometry in EPSG:3857; New fills g.<geometry column>_3857
+	Filter string // the index condition against env.b3857; New fills g.<geometry column>_3857 && env.b3857
 	Where  string // zoom-dependent and user filters; empty keeps every row
 	// Attrs are the attribute columns, starting with the integer id;
 	// New fills g.id and the fields marked Tile (a text list joined by 、).
@@ -486,10 +489,10 @@ func completeTile(l Layer, t Tile, bad func(string, ...any), ident func(string, 
 		q.From = l.Table + " g"
 	}
 	if q.Geom == "" {
-		q.Geom = "g." + l.GeomCol
+		q.Geom = "g." + l.GeomCol + "_3857"
 	}
 	if q.Filter == "" {
-		q.Filter = "g." + l.GeomCol + " && env.e4490"
+		q.Filter = "g." + l.GeomCol + "_3857 && env.b3857"
 	}
 	if q.Order == "" {
 		q.Order = "g.id"

@@ -34,7 +34,7 @@ func TestPlainLayerIsDerived(t *testing.T) {
 	if tile.ID != "wells" || tile.Title != "机井" || !slices.Equal(tile.Tables, []string{"wells"}) || tile.MaxZoom != 0 {
 		t.Errorf("tile: id %q title %q tables %v maxzoom %d", tile.ID, tile.Title, tile.Tables, tile.MaxZoom)
 	}
-	want := catalog.TileSQL{From: "wells g", Geom: "g.geom", Filter: "g.geom && env.e4490",
+	want := catalog.TileSQL{From: "wells g", Geom: "g.geom_3857", Filter: "g.geom_3857 && env.b3857",
 		Attrs: "g.id, g.name, g.depth_m, array_to_string(g.crops, '、') AS crops", Order: "g.id", Budget: catalog.DefaultBudget}
 	if tile.SQL != want {
 		t.Errorf("tile SQL\n got %+v\nwant %+v", tile.SQL, want)

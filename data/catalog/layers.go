@@ -109,7 +109,7 @@ func layers() []Layer {
 			Export: Export{Township: "x.code"},
 			// Tiles draw the outline, not the seat.
 			Tile: &Tile{Title: "乡镇界", MinZoom: 7, Sets: []string{"review"},
-				SQL: TileSQL{Geom: `g.outline`, Filter: `g.outline && env.e4490`, Order: `g.code`, Budget: 1000, Simplify: true}},
+				SQL: TileSQL{Geom: `g.outline_3857`, Filter: `g.outline_3857 && env.b3857`, Order: `g.code`, Budget: 1000, Simplify: true}},
 		},
 		{Table: "villages", Title: "村", GeomCol: "office", Geometry: GeomPoint, Role: RoleSeat, AreaCol: "outline",
 			Key: []string{"code", "code_year"}, AltKey: []string{"parent_id", "name"}, Reference: []string{"parent_id"},
@@ -149,8 +149,8 @@ func layers() []Layer {
 					From: `villages g JOIN townships t ON t.code = g.township_code
 			LEFT JOIN LATERAL (SELECT * FROM run_scores r WHERE r.village_id = g.id AND r.run_id = (SELECT id FROM run) OFFSET 0) s ON true`,
 					// Points while villages are dots; outlines once they are areas.
-					Geom:   `CASE WHEN p.z >= 11 AND g.outline IS NOT NULL THEN g.outline ELSE g.office END`,
-					Filter: `(g.office && env.e4490 OR g.outline && env.e4490)`,
+					Geom:   `CASE WHEN p.z >= 11 AND g.outline IS NOT NULL THEN g.outline_3857 ELSE g.office_3857 END`,
+					Filter: `(g.office_3857 && env.b3857 OR g.outline_3857 && env.b3857)`,
 					Where: `g.kind IN ('行政村', '社区') AND ` + townshipFilter + `
 			AND (p.min_score IS NULL OR CASE p.dim WHEN '通路' THEN s.gap_road WHEN '饮水' THEN s.gap_water
 				WHEN '农网' THEN s.gap_grid WHEN '光伏' THEN s.gap_pv ELSE s.composite END >= p.min_score)`,
@@ -199,7 +199,7 @@ func layers() []Layer {
 				Budget: 6000, Simplify: true,
 				// Merged lines have ids of their own, above any road's (MVT ids are
 				// unsigned, so not negative).
-				Low: &TileSQL{From: `roads_lowzoom g`, Geom: `g.geom`, Filter: `g.geom && env.e4490`,
+				Low: &TileSQL{From: `roads_lowzoom g`, Geom: `g.geom_3857`, Filter: `g.geom_3857 && env.b3857`,
 					Attrs:  `g.id + ` + lowZoomIDBase + ` AS id, g.grade, g.surface, g.width_m, NULL::text AS name, g.ref`,
 					Order:  `array_position(ARRAY['高速', '国道', '省道', '县道'], g.grade), g.id`,
 					Budget: 6000, Simplify: true},
@@ -404,7 +404,9 @@ func layers() []Layer {
 			Tile: &Tile{MinZoom: 8, Tables: []string{"projects", "townships"}, Extra: map[string]Kind{"status": Text}, SQL: TileSQL{
 				// Below z11 a project is a dot without its name: a province's
 				// 35,000 candidates as lines and names made z8 tiles 175 KB.
-				Geom:  `CASE WHEN p.z < 11 THEN ST_PointOnSurface(g.geom) ELSE g.geom END`,
+				// The dot is placed on the stored geometry, then projected (a
+				// point on the surface in 3857 may lie elsewhere).
+				Geom:  `CASE WHEN p.z < 11 THEN ST_Transform(ST_PointOnSurface(g.geom), 3857) ELSE g.geom_3857 END`,
 				Where: townshipFilter + ` AND (p.status = '' OR g.status = p.status) AND (p.year = 0 OR g.year = p.year)`,
 				Attrs: `g.id, CASE WHEN p.z >= 11 THEN g.name END AS name, g.category, g.status, g.year, g.cost_wan::float8 AS cost_wan`,
 				Order: `g.cost_wan DESC, g.id`, Budget: 3000, Simplify: true,

@@ -1,0 +1,43 @@
+-- 0028_web_mercator: every geometry column that tiles draw or select rows
+-- by keeps a Web Mercator (EPSG:3857) copy, <column>_3857, with its own
+-- GiST index (issue 22, item 2). The tile SQL then reads the copy and
+-- filters on the tile's envelope in 3857: no ST_Transform per row and per
+-- tile, and the index box is the one the tile is cut from.
+--
+-- The copies are STORED generated columns: ST_Transform(geometry, integer)
+-- is IMMUTABLE in PostGIS 3, so PostgreSQL recomputes a copy on every
+-- INSERT and UPDATE of its source column and no writer can forget it or
+-- write it (imports name their columns; generated ones are left out, see
+-- data/import_table.go). The stored value is the very ST_Transform the
+-- tile SQL ran per row before, so tiles are byte-identical
+-- (data/tiles_identity_test.go).
+--
+-- History tables (migration 0025) get the copy as a plain column: the
+-- history trigger copies every column of the live row by name, generated
+-- ones included, and a snapshot of a date (data/history.go) then holds the
+-- copies too, indexed like the live tables (LIKE ... INCLUDING INDEXES).
+DO $$
+DECLARE
+    c record;
+    typ text;
+BEGIN
+    FOR c IN SELECT * FROM (VALUES
+        ('counties', 'outline'), ('townships', 'outline'), ('villages', 'office'), ('villages', 'outline'),
+        ('roads', 'geom'), ('roads_lowzoom', 'geom'), ('bridges', 'geom'), ('bus_stops', 'geom'),
+        ('reservoirs', 'geom'), ('water_works', 'geom'), ('water_mains', 'geom'), ('substations', 'geom'),
+        ('power_lines', 'geom'), ('transformers', 'geom'), ('pv_stations', 'geom'), ('tourism_sites', 'geom'),
+        ('projects', 'geom')) AS v (tbl, col)
+    LOOP
+        -- The same geometry type as the source column, in SRID 3857.
+        SELECT replace(format_type(a.atttypid, a.atttypmod), ',4490)', ',3857)') INTO STRICT typ
+        FROM pg_attribute a WHERE a.attrelid = c.tbl::regclass AND a.attname = c.col AND NOT a.attisdropped;
+        EXECUTE format('ALTER TABLE %I ADD COLUMN %I %s GENERATED ALWAYS AS (ST_Transform(%I, 3857)) STORED',
+                       c.tbl, c.col || '_3857', typ, c.col);
+        EXECUTE format('CREATE INDEX %I ON %I USING gist (%I)', c.tbl || '_' || c.col || '_3857_gist', c.tbl, c.col || '_3857');
+        EXECUTE format('ANALYZE %I', c.tbl);
+        IF to_regclass(c.tbl || '_history') IS NOT NULL THEN
+            EXECUTE format('ALTER TABLE %I ADD COLUMN %I %s', c.tbl || '_history', c.col || '_3857', typ);
+            EXECUTE format('UPDATE %I SET %I = ST_Transform(%I, 3857)', c.tbl || '_history', c.col || '_3857', c.col);
+        END IF;
+    END LOOP;
+END $$;
