@@ -102,7 +102,13 @@ func compareContent(ctx context.Context, w io.Writer, client *http.Client, z int
 	for _, name := range []string{"cold", "equal", "peer"} {
 		c, err := fetchContent(ctx, client, urls[name], list)
 		if err != nil {
-			return fmt.Errorf("content of %s tiles: %w", name, err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// A server that times out on a huge tile fails one zoom's
+			// comparison, not the benchmark.
+			fmt.Fprintf(w, "content z%d: not compared: %s tiles: %v\n", z, name, err)
+			return nil
 		}
 		content[name] = c
 	}
