@@ -309,10 +309,20 @@ func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z i
 }
 
 // primeTiles requests every tile of list once, one at a time, so that a cache
-// holds them before a warm run. It returns the first failure.
+// holds them before a warm run. A refusal (503: the render queue was full
+// or its wait ran out, on a loaded machine) is asked again after a second,
+// up to primeRetries times. It returns the first failure.
 func primeTiles(ctx context.Context, client *http.Client, urlTemplate string, list []maptile.Tile) error {
 	for _, u := range tileURLs(urlTemplate, list) {
 		_, status, err := fetchTile(ctx, client, u)
+		for try := 0; err == nil && status == http.StatusServiceUnavailable && try < primeRetries; try++ {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+			_, status, err = fetchTile(ctx, client, u)
+		}
 		if err == nil && status != http.StatusOK && status != http.StatusNoContent {
 			err = fmt.Errorf("%s: HTTP %d", u, status)
 		}
@@ -322,6 +332,9 @@ func primeTiles(ctx context.Context, client *http.Client, urlTemplate string, li
 	}
 	return nil
 }
+
+// primeRetries bounds the retries of one refused tile while priming.
+const primeRetries = 5
 
 func tileURLs(urlTemplate string, list []maptile.Tile) []string {
 	urls := make([]string, len(list))
