@@ -116,3 +116,53 @@ func SetLayers(set string) ([]Layer, bool) {
 	}
 	return out, true
 }
+
+// setZooms is a layer set's layers, all and per zoom 0..MaxZoom.
+type setZooms struct {
+	all  []Layer
+	zoom [MaxZoom + 1][]Layer
+}
+
+// zoomSets holds every layer set's and layer's setZooms, computed once
+// from the registry: a tile request reads its layers from here without
+// building the lists again (SetLayers and LayersAt allocate on each call).
+// The slices are shared and read-only.
+var zoomSets = func() map[string]*setZooms {
+	out := map[string]*setZooms{}
+	add := func(name string) {
+		ls, _ := SetLayers(name)
+		sz := &setZooms{all: ls}
+		for z := range sz.zoom {
+			sz.zoom[z] = LayersAt(ls, z)
+		}
+		out[name] = sz
+	}
+	for set := range LayerSets {
+		add(set)
+	}
+	for _, l := range Layers {
+		if _, ok := out[l.ID]; !ok {
+			add(l.ID)
+		}
+	}
+	return out
+}()
+
+// layersAt returns set's layers and those drawn at zoom z, shared and
+// read-only, or false for an unknown set.
+func layersAt(set string, z int) (all, at []Layer, ok bool) {
+	sz, ok := zoomSets[set]
+	if !ok {
+		return nil, nil, false
+	}
+	if z >= 0 && z <= MaxZoom {
+		at = sz.zoom[z]
+	}
+	return sz.all, at, true
+}
+
+// KnownSet reports whether set names a layer set or a layer.
+func KnownSet(set string) bool {
+	_, ok := zoomSets[set]
+	return ok
+}

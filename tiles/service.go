@@ -41,8 +41,9 @@ type Service struct {
 	refreshMu   sync.Mutex
 	mu          sync.RWMutex
 	versions    map[string]int64
-	bounds      *[4]float64 // nil: nothing loaded
-	attribution string      // credits for TileJSON, from the loaded sources
+	tags        map[string]string // set → version tag of versions (see setVersion); nil after a refresh
+	bounds      *[4]float64       // nil: nothing loaded
+	attribution string            // credits for TileJSON, from the loaded sources
 }
 
 // ErrBusy is returned by [Service.Tile] when every render slot is taken
@@ -123,6 +124,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.versions = v
+	s.tags = nil
 	s.attribution = attribution(credit)
 	s.bounds = nil
 	if ok {
@@ -341,12 +343,11 @@ func (s *Service) Cached(set string, z, x, y int, f Filter) bool {
 //
 // A returned *Tile is shared and must be treated as read-only.
 func (s *Service) Tile(ctx context.Context, set string, z, x, y int, f Filter) (t *Tile, version string, hit bool, err error) {
-	layers, ok := SetLayers(set)
+	layers, inRange, ok := layersAt(set, z)
 	if !ok {
 		return nil, "", false, &UnknownSetError{Set: set}
 	}
-	version = s.version(layers)
-	inRange := LayersAt(layers, z)
+	version = s.setVersion(set, layers)
 	// Empty without touching the database: no layer at this zoom, or no data here.
 	if len(inRange) == 0 || s.outside(z, x, y) {
 		return nil, version, false, nil
@@ -412,10 +413,36 @@ func (f Filter) key() string {
 	return strings.Join([]string{f.Township, f.Dimension, score, f.Status, strconv.Itoa(f.Year), f.AsOf}, "|")
 }
 
+// setVersion is version(layers) for the layers of set, kept per set until
+// the versions change: a cached tile's answer then costs no hashing.
+func (s *Service) setVersion(set string, layers []Layer) string {
+	s.mu.RLock()
+	tag, ok := s.tags[set]
+	s.mu.RUnlock()
+	if ok {
+		return tag
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Computed and kept under one lock with the versions it hashes, so a
+	// Refresh (which empties tags as it publishes) never leaves an old tag.
+	tag = s.versionLocked(layers)
+	if s.tags == nil {
+		s.tags = map[string]string{}
+	}
+	s.tags[set] = tag
+	return tag
+}
+
 // version returns a short tag of the versions of the tables behind layers.
 func (s *Service) version(layers []Layer) string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.versionLocked(layers)
+}
+
+// versionLocked is version with s.mu held.
+func (s *Service) versionLocked(layers []Layer) string {
 	var parts []string
 	for _, l := range layers {
 		for _, t := range l.Tables {

@@ -32,6 +32,11 @@ type benchOptions struct {
 	Clients  int           // concurrent HTTP clients
 	MaxTiles int           // tiles per zoom list
 	Peer     string        // URL template of another tile server to load with the same lists, e.g. pg_tileserv
+	// EqualContent also loads gapmap rendering what a table tile server
+	// sends (data's Store.EqualContent) and compares the tiles' content
+	// with the peer's on up to ContentTiles tiles of each list.
+	EqualContent bool
+	ContentTiles int
 }
 
 func benchFlags(fs *flag.FlagSet, o *benchOptions) func() error {
@@ -42,6 +47,8 @@ func benchFlags(fs *flag.FlagSet, o *benchOptions) func() error {
 	fs.IntVar(&o.Clients, "clients", 16, "concurrent clients")
 	fs.IntVar(&o.MaxTiles, "max-tiles", 200, "tiles in each zoom's fixed list")
 	fs.StringVar(&o.Peer, "peer", "", "URL template of another tile server to load with the same tile lists, e.g. http://127.0.0.1:7800/public.roads/{z}/{x}/{y}.pbf")
+	fs.BoolVar(&o.EqualContent, "equal-content", false, "also load gapmap without feature budgets and with every column as attribute (what pg_tileserv sends), and compare content with --peer (run pg_tileserv with ?buffer=64&limit=1000000)")
+	fs.IntVar(&o.ContentTiles, "content-tiles", 64, "tiles of each zoom's list whose content --equal-content decodes and compares")
 	return func() error {
 		var errs []error
 		if _, err := fmt.Sscanf(zooms, "%d-%d", &o.MinZoom, &o.MaxZoom); err != nil ||
@@ -52,8 +59,11 @@ func benchFlags(fs *flag.FlagSet, o *benchOptions) func() error {
 		if o.Duration, err = time.ParseDuration(duration); err != nil || o.Duration <= 0 {
 			errs = append(errs, fmt.Errorf("duration %q: want a positive duration such as 5s", duration))
 		}
-		if o.Clients < 1 || o.MaxTiles < 1 {
-			errs = append(errs, fmt.Errorf("clients %d, max tiles %d: both must be at least 1", o.Clients, o.MaxTiles))
+		if o.EqualContent && o.Peer == "" {
+			errs = append(errs, errors.New("--equal-content compares with a peer: give --peer"))
+		}
+		if o.Clients < 1 || o.MaxTiles < 1 || o.ContentTiles < 1 {
+			errs = append(errs, fmt.Errorf("clients %d, max tiles %d, content tiles %d: each must be at least 1", o.Clients, o.MaxTiles, o.ContentTiles))
 		}
 		return errors.Join(errs...)
 	}
@@ -83,6 +93,16 @@ func benchTiles(ctx context.Context, a app, bc benchOptions) error {
 	if err != nil {
 		return err
 	}
+	var equal string
+	if bc.EqualContent {
+		eq, err := store.EqualContent(ctx)
+		if err != nil {
+			return err
+		}
+		if equal, err = startTileServer(ctx, eq, tiles.NewCache(0), cfg, quiet); err != nil {
+			return err
+		}
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * bc.Clients}}
 	fmt.Fprintf(stdout, "tile load: layer set %s, %d clients, %s per zoom and mode, up to %d tiles per zoom, bounds %.3f,%.3f,%.3f,%.3f\n",
 		bc.LayerSet, bc.Clients, bc.Duration, bc.MaxTiles, b[0], b[1], b[2], b[3])
@@ -90,11 +110,16 @@ func benchTiles(ctx context.Context, a app, bc benchOptions) error {
 		list := tiles.TileList(bound, z, bc.MaxTiles)
 		runs := []struct{ name, url string }{
 			{"cold", cold + "/tiles/" + bc.LayerSet + "/{z}/{x}/{y}.mvt"},
-			{"warm", warm + "/tiles/" + bc.LayerSet + "/{z}/{x}/{y}.mvt"},
 		}
+		if equal != "" {
+			runs = append(runs, struct{ name, url string }{"equal", equal + "/tiles/" + bc.LayerSet + "/{z}/{x}/{y}.mvt"})
+		}
+		runs = append(runs, struct{ name, url string }{"warm", warm + "/tiles/" + bc.LayerSet + "/{z}/{x}/{y}.mvt"})
 		if bc.Peer != "" {
 			runs = append(runs, struct{ name, url string }{"peer", bc.Peer})
 		}
+		results := map[string]loadResult{}
+		urls := map[string]string{}
 		for _, run := range runs {
 			if run.name == "warm" {
 				if err := primeTiles(ctx, client, run.url, list); err != nil {
@@ -103,7 +128,8 @@ func benchTiles(ctx context.Context, a app, bc benchOptions) error {
 			}
 			before := coldCache.Stats()
 			res := loadTiles(ctx, client, run.url, z, list, bc.Clients, bc.Duration)
-			fmt.Fprintf(stdout, "%-4s %s", run.name, res)
+			results[run.name], urls[run.name] = res, run.url
+			fmt.Fprintf(stdout, "%-5s %s", run.name, res)
 			if run.name == "cold" {
 				// Without a cache, concurrent requests for one tile still share
 				// one render; renders/s is the database's throughput.
@@ -113,6 +139,11 @@ func benchTiles(ctx context.Context, a app, bc benchOptions) error {
 			fmt.Fprintln(stdout)
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+		}
+		if equal != "" {
+			if err := compareContent(ctx, stdout, client, z, sample(list, bc.ContentTiles), urls, results); err != nil {
+				return err
 			}
 		}
 	}
@@ -278,10 +309,20 @@ func loadTiles(ctx context.Context, client *http.Client, urlTemplate string, z i
 }
 
 // primeTiles requests every tile of list once, one at a time, so that a cache
-// holds them before a warm run. It returns the first failure.
+// holds them before a warm run. A refusal (503: the render queue was full
+// or its wait ran out, on a loaded machine) is asked again after a second,
+// up to primeRetries times. It returns the first failure.
 func primeTiles(ctx context.Context, client *http.Client, urlTemplate string, list []maptile.Tile) error {
 	for _, u := range tileURLs(urlTemplate, list) {
 		_, status, err := fetchTile(ctx, client, u)
+		for try := 0; err == nil && status == http.StatusServiceUnavailable && try < primeRetries; try++ {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+			_, status, err = fetchTile(ctx, client, u)
+		}
 		if err == nil && status != http.StatusOK && status != http.StatusNoContent {
 			err = fmt.Errorf("%s: HTTP %d", u, status)
 		}
@@ -291,6 +332,9 @@ func primeTiles(ctx context.Context, client *http.Client, urlTemplate string, li
 	}
 	return nil
 }
+
+// primeRetries bounds the retries of one refused tile while priming.
+const primeRetries = 5
 
 func tileURLs(urlTemplate string, list []maptile.Tile) []string {
 	urls := make([]string, len(list))

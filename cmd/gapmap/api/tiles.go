@@ -24,7 +24,7 @@ func (s *server) tile(w http.ResponseWriter, r *http.Request) error {
 	vars := mux.Vars(r)
 	set := vars["set"]
 	// The set is checked first, so an unknown one is a 404 whatever its z/x/y.
-	if _, ok := tiles.SetLayers(set); !ok {
+	if !tiles.KnownSet(set) {
 		return unknownSet(set)
 	}
 	z, x, y, err := parseTile(vars)
@@ -52,7 +52,11 @@ func (s *server) tile(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	h.Set("ETag", t.ETag)
-	h.Set("X-Cache", map[bool]string{true: "hit", false: "miss"}[hit])
+	if hit {
+		h.Set("X-Cache", "hit")
+	} else {
+		h.Set("X-Cache", "miss")
+	}
 	if t.Truncated != "" {
 		h.Set("X-Tile-Truncated", t.Truncated)
 	}
