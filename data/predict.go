@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"math"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,12 +14,23 @@ import (
 // rows into the layers, the 缺口后 those rows leave (planning.Prediction),
 // and returns how many it predicted. The others keep the generator's
 // estimate.
+//
+// Only a project that closes R1 (通村硬化路) is predicted by measuring: its
+// road becomes the village's routed path, which decides R1, R2, R3 and R5
+// together where the generator's model moves R1 alone (a paved 通村 road
+// also becomes the measured path and serves groups and people). Every
+// measurement costs a partial scoring run of one village (about 0.5 s on
+// the demo): measuring all 155 candidates that write took the demo's
+// generation from 2.1 s to 98 s, its 77 road ones to 41 s.
 func (s *Store) predictGaps(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, ids []int64) (int, error) {
 	n := 0
 	for _, id := range ids {
 		p, err := lockProject(ctx, tx, id)
 		if err != nil {
 			return n, err
+		}
+		if !slices.Contains(p.SourceIndicators, "R1") {
+			continue
 		}
 		gap, ok, err := s.predictGap(ctx, tx, pred, p)
 		if err != nil {
@@ -39,7 +51,7 @@ func (s *Store) predictGaps(ctx context.Context, tx pgx.Tx, pred *planning.Predi
 // the road graph for them as RebuildRoadGraph would, measures p's village
 // with the scoring's facts and scores it; the savepoint is then rolled
 // back, so nothing of it stays (rows, history, change log, graph). ok is
-// false when completion would write nothing, or refuses for want of an
+// false when completion would change no road, or refuses for want of an
 // as-built value, or p has no village.
 func (s *Store) predictGap(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, p planning.Project) (gap *float64, ok bool, err error) {
 	var village *int64
@@ -74,10 +86,11 @@ func (s *Store) predictGap(ctx context.Context, tx pgx.Tx, pred *planning.Predic
 	if err != nil {
 		return nil, false, err
 	}
-	if len(affected) > 0 {
-		if err := updateRoadGraph(ctx, sp, graphM, snapM, affected); err != nil {
-			return nil, false, err
-		}
+	if len(affected) == 0 {
+		return nil, false, nil // no road under the path or built: nothing changed
+	}
+	if err := updateRoadGraph(ctx, sp, graphM, snapM, affected); err != nil {
+		return nil, false, err
 	}
 	facts, err := s.villageFacts(ctx, sp, pred.Profile, pred.AsOf, []int64{*village})
 	if err != nil || len(facts) != 1 {

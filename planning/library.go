@@ -160,9 +160,11 @@ type Scheduled struct {
 // scoring's facts (on the road graph patched as a scoring run would patch
 // it) and scored by ScoreVillage under Profile, with test ages counted to
 // AsOf, and the savepoint is rolled back. One rule, completion's and
-// scoring's, instead of a model of their effect; the generator's own
-// estimate stays where completion writes nothing (自来水入户, 10 kV and
-// 低压改造, a project without a location).
+// scoring's, instead of a model of their effect, for the candidates that
+// close R1 (通村硬化路), whose road becomes the village's routed path and
+// moves several indicators at once. The others keep the generator's
+// estimate (its model of the facts): measuring costs a partial scoring
+// run per candidate.
 type Prediction struct {
 	Profile Profile
 	AsOf    time.Time
@@ -179,8 +181,8 @@ type LibraryStore interface {
 	CandidateFacts(ctx context.Context, p Profile, ids []int64) (map[int64]CandidateFacts, error)
 	// SaveCandidates merges generated candidates into the library by Key,
 	// in one transaction. With pred, the 缺口后 of every merged candidate
-	// whose completion would write rows into the layers is predicted from
-	// those rows: see Prediction.
+	// that closes R1 is predicted from what its completion writes: see
+	// Prediction.
 	SaveCandidates(ctx context.Context, runID int64, ps []Project, pred *Prediction) (GenerateReport, error)
 	Projects(ctx context.Context, f ProjectFilter) (ProjectPage, error)
 	Project(ctx context.Context, id int64) (Project, error)
