@@ -560,7 +560,7 @@ func TestGenerationKeepsProjectsWithLedger(t *testing.T) {
 	for _, p := range ps[2:] {
 		rest = append(rest, p.Project)
 	}
-	rep, err := db.Store.SaveCandidates(ctx, 0, rest)
+	rep, err := db.Store.SaveCandidates(ctx, 0, rest, nil)
 	if err != nil {
 		t.Fatalf("generation with a ledger on a closed candidate: %v", err)
 	}

@@ -305,7 +305,7 @@ func (s *Store) GapVillages(ctx context.Context, runID int64, all bool) ([]int64
 // row with its key while that row is still at 需求摸底; once a row has moved
 // on, the bureau owns it and generation leaves it alone. Earlier candidates
 // at 需求摸底 that were not generated again (their gap is closed) go.
-func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.Project) (planning.GenerateReport, error) {
+func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.Project, pred *planning.Prediction) (planning.GenerateReport, error) {
 	var rep planning.GenerateReport
 	if err := s.allow(ctx, access.Generate, access.Object{}); err != nil {
 		return rep, err
@@ -343,22 +343,30 @@ func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.P
 			SELECT `+writeFromCandidates+`, c.key, '需求摸底', $1 FROM candidates c
 			ON CONFLICT (key) DO UPDATE SET (`+writeColumns+`) = (SELECT `+writeExcluded+`)
 			WHERE projects.status = '需求摸底'
-			RETURNING xmax = 0`, src)
+			RETURNING xmax = 0, id`, src)
 		if err != nil {
 			return err
 		}
-		inserted, err := pgx.CollectRows(merged, pgx.RowTo[bool])
-		if err != nil {
-			return err
-		}
-		for _, ins := range inserted {
+		var ids []int64
+		var ins bool
+		var id int64
+		if _, err := pgx.ForEachRow(merged, []any{&ins, &id}, func() error {
 			if ins {
 				rep.Added++
 			} else {
 				rep.Updated++
 			}
+			ids = append(ids, id)
+			return nil
+		}); err != nil {
+			return err
 		}
-		rep.Kept = len(ps) - len(inserted) // rows a bureau has moved on
+		rep.Kept = len(ps) - len(ids) // rows a bureau has moved on
+		if pred != nil {
+			if rep.Predicted, err = s.predictGaps(ctx, tx, pred, ids); err != nil {
+				return fmt.Errorf("predict gaps: %w", err)
+			}
+		}
 		// A candidate whose gap closed goes, unless money was recorded
 		// against it: the 资金台账 is kept, and so is its project.
 		tag, err := tx.Exec(ctx, `DELETE FROM projects WHERE key IS NOT NULL AND status = '需求摸底' AND NOT (key = ANY ($1))
@@ -372,7 +380,7 @@ func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.P
 		}
 		return s.audit(ctx, tx, auditEntry{Action: "projects.generate", Kind: "library", ID: "projects",
 			Detail: map[string]any{"run_id": runID, "candidates": len(ps), "added": rep.Added, "updated": rep.Updated,
-				"removed": rep.Removed, "kept": rep.Kept}})
+				"removed": rep.Removed, "kept": rep.Kept, "predicted": rep.Predicted}})
 	})
 	return rep, translate(err, "save candidates")
 }

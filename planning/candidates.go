@@ -152,7 +152,7 @@ func Generate(ctx context.Context, store GenerateStore, p Profile, runID int64, 
 	for i := range ps {
 		ps[i].RunID = run.ID
 	}
-	rep, err := store.SaveCandidates(ctx, run.ID, ps)
+	rep, err := store.SaveCandidates(ctx, run.ID, ps, &Prediction{Profile: p, AsOf: run.AsOf})
 	rep.RunID, rep.Villages, rep.Candidates, rep.Unsized = run.ID, len(facts), len(ps), unsized
 	return rep, err
 }
@@ -214,15 +214,6 @@ func (g *generator) unsized(id, why string, items ...DataItem) {
 		Reason: why, Purpose: PurposeSize, Settle: items})
 }
 
-func (g *generator) gap(s VillageScore, dim string) *float64 {
-	for _, d := range s.Dimensions {
-		if d.Dimension == dim {
-			return d.Gap
-		}
-	}
-	return nil
-}
-
 // item describes one candidate before the common fields are filled in.
 type item struct {
 	subtype, object string // object tells apart several of a subtype in a village
@@ -281,12 +272,12 @@ func (g *generator) add(it item) {
 		GapDimension: it.dim, SourceIndicators: it.indicators, DependsOn: it.dependsOn, Geometry: it.geom,
 	}
 	pr.Funding = []Funding{{Source: "统筹整合涉农资金", AmountWan: pr.CostWan}}
-	pr.GapBefore = g.gap(g.before, it.dim)
+	pr.GapBefore = g.before.Gap(it.dim)
 	pr.GapAfter = pr.GapBefore
 	if it.effect != nil {
 		f := g.f
 		it.effect(&f)
-		pr.GapAfter = g.gap(ScoreVillage(f, g.p), it.dim)
+		pr.GapAfter = ScoreVillage(f, g.p).Gap(it.dim)
 	}
 	pr.Mechanism = mechanism(pr)
 	var own []Target

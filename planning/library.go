@@ -3,6 +3,7 @@ package planning
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // Rankings are the three orders of the library, never blended (issue 5):
@@ -137,6 +138,10 @@ type GenerateReport struct {
 	Removed    int     `json:"removed"` // earlier candidates whose gap is closed, still at 需求摸底
 	Kept       int     `json:"kept"`    // earlier candidates already past 需求摸底, left as they are
 	CostWan    float64 `json:"cost_wan"`
+	// Predicted counts the merged candidates whose 缺口后 was predicted by
+	// their completion's writes (Prediction); the others keep the
+	// generator's estimate.
+	Predicted int `json:"predicted"`
 	// Unsized are the villages whose measured gaps could not be sized into
 	// a project (an unknown population, a bridge without a length), with
 	// the data that would size them: no project is made from missing data.
@@ -149,6 +154,22 @@ type Scheduled struct {
 	Reason string // why it was left out, in Chinese; "" when chosen
 }
 
+// Prediction asks SaveCandidates to predict each candidate's 缺口后 the way
+// it will be realised: the candidate's own completion writes are applied
+// to the layers in a savepoint, its village is measured there by the
+// scoring's facts (on the road graph patched as a scoring run would patch
+// it) and scored by ScoreVillage under Profile, with test ages counted to
+// AsOf, and the savepoint is rolled back. One rule, completion's and
+// scoring's, instead of a model of their effect, for the candidates that
+// close R1 (通村硬化路), whose road becomes the village's routed path and
+// moves several indicators at once. The others keep the generator's
+// estimate (its model of the facts): measuring costs a partial scoring
+// run per candidate.
+type Prediction struct {
+	Profile Profile
+	AsOf    time.Time
+}
+
 // LibraryStore is the persistence of the 项目库.
 type LibraryStore interface {
 	DataNeedStore
@@ -159,8 +180,10 @@ type LibraryStore interface {
 	// the given village units.
 	CandidateFacts(ctx context.Context, p Profile, ids []int64) (map[int64]CandidateFacts, error)
 	// SaveCandidates merges generated candidates into the library by Key,
-	// in one transaction.
-	SaveCandidates(ctx context.Context, runID int64, ps []Project) (GenerateReport, error)
+	// in one transaction. With pred, the 缺口后 of every merged candidate
+	// that closes R1 is predicted from what its completion writes: see
+	// Prediction.
+	SaveCandidates(ctx context.Context, runID int64, ps []Project, pred *Prediction) (GenerateReport, error)
 	Projects(ctx context.Context, f ProjectFilter) (ProjectPage, error)
 	Project(ctx context.Context, id int64) (Project, error)
 	CreateProject(ctx context.Context, p Project) (Project, error)

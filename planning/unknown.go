@@ -19,6 +19,17 @@ func (d DimensionScore) Unknown() bool {
 	return d.Gap == nil || (!d.Veto && (d.VetoUnknown || d.MissingWeight >= UnknownShare))
 }
 
+// Gap is the village's gap in dimension dim, nil when it has none (or no
+// such dimension).
+func (v VillageScore) Gap(dim string) *float64 {
+	for _, d := range v.Dimensions {
+		if d.Dimension == dim {
+			return d.Gap
+		}
+	}
+	return nil
+}
+
 // CompositeUnknown reports whether the village's composite is shown as
 // 数据不足: it has no value, at least UnknownShare of it rests on missing
 // data, or a dimension's undecided veto could still raise it to 100.

@@ -47,6 +47,9 @@ func generate(ctx context.Context, a app, o generateOptions) error {
 	}
 	fmt.Fprintf(a.stdout, "评分批次 %d：%d 个村生成 %d 个候选项目，共 %.2f 万元（新增 %d，更新 %d，移除 %d，已在流程中保留 %d）\n",
 		rep.RunID, rep.Villages, rep.Candidates, rep.CostWan, rep.Added, rep.Updated, rep.Removed, rep.Kept)
+	if rep.Predicted > 0 {
+		fmt.Fprintf(a.stdout, "其中 %d 个通村硬化路的预计缺口后按其完工写入图层后实测（与完工后的评分同一规则）\n", rep.Predicted)
+	}
 	// Gaps measured but not sized: say which data would size them.
 	n := 0
 	for _, v := range rep.Unsized {

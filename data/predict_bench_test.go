@@ -1,0 +1,37 @@
+package data_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/planning"
+)
+
+// BenchmarkGenerateDemo times candidate generation on the demo county as
+// `gapmap demo` runs it (the poor villages' gaps), prediction included:
+// gen-ms per generation, and how many candidates it predicted by their
+// completion writes.
+func BenchmarkGenerateDemo(b *testing.B) {
+	db := datatest.NewDemo(b)
+	ctx := datatest.Context()
+	prof := planning.DefaultProfile()
+	if _, _, err := planning.Score(ctx, db.Store, prof, planning.YearEnd(2016), false, nil); err != nil {
+		b.Fatal(err)
+	}
+	var rep planning.GenerateReport
+	var took time.Duration
+	n := 0
+	for b.Loop() {
+		t := time.Now()
+		var err error
+		if rep, err = planning.Generate(ctx, db.Store, prof, 0, false); err != nil {
+			b.Fatal(err)
+		}
+		took += time.Since(t)
+		n++
+	}
+	b.ReportMetric(float64(took.Milliseconds())/float64(n), "gen-ms")
+	b.ReportMetric(float64(rep.Candidates), "candidates")
+	b.ReportMetric(float64(rep.Predicted), "predicted")
+}
