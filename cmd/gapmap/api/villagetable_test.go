@@ -104,6 +104,47 @@ func TestVillageTableFilters(t *testing.T) {
 			t.Errorf("?%s: the demo has no such village, the case checks nothing", c.query)
 		}
 	}
+	// W5's and E1's needs against the stored value and the village's 户数:
+	// households × the share not reached, households × (threshold − kVA per household).
+	all := f.villageTable(t, "")
+	ctx := datatest.Context()
+	for _, c := range []struct{ id, expr string }{
+		{"W5", "round(v.households * (100 - i.value) / 100)"},
+		{"E1", "greatest(0, v.households * (i.threshold - i.value))"},
+	} {
+		rows, err := f.db.Pool.Query(ctx, `SELECT v.code, `+c.expr+` FROM run_villages rv
+			JOIN indicator_scores i ON i.run_id = rv.scored_run_id AND i.village_id = rv.village_id
+			JOIN villages v ON v.id = rv.village_id
+			WHERE rv.run_id = $1 AND i.indicator = $2 AND i.value IS NOT NULL AND v.households > 0`, all.RunID, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]float64{}
+		for rows.Next() {
+			var code string
+			var n float64
+			if err := rows.Scan(&code, &n); err != nil {
+				t.Fatal(err)
+			}
+			want[code] = n
+		}
+		if rows.Err() != nil || len(want) == 0 {
+			t.Fatalf("%s: no measured village (%v)", c.id, rows.Err())
+		}
+		var sum float64
+		for _, r := range all.Rows {
+			w, ok := want[r["code"].(string)]
+			got, has := r[c.id+"_need"].(float64)
+			if ok != has || math.Abs(got-w) > 1e-6 {
+				t.Errorf("%s %s: need %v, want %v (known: %v)", c.id, r["code"], r[c.id+"_need"], w, ok)
+			}
+			sum += w
+		}
+		if tot := all.Totals[c.id+"_need"]; math.Abs(tot.Sum-sum) > 1e-6 || tot.Unknown != len(all.Rows)-len(want) {
+			t.Errorf("%s total %+v, want %v with %d unknown", c.id, tot, sum, len(all.Rows)-len(want))
+		}
+	}
+
 	for _, q := range []string{"result=maybe", "indicator=X9&result=fail", "indicator=R1", "result=fail",
 		"complete=perhaps", "status=" + "需求摸底", "geometry=hull", "dimension=交通&result=fail", "dimension=通路&result=not_applicable", "sort=1"} {
 		rec := f.get(t, "/api/v1/village-table?"+q)

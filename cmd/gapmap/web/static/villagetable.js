@@ -57,7 +57,7 @@ export class VillageTable {
           sel('vt-complete', '数据', [['', '全部'], ['true', '数据完整'], ['false', '有数据不足']]),
           this.pager),
         el('div', { class: 'table-wrap' }, this.table),
-        el('div', { class: 'filters vt-gis' }, el('span', {}, '图层导出（按上面所选乡镇）'),
+        el('div', { class: 'filters vt-gis' }, el('span', {}, '图层导出（按上面所选乡镇；村图层也按贫困村）'),
           el('select', { id: 'vt-layer', 'aria-label': '导出图层', onchange: () => this.gisLinks() }), this.gis)));
     this.button.addEventListener('click', () => this.toggle());
     // One drawer at a time: the 项目库 shares the place.
@@ -242,6 +242,8 @@ export class VillageTable {
     const layer = document.getElementById('vt-layer').value;
     if (!layer) return this.gis.replaceChildren();
     const q = { township: document.getElementById('vt-township').value };
+    // The villages layer also takes 贫困村 (the other layers have no such column and would refuse it).
+    if (layer === 'villages') q.poor = document.getElementById('vt-poor').value;
     this.gis.replaceChildren(...GIS_FORMATS.map(([f, label]) => el('a', {
       class: 'button', dataset: { format: f }, href: withQuery(`/api/v1/exports/${layer}.${f}`, q), download: `${layer}.${f}`,
     }, label)));
