@@ -38,6 +38,7 @@ type exportLayer struct {
 	from                     string
 	township                 string // expression of the row's township code, "" to filter by outline
 	filters                  []string
+	labels                   map[int]map[string]string // by field index: stored value → what users read
 }
 
 // exportKinds maps field kinds to export field types.
@@ -90,15 +91,30 @@ func columnExpr(f catalog.Field) string {
 }
 
 // villageGapsExport joins the villages with the latest run's scores, exit
-// checklist counts and every indicator's value and status.
-func villageGapsExport(title string, indicators []string) *exportLayer {
+// checklist counts, every indicator's value and status (as users read it:
+// 未达标, 达标, 无数据, 不适用) and, for the indicators with a need
+// (planning.NeedUnits), that need and the cost of the projects that
+// address it (not 已出库). geometry "outline" writes each village's
+// outline where it has one, else its 村委会 point.
+func villageGapsExport(title string, indicators []string, geometry string) *exportLayer {
+	// $1 is the run, $2… the indicator ids, then the withdrawn state (query).
+	withdrawn := len(indicators) + 2
 	l := &exportLayer{name: catalog.VillageGaps, title: title, geometry: export.GeomPoint,
 		description: "每个行政村/社区在最新评分批次中的四维缺口（0 = 达标，100 = 最差；空 = 无数据）、各缺口缺数据的权重（0–1）、" +
-			fmt.Sprintf("数据不足的缺口（无数据，或 %.0f%% 以上权重缺数据）、退出清单和各指标实测值", planning.UnknownShare*100),
-		from: `run_scores s JOIN villages x ON x.id = s.village_id JOIN townships t ON t.code = x.township_code
-			LEFT JOIN LATERAL (SELECT jsonb_object_agg(i.indicator, jsonb_build_array(i.value, i.status)) AS ind
-				FROM run_indicators i WHERE i.run_id = s.run_id AND i.village_id = s.village_id) ind ON true`,
-		geom: "x.office", township: "x.township_code", filters: []string{"poor", "dimension", "min_score"}}
+			fmt.Sprintf("数据不足的缺口（无数据，或 %.0f%% 以上权重缺数据）、退出清单、各指标实测值和判定，", planning.UnknownShare*100) +
+			"以及待硬化里程（km）、未通自来水户数、配变容量缺口（kVA）和针对该指标的项目投资（万元，不含已出库）",
+		from: fmt.Sprintf(`run_scores s JOIN villages x ON x.id = s.village_id JOIN townships t ON t.code = x.township_code
+			LEFT JOIN LATERAL (SELECT jsonb_object_agg(i.indicator, jsonb_build_array(i.value, i.status, i.need)) AS ind
+				FROM run_indicators i WHERE i.run_id = s.run_id AND i.village_id = s.village_id) ind ON true
+			LEFT JOIN LATERAL (SELECT jsonb_object_agg(y.k, y.c) AS cost
+				FROM (SELECT u.k, sum(p.cost_wan) AS c FROM projects p CROSS JOIN unnest(p.source_indicator_ids) u(k)
+				      WHERE p.village_id = x.id AND p.status <> $%d GROUP BY u.k) y) cost ON true`, withdrawn),
+		geom: "x.office", township: "x.township_code", filters: []string{"poor", "dimension", "min_score", "indicator", "result", "complete"},
+		labels: map[int]map[string]string{}}
+	if geometry == "outline" {
+		l.geometry, l.geom = export.GeomGeometry, "coalesce(x.outline, x.office)"
+		l.description += "；几何为村界（无村界的村为村委会点）"
+	}
 	add := func(name, title string, typ export.FieldType, expr string) {
 		l.fields = append(l.fields, export.Field{Name: name, Title: title, Type: typ})
 		l.selects = append(l.selects, expr)
@@ -128,16 +144,43 @@ func villageGapsExport(title string, indicators []string) *exportLayer {
 		// The indicator ids come from the database; they are bound as
 		// parameters ($2…) rather than written into the SQL.
 		add(id+"_value", id+" 实测值", export.Float, fmt.Sprintf("(ind.ind -> $%d ->> 0)::double precision", i+2))
+		l.labels[len(l.fields)] = planning.ResultTitles
 		add(id+"_status", id+" 判定", export.String, fmt.Sprintf("ind.ind -> $%d ->> 1", i+2))
+		if unit, ok := planning.NeedUnits[id]; ok {
+			add(id+"_need", fmt.Sprintf("%s %s（%s）", id, needTitles[id], unit), export.Float, fmt.Sprintf("(ind.ind -> $%d ->> 2)::double precision", i+2))
+			add(id+"_cost_wan", id+" 项目投资（万元）", export.Float, fmt.Sprintf("coalesce((cost.cost ->> $%d)::double precision, 0)", i+2))
+		}
 	}
 	return l
 }
+
+// needTitles name the needs of planning.NeedUnits.
+var needTitles = map[string]string{"R1": "待硬化里程", "W5": "未通自来水户数", "E1": "配变容量缺口"}
 
 // exportable lists the layers users may ask for.
 func (s *Store) exportable() []string { return append(s.layers.Tables(), catalog.VillageGaps) }
 
 // Export implements planning.ExportStore.
 func (s *Store) Export(ctx context.Context, w io.Writer, opt planning.ExportOptions) error {
+	return s.export(ctx, opt, func(s *Store, plan []*exportLayer, out outputCRS, runID int64, meta export.Meta) error {
+		if opt.Format == "gpkg" {
+			return s.exportGeoPackage(ctx, w, plan, opt, out, runID, meta)
+		}
+		ew, err := newExportWriter(w, opt)
+		if err != nil {
+			return err
+		}
+		return s.writeLayers(ctx, ew, plan, opt, out, runID, meta)
+	})
+}
+
+// exportWrite writes the planned layers with the Store that reads them
+// (a snapshot's for a past date).
+type exportWrite func(s *Store, plan []*exportLayer, out outputCRS, runID int64, meta export.Meta) error
+
+// export checks opt, plans its layers with their filters and hands them to
+// write: the one path of the exports and the village table.
+func (s *Store) export(ctx context.Context, opt planning.ExportOptions, write exportWrite) error {
 	if _, ok := planning.ExportFormats[opt.Format]; !ok {
 		return planning.Errorf(planning.EInvalid, "未知的导出格式 %q", opt.Format)
 	}
@@ -148,7 +191,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer, opt planning.ExportOpti
 		}
 		if past != s {
 			opt.AsOf = time.Time{}
-			return past.Export(ctx, w, opt)
+			return past.export(ctx, opt, write)
 		}
 	}
 	names := opt.Layers
@@ -177,8 +220,14 @@ func (s *Store) Export(ctx context.Context, w io.Writer, opt planning.ExportOpti
 			if err != nil {
 				return err
 			}
-			l = villageGapsExport(s.layers.Title(catalog.VillageGaps), ids)
+			if f := opt.Filter; f.Indicator != "" && !slices.Contains(ids, f.Indicator) {
+				return planning.Errorf(planning.EInvalid, "indicator 应为评分指标之一（%s），收到 %q", strings.Join(ids, "、"), f.Indicator)
+			}
+			l = villageGapsExport(s.layers.Title(catalog.VillageGaps), ids, opt.Geometry)
 		case s.layers.Layer(name) != nil:
+			if opt.Geometry == "outline" {
+				return planning.Errorf(planning.EInvalid, "参数 geometry 只用于村缺口（village_gaps），图层 %s 按其自身几何导出", name)
+			}
 			l = tableExport(s.layers.Layer(name))
 		default:
 			return planning.Errorf(planning.ENotFound, "没有可导出的图层 %q；可导出：%s（gpkg 可用 county 导出全部）", name, strings.Join(s.exportable(), "、"))
@@ -192,15 +241,76 @@ func (s *Store) Export(ctx context.Context, w io.Writer, opt planning.ExportOpti
 	if err != nil {
 		return err
 	}
-	if opt.Format == "gpkg" {
-		return s.exportGeoPackage(ctx, w, plan, opt, out, runID, meta)
-	}
-	ew, err := newExportWriter(w, opt)
-	if err != nil {
-		return err
-	}
-	return s.writeLayers(ctx, ew, plan, opt, out, runID, meta)
+	return write(s, plan, out, runID, meta)
 }
+
+// VillageTable implements planning.ExportStore: the village_gaps
+// export's rows, read through the same plan and query, collected instead
+// of written to a file.
+func (s *Store) VillageTable(ctx context.Context, opt planning.ExportOptions) (planning.VillageTable, error) {
+	// csv: coordinates stay in EPSG:4490 (no transform); the rows are not written.
+	opt.Layers, opt.Format, opt.SRS, opt.Encoding, opt.Geometry = []string{catalog.VillageGaps}, "csv", "", "", ""
+	c := &tableCollector{}
+	err := s.export(ctx, opt, func(s *Store, plan []*exportLayer, out outputCRS, runID int64, meta export.Meta) error {
+		c.t.RunID = runID
+		return s.writeLayers(ctx, c, plan, opt, out, runID, meta)
+	})
+	return c.t, err
+}
+
+// tableCollector is export.Writer into a planning.VillageTable.
+type tableCollector struct {
+	t      planning.VillageTable
+	fields []export.Field
+}
+
+// totalled says which columns the table totals: the needs and costs of
+// villageGapsExport and the 建档立卡 counts.
+func totalled(name string) bool {
+	return strings.HasSuffix(name, "_need") || strings.HasSuffix(name, "_cost_wan") || name == "poor_households" || name == "poor_population"
+}
+
+var tableTypes = map[export.FieldType]string{export.String: "string", export.Int: "int", export.Float: "float", export.Bool: "bool"}
+
+func (c *tableCollector) BeginLayer(l export.Layer) error {
+	c.fields = l.Fields
+	c.t.Totals = map[string]planning.TableTotal{}
+	c.t.Rows = []map[string]any{}
+	for _, f := range l.Fields {
+		c.t.Fields = append(c.t.Fields, planning.TableField{Name: f.Name, Title: f.Title, Type: tableTypes[f.Type]})
+		if totalled(f.Name) {
+			c.t.Totals[f.Name] = planning.TableTotal{}
+		}
+	}
+	return nil
+}
+
+func (c *tableCollector) Write(_ orb.Geometry, values []any) error {
+	row := make(map[string]any, len(values))
+	for i, f := range c.fields {
+		row[f.Name] = values[i]
+		t, ok := c.t.Totals[f.Name]
+		if !ok {
+			continue
+		}
+		switch v := values[i].(type) {
+		case float64:
+			t.Sum += v
+		case int64:
+			t.Sum += float64(v)
+		case int32:
+			t.Sum += float64(v)
+		default:
+			t.Unknown++
+		}
+		c.t.Totals[f.Name] = t
+	}
+	c.t.Rows = append(c.t.Rows, row)
+	return nil
+}
+
+func (c *tableCollector) EndLayer() error           { return nil }
+func (c *tableCollector) Close(_ export.Meta) error { return nil }
 
 // newExportWriter returns the writer of a streaming format.
 func newExportWriter(w io.Writer, opt planning.ExportOptions) (export.Writer, error) {
@@ -258,7 +368,7 @@ func (s *Store) outputSRS(ctx context.Context, opt planning.ExportOptions) (outp
 // checkFilters refuses filters the layer cannot apply.
 func checkFilters(l *exportLayer, f planning.ExportFilter) error {
 	used := map[string]bool{"poor": f.Poor != nil, "dimension": f.Dimension != "", "min_score": f.MinScore != nil,
-		"status": f.Status != "", "year": f.Year != 0}
+		"status": f.Status != "", "year": f.Year != 0, "indicator": f.Indicator != "", "result": f.Result != "", "complete": f.Complete != nil}
 	for name, on := range used {
 		if on && !slices.Contains(l.filters, name) {
 			return planning.Errorf(planning.EInvalid, "图层 %s 不支持筛选条件 %s", l.name, name)
@@ -266,6 +376,14 @@ func checkFilters(l *exportLayer, f planning.ExportFilter) error {
 	}
 	if _, ok := gapColumns[f.Dimension]; f.Dimension != "" && !ok {
 		return planning.Errorf(planning.EInvalid, "dimension 只能是 通路、饮水、农网 或 光伏，收到 %q", f.Dimension)
+	}
+	switch {
+	case f.Indicator != "" && f.Result == "":
+		return planning.Errorf(planning.EInvalid, "indicator 需与 result（未达标、达标、无数据或不适用）同用")
+	case f.Result != "" && f.Indicator == "" && f.Dimension == "":
+		return planning.Errorf(planning.EInvalid, "result 需与 indicator（指标）或 dimension（维度）同用")
+	case f.Result == planning.StatusNotApplicable && f.Indicator == "":
+		return planning.Errorf(planning.EInvalid, "维度缺口没有“不适用”；请改选 未达标、达标 或 无数据")
 	}
 	return nil
 }
@@ -282,6 +400,26 @@ func (l *exportLayer) query(f planning.ExportFilter, out outputCRS, runID int64,
 		where = append(where, "s.run_id = "+arg(runID))
 		for _, id := range indicators {
 			arg(id)
+		}
+		arg(planning.StateWithdrawn) // the cost join's (villageGapsExport)
+		switch {
+		case f.Indicator != "":
+			where = append(where, fmt.Sprintf("ind.ind -> %s ->> 1 = %s", arg(f.Indicator), arg(f.Result)))
+		case f.Result != "":
+			// A dimension's result is its map class: 数据不足 (the run's
+			// unknown_gaps) first, then a measured gap above 0 or 0.
+			unknown := fmt.Sprintf("%s = ANY (s.unknown_gaps)", arg(f.Dimension))
+			switch col := "s." + gapColumns[f.Dimension]; f.Result {
+			case planning.StatusNoData:
+				where = append(where, unknown)
+			case planning.StatusFail:
+				where = append(where, col+" > 0 AND NOT "+unknown)
+			default:
+				where = append(where, col+" = 0 AND NOT "+unknown)
+			}
+		}
+		if f.Complete != nil {
+			where = append(where, fmt.Sprintf("(cardinality(s.unknown_gaps) = 0) = %s", arg(*f.Complete)))
 		}
 	}
 	if f.Township != "" {
@@ -407,6 +545,11 @@ func (s *Store) writeLayer(ctx context.Context, ew export.Writer, l *exportLayer
 			return translate(err, "export "+l.name)
 		}
 		copy(vals, raw[:len(l.fields)])
+		for i, labels := range l.labels {
+			if v, ok := vals[i].(string); ok && labels[v] != "" {
+				vals[i] = labels[v]
+			}
+		}
 		if ok, _ := raw[len(l.fields)+1].(bool); !ok {
 			*dropped = append(*dropped, fmt.Sprint(vals[0]))
 		}
@@ -470,6 +613,18 @@ func (s *Store) exportMeta(ctx context.Context, names []string, opt planning.Exp
 	set("状态（status）", f.Status)
 	if f.Year != 0 {
 		set("年度（year）", fmt.Sprint(f.Year))
+	}
+	if f.Indicator != "" {
+		set("指标（indicator）", f.Indicator)
+	}
+	if f.Result != "" {
+		set("结果（result）", planning.ResultTitles[f.Result])
+	}
+	if f.Complete != nil {
+		set("数据完整（complete）", map[bool]string{true: "数据完整", false: "有数据不足的缺口"}[*f.Complete])
+	}
+	if opt.Geometry == "outline" {
+		set("几何（geometry）", "村界")
 	}
 	if f.BBox != nil {
 		set("范围（bbox）", fmt.Sprintf("%g,%g,%g,%g", f.BBox.Min[0], f.BBox.Min[1], f.BBox.Max[0], f.BBox.Max[1]))
@@ -542,8 +697,8 @@ func (g *gpkgExport) Write(geom orb.Geometry, values []any) error { return g.lw.
 func (g *gpkgExport) EndLayer() error                             { return nil }
 
 func (g *gpkgExport) Close(meta export.Meta) error {
-	text := fmt.Sprintf("gapmap 导出\n图层：%s\n筛选：%v\n数据版本：%s\n导出时间：%s\n坐标系：%s\n来源：%s\n署名：%s\n",
-		strings.Join(meta.Layers, "、"), meta.Filters, meta.DataVersion, meta.ExportedAt.Format(time.RFC3339), meta.CRS, meta.Source, meta.Attribution)
+	text := fmt.Sprintf("gapmap 导出\n图层：%s\n筛选：%s\n数据版本：%s\n导出时间：%s\n坐标系：%s\n来源：%s\n署名：%s\n",
+		strings.Join(meta.Layers, "、"), export.FiltersText(meta.Filters), meta.DataVersion, meta.ExportedAt.Format(time.RFC3339), meta.CRS, meta.Source, meta.Attribution)
 	if len(meta.Synthetic) > 0 {
 		text += "数据性质：" + export.SyntheticNote(meta.Synthetic) + "\n"
 	}

@@ -108,7 +108,7 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 	var (
 		ivid                          []int64
 		ind, dim, unit, src, st, note []string
-		val, score                    []*float64
+		val, score, need              []*float64
 		thr, weight                   []float64
 		veto                          []bool
 		geom                          [][]byte
@@ -126,7 +126,7 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 				ivid = append(ivid, vs.VillageID)
 				ind, dim, unit = append(ind, is.ID), append(dim, is.Dimension), append(unit, is.Unit)
 				src, st, note = append(src, is.ThresholdSource), append(st, is.Status), append(note, is.Note)
-				val, score = append(val, is.Value), append(score, is.Score)
+				val, score, need = append(val, is.Value), append(score, is.Score), append(need, is.Need)
 				thr, weight, veto = append(thr, is.Threshold), append(weight, is.Weight), append(veto, is.Veto)
 				var g []byte
 				if is.Geometry != nil {
@@ -166,13 +166,13 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO indicator_scores (run_id, village_id, indicator, dimension, value, unit, threshold,
-			threshold_source, score, status, weight, veto, note, geom)
+			threshold_source, score, status, weight, veto, note, geom, need)
 		SELECT $1, u.vid, u.ind, u.dim, u.val, u.unit, u.thr, u.src, u.score, u.st, u.w, u.veto, u.note,
-		       CASE WHEN u.g IS NULL THEN NULL ELSE ST_GeomFromWKB(u.g, 4490) END
+		       CASE WHEN u.g IS NULL THEN NULL ELSE ST_GeomFromWKB(u.g, 4490) END, u.need
 		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::float8[], $8::text[], $9::float8[],
-		            $10::text[], $11::float8[], $12::bool[], $13::text[], $14::bytea[])
-		     AS u(vid, ind, dim, val, unit, thr, src, score, st, w, veto, note, g)`,
-		runID, ivid, ind, dim, val, unit, thr, src, score, st, weight, veto, note, geom)
+		            $10::text[], $11::float8[], $12::bool[], $13::text[], $14::bytea[], $15::float8[])
+		     AS u(vid, ind, dim, val, unit, thr, src, score, st, w, veto, note, g, need)`,
+		runID, ivid, ind, dim, val, unit, thr, src, score, st, weight, veto, note, geom, need)
 	return err
 }
 

@@ -34,6 +34,27 @@ type ExportFilter struct {
 	Status    string     // projects
 	Year      int        // projects
 	BBox      *orb.Bound // EPSG:4490 lon/lat
+	// village_gaps: Result (a Status* constant) of Indicator (R1…), or,
+	// without Indicator, of Dimension's gap (no_data: 数据不足 there).
+	Indicator string
+	Result    string
+	// village_gaps: Complete true keeps the villages none of whose gaps is
+	// 数据不足, false those with at least one.
+	Complete *bool
+}
+
+// ResultTitles are the indicator states as users read them, in the page,
+// the village table and the exported attributes.
+var ResultTitles = map[string]string{StatusFail: "未达标", StatusPass: "达标", StatusNoData: "无数据", StatusNotApplicable: "不适用"}
+
+// parseResult reads ?result= as a Status* constant or its title.
+func parseResult(v string) (string, error) {
+	for st, title := range ResultTitles {
+		if v == st || v == title {
+			return st, nil
+		}
+	}
+	return "", Errorf(EInvalid, "result 应为 未达标（fail）、达标（pass）、无数据（no_data）或 不适用（not_applicable），收到 %q", v)
 }
 
 // ExportOptions is one export request.
@@ -47,6 +68,9 @@ type ExportOptions struct {
 	// of that day (their history) and village_gaps of the latest run of
 	// them; zero: as they are.
 	AsOf time.Time
+	// Geometry of village_gaps: "office" (the 村委会 point, the default) or
+	// "outline" (the village's boundary where known, else its point).
+	Geometry string
 }
 
 // ExportStore writes exports.
@@ -55,6 +79,9 @@ type ExportStore interface {
 	// before the first byte are *Error (EInvalid for a bad option or
 	// filter, ENotFound for an unknown layer).
 	Export(ctx context.Context, w io.Writer, opt ExportOptions) error
+	// VillageTable answers the village table: opt's Filter and AsOf
+	// apply; its layers, format and geometry do not.
+	VillageTable(ctx context.Context, opt ExportOptions) (VillageTable, error)
 }
 
 // ParseExportQuery reads the export options of a request, the API's
@@ -64,14 +91,35 @@ type ExportStore interface {
 // GeoPackage only); query holds srs, encoding and the filters township,
 // poor, dimension, min_score, status, year and bbox (minlon,minlat,maxlon,maxlat).
 func ParseExportQuery(layer, format string, q url.Values) (ExportOptions, error) {
-	allowed := []string{"srs", "encoding", "township", "poor", "dimension", "min_score", "status", "year", "bbox", "as_of"}
+	allowed := []string{"srs", "encoding", "township", "poor", "dimension", "min_score", "status", "year", "bbox", "as_of",
+		"indicator", "result", "complete", "geometry"}
 	for key := range q {
 		if !slices.Contains(allowed, key) {
 			return ExportOptions{}, Errorf(EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
 		}
 	}
 	opt := ExportOptions{Layers: strings.Split(layer, ","), Format: format, SRS: q.Get("srs"), Encoding: q.Get("encoding"),
-		Filter: ExportFilter{Township: q.Get("township"), Dimension: q.Get("dimension"), Status: q.Get("status")}}
+		Filter:   ExportFilter{Township: q.Get("township"), Dimension: q.Get("dimension"), Status: q.Get("status"), Indicator: q.Get("indicator")},
+		Geometry: q.Get("geometry")}
+	switch opt.Geometry {
+	case "", "office", "outline":
+	default:
+		return opt, Errorf(EInvalid, "参数 geometry 应为 office（村委会点）或 outline（村界），收到 %q", opt.Geometry)
+	}
+	if v := q.Get("result"); v != "" {
+		st, err := parseResult(v)
+		if err != nil {
+			return opt, err
+		}
+		opt.Filter.Result = st
+	}
+	if v := q.Get("complete"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return opt, Errorf(EInvalid, "complete 应为 true（数据完整）或 false（有数据不足的缺口），收到 %q", v)
+		}
+		opt.Filter.Complete = &b
+	}
 	if v := q.Get("poor"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -115,4 +163,30 @@ func ParseExportQuery(layer, format string, q url.Values) (ExportOptions, error)
 		opt.Filter.BBox = &orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}
 	}
 	return opt, nil
+}
+
+// VillageTable is the village_gaps export as the page's village table
+// reads it: the same filter (ExportFilter, applied in SQL by the export's
+// query), the same fields and rows, and the totals of the filtered set.
+type VillageTable struct {
+	RunID  int64            `json:"run_id"`
+	Fields []TableField     `json:"fields"`
+	Rows   []map[string]any `json:"rows"` // by field name, in the export's order (by code)
+	// Totals of every numeric need, cost and 建档立卡 column over Rows; a
+	// total says how many rows lacked a value (Unknown), never counts them
+	// as 0.
+	Totals map[string]TableTotal `json:"totals"`
+}
+
+// TableField is one column of a VillageTable.
+type TableField struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	Type  string `json:"type"` // string, int, float or bool
+}
+
+// TableTotal is the sum of one column over the rows that have a value.
+type TableTotal struct {
+	Sum     float64 `json:"sum"`
+	Unknown int     `json:"unknown"` // rows without a value
 }

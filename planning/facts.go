@@ -105,20 +105,28 @@ const (
 // IndicatorScore is one indicator's judgement, explainable down to the
 // measured value.
 type IndicatorScore struct {
-	ID              string       `json:"id"`   // "R1" … "P2"
-	Name            string       `json:"name"` // Chinese name, e.g. 建制村通硬化路
-	Dimension       string       `json:"dimension"`
-	Value           *float64     `json:"value"` // measured value in Unit; nil for no data
-	Unit            string       `json:"unit"`
-	Threshold       float64      `json:"threshold"`
-	ThresholdSource string       `json:"threshold_source"` // a Source* constant
-	Score           *float64     `json:"score"`            // 0 (meets the standard) … 100 (worst); nil when not scored
-	Status          string       `json:"status"`           // a Status* constant
-	Weight          float64      `json:"weight"`           // weight within the dimension (0 for veto-only indicators)
-	Veto            bool         `json:"veto"`             // this failure sets the dimension gap to 100
-	Note            string       `json:"note"`             // Chinese explanation with the numbers
-	Geometry        orb.Geometry `json:"-"`
+	ID              string   `json:"id"`   // "R1" … "P2"
+	Name            string   `json:"name"` // Chinese name, e.g. 建制村通硬化路
+	Dimension       string   `json:"dimension"`
+	Value           *float64 `json:"value"` // measured value in Unit; nil for no data
+	Unit            string   `json:"unit"`
+	Threshold       float64  `json:"threshold"`
+	ThresholdSource string   `json:"threshold_source"` // a Source* constant
+	Score           *float64 `json:"score"`            // 0 (meets the standard) … 100 (worst); nil when not scored
+	Status          string   `json:"status"`           // a Status* constant
+	Weight          float64  `json:"weight"`           // weight within the dimension (0 for veto-only indicators)
+	Veto            bool     `json:"veto"`             // this failure sets the dimension gap to 100
+	Note            string   `json:"note"`             // Chinese explanation with the numbers
+	// Need is the quantity that closes the gap, for the indicators whose
+	// gap a bureau counts in its own unit (NeedUnits): R1 km to pave, W5
+	// 户 without tap water, E1 kVA short; nil when unknown or not one of
+	// them. The village table totals it.
+	Need     *float64     `json:"need,omitempty"`
+	Geometry orb.Geometry `json:"-"`
 }
+
+// NeedUnits are the indicators with a Need and its unit.
+var NeedUnits = map[string]string{"R1": "km", "W5": "户", "E1": "kVA"}
 
 // DimensionScore is one dimension's gap G_d.
 type DimensionScore struct {

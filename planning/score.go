@@ -35,7 +35,7 @@ func ScoreVillage(f Facts, p Profile) VillageScore {
 	if f.Unlocated {
 		f = withoutLocation(f)
 	}
-	s := scorer{f: f, p: p, vals: make([]float64, 0, 48)}
+	s := scorer{f: f, p: p, vals: make([]float64, 0, 52)}
 	inds := make([]IndicatorScore, 0, 17)
 
 	inds = s.road(inds)
@@ -199,6 +199,9 @@ func (s *scorer) road(out []IndicatorScore) []IndicatorScore {
 		}
 		s.scored(&r1, 0, 100, note)
 		r1.Veto = true
+		if m, ok := get(f.UnhardenedM); ok {
+			r1.Need = s.ptr(m / 1000)
+		}
 	}
 
 	minHH := num(p.GroupMinHouseholds.Value)
@@ -361,6 +364,10 @@ func (s *scorer) water(out []IndicatorScore) []IndicatorScore {
 		pct := 100 * clamp01(sh)
 		s.scored(&w5, pct, gapHigher(pct, p.TapSharePct.Value, 0), fmt.Sprintf(
 			"自来水入户率 %s%%，标准 ≥%s%%", numN(pct, 1), num(p.TapSharePct.Value)))
+		if f.Households != nil && *f.Households >= 0 {
+			// The village's 户数 is its settlements' (the 村委会 holds the rest).
+			w5.Need = s.ptr(math.Round(float64(*f.Households) * (1 - clamp01(sh))))
+		}
 	} else if f.SettlementsUnknownHouseholds > 0 {
 		s.noData(&w5, fmt.Sprintf("%d 个居民点（自然村/村民组或村委会）户数未知，无法计算自来水入户率", f.SettlementsUnknownHouseholds))
 	} else {
@@ -402,6 +409,9 @@ func (s *scorer) grid(out []IndicatorScore) []IndicatorScore {
 		// none without a link stands near its settlements: 通电 below 100%.
 		s.scored(&e1, 0, 100, "无关联本村（台区）的配变，村委会及自然村 "+radius+" m 内也无未关联台区的配变，未通电（一票否决）")
 		e1.Veto = true
+		if f.Households != nil && *f.Households > 0 {
+			e1.Need = s.ptr(float64(*f.Households) * p.KVAPerHousehold.Value)
+		}
 	case !okKVA && !f.TransformerData:
 		s.noData(&e1, "暂无配变数据")
 	case !okKVA:
@@ -414,6 +424,7 @@ func (s *scorer) grid(out []IndicatorScore) []IndicatorScore {
 		s.scored(&e1, per, gapHigher(per, p.KVAPerHousehold.Value, p.KVAPerHouseholdFloor.Value), fmt.Sprintf(
 			"配变 %d 台共 %s kVA%s，%s 户，户均 %s kVA，标准 ≥%s kVA/户",
 			f.Transformers, num(kva), how, num(float64(hh)), num(per), num(p.KVAPerHousehold.Value)))
+		e1.Need = s.ptr(max(0, float64(hh)*p.KVAPerHousehold.Value-kva))
 	}
 
 	e2 := s.indicator("E2", "动力电（三相 380 V）", DimGrid, "m", p.ThreePhaseRadiusM, p.WeightE2.Value)

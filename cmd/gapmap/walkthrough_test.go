@@ -436,8 +436,8 @@ func TestRealCountyWalkthrough(t *testing.T) {
 			t.Errorf("%s 数据不足 = %q, want every gap", r[0], v)
 		}
 		for _, id := range planning.IndicatorIDs {
-			if v := cell(r, id+" 判定"); v != planning.StatusNoData || cell(r, id+" 实测值") != "" {
-				t.Errorf("%s %s = %q %q in the XLSX, want no_data and no value", r[0], id, v, cell(r, id+" 实测值"))
+			if v := cell(r, id+" 判定"); v != planning.ResultTitles[planning.StatusNoData] || cell(r, id+" 实测值") != "" {
+				t.Errorf("%s %s = %q %q in the XLSX, want 无数据 and no value", r[0], id, v, cell(r, id+" 实测值"))
 			}
 		}
 		if cell(r, "WKT") == "" {

@@ -47,7 +47,7 @@ func metaRows(meta Meta, layers []layerSummary, encoding string) [][2]string {
 	}
 	add("坐标系", crs)
 	add("字符编码", encoding)
-	add("筛选条件", filtersText(meta.Filters))
+	add("筛选条件", FiltersText(meta.Filters))
 	add("署名", meta.Attribution)
 	if len(meta.Synthetic) > 0 {
 		add("数据性质", SyntheticNote(meta.Synthetic))
@@ -77,7 +77,9 @@ func layerCRS(layers []layerSummary) string {
 	return strings.Join(seen, "；")
 }
 
-func filtersText(f map[string]string) string {
+// FiltersText is the filters in Chinese, sorted, for every format's
+// metadata.
+func FiltersText(f map[string]string) string {
 	if len(f) == 0 {
 		return "无（全部数据）"
 	}

@@ -553,6 +553,7 @@ var readRoutes = map[string]string{
 	"GET /api/v1/scoring-runs/{a:[0-9]+}/diff/{b:[0-9]+}":                     "read",
 	"GET /api/v1/villages/{code}/gaps":                                        "read",
 	"GET /api/v1/gaps":                                                        "read",
+	"GET /api/v1/village-table":                                               "read",
 	"GET /api/v1/projects":                                                    "read",
 	"GET /api/v1/projects/targets":                                            "read",
 	"GET /api/v1/projects/realised":                                           "read",

@@ -230,6 +230,8 @@ func (s *server) routes(timeout time.Duration) []route {
 		{get, "/api/v1/scoring-runs/{a:[0-9]+}/diff/{b:[0-9]+}", read, s.diffRuns, timeout, 0, classAPI},
 		{get, "/api/v1/villages/{code}/gaps", read, s.villageGaps, timeout, 0, classAPI},
 		{get, "/api/v1/gaps", read, s.gaps, timeout, 0, classAPI},
+		// villagetable.go: the village table, the village_gaps export's rows and totals
+		{get, "/api/v1/village-table", read, s.villageTable, timeout, 0, classAPI},
 
 		// projects.go (the 项目库 and its 补充数据), plans.go
 		{get, "/api/v1/projects", read, s.listProjects, timeout, 0, classAPI},

@@ -15,6 +15,7 @@ import { ProjectsDrawer } from './projects.js';
 import { Locator, refreshTiles } from './locate.js';
 import { Auth } from './auth.js';
 import { ProjectPanel } from './project.js';
+import { VillageTable } from './villagetable.js';
 
 const STATIC = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
 const $ = (id) => document.getElementById(id);
@@ -71,6 +72,7 @@ async function main() {
     onVillage: (code) => openVillage(code), onChanged: projectChanged, onFunds: fundsChanged, notice,
   });
   app.openVillage = openVillage;
+  app.villageTable = new VillageTable(app, { onVillage: (code) => openVillage(code) });
   app.locator = new Locator(app, { onLocated: villageLocated, notice, fail });
 
   buildDimensions();
@@ -80,6 +82,7 @@ async function main() {
   buildLayerList();
   refreshRanking();
   app.drawer.init(app.townships).catch(fail);
+  app.villageTable.init(app.townships);
 
   if (!config.maplibre) {
     $('map').append(el('div', { class: 'fatal' },
@@ -288,10 +291,13 @@ function buildLegend() {
 
 async function refreshRanking() {
   const dim = app.dim;
-  $('ranking-title').textContent = `${dim === '综合' ? '综合' : dim}缺口最大的村${app.township ? `（${app.township}）` : ''}`;
+  const title = `${dim === '综合' ? '综合' : dim}缺口最大的村${app.township ? `（${app.township}）` : ''}`;
+  $('ranking-title').textContent = title;
   try {
-    const res = await get('/api/v1/gaps', { dimension: dim, township: app.townshipCode, poor: app.poorOnly ? 'true' : '', page_size: 10 });
+    // Every village, not a silent top 10: ties at 100 would drop villages. /gaps puts 数据不足 after the measured gaps.
+    const res = await get('/api/v1/gaps', { dimension: dim, township: app.townshipCode, poor: app.poorOnly ? 'true' : '', page_size: 1000 });
     if (dim !== app.dim) return;
+    $('ranking-title').textContent = `${title}（共 ${res.villages.length} 村${res.total > res.villages.length ? `，显示前 ${res.villages.length}` : ''}）`;
     const list = $('ranking');
     list.replaceChildren(...res.villages.map((v, i) => {
       const s = dim === '综合' ? v.composite : v.gaps[dim];
