@@ -82,9 +82,27 @@ func (s *server) diffRuns(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"from": a, "to": b, "changed": len(diffs), "villages": diffs})
 }
 
-// runParam reads ?run=ID, defaulting to the latest run.
+// runParam reads ?run=ID or ?as_of=YYYY-MM-DD (the run of that date,
+// planning.RunOn: what the map's tiles of that date show), defaulting to
+// the latest run. A past date without its run is a 404 that says so: the
+// past is never answered with today's scores.
 func (s *server) runParam(r *http.Request) (int64, error) {
-	v := r.URL.Query().Get("run")
+	q := r.URL.Query()
+	v := q.Get("run")
+	if d := q.Get("as_of"); d != "" {
+		if v != "" {
+			return 0, planning.Errorf(planning.EInvalid, "参数 run 与 as_of 只能给一个")
+		}
+		day, err := planning.ParseAsOf(d)
+		if err != nil {
+			return 0, err
+		}
+		id, err := planning.RunOn(r.Context(), s.store, day)
+		if err == nil && id == 0 {
+			err = planning.Errorf(planning.ENotFound, "%s 没有评分结果：请先按该日期评分（gapmap score --as-of %s，或查看逐年进展时生成年末评分）", d, d)
+		}
+		return id, err
+	}
 	if v == "" {
 		run, err := s.store.LatestRun(r.Context())
 		return run.ID, err
@@ -132,9 +150,9 @@ func (s *server) gaps(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	for key := range q {
 		switch key {
-		case "dimension", "township", "min_score", "poor", "sort", "page", "page_size", "run":
+		case "dimension", "township", "min_score", "poor", "sort", "page", "page_size", "run", "as_of":
 		default:
-			return planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：dimension, township, min_score, poor, sort, page, page_size, run", key)
+			return planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：dimension, township, min_score, poor, sort, page, page_size, run, as_of", key)
 		}
 	}
 	f := planning.GapFilter{Dimension: q.Get("dimension"), Township: q.Get("township")}
