@@ -128,6 +128,18 @@ func TestScoresAsOf(t *testing.T) {
 		}
 	}
 
+	// The run of a date, as the page asks for it before the scores.
+	for day, want := range map[string]int64{"2018-12-31": past.ID, "2017-12-31": 0, time.Now().Format(time.DateOnly): live.ID} {
+		rec := f.get(t, "/api/v1/scoring-runs?as_of="+day)
+		got := decode[struct {
+			AsOf string `json:"as_of"`
+			Run  *planning.Run
+		}](t, rec)
+		if rec.Code != http.StatusOK || got.AsOf != day || (want == 0) != (got.Run == nil) || (got.Run != nil && got.Run.ID != want) {
+			t.Errorf("run of %s: %d %s, want run %d", day, rec.Code, rec.Body, want)
+		}
+	}
+
 	// A date without its run is said so, in Chinese; run and as_of together are refused.
 	for _, u := range []string{"/api/v1/gaps?as_of=2017-12-31", "/api/v1/villages/" + code + "/gaps?as_of=2017-12-31"} {
 		if rec := f.get(t, u); rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "2017-12-31 没有评分结果") {

@@ -82,6 +82,38 @@ func (s *server) diffRuns(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"from": a, "to": b, "changed": len(diffs), "villages": diffs})
 }
 
+// runOf answers the run of a date, ?as_of=YYYY-MM-DD (planning.RunOn):
+// {"as_of": D, "run": {…}}, or "run": null when D has none, so that a page
+// can say the date has no scores before asking for them.
+func (s *server) runOf(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	for key := range q {
+		if key != "as_of" {
+			return planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：as_of", key)
+		}
+	}
+	day, err := planning.ParseAsOf(q.Get("as_of"))
+	if err != nil {
+		return err
+	}
+	id, err := planning.RunOn(r.Context(), s.store, day)
+	if planning.ErrorCode(err) == planning.ENotFound {
+		id, err = 0, nil
+	}
+	if err != nil {
+		return err
+	}
+	var run *planning.Run
+	if id != 0 {
+		got, err := s.store.Run(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		run = &got
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"as_of": day.Format(time.DateOnly), "run": run})
+}
+
 // runParam reads ?run=ID or ?as_of=YYYY-MM-DD (the run of that date,
 // planning.RunOn: what the map's tiles of that date show), defaulting to
 // the latest run. A past date without its run is a 404 that says so: the
