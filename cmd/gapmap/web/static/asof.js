@@ -66,13 +66,9 @@ export class AsOfControl {
     this.app.asOfMissing = false;
     if (this.input) this.input.value = date;
     if (date) {
-      try {
-        await get('/api/v1/gaps', { as_of: date, page_size: 1 });
-      } catch (err) {
-        if (err.status !== 404) throw err;
-        this.app.asOfMissing = true;
-      }
+      const res = await get('/api/v1/scoring-runs', { as_of: date });
       if (this.app.asOf !== date) return; // superseded by a later choice
+      this.app.asOfMissing = !res.run;
     }
     this.show();
     await this.onChange(date);
