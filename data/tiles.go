@@ -81,7 +81,7 @@ func (c *storeLayers) composeTileSQL(layers []tiles.Layer) (string, error) {
 	env AS (SELECT ST_TileEnvelope(p.z, p.x, p.y) AS e3857,
 		ST_TileEnvelope(p.z, p.x, p.y, margin => 64.0 / 4096) AS b3857,
 		(ST_XMax(ST_TileEnvelope(p.z, p.x, p.y)) - ST_XMin(ST_TileEnvelope(p.z, p.x, p.y))) / 4096 AS px FROM p),
-	run AS (SELECT max(id) AS id FROM scoring_runs WHERE status = 'done'),
+	run AS (SELECT coalesce($9::bigint, (SELECT max(id) FROM scoring_runs WHERE status = 'done')) AS id),
 	lowzoom AS (SELECT coalesce((SELECT built_from FROM lowzoom_state WHERE layer = 'roads') =
 		(SELECT version FROM layer_versions WHERE layer = 'roads'), false) AS fresh),
 	` + strings.Join(ctes, ",\n") + "\n" + strings.Join(selects, "\nUNION ALL\n"), nil
@@ -166,6 +166,11 @@ func (s *Store) Tile(ctx context.Context, req tiles.Request) ([]byte, []string, 
 	if req.Filter.AsOf != "" {
 		return s.pastTile(ctx, req)
 	}
+	return s.tile(ctx, req, nil)
+}
+
+// tile renders req with the village scores of run (nil: the latest run).
+func (s *Store) tile(ctx context.Context, req tiles.Request, run *int64) ([]byte, []string, error) {
 	q, err := s.layers.tileSQL(req.Layers)
 	if err != nil {
 		return nil, nil, err
@@ -175,7 +180,7 @@ func (s *Store) Tile(ctx context.Context, req tiles.Request) ([]byte, []string, 
 	var truncated []string
 	err = s.onReplica(ctx, s.tilePool, func(r *replica) *pgxpool.Pool { return r.tile }, func(pool *pgxpool.Pool) error {
 		mvt, truncated = nil, nil
-		rows, err := pool.Query(ctx, q, req.Z, req.X, req.Y, f.Township, f.Dimension, f.MinScore, f.Status, f.Year)
+		rows, err := pool.Query(ctx, q, req.Z, req.X, req.Y, f.Township, f.Dimension, f.MinScore, f.Status, f.Year, run)
 		if err != nil {
 			return err
 		}
@@ -366,7 +371,9 @@ func (s *Store) provenance(ctx context.Context) (credits, synthetic []string, er
 }
 
 // pastTile renders req from the layers as of req.Filter.AsOf (the live
-// ones for a day from today on), with the snapshot's low-zoom roads.
+// ones for a day from today on), with the snapshot's low-zoom roads and
+// the villages scored by the run of that date (planning.RunOn; none when
+// it has no run: their gaps are then unknown, never today's).
 func (s *Store) pastTile(ctx context.Context, req tiles.Request) ([]byte, []string, error) {
 	d, err := planning.ParseAsOf(req.Filter.AsOf)
 	if err != nil {
@@ -375,6 +382,10 @@ func (s *Store) pastTile(ctx context.Context, req tiles.Request) ([]byte, []stri
 	req.Filter.AsOf = ""
 	past, err := s.ForDate(ctx, d)
 	if err != nil {
+		return nil, nil, err
+	}
+	run, err := planning.RunOn(ctx, s, d)
+	if err != nil && planning.ErrorCode(err) != planning.ENotFound {
 		return nil, nil, err
 	}
 	if past != s {
@@ -390,5 +401,5 @@ func (s *Store) pastTile(ctx context.Context, req tiles.Request) ([]byte, []stri
 			past.snaps.mu.Unlock()
 		}
 	}
-	return past.Tile(ctx, req)
+	return past.tile(ctx, req, &run)
 }

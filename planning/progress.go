@@ -297,3 +297,24 @@ func ProgressReport(ctx context.Context, store ProgressStore, p Profile, from, t
 	}
 	return Progress(years, facts), nil
 }
+
+// RunOn returns the id of the county's run of day, the scores the map and
+// the gap lists show for that date: for a day before today, the run the
+// progress table reads for a year-end (as_of and layers_as_of both day,
+// under the county profile), or 0 when there is none — the past is never
+// shown with today's scores; from today on, the latest run.
+func RunOn(ctx context.Context, store interface {
+	CountyStore
+	ProgressStore
+}, day time.Time) (int64, error) {
+	now := time.Now()
+	if !day.Before(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)) {
+		run, err := store.LatestRun(ctx)
+		return run.ID, err
+	}
+	p, err := CountyProfile(ctx, store, nil)
+	if err != nil {
+		return 0, err
+	}
+	return store.YearEndRun(ctx, p.Hash(), day)
+}

@@ -549,6 +549,7 @@ var readRoutes = map[string]string{
 	"GET /api/v1/villages/{code}":                                             "read",
 	"GET /api/v1/villages/{code}/history":                                     "read",
 	"GET /api/v1/county":                                                      "read",
+	"GET /api/v1/scoring-runs":                                                "read",
 	"GET /api/v1/scoring-runs/{id:[0-9]+}":                                    "read",
 	"GET /api/v1/scoring-runs/{a:[0-9]+}/diff/{b:[0-9]+}":                     "read",
 	"GET /api/v1/villages/{code}/gaps":                                        "read",

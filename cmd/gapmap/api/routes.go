@@ -226,6 +226,7 @@ func (s *server) routes(timeout time.Duration) []route {
 		// A run scores the whole county, and a run of the past first builds
 		// the county's snapshot and its road graph: minutes for a large one.
 		{post, "/api/v1/scoring-runs", access.ScoreRun, s.createRun, longBudget, maxJSONBytes, classHeavy},
+		{get, "/api/v1/scoring-runs", read, s.runOf, timeout, 0, classAPI},
 		{get, "/api/v1/scoring-runs/{id:[0-9]+}", read, s.getRun, timeout, 0, classAPI},
 		{get, "/api/v1/scoring-runs/{a:[0-9]+}/diff/{b:[0-9]+}", read, s.diffRuns, timeout, 0, classAPI},
 		{get, "/api/v1/villages/{code}/gaps", read, s.villageGaps, timeout, 0, classAPI},

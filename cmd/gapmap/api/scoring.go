@@ -82,9 +82,59 @@ func (s *server) diffRuns(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"from": a, "to": b, "changed": len(diffs), "villages": diffs})
 }
 
-// runParam reads ?run=ID, defaulting to the latest run.
+// runOf answers the run of a date, ?as_of=YYYY-MM-DD (planning.RunOn):
+// {"as_of": D, "run": {…}}, or "run": null when D has none, so that a page
+// can say the date has no scores before asking for them.
+func (s *server) runOf(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	for key := range q {
+		if key != "as_of" {
+			return planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：as_of", key)
+		}
+	}
+	day, err := planning.ParseAsOf(q.Get("as_of"))
+	if err != nil {
+		return err
+	}
+	id, err := planning.RunOn(r.Context(), s.store, day)
+	if planning.ErrorCode(err) == planning.ENotFound {
+		id, err = 0, nil
+	}
+	if err != nil {
+		return err
+	}
+	var run *planning.Run
+	if id != 0 {
+		got, err := s.store.Run(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		run = &got
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"as_of": day.Format(time.DateOnly), "run": run})
+}
+
+// runParam reads ?run=ID or ?as_of=YYYY-MM-DD (the run of that date,
+// planning.RunOn: what the map's tiles of that date show), defaulting to
+// the latest run. A past date without its run is a 404 that says so: the
+// past is never answered with today's scores.
 func (s *server) runParam(r *http.Request) (int64, error) {
-	v := r.URL.Query().Get("run")
+	q := r.URL.Query()
+	v := q.Get("run")
+	if d := q.Get("as_of"); d != "" {
+		if v != "" {
+			return 0, planning.Errorf(planning.EInvalid, "参数 run 与 as_of 只能给一个")
+		}
+		day, err := planning.ParseAsOf(d)
+		if err != nil {
+			return 0, err
+		}
+		id, err := planning.RunOn(r.Context(), s.store, day)
+		if err == nil && id == 0 {
+			err = planning.Errorf(planning.ENotFound, "%s 没有评分结果：请先按该日期评分（gapmap score --as-of %s，或查看逐年进展时生成年末评分）", d, d)
+		}
+		return id, err
+	}
 	if v == "" {
 		run, err := s.store.LatestRun(r.Context())
 		return run.ID, err
@@ -132,9 +182,9 @@ func (s *server) gaps(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	for key := range q {
 		switch key {
-		case "dimension", "township", "min_score", "poor", "sort", "page", "page_size", "run":
+		case "dimension", "township", "min_score", "poor", "sort", "page", "page_size", "run", "as_of":
 		default:
-			return planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：dimension, township, min_score, poor, sort, page, page_size, run", key)
+			return planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：dimension, township, min_score, poor, sort, page, page_size, run, as_of", key)
 		}
 	}
 	f := planning.GapFilter{Dimension: q.Get("dimension"), Township: q.Get("township")}

@@ -1183,3 +1183,131 @@ function crc32(buf) {
   }
   return ~c >>> 0;
 }
+
+/**
+ * tileLog records the vector tile URLs p requests; since(n) returns those
+ * after the first n.
+ */
+function tileLog(p) {
+  const urls = [];
+  p.on('request', (r) => { if (/\/tiles\/[^?]+\.mvt/.test(r.url())) urls.push(r.url()); });
+  return urls;
+}
+
+test('the 日期 control shows a past date on the map, the ranking and the panel; 逐年进展 shows the figures', { skip, timeout: 900_000 }, async (t) => {
+  // Every unpaved road is paved on 2017-06-30 (by SQL, as a completed
+  // project or an import dated then would), and the year-ends 2016 and 2017
+  // are scored through the progress route (READER may score).
+  const sql = spawnSync('psql', [DB, '-X', '-q', '-v', 'ON_ERROR_STOP=1'], {
+    input: "BEGIN;\nSET LOCAL gapmap.valid_from = '2017-06-30';\nUPDATE roads SET surface = '水泥' WHERE surface IN ('土', '砂石');\nCOMMIT;\n", encoding: 'utf8',
+  });
+  assert.equal(sql.status, 0, `psql: ${sql.stderr}`);
+  await api('/api/v1/progress?from=2017&to=2017');
+  // The oracle: a village whose 通路 gap differs between the two year-ends, from the API.
+  const of = async (day) => new Map((await api(`/api/v1/gaps?dimension=通路&page_size=1000&as_of=${day}`)).villages.map((v) => [v.code, v]));
+  const [y2016, y2017] = [await of('2016-12-31'), await of('2017-12-31')];
+  const changed = [...y2016.values()].filter((v) => y2017.has(v.code) && v.gaps['通路'] !== null && y2017.get(v.code).gaps['通路'] !== null
+    && v.gaps['通路'] !== y2017.get(v.code).gaps['通路']).sort((a, b) => Number(b.is_poor_village) - Number(a.is_poor_village));
+  assert.ok(changed.length > 0, 'paving changed no village\'s 通路 gap: the test proves nothing');
+  const { code } = changed[0];
+  const want = { '2016-12-31': String(y2016.get(code).gaps['通路']), '2017-12-31': String(y2017.get(code).gaps['通路']) };
+  const live = (await api(`/api/v1/villages/${code}/gaps`)).village.dimensions.find((d) => d.dimension === '通路').gap;
+
+  for (const viewport of [VIEWPORT, { width: 390, height: 844 }]) {
+    const size = `${viewport.width}×${viewport.height}`;
+    await t.test(`at ${size}`, async () => {
+      const p = await newPage(`${base}/`, READER, viewport);
+      try {
+        const tiles = tileLog(p);
+        const roadScore = () => p.getAttribute('#village-scores .score[data-dim="通路"]', 'data-score');
+        /** choose picks day with act and waits for the map, the banner and the panel. */
+        const choose = async (day, act, score) => {
+          const n = tiles.length;
+          await act();
+          await p.waitForFunction((d) => window.gapmap.asOf === d && document.querySelector('#asof-banner').hidden === !d, day);
+          if (score !== undefined) await p.waitForFunction(([s, d]) => document.querySelector('#village-scores .score[data-dim="通路"]')?.dataset.score === s
+            && (!d || document.querySelector('#village-asof')?.textContent.includes(d)), [score, day], { timeout: 30_000 });
+          await idle(p);
+          const after = tiles.slice(n);
+          assert.ok(after.length > 0, `${size} ${day || '今天'}: the map requested no tiles`);
+          for (const u of after) {
+            assert.equal(new URL(u).searchParams.get('as_of'), day || null, `${size}: tile ${u} for ${day || '今天'}`);
+          }
+        };
+        await p.evaluate((c) => window.gapmap.openVillage(c), code);
+        await p.waitForSelector('#village-scores');
+        assert.equal(await roadScore(), String(live));
+
+        // A year-end by one click, from the keyboard.
+        await choose('2016-12-31', async () => {
+          await p.focus('.asof-years button[data-date="2016-12-31"]');
+          await p.keyboard.press('Enter');
+        }, want['2016-12-31']);
+        assert.equal(await p.textContent('#asof-text'), '显示 2016-12-31 的状态');
+        assert.equal(await p.getAttribute('.asof-years button[data-date="2016-12-31"]', 'aria-pressed'), 'true');
+        await shot(`asof-2016-${viewport.width}`, p);
+        // The ranking is the date's.
+        const ranking = (await api('/api/v1/gaps?dimension=综合&page_size=10&as_of=2016-12-31')).villages.map((v) => v.code);
+        await p.waitForFunction((codes) => [...document.querySelectorAll('#ranking li[data-code]')].map((li) => li.dataset.code).join() === codes.join(), ranking);
+
+        // Any date, typed.
+        await choose('2017-12-31', () => p.fill('#asof-date', '2017-12-31'), want['2017-12-31']);
+        assert.notEqual(want['2016-12-31'], want['2017-12-31']);
+
+        // A date without its run: 无数据, never today's figures.
+        await choose('2015-06-30', () => p.fill('#asof-date', '2015-06-30'));
+        await p.waitForSelector('#village-asof-missing');
+        assert.match(await p.textContent('#asof-text'), /显示 2015-06-30 的状态：该日期没有评分结果/);
+        assert.match(await p.textContent('#ranking'), /2015-06-30 没有评分结果/);
+        assert.equal(await p.locator('#ranking li[data-code]').count(), 0);
+
+        // Back to 今天.
+        await choose('', () => p.click('#asof-back'), String(live));
+        assert.ok(await p.isHidden('#asof-banner'));
+
+        // 逐年进展: the table is the API's, the chart has a mark per year, the XLSX downloads.
+        await p.click('#open-progress');
+        await p.waitForFunction(() => document.querySelector('#progress')?.dataset.loaded, null, { timeout: 600_000 });
+        const res = await api('/api/v1/progress?from=2016&to=2020');
+        const cells = await p.$$eval('#progress-table tbody tr[data-year]', (trs) => trs.map((tr) => Object.fromEntries(
+          [...tr.children].map((td) => [td.dataset.header, { value: td.dataset.value, text: td.textContent }]))));
+        assert.equal(cells.length, res.rows.length);
+        assert.ok(res.rows.length > 0);
+        const figure = (v) => (v === null || v === undefined ? '' : String(v));
+        res.rows.forEach((r, i) => {
+          const c = cells[i];
+          const known = (v) => (r.run_id ? v ?? 0 : null);
+          const wantRow = {
+            年度: r.year, 乡镇代码: r.township_code, 村数: known(r.villages), '达标村数·通路': known(r.meeting['通路']),
+            '达标村数·饮水': known(r.meeting['饮水']), 退出全部达标村数: known(r.exit_all), 关闭缺口指标数: r.gaps_closed,
+            完工项目数: r.projects_completed, '硬化道路(km)': r.km_paved, '拨付资金(万元)': r.paid_wan,
+          };
+          for (const [h, v] of Object.entries(wantRow)) {
+            assert.equal(c[h].value, figure(v), `${size} ${r.year} ${r.township_name} ${h}`);
+            if (v === null) assert.equal(c[h].text, '无数据');
+          }
+        });
+        const bars = await p.$$eval('#progress-chart g.bar', (gs) => gs.map((g) => [Number(g.dataset.year), g.dataset.value]));
+        const sums = [2016, 2017, 2018, 2019, 2020].map((y) => {
+          const rows = res.rows.filter((r) => r.year === y);
+          return [y, rows.length && rows.every((r) => r.run_id) ? String(rows.reduce((s, r) => s + r.exit_all, 0)) : ''];
+        });
+        assert.deepEqual(bars, sums, `${size}: one mark per year, the county's 退出全部达标村数`);
+        await shot(`progress-${viewport.width}`, p);
+        const [download] = await Promise.all([p.waitForEvent('download'), p.click('#progress-xlsx')]);
+        const file = `${ARTIFACTS}逐年进展-${viewport.width}.xlsx`;
+        await download.saveAs(file);
+        const bytes = readFileSync(file);
+        assert.equal(bytes.subarray(0, 2).toString('latin1'), 'PK', 'the XLSX is not a ZIP');
+        assert.ok(bytes.toString('latin1').includes('xl/worksheets/'), 'the ZIP is not a workbook');
+        // Escape closes the view and gives the focus back.
+        await p.focus('#progress-measure');
+        await p.keyboard.press('Escape');
+        assert.ok(await p.isHidden('#progress'));
+        assert.deepEqual(problems, []);
+      } finally {
+        await p.close();
+      }
+    });
+  }
+});

@@ -16,6 +16,8 @@ import { Locator, refreshTiles } from './locate.js';
 import { Auth } from './auth.js';
 import { ProjectPanel } from './project.js';
 import { VillageTable } from './villagetable.js';
+import { AsOfControl, tileURL } from './asof.js';
+import { ProgressView } from './progress.js';
 
 const STATIC = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
 const $ = (id) => document.getElementById(id);
@@ -75,6 +77,9 @@ async function main() {
   app.villageTable = new VillageTable(app, { onVillage: (code) => openVillage(code) });
   app.locator = new Locator(app, { onLocated: villageLocated, notice, fail });
 
+  app.asOfControl = new AsOfControl(app, { onChange: asOfChanged });
+  app.asOfControl.render();
+  app.progress = new ProgressView(app, { fail });
   buildDimensions();
   buildLegend();
   buildSearch();
@@ -114,6 +119,16 @@ function projectChanged() {
 function fundsChanged() {
   app.panel.reloadFunds();
   app.drawer.fundsChanged();
+}
+
+/**
+ * asOfChanged follows the 日期 control: the tiles reload with the date's
+ * as_of, and the ranking and the open village panel show its scores.
+ */
+function asOfChanged() {
+  if (app.map) app.map.getSource('gapmap').setUrl('/tiles/all.json');
+  refreshRanking();
+  if (app.panel.code) app.panel.open(app.panel.code, { show: false }).catch(fail);
 }
 
 /** villageLocated puts a village the page placed on the map into the page's state. */
@@ -176,6 +191,8 @@ async function buildMap(config) {
       'ScaleControl.Meters': '米', 'ScaleControl.Kilometers': '公里',
     },
     dragRotate: false,
+    // The 日期 control: every tile of the chosen date carries as_of (asof.js).
+    transformRequest: (url, kind) => ({ url: kind === 'Tile' ? tileURL(url, app.asOf) : url }),
   });
   app.map = map;
   addHatchImages(map);
@@ -291,14 +308,20 @@ function buildLegend() {
 
 async function refreshRanking() {
   const dim = app.dim;
-  const title = `${dim === '综合' ? '综合' : dim}缺口最大的村${app.township ? `（${app.township}）` : ''}`;
+  const title = `${dim === '综合' ? '综合' : dim}缺口最大的村${app.township ? `（${app.township}）` : ''}${app.asOf ? `（${app.asOf}）` : ''}`;
   $('ranking-title').textContent = title;
   try {
-    // Every village, not a silent top 10: ties at 100 would drop villages. /gaps puts 数据不足 after the measured gaps.
-    const res = await get('/api/v1/gaps', { dimension: dim, township: app.townshipCode, poor: app.poorOnly ? 'true' : '', page_size: 1000 });
-    if (dim !== app.dim) return;
-    $('ranking-title').textContent = `${title}（共 ${res.villages.length} 村${res.total > res.villages.length ? `，显示前 ${res.villages.length}` : ''}）`;
     const list = $('ranking');
+    if (app.asOfMissing) {
+      // A date without its run has no ranking: never today's instead.
+      list.replaceChildren(el('li', { class: 'muted' }, `${app.asOf} 没有评分结果，无法排名（无数据）。`));
+      return;
+    }
+    const asOf = app.asOf;
+    // Every village, not a silent top 10: ties at 100 would drop villages. /gaps puts 数据不足 after the measured gaps.
+    const res = await get('/api/v1/gaps', { dimension: dim, township: app.townshipCode, poor: app.poorOnly ? 'true' : '', page_size: 1000, as_of: asOf });
+    if (dim !== app.dim || asOf !== app.asOf) return;
+    $('ranking-title').textContent = `${title}（共 ${res.villages.length} 村${res.total > res.villages.length ? `，显示前 ${res.villages.length}` : ''}）`;
     list.replaceChildren(...res.villages.map((v, i) => {
       const s = dim === '综合' ? v.composite : v.gaps[dim];
       const unknown = isUnknown(v.unknown, dim);

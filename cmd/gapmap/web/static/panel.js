@@ -31,15 +31,34 @@ export class VillagePanel {
       this.root.hidden = false;
       this.root.replaceChildren(el('p', { class: 'muted' }, '正在加载…'));
     }
+    const asOf = this.app.asOf;
+    if (this.app.asOfMissing) {
+      // The 日期 control chose a date without its run: say so, never show today's scores as that date's.
+      this.showMissing(code);
+      return null;
+    }
     const [gaps, outline, projects] = await Promise.all([
-      get(`/api/v1/villages/${code}/gaps`),
+      get(`/api/v1/villages/${code}/gaps`, { as_of: asOf }),
       get(`/api/v1/villages/${code}`, { geometry: 'outline' }),
       get('/api/v1/projects', { village: code, sort: 'need', page_size: 1000 }),
     ]);
-    if (this.code !== code) return null;
+    if (this.code !== code || asOf !== this.app.asOf) return null;
     this.gaps = gaps;
     this.render(gaps, outline, projects);
     return { gaps, outline };
+  }
+
+  /** showMissing says that the chosen date has no scores for village code. */
+  showMissing(code) {
+    const f = this.app.byCode.get(code);
+    const p = f ? f.properties : { name: code, township_name: '' };
+    this.root.hidden = false;
+    this.root.replaceChildren(
+      el('div', { class: 'panel-head' },
+        el('div', { style: 'flex:1' }, el('h2', { id: 'village-name' }, p.name), el('div', { class: 'sub' }, `${p.township_name} · ${code}`)),
+        el('button', { type: 'button', class: 'icon', title: '关闭', 'aria-label': '关闭村详情', onclick: () => this.close() }, '×')),
+      el('p', { id: 'village-asof-missing', class: 'st nodata' },
+        `${this.app.asOf} 没有评分结果：该日期的缺口为无数据。请在“逐年进展”中生成年末评分，或按该日期运行 gapmap score --as-of ${this.app.asOf}。`));
   }
 
   close() {
@@ -98,7 +117,9 @@ export class VillagePanel {
       return el('li', {}, el('span', { class: `st ${st.cls}` }, `${st.icon} ${st.text}`), el('span', {}, el('b', {}, c.item), ' ', el('span', { class: 'muted' }, c.note)));
     }));
 
-    this.root.replaceChildren(head, scores,
+    this.root.replaceChildren(head,
+      ...(this.app.asOf ? [el('p', { id: 'village-asof', class: 'asof-note' }, `以下为 ${this.app.asOf} 的评分结果（项目、资金和操作记录为当前状态）。`)] : []),
+      scores,
       el('p', { class: 'explain-note' }, '0 = 达标，100 = 缺口最大。地图上红色虚线为未达标的原因，绿色为达标的依据；点击标有“图上”的指标只看这一项（待硬化路段、到最近客运站点、供电配变等）。'),
       ...sections,
       el('h3', {}, '贫困村退出验收清单'), checklist,
