@@ -430,6 +430,58 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     await page.waitForFunction((n) => document.querySelectorAll('#project-table tbody tr[data-id]').length === n, all.total);
   });
 
+  await t.test('a project clicked on the map opens its card; proposals are dashed; the legend has every state', async () => {
+    const STATES = ['需求摸底', '村级申报', '乡镇审核', '县级论证', '县级审定', '已入库', '纳入年度计划', '实施中', '已完工', '已验收', '绩效评价', '已出库'];
+    const PROPOSED = STATES.slice(0, 5);
+    const keys = await page.$$eval('[data-keys="projects"] > span', (ss) => ss.map((s) => [s.textContent, s.querySelector('.swatch').className]));
+    assert.deepEqual(keys.map(([label]) => label), STATES);
+    for (const [label, cls] of keys) assert.equal(/\bproposed\b/.test(cls), PROPOSED.includes(label), `legend key ${label}: ${cls}`);
+    await page.check('#layers input[data-group="projects"]');
+    // A line project, and a place on it where no village dot is: a dot wins a click.
+    const all = await api('/api/v1/projects?page_size=1000');
+    let target;
+    for (const p of all.projects) {
+      const res = await api(`/api/v1/projects/${p.id}`);
+      if (res.geometry && /LineString/.test(res.geometry.type)) { target = res; break; }
+    }
+    assert.ok(target, 'no project with a line');
+    const line = target.geometry.type === 'LineString' ? target.geometry.coordinates : target.geometry.coordinates[0];
+    await page.evaluate((c) => window.gapmap.map.jumpTo({ center: c, zoom: 15 }), line[Math.floor(line.length / 2)]);
+    await idle();
+    const hit = await page.evaluate(([coords, layers]) => {
+      const m = window.gapmap.map;
+      const box = (p, r) => [[p.x - r, p.y - r], [p.x + r, p.y + r]];
+      for (let i = 0; i + 1 < coords.length; i++) {
+        // The middle of each segment, away from the vertices shared with other lines.
+        const p = m.project([(coords[i][0] + coords[i + 1][0]) / 2, (coords[i][1] + coords[i + 1][1]) / 2]);
+        const c = m.getCanvas();
+        if (p.x < 20 || p.y < 20 || p.x > c.clientWidth - 20 || p.y > c.clientHeight - 20) continue;
+        if (m.queryRenderedFeatures(box(p, 8), { layers: ['villages-point'] }).length) continue;
+        const fs = m.queryRenderedFeatures(box(p, 4), { layers });
+        if (fs.length) return { x: p.x, y: p.y, id: fs[0].id, layer: fs[0].layer.id, status: fs[0].properties.status };
+      }
+      return null;
+    }, [line, ['projects-line', 'projects-line-proposed', 'projects-point']]);
+    assert.ok(hit, `project ${target.project.id} is not drawn where it lies`);
+    // The line's style says its stage: dashed while proposed.
+    assert.equal(hit.layer, PROPOSED.includes(hit.status) ? 'projects-line-proposed' : 'projects-line');
+    const want = await api(`/api/v1/projects/${hit.id}`);
+    const box = await page.locator('#map').boundingBox();
+    await page.mouse.click(box.x + hit.x, box.y + hit.y);
+    await page.waitForFunction((name) => !document.getElementById('project-panel').hidden
+      && document.getElementById('project-name')?.textContent === name, want.project.name, { timeout: 15_000 });
+    // The card: status, 规模, 万元, the gap before → after, and the 绩效目标 as the API has them.
+    assert.equal(await page.textContent('#project-status'), want.project.status);
+    const facts = await page.textContent('#project-facts');
+    assert.match(facts, new RegExp(`${want.project.gap_dimension}缺口`));
+    const targets = await page.$$eval('#project-targets tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    assert.deepEqual(targets, (want.project.targets || []).map((x) => [x.level1, x.level2, x.level3, x.value].map((v) => v || '—')));
+    if (!targets.length) assert.match(await page.textContent('#project-targets'), /尚未填报绩效目标/);
+    await shot('05b-project-card');
+    await page.uncheck('#layers input[data-group="projects"]');
+    await page.click('#project-panel button[aria-label="关闭项目详情"]');
+  });
+
   await t.test('the XLSX download is a valid workbook', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-xlsx')]);
     const file = `${ARTIFACTS}项目库.xlsx`;

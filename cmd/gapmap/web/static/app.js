@@ -6,7 +6,7 @@
 import { get, APIError } from './api.js';
 import { el, score, gapColour, isUnknown, RAMP, HATCH_CSS } from './format.js';
 import {
-  DIMENSIONS, LAYER_GROUPS, SURFACE_COLOURS, VOLTAGE_COLOURS, PROJECT_STATUS_COLOURS,
+  DIMENSIONS, LAYER_GROUPS, SURFACE_COLOURS, VOLTAGE_COLOURS, PROJECT_STATUS_COLOURS, PROPOSED, PROJECT_LAYERS,
   style, setDimension, applyVillageFilter, addHatchImages, bbox, empty,
 } from './map.js';
 import { basemapSource } from './basemap.js';
@@ -233,14 +233,17 @@ async function buildMap(config) {
   map.on('mouseout', () => hover.remove());
   map.on('click', (e) => {
     if (app.locator.click(e.lngLat)) return;
-    const f = villageAt(e.point);
-    if (f) { openVillage(f.properties.code); return; }
-    const p = projectAt(e.point);
-    if (p) app.drawer.showProject(p.id);
+    // A village's dot wins, then a project drawn on the map, then the
+    // village outline under both: an outline covers every project in it.
+    const dot = villageAt(e.point, ['villages-point']);
+    const p = !dot && projectAt(e.point);
+    if (p) { app.drawer.showProject(p.id); return; }
+    const f = dot || villageAt(e.point);
+    if (f) openVillage(f.properties.code);
   });
-  function villageAt(pt) {
+  function villageAt(pt, layers = villageLayers) {
     const r = 6;
-    const fs = map.queryRenderedFeatures([[pt.x - r, pt.y - r], [pt.x + r, pt.y + r]], { layers: villageLayers });
+    const fs = map.queryRenderedFeatures([[pt.x - r, pt.y - r], [pt.x + r, pt.y + r]], { layers });
     if (!fs.length) return null;
     // The nearest office wins among dots drawn close together.
     const d = (f) => (f.geometry.type === 'Point' ? dist(map.project(f.geometry.coordinates), pt) : r);
@@ -248,7 +251,7 @@ async function buildMap(config) {
   }
   function projectAt(pt) {
     if (map.getLayoutProperty('projects-line', 'visibility') === 'none') return null;
-    const fs = map.queryRenderedFeatures([[pt.x - 4, pt.y - 4], [pt.x + 4, pt.y + 4]], { layers: ['projects-line', 'projects-point'] });
+    const fs = map.queryRenderedFeatures([[pt.x - 4, pt.y - 4], [pt.x + 4, pt.y + 4]], { layers: PROJECT_LAYERS });
     return fs[0] || null;
   }
 
@@ -411,7 +414,8 @@ function buildLayerList() {
     roads: SURFACE_COLOURS.map(([k, c]) => [`${k}路面`, c, 'line']),
     power: VOLTAGE_COLOURS.map(([, c, label]) => [label, c, 'line']).concat([['变电站', '#7b1fa2'], ['配变', '#f57c00']]),
     water: [['水库', '#7fb3e0'], ['供水管网', '#1f78b4', 'line'], ['水厂', '#08519c']],
-    projects: PROJECT_STATUS_COLOURS.filter(([s]) => ['需求摸底', '已入库', '纳入年度计划', '实施中', '已完工'].includes(s)),
+    // Every state, as drawn: dashed lines for proposals, solid from 已入库 on.
+    projects: PROJECT_STATUS_COLOURS.map(([s, c]) => [s, c, PROPOSED.includes(s) ? 'line proposed' : 'line project']),
   };
   const list = $('layers');
   for (const g of LAYER_GROUPS) {
@@ -423,7 +427,7 @@ function buildLayerList() {
     });
     list.append(el('li', { dataset: { group: g.id } },
       el('label', {}, box, ' ', g.name, ' ', el('span', { class: 'hint', dataset: { minzoom: g.minzoom } })),
-      keys[g.id] ? el('div', { class: 'keys' }, keys[g.id].map(([label, c, kind]) => el('span', {}, el('span', { class: `swatch ${kind || ''}`, style: `background:${c}` }), label))) : null));
+      keys[g.id] ? el('div', { class: 'keys', dataset: { keys: g.id } }, keys[g.id].map(([label, c, kind]) => el('span', {}, el('span', { class: `swatch ${kind || ''}`, style: `--c:${c};background:${c}` }), label))) : null));
   }
 }
 

@@ -12,6 +12,13 @@ export const PROJECT_STATUS_COLOURS = [
   ['已完工', '#43a047'], ['已验收', '#2e7d32'], ['绩效评价', '#1b5e20'], ['已出库', '#6d4c41'],
 ];
 
+/**
+ * PROPOSED are the states before 已入库: a proposal, not yet a project the
+ * county has approved. Their lines are dashed and every project line has a
+ * dark casing, so that no project reads as a built road.
+ */
+export const PROPOSED = ['需求摸底', '村级申报', '乡镇审核', '县级论证', '县级审定'];
+
 export const SURFACE_COLOURS = [['沥青', '#3a3a3a'], ['水泥', '#8a8a8a'], ['砂石', '#d08c2c'], ['土', '#8c510a']];
 export const VOLTAGE_COLOURS = [[110, '#7b1fa2', '110 kV 及以上'], [35, '#c2185b', '35 kV'], [10, '#f57c00', '10 kV'], [0, '#fbc02d', '0.4 kV 及以下']];
 
@@ -47,6 +54,10 @@ export function addHatchImages(map) {
 const isPoint = ['==', ['geometry-type'], 'Point'];
 const isPolygon = ['==', ['geometry-type'], 'Polygon'];
 const unpaved = ['match', ['get', 'surface'], ['土', '砂石'], true, false];
+const proposed = ['match', ['get', 'status'], PROPOSED, true, false];
+
+/** PROJECT_LAYERS are the map layers of the 项目库, the ones a click on a project hits. */
+export const PROJECT_LAYERS = ['projects-casing', 'projects-line', 'projects-line-proposed', 'projects-point'];
 
 /**
  * LAYER_GROUPS are the toggles of the layer list: a Chinese name, the map
@@ -61,7 +72,7 @@ export const LAYER_GROUPS = [
   { id: 'water', name: '供水工程、管网、水库', layers: ['reservoirs', 'water_mains', 'water_works'], on: true, minzoom: 8 },
   { id: 'pv', name: '光伏电站', layers: ['pv_stations'], on: true, minzoom: 10 },
   { id: 'tourism', name: '旅游景点', layers: ['tourism_sites'], on: false, minzoom: 9 },
-  { id: 'projects', name: '项目库（按状态）', layers: ['projects-line', 'projects-point'], on: false, minzoom: 8 },
+  { id: 'projects', name: '项目库（按状态）', layers: PROJECT_LAYERS, on: false, minzoom: 8 },
   { id: 'bus', name: '客运站点', layers: ['bus_stops'], on: false, minzoom: 12 },
   { id: 'bridges', name: '桥梁（危桥为红色）', layers: ['bridges'], on: false, minzoom: 12 },
 ];
@@ -80,7 +91,8 @@ export function style(tilejsonURL, basemap, dim) {
   const voltage = ['step', ['get', 'voltage_kv'], VOLTAGE_COLOURS[3][1], 10, VOLTAGE_COLOURS[2][1], 35, VOLTAGE_COLOURS[1][1], 110, VOLTAGE_COLOURS[0][1]];
   const projectColour = match('status', PROJECT_STATUS_COLOURS, '#9e9e9e');
   const sources = {
-    gapmap: { type: 'vector', url: tilejsonURL, promoteId: 'id' },
+    // Feature ids are the rows' ids: ST_AsMVT writes them as the MVT feature id (not a property).
+    gapmap: { type: 'vector', url: tilejsonURL },
     explain: { type: 'geojson', data: empty() },
     selected: { type: 'geojson', data: empty() },
     project: { type: 'geojson', data: empty() },
@@ -114,8 +126,14 @@ export function style(tilejsonURL, basemap, dim) {
     L('roads-unpaved', 'line', 'roads', { 'line-color': match('surface', SURFACE_COLOURS, '#999999'), 'line-width': roadWidth(), 'line-dasharray': [2, 1.5] },
       { filter: unpaved }),
     L('power_lines', 'line', 'power_lines', { 'line-color': voltage, 'line-width': ['step', ['get', 'voltage_kv'], 0.6, 10, 1.2, 35, 2, 110, 3] }),
-    L('projects-line', 'line', 'projects', { 'line-color': projectColour, 'line-width': 4, 'line-opacity': 0.8 }, { filter: ['!', isPoint] }),
-    L('projects-point', 'circle', 'projects', { 'circle-color': projectColour, 'circle-radius': 5, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 }, { filter: isPoint }),
+    // A project is drawn over a dark casing, dashed while it is only proposed: never like a road's solid grey.
+    L('projects-casing', 'line', 'projects', { 'line-color': '#212121', 'line-width': 7, 'line-opacity': 0.9 }, { filter: ['!', isPoint] }),
+    L('projects-line', 'line', 'projects', { 'line-color': projectColour, 'line-width': 4 }, { filter: ['all', ['!', isPoint], ['!', proposed]] }),
+    L('projects-line-proposed', 'line', 'projects', { 'line-color': projectColour, 'line-width': 4, 'line-dasharray': [1.5, 1] },
+      { filter: ['all', ['!', isPoint], proposed] }),
+    L('projects-point', 'circle', 'projects', {
+      'circle-color': projectColour, 'circle-radius': 5, 'circle-stroke-color': '#212121', 'circle-stroke-width': ['case', proposed, 1, 2],
+    }, { filter: isPoint }),
     L('substations', 'circle', 'substations', { 'circle-color': '#7b1fa2', 'circle-radius': 5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 }),
     L('transformers', 'circle', 'transformers', { 'circle-color': '#f57c00', 'circle-radius': 3 }),
     L('water_works', 'circle', 'water_works', { 'circle-color': '#08519c', 'circle-radius': 5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 }),

@@ -5,7 +5,7 @@
 import { get } from './api.js';
 import { el, num, wan, score, measure, quantity, gapColour, isUnknown, HATCH_CSS, STATUS, SOURCE } from './format.js';
 import { PROJECT_STATUS_COLOURS } from './map.js';
-import { historyItems } from './project.js';
+import { historyItems, gapChange } from './project.js';
 import { villageFunds, villagePoverty } from './funds.js';
 
 const DIMS = ['通路', '饮水', '农网', '光伏'];
@@ -215,7 +215,7 @@ export class VillagePanel {
           el('span', { class: 'status-chip', style: `background:${statusColour[p.status] || '#999'}` }, p.status),
           el('span', { class: 'cost' }, wan(p.cost_wan)),
           el('span', {}, `规模 ${quantity(p.quantity, p.unit)}`),
-          el('span', {}, `${p.gap_dimension}缺口 ${score(p.gap_before)} → ${score(p.gap_after_est)}`),
+          el('span', {}, gapChange(p)),
           el('span', {}, `受益贫困人口 ${num(p.poor_population, 0)} 人`)),
         el('div', { class: 'meta' }, p.content),
         el('div', { class: 'meta' }, c ? `全县排名：需求第 ${c.rank_need} · 贫困人口第 ${c.rank_poor} · 性价比第 ${c.rank_value}` : '',

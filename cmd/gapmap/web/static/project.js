@@ -110,10 +110,11 @@ export class ProjectPanel {
         fact('规模', quantity(p.quantity, p.unit)),
         fact('投资', wan(p.cost_wan)),
         fact('受益贫困人口', `${num(p.poor_population, 0)} 人`),
-        p.gap_dimension ? fact('缺口', `${p.gap_dimension} ${score(p.gap_before)} → ${score(p.gap_after_est)}`) : null,
+        p.gap_dimension ? fact('缺口', gapChange(p)) : null,
         fact('年度', p.year || '未安排'),
         fact('建设内容', p.content || '—'),
         fact('责任单位', p.responsible_unit || '—')),
+      targetsBox(p.targets),
       this.funds.box,
       el('h3', {}, '操作记录'),
       el('ol', { id: 'project-history', class: 'history' }, el('li', { class: 'muted' }, '正在加载…')),
@@ -251,6 +252,26 @@ export class ProjectPanel {
       list()?.replaceChildren(el('li', { class: 'muted' }, err.message));
     }
   }
+}
+
+/**
+ * gapChange is a project's gap before → after, and says so when the
+ * project, by its own estimate, closes none of it.
+ */
+export function gapChange(p) {
+  const same = p.gap_before != null && p.gap_after_est != null && Math.abs(p.gap_before - p.gap_after_est) < 0.005;
+  return `${p.gap_dimension}缺口 ${score(p.gap_before)} → ${score(p.gap_after_est)}${same ? '（不改变缺口）' : ''}`;
+}
+
+/** targetsBox is the project's 绩效目标 as the 绩效目标申报表 lists them: 一级, 二级, 三级 and the value. */
+function targetsBox(targets) {
+  const rows = targets || [];
+  return el('section', { id: 'project-targets', 'aria-label': '绩效目标' }, el('h3', {}, '绩效目标'),
+    rows.length
+      ? el('table', { class: 'ind' },
+        el('thead', {}, el('tr', {}, ['一级指标', '二级指标', '三级指标', '指标值'].map((h) => el('th', {}, h)))),
+        el('tbody', {}, rows.map((t) => el('tr', {}, [t.level1, t.level2, t.level3, t.value].map((v) => el('td', {}, v || '—'))))))
+      : el('p', { class: 'muted' }, '尚未填报绩效目标（入库前须填报）。'));
 }
 
 /** historyItems are the list items of audit entries (newest first, as the API gives them). */
