@@ -4,7 +4,8 @@
 # Chromium runs the review map's end-to-end test (playwright-core drives it;
 # Playwright's own browser download cannot work offline), with Node.js and a
 # Chinese font so that its screenshots are legible; LibreOffice Calc
-# recalculates the 项目库 申报表's formulas.
+# recalculates the 项目库 申报表's formulas; poppler's pdftoppm and pdfinfo
+# read the 出图 PDF back.
 #
 # Usage: scripts/testdeps.sh [node]   ("node": only Node.js and npm, which
 # building the review map needs)
@@ -15,6 +16,7 @@ if [ "${1:-}" != node ]; then
   command -v ogrinfo >/dev/null || pkgs+=(gdal-bin)
   [ -x /usr/bin/chromium ] || pkgs+=(chromium)
   command -v soffice >/dev/null || pkgs+=(libreoffice-calc)
+  command -v pdftoppm >/dev/null || pkgs+=(poppler-utils)
   [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || pkgs+=(fonts-wqy-microhei)
 fi
 [ "${#pkgs[@]}" -eq 0 ] && exit 0

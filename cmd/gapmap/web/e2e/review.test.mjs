@@ -494,6 +494,59 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     assert.ok(names.includes('xl/workbook.xml') && names.includes('xl/worksheets/'), 'the ZIP is not a workbook');
   });
 
+  await t.test('出图: an A4 landscape sheet as PNG and PDF, with title, map, legend, scale bar and north arrow', async () => {
+    await page.click('#open-print');
+    await page.waitForSelector('#print-dialog:not([hidden])');
+    assert.match(await page.inputValue('#print-dialog input[name=title]'), /村级基础设施.*缺口图/);
+    await page.fill('#print-dialog input[name=title]', '临湘市村级基础设施缺口图（测试）');
+    await page.selectOption('#print-dialog select[name=paper]', 'A4');
+    await page.selectOption('#print-dialog select[name=orientation]', 'landscape');
+    await page.selectOption('#print-dialog select[name=dpi]', '150');
+    const sheet = async (format) => {
+      await page.selectOption('#print-dialog select[name=format]', format);
+      const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.click('#print-dialog button[type=submit]')]);
+      const path = `${ARTIFACTS}print-a4.${format}`;
+      await dl.saveAs(path);
+      return path;
+    };
+    const png = readFileSync(await sheet('png'));
+    // A4 landscape at 150 dpi: 297 × 210 mm.
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1754, 1240]);
+    const mm = 1754 / 297;
+    const rect = (x0, y0, x1, y1) => [x0, y0, x1 - x0, y1 - y0].map((v) => Math.round(v * mm));
+    const area = (r) => r[2] * r[3];
+    const near = async (r, colour) => area(r) - await mapPixels(page, [png], r, colour);
+    const WHITE = [255, 255, 255];
+    const BLACK = [17, 17, 17];
+    // The layout: title band 10–26 mm, map frame 10–221 × 26–186 mm, legend 225–287 mm beside it.
+    const title = rect(20, 12, 277, 24);
+    assert.ok(await mapPixels(page, [png], title, WHITE) > 300, 'no title text');
+    const frame = rect(11, 27, 220, 185);
+    assert.ok(await mapPixels(page, [png], frame, WHITE) > area(frame) * 0.3, 'the map frame is mostly empty');
+    // The legend's ramp runs from green (0) to red (100).
+    assert.ok(await near(rect(227.5, 40, 229.5, 44), [0x1a, 0x98, 0x50]) > 0, 'no green at the ramp\'s start');
+    assert.ok(await near(rect(279, 40, 280.8, 44), [0xd7, 0x30, 0x27]) > 0, 'no red at the ramp\'s end');
+    // The scale bar's first segment is solid black; the north arrow is drawn at the frame's top right.
+    assert.ok(await near(rect(16.5, 176.7, 19.5, 177.7), BLACK) > area(rect(16.5, 176.7, 19.5, 177.7)) * 0.8, 'no scale bar');
+    assert.ok(await near(rect(204, 32, 214, 44), BLACK) > 50, 'no north arrow');
+    await shot('05c-print-dialog');
+
+    // The PDF holds the same sheet on an A4 landscape page: rendered by pdftoppm, it matches the PNG.
+    const pdf = await sheet('pdf');
+    const info = spawnSync('pdfinfo', [pdf], { encoding: 'utf8' });
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stdout, /Page size:\s+841\.89 x 595\.28 pts \(A4\)/);
+    const out = `${ARTIFACTS}print-a4-pdf`;
+    // At 150 dpi the page's 595.28 pt make 1240.2 px, which pdftoppm rounds up: scale to the sheet's pixels.
+    const r = spawnSync('pdftoppm', ['-scale-to-x', '1754', '-scale-to-y', '1240', '-png', '-singlefile', pdf, out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const fromPdf = readFileSync(`${out}.png`);
+    assert.deepEqual([fromPdf.readUInt32BE(16), fromPdf.readUInt32BE(20)], [1754, 1240]);
+    const differ = await mapPixels(page, [png, fromPdf], [0, 0, 1754, 1240]);
+    assert.ok(differ < 1754 * 1240 * 0.02, `the PDF differs from the PNG in ${differ} pixels`);
+    await page.click('#print-cancel');
+  });
+
   await t.test('budget plan by year and targets against progress', async () => {
     await page.click('.tabs button[data-tab="plan"]');
     await page.click('#plan-form button[type="submit"]');

@@ -18,6 +18,7 @@ import { ProjectPanel } from './project.js';
 import { VillageTable } from './villagetable.js';
 import { AsOfControl, tileURL } from './asof.js';
 import { ProgressView } from './progress.js';
+import { PrintDialog } from './print.js';
 
 const STATIC = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
 const $ = (id) => document.getElementById(id);
@@ -195,6 +196,7 @@ async function buildMap(config) {
     transformRequest: (url, kind) => ({ url: kind === 'Tile' ? tileURL(url, app.asOf) : url }),
   });
   app.map = map;
+  app.maplibregl = maplibregl; // 出图 renders a second map with it
   addHatchImages(map);
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
@@ -272,6 +274,13 @@ async function buildMap(config) {
   map.on('zoomend', updateLayerHints);
   updateLayerHints();
   map.once('idle', () => { app.ready = true; });
+  // 出图 prints what the map shows; its sources are the tiles' attribution, as on the map.
+  const sources = (tilejson.attribution || '').replace(/<[^>]*>/g, '');
+  const printer = new PrintDialog(app, () => ({
+    keys: layerKeys(), county: $('county-name').textContent, sources, synthetic: !$('data-note').hidden,
+  }));
+  $('open-print').addEventListener('click', () => printer.open());
+  $('open-print').hidden = false;
 }
 
 const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
@@ -409,14 +418,19 @@ function filterVillages() {
   refreshRanking();
 }
 
-function buildLayerList() {
-  const keys = {
+/** layerKeys are the legend keys of the layer groups, by group id: label, colour and swatch kind. */
+function layerKeys() {
+  return {
     roads: SURFACE_COLOURS.map(([k, c]) => [`${k}路面`, c, 'line']),
     power: VOLTAGE_COLOURS.map(([, c, label]) => [label, c, 'line']).concat([['变电站', '#7b1fa2'], ['配变', '#f57c00']]),
     water: [['水库', '#7fb3e0'], ['供水管网', '#1f78b4', 'line'], ['水厂', '#08519c']],
     // Every state, as drawn: dashed lines for proposals, solid from 已入库 on.
     projects: PROJECT_STATUS_COLOURS.map(([s, c]) => [s, c, PROPOSED.includes(s) ? 'line proposed' : 'line project']),
   };
+}
+
+function buildLayerList() {
+  const keys = layerKeys();
   const list = $('layers');
   for (const g of LAYER_GROUPS) {
     const box = el('input', { type: 'checkbox', dataset: { group: g.id } });
