@@ -84,7 +84,8 @@ score, projects and the API apply over the defaults (--set FILE: store one)`, se
 or static hosting (--layerset review --maxzoom 14 --out county.mbtiles | county.pmtiles)`, setup: withOptions(packFlags, packTiles)},
 	{name: "bench-tiles", usage: `load the tile server of this database with 16 clients per zoom, cold (no cache)
 and warm, and print tiles/s, p50/p99 and KB per zoom (--peer URL: also load
-another tile server, e.g. pg_tileserv, with the same tile lists)`, shared: (*settings).benchFlags, setup: withOptions(benchFlags, benchTiles)},
+another tile server, e.g. pg_tileserv, with the same tile lists; --equal-content:
+also load gapmap drawing what pg_tileserv sends, and compare the tiles' content)`, shared: (*settings).benchFlags, setup: withOptions(benchFlags, benchTiles)},
 	{name: "projects generate", usage: `size candidate 项目库 projects from the latest scoring run's gaps (--run N, --all,
 --profile FILE for unit prices) and merge them into the library`, setup: withOptions(generateFlags, generate)},
 	{name: "projects plan", usage: `fit the library into yearly budgets (--years 2016-2020 --budget 3000 or
