@@ -366,6 +366,7 @@ func moveAndWatch(t *testing.T, editor, readerA, readerB *session, code string, 
 
 // logSwitch reports when B switched to an edit made through A.
 func logSwitch(t *testing.T, from, to time.Duration, when string) {
+	t.Helper()
 	if from == 0 {
 		t.Logf("B's first answer after A's was already the new one (it ended %s after A's; %s)", to.Round(time.Millisecond), when)
 		return
