@@ -6,8 +6,8 @@
 // The map is rendered by MapLibre itself, a second map off screen with the
 // same style at the sheet's resolution (pixelRatio), so that print is as
 // sharp as the paper, not a screenshot scaled up. The sheet is composed on
-// one canvas; the PNG is that canvas and the PDF holds the same pixels as
-// one JPEG image on a page of the paper's size, so both outputs agree.
+// one canvas; the PNG is that canvas and the PDF holds the same pixels,
+// losslessly, as one image on a page of the paper's size.
 import { RAMP, NO_DATA_COLOUR, HATCH_LINE } from './format.js';
 import { addHatchImages, LAYER_GROUPS } from './map.js';
 
@@ -277,10 +277,11 @@ function scaleBar(g, x, y, max, perPixel, mm, font) {
 }
 
 /**
- * pdfOf is a one-page PDF of paper size (mm) holding jpeg (the bytes of a
- * baseline JPEG of width×height pixels) over the whole page.
+ * pdfOf is a one-page PDF of paper size (mm) holding the sheet's pixels
+ * over the whole page: rgb, width×height 8-bit RGB deflated (zlib), so
+ * the PDF is lossless — the same pixels as the PNG.
  */
-export function pdfOf(jpeg, width, height, mmWidth, mmHeight) {
+export function pdfOf(rgb, width, height, mmWidth, mmHeight) {
   const pt = (v) => ((v / MM) * 72).toFixed(2);
   const [pw, ph] = [pt(mmWidth), pt(mmHeight)];
   const enc = new TextEncoder();
@@ -291,21 +292,21 @@ export function pdfOf(jpeg, width, height, mmWidth, mmHeight) {
     `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${pw} ${ph}] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>`,
     null, // the image, with binary data
     `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-    '<< /Producer (gapmap) /Title <FEFF> >>',
+    '<< /Producer (gapmap) >>',
   ];
-  const parts = [enc.encode('%PDF-1.4\n%\xE2\xE3\xCF\xD3\n')];
+  const parts = [enc.encode('%PDF-1.4\n')];
   let offset = parts[0].length;
   const offsets = [];
   objects.forEach((body, i) => {
     offsets.push(offset);
     let bytes;
     if (body === null) {
-      const head = enc.encode(`${i + 1} 0 obj\n<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length ${jpeg.length} >>\nstream\n`);
+      const head = enc.encode(`${i + 1} 0 obj\n<< /Type /XObject /Subtype /Image /Width ${width} /Height ${height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Length ${rgb.length} >>\nstream\n`);
       const tail = enc.encode('\nendstream\nendobj\n');
-      bytes = new Uint8Array(head.length + jpeg.length + tail.length);
+      bytes = new Uint8Array(head.length + rgb.length + tail.length);
       bytes.set(head, 0);
-      bytes.set(jpeg, head.length);
-      bytes.set(tail, head.length + jpeg.length);
+      bytes.set(rgb, head.length);
+      bytes.set(tail, head.length + rgb.length);
     } else {
       bytes = enc.encode(`${i + 1} 0 obj\n${body}\nendobj\n`);
     }
@@ -317,13 +318,20 @@ export function pdfOf(jpeg, width, height, mmWidth, mmHeight) {
   return new Blob(parts, { type: 'application/pdf' });
 }
 
-/** sheetBlob is the sheet as a PNG, or as a PDF of opts.paper holding it. */
+/** sheetBlob is the sheet as a PNG, or as a PDF of opts.paper holding the same pixels. */
 export async function sheetBlob(sheet, opts) {
-  const blob = (type, q) => new Promise((resolve) => sheet.toBlob(resolve, type, q));
-  if (opts.format !== 'pdf') return blob('image/png');
-  const jpeg = new Uint8Array(await (await blob('image/jpeg', 0.92)).arrayBuffer());
+  if (opts.format !== 'pdf') return new Promise((resolve) => sheet.toBlob(resolve, 'image/png'));
+  const rgba = sheet.getContext('2d').getImageData(0, 0, sheet.width, sheet.height).data;
+  const rgb = new Uint8Array(sheet.width * sheet.height * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    rgb[j] = rgba[i];
+    rgb[j + 1] = rgba[i + 1];
+    rgb[j + 2] = rgba[i + 2];
+  }
+  // CompressionStream's "deflate" is zlib (RFC 1950), which is what FlateDecode reads.
+  const zipped = new Uint8Array(await new Response(new Blob([rgb]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer());
   const { mmWidth, mmHeight } = sheetSize(opts.paper, opts.landscape, opts.dpi);
-  return pdfOf(jpeg, sheet.width, sheet.height, mmWidth, mmHeight);
+  return pdfOf(zipped, sheet.width, sheet.height, mmWidth, mmHeight);
 }
 
 /**
