@@ -73,7 +73,8 @@ func (s *Store) StaleVillages(ctx context.Context, base planning.Run, p planning
 }
 
 // staleFullAt is the number of change-log rows past which an incremental
-// run re-scores every village instead of tracing which a change reaches:
+// run re-scores every village instead of tracing which a change reaches,
+// and the road graph is rebuilt instead of patched (RebuildRoadGraph):
 // tracing costs per change, re-scoring per village, and a bulk upsert of
 // 200,000 province roads (400,000 rows) kept the trace running past 40
 // minutes where a full run of the province takes about 3. A county's day
