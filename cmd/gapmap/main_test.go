@@ -69,7 +69,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{"bad database URL", []string{"migrate", "--database-url", "postgres://[::1"}, "DATABASE_URL"},
 		{"no job slot", []string{"serve", "--job-slots", "0"}, "GAPMAP_JOB_SLOTS"},
 		{"bad job timeout", []string{"serve", "--job-timeouts", "score=soon"}, "GAPMAP_JOB_TIMEOUTS score"},
-		{"unknown job kind", []string{"serve", "--job-timeouts", "export=1h"}, "GAPMAP_JOB_TIMEOUTS"},
+		{"unknown job kind", []string{"serve", "--job-timeouts", "tiles=1h"}, "GAPMAP_JOB_TIMEOUTS"},
+		{"bad export result ttl", []string{"serve", "--export-result-ttl", "10s"}, "GAPMAP_EXPORT_RESULT_TTL"},
 		{"stray argument", []string{"migrate", "now"}, "unexpected arguments"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 	}

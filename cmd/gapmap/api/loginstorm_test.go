@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,8 +13,8 @@ import (
 	"github.com/gapmap/gapmap/data/datatest"
 )
 
-// TestLoginStormKeepsAPI: 20 clients logging in again and again for 2 s,
-// each login a real password check, run in their own class (auth, one at
+// TestLoginStormKeepsAPI: 20 clients logging in again and again, each
+// login a real password check, run in their own class (auth, one at
 // a time here, one waiting): the rest are refused 503 naming 登录, while
 // a client reading the API throughout, with the API class at one slot and one waiting place, is
 // answered 200 every time. In the API class the same storm would take
@@ -26,8 +27,9 @@ func TestLoginStormKeepsAPI(t *testing.T) {
 	account(t, db.Store, "stormer")
 	token := allRoles(t, db.Store, "reader")
 
-	// For 2 s, 20 clients log in again and again while one reads.
-	until := time.Now().Add(2 * time.Second)
+	// 20 clients log in again and again until one client has read the
+	// API 10 times.
+	var stop atomic.Bool
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	codes := map[int]int{}
@@ -36,7 +38,7 @@ func TestLoginStormKeepsAPI(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for time.Now().Before(until) {
+			for !stop.Load() {
 				rec := newBrowser("stormer").logIn(h, testPassword)
 				mu.Lock()
 				codes[rec.Code]++
@@ -48,13 +50,14 @@ func TestLoginStormKeepsAPI(t *testing.T) {
 		}()
 	}
 	var reads []int
-	for time.Now().Before(until) {
+	for range 10 {
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/layers", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		reads = append(reads, rec.Code)
 	}
+	stop.Store(true)
 	wg.Wait()
 	t.Logf("logins: %v; API reads during the storm: %d", codes, len(reads))
 	for i, c := range reads {
@@ -62,13 +65,19 @@ func TestLoginStormKeepsAPI(t *testing.T) {
 			t.Errorf("API read %d of %d during the login storm: %d, want 200", i+1, len(reads), c)
 		}
 	}
-	if len(reads) < 5 {
-		t.Errorf("only %d reads in the 2 s of the storm", len(reads))
-	}
-	if codes[http.StatusCreated] == 0 || codes[http.StatusServiceUnavailable] == 0 || len(codes) != 2 {
-		t.Errorf("logins answered %v: want some 201, the rest 503 (the auth class full)", codes)
+	// Some refused: a login was running all along (how many finish
+	// depends on the machine's load).
+	if codes[http.StatusServiceUnavailable] == 0 || codes[http.StatusCreated]+codes[http.StatusServiceUnavailable] != sum(codes) {
+		t.Errorf("logins answered %v: want 201 or 503 (the auth class full), some 503", codes)
 	}
 	if codes[http.StatusServiceUnavailable] > 0 && !strings.Contains(busyMsg, "登录") {
 		t.Errorf("a refused login says %q, want it to name 登录", busyMsg)
 	}
+}
+
+func sum(m map[int]int) (n int) {
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
