@@ -70,6 +70,7 @@ const snapshotLockKey = 0x67616873 // "gahs"
 // copies (WithCatalog, WithPolicy).
 type snapshots struct {
 	mu     sync.Mutex
+	build  sync.Mutex        // held while registering a snapshot (registerSnapshot)
 	stores map[string]*Store // by schema name
 	// recent remembers, per date, the snapshot last returned and the data
 	// version it holds, so that a tile of a past date costs one read of
@@ -136,16 +137,52 @@ func (s *Store) AsOf(ctx context.Context, day time.Time) (*Store, error) {
 	if ok && r.versions == current && time.Since(r.marked) < snapshotMarkEvery {
 		return r.store, nil
 	}
-	var schema, versions string
 	// A snapshot being built is finished even when the request that asked
 	// for it gives up (a tile's budget is short): the next one finds it.
 	ctx = context.WithoutCancel(ctx)
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		// The lock first: the snapshot of the data is taken by the next
-		// statement, after any builder before this one has committed.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, snapshotLockKey); err != nil {
-			return err
+	// One builder per process at a time (the map asks for a dozen tiles of
+	// a date at once): the others wait here, not on a pooled connection.
+	s.snaps.build.Lock()
+	schema, versions, err := s.registerSnapshot(ctx, date, tables)
+	s.snaps.build.Unlock()
+	if err != nil {
+		return nil, translate(err, "layers as of "+date)
+	}
+	st, err := s.snapshotStore(ctx, schema, day)
+	if err != nil {
+		return nil, err
+	}
+	s.snaps.mu.Lock()
+	s.snaps.recent[date] = recentSnapshot{versions: versions, store: st, marked: time.Now()}
+	s.snaps.mu.Unlock()
+	return st, nil
+}
+
+// registerSnapshot finds the snapshot of date at the current data
+// version, building it when there is none, and returns its schema and the
+// versions it holds. The advisory lock serialises builders across
+// processes; it is taken on the connection before the transaction begins,
+// because a repeatable-read transaction's snapshot is taken at its first
+// statement: a lock taken inside it left a waiting builder blind to the
+// snapshot the one before it registered (it built the date again: 23505
+// on layer_snapshots, or 40001 on its UPDATE). The lock and the connection
+// are given back before the caller opens the snapshot's pools.
+func (s *Store) registerSnapshot(ctx context.Context, date string, tables []string) (schema, versions string, err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, snapshotLockKey); err != nil {
+		return "", "", err
+	}
+	defer func() {
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, snapshotLockKey); err != nil {
+			// A lock that cannot be released is released with its session.
+			conn.Conn().Close(ctx)
 		}
+	}()
+	err = pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, layerVersionsSQL, tables).Scan(&versions); err != nil {
 			return err
 		}
@@ -161,17 +198,7 @@ func (s *Store) AsOf(ctx context.Context, day time.Time) (*Store, error) {
 		}
 		return s.dropStaleSnapshots(ctx, tx, version)
 	})
-	if err != nil {
-		return nil, translate(err, "layers as of "+date)
-	}
-	st, err := s.snapshotStore(ctx, schema, day)
-	if err != nil {
-		return nil, err
-	}
-	s.snaps.mu.Lock()
-	s.snaps.recent[date] = recentSnapshot{versions: versions, store: st, marked: time.Now()}
-	s.snaps.mu.Unlock()
-	return st, nil
+	return schema, versions, err
 }
 
 // layerVersionsSQL renders the versions of the layers $1, the data

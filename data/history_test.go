@@ -422,3 +422,42 @@ func TestHistoryTablesKeepEveryColumn(t *testing.T) {
 		t.Fatalf("%d history tables; columns missing from them: %v", tables, missing)
 	}
 }
+
+// TestAsOfConcurrentFirstUse: the map asks for a dozen tiles of a date at
+// once; the first use of that date builds its snapshot once and every
+// caller gets it. Before the snapshot lock was taken ahead of the
+// repeatable-read transaction, waiting builders could not see the
+// snapshot registered before them (23505 on layer_snapshots, or 40001).
+func TestAsOfConcurrentFirstUse(t *testing.T) {
+	db := datatest.NewDemo(t)
+	ctx := datatest.Context()
+	if err := execOn(t, db, "2018-06-30", pavingSQL); err != nil {
+		t.Fatal(err)
+	}
+	const callers = 12
+	errs := make(chan error, callers)
+	start := make(chan struct{})
+	for range callers {
+		go func() {
+			<-start
+			st, err := db.Store.AsOf(ctx, day("2018-06-29"))
+			if err == nil && st.LayersAsOf() == nil {
+				err = fmt.Errorf("AsOf returned a Store of the live layers")
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatalf("a concurrent first use of a date failed: %v", err)
+		}
+	}
+	var built int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM layer_snapshots WHERE as_of = '2018-06-29'`).Scan(&built); err != nil {
+		t.Fatal(err)
+	}
+	if built != 1 {
+		t.Fatalf("%d callers: %d snapshots registered, want one", callers, built)
+	}
+}
