@@ -35,11 +35,10 @@ func (s *Store) EqualContent(ctx context.Context) (*Store, error) {
 				return nil, err
 			}
 			t := *l.Tile
-			geom := pgx.Identifier{"g", l.GeomCol}.Sanitize()
+			// Geom and Filter are left to catalog.New: the layer's own
+			// geometry column, through its Web Mercator copy.
 			t.SQL = catalog.TileSQL{
 				From:   pgx.Identifier{l.Table}.Sanitize() + " g",
-				Geom:   geom,
-				Filter: geom + " && env.e4490",
 				Attrs:  attrs,
 				Order:  "g.id",
 				Budget: equalContentBudget,

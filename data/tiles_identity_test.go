@@ -17,6 +17,7 @@ import (
 
 	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/data/datatest"
+	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/tiles"
 )
 
@@ -45,16 +46,17 @@ type queryer interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// oracleTile renders req with the reprojecting statement: the layers'
-// MVT bytes concatenated, and the layers cut by their budget.
-func oracleTile(t *testing.T, db *datatest.DB, on queryer, req tiles.Request) ([]byte, []string) {
+// oracleTile renders req with the reprojecting statement, the villages
+// scored by run (nil: the latest run): the layers' MVT bytes
+// concatenated, and the layers cut by their budget.
+func oracleTile(t *testing.T, db *datatest.DB, on queryer, req tiles.Request, run *int64) ([]byte, []string) {
 	t.Helper()
 	q, err := data.TileSQL(db.Store, req.Layers)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := req.Filter
-	rows, err := on.Query(datatest.Context(), reprojectingSQL(t, q), req.Z, req.X, req.Y, f.Township, f.Dimension, f.MinScore, f.Status, f.Year)
+	rows, err := on.Query(datatest.Context(), reprojectingSQL(t, q), req.Z, req.X, req.Y, f.Township, f.Dimension, f.MinScore, f.Status, f.Year, run)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +163,20 @@ func TestTilesEqualReprojectingRender(t *testing.T) {
 		}
 		tile := maptile.At(at, maptile.Zoom(z))
 		req := tiles.Request{Layers: layers, Z: z, X: int(tile.X), Y: int(tile.Y), Filter: f}
-		want, wantCut := oracleTile(t, db, on, req)
+		// A past date's villages are scored by that date's run (none: 0).
+		var run *int64
+		if asOf != "" {
+			d, err := planning.ParseAsOf(asOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := planning.RunOn(ctx, db.Store, d)
+			if err != nil && planning.ErrorCode(err) != planning.ENotFound {
+				t.Fatal(err)
+			}
+			run = &id
+		}
+		want, wantCut := oracleTile(t, db, on, req, run)
 		req.Filter.AsOf = asOf
 		got, gotCut, err := db.Store.Tile(ctx, req)
 		if err != nil {

@@ -16,10 +16,17 @@
 -- history trigger copies every column of the live row by name, generated
 -- ones included, and a snapshot of a date (data/history.go) then holds the
 -- copies too, indexed like the live tables (LIKE ... INCLUDING INDEXES).
+--
+-- A geometry outside Web Mercator's range (a row stored before every write
+-- checked its coordinates, such as a road through 1e308) gets no copy: it
+-- is not drawn, where before it made every tile around it fail, and the
+-- migration does not fail on it either.
 DO $$
 DECLARE
     c record;
     typ text;
+    mercator constant text := 'CASE WHEN ST_XMin(%1$I) >= -180 AND ST_XMax(%1$I) <= 180'
+        ' AND ST_YMin(%1$I) >= -85.0511287798066 AND ST_YMax(%1$I) <= 85.0511287798066 THEN ST_Transform(%1$I, 3857) END';
 BEGIN
     FOR c IN SELECT * FROM (VALUES
         ('counties', 'outline'), ('townships', 'outline'), ('villages', 'office'), ('villages', 'outline'),
@@ -31,14 +38,14 @@ BEGIN
         -- The same geometry type as the source column, in SRID 3857.
         SELECT replace(format_type(a.atttypid, a.atttypmod), ',4490)', ',3857)') INTO STRICT typ
         FROM pg_attribute a WHERE a.attrelid = c.tbl::regclass AND a.attname = c.col AND NOT a.attisdropped;
-        EXECUTE format('ALTER TABLE %I ADD COLUMN %I %s GENERATED ALWAYS AS (ST_Transform(%I, 3857)) STORED',
-                       c.tbl, c.col || '_3857', typ, c.col);
+        EXECUTE format('ALTER TABLE %I ADD COLUMN %I %s GENERATED ALWAYS AS (%s) STORED',
+                       c.tbl, c.col || '_3857', typ, format(mercator, c.col));
         EXECUTE format('CREATE INDEX %I ON %I USING gist (%I)', c.tbl || '_' || c.col || '_3857_gist', c.tbl, c.col || '_3857');
         -- No ANALYZE: the tile SQL compares the copies with the envelope
         -- of a CTE, which the planner estimates without column statistics.
         IF to_regclass(c.tbl || '_history') IS NOT NULL THEN
             EXECUTE format('ALTER TABLE %I ADD COLUMN %I %s', c.tbl || '_history', c.col || '_3857', typ);
-            EXECUTE format('UPDATE %I SET %I = ST_Transform(%I, 3857)', c.tbl || '_history', c.col || '_3857', c.col);
+            EXECUTE format('UPDATE %I SET %I = %s', c.tbl || '_history', c.col || '_3857', format(mercator, c.col));
         END IF;
     END LOOP;
 END $$;
