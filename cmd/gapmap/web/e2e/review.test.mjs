@@ -1385,7 +1385,7 @@ test('the 日期 control shows a past date on the map, the ranking and the panel
         assert.equal(await p.getAttribute('.asof-years button[data-date="2016-12-31"]', 'aria-pressed'), 'true');
         await shot(`asof-2016-${viewport.width}`, p);
         // The ranking is the date's.
-        const ranking = (await api('/api/v1/gaps?dimension=综合&page_size=10&as_of=2016-12-31')).villages.map((v) => v.code);
+        const ranking = (await api('/api/v1/gaps?dimension=综合&page_size=1000&as_of=2016-12-31')).villages.map((v) => v.code);
         await p.waitForFunction((codes) => [...document.querySelectorAll('#ranking li[data-code]')].map((li) => li.dataset.code).join() === codes.join(), ranking);
 
         // Any date, typed.
