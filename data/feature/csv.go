@@ -381,9 +381,9 @@ func (c *CSVReader) Err() error { return c.err }
 // buffer all of it; a WKT county boundary is a few MiB. encoding/csv
 // holds about five times the row while it reads it (its line buffer
 // doubles as it grows): a 70 MiB row against a 64 MiB limit took the
-// server to 356 MiB, so the limit is that of a JSON string, 16 MiB. A
+// server to 356 MiB, so the limit is that of a JSON string, 8 MiB. A
 // variable so that tests can lower it.
-var maxRowBytes = 16 << 20
+var maxRowBytes = 8 << 20
 
 // errRowTooLong is what rowLimit returns to encoding/csv, which hands it
 // back from Read.

@@ -640,12 +640,13 @@ func mustURL(s string) *url.URL { u, _ := url.Parse(s); return u }
 // bombBoundMiB is the stated bound of the server's memory (VmHWM) while
 // it refuses a bomb: README's fault-suite section states it. Every reader
 // refuses a record by its length as it reads, so what it holds is bounded
-// by its limit (16 MiB for a CSV row or a GeoJSON feature) times the few
+// by its limit (8 MiB for a CSV row or a GeoJSON feature) times the few
 // copies of the buffer as it grows and the garbage the collector lets
-// pile up, above the server's own 45–60 MiB. Measured: 130 MiB for a
+// pile up, above the server's own 45–60 MiB. Measured with 16 MiB limits on a loaded machine: 130 MiB for a
 // 70 MiB CSV row and 141 MiB for a 70 MiB GeoJSONSeq line after the other
 // scenarios (101 and 109 MiB when the bombs run alone); at the former
-// 64 MiB row limit the CSV row took 356 MiB.
+// 64 MiB row limit the CSV row took 356 MiB. With the 16 MiB limits an
+// idle run peaked at 165 MiB, past the bound; at 8 MiB 117 and 118 MiB.
 const bombBoundMiB = 160
 
 // bombs posts files no real dataset holds: a zipped shapefile whose .shp
