@@ -10,57 +10,109 @@ import (
 	"github.com/gapmap/gapmap/planning"
 )
 
-// predictGaps stores, for each project of ids whose completion would write
-// rows into the layers, the 缺口后 those rows leave (planning.Prediction),
-// and returns how many it predicted. The others keep the generator's
-// estimate.
+// A prediction is completion measured: generation writes the candidates'
+// completions into the layers in a savepoint, patches the road graph for
+// them as RebuildRoadGraph would, measures their villages with the
+// scoring's facts, scores them with ScoreVillage and rolls the savepoint
+// back, so nothing of it stays (rows, history, change log, graph). One
+// rule, completion's and scoring's, instead of a model of their effect: a
+// paved 通村 road becomes the routed path and moves R1, R2, R3 and R5 at
+// once; a 通组 road can serve a second group; a 单村供水工程 does not lay
+// the taps W5 counts.
 //
-// Only a project that closes R1 (通村硬化路) is predicted by measuring: its
-// road becomes the village's routed path, which decides R1, R2, R3 and R5
-// together where the generator's model moves R1 alone (a paved 通村 road
-// also becomes the measured path and serves groups and people). Every
-// measurement costs a partial scoring run of one village (about 0.5 s on
-// the demo): measuring all 155 candidates that write took the demo's
-// generation from 2.1 s to 98 s, its 77 road ones to 41 s.
-func (s *Store) predictGaps(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, ids []int64) (int, error) {
-	n := 0
-	for _, id := range ids {
-		p, err := lockProject(ctx, tx, id)
-		if err != nil {
-			return n, err
-		}
-		if !slices.Contains(p.SourceIndicators, "R1") {
-			continue
-		}
-		gap, ok, err := s.predictGap(ctx, tx, pred, p)
-		if err != nil {
-			return n, err
-		}
-		if !ok {
-			continue
-		}
-		if _, err := tx.Exec(ctx, `UPDATE projects SET gap_after_est = $2 WHERE id = $1`, id, gap); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+// A village's gap in a dimension after several of its projects is not the
+// sum of their own effects (a 通组 road generated while the village fails
+// R1, a veto, closes nothing alone and most of the gap once the 通村 road
+// is built), and the next run after a year's completions measures the
+// village after all of them. So each village's projects of a dimension
+// are applied one after another, in their sequence order (the one closing
+// R1 first, then by id: the order they are generated and listed in), and
+// the village is measured after each: gap_after_set is the gap once the
+// project and every one before it in the sequence (predicted_after) are
+// built. Realised (queries/realised.sql) compares a village's gap in a run
+// with the prediction for exactly the set of its projects written before
+// that run.
+//
+// Cost: a measurement routes on the county's whole graph whatever the
+// number of villages measured, so each step measures, at once, every
+// village that has a project at that place of its sequence; a dimension
+// costs as many measurements as its longest sequence. Villages measured
+// together see each other's projects of the step (and the steps before),
+// as the year-end run after a year's completions sees them.
+
+// sequence is one village's candidates of one dimension, in order.
+type sequence struct {
+	village int64
+	ids     []int64
 }
 
-// predictGap applies project p's completion writes in a savepoint, patches
-// the road graph for them as RebuildRoadGraph would, measures p's village
-// with the scoring's facts and scores it; the savepoint is then rolled
-// back, so nothing of it stays (rows, history, change log, graph). ok is
-// false when completion would change no road, or refuses for want of an
-// as-built value, or p has no village.
-func (s *Store) predictGap(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, p planning.Project) (gap *float64, ok bool, err error) {
-	var village *int64
-	if err := tx.QueryRow(ctx, `SELECT village_id FROM projects WHERE id = $1`, p.ID).Scan(&village); err != nil || village == nil {
-		return nil, false, err
+// predicted is one candidate's measured prediction.
+type predicted struct {
+	id    int64
+	gap   *float64
+	after []int64 // the projects of its sequence applied before it
+	alone bool    // measured with none of its village's other projects
+	r1    bool    // closes R1: its own 缺口后 is the measured one
+}
+
+// predictGaps stores, for each project of ids whose completion writes rows
+// into the layers, the 缺口后 its sequence leaves up to it (gap_after_set,
+// predicted_after), and returns how many it measured. A project closing
+// R1 (通村硬化路), first of its sequence and so measured alone, also gets
+// the measured gap as its own 缺口后 (gap_after_est); the others keep the
+// generator's model there, which the rankings and the plan read.
+func (s *Store) predictGaps(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, ids []int64) (int, error) {
+	if _, err := tx.Exec(ctx, `UPDATE projects SET gap_after_set = NULL, predicted_after = NULL WHERE id = ANY ($1)`, ids); err != nil {
+		return 0, err
 	}
+	rows, err := tx.Query(ctx, `SELECT gap_dimension, village_id, array_agg(id ORDER BY 'R1' = ANY (source_indicator_ids) DESC, id)
+		FROM projects WHERE id = ANY ($1) AND village_id IS NOT NULL AND gap_dimension IS NOT NULL
+		GROUP BY gap_dimension, village_id ORDER BY gap_dimension, village_id`, ids)
+	if err != nil {
+		return 0, err
+	}
+	byDim := map[string][]sequence{}
+	var dim string
+	var seq sequence
+	if _, err := pgx.ForEachRow(rows, []any{&dim, &seq.village, &seq.ids}, func() error {
+		byDim[dim] = append(byDim[dim], sequence{village: seq.village, ids: slices.Clone(seq.ids)})
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	var out []predicted
+	for _, d := range planning.Dimensions {
+		if len(byDim[d]) == 0 {
+			continue
+		}
+		got, err := s.predictDimension(ctx, tx, pred, d, byDim[d])
+		if err != nil {
+			return 0, err
+		}
+		out = append(out, got...)
+	}
+	for _, p := range out {
+		if _, err := tx.Exec(ctx, `UPDATE projects SET gap_after_set = $2, predicted_after = $3,
+				gap_after_est = CASE WHEN $4 THEN $2 ELSE gap_after_est END WHERE id = $1`,
+			p.id, p.gap, p.after, p.alone && p.r1); err != nil {
+			return 0, err
+		}
+	}
+	return len(out), nil
+}
+
+// predictDimension measures the sequences of dimension dim step by step
+// in a savepoint it rolls back: step k writes the next project of every
+// sequence that has one (a project whose completion writes nothing, or
+// is refused for want of an as-built value, is passed over and gets no
+// prediction), then measures the step's villages on the graph patched
+// for every change so far, in a nested savepoint (the graph patch and
+// the measuring's temporary tables go with it; the completions stay for
+// the next step).
+func (s *Store) predictDimension(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, dim string, seqs []sequence) (out []predicted, err error) {
 	sp, err := tx.Begin(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer func() {
 		if rerr := sp.Rollback(ctx); err == nil {
@@ -69,32 +121,107 @@ func (s *Store) predictGap(ctx context.Context, tx pgx.Tx, pred *planning.Predic
 	}()
 	var since int64
 	if err := sp.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM layer_changes`).Scan(&since); err != nil {
-		return nil, false, err
-	}
-	done, err := s.completeProject(ctx, sp, p, pred.Profile)
-	if planning.ErrorCode(err) == planning.EInvalid {
-		return nil, false, nil // completion needs an as-built value first
-	} else if err != nil {
-		return nil, false, err
-	}
-	if done["rows_written"] == 0 {
-		return nil, false, nil
+		return nil, err
 	}
 	road := pred.Profile.Road
 	graphM, snapM := road.GraphToleranceM.Value, road.SnapToleranceM.Value
+	next := make([]int, len(seqs))        // the next project of each sequence
+	applied := make([][]int64, len(seqs)) // the projects of each sequence written so far
+	for {
+		var step []predicted
+		var villages []int64
+		for i, q := range seqs {
+			for next[i] < len(q.ids) {
+				id := q.ids[next[i]]
+				next[i]++
+				p, wrote, err := s.applyCompletion(ctx, sp, pred, id)
+				if err != nil {
+					return nil, err
+				}
+				if !wrote {
+					continue
+				}
+				step = append(step, predicted{id: id, after: slices.Clone(applied[i]), alone: len(applied[i]) == 0,
+					r1: slices.Contains(p.SourceIndicators, "R1")})
+				applied[i] = append(applied[i], id)
+				villages = append(villages, q.village)
+				break
+			}
+		}
+		if len(step) == 0 {
+			return out, nil
+		}
+		gaps, err := s.measureGaps(ctx, sp, pred, dim, since, graphM, snapM, villages)
+		if err != nil {
+			return nil, err
+		}
+		for i := range step {
+			if g, ok := gaps[villages[i]]; ok {
+				step[i].gap = g
+				out = append(out, step[i])
+			}
+		}
+	}
+}
+
+// applyCompletion writes project id's completion in its own savepoint,
+// kept when it wrote rows; wrote is false (and nothing stays) when it
+// writes none or completion refuses for want of an as-built value.
+func (s *Store) applyCompletion(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, id int64) (p planning.Project, wrote bool, err error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return p, false, err
+	}
+	if p, err = lockProject(ctx, sp, id); err != nil {
+		return p, false, rollbackWith(ctx, sp, err)
+	}
+	done, err := s.completeProject(ctx, sp, p, pred.Profile)
+	if planning.ErrorCode(err) == planning.EInvalid || err == nil && done["rows_written"] == 0 {
+		return p, false, rollbackWith(ctx, sp, nil)
+	} else if err != nil {
+		return p, false, rollbackWith(ctx, sp, err)
+	}
+	return p, true, sp.Commit(ctx)
+}
+
+// rollbackWith rolls sp back and returns err, or the rollback's error.
+func rollbackWith(ctx context.Context, sp pgx.Tx, err error) error {
+	if rerr := sp.Rollback(ctx); err == nil {
+		return rerr
+	}
+	return err
+}
+
+// measureGaps patches the road graph for the changes of the log after
+// since, measures villages and returns each one's gap in dim (nil:
+// 数据不足), in a savepoint it rolls back.
+func (s *Store) measureGaps(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, dim string, since int64,
+	graphM, snapM float64, villages []int64) (gaps map[int64]*float64, err error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if rerr := sp.Rollback(ctx); err == nil {
+			err = rerr
+		}
+	}()
 	affected, err := affectedRoads(ctx, sp, since, math.MaxInt64, graphM, snapM)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if len(affected) == 0 {
-		return nil, false, nil // no road under the path or built: nothing changed
+	if len(affected) > 0 {
+		if err := updateRoadGraph(ctx, sp, graphM, snapM, affected); err != nil {
+			return nil, err
+		}
 	}
-	if err := updateRoadGraph(ctx, sp, graphM, snapM, affected); err != nil {
-		return nil, false, err
+	facts, err := s.villageFacts(ctx, sp, pred.Profile, pred.AsOf, villages)
+	if err != nil {
+		return nil, err
 	}
-	facts, err := s.villageFacts(ctx, sp, pred.Profile, pred.AsOf, []int64{*village})
-	if err != nil || len(facts) != 1 {
-		return nil, false, err
+	gaps = map[int64]*float64{}
+	for _, f := range facts {
+		gaps[f.VillageID] = planning.ScoreVillage(f, pred.Profile).Gap(dim)
 	}
-	return planning.ScoreVillage(facts[0], pred.Profile).Gap(p.GapDimension), true, nil
+	return gaps, nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -101,6 +102,10 @@ func (a AsBuilt) Validate() error {
 
 // Realised is one completed project's predicted 缺口后 against the gap
 // measured in the first scoring run after it was written into the layers.
+// That gap reflects every project of the village and dimension written
+// before the run (CompletedWith besides this one); the prediction is the
+// one generation measured for exactly that set (PredictedWith besides this
+// one) when it made one, else the project's own (PredictedAlone).
 type Realised struct {
 	ProjectID    int64    `json:"project_id"`
 	Code         string   `json:"code"` // 项目编号
@@ -118,6 +123,14 @@ type Realised struct {
 	// Indicators are the statuses, in that run, of the indicators the
 	// project was to close (its source indicators).
 	Indicators []IndicatorResult `json:"indicators"`
+	// PredictedAlone is the project's own 缺口后 (gap_after_est).
+	PredictedAlone *float64 `json:"predicted_alone"`
+	// PredictedWith are the other projects (ids) Predicted assumes built:
+	// empty when it is the project alone.
+	PredictedWith []int64 `json:"predicted_with"`
+	// CompletedWith are the village's other projects of the dimension
+	// written before the run, which Realised reflects too.
+	CompletedWith []int64 `json:"completed_with"`
 }
 
 // IndicatorResult is one indicator's status in a run.
@@ -141,7 +154,8 @@ func (r Realised) Diff() *float64 {
 
 // RealisedHeaders are the columns of the predicted-against-realised table.
 var RealisedHeaders = []string{"项目ID", "项目编号", "项目名称", "项目子类", "乡镇代码", "村代码", "村", "缺口维度",
-	"完工日期", "缺口前", "预计缺口后", "评分批次", "实际缺口", "差值（实际−预计）", "来源指标（实际）"}
+	"完工日期", "缺口前", "预计缺口后", "评分批次", "实际缺口", "差值（实际−预计）", "来源指标（实际）",
+	"单独预计缺口后", "预计所含同村项目ID", "实际所含同村项目ID"}
 
 // Row is r as the table's cells: nil for an unknown value.
 func (r Realised) Row() []any {
@@ -160,5 +174,15 @@ func (r Realised) Row() []any {
 		inds = append(inds, x.ID+" "+cmp.Or(statusTitles[x.Status], x.Status))
 	}
 	return []any{r.ProjectID, r.Code, r.Name, r.Subtype, r.TownshipCode, r.VillageCode, r.VillageName, r.Dimension,
-		r.CompletedOn, val(r.GapBefore), val(r.Predicted), run, val(r.Realised), val(r.Diff()), strings.Join(inds, "；")}
+		r.CompletedOn, val(r.GapBefore), val(r.Predicted), run, val(r.Realised), val(r.Diff()), strings.Join(inds, "；"),
+		val(r.PredictedAlone), idList(r.PredictedWith), idList(r.CompletedWith)}
+}
+
+// idList is ids as one cell, 、-separated ("" for none).
+func idList(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, "、")
 }

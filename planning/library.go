@@ -155,16 +155,17 @@ type Scheduled struct {
 }
 
 // Prediction asks SaveCandidates to predict each candidate's 缺口后 the way
-// it will be realised: the candidate's own completion writes are applied
-// to the layers in a savepoint, its village is measured there by the
-// scoring's facts (on the road graph patched as a scoring run would patch
-// it) and scored by ScoreVillage under Profile, with test ages counted to
-// AsOf, and the savepoint is rolled back. One rule, completion's and
-// scoring's, instead of a model of their effect, for the candidates that
-// close R1 (通村硬化路), whose road becomes the village's routed path and
-// moves several indicators at once. The others keep the generator's
-// estimate (its model of the facts): measuring costs a partial scoring
-// run per candidate.
+// it will be realised: each village's candidates of a dimension have their
+// completion writes applied to the layers one after another in a
+// savepoint, the village is measured after each by the scoring's facts (on
+// the road graph patched as a scoring run would patch it) and scored by
+// ScoreVillage under Profile, with test ages counted to AsOf, and the
+// savepoint is rolled back (data/predict.go). One rule, completion's and
+// scoring's, instead of a model of their effect. Each candidate gets the
+// gap its village is left with once it and the ones before it are built,
+// for comparing with a run after several were completed together; a
+// candidate closing R1 (通村硬化路), measured alone, also gets it as its
+// own 缺口后, which the others keep from the generator's model.
 type Prediction struct {
 	Profile Profile
 	AsOf    time.Time

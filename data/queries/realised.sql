@@ -1,22 +1,47 @@
 -- realised: every project written into the layers, its predicted 缺口后
--- (gap_after_est) and its village's gap in its dimension in the first
--- scoring run started after the write (NULL: no such run yet), with the
--- statuses there of the indicators the project was to close.
+-- and its village's gap in its dimension in the first scoring run started
+-- after the write (NULL: no such run yet), with the statuses there of the
+-- indicators the project was to close.
+--
+-- That gap is the village's after every one of its projects of the
+-- dimension written before the run (all written so far when there is no
+-- run yet): the set. The prediction compared is the one generation made
+-- for exactly that set (data/predict.go: a project's gap_after_set
+-- covers it and its predicted_after), else the project's own 缺口后
+-- (gap_after_est). Both sets are listed, so a comparison of a project
+-- alone with a gap its neighbours also moved is visible as such.
 SELECT p.id, coalesce(p.code, ''), p.name, p.subtype, coalesce(p.township_code, ''), coalesce(v.code, ''), coalesce(v.name, ''),
-       coalesce(p.gap_dimension, ''), to_char(w.completed_on, 'YYYY-MM-DD'), p.gap_before, p.gap_after_est,
+       coalesce(p.gap_dimension, ''), to_char(w.completed_on, 'YYYY-MM-DD'), p.gap_before,
+       CASE WHEN sp.after IS NOT NULL THEN sp.gap ELSE p.gap_after_est END,
        coalesce(r.id, 0),
        CASE p.gap_dimension WHEN '通路' THEN s.gap_road WHEN '饮水' THEN s.gap_water
                             WHEN '农网' THEN s.gap_grid WHEN '光伏' THEN s.gap_pv END,
-       coalesce(ind.list, '[]')
+       coalesce(ind.list, '[]'),
+       p.gap_after_est, coalesce(sp.after, '{}'), coalesce(array_remove(ws.ids, p.id), '{}')
 FROM projects p
 JOIN (SELECT project_id, min(completed_on) AS completed_on, max(written_at) AS written_at
       FROM project_layer_writes GROUP BY project_id) w ON w.project_id = p.id
 LEFT JOIN villages v ON v.id = p.village_id
-LEFT JOIN LATERAL (SELECT id FROM scoring_runs WHERE started_at > w.written_at ORDER BY started_at, id LIMIT 1) r ON true
+LEFT JOIN LATERAL (SELECT id, started_at FROM scoring_runs WHERE started_at > w.written_at ORDER BY started_at, id LIMIT 1) r ON true
 LEFT JOIN run_scores s ON s.run_id = r.id AND s.village_id = p.village_id
 LEFT JOIN LATERAL (
     SELECT jsonb_agg(jsonb_build_object('id', i.indicator, 'status', i.status) ORDER BY i.indicator) AS list
     FROM run_villages rv JOIN indicator_scores i ON i.run_id = rv.scored_run_id AND i.village_id = rv.village_id
     WHERE rv.run_id = r.id AND rv.village_id = p.village_id AND i.indicator = ANY (p.source_indicator_ids)
 ) ind ON true
+-- The set: the village's projects of the dimension written before the run.
+LEFT JOIN LATERAL (
+    SELECT array_agg(q.id ORDER BY q.id) AS ids FROM projects q
+    WHERE q.village_id = p.village_id AND q.gap_dimension = p.gap_dimension
+      AND EXISTS (SELECT 1 FROM project_layer_writes x WHERE x.project_id = q.id
+                  AND x.written_at < coalesce(r.started_at, 'infinity'))
+) ws ON true
+-- The prediction for exactly that set, when generation made one: the
+-- set's member predicted with all the others before it.
+LEFT JOIN LATERAL (
+    SELECT q.gap_after_set AS gap, array_remove(ws.ids, p.id) AS after FROM projects q
+    WHERE q.id = ANY (ws.ids) AND q.predicted_after IS NOT NULL
+      AND ARRAY(SELECT x FROM unnest(q.predicted_after || q.id) x ORDER BY x) = ws.ids
+    LIMIT 1
+) sp ON true
 ORDER BY p.id

@@ -1,0 +1,11 @@
+-- 0033_set_prediction: the 缺口后 predicted for a set of one village's
+-- projects completed together (issue 19, data/predict.go). Generation
+-- applies each village's projects of one dimension one after another, in
+-- their order (the one closing R1 first, then by id), and measures the
+-- village after each: gap_after_set is the gap once this project and those
+-- of predicted_after (the ones before it in that order, ids; empty: none)
+-- are built. predicted_after NULL: not measured (its completion writes
+-- nothing, or it was not generated with a prediction); gap_after_set NULL
+-- with predicted_after set: measured, 数据不足. gap_after_est stays the
+-- project's own 缺口后, which the rankings and the plan read.
+ALTER TABLE projects ADD COLUMN gap_after_set double precision, ADD COLUMN predicted_after bigint[];
