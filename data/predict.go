@@ -161,7 +161,8 @@ func (s *Store) predictDimension(ctx context.Context, tx pgx.Tx, pred *planning.
 				if !wrote {
 					continue
 				}
-				step = append(step, predicted{id: id, after: slices.Clone(applied[i]), alone: len(applied[i]) == 0,
+				// after is never nil: NULL would read as not measured.
+				step = append(step, predicted{id: id, after: append([]int64{}, applied[i]...), alone: len(applied[i]) == 0,
 					r1: slices.Contains(p.SourceIndicators, "R1")})
 				applied[i] = append(applied[i], id)
 				villages = append(villages, q.village)

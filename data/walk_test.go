@@ -117,7 +117,7 @@ func TestFiveYearWalk(t *testing.T) {
 	for _, w := range plan {
 		yearOf[w.id] = w.year
 	}
-	type tally struct{ n, equal, unknown, alone int }
+	type tally struct{ n, equal, unknown, alone, measured int }
 	kinds := map[string]*tally{}
 	roads := map[string]int{}
 	for _, r := range rs {
@@ -140,6 +140,9 @@ func TestFiveYearWalk(t *testing.T) {
 		if len(r.CompletedWith) == 0 {
 			k.alone++
 		}
+		if r.Measured {
+			k.measured++
+		}
 		d := r.Diff()
 		switch {
 		case d == nil:
@@ -149,7 +152,7 @@ func TestFiveYearWalk(t *testing.T) {
 		}
 		if r.Dimension == planning.DimRoad {
 			roads[r.Subtype]++
-			if r.RunID == 0 || d == nil || *d != 0 || !slices.Equal(r.PredictedWith, r.CompletedWith) {
+			if r.RunID == 0 || d == nil || *d != 0 || !r.Measured || !slices.Equal(r.PredictedWith, r.CompletedWith) {
 				t.Errorf("%s %s (%s, run %d): predicted 缺口后 %v with %v, realised %v with %v; want them equal",
 					r.Subtype, r.Name, r.CompletedOn, r.RunID, deref(r.Predicted), r.PredictedWith, deref(r.Realised), r.CompletedWith)
 			}
@@ -160,8 +163,8 @@ func TestFiveYearWalk(t *testing.T) {
 			continue
 		}
 		if d == nil || math.Abs(*d) >= 1e-9 {
-			t.Logf("%s %s (%s): predicted %v with %v (alone %v), realised %v with %v, indicators %v", r.Subtype, r.Name,
-				r.CompletedOn, deref(r.Predicted), r.PredictedWith, deref(r.PredictedAlone), deref(r.Realised), r.CompletedWith, r.Indicators)
+			t.Logf("%s %s (%s): predicted %v with %v (measured %v, alone %v), realised %v with %v, indicators %v", r.Subtype, r.Name,
+				r.CompletedOn, deref(r.Predicted), r.PredictedWith, r.Measured, deref(r.PredictedAlone), deref(r.Realised), r.CompletedWith, r.Indicators)
 		}
 	}
 	for _, k := range []string{"通村硬化路", "通组硬化路", "窄路加宽", "招呼站", "危桥改造"} {
@@ -175,8 +178,8 @@ func TestFiveYearWalk(t *testing.T) {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		t.Logf("%s: %d written (%d alone in their village's set), %d predicted exactly, %d unknown", k, kinds[k].n,
-			kinds[k].alone, kinds[k].equal, kinds[k].unknown)
+		t.Logf("%s: %d written (%d alone in their village's set, %d predicted for their set by measuring), %d predicted exactly, %d unknown",
+			k, kinds[k].n, kinds[k].alone, kinds[k].measured, kinds[k].equal, kinds[k].unknown)
 	}
 
 	// The progress table against the oracle.

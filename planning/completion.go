@@ -105,7 +105,8 @@ func (a AsBuilt) Validate() error {
 // That gap reflects every project of the village and dimension written
 // before the run (CompletedWith besides this one); the prediction is the
 // one generation measured for exactly that set (PredictedWith besides this
-// one) when it made one, else the project's own (PredictedAlone).
+// one) when it made one, else the project's own (PredictedAlone) when it
+// was completed alone, else none.
 type Realised struct {
 	ProjectID    int64    `json:"project_id"`
 	Code         string   `json:"code"` // 项目编号
@@ -131,6 +132,10 @@ type Realised struct {
 	// CompletedWith are the village's other projects of the dimension
 	// written before the run, which Realised reflects too.
 	CompletedWith []int64 `json:"completed_with"`
+	// Measured says Predicted was measured from the set's completion
+	// writes at generation; false: the generator's model of the project
+	// alone, or no prediction for the set (Predicted nil).
+	Measured bool `json:"measured"`
 }
 
 // IndicatorResult is one indicator's status in a run.
@@ -155,7 +160,7 @@ func (r Realised) Diff() *float64 {
 // RealisedHeaders are the columns of the predicted-against-realised table.
 var RealisedHeaders = []string{"项目ID", "项目编号", "项目名称", "项目子类", "乡镇代码", "村代码", "村", "缺口维度",
 	"完工日期", "缺口前", "预计缺口后", "评分批次", "实际缺口", "差值（实际−预计）", "来源指标（实际）",
-	"单独预计缺口后", "预计所含同村项目ID", "实际所含同村项目ID"}
+	"单独预计缺口后", "预计所含同村项目ID", "实际所含同村项目ID", "预计为完工实测"}
 
 // Row is r as the table's cells: nil for an unknown value.
 func (r Realised) Row() []any {
@@ -175,7 +180,7 @@ func (r Realised) Row() []any {
 	}
 	return []any{r.ProjectID, r.Code, r.Name, r.Subtype, r.TownshipCode, r.VillageCode, r.VillageName, r.Dimension,
 		r.CompletedOn, val(r.GapBefore), val(r.Predicted), run, val(r.Realised), val(r.Diff()), strings.Join(inds, "；"),
-		val(r.PredictedAlone), idList(r.PredictedWith), idList(r.CompletedWith)}
+		val(r.PredictedAlone), idList(r.PredictedWith), idList(r.CompletedWith), yesNo(r.Measured)}
 }
 
 // idList is ids as one cell, 、-separated ("" for none).
@@ -185,4 +190,12 @@ func idList(ids []int64) string {
 		s[i] = strconv.FormatInt(id, 10)
 	}
 	return strings.Join(s, "、")
+}
+
+// yesNo is b as a table cell.
+func yesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
 }

@@ -7,17 +7,19 @@
 -- dimension written before the run (all written so far when there is no
 -- run yet): the set. The prediction compared is the one generation made
 -- for exactly that set (data/predict.go: a project's gap_after_set
--- covers it and its predicted_after), else the project's own 缺口后
--- (gap_after_est). Both sets are listed, so a comparison of a project
--- alone with a gap its neighbours also moved is visible as such.
+-- covers it and its predicted_after), else, when the project is the set
+-- alone, its own 缺口后 (gap_after_est, the generator's model for most
+-- kinds); else none (NULL: no prediction was made for that set, and the
+-- difference is unknown rather than a comparison with a gap the other
+-- projects also moved).
 SELECT p.id, coalesce(p.code, ''), p.name, p.subtype, coalesce(p.township_code, ''), coalesce(v.code, ''), coalesce(v.name, ''),
        coalesce(p.gap_dimension, ''), to_char(w.completed_on, 'YYYY-MM-DD'), p.gap_before,
-       CASE WHEN sp.after IS NOT NULL THEN sp.gap ELSE p.gap_after_est END,
+       CASE WHEN sp.after IS NOT NULL THEN sp.gap WHEN ws.ids = ARRAY[p.id] THEN p.gap_after_est END,
        coalesce(r.id, 0),
        CASE p.gap_dimension WHEN '通路' THEN s.gap_road WHEN '饮水' THEN s.gap_water
                             WHEN '农网' THEN s.gap_grid WHEN '光伏' THEN s.gap_pv END,
        coalesce(ind.list, '[]'),
-       p.gap_after_est, coalesce(sp.after, '{}'), coalesce(array_remove(ws.ids, p.id), '{}')
+       p.gap_after_est, coalesce(sp.after, '{}'), coalesce(array_remove(ws.ids, p.id), '{}'), sp.after IS NOT NULL
 FROM projects p
 JOIN (SELECT project_id, min(completed_on) AS completed_on, max(written_at) AS written_at
       FROM project_layer_writes GROUP BY project_id) w ON w.project_id = p.id

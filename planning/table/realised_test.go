@@ -17,7 +17,7 @@ func TestRealisedXLSX(t *testing.T) {
 	pred, real := 48.3, 52.6
 	rows := []planning.Realised{
 		{ProjectID: 7, Code: "430682-00007", Name: "渔潭村通村公路硬化工程", Dimension: planning.DimRoad, CompletedOn: "2016-06-30",
-			Predicted: &pred, RunID: 3, Realised: &real, PredictedAlone: &real, PredictedWith: []int64{5, 6}, CompletedWith: []int64{5, 6, 9}},
+			Predicted: &pred, RunID: 3, Realised: &real, PredictedAlone: &real, PredictedWith: []int64{5, 6}, CompletedWith: []int64{5, 6, 9}, Measured: true},
 		{ProjectID: 8, Name: "未评分", Dimension: planning.DimRoad, Predicted: &pred},
 	}
 	var b bytes.Buffer
@@ -38,7 +38,7 @@ func TestRealisedXLSX(t *testing.T) {
 	if got[1][12] != "52.6" || !strings.HasPrefix(got[1][13], "4.3") {
 		t.Errorf("row 1 realised %q diff %q, want 52.6 and 4.3", got[1][12], got[1][13])
 	}
-	if got[0][16] != "预计所含同村项目ID" || got[1][15] != "52.6" || got[1][16] != "5、6" || got[1][17] != "5、6、9" {
+	if got[0][16] != "预计所含同村项目ID" || got[1][15] != "52.6" || got[1][16] != "5、6" || got[1][17] != "5、6、9" || got[1][18] != "是" {
 		t.Errorf("row 1 alone and sets %q, want 52.6, 5、6 and 5、6、9 under %q", got[1][15:], got[0][15:])
 	}
 	if len(got[2]) > 12 && (got[2][12] != "" || len(got[2]) > 13 && got[2][13] != "") {
