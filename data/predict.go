@@ -129,60 +129,53 @@ func measuredTogether(dim string, seqs []sequence) [][]sequence {
 // for every change so far, in a nested savepoint (the graph patch and
 // the measuring's temporary tables go with it; the completions stay for
 // the next step).
-func (s *Store) predictDimension(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, dim string, seqs []sequence) (out []predicted, err error) {
-	sp, err := tx.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if rerr := sp.Rollback(ctx); err == nil {
-			err = rerr
+func (s *Store) predictDimension(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, dim string, seqs []sequence) ([]predicted, error) {
+	var out []predicted
+	err := rolledBack(ctx, tx, func(sp pgx.Tx) error {
+		var since int64
+		if err := sp.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM layer_changes`).Scan(&since); err != nil {
+			return err
 		}
-	}()
-	var since int64
-	if err := sp.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM layer_changes`).Scan(&since); err != nil {
-		return nil, err
-	}
-	road := pred.Profile.Road
-	graphM, snapM := road.GraphToleranceM.Value, road.SnapToleranceM.Value
-	next := make([]int, len(seqs))        // the next project of each sequence
-	applied := make([][]int64, len(seqs)) // the projects of each sequence written so far
-	for {
-		var step []predicted
-		var villages []int64
-		for i, q := range seqs {
-			for next[i] < len(q.ids) {
-				id := q.ids[next[i]]
-				next[i]++
-				p, wrote, err := s.applyCompletion(ctx, sp, pred, id)
-				if err != nil {
-					return nil, err
+		next := make([]int, len(seqs))        // the next project of each sequence
+		applied := make([][]int64, len(seqs)) // the projects of each sequence written so far
+		for {
+			var step []predicted
+			var villages []int64
+			for i, q := range seqs {
+				for next[i] < len(q.ids) {
+					id := q.ids[next[i]]
+					next[i]++
+					p, wrote, err := s.applyCompletion(ctx, sp, pred, id)
+					if err != nil {
+						return err
+					}
+					if !wrote {
+						continue
+					}
+					// after is never nil: NULL would read as not measured.
+					step = append(step, predicted{id: id, after: append([]int64{}, applied[i]...), alone: len(applied[i]) == 0,
+						r1: slices.Contains(p.SourceIndicators, "R1")})
+					applied[i] = append(applied[i], id)
+					villages = append(villages, q.village)
+					break
 				}
-				if !wrote {
-					continue
+			}
+			if len(step) == 0 {
+				return nil
+			}
+			gaps, err := s.measureGaps(ctx, sp, pred, dim, since, villages)
+			if err != nil {
+				return err
+			}
+			for i := range step {
+				if g, ok := gaps[villages[i]]; ok {
+					step[i].gap = g
+					out = append(out, step[i])
 				}
-				// after is never nil: NULL would read as not measured.
-				step = append(step, predicted{id: id, after: append([]int64{}, applied[i]...), alone: len(applied[i]) == 0,
-					r1: slices.Contains(p.SourceIndicators, "R1")})
-				applied[i] = append(applied[i], id)
-				villages = append(villages, q.village)
-				break
 			}
 		}
-		if len(step) == 0 {
-			return out, nil
-		}
-		gaps, err := s.measureGaps(ctx, sp, pred, dim, since, graphM, snapM, villages)
-		if err != nil {
-			return nil, err
-		}
-		for i := range step {
-			if g, ok := gaps[villages[i]]; ok {
-				step[i].gap = g
-				out = append(out, step[i])
-			}
-		}
-	}
+	})
+	return out, err
 }
 
 // applyCompletion writes project id's completion in its own savepoint,
@@ -217,32 +210,38 @@ func rollbackWith(ctx context.Context, sp pgx.Tx, err error) error {
 // since, measures villages and returns each one's gap in dim (nil:
 // 数据不足), in a savepoint it rolls back.
 func (s *Store) measureGaps(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, dim string, since int64,
-	graphM, snapM float64, villages []int64) (gaps map[int64]*float64, err error) {
+	villages []int64) (map[int64]*float64, error) {
+	gaps := map[int64]*float64{}
+	err := rolledBack(ctx, tx, func(sp pgx.Tx) error {
+		road := pred.Profile.Road
+		graphM, snapM := road.GraphToleranceM.Value, road.SnapToleranceM.Value
+		affected, err := affectedRoads(ctx, sp, since, math.MaxInt64, graphM, snapM)
+		if err != nil {
+			return err
+		}
+		if len(affected) > 0 {
+			if err := updateRoadGraph(ctx, sp, graphM, snapM, affected); err != nil {
+				return err
+			}
+		}
+		facts, err := s.villageFacts(ctx, sp, pred.Profile, pred.AsOf, villages)
+		if err != nil {
+			return err
+		}
+		for _, f := range facts {
+			gaps[f.VillageID] = planning.ScoreVillage(f, pred.Profile).Gap(dim)
+		}
+		return nil
+	})
+	return gaps, err
+}
+
+// rolledBack runs f in a savepoint of tx and rolls it back whatever f did:
+// nothing of a prediction stays.
+func rolledBack(ctx context.Context, tx pgx.Tx, f func(sp pgx.Tx) error) error {
 	sp, err := tx.Begin(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer func() {
-		if rerr := sp.Rollback(ctx); err == nil {
-			err = rerr
-		}
-	}()
-	affected, err := affectedRoads(ctx, sp, since, math.MaxInt64, graphM, snapM)
-	if err != nil {
-		return nil, err
-	}
-	if len(affected) > 0 {
-		if err := updateRoadGraph(ctx, sp, graphM, snapM, affected); err != nil {
-			return nil, err
-		}
-	}
-	facts, err := s.villageFacts(ctx, sp, pred.Profile, pred.AsOf, villages)
-	if err != nil {
-		return nil, err
-	}
-	gaps = map[int64]*float64{}
-	for _, f := range facts {
-		gaps[f.VillageID] = planning.ScoreVillage(f, pred.Profile).Gap(dim)
-	}
-	return gaps, nil
+	return rollbackWith(ctx, sp, f(sp))
 }
