@@ -41,8 +41,9 @@ import (
 
 // sequence is one village's candidates of one dimension, in order.
 type sequence struct {
-	village int64
-	ids     []int64
+	village  int64
+	township string
+	ids      []int64
 }
 
 // predicted is one candidate's measured prediction.
@@ -64,7 +65,8 @@ func (s *Store) predictGaps(ctx context.Context, tx pgx.Tx, pred *planning.Predi
 	if _, err := tx.Exec(ctx, `UPDATE projects SET gap_after_set = NULL, predicted_after = NULL WHERE id = ANY ($1)`, ids); err != nil {
 		return 0, err
 	}
-	rows, err := tx.Query(ctx, `SELECT gap_dimension, village_id, array_agg(id ORDER BY 'R1' = ANY (source_indicator_ids) DESC, id)
+	rows, err := tx.Query(ctx, `SELECT gap_dimension, village_id, coalesce(min(township_code), ''),
+			array_agg(id ORDER BY 'R1' = ANY (source_indicator_ids) DESC, id)
 		FROM projects WHERE id = ANY ($1) AND village_id IS NOT NULL AND gap_dimension IS NOT NULL
 		GROUP BY gap_dimension, village_id ORDER BY gap_dimension, village_id`, ids)
 	if err != nil {
@@ -73,8 +75,8 @@ func (s *Store) predictGaps(ctx context.Context, tx pgx.Tx, pred *planning.Predi
 	byDim := map[string][]sequence{}
 	var dim string
 	var seq sequence
-	if _, err := pgx.ForEachRow(rows, []any{&dim, &seq.village, &seq.ids}, func() error {
-		byDim[dim] = append(byDim[dim], sequence{village: seq.village, ids: slices.Clone(seq.ids)})
+	if _, err := pgx.ForEachRow(rows, []any{&dim, &seq.village, &seq.township, &seq.ids}, func() error {
+		byDim[dim] = append(byDim[dim], sequence{village: seq.village, township: seq.township, ids: slices.Clone(seq.ids)})
 		return nil
 	}); err != nil {
 		return 0, err
@@ -101,22 +103,30 @@ func (s *Store) predictGaps(ctx context.Context, tx pgx.Tx, pred *planning.Predi
 
 // measuredTogether splits the sequences of dimension dim into those
 // measured together. A road reaches beyond its village: it becomes part
-// of a neighbour's routed path, serves its groups (R2) and people (R5),
-// and a neighbour's 通村 road paves, at 4.5 m, the narrow road another
-// village's 窄路加宽 was to widen. Measured together, the demo's poor
-// villages' road predictions took in their neighbours' projects (4 of 11
-// 通村硬化路 predicted 5.3–10.5 points below the gap realised when they alone
-// were built that year), so each village's road projects are measured on
-// their own. The other dimensions' facts are the village's own
+// of a neighbour's routed path to their township seat, serves its groups
+// (R2) and people (R5), and a neighbour's 通村 road paves, at 4.5 m, the
+// narrow road another village's 窄路加宽 was to widen. Measured together,
+// the demo's poor villages' road predictions took in their neighbours'
+// projects (4 of 11 通村硬化路, in 聂市镇 and 羊楼司镇, predicted
+// 5.3–10.5 points below the gap realised
+// when they alone were built that year), so villages of one township are
+// never measured together for roads: a batch holds at most one village of
+// each township. The other dimensions' facts are the village's own
 // (transformers, PV, lines to its 村委会, its works' treatment): they are
 // measured for all villages at once.
 func measuredTogether(dim string, seqs []sequence) [][]sequence {
 	if dim != planning.DimRoad {
 		return [][]sequence{seqs}
 	}
-	out := make([][]sequence, len(seqs))
-	for i, q := range seqs {
-		out[i] = []sequence{q}
+	var out [][]sequence
+	nth := map[string]int{} // how many of a township's villages are placed
+	for _, q := range seqs {
+		k := nth[q.township]
+		nth[q.township]++
+		if k == len(out) {
+			out = append(out, nil)
+		}
+		out[k] = append(out[k], q)
 	}
 	return out
 }
