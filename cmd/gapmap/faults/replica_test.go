@@ -100,6 +100,22 @@ func TestReplica(t *testing.T) {
 		if !stale {
 			t.Fatal("the paused standby already shows the edit: the check proves nothing")
 		}
+	})
+
+	t.Run("StandbyBackAfterReplay", func(t *testing.T) {
+		waitReplayed(t, primary, standby)
+		waitRendersOn(t, standby, readerB, tilePath, "after replay resumed")
+	})
+
+	t.Run("ScoresFreshWhileStandbyLags", func(t *testing.T) {
+		// B reads the panel's scores on the caught-up standby; then the
+		// standby stops replaying and A scores the county: only the
+		// primary has the new run.
+		since := serverNow(t, standby)
+		getOK(t, readerB, scorePaths[0])
+		renderedSince(t, standby, "gapmap-read", "SELECT indicator, ST_AsBinary(geom) FROM run_indicators", since, 0)
+		exec1(t, standby, `SELECT pg_wal_replay_pause()`)
+		defer exec1(t, standby, `SELECT pg_wal_replay_resume()`)
 		run := scoreAndWatch(t, editor, readerB, scorePaths, "standby paused")
 		var n int
 		if err := standby.QueryRow(context.Background(), `SELECT count(*) FROM scoring_runs WHERE id = $1`, run).Scan(&n); err != nil {
@@ -108,11 +124,6 @@ func TestReplica(t *testing.T) {
 		if n != 0 {
 			t.Fatal("the paused standby already has the run: the check proves nothing")
 		}
-	})
-
-	t.Run("StandbyBackAfterReplay", func(t *testing.T) {
-		waitReplayed(t, primary, standby)
-		waitRendersOn(t, standby, readerB, tilePath, "after replay resumed")
 	})
 
 	t.Run("StandbyStopped", func(t *testing.T) {
