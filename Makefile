@@ -6,12 +6,15 @@ GO ?= go
 NPM ?= npm
 ADDR ?= 127.0.0.1:8080
 
-# The review map (cmd/gapmap/web): MapLibre GL JS comes from npm through the
-# committed lockfile and is copied into static/vendor, which the binary
-# embeds. Go builds without it; the page then says MapLibre is missing.
+# The review map (cmd/gapmap/web): MapLibre GL JS and the pmtiles protocol
+# (the page on an offline PMTiles pack) come from npm through the committed
+# lockfile and are copied into static/vendor, which the binary embeds. Go
+# builds without them; the page then says MapLibre is missing.
 WEB := cmd/gapmap/web
 VENDOR := $(WEB)/static/vendor
 MAPLIBRE := $(VENDOR)/maplibre-gl.mjs $(VENDOR)/maplibre-gl-worker.mjs $(VENDOR)/maplibre-gl.css $(VENDOR)/LICENSE.txt
+# pmtiles.js is the package's browser build, with fflate (MIT) inside.
+PMTILES := $(VENDOR)/pmtiles.js $(VENDOR)/fflate-LICENSE.txt
 
 .PHONY: demo test faults replica build web e2e vet fmt-check clean
 
@@ -54,8 +57,9 @@ build: web
 	$(GO) build -o bin/gapmap ./cmd/gapmap
 
 ## web: install the page's npm packages (npm ci, only when the lockfile
-## changed) and copy MapLibre's dist files where the binary embeds them
-web: $(MAPLIBRE)
+## changed) and copy MapLibre's and pmtiles' dist files where the binary
+## embeds them
+web: $(MAPLIBRE) $(PMTILES)
 
 $(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.json
 	@scripts/testdeps.sh node
@@ -68,6 +72,14 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.
 $(VENDOR)/LICENSE.txt: $(WEB)/node_modules/.package-lock.json
 	@mkdir -p $(VENDOR)
 	cp $(WEB)/node_modules/maplibre-gl/LICENSE.txt $@
+
+$(VENDOR)/pmtiles.js: $(WEB)/node_modules/.package-lock.json
+	@mkdir -p $(VENDOR)
+	cp $(WEB)/node_modules/pmtiles/dist/pmtiles.js $@
+
+$(VENDOR)/fflate-LICENSE.txt: $(WEB)/node_modules/.package-lock.json
+	@mkdir -p $(VENDOR)
+	cp $(WEB)/node_modules/fflate/LICENSE $@
 
 $(VENDOR)/%: $(WEB)/node_modules/.package-lock.json
 	@mkdir -p $(VENDOR)

@@ -251,10 +251,19 @@ func (s *Store) VillageTable(ctx context.Context, opt planning.ExportOptions) (p
 	// csv: coordinates stay in EPSG:4490 (no transform); the rows are not written.
 	opt.Layers, opt.Format, opt.SRS, opt.Encoding, opt.Geometry = []string{catalog.VillageGaps}, "csv", "", "", ""
 	c := &tableCollector{}
-	err := s.export(ctx, opt, func(s *Store, plan []*exportLayer, out outputCRS, runID int64, meta export.Meta) error {
-		c.t.RunID = runID
-		return s.writeLayers(ctx, c, plan, opt, out, runID, meta)
-	})
+	table := func(s *Store) error {
+		c = &tableCollector{} // afresh: a read the replica failed runs again on the primary
+		return s.export(ctx, opt, func(s *Store, plan []*exportLayer, out outputCRS, runID int64, meta export.Meta) error {
+			c.t.RunID = runID
+			return s.writeLayers(ctx, c, plan, opt, out, runID, meta)
+		})
+	}
+	var err error
+	if opt.AsOf.IsZero() {
+		err = s.apiReadStore(ctx, table)
+	} else {
+		err = table(s) // a date's table reads its snapshot, which the primary builds and keeps
+	}
 	return c.t, err
 }
 

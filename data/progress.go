@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gapmap/gapmap/planning"
 )
@@ -17,8 +18,10 @@ var progressFactsSQL string
 // YearEndRun implements planning.ProgressStore.
 func (s *Store) YearEndRun(ctx context.Context, profileHash string, day time.Time) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' AND profile_hash = $1
-		AND as_of = $2 AND layers_as_of = $2 ORDER BY id DESC LIMIT 1`, profileHash, day).Scan(&id)
+	err := s.apiRead(ctx, func(pool *pgxpool.Pool) error {
+		return pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' AND profile_hash = $1
+			AND as_of = $2 AND layers_as_of = $2 ORDER BY id DESC LIMIT 1`, profileHash, day).Scan(&id)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}

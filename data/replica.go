@@ -206,13 +206,16 @@ func (s *Store) replicaFailed(err error) {
 // API's) when the standby may serve it, else, or when the read fails
 // there, on primary: a standby that is down, lagging or cancelling queries
 // for replay conflicts costs a retry, never an error. read must reset
-// what it collects, since it may run twice.
+// what it collects, since it may run twice. A read-only request's first
+// read chooses for all of its reads (planning.ReadPin): the run id a
+// request reads first is then looked up on the server that showed it.
 func (s *Store) onReplica(ctx context.Context, primary *pgxpool.Pool, pick func(*replica) *pgxpool.Pool, read func(*pgxpool.Pool) error) error {
 	r := s.replica
 	if r == nil {
 		return read(primary)
 	}
-	if s.replicaUsable(ctx) {
+	pin := planning.ReadPinOf(ctx)
+	if pin.Replica(func() bool { return s.replicaUsable(ctx) }) {
 		err := read(pick(r))
 		if err == nil {
 			r.onReplica.Add(1)
@@ -222,6 +225,7 @@ func (s *Store) onReplica(ctx context.Context, primary *pgxpool.Pool, pick func(
 			return err
 		}
 		s.replicaFailed(err)
+		pin.Primary()
 	}
 	r.onPrimary.Add(1)
 	return read(primary)
@@ -234,6 +238,22 @@ func (s *Store) apiRead(ctx context.Context, read func(*pgxpool.Pool) error) err
 		return read(s.pool)
 	}
 	return s.onReplica(ctx, s.pool, func(r *replica) *pgxpool.Pool { return r.read }, read)
+}
+
+// apiReadStore runs read, which reads through s's methods, as apiRead
+// runs one read: on the standby, read gets a copy of s whose main pool is
+// the standby's (and which has no replica of its own), so that every query
+// of a read that spans many methods (the village table's export path)
+// meets one server.
+func (s *Store) apiReadStore(ctx context.Context, read func(*Store) error) error {
+	return s.apiRead(ctx, func(pool *pgxpool.Pool) error {
+		if pool == s.pool {
+			return read(s)
+		}
+		st := *s
+		st.pool, st.replica = pool, nil
+		return read(&st)
+	})
 }
 
 // replicaFault reports whether a read's error may be the standby's rather

@@ -17,18 +17,20 @@ import (
 // goes to a replica that has what the versions need (here the primary
 // itself named as the replica: not in recovery, it has everything), a read
 // without the mark stays on the primary, a read's own error (no such
-// village) is answered as such and leaves the replica in use, and a
+// village) is answered as such and leaves the replica in use, every read
+// of one request goes where its first went (planning.ReadPin), and a
 // replica that cannot be reached costs nothing but a read on the primary.
+// Each planning.ReadOnly context stands for one request.
 func TestReadReplicaRouting(t *testing.T) {
 	db := datatest.New(t)
 	ctx := datatest.Context()
-	ro := planning.ReadOnly(ctx)
 	if err := db.Store.WithReadReplica(db.URL, 2, 2); err != nil {
 		t.Fatal(err)
 	}
 	// Before the versions are read nothing says what a read needs: the
 	// primary serves.
-	if _, err := db.Store.Villages(ro, planning.VillageFilter{Limit: 10}); err != nil {
+	early := planning.ReadOnly(ctx)
+	if _, err := db.Store.Villages(early, planning.VillageFilter{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
 	if on, off := db.Store.ReplicaReads(); on != 0 || off != 1 {
@@ -44,7 +46,7 @@ func TestReadReplicaRouting(t *testing.T) {
 	if on, off := db.Store.ReplicaReads(); on != 0 || off != 1 {
 		t.Fatalf("a read without ReadOnly: %d on the replica, %d on the primary instead; want 0 and 1 (not counted)", on, off)
 	}
-	if _, err := db.Store.Villages(ro, planning.VillageFilter{Limit: 10}); err != nil {
+	if _, err := db.Store.Villages(planning.ReadOnly(ctx), planning.VillageFilter{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
 	layers, _ := tiles.SetLayers("review")
@@ -55,6 +57,7 @@ func TestReadReplicaRouting(t *testing.T) {
 	if on, off := db.Store.ReplicaReads(); on != 2 || off != 1 {
 		t.Fatalf("a ReadOnly read and a tile: %d on the replica, %d on the primary instead; want 2 and 1", on, off)
 	}
+	ro := planning.ReadOnly(ctx)
 	_, err := db.Store.Village(ro, "999999999999")
 	if planning.ErrorCode(err) != planning.ENotFound {
 		t.Fatalf("an unknown village: %v, want ENotFound", err)
@@ -64,6 +67,29 @@ func TestReadReplicaRouting(t *testing.T) {
 	}
 	if on, off := db.Store.ReplicaReads(); on != 3 || off != 1 {
 		t.Fatalf("after a read's own error: %d on the replica, %d on the primary instead; want 3 and 1 (the replica stays in use)", on, off)
+	}
+	// The request that read before the versions keeps reading the primary
+	// now that the replica could serve: its scores' run, its ranking and a
+	// village of it meet the server that showed it its first answer.
+	if _, err := db.Store.Villages(early, planning.VillageFilter{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if on, off := db.Store.ReplicaReads(); on != 3 || off != 2 {
+		t.Fatalf("a request's second read: %d on the replica, %d on the primary instead; want 3 and 2 (pinned to the primary)", on, off)
+	}
+	// A read route that writes (planning.Writing) reads the primary.
+	if _, err := db.Store.Villages(planning.Writing(planning.ReadOnly(ctx)), planning.VillageFilter{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if on, off := db.Store.ReplicaReads(); on != 3 || off != 2 {
+		t.Fatalf("a read of a writing request: %d on the replica, %d on the primary instead; want 3 and 2 (not counted)", on, off)
+	}
+	// The ranking (a run's scores) reads the replica too.
+	if _, _, err := db.Store.Gaps(planning.ReadOnly(ctx), planning.GapFilter{RunID: 1, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if on, off := db.Store.ReplicaReads(); on != 4 || off != 2 {
+		t.Fatalf("the ranking: %d on the replica, %d on the primary instead; want 4 and 2", on, off)
 	}
 
 	// A replica nobody listens at.

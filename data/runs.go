@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
@@ -184,8 +185,10 @@ func saveScores(ctx context.Context, tx pgx.Tx, runID int64, scores []planning.V
 // as of its date.
 func (s *Store) LatestRun(ctx context.Context) (planning.Run, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' AND ($1::date IS NULL OR layers_as_of = $1)
-		ORDER BY id DESC LIMIT 1`, s.LayersAsOf()).Scan(&id)
+	err := s.apiRead(ctx, func(pool *pgxpool.Pool) error {
+		return pool.QueryRow(ctx, `SELECT id FROM scoring_runs WHERE status = 'done' AND ($1::date IS NULL OR layers_as_of = $1)
+			ORDER BY id DESC LIMIT 1`, s.LayersAsOf()).Scan(&id)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return planning.Run{}, planning.Errorf(planning.ENotFound, "尚未进行评分：请先运行 gapmap score 或 POST /api/v1/scoring-runs")
 	}
@@ -201,11 +204,13 @@ func (s *Store) Run(ctx context.Context, id int64) (planning.Run, error) {
 	var profile []byte
 	var finished *time.Time
 	var base *int64
-	err := s.pool.QueryRow(ctx, `SELECT id, profile_name, profile_hash, profile, as_of, data_version, status, villages,
-			rescored, base_run_id, change_watermark, started_at, finished_at, layers_as_of
-		FROM scoring_runs WHERE id = $1`, id).
-		Scan(&r.ID, &r.ProfileName, &r.ProfileHash, &profile, &r.AsOf, &r.DataVersion, &r.Status, &r.Villages,
-			&r.Rescored, &base, &r.ChangeWatermark, &r.StartedAt, &finished, &r.LayersAsOf)
+	err := s.apiRead(ctx, func(pool *pgxpool.Pool) error {
+		return pool.QueryRow(ctx, `SELECT id, profile_name, profile_hash, profile, as_of, data_version, status, villages,
+				rescored, base_run_id, change_watermark, started_at, finished_at, layers_as_of
+			FROM scoring_runs WHERE id = $1`, id).
+			Scan(&r.ID, &r.ProfileName, &r.ProfileHash, &profile, &r.AsOf, &r.DataVersion, &r.Status, &r.Villages,
+				&r.Rescored, &base, &r.ChangeWatermark, &r.StartedAt, &finished, &r.LayersAsOf)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, planning.Errorf(planning.ENotFound, "没有编号为 %d 的评分批次", id)
 	}
@@ -246,27 +251,33 @@ func (s *Store) RunScores(ctx context.Context, runID int64) ([]planning.VillageS
 // VillageGaps implements planning.RunStore.
 func (s *Store) VillageGaps(ctx context.Context, runID int64, code string) (planning.VillageScore, error) {
 	var vs planning.VillageScore
-	var doc []byte
-	err := s.pool.QueryRow(ctx, `SELECT vs.score FROM run_scores vs JOIN villages v ON v.id = vs.village_id
-		WHERE vs.run_id = $1 AND v.code = $2 ORDER BY v.code_year DESC LIMIT 1`, runID, code).Scan(&doc)
+	var geoms map[string]orb.Geometry
+	err := s.apiRead(ctx, func(pool *pgxpool.Pool) error {
+		var doc []byte
+		err := pool.QueryRow(ctx, `SELECT vs.score FROM run_scores vs JOIN villages v ON v.id = vs.village_id
+			WHERE vs.run_id = $1 AND v.code = $2 ORDER BY v.code_year DESC LIMIT 1`, runID, code).Scan(&doc)
+		if err != nil {
+			return err
+		}
+		vs = planning.VillageScore{}
+		if err := json.Unmarshal(doc, &vs); err != nil {
+			return fmt.Errorf("decode village score: %w", err)
+		}
+		rows, err := pool.Query(ctx, `SELECT indicator, ST_AsBinary(geom) FROM run_indicators
+			WHERE run_id = $1 AND village_id = $2 AND geom IS NOT NULL`, runID, vs.VillageID)
+		if err != nil {
+			return err
+		}
+		geoms = map[string]orb.Geometry{}
+		var id string
+		var g wkbGeom
+		_, err = pgx.ForEachRow(rows, []any{&id, &g}, func() error { geoms[id] = g.g; return nil })
+		return err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return vs, planning.Errorf(planning.ENotFound, "评分批次 %d 中没有代码为 %s 的村", runID, code)
 	}
 	if err != nil {
-		return vs, translate(err, "village gaps")
-	}
-	if err := json.Unmarshal(doc, &vs); err != nil {
-		return vs, fmt.Errorf("decode village score: %w", err)
-	}
-	rows, err := s.pool.Query(ctx, `SELECT indicator, ST_AsBinary(geom) FROM run_indicators
-		WHERE run_id = $1 AND village_id = $2 AND geom IS NOT NULL`, runID, vs.VillageID)
-	if err != nil {
-		return vs, translate(err, "village gaps")
-	}
-	geoms := map[string]orb.Geometry{}
-	var id string
-	var g wkbGeom
-	if _, err := pgx.ForEachRow(rows, []any{&id, &g}, func() error { geoms[id] = g.g; return nil }); err != nil {
 		return vs, translate(err, "village gaps")
 	}
 	for d := range vs.Dimensions {
@@ -317,12 +328,22 @@ func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapR
 	if key == "" {
 		key = planning.CompositeKey
 	}
-	rows, err := s.pool.Query(ctx, sql, f.RunID, f.Township, f.MinScore, f.PoorOnly, f.Limit, f.Offset, key)
-	if err != nil {
-		return nil, 0, translate(err, "gaps")
-	}
 	var total int
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.GapRow, error) {
+	var out []planning.GapRow
+	err := s.apiRead(ctx, func(pool *pgxpool.Pool) error {
+		rows, err := pool.Query(ctx, sql, f.RunID, f.Township, f.MinScore, f.PoorOnly, f.Limit, f.Offset, key)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scanGapRow(&total))
+		return err
+	})
+	return out, total, translate(err, "gaps")
+}
+
+// scanGapRow scans a row of Gaps, the window's count into total.
+func scanGapRow(total *int) pgx.RowToFunc[planning.GapRow] {
+	return func(row pgx.CollectableRow) (planning.GapRow, error) {
 		var g planning.GapRow
 		var road, water, grid, pv *float64
 		var mRoad, mWater, mGrid, mPV float64
@@ -331,8 +352,7 @@ func (s *Store) Gaps(ctx context.Context, f planning.GapFilter) ([]planning.GapR
 		g.Gaps = map[string]*float64{planning.DimRoad: road, planning.DimWater: water, planning.DimGrid: grid, planning.DimPV: pv}
 		g.MissingWeights = map[string]float64{planning.DimRoad: mRoad, planning.DimWater: mWater, planning.DimGrid: mGrid, planning.DimPV: mPV}
 		return g, err
-	})
-	return out, total, translate(err, "gaps")
+	}
 }
 
 // DiffRuns implements planning.RunStore.
@@ -342,7 +362,20 @@ func (s *Store) DiffRuns(ctx context.Context, a, b int64) ([]planning.VillageDif
 			return nil, err
 		}
 	}
-	rows, err := s.pool.Query(ctx, `
+	var out []planning.VillageDiff
+	err := s.apiRead(ctx, func(pool *pgxpool.Pool) error {
+		rows, err := pool.Query(ctx, diffRunsSQL, a, b)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scanVillageDiff)
+		return err
+	})
+	return out, translate(err, "diff runs")
+}
+
+// diffRunsSQL lists the villages whose gaps differ between runs $1 and $2.
+const diffRunsSQL = `
 		SELECT v.code, v.name,
 		       x.composite, x.gap_road, x.gap_water, x.gap_grid, x.gap_pv,
 		       y.composite, y.gap_road, y.gap_water, y.gap_grid, y.gap_pv,
@@ -357,25 +390,22 @@ func (s *Store) DiffRuns(ctx context.Context, a, b int64) ([]planning.VillageDif
 		WHERE x.run_id = $1 AND x.scored_run_id <> y.scored_run_id
 		  AND (x.composite, x.gap_road, x.gap_water, x.gap_grid, x.gap_pv) IS DISTINCT FROM
 		      (y.composite, y.gap_road, y.gap_water, y.gap_grid, y.gap_pv)
-		ORDER BY v.code`, a, b)
-	if err != nil {
-		return nil, translate(err, "diff runs")
+		ORDER BY v.code`
+
+// scanVillageDiff scans a row of diffRunsSQL.
+func scanVillageDiff(row pgx.CollectableRow) (planning.VillageDiff, error) {
+	d := planning.VillageDiff{}
+	var b [5]*float64
+	var a [5]*float64
+	var status map[string][2]string
+	err := row.Scan(&d.Code, &d.Name, &a[0], &a[1], &a[2], &a[3], &a[4], &b[0], &b[1], &b[2], &b[3], &b[4], &status)
+	keys := []string{"综合", planning.DimRoad, planning.DimWater, planning.DimGrid, planning.DimPV}
+	d.Before, d.After = map[string]*float64{}, map[string]*float64{}
+	for i, k := range keys {
+		d.Before[k], d.After[k] = a[i], b[i]
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (planning.VillageDiff, error) {
-		d := planning.VillageDiff{}
-		var b [5]*float64
-		var a [5]*float64
-		var status map[string][2]string
-		err := row.Scan(&d.Code, &d.Name, &a[0], &a[1], &a[2], &a[3], &a[4], &b[0], &b[1], &b[2], &b[3], &b[4], &status)
-		keys := []string{"综合", planning.DimRoad, planning.DimWater, planning.DimGrid, planning.DimPV}
-		d.Before, d.After = map[string]*float64{}, map[string]*float64{}
-		for i, k := range keys {
-			d.Before[k], d.After[k] = a[i], b[i]
-		}
-		if len(status) > 0 {
-			d.Status = status
-		}
-		return d, err
-	})
-	return out, translate(err, "diff runs")
+	if len(status) > 0 {
+		d.Status = status
+	}
+	return d, err
 }

@@ -81,7 +81,8 @@ score, projects and the API apply over the defaults (--set FILE: store one)`, se
 (--profile FILE: county profile; --as-of DATE: reference date;
  --full: re-score every village, not only those changes can affect)`, setup: withOptions(scoreFlags, score)},
 	{name: "tiles pack", usage: `write the tiles of a layer set to an MBTiles or PMTiles file for offline use
-or static hosting (--layerset review --maxzoom 14 --out county.mbtiles | county.pmtiles)`, setup: withOptions(packFlags, packTiles)},
+or static hosting (--layerset review --maxzoom 14 --out county.mbtiles | county.pmtiles; --page also
+writes the review map beside a PMTiles archive: host the folder, open index.html?pmtiles=county.pmtiles)`, setup: withOptions(packFlags, packTiles)},
 	{name: "bench-tiles", usage: `load the tile server of this database with 16 clients per zoom, cold (no cache)
 and warm, and print tiles/s, p50/p99 and KB per zoom (--peer URL: also load
 another tile server, e.g. pg_tileserv, with the same tile lists; --equal-content:

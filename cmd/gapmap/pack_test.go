@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	_ "modernc.org/sqlite" // reads the pack back
 
+	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/data/datatest"
 )
 
@@ -77,5 +79,57 @@ func TestTilesPackCommand(t *testing.T) {
 	if err := run(datatest.Context(), []string{"tiles", "pack", "--format", "geojson", "--out", pm}, env, io.Discard, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), "可用") {
 		t.Errorf("an unknown format: %v", err)
+	}
+}
+
+// TestTilesPackPage checks the static copy of the review map that
+// `tiles pack --page` writes beside a PMTiles archive: every embedded file
+// under static/, byte for byte, and index.html naming them relative to
+// itself; --page without PMTiles is refused before anything is opened.
+func TestTilesPackPage(t *testing.T) {
+	err := run(datatest.Context(), []string{"tiles", "pack", "--page", "--out", filepath.Join(t.TempDir(), "county.mbtiles")},
+		func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "只能读取 PMTiles") {
+		t.Fatalf("--page with MBTiles: %v", err)
+	}
+
+	dir := t.TempDir()
+	if err := writePage(dir); err != nil {
+		t.Fatal(err)
+	}
+	files := web.Static()
+	n := 0
+	err = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || p == "index.html" {
+			return err
+		}
+		n++
+		want, err := fs.ReadFile(files, p)
+		if err != nil {
+			return err
+		}
+		got, err := os.ReadFile(filepath.Join(dir, "static", filepath.FromSlash(p)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("static/%s: %d bytes, want the embedded %d (%v)", p, len(got), len(want), err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`href="static/style.css"`, `src="static/app.js"`, "村级基础设施缺口审核图"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("index.html lacks %s", want)
+		}
+	}
+	if bytes.Contains(page, []byte(web.AssetsMark)) {
+		t.Error("index.html keeps its template mark")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "static", "app.js")); err != nil || n < 10 {
+		t.Errorf("the copy holds %d files besides index.html (%v)", n, err)
 	}
 }

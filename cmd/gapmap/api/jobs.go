@@ -108,6 +108,11 @@ type jobRunner struct {
 	mu        sync.Mutex
 	live      map[int64]*liveJob
 	reportGap time.Duration // least time between two progress writes of a job
+	// refresh runs before a job is recorded done (the tile engine's
+	// Refresh): as after a request's write (freshTiles), its tiles, and the
+	// replica's reads, then show the job's writes to whoever sees it done.
+	// nil: nothing to refresh.
+	refresh func(context.Context) error
 }
 
 // liveJob is a job this process runs: how to stop it, and when it has.
@@ -245,6 +250,11 @@ func (jr *jobRunner) run(ctx context.Context, job planning.Job, acquire acquirer
 		}
 		bctx, cancel := book()
 		defer cancel()
+		if jr.refresh != nil {
+			if err := jr.refresh(bctx); err != nil {
+				jr.log.Warn("refresh tile versions after a job", "job", job.ID, "err", err)
+			}
+		}
 		if err := jr.store.FinishJob(bctx, job.ID, rep.status, body, jerr); err != nil {
 			jr.log.Error("record the end of a job", "job", job.ID, "err", err)
 		}

@@ -136,7 +136,8 @@ func New(c Config) (http.Handler, error) {
 	s := &server{accounts: c.Accounts, audit: c.Audit, policy: c.Policy, publicRead: c.PublicRead, sessionTimes: c.Sessions,
 		limiter: newLoginLimiter(20, 5*time.Minute), store: c.Store, imports: c.Imports, exports: c.Exports, poverty: c.Poverty, tiles: c.Tiles, site: site, log: c.Log,
 		importMax: c.ImportMaxBytes, admission: newAdmission(c.Admission),
-		jobs:    &jobRunner{store: c.Jobs, log: c.Log, slots: newSlots(c.JobSlots), slotWait: c.RequestTimeout, timeouts: timeouts, live: map[int64]*liveJob{}, reportGap: time.Second / 2},
+		jobs: &jobRunner{store: c.Jobs, log: c.Log, slots: newSlots(c.JobSlots), slotWait: c.RequestTimeout, timeouts: timeouts, live: map[int64]*liveJob{},
+			reportGap: time.Second / 2, refresh: c.Tiles.Refresh},
 		results: &results{dir: os.TempDir(), ttl: c.ExportResultTTL, log: c.Log}}
 	if c.OIDC != nil {
 		if err := c.OIDC.Validate(); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/gapmap/gapmap/cmd/gapmap/web"
 	"github.com/gapmap/gapmap/planning"
 )
 
@@ -130,8 +131,8 @@ var contentTypes = map[string]string{
 	".txt":  "text/plain; charset=utf-8",
 }
 
-// newWebSite reads every file below root of fsys. index.html's "{{static}}"
-// becomes the asset prefix /static/<build>.
+// newWebSite reads every file below root of fsys. index.html's
+// web.AssetsMark becomes the asset prefix /static/<build>.
 func newWebSite(fsys fs.FS, root string, cfg WebConfig) (*webSite, error) {
 	sub, err := fs.Sub(fsys, root)
 	if err != nil {
@@ -170,7 +171,7 @@ func newWebSite(fsys fs.FS, root string, cfg WebConfig) (*webSite, error) {
 		return nil, fmt.Errorf("%s/index.html is missing", root)
 	}
 	delete(s.files, "index.html")
-	s.index = newWebFile(bytes.ReplaceAll(page.body, []byte("{{static}}"), []byte("/static/"+s.build)), page.contentType)
+	s.index = newWebFile(bytes.ReplaceAll(page.body, []byte(web.AssetsMark), []byte("/static/"+s.build)), page.contentType)
 	_, cfg.MapLibre = s.files[maplibreFile]
 	cfg.UnknownShare = planning.UnknownShare
 	js, err := json.Marshal(cfg)

@@ -28,9 +28,11 @@ import (
 //   - B renders on the standby while it is caught up;
 //   - an edit through A is served fresh by B, tile bytes and API, even
 //     with the standby's replay paused (then only the primary can show
-//     it), and B never goes back to the old answer;
+//     it), and B never goes back to the old answer; so is a scoring run
+//     through A in B's village panel and ranking (the run's scores, read
+//     on the standby while it is caught up);
 //   - with the standby stopped B answers everything from the primary with
-//     no 5xx, and an edit through A still reaches it;
+//     no 5xx, and an edit and a scoring run through A still reach it;
 //   - restarted, the standby serves B's renders again.
 //
 // Run it with `make replica` (about a minute).
@@ -66,6 +68,8 @@ func TestReplica(t *testing.T) {
 	x, y := tileXY(lon, lat, 10)
 	tilePath := fmt.Sprintf("/tiles/review/10/%d/%d.mvt", x, y)
 	villagePath := "/api/v1/villages/" + code
+	// The village panel's scores and the ranking: reads of the latest run.
+	scorePaths := []string{villagePath + "/gaps", "/api/v1/gaps?page_size=5"}
 
 	t.Run("StandbyServes", func(t *testing.T) {
 		since := serverNow(t, standby)
@@ -73,6 +77,11 @@ func TestReplica(t *testing.T) {
 		getOK(t, readerB, villagePath)
 		renderedSince(t, standby, "gapmap-tiles", "WITH p AS", since, 0)
 		renderedSince(t, standby, "gapmap-read", "", since, 0)
+		// The panel's run: the latest run's id, the run, its scores and
+		// geometry, all on the standby.
+		since = serverNow(t, standby)
+		getOK(t, readerB, scorePaths[0])
+		renderedSince(t, standby, "gapmap-read", "SELECT indicator, ST_AsBinary(geom) FROM run_indicators", since, 0)
 	})
 
 	t.Run("FreshWhileStandbyLags", func(t *testing.T) {
@@ -98,13 +107,34 @@ func TestReplica(t *testing.T) {
 		waitRendersOn(t, standby, readerB, tilePath, "after replay resumed")
 	})
 
+	t.Run("ScoresFreshWhileStandbyLags", func(t *testing.T) {
+		// B reads the panel's scores on the caught-up standby; then the
+		// standby stops replaying and A scores the county: only the
+		// primary has the new run.
+		since := serverNow(t, standby)
+		getOK(t, readerB, scorePaths[0])
+		renderedSince(t, standby, "gapmap-read", "SELECT indicator, ST_AsBinary(geom) FROM run_indicators", since, 0)
+		exec1(t, standby, `SELECT pg_wal_replay_pause()`)
+		defer exec1(t, standby, `SELECT pg_wal_replay_resume()`)
+		run := scoreAndWatch(t, editor, readerB, scorePaths, "standby paused")
+		var n int
+		if err := standby.QueryRow(context.Background(), `SELECT count(*) FROM scoring_runs WHERE id = $1`, run).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Fatal("the paused standby already has the run: the check proves nothing")
+		}
+	})
+
 	t.Run("StandbyStopped", func(t *testing.T) {
 		old := getOK(t, readerB, tilePath)
 		oldVillage := getOK(t, readerB, villagePath)
 		// The standby stops under load: reads running on it fail there
 		// and must be answered by the primary.
 		done := make(chan *tally)
-		go func() { done <- readLoad(readerB, tilePath, villagePath, 4*time.Second) }()
+		go func() {
+			done <- readLoad(readerB, tilePath, append([]string{villagePath}, scorePaths...), 4*time.Second)
+		}()
 		time.Sleep(time.Second)
 		sb.ctl(t, "stop", "-m", "fast")
 		tl := <-done
@@ -114,6 +144,7 @@ func TestReplica(t *testing.T) {
 		}
 		from, to := moveAndWatch(t, editor, readerA, readerB, code, lon-0.003, lat, tilePath, villagePath, old, oldVillage)
 		logSwitch(t, from, to, "standby stopped")
+		scoreAndWatch(t, editor, readerB, scorePaths, "standby stopped")
 		if b.grep("the primary serves its reads", 1) == "" {
 			t.Errorf("B's log says nothing of the standby going away:\n%s", b.grep("replica", 5))
 		}
@@ -125,7 +156,65 @@ func TestReplica(t *testing.T) {
 		waitReplayed(t, primary, standby)
 		waitRendersOn(t, standby, readerB, tilePath, "after the standby restarted")
 		getOK(t, readerB, villagePath)
+		since := serverNow(t, standby)
+		getOK(t, readerB, scorePaths[0])
+		renderedSince(t, standby, "gapmap-read", "SELECT indicator, ST_AsBinary(geom) FROM run_indicators", since, 0)
 	})
+}
+
+// scoreAndWatch scores the county through A (editor) and polls B's reads
+// of the latest run (paths, each answering run_id) from the moment A
+// answered: B may answer the previous run until it hears of the new one,
+// but nothing else, and never the previous after the new. It returns the
+// new run's id.
+func scoreAndWatch(t *testing.T, editor, readerB *session, paths []string, when string) int64 {
+	t.Helper()
+	runOf := func(body []byte) int64 {
+		var r struct {
+			RunID int64 `json:"run_id"`
+		}
+		if err := json.Unmarshal(body, &r); err != nil || r.RunID == 0 {
+			t.Fatalf("no run_id in %.200s (%v)", body, err)
+		}
+		return r.RunID
+	}
+	before := runOf(getOK(t, readerB, paths[0]))
+	req, _ := http.NewRequest(http.MethodPost, editor.base+"/api/v1/scoring-runs", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", editor.csrf)
+	resp, err := editor.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run struct {
+		ID int64 `json:"id"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&run)
+	resp.Body.Close()
+	answered := time.Now()
+	if resp.StatusCode != http.StatusCreated || err != nil || run.ID <= before {
+		t.Fatalf("POST scoring-runs through A: %s, run %d after %d (%v)", resp.Status, run.ID, before, err)
+	}
+	fresh := -1
+	for i := 0; time.Since(answered) < 10*time.Second; i++ {
+		got := runOf(getOK(t, readerB, paths[i%len(paths)]))
+		switch {
+		case got == run.ID && fresh < 0:
+			fresh = i
+			t.Logf("B answered run %d (made through A) %s after A answered (%s)", run.ID, time.Since(answered).Round(time.Millisecond), when)
+		case got == run.ID:
+			if i-fresh >= 6 {
+				return run.ID
+			}
+		case got != before:
+			t.Fatalf("B answered run %d: neither the previous %d nor the new %d", got, before, run.ID)
+		case fresh >= 0:
+			t.Fatalf("B answered the previous run %d after the new %d (%s)", before, run.ID, paths[i%len(paths)])
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("B did not answer the run %d made through A within 10 s (%s)", run.ID, when)
+	return 0
 }
 
 // startStandby makes a hot standby of pg with pg_basebackup -R (streaming
@@ -374,8 +463,9 @@ func logSwitch(t *testing.T, from, to time.Duration, when string) {
 	t.Logf("B switched to the edit made through A between %s and %s after A answered (%s)", from.Round(time.Millisecond), to.Round(time.Millisecond), when)
 }
 
-// readLoad runs 8 clients on c for d, asking cold tiles and the village.
-func readLoad(c *session, tilePath, villagePath string, d time.Duration) *tally {
+// readLoad runs 8 clients on c for d, asking cold tiles and, in turn, the
+// API reads.
+func readLoad(c *session, tilePath string, reads []string, d time.Duration) *tally {
 	tl := newTally()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -384,8 +474,8 @@ func readLoad(c *session, tilePath, villagePath string, d time.Duration) *tally 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
-				path := villagePath
+			for n := 0; ctx.Err() == nil; n++ {
+				path := reads[n%len(reads)]
 				if i%2 == 0 {
 					path = coldTile(tilePath)
 				}

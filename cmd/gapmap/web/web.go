@@ -15,6 +15,11 @@ import (
 //go:embed static
 var files embed.FS
 
+// AssetsMark is what index.html says where the URL prefix of the page's
+// other files belongs: the server puts its versioned /static/<build> there,
+// a static copy of the page (tiles pack --page) the folder it writes them to.
+const AssetsMark = "{{static}}"
+
 // Static returns the review map's files with index.html at the root.
 func Static() fs.FS {
 	sub, err := fs.Sub(files, "static")

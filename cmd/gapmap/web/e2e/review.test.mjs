@@ -12,23 +12,14 @@
 // fails: CI must not go green by skipping.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { deflateSync } from 'node:zlib';
+import { DB, missing, skip, startGapmap, stop, launchBrowser, idle, mapPixels } from './harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 const VIEWPORT = { width: 1366, height: 768 };
-const BIN = process.env.GAPMAP_BIN;
-const DB = process.env.GAPMAP_E2E_DATABASE_URL;
-
-const missing = [
-  !existsSync(CHROMIUM) && `${CHROMIUM} (apt-get install chromium)`,
-  !(BIN && existsSync(BIN)) && 'GAPMAP_BIN (a built gapmap binary)',
-  !DB && 'GAPMAP_E2E_DATABASE_URL',
-].filter(Boolean);
-const skip = missing.length && !process.env.CI ? `missing ${missing.join(', ')}; run make e2e` : false;
 
 let playwright;
 let browser;
@@ -46,35 +37,6 @@ const READER = 'xczx';
 const BUREAU_OF = { '基础设施-道路': 'jiaotong', '基础设施-饮水': 'shuili', '基础设施-电力': 'dianli', '产业发展-光伏': 'dianli' };
 const cookies = new Map(); // login → its session cookie, for api()
 const csrfs = new Map(); // login → its session's CSRF token, for apiSend()
-
-/** startGapmap runs the binary with args and env and waits for it to serve and be healthy. */
-async function startGapmap(args, env) {
-  const proc = spawn(BIN, args, { env: { ...process.env, DATABASE_URL: DB, GAPMAP_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gapmap ${args.join(' ')} did not serve within 180 s\n${out}\n${err}`)), 180_000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /serving on (http:\/\/\S+?)\/?\s/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gapmap ${args.join(' ')} exited ${code}\n${out}\n${err}`)); });
-  });
-  for (let i = 0; ; i++) {
-    const res = await fetch(`${url}/healthz`).catch(() => null);
-    if (res && res.ok) break;
-    if (i > 100) throw new Error(`${url}/healthz never answered 200\n${err}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  proc.stderrText = () => err;
-  return { proc, url };
-}
-
-function stop(s) {
-  if (s && s.proc.exitCode === null) s.proc.kill('SIGTERM');
-}
 
 /** sessionCookie logs account in through the API (on server url) and returns its session cookie. */
 async function sessionCookie(account, url = base) {
@@ -176,46 +138,8 @@ async function pageAPI(p, path) {
   return body;
 }
 
-/** idle waits until the map has drawn everything it is loading. */
-async function idle(p = page) {
-  await p.evaluate(() => new Promise((resolve) => {
-    const { map } = window.gapmap;
-    if (!map) { resolve(); return; }
-    // A repaint makes sure 'idle' follows the latest change.
-    map.once('idle', () => resolve());
-    map.triggerRepaint();
-  }));
-}
-
 async function shot(name, p = page) {
   await p.screenshot({ path: `${ARTIFACTS}${name}.png` });
-}
-
-/**
- * mapPixels decodes PNG screenshots of the map in the page and compares them
- * over rect [x, y, w, h]: for each pair (a, b) the number of pixels that
- * differ by more than 40 in a channel; for a single PNG and a colour, the
- * number of pixels farther than 40 from it.
- */
-async function mapPixels(p, pngs, rect, colour) {
-  return p.evaluate(async ({ pngs, rect, colour }) => {
-    const load = async (b64) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
-      const c = new OffscreenCanvas(bmp.width, bmp.height);
-      const ctx = c.getContext('2d');
-      ctx.drawImage(bmp, 0, 0);
-      return ctx.getImageData(rect[0], rect[1], rect[2], rect[3]).data;
-    };
-    const imgs = await Promise.all(pngs.map(load));
-    const far = (d, i, r, g, b) => Math.max(Math.abs(d[i] - r), Math.abs(d[i + 1] - g), Math.abs(d[i + 2] - b)) > 40;
-    let n = 0;
-    const [a, b] = imgs;
-    for (let i = 0; i < a.length; i += 4) {
-      if (b ? far(a, i, b[i], b[i + 1], b[i + 2]) : far(a, i, ...colour)) n++;
-    }
-    return n;
-  }, { pngs: pngs.map((b) => b.toString('base64')), rect, colour });
 }
 
 /** countyRect is the county's extent on screen, within the map, as [x, y, w, h]. */
@@ -243,14 +167,7 @@ before(async () => {
   playwright = await import('playwright-core');
   server = await startGapmap(['demo', '--addr', '127.0.0.1:0'], {});
   base = server.url;
-  browser = await playwright.chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // No GPU here: WebGL runs on SwiftShader. The network flags keep
-    // Chromium from calling home on a machine without internet.
-    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  browser = await launchBrowser(playwright);
   page = await newPage(`${base}/`); // logged in by the test's first step
 });
 
@@ -301,10 +218,10 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     const toggle = page.locator('#layers input[data-group="villages"]');
     const withVillages = await mapShot();
     await toggle.uncheck();
-    await idle();
+    await idle(page);
     const without = await mapShot();
     await toggle.check();
-    await idle();
+    await idle(page);
     const changed = await mapPixels(page, [withVillages, without], rect);
     assert.ok(changed > 800, `the village layer changes only ${changed} pixels of the county`);
     // And the county is not blank: the villages, roads and boundaries cover it.
@@ -316,7 +233,7 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     const before = await mapShot();
     const paintBefore = await page.evaluate(() => JSON.stringify(window.gapmap.map.getPaintProperty('villages-point', 'circle-color')));
     await page.click('#dimensions button[data-dim="通路"]');
-    await idle();
+    await idle(page);
     const after = await mapShot();
     const paintAfter = await page.evaluate(() => JSON.stringify(window.gapmap.map.getPaintProperty('villages-point', 'circle-color')));
     assert.match(paintBefore, /composite/);
@@ -338,7 +255,7 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     await page.mouse.click(box.x + pt.x, box.y + pt.y);
     await page.waitForSelector('#village-scores');
     assert.equal(await page.textContent('#village-name'), worst.name);
-    await idle();
+    await idle(page);
     await shot('03-village-panel');
 
     const gaps = await api(`/api/v1/villages/${worst.code}/gaps`);
@@ -384,7 +301,7 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     // The click fetches the project, then the map's worker loads it: wait for
     // the drawing itself (an idle map can come first on a loaded machine).
     await page.waitForFunction(() => window.gapmap.map.querySourceFeatures('project').length > 0, null, { timeout: 15_000 }).catch(() => {});
-    await idle();
+    await idle(page);
     const drawn = await page.evaluate(() => window.gapmap.map.querySourceFeatures('project').length);
     assert.ok(drawn > 0, 'the project is not drawn on the map');
     await shot('04-worst-road-village-and-its-project');
@@ -421,7 +338,7 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     // drawn by the previous step is already on the map, so wait for the
     // flight to end, not for features.
     await page.waitForFunction(() => window.gapmap.map.getZoom() > 10 && !window.gapmap.map.isMoving(), null, { timeout: 15_000 }).catch(() => {});
-    await idle();
+    await idle(page);
     const zoomAfter = await page.evaluate(() => window.gapmap.map.getZoom());
     assert.ok(zoomAfter > 10, `a row click left the map at zoom ${zoomAfter} (before ${zoomBefore})`);
     await shot('05-projects-table');
@@ -447,7 +364,7 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     assert.ok(target, 'no project with a line');
     const line = target.geometry.type === 'LineString' ? target.geometry.coordinates : target.geometry.coordinates[0];
     await page.evaluate((c) => window.gapmap.map.jumpTo({ center: c, zoom: 15 }), line[Math.floor(line.length / 2)]);
-    await idle();
+    await idle(page);
     const hit = await page.evaluate(([coords, layers]) => {
       const m = window.gapmap.map;
       const box = (p, r) => [[p.x - r, p.y - r], [p.x + r, p.y + r]];
@@ -593,7 +510,7 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
       const items = [...document.querySelectorAll('#ranking li[data-code]')];
       return items.length > 0 && items.every((li) => li.textContent.includes(name));
     }, v.township_name);
-    await idle();
+    await idle(page);
     const shown = await page.evaluate(() => [...new Set(window.gapmap.map.queryRenderedFeatures({ layers: ['villages-point', 'villages-fill'] })
       .map((f) => f.properties.township))]);
     assert.deepEqual(shown, [v.township_name]);
@@ -622,7 +539,7 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     const office = (await api('/api/v1/villages?poor=true&page_size=1000')).features.find((f) => f.properties.code === v.code);
     await page.click(`#dimensions button[data-dim="${dim}"]`);
     await page.evaluate((c) => window.gapmap.map.jumpTo({ center: c, zoom: 10 }), office.geometry.coordinates);
-    await idle();
+    await idle(page);
     const drawn = await page.evaluate(() => window.gapmap.map.queryRenderedFeatures({ layers: ['villages-unknown-point'] }).map((f) => f.properties.code));
     assert.ok(drawn.includes(v.code), `${v.name} (${dim} ${pick.null ? 'null' : 'mostly missing'}) is not in the hatched layer: ${drawn}`);
     // On screen its dot is the grey and dark lines of the hatching, not a colour of the ramp.

@@ -2,7 +2,8 @@
 // is logged in (the login shows on the first 401, auth.js), loads the
 // county's villages, builds the map when MapLibre is built in, and wires the
 // side bar, the village panel, the project panel and the 项目库 drawer
-// together.
+// together. Opened on a PMTiles archive (?pmtiles=, offline.js), it shows
+// only the map, without the server.
 import { get, APIError } from './api.js';
 import { el, score, gapColour, isUnknown, RAMP, HATCH_CSS } from './format.js';
 import {
@@ -19,6 +20,7 @@ import { VillageTable } from './villagetable.js';
 import { AsOfControl, tileURL } from './asof.js';
 import { ProgressView } from './progress.js';
 import { PrintDialog } from './print.js';
+import { packURL, packSource, markOffline } from './offline.js';
 
 const STATIC = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
 const $ = (id) => document.getElementById(id);
@@ -34,6 +36,7 @@ const app = {
   byCode: new Map(),
   townships: [], // {code, name, bounds, centre}
   session: null, // {user, csrf, expires_at} of GET /api/v1/session; null: nobody is logged in
+  offline: false, // the map reads a PMTiles archive and there is no API (offline.js)
   ready: false,
 };
 window.gapmap = app;
@@ -57,6 +60,11 @@ function fail(err) {
 }
 
 async function main() {
+  const pack = packURL();
+  if (pack) {
+    await mainOffline(pack);
+    return;
+  }
   const config = await get('/config.json');
   app.auth = new Auth(app, config);
   await app.auth.start();
@@ -98,8 +106,35 @@ async function main() {
     app.ready = true;
     return;
   }
-  await buildMap(config);
+  await buildMap(config, await servedTiles());
   app.locator.render();
+}
+
+/**
+ * mainOffline shows the map of the PMTiles archive at url with no gapmap
+ * server behind the page: no login, no API request; what needs the API
+ * says so (offline.js).
+ */
+async function mainOffline(url) {
+  app.offline = true;
+  app.locator = new Locator(app, { onLocated: villageLocated, notice, fail });
+  buildDimensions();
+  buildLegend();
+  buildTownships();
+  buildLayerList();
+  const maplibregl = await loadMapLibre();
+  const tiles = await packSource(maplibregl, STATIC, url);
+  markOffline(document, url, tiles.tilejson);
+  await buildMap({}, tiles, maplibregl);
+}
+
+/**
+ * offlineRefusal says, on an offline page, that what needs the server, and
+ * reports whether it did.
+ */
+function offlineRefusal(what) {
+  if (app.offline) notice(`离线模式不可用：${what}需要连接 gapmap 服务。`);
+  return app.offline;
 }
 
 /**
@@ -170,18 +205,32 @@ function townshipsOf(features) {
   });
 }
 
-async function buildMap(config) {
-  const link = el('link', { rel: 'stylesheet', href: `${STATIC}/vendor/maplibre-gl.css` });
-  document.head.prepend(link);
-  const maplibregl = await import(`${STATIC}/vendor/maplibre-gl.mjs`);
+/** loadMapLibre loads MapLibre GL JS and its stylesheet from the page's vendor files. */
+async function loadMapLibre() {
+  document.head.prepend(el('link', { rel: 'stylesheet', href: `${STATIC}/vendor/maplibre-gl.css` }));
+  return import(`${STATIC}/vendor/maplibre-gl.mjs`);
+}
+
+/** servedTiles is the map's vector source on the server's tiles and their TileJSON. */
+async function servedTiles() {
   const tilejson = await get('/tiles/all.json');
   app.tilesURL = tilejson.tiles[0]; // carries the data version (locate.js reloads on a change)
+  return { url: '/tiles/all.json', tilejson };
+}
+
+/**
+ * buildMap builds the map on tiles ({url, tilejson}: the served tiles or
+ * an offline pack) with config's basemap.
+ */
+async function buildMap(config, tiles, maplibregl = null) {
+  maplibregl = maplibregl || await loadMapLibre();
+  const { tilejson } = tiles;
   const bounds = tilejson.bounds ? [[tilejson.bounds[0], tilejson.bounds[1]], [tilejson.bounds[2], tilejson.bounds[3]]] : null;
   if (!bounds) notice('数据库中还没有县域数据：请先运行 gapmap demo 或导入本县数据。', true);
   const basemap = config.basemap ? basemapSource(maplibregl, config.basemap) : null;
   const map = new maplibregl.Map({
     container: 'map',
-    style: style('/tiles/all.json', basemap, app.dim),
+    style: style(tiles.url, basemap, app.dim),
     bounds: bounds || [[73, 18], [135, 54]],
     fitBoundsOptions: { padding: 24 },
     maxZoom: 17,
@@ -205,7 +254,7 @@ async function buildMap(config) {
 
   map.on('error', (e) => {
     const source = e.sourceId || (e.source && e.source.id);
-    if (e.error && e.error.status === 401 && source !== 'basemap') {
+    if (e.error && e.error.status === 401 && source !== 'basemap' && !app.offline) {
       // The session expired under the map: log in again, then reload the tiles.
       app.auth.required().then(() => map.getSource('gapmap').setUrl('/tiles/all.json')).catch(fail);
       return;
@@ -239,7 +288,10 @@ async function buildMap(config) {
     // village outline under both: an outline covers every project in it.
     const dot = villageAt(e.point, ['villages-point']);
     const p = !dot && projectAt(e.point);
-    if (p) { app.drawer.showProject(p.id); return; }
+    if (p) {
+      if (!offlineRefusal('项目详情')) app.drawer.showProject(p.id);
+      return;
+    }
     const f = dot || villageAt(e.point);
     if (f) openVillage(f.properties.code);
   });
@@ -265,8 +317,8 @@ async function buildMap(config) {
   });
   // The county and whether its geometry is synthetic come from the API,
   // which reads them from the data's source rows (the demo generator marks
-  // its own), never from a county code.
-  get('/api/v1/county').then((county) => {
+  // its own), never from a county code; offline, the pack's description.
+  if (!app.offline) get('/api/v1/county').then((county) => {
     if (county.name) $('county-name').textContent = county.name;
     $('data-note').hidden = !county.synthetic;
     if (county.unlocated > 0) notice(`本县 ${county.unlocated} 个村尚未定位（未定位的村不在地图上，空间指标为暂无数据）。`, false);
@@ -300,7 +352,7 @@ function selectDimension(dim) {
   if (app.map) setDimension(app.map, dim, app.township, app.poorOnly);
   buildLegend();
   refreshRanking();
-  app.panel.setDimension(dim);
+  if (app.panel) app.panel.setDimension(dim);
 }
 
 function buildLegend() {
@@ -319,6 +371,7 @@ function buildLegend() {
 }
 
 async function refreshRanking() {
+  if (app.offline) return; // offline.js says the ranking needs the server
   const dim = app.dim;
   const title = `${dim === '综合' ? '综合' : dim}缺口最大的村${app.township ? `（${app.township}）` : ''}${app.asOf ? `（${app.asOf}）` : ''}`;
   $('ranking-title').textContent = title;
@@ -455,6 +508,7 @@ function updateLayerHints() {
 
 /** openVillage shows a village's breakdown, its explaining geometry and its projects. */
 async function openVillage(code) {
+  if (offlineRefusal('村详情')) return;
   try {
     app.projectPanel.close(false);
     const shown = await app.panel.open(code);
