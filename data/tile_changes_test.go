@@ -35,7 +35,9 @@ func TestTileChangeTriggers(t *testing.T) {
 				t.Errorf("%s: no enabled tile change trigger on %s: %v", l.Table, op, err)
 				continue
 			}
-			got := strings.Split(strings.TrimSuffix(args, `\000`), ",")
+			// The first argument lists the columns; a second names the
+			// upkeep of a derived table (roads: migration 0034).
+			got := strings.Split(strings.Split(args, `\000`)[0], ",")
 			for _, c := range want {
 				if !slices.Contains(got, c) {
 					t.Errorf("%s %s: the tile change trigger records %v, not %s that the tile SQL selects by (%s)", l.Table, op, got, c, l.Tile.SQL.Filter)

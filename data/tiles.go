@@ -109,7 +109,11 @@ func featuresSQL(spec catalog.TileSQL, use, limit string) string {
 
 // RefreshLowZoom rebuilds the tables that low-zoom tiles read (roads_lowzoom)
 // when the roads changed since they were built, and reports whether it did.
-// Until it has run, tiles draw the live roads: slower, never stale.
+// A write on record keeps them current itself (migration 0034 rebuilds
+// the cells it touches); one that is not (TRUNCATE, a bulk load) leaves
+// them behind, and until this has run tiles draw the live roads: slower,
+// never stale. A whole rebuild records no changes, so tile servers drop
+// every low-zoom roads tile.
 func (s *Store) RefreshLowZoom(ctx context.Context) (bool, error) {
 	var rebuilt bool
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -128,16 +132,11 @@ func (s *Store) RefreshLowZoom(ctx context.Context) (bool, error) {
 			return nil
 		}
 		for _, sql := range []string{
+			// roads_lowzoom_build (migration 0034) is the table's one
+			// definition; the roads' triggers keep it current per cell.
 			`DELETE FROM roads_lowzoom`,
-			// Cells of 0.25° keep merged lines short enough for tile
-			// indexes; 0.0005° (~50 m) is under a z9 pixel (~300 m).
-			`INSERT INTO roads_lowzoom (grade, surface, ref, width_m, geom)
-			SELECT grade, surface, ref, width_m, ST_Multi(g) FROM (
-				SELECT grade, surface, ref, min(width_m) AS width_m,
-				       ST_Simplify(ST_LineMerge(ST_Collect(geom)), 0.0005, true) AS g
-				FROM roads WHERE grade IN ('高速', '国道', '省道', '县道')
-				GROUP BY grade, surface, ref, floor(ST_X(ST_StartPoint(geom)) * 4), floor(ST_Y(ST_StartPoint(geom)) * 4)) m
-			WHERE NOT ST_IsEmpty(g) AND GeometryType(g) IN ('LINESTRING', 'MULTILINESTRING')`,
+			`INSERT INTO roads_lowzoom (id, grade, surface, ref, width_m, cell_x, cell_y, geom)
+			SELECT * FROM roads_lowzoom_build(NULL, NULL)`,
 			`ANALYZE roads_lowzoom`,
 		} {
 			if _, err := tx.Exec(ctx, sql); err != nil {

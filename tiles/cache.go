@@ -121,6 +121,18 @@ func NewCache(maxBytes int64) *Cache {
 // a panic in load reach the caller that ran it. Any other error is returned
 // to the loading caller and its waiters and is not cached.
 func (c *Cache) Get(ctx context.Context, key string, ref Ref, load func(ctx context.Context) (mvt []byte, truncated string, err error)) (t *Tile, hit bool, err error) {
+	return c.GetTile(ctx, key, ref, func(ctx context.Context) (*Tile, error) {
+		mvt, truncated, err := load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return newTile(mvt, truncated)
+	})
+}
+
+// GetTile is [Cache.Get] with a loader that returns the tile made already
+// (gzip and ETag), such as one kept in a [Store].
+func (c *Cache) GetTile(ctx context.Context, key string, ref Ref, load func(ctx context.Context) (*Tile, error)) (t *Tile, hit bool, err error) {
 	for {
 		c.mu.Lock()
 		if el, ok := c.items[key]; ok {
@@ -171,7 +183,7 @@ func (c *Cache) wait(ctx context.Context, cl *call) (t *Tile, retry bool, err er
 
 // load runs the loader for cl, publishes the result to cl's waiters and
 // stores it.
-func (c *Cache) load(ctx context.Context, key string, cl *call, load func(context.Context) ([]byte, string, error)) (*Tile, error) {
+func (c *Cache) load(ctx context.Context, key string, cl *call, load func(context.Context) (*Tile, error)) (*Tile, error) {
 	finished := false
 	defer func() {
 		if !finished { // load panicked or called runtime.Goexit: release the waiters
@@ -179,11 +191,7 @@ func (c *Cache) load(ctx context.Context, key string, cl *call, load func(contex
 			c.finish(key, cl)
 		}
 	}()
-	mvt, truncated, err := load(ctx)
-	var t *Tile
-	if err == nil {
-		t, err = newTile(mvt, truncated)
-	}
+	t, err := load(ctx)
 	cl.tile, cl.err = t, err
 	// Judge by ctx, not by err: pgx wraps its own cancellation errors, while
 	// a loader's internal timeout (ctx still live) is a real failure to share.

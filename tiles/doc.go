@@ -6,7 +6,8 @@
 // bounded number of concurrent renders and knows the data's versions,
 // bounds and attribution (on a version move it drops only the cached tiles
 // the writes' boxes touch, [Source.Changes], and re-renders the dropped
-// low-zoom ones in the background), TileJSON and MapLibre style documents as values,
+// low-zoom ones in the background; with a [Store] it keeps its tiles
+// across restarts), TileJSON and MapLibre style documents as values,
 // offline MBTiles packs ([Pack]) and fixed tile lists ([TileList]).
 //
 // It serves nothing itself: the HTTP routes, request parsing, headers and

@@ -22,9 +22,11 @@ type Layer struct {
 	// [Source.Changes]); a write to any other of Tables may change any tile.
 	Table string `json:"-"`
 	// LowBelow, when set, is the zoom below which the layer is drawn from
-	// a table derived from Table (LowTable, versioned by the build's
-	// source version): any write to Table, and any rebuild, changes every
-	// tile below it.
+	// a table derived from Table (LowTable, versioned by the version of
+	// Table it is current with) while that table is current, and from
+	// Table otherwise. A write on record keeps it current and records
+	// where it changed it; a whole rebuild changes every tile below
+	// LowBelow (see Service.stale).
 	LowBelow int    `json:"-"`
 	LowTable string `json:"-"`
 }

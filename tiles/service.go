@@ -37,8 +37,11 @@ type Service struct {
 	pending atomic.Int64
 
 	// refreshMu makes refreshes one at a time, so that each judges the
-	// changes since the versions the one before it published.
-	refreshMu   sync.Mutex
+	// changes since the versions the one before it published; a tile
+	// taken from the Store is judged under its read lock (see stored).
+	refreshMu   sync.RWMutex
+	keep        *keeper // nil: no Store (see Keep)
+	epoch       string  // epochTag(versions)
 	mu          sync.RWMutex
 	versions    map[string]int64
 	tags        map[string]string // set → version tag of versions (see setVersion); nil after a refresh
@@ -121,9 +124,13 @@ func (s *Service) Refresh(ctx context.Context) error {
 			s.queueRewarm(dropped)
 		}
 	}
+	if s.keep != nil {
+		s.keep.forget()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.versions = v
+	s.epoch = epochTag(v)
 	s.tags = nil
 	s.attribution = attribution(credit)
 	s.bounds = nil
@@ -133,77 +140,147 @@ func (s *Service) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// staleness is which tiles of one layer the writes between two refreshes
-// may have changed: all of them, those below zoom below, and those whose
-// rendering envelope meets one of boxes.
-type staleness struct {
-	all   bool
-	below int
-	boxes [][4]float64 // w, s, e, n degrees
+// zone is a part of a layer's tiles that the writes between two refreshes
+// may have changed: those at zooms minZ..maxZ whose rendering envelope
+// meets one of boxes, or all of them there when boxes is nil.
+type zone struct {
+	minZ, maxZ int
+	boxes      [][4]float64 // w, s, e, n degrees
 }
+
+// staleness is which tiles of one layer the writes between two refreshes
+// may have changed: those of any of its zones.
+type staleness []zone
 
 // stale returns, per layer id, the tiles that the writes moving the
 // versions from old to now may have changed. The rule: a write to the
 // table a layer draws changes the tiles that the boxes of the rows it
-// wrote (old and new) meet with the rendering buffer, and every tile below
-// the layer's LowBelow (those read the low-zoom table only while it is
-// current); a rebuild of the low-zoom table changes every tile below
-// LowBelow; a write to any other table the layer depends on (village
-// colours on scoring runs, township names), or one not on record
-// ([Source.Changes] incomplete), changes every tile of the layer.
+// wrote (old and new) meet with the rendering buffer; a write to any
+// other table the layer depends on (village colours on scoring runs,
+// township names), or one not on record ([Source.Changes] incomplete),
+// changes every tile of the layer. Below a layer's LowBelow the tiles
+// draw the low-zoom table while it is current (its version equals the
+// table's) and the table otherwise (see lowZones).
 func (s *Service) stale(ctx context.Context, old, now map[string]int64) (map[string]staleness, error) {
-	type change struct {
-		complete bool
-		boxes    [][4]float64
-	}
-	moved := map[string]*change{}
-	for t, v := range now {
-		if v != old[t] {
-			moved[t] = &change{}
-		}
-	}
-	for t := range old {
-		if _, ok := now[t]; !ok {
-			moved[t] = &change{}
-		}
-	}
+	changes := changeReader{s: s, old: old, now: now, read: map[string]*tableChanges{}}
 	out := map[string]staleness{}
 	for _, l := range Layers {
 		var st staleness
-		for _, t := range l.Tables {
-			ch := moved[t]
-			switch {
-			case ch == nil:
-				continue
-			case t == l.LowTable:
-				st.below = max(st.below, l.LowBelow)
-				continue
-			case t != l.Table:
-				st.all = true
-				continue
+		tableFrom := 0 // the zooms the table's own records apply from
+		if l.LowTable != "" {
+			zones, from, err := changes.lowZones(ctx, l)
+			if err != nil {
+				return nil, err
 			}
-			if !ch.complete && ch.boxes == nil {
-				boxes, complete, err := s.src.Changes(ctx, t, old[t], now[t])
-				if err != nil {
-					return nil, err
-				}
-				ch.complete, ch.boxes = complete, boxes
-				if ch.boxes == nil {
-					ch.boxes = [][4]float64{}
-				}
-			}
-			if !ch.complete {
-				st.all = true
-				continue
-			}
-			st.boxes = append(st.boxes, ch.boxes...)
-			st.below = max(st.below, l.LowBelow)
+			st, tableFrom = zones, from
 		}
-		if st.all || st.below > 0 || len(st.boxes) > 0 {
+		for _, t := range l.Tables {
+			if t == l.LowTable || same(old, now, t) {
+				continue
+			}
+			if t != l.Table {
+				st = append(st, zone{minZ: 0, maxZ: MaxZoom})
+				continue
+			}
+			ch, err := changes.of(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			st = append(st, ch.zone(tableFrom, MaxZoom))
+		}
+		if len(st) > 0 {
 			out[l.ID] = st
 		}
 	}
 	return out, nil
+}
+
+// lowZones returns the zones of layer l's tiles below l.LowBelow that the
+// writes from old to now may have changed, and the zoom from which the
+// records of l.Table apply. While the low-zoom table stays current from
+// old to now, its own records (kept per cell by the writes, migration
+// 0034) say which low tiles changed, and the table's records apply only
+// from LowBelow; every version of it in between then has a record, which
+// only a write that kept it current writes, so it was current all along.
+// While it stays behind (its version unchanged), tiles below draw the
+// table itself. Any other move (built whole, or falling behind) changes
+// every tile below LowBelow.
+func (c *changeReader) lowZones(ctx context.Context, l Layer) (staleness, int, error) {
+	current := func(v map[string]int64) bool {
+		built, ok := v[l.LowTable]
+		return ok && inBoth(v, v, l.Table) && v[l.Table] == built
+	}
+	below := zone{minZ: 0, maxZ: l.LowBelow - 1}
+	switch {
+	case current(c.old) && current(c.now):
+		if c.old[l.LowTable] == c.now[l.LowTable] {
+			return nil, l.LowBelow, nil
+		}
+		ch, err := c.of(ctx, l.LowTable)
+		if err != nil {
+			return nil, 0, err
+		}
+		return staleness{ch.zone(0, l.LowBelow-1)}, l.LowBelow, nil
+	case !current(c.old) && !current(c.now) && same(c.old, c.now, l.LowTable):
+		// The build is older than the table's version at old, and the
+		// table's version only grows: it stayed behind throughout.
+		return nil, 0, nil
+	}
+	return staleness{below}, l.LowBelow, nil
+}
+
+// inBoth reports whether table t has a version in a and in b.
+func inBoth(a, b map[string]int64, t string) bool {
+	_, inA := a[t]
+	_, inB := b[t]
+	return inA && inB
+}
+
+// same reports whether table t has the same version in a and b, or none
+// in either.
+func same(a, b map[string]int64, t string) bool {
+	va, inA := a[t]
+	vb, inB := b[t]
+	return inA == inB && va == vb
+}
+
+// changeReader reads each moved table's change records once per refresh.
+type changeReader struct {
+	s        *Service
+	old, now map[string]int64
+	read     map[string]*tableChanges
+}
+
+// tableChanges are the records of one table between two refreshes.
+type tableChanges struct {
+	complete bool
+	boxes    [][4]float64
+}
+
+// of returns the records of table t's writes from c.old to c.now.
+func (c *changeReader) of(ctx context.Context, t string) (*tableChanges, error) {
+	if ch, ok := c.read[t]; ok {
+		return ch, nil
+	}
+	ch := &tableChanges{}
+	if inBoth(c.old, c.now, t) {
+		boxes, complete, err := c.s.src.Changes(ctx, t, c.old[t], c.now[t])
+		if err != nil {
+			return nil, err
+		}
+		ch.complete, ch.boxes = complete, boxes
+	}
+	c.read[t] = ch
+	return ch, nil
+}
+
+// zone is the part of the tiles at zooms minZ..maxZ that ch changed:
+// those its boxes touch, or all when it is incomplete.
+func (ch *tableChanges) zone(minZ, maxZ int) zone {
+	if !ch.complete {
+		return zone{minZ: minZ, maxZ: maxZ}
+	}
+	return zone{minZ: minZ, maxZ: maxZ, boxes: append([][4]float64{}, ch.boxes...)}
 }
 
 // staleTest returns the test of a cached tile against stale. What the
@@ -215,33 +292,32 @@ func staleTest(stale map[string]staleness) func(Ref) bool {
 		set string
 		z   int
 	}
-	memo := map[setZoom][]staleness{}
+	memo := map[setZoom][]zone{}
 	return func(r Ref) bool {
 		k := setZoom{r.Set, r.Z}
-		sts, ok := memo[k]
+		zones, ok := memo[k]
 		if !ok {
 			layers, _ := SetLayers(r.Set)
 			for _, l := range LayersAt(layers, r.Z) {
-				if st, ok := stale[l.ID]; ok {
-					sts = append(sts, st)
+				for _, zn := range stale[l.ID] {
+					if r.Z >= zn.minZ && r.Z <= zn.maxZ {
+						zones = append(zones, zn)
+					}
 				}
 			}
-			memo[k] = sts
+			memo[k] = zones
 		}
 		var w, s, e, n float64
 		bounded := false
-		for _, st := range sts {
-			if st.all || r.Z < st.below {
+		for _, zn := range zones {
+			if zn.boxes == nil {
 				return true
-			}
-			if len(st.boxes) == 0 {
-				continue
 			}
 			if !bounded {
 				w, s, e, n = bufferedBounds(r.Z, r.X, r.Y)
 				bounded = true
 			}
-			for _, b := range st.boxes {
+			for _, b := range zn.boxes {
 				if b[0] <= e && b[2] >= w && b[1] <= n && b[3] >= s {
 					return true
 				}
@@ -319,7 +395,8 @@ func (s *Service) rewarmOne(ctx context.Context, r Ref) {
 	if len(inRange) == 0 || s.outside(r.Z, r.X, r.Y) {
 		return
 	}
-	_, _, _ = s.cache.Get(ctx, cacheKey(r), r, s.loader(inRange, r, true))
+	key := cacheKey(r)
+	_, _, _ = s.cache.GetTile(ctx, key, r, s.loader(inRange, key, r, true))
 }
 
 // RewarmPending returns the number of dropped tiles queued for Rewarm or
@@ -353,7 +430,8 @@ func (s *Service) Tile(ctx context.Context, set string, z, x, y int, f Filter) (
 		return nil, version, false, nil
 	}
 	ref := Ref{Set: set, Z: z, X: x, Y: y, Filter: f}
-	t, hit, err = s.cache.Get(ctx, cacheKey(ref), ref, s.loader(inRange, ref, false))
+	key := cacheKey(ref)
+	t, hit, err = s.cache.GetTile(ctx, key, ref, s.loader(inRange, key, ref, false))
 	return t, version, hit, err
 }
 
@@ -363,11 +441,12 @@ func cacheKey(r Ref) string {
 	return fmt.Sprintf("%s/%d/%d/%d?%s", r.Set, r.Z, r.X, r.Y, r.Filter.key())
 }
 
-// loader renders layers of r within a render slot and the render timeout.
-// A user's render waits for a slot up to the queue wait; a background one
-// (Rewarm) takes a slot only while none is taken.
-func (s *Service) loader(layers []Layer, r Ref, background bool) func(context.Context) ([]byte, string, error) {
-	return func(ctx context.Context) ([]byte, string, error) {
+// loader renders layers of r (cached under key) within a render slot and
+// the render timeout, or takes it from the Store when kept there and still
+// fresh. A user's render waits for a slot up to the queue wait; a
+// background one (Rewarm) takes a slot only while none is taken.
+func (s *Service) loader(layers []Layer, key string, r Ref, background bool) func(context.Context) (*Tile, error) {
+	return func(ctx context.Context) (*Tile, error) {
 		var release func()
 		var err error
 		if background {
@@ -379,13 +458,34 @@ func (s *Service) loader(layers []Layer, r Ref, background bool) func(context.Co
 			}
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		defer release()
 		ctx, cancel := context.WithTimeout(ctx, s.timeout)
 		defer cancel()
+		if s.keep != nil {
+			s.refreshMu.RLock()
+			t, ok, err := s.stored(ctx, key, r)
+			s.refreshMu.RUnlock()
+			// A store that fails costs a render, not the tile: it is a cache.
+			if err == nil && ok {
+				return t, nil
+			}
+		}
+		// The versions before the render: the tile shows these or later
+		// data, so the Store judges it by the writes after them.
+		s.mu.RLock()
+		epoch, versions := s.epoch, s.versions
+		s.mu.RUnlock()
 		mvt, truncated, err := s.src.Tile(ctx, Request{Layers: layers, Z: r.Z, X: r.X, Y: r.Y, Filter: r.Filter})
-		return mvt, strings.Join(truncated, ","), err
+		if err != nil {
+			return nil, err
+		}
+		t, err := newTile(mvt, strings.Join(truncated, ","))
+		if err == nil && s.keep != nil && versions != nil {
+			s.keep.enqueue(key, t, epoch, versions)
+		}
+		return t, err
 	}
 }
 

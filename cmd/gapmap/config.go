@@ -36,6 +36,7 @@ type Config struct {
 	TileConns      int
 	Admission      api.Admission
 	TileCacheBytes int64         // GAPMAP_TILE_CACHE_MB: in-process tile cache size
+	TileStoreBytes int64         // GAPMAP_TILE_STORE_MB: tiles kept in PostgreSQL across restarts
 	ImportMaxBytes int64         // GAPMAP_IMPORT_MAX_MB: largest upload to POST /api/v1/layers/{layer}/imports
 	Web            api.WebConfig // the review map's basemap (GAPMAP_BASEMAP_*, GAPMAP_TIANDITU_KEY)
 	PublicRead     bool          // GAPMAP_PUBLIC_READ=true: reading needs no login (off by default)
@@ -67,6 +68,7 @@ func DefaultConfig() Config {
 		RequestTimeout:  10 * time.Second,
 		MaxConns:        16,
 		TileCacheBytes:  256 << 20,
+		TileStoreBytes:  1024 << 20,
 		ImportMaxBytes:  512 << 20,
 		Policy:          access.Default(),
 		Sessions:        access.DefaultSessionTimes,
@@ -112,19 +114,19 @@ func (c Config) Validate() error {
 // text are checked only then, so that a bad environment variable and a
 // bad flag get the same message.
 type settings struct {
-	cfg                                                                     Config // DatabaseURL, Addr and Web: no parsing needed
-	logLevel, requestTimeout, maxConns, tileCacheMB, importMaxMB            string
-	publicRead, accessFile, sessionIdle, sessionMax                         string
-	classConns, queuePerSlot, queueWait, heavyPerMin, jobSlots, jobTimeouts string
-	exportResultTTL                                                         string
-	oidcErr                                                                 error // from GAPMAP_OIDC_*, reported by config
+	cfg                                                                       Config // DatabaseURL, Addr and Web: no parsing needed
+	logLevel, requestTimeout, maxConns, tileCacheMB, tileStoreMB, importMaxMB string
+	publicRead, accessFile, sessionIdle, sessionMax                           string
+	classConns, queuePerSlot, queueWait, heavyPerMin, jobSlots, jobTimeouts   string
+	exportResultTTL                                                           string
+	oidcErr                                                                   error // from GAPMAP_OIDC_*, reported by config
 }
 
 // readSettings reads the shared settings from the environment.
 func readSettings(getenv func(string) string) *settings {
 	cfg := DefaultConfig()
 	s := &settings{logLevel: cfg.LogLevel.String(), requestTimeout: cfg.RequestTimeout.String(),
-		maxConns: fmt.Sprint(cfg.MaxConns), tileCacheMB: fmt.Sprint(cfg.TileCacheBytes >> 20), importMaxMB: fmt.Sprint(cfg.ImportMaxBytes >> 20),
+		maxConns: fmt.Sprint(cfg.MaxConns), tileCacheMB: fmt.Sprint(cfg.TileCacheBytes >> 20), tileStoreMB: fmt.Sprint(cfg.TileStoreBytes >> 20), importMaxMB: fmt.Sprint(cfg.ImportMaxBytes >> 20),
 		publicRead: "false", sessionIdle: cfg.Sessions.Idle.String(), sessionMax: cfg.Sessions.Max.String(),
 		queuePerSlot: fmt.Sprint(cfg.Admission.QueuePerSlot), queueWait: cfg.Admission.QueueWait.String(), heavyPerMin: fmt.Sprint(cfg.Admission.HeavyPerMinute),
 		jobSlots: fmt.Sprint(cfg.JobSlots), exportResultTTL: cfg.ExportResultTTL.String()}
@@ -139,6 +141,7 @@ func readSettings(getenv func(string) string) *settings {
 		{"GAPMAP_REQUEST_TIMEOUT", &s.requestTimeout},
 		{"GAPMAP_MAX_CONNS", &s.maxConns},
 		{"GAPMAP_TILE_CACHE_MB", &s.tileCacheMB},
+		{"GAPMAP_TILE_STORE_MB", &s.tileStoreMB},
 		{"GAPMAP_IMPORT_MAX_MB", &s.importMaxMB},
 		{"GAPMAP_PUBLIC_READ", &s.publicRead},
 		{"GAPMAP_ACCESS_FILE", &s.accessFile},
@@ -208,6 +211,10 @@ func (s *settings) config() (Config, error) {
 		errs = append(errs, fmt.Errorf("tile cache %q MiB: want a whole number ≥ 0", s.tileCacheMB))
 	}
 	cfg.TileCacheBytes = mb << 20
+	if _, err := fmt.Sscan(s.tileStoreMB, &mb); err != nil || mb < 0 {
+		errs = append(errs, fmt.Errorf("tile store %q MiB: want a whole number ≥ 0", s.tileStoreMB))
+	}
+	cfg.TileStoreBytes = mb << 20
 	if _, err := fmt.Sscan(s.importMaxMB, &mb); err != nil || mb <= 0 {
 		errs = append(errs, fmt.Errorf("import max %q MiB: want a whole number > 0", s.importMaxMB))
 	}

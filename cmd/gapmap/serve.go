@@ -27,6 +27,9 @@ func serve(ctx context.Context, a app) error {
 	// expiry timers.
 	api.SweepExportResults(os.TempDir(), cfg.ExportResultTTL, time.Now(), log)
 	tileService := tiles.NewService(store, tiles.NewCache(cfg.TileCacheBytes), cfg.RequestTimeout, tileGate(cfg))
+	if cfg.TileStoreBytes > 0 {
+		tileService.Keep(store, cfg.TileStoreBytes)
+	}
 	handler, err := newHandler(cfg, store, tileService, log)
 	if err != nil {
 		return err
@@ -57,6 +60,7 @@ func serve(ctx context.Context, a app) error {
 	// One worker: re-rendering dropped low-zoom tiles is the lowest
 	// priority and must leave the render slots to users.
 	go tileService.Rewarm(ctx, 1)
+	go tileService.Persist(ctx, func(err error) { log.Warn("store tiles", "err", err) })
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
