@@ -1463,9 +1463,15 @@ test('two 方案 saved, compared and one applied: its projects move to 纳入年
   const library = (await api(`/api/v1/projects?status=${encodeURIComponent('已入库')}&page_size=1000`)).projects;
   assert.ok(library.length >= 10, `${library.length} projects in the library`);
   const total = library.reduce((s, x) => s + x.cost_wan, 0);
+  // A project an earlier test put into an annual plan keeps its year and
+  // its money: each year's budget is that plus the share given.
+  const settled = (await api(`/api/v1/projects?status=${encodeURIComponent('纳入年度计划')}&page_size=1000`)).projects;
   const p = await newPage(`${base}/`, READER);
   const budgets = async (wan) => {
-    for (const y of [2016, 2017, 2018, 2019, 2020]) await p.fill(`#plan-budgets input[name="${y}"]`, String(Math.ceil(wan)));
+    for (const y of [2016, 2017, 2018, 2019, 2020]) {
+      const kept = settled.filter((x) => x.year === y).reduce((s, x) => s + x.cost_wan, 0);
+      await p.fill(`#plan-budgets input[name="${y}"]`, String(Math.ceil(wan + kept)));
+    }
   };
   const planned = async (click) => {
     await p.evaluate(() => document.getElementById('plan-years')?.remove());
