@@ -144,7 +144,9 @@ export class PlanTab {
       ...plan.years.map((y) => el('details', { class: 'plan-year', dataset: { year: y.year } },
         el('summary', {}, `${y.year} 年安排的 ${(byYear.get(y.year) || []).length} 个项目`),
         el('ul', {}, (byYear.get(y.year) || []).map((p) => el('li', { dataset: { id: p.id } },
-          `${p.name}（${p.township}，${wan(p.cost_wan)}${p.included ? '，人工纳入' : ''}）`, ' ', this.action(p.id, true)))))),
+          `${p.name}（${p.township}，${wan(p.cost_wan)}${p.included ? '，人工纳入' : ''}）`, ' ',
+          // A project in the annual plan keeps its year: not the plan's to exclude.
+          p.fixed ? el('span', { class: 'muted' }, '已纳入年度计划') : this.action(p.id, true)))))),
       // Every project left out, with the plan's reason (超出预算 with the money left, 等待前置项目, 人工排除, …).
       el('details', { id: 'plan-left-out' },
         el('summary', {}, `未入选的 ${plan.left_out.length} 个项目及原因（未用资金 ${wan(plan.unspent_wan)}）`),
