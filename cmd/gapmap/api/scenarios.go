@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gapmap/gapmap/planning"
@@ -28,16 +27,6 @@ func (s *server) countyReader(r *http.Request) error {
 	}
 	if all, _, _ := s.policy.ReadScope(pr); !all {
 		return planning.Errorf(planning.EForbidden, "没有权限：方案涉及全县项目，%s 只能查看本乡镇或本村的项目", pr.Title())
-	}
-	return nil
-}
-
-// onlyParams refuses query parameters other than allowed.
-func onlyParams(q url.Values, allowed ...string) error {
-	for key := range q {
-		if !slices.Contains(allowed, key) {
-			return planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
-		}
 	}
 	return nil
 }
