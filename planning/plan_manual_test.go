@@ -14,7 +14,7 @@ func manualStore() planStore {
 	gap := func(v float64) *float64 { return &v }
 	p := func(id int64, code, key, dependsOn string, cost, before float64, poor int) planning.RankedProject {
 		return planning.RankedProject{Project: planning.Project{ID: id, Code: code, Name: "项目" + code, Key: key, DependsOn: dependsOn,
-			Status: planning.StateInLibrary, CostWan: cost, GapBefore: gap(before), GapAfter: gap(0), PoorPopulation: poor}}
+			Status: planning.StateInLibrary, CostWan: cost, GapBefore: gap(before), GapAfter: gap(0), Beneficiaries: planning.Beneficiaries{PoorPopulation: poor}}}
 	}
 	return planStore{page: planning.ProjectPage{Projects: []planning.RankedProject{
 		p(1, "A", "a", "", 6, 100, 50), p(2, "B", "b", "c", 3, 50, 10), p(3, "C", "c", "", 3, 40, 10), p(4, "D", "d", "", 2, 0, 0),
