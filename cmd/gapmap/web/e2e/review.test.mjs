@@ -1473,10 +1473,12 @@ test('two 方案 saved, compared and one applied: its projects move to 纳入年
       await p.fill(`#plan-budgets input[name="${y}"]`, String(Math.ceil(wan + kept)));
     }
   };
+  // planned clicks a 测算 button and waits for the plan, or fails with the page's error.
   const planned = async (click) => {
     await p.evaluate(() => document.getElementById('plan-years')?.remove());
     await p.click(click);
-    await p.waitForSelector('#plan-years tbody tr', { timeout: 60_000 });
+    await p.waitForSelector('#plan-years tbody tr, #plan-error', { timeout: 180_000 });
+    assert.equal(await p.locator('#plan-error').count(), 0, `the plan failed: ${await p.locator('#plan-error').first().textContent().catch(() => '')}`);
   };
   const save = async (name) => {
     await p.fill('#scenario-name', name);
