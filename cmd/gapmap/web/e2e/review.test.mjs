@@ -1477,7 +1477,11 @@ test('two 方案 saved, compared and one applied: its projects move to 纳入年
   const planned = async (click) => {
     await p.evaluate(() => document.getElementById('plan-years')?.remove());
     await p.click(click);
-    await p.waitForSelector('#plan-years tbody tr, #plan-error', { timeout: 180_000 });
+    // On a timeout the message says what the tab showed (the job's state: 排队中, 运行中 …).
+    await p.waitForSelector('#plan-years tbody tr, #plan-error', { timeout: 180_000 }).catch(async (err) => {
+      await shot('30-plan-scenario-timeout', p);
+      throw new Error(`${err.message}\nthe tab shows: ${await p.locator('#plan-result').innerText()}`);
+    });
     assert.equal(await p.locator('#plan-error').count(), 0, `the plan failed: ${await p.locator('#plan-error').first().textContent().catch(() => '')}`);
   };
   const save = async (name) => {
