@@ -731,65 +731,73 @@ func (s *Store) Transition(ctx context.Context, id int64, to, reason string) (pl
 		return planning.Project{}, err
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		p, err := lockProject(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := planning.CheckTransition(p, to, reason); err != nil {
-			return err
-		}
-		obj := access.ProjectObject(p)
-		ts, err := transitions(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		obj.DeclaredBy = planning.Declarer(ts)
-		if err := s.policy.AllowMove(pr, p.Status, to, obj); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE projects SET status = $2,
-				exit_reason = CASE WHEN $2 = '已出库' THEN $3 WHEN status = '已出库' THEN '' ELSE exit_reason END
-			WHERE id = $1`, id, to, reason); err != nil {
-			return err
-		}
-		var actorID *int64
-		if pr.UserID != 0 {
-			actorID = &pr.UserID
-		}
-		if _, err = tx.Exec(ctx, `INSERT INTO project_transitions (project_id, from_status, to_status, actor, actor_id, reason)
-			VALUES ($1, $2, $3, $4, $5, $6)`, id, p.Status, to, pr.Title(), actorID, reason); err != nil {
-			return err
-		}
-		detail := map[string]any{"before": map[string]any{"status": p.Status}, "after": map[string]any{"status": to}, "reason": reason}
-		// Completion writes the project into the layers; a move back
-		// before the completion state restores them.
-		switch {
-		case planning.Completes(p.Status, to, prof.CompletionState):
-			if detail["layers"], err = s.completeProject(ctx, tx, p, prof); err != nil {
-				return err
-			}
-		case planning.Uncompletes(p.Status, to, prof.CompletionState):
-			if detail["layers_undone"], err = s.undoCompletion(ctx, tx, p); err != nil {
-				return err
-			}
-		}
-		if err := s.audit(ctx, tx, auditEntry{Action: "project.move", Kind: "project", ID: strconv.FormatInt(id, 10),
-			Detail: detail}); err != nil {
-			return err
-		}
-		// The ledger starts when the project enters the library: its 计划
-		// becomes its 资金来源 (and again when it comes back from the annual
-		// plan, which changes nothing if they agree).
-		if to == planning.StateInLibrary {
-			p.Status = to
-			return s.syncPlanned(ctx, tx, p, "项目入库")
-		}
-		return nil
+		return s.move(ctx, tx, pr, prof, id, to, reason)
 	})
 	if err != nil {
 		return planning.Project{}, translate(err, "project transition")
 	}
 	return s.Project(ctx, id)
+}
+
+// move takes one lifecycle step in tx for pr: checked by CheckTransition
+// and the access policy under a row lock, recorded in project_transitions
+// and the audit trail, with completion's writes into the layers. Applying
+// a scenario takes many in one transaction.
+func (s *Store) move(ctx context.Context, tx pgx.Tx, pr access.Principal, prof planning.Profile, id int64, to, reason string) error {
+	p, err := lockProject(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if err := planning.CheckTransition(p, to, reason); err != nil {
+		return err
+	}
+	obj := access.ProjectObject(p)
+	ts, err := transitions(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	obj.DeclaredBy = planning.Declarer(ts)
+	if err := s.policy.AllowMove(pr, p.Status, to, obj); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE projects SET status = $2,
+				exit_reason = CASE WHEN $2 = '已出库' THEN $3 WHEN status = '已出库' THEN '' ELSE exit_reason END
+			WHERE id = $1`, id, to, reason); err != nil {
+		return err
+	}
+	var actorID *int64
+	if pr.UserID != 0 {
+		actorID = &pr.UserID
+	}
+	if _, err = tx.Exec(ctx, `INSERT INTO project_transitions (project_id, from_status, to_status, actor, actor_id, reason)
+			VALUES ($1, $2, $3, $4, $5, $6)`, id, p.Status, to, pr.Title(), actorID, reason); err != nil {
+		return err
+	}
+	detail := map[string]any{"before": map[string]any{"status": p.Status}, "after": map[string]any{"status": to}, "reason": reason}
+	// Completion writes the project into the layers; a move back
+	// before the completion state restores them.
+	switch {
+	case planning.Completes(p.Status, to, prof.CompletionState):
+		if detail["layers"], err = s.completeProject(ctx, tx, p, prof); err != nil {
+			return err
+		}
+	case planning.Uncompletes(p.Status, to, prof.CompletionState):
+		if detail["layers_undone"], err = s.undoCompletion(ctx, tx, p); err != nil {
+			return err
+		}
+	}
+	if err := s.audit(ctx, tx, auditEntry{Action: "project.move", Kind: "project", ID: strconv.FormatInt(id, 10),
+		Detail: detail}); err != nil {
+		return err
+	}
+	// The ledger starts when the project enters the library: its 计划
+	// becomes its 资金来源 (and again when it comes back from the annual
+	// plan, which changes nothing if they agree).
+	if to == planning.StateInLibrary {
+		p.Status = to
+		return s.syncPlanned(ctx, tx, p, "项目入库")
+	}
+	return nil
 }
 
 // Transitions implements planning.LibraryStore, oldest first.
@@ -825,38 +833,44 @@ func (s *Store) ScheduleProjects(ctx context.Context, plan map[int64]planning.Sc
 	if err := s.allow(ctx, access.PlanApply, access.Object{}); err != nil {
 		return err
 	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return s.schedule(ctx, tx, plan, auditEntry{Action: "plan.apply", Kind: "library", ID: "projects"})
+	})
+	return translate(err, "schedule projects")
+}
+
+// schedule writes plan's years and reasons in tx and audits them as e
+// (its Detail set here): the projects' count and those whose year changed.
+func (s *Store) schedule(ctx context.Context, tx pgx.Tx, plan map[int64]planning.Scheduled, e auditEntry) error {
 	ids := make([]int64, 0, len(plan))
 	ys := make([]int32, 0, len(plan))
 	reasons := make([]string, 0, len(plan))
 	for id, sc := range plan {
 		ids, ys, reasons = append(ids, id), append(ys, int32(sc.Year)), append(reasons, sc.Reason)
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `WITH old AS (SELECT id, year FROM projects WHERE id = ANY ($1) FOR UPDATE)
+	rows, err := tx.Query(ctx, `WITH old AS (SELECT id, year FROM projects WHERE id = ANY ($1) FOR UPDATE)
 			UPDATE projects p SET year = nullif(u.y, 0), plan_reason = u.reason
 			FROM unnest($1::bigint[], $2::int[], $3::text[]) AS u(id, y, reason), old
 			WHERE p.id = u.id AND old.id = p.id
 			RETURNING p.id, old.year, p.year`, ids, ys, reasons)
-		if err != nil {
-			return err
-		}
-		type change struct {
-			ID     int64 `json:"id"`
-			Before *int  `json:"before"`
-			After  *int  `json:"after"`
-		}
-		changes, err := pgx.CollectRows(rows, pgx.RowToStructByPos[change])
-		if err != nil {
-			return err
-		}
-		if len(changes) != len(ids) {
-			return planning.Errorf(planning.ENotFound, "部分项目不存在（%d 个中找到 %d 个）", len(ids), len(changes))
-		}
-		// Only the projects whose year changed are listed: a plan over a
-		// whole library moves few of them.
-		moved := slices.DeleteFunc(changes, func(c change) bool { return reflect.DeepEqual(c.Before, c.After) })
-		return s.audit(ctx, tx, auditEntry{Action: "plan.apply", Kind: "library", ID: "projects",
-			Detail: map[string]any{"projects": len(ids), "year_changed": moved}})
-	})
-	return translate(err, "schedule projects")
+	if err != nil {
+		return err
+	}
+	type change struct {
+		ID     int64 `json:"id"`
+		Before *int  `json:"before"`
+		After  *int  `json:"after"`
+	}
+	changes, err := pgx.CollectRows(rows, pgx.RowToStructByPos[change])
+	if err != nil {
+		return err
+	}
+	if len(changes) != len(ids) {
+		return planning.Errorf(planning.ENotFound, "部分项目不存在（%d 个中找到 %d 个）", len(ids), len(changes))
+	}
+	// Only the projects whose year changed are listed: a plan over a
+	// whole library moves few of them.
+	moved := slices.DeleteFunc(changes, func(c change) bool { return reflect.DeepEqual(c.Before, c.After) })
+	e.Detail = map[string]any{"projects": len(ids), "year_changed": moved}
+	return s.audit(ctx, tx, e)
 }

@@ -38,6 +38,13 @@ type PlanRequest struct {
 	// annual plan (and clears the year of those not chosen), with the
 	// reason each one left out was left out.
 	Apply bool `json:"apply,omitempty"`
+	// Include and Exclude are the planner's decisions by hand (纳入 and
+	// 排除), by project id: an included project is fixed, before the
+	// search, in the earliest year it fits (or the plan is refused, naming
+	// it); an excluded one is left out as OutManual, and so waits any
+	// project that needs it.
+	Include []int64 `json:"include,omitempty"`
+	Exclude []int64 `json:"exclude,omitempty"`
 }
 
 // Plan fills (PlanRequest.Fill): the plan's second tier.
@@ -64,7 +71,8 @@ type PlanRow struct {
 	CostWan  float64 `json:"cost_wan"`
 	Value    float64 `json:"value"` // gap points closed × poor people
 	Poor     int     `json:"poor_population"`
-	Fixed    bool    `json:"fixed"` // already in the annual plan or beyond
+	Fixed    bool    `json:"fixed"`              // already in the annual plan or beyond
+	Included bool    `json:"included,omitempty"` // 纳入 by hand (PlanRequest.Include)
 	// Tier is 1 for a project that closes a scored gap (Value > 0), 2 for
 	// one built with the money left (or as a prerequisite).
 	Tier int `json:"tier"`
@@ -81,13 +89,14 @@ const (
 	OutWithdrawn    = "withdrawn"      // 已出库
 	OutNotInLibrary = "not_in_library" // LibraryOnly and not yet 已入库
 	OutNoCost       = "no_cost"        // 未估算投资
+	OutManual       = "manual"         // 人工排除 (PlanRequest.Exclude)
 )
 
 // OutNames names each reason code in Chinese, as a summary counts them.
 var OutNames = map[string]string{
 	OutOverBudget: "超出预算", OutOverCap: "超出资金来源预算或乡镇年度上限", OutWaits: "等待前置项目",
 	OutNoEffect: "无实际效果", OutNotCounted: "不缩小计分缺口", OutNotChosen: "未及安排",
-	OutWithdrawn: "已出库", OutNotInLibrary: "尚未入库", OutNoCost: "未估算投资",
+	OutWithdrawn: "已出库", OutNotInLibrary: "尚未入库", OutNoCost: "未估算投资", OutManual: "人工排除",
 }
 
 // PlanOut is a project the plan leaves out, and why.
@@ -127,6 +136,10 @@ type Plan struct {
 	FillOptimal bool    `json:"fill_optimal"`
 	Elapsed     string  `json:"elapsed"`
 	Applied     bool    `json:"applied"`
+	// Read is the library the plan was made from: each project's id and
+	// its updated_at, so that a saved plan (Scenario) can tell whether the
+	// library has changed since.
+	Read map[int64]time.Time `json:"-"`
 }
 
 // PlanYear sums up one plan year of a plan (money in 万元). It is the
@@ -140,6 +153,13 @@ const planNodes = 500_000
 // fixedFrom is the first state whose year is settled: from the annual plan
 // on, a project keeps its year and uses that year's budget.
 var fixedFrom = slices.Index(States, StateAnnualPlan)
+
+// InAnnualPlan says whether status settles a project's year: 纳入年度计划
+// or any later state but 已出库. A plan keeps such a project in its year,
+// and the 年度实施计划 of the applied plan lists them.
+func InAnnualPlan(status string) bool {
+	return slices.Index(States, status) >= fixedFrom && status != StateWithdrawn
+}
 
 // CheckPlan refuses req with the message MakePlan would give, before any
 // search: a plan run as a job checks its input while the client waits.
@@ -207,6 +227,11 @@ func planInput(ctx context.Context, store LibraryStore, p Profile, req PlanReque
 			in.SourceBudget[y][src] = v
 		}
 	}
+	for _, id := range req.Include {
+		if slices.Contains(req.Exclude, id) {
+			return nil, "", budget.Input{}, Errorf(EInvalid, "项目 %d 不能既纳入又排除", id)
+		}
+	}
 	if len(in.Budget) == 0 {
 		return nil, "", budget.Input{}, Errorf(EInvalid, "请给出各年度预算 budgets，例如 {\"%d\": 3000}", years[0])
 	}
@@ -232,7 +257,10 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 			byKey[r.Key] = r
 		}
 	}
-	plan := Plan{Fill: fill, LeftOut: []PlanOut{}}
+	plan := Plan{Fill: fill, LeftOut: []PlanOut{}, Read: map[int64]time.Time{}}
+	for _, r := range page.Projects {
+		plan.Read[r.ID] = r.UpdatedAt
+	}
 	outRow := func(r *Project, code, reason string) PlanOut {
 		return PlanOut{ID: r.ID, Code: r.Code, Name: r.Name, Category: r.Category, Township: r.TownshipName,
 			CostWan: r.CostWan, Value: r.PoorPeopleClosed(), Poor: r.PoorPopulation, ReasonCode: code, Reason: reason}
@@ -247,12 +275,12 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 			return OutNotInLibrary, fmt.Sprintf("尚未入库（当前为“%s”），本次只规划已入库项目", r.Status)
 		case r.CostWan <= 0:
 			return OutNoCost, "未估算投资，无法安排"
+		case slices.Contains(req.Exclude, r.ID):
+			return OutManual, "人工排除"
 		}
 		return "", ""
 	}
-	fixed := func(r *Project) bool {
-		return slices.Index(States, r.Status) >= fixedFrom && r.Status != StateWithdrawn
-	}
+	fixed := func(r *Project) bool { return InAnnualPlan(r.Status) }
 	elsewhere := func(r *Project) bool { return fixed(r) && !slices.Contains(years, r.Year) }
 	// leftOut says why the plan cannot consider a project, or "": the
 	// reasons of skipped, and waiting for a prerequisite it cannot
@@ -281,17 +309,16 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 	}
 	rows := map[string]PlanRow{}
 	projects := map[string]*Project{}
-	schedule := map[int64]Scheduled{}
 	for i := range page.Projects {
 		r := &page.Projects[i].Project
 		if elsewhere(r) {
 			continue // in another year's annual plan: not this plan's to choose
 		}
+		if fixed(r) && slices.Contains(req.Exclude, r.ID) {
+			return Plan{}, Errorf(EInvalid, "项目 %s 已纳入 %d 年度计划，不能排除；请先在项目库中将其退回“已入库”", projectLabel(r), r.Year)
+		}
 		if w := leftOut(r); w.code != "" {
 			plan.LeftOut = append(plan.LeftOut, outRow(r, w.code, w.reason))
-			if w.code == OutWaits { // considered, and waiting: applying the plan says so
-				schedule[r.ID] = Scheduled{Reason: w.reason}
-			}
 			continue
 		}
 		key := strconv.FormatInt(r.ID, 10)
@@ -320,6 +347,48 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 		rows[key] = PlanRow{ID: r.ID, Code: r.Code, Name: r.Name, Category: r.Category, Township: r.TownshipName,
 			CostWan: r.CostWan, Value: it.Value, Poor: r.PoorPopulation, Fixed: fixed(r), Tier: tier}
 	}
+	// 纳入 by hand: each included project is fixed, in code order, in the
+	// earliest year it fits beside what is fixed already, before the
+	// search; one that cannot be built is refused with its reason.
+	byID := map[int64]*Project{}
+	for i := range page.Projects {
+		byID[page.Projects[i].ID] = &page.Projects[i].Project
+	}
+	include := slices.Clone(req.Include)
+	slices.SortFunc(include, func(a, b int64) int {
+		pa, pb := byID[a], byID[b]
+		if pa == nil || pb == nil {
+			return cmp.Compare(a, b)
+		}
+		return cmp.Or(strings.Compare(pa.Code, pb.Code), cmp.Compare(a, b))
+	})
+	for _, id := range include {
+		r := byID[id]
+		switch {
+		case r == nil:
+			return Plan{}, Errorf(EInvalid, "纳入的项目 %d 不存在", id)
+		case elsewhere(r):
+			return Plan{}, Errorf(EInvalid, "项目 %s 已纳入 %d 年度计划，不在本次规划年度内", projectLabel(r), r.Year)
+		case fixed(r):
+			continue // already in this plan's annual plan: in its year
+		}
+		if w := leftOut(r); w.code != "" {
+			return Plan{}, Errorf(EInvalid, "项目 %s 不能纳入：%s", projectLabel(r), w.reason)
+		}
+		key := strconv.FormatInt(id, 10)
+		y, err := budget.Place(in, key)
+		if be := (*budget.Error)(nil); errors.As(err, &be) {
+			return Plan{}, Errorf(EInvalid, "项目 %s 不能纳入（需 %.2f 万元）：%s", projectLabel(r), r.CostWan, be.Message)
+		}
+		if err != nil {
+			return Plan{}, err
+		}
+		i := slices.IndexFunc(in.Items, func(it budget.Item) bool { return it.Key == key })
+		in.Items[i].Fixed = y
+		row := rows[key]
+		row.Included = true
+		rows[key] = row
+	}
 	res, err := budget.Fit(ctx, in)
 	if be := (*budget.Error)(nil); errors.As(err, &be) {
 		return Plan{}, &Error{Code: EInvalid, Message: be.Message, Err: err}
@@ -344,11 +413,7 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 			why := res.Out[it.Key]
 			code, reason := outReason(why, projects[it.Key], projects[why.After], fill)
 			plan.LeftOut = append(plan.LeftOut, outRow(projects[it.Key], code, reason))
-			schedule[row.ID] = Scheduled{Reason: reason}
 			continue
-		}
-		if !row.Fixed {
-			schedule[row.ID] = Scheduled{Year: y}
 		}
 		row.Year = y
 		plan.Rows = append(plan.Rows, row)
@@ -370,12 +435,35 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 		return cmp.Or(strings.Compare(a.Code, b.Code), cmp.Compare(a.ID, b.ID))
 	})
 	if req.Apply {
-		if err := store.ScheduleProjects(ctx, schedule); err != nil {
+		if err := store.ScheduleProjects(ctx, plan.Schedule()); err != nil {
 			return plan, err
 		}
 		plan.Applied = true
 	}
 	return plan, nil
+}
+
+// unconsidered are the reasons a plan never weighs a project for: applying
+// the plan leaves such a project's year and plan_reason alone.
+var unconsidered = []string{OutWithdrawn, OutNotInLibrary, OutNoCost}
+
+// Schedule is what applying the plan writes into the projects: each
+// chosen project not yet in the annual plan gets its year, each project
+// the plan weighed and left out (waiting for a prerequisite, over budget,
+// excluded by hand, …) loses its year and gets the reason.
+func (p Plan) Schedule() map[int64]Scheduled {
+	out := map[int64]Scheduled{}
+	for _, r := range p.Rows {
+		if !r.Fixed {
+			out[r.ID] = Scheduled{Year: r.Year}
+		}
+	}
+	for _, o := range p.LeftOut {
+		if !slices.Contains(unconsidered, o.ReasonCode) {
+			out[o.ID] = Scheduled{Reason: o.Reason}
+		}
+	}
+	return out
 }
 
 // projectLabel names a project in a reason: its 项目编号 and name.

@@ -74,6 +74,7 @@ type Store interface {
 	CountyStore
 	FundsStore
 	ProgressStore
+	ScenarioStore
 	// Ping reports whether the database is reachable and fully migrated.
 	Ping(ctx context.Context) error
 	// Layers lists every layer with its feature count and extent.

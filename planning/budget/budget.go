@@ -3,6 +3,8 @@ package budget
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"slices"
 	"time"
 )
 
@@ -214,4 +216,28 @@ func (f *fitter) consider(s *schedule) {
 	if s.value > f.best.value+f.p.eps {
 		f.best.copyFrom(s)
 	}
+}
+
+// Place returns the earliest plan year in which the item with key can be
+// built beside the Fixed items of in (and the prerequisites they force):
+// the year the planner's 纳入 (include by hand) fixes it in before the
+// search. When no year fits it returns 0 and the *Error of the last year
+// tried, which names the budget or cap exceeded.
+func Place(in Input, key string) (int, error) {
+	i := slices.IndexFunc(in.Items, func(it Item) bool { return it.Key == key })
+	if i < 0 {
+		return 0, &Error{Message: fmt.Sprintf("没有项目 %s", key)}
+	}
+	items := slices.Clone(in.Items)
+	in.Items = items
+	var last error
+	for _, y := range in.Years {
+		items[i].Fixed = y
+		if _, err := newProblem(in); err != nil {
+			last = err
+			continue
+		}
+		return y, nil
+	}
+	return 0, last
 }

@@ -312,44 +312,8 @@ func writeProjectsSheet(f *excelize.File, st *styles, ps []planning.Project, kep
 		return
 	}
 
-	titleStyle, err := f.NewStyle(&excelize.Style{
-		Font:      &excelize.Font{Bold: true, Size: 16},
-		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"},
-	})
+	leftStyle, err := writeHeading(f, sw, ncol, meta)
 	if err != nil {
-		return
-	}
-	leftStyle, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "center"}})
-	if err != nil {
-		return
-	}
-	rightStyle, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "center"}})
-	if err != nil {
-		return
-	}
-	if err = sw.SetRow(cellName(1, rowTitle), []any{excelize.Cell{StyleID: titleStyle, Value: meta.title()}}, excelize.RowOpts{Height: 30}); err != nil {
-		return
-	}
-	if err = sw.MergeCell(cellName(1, rowTitle), cellName(ncol, rowTitle)); err != nil {
-		return
-	}
-	// 单位：万元 takes the last three columns, the signatures the rest.
-	sign := make([]any, ncol)
-	sign[0] = excelize.Cell{StyleID: leftStyle, Value: meta.signLine()}
-	sign[ncol-3] = excelize.Cell{StyleID: rightStyle, Value: "单位：万元"}
-	if err = sw.SetRow(cellName(1, rowSign), sign, excelize.RowOpts{Height: 22}); err != nil {
-		return
-	}
-	if err = sw.MergeCell(cellName(1, rowSign), cellName(ncol-3, rowSign)); err != nil {
-		return
-	}
-	if err = sw.MergeCell(cellName(ncol-2, rowSign), cellName(ncol, rowSign)); err != nil {
-		return
-	}
-	if err = sw.SetRow(cellName(1, rowInfo), []any{excelize.Cell{StyleID: leftStyle, Value: meta.infoLine()}}, excelize.RowOpts{Height: 20}); err != nil {
-		return
-	}
-	if err = sw.MergeCell(cellName(1, rowInfo), cellName(ncol, rowInfo)); err != nil {
 		return
 	}
 	if err = writeTwoRowHeader(sw, st, cols); err != nil {

@@ -16,7 +16,7 @@ import (
 // exactly the routes that run long database work.
 func TestRouteClasses(t *testing.T) {
 	s := &server{tiles: tiles.NewService(nil, tiles.NewCache(0), time.Second, admit.NewGate(1, 0, time.Second))}
-	heavy := []string{"POST /api/v1/scoring-runs", "POST /api/v1/projects/generate", "POST /api/v1/plans",
+	heavy := []string{"POST /api/v1/scoring-runs", "POST /api/v1/projects/generate", "POST /api/v1/plans", "POST /api/v1/plan-scenarios",
 		"GET /api/v1/progress", "POST /api/v1/poverty/imports", "GET /api/v1/audit/verify", "POST /api/v1/layers/{layer}/imports"}
 	var gotHeavy []string
 	for _, rt := range s.routes(time.Second) {

@@ -261,6 +261,25 @@ var matrixRows = []matrixRow{
 			return httptest.NewRequest(http.MethodPost, "/api/v1/plans",
 				strings.NewReader(`{"years": [2017], "budgets": {"2017": 200}, "apply": true}`))
 		}},
+	{"POST /api/v1/plan-scenarios", "save a budget plan as a 方案 (as applying one)",
+		"F F F A A F F F F F F F U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			return httptest.NewRequest(http.MethodPost, "/api/v1/plan-scenarios",
+				strings.NewReader(`{"name": "矩阵-`+user+`", "request": {"years": [2017], "budgets": {"2017": 200}}}`))
+		}},
+	// Deleting and applying a 方案 that does not exist: the gate decides,
+	// and an allowed user reaches the store's 404 (TestScenariosAPI deletes
+	// and applies real ones).
+	{"DELETE /api/v1/plan-scenarios/{id:[0-9]+}", "delete a 方案 (as applying one)",
+		"F F F A A F F F F F F F U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			return httptest.NewRequest(http.MethodDelete, "/api/v1/plan-scenarios/999999", nil)
+		}},
+	{"POST /api/v1/plan-scenarios/{id:[0-9]+}/apply", "apply a 方案 (county approver, 乡村振兴's or 财政's approver)",
+		"F F F A A F F F F F F F U",
+		func(t *testing.T, f *matrixFixture, user string) *http.Request {
+			return httptest.NewRequest(http.MethodPost, "/api/v1/plan-scenarios/999999/apply", nil)
+		}},
 	{"POST /api/v1/poverty/imports", "import a 建档立卡 row of A's village (A's editor; 乡村振兴's editor, not in the matrix)",
 		"F F F F F F F F A F F F U",
 		func(t *testing.T, f *matrixFixture, user string) *http.Request {
@@ -575,6 +594,11 @@ var readRoutes = map[string]string{
 	"GET /api/v1/funds/rollup":                                                "read",
 	"GET /api/v1/funds/export.xlsx":                                           "read",
 	"GET /api/v1/projects/{id:[0-9]+}/funds":                                  "read",
+	"GET /api/v1/plans/annual.xlsx":                                           "read",
+	"GET /api/v1/plan-scenarios":                                              "read",
+	"GET /api/v1/plan-scenarios/compare":                                      "read",
+	"GET /api/v1/plan-scenarios/{id:[0-9]+}":                                  "read",
+	"GET /api/v1/plan-scenarios/{id:[0-9]+}/export.xlsx":                      "read",
 	"GET /api/v1/jobs":                                                        "own",
 	"GET /api/v1/jobs/{id:[0-9]+}":                                            "own",
 	"GET /api/v1/jobs/{id:[0-9]+}/result":                                     "own",

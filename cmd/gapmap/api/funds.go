@@ -24,10 +24,8 @@ func (s *server) parseFundFilter(r *http.Request, grouped bool) (planning.FundFi
 	if grouped {
 		allowed = append(allowed, "by")
 	}
-	for key := range q {
-		if !slices.Contains(allowed, key) {
-			return planning.FundFilter{}, planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
-		}
+	if err := onlyParams(q, allowed...); err != nil {
+		return planning.FundFilter{}, err
 	}
 	f := planning.FundFilter{By: q.Get("by"), Source: q.Get("source"), Township: q.Get("township"),
 		Village: q.Get("village"), Category: q.Get("category")}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,10 +24,8 @@ func parseProjectFilter(q url.Values, paged bool) (planning.ProjectFilter, int, 
 	if paged {
 		allowed = append(allowed, "page", "page_size")
 	}
-	for key := range q {
-		if !slices.Contains(allowed, key) {
-			return planning.ProjectFilter{}, 0, planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
-		}
+	if err := onlyParams(q, allowed...); err != nil {
+		return planning.ProjectFilter{}, 0, err
 	}
 	f := planning.ProjectFilter{Township: q.Get("township"), Village: q.Get("village"), Category: q.Get("category"),
 		Status: q.Get("status"), Sort: q.Get("sort")}
@@ -375,10 +372,8 @@ func (s *server) parseDataNeedFilter(r *http.Request, paged bool) (planning.Data
 	if paged {
 		allowed = append(allowed, "page", "page_size")
 	}
-	for key := range q {
-		if !slices.Contains(allowed, key) {
-			return planning.DataNeedFilter{}, 0, planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
-		}
+	if err := onlyParams(q, allowed...); err != nil {
+		return planning.DataNeedFilter{}, 0, err
 	}
 	f := planning.DataNeedFilter{Township: q.Get("township"), Village: q.Get("village"), Dimension: q.Get("dimension")}
 	if v := q.Get("run"); v != "" {

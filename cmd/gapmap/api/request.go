@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -72,6 +73,17 @@ func idVar(r *http.Request, name, what string) (int64, error) {
 		return 0, planning.Errorf(planning.EInvalid, "%s编号应为 1 到 %d 之间的整数，收到 %q", what, int64(math.MaxInt64), v)
 	}
 	return id, nil
+}
+
+// onlyParams refuses query parameters other than allowed, naming those it
+// takes (TestMalformedInputNever5xx reads that list).
+func onlyParams(q url.Values, allowed ...string) error {
+	for key := range q {
+		if !slices.Contains(allowed, key) {
+			return planning.Errorf(planning.EInvalid, "未知的查询参数 %q；可用参数：%s", key, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
 }
 
 // intParam reads an integer query parameter between lo and hi, def when it

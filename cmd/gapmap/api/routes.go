@@ -250,6 +250,15 @@ func (s *server) routes(timeout time.Duration) []route {
 		{put, "/api/v1/projects/{id:[0-9]+}/as-built", access.AsBuilt, s.setAsBuilt, timeout, maxJSONBytes, classAPI},
 		{get, "/api/v1/projects/{id:[0-9]+}/history", read, s.projectHistory, timeout, 0, classAPI},
 		{post, "/api/v1/plans", access.PlanApply, s.createPlan, timeout, maxJSONBytes, classHeavy},
+		{get, "/api/v1/plans/annual.xlsx", read, s.exportAnnualPlan, timeout, 0, classExport},
+		// scenarios.go: plans saved under a name (方案), compared, applied
+		{get, "/api/v1/plan-scenarios", read, s.listScenarios, timeout, 0, classAPI},
+		{post, "/api/v1/plan-scenarios", access.PlanApply, s.createScenario, timeout, maxJSONBytes, classHeavy},
+		{get, "/api/v1/plan-scenarios/compare", read, s.compareScenarios, timeout, 0, classAPI},
+		{get, "/api/v1/plan-scenarios/{id:[0-9]+}", read, s.getScenario, timeout, 0, classAPI},
+		{del, "/api/v1/plan-scenarios/{id:[0-9]+}", access.PlanApply, s.deleteScenario, timeout, 0, classAPI},
+		{post, "/api/v1/plan-scenarios/{id:[0-9]+}/apply", access.PlanApply, s.applyScenario, timeout, 0, classAPI},
+		{get, "/api/v1/plan-scenarios/{id:[0-9]+}/export.xlsx", read, s.exportScenario, timeout, 0, classExport},
 		{get, "/api/v1/data-needs", read, s.dataNeeds, timeout, 0, classAPI},
 		{get, "/api/v1/data-needs/export.{format}", read, s.exportDataNeeds, timeout, 0, classExport},
 

@@ -1,16 +1,16 @@
 // The 项目库 drawer: the library as a sortable, filterable table (by any of
 // the three rankings, township, category, status and year), the budget plan
-// by year, the county targets against progress, the XLSX download, and the
+// by year with its 方案 (plans.js), the county targets against progress, the XLSX download, and the
 // 资金台账 roll-up by township, source, category, year or village with its
 // XLSX.
-import { get, withQuery, runJob, cancelJob, jobText } from './api.js';
+import { get, withQuery } from './api.js';
 import { el, num, wan, score, quantity, RANKINGS } from './format.js';
 import { fundSources, pctText } from './funds.js';
 import { PROJECT_STATUS_COLOURS, bbox, empty } from './map.js';
+import { PlanTab, PLAN_YEARS } from './plans.js';
 
 const STATES = PROJECT_STATUS_COLOURS.map(([s]) => s);
 const CATEGORIES = ['基础设施-道路', '基础设施-饮水', '基础设施-电力', '产业发展-光伏', '产业发展', '就业扶贫', '基础设施', '生活条件改善', '教育', '健康', '项目管理费'];
-const PLAN_YEARS = [2016, 2017, 2018, 2019, 2020]; // 十三五, the demo plan's period
 const statusColour = Object.fromEntries(PROJECT_STATUS_COLOURS);
 // FUND_YEARS are the years the 资金台账 tab offers: 精准扶贫 from 2014 to this year.
 const FUND_YEARS = Array.from({ length: new Date().getFullYear() - 2013 }, (_, i) => 2014 + i);
@@ -43,6 +43,7 @@ export class ProjectsDrawer {
     this.rows = [];
     this.sortKey = null;
     this.sortDir = 1;
+    this.planTab = new PlanTab(this);
   }
 
   async init(townships) {
@@ -58,11 +59,7 @@ export class ProjectsDrawer {
     }
     for (const b of this.root.querySelectorAll('.tabs button')) b.addEventListener('click', () => this.tab(b.dataset.tab));
     document.getElementById('close-projects').addEventListener('click', () => this.toggle(false));
-    const budgets = document.getElementById('plan-budgets');
-    for (const y of PLAN_YEARS) {
-      budgets.append(el('label', { style: 'margin-right:8px' }, `${y} `, el('input', { type: 'number', min: 0, step: 100, value: 2000, name: String(y), 'aria-label': `${y} 年预算（万元）` })));
-    }
-    document.getElementById('plan-form').addEventListener('submit', (e) => { e.preventDefault(); this.plan(); });
+    this.planTab.init();
     for (const y of FUND_YEARS) document.getElementById('fund-year').append(opt(String(y), `${y} 年`));
     for (const t of townships) document.getElementById('fund-township').append(opt(t.code, t.name));
     for (const c of CATEGORIES) document.getElementById('fund-category').append(opt(c));
@@ -139,6 +136,7 @@ export class ProjectsDrawer {
     for (const t of this.root.querySelectorAll('.tab')) t.hidden = t.dataset.tab !== name;
     if (name === 'targets') this.targets();
     if (name === 'funds') this.funds();
+    if (name === 'plan') this.planTab.shown();
     // The head's 下载 申报表 XLSX is the project list's; the 资金台账 has its own.
     document.getElementById('download-xlsx').hidden = name === 'funds';
   }
@@ -204,54 +202,6 @@ export class ProjectsDrawer {
     } catch (err) {
       console.error(err);
       document.getElementById('projects-summary').textContent = err.message;
-    }
-  }
-
-  async plan() {
-    const out = document.getElementById('plan-result');
-    const budgets = {};
-    for (const i of document.querySelectorAll('#plan-budgets input')) budgets[i.name] = Number(i.value) || 0;
-    // The plan runs as a job: its progress shows, and 取消 stops it.
-    const status = el('span', { id: 'plan-job' }, '正在提交…');
-    const stop = el('button', { type: 'button', id: 'plan-cancel', disabled: true }, '取消');
-    out.replaceChildren(el('p', { class: 'muted' }, status, ' ', stop));
-    try {
-      const plan = await runJob('/api/v1/plans', { years: PLAN_YEARS, budgets }, (job) => {
-        status.textContent = jobText(job);
-        stop.disabled = job.state !== 'queued' && job.state !== 'running';
-        stop.onclick = () => {
-          stop.disabled = true;
-          cancelJob(job.id).catch((err) => { status.textContent = err.message; });
-        };
-      });
-      const years = plan.years.map((y) => ({
-        year: y.year, budget: y.budget_wan, spent: y.spent_wan, items: y.items,
-      }));
-      const byYear = new Map();
-      for (const p of plan.projects) {
-        if (!byYear.has(p.year)) byYear.set(p.year, []);
-        byYear.get(p.year).push(p);
-      }
-      const quality = plan.optimal ? `已证明最优（用时 ${plan.elapsed}）` : `与最优之差不超过 ${num(plan.gap * 100, 2)}%（用时 ${plan.elapsed}）`;
-      out.replaceChildren(
-        el('p', {}, `从 ${plan.candidates} 个项目中选定 ${plan.chosen} 个，合计 ${wan(plan.cost_wan)}；${quality}。`),
-        el('table', { class: 'grid', id: 'plan-years', style: 'width:auto' },
-          el('thead', {}, el('tr', {}, ['年度', '预算（万元）', '安排（万元）', '结余（万元）', '项目数', '预算使用'].map((h) => el('th', {}, h)))),
-          el('tbody', {}, years.map((y) => el('tr', { dataset: { year: y.year } },
-            el('td', {}, `${y.year} 年`), el('td', { class: 'num' }, num(y.budget, 2)), el('td', { class: 'num' }, num(y.spent, 2)),
-            el('td', { class: 'num' }, num(y.budget - y.spent, 2)), el('td', { class: 'num' }, y.items),
-            el('td', {}, el('div', { class: 'bar' }, el('span', { style: `left:0;width:${y.budget ? Math.min(100, (100 * y.spent) / y.budget) : 0}%;background:#1e88e5` }))))))),
-        ...years.map((y) => el('details', {},
-          el('summary', {}, `${y.year} 年安排的 ${(byYear.get(y.year) || []).length} 个项目`),
-          el('ul', {}, (byYear.get(y.year) || []).map((p) => el('li', {}, `${p.name}（${p.township}，${wan(p.cost_wan)}）`))))),
-        // Every project left out, with the plan's reason (超出预算 with the money left, 等待前置项目, …).
-        el('details', { id: 'plan-left-out' },
-          el('summary', {}, `未入选的 ${plan.left_out.length} 个项目及原因（未用资金 ${wan(plan.unspent_wan)}）`),
-          el('ul', {}, plan.left_out.map((p) => el('li', {}, `${p.name}（${wan(p.cost_wan)}）：${p.reason}`)))),
-      );
-    } catch (err) {
-      console.error(err);
-      out.replaceChildren(el('p', { class: 'st fail' }, err.message));
     }
   }
 
