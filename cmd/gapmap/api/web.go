@@ -26,7 +26,13 @@ const maplibreFile = "vendor/maplibre-gl.mjs"
 
 // WebConfig is what the page is told at /config.json.
 type WebConfig struct {
-	Basemap *BasemapConfig `json:"basemap"` // nil: no basemap (the default; works offline)
+	// Basemaps are the page's basemap choices besides 无底图, in the order
+	// shown: 天地图 矢量 and 影像 always (with a Hint and no tiles until a
+	// key is configured), then a GAPMAP_BASEMAP_URL basemap if set.
+	Basemaps []BasemapConfig `json:"basemaps"`
+	// DefaultBasemap is the ID of the basemap shown first; "" is none (the
+	// default, which works offline).
+	DefaultBasemap string `json:"default_basemap"`
 	// BasemapError says in Chinese why a configured basemap is not used.
 	BasemapError string `json:"basemap_error,omitempty"`
 	MapLibre     bool   `json:"maplibre"` // MapLibre's files are built in
@@ -39,9 +45,16 @@ type WebConfig struct {
 	SSO        bool `json:"sso"`
 }
 
-// BasemapConfig is one raster XYZ basemap.
+// BasemapConfig is one basemap choice: raster XYZ layers drawn one over
+// the other.
 type BasemapConfig struct {
-	Tiles       []string `json:"tiles"` // XYZ URL templates with {z}, {x}, {y}
+	ID   string `json:"id"`   // stable, for the page to remember the choice
+	Name string `json:"name"` // the choice's Chinese label
+	// Tiles are XYZ URL templates with {z}, {x}, {y}, each its own raster
+	// layer drawn over the previous one (天地图: the map, then its 注记).
+	// Empty when the basemap cannot be used; Hint says why.
+	Tiles       []string `json:"tiles"`
+	Hint        string   `json:"hint,omitempty"`
 	Attribution string   `json:"attribution"`
 	// CRS is the datum the tiles are drawn in: "wgs84" (also CGCS2000,
 	// e.g. 天地图) or "gcj02" (most commercial Chinese maps). The page warps
@@ -51,56 +64,81 @@ type BasemapConfig struct {
 	MaxZoom int    `json:"maxzoom"`
 }
 
-// tiandituURL is 天地图's Web-Mercator WMTS as an XYZ template: the vector
-// map and its Chinese annotation. 天地图 is drawn in CGCS2000, so it needs
-// no datum shift.
-const tiandituURL = "https://t0.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=%s"
+// tiandituURL is 天地图's Web-Mercator WMTS (TILEMATRIXSET w) as an XYZ
+// template, by layer (vec, cva, img, cia) and key. 天地图 is drawn in
+// CGCS2000, which is WGS84 to within centimetres, so it lines up with the
+// data with no datum shift (unlike GCJ-02 maps).
+const tiandituURL = "https://t0.tianditu.gov.cn/%[1]s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=%[1]s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=%[2]s"
 
-// WebConfigFromEnv reads the basemap settings: GAPMAP_BASEMAP_URL (an XYZ
-// template), GAPMAP_BASEMAP_CRS (wgs84, cgcs2000 or gcj02),
-// GAPMAP_BASEMAP_ATTRIBUTION, GAPMAP_BASEMAP_MAXZOOM, or
-// GAPMAP_TIANDITU_KEY for 天地图. Nothing set means no basemap. A bad setting
+// tiandituNoKey is the hint of the 天地图 choices on a server without a key.
+const tiandituNoKey = "需要配置天地图密钥：在服务器上设置 GAPMAP_TIANDITU_KEY（天地图开放平台申请的浏览器端密钥）后重启 gapmap"
+
+// tianditu lists the 天地图 basemaps: ID, label, then the map and its
+// Chinese annotation layers.
+var tianditu = []struct{ id, name, layer, notes string }{
+	{"tianditu-vec", "天地图 矢量", "vec", "cva"},
+	{"tianditu-img", "天地图 影像", "img", "cia"},
+}
+
+// WebConfigFromEnv reads the basemap settings: GAPMAP_TIANDITU_KEY for
+// 天地图 (vector and imagery, each with its annotation), and
+// GAPMAP_BASEMAP_URL (an XYZ template), GAPMAP_BASEMAP_CRS (wgs84,
+// cgcs2000 or gcj02), GAPMAP_BASEMAP_ATTRIBUTION and GAPMAP_BASEMAP_MAXZOOM
+// for a basemap of one's own. Nothing set means no basemap. A bad setting
 // does not stop the server: the page shows why the basemap is off.
 func WebConfigFromEnv(getenv func(string) string) WebConfig {
 	var c WebConfig
-	key, tmpl := strings.TrimSpace(getenv("GAPMAP_TIANDITU_KEY")), strings.TrimSpace(getenv("GAPMAP_BASEMAP_URL"))
-	if tmpl == "" && key == "" {
-		return c
-	}
-	b := &BasemapConfig{CRS: "wgs84", MaxZoom: 18, Attribution: strings.TrimSpace(getenv("GAPMAP_BASEMAP_ATTRIBUTION"))}
-	if tmpl != "" {
-		b.Tiles = []string{tmpl}
-	} else {
-		q := url.QueryEscape(key)
-		b.Tiles = []string{fmt.Sprintf(tiandituURL, "vec", "vec", q), fmt.Sprintf(tiandituURL, "cva", "cva", q)}
-		if b.Attribution == "" {
-			b.Attribution = "© 天地图"
+	key := strings.TrimSpace(getenv("GAPMAP_TIANDITU_KEY"))
+	for _, t := range tianditu {
+		b := BasemapConfig{ID: t.id, Name: t.name, Attribution: "© 天地图", CRS: "wgs84", MaxZoom: 18}
+		if key == "" {
+			b.Tiles, b.Hint = []string{}, tiandituNoKey // [], not null, for the page
+		} else {
+			q := url.QueryEscape(key)
+			b.Tiles = []string{fmt.Sprintf(tiandituURL, t.layer, q), fmt.Sprintf(tiandituURL, t.notes, q)}
 		}
+		c.Basemaps = append(c.Basemaps, b)
 	}
+	if key != "" {
+		c.DefaultBasemap = tianditu[0].id
+	}
+	custom, err := customBasemap(getenv)
+	if err != nil {
+		c.BasemapError = err.Error()
+	} else if custom != nil {
+		c.Basemaps = append(c.Basemaps, *custom)
+		c.DefaultBasemap = custom.ID // one's own basemap was set on purpose: it shows first
+	}
+	return c
+}
+
+// customBasemap reads GAPMAP_BASEMAP_*: nil when GAPMAP_BASEMAP_URL is
+// unset, an error in Chinese naming the bad setting.
+func customBasemap(getenv func(string) string) (*BasemapConfig, error) {
+	tmpl := strings.TrimSpace(getenv("GAPMAP_BASEMAP_URL"))
+	if tmpl == "" {
+		return nil, nil
+	}
+	b := &BasemapConfig{ID: "custom", Name: "自定义底图", Tiles: []string{tmpl}, CRS: "wgs84", MaxZoom: 18,
+		Attribution: strings.TrimSpace(getenv("GAPMAP_BASEMAP_ATTRIBUTION"))}
 	switch crs := strings.ToLower(strings.TrimSpace(getenv("GAPMAP_BASEMAP_CRS"))); crs {
 	case "", "wgs84", "cgcs2000":
 	case "gcj02", "gcj-02":
 		b.CRS = "gcj02"
 	default:
-		c.BasemapError = fmt.Sprintf("底图坐标系 GAPMAP_BASEMAP_CRS=%q 无效，应为 wgs84、cgcs2000 或 gcj02；底图未加载", crs)
-		return c
+		return nil, fmt.Errorf("底图坐标系 GAPMAP_BASEMAP_CRS=%q 无效，应为 wgs84、cgcs2000 或 gcj02；底图未加载", crs)
 	}
 	if v := getenv("GAPMAP_BASEMAP_MAXZOOM"); v != "" {
 		if _, err := fmt.Sscan(v, &b.MaxZoom); err != nil || b.MaxZoom < 1 || b.MaxZoom > 22 {
-			c.BasemapError = fmt.Sprintf("底图最大级别 GAPMAP_BASEMAP_MAXZOOM=%q 无效，应为 1 到 22 的整数；底图未加载", v)
-			return c
+			return nil, fmt.Errorf("底图最大级别 GAPMAP_BASEMAP_MAXZOOM=%q 无效，应为 1 到 22 的整数；底图未加载", v)
 		}
 	}
-	for _, t := range b.Tiles {
-		u, err := url.Parse(t)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-			!strings.Contains(t, "{z}") || !strings.Contains(t, "{x}") || !strings.Contains(t, "{y}") {
-			c.BasemapError = fmt.Sprintf("底图地址 GAPMAP_BASEMAP_URL=%q 无效：应为含 {z}、{x}、{y} 的 http(s) 瓦片地址；底图未加载", t)
-			return c
-		}
+	u, err := url.Parse(tmpl)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		!strings.Contains(tmpl, "{z}") || !strings.Contains(tmpl, "{x}") || !strings.Contains(tmpl, "{y}") {
+		return nil, fmt.Errorf("底图地址 GAPMAP_BASEMAP_URL=%q 无效：应为含 {z}、{x}、{y} 的 http(s) 瓦片地址；底图未加载", tmpl)
 	}
-	c.Basemap = b
-	return c
+	return b, nil
 }
 
 // webFile is one embedded asset, ready to serve.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -242,38 +243,74 @@ func TestWebAssets(t *testing.T) {
 }
 
 func TestBasemapConfig(t *testing.T) {
-	cases := []struct {
-		name    string
-		env     map[string]string
-		crs     string // "" = no basemap
-		tiles   int
+	const custom = "http://tiles.local/{z}/{x}/{y}.png"
+	tdt := func(layer, key string) string {
+		return "https://t0.tianditu.gov.cn/" + layer + "_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=" + layer +
+			"&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=" + key
+	}
+	// want is the tiles of each choice by ID ("hint" for a 天地图 choice
+	// without a key), then the default and the part of the error.
+	type want struct {
+		tiles   map[string][]string
+		def     string
 		errPart string
+	}
+	noKey := map[string][]string{"tianditu-vec": {"hint"}, "tianditu-img": {"hint"}}
+	withCustom := func(crsTiles string) map[string][]string {
+		return map[string][]string{"tianditu-vec": {"hint"}, "tianditu-img": {"hint"}, "custom": {crsTiles}}
+	}
+	cases := []struct {
+		name string
+		env  map[string]string
+		crs  string // of the custom basemap
+		want want
 	}{
-		{"none by default, for offline use", nil, "", 0, ""},
-		{"XYZ in WGS84", map[string]string{"GAPMAP_BASEMAP_URL": "http://tiles.local/{z}/{x}/{y}.png"}, "wgs84", 1, ""},
-		{"GCJ-02", map[string]string{"GAPMAP_BASEMAP_URL": "https://tiles.local/{z}/{x}/{y}.png", "GAPMAP_BASEMAP_CRS": "GCJ02"}, "gcj02", 1, ""},
-		{"天地图 by key", map[string]string{"GAPMAP_TIANDITU_KEY": "abc"}, "wgs84", 2, ""},
-		{"URL without {z}", map[string]string{"GAPMAP_BASEMAP_URL": "http://tiles.local/{x}/{y}.png"}, "", 0, "GAPMAP_BASEMAP_URL"},
-		{"not http", map[string]string{"GAPMAP_BASEMAP_URL": "file:///{z}/{x}/{y}.png"}, "", 0, "GAPMAP_BASEMAP_URL"},
-		{"unknown datum", map[string]string{"GAPMAP_BASEMAP_URL": "http://tiles.local/{z}/{x}/{y}.png", "GAPMAP_BASEMAP_CRS": "bd09"}, "", 0, "GAPMAP_BASEMAP_CRS"},
-		{"bad max zoom", map[string]string{"GAPMAP_BASEMAP_URL": "http://tiles.local/{z}/{x}/{y}.png", "GAPMAP_BASEMAP_MAXZOOM": "30"}, "", 0, "GAPMAP_BASEMAP_MAXZOOM"},
+		{"none by default, for offline use; 天地图 offered with its hint", nil, "", want{tiles: noKey}},
+		{"XYZ in WGS84", map[string]string{"GAPMAP_BASEMAP_URL": custom}, "wgs84", want{tiles: withCustom(custom), def: "custom"}},
+		{"GCJ-02", map[string]string{"GAPMAP_BASEMAP_URL": custom, "GAPMAP_BASEMAP_CRS": "GCJ02"}, "gcj02", want{tiles: withCustom(custom), def: "custom"}},
+		{"天地图 by key: vector and imagery, each with its annotation", map[string]string{"GAPMAP_TIANDITU_KEY": " a&b "}, "", want{
+			tiles: map[string][]string{"tianditu-vec": {tdt("vec", "a%26b"), tdt("cva", "a%26b")}, "tianditu-img": {tdt("img", "a%26b"), tdt("cia", "a%26b")}},
+			def:   "tianditu-vec"}},
+		{"天地图 and one's own: one's own first", map[string]string{"GAPMAP_TIANDITU_KEY": "k", "GAPMAP_BASEMAP_URL": custom}, "wgs84", want{
+			tiles: map[string][]string{"tianditu-vec": {tdt("vec", "k"), tdt("cva", "k")}, "tianditu-img": {tdt("img", "k"), tdt("cia", "k")}, "custom": {custom}},
+			def:   "custom"}},
+		{"URL without {z}", map[string]string{"GAPMAP_BASEMAP_URL": "http://tiles.local/{x}/{y}.png"}, "", want{tiles: noKey, errPart: "GAPMAP_BASEMAP_URL"}},
+		{"not http", map[string]string{"GAPMAP_BASEMAP_URL": "file:///{z}/{x}/{y}.png"}, "", want{tiles: noKey, errPart: "GAPMAP_BASEMAP_URL"}},
+		{"unknown datum", map[string]string{"GAPMAP_BASEMAP_URL": custom, "GAPMAP_BASEMAP_CRS": "bd09"}, "", want{tiles: noKey, errPart: "GAPMAP_BASEMAP_CRS"}},
+		{"bad max zoom", map[string]string{"GAPMAP_BASEMAP_URL": custom, "GAPMAP_BASEMAP_MAXZOOM": "30"}, "", want{tiles: noKey, errPart: "GAPMAP_BASEMAP_MAXZOOM"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := WebConfigFromEnv(func(k string) string { return tc.env[k] })
-			switch {
-			case tc.errPart != "":
-				if c.Basemap != nil || !strings.Contains(c.BasemapError, tc.errPart) {
-					t.Errorf("got %+v, want no basemap and an error naming %s", c, tc.errPart)
+			got := map[string][]string{}
+			var ids []string
+			for _, b := range c.Basemaps {
+				ids = append(ids, b.ID)
+				got[b.ID] = b.Tiles
+				if b.Hint != "" {
+					got[b.ID] = append(got[b.ID], "hint")
+					if !strings.Contains(b.Hint, "需要配置天地图密钥") || !strings.Contains(b.Hint, "GAPMAP_TIANDITU_KEY") {
+						t.Errorf("%s hint %q does not say how to configure the key", b.ID, b.Hint)
+					}
 				}
-			case tc.crs == "":
-				if c.Basemap != nil || c.BasemapError != "" {
-					t.Errorf("got %+v, want no basemap", c)
+				if strings.HasPrefix(b.ID, "tianditu-") && b.CRS != "wgs84" {
+					t.Errorf("%s CRS = %q, want wgs84: 天地图 is CGCS2000, no shift", b.ID, b.CRS)
 				}
-			default:
-				if c.Basemap == nil || c.Basemap.CRS != tc.crs || len(c.Basemap.Tiles) != tc.tiles || c.BasemapError != "" {
-					t.Errorf("got %+v (%+v), want %s with %d tile URLs", c, c.Basemap, tc.crs, tc.tiles)
+				if b.ID == "custom" && b.CRS != tc.crs {
+					t.Errorf("custom CRS = %q, want %q", b.CRS, tc.crs)
 				}
+			}
+			if !reflect.DeepEqual(got, tc.want.tiles) {
+				t.Errorf("basemap tiles by ID:\ngot  %q\nwant %q", got, tc.want.tiles)
+			}
+			if ids[0] != "tianditu-vec" || ids[1] != "tianditu-img" {
+				t.Errorf("choices in order %v, want 天地图 矢量, 影像 first", ids)
+			}
+			if c.DefaultBasemap != tc.want.def {
+				t.Errorf("default basemap %q, want %q", c.DefaultBasemap, tc.want.def)
+			}
+			if (tc.want.errPart == "") != (c.BasemapError == "") || !strings.Contains(c.BasemapError, tc.want.errPart) {
+				t.Errorf("basemap error %q, want one naming %q", c.BasemapError, tc.want.errPart)
 			}
 		})
 	}

@@ -1,34 +1,45 @@
-// What the end-to-end tests share: the gapmap binary and its database
-// (GAPMAP_BIN, GAPMAP_E2E_DATABASE_URL, from make e2e), Debian's headless
-// Chromium, starting gapmap, and looking at the map in a page.
+// The end-to-end tests' harness: `gapmap demo` on a database of its own,
+// Debian's Chromium driven by playwright-core, pages logged in as the demo's
+// accounts, the API called with their sessions, and the checks every test
+// file shares (no console error or failed request, map pixels). Each test
+// file (review.test.mjs, field.test.mjs) runs in a process of its own and
+// calls launch() in its before().
+//
+// Needs GAPMAP_BIN (a built gapmap) and GAPMAP_E2E_DATABASE_URL (a database
+// it may load the demo into); `make e2e` provides both. Without them, or
+// without /usr/bin/chromium, the tests are skipped, except under CI, where
+// they fail: CI must not go green by skipping.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 
 export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+export const VIEWPORT = { width: 1366, height: 768 };
 export const BIN = process.env.GAPMAP_BIN;
 export const DB = process.env.GAPMAP_E2E_DATABASE_URL;
 
-/** missing lists what the tests need and this machine lacks. */
 export const missing = [
   !existsSync(CHROMIUM) && `${CHROMIUM} (apt-get install chromium)`,
   !(BIN && existsSync(BIN)) && 'GAPMAP_BIN (a built gapmap binary)',
   !DB && 'GAPMAP_E2E_DATABASE_URL',
 ].filter(Boolean);
-
-/** skip is why the tests skip (false: they run); under CI nothing skips, so CI cannot go green by skipping. */
 export const skip = missing.length && !process.env.CI ? `missing ${missing.join(', ')}; run make e2e` : false;
 
-/** launchBrowser starts headless Chromium through playwright-core. */
-export function launchBrowser(playwright) {
-  return playwright.chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // No GPU here: WebGL runs on SwiftShader. The network flags keep
-    // Chromium from calling home on a machine without internet.
-    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
-}
+let browser;
+let page; // the page idle, shot, countyRect and mapShot act on by default (useMainPage)
+let server; // the demo gapmap
+let base; // its URL
+export const problems = []; // console errors, page errors, failed requests
+
+// The demo's accounts (gapmap demo) and their one password.
+export const PASSWORD = 'demo-password-2026';
+// READER is the account of the main page and of the test's API calls: the
+// 乡村振兴局's approver sees the whole county.
+export const READER = 'xczx';
+const cookies = new Map(); // login → its session cookie, for api()
+const csrfs = new Map(); // login → its session's CSRF token, for apiSend()
 
 /** startGapmap runs the binary with args and env and waits for it to serve and be healthy. */
 export async function startGapmap(args, env) {
@@ -59,8 +70,145 @@ export function stop(s) {
   if (s && s.proc.exitCode === null) s.proc.kill('SIGTERM');
 }
 
+/** stopped ends s and resolves once its process has exited, so that its port is free. */
+export async function stopped(s) {
+  if (!s || s.proc.exitCode !== null) return;
+  const exit = new Promise((resolve) => { s.proc.once('exit', resolve); });
+  s.proc.kill('SIGTERM');
+  await exit;
+}
+
+/**
+ * launchBrowser starts headless Chromium through playwright-core. No GPU
+ * here: WebGL runs on SwiftShader. The network flags keep Chromium from
+ * calling home on a machine without internet.
+ */
+export function launchBrowser(playwright) {
+  return playwright.chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+  });
+}
+
+/** sessionCookie logs account in through the API (on server url) and returns its session cookie. */
+export async function sessionCookie(account, url = base) {
+  const key = `${url} ${account}`;
+  if (!cookies.has(key)) {
+    const res = await fetch(`${url}/api/v1/session`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: account, password: PASSWORD }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 201, `login ${account}: HTTP ${res.status} ${text}`);
+    const set = res.headers.getSetCookie().map((c) => c.split(';')[0]);
+    assert.ok(set.length > 0, `login ${account} set no cookie`);
+    cookies.set(key, set.join('; '));
+    csrfs.set(key, JSON.parse(text).csrf);
+  }
+  return cookies.get(key);
+}
+
+/**
+ * apiSend sends body (JSON, or FormData as multipart) to path with method
+ * as account, with its session's CSRF token, and returns {status, body}.
+ */
+export async function apiSend(method, path, body, as) {
+  const headers = { Cookie: await sessionCookie(as), 'X-CSRF-Token': csrfs.get(`${base} ${as}`) };
+  if (!(body instanceof FormData)) headers['Content-Type'] = 'application/json';
+  const res = await fetch(base + path, { method, headers, body: body instanceof FormData ? body : JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** api GETs path as READER (or as), answered 200. */
+export async function api(path, as = READER) {
+  const res = await fetch(base + path, { headers: { Cookie: await sessionCookie(as) } });
+  assert.equal(res.status, 200, `GET ${path} as ${as}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/**
+ * newPage opens url in a browser context of its own and, with account,
+ * logs in on the page's login view. While a page is logged out
+ * (p.loggedOut), the 401s it draws, and Chromium's console lines about
+ * them, are expected (p.unauthorized); once logged in, a 401 is a problem
+ * like any other.
+ */
+export async function newPage(url, account, viewport = VIEWPORT, setup = null) {
+  const p = await openPage(url, viewport, setup);
+  await p.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
+  if (account) await logIn(p, account);
+  return p;
+}
+
+/** LOCAL matches the URLs of this machine: the page must never reach further. */
+const LOCAL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
+
+/**
+ * openPage opens url in a browser context of its own, logged out, and
+ * reports its problems. A request that would leave the machine is one: it
+ * is stopped in the browser and reported, so that no test fetches from the
+ * internet and each proves the page does not. setup(p), if given, runs
+ * before the page loads (a test stubs a remote service there: its routes
+ * take precedence over this guard).
+ */
+export async function openPage(url, viewport = VIEWPORT, setup = null) {
+  const p = await browser.newPage({ viewport, acceptDownloads: true });
+  p.loggedOut = true;
+  p.unauthorized = [];
+  // While p.refusing, the refusals a step provokes on purpose (400, 409:
+  // a payment the ledger's checks turn down) are expected (p.refused).
+  p.refused = [];
+  const report = (x) => (p.loggedOut && /\b401\b/.test(x) ? p.unauthorized
+    : p.refusing && /\b(400|409|422)\b/.test(x) ? p.refused : problems).push(x);
+  p.on('console', (m) => { if (m.type() === 'error') report(`console: ${m.text()}`); });
+  p.on('pageerror', (e) => report(`page error: ${e.message}`));
+  p.on('requestfailed', (r) => {
+    // Tiles the map no longer needs are cancelled as it zooms: not a fault.
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') report(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  p.on('response', (r) => { if (r.status() >= 400 && r.url().startsWith(url)) report(`HTTP ${r.status()}: ${r.url()}`); });
+  await p.route((u) => /^https?:/.test(u.protocol) && !LOCAL.test(u.href), (route) => {
+    report(`request to the internet: ${route.request().url()}`);
+    return route.abort('blockedbyclient');
+  });
+  if (setup) await setup(p);
+  await p.goto(url);
+  return p;
+}
+
+/** logIn fills the page's login view with account and waits for the map to load. */
+export async function logIn(p, account) {
+  await p.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
+  await p.fill('#login-user', account);
+  await p.fill('#login-password', PASSWORD);
+  await p.click('#login-submit');
+  await p.waitForFunction(() => window.gapmap && window.gapmap.ready, null, { timeout: 90_000 });
+  p.loggedOut = false;
+  assert.equal(await p.evaluate(() => window.gapmap.session.user.login), account);
+  assert.ok(await p.isHidden('#login'), 'the login view stays over the map');
+  await idle(p);
+}
+
+/** switchUser logs the page out with 退出登录 and in again as account. */
+export async function switchUser(p, account) {
+  p.loggedOut = true;
+  await Promise.all([p.waitForEvent('load'), p.click('#logout')]);
+  await logIn(p, account);
+}
+
+/** pageAPI GETs path from within the page, with its session, as the page's scripts would, answered 200. */
+export async function pageAPI(p, path) {
+  const { status, body } = await p.evaluate(async (u) => {
+    const res = await fetch(u);
+    return { status: res.status, body: await res.json() };
+  }, path);
+  assert.equal(status, 200, `GET ${path} in the page: HTTP ${status}`);
+  return body;
+}
+
 /** idle waits until the map has drawn everything it is loading. */
-export async function idle(p) {
+export async function idle(p = page) {
   await p.evaluate(() => new Promise((resolve) => {
     const { map } = window.gapmap;
     if (!map) { resolve(); return; }
@@ -68,6 +216,10 @@ export async function idle(p) {
     map.once('idle', () => resolve());
     map.triggerRepaint();
   }));
+}
+
+export async function shot(name, p = page) {
+  await p.screenshot({ path: `${ARTIFACTS}${name}.png` });
 }
 
 /**
@@ -95,4 +247,76 @@ export async function mapPixels(p, pngs, rect, colour) {
     }
     return n;
   }, { pngs: pngs.map((b) => b.toString('base64')), rect, colour });
+}
+
+/** countyRect is the county's extent on screen, within the map, as [x, y, w, h]. */
+export async function countyRect(p = page) {
+  return p.evaluate(() => {
+    const { map, countyBounds } = window.gapmap;
+    const a = map.project(countyBounds[0]);
+    const b = map.project(countyBounds[1]);
+    const c = map.getCanvas();
+    const x0 = Math.max(0, Math.round(Math.min(a.x, b.x)));
+    const y0 = Math.max(0, Math.round(Math.min(a.y, b.y)));
+    const x1 = Math.min(c.clientWidth, Math.round(Math.max(a.x, b.x)));
+    const y1 = Math.min(c.clientHeight, Math.round(Math.max(a.y, b.y)));
+    return [x0, y0, x1 - x0, y1 - y0];
+  });
+}
+
+export const mapShot = (p = page) => p.locator('#map').screenshot();
+
+/**
+ * launch starts `gapmap demo` on the test database (loading the demo if it
+ * is not there yet) and Chromium; the harness's functions use both.
+ */
+export async function launch() {
+  assert.deepEqual(missing, [], `the end-to-end test cannot run: missing ${missing.join(', ')}`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const playwright = await import('playwright-core');
+  server = await startGapmap(['demo', '--addr', '127.0.0.1:0'], {});
+  base = server.url;
+  browser = await launchBrowser(playwright);
+  return { server, base, browser };
+}
+
+/** useMainPage makes p the page idle, shot, countyRect and mapShot act on when given none. */
+export function useMainPage(p) {
+  page = p;
+}
+
+/** shutdown closes Chromium and stops the demo. */
+export async function shutdown() {
+  await browser?.close();
+  stop(server);
+}
+
+/** solidPNG encodes a size×size PNG of one colour: RGB, or RGBA with a fourth value (alpha, 0 transparent). */
+export function solidPNG(size, colour) {
+  const n = colour.length; // bytes a pixel
+  const row = Buffer.alloc(1 + size * n);
+  for (let i = 0; i < size; i++) row.set(colour, 1 + i * n);
+  const raw = Buffer.concat(Array.from({ length: size }, () => row));
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, n === 4 ? 6 : 2, 0, 0, 0], 8); // 8-bit RGBA or RGB
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+function crc32(buf) {
+  let c = ~0;
+  for (const byte of buf) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
 }

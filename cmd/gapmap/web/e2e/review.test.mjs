@@ -6,175 +6,33 @@
 // of the demo's accounts (`gapmap demo` creates them, one per role), and the
 // test's own API calls carry the session of the account the page uses.
 //
-// Needs GAPMAP_BIN (a built gapmap) and GAPMAP_E2E_DATABASE_URL (a database
-// it may load the demo into); `make e2e` provides both. Without them, or
-// without /usr/bin/chromium, the test is skipped, except under CI, where it
-// fails: CI must not go green by skipping.
+// The harness (harness.mjs) says what the test needs and skips without it,
+// except under CI, where it fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { deflateSync } from 'node:zlib';
-import { DB, missing, skip, startGapmap, stop, launchBrowser, idle, mapPixels } from './harness.mjs';
+import {
+  ARTIFACTS, VIEWPORT, DB, skip, problems, PASSWORD, READER, startGapmap, stop, sessionCookie, apiSend, api,
+  newPage, openPage, logIn, switchUser, pageAPI, idle, shot, mapPixels, countyRect, mapShot, solidPNG,
+  launch, useMainPage, shutdown,
+} from './harness.mjs';
 
-const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
-const VIEWPORT = { width: 1366, height: 768 };
+let page; // the main page, logged in by the first step
+let base; // the demo's URL
 
-let playwright;
-let browser;
-let page;
-let server; // the demo gapmap
-let base; // its URL
-const problems = []; // console errors, page errors, failed requests
-
-// The demo's accounts (gapmap demo) and their one password.
-const PASSWORD = 'demo-password-2026';
-// READER is the account of the main page and of the test's API calls: the
-// 乡村振兴局's approver sees the whole county.
-const READER = 'xczx';
 // The bureau that 论证s each project category, by its demo account.
 const BUREAU_OF = { '基础设施-道路': 'jiaotong', '基础设施-饮水': 'shuili', '基础设施-电力': 'dianli', '产业发展-光伏': 'dianli' };
-const cookies = new Map(); // login → its session cookie, for api()
-const csrfs = new Map(); // login → its session's CSRF token, for apiSend()
-
-/** sessionCookie logs account in through the API (on server url) and returns its session cookie. */
-async function sessionCookie(account, url = base) {
-  const key = `${url} ${account}`;
-  if (!cookies.has(key)) {
-    const res = await fetch(`${url}/api/v1/session`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: account, password: PASSWORD }),
-    });
-    const text = await res.text();
-    assert.equal(res.status, 201, `login ${account}: HTTP ${res.status} ${text}`);
-    const set = res.headers.getSetCookie().map((c) => c.split(';')[0]);
-    assert.ok(set.length > 0, `login ${account} set no cookie`);
-    cookies.set(key, set.join('; '));
-    csrfs.set(key, JSON.parse(text).csrf);
-  }
-  return cookies.get(key);
-}
-
-/**
- * apiSend sends body (JSON, or FormData as multipart) to path with method
- * as account, with its session's CSRF token, and returns {status, body}.
- */
-async function apiSend(method, path, body, as) {
-  const headers = { Cookie: await sessionCookie(as), 'X-CSRF-Token': csrfs.get(`${base} ${as}`) };
-  if (!(body instanceof FormData)) headers['Content-Type'] = 'application/json';
-  const res = await fetch(base + path, { method, headers, body: body instanceof FormData ? body : JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
-}
-
-/** api GETs path as READER (or as), answered 200. */
-async function api(path, as = READER) {
-  const res = await fetch(base + path, { headers: { Cookie: await sessionCookie(as) } });
-  assert.equal(res.status, 200, `GET ${path} as ${as}: HTTP ${res.status}`);
-  return res.json();
-}
-
-/**
- * newPage opens url in a browser context of its own and, with account,
- * logs in on the page's login view. While a page is logged out
- * (p.loggedOut), the 401s it draws, and Chromium's console lines about
- * them, are expected (p.unauthorized); once logged in, a 401 is a problem
- * like any other.
- */
-async function newPage(url, account, viewport = VIEWPORT) {
-  const p = await openPage(url, viewport);
-  await p.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
-  if (account) await logIn(p, account);
-  return p;
-}
-
-/** openPage opens url in a browser context of its own, logged out, and reports its problems. */
-async function openPage(url, viewport = VIEWPORT) {
-  const p = await browser.newPage({ viewport, acceptDownloads: true });
-  p.loggedOut = true;
-  p.unauthorized = [];
-  // While p.refusing, the refusals a step provokes on purpose (400, 409:
-  // a payment the ledger's checks turn down) are expected (p.refused).
-  p.refused = [];
-  const report = (x) => (p.loggedOut && /\b401\b/.test(x) ? p.unauthorized
-    : p.refusing && /\b(400|409|422)\b/.test(x) ? p.refused : problems).push(x);
-  p.on('console', (m) => { if (m.type() === 'error') report(`console: ${m.text()}`); });
-  p.on('pageerror', (e) => report(`page error: ${e.message}`));
-  p.on('requestfailed', (r) => {
-    // Tiles the map no longer needs are cancelled as it zooms: not a fault.
-    if (r.failure()?.errorText !== 'net::ERR_ABORTED') report(`request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  p.on('response', (r) => { if (r.status() >= 400 && r.url().startsWith(url)) report(`HTTP ${r.status()}: ${r.url()}`); });
-  await p.goto(url);
-  return p;
-}
-
-/** logIn fills the page's login view with account and waits for the map to load. */
-async function logIn(p, account) {
-  await p.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
-  await p.fill('#login-user', account);
-  await p.fill('#login-password', PASSWORD);
-  await p.click('#login-submit');
-  await p.waitForFunction(() => window.gapmap && window.gapmap.ready, null, { timeout: 90_000 });
-  p.loggedOut = false;
-  assert.equal(await p.evaluate(() => window.gapmap.session.user.login), account);
-  assert.ok(await p.isHidden('#login'), 'the login view stays over the map');
-  await idle(p);
-}
-
-/** switchUser logs the page out with 退出登录 and in again as account. */
-async function switchUser(p, account) {
-  p.loggedOut = true;
-  await Promise.all([p.waitForEvent('load'), p.click('#logout')]);
-  await logIn(p, account);
-}
-
-/** pageAPI GETs path from within the page, with its session, as the page's scripts would, answered 200. */
-async function pageAPI(p, path) {
-  const { status, body } = await p.evaluate(async (u) => {
-    const res = await fetch(u);
-    return { status: res.status, body: await res.json() };
-  }, path);
-  assert.equal(status, 200, `GET ${path} in the page: HTTP ${status}`);
-  return body;
-}
-
-async function shot(name, p = page) {
-  await p.screenshot({ path: `${ARTIFACTS}${name}.png` });
-}
-
-/** countyRect is the county's extent on screen, within the map, as [x, y, w, h]. */
-async function countyRect(p = page) {
-  return p.evaluate(() => {
-    const { map, countyBounds } = window.gapmap;
-    const a = map.project(countyBounds[0]);
-    const b = map.project(countyBounds[1]);
-    const c = map.getCanvas();
-    const x0 = Math.max(0, Math.round(Math.min(a.x, b.x)));
-    const y0 = Math.max(0, Math.round(Math.min(a.y, b.y)));
-    const x1 = Math.min(c.clientWidth, Math.round(Math.max(a.x, b.x)));
-    const y1 = Math.min(c.clientHeight, Math.round(Math.max(a.y, b.y)));
-    return [x0, y0, x1 - x0, y1 - y0];
-  });
-}
-
-const mapShot = (p = page) => p.locator('#map').screenshot();
 
 before(async () => {
   if (skip) return;
-  assert.deepEqual(missing, [], `the end-to-end test cannot run: missing ${missing.join(', ')}`);
-  rmSync(ARTIFACTS, { recursive: true, force: true });
-  mkdirSync(ARTIFACTS, { recursive: true });
-  playwright = await import('playwright-core');
-  server = await startGapmap(['demo', '--addr', '127.0.0.1:0'], {});
-  base = server.url;
-  browser = await launchBrowser(playwright);
+  ({ base } = await launch());
   page = await newPage(`${base}/`); // logged in by the test's first step
+  useMainPage(page);
 });
 
-after(async () => {
-  await browser?.close();
-  stop(server);
-});
+after(() => shutdown());
 
 test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
   await t.test('an anonymous visit shows the login; a wrong password says so in Chinese; the right one loads the map', async () => {
@@ -1051,7 +909,8 @@ test('a configured GCJ-02 basemap is drawn under the data', { skip, timeout: 300
     const before = problems.length;
     const p = await newPage(`${second.url}/`, READER);
     const config = await p.evaluate(() => fetch('/config.json').then((r) => r.json()));
-    assert.equal(config.basemap.crs, 'gcj02');
+    assert.equal(config.default_basemap, 'custom');
+    assert.equal(config.basemaps.find((b) => b.id === 'custom').crs, 'gcj02');
     assert.ok(requested.length > 0, 'no basemap tile was requested');
     // Outside the county the basemap shows through (raster opacity 0.85 over the background).
     const corner = [5, 60, 40, 40];
@@ -1102,7 +961,6 @@ test('with reading public, a visitor sees the map without logging in, no actions
   }
 });
 
-/** solidPNG encodes a size×size PNG of one RGB colour. */
 // The 交通局's question from the village table: the poor villages failing R1, every one of them (the
 // ranking no longer stops at 10), their km to pave and the 万元 of their road projects as the API's
 // per-village answers add up, and the GeoPackage the table exports holds the same villages with outlines.
@@ -1186,33 +1044,6 @@ async function pageAPIBytes(p, path) {
 }
 
 
-function solidPNG(size, [r, g, b]) {
-  const row = Buffer.alloc(1 + size * 3);
-  for (let i = 0; i < size; i++) row.set([r, g, b], 1 + i * 3);
-  const raw = Buffer.concat(Array.from({ length: size }, () => row));
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
-
-function crc32(buf) {
-  let c = ~0;
-  for (const byte of buf) {
-    c ^= byte;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
 
 /**
  * tileLog records the vector tile URLs p requests; since(n) returns those

@@ -37,6 +37,8 @@ url=$(scripts/dbsetup.sh "$db")
 go build -o "bin/gapmap-$db" ./cmd/gapmap
 
 cd "$web"
+# Each test file adds its screenshots; a run starts with none.
+rm -rf "$web/e2e/artifacts"
 start=$(date +%s)
 GAPMAP_BIN="$root/bin/gapmap-$db" GAPMAP_E2E_DATABASE_URL="$url" \
   node --test --test-concurrency=1 --test-reporter=spec test/ e2e/

@@ -10,7 +10,7 @@ import {
   DIMENSIONS, LAYER_GROUPS, SURFACE_COLOURS, VOLTAGE_COLOURS, PROJECT_STATUS_COLOURS, PROPOSED, PROJECT_LAYERS,
   style, setDimension, applyVillageFilter, addHatchImages, bbox, empty,
 } from './map.js';
-import { basemapSource } from './basemap.js';
+import { BasemapControl, isBasemapSource } from './basemap.js';
 import { VillagePanel } from './panel.js';
 import { ProjectsDrawer } from './projects.js';
 import { Locator, refreshTiles } from './locate.js';
@@ -21,6 +21,9 @@ import { AsOfControl, tileURL } from './asof.js';
 import { ProgressView } from './progress.js';
 import { PrintDialog } from './print.js';
 import { packURL, packSource, markOffline } from './offline.js';
+import { Ruler } from './ruler.js';
+import { CoordsReadout } from './coords.js';
+import { BottomSheet } from './sheet.js';
 
 const STATIC = new URL('.', import.meta.url).pathname.replace(/\/$/, '');
 const $ = (id) => document.getElementById(id);
@@ -75,6 +78,7 @@ async function main() {
   app.unknownShare = config.unknown_share;
   for (const f of app.villages) app.byCode.set(f.properties.code, f);
   app.townships = townshipsOf(app.villages);
+  app.sheet = new BottomSheet(app);
   if (config.basemap_error) notice(config.basemap_error, true);
 
   app.panel = new VillagePanel(app, { onDimension: selectDimension, onProject: (id) => app.drawer.showProject(id) });
@@ -227,10 +231,10 @@ async function buildMap(config, tiles, maplibregl = null) {
   const { tilejson } = tiles;
   const bounds = tilejson.bounds ? [[tilejson.bounds[0], tilejson.bounds[1]], [tilejson.bounds[2], tilejson.bounds[3]]] : null;
   if (!bounds) notice('数据库中还没有县域数据：请先运行 gapmap demo 或导入本县数据。', true);
-  const basemap = config.basemap ? basemapSource(maplibregl, config.basemap) : null;
+  const basemaps = new BasemapControl(app, maplibregl, config, notice);
   const map = new maplibregl.Map({
     container: 'map',
-    style: style(tiles.url, basemap, app.dim),
+    style: style(tiles.url, basemaps.firstParts(), app.dim),
     bounds: bounds || [[73, 18], [135, 54]],
     fitBoundsOptions: { padding: 24 },
     maxZoom: 17,
@@ -250,16 +254,22 @@ async function buildMap(config, tiles, maplibregl = null) {
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  // Field tools: 底图, 测距 and the coordinate readout.
+  map.addControl(basemaps, 'top-right');
+  app.ruler = new Ruler(app);
+  map.addControl(app.ruler, 'top-right');
+  map.addControl(new CoordsReadout(app, { notice }), 'bottom-left');
+  app.sheet.attachMap(map);
   app.countyBounds = bounds;
 
   map.on('error', (e) => {
     const source = e.sourceId || (e.source && e.source.id);
-    if (e.error && e.error.status === 401 && source !== 'basemap' && !app.offline) {
+    if (e.error && e.error.status === 401 && !isBasemapSource(source) && !app.offline) {
       // The session expired under the map: log in again, then reload the tiles.
       app.auth.required().then(() => map.getSource('gapmap').setUrl('/tiles/all.json')).catch(fail);
       return;
     }
-    if (source === 'basemap') {
+    if (isBasemapSource(source)) {
       // A basemap on a machine without internet is expected to fail: say so once, quietly.
       if (!app.basemapWarned) notice('底图瓦片无法加载（离线或地址有误），地图照常显示业务图层。');
       app.basemapWarned = true;
@@ -271,7 +281,7 @@ async function buildMap(config, tiles, maplibregl = null) {
   const hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'hover', offset: 10 });
   const villageLayers = ['villages-point', 'villages-fill'];
   map.on('mousemove', (e) => {
-    if (app.locator.placing) { hover.remove(); return; } // the crosshair shows placing (style.css)
+    if (app.locator.placing || app.ruler.active) { hover.remove(); return; } // the crosshair shows placing or measuring (style.css)
     const f = villageAt(e.point);
     map.getCanvas().style.cursor = f || projectAt(e.point) ? 'pointer' : '';
     if (!f) { hover.remove(); return; }
@@ -283,7 +293,7 @@ async function buildMap(config, tiles, maplibregl = null) {
   });
   map.on('mouseout', () => hover.remove());
   map.on('click', (e) => {
-    if (app.locator.click(e.lngLat)) return;
+    if (app.locator.click(e.lngLat) || app.ruler.click(e.lngLat)) return;
     // A village's dot wins, then a project drawn on the map, then the
     // village outline under both: an outline covers every project in it.
     const dot = villageAt(e.point, ['villages-point']);

@@ -79,7 +79,26 @@ export const LAYER_GROUPS = [
 
 const match = (field, pairs, fallback) => ['match', ['get', field], ...pairs.flatMap(([k, v]) => [k, v]), fallback];
 
-/** style returns the whole MapLibre style; basemap is a raster source or null. */
+/**
+ * enableOnLoad keeps a map control's button disabled until map has loaded
+ * its style: the field tools add sources and layers, which MapLibre refuses
+ * before. app.js adds the controls right after creating the map.
+ */
+export function enableOnLoad(map, button) {
+  button.disabled = true;
+  map.once('load', () => { button.disabled = false; });
+}
+
+/** BASEMAP_BEFORE is the layer the basemap's layers go under: the first of the data's. */
+export const BASEMAP_BEFORE = 'county-fill';
+
+/** countyFillOpacity is the county's white wash: it hides a bare background, never a basemap. */
+export const countyFillOpacity = (hasBasemap) => (hasBasemap ? 0 : 0.7);
+
+/**
+ * style returns the whole MapLibre style; basemap is the {sources, layers}
+ * of basemap.js basemapParts, or null.
+ */
 export function style(tilejsonURL, basemap, dim) {
   const groups = Object.fromEntries(LAYER_GROUPS.flatMap((g) => g.layers.map((l) => [l, g.on])));
   const vis = (id) => ({ visibility: groups[id] === false ? 'none' : 'visible' });
@@ -102,11 +121,11 @@ export function style(tilejsonURL, basemap, dim) {
   };
   const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#e9ece5' } }];
   if (basemap) {
-    sources.basemap = basemap;
-    layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.85 } });
+    Object.assign(sources, basemap.sources);
+    layers.push(...basemap.layers);
   }
   layers.push(
-    L('county-fill', 'fill', 'county', { 'fill-color': '#ffffff', 'fill-opacity': basemap ? 0 : 0.7 }),
+    L(BASEMAP_BEFORE, 'fill', 'county', { 'fill-color': '#ffffff', 'fill-opacity': countyFillOpacity(Boolean(basemap)) }),
     L('reservoirs', 'fill', 'reservoirs', { 'fill-color': '#7fb3e0', 'fill-outline-color': '#3d7fbf' }),
     L('villages-fill', 'fill', 'villages', { 'fill-color': gap, 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 11, 0.55, 14, 0.3] }, { filter: isPolygon }),
     // 数据不足 is hatched over its grey so that it never reads as a colour of the ramp.

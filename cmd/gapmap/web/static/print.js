@@ -10,6 +10,8 @@
 // losslessly, as one image on a page of the paper's size.
 import { RAMP, NO_DATA_COLOUR, HATCH_LINE } from './format.js';
 import { addHatchImages, LAYER_GROUPS } from './map.js';
+import { distanceM } from './geodesic.js';
+import { isBasemapSource } from './basemap.js';
 
 /** PAPER sizes in millimetres, portrait (width, height). */
 export const PAPER = { A4: [210, 297], A3: [297, 420] };
@@ -38,16 +40,6 @@ export function niceLength(max) {
   return p;
 }
 
-/** distance in metres between two [lng, lat] points (haversine, WGS-84 mean radius). */
-function metres(a, b) {
-  const R = 6371008.8;
-  const rad = Math.PI / 180;
-  const dLat = (b[1] - a[1]) * rad;
-  const dLng = (b[0] - a[0]) * rad;
-  const s = Math.sin(dLat / 2) ** 2 + Math.cos(a[1] * rad) * Math.cos(b[1] * rad) * Math.sin(dLng / 2) ** 2;
-  return 2 * R * Math.asin(Math.sqrt(s));
-}
-
 /**
  * renderMap draws the map of the view bounds into a canvas of width×height
  * device pixels, with MapLibre off screen at the sheet's pixel ratio, and
@@ -68,7 +60,7 @@ async function renderMap(maplibregl, source, width, height, ratio) {
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('地图渲染超时（60 秒）')), 60_000);
       map.once('idle', () => { clearTimeout(timer); resolve(); });
-      map.on('error', (e) => { if (e.sourceId !== 'basemap') { clearTimeout(timer); reject(new Error('地图渲染失败')); } });
+      map.on('error', (e) => { if (!isBasemapSource(e.sourceId)) { clearTimeout(timer); reject(new Error('地图渲染失败')); } });
     });
     const out = document.createElement('canvas');
     out.width = width;
@@ -78,7 +70,7 @@ async function renderMap(maplibregl, source, width, height, ratio) {
     const y = height / ratio / 2;
     const a = map.unproject([0, y]);
     const b = map.unproject([cssW, y]);
-    return { canvas: out, perPixel: metres([a.lng, a.lat], [b.lng, b.lat]) / width };
+    return { canvas: out, perPixel: distanceM([a.lng, a.lat], [b.lng, b.lat]) / width };
   } finally {
     map.remove();
     box.remove();
