@@ -206,16 +206,11 @@ export class ProjectFunds {
 
 /**
  * villageFunds is the 资金 summary of village code's panel: its roll-up
- * (GET /api/v1/funds/rollup?by=village) with 拨付进度, or why it cannot
- * be shown.
+ * (GET /api/v1/funds/rollup?by=village) with 拨付进度; a failure is the
+ * panel's to show, with 重试.
  */
 export async function villageFunds(code) {
-  let groups;
-  try {
-    groups = (await get('/api/v1/funds/rollup', { by: 'village', village: code })).groups;
-  } catch (err) {
-    return [el('p', { class: 'muted' }, err.message)];
-  }
+  const { groups } = await get('/api/v1/funds/rollup', { by: 'village', village: code });
   const t = groups.find((g) => g.key === code);
   if (!t) return [el('p', { class: 'muted', id: 'village-no-funds' }, '该村项目暂无资金台账记录。')];
   return [el('dl', { class: 'facts', id: 'village-fund-totals', dataset: { pct: t.paid_pct ?? '' } },
@@ -240,14 +235,9 @@ export function signed(h, p) {
   return `${s(h)} 户 / ${s(p)} 人`;
 }
 
-/** villagePoverty is the 建档立卡 by year of village code's panel (GET /api/v1/villages/{code}/poverty). */
+/** villagePoverty is the 建档立卡 by year of village code's panel (GET /api/v1/villages/{code}/poverty); a failure is the panel's to show. */
 export async function villagePoverty(code) {
-  let vp;
-  try {
-    vp = await get(`/api/v1/villages/${encodeURIComponent(code)}/poverty`);
-  } catch (err) {
-    return [el('p', { class: 'muted' }, err.message)];
-  }
+  const vp = await get(`/api/v1/villages/${encodeURIComponent(code)}/poverty`);
   const exit = vp.exit_year ? el('p', { id: 'village-exit-year' }, `贫困村退出年度：${vp.exit_year} 年`) : null;
   if (!vp.years.length) return [exit, el('p', { class: 'muted', id: 'village-no-poverty' }, '尚未导入该村的分年度建档立卡数据。')].filter(Boolean);
   return [exit, el('table', { class: 'ind', id: 'village-poverty-years' },
