@@ -22,7 +22,8 @@ var gzipWriters = sync.Pool{New: func() any {
 // application/geo+json of minGzipBytes or more) for a client that accepts
 // gzip: the 项目库's 1,000 projects are 340 KB as JSON, about a tenth
 // gzipped. An answer the handler encoded itself (a tile's gzip, an asset's
-// precompressed file), a partial or bodiless one, and other types pass
+// precompressed file), a partial or bodiless one, a file to download
+// (Content-Disposition: an export job's result) and other types pass
 // untouched. Exports are files sent from their spool, and are left alone.
 func compressJSON(rt route, next http.Handler) http.Handler {
 	if rt.class == classExport {
@@ -122,7 +123,7 @@ func compressible(h http.Header, status int) bool {
 	if status == http.StatusNoContent || status == http.StatusNotModified || status == http.StatusPartialContent {
 		return false
 	}
-	if h.Get("Content-Encoding") != "" || h.Get("Content-Range") != "" {
+	if h.Get("Content-Encoding") != "" || h.Get("Content-Range") != "" || h.Get("Content-Disposition") != "" {
 		return false
 	}
 	ct, _, _ := strings.Cut(h.Get("Content-Type"), ";")

@@ -108,6 +108,11 @@ func TestCompressJSON(t *testing.T) {
 			w.Header().Set("Content-Type", "application/geo+json")
 			w.Write(big)
 		}, big, false, false, false},
+		{"a file to download (an export job's result)", classAPI, "gzip", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/geo+json")
+			w.Header().Set("Content-Disposition", `attachment; filename="villages.geojson"`)
+			w.Write(big)
+		}, big, false, false, false},
 		{"no content", classAPI, "gzip", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusNoContent)

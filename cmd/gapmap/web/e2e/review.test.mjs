@@ -6,29 +6,19 @@
 // of the demo's accounts (`gapmap demo` creates them, one per role), and the
 // test's own API calls carry the session of the account the page uses.
 //
-// Needs GAPMAP_BIN (a built gapmap) and GAPMAP_E2E_DATABASE_URL (a database
-// it may load the demo into); `make e2e` provides both. Without them, or
-// without /usr/bin/chromium, the test is skipped, except under CI, where it
-// fails: CI must not go green by skipping.
+// The binary, its database and Chromium come from harness.mjs (GAPMAP_BIN,
+// GAPMAP_E2E_DATABASE_URL, /usr/bin/chromium; skipped without them except
+// under CI, where the test fails).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { deflateSync } from 'node:zlib';
+import { DB, missing, skip, PASSWORD, startGapmap, stop, launchChromium } from './harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 const VIEWPORT = { width: 1366, height: 768 };
-const BIN = process.env.GAPMAP_BIN;
-const DB = process.env.GAPMAP_E2E_DATABASE_URL;
-
-const missing = [
-  !existsSync(CHROMIUM) && `${CHROMIUM} (apt-get install chromium)`,
-  !(BIN && existsSync(BIN)) && 'GAPMAP_BIN (a built gapmap binary)',
-  !DB && 'GAPMAP_E2E_DATABASE_URL',
-].filter(Boolean);
-const skip = missing.length && !process.env.CI ? `missing ${missing.join(', ')}; run make e2e` : false;
 
 let playwright;
 let browser;
@@ -37,8 +27,6 @@ let server; // the demo gapmap
 let base; // its URL
 const problems = []; // console errors, page errors, failed requests
 
-// The demo's accounts (gapmap demo) and their one password.
-const PASSWORD = 'demo-password-2026';
 // READER is the account of the main page and of the test's API calls: the
 // 乡村振兴局's approver sees the whole county.
 const READER = 'xczx';
@@ -46,35 +34,6 @@ const READER = 'xczx';
 const BUREAU_OF = { '基础设施-道路': 'jiaotong', '基础设施-饮水': 'shuili', '基础设施-电力': 'dianli', '产业发展-光伏': 'dianli' };
 const cookies = new Map(); // login → its session cookie, for api()
 const csrfs = new Map(); // login → its session's CSRF token, for apiSend()
-
-/** startGapmap runs the binary with args and env and waits for it to serve and be healthy. */
-async function startGapmap(args, env) {
-  const proc = spawn(BIN, args, { env: { ...process.env, DATABASE_URL: DB, GAPMAP_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gapmap ${args.join(' ')} did not serve within 180 s\n${out}\n${err}`)), 180_000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /serving on (http:\/\/\S+?)\/?\s/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gapmap ${args.join(' ')} exited ${code}\n${out}\n${err}`)); });
-  });
-  for (let i = 0; ; i++) {
-    const res = await fetch(`${url}/healthz`).catch(() => null);
-    if (res && res.ok) break;
-    if (i > 100) throw new Error(`${url}/healthz never answered 200\n${err}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  proc.stderrText = () => err;
-  return { proc, url };
-}
-
-function stop(s) {
-  if (s && s.proc.exitCode === null) s.proc.kill('SIGTERM');
-}
 
 /** sessionCookie logs account in through the API (on server url) and returns its session cookie. */
 async function sessionCookie(account, url = base) {
@@ -243,14 +202,7 @@ before(async () => {
   playwright = await import('playwright-core');
   server = await startGapmap(['demo', '--addr', '127.0.0.1:0'], {});
   base = server.url;
-  browser = await playwright.chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // No GPU here: WebGL runs on SwiftShader. The network flags keep
-    // Chromium from calling home on a machine without internet.
-    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  browser = await launchChromium(playwright);
   page = await newPage(`${base}/`); // logged in by the test's first step
 });
 

@@ -5,7 +5,7 @@
 // together.
 import { get, mapError } from './api.js';
 import { el, score, gapStyle, isUnknown, RAMP, HATCH_CSS } from './format.js';
-import { loadingText, failure, errorText, busy } from './loading.js';
+import { loadingText, failure, errorText, retriable, busy } from './loading.js';
 import {
   DIMENSIONS, LAYER_GROUPS, SURFACE_COLOURS, VOLTAGE_COLOURS, PROJECT_STATUS_COLOURS, PROPOSED, PROJECT_LAYERS,
   style, setDimension, applyVillageFilter, addHatchImages, watchLoading, bbox, empty,
@@ -63,11 +63,11 @@ function notice(msg, isError = false, retry = null) {
 
 /**
  * fail reports an error the user must see, in Chinese (loading.js), with
- * 重试 when the failed step can be repeated.
+ * 重试 when the failed step can be repeated and repeating may help.
  */
 function fail(err, retry = null) {
   console.warn(err);
-  notice(errorText(err), true, retry);
+  notice(errorText(err), true, retry && retriable(err) ? retry : null);
 }
 
 /**
@@ -80,6 +80,7 @@ async function retrying(load) {
     try {
       return await load();
     } catch (err) {
+      if (!retriable(err)) throw err; // a refusal stays one
       await new Promise((resolve) => { fail(err, resolve); });
     }
   }
@@ -246,8 +247,9 @@ async function buildMap(config) {
       return;
     }
     // Every tile of a pan fails at once when the server is down: one
-    // message, whose 重试 loads the failed tiles (and the TileJSON) again.
-    if (app.mapFailed) return;
+    // message while it shows, whose 重试 loads the failed tiles (and the
+    // TileJSON) again.
+    if (app.mapFailed && !$('notice').hidden) return;
     app.mapFailed = true;
     fail(mapError(e.error), () => {
       app.mapFailed = false;
@@ -574,7 +576,11 @@ function closeTopmost(e) {
   const back = () => {
     const f = app.returnFocus;
     app.returnFocus = null;
-    if (f && f.isConnected && f !== document.body) f.focus();
+    if (!f || f === document.body) return;
+    // A list redrawn meanwhile (the ranking after a dimension change) has the same village's row anew.
+    const code = f.closest('[data-code]')?.dataset.code;
+    const again = f.isConnected ? f : code && document.querySelector(`#ranking li[data-code="${CSS.escape(code)}"] button, tr[data-code="${CSS.escape(code)}"]`);
+    if (again) again.focus();
   };
   if (!$('project-panel').hidden) {
     app.projectPanel.close();

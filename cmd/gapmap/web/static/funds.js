@@ -9,6 +9,7 @@
 // tested in test/funds.test.mjs; the DOM builders use format.js's el.
 import { get, post } from './api.js';
 import { el, num } from './format.js';
+import { loadingText, failure } from './loading.js';
 
 /** LEDGER_KINDS are the entry kinds in the order the money moves. */
 export const LEDGER_KINDS = ['计划', '下达', '到位', '拨付'];
@@ -74,19 +75,19 @@ export class ProjectFunds {
   constructor({ onRecorded, notice }) {
     this.onRecorded = onRecorded;
     this.notice = notice;
-    this.box = el('section', { id: 'project-funds', 'aria-label': '资金台账' }, el('h3', {}, '资金'), el('p', { class: 'muted' }, '正在加载…'));
+    this.box = el('section', { id: 'project-funds', 'aria-label': '资金台账' }, el('h3', {}, '资金'), el('p', {}, loadingText()));
   }
 
   /** load fetches project id's ledger and redraws the section; a refusal (403) is said in place. */
   async load(id) {
-    if (this.id !== id) this.box.replaceChildren(el('h3', {}, '资金'), el('p', { class: 'muted' }, '正在加载…'));
+    if (this.id !== id) this.box.replaceChildren(el('h3', {}, '资金'), el('p', {}, loadingText()));
     this.id = id;
     let res;
     let sources;
     try {
       [res, sources] = await Promise.all([get(`/api/v1/projects/${id}/funds`), fundSources()]);
     } catch (err) {
-      if (this.id === id) this.box.replaceChildren(el('h3', {}, '资金'), el('p', { class: 'muted', id: 'project-funds-error' }, err.message));
+      if (this.id === id) this.box.replaceChildren(el('h3', {}, '资金'), el('p', { id: 'project-funds-error' }, failure(err, () => this.load(id))));
       return;
     }
     if (this.id !== id) return;

@@ -22,11 +22,20 @@ export function errorText(err) {
   return '页面出错了，请重试；如果仍然出错，请刷新页面（详情见浏览器控制台）';
 }
 
-/** failure is err's message with a 重试 button calling retry (none without retry). */
+/**
+ * retriable is true when the same request may succeed if sent again: no
+ * answer, a server error, or too many requests; a refusal (400, 403, 404,
+ * 409) would only be repeated.
+ */
+export function retriable(err) {
+  return !(err instanceof APIError) || err.status === 0 || err.status === 408 || err.status === 429 || err.status >= 500;
+}
+
+/** failure is err's message with a 重试 button calling retry (none without retry, or when retrying cannot help). */
 export function failure(err, retry) {
   return el('span', { class: 'failure', role: 'alert' },
     el('span', { class: 'st fail' }, errorText(err)),
-    retry ? el('button', { type: 'button', class: 'retry', onclick: retry }, '重试') : null);
+    retry && retriable(err) ? el('button', { type: 'button', class: 'retry', onclick: retry }, '重试') : null);
 }
 
 /** busy marks box as waiting (aria-busy) or done. */

@@ -49,8 +49,8 @@ export class VillagePanel {
         get('/api/v1/projects', { village: code, sort: 'need', page_size: 1000 }),
       ]);
     } catch (err) {
-      if (this.code === code) {
-        this.root.hidden = false;
+      // Shown in the panel, unless it waits under the project panel (show false).
+      if (this.code === code && !this.root.hidden) {
         this.root.replaceChildren(this.head(this.nameOf(code), { loaded: false }), failure(err, () => this.app.openVillage(code)));
       }
       return null;

@@ -121,7 +121,7 @@ export class ProjectPanel {
       targetsBox(p.targets),
       this.funds.box,
       el('h3', {}, '操作记录'),
-      el('ol', { id: 'project-history', class: 'history' }, el('li', { class: 'muted' }, '正在加载…')),
+      el('ol', { id: 'project-history', class: 'history' }, el('li', {}, loadingText())),
     ].filter(Boolean));
   }
 
@@ -253,7 +253,7 @@ export class ProjectPanel {
       const res = await get(`/api/v1/projects/${id}/history`);
       list()?.replaceChildren(...historyItems(res.entries));
     } catch (err) {
-      list()?.replaceChildren(el('li', { class: 'muted' }, err.message));
+      list()?.replaceChildren(el('li', {}, failure(err, () => this.history(id))));
     }
   }
 }

@@ -103,7 +103,10 @@ export class VillageTable {
     try {
       data = await get('/api/v1/village-table', q);
     } catch (err) {
-      if (seq === this.seq) this.summary.replaceChildren(failure(err, () => this.load()));
+      if (seq === this.seq) {
+        this.summary.replaceChildren(failure(err, () => this.load()));
+        if (!tbody.querySelector('tr[data-code]')) tbody.replaceChildren(); // no 正在加载… left behind
+      }
       return;
     } finally {
       if (seq === this.seq) busy(this.table, false);
@@ -219,7 +222,10 @@ export class VillageTable {
   sortBy(key) {
     this.sortDir = this.sortKey === key ? -this.sortDir : -1;
     this.sortKey = key;
+    // The headers are drawn anew: the keyboard stays on the one it sorted by.
+    const focused = this.table.tHead.contains(document.activeElement);
     this.render();
+    if (focused) this.table.tHead.querySelector(`th[data-key="${CSS.escape(key)}"]`)?.focus();
   }
 
   /** exportLinks point the 导出 links at the village_gaps export of the same query, villages with their outlines. */
