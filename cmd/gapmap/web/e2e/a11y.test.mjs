@@ -178,8 +178,9 @@ test('accessibility, keyboard, loading and failures of the review map', { skip, 
     await p.waitForSelector('#project-table tbody tr[data-id]');
     found['项目库'] = await axe(p);
     const id = await p.getAttribute('#project-table tbody tr[data-id]', 'data-id');
-    await p.click(`#project-table tbody tr[data-id="${id}"]`);
-    await p.waitForSelector('#project-status');
+    // The row's first cell: its village's name is a link of its own.
+    await p.click(`#project-table tbody tr[data-id="${id}"] td:first-child`);
+    await p.waitForSelector('#project-status', { timeout: 90_000 });
     found['project panel'] = await axe(p);
     await p.screenshot({ path: `${ARTIFACTS}a11y-project-panel.png` });
     for (const [state, v] of Object.entries(found)) assert.deepEqual(v, [], `axe-core in the state "${state}"`);

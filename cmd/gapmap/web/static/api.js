@@ -139,12 +139,8 @@ export function mapError(err) {
     console.error(err);
     return new APIError('地图显示出错：请重试，或刷新页面', 0, 'map');
   }
-  let path = '';
-  try {
-    path = new URL(err.url, 'http://localhost').pathname;
-  } catch {
-    path = '';
-  }
+  // The tile's path, without the origin and the query (the data version).
+  const path = String(err.url || '').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split('?')[0];
   if (err.status === 0) return new APIError(`地图数据无法加载：无法连接 gapmap 服务，请检查网络，或服务器是否在运行（${path}）`, 0, 'network');
   const e = errorOf(err.status, null, path);
   return new APIError(`地图数据加载失败：${e.message}`, e.status, e.code);
