@@ -26,7 +26,9 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // within the class's budget), the per-user limit of heavy requests, the
 // spooling of exports, the body limit, the time budget and the check of
 // the URL's text. Authorisation comes after the recovery, so that a
-// refused request is logged like any other.
+// refused request is logged like any other. The compression of JSON
+// answers wraps the recovery, so that a panic's error answer is complete
+// before the compressed stream ends.
 func (s *server) chain(rt route) http.Handler {
 	h := s.adapt(rt.handle)
 	h = readOnly(rt, h)
@@ -39,6 +41,7 @@ func (s *server) chain(rt route) http.Handler {
 	h = s.authorize(rt, h)
 	h = s.admit(rt, h)
 	h = s.recoverPanics(h)
+	h = compressJSON(rt, h)
 	h = s.accessLog(rt.path, h)
 	return withRequestID(h)
 }

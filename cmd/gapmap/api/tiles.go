@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -70,7 +69,7 @@ func (s *server) tile(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.Add("Vary", "Accept-Encoding")
 	body := t.Gzip
-	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+	if acceptsGzip(r) {
 		h.Set("Content-Encoding", "gzip")
 	} else if body, err = tiles.Gunzip(t.Gzip); err != nil {
 		return tileError(err)

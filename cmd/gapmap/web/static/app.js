@@ -4,11 +4,12 @@
 // side bar, the village panel, the project panel and the 项目库 drawer
 // together. Opened on a PMTiles archive (?pmtiles=, offline.js), it shows
 // only the map, without the server.
-import { get, APIError } from './api.js';
-import { el, score, gapColour, isUnknown, RAMP, HATCH_CSS } from './format.js';
+import { get, mapError } from './api.js';
+import { el, score, gapStyle, isUnknown, RAMP, HATCH_CSS } from './format.js';
+import { loadingText, failure, errorText, retriable, busy } from './loading.js';
 import {
   DIMENSIONS, LAYER_GROUPS, SURFACE_COLOURS, VOLTAGE_COLOURS, PROJECT_STATUS_COLOURS, PROPOSED, PROJECT_LAYERS,
-  style, setDimension, applyVillageFilter, addHatchImages, bbox, empty,
+  style, setDimension, applyVillageFilter, addHatchImages, watchLoading, bbox, empty,
 } from './map.js';
 import { BasemapControl, isBasemapSource } from './basemap.js';
 import { VillagePanel } from './panel.js';
@@ -46,20 +47,49 @@ window.gapmap = app;
 app.notice = (msg, isError) => notice(msg, isError);
 
 let noticeTimer;
-/** notice shows msg at the bottom of the page for a while. */
-function notice(msg, isError = false) {
+/**
+ * notice shows msg at the bottom of the page for a while. With retry, it
+ * is an error with a 重试 button, and stays until 重试 or 关闭.
+ */
+function notice(msg, isError = false, retry = null) {
   const n = $('notice');
-  n.textContent = msg;
   n.className = isError ? 'error' : '';
   n.hidden = false;
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { n.hidden = true; }, isError ? 10000 : 5000);
+  if (!retry) {
+    n.replaceChildren(msg);
+    noticeTimer = setTimeout(() => { n.hidden = true; }, isError ? 10000 : 5000);
+    return;
+  }
+  const close = () => { n.hidden = true; };
+  n.replaceChildren(el('span', {}, msg),
+    el('button', { type: 'button', class: 'retry', onclick: () => { close(); retry(); } }, '重试'),
+    el('button', { type: 'button', class: 'icon', 'aria-label': '关闭提示', title: '关闭', onclick: close }, '×'));
 }
 
-/** fail reports an error the user must see; it is a real failure, so it goes to the console too. */
-function fail(err) {
-  console.error(err);
-  notice(err instanceof APIError ? err.message : `出错了：${err.message}`, true);
+/**
+ * fail reports an error the user must see, in Chinese (loading.js), with
+ * 重试 when the failed step can be repeated and repeating may help.
+ */
+function fail(err, retry = null) {
+  console.warn(err);
+  notice(errorText(err), true, retry && retriable(err) ? retry : null);
+}
+
+/**
+ * retrying resolves with load()'s answer, as soon as there is one: each
+ * failure waits for the user's 重试 before trying again. The page's first
+ * requests use it, so that a server that is down at start is only a wait.
+ */
+async function retrying(load) {
+  for (;;) {
+    try {
+      return await load();
+    } catch (err) {
+      if (!retriable(err)) throw err; // a refusal stays one
+      await new Promise((resolve) => { fail(err, resolve); });
+    }
+  }
 }
 
 async function main() {
@@ -68,12 +98,12 @@ async function main() {
     await mainOffline(pack);
     return;
   }
-  const config = await get('/config.json');
+  const config = await retrying(() => get('/config.json'));
   app.auth = new Auth(app, config);
   await app.auth.start();
   // Anonymous without public reading, this 401s: the login shows, and the
   // request goes out again once the user has logged in.
-  const villages = await get('/api/v1/villages', { page_size: 1000 });
+  const villages = await retrying(() => get('/api/v1/villages', { page_size: 1000 }));
   app.villages = villages.features;
   app.unknownShare = config.unknown_share;
   for (const f of app.villages) app.byCode.set(f.properties.code, f);
@@ -217,7 +247,7 @@ async function loadMapLibre() {
 
 /** servedTiles is the map's vector source on the server's tiles and their TileJSON. */
 async function servedTiles() {
-  const tilejson = await get('/tiles/all.json');
+  const tilejson = await retrying(() => get('/tiles/all.json'));
   app.tilesURL = tilejson.tiles[0]; // carries the data version (locate.js reloads on a change)
   return { url: '/tiles/all.json', tilejson };
 }
@@ -275,8 +305,17 @@ async function buildMap(config, tiles, maplibregl = null) {
       app.basemapWarned = true;
       return;
     }
-    fail(e.error || new Error('地图加载失败'));
+    // Every tile of a pan fails at once when the server is down: one
+    // message while it shows, whose 重试 loads the failed tiles (and the
+    // TileJSON) again.
+    if (app.mapFailed && !$('notice').hidden) return;
+    app.mapFailed = true;
+    fail(mapError(e.error), () => {
+      app.mapFailed = false;
+      map.getSource('gapmap').setUrl('/tiles/all.json');
+    });
   });
+  watchLoading(map, $('map-loading'));
 
   const hover = new maplibregl.Popup({ closeButton: false, closeOnClick: false, className: 'hover', offset: 10 });
   const villageLayers = ['villages-point', 'villages-fill'];
@@ -385,8 +424,11 @@ async function refreshRanking() {
   const dim = app.dim;
   const title = `${dim === '综合' ? '综合' : dim}缺口最大的村${app.township ? `（${app.township}）` : ''}${app.asOf ? `（${app.asOf}）` : ''}`;
   $('ranking-title').textContent = title;
+  const list = $('ranking');
+  // The list shown stays while its successor loads; a first one says 正在加载….
+  if (!list.querySelector('li[data-code]')) list.replaceChildren(el('li', { class: 'muted' }, loadingText()));
+  busy(list, true);
   try {
-    const list = $('ranking');
     if (app.asOfMissing) {
       // A date without its run has no ranking: never today's instead.
       list.replaceChildren(el('li', { class: 'muted' }, `${app.asOf} 没有评分结果，无法排名（无数据）。`));
@@ -397,20 +439,20 @@ async function refreshRanking() {
     const res = await get('/api/v1/gaps', { dimension: dim, township: app.townshipCode, poor: app.poorOnly ? 'true' : '', page_size: 1000, as_of: asOf });
     if (dim !== app.dim || asOf !== app.asOf) return;
     $('ranking-title').textContent = `${title}（共 ${res.villages.length} 村${res.total > res.villages.length ? `，显示前 ${res.villages.length}` : ''}）`;
+    // A real button in each item: Tab reaches it, Enter and Space open the village.
     list.replaceChildren(...res.villages.map((v, i) => {
       const s = dim === '综合' ? v.composite : v.gaps[dim];
       const unknown = isUnknown(v.unknown, dim);
-      return el('li', {
-        dataset: { code: v.code }, title: '点击查看该村缺口原因和项目', tabindex: 0, role: 'button',
-        onclick: () => openVillage(v.code), onkeydown: (e) => { if (e.key === 'Enter') openVillage(v.code); },
-      },
+      return el('li', { dataset: { code: v.code } }, el('button', { type: 'button', title: '查看该村缺口原因和项目', onclick: () => openVillage(v.code) },
         el('span', { class: 'n' }, i + 1),
         el('span', {}, v.name, ' ', el('span', { class: 'muted' }, v.township_name), v.is_poor_village ? el('span', { class: 'badge poor', style: 'margin-left:4px' }, '贫困村') : null),
-        el('span', { class: 'sc', style: `background:${unknown ? HATCH_CSS : gapColour(s)}`, title: unknown ? '数据不足：缺数据的权重过大，此数不可信' : null, dataset: { unknown: String(unknown) } }, score(s)));
+        el('span', { class: 'sc', style: gapStyle(s, unknown), title: unknown ? '数据不足：缺数据的权重过大，此数不可信' : null, dataset: { unknown: String(unknown) } }, score(s))));
     }));
     if (!res.villages.length) list.append(el('li', { class: 'muted' }, '没有评分结果：请先运行评分（gapmap score）。'));
   } catch (err) {
-    fail(err);
+    list.replaceChildren(el('li', {}, failure(err, refreshRanking)));
+  } finally {
+    busy(list, false);
   }
 }
 
@@ -450,7 +492,8 @@ function buildSearch() {
       e.preventDefault();
     } else if (e.key === 'Enter' && matches[active]) {
       choose(matches[active]);
-    } else if (e.key === 'Escape') {
+    } else if (e.key === 'Escape' && !list.hidden) {
+      e.preventDefault(); // this Esc only closes the list (closeTopmost)
       list.hidden = true;
     }
   });
@@ -516,12 +559,20 @@ function updateLayerHints() {
   }
 }
 
-/** openVillage shows a village's breakdown, its explaining geometry and its projects. */
+/**
+ * openVillage shows a village's breakdown, its explaining geometry and its
+ * projects. The focus moves to the panel's title, so that a keyboard goes
+ * on into the panel; Esc brings it back where it was (closeTopmost).
+ */
 async function openVillage(code) {
   if (offlineRefusal('村详情')) return;
   try {
     app.projectPanel.close(false);
-    const shown = await app.panel.open(code);
+    if (!$('panel').contains(document.activeElement)) app.returnFocus = document.activeElement;
+    const opening = app.panel.open(code);
+    $('panel').querySelector('h2')?.focus({ preventScroll: true });
+    const shown = await opening;
+    if (shown && app.panel.code === code && !$('panel').contains(document.activeElement)) $('village-name')?.focus({ preventScroll: true });
     if (!app.map || !shown) return;
     const { gaps, outline } = shown;
     const map = app.map;
@@ -576,6 +627,43 @@ function labelPoint(g) {
 }
 
 $('open-projects').addEventListener('click', () => app.drawer.toggle());
+
+/**
+ * closeTopmost closes, on Esc, the topmost part open over the map: the
+ * project panel, the village panel, then the village table or the 项目库.
+ * An Esc already spent (the search list, placing a village) or pressed in
+ * 出图 or 逐年进展, which close themselves, is left alone.
+ */
+function closeTopmost(e) {
+  if (e.key !== 'Escape' || e.defaultPrevented || !app.panel) return;
+  if (e.target.closest && e.target.closest('#print-dialog, #progress, #login')) return;
+  const back = () => {
+    const f = app.returnFocus;
+    app.returnFocus = null;
+    if (!f || f === document.body) return;
+    // A list redrawn meanwhile (the ranking after a dimension change) has the same village's row anew.
+    const code = f.closest('[data-code]')?.dataset.code;
+    const again = f.isConnected ? f : code && document.querySelector(`#ranking li[data-code="${CSS.escape(code)}"] button, tr[data-code="${CSS.escape(code)}"]`);
+    if (again) again.focus();
+  };
+  if (!$('project-panel').hidden) {
+    app.projectPanel.close();
+    if (!$('panel').hidden) $('panel').querySelector('h2')?.focus();
+  } else if (!$('panel').hidden) {
+    app.panel.close();
+    back();
+  } else if (!$('village-table').hidden) {
+    app.villageTable.toggle(false);
+    $('open-village-table').focus();
+  } else if (!$('projects').hidden) {
+    app.drawer.toggle(false);
+    $('open-projects').focus();
+  } else {
+    return;
+  }
+  e.preventDefault();
+}
+document.addEventListener('keydown', closeTopmost);
 
 main().catch(fail);
 

@@ -119,6 +119,17 @@ export function hatchImage(size, round = false) {
   return { width: size, height: size, data };
 }
 
+/**
+ * gapStyle is the CSS of a chip showing gap score v: the map's colour with
+ * black or white text, whichever is legible on it (WCAG AA), or, when
+ * unknown (数据不足), the hatched grey with dark text.
+ */
+export function gapStyle(v, unknown = false) {
+  if (unknown) return `background:${HATCH_CSS};color:#111`;
+  const bg = gapColour(v);
+  return `background:${bg};color:${inkOn(bg)}`;
+}
+
 /** gapColour is the colour of a gap score, as the map draws it. */
 export function gapColour(v) {
   if (v === null || v === undefined) return NO_DATA_COLOUR;
@@ -136,4 +147,44 @@ function mix(c1, c2, t) {
   const p = (c, i) => parseInt(c.slice(1 + 2 * i, 3 + 2 * i), 16);
   const h = (i) => Math.round(p(c1, i) + (p(c2, i) - p(c1, i)) * t).toString(16).padStart(2, '0');
   return `#${h(0)}${h(1)}${h(2)}`;
+}
+
+/**
+ * activate makes an element that is not a button (a table row, a sort
+ * header, a card) act as one: reached with Tab, run by a click, Enter or
+ * Space. Clicks and keys on a link or button inside it are left to that one.
+ */
+export function activate(fn) {
+  const own = (e) => e.target.closest('a, button, input, select, textarea, summary, [tabindex]') === e.currentTarget;
+  return {
+    tabindex: 0,
+    onclick: (e) => { if (own(e)) fn(e); },
+    onkeydown: (e) => {
+      if ((e.key === 'Enter' || e.key === ' ') && e.target === e.currentTarget) {
+        e.preventDefault(); // Space would scroll
+        fn(e);
+      }
+    },
+  };
+}
+
+// luminance is the WCAG 2.1 relative luminance of a #rrggbb colour.
+function luminance(hex) {
+  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+
+/** contrast is the WCAG 2.1 contrast ratio of two #rrggbb colours (1 to 21). */
+export function contrast(a, b) {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * inkOn is the text colour for a #rrggbb background: black or white,
+ * whichever contrasts more; one of them always reaches 4.5:1 (WCAG AA).
+ */
+export function inkOn(bg) {
+  return contrast(bg, '#000000') >= contrast(bg, '#ffffff') ? '#000000' : '#ffffff';
 }

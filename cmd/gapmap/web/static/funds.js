@@ -9,6 +9,7 @@
 // tested in test/funds.test.mjs; the DOM builders use format.js's el.
 import { get, post } from './api.js';
 import { el, num } from './format.js';
+import { loadingText, failure } from './loading.js';
 
 /** LEDGER_KINDS are the entry kinds in the order the money moves. */
 export const LEDGER_KINDS = ['计划', '下达', '到位', '拨付'];
@@ -74,19 +75,19 @@ export class ProjectFunds {
   constructor({ onRecorded, notice }) {
     this.onRecorded = onRecorded;
     this.notice = notice;
-    this.box = el('section', { id: 'project-funds', 'aria-label': '资金台账' }, el('h3', {}, '资金'), el('p', { class: 'muted' }, '正在加载…'));
+    this.box = el('section', { id: 'project-funds', 'aria-label': '资金台账' }, el('h3', {}, '资金'), el('p', {}, loadingText()));
   }
 
   /** load fetches project id's ledger and redraws the section; a refusal (403) is said in place. */
   async load(id) {
-    if (this.id !== id) this.box.replaceChildren(el('h3', {}, '资金'), el('p', { class: 'muted' }, '正在加载…'));
+    if (this.id !== id) this.box.replaceChildren(el('h3', {}, '资金'), el('p', {}, loadingText()));
     this.id = id;
     let res;
     let sources;
     try {
       [res, sources] = await Promise.all([get(`/api/v1/projects/${id}/funds`), fundSources()]);
     } catch (err) {
-      if (this.id === id) this.box.replaceChildren(el('h3', {}, '资金'), el('p', { class: 'muted', id: 'project-funds-error' }, err.message));
+      if (this.id === id) this.box.replaceChildren(el('h3', {}, '资金'), el('p', { id: 'project-funds-error' }, failure(err, () => this.load(id))));
       return;
     }
     if (this.id !== id) return;
@@ -206,16 +207,11 @@ export class ProjectFunds {
 
 /**
  * villageFunds is the 资金 summary of village code's panel: its roll-up
- * (GET /api/v1/funds/rollup?by=village) with 拨付进度, or why it cannot
- * be shown.
+ * (GET /api/v1/funds/rollup?by=village) with 拨付进度; a failure is the
+ * panel's to show, with 重试.
  */
 export async function villageFunds(code) {
-  let groups;
-  try {
-    groups = (await get('/api/v1/funds/rollup', { by: 'village', village: code })).groups;
-  } catch (err) {
-    return [el('p', { class: 'muted' }, err.message)];
-  }
+  const { groups } = await get('/api/v1/funds/rollup', { by: 'village', village: code });
   const t = groups.find((g) => g.key === code);
   if (!t) return [el('p', { class: 'muted', id: 'village-no-funds' }, '该村项目暂无资金台账记录。')];
   return [el('dl', { class: 'facts', id: 'village-fund-totals', dataset: { pct: t.paid_pct ?? '' } },
@@ -240,14 +236,9 @@ export function signed(h, p) {
   return `${s(h)} 户 / ${s(p)} 人`;
 }
 
-/** villagePoverty is the 建档立卡 by year of village code's panel (GET /api/v1/villages/{code}/poverty). */
+/** villagePoverty is the 建档立卡 by year of village code's panel (GET /api/v1/villages/{code}/poverty); a failure is the panel's to show. */
 export async function villagePoverty(code) {
-  let vp;
-  try {
-    vp = await get(`/api/v1/villages/${encodeURIComponent(code)}/poverty`);
-  } catch (err) {
-    return [el('p', { class: 'muted' }, err.message)];
-  }
+  const vp = await get(`/api/v1/villages/${encodeURIComponent(code)}/poverty`);
   const exit = vp.exit_year ? el('p', { id: 'village-exit-year' }, `贫困村退出年度：${vp.exit_year} 年`) : null;
   if (!vp.years.length) return [exit, el('p', { class: 'muted', id: 'village-no-poverty' }, '尚未导入该村的分年度建档立卡数据。')].filter(Boolean);
   return [exit, el('table', { class: 'ind', id: 'village-poverty-years' },

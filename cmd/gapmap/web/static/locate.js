@@ -21,7 +21,11 @@ export class Locator {
     this.notice = notice;
     this.fail = fail;
     this.placing = null; // the village being placed: its GeoJSON feature
-    document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && this.placing) this.cancel(true); });
+    document.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape' || !this.placing) return;
+      e.preventDefault(); // this Esc is spent: no panel closes with it (app.js)
+      this.cancel(true);
+    });
   }
 
   /** render lists the villages without a location; the section hides when there are none. */

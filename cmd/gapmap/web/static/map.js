@@ -1,7 +1,7 @@
 // The map: the style of every layer, the dimension colouring, the village
 // filters and the overlays the panels draw (explaining geometry, the chosen
 // village, the chosen project).
-import { RAMP, NO_DATA_COLOUR, hatchImage } from './format.js';
+import { RAMP, NO_DATA_COLOUR, hatchImage, inkOn } from './format.js';
 
 /** DIMENSIONS maps each selectable dimension to its field in the village tiles. */
 export const DIMENSIONS = { 综合: 'composite', 通路: 'gap_road', 饮水: 'gap_water', 农网: 'gap_grid', 光伏: 'gap_pv' };
@@ -11,6 +11,12 @@ export const PROJECT_STATUS_COLOURS = [
   ['县级审定', '#00897b'], ['已入库', '#1e88e5'], ['纳入年度计划', '#3949ab'], ['实施中', '#fb8c00'],
   ['已完工', '#43a047'], ['已验收', '#2e7d32'], ['绩效评价', '#1b5e20'], ['已出库', '#6d4c41'],
 ];
+
+/** statusStyle is the CSS of a project status chip: the status's colour, with legible text on it. */
+export function statusStyle(status) {
+  const bg = PROJECT_STATUS_COLOURS.find(([s]) => s === status)?.[1] || '#9e9e9e';
+  return `background:${bg};color:${inkOn(bg)}`;
+}
 
 /**
  * PROPOSED are the states before 已入库: a proposal, not yet a project the
@@ -252,6 +258,27 @@ export function setDimension(map, dim, township, poorOnly) {
   map.setPaintProperty('villages-point', 'circle-color', gapExpression(dim));
   map.setPaintProperty('villages-fill', 'fill-color', gapExpression(dim));
   applyVillageFilter(map, township, poorOnly, dim);
+}
+
+/**
+ * watchLoading shows box (正在加载地图…) while the map loads tiles or
+ * sources and marks the map aria-busy; 'idle' (every tile loaded or
+ * failed) hides it. It shows only after a moment, so that a pan served
+ * from the cache does not flicker.
+ */
+export function watchLoading(map, box) {
+  const container = map.getContainer();
+  let timer = null;
+  map.on('dataloading', () => {
+    container.setAttribute('aria-busy', 'true');
+    if (timer === null && box.hidden) timer = setTimeout(() => { timer = null; box.hidden = map.loaded() && map.areTilesLoaded(); }, 200);
+  });
+  map.on('idle', () => {
+    clearTimeout(timer);
+    timer = null;
+    box.hidden = true;
+    container.removeAttribute('aria-busy');
+  });
 }
 
 /** bbox of GeoJSON geometries as [[w, s], [e, n]], or null when empty. */

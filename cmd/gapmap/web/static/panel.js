@@ -3,13 +3,13 @@
 // checklist, the projects that would close its gaps, with their cost, and
 // its 操作记录 (the audit trail of the village).
 import { get } from './api.js';
-import { el, num, wan, score, measure, quantity, gapColour, isUnknown, HATCH_CSS, STATUS, SOURCE } from './format.js';
-import { PROJECT_STATUS_COLOURS } from './map.js';
+import { el, num, wan, score, measure, quantity, gapStyle, isUnknown, activate, STATUS, SOURCE } from './format.js';
+import { statusStyle } from './map.js';
 import { historyItems, gapChange } from './project.js';
 import { villageFunds, villagePoverty } from './funds.js';
+import { loadingText, failure, busy } from './loading.js';
 
 const DIMS = ['通路', '饮水', '农网', '光伏'];
-const statusColour = Object.fromEntries(PROJECT_STATUS_COLOURS);
 
 export class VillagePanel {
   constructor(app, { onDimension, onProject }) {
@@ -22,14 +22,15 @@ export class VillagePanel {
 
   /**
    * open loads and shows village code; it returns what the map needs, or
-   * null if superseded. show false reloads it where it is (under the
-   * project panel, after a project changed).
+   * null if superseded or failed: a failure shows in the panel with 重试,
+   * which opens the village again. show false reloads it where it is
+   * (under the project panel, after a project changed).
    */
   async open(code, { show = true } = {}) {
     this.code = code;
     if (show) {
       this.root.hidden = false;
-      this.root.replaceChildren(el('p', { class: 'muted' }, '正在加载…'));
+      this.root.replaceChildren(this.head(this.nameOf(code), { loaded: false }), loadingText());
     }
     const asOf = this.app.asOf;
     if (this.app.asOfMissing) {
@@ -37,26 +38,56 @@ export class VillagePanel {
       this.showMissing(code);
       return null;
     }
-    const [gaps, outline, projects] = await Promise.all([
-      get(`/api/v1/villages/${code}/gaps`, { as_of: asOf }),
-      get(`/api/v1/villages/${code}`, { geometry: 'outline' }),
-      get('/api/v1/projects', { village: code, sort: 'need', page_size: 1000 }),
-    ]);
+    busy(this.root, true);
+    let gaps;
+    let outline;
+    let projects;
+    try {
+      [gaps, outline, projects] = await Promise.all([
+        get(`/api/v1/villages/${code}/gaps`, { as_of: asOf }),
+        get(`/api/v1/villages/${code}`, { geometry: 'outline' }),
+        get('/api/v1/projects', { village: code, sort: 'need', page_size: 1000 }),
+      ]);
+    } catch (err) {
+      // Shown in the panel, unless it waits under the project panel (show false).
+      if (this.code === code && !this.root.hidden) {
+        this.root.replaceChildren(this.head(this.nameOf(code), { loaded: false }), failure(err, () => this.app.openVillage(code)));
+      }
+      return null;
+    } finally {
+      if (this.code === code) busy(this.root, false);
+    }
     if (this.code !== code || asOf !== this.app.asOf) return null;
     this.gaps = gaps;
     this.render(gaps, outline, projects);
     return { gaps, outline };
   }
 
+  /** nameOf is what the page knows of village code before its answer: name and township from the village list. */
+  nameOf(code) {
+    const f = this.app.byCode.get(code);
+    return f ? { name: f.properties.name, township_name: f.properties.township_name, code } : { name: code, township_name: '', code };
+  }
+
+  /**
+   * head is the panel's title (v: name, township_name, code) with its
+   * close button, and extra under the title. Until the village's answer
+   * is shown (loaded false) the title has no id: #village-name means the
+   * panel shows the village.
+   */
+  head(v, { loaded = true, extra = null } = {}) {
+    return el('div', { class: 'panel-head' },
+      el('div', { style: 'flex:1' },
+        el('h2', { id: loaded ? 'village-name' : null, tabindex: -1 }, v.name),
+        el('div', { class: 'sub' }, `${v.township_name} · ${v.code}`), extra),
+      el('button', { type: 'button', class: 'icon', title: '关闭', 'aria-label': '关闭村详情', onclick: () => this.close() }, '×'));
+  }
+
   /** showMissing says that the chosen date has no scores for village code. */
   showMissing(code) {
-    const f = this.app.byCode.get(code);
-    const p = f ? f.properties : { name: code, township_name: '' };
     this.root.hidden = false;
     this.root.replaceChildren(
-      el('div', { class: 'panel-head' },
-        el('div', { style: 'flex:1' }, el('h2', { id: 'village-name' }, p.name), el('div', { class: 'sub' }, `${p.township_name} · ${code}`)),
-        el('button', { type: 'button', class: 'icon', title: '关闭', 'aria-label': '关闭村详情', onclick: () => this.close() }, '×')),
+      this.head(this.nameOf(code)),
       el('p', { id: 'village-asof-missing', class: 'st nodata' },
         `${this.app.asOf} 没有评分结果：该日期的缺口为无数据。请在“逐年进展”中生成年末评分，或按该日期运行 gapmap score --as-of ${this.app.asOf}。`));
   }
@@ -81,15 +112,12 @@ export class VillagePanel {
     const dims = Object.fromEntries(v.dimensions.map((d) => [d.dimension, d]));
     const geomOf = new Set((gaps.explain ? gaps.explain.features : []).map((f) => f.properties.indicator));
 
-    const head = el('div', { class: 'panel-head' },
-      el('div', { style: 'flex:1' },
-        el('h2', { id: 'village-name' }, v.name),
-        el('div', { class: 'sub' }, `${v.township_name} · ${v.code}`),
-        el('div', { style: 'margin-top:4px;display:flex;gap:4px;flex-wrap:wrap' },
-          v.is_poor_village ? el('span', { class: 'badge poor' }, '建档立卡贫困村') : el('span', { class: 'badge' }, '非贫困村'),
-          el('span', { class: 'badge' }, `贫困户 ${num(v.poor_households, 0)} 户 / ${num(v.poor_population, 0)} 人`),
-          props.households ? el('span', { class: 'badge' }, `全村 ${num(props.households, 0)} 户 / ${num(props.population, 0)} 人`) : null)),
-      el('button', { type: 'button', class: 'icon', title: '关闭', 'aria-label': '关闭村详情', onclick: () => this.close() }, '×'));
+    const head = this.head(v, {
+      extra: el('div', { style: 'margin-top:4px;display:flex;gap:4px;flex-wrap:wrap' },
+        v.is_poor_village ? el('span', { class: 'badge poor' }, '建档立卡贫困村') : el('span', { class: 'badge' }, '非贫困村'),
+        el('span', { class: 'badge' }, `贫困户 ${num(v.poor_households, 0)} 户 / ${num(v.poor_population, 0)} 人`),
+        props.households ? el('span', { class: 'badge' }, `全村 ${num(props.households, 0)} 户 / ${num(props.population, 0)} 人`) : null),
+    });
 
     // A 数据不足 gap keeps its number (if any) but is hatched and flagged, never coloured as measured.
     const card = (dim, value, d) => {
@@ -98,8 +126,8 @@ export class VillagePanel {
       return el('div', {
         class: `score${dim === this.app.dim ? ' current' : ''}${unknown ? ' unknown' : ''}`,
         dataset: { dim, score: value === null || value === undefined ? '' : String(value), unknown: String(unknown) },
-        style: `background:${unknown ? HATCH_CSS : gapColour(value)}`,
-        title: `在地图上按${dim}缺口着色${missing ? `；${missing}` : ''}`, onclick: () => this.onDimension(dim),
+        style: gapStyle(value, unknown), role: 'button',
+        title: `在地图上按${dim}缺口着色${missing ? `；${missing}` : ''}`, ...activate(() => this.onDimension(dim)),
       },
       el('div', { class: 'label' }, dim),
       el('div', { class: 'value' }, score(value)),
@@ -135,13 +163,20 @@ export class VillagePanel {
    * for a village no longer shown is dropped.
    */
   later(id, title, load) {
-    const body = el('div', { class: 'muted' }, '正在加载…');
+    const body = el('div', {}, loadingText());
     const box = el('section', { id }, el('h3', {}, title), body);
     box.reload = async () => {
       const code = this.code;
-      const parts = await load();
+      busy(body, true);
+      let parts;
+      try {
+        parts = await load();
+      } catch (err) {
+        parts = [failure(err, () => box.reload())];
+      } finally {
+        busy(body, false);
+      }
       if (this.code === code) body.replaceChildren(...parts);
-      body.className = '';
       box.dataset.loaded = String(Date.now());
     };
     box.reload();
@@ -155,17 +190,24 @@ export class VillagePanel {
 
   /** history is the village's 操作记录, loaded when first opened. */
   history(code) {
-    const list = el('ol', { class: 'history' }, el('li', { class: 'muted' }, '正在加载…'));
+    const list = el('ol', { class: 'history' }, el('li', {}, loadingText()));
     const box = el('details', { class: 'village-history', id: 'village-history' }, el('summary', {}, '操作记录'), list);
-    box.addEventListener('toggle', async () => {
-      if (!box.open || box.dataset.loaded) return;
-      box.dataset.loaded = 'true';
+    const load = async () => {
+      list.replaceChildren(el('li', {}, loadingText()));
+      busy(list, true);
       try {
         const res = await get(`/api/v1/villages/${encodeURIComponent(code)}/history`);
         list.replaceChildren(...historyItems(res.entries));
       } catch (err) {
-        list.replaceChildren(el('li', { class: 'muted' }, err.message));
+        list.replaceChildren(el('li', {}, failure(err, load)));
+      } finally {
+        busy(list, false);
       }
+    };
+    box.addEventListener('toggle', () => {
+      if (!box.open || box.dataset.loaded) return;
+      box.dataset.loaded = 'true';
+      load();
     });
     return box;
   }
@@ -176,10 +218,7 @@ export class VillagePanel {
       const src = SOURCE[i.threshold_source] || { text: i.threshold_source, title: '' };
       const hasGeom = geomOf.has(i.id);
       const attrs = { class: hasGeom ? 'has-geom' : '', dataset: { indicator: i.id } };
-      if (hasGeom) {
-        attrs.title = '在地图上显示';
-        attrs.onclick = () => this.app.showExplain(this.gaps.explain, i.id);
-      }
+      if (hasGeom) Object.assign(attrs, { title: '在地图上显示' }, activate(() => this.app.showExplain(this.gaps.explain, i.id)));
       return [
         el('tr', attrs,
           el('td', {}, `${i.id} ${i.name}`, hasGeom ? el('span', { class: 'map-tag' }, '图上') : null),
@@ -195,7 +234,7 @@ export class VillagePanel {
       el('summary', {}, d.dimension, d.veto ? el('span', { class: 'badge veto' }, '一票否决') : null,
         unknown ? el('span', { class: 'badge unknown' }, '数据不足') : null,
         d.missing_weight > 0 ? el('span', { class: 'badge missing' }, `${num(d.missing_weight * 100, 0)}% 的权重缺数据`) : null,
-        el('span', { class: 'sc', style: `background:${unknown ? HATCH_CSS : gapColour(d.gap)}` }, `缺口 ${score(d.gap)}`)),
+        el('span', { class: 'sc', style: gapStyle(d.gap, unknown) }, `缺口 ${score(d.gap)}`)),
       el('table', { class: 'ind' },
         el('thead', {}, el('tr', {}, el('th', {}, '指标'), el('th', {}, '实测'), el('th', {}, '标准'), el('th', {}, '结果'), el('th', {}, '标准依据'))),
         el('tbody', {}, rows)));
@@ -207,12 +246,11 @@ export class VillagePanel {
     const item = (p) => {
       const c = county.get(p.id);
       return el('li', {
-        dataset: { project: p.id }, title: '在地图上显示该项目', tabindex: 0,
-        onclick: () => this.onProject(p.id), onkeydown: (e) => { if (e.key === 'Enter') this.onProject(p.id); },
+        dataset: { project: p.id }, title: '在地图上显示该项目', ...activate(() => this.onProject(p.id)),
       },
         el('div', { class: 'name' }, p.name),
         el('div', { class: 'meta' },
-          el('span', { class: 'status-chip', style: `background:${statusColour[p.status] || '#999'}` }, p.status),
+          el('span', { class: 'status-chip', style: statusStyle(p.status) }, p.status),
           el('span', { class: 'cost' }, wan(p.cost_wan)),
           el('span', {}, `规模 ${quantity(p.quantity, p.unit)}`),
           el('span', {}, gapChange(p)),

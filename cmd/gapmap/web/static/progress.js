@@ -124,7 +124,8 @@ export class ProgressView {
     this.xlsx.href = withQuery('/api/v1/progress/export.xlsx', q);
     let res;
     try {
-      res = await get('/api/v1/progress', q);
+      // Scoring missing year-ends takes minutes: the server's own budget (30 min) bounds the wait.
+      res = await get('/api/v1/progress', q, { timeout: 31 * 60_000 });
     } catch (err) {
       status.className = 'st fail';
       status.textContent = err.message;

@@ -5,11 +5,11 @@
 // (its audit trail, newest first).
 import { get, post, put, del } from './api.js';
 import { el, num, wan, score, quantity } from './format.js';
-import { PROJECT_STATUS_COLOURS } from './map.js';
+import { PROJECT_STATUS_COLOURS, statusStyle } from './map.js';
 import { ProjectFunds } from './funds.js';
+import { loadingText, failure, busy } from './loading.js';
 import { moveLabel, reasonRequired, checkMove, historyDetail, actionTitle, viaTitle, formatTime, WITHDRAWN } from './roles.js';
 
-const statusColour = Object.fromEntries(PROJECT_STATUS_COLOURS);
 // The lifecycle in order, 已出库 aside: the panel shows where the project stands.
 const LIFECYCLE = PROJECT_STATUS_COLOURS.map(([s]) => s).filter((s) => s !== WITHDRAWN);
 
@@ -52,13 +52,17 @@ export class ProjectPanel {
     villagePanel.hidden = true;
     this.id = id;
     this.root.hidden = false;
-    this.root.replaceChildren(el('p', { class: 'muted' }, '正在加载…'));
+    this.root.replaceChildren(this.head(null), loadingText());
+    busy(this.root, true);
     let res;
     try {
       res = await get(`/api/v1/projects/${id}`);
     } catch (err) {
-      if (this.id === id) this.root.replaceChildren(this.head(null), el('p', { class: 'st fail', role: 'alert' }, err.message));
-      throw err;
+      // 重试 opens it as a click on the project does: the card, then the map.
+      if (this.id === id) this.root.replaceChildren(this.head(null), failure(err, () => this.app.drawer.showProject(id)));
+      return null;
+    } finally {
+      if (this.id === id) busy(this.root, false);
     }
     if (this.id !== id) return null;
     this.res = res;
@@ -97,7 +101,7 @@ export class ProjectPanel {
     this.root.replaceChildren(...[
       this.head(p),
       el('div', { class: 'status-line' },
-        el('span', { id: 'project-status', class: 'status-chip', dataset: { status: p.status }, style: `background:${statusColour[p.status] || '#999'}` }, p.status),
+        el('span', { id: 'project-status', class: 'status-chip', dataset: { status: p.status }, style: statusStyle(p.status) }, p.status),
         at >= 0 ? el('span', { class: 'muted' }, `流程第 ${at + 1} / ${LIFECYCLE.length} 步`) : null),
       el('ol', { class: 'lifecycle', 'aria-label': '项目流程' }, LIFECYCLE.map((s, i) => el('li', {
         class: i < at ? 'done' : i === at ? 'current' : '', title: s,
@@ -117,7 +121,7 @@ export class ProjectPanel {
       targetsBox(p.targets),
       this.funds.box,
       el('h3', {}, '操作记录'),
-      el('ol', { id: 'project-history', class: 'history' }, el('li', { class: 'muted' }, '正在加载…')),
+      el('ol', { id: 'project-history', class: 'history' }, el('li', {}, loadingText())),
     ].filter(Boolean));
   }
 
@@ -249,7 +253,7 @@ export class ProjectPanel {
       const res = await get(`/api/v1/projects/${id}/history`);
       list()?.replaceChildren(...historyItems(res.entries));
     } catch (err) {
-      list()?.replaceChildren(el('li', { class: 'muted' }, err.message));
+      list()?.replaceChildren(el('li', {}, failure(err, () => this.history(id))));
     }
   }
 }

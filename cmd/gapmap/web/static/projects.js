@@ -4,14 +4,14 @@
 // 资金台账 roll-up by township, source, category, year or village with its
 // XLSX.
 import { get, withQuery } from './api.js';
-import { el, num, wan, score, quantity, RANKINGS } from './format.js';
+import { el, num, wan, score, quantity, activate, RANKINGS } from './format.js';
+import { loadingText, failure, busy, loadInto } from './loading.js';
 import { fundSources, pctText } from './funds.js';
-import { PROJECT_STATUS_COLOURS, bbox, empty } from './map.js';
+import { PROJECT_STATUS_COLOURS, statusStyle, bbox, empty } from './map.js';
 import { PlanTab, PLAN_YEARS } from './plans.js';
 
 const STATES = PROJECT_STATUS_COLOURS.map(([s]) => s);
 const CATEGORIES = ['基础设施-道路', '基础设施-饮水', '基础设施-电力', '产业发展-光伏', '产业发展', '就业扶贫', '基础设施', '生活条件改善', '教育', '健康', '项目管理费'];
-const statusColour = Object.fromEntries(PROJECT_STATUS_COLOURS);
 // FUND_YEARS are the years the 资金台账 tab offers: 精准扶贫 from 2014 to this year.
 const FUND_YEARS = Array.from({ length: new Date().getFullYear() - 2013 }, (_, i) => 2014 + i);
 const FUND_FILTERS = ['fund-by', 'fund-year', 'fund-source', 'fund-township', 'fund-category'];
@@ -30,9 +30,12 @@ const COLUMNS = [
   { key: 'cost_wan', head: '投资（万元）', num: true, cell: (p) => num(p.cost_wan, 2) },
   { key: 'poor_population', head: '受益贫困人口', num: true, cell: (p) => `${num(p.poor_population, 0)} 人` },
   { key: 'gap_before', head: '缺口 前→后', num: true, cell: (p) => `${p.gap_dimension} ${score(p.gap_before)} → ${score(p.gap_after_est)}` },
-  { key: 'status', head: '状态', cell: (p) => el('span', { class: 'status-chip', style: `background:${statusColour[p.status] || '#999'}` }, p.status) },
+  { key: 'status', head: '状态', cell: (p) => el('span', { class: 'status-chip', style: statusStyle(p.status) }, p.status) },
   { key: 'year', head: '年度', num: true, cell: (p) => p.year || '未安排' },
 ];
+
+/** unfiltered is true when filters f list every project (sort only orders them). */
+const unfiltered = (f) => Object.entries(f).every(([k, v]) => k === 'sort' || v === '');
 
 export class ProjectsDrawer {
   constructor(app, { onVillage }) {
@@ -68,16 +71,24 @@ export class ProjectsDrawer {
     for (const id of FUND_FILTERS) document.getElementById(id).addEventListener('change', () => this.funds());
     const thead = this.root.querySelector('#project-table thead');
     thead.append(el('tr', {}, COLUMNS.map((c) => el('th', {
-      class: c.num ? 'num' : '', title: c.title || `按${c.head}排序`, dataset: { key: c.key }, onclick: () => this.sortBy(c.key),
+      class: c.num ? 'num' : '', title: c.title || `按${c.head}排序`, dataset: { key: c.key }, ...activate(() => this.sortBy(c.key)),
     }, c.head))));
     await this.refresh();
   }
 
-  /** refresh reloads every project's county-wide ranks and the table, after the library changed. */
+  /**
+   * refresh reloads every project's county-wide ranks and the table, after
+   * the library changed. Unfiltered (as at start), the table's answer is
+   * the whole library: it is fetched once (340 KB on the demo), not twice.
+   */
   async refresh() {
-    const all = await get('/api/v1/projects', { page_size: 1000 });
-    this.byId = new Map(all.projects.map((p) => [p.id, p]));
-    await this.load();
+    const f = this.filters();
+    if (unfiltered(f)) {
+      await this.load();
+      return;
+    }
+    const all = await this.fetch({ page_size: 1000 });
+    if (all) await this.load(all.projects);
   }
 
   filters() {
@@ -85,10 +96,36 @@ export class ProjectsDrawer {
     return { sort: v('f-sort'), township: v('f-township'), category: v('f-category'), status: v('f-status'), year: v('f-year') };
   }
 
-  /** load fetches the library with the filters and redraws the table. */
-  async load() {
+  /**
+   * fetch GETs the library with q; while it is out the table says
+   * 正在加载…, and a failure (null) says why in the table, with 重试.
+   */
+  async fetch(q) {
+    const tbody = this.root.querySelector('#project-table tbody');
+    const wrap = tbody.closest('.table-wrap');
+    if (!tbody.querySelector('tr[data-id]')) tbody.replaceChildren(el('tr', {}, el('td', { colspan: COLUMNS.length }, loadingText())));
+    busy(wrap, true);
+    try {
+      return await get('/api/v1/projects', q);
+    } catch (err) {
+      tbody.replaceChildren(el('tr', {}, el('td', { colspan: COLUMNS.length }, failure(err, () => this.refresh()))));
+      return null;
+    } finally {
+      busy(wrap, false);
+    }
+  }
+
+  /**
+   * load fetches the library with the filters and redraws the table;
+   * all, when given, is every project (refresh), and otherwise the answer
+   * itself is, when no filter narrows it.
+   */
+  async load(all = null) {
     const f = this.filters();
-    const page = await get('/api/v1/projects', { ...f, page_size: 1000 });
+    const page = await this.fetch({ ...f, page_size: 1000 });
+    if (!page) return;
+    const whole = all || (unfiltered(f) ? page.projects : null);
+    if (whole) this.byId = new Map(whole.map((p) => [p.id, p]));
     this.rows = page.projects;
     this.total = page.total;
     this.sortKey = null;
@@ -117,7 +154,7 @@ export class ProjectsDrawer {
     }
     const tbody = this.root.querySelector('#project-table tbody');
     tbody.replaceChildren(...this.rows.map((p) => el('tr', {
-      dataset: { id: p.id }, class: p.id === this.selected ? 'selected' : '', title: '点击在地图上定位该项目', onclick: () => this.showProject(p.id),
+      dataset: { id: p.id }, class: p.id === this.selected ? 'selected' : '', title: '点击在地图上定位该项目', ...activate(() => this.showProject(p.id)),
     }, COLUMNS.map((c) => el('td', { class: c.num ? 'num' : c.wrap ? 'wrap' : '' }, c.cell ? c.cell(p, this) : p[c.key])))));
     if (!this.rows.length) tbody.append(el('tr', {}, el('td', { colspan: COLUMNS.length, class: 'muted' }, '没有符合条件的项目。')));
   }
@@ -162,19 +199,22 @@ export class ProjectsDrawer {
       .map((h, i) => el('th', { class: i ? 'num' : '' }, h))));
     const body = table.tBodies[0];
     const seq = (this.fundSeq = (this.fundSeq || 0) + 1);
+    if (!body.querySelector('tr[data-key]')) body.replaceChildren(el('tr', {}, el('td', { colspan: 7 }, loadingText())));
+    busy(table, true);
     let res;
     try {
       res = await get('/api/v1/funds/rollup', { ...f, by });
     } catch (err) {
-      console.error(err);
-      body.replaceChildren(el('tr', {}, el('td', { colspan: 7, class: 'st fail' }, err.message)));
+      if (seq === this.fundSeq) body.replaceChildren(el('tr', {}, el('td', { colspan: 7 }, failure(err, () => this.funds()))));
       return;
+    } finally {
+      if (seq === this.fundSeq) busy(table, false);
     }
     if (seq !== this.fundSeq) return; // a later choice of filters answered first
     body.replaceChildren(...res.groups.map((g) => el('tr', {
       dataset: { key: g.key, pct: g.paid_pct ?? '' },
       // A village's row opens its panel; other groups have nowhere to go.
-      onclick: by === 'village' ? () => this.onVillage(g.key) : null, title: by === 'village' ? '查看该村详情' : null,
+      ...(by === 'village' ? { title: '查看该村详情', ...activate(() => this.onVillage(g.key)) } : {}),
     },
     el('td', {}, by === 'year' ? `${g.name || g.key} 年` : g.name || g.key),
     el('td', { class: 'num' }, num(g.projects, 0)),
@@ -207,8 +247,7 @@ export class ProjectsDrawer {
 
   async targets() {
     const box = document.getElementById('targets');
-    try {
-      const res = await get('/api/v1/projects/targets');
+    return loadInto(box, () => get('/api/v1/projects/targets'), (res) => {
       box.replaceChildren(
         el('p', { class: 'muted' }, '县级目标（十三五规划）与项目库中已计划、实施中、已完工的数量。'),
         ...res.targets.map((t) => {
@@ -224,9 +263,6 @@ export class ProjectsDrawer {
               el('span', { style: `left:${done + building}%;width:${Math.max(0, Math.min(planned, 100 - done - building))}%;background:#90caf9` })),
             el('div', {}, `已完工 ${num(t.done, 2)} · 实施中 ${num(t.building, 2)} · 已计划 ${num(t.planned, 2)} ${t.unit}（完成 ${num(done, 1)}%）`));
         }));
-    } catch (err) {
-      console.error(err);
-      box.replaceChildren(el('p', { class: 'st fail' }, err.message));
-    }
+    });
   }
 }

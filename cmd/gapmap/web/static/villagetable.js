@@ -7,7 +7,8 @@
 // the 导出 links, which carry the same query, export exactly these rows.
 // Also the GIS export of any layer with the township chosen here.
 import { get, withQuery } from './api.js';
-import { el, num, score, gapColour, isUnknown, HATCH_CSS } from './format.js';
+import { el, num, score, gapStyle, isUnknown, activate } from './format.js';
+import { loadingText, failure, busy } from './loading.js';
 
 const DIMS = ['通路', '饮水', '农网', '光伏'];
 const GAP_FIELD = { 综合: 'composite', 通路: 'gap_road', 饮水: 'gap_water', 农网: 'gap_grid', 光伏: 'gap_pv' };
@@ -94,13 +95,21 @@ export class VillageTable {
       this.summary.textContent = '请先选择维度或指标，再按结果筛选';
       return;
     }
-    this.summary.textContent = '正在加载…';
+    this.summary.replaceChildren(loadingText());
+    const tbody = this.table.tBodies[0];
+    if (!tbody.rows.length) tbody.replaceChildren(el('tr', {}, el('td', {}, loadingText())));
+    busy(this.table, true);
     let data;
     try {
       data = await get('/api/v1/village-table', q);
     } catch (err) {
-      if (seq === this.seq) this.summary.textContent = `加载失败：${err.message}`;
+      if (seq === this.seq) {
+        this.summary.replaceChildren(failure(err, () => this.load()));
+        if (!tbody.querySelector('tr[data-code]')) tbody.replaceChildren(); // no 正在加载… left behind
+      }
       return;
+    } finally {
+      if (seq === this.seq) busy(this.table, false);
     }
     if (seq !== this.seq) return;
     this.data = data;
@@ -146,7 +155,7 @@ export class VillageTable {
     const unknown = isUnknown(r.unknown, this.dim);
     return el('span', {
       class: 'sc', dataset: { unknown: String(unknown) },
-      style: `background:${unknown ? HATCH_CSS : gapColour(v)}`, title: unknown ? '数据不足：缺数据的权重过大，此数不可信' : null,
+      style: gapStyle(v, unknown), title: unknown ? '数据不足：缺数据的权重过大，此数不可信' : null,
     }, unknown && (v === null || v === undefined) ? '数据不足' : score(v));
   }
 
@@ -176,11 +185,12 @@ export class VillageTable {
     this.page = Math.min(this.page, pages - 1);
     const [thead, tbody, tfoot] = this.table.children;
     thead.replaceChildren(el('tr', {}, ...cols.map((c) => el('th', {
-      class: c.num ? 'num' : '', tabindex: 0, dataset: { key: c.key },
-      'aria-sort': this.sortKey === c.key ? (this.sortDir > 0 ? 'ascending' : 'descending') : null,
-      onclick: () => this.sortBy(c.key), onkeydown: (e) => { if (e.key === 'Enter') this.sortBy(c.key); },
+      class: c.num ? 'num' : '', dataset: { key: c.key }, title: `按${c.head}排序`,
+      'aria-sort': this.sortKey === c.key ? (this.sortDir > 0 ? 'ascending' : 'descending') : null, ...activate(() => this.sortBy(c.key)),
     }, c.head))));
-    tbody.replaceChildren(...rows.slice(this.page * PAGE, (this.page + 1) * PAGE).map((r) => el('tr', { dataset: { code: r.code } },
+    tbody.replaceChildren(...rows.slice(this.page * PAGE, (this.page + 1) * PAGE).map((r) => el('tr', {
+      dataset: { code: r.code }, title: '查看该村详情', ...activate(() => this.onVillage(r.code)),
+    },
       ...cols.map((c) => el('td', { class: c.num ? 'num' : '' }, c.cell ? c.cell(r) : (r[c.key] ?? ''))))));
     // The totals are the server's, over the whole filtered set (every page).
     const totals = this.data.totals;
@@ -212,7 +222,10 @@ export class VillageTable {
   sortBy(key) {
     this.sortDir = this.sortKey === key ? -this.sortDir : -1;
     this.sortKey = key;
+    // The headers are drawn anew: the keyboard stays on the one it sorted by.
+    const focused = this.table.tHead.contains(document.activeElement);
     this.render();
+    if (focused) this.table.tHead.querySelector(`th[data-key="${CSS.escape(key)}"]`)?.focus();
   }
 
   /** exportLinks point the 导出 links at the village_gaps export of the same query, villages with their outlines. */

@@ -5,7 +5,9 @@
 // answers as the server's contract says.
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { get, post, put, del, session, login, logout, setCSRF, onAuthRequired, APIError, runJob, cancelJob, jobText } from '../static/api.js';
+import {
+  get, post, put, del, session, login, logout, setCSRF, onAuthRequired, APIError, runJob, cancelJob, jobText, mapError, retryAfterOf,
+} from '../static/api.js';
 
 let sent; // every request: {path, method, csrf, body}
 let answers; // queue of [status, body] (body null: no content)
@@ -147,4 +149,64 @@ test('runJob asks for a job, polls it with its progress and returns the result; 
   await cancelJob(9);
   assert.deepEqual(sent.at(-1).method + ' ' + sent.at(-1).path, 'POST /api/v1/jobs/9/cancel');
   assert.equal(jobText({ state: 'running', progress: { stage: '读取文件', done: 4000, total: null } }), '运行中：读取文件（已处理 4000）');
+});
+
+// Chinese, whatever failed: no English word of the browser or of MapLibre reaches the user.
+const ENGLISH = /Failed to fetch|AJAXError|NetworkError|Unexpected|TypeError|abort|HTTP \d/i;
+
+test('a server that does not answer is a Chinese error, not "Failed to fetch"', async () => {
+  globalThis.fetch = async () => { throw new TypeError('Failed to fetch'); };
+  await assert.rejects(get('/api/v1/gaps', { dimension: '综合' }), (err) => err instanceof APIError && err.status === 0 && err.code === 'network'
+    && /无法连接 gapmap 服务/.test(err.message) && err.message.includes('/api/v1/gaps') && !ENGLISH.test(err.message));
+});
+
+test('a request without an answer in time fails with 重试 words instead of loading for ever', async () => {
+  let signal;
+  globalThis.fetch = (path, init) => new Promise((resolve, reject) => {
+    signal = init.signal;
+    init.signal.addEventListener('abort', () => reject(new DOMException('The operation was aborted.', 'AbortError')));
+  });
+  const started = Date.now();
+  await assert.rejects(get('/api/v1/villages/430682001001/gaps', {}, { timeout: 50 }), (err) => err.code === 'timeout'
+    && /服务器在 0 秒内没有应答，请稍后重试/.test(err.message) && !ENGLISH.test(err.message));
+  assert.ok(signal.aborted, 'the request is not cancelled');
+  assert.ok(Date.now() - started < 2000);
+});
+
+test('an answer cut short (the server stopped mid-answer) is a Chinese error', async () => {
+  globalThis.fetch = async () => new Response('{"villages": [', { status: 200, headers: { 'Content-Type': 'application/json' } });
+  await assert.rejects(get('/api/v1/villages'), (err) => /应答不完整/.test(err.message) && !ENGLISH.test(err.message));
+});
+
+test('a 503 with Retry-After says when to retry; a proxy\'s error page gets Chinese words by its status', async () => {
+  globalThis.fetch = async () => new Response(JSON.stringify({ error: { code: 'unavailable', message: '服务器繁忙，请稍后重试' } }), {
+    status: 503, headers: { 'Content-Type': 'application/json', 'Retry-After': '7' },
+  });
+  await assert.rejects(get('/api/v1/gaps'), (err) => err.status === 503 && err.retryAfter === 7
+    && err.message === '服务器繁忙，请稍后重试（/api/v1/gaps），约 7 秒后可重试');
+  globalThis.fetch = async () => new Response('<html><body>502 Bad Gateway</body></html>', { status: 502, headers: { 'Content-Type': 'text/html' } });
+  await assert.rejects(get('/api/v1/gaps'), (err) => err.status === 502 && err.message === '服务器暂时无法应答（状态 502）（/api/v1/gaps）');
+  globalThis.fetch = async () => new Response('', { status: 500 });
+  await assert.rejects(get('/api/v1/gaps'), (err) => err.message === '服务器出错（状态 500）（/api/v1/gaps）');
+  assert.equal(retryAfterOf(''), 0);
+  assert.equal(retryAfterOf('120'), 120);
+  const date = retryAfterOf(new Date(Date.now() + 30_000).toUTCString()); // whole seconds: 29 to 30 s ahead
+  assert.ok(date >= 29 && date <= 30, `${date}`);
+  assert.equal(retryAfterOf('Wed, 21 Oct 2015 07:28:00 GMT'), 0);
+});
+
+test('MapLibre\'s AJAXError becomes a Chinese message with the tile\'s path', () => {
+  const ajax = (status, url) => Object.assign(new Error(`AJAXError: Failed to fetch (${status}): ${url}`), { name: 'AJAXError', status, url });
+  const down = mapError(ajax(0, 'http://127.0.0.1:8080/tiles/all/12/3370/1690.mvt?v=abc'));
+  assert.equal(down.message, '地图数据无法加载：无法连接 gapmap 服务，请检查网络，或服务器是否在运行（/tiles/all/12/3370/1690.mvt）');
+  const failed = mapError(ajax(503, 'http://127.0.0.1:8080/tiles/all.json'));
+  assert.equal(failed.message, '地图数据加载失败：服务器暂时无法应答（状态 503）（/tiles/all.json）');
+  assert.equal(failed.status, 503);
+  const original = console.error;
+  console.error = () => {};
+  try {
+    assert.ok(!ENGLISH.test(mapError(new Error('layers.x: missing required property "source"')).message));
+  } finally {
+    console.error = original;
+  }
 });
