@@ -87,12 +87,12 @@ var staleFullAt int64 = 10_000
 //
 // An incremental run asks twice, of two ranges: StaleVillages from its
 // base run's watermark to the run's, and RebuildRoadGraph from the graph's
-// own watermark to the one its builder takes. One count cannot serve both.
-// The live graph is built by candidate generation (planning.Generate) and
-// by runs under other profiles too, so its watermark moves apart from the
-// base run's; and the builder learns its range only under its lock, after
-// the stale set is listed, with a watermark taken later (a change that
-// commits in between is in the graph's range and left to the next run's).
+// own watermark to the one its builder takes. One count cannot serve both:
+// candidate generation (planning.Generate) builds the live graph too and
+// stores no run, so the graph's watermark moves apart from the base run's;
+// and the builder learns its range only under its lock, after the stale set
+// is listed, with a watermark taken later (a change that commits in between
+// is in the graph's range and left to the next run's).
 func manyChanges(ctx context.Context, q querier, from, to int64) (bool, error) {
 	var many bool
 	err := q.QueryRow(ctx, `SELECT count(*) > $3 FROM (SELECT FROM layer_changes WHERE id > $1 AND id <= $2 LIMIT $3 + 1) c`,
