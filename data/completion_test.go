@@ -242,11 +242,17 @@ func TestCompleteEachKind(t *testing.T) {
 	loadFixture(t, db)
 	ctx := datatest.Context()
 	// A works near 乙村 whose last test failed, with a main, and a 危桥 near 甲村.
-	mustExecAt(t, db, data.Baseline, `INSERT INTO water_works (name, kind, design_m3_per_day, population_served, last_test_date, last_test_passed, geom, source_id)
-		VALUES ('乙村水厂', '乡镇水厂', 500, 2000, '2015-01-01', false, ST_SetSRID(ST_MakePoint(113.511, 29.501), 4490), 1)`)
-	mustExecAt(t, db, data.Baseline, `INSERT INTO water_mains (works_id, geom, source_id) SELECT id, ST_GeomFromText('LINESTRING(113.511 29.501, 113.511 29.505)', 4490), 1 FROM water_works`)
-	mustExecAt(t, db, data.Baseline, `INSERT INTO bridges (name, length_m, condition_class, is_dangerous, geom, source_id)
-		VALUES ('甲村桥', 30, 5, true, ST_SetSRID(ST_MakePoint(113.52, 29.51), 4490), 1)`)
+	for _, sql := range []string{
+		`INSERT INTO water_works (name, kind, design_m3_per_day, population_served, last_test_date, last_test_passed, geom, source_id)
+			VALUES ('乙村水厂', '乡镇水厂', 500, 2000, '2015-01-01', false, ST_SetSRID(ST_MakePoint(113.511, 29.501), 4490), 1)`,
+		`INSERT INTO water_mains (works_id, geom, source_id) SELECT id, ST_GeomFromText('LINESTRING(113.511 29.501, 113.511 29.505)', 4490), 1 FROM water_works`,
+		`INSERT INTO bridges (name, length_m, condition_class, is_dangerous, geom, source_id)
+			VALUES ('甲村桥', 30, 5, true, ST_SetSRID(ST_MakePoint(113.52, 29.51), 4490), 1)`,
+	} {
+		if err := db.ExecOn(data.Baseline, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
 	prof := planning.DefaultProfile()
 	asOf := time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)
 	run0, _, err := planning.Score(ctx, db.Store, prof, asOf, true, nil)

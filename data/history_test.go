@@ -23,22 +23,6 @@ func day(s string) time.Time {
 	return d
 }
 
-// execOn runs sql in one transaction whose layer changes take effect on
-// date (the setting data.SetEffective writes; "" for now).
-func execOn(t *testing.T, db *datatest.DB, date, sql string, args ...any) error {
-	t.Helper()
-	ctx := datatest.Context()
-	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		if date != "" {
-			if _, err := tx.Exec(ctx, `SELECT set_config('gapmap.valid_from', $1, true)`, date); err != nil {
-				return err
-			}
-		}
-		_, err := tx.Exec(ctx, sql, args...)
-		return err
-	})
-}
-
 // scoresByCode renders each village's scores as JSON, by code, without the
 // run-specific village id.
 func scoresByCode(t *testing.T, scores []planning.VillageScore) map[string]string {
@@ -67,7 +51,7 @@ func TestAsOfScoresThePast(t *testing.T) {
 	ctx := datatest.Context()
 	p := planning.DefaultProfile()
 	db := datatest.NewDemo(t)
-	if err := execOn(t, db, "2018-06-30", pavingSQL); err != nil {
+	if err := db.ExecOn("2018-06-30", pavingSQL); err != nil {
 		t.Fatal(err)
 	}
 	oldDB, newDB := datatest.NewDemo(t), datatest.NewDemo(t)
@@ -150,11 +134,11 @@ func TestAsOfScoresThePast(t *testing.T) {
 // and nothing is written.
 func TestBackdatedChangeRefused(t *testing.T) {
 	db := datatest.NewDemo(t)
-	if err := execOn(t, db, "2018-06-30", `UPDATE roads SET name = '新名' WHERE id = 1`); err != nil {
+	if err := db.ExecOn("2018-06-30", `UPDATE roads SET name = '新名' WHERE id = 1`); err != nil {
 		t.Fatal(err)
 	}
 	for _, sql := range []string{`UPDATE roads SET name = '倒填' WHERE id = 1`, `DELETE FROM roads WHERE id = 1`} {
-		err := execOn(t, db, "2017-01-01", sql)
+		err := db.ExecOn("2017-01-01", sql)
 		if err == nil || !strings.Contains(err.Error(), "历史不能倒填") {
 			t.Errorf("%s dated 2017-01-01 after a change of 2018-06-30: %v, want refused", sql, err)
 		}
@@ -235,7 +219,7 @@ func TestHistorySurvivesImports(t *testing.T) {
 	if after := snapshot(t, db); after != before {
 		t.Errorf("refused import wrote: %s → %s", before, after)
 	}
-	if err := execOn(t, db, "2019-01-01", `DELETE FROM roads WHERE ext_id = 'a2'`); err != nil {
+	if err := db.ExecOn("2019-01-01", `DELETE FROM roads WHERE ext_id = 'a2'`); err != nil {
 		t.Fatal(err)
 	}
 	const cols = "ext_id, name, surface, ST_AsText(geom)"
@@ -333,7 +317,7 @@ func TestSnapshotEqualsReplay(t *testing.T) {
 		default:
 			sql, args = fmt.Sprintf(`DELETE FROM %s WHERE id = $1`, table), []any{ids[rng.IntN(len(ids))]}
 		}
-		if err := execOn(t, db, date, sql, args...); err != nil {
+		if err := db.ExecOn(date, sql, args...); err != nil {
 			t.Fatalf("edit %d (%s, %s): %v", i, date, sql, err)
 		}
 		current[table] = tableRows(t, db, table, tables[table])
@@ -345,7 +329,7 @@ func TestSnapshotEqualsReplay(t *testing.T) {
 			if err := db.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT coalesce(max(valid_from)::date::text, '') FROM %s`, table)).Scan(&latest); err != nil {
 				t.Fatal(err)
 			}
-			if err := execOn(t, db, back, fmt.Sprintf(`DELETE FROM %s`, table)); err == nil && latest > back {
+			if err := db.ExecOn(back, fmt.Sprintf(`DELETE FROM %s`, table)); err == nil && latest > back {
 				t.Fatalf("a delete dated %s of rows valid from %s was accepted", back, latest)
 			}
 			current[table] = tableRows(t, db, table, tables[table])
@@ -431,7 +415,7 @@ func TestHistoryTablesKeepEveryColumn(t *testing.T) {
 func TestAsOfConcurrentFirstUse(t *testing.T) {
 	db := datatest.NewDemo(t)
 	ctx := datatest.Context()
-	if err := execOn(t, db, "2018-06-30", pavingSQL); err != nil {
+	if err := db.ExecOn("2018-06-30", pavingSQL); err != nil {
 		t.Fatal(err)
 	}
 	const callers = 12

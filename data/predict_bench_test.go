@@ -13,12 +13,8 @@ import (
 // gen-ms per generation, and how many candidates it predicted by their
 // completion writes.
 func BenchmarkGenerateDemo(b *testing.B) {
-	db := datatest.NewDemo(b)
+	db, prof := scoredDemo(b)
 	ctx := datatest.Context()
-	prof := planning.DefaultProfile()
-	if _, _, err := planning.Score(ctx, db.Store, prof, planning.YearEnd(2016), false, nil); err != nil {
-		b.Fatal(err)
-	}
 	var rep planning.GenerateReport
 	var took time.Duration
 	n := 0

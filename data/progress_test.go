@@ -18,12 +18,8 @@ import (
 // the ledger; 2017's R1 passes rise in a township where a 2017 road closed a
 // gap; a second call reads the same runs instead of scoring again.
 func TestProgressByYear(t *testing.T) {
-	db := datatest.NewDemo(t)
+	db, prof := scoredDemo(t)
 	ctx := datatest.Context()
-	prof := planning.DefaultProfile()
-	if _, _, err := planning.Score(ctx, db.Store, prof, planning.YearEnd(2016), false, nil); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := planning.Generate(ctx, db.Store, prof, 0, true); err != nil {
 		t.Fatal(err)
 	}
@@ -41,23 +37,9 @@ func TestProgressByYear(t *testing.T) {
 	mustExec(t, db, `UPDATE projects SET year = 2016, status = '县级审定' WHERE id = ANY ($1)`, ids)
 	for i, id := range ids {
 		year := 2017 + i%2
-		move(t, db, id, "", planning.StateInLibrary, planning.StateAnnualPlan)
-		var source string
-		if err := db.Pool.QueryRow(ctx, `SELECT source_code FROM fund_entries WHERE project_id = $1 AND kind = '计划'
-			ORDER BY id LIMIT 1`, id).Scan(&source); err != nil {
-			t.Fatalf("project %d has no 计划 entry: %v", id, err)
-		}
 		// Each kind a different amount: only 拨付 counts as spent.
-		for k, kind := range []string{planning.LedgerAllocated, planning.LedgerArrived, planning.LedgerPaid} {
-			if _, err := db.Store.AddFundEntry(ctx, planning.FundEntry{ProjectID: id, Kind: kind, Source: source,
-				AmountWan: 3.25 - float64(k) + float64(i), Date: fmt.Sprintf("%d-03-01", year), DocNo: fmt.Sprintf("测〔%d〕%d号", year, i)}); err != nil {
-				t.Fatalf("project %d %s: %v", id, kind, err)
-			}
-		}
-		move(t, db, id, "", planning.StateBuilding, planning.StateBuilt)
-		if _, err := db.Store.SetAsBuilt(ctx, id, planning.AsBuilt{CompletedOn: fmt.Sprintf("%d-06-30", year)}); err != nil {
-			t.Fatal(err)
-		}
+		f := float64(i)
+		buildInYear(t, db, id, year, [3]float64{3.25 + f, 2.25 + f, 1.25 + f}, fmt.Sprintf("测〔%d〕%d号", year, i))
 	}
 	// Completion writes the layers dated: 2017's before 2018's.
 	for _, year := range []int{2017, 2018} {

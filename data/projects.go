@@ -812,6 +812,7 @@ func (s *Store) Transitions(ctx context.Context, id int64) ([]planning.Transitio
 // querier is a pool or a transaction.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // transitions reads a project's moves, oldest first.

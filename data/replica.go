@@ -82,11 +82,7 @@ func (s *Store) WithReadReplica(url string, maxConns, tileConns int32) error {
 	if err != nil {
 		return fmt.Errorf("create read replica pool: %w", err)
 	}
-	tileCfg := tilePoolConfig(cfg)
-	if tileConns > 0 {
-		tileCfg.MaxConns = tileConns
-	}
-	tile, err := pgxpool.NewWithConfig(context.Background(), tileCfg)
+	tile, err := newTilePool(cfg, tileConns)
 	if err != nil {
 		read.Close()
 		return fmt.Errorf("create read replica tile pool: %w", err)
@@ -100,8 +96,7 @@ func (s *Store) WithReadReplica(url string, maxConns, tileConns int32) error {
 		tile.Close()
 		return fmt.Errorf("create read replica check pool: %w", err)
 	}
-	c := cfg.ConnConfig
-	s.replica = &replica{tile: tile, read: read, check: check, addr: fmt.Sprintf("%s:%d/%s", c.Host, c.Port, c.Database)}
+	s.replica = &replica{tile: tile, read: read, check: check, addr: target(cfg.ConnConfig)}
 	return nil
 }
 

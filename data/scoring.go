@@ -83,12 +83,13 @@ func (s *Store) RebuildRoadGraph(ctx context.Context, road planning.RoadParams) 
 			// Past staleFullAt change rows the graph is rebuilt without
 			// tracing them, as the stale set re-scores every village: the
 			// trace of a province survey's 400,000 rows ran 34 minutes on a
-			// loaded machine where the whole graph builds in about 18.
-			var changes int64
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM layer_changes WHERE id > $1 AND id <= $2`, since, watermark).Scan(&changes); err != nil {
+			// loaded machine where the whole graph builds in about 18. The
+			// range is the graph's own, not a run's (manyChanges).
+			many, err := manyChanges(ctx, tx, since, watermark)
+			if err != nil {
 				return err
 			}
-			if changes <= staleFullAt {
+			if !many {
 				if affected, err = affectedRoads(ctx, tx, since, watermark, graphM, snapM); err != nil {
 					return err
 				}
@@ -96,7 +97,7 @@ func (s *Store) RebuildRoadGraph(ctx context.Context, road planning.RoadParams) 
 					affected = nil
 				}
 			} else {
-				s.log.Info("road graph: too many changes to trace; rebuilding the whole graph", "changes", changes, "limit", staleFullAt)
+				s.log.Info("road graph: too many changes to trace; rebuilding the whole graph", "limit", staleFullAt)
 			}
 		}
 		if err := updateRoadGraph(ctx, tx, graphM, snapM, affected); err != nil {

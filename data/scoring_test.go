@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
@@ -42,23 +40,9 @@ func loadFixture(t *testing.T, db *datatest.DB) {
 	} {
 		// The fixture is the county as surveyed at the baseline, so that
 		// changes dated after it (completed projects) are not backdated.
-		mustExecAt(t, db, data.Baseline, sql)
-	}
-}
-
-// mustExecAt runs sql as a change of the layers effective on date.
-func mustExecAt(tb testing.TB, db *datatest.DB, date, sql string, args ...any) {
-	tb.Helper()
-	ctx := datatest.Context()
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		if err := data.SetEffective(ctx, tx, date); err != nil {
-			return err
+		if err := db.ExecOn(data.Baseline, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
 		}
-		_, err := tx.Exec(ctx, sql, args...)
-		return err
-	})
-	if err != nil {
-		tb.Fatalf("%s: %v", sql, err)
 	}
 }
 

@@ -81,6 +81,25 @@ func (s *Store) StaleVillages(ctx context.Context, base planning.Run, p planning
 // of edits stays far below it. A variable so that tests can lower it.
 var staleFullAt int64 = 10_000
 
+// manyChanges reports whether the change log holds more than staleFullAt
+// rows in (from, to]. It reads at most staleFullAt+1 of them: a province
+// survey's 400,000 rows need not all be counted to know they are too many.
+//
+// An incremental run asks twice, of two ranges: StaleVillages from its
+// base run's watermark to the run's, and RebuildRoadGraph from the graph's
+// own watermark to the one its builder takes. One count cannot serve both:
+// candidate generation (planning.Generate) builds the live graph too and
+// stores no run, so the graph's watermark moves apart from the base run's;
+// and the builder learns its range only under its lock, after the stale set
+// is listed, with a watermark taken later (a change that commits in between
+// is in the graph's range and left to the next run's).
+func manyChanges(ctx context.Context, q querier, from, to int64) (bool, error) {
+	var many bool
+	err := q.QueryRow(ctx, `SELECT count(*) > $3 FROM (SELECT FROM layer_changes WHERE id > $1 AND id <= $2 LIMIT $3 + 1) c`,
+		from, to, staleFullAt).Scan(&many)
+	return many, err
+}
+
 // allVillages lists every village unit.
 func (s *Store) allVillages(ctx context.Context) ([]int64, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id FROM villages WHERE kind IN ('行政村', '社区')`)
@@ -95,13 +114,13 @@ func (s *Store) allVillages(ctx context.Context) ([]int64, error) {
 func (s *Store) staleVillages(ctx context.Context, base planning.Run, p planning.Profile, watermark int64) ([]int64, error) {
 	from := base.ChangeWatermark
 	t := time.Now()
-	var changes int64
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM layer_changes WHERE id > $1 AND id <= $2`, from, watermark).Scan(&changes); err != nil {
+	many, err := manyChanges(ctx, s.pool, from, watermark)
+	if err != nil {
 		return nil, translate(err, "stale villages")
 	}
-	if changes > staleFullAt {
+	if many {
 		s.log.Info("stale villages: too many changes since the base run to trace; re-scoring every village",
-			"base_run", base.ID, "changes", changes, "limit", staleFullAt)
+			"base_run", base.ID, "limit", staleFullAt)
 		return s.allVillages(ctx)
 	}
 	if all, err := s.layerEmptied(ctx, from, watermark); err != nil || all {

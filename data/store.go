@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gapmap/gapmap/data/catalog"
@@ -98,11 +99,7 @@ func openConfig(cfg *pgxpool.Config, tileConns int32, log *slog.Logger) (*Store,
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	tileCfg := tilePoolConfig(cfg)
-	if tileConns > 0 {
-		tileCfg.MaxConns = tileConns
-	}
-	tilePool, err := pgxpool.NewWithConfig(context.Background(), tileCfg)
+	tilePool, err := newTilePool(cfg, tileConns)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("create tile pool: %w", err)
@@ -131,7 +128,11 @@ func (s *Store) ConnsInUse() (main, tile int) {
 
 // Target names the database the store talks to (host:port/db), for messages.
 func (s *Store) Target() string {
-	c := s.pool.Config().ConnConfig
+	return target(s.pool.Config().ConnConfig)
+}
+
+// target names the database c connects to (host:port/db), for messages.
+func target(c *pgx.ConnConfig) string {
 	return fmt.Sprintf("%s:%d/%s", c.Host, c.Port, c.Database)
 }
 

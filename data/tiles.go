@@ -287,12 +287,16 @@ func (s *Store) Bounds(ctx context.Context) ([4]float64, bool, error) {
 	return [4]float64{*b[0], *b[1], *b[2], *b[3]}, true, nil
 }
 
-// tilePoolConfig derives the tile pool's settings from the main pool's:
-// read-only, no parallel workers (on two cores a worker per tile query cost
-// pg_tileserv 3.5–4.5× its throughput at z13), and a statement
-// timeout.
-func tilePoolConfig(cfg *pgxpool.Config) *pgxpool.Config {
+// newTilePool opens a tile pool of conns connections (0: as many as cfg's)
+// with settings derived from the main pool's cfg: read-only, no parallel
+// workers (on two cores a worker per tile query cost pg_tileserv 3.5–4.5×
+// its throughput at z13), and a statement timeout. The primary's tile pool
+// and the read replica's are both made here.
+func newTilePool(cfg *pgxpool.Config, conns int32) (*pgxpool.Pool, error) {
 	t := cfg.Copy()
+	if conns > 0 {
+		t.MaxConns = conns
+	}
 	t.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
 	t.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 	t.ConnConfig.RuntimeParams["statement_timeout"] = "10000"
@@ -303,7 +307,7 @@ func tilePoolConfig(cfg *pgxpool.Config) *pgxpool.Config {
 		_, err := c.Exec(ctx, `SELECT ST_Transform(ST_TileEnvelope(0, 0, 0), 4490)`)
 		return err
 	}
-	return t
+	return pgxpool.NewWithConfig(context.Background(), t)
 }
 
 // ListenVersions calls changed whenever a layer version is bumped (by any

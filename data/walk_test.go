@@ -35,12 +35,8 @@ import (
 // The other dimensions' predictions against the realised gaps are logged,
 // with their sets, for the note.
 func TestFiveYearWalk(t *testing.T) {
-	db := datatest.NewDemo(t)
+	db, prof := scoredDemo(t)
 	ctx := datatest.Context()
-	prof := planning.DefaultProfile()
-	if _, _, err := planning.Score(ctx, db.Store, prof, planning.YearEnd(2016), false, nil); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := planning.Generate(ctx, db.Store, prof, 0, false); err != nil {
 		t.Fatal(err)
 	}
@@ -78,22 +74,7 @@ func TestFiveYearWalk(t *testing.T) {
 			}
 			n++
 			mustExec(t, db, `UPDATE projects SET status = '县级审定' WHERE id = $1`, w.id)
-			move(t, db, w.id, "", planning.StateInLibrary, planning.StateAnnualPlan)
-			var source string
-			if err := db.Pool.QueryRow(ctx, `SELECT source_code FROM fund_entries WHERE project_id = $1 AND kind = '计划'
-				ORDER BY id LIMIT 1`, w.id).Scan(&source); err != nil {
-				t.Fatalf("project %d has no 计划 entry: %v", w.id, err)
-			}
-			for _, kind := range []string{planning.LedgerAllocated, planning.LedgerArrived, planning.LedgerPaid} {
-				if _, err := db.Store.AddFundEntry(ctx, planning.FundEntry{ProjectID: w.id, Kind: kind, Source: source,
-					AmountWan: 0.5, Date: fmt.Sprintf("%d-03-01", y), DocNo: fmt.Sprintf("走〔%d〕%d号", y, w.id)}); err != nil {
-					t.Fatalf("project %d %s: %v", w.id, kind, err)
-				}
-			}
-			move(t, db, w.id, "", planning.StateBuilding, planning.StateBuilt)
-			if _, err := db.Store.SetAsBuilt(ctx, w.id, planning.AsBuilt{CompletedOn: fmt.Sprintf("%d-06-30", y)}); err != nil {
-				t.Fatal(err)
-			}
+			buildInYear(t, db, w.id, y, [3]float64{0.5, 0.5, 0.5}, fmt.Sprintf("走〔%d〕%d号", y, w.id))
 			move(t, db, w.id, "", planning.StateAccepted)
 		}
 		run, _, err := planning.ScoreOn(ctx, db.Store, prof, planning.YearEnd(y), false, nil)

@@ -87,21 +87,25 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 // TestHalfConfiguredSSO: single sign-on is all or none; a server with
 // only some GAPMAP_OIDC_* settings does not start.
 func TestHalfConfiguredSSO(t *testing.T) {
+	refusesToServe(t, map[string]string{"GAPMAP_OIDC_ISSUER": "https://sso.example.gov.cn"}, "GAPMAP_OIDC_CLIENT_ID")
+}
+
+// refusesToServe runs serve with the settings (on port 0) and fails t
+// unless it stops before it starts, with an error naming want.
+func refusesToServe(t *testing.T, settings map[string]string, want string) {
+	t.Helper()
 	env := func(k string) string {
-		switch k {
-		case "GAPMAP_OIDC_ISSUER":
-			return "https://sso.example.gov.cn"
-		case "GAPMAP_ADDR":
+		if k == "GAPMAP_ADDR" {
 			return "127.0.0.1:0"
 		}
-		return ""
+		return settings[k]
 	}
 	// Bounded: a server that wrongly starts stops on its own.
 	ctx, cancel := context.WithTimeout(datatest.Context(), 3*time.Second)
 	defer cancel()
 	err := run(ctx, []string{"serve"}, env, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "GAPMAP_OIDC_CLIENT_ID") {
-		t.Errorf("serve with only GAPMAP_OIDC_ISSUER: %v, want an error naming GAPMAP_OIDC_CLIENT_ID", err)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("serve with %v: %v, want an error naming %s", settings, err, want)
 	}
 }
 

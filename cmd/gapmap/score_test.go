@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gapmap/gapmap/data"
 	"github.com/gapmap/gapmap/data/datatest"
 )
 
@@ -53,7 +52,9 @@ func TestScoreSummaryShowsUnknownAndTheWholeRun(t *testing.T) {
 	// Without any water works, 饮水 rests on missing data in every village.
 	// The works are gone as of mid-2016, so that the run of 2016-12-31
 	// (the layers as they were then) no longer sees them.
-	changeOn(t, db, "2016-06-30", `DELETE FROM water_works`)
+	if err := db.ExecOn("2016-06-30", `DELETE FROM water_works`); err != nil {
+		t.Fatal(err)
+	}
 	out = scoreOutput(t, db, "--full")
 	water := countsLine(t, out)[1] // 通路, 饮水, …
 	if water != "0 / 0 / 26" {
@@ -61,33 +62,14 @@ func TestScoreSummaryShowsUnknownAndTheWholeRun(t *testing.T) {
 	}
 
 	// With no village flagged poor, the summary covers them all and says so.
-	changeOn(t, db, "2016-06-30", `UPDATE villages SET is_poor_village = false, poor_households = 0, poor_population = 0`)
+	if err := db.ExecOn("2016-06-30", `UPDATE villages SET is_poor_village = false, poor_households = 0, poor_population = 0`); err != nil {
+		t.Fatal(err)
+	}
 	out = scoreOutput(t, db, "--full")
 	if !strings.Contains(out, "尚未标记任何建档立卡贫困村") || !strings.Contains(out, "各乡镇村平均缺口") {
 		t.Errorf("summary without 贫困村 does not say so:\n%s", out)
 	}
 	if c := countsLine(t, out)[1]; c != "0 / 0 / 161" {
 		t.Errorf("饮水 counts of all villages = %q, want 0 / 0 / 161:\n%s", c, out)
-	}
-}
-
-// changeOn runs sql as a change of the layers effective on date (their
-// history dates it then), as a survey of that date would.
-func changeOn(t *testing.T, db *datatest.DB, date, sql string) {
-	t.Helper()
-	ctx := datatest.Context()
-	tx, err := db.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	if err := data.SetEffective(ctx, tx, date); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, sql); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -157,6 +157,20 @@ func NewDemo(tb testing.TB) *DB {
 	return db
 }
 
+// ExecOn runs sql in one transaction whose layer changes take effect on
+// date, a YYYY-MM-DD day (data.SetEffective, as an import's 数据日期 or a
+// completion date would date them), and commits it.
+func (db *DB) ExecOn(date, sql string, args ...any) error {
+	ctx := Context()
+	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if err := data.SetEffective(ctx, tx, date); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, sql, args...)
+		return err
+	})
+}
+
 // Context returns a context whose principal is the command line's "test"
 // user: every write in package data needs someone to record in the audit
 // trail, and the command line's user may do anything.

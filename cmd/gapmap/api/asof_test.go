@@ -23,18 +23,7 @@ import (
 func TestScoresAsOf(t *testing.T) {
 	f := newFixture(t)
 	ctx := datatest.Context()
-	tx, err := f.db.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SET LOCAL gapmap.valid_from = '2019-01-01'`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE roads SET surface = '水泥' WHERE surface IN ('土', '砂石')`); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := f.db.ExecOn("2019-01-01", `UPDATE roads SET surface = '水泥' WHERE surface IN ('土', '砂石')`); err != nil {
 		t.Fatal(err)
 	}
 	p, err := planning.CountyProfile(ctx, f.db.Store, nil)

@@ -382,18 +382,7 @@ func TestTilesAndExportsAsOf(t *testing.T) {
 		t.Fatal("no village in the seat's tile: the test proves nothing")
 	}
 	ctx := datatest.Context()
-	tx, err := f.db.Pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SET LOCAL gapmap.valid_from = '2019-01-01'`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE villages SET name = '改名村' WHERE id = $1`, int64(villageID)); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := f.db.ExecOn("2019-01-01", `UPDATE villages SET name = '改名村' WHERE id = $1`, int64(villageID)); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.server.Refresh(ctx); err != nil {

@@ -1091,19 +1091,12 @@ test('the 日期 control shows a past date on the map, the ranking and the panel
             await p.waitForTimeout(250);
           }
         };
-        // A date's layers are a snapshot built by its first request; the
-        // page's tiles all ask at once, and Store.AsOf's first build under
-        // concurrent requests can fail (40001, 23505: see the branch's
-        // report), so each date is opened once before the page asks.
-        const warm = async (day) => {
-          if (!day) return;
-          const res = await fetch(`${base}/tiles/all/12/3341/1696.mvt?as_of=${day}`, { headers: { Cookie: await sessionCookie(READER) } });
-          assert.ok(res.status === 200 || res.status === 204, `warming ${day}: HTTP ${res.status}`);
-        };
         const roadScore = () => p.getAttribute('#village-scores .score[data-dim="通路"]', 'data-score');
+        // A date's layers are a snapshot its first request builds: here the
+        // page's tiles, all at once (TestAsOfConcurrentFirstUse). Each must
+        // be answered without an error (openPage reports any).
         /** choose picks day with act and waits for the map, the banner and the panel. */
         const choose = async (day, act, score) => {
-          await warm(day);
           const n = tiles.length;
           await act();
           // The banner changes right before the tiles reload (asof.js show, then onChange).
