@@ -49,6 +49,15 @@ func (s *Store) historyLayers() []*catalog.Layer {
 	return out
 }
 
+// historyTables are the tables of historyLayers.
+func (s *Store) historyTables() []string {
+	var tables []string
+	for _, l := range s.historyLayers() {
+		tables = append(tables, l.Table)
+	}
+	return tables
+}
+
 // snapshotDerived are the tables derived from layers that a snapshot holds
 // (empty at first, then built from its layers by RebuildRoadGraph and
 // RefreshLowZoom, which compare their state with layer_versions).
@@ -79,6 +88,13 @@ type snapshots struct {
 	// lowZoom is set once a snapshot Store's low-zoom roads are built:
 	// its layers never change.
 	lowZoom bool
+	// pastTiles remembers, per date, what the last tile of that date drew
+	// (pastTile).
+	pastTiles map[string]pastTileMemo
+}
+
+func newSnapshots() *snapshots {
+	return &snapshots{stores: map[string]*Store{}, recent: map[string]recentSnapshot{}, pastTiles: map[string]pastTileMemo{}}
 }
 
 // recentSnapshot is a snapshot AsOf returned, and when it last marked
@@ -123,10 +139,7 @@ func (s *Store) AsOf(ctx context.Context, day time.Time) (*Store, error) {
 		return nil, fmt.Errorf("as of %s: %w", day.Format(time.DateOnly), errors.New("already a snapshot"))
 	}
 	date := day.Format(time.DateOnly)
-	var tables []string
-	for _, l := range s.historyLayers() {
-		tables = append(tables, l.Table)
-	}
+	tables := s.historyTables()
 	var current string
 	if err := s.pool.QueryRow(ctx, layerVersionsSQL, tables).Scan(&current); err != nil {
 		return nil, translate(err, "layer versions")
@@ -337,7 +350,7 @@ func (s *Store) snapshotStore(ctx context.Context, schema string, day time.Time)
 	st.replica = nil
 	d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	st.asOf = &d
-	st.snaps = &snapshots{stores: map[string]*Store{}, recent: map[string]recentSnapshot{}} // a snapshot has none of its own
+	st.snaps = newSnapshots() // a snapshot has none of its own
 	if s.snaps.stores == nil {
 		s.snaps.stores = map[string]*Store{}
 	}

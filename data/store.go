@@ -105,7 +105,7 @@ func openConfig(cfg *pgxpool.Config, tileConns int32, log *slog.Logger) (*Store,
 		return nil, fmt.Errorf("create tile pool: %w", err)
 	}
 	return &Store{pool: pool, tilePool: tilePool, log: log, layers: defaultLayers, policy: access.Default(),
-		snaps: &snapshots{stores: map[string]*Store{}, recent: map[string]recentSnapshot{}}}, nil
+		snaps: newSnapshots()}, nil
 }
 
 // Close closes every connection of both pools.

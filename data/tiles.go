@@ -377,12 +377,32 @@ func (s *Store) provenance(ctx context.Context) (credits, synthetic []string, er
 // ones for a day from today on), with the snapshot's low-zoom roads and
 // the villages scored by the run of that date (planning.RunOn; none when
 // it has no run: their gaps are then unknown, never today's).
+//
+// The snapshot and the run a date's tiles draw are remembered under the
+// state they were found in (pastTileStateSQL): while the layers, the runs
+// and the county profile stay as they were, a tile of that date costs one
+// read of that state before its statement, where finding them again cost
+// four reads, the profile's parse and its hash (BenchmarkTileReviewAsOf
+// against BenchmarkTileReview).
 func (s *Store) pastTile(ctx context.Context, req tiles.Request) ([]byte, []string, error) {
 	d, err := planning.ParseAsOf(req.Filter.AsOf)
 	if err != nil {
 		return nil, nil, err
 	}
+	date := req.Filter.AsOf
 	req.Filter.AsOf = ""
+	var state string
+	if err := s.pool.QueryRow(ctx, pastTileStateSQL, s.historyTables()).Scan(&state); err != nil {
+		return nil, nil, translate(err, "layers as of "+date)
+	}
+	s.snaps.mu.Lock()
+	m, ok := s.snaps.pastTiles[date]
+	s.snaps.mu.Unlock()
+	// A memo older than snapshotMarkEvery goes the long way once, which
+	// marks its snapshot used (AsOf) so that it is not dropped as stale.
+	if ok && m.state == state && time.Since(m.at) < snapshotMarkEvery {
+		return m.store.tile(ctx, req, &m.run)
+	}
 	past, err := s.ForDate(ctx, d)
 	if err != nil {
 		return nil, nil, err
@@ -404,5 +424,25 @@ func (s *Store) pastTile(ctx context.Context, req tiles.Request) ([]byte, []stri
 			past.snaps.mu.Unlock()
 		}
 	}
+	s.snaps.mu.Lock()
+	s.snaps.pastTiles[date] = pastTileMemo{state: state, store: past, run: run, at: time.Now()}
+	s.snaps.mu.Unlock()
 	return past.tile(ctx, req, &run)
 }
+
+// pastTileMemo is what a past date's tile drew: the snapshot Store and
+// the scoring run, found when the state read pastTileStateSQL.
+type pastTileMemo struct {
+	state string
+	store *Store
+	run   int64
+	at    time.Time
+}
+
+// pastTileStateSQL reads, in one row, what decides a past date's snapshot
+// and run: the layers' versions (which snapshot), the finished runs (a
+// new year-end run, or the latest for today) and the county profile
+// (whose hash picks the year-end run). $1 is the history layers' tables.
+const pastTileStateSQL = `SELECT (` + layerVersionsSQL + `)
+	|| '|' || (SELECT count(*) || ':' || coalesce(max(id), 0) FROM scoring_runs WHERE status = 'done')
+	|| '|' || md5(coalesce((SELECT profile::text FROM counties WHERE code = ` + theCounty + `), ''))`

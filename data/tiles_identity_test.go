@@ -295,6 +295,28 @@ func TestTilesEqualReprojectingRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	compare("as of "+asOf, asOf, conn)
+	// A run of that date saved after its tiles were drawn is drawn from
+	// the next tile on: a date's tiles remember their run only while the
+	// runs stay as they were. Before it the date has no run (villages
+	// unknown); after it they are scored.
+	if id, err := planning.RunOn(ctx, db.Store, day(asOf)); err != nil || id != 0 {
+		t.Fatalf("as of %s: a run %d before it was made (%v)", asOf, id, err)
+	}
+	past, err := db.Store.AsOf(ctx, day(asOf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := planning.CountyProfile(ctx, db.Store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := planning.Score(ctx, past, p, day(asOf), true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := planning.RunOn(ctx, db.Store, day(asOf)); err != nil || id == 0 {
+		t.Fatalf("as of %s: no run after scoring it (%v)", asOf, err)
+	}
+	compare("as of "+asOf+", scored since", asOf, conn)
 
 	t.Logf("%d tiles, %d with features, %d cut by their budget", rendered, nonEmpty, cutSeen)
 	if nonEmpty < rendered/2 || cutSeen == 0 {

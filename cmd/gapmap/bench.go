@@ -103,6 +103,7 @@ func benchTiles(ctx context.Context, a app, bc benchOptions) error {
 			return err
 		}
 	}
+	floor, floorAnswers := startFloorServer(ctx)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * bc.Clients}}
 	fmt.Fprintf(stdout, "tile load: layer set %s, %d clients, %s per zoom and mode, up to %d tiles per zoom, bounds %.3f,%.3f,%.3f,%.3f\n",
 		bc.LayerSet, bc.Clients, bc.Duration, bc.MaxTiles, b[0], b[1], b[2], b[3])
@@ -114,7 +115,8 @@ func benchTiles(ctx context.Context, a app, bc benchOptions) error {
 		if equal != "" {
 			runs = append(runs, struct{ name, url string }{"equal", equal + "/tiles/" + bc.LayerSet + "/{z}/{x}/{y}.mvt"})
 		}
-		runs = append(runs, struct{ name, url string }{"warm", warm + "/tiles/" + bc.LayerSet + "/{z}/{x}/{y}.mvt"})
+		runs = append(runs, struct{ name, url string }{"warm", warm + "/tiles/" + bc.LayerSet + "/{z}/{x}/{y}.mvt"},
+			struct{ name, url string }{"floor", floor + "/tiles/" + bc.LayerSet + "/{z}/{x}/{y}.mvt"})
 		if bc.Peer != "" {
 			runs = append(runs, struct{ name, url string }{"peer", bc.Peer})
 		}
@@ -126,6 +128,11 @@ func benchTiles(ctx context.Context, a app, bc benchOptions) error {
 					return fmt.Errorf("prime the cache: %w", err)
 				}
 			}
+			if run.name == "floor" {
+				if err := floorAnswers.copy(ctx, tileURLs(urls["warm"], list), warm); err != nil {
+					return fmt.Errorf("floor answers: %w", err)
+				}
+			}
 			before := coldCache.Stats()
 			res := loadTiles(ctx, client, run.url, z, list, bc.Clients, bc.Duration)
 			results[run.name], urls[run.name] = res, run.url
@@ -135,6 +142,11 @@ func benchTiles(ctx context.Context, a app, bc benchOptions) error {
 				// one render; renders/s is the database's throughput.
 				after := coldCache.Stats()
 				fmt.Fprintf(stdout, "  %.1f renders/s", float64(after.Misses-before.Misses)/res.Duration.Seconds())
+			}
+			if run.name == "floor" {
+				// How near the warm path comes to Go's HTTP stack answering
+				// the same bytes to the same clients on the same machine.
+				fmt.Fprintf(stdout, "  warm/floor %.2f× tiles/s", results["warm"].RPS()/res.RPS())
 			}
 			fmt.Fprintln(stdout)
 			if ctx.Err() != nil {
@@ -173,6 +185,83 @@ func startTileServer(ctx context.Context, store *data.Store, cache *tiles.Cache,
 		srv.Close()
 	}()
 	return "http://" + ln.Addr().String(), nil
+}
+
+// floorAnswers are the warm server's answers, kept byte for byte (body,
+// Content-Type, Content-Encoding) by path, for the floor server.
+type floorAnswers struct {
+	mu      sync.RWMutex
+	answers map[string]floorAnswer
+}
+
+type floorAnswer struct {
+	status                int
+	body                  []byte
+	contentType, encoding string
+}
+
+// startFloorServer serves the answers copied into the returned
+// floorAnswers with nothing but net/http: a map look-up and a write. The
+// warm run against it ("floor") is what Go's HTTP stack and the load
+// client reach on this machine with the same bytes, the bound of the warm
+// path.
+func startFloorServer(ctx context.Context) (string, *floorAnswers) {
+	fa := &floorAnswers{answers: map[string]floorAnswer{}}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fa.mu.RLock()
+		a, ok := fa.answers[r.URL.Path]
+		fa.mu.RUnlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if a.contentType != "" {
+			w.Header().Set("Content-Type", a.contentType)
+		}
+		if a.encoding != "" {
+			w.Header().Set("Content-Encoding", a.encoding)
+		}
+		w.WriteHeader(a.status)
+		w.Write(a.body)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err) // a loopback port: the cold and warm servers took theirs
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	return "http://" + ln.Addr().String(), fa
+}
+
+// copy fetches each of urls from the warm server as the load client asks
+// (gzip accepted) and keeps the answer as sent, under its path.
+func (fa *floorAnswers) copy(ctx context.Context, urls []string, from string) error {
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, u := range urls {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := raw.Do(req)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		fa.mu.Lock()
+		fa.answers[strings.TrimPrefix(u, from)] = floorAnswer{status: resp.StatusCode, body: body,
+			contentType: resp.Header.Get("Content-Type"), encoding: resp.Header.Get("Content-Encoding")}
+		fa.mu.Unlock()
+	}
+	return nil
 }
 
 // loadResult is what one load run measured.

@@ -43,7 +43,7 @@ type Config struct {
 	// Policy is who may do what: GAPMAP_ACCESS_FILE (a JSON file shaped
 	// like planning/access/default.json), else the defaults.
 	Policy   *access.Policy
-	Sessions access.SessionTimes // GAPMAP_SESSION_IDLE, GAPMAP_SESSION_MAX
+	Sessions access.SessionTimes // GAPMAP_SESSION_IDLE, GAPMAP_SESSION_MAX, GAPMAP_SESSION_TILE_RECHECK
 	// OIDC is single sign-on (GAPMAP_OIDC_*, all or none); nil: none.
 	OIDC *api.OIDCConfig
 	// JobSlots caps the heavy calls running at once (GAPMAP_JOB_SLOTS).
@@ -116,7 +116,7 @@ func (c Config) Validate() error {
 type settings struct {
 	cfg                                                                       Config // DatabaseURL, Addr and Web: no parsing needed
 	logLevel, requestTimeout, maxConns, tileCacheMB, tileStoreMB, importMaxMB string
-	publicRead, accessFile, sessionIdle, sessionMax                           string
+	publicRead, accessFile, sessionIdle, sessionMax, tileRecheck              string
 	classConns, queuePerSlot, queueWait, heavyPerMin, jobSlots, jobTimeouts   string
 	exportResultTTL                                                           string
 	oidcErr                                                                   error // from GAPMAP_OIDC_*, reported by config
@@ -127,7 +127,7 @@ func readSettings(getenv func(string) string) *settings {
 	cfg := DefaultConfig()
 	s := &settings{logLevel: cfg.LogLevel.String(), requestTimeout: cfg.RequestTimeout.String(),
 		maxConns: fmt.Sprint(cfg.MaxConns), tileCacheMB: fmt.Sprint(cfg.TileCacheBytes >> 20), tileStoreMB: fmt.Sprint(cfg.TileStoreBytes >> 20), importMaxMB: fmt.Sprint(cfg.ImportMaxBytes >> 20),
-		publicRead: "false", sessionIdle: cfg.Sessions.Idle.String(), sessionMax: cfg.Sessions.Max.String(),
+		publicRead: "false", sessionIdle: cfg.Sessions.Idle.String(), sessionMax: cfg.Sessions.Max.String(), tileRecheck: cfg.Sessions.TileRecheck.String(),
 		queuePerSlot: fmt.Sprint(cfg.Admission.QueuePerSlot), queueWait: cfg.Admission.QueueWait.String(), heavyPerMin: fmt.Sprint(cfg.Admission.HeavyPerMinute),
 		jobSlots: fmt.Sprint(cfg.JobSlots), exportResultTTL: cfg.ExportResultTTL.String()}
 	for _, e := range []struct {
@@ -147,6 +147,7 @@ func readSettings(getenv func(string) string) *settings {
 		{"GAPMAP_ACCESS_FILE", &s.accessFile},
 		{"GAPMAP_SESSION_IDLE", &s.sessionIdle},
 		{"GAPMAP_SESSION_MAX", &s.sessionMax},
+		{"GAPMAP_SESSION_TILE_RECHECK", &s.tileRecheck},
 		{"GAPMAP_CLASS_CONNS", &s.classConns},
 		{"GAPMAP_QUEUE_PER_SLOT", &s.queuePerSlot},
 		{"GAPMAP_QUEUE_WAIT", &s.queueWait},
@@ -240,6 +241,11 @@ func (s *settings) config() (Config, error) {
 		} else {
 			*d.to = v
 		}
+	}
+	if v, err := time.ParseDuration(s.tileRecheck); err != nil || v < 0 || v > time.Minute {
+		errs = append(errs, fmt.Errorf("GAPMAP_SESSION_TILE_RECHECK %q: want a duration from 0 to 1m, such as 5s", s.tileRecheck))
+	} else {
+		cfg.Sessions.TileRecheck = v
 	}
 	if err := s.admission(&cfg); err != nil {
 		errs = append(errs, err)

@@ -65,10 +65,14 @@ const (
 type SessionTimes struct {
 	Idle time.Duration
 	Max  time.Duration
+	// TileRecheck is how long a tile request may trust the session or token
+	// that another tile request of the same secret proved: the map asks for
+	// dozens of tiles a second. 0: every tile looks its secret up.
+	TileRecheck time.Duration
 }
 
 // DefaultSessionTimes suit a working day in a bureau.
-var DefaultSessionTimes = SessionTimes{Idle: 2 * time.Hour, Max: 12 * time.Hour}
+var DefaultSessionTimes = SessionTimes{Idle: 2 * time.Hour, Max: 12 * time.Hour, TileRecheck: 5 * time.Second}
 
 // Store is the persistence of accounts, sessions and tokens. Errors are
 // *planning.Error: ENotFound (no such user), EConflict (login taken),

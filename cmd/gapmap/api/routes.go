@@ -72,6 +72,7 @@ type server struct {
 	policy       *access.Policy
 	publicRead   bool
 	sessionTimes access.SessionTimes
+	tileAuth     *recentAuth // principals tile requests proved (sessionTimes.TileRecheck)
 	limiter      *loginLimiter
 	sso          *sso // nil without single sign-on
 	store        planning.Store
@@ -134,7 +135,8 @@ func New(c Config) (http.Handler, error) {
 		return nil, fmt.Errorf("review map: %w", err)
 	}
 	s := &server{accounts: c.Accounts, audit: c.Audit, policy: c.Policy, publicRead: c.PublicRead, sessionTimes: c.Sessions,
-		limiter: newLoginLimiter(20, 5*time.Minute), store: c.Store, imports: c.Imports, exports: c.Exports, poverty: c.Poverty, tiles: c.Tiles, site: site, log: c.Log,
+		tileAuth: newRecentAuth(c.Sessions.TileRecheck),
+		limiter:  newLoginLimiter(20, 5*time.Minute), store: c.Store, imports: c.Imports, exports: c.Exports, poverty: c.Poverty, tiles: c.Tiles, site: site, log: c.Log,
 		importMax: c.ImportMaxBytes, admission: newAdmission(c.Admission),
 		jobs: &jobRunner{store: c.Jobs, log: c.Log, slots: newSlots(c.JobSlots), slotWait: c.RequestTimeout, timeouts: timeouts, live: map[int64]*liveJob{},
 			reportGap: time.Second / 2, refresh: c.Tiles.Refresh},
