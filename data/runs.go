@@ -348,7 +348,7 @@ func scanGapRow(total *int) pgx.RowToFunc[planning.GapRow] {
 		var road, water, grid, pv *float64
 		var mRoad, mWater, mGrid, mPV float64
 		err := row.Scan(&g.Code, &g.Name, &g.TownshipCode, &g.TownshipName, &g.IsPoor, &g.PoorPopulation,
-			&g.Composite, &road, &water, &grid, &pv, &g.MissingWeight, &mRoad, &mWater, &mGrid, &mPV, &g.Unknown, &total)
+			&g.Composite, &road, &water, &grid, &pv, &g.MissingWeight, &mRoad, &mWater, &mGrid, &mPV, &g.Unknown, total)
 		g.Gaps = map[string]*float64{planning.DimRoad: road, planning.DimWater: water, planning.DimGrid: grid, planning.DimPV: pv}
 		g.MissingWeights = map[string]float64{planning.DimRoad: mRoad, planning.DimWater: mWater, planning.DimGrid: mGrid, planning.DimPV: mPV}
 		return g, err
