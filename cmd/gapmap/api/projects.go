@@ -285,6 +285,11 @@ func (s *server) realised(w http.ResponseWriter, r *http.Request) error {
 // generateProjects sizes candidates from a run: {"run_id": 0, "all": false}
 // (the latest run; only villages with poor people unless all).
 func (s *server) generateProjects(w http.ResponseWriter, r *http.Request) error {
+	// Generation measures each candidate's effect on its village (the
+	// predicted 缺口后): seconds on the demo, more on a real county.
+	if err := extendDeadlines(w, r, false); err != nil {
+		s.log.Warn("generation keeps the server's write timeout", "err", err, "request_id", requestID(r.Context()))
+	}
 	var body struct {
 		RunID int64 `json:"run_id"`
 		All   bool  `json:"all"`

@@ -240,7 +240,7 @@ func (s *server) routes(timeout time.Duration) []route {
 		// projects.go (the 项目库 and its 补充数据), plans.go
 		{get, "/api/v1/projects", read, s.listProjects, timeout, 0, classAPI},
 		{post, "/api/v1/projects", edit, s.createProject, timeout, maxJSONBytes, classAPI},
-		{post, "/api/v1/projects/generate", access.Generate, s.generateProjects, timeout, maxJSONBytes, classHeavy},
+		{post, "/api/v1/projects/generate", access.Generate, s.generateProjects, longBudget, maxJSONBytes, classHeavy},
 		{get, "/api/v1/projects/targets", read, s.projectTargets, timeout, 0, classAPI},
 		{get, "/api/v1/projects/realised", read, s.realised, timeout, 0, classAPI},
 		{get, "/api/v1/projects/export.{format}", read, s.exportProjects, timeout, 0, classExport},
