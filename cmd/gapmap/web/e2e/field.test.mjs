@@ -374,9 +374,9 @@ test('at 390×844 the side bar is a bottom sheet, a village opens in view, and n
 
     // A village from the village table: its panel comes over the table.
     await p.click('#open-village-table');
-    await p.waitForFunction(() => document.querySelectorAll('#vt-table tbody tr').length > 0);
+    await p.waitForFunction(() => document.querySelectorAll('#vt-table tbody tr[data-code]').length > 0);
     await noOverflow('with the village table open');
-    const row = p.locator('#vt-table tbody tr').first();
+    const row = p.locator('#vt-table tbody tr[data-code]').first();
     const fromTable = await row.getAttribute('data-code');
     await row.locator('a').first().click(); // the village's name
     await p.waitForFunction((c) => document.getElementById('village-name') && !document.getElementById('panel').hidden

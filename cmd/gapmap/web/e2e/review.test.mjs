@@ -990,15 +990,15 @@ test('the village table lists the R1 未达标 poor villages with their totals a
       assert.match(await p.textContent('#ranking-title'), new RegExp(`共 ${all.villages.length} 村`));
 
       await p.click('#open-village-table');
-      await p.waitForFunction(() => document.querySelectorAll('#vt-table tbody tr').length > 0);
+      await p.waitForFunction(() => document.querySelectorAll('#vt-table tbody tr[data-code]').length > 0);
       await p.selectOption('#vt-poor', 'true');
       await p.selectOption('#vt-dimension', '通路');
       await p.waitForFunction(() => [...document.querySelectorAll('#vt-indicator option')].some((o) => o.value === 'R1'));
       await p.selectOption('#vt-indicator', 'R1');
       await p.selectOption('#vt-result', 'fail');
       await p.waitForFunction((n) => document.getElementById('vt-summary').dataset.villages === String(n)
-        && document.querySelectorAll('#vt-table tbody tr').length === n, want.size);
-      const codes = await p.$$eval('#vt-table tbody tr', (rows) => rows.map((r) => r.dataset.code));
+        && document.querySelectorAll('#vt-table tbody tr[data-code]').length === n, want.size);
+      const codes = await p.$$eval('#vt-table tbody tr[data-code]', (rows) => rows.map((r) => r.dataset.code));
       assert.deepEqual([...codes].sort(), [...want.keys()].sort());
       const totalKm = Number(await p.getAttribute('#vt-table tfoot [data-total="R1_need"]', 'data-sum'));
       const totalWan = Number(await p.getAttribute('#vt-table tfoot [data-total="R1_cost_wan"]', 'data-sum'));
