@@ -127,7 +127,7 @@ export class PlanTab {
       return;
     }
     const byYear = new Map();
-    for (const p of plan.projects) {
+    for (const p of plan.projects || []) {
       if (!byYear.has(p.year)) byYear.set(p.year, []);
       byYear.get(p.year).push(p);
     }
@@ -149,8 +149,8 @@ export class PlanTab {
           p.fixed ? el('span', { class: 'muted' }, '已纳入年度计划') : this.action(p.id, true)))))),
       // Every project left out, with the plan's reason (超出预算 with the money left, 等待前置项目, 人工排除, …).
       el('details', { id: 'plan-left-out' },
-        el('summary', {}, `未入选的 ${plan.left_out.length} 个项目及原因（未用资金 ${wan(plan.unspent_wan)}）`),
-        el('ul', {}, plan.left_out.map((p) => el('li', { dataset: { id: p.id, reason: p.reason_code } },
+        el('summary', {}, `未入选的 ${(plan.left_out || []).length} 个项目及原因（未用资金 ${wan(plan.unspent_wan)}）`),
+        el('ul', {}, (plan.left_out || []).map((p) => el('li', { dataset: { id: p.id, reason: p.reason_code } },
           `${p.name}（${wan(p.cost_wan)}）：${p.reason}`, ' ', this.action(p.id, false))))),
       el('form', { id: 'scenario-save', class: 'filters', onsubmit: (e) => { e.preventDefault(); this.save(); } },
         el('label', {}, '方案名称 ', el('input', { id: 'scenario-name', required: true, maxlength: 60, placeholder: '如：每年 2000 万元' })),
