@@ -151,6 +151,7 @@ async function main() {
  */
 async function mainOffline(url) {
   app.offline = true;
+  app.sheet = new BottomSheet(app); // buildMap pads the map for it on a phone
   app.locator = new Locator(app, { onLocated: villageLocated, notice, fail });
   buildDimensions();
   buildLegend();
