@@ -209,8 +209,10 @@ test('the page on a PMTiles pack, without gapmap, draws what the served tiles dr
     await t.test('the same pixels', async () => {
       // Labels come from the API on the served page (village offices,
       // township centres), not from the tiles: both pages hide them here.
+      // The coordinate readout shows where each page was last clicked.
       const hide = (p) => p.evaluate(() => {
         for (const id of ['villages-label', 'township-labels']) window.gapmap.map.setLayoutProperty(id, 'visibility', 'none');
+        document.getElementById('coords').style.visibility = 'hidden';
       });
       for (const [c, z] of [[centre, 10], [village, 13]]) {
         for (const p of [served, offline]) {
