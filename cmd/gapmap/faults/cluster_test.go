@@ -150,8 +150,12 @@ type snapshot struct {
 }
 
 // volatile are the tables a request changes by itself (a login's session,
-// its last use): left out of the checksums, whatever the faults do.
-var volatile = map[string]bool{"public.sessions": true, "public.login_attempts": true}
+// its last use; the rendered tiles the tile server keeps across restarts,
+// migration 0034): left out of the checksums, whatever the faults do.
+var volatile = map[string]bool{
+	"public.sessions": true, "public.login_attempts": true,
+	"public.tile_store": true, "public.tile_store_epochs": true,
+}
 
 // takeSnapshot checksums every table of gapmap's schemas with its own
 // SQL: the md5 of the sorted md5s of its rows' text, so that neither a
