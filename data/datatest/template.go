@@ -70,13 +70,12 @@ var templates [len(kindNames)]struct {
 func clone(tb testing.TB, admin string, kind templateKind) *DB {
 	tb.Helper()
 	appURL := URL(tb)
-	t := &templates[kind]
-	t.once.Do(func() { t.name, t.err = makeTemplate(admin, appURL, kind) })
-	if t.err != nil {
-		tb.Fatalf("test database template (%s): %v", kindNames[kind], t.err)
+	tpl, err := template(admin, appURL, kind)
+	if err != nil {
+		tb.Fatalf("test database template (%s): %v", kindNames[kind], err)
 	}
 	name := clonePrefix + randomHex()
-	if err := createDatabase(admin, appURL, name, t.name); err != nil {
+	if err := createDatabase(admin, appURL, name, tpl); err != nil {
 		tb.Fatalf("clone the test database template: %v", err)
 	}
 	// Dropping a database takes seconds (a checkpoint): the next test
@@ -85,6 +84,14 @@ func clone(tb testing.TB, admin string, kind templateKind) *DB {
 		go func() { _ = adminExec(admin, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)") }()
 	})
 	return open(tb, appURL, name, templateSchema)
+}
+
+// template returns the name of this binary's template of kind, made by
+// its first caller.
+func template(admin, appURL string, kind templateKind) (string, error) {
+	t := &templates[kind]
+	t.once.Do(func() { t.name, t.err = makeTemplate(admin, appURL, kind) })
+	return t.name, t.err
 }
 
 // makeTemplate returns the name of the template of kind for this test
@@ -138,12 +145,11 @@ func makeTemplate(admin, appURL string, kind templateKind) (string, error) {
 func build(admin, appURL string, kind templateKind, tmp string) error {
 	ctx := context.Background()
 	if kind == demoLoaded {
-		base := &templates[migrated]
-		base.once.Do(func() { base.name, base.err = makeTemplate(admin, appURL, migrated) })
-		if base.err != nil {
-			return base.err
+		base, err := template(admin, appURL, migrated)
+		if err != nil {
+			return err
 		}
-		if err := createDatabase(admin, appURL, tmp, base.name); err != nil {
+		if err := createDatabase(admin, appURL, tmp, base); err != nil {
 			return err
 		}
 	} else {
