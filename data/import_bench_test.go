@@ -61,7 +61,7 @@ func BenchmarkImportVsOgr2ogr(b *testing.B) {
 
 		db.Pool.Exec(ctx, `DROP TABLE IF EXISTS ogr_roads`)
 		checkpoint(b, db)
-		theirs, theirRSS := runTimed(b, exec.Command(ogr, "-f", "PostgreSQL", pgKeywords(b, datatest.URL(b)), path, "-nln", "ogr_roads",
+		theirs, theirRSS := runTimed(b, exec.Command(ogr, "-f", "PostgreSQL", pgKeywords(b, db.URL), path, "-nln", "ogr_roads",
 			"-lco", "SCHEMA="+db.Schema, "-lco", "GEOMETRY_NAME=geom", "-a_srs", "EPSG:4490", "-nlt", "LINESTRING"))
 		var count int
 		db.Pool.QueryRow(ctx, `SELECT count(*) FROM ogr_roads`).Scan(&count)
@@ -184,7 +184,7 @@ func BenchmarkExportVsOgr2ogr(b *testing.B) {
 		theirs := filepath.Join(dir, "ogr.gpkg")
 		os.Remove(theirs)
 		start = time.Now()
-		cmd := exec.Command(ogr, "-f", "GPKG", theirs, pgKeywords(b, datatest.URL(b))+" schemas="+db.Schema, "roads")
+		cmd := exec.Command(ogr, "-f", "GPKG", theirs, pgKeywords(b, db.URL)+" schemas="+db.Schema, "roads")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("ogr2ogr: %v\n%s", err, out)
 		}

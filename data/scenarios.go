@@ -65,8 +65,9 @@ func (s *Store) SaveScenario(ctx context.Context, name string, req planning.Plan
 
 // Scenarios implements planning.ScenarioStore, newest first.
 func (s *Store) Scenarios(ctx context.Context) ([]planning.ScenarioSummary, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, name, (result->>'chosen')::int, (result->>'cost_wan')::float8,
-			(result->>'unspent_wan')::float8, created_by, created_at, coalesce(applied_by, ''), applied_at
+	// In the order of ScenarioSummary's fields, its record's first.
+	rows, err := s.pool.Query(ctx, `SELECT id, name, created_by, created_at, coalesce(applied_by, ''), applied_at,
+			(result->>'chosen')::int, (result->>'cost_wan')::float8, (result->>'unspent_wan')::float8
 		FROM plan_scenarios ORDER BY id DESC`)
 	if err != nil {
 		return nil, translate(err, "scenarios")

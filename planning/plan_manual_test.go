@@ -118,10 +118,10 @@ func TestPlanIncludeExclude(t *testing.T) {
 // TestCompareScenarios: the projects two plans treat differently, by kind,
 // and the per-plan gap figures, against what the plans say by hand.
 func TestCompareScenarios(t *testing.T) {
-	a := planning.Scenario{ID: 1, Name: "甲", Plan: planning.Plan{
+	a := planning.Scenario{ScenarioRecord: planning.ScenarioRecord{ID: 1, Name: "甲"}, Plan: planning.Plan{
 		Rows:    []planning.PlanRow{{ID: 1, Code: "A", Year: 2016, Tier: 1, Value: 10}, {ID: 2, Code: "B", Year: 2016, Tier: 1, Value: 5}, {ID: 4, Code: "D", Year: 2017, Tier: 2}},
 		LeftOut: []planning.PlanOut{{ID: 3, Code: "C", Reason: "超出预算"}}}}
-	b := planning.Scenario{ID: 2, Name: "乙", Plan: planning.Plan{
+	b := planning.Scenario{ScenarioRecord: planning.ScenarioRecord{ID: 2, Name: "乙"}, Plan: planning.Plan{
 		Rows:    []planning.PlanRow{{ID: 1, Code: "A", Year: 2016, Tier: 1, Value: 10}, {ID: 2, Code: "B", Year: 2017, Tier: 1, Value: 5}, {ID: 3, Code: "C", Year: 2017, Tier: 1, Value: 1}},
 		LeftOut: []planning.PlanOut{{ID: 4, Code: "D", Reason: "人工排除"}}}}
 	d := planning.CompareScenarios(a, b)

@@ -12,30 +12,33 @@ import (
 // time): times in a scenario's messages and exports are given on it.
 var ChinaTime = time.FixedZone("CST", 8*3600)
 
-// Scenario is a plan saved under a name (方案): the request it was made
-// from, its result, who saved it and when, and whether it was applied.
-type Scenario struct {
-	ID        int64       `json:"id"`
-	Name      string      `json:"name"`
-	Request   PlanRequest `json:"request"`
-	Plan      Plan        `json:"plan"`
-	CreatedBy string      `json:"created_by"`
-	CreatedAt time.Time   `json:"created_at"`
-	AppliedBy string      `json:"applied_by,omitempty"`
-	AppliedAt *time.Time  `json:"applied_at,omitempty"`
+// ScenarioRecord is what every view of a saved plan shows: its id and
+// name, who saved it and when, and whether it was applied. Scenario and
+// ScenarioSummary embed it, so the two views cannot drift apart.
+type ScenarioRecord struct {
+	ID        int64      `json:"id"`
+	Name      string     `json:"name"`
+	CreatedBy string     `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+	AppliedBy string     `json:"applied_by,omitempty"`
+	AppliedAt *time.Time `json:"applied_at,omitempty"`
 }
 
-// ScenarioSummary is a scenario as a list shows it, without its projects.
+// Scenario is a plan saved under a name (方案): the request it was made
+// from and its result, with its record.
+type Scenario struct {
+	ScenarioRecord
+	Request PlanRequest `json:"request"`
+	Plan    Plan        `json:"plan"`
+}
+
+// ScenarioSummary is a scenario as a list shows it: its record and the
+// plan's totals, without its projects.
 type ScenarioSummary struct {
-	ID         int64      `json:"id"`
-	Name       string     `json:"name"`
-	Chosen     int        `json:"chosen"`
-	CostWan    float64    `json:"cost_wan"`
-	UnspentWan float64    `json:"unspent_wan"`
-	CreatedBy  string     `json:"created_by"`
-	CreatedAt  time.Time  `json:"created_at"`
-	AppliedBy  string     `json:"applied_by,omitempty"`
-	AppliedAt  *time.Time `json:"applied_at,omitempty"`
+	ScenarioRecord
+	Chosen     int     `json:"chosen"`
+	CostWan    float64 `json:"cost_wan"`
+	UnspentWan float64 `json:"unspent_wan"`
 }
 
 // ScenarioStore keeps the saved plans. Every write checks the PlanApply

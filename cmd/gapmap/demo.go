@@ -27,10 +27,13 @@ func demoFlags(fs *flag.FlagSet, o *demoOptions) func() error {
 
 // serveDemo runs `gapmap demo`: it loads the demo county, then serves it.
 func serveDemo(ctx context.Context, a app, o demoOptions) error {
-	if err := loadDemo(ctx, a.store, a.stdout); err != nil {
+	// Generated once: the county is loaded and its code names the
+	// accounts' county.
+	county := demo.Generate()
+	if err := loadDemo(ctx, a.store, county, a.stdout); err != nil {
 		return err
 	}
-	if err := demoAccounts(ctx, a.store, a.cfg.Policy, a.stdout); err != nil {
+	if err := demoAccounts(ctx, a.store, a.cfg.Policy, county.Code, a.stdout); err != nil {
 		return err
 	}
 	if o.LoadOnly {
@@ -41,11 +44,10 @@ func serveDemo(ctx context.Context, a app, o demoOptions) error {
 
 // loadDemo migrates the database and loads, scores and plans the demo
 // county unless it is loaded already.
-func loadDemo(ctx context.Context, store *data.Store, stdout io.Writer) error {
+func loadDemo(ctx context.Context, store *data.Store, county *demo.County, stdout io.Writer) error {
 	if err := migrateFirst(ctx, store); err != nil {
 		return err
 	}
-	county := demo.Generate()
 	loaded, err := store.LoadDemo(ctx, county)
 	if err != nil {
 		return fmt.Errorf("load demo county into %s: %w", store.Target(), err)
@@ -92,8 +94,7 @@ type demoAccount struct {
 // demoAccounts creates, unless they exist, one account per role of the
 // lifecycle, and prints them: a township and a village of the first poor
 // village, its bureaus, the approvers, an admin and a guest.
-func demoAccounts(ctx context.Context, store *data.Store, pol *access.Policy, stdout io.Writer) error {
-	c := demo.Generate()
+func demoAccounts(ctx context.Context, store *data.Store, pol *access.Policy, countyCode string, stdout io.Writer) error {
 	vs, err := store.Villages(ctx, planning.VillageFilter{PoorOnly: true, Limit: planning.MaxPageSize})
 	if err != nil {
 		return err
@@ -108,7 +109,7 @@ func demoAccounts(ctx context.Context, store *data.Store, pol *access.Policy, st
 		}
 	}
 	accounts := []demoAccount{
-		{"admin", "县管理员", access.County, c.Code, []access.Role{access.Admin}},
+		{"admin", "县管理员", access.County, countyCode, []access.Role{access.Admin}},
 		{"xczx", "县乡村振兴局（审定、入库）", access.Bureau, "乡村振兴", []access.Role{access.Editor, access.Approver}},
 		{"jiaotong", "县交通运输局", access.Bureau, "交通", []access.Role{access.Editor, access.Reviewer}},
 		{"shuili", "县水利局", access.Bureau, "水利", []access.Role{access.Editor, access.Reviewer}},
@@ -116,7 +117,7 @@ func demoAccounts(ctx context.Context, store *data.Store, pol *access.Policy, st
 		{"caizheng", "县财政局", access.Bureau, "财政", []access.Role{access.Approver}},
 		{"xiangzhen", first.TownshipName, access.Township, first.TownshipCode, []access.Role{access.Editor, access.Reviewer}},
 		{"cun", first.Name, access.Village, first.Code, []access.Role{access.Editor}},
-		{"guest", "访客（只读）", access.County, c.Code, []access.Role{access.Viewer}},
+		{"guest", "访客（只读）", access.County, countyCode, []access.Role{access.Viewer}},
 	}
 	fmt.Fprintf(stdout, "demo accounts (password %s):\n", DemoPassword)
 	for _, d := range accounts {

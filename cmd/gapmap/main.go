@@ -91,7 +91,8 @@ also load gapmap drawing what pg_tileserv sends, and compare the tiles' content)
 --profile FILE for unit prices) and merge them into the library`, setup: withOptions(generateFlags, generate)},
 	{name: "projects plan", usage: `fit the library into yearly budgets (--years 2016-2020 --budget 3000 or
 --budgets 2016=3000,2017=2500, --township-cap, --library-only, --fill beneficiaries|none, --apply;
---budgets-from-allocations: per-source caps from the 资金台账's yearly allocations)`, setup: withOptions(planFlags, plan)},
+--budgets-from-allocations: per-source caps from the 资金台账's yearly allocations;
+--include 12,34 --exclude 56: 纳入/排除 projects by ID by hand; --json: print the plan as the API answers)`, setup: withOptions(planFlags, plan)},
 	{name: "projects needs", usage: `list the 补充数据: per village, the missing data that would decide each
 undecided indicator (--run N, --township, --village, --dimension;
 --out FILE.xlsx|.csv writes it instead)`, setup: withOptions(needsFlags, needs)},

@@ -304,6 +304,7 @@ func TestDemoCommand(t *testing.T) {
 }
 
 // TestProjectsCommands runs the planner's path on the demo: generate, plan
+// with projects included and excluded by hand as the API plans them, plan
 // under a budget with --apply, export the table, read it back with GDAL.
 func TestProjectsCommands(t *testing.T) {
 	db := datatest.New(t)
@@ -322,6 +323,8 @@ func TestProjectsCommands(t *testing.T) {
 	if !strings.Contains(out.String(), "新增 0") {
 		t.Errorf("generating again added projects:\n%s", out.String())
 	}
+	// Before the plan below writes into the library.
+	t.Run("include and exclude, as the API", func(t *testing.T) { checkPlanAsTheAPI(t, db, env) })
 	out.Reset()
 	if err := run(datatest.Context(), []string{"projects", "plan", "--years", "2016-2018", "--budget", "1500", "--apply"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)

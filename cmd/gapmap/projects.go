@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -165,21 +167,56 @@ func needs(ctx context.Context, a app, o needsOptions) error {
 	return tw.Flush()
 }
 
-// planFlags registers the flags of `gapmap projects plan`, which fill a
-// plan request.
-func planFlags(fs *flag.FlagSet, o *planning.PlanRequest) func() error {
+// planOptions are the flags of `gapmap projects plan`: the plan request,
+// as the API takes it, and how to print the plan.
+type planOptions struct {
+	Request planning.PlanRequest
+	JSON    bool // print the plan as the API answers it
+}
+
+func planFlags(fs *flag.FlagSet, o *planOptions) func() error {
 	var years, budget, budgets string
+	r := &o.Request
 	fs.StringVar(&years, "years", "2016-2020", "plan years, e.g. 2016-2020")
 	fs.StringVar(&budget, "budget", "", "budget per year in 万元, the same every year")
 	fs.StringVar(&budgets, "budgets", "", "budgets by year in 万元, e.g. 2016=3000,2017=2500 (overrides --budget)")
-	fs.Float64Var(&o.TownshipCap, "township-cap", 0, "at most this many 万元 per township per year (0: no cap)")
-	fs.BoolVar(&o.LibraryOnly, "library-only", false, "plan only projects already in the library (已入库)")
-	fs.BoolVar(&o.SourceBudgetsFromAllocations, "budgets-from-allocations", false,
+	fs.Float64Var(&r.TownshipCap, "township-cap", 0, "at most this many 万元 per township per year (0: no cap)")
+	fs.BoolVar(&r.LibraryOnly, "library-only", false, "plan only projects already in the library (已入库)")
+	fs.BoolVar(&r.SourceBudgetsFromAllocations, "budgets-from-allocations", false,
 		"cap each funding source per year by its 资金台账 allocation (gapmap funds allocations)")
-	fs.StringVar(&o.Fill, "fill", planning.FillBeneficiaries, "what the money left after the gap closure goes to: "+
+	fs.StringVar(&r.Fill, "fill", planning.FillBeneficiaries, "what the money left after the gap closure goes to: "+
 		planning.FillBeneficiaries+" (projects that still meet a need, by 建档立卡 beneficiaries) or "+planning.FillNone)
-	fs.BoolVar(&o.Apply, "apply", false, "write the chosen years, and why the others were left out, into the projects")
-	return func() error { return parseBudgets(o, years, budget, budgets) }
+	fs.Var((*idList)(&r.Include), "include", "纳入 by hand: project ids (the ID column), e.g. 12,34; each is fixed in the earliest year it fits")
+	fs.Var((*idList)(&r.Exclude), "exclude", "排除 by hand: project ids, e.g. 56; each is left out as 人工排除")
+	fs.BoolVar(&r.Apply, "apply", false, "write the chosen years, and why the others were left out, into the projects")
+	fs.BoolVar(&o.JSON, "json", false, "print the plan as JSON, as POST /api/v1/plans answers")
+	return func() error { return parseBudgets(r, years, budget, budgets) }
+}
+
+// idList is a flag of comma-separated project ids; repeating the flag
+// adds to the list.
+type idList []int64
+
+func (l *idList) String() string {
+	if l == nil {
+		return ""
+	}
+	parts := make([]string, len(*l))
+	for i, id := range *l {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *idList) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("“%s”不是项目 ID：应为正整数，多个用逗号分隔，如 12,34", f)
+		}
+		*l = append(*l, id)
+	}
+	return nil
 }
 
 // parseBudgets reads --years A-B and the budgets into r.
@@ -218,8 +255,10 @@ func parseBudgets(r *planning.PlanRequest, years, budget, budgets string) error 
 	return nil
 }
 
-// plan runs `gapmap projects plan`: the library fitted into the budgets.
-func plan(ctx context.Context, a app, req planning.PlanRequest) error {
+// plan runs `gapmap projects plan`: the library fitted into the budgets,
+// as POST /api/v1/plans fits it (planning.MakePlan with the county's
+// profile).
+func plan(ctx context.Context, a app, o planOptions) error {
 	if err := migrateFirst(ctx, a.store); err != nil {
 		return err
 	}
@@ -227,9 +266,14 @@ func plan(ctx context.Context, a app, req planning.PlanRequest) error {
 	if err != nil {
 		return err
 	}
-	p, err := planning.MakePlan(ctx, a.store, prof, req)
+	p, err := planning.MakePlan(ctx, a.store, prof, o.Request)
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
+	}
+	if o.JSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(p)
 	}
 	state := fmt.Sprintf("最优（用时 %s）", p.Elapsed)
 	if !p.Optimal {
@@ -243,6 +287,7 @@ func plan(ctx context.Context, a app, req planning.PlanRequest) error {
 		fmt.Fprintln(a.stdout, y)
 	}
 	fmt.Fprintf(a.stdout, "未用资金 %.2f 万元\n", p.UnspentWan)
+	printChosen(a.stdout, p.Rows)
 	if len(p.LeftOut) > 0 {
 		printLeftOut(a.stdout, p.LeftOut)
 	}
@@ -250,6 +295,26 @@ func plan(ctx context.Context, a app, req planning.PlanRequest) error {
 		fmt.Fprintln(a.stdout, "已写入项目年度及未入选原因")
 	}
 	return nil
+}
+
+// printChosen lists the chosen projects by year with their ids (what
+// --include and --exclude take) and how each came in.
+func printChosen(w io.Writer, rows []planning.PlanRow) {
+	rows = slices.Clone(rows)
+	slices.SortStableFunc(rows, func(a, b planning.PlanRow) int { return cmp.Compare(a.Year, b.Year) })
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\t项目编号\t项目名称\t年度\t投资（万元）\t入选方式")
+	for _, r := range rows {
+		how := "规划选定"
+		switch {
+		case r.Fixed:
+			how = "已纳入年度计划"
+		case r.Included:
+			how = "人工纳入"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%.2f\t%s\n", r.ID, r.Code, r.Name, r.Year, r.CostWan, how)
+	}
+	tw.Flush()
 }
 
 // printLeftOut prints how many projects each kind of reason leaves out,
@@ -276,9 +341,9 @@ func printLeftOut(w io.Writer, out []planning.PlanOut) {
 	}
 	fmt.Fprintf(w, "未入选 %d 个项目：%s\n", len(out), strings.Join(parts, "，"))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "项目编号\t项目名称\t投资（万元）\t未入选原因")
+	fmt.Fprintln(tw, "ID\t项目编号\t项目名称\t投资（万元）\t未入选原因")
 	for _, o := range out {
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%s\n", o.Code, o.Name, o.CostWan, o.Reason)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.2f\t%s\n", o.ID, o.Code, o.Name, o.CostWan, o.Reason)
 	}
 	tw.Flush()
 }

@@ -1,7 +1,7 @@
 // Package datatest gives integration tests a migrated, private PostGIS
-// schema. It reads GAPMAP_TEST_DATABASE_URL; when that is unset the test is
-// skipped on a developer machine but fails when CI is set, so CI cannot go
-// green by skipping.
+// database or schema (see New). It reads GAPMAP_TEST_DATABASE_URL; when
+// that is unset the test is skipped on a developer machine but fails when
+// CI is set, so CI cannot go green by skipping.
 package datatest
 
 import (
@@ -46,9 +46,35 @@ func URL(tb testing.TB) string {
 	return url
 }
 
-// New returns a DB on a fresh schema t_<random> with every migration
-// applied; the schema is dropped when the test ends.
+// New returns a DB with every migration applied, of the test's own: a
+// database cloned from a migrated template (see clone) when
+// GAPMAP_TEST_ADMIN_DATABASE_URL names a superuser, else a fresh schema
+// t_<random> of the shared test database. Either is dropped when the test
+// ends.
 func New(tb testing.TB) *DB {
+	tb.Helper()
+	if admin := os.Getenv("GAPMAP_TEST_ADMIN_DATABASE_URL"); admin != "" {
+		return clone(tb, admin, migrated)
+	}
+	return newSchema(tb)
+}
+
+// NewDemo returns a DB with the demo county loaded.
+func NewDemo(tb testing.TB) *DB {
+	tb.Helper()
+	if admin := os.Getenv("GAPMAP_TEST_ADMIN_DATABASE_URL"); admin != "" {
+		return clone(tb, admin, demoLoaded)
+	}
+	db := newSchema(tb)
+	if _, err := db.Store.LoadDemo(Context(), Demo()); err != nil {
+		tb.Fatalf("load demo: %v", err)
+	}
+	return db
+}
+
+// newSchema makes a schema t_<random> in the test database and migrates
+// it; the schema is dropped when the test ends.
+func newSchema(tb testing.TB) *DB {
 	tb.Helper()
 	dbURL := URL(tb)
 	ctx := context.Background()
@@ -89,10 +115,23 @@ func New(tb testing.TB) *DB {
 			tb.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
+	db := open(tb, dbURL, "", schema)
+	if _, err := db.Store.Migrate(ctx); err != nil {
+		tb.Fatalf("migrate: %v", err)
+	}
+	return db
+}
 
+// open returns a DB on schema of database (the one of dbURL when "")
+// on dbURL's server, closed when the test ends.
+func open(tb testing.TB, dbURL, database, schema string) *DB {
+	tb.Helper()
 	cfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
 		tb.Fatalf("parse GAPMAP_TEST_DATABASE_URL: %v", err)
+	}
+	if database != "" {
+		cfg.ConnConfig.Database = database
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema + ",public"
 	cfg.MaxConns = 4
@@ -111,14 +150,11 @@ func New(tb testing.TB) *DB {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(store.Close)
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(pool.Close)
-	if _, err := store.Migrate(ctx); err != nil {
-		tb.Fatalf("migrate: %v", err)
-	}
 	return &DB{Store: store, Pool: pool, Schema: schema, URL: withSearchPath(cfg, schema)}
 }
 
@@ -145,16 +181,6 @@ var (
 func Demo() *demo.County {
 	demoOnce.Do(func() { demoCounty = demo.Generate() })
 	return demoCounty
-}
-
-// NewDemo returns a DB with the demo county loaded.
-func NewDemo(tb testing.TB) *DB {
-	tb.Helper()
-	db := New(tb)
-	if _, err := db.Store.LoadDemo(Context(), Demo()); err != nil {
-		tb.Fatalf("load demo: %v", err)
-	}
-	return db
 }
 
 // ExecOn runs sql in one transaction whose layer changes take effect on
