@@ -74,3 +74,20 @@ CREATE TRIGGER projects_clear_dependent_predictions AFTER UPDATE ON projects
     EXECUTE FUNCTION projects_clear_dependent_predictions();
 CREATE TRIGGER projects_clear_dependent_predictions_delete AFTER DELETE ON projects
     FOR EACH ROW EXECUTE FUNCTION projects_clear_dependent_predictions();
+
+-- Version notifications name the bumped table's schema
+-- ("schema.layer=version"): the channel is the database's, and a listener
+-- (ListenVersions) passes over the bumps of other schemas — other
+-- counties' or tests' — which would otherwise make it drop tiles and the
+-- past dates' memos it need not (data/tiles.go).
+CREATE OR REPLACE FUNCTION bump_layer_version() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    name text := coalesce(TG_ARGV[0], TG_TABLE_NAME);
+    v bigint;
+BEGIN
+    INSERT INTO layer_versions (layer, version, updated_at) VALUES (name, 1, now())
+    ON CONFLICT (layer) DO UPDATE SET version = layer_versions.version + 1, updated_at = now()
+    RETURNING version INTO v;
+    PERFORM pg_notify('gapmap_versions', TG_TABLE_SCHEMA || '.' || name || '=' || v);
+    RETURN NULL;
+END $$;
