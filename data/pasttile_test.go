@@ -86,3 +86,28 @@ func TestPastTileFollowsNotifications(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestListenerPassesOverOtherSchemas: the version channel is the
+// database's; a listener counts the bumps of its own schema only (a write
+// of another schema's, made first, then one of its own: exactly one more).
+func TestListenerPassesOverOtherSchemas(t *testing.T) {
+	db, other := datatest.New(t), datatest.New(t)
+	stop := listen(t, db)
+	defer stop()
+	start := db.Store.Notified()
+	// A statement trigger bumps the version even when no row matches.
+	mustExec(t, other, `UPDATE roads SET name = name WHERE false`)
+	mustExec(t, db, `UPDATE roads SET name = name WHERE false`)
+	deadline := time.Now().Add(10 * time.Second)
+	for db.Store.Notified() == start {
+		if time.Now().After(deadline) {
+			t.Fatal("no notification of the listener's own schema within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Notifications come in commit order: the other schema's first.
+	time.Sleep(200 * time.Millisecond)
+	if got := db.Store.Notified() - start; got != 1 {
+		t.Errorf("%d notifications counted after one write of another schema and one of its own, want 1", got)
+	}
+}

@@ -17,17 +17,13 @@
 -- column says why a row has no prediction.
 SELECT p.id, coalesce(p.code, ''), p.name, p.subtype, coalesce(p.township_code, ''), coalesce(v.code, ''), coalesce(v.name, ''),
        coalesce(p.gap_dimension, ''), to_char(w.completed_on, 'YYYY-MM-DD'), p.gap_before,
-       CASE WHEN sp.after IS NOT NULL THEN sp.gap WHEN ws.ids = ARRAY[p.id] AND cl.id IS NULL THEN p.gap_after_est END,
+       pr.gap,
        coalesce(r.id, 0),
        CASE p.gap_dimension WHEN '通路' THEN s.gap_road WHEN '饮水' THEN s.gap_water
                             WHEN '农网' THEN s.gap_grid WHEN '光伏' THEN s.gap_pv END,
        coalesce(ind.list, '[]'),
        p.gap_after_est, coalesce(sp.after, '{}'), coalesce(array_remove(ws.ids, p.id), '{}'), sp.after IS NOT NULL,
-       CASE WHEN sp.after IS NOT NULL OR ws.ids = ARRAY[p.id] AND cl.id IS NULL AND p.gap_after_est IS NOT NULL THEN ''
-            WHEN cl.id IS NOT NULL THEN '无预测：预测后' || cl.why || '，预测已清除'
-            WHEN ws.ids = ARRAY[p.id] THEN '无预测：项目没有预计缺口后'
-            ELSE '无预测：生成时没有测算这组同村同维度项目（' || array_to_string(ws.ids, '、') || '）一起建成后的缺口'
-       END
+       pr.why
 FROM projects p
 JOIN (SELECT project_id, min(completed_on) AS completed_on, max(written_at) AS written_at
       FROM project_layer_writes GROUP BY project_id) w ON w.project_id = p.id
@@ -61,4 +57,17 @@ LEFT JOIN LATERAL (
     ORDER BY q.id <> p.id, q.id
     LIMIT 1
 ) cl ON true
+-- The prediction compared, and why there is none.
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN sp.after IS NOT NULL THEN sp.gap
+                WHEN ws.ids = ARRAY[p.id] AND cl.id IS NULL THEN p.gap_after_est END AS gap,
+           CASE WHEN sp.after IS NOT NULL AND sp.gap IS NULL THEN '无预测：生成时测算为数据不足'
+                WHEN sp.after IS NOT NULL THEN ''
+                WHEN cl.id IS NOT NULL THEN '无预测：预测后' || cl.why || '，预测已清除'
+                WHEN ws.ids IS NULL THEN '无预测：项目没有所在村或缺口维度'
+                WHEN ws.ids <> ARRAY[p.id] THEN '无预测：生成时没有测算这组同村同维度项目（'
+                    || array_to_string(ws.ids, '、') || '）一起建成后的缺口'
+                WHEN p.gap_after_est IS NULL THEN '无预测：项目没有预计缺口后'
+                ELSE '' END AS why
+) pr
 ORDER BY p.id

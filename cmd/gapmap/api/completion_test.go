@@ -17,7 +17,7 @@ import (
 // TestAsBuiltAndRealisedRoutes: the as-built route stores the values (400
 // with a Chinese message for a bad one), the move to 已验收 writes the
 // project into the layers, and the realised route lists it — without a
-// run yet, and without a prediction (entered with no 缺口后), saying so —
+// run yet, and without a prediction (entered with no 缺口维度), saying so —
 // to users whose scope holds its village only.
 func TestAsBuiltAndRealisedRoutes(t *testing.T) {
 	db := datatest.NewDemo(t)
@@ -71,7 +71,7 @@ func TestAsBuiltAndRealisedRoutes(t *testing.T) {
 	}
 	if len(body.Projects) != 1 || body.Projects[0].ProjectID != p.ID || body.Projects[0].CompletedOn != "2016-06-30" ||
 		body.Projects[0].RunID != 0 || body.Projects[0].Realised != nil || body.Projects[0].Diff != nil ||
-		body.Projects[0].Predicted != nil || body.Projects[0].Why != "无预测：项目没有预计缺口后" {
+		body.Projects[0].Predicted != nil || body.Projects[0].Why != "无预测：项目没有所在村或缺口维度" {
 		t.Errorf("realised %s", rec.Body)
 	}
 	account(t, db.Store, "twother", grantOf{access.Township, other, access.Viewer})

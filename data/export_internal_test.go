@@ -1,5 +1,7 @@
 package data
 
+// Helpers for the package's external tests.
+
 import "context"
 
 // BackendPIDs are the process ids of the PostgreSQL backends of s's idle
@@ -21,3 +23,7 @@ func (s *Store) BackendPIDs(ctx context.Context) []int {
 	}
 	return pids
 }
+
+// Notified is how many version notifications of its schema s's listener
+// has received, with its (re)connections.
+func (s *Store) Notified() uint64 { return s.snaps.notified.Load() }
