@@ -58,17 +58,7 @@ func TestPastTileFollowsNotifications(t *testing.T) {
 		t.Fatalf("as of %s before scoring: %d bytes, then %d; a new Store draws %d", asOf, len(before), len(again), len(oracle))
 	}
 
-	past, err := db.Store.AsOf(ctx, day(asOf))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := planning.CountyProfile(ctx, db.Store, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := planning.Score(ctx, past, p, day(asOf), true, nil); err != nil {
-		t.Fatal(err)
-	}
+	scoreAsOf(t, db, asOf)
 	oracle := draw(fresh())
 	if bytes.Equal(oracle, before) {
 		t.Fatalf("as of %s: the tile is the same before and after scoring that date (%d bytes): the test sees nothing", asOf, len(before))
@@ -84,6 +74,24 @@ func TestPastTileFollowsNotifications(t *testing.T) {
 			t.Fatalf("as of %s after scoring it: %d bytes, want the new Store's %d (before: %d)", asOf, len(got), len(oracle), len(before))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// scoreAsOf scores the county, with its profile, as of date on the
+// layers as they were then: a run of that date.
+func scoreAsOf(t *testing.T, db *datatest.DB, date string) {
+	t.Helper()
+	ctx := datatest.Context()
+	past, err := db.Store.AsOf(ctx, day(date))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := planning.CountyProfile(ctx, db.Store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := planning.Score(ctx, past, p, day(date), true, nil); err != nil {
+		t.Fatal(err)
 	}
 }
 
