@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,6 +92,12 @@ type snapshots struct {
 	// pastTiles remembers, per date, what the last tile of that date drew
 	// (pastTile).
 	pastTiles map[string]pastTileMemo
+	// notified counts the notifications of version bumps ListenVersions
+	// has received, and its (re)connections; listening is set while it
+	// is connected. While it is, a memo made at the same count is current
+	// without reading the state it was made in (pastTile).
+	notified  atomic.Uint64
+	listening atomic.Bool
 }
 
 func newSnapshots() *snapshots {

@@ -62,7 +62,10 @@ type predicted struct {
 // the measured gap as its own 缺口后 (gap_after_est); the others keep the
 // generator's model there, which the rankings and the plan read.
 func (s *Store) predictGaps(ctx context.Context, tx pgx.Tx, pred *planning.Prediction, ids []int64) (int, error) {
-	if _, err := tx.Exec(ctx, `UPDATE projects SET gap_after_set = NULL, predicted_after = NULL WHERE id = ANY ($1)`, ids); err != nil {
+	// Measured afresh: a reason an edit cleared the last prediction for
+	// (migration 0035) no longer holds.
+	if _, err := tx.Exec(ctx, `UPDATE projects SET gap_after_set = NULL, predicted_after = NULL, prediction_cleared = NULL
+		WHERE id = ANY ($1)`, ids); err != nil {
 		return 0, err
 	}
 	rows, err := tx.Query(ctx, `SELECT gap_dimension, village_id, coalesce(min(township_code), ''),

@@ -149,7 +149,7 @@ func (s *Store) RefreshLowZoom(ctx context.Context) (bool, error) {
 		}
 		// Low-zoom road tiles now draw the prepared table: tell tile
 		// servers (Versions reports it as roads_lowzoom).
-		_, err := tx.Exec(ctx, `SELECT pg_notify('gapmap_versions', $1)`, catalog.LowZoomTable("roads"))
+		_, err := tx.Exec(ctx, `SELECT pg_notify('gapmap_versions', current_schema() || '.' || $1)`, catalog.LowZoomTable("roads"))
 		rebuilt = true
 		return err
 	})
@@ -313,7 +313,9 @@ func newTilePool(cfg *pgxpool.Config, conns int32) (*pgxpool.Pool, error) {
 // ListenVersions calls changed whenever a layer version is bumped (by any
 // process: the trigger notifies on the gapmap_versions channel), until ctx
 // ends. It reconnects after errors, and calls changed after every
-// (re)connection since notifications may have been missed meanwhile.
+// (re)connection since notifications may have been missed meanwhile. While
+// it is connected, past dates' tiles trust what they remember until the
+// next notification (pastTile).
 func (s *Store) ListenVersions(ctx context.Context, changed func()) {
 	backoff := 500 * time.Millisecond
 	for ctx.Err() == nil {
@@ -339,16 +341,41 @@ func (s *Store) listenOnce(ctx context.Context, changed func()) error {
 	// The connection is dedicated to LISTEN: it never returns to the pool.
 	conn := pc.Hijack()
 	defer conn.Close(context.Background())
+	// The channel is the database's: notifications name their schema
+	// (migration 0035), and those of other schemas are passed over.
+	var schema string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return err
+	}
 	if _, err := conn.Exec(ctx, `LISTEN gapmap_versions`); err != nil {
 		return err
 	}
+	// Notifications may have been missed before LISTEN: what was
+	// remembered under the count before is stale (pastTile).
+	s.snaps.notified.Add(1)
+	s.snaps.listening.Store(true)
+	defer s.snaps.listening.Store(false)
 	changed()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
+		if !ofSchema(n.Payload, schema) {
+			continue
+		}
+		s.snaps.notified.Add(1)
 		changed()
 	}
+}
+
+// ofSchema reports whether a gapmap_versions payload ("schema.layer=v")
+// is of schema. One without a schema comes from a schema that has not
+// had migration 0035, so not the listener's: the server migrates before
+// it listens (tests share a database with other branches' schemas).
+func ofSchema(payload, schema string) bool {
+	s, _, ok := strings.Cut(payload, ".")
+	return ok && s == schema
 }
 
 // Attribution implements tiles.Source: the distinct credits that the
@@ -380,10 +407,14 @@ func (s *Store) provenance(ctx context.Context) (credits, synthetic []string, er
 //
 // The snapshot and the run a date's tiles draw are remembered under the
 // state they were found in (pastTileStateSQL): while the layers, the runs
-// and the county profile stay as they were, a tile of that date costs one
-// read of that state before its statement, where finding them again cost
-// four reads, the profile's parse and its hash (BenchmarkTileReviewAsOf
-// against BenchmarkTileReview).
+// and the county profile stay as they were, a tile of that date costs its
+// statement alone, as a live tile does (BenchmarkTileReview). Every change
+// to that state bumps a layer version (the scoring runs are the "scores"
+// layer, the profile is the counties'), which is notified: while
+// ListenVersions is connected, a memo is current as long as no
+// notification came since it was made. Without the listener (the command
+// line), reading the state costs a round trip per tile: measured at z8, on
+// a loaded machine, 0.16 ms of PostgreSQL's CPU and 0.09 ms of Go's.
 func (s *Store) pastTile(ctx context.Context, req tiles.Request) ([]byte, []string, error) {
 	d, err := planning.ParseAsOf(req.Filter.AsOf)
 	if err != nil {
@@ -391,16 +422,33 @@ func (s *Store) pastTile(ctx context.Context, req tiles.Request) ([]byte, []stri
 	}
 	date := req.Filter.AsOf
 	req.Filter.AsOf = ""
-	var state string
-	if err := s.pool.QueryRow(ctx, pastTileStateSQL, s.historyTables()).Scan(&state); err != nil {
-		return nil, nil, translate(err, "layers as of "+date)
-	}
+	// Read before the state: a notification that comes while the memo is
+	// made leaves it stale.
+	notified, listening := s.snaps.notified.Load(), s.snaps.listening.Load()
 	s.snaps.mu.Lock()
 	m, ok := s.snaps.pastTiles[date]
 	s.snaps.mu.Unlock()
 	// A memo older than snapshotMarkEvery goes the long way once, which
 	// marks its snapshot used (AsOf) so that it is not dropped as stale.
-	if ok && m.state == state && time.Since(m.at) < snapshotMarkEvery {
+	fresh := ok && time.Since(m.at) < snapshotMarkEvery
+	if fresh && listening && m.notified == notified {
+		return m.store.tile(ctx, req, &m.run)
+	}
+	var state string
+	if err := s.pool.QueryRow(ctx, pastTileStateSQL, s.historyTables()).Scan(&state); err != nil {
+		return nil, nil, translate(err, "layers as of "+date)
+	}
+	if fresh && m.state == state {
+		// A notification of something else (another layer, another
+		// schema of the database): current again as of this count.
+		if listening {
+			s.snaps.mu.Lock()
+			if cur, ok := s.snaps.pastTiles[date]; ok && cur.at == m.at && cur.notified < notified {
+				cur.notified = notified
+				s.snaps.pastTiles[date] = cur
+			}
+			s.snaps.mu.Unlock()
+		}
 		return m.store.tile(ctx, req, &m.run)
 	}
 	past, err := s.ForDate(ctx, d)
@@ -425,18 +473,20 @@ func (s *Store) pastTile(ctx context.Context, req tiles.Request) ([]byte, []stri
 		}
 	}
 	s.snaps.mu.Lock()
-	s.snaps.pastTiles[date] = pastTileMemo{state: state, store: past, run: run, at: time.Now()}
+	s.snaps.pastTiles[date] = pastTileMemo{state: state, notified: notified, store: past, run: run, at: time.Now()}
 	s.snaps.mu.Unlock()
 	return past.tile(ctx, req, &run)
 }
 
 // pastTileMemo is what a past date's tile drew: the snapshot Store and
-// the scoring run, found when the state read pastTileStateSQL.
+// the scoring run, found when the state read pastTileStateSQL and the
+// listener had had notified notifications.
 type pastTileMemo struct {
-	state string
-	store *Store
-	run   int64
-	at    time.Time
+	state    string
+	notified uint64
+	store    *Store
+	run      int64
+	at       time.Time
 }
 
 // pastTileStateSQL reads, in one row, what decides a past date's snapshot

@@ -302,17 +302,7 @@ func TestTilesEqualReprojectingRender(t *testing.T) {
 	if id, err := planning.RunOn(ctx, db.Store, day(asOf)); err != nil || id != 0 {
 		t.Fatalf("as of %s: a run %d before it was made (%v)", asOf, id, err)
 	}
-	past, err := db.Store.AsOf(ctx, day(asOf))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := planning.CountyProfile(ctx, db.Store, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := planning.Score(ctx, past, p, day(asOf), true, nil); err != nil {
-		t.Fatal(err)
-	}
+	scoreAsOf(t, db, asOf)
 	if id, err := planning.RunOn(ctx, db.Store, day(asOf)); err != nil || id == 0 {
 		t.Fatalf("as of %s: no run after scoring it (%v)", asOf, err)
 	}

@@ -118,7 +118,7 @@ type Realised struct {
 	Dimension    string   `json:"dimension"`
 	CompletedOn  string   `json:"completed_on"` // YYYY-MM-DD
 	GapBefore    *float64 `json:"gap_before"`
-	Predicted    *float64 `json:"predicted"` // gap_after_est
+	Predicted    *float64 `json:"predicted"` // nil: no prediction for the set (NoPrediction says why)
 	RunID        int64    `json:"run_id"`    // the first run after the write; 0: none yet
 	Realised     *float64 `json:"realised"`  // the village's gap in that run; nil: no run yet, or 数据不足
 	// Indicators are the statuses, in that run, of the indicators the
@@ -136,6 +136,10 @@ type Realised struct {
 	// writes at generation; false: the generator's model of the project
 	// alone, or no prediction for the set (Predicted nil).
 	Measured bool `json:"measured"`
+	// NoPrediction says why Predicted is nil ("无预测：…": an edit after
+	// generation cleared it, the set was not measured, or the project has
+	// no 缺口后); empty when there is a prediction.
+	NoPrediction string `json:"no_prediction"`
 }
 
 // IndicatorResult is one indicator's status in a run.
@@ -160,7 +164,7 @@ func (r Realised) Diff() *float64 {
 // RealisedHeaders are the columns of the predicted-against-realised table.
 var RealisedHeaders = []string{"项目ID", "项目编号", "项目名称", "项目子类", "乡镇代码", "村代码", "村", "缺口维度",
 	"完工日期", "缺口前", "预计缺口后", "评分批次", "实际缺口", "差值（实际−预计）", "来源指标（实际）",
-	"单独预计缺口后", "预计所含同村项目ID", "实际所含同村项目ID", "预计为完工实测"}
+	"单独预计缺口后", "预计所含同村项目ID", "实际所含同村项目ID", "预计为完工实测", "无预测原因"}
 
 // Row is r as the table's cells: nil for an unknown value.
 func (r Realised) Row() []any {
@@ -180,7 +184,7 @@ func (r Realised) Row() []any {
 	}
 	return []any{r.ProjectID, r.Code, r.Name, r.Subtype, r.TownshipCode, r.VillageCode, r.VillageName, r.Dimension,
 		r.CompletedOn, val(r.GapBefore), val(r.Predicted), run, val(r.Realised), val(r.Diff()), strings.Join(inds, "；"),
-		val(r.PredictedAlone), idList(r.PredictedWith), idList(r.CompletedWith), yesNo(r.Measured)}
+		val(r.PredictedAlone), idList(r.PredictedWith), idList(r.CompletedWith), yesNo(r.Measured), r.NoPrediction}
 }
 
 // idList is ids as one cell, 、-separated ("" for none).

@@ -93,7 +93,7 @@ func realised(ctx context.Context, a app, o realisedOptions) error {
 		return writeFileAtomic(o.Out, func(w io.Writer) error { return table.WriteRealisedCSV(w, rows) })
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "项目ID\t项目名称\t维度\t完工日期\t预计缺口后\t评分批次\t实际缺口\t差值\t来源指标（实际）")
+	fmt.Fprintln(tw, "项目ID\t项目名称\t维度\t完工日期\t预计缺口后\t评分批次\t实际缺口\t差值\t来源指标（实际）\t无预测原因")
 	gap := func(p *float64) string {
 		if p == nil {
 			return "—"
@@ -105,8 +105,12 @@ func realised(ctx context.Context, a app, o realisedOptions) error {
 		if r.RunID != 0 {
 			run = strconv.FormatInt(r.RunID, 10)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ProjectID, r.Name, r.Dimension, r.CompletedOn,
-			gap(r.Predicted), run, gap(r.Realised), gap(r.Diff()), r.Row()[14])
+		predicted := gap(r.Predicted)
+		if r.Predicted == nil {
+			predicted = "无预测"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ProjectID, r.Name, r.Dimension, r.CompletedOn,
+			predicted, run, gap(r.Realised), gap(r.Diff()), r.Row()[14], r.NoPrediction)
 	}
 	return tw.Flush()
 }

@@ -52,20 +52,23 @@ func TestAsBuiltCommand(t *testing.T) {
 		t.Errorf("refused values changed the record: %+v", after.AsBuilt)
 	}
 
-	// The realised table: a project written into the layers, no run yet.
+	// The realised table: a project written into the layers, no run yet,
+	// entered without a village or 缺口维度: no prediction, and why.
 	mustExecMain(t, db, `INSERT INTO project_layer_writes (project_id, layer, row_id, op, completed_on) VALUES ($1, 'transformers', 1, 'insert', '2016-06-30')`, p.ID)
 	out.Reset()
 	if err := run(ctx, []string{"projects", "realised"}, env, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "预计缺口后") || !strings.Contains(out.String(), "尚未评分") || !strings.Contains(out.String(), "2016-06-30") {
+	if !strings.Contains(out.String(), "预计缺口后") || !strings.Contains(out.String(), "尚未评分") || !strings.Contains(out.String(), "2016-06-30") ||
+		!strings.Contains(out.String(), "无预测：项目没有所在村或缺口维度") {
 		t.Errorf("projects realised printed %q", out.String())
 	}
 	csv := filepath.Join(t.TempDir(), "预计与实际.csv")
 	if err := run(ctx, []string{"projects", "realised", "--out", csv}, env, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := os.ReadFile(csv); err != nil || !strings.Contains(string(b), "差值（实际−预计）") || !strings.Contains(string(b), "配变增容") {
+	if b, err := os.ReadFile(csv); err != nil || !strings.Contains(string(b), "差值（实际−预计）") || !strings.Contains(string(b), "配变增容") ||
+		!strings.Contains(string(b), "无预测原因") || !strings.Contains(string(b), "无预测：项目没有所在村或缺口维度") {
 		t.Errorf("realised CSV %q, %v", b, err)
 	}
 	if err := run(ctx, []string{"projects", "realised", "--out", "x.txt"}, env, io.Discard, io.Discard); err == nil {

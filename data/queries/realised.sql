@@ -11,15 +11,19 @@
 -- alone, its own 缺口后 (gap_after_est, the generator's model for most
 -- kinds); else none (NULL: no prediction was made for that set, and the
 -- difference is unknown rather than a comparison with a gap the other
--- projects also moved).
+-- projects also moved). An edit after generation clears the predictions
+-- it makes stale (migration 0035): a set one of whose projects carries
+-- such a reason has none, not even the project's own 缺口后. The last
+-- column says why a row has no prediction.
 SELECT p.id, coalesce(p.code, ''), p.name, p.subtype, coalesce(p.township_code, ''), coalesce(v.code, ''), coalesce(v.name, ''),
        coalesce(p.gap_dimension, ''), to_char(w.completed_on, 'YYYY-MM-DD'), p.gap_before,
-       CASE WHEN sp.after IS NOT NULL THEN sp.gap WHEN ws.ids = ARRAY[p.id] THEN p.gap_after_est END,
+       pr.gap,
        coalesce(r.id, 0),
        CASE p.gap_dimension WHEN '通路' THEN s.gap_road WHEN '饮水' THEN s.gap_water
                             WHEN '农网' THEN s.gap_grid WHEN '光伏' THEN s.gap_pv END,
        coalesce(ind.list, '[]'),
-       p.gap_after_est, coalesce(sp.after, '{}'), coalesce(array_remove(ws.ids, p.id), '{}'), sp.after IS NOT NULL
+       p.gap_after_est, coalesce(sp.after, '{}'), coalesce(array_remove(ws.ids, p.id), '{}'), sp.after IS NOT NULL,
+       pr.why
 FROM projects p
 JOIN (SELECT project_id, min(completed_on) AS completed_on, max(written_at) AS written_at
       FROM project_layer_writes GROUP BY project_id) w ON w.project_id = p.id
@@ -46,4 +50,24 @@ LEFT JOIN LATERAL (
       AND ARRAY(SELECT x FROM unnest(q.predicted_after || q.id) x ORDER BY x) = ws.ids
     LIMIT 1
 ) sp ON true
+-- An edit that cleared a prediction of the set (this project's first).
+LEFT JOIN LATERAL (
+    SELECT q.id, q.prediction_cleared AS why FROM projects q
+    WHERE q.id = ANY (ws.ids) AND q.prediction_cleared IS NOT NULL
+    ORDER BY q.id <> p.id, q.id
+    LIMIT 1
+) cl ON true
+-- The prediction compared, and why there is none.
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN sp.after IS NOT NULL THEN sp.gap
+                WHEN ws.ids = ARRAY[p.id] AND cl.id IS NULL THEN p.gap_after_est END AS gap,
+           CASE WHEN sp.after IS NOT NULL AND sp.gap IS NULL THEN '无预测：生成时测算为数据不足'
+                WHEN sp.after IS NOT NULL THEN ''
+                WHEN cl.id IS NOT NULL THEN '无预测：预测后' || cl.why || '，预测已清除'
+                WHEN ws.ids IS NULL THEN '无预测：项目没有所在村或缺口维度'
+                WHEN ws.ids <> ARRAY[p.id] THEN '无预测：生成时没有测算这组同村同维度项目（'
+                    || array_to_string(ws.ids, '、') || '）一起建成后的缺口'
+                WHEN p.gap_after_est IS NULL THEN '无预测：项目没有预计缺口后'
+                ELSE '' END AS why
+) pr
 ORDER BY p.id

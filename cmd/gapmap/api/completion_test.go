@@ -17,7 +17,8 @@ import (
 // TestAsBuiltAndRealisedRoutes: the as-built route stores the values (400
 // with a Chinese message for a bad one), the move to 已验收 writes the
 // project into the layers, and the realised route lists it — without a
-// run yet — to users whose scope holds its village only.
+// run yet, and without a prediction (entered with no 缺口维度), saying so —
+// to users whose scope holds its village only.
 func TestAsBuiltAndRealisedRoutes(t *testing.T) {
 	db := datatest.NewDemo(t)
 	ctx := datatest.Context()
@@ -60,6 +61,8 @@ func TestAsBuiltAndRealisedRoutes(t *testing.T) {
 			RunID       int64    `json:"run_id"`
 			Realised    *float64 `json:"realised"`
 			Diff        *float64 `json:"diff"`
+			Predicted   *float64 `json:"predicted"`
+			Why         string   `json:"no_prediction"`
 		} `json:"projects"`
 	}
 	rec = do(t, h, http.MethodGet, "/api/v1/projects/realised", "")
@@ -67,7 +70,8 @@ func TestAsBuiltAndRealisedRoutes(t *testing.T) {
 		t.Fatalf("realised: %d %s", rec.Code, rec.Body)
 	}
 	if len(body.Projects) != 1 || body.Projects[0].ProjectID != p.ID || body.Projects[0].CompletedOn != "2016-06-30" ||
-		body.Projects[0].RunID != 0 || body.Projects[0].Realised != nil || body.Projects[0].Diff != nil {
+		body.Projects[0].RunID != 0 || body.Projects[0].Realised != nil || body.Projects[0].Diff != nil ||
+		body.Projects[0].Predicted != nil || body.Projects[0].Why != "无预测：项目没有所在村或缺口维度" {
 		t.Errorf("realised %s", rec.Body)
 	}
 	account(t, db.Store, "twother", grantOf{access.Township, other, access.Viewer})
