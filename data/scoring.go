@@ -170,6 +170,8 @@ func updateRoadGraph(ctx context.Context, tx pgx.Tx, graphM, snapM float64, affe
 			JOIN graph_ends s ON s.pid = p.pid AND s.which = 0
 			JOIN graph_ends t ON t.pid = p.pid AND t.which = 1
 			ORDER BY p.pid`, nil},
+		// Prediction patches the graph once per step in one transaction.
+		{`DROP TABLE graph_pieces, graph_ends`, nil},
 	}
 	for _, st := range steps {
 		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
