@@ -37,7 +37,15 @@ import (
 // number of villages measured, so each step measures, at once, every
 // village that has a project at that place of its sequence, where the
 // villages cannot see each other's projects (measuredTogether): a batch
-// costs as many measurements as its longest sequence.
+// costs as many measurements as its longest sequence (the demo: 27
+// measurements for 135 projects). On the shared machine the round trips
+// to the database, about 4 ms each whatever the statement, were most of
+// the time, so a step patches the graph for its own changes only and the
+// measuring sends its parameterless steps together (villageFacts); a
+// generation of the demo went from 4,796 round trips to 2,208.
+// TestPredictionEqualsPlain checks the result against the plain method:
+// each village alone, on the graph patched for everything since its first
+// project.
 
 // sequence is one village's candidates of one dimension, in order.
 type sequence struct {
