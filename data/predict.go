@@ -39,11 +39,11 @@ import (
 // village that has a project at that place of its sequence, where the
 // villages cannot see each other's projects (measuredTogether): a batch
 // costs as many measurements as its longest sequence (the demo: 23
-// measurements for 135 projects). On the shared machine the round trips
-// to the database, about 4 ms each whatever the statement, were most of
-// the time, so a step patches the graph for its own changes only and the
-// measuring sends its parameterless steps together (villageFacts); a
-// generation of the demo went from 4,796 round trips to 2,136.
+// measurements for 135 projects). On a crowded machine a round trip to
+// the database cost about 4 ms whatever the statement, so a step patches
+// the graph for its own changes only and the measuring sends its
+// parameterless steps together (villageFacts): a generation of the demo
+// went from 4,796 round trips to 2,136 (README: what that did to time).
 // TestPredictionEqualsPlain checks the result against the plain method:
 // each village alone, on the graph patched for everything since its first
 // project.
