@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,8 @@ type DB struct {
 	Pool   *pgxpool.Pool // for assertions and deliberately bad rows
 	Schema string
 	URL    string // a connection URL whose search_path is the schema
+	// RoundTrips counts what Store sends (not Pool).
+	RoundTrips *RoundTrips
 }
 
 // URL returns the test database URL, skipping or failing tb when unset.
@@ -145,7 +148,10 @@ func open(tb testing.TB, dbURL, database, schema string) *DB {
 		}
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	}
-	store, err := data.OpenConfig(cfg, log)
+	storeCfg := cfg.Copy()
+	trips := &RoundTrips{}
+	storeCfg.ConnConfig.Tracer = trips
+	store, err := data.OpenConfig(storeCfg, log)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -155,8 +161,32 @@ func open(tb testing.TB, dbURL, database, schema string) *DB {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(pool.Close)
-	return &DB{Store: store, Pool: pool, Schema: schema, URL: withSearchPath(cfg, schema)}
+	return &DB{Store: store, Pool: pool, Schema: schema, URL: withSearchPath(cfg, schema), RoundTrips: trips}
 }
+
+// RoundTrips counts the statements and batches the store sends, for
+// benchmarks to report beside their time: on a machine shared with other
+// work the time varies twofold from run to run, the count not at all.
+type RoundTrips struct{ n atomic.Int64 }
+
+// N is the count so far.
+func (r *RoundTrips) N() int64 { return r.n.Load() }
+
+func (r *RoundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	r.n.Add(1)
+	return ctx
+}
+
+func (r *RoundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (r *RoundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	r.n.Add(1)
+	return ctx
+}
+
+func (r *RoundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+
+func (r *RoundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // withSearchPath renders a URL that pins the schema, for code under test
 // that opens its own connections (the gapmap binary's run).
