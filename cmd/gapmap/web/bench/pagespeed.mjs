@@ -110,6 +110,23 @@ const HOOK = () => {
     },
   });
   document.addEventListener('mousedown', () => { b.clickAt = performance.now(); }, true);
+  // WebGL programs: how many the map links, and the time spent in the calls
+  // that wait for a shader's compilation or a program's link (on SwiftShader,
+  // the CPU compiles them; a GPU's driver does it in a fraction of the time).
+  b.programs = 0;
+  b.shaderMs = 0;
+  const proto = window.WebGL2RenderingContext && WebGL2RenderingContext.prototype;
+  for (const name of ['compileShader', 'linkProgram', 'getShaderParameter', 'getProgramParameter', 'getUniformBlockIndex', 'getUniformLocation', 'getAttribLocation']) {
+    const f = proto && proto[name];
+    if (!f) continue;
+    proto[name] = function timed(...a) {
+      const t0 = performance.now();
+      try { return f.apply(this, a); } finally {
+        b.shaderMs += performance.now() - t0;
+        if (name === 'linkProgram') b.programs++;
+      }
+    };
+  }
 };
 
 /** panelShown resolves, in the page, with the time of the first frame after the panel shows village code's indicators. */
@@ -158,6 +175,8 @@ async function visit(s, ctx, cold) {
   const load = await page.evaluate(() => ({
     marks: window.__bench.marks,
     villages: window.__bench.villagesDrawn,
+    programs: window.__bench.programs,
+    shaderMs: window.__bench.shaderMs,
     origin: performance.timeOrigin,
     nav: performance.getEntriesByType('navigation')[0].toJSON(),
   }));
@@ -187,6 +206,8 @@ async function visit(s, ctx, cold) {
     panelWallMs: wall,
     marks: { html: load.nav.responseEnd, domContentLoaded: load.nav.domContentLoadedEventEnd, ...load.marks },
     scriptMs: metrics.ScriptDuration * 1000,
+    programs: load.programs,
+    shaderMs: load.shaderMs,
     taskMs: metrics.TaskDuration * 1000,
     layoutMs: (metrics.LayoutDuration + metrics.RecalcStyleDuration) * 1000,
     requests: requests.map((r) => rel(r, 0)).filter((r) => r.start <= drawn),
@@ -255,6 +276,7 @@ try {
       console.log(`  ${kind}: first map ${stats(rs.map((r) => r.mapMs))}`);
       console.log(`  ${kind}: village panel ${stats(rs.map((r) => r.panelMs))}`);
       console.log(`  ${kind}: main-thread JS ${stats(rs.map((r) => r.scriptMs))}; all main-thread tasks ${stats(rs.map((r) => r.taskMs))}; style+layout ${stats(rs.map((r) => r.layoutMs))}`);
+      console.log(`  ${kind}: WebGL programs linked before the map was drawn ${stats(rs.map((r) => r.programs)).replace(/ ms/g, '')}; time in shader compile and link calls ${stats(rs.map((r) => r.shaderMs))}`);
       const tiles = rs.map((r) => r.requests.filter((q) => q.name.includes('.mvt')));
       console.log(`  ${kind}: tiles before the map was drawn: ${stats(tiles.map((t) => t.length)).replace(/ ms/g, '')}; from the browser cache: ${stats(tiles.map((t) => t.filter((q) => q.cached).length)).replace(/ ms/g, '')}; the slowest's server time ${stats(tiles.map((t) => Math.max(0, ...t.map((q) => (q.cached ? 0 : q.server || 0)))))}`);
       const api = rs.map((r) => r.requests.filter((q) => !q.cached && /^\/(api|tiles|config)/.test(q.name)));
