@@ -91,6 +91,20 @@ const HOOK = () => {
     set: (a) => {
       app = a;
       mark('app.js ran');
+      // The panel's render: the DOM it builds from the village's answers, timed.
+      let panel = a.panel;
+      Object.defineProperty(a, 'panel', {
+        configurable: true, enumerable: true,
+        get: () => panel,
+        set: (p) => {
+          panel = p;
+          const render = p.render;
+          p.render = function timed(...args) {
+            const t0 = performance.now();
+            try { return render.apply(this, args); } finally { b.panelRenderMs = performance.now() - t0; }
+          };
+        },
+      });
       let map = a.map;
       Object.defineProperty(a, 'map', {
         configurable: true, enumerable: true,
@@ -193,7 +207,7 @@ async function visit(s, ctx, cold) {
   const shown = page.evaluate(panelShown, target.code);
   await page.mouse.click(target.x, target.y);
   const shownAt = await Promise.race([shown, new Promise((_, reject) => setTimeout(() => reject(new Error('the panel did not show within 60 s')), 60_000))]);
-  const panel = await page.evaluate((t) => ({ clickAt: window.__bench.clickAt, shownAt: t }), shownAt);
+  const panel = await page.evaluate((t) => ({ clickAt: window.__bench.clickAt, shownAt: t, renderMs: window.__bench.panelRenderMs }), shownAt);
   const wall = performance.now() - before;
   await page.close();
   // From epoch milliseconds to the page's clock (ms after navigation start).
@@ -204,6 +218,7 @@ async function visit(s, ctx, cold) {
     mapMs: load.marks['map drawn'],
     panelMs: panel.shownAt - panel.clickAt,
     panelWallMs: wall,
+    panelRenderMs: panel.renderMs,
     marks: { html: load.nav.responseEnd, domContentLoaded: load.nav.domContentLoadedEventEnd, ...load.marks },
     scriptMs: metrics.ScriptDuration * 1000,
     programs: load.programs,
@@ -283,8 +298,9 @@ try {
       console.log(`  ${kind}: API and TileJSON answers before the map was drawn: ${stats(api.map((a) => a.length)).replace(/ ms/g, '')}; their server time ${stats(api.map((a) => a.reduce((x, q) => x + (q.server || 0), 0)))} summed`);
       const tail = rs.map((r) => r.mapMs - Math.max(...r.requests.map((q) => q.end)));
       console.log(`  ${kind}: MapLibre after the last response → drawn ${stats(tail)}`);
-      const pr = rs.map((r) => r.panelRequests);
-      console.log(`  ${kind}: panel requests ${stats(pr.map((q) => q.length)).replace(/ ms/g, '')}; the first sent ${stats(pr.map((q) => Math.min(...q.map((x) => x.start))))} after the mousedown; the slowest's server time ${stats(pr.map((q) => Math.max(0, ...q.map((x) => x.server || 0))))}; last answer → panel shown ${stats(rs.map((r) => r.panelMs - Math.max(0, ...r.panelRequests.map((x) => x.end))))}`);
+      // The click's own requests: those sent before the first answer came (the panel's later sections ask after it shows).
+      const pr = rs.map((r) => r.panelRequests.filter((x) => x.start < Math.min(...r.panelRequests.map((y) => y.end))));
+      console.log(`  ${kind}: panel requests ${stats(pr.map((q) => q.length)).replace(/ ms/g, '')}; the first sent ${stats(pr.map((q) => Math.min(...q.map((x) => x.start))))} after the mousedown; the slowest's server time ${stats(pr.map((q) => Math.max(0, ...q.map((x) => x.server || 0))))}; last answer → panel shown ${stats(rs.map((r, i) => r.panelMs - Math.max(0, ...pr[i].map((x) => x.end))))}, of which the panel's render ${stats(rs.map((r) => r.panelRenderMs))}`);
       for (const k of ['html', 'app.js ran', 'map made', 'map load']) console.log(`  ${kind}: ${k} at ${stats(rs.map((r) => r.marks[k]))}`);
       const errs = rs.flatMap((r) => r.errors);
       if (errs.length) console.log(`  page errors: ${errs.join('; ')}`);
