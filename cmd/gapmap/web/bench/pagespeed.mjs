@@ -167,8 +167,9 @@ async function visit(s, ctx, cold) {
   const requests = [];
   page.on('requestfinished', async (r) => {
     const t = r.timing();
-    const res = await r.response();
-    const h = res ? await res.allHeaders() : {};
+    // A request that finishes as the tab closes has nothing more to tell.
+    const res = await r.response().catch(() => null);
+    const h = res ? await res.allHeaders().catch(() => ({})) : {};
     const sizes = await r.sizes().catch(() => null);
     requests.push({
       name: r.url().replace(s.url, ''), at: t.startTime, end: t.startTime + t.responseEnd,
