@@ -113,6 +113,16 @@ const HOOK = () => {
           map = m;
           if (!m) return;
           mark('map made');
+          // MapLibre's frames (its internal _render, unchanged since v1): how
+          // many, and their time, between a click and the panel shown.
+          b.frames = 0;
+          b.frameMs = 0;
+          const frame = m._render;
+          m._render = function timed(...args) {
+            const t0 = performance.now();
+            try { return frame.apply(this, args); } finally { b.frames++; b.frameMs += performance.now() - t0; }
+          };
+          m.on('resize', () => { b.resizes = (b.resizes || 0) + 1; });
           m.once('load', () => mark('map load'));
           const drawn = () => {
             const n = m.queryRenderedFeatures({ layers: ['villages-point'] }).length;
@@ -123,7 +133,10 @@ const HOOK = () => {
       });
     },
   });
-  document.addEventListener('mousedown', () => { b.clickAt = performance.now(); }, true);
+  document.addEventListener('mousedown', () => {
+    b.clickAt = performance.now();
+    Object.assign(b, { framesAtClick: b.frames, frameMsAtClick: b.frameMs, resizesAtClick: b.resizes || 0 });
+  }, true);
   // WebGL programs: how many the map links, and the time spent in the calls
   // that wait for a shader's compilation or a program's link (on SwiftShader,
   // the CPU compiles them; a GPU's driver does it in a fraction of the time).
@@ -208,7 +221,13 @@ async function visit(s, ctx, cold) {
   const shown = page.evaluate(panelShown, target.code);
   await page.mouse.click(target.x, target.y);
   const shownAt = await Promise.race([shown, new Promise((_, reject) => setTimeout(() => reject(new Error('the panel did not show within 60 s')), 60_000))]);
-  const panel = await page.evaluate((t) => ({ clickAt: window.__bench.clickAt, shownAt: t, renderMs: window.__bench.panelRenderMs }), shownAt);
+  const panel = await page.evaluate((t) => {
+    const b = window.__bench;
+    return {
+      clickAt: b.clickAt, shownAt: t, renderMs: b.panelRenderMs,
+      frames: b.frames - b.framesAtClick, frameMs: b.frameMs - b.frameMsAtClick, resizes: (b.resizes || 0) - b.resizesAtClick,
+    };
+  }, shownAt);
   const wall = performance.now() - before;
   await page.close();
   // From epoch milliseconds to the page's clock (ms after navigation start).
@@ -220,6 +239,9 @@ async function visit(s, ctx, cold) {
     panelMs: panel.shownAt - panel.clickAt,
     panelWallMs: wall,
     panelRenderMs: panel.renderMs,
+    panelMapFrames: panel.frames,
+    panelMapFrameMs: panel.frameMs,
+    panelResizes: panel.resizes,
     marks: { html: load.nav.responseEnd, domContentLoaded: load.nav.domContentLoadedEventEnd, ...load.marks },
     scriptMs: metrics.ScriptDuration * 1000,
     programs: load.programs,
@@ -302,6 +324,7 @@ try {
       // The click's own requests: those sent before the first answer came (the panel's later sections ask after it shows).
       const pr = rs.map((r) => r.panelRequests.filter((x) => x.start < Math.min(...r.panelRequests.map((y) => y.end))));
       console.log(`  ${kind}: panel requests ${stats(pr.map((q) => q.length)).replace(/ ms/g, '')}; the first sent ${stats(pr.map((q) => Math.min(...q.map((x) => x.start))))} after the mousedown; the slowest's server time ${stats(pr.map((q) => Math.max(0, ...q.map((x) => x.server || 0))))}; last answer → panel shown ${stats(rs.map((r, i) => r.panelMs - Math.max(0, ...pr[i].map((x) => x.end))))}, of which the panel's render ${stats(rs.map((r) => r.panelRenderMs))}`);
+      console.log(`  ${kind}: between the mousedown and the panel shown, MapLibre drew ${stats(rs.map((r) => r.panelMapFrames)).replace(/ ms/g, '')} frames in ${stats(rs.map((r) => r.panelMapFrameMs))}; the map was resized ${stats(rs.map((r) => r.panelResizes)).replace(/ ms/g, '')} times (the panel opens as a column beside it)`);
       for (const k of ['html', 'app.js ran', 'map made', 'map load']) console.log(`  ${kind}: ${k} at ${stats(rs.map((r) => r.marks[k]))}`);
       const errs = rs.flatMap((r) => r.errors);
       if (errs.length) console.log(`  page errors: ${errs.join('; ')}`);
