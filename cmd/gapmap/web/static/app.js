@@ -393,6 +393,9 @@ async function buildMap(config, tiles, maplibregl = null) {
   map.on('zoomend', updateLayerHints);
   updateLayerHints();
   map.once('idle', () => { app.ready = true; });
+  // 'idle' can come in the frame that brought 'load', before this line: a
+  // repaint brings it again once everything is drawn.
+  map.triggerRepaint();
   // 出图 prints what the map shows; its sources are the tiles' attribution, as on the map.
   const sources = (tilejson.attribution || '').replace(/<[^>]*>/g, '');
   const printer = new PrintDialog(app, () => ({
