@@ -132,25 +132,7 @@ export class ProjectsDrawer {
     document.getElementById('projects-summary').textContent =
       `共 ${num(page.total, 0)} 个项目，合计 ${wan(page.cost_wan)}${page.total > this.rows.length ? `（列出前 ${this.rows.length} 个）` : ''}`;
     document.getElementById('download-xlsx').href = withQuery('/api/v1/projects/export.xlsx', f);
-    this.showRows();
-  }
-
-  /**
-   * showRows draws the table at once while the drawer is open, and
-   * otherwise when the browser is next idle: at start, the 1,000 rows of
-   * the demo's library would take the main thread from the first map.
-   */
-  showRows() {
-    cancelIdleCallback(this.pendingRows);
-    this.pendingRows = null;
-    if (!this.root.hidden) {
-      this.renderRows();
-      return;
-    }
-    this.pendingRows = requestIdleCallback(() => {
-      this.pendingRows = null;
-      this.renderRows();
-    }, { timeout: 10_000 });
+    this.renderRows();
   }
 
   sortBy(key) {
@@ -181,7 +163,6 @@ export class ProjectsDrawer {
   toggle(open = this.root.hidden) {
     this.root.hidden = !open;
     document.getElementById('open-projects').setAttribute('aria-expanded', String(open));
-    if (open && this.pendingRows) this.showRows();
     if (open && this.tabName === 'targets') this.targets();
     if (open && this.tabName === 'funds') this.funds();
   }
