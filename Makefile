@@ -16,7 +16,7 @@ MAPLIBRE := $(VENDOR)/maplibre-gl.mjs $(VENDOR)/maplibre-gl-worker.mjs $(VENDOR)
 # pmtiles.js is the package's browser build, with fflate (MIT) inside.
 PMTILES := $(VENDOR)/pmtiles.js $(VENDOR)/fflate-LICENSE.txt
 
-.PHONY: demo test faults replica build web e2e vet fmt-check clean
+.PHONY: demo test faults replica bench-page build web e2e vet fmt-check clean
 
 ## demo: start gapmap on the built-in demo county at http://$(ADDR)/
 demo: web
@@ -52,6 +52,16 @@ replica:
 	@DATABASE_URL= scripts/dbsetup.sh gapmap_test >/dev/null
 	$(GO) vet -tags faults ./cmd/gapmap/faults/
 	CI=1 $(GO) test -tags faults -count=1 -timeout 10m -v -run TestReplica ./cmd/gapmap/faults/
+
+## bench-page: the review map's speed, by hand (a few minutes; not part of
+## test): navigation → first map drawn and a click on a village → its panel,
+## cold and warm browser cache, RUNS times (default 5), in headless Chromium
+## on `gapmap demo` (database GAPMAP_E2E_DB, default gapmap_bench), with the
+## request waterfall and the server time of each request. BASE=<git ref>
+## measures that ref's build too, alternating, for a before/after in one
+## run; PROFILE=1 adds a CPU profile of the page's main thread.
+bench-page: web
+	@scripts/benchpage.sh
 
 build: web
 	$(GO) build -o bin/gapmap ./cmd/gapmap

@@ -99,6 +99,10 @@ async function main() {
     return;
   }
   const config = await retrying(() => get('/config.json'));
+  // MapLibre (1.1 MB) is fetched and evaluated while the session and the
+  // villages load, not after them: the map is most of the wait for the page.
+  const maplibre = config.maplibre ? loadMapLibre() : null;
+  maplibre?.catch(() => {}); // its failure is reported where it is awaited
   app.auth = new Auth(app, config);
   await app.auth.start();
   // Anonymous without public reading, this 401s: the login shows, and the
@@ -140,7 +144,7 @@ async function main() {
     app.ready = true;
     return;
   }
-  await buildMap(config, await servedTiles());
+  await buildMap(config, await servedTiles(), await maplibre);
   app.locator.render();
 }
 
@@ -210,15 +214,28 @@ function villageLocated(f) {
   if (app.map) setVillageLabels();
 }
 
-/** setVillageLabels labels the located villages' 村委会 points. */
+/** setVillageLabels labels the located villages' 村委会 points anew. */
 function setVillageLabels() {
-  app.map.getSource('village-labels').setData({
+  app.map.getSource('village-labels').setData(villageLabels());
+}
+
+/** villageLabels are the labels of the located villages' 村委会 points. */
+function villageLabels() {
+  return {
     type: 'FeatureCollection',
     features: app.villages.filter((f) => f.geometry).map((f) => ({
       type: 'Feature', geometry: f.geometry,
       properties: { name: f.properties.name, township: f.properties.township_name, is_poor: f.properties.is_poor_village },
     })),
-  });
+  };
+}
+
+/** townshipLabels label each township at its villages' centre. */
+function townshipLabels() {
+  return {
+    type: 'FeatureCollection',
+    features: app.townships.filter((t) => t.centre).map((t) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: t.centre }, properties: { name: t.name } })),
+  };
 }
 
 /**
@@ -263,9 +280,14 @@ async function buildMap(config, tiles, maplibregl = null) {
   const bounds = tilejson.bounds ? [[tilejson.bounds[0], tilejson.bounds[1]], [tilejson.bounds[2], tilejson.bounds[3]]] : null;
   if (!bounds) notice('数据库中还没有县域数据：请先运行 gapmap demo 或导入本县数据。', true);
   const basemaps = new BasemapControl(app, maplibregl, config, notice);
+  // The labels are in the style from the start: set after 'load', they
+  // would cost the map a second layout and drawing before it is complete.
+  const initial = style(tiles.url, basemaps.firstParts(), app.dim);
+  initial.sources['village-labels'].data = villageLabels();
+  initial.sources['township-labels'].data = townshipLabels();
   const map = new maplibregl.Map({
     container: 'map',
-    style: style(tiles.url, basemaps.firstParts(), app.dim),
+    style: initial,
     bounds: bounds || [[73, 18], [135, 54]],
     fitBoundsOptions: { padding: 24 },
     maxZoom: 17,
@@ -360,11 +382,6 @@ async function buildMap(config, tiles, maplibregl = null) {
   }
 
   await new Promise((resolve) => map.once('load', resolve));
-  setVillageLabels();
-  map.getSource('township-labels').setData({
-    type: 'FeatureCollection',
-    features: app.townships.filter((t) => t.centre).map((t) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: t.centre }, properties: { name: t.name } })),
-  });
   // The county and whether its geometry is synthetic come from the API,
   // which reads them from the data's source rows (the demo generator marks
   // its own), never from a county code; offline, the pack's description.
@@ -376,6 +393,9 @@ async function buildMap(config, tiles, maplibregl = null) {
   map.on('zoomend', updateLayerHints);
   updateLayerHints();
   map.once('idle', () => { app.ready = true; });
+  // 'idle' can come in the frame that brought 'load', before this line: a
+  // repaint brings it again once everything is drawn.
+  map.triggerRepaint();
   // 出图 prints what the map shows; its sources are the tiles' attribution, as on the map.
   const sources = (tilejson.attribution || '').replace(/<[^>]*>/g, '');
   const printer = new PrintDialog(app, () => ({
