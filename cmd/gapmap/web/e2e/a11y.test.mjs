@@ -273,6 +273,57 @@ test('accessibility, keyboard and loading of the review map', { skip, timeout: 9
     await p.close();
   });
 
+  await t.test('the login keeps the keyboard: Tab and Shift+Tab stay in it, Esc closes no required login', async () => {
+    const p = await open();
+    try {
+      // The demo has no single sign-on and a required login has no 取消: its controls, in order, are these.
+      const config = await p.evaluate(() => fetch('/config.json').then((r) => r.json()));
+      assert.ok(!config.sso && !config.public_read, `the demo's config changed: ${JSON.stringify(config)}`);
+      const ring = ['login-user', 'login-password', 'login-submit'];
+      const where = () => p.evaluate(() => ({ id: document.activeElement.id, inLogin: Boolean(document.activeElement.closest('#login')) }));
+      // press presses key n times and returns the ids focused after each press, failing on one outside the login.
+      const press = async (key, n) => {
+        const ids = [];
+        for (let i = 0; i < n; i++) {
+          await p.keyboard.press(key);
+          const f = await where();
+          assert.ok(f.inLogin, `${key} press ${i + 1} left the login (focus on #${f.id || 'the page'})`);
+          ids.push(f.id);
+        }
+        return ids;
+      };
+      assert.equal((await where()).id, 'login-user', 'the login does not focus the account field');
+      assert.deepEqual(await press('Tab', 7), [...ring.slice(1), ...ring, ...ring.slice(0, 2)], 'Tab does not cycle in the login');
+      assert.deepEqual(await press('Shift+Tab', 4), ['login-user', 'login-submit', 'login-password', 'login-user'], 'Shift+Tab does not cycle in the login');
+      // A click on the backdrop takes the focus off the form: Tab brings it back to the first field, Shift+Tab to the last.
+      await p.mouse.click(5, 5);
+      assert.equal((await where()).inLogin, false, 'a click on the backdrop kept the focus in a field');
+      assert.deepEqual(await press('Tab', 1), ['login-user']);
+      await p.mouse.click(5, 5);
+      assert.deepEqual(await press('Shift+Tab', 1), ['login-submit']);
+      await p.keyboard.press('Escape');
+      assert.ok(await p.isVisible('#login'), 'Esc closed the required login');
+
+      // The same over a loaded page whose session expired: the panel under it stays, and so does the login on Esc.
+      await logIn(p);
+      await p.click('#ranking li[data-code] button');
+      await shown(p, '#village-name', 'the village panel');
+      await p.evaluate(() => window.gapmap.auth.show('expired'));
+      assert.equal((await where()).id, 'login-password', 'the expired login does not focus the password');
+      assert.deepEqual(await press('Tab', 3), ['login-submit', 'login-user', 'login-password']);
+      await p.keyboard.press('Escape');
+      assert.ok(await p.isVisible('#login'), 'Esc closed the login of an expired session');
+      assert.ok(await p.isVisible('#panel'), 'Esc in the login closed the village panel under it');
+      await p.keyboard.type(PASSWORD);
+      await p.keyboard.press('Enter');
+      await until(p, () => document.getElementById('login').hidden, null, 'the login to close after the right password');
+      assert.ok(await p.isVisible('#panel'), 'logging in again closed the village panel');
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
+
   await t.test('loading shows: the map\'s indicator while tiles load, 正在加载… with a spinner and aria-busy in the panel', async () => {
     const p = await open();
     await logIn(p);
