@@ -5,6 +5,8 @@
 //   - the keyboard alone goes from the login to a village's panel, through
 //     the ranking, the village table and the 项目库 (Tab, Enter, Space, Esc),
 //     always with a visible focus;
+//   - the login keeps the keyboard (Tab and Shift+Tab cycle in it) and Esc
+//     closes no required or expired login, nor the panel under it;
 //   - the 项目库 is fetched once at start, gzip-compressed;
 //   - loading shows (a spinner, aria-busy, the map's indicator);
 //   - with the server stopped mid-session every failure says so in Chinese
