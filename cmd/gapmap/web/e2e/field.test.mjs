@@ -200,6 +200,8 @@ test('测距 measures geodesic lengths as PostGIS does; a double click or Esc en
     assert.match(await p.textContent('#ruler-segments'), /^第 1 段 [\d.]+ k?m第 2 段 [\d.]+ k?m$/);
     // Measuring clicked no village open.
     assert.ok(await p.isHidden('#panel'), 'a click of the ruler opened a village');
+    // The line's features are there once the map has drawn the source's new data.
+    await idle(p);
     const drawn = await p.evaluate(() => window.gapmap.map.querySourceFeatures('ruler').length);
     assert.ok(drawn >= 4, `the measured line is not on the map (${drawn} features)`);
     await shot('field-ruler', p);
