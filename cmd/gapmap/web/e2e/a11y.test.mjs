@@ -5,22 +5,28 @@
 //   - the keyboard alone goes from the login to a village's panel, through
 //     the ranking, the village table and the 项目库 (Tab, Enter, Space, Esc),
 //     always with a visible focus;
+//   - the login keeps the keyboard (Tab and Shift+Tab cycle in it) and Esc
+//     closes no required or expired login, nor the panel under it;
 //   - the 项目库 is fetched once at start, gzip-compressed;
-//   - loading shows (a spinner, aria-busy, the map's indicator).
-// The failures (a 503 with Retry-After, a tile's 500, the server stopped
-// mid-session) had a test here that hung in its first step under load; it is
-// out until the hang is found (api.js's unit tests cover the messages).
+//   - loading shows (a spinner, aria-busy, the map's indicator);
+//   - with the server stopped mid-session every failure says so in Chinese
+//     with 重试, never in English, never 正在加载… for ever, and 重试 works
+//     once the server is back; so do a 503 with Retry-After and a tile's 500.
+// Every wait is bounded and says what it waited for: a step that cannot
+// go on fails with that, rather than hanging until the test's own limit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { missing, skip, PASSWORD, startGapmap, stop, launchBrowser } from './harness.mjs';
+import { missing, skip, PASSWORD, startGapmap, stop, stopped, launchBrowser, idle } from './harness.mjs';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 const VIEWPORT = { width: 1366, height: 768 };
 const READER = 'xczx'; // the 乡村振兴局's approver: the whole county
 // AXE is axe-core's browser bundle, injected into the page.
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+// ENGLISH are the words of the browser's and MapLibre's own errors, which the user must never read.
+const ENGLISH = /Failed to fetch|AJAXError|NetworkError|Load failed|TypeError|Unexpected token|HTTP \d{3}|undefined|null\b/;
 
 let playwright;
 let browser;
@@ -48,6 +54,8 @@ after(async () => {
  */
 async function open(viewport = VIEWPORT) {
   const p = await browser.newPage({ viewport });
+  // Every click, fill and read gives up after 30 s, naming its selector.
+  p.setDefaultTimeout(30_000);
   p.problems = [];
   p.provoked = [];
   const report = (x) => (p.expectFailures || /\b401\b/.test(x) && p.loggedOut ? p.provoked : p.problems).push(x);
@@ -74,16 +82,6 @@ async function logIn(p) {
   await p.fill('#login-password', PASSWORD);
   await p.click('#login-submit');
   await ready(p);
-}
-
-/** idle waits until the map has drawn everything it is loading. */
-async function idle(p) {
-  await p.evaluate(() => new Promise((resolve) => {
-    const { map } = window.gapmap;
-    if (!map) { resolve(); return; }
-    map.once('idle', () => resolve());
-    map.triggerRepaint();
-  }));
 }
 
 /**
@@ -124,8 +122,29 @@ async function tabTo(p, match, n = 80, what = 'the target') {
 
 // Routes of the page's requests, for page.route: the vector tiles, the ranking, a village's gaps.
 const TILES = (u) => u.pathname.startsWith('/tiles/') && u.pathname.endsWith('.mvt');
+const RANKING = (u) => u.pathname === '/api/v1/gaps';
 const VILLAGE_GAPS = (u) => /^\/api\/v1\/villages\/[^/]+\/gaps$/.test(u.pathname);
 
+/** bodyText is every text the user can read on the page, with the values of buttons. */
+const bodyText = (p) => p.evaluate(() => document.body.innerText);
+
+/**
+ * shown waits at most timeout ms for selector on p, or fails saying what
+ * was awaited (what) and what the part of the page in `where` showed.
+ */
+async function shown(p, selector, what, timeout = 30_000, where = 'body') {
+  await p.waitForSelector(selector, { timeout }).catch(async (err) => {
+    const text = await p.locator(where).first().innerText({ timeout: 5_000 }).catch(() => '(unreadable)');
+    throw new Error(`${what}: ${selector} did not show within ${timeout / 1000} s (${err.message.split('\n')[0]})\n${where} shows: ${text.slice(0, 400)}`);
+  });
+}
+
+/** until waits at most timeout ms for fn(arg) to hold in p, or fails saying what was awaited. */
+async function until(p, fn, arg, what, timeout = 30_000) {
+  await p.waitForFunction(fn, arg, { timeout }).catch((err) => {
+    throw new Error(`${what} within ${timeout / 1000} s (${err.message.split('\n')[0]})`);
+  });
+}
 
 test('accessibility, keyboard and loading of the review map', { skip, timeout: 900_000 }, async (t) => {
   await t.test('the 项目库 is fetched once at start, gzip-compressed like the other JSON answers', async () => {
@@ -256,6 +275,57 @@ test('accessibility, keyboard and loading of the review map', { skip, timeout: 9
     await p.close();
   });
 
+  await t.test('the login keeps the keyboard: Tab and Shift+Tab stay in it, Esc closes no required login', async () => {
+    const p = await open();
+    try {
+      // The demo has no single sign-on and a required login has no 取消: its controls, in order, are these.
+      const config = await p.evaluate(() => fetch('/config.json').then((r) => r.json()));
+      assert.ok(!config.sso && !config.public_read, `the demo's config changed: ${JSON.stringify(config)}`);
+      const ring = ['login-user', 'login-password', 'login-submit'];
+      const where = () => p.evaluate(() => ({ id: document.activeElement.id, inLogin: Boolean(document.activeElement.closest('#login')) }));
+      // press presses key n times and returns the ids focused after each press, failing on one outside the login.
+      const press = async (key, n) => {
+        const ids = [];
+        for (let i = 0; i < n; i++) {
+          await p.keyboard.press(key);
+          const f = await where();
+          assert.ok(f.inLogin, `${key} press ${i + 1} left the login (focus on #${f.id || 'the page'})`);
+          ids.push(f.id);
+        }
+        return ids;
+      };
+      assert.equal((await where()).id, 'login-user', 'the login does not focus the account field');
+      assert.deepEqual(await press('Tab', 7), [...ring.slice(1), ...ring, ...ring.slice(0, 2)], 'Tab does not cycle in the login');
+      assert.deepEqual(await press('Shift+Tab', 4), ['login-user', 'login-submit', 'login-password', 'login-user'], 'Shift+Tab does not cycle in the login');
+      // A click on the backdrop takes the focus off the form: Tab brings it back to the first field, Shift+Tab to the last.
+      await p.mouse.click(5, 5);
+      assert.equal((await where()).inLogin, false, 'a click on the backdrop kept the focus in a field');
+      assert.deepEqual(await press('Tab', 1), ['login-user']);
+      await p.mouse.click(5, 5);
+      assert.deepEqual(await press('Shift+Tab', 1), ['login-submit']);
+      await p.keyboard.press('Escape');
+      assert.ok(await p.isVisible('#login'), 'Esc closed the required login');
+
+      // The same over a loaded page whose session expired: the panel under it stays, and so does the login on Esc.
+      await logIn(p);
+      await p.click('#ranking li[data-code] button');
+      await shown(p, '#village-name', 'the village panel');
+      await p.evaluate(() => window.gapmap.auth.show('expired'));
+      assert.equal((await where()).id, 'login-password', 'the expired login does not focus the password');
+      assert.deepEqual(await press('Tab', 3), ['login-submit', 'login-user', 'login-password']);
+      await p.keyboard.press('Escape');
+      assert.ok(await p.isVisible('#login'), 'Esc closed the login of an expired session');
+      assert.ok(await p.isVisible('#panel'), 'Esc in the login closed the village panel under it');
+      await p.keyboard.type(PASSWORD);
+      await p.keyboard.press('Enter');
+      await until(p, () => document.getElementById('login').hidden, null, 'the login to close after the right password');
+      assert.ok(await p.isVisible('#panel'), 'logging in again closed the village panel');
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
+
   await t.test('loading shows: the map\'s indicator while tiles load, 正在加载… with a spinner and aria-busy in the panel', async () => {
     const p = await open();
     await logIn(p);
@@ -289,4 +359,102 @@ test('accessibility, keyboard and loading of the review map', { skip, timeout: 9
     await p.close();
   });
 
+});
+
+test('failures of the review map: every one in Chinese with 重试, which works', { skip, timeout: 900_000 }, async (t) => {
+  await t.test('the server answers 503 with Retry-After, or a tile 500: Chinese messages with 重试, which works', async () => {
+    const p = await open();
+    try {
+      await logIn(p);
+      p.expectFailures = true;
+      await p.route(RANKING, (route) => route.fulfill({
+        status: 503, headers: { 'Retry-After': '5', 'Content-Type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ error: { code: 'unavailable', message: '服务器繁忙，请稍后重试' } }),
+      }));
+      await p.click('#dimensions button[data-dim="饮水"]');
+      await shown(p, '#ranking .failure button.retry', 'the ranking\'s 503 with 重试', 30_000, '#ranking');
+      assert.match(await p.textContent('#ranking .failure'), /服务器繁忙，请稍后重试.*约 5 秒后可重试/);
+      await p.unroute(RANKING);
+      await p.click('#ranking .failure button.retry');
+      await shown(p, '#ranking li[data-code]', 'the ranking after 重试', 30_000, '#ranking');
+      assert.match(await p.textContent('#ranking-title'), /饮水缺口最大的村/);
+
+      await p.route(TILES, (route) => route.fulfill({ status: 500, body: '' }));
+      await p.evaluate(() => window.gapmap.map.jumpTo({ zoom: 13.2 }));
+      await shown(p, '#notice.error:not([hidden]) button.retry', 'the tiles\' 500 with 重试 in the notice', 30_000, '#notice');
+      const notice = await p.textContent('#notice');
+      assert.match(notice, /地图数据加载失败：服务器出错（状态 500）/);
+      assert.doesNotMatch(notice, ENGLISH);
+      await p.unroute(TILES);
+      await p.click('#notice button.retry');
+      await idle(p);
+      assert.ok(await p.isHidden('#notice'), 'the map failure stays after 重试 succeeded');
+      p.expectFailures = false;
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
+
+  await t.test('the server stopped mid-session: Chinese errors with 重试 everywhere, never 正在加载… for ever; 重试 works once it is back', async () => {
+    const p = await open();
+    try {
+      await logIn(p);
+      const code = await p.getAttribute('#ranking li[data-code]', 'data-code');
+      const name = await p.evaluate((c) => window.gapmap.byCode.get(c).properties.name, code);
+      await p.click('#open-projects');
+      await shown(p, '#project-table tbody tr[data-id]', 'the 项目库 table');
+      // The 项目库 is filtered by the township of its first project: a filter with projects on any demo.
+      const township = await p.$$eval('#project-table tbody tr[data-id] td:nth-child(6)', (tds) => tds.map((td) => td.textContent).find(Boolean));
+      assert.ok(township, 'no project of the 项目库 has a township');
+      const port = new URL(server.url).port;
+
+      p.expectFailures = true;
+      await stopped(server);
+      // A village, a new dimension, a filter of the 项目库 and tiles of a new zoom, all without a server.
+      await p.click(`#ranking li[data-code="${code}"] button`);
+      await shown(p, '#panel .failure button.retry', 'the village panel\'s failure with 重试', 30_000, '#panel');
+      await p.click('#dimensions button[data-dim="农网"]');
+      await shown(p, '#ranking .failure button.retry', 'the ranking\'s failure with 重试', 30_000, '#ranking');
+      await p.selectOption('#f-township', { label: township });
+      await shown(p, '#project-table .failure button.retry', 'the 项目库\'s failure with 重试', 30_000, '#project-table');
+      await p.evaluate(() => window.gapmap.map.jumpTo({ zoom: 12.2 }));
+      await shown(p, '#notice.error:not([hidden]) button.retry', 'the map\'s failure with 重试 in the notice', 30_000, '#notice');
+      await p.screenshot({ path: `${ARTIFACTS}a11y-server-down.png` });
+
+      for (const where of ['#panel', '#ranking', '#project-table', '#notice']) {
+        const text = await p.textContent(where);
+        assert.match(text, /无法连接 gapmap 服务|地图数据无法加载/, `${where} says ${text}`);
+        assert.doesNotMatch(text, ENGLISH, `${where} says ${text}`);
+      }
+      const all = await bodyText(p);
+      assert.doesNotMatch(all, /Failed to fetch|AJAXError|NetworkError/);
+      assert.doesNotMatch(all, /正在加载/, 'something still says 正在加载… with the server down');
+      assert.ok(p.provoked.length > 0, 'the stopped server provoked no failed request');
+
+      // The server comes back on the same address; each 重试 repeats its request.
+      server = await startGapmap(['serve', '--addr', `127.0.0.1:${port}`], {});
+      p.expectFailures = false;
+      await p.click('#panel .failure button.retry');
+      await until(p, (n) => document.querySelector('#village-name')?.textContent === n, name, `the panel of ${name} after 重试`);
+      await p.click('#ranking .failure button.retry');
+      await shown(p, '#ranking li[data-code]', 'the ranking after 重试', 30_000, '#ranking');
+      assert.match(await p.textContent('#ranking-title'), /农网缺口最大的村/);
+      await p.click('#project-table .failure button.retry');
+      await shown(p, '#project-table tbody tr[data-id]', 'the 项目库 after 重试', 30_000, '#project-table');
+      const shownRows = await p.locator('#project-table tbody tr[data-id]').count();
+      const want = await p.evaluate((code) => fetch(`/api/v1/projects?township=${encodeURIComponent(code)}&page_size=1`, { signal: AbortSignal.timeout(30_000) })
+        .then((r) => r.json()).then((b) => b.total), await p.inputValue('#f-township'));
+      assert.equal(shownRows, want, `the 项目库 after 重试 is not ${township}'s list`);
+      await p.click('#notice button.retry');
+      await idle(p);
+      assert.ok(await p.isHidden('#notice'), 'the map failure stays after 重试 succeeded');
+      const drawn = await p.evaluate(() => window.gapmap.map.querySourceFeatures('gapmap', { sourceLayer: 'villages' }).length);
+      assert.ok(drawn > 0, 'no village drawn after the map\'s 重试');
+      assert.doesNotMatch(await bodyText(p), /无法连接/);
+      assert.deepEqual(p.problems, []);
+    } finally {
+      await p.close();
+    }
+  });
 });

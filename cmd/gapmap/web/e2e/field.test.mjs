@@ -144,6 +144,36 @@ FROM p a JOIN p b ON b.i = a.i + 1 ORDER BY a.i;\n`;
   return r.stdout.trim().split('\n').map(Number);
 }
 
+/**
+ * measured reads the ended ruler of p: its points must be where the page
+ * pixels px ([x, y], a click or tap each) lie on the map, and each segment
+ * and the total must equal PostGIS's geodesics within 1 mm. It returns the
+ * total, the total as shown, and the zoom.
+ */
+async function measured(p, px, what) {
+  const { points, segments, total, shown, unprojected, zoom } = await p.evaluate((px) => {
+    const { map, ruler } = window.gapmap;
+    const c = map.getCanvas().getBoundingClientRect();
+    return {
+      points: ruler.points,
+      segments: [...document.querySelectorAll('#ruler-segments li')].map((li) => Number(li.dataset.metres)),
+      total: Number(document.getElementById('ruler-total').dataset.metres),
+      shown: document.getElementById('ruler-total').textContent,
+      unprojected: px.map(([x, y]) => map.unproject([x - c.left, y - c.top]).toArray()),
+      zoom: map.getZoom(),
+    };
+  }, px);
+  assert.equal(points.length, px.length, `${px.length} ${what}s left ${points.length} points`);
+  points.forEach((pt, i) => assert.ok(Math.abs(pt[0] - unprojected[i][0]) < 1e-6 && Math.abs(pt[1] - unprojected[i][1]) < 1e-6,
+    `point ${i} ${pt} is not where the ${what} was (${unprojected[i]})`));
+  const want = geodesicM(points);
+  assert.equal(segments.length, want.length);
+  segments.forEach((m, i) => assert.ok(Math.abs(m - want[i]) < 0.001, `segment ${i + 1}: ${m} m, PostGIS ${want[i]} m`));
+  const wantTotal = want.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(total - wantTotal) < 0.001, `total ${total} m, PostGIS ${wantTotal} m`);
+  return { total: wantTotal, shown, zoom };
+}
+
 test('测距 measures geodesic lengths as PostGIS does; a double click or Esc ends it, 清除 clears it', { skip, timeout: 300_000 }, async () => {
   const before = problems.length;
   const p = await newPage(`${base}/`, READER);
@@ -163,31 +193,15 @@ test('测距 measures geodesic lengths as PostGIS does; a double click or Esc en
     // A double click adds the last point and ends.
     await p.mouse.dblclick(...at(...clicks[2]));
     await p.waitForFunction(() => !window.gapmap.ruler.active);
-    const { points, segments, total, shown, unprojected, zoomNow } = await p.evaluate((px) => {
-      const { map, ruler } = window.gapmap;
-      return {
-        points: ruler.points,
-        segments: [...document.querySelectorAll('#ruler-segments li')].map((li) => Number(li.dataset.metres)),
-        total: Number(document.getElementById('ruler-total').dataset.metres),
-        shown: document.getElementById('ruler-total').textContent,
-        unprojected: px.map(([x, y]) => map.unproject([x, y]).toArray()),
-        zoomNow: map.getZoom(),
-      };
-    }, clicks);
-    assert.equal(points.length, 3, `the double click left ${points.length} points`);
-    points.forEach((pt, i) => assert.ok(Math.abs(pt[0] - unprojected[i][0]) < 1e-6 && Math.abs(pt[1] - unprojected[i][1]) < 1e-6,
-      `point ${i} ${pt} is not where the click was (${unprojected[i]})`));
+    const { total, shown, zoom: zoomNow } = await measured(p, clicks.map((c) => at(...c)), 'click');
     assert.equal(zoomNow, zoom, 'the double click that ended the ruler zoomed the map');
-    const want = geodesicM(points);
-    assert.equal(segments.length, 2);
-    segments.forEach((m, i) => assert.ok(Math.abs(m - want[i]) < 0.001, `segment ${i + 1}: ${m} m, PostGIS ${want[i]} m`));
-    const wantTotal = want[0] + want[1];
-    assert.ok(wantTotal > 5000, `the test measured only ${wantTotal} m`);
-    assert.ok(Math.abs(total - wantTotal) < 0.002, `total ${total} m, PostGIS ${wantTotal} m`);
-    assert.equal(shown, `总长 ${(wantTotal / 1000).toFixed(wantTotal < 10_000 ? 3 : 2)} km（2 段）`);
+    assert.ok(total > 5000, `the test measured only ${total} m`);
+    assert.equal(shown, `总长 ${(total / 1000).toFixed(total < 10_000 ? 3 : 2)} km（2 段）`);
     assert.match(await p.textContent('#ruler-segments'), /^第 1 段 [\d.]+ k?m第 2 段 [\d.]+ k?m$/);
     // Measuring clicked no village open.
     assert.ok(await p.isHidden('#panel'), 'a click of the ruler opened a village');
+    // The line's features are there once the map has drawn the source's new data.
+    await idle(p);
     const drawn = await p.evaluate(() => window.gapmap.map.querySourceFeatures('ruler').length);
     assert.ok(drawn >= 4, `the measured line is not on the map (${drawn} features)`);
     await shot('field-ruler', p);
@@ -205,6 +219,60 @@ test('测距 measures geodesic lengths as PostGIS does; a double click or Esc en
     assert.ok(await p.isHidden('#ruler-panel'));
     await idle(p);
     assert.equal(await p.evaluate(() => window.gapmap.map.querySourceFeatures('ruler').length), 0);
+    assert.deepEqual(problems.slice(before), []);
+  } finally {
+    await p.close();
+  }
+});
+
+test('测距 on a 390×844 touch screen: taps add points, 结束 ends, the lengths are PostGIS\'s geodesics', { skip, timeout: 300_000 }, async () => {
+  const before = problems.length;
+  const p = await newPage(`${base}/`, READER, PHONE, null, { hasTouch: true, isMobile: true });
+  try {
+    // tapOn taps the middle of what selector shows, as a finger would.
+    const tapOn = async (selector) => {
+      const b = await p.locator(selector).boundingBox();
+      assert.ok(b, `${selector} is not shown`);
+      await p.touchscreen.tap(Math.round(b.x + b.width / 2), Math.round(b.y + b.height / 2));
+    };
+    await tapOn('#ruler-open');
+    await p.waitForFunction(() => window.gapmap.ruler.active, null, { timeout: 10_000 })
+      .catch(() => assert.fail('a tap on 测距 did not start the ruler'));
+    // Three places on the map, spread over it, where a finger touches the map
+    // itself (15 px around is map too): not the controls, the ruler's panel,
+    // the readout or the sheet.
+    const spots = await p.evaluate((targets) => {
+      const c = window.gapmap.map.getCanvas().getBoundingClientRect();
+      const onMap = (x, y) => Boolean(document.elementFromPoint(x, y)?.matches('canvas.maplibregl-canvas'));
+      const free = [];
+      for (let y = c.top + 20; y < c.bottom - 20; y += 10) {
+        for (let x = c.left + 20; x < c.right - 20; x += 10) {
+          if ([[0, 0], [15, 0], [-15, 0], [0, 15], [0, -15]].every(([dx, dy]) => onMap(x + dx, y + dy))) free.push([Math.round(x), Math.round(y)]);
+        }
+      }
+      const d = ([x, y], [fx, fy]) => Math.hypot(x - (c.left + fx * c.width), y - (c.top + fy * c.height));
+      return targets.map((t) => free.reduce((best, q) => (!best || d(q, t) < d(best, t) ? q : best), null));
+    }, [[0.15, 0.4], [0.6, 0.75], [0.25, 0.65]]);
+    assert.ok(spots.every(Boolean), 'no place on the map is free of controls');
+    for (const [x, y] of spots) {
+      const on = await p.evaluate(([x, y]) => {
+        const e = document.elementFromPoint(x, y);
+        return e.matches('canvas.maplibregl-canvas') ? '' : `${e.tagName}#${e.id}.${e.className}`;
+      }, [x, y]);
+      assert.equal(on, '', `the tap at ${x},${y} would land on ${on}, not the map`);
+      const n = await p.evaluate(() => window.gapmap.ruler.points.length);
+      await p.touchscreen.tap(x, y);
+      await p.waitForFunction((n) => window.gapmap.ruler.points.length === n + 1, n, { timeout: 10_000 })
+        .catch(() => assert.fail(`the tap at ${x},${y} added no point`));
+    }
+    await tapOn('#ruler-end');
+    await p.waitForFunction(() => !window.gapmap.ruler.active, null, { timeout: 10_000 })
+      .catch(() => assert.fail('a tap on 结束 did not end the ruler'));
+    const { total } = await measured(p, spots, 'tap');
+    assert.ok(total > 1000, `the test measured only ${total} m`);
+    // Measuring opened no village. (A tap that zoomed or panned the map would have failed the points' check above.)
+    assert.ok(await p.isHidden('#panel'), 'a tap of the ruler opened a village');
+    await shot('field-ruler-touch', p);
     assert.deepEqual(problems.slice(before), []);
   } finally {
     await p.close();

@@ -70,12 +70,24 @@ export function stop(s) {
   if (s && s.proc.exitCode === null) s.proc.kill('SIGTERM');
 }
 
-/** stopped ends s and resolves once its process has exited, so that its port is free. */
-export async function stopped(s) {
+/**
+ * stopped ends s and resolves once its process has exited, so that its
+ * port is free. The server drains its requests for at most 10 s; one that
+ * has not exited within timeout ms is killed and the step fails.
+ */
+export async function stopped(s, timeout = 30_000) {
   if (!s || s.proc.exitCode !== null) return;
   const exit = new Promise((resolve) => { s.proc.once('exit', resolve); });
   s.proc.kill('SIGTERM');
-  await exit;
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve('late'), timeout); });
+  const how = await Promise.race([exit, late]);
+  clearTimeout(timer);
+  if (how === 'late') {
+    s.proc.kill('SIGKILL');
+    await exit;
+    throw new Error(`gapmap did not exit within ${timeout / 1000} s of SIGTERM; killed`);
+  }
 }
 
 /**
@@ -129,13 +141,14 @@ export async function api(path, as = READER) {
 
 /**
  * newPage opens url in a browser context of its own and, with account,
- * logs in on the page's login view. While a page is logged out
+ * logs in on the page's login view; device holds more of the context's
+ * options (hasTouch and isMobile for a phone's touch screen). While a page is logged out
  * (p.loggedOut), the 401s it draws, and Chromium's console lines about
  * them, are expected (p.unauthorized); once logged in, a 401 is a problem
  * like any other.
  */
-export async function newPage(url, account, viewport = VIEWPORT, setup = null) {
-  const p = await openPage(url, viewport, setup);
+export async function newPage(url, account, viewport = VIEWPORT, setup = null, device = {}) {
+  const p = await openPage(url, viewport, setup, device);
   await p.waitForSelector('#login:not([hidden])', { timeout: 60_000 });
   if (account) await logIn(p, account);
   return p;
@@ -152,8 +165,8 @@ const LOCAL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//;
  * before the page loads (a test stubs a remote service there: its routes
  * take precedence over this guard).
  */
-export async function openPage(url, viewport = VIEWPORT, setup = null) {
-  const p = await browser.newPage({ viewport, acceptDownloads: true });
+export async function openPage(url, viewport = VIEWPORT, setup = null, device = {}) {
+  const p = await browser.newPage({ ...device, viewport, acceptDownloads: true });
   p.loggedOut = true;
   p.unauthorized = [];
   // While p.refusing, the refusals a step provokes on purpose (400, 409:
@@ -207,15 +220,23 @@ export async function pageAPI(p, path) {
   return body;
 }
 
-/** idle waits until the map has drawn everything it is loading. */
-export async function idle(p = page) {
-  await p.evaluate(() => new Promise((resolve) => {
+/**
+ * idle waits until the map has drawn everything it is loading, at most
+ * timeout ms: a map that never settles (a tile that never answers) fails
+ * the step with what the map was still doing, rather than hanging the run.
+ */
+export async function idle(p = page, timeout = 60_000) {
+  const stuck = await p.evaluate((ms) => new Promise((resolve) => {
     const { map } = window.gapmap;
-    if (!map) { resolve(); return; }
+    if (!map) { resolve(''); return; }
+    const timer = setTimeout(() => {
+      resolve(`style loaded ${map.isStyleLoaded()}, tiles loaded ${map.areTilesLoaded()}, moving ${map.isMoving()}`);
+    }, ms);
     // A repaint makes sure 'idle' follows the latest change.
-    map.once('idle', () => resolve());
+    map.once('idle', () => { clearTimeout(timer); resolve(''); });
     map.triggerRepaint();
-  }));
+  }), timeout);
+  if (stuck) throw new Error(`the map did not become idle within ${timeout / 1000} s (${stuck})`);
 }
 
 export async function shot(name, p = page) {

@@ -1198,3 +1198,128 @@ test('the 日期 control shows a past date on the map, the ranking and the panel
 // A plan to act on (issue 21 item 5): the planner excludes a project by
 // hand and re-runs, saves two 方案, compares them, applies one, and its
 // projects show 纳入年度计划 in the 项目库 table.
+test('two 方案 saved, compared and one applied: its projects move to 纳入年度计划', { skip, timeout: 600_000 }, async (t) => {
+  // The fixture: ten generated projects of most value are in the library
+  // (已入库), set by SQL: walking them there is the walk test's subject.
+  const sql = `UPDATE projects SET status = '已入库' WHERE id IN (SELECT id FROM projects WHERE status = '需求摸底' AND cost_wan > 0
+    ORDER BY (gap_before - gap_after_est) * beneficiary_poor_population DESC NULLS LAST, id LIMIT 10)`;
+  const psql = spawnSync('psql', [DB, '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+  assert.equal(psql.status, 0, `psql: ${psql.stderr}`);
+  const library = (await api(`/api/v1/projects?status=${encodeURIComponent('已入库')}&page_size=1000`)).projects;
+  assert.ok(library.length >= 10, `${library.length} projects in the library`);
+  const total = library.reduce((s, x) => s + x.cost_wan, 0);
+  // A project an earlier test put into an annual plan keeps its year and
+  // its money: each year's budget is that plus the share given.
+  const settled = (await api(`/api/v1/projects?status=${encodeURIComponent('纳入年度计划')}&page_size=1000`)).projects;
+  const p = await newPage(`${base}/`, READER);
+  // Budgets are sums such as 144 万元, not round hundreds: the form must take them.
+  const budgets = async (wan) => {
+    for (const y of [2016, 2017, 2018, 2019, 2020]) {
+      const kept = settled.filter((x) => x.year === y).reduce((s, x) => s + x.cost_wan, 0);
+      await p.fill(`#plan-budgets input[name="${y}"]`, String(Math.ceil(wan + kept)));
+    }
+  };
+  // planned clicks a 测算 button and waits for the plan, or fails with the page's error.
+  const planned = async (click) => {
+    await p.evaluate(() => document.getElementById('plan-years')?.remove());
+    await p.click(click);
+    // The click starts a job at once (the tab says 正在提交…, then its state),
+    // unless the browser refused the form: then it says which field and why.
+    await p.waitForSelector('#plan-job, #plan-years tbody tr, #plan-error', { timeout: 10_000 }).catch(async (err) => {
+      const invalid = await p.$$eval('#plan-form :invalid', (xs) => xs.map((x) => `${x.name || x.id}=${x.value}: ${x.validationMessage}`));
+      throw new Error(`${err.message}\nthe 测算 click started no plan; fields the browser refused: ${invalid.join('; ') || 'none'}`);
+    });
+    // On a timeout the message says what the tab showed (the job's state: 排队中, 运行中 …).
+    await p.waitForSelector('#plan-years tbody tr, #plan-error', { timeout: 180_000 }).catch(async (err) => {
+      await shot('30-plan-scenario-timeout', p);
+      throw new Error(`${err.message}\nthe tab shows: ${await p.locator('#plan-result').innerText()}`);
+    });
+    assert.equal(await p.locator('#plan-error').count(), 0, `the plan failed: ${await p.locator('#plan-error').first().textContent().catch(() => '')}`);
+  };
+  const save = async (name) => {
+    await p.fill('#scenario-name', name);
+    await p.click('#scenario-save button[type="submit"]');
+    // Saved, or refused (the status then says why, with class fail): either
+    // ends the wait. The server plans the 方案 again: as long as a 测算.
+    const status = '#scenario-save-status';
+    await p.waitForFunction((s) => document.querySelector(s)?.textContent.startsWith('已保存') || document.querySelector(s)?.classList.contains('fail'),
+      status, { timeout: 180_000 }).catch(async (err) => {
+      throw new Error(`${err.message}\n保存为方案 “${name}” did not end; the status says: ${await p.textContent(status)}`);
+    });
+    assert.equal(await p.textContent(status), `已保存方案“${name}”。`);
+    await p.waitForSelector(`#scenario-table td.scenario-name:text-is("${name}")`, { timeout: 30_000 });
+  };
+  try {
+    await t.test('测算 the library only, 排除 a project by hand and 重新测算', async () => {
+      await p.click('#open-projects');
+      await p.click('.tabs button[data-tab="plan"]');
+      await p.check('#plan-library-only');
+      await budgets(total / 8);
+      await planned('#plan-form button[type="submit"]');
+      const first = await p.getAttribute('details.plan-year li[data-id] .plan-exclude', 'data-id');
+      assert.ok(first, 'the plan chose nothing');
+      await p.click(`details.plan-year:has(li[data-id="${first}"]) summary`);
+      await p.click(`details.plan-year li[data-id="${first}"] .plan-exclude`);
+      assert.match(await p.textContent('#plan-manual'), /排除 1 个/);
+      await planned('#plan-rerun');
+      assert.equal(await p.getAttribute(`#plan-left-out li[data-id="${first}"]`, 'data-reason'), 'manual');
+      assert.match(await p.textContent(`#plan-left-out li[data-id="${first}"]`), /人工排除/);
+      assert.equal(await p.locator(`details.plan-year li[data-id="${first}"]`).count(), 0, 'the excluded project is still planned');
+      await save('方案甲');
+      await shot('30-plan-scenario-saved', p);
+    });
+
+    await t.test('a second 方案 with less money, compared with the first', async () => {
+      await p.click('#plan-clear');
+      await budgets(total / 25);
+      await planned('#plan-form button[type="submit"]');
+      await save('方案乙');
+      const list = (await pageAPI(p, '/api/v1/plan-scenarios')).scenarios;
+      const [b, a] = list;
+      assert.deepEqual([a.name, b.name], ['方案甲', '方案乙']);
+      assert.equal(await p.inputValue('#compare-a'), String(a.id));
+      assert.equal(await p.inputValue('#compare-b'), String(b.id));
+      await p.click('#compare-run');
+      await p.waitForSelector('#compare-table');
+      const d = await pageAPI(p, `/api/v1/plan-scenarios/compare?a=${a.id}&b=${b.id}`);
+      const cells = async (key) => p.$$eval(`#compare-table tr[data-key="${key}"] td`, (tds) => tds.map((td) => td.textContent));
+      assert.deepEqual((await cells('chosen')).slice(1), [String(d.a.chosen), String(d.b.chosen)]);
+      assert.ok(d.a.chosen > d.b.chosen, `方案甲 chose ${d.a.chosen}, 方案乙 ${d.b.chosen}`);
+      const rows = await p.$$eval('#compare-differs tbody tr', (trs) => trs.map((tr) => `${tr.dataset.id}:${tr.dataset.kind}`));
+      assert.deepEqual(rows, d.differs.map((x) => `${x.id}:${x.kind}`));
+      assert.ok(rows.some((r) => r.endsWith(':only_a')), `no project only in 方案甲: ${rows}`);
+      await shot('31-plan-scenarios-compared', p);
+    });
+
+    await t.test('applying 方案乙 moves its projects to 纳入年度计划', async () => {
+      const b = (await pageAPI(p, '/api/v1/plan-scenarios')).scenarios.find((s) => s.name === '方案乙');
+      const sc = await pageAPI(p, `/api/v1/plan-scenarios/${b.id}`);
+      p.once('dialog', (dlg) => dlg.accept());
+      await p.click(`#scenario-table tr[data-id="${b.id}"] .scenario-apply`);
+      await p.waitForFunction(() => /^已应用方案/.test(document.getElementById('scenario-status').textContent), null, { timeout: 30_000 });
+      assert.match(await p.textContent(`#scenario-table tr[data-id="${b.id}"] .scenario-applied`), /^已应用/);
+      await p.click('.tabs button[data-tab="list"]');
+      await p.selectOption('#f-status', '纳入年度计划');
+      await p.waitForFunction((n) => document.querySelectorAll('#project-table tbody tr[data-id]').length === n, sc.plan.projects.length, { timeout: 15_000 });
+      const shown = await p.$$eval('#project-table tbody tr[data-id]', (trs) => trs.map((tr) => Number(tr.dataset.id)).sort((x, y) => x - y));
+      assert.deepEqual(shown, sc.plan.projects.map((x) => x.id).sort((x, y) => x - y));
+      for (const x of sc.plan.projects) {
+        const row = p.locator(`#project-table tbody tr[data-id="${x.id}"]`);
+        assert.equal(await row.locator('.status-chip').textContent(), '纳入年度计划');
+        assert.equal(await row.locator('td').last().textContent(), String(x.year));
+      }
+      await shot('32-plan-scenario-applied', p);
+      // Its 年度实施计划 of the first year downloads as a workbook.
+      await p.click('.tabs button[data-tab="plan"]');
+      const year = sc.plan.projects[0].year;
+      await p.selectOption('#annual-year', String(year));
+      const [download] = await Promise.all([p.waitForEvent('download'), p.click(`#scenario-table tr[data-id="${b.id}"] .scenario-annual`)]);
+      const file = `${ARTIFACTS}年度实施计划-${year}.xlsx`;
+      await download.saveAs(file);
+      assert.equal(readFileSync(file).subarray(0, 2).toString('latin1'), 'PK', 'the 年度实施计划 is not a workbook');
+      assert.deepEqual(problems, []);
+    });
+  } finally {
+    await p.close();
+  }
+});

@@ -315,11 +315,24 @@ async function buildMap(config, tiles, maplibregl = null) {
   app.sheet.attachMap(map);
   app.countyBounds = bounds;
 
+  // failedTiles are the data tiles that failed, by z/x/y, for reloadFailed.
+  const failedTiles = new Map();
+  // reloadFailed loads the failed tiles again. Not by setUrl: MapLibre (6.17)
+  // then marks an errored vector tile 'loading' and waits for a load that
+  // never comes, so the tile stays empty and the map never idles.
+  const reloadFailed = () => {
+    map.refreshTiles('gapmap', [...failedTiles.values()]);
+    failedTiles.clear();
+  };
   map.on('error', (e) => {
     const source = e.sourceId || (e.source && e.source.id);
+    if (e.tile && source === 'gapmap') {
+      const { x, y, z } = e.tile.tileID.canonical;
+      failedTiles.set(`${z}/${x}/${y}`, { x, y, z });
+    }
     if (e.error && e.error.status === 401 && !isBasemapSource(source) && !app.offline) {
       // The session expired under the map: log in again, then reload the tiles.
-      app.auth.required().then(() => map.getSource('gapmap').setUrl('/tiles/all.json')).catch(fail);
+      app.auth.required().then(reloadFailed).catch(fail);
       return;
     }
     if (isBasemapSource(source)) {
@@ -329,13 +342,12 @@ async function buildMap(config, tiles, maplibregl = null) {
       return;
     }
     // Every tile of a pan fails at once when the server is down: one
-    // message while it shows, whose 重试 loads the failed tiles (and the
-    // TileJSON) again.
+    // message while it shows, whose 重试 loads the failed tiles again.
     if (app.mapFailed && !$('notice').hidden) return;
     app.mapFailed = true;
     fail(mapError(e.error), () => {
       app.mapFailed = false;
-      map.getSource('gapmap').setUrl('/tiles/all.json');
+      reloadFailed();
     });
   });
   watchLoading(map, $('map-loading'));

@@ -31,7 +31,37 @@ export class Auth {
     $('login-open').addEventListener('click', () => this.show('voluntary'));
     $('logout').addEventListener('click', () => this.logout());
     onAuthRequired(() => this.required());
+    this.trap();
     this.set(await currentSession());
+  }
+
+  /**
+   * trap keeps the keyboard in the login while it shows, as a modal dialog
+   * must: Tab and Shift+Tab cycle through its controls (from anywhere, as
+   * after a click on the backdrop), and no key reaches the page under it.
+   * Esc cancels only a voluntary login: a required one has no page to go
+   * back to, and an expired one must not close the panels beneath.
+   */
+  trap() {
+    const box = $('login');
+    const controls = () => [...box.querySelectorAll('input, button, a[href]')]
+      .filter((e) => !e.disabled && e.getClientRects().length > 0);
+    document.addEventListener('keydown', (e) => {
+      if (box.hidden || (e.key !== 'Tab' && e.key !== 'Escape')) return;
+      e.preventDefault();
+      e.stopPropagation();
+      if (e.key === 'Escape') {
+        if (this.why === 'voluntary') {
+          this.hide();
+          $('login-open').focus();
+        }
+        return;
+      }
+      const list = controls();
+      const i = list.indexOf(document.activeElement);
+      const next = e.shiftKey ? (i <= 0 ? list.length - 1 : i - 1) : (i + 1) % list.length;
+      list[next]?.focus();
+    }, true);
   }
 
   set(s) {

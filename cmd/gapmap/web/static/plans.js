@@ -40,8 +40,10 @@ export class PlanTab {
 
   init() {
     const budgets = document.getElementById('plan-budgets');
+    // A budget is any sum in 万元 to the cent, as the ledger's amounts are: a
+    // step of 100 made the browser refuse 144 万元 and silently not plan.
     for (const y of PLAN_YEARS) {
-      budgets.append(el('label', { style: 'margin-right:8px' }, `${y} `, el('input', { type: 'number', min: 0, step: 100, value: 2000, name: String(y), 'aria-label': `${y} 年预算（万元）` })));
+      budgets.append(el('label', { style: 'margin-right:8px' }, `${y} `, el('input', { type: 'number', min: 0, step: '0.01', value: 2000, name: String(y), 'aria-label': `${y} 年预算（万元）` })));
     }
     document.getElementById('plan-form').addEventListener('submit', (e) => { e.preventDefault(); this.run(); });
     const year = document.getElementById('annual-year');
@@ -227,9 +229,10 @@ export class PlanTab {
     status.textContent = `正在应用方案“${s.name}”…`;
     try {
       const res = await post(`/api/v1/plan-scenarios/${s.id}/apply`, {});
+      // Said once the list and the 项目库 show it: before, they still said 未应用.
+      await Promise.all([this.list(), this.drawer.refresh()]);
       status.className = 'st pass';
       status.textContent = `已应用方案“${res.name}”：${res.plan.projects.filter((p) => !p.fixed).length} 个项目纳入年度计划。`;
-      await Promise.all([this.list(), this.drawer.refresh()]);
     } catch (err) {
       console.error(err);
       status.className = 'st fail';

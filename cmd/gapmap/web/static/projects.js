@@ -46,6 +46,7 @@ export class ProjectsDrawer {
     this.rows = [];
     this.sortKey = null;
     this.sortDir = 1;
+    this.seq = 0; // the latest load's number
     this.planTab = new PlanTab(this);
   }
 
@@ -122,10 +123,14 @@ export class ProjectsDrawer {
    */
   async load(all = null) {
     const f = this.filters();
+    const seq = ++this.seq;
     const page = await this.fetch({ ...f, page_size: 1000 });
     if (!page) return;
     const whole = all || (unfiltered(f) ? page.projects : null);
     if (whole) this.byId = new Map(whole.map((p) => [p.id, p]));
+    // A filter changed while this load was out (a 方案 applied, then 状态
+    // chosen): the table is the latest load's, whichever answer comes last.
+    if (seq !== this.seq) return;
     this.rows = page.projects;
     this.total = page.total;
     this.sortKey = null;
