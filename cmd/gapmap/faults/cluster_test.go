@@ -150,11 +150,12 @@ type snapshot struct {
 }
 
 // volatile are the tables a request changes by itself (a login's session,
-// its last use; the rendered tiles the tile server keeps across restarts,
-// migration 0034): left out of the checksums, whatever the faults do.
+// its last use; the rendered tiles the tile server keeps across restarts
+// and their total, migrations 0034 and 0037): left out of the checksums,
+// whatever the faults do.
 var volatile = map[string]bool{
 	"public.sessions": true, "public.login_attempts": true,
-	"public.tile_store": true, "public.tile_store_epochs": true,
+	"public.tile_store": true, "public.tile_store_epochs": true, "public.tile_store_bytes": true,
 }
 
 // takeSnapshot checksums every table of gapmap's schemas with its own
