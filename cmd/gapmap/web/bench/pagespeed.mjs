@@ -18,9 +18,8 @@
 // rendered features: every tile of the first view loaded and drawn. "Panel"
 // is from the mousedown on a village's dot to the first frame after the
 // panel holds the village's title and indicator rows.
-import { spawn } from 'node:child_process';
 import { loadavg, cpus } from 'node:os';
-import { launchBrowser, PASSWORD, READER, VIEWPORT } from '../e2e/harness.mjs';
+import { launchBrowser, PASSWORD, READER, startGapmap, VIEWPORT } from '../e2e/harness.mjs';
 
 const args = process.argv.slice(2);
 let runs = 5;
@@ -39,12 +38,9 @@ if (!builds.length || !DB || !(runs > 0)) {
 
 /** start runs bin's demo with the access log on and resolves with its URL and the log's durations by request id. */
 async function start(build) {
-  const proc = spawn(build.bin, ['demo', '--addr', '127.0.0.1:0'], {
-    env: { ...process.env, DATABASE_URL: DB, GAPMAP_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const served = new Map(); // request id → {route, ms}
   let rest = '';
-  proc.stderr.on('data', (d) => {
+  const accessLog = (d) => {
     const lines = (rest + d).split('\n');
     rest = lines.pop();
     for (const l of lines) {
@@ -52,17 +48,8 @@ async function start(build) {
       const e = JSON.parse(l);
       served.set(e.request_id, { route: e.route, ms: e.dur_ms });
     }
-  });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${build.bin} demo did not serve within 300 s\n${out}`)), 300_000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /serving on (http:\/\/\S+?)\/?\s/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${build.bin} demo exited ${code}\n${out}`)); });
-  });
+  };
+  const { proc, url } = await startGapmap(['demo', '--addr', '127.0.0.1:0'], { GAPMAP_LOG_LEVEL: 'info' }, { bin: build.bin, onStderr: accessLog });
   const res = await fetch(`${url}/api/v1/session`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: READER, password: PASSWORD }),
   });

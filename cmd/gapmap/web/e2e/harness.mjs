@@ -41,12 +41,16 @@ export const READER = 'xczx';
 const cookies = new Map(); // login → its session cookie, for api()
 const csrfs = new Map(); // login → its session's CSRF token, for apiSend()
 
-/** startGapmap runs the binary with args and env and waits for it to serve and be healthy. */
-export async function startGapmap(args, env) {
-  const proc = spawn(BIN, args, { env: { ...process.env, DATABASE_URL: DB, GAPMAP_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * startGapmap runs the binary (GAPMAP_BIN, or bin) with args and env and
+ * waits for it to serve and be healthy; onStderr, when given, sees its
+ * standard error as it comes (the page-speed bench reads the access log).
+ */
+export async function startGapmap(args, env, { bin = BIN, onStderr } = {}) {
+  const proc = spawn(bin, args, { env: { ...process.env, DATABASE_URL: DB, GAPMAP_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
+  proc.stderr.on('data', (d) => { err += d; if (onStderr) onStderr(d); });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gapmap ${args.join(' ')} did not serve within 180 s\n${out}\n${err}`)), 180_000);
     proc.stdout.on('data', (d) => {
