@@ -16,8 +16,10 @@ import (
 	"github.com/gapmap/gapmap/cmd/gapmap/web"
 )
 
-// gunzip decodes one gzip stream; it fails the test on anything else.
-func gunzip(t *testing.T, b []byte) []byte {
+// Gunzip decodes one gzip stream; it fails the test on anything else.
+// Exported for the package's external tests (compress_test.go): a _test.go
+// file of package api is compiled with them.
+func Gunzip(t *testing.T, b []byte) []byte {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
@@ -130,7 +132,7 @@ func TestCompressJSON(t *testing.T) {
 			body := rec.Body.Bytes()
 			// What the handler set itself is decoded as the client would.
 			if rec.Header().Get("Content-Encoding") == "gzip" {
-				body = gunzip(t, body)
+				body = Gunzip(t, body)
 			}
 			if !bytes.Equal(body, tc.want) {
 				t.Fatalf("decoded body: %d bytes, want %d bytes equal to the handler's", len(body), len(tc.want))
@@ -172,7 +174,7 @@ func TestCompressJSONStream(t *testing.T) {
 	if rec.Header().Get("Content-Encoding") != "gzip" {
 		t.Fatalf("streamed JSON not compressed: %v", rec.Header())
 	}
-	if got := gunzip(t, rec.Body.Bytes()); !bytes.Equal(got, big) {
+	if got := Gunzip(t, rec.Body.Bytes()); !bytes.Equal(got, big) {
 		t.Fatalf("decoded stream: %d bytes, want %d", len(got), len(big))
 	}
 	if got := rec.Header().Get("ETag"); got != `"abc-gz"` {
@@ -215,7 +217,7 @@ func TestEmbeddedAssetsGzipped(t *testing.T) {
 			t.Errorf("%s: %d, Content-Encoding %q; want 200 gzip", p, res.StatusCode, res.Header.Get("Content-Encoding"))
 			return nil
 		}
-		if !bytes.Equal(gunzip(t, body), file) {
+		if !bytes.Equal(Gunzip(t, body), file) {
 			t.Errorf("%s: the decoded answer differs from the file", p)
 		}
 		return nil

@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"compress/gzip"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -12,20 +10,6 @@ import (
 
 	"github.com/gapmap/gapmap/cmd/gapmap/api"
 )
-
-// gunzipped decodes one gzip stream, failing the test on anything else.
-func gunzipped(t *testing.T, b []byte) []byte {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("not gzip: %v", err)
-	}
-	plain, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("bad gzip: %v", err)
-	}
-	return plain
-}
 
 // TestAnswersCompressed asks the real routes on the demo county for their
 // answers with and without Accept-Encoding: gzip. The JSON API answers
@@ -52,7 +36,7 @@ func TestAnswersCompressed(t *testing.T) {
 			if zipped.Header().Get("Content-Encoding") != "gzip" || zipped.Header().Get("Vary") == "" {
 				t.Fatalf("not compressed: %v", zipped.Header())
 			}
-			if got := gunzipped(t, zipped.Body.Bytes()); !bytes.Equal(got, plain.Body.Bytes()) {
+			if got := api.Gunzip(t, zipped.Body.Bytes()); !bytes.Equal(got, plain.Body.Bytes()) {
 				t.Fatalf("decoded answer (%d bytes) differs from the plain one (%d bytes)", len(got), plain.Body.Len())
 			}
 			t.Logf("%s: %d bytes plain, %d gzipped", url, plain.Body.Len(), zipped.Body.Len())
@@ -66,7 +50,7 @@ func TestAnswersCompressed(t *testing.T) {
 		if got := zipped.Header().Values("Content-Encoding"); len(got) != 1 || got[0] != "gzip" {
 			t.Fatalf("Content-Encoding %v, want one gzip", got)
 		}
-		once := gunzipped(t, zipped.Body.Bytes())
+		once := api.Gunzip(t, zipped.Body.Bytes())
 		if !bytes.Equal(once, plain.Body.Bytes()) {
 			t.Fatalf("the tile decoded once (%d bytes) is not the plain tile (%d bytes)", len(once), plain.Body.Len())
 		}
