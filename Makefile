@@ -59,7 +59,9 @@ replica:
 ## on `gapmap demo` (database GAPMAP_E2E_DB, default gapmap_bench), with the
 ## request waterfall and the server time of each request. BASE=<git ref>
 ## measures that ref's build too, alternating, for a before/after in one
-## run; PROFILE=1 adds a CPU profile of the page's main thread.
+## run; PROFILE=1 adds a CPU profile of the page's main thread;
+## SOFTWARE_COMPOSITING=1 adds a browser that composites the page on the CPU
+## (WebGL still on SwiftShader), alternating with the first.
 bench-page: web
 	@scripts/benchpage.sh
 

@@ -3,7 +3,9 @@
 # pagespeed.mjs; `make bench-page`): this tree's gapmap and, with BASE set to
 # a git ref, that ref's build too, the runs alternating between the two so
 # that both meet the same machine load. RUNS (default 5) runs each; the demo
-# goes into the database GAPMAP_E2E_DB (default gapmap_bench).
+# goes into the database GAPMAP_E2E_DB (default gapmap_bench). PROFILE=1
+# adds a CPU profile; SOFTWARE_COMPOSITING=1 a second browser that
+# composites on the CPU (pagespeed.mjs says why).
 #
 # BASE's tree is taken with git archive and built with this tree's MapLibre
 # files (static/vendor), which `make web` made from the lockfile.
@@ -26,4 +28,4 @@ if [ -n "${BASE:-}" ]; then
   builds=("base=$root/bin/gapmap-bench-base" "${builds[@]}")
 fi
 cd cmd/gapmap/web
-GAPMAP_E2E_DATABASE_URL="$url" node bench/pagespeed.mjs --runs "${RUNS:-5}" ${PROFILE:+--profile} "${builds[@]}"
+GAPMAP_E2E_DATABASE_URL="$url" node bench/pagespeed.mjs --runs "${RUNS:-5}" ${PROFILE:+--profile} ${SOFTWARE_COMPOSITING:+--software-compositing} "${builds[@]}"

@@ -209,8 +209,13 @@ func newWebSite(fsys fs.FS, root string, cfg WebConfig) (*webSite, error) {
 		return nil, fmt.Errorf("%s/index.html is missing", root)
 	}
 	delete(s.files, "index.html")
-	s.index = newWebFile(bytes.ReplaceAll(page.body, []byte(web.AssetsMark), []byte("/static/"+s.build)), page.contentType)
 	_, cfg.MapLibre = s.files[maplibreFile]
+	body := page.body
+	if !cfg.MapLibre {
+		// Preloading a file that is not there would only add a 404 to the console.
+		body = bytes.ReplaceAll(body, []byte(web.MapLibrePreload), nil)
+	}
+	s.index = newWebFile(bytes.ReplaceAll(body, []byte(web.AssetsMark), []byte("/static/"+s.build)), page.contentType)
 	cfg.UnknownShare = planning.UnknownShare
 	js, err := json.Marshal(cfg)
 	if err != nil {

@@ -117,6 +117,10 @@ func TestEmbeddedPage(t *testing.T) {
 	if bytes.Contains(body, []byte("{{static}}")) || bytes.Contains(body, []byte("https://")) {
 		t.Error("the page keeps its template marker or loads something from the internet")
 	}
+	// The server takes the preload out by this exact line when MapLibre is missing.
+	if raw, err := fs.ReadFile(web.Static(), "index.html"); err != nil || !bytes.Contains(raw, []byte(web.MapLibrePreload)) {
+		t.Errorf("index.html lacks its MapLibre preload line %q (%v)", web.MapLibrePreload, err)
+	}
 	app := assetURL.Find(body)
 	if app == nil {
 		t.Fatalf("the page names no versioned app.js:\n%s", body)
@@ -150,7 +154,7 @@ func TestEmbeddedPage(t *testing.T) {
 // or may not hold: MapLibre present or not, and each kind of file.
 func TestWebAssets(t *testing.T) {
 	files := fstest.MapFS{
-		"web/static/index.html":                 {Data: []byte(`<html lang="zh-CN"><script type="module" src="{{static}}/app.js"></script>审核图</html>`)},
+		"web/static/index.html":                 {Data: []byte(`<html lang="zh-CN">` + web.MapLibrePreload + `<script type="module" src="{{static}}/app.js"></script>审核图</html>`)},
 		"web/static/app.js":                     {Data: []byte(strings.Repeat("export const x = 1;\n", 200))},
 		"web/static/style.css":                  {Data: []byte("body { margin: 0 }")},
 		"web/static/vendor/maplibre-gl.mjs":     {Data: []byte("export {};")},
@@ -225,13 +229,21 @@ func TestWebAssets(t *testing.T) {
 			}
 		}
 		var cfg WebConfig
-		_, body := webGet(t, webServer(t, without, WebConfig{}).URL+"/config.json")
+		bare := webServer(t, without, WebConfig{})
+		_, body := webGet(t, bare.URL+"/config.json")
 		if err := json.Unmarshal(body, &cfg); err != nil || cfg.MapLibre {
 			t.Errorf("config.json = %s, want maplibre false", body)
+		}
+		// The page preloads MapLibre only when it is there to load.
+		if _, page := webGet(t, bare.URL+"/"); bytes.Contains(page, []byte("maplibre-gl.mjs")) {
+			t.Errorf("the page without MapLibre preloads it: %s", page)
 		}
 		_, body = webGet(t, srv.URL+"/config.json")
 		if err := json.Unmarshal(body, &cfg); err != nil || !cfg.MapLibre {
 			t.Errorf("config.json = %s, want maplibre true", body)
+		}
+		if !bytes.Contains(page, []byte(`<link rel="modulepreload" href="`+string(prefix)+`/vendor/maplibre-gl.mjs">`)) {
+			t.Errorf("the page does not preload MapLibre: %s", page)
 		}
 	})
 

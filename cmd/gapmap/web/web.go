@@ -20,6 +20,11 @@ var files embed.FS
 // a static copy of the page (tiles pack --page) the folder it writes them to.
 const AssetsMark = "{{static}}"
 
+// MapLibrePreload is index.html's line that has the browser fetch MapLibre
+// while the page's own modules load, before app.js asks for it. A build
+// without MapLibre serves the page without it (cmd/gapmap/api).
+const MapLibrePreload = `<link rel="modulepreload" href="` + AssetsMark + `/vendor/maplibre-gl.mjs">` + "\n"
+
 // Static returns the review map's files with index.html at the root.
 func Static() fs.FS {
 	sub, err := fs.Sub(files, "static")

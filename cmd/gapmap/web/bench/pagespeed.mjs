@@ -3,7 +3,7 @@
 // with its indicators. It is a benchmark, run by hand (make bench-page), not
 // a test: it asserts nothing about the figures, it prints them.
 //
-//   node bench/pagespeed.mjs [--runs N] label=/path/to/gapmap [label=/path/to/gapmap …]
+//   node bench/pagespeed.mjs [--runs N] [--software-compositing] label=/path/to/gapmap [label=/path/to/gapmap …]
 //
 // Each binary runs `gapmap demo` on GAPMAP_E2E_DATABASE_URL (loaded once by
 // the first) with its access log on; the runs alternate between the
@@ -13,6 +13,12 @@
 // context: what the browser cached is reused). Chromium is Debian's, headless,
 // WebGL on SwiftShader (the CPU): there is no GPU on the machines this runs
 // on, so the figures are an upper bound for an office PC with one.
+// On SwiftShader the browser's own compositing is costly too: each frame of
+// the page takes the GPU process 0.2–0.4 s to put on screen, and WebGL
+// waits behind it (one GPU thread). --software-compositing adds a second
+// browser that composites on the CPU (--disable-gpu-compositing), as cheap
+// as a GPU's compositing is, WebGL still on SwiftShader; its runs alternate
+// with the first's.
 //
 // "Map drawn" is the first MapLibre 'idle' once the village layer has
 // rendered features: every tile of the first view loaded and drawn. "Panel"
@@ -24,10 +30,12 @@ import { launchBrowser, PASSWORD, READER, startGapmap, VIEWPORT } from '../e2e/h
 const args = process.argv.slice(2);
 let runs = 5;
 let profile = false; // --profile: a CPU profile of the main thread up to the map drawn, by script
+const browsers = [{ name: 'SwiftShader', args: [] }];
 const builds = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--runs') runs = Number(args[++i]);
   else if (args[i] === '--profile') profile = true;
+  else if (args[i] === '--software-compositing') browsers.push({ name: 'software compositing', args: ['--disable-gpu-compositing'] });
   else if (/^[^=]+=.+/.test(args[i])) builds.push({ label: args[i].split('=')[0], bin: args[i].slice(args[i].indexOf('=') + 1) });
   else throw new Error(`pagespeed: unknown argument ${args[i]}; usage: pagespeed.mjs [--runs N] label=/path/to/gapmap …`);
 }
@@ -272,29 +280,33 @@ function waterfall(title, requests, marks) {
 }
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`pagespeed: ${runs} runs; ${cpus().length} CPUs; load average ${load()}; headless Chromium, WebGL on SwiftShader; ${VIEWPORT.width}×${VIEWPORT.height}`);
+console.log(`pagespeed: ${runs} runs; ${cpus().length} CPUs; load average ${load()}; headless Chromium, WebGL on SwiftShader; compositing: ${browsers.map((b) => b.name).join(', ')}; ${VIEWPORT.width}×${VIEWPORT.height}`);
 const servers = [];
 const playwright = await import('playwright-core');
-const browser = await launchBrowser(playwright);
+for (const b of browsers) b.browser = await launchBrowser(playwright, b.args);
+// A variant is a build in a browser; its label names the browser when there are two.
+const label = (s, b) => (browsers.length > 1 ? `${s.label} · ${b.name}` : s.label);
 try {
   for (const b of builds) servers.push(await start(b)); // one at a time: the first loads the demo
-  const results = new Map(servers.map((s) => [s.label, []]));
+  const results = new Map();
   for (let i = 0; i < runs; i++) {
     for (const s of servers) {
-      const ctx = await browser.newContext({ viewport: VIEWPORT });
-      await ctx.addCookies(s.cookies);
-      await ctx.addInitScript(HOOK);
-      const cold = await visit(s, ctx, true);
-      const warm = await visit(s, ctx, false);
-      await ctx.close();
-      results.get(s.label).push(cold, warm);
-      console.log(`run ${i + 1} ${s.label}: map cold ${fmt(cold.mapMs)} warm ${fmt(warm.mapMs)} ms; panel cold ${fmt(cold.panelMs)} warm ${fmt(warm.panelMs)} ms; load ${load()}`);
+      for (const b of browsers) {
+        const ctx = await b.browser.newContext({ viewport: VIEWPORT });
+        await ctx.addCookies(s.cookies);
+        await ctx.addInitScript(HOOK);
+        const cold = await visit(s, ctx, true);
+        const warm = await visit(s, ctx, false);
+        await ctx.close();
+        if (!results.has(label(s, b))) results.set(label(s, b), { s, all: [] });
+        results.get(label(s, b)).all.push(cold, warm);
+        console.log(`run ${i + 1} ${label(s, b)}: map cold ${fmt(cold.mapMs)} warm ${fmt(warm.mapMs)} ms; panel cold ${fmt(cold.panelMs)} warm ${fmt(warm.panelMs)} ms; load ${load()}`);
+      }
     }
   }
   console.log(`\nload average at the end: ${load()}`);
-  for (const s of servers) {
-    const all = results.get(s.label);
-    console.log(`\n== ${s.label} (${s.bin})`);
+  for (const [name, { s, all }] of results) {
+    console.log(`\n== ${name} (${s.bin})`);
     for (const cold of [true, false]) {
       const rs = all.filter((r) => r.cold === cold);
       const kind = cold ? 'cold cache' : 'warm cache';
@@ -329,6 +341,6 @@ try {
     waterfall(`its panel click (panel shown at ${fmt(mid.panelMs)} ms; ms after the mousedown):`, mid.panelRequests, {});
   }
 } finally {
-  await browser.close();
+  for (const b of browsers) await b.browser.close();
   for (const s of servers) s.proc.kill('SIGTERM');
 }

@@ -97,14 +97,15 @@ export async function stopped(s, timeout = 30_000) {
 /**
  * launchBrowser starts headless Chromium through playwright-core. No GPU
  * here: WebGL runs on SwiftShader. The network flags keep Chromium from
- * calling home on a machine without internet.
+ * calling home on a machine without internet. extraArgs are more flags
+ * (the page-speed bench's software compositing).
  */
-export function launchBrowser(playwright) {
+export function launchBrowser(playwright, extraArgs = []) {
   return playwright.chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', ...extraArgs],
   });
 }
 

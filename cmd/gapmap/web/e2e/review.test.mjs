@@ -942,10 +942,19 @@ test('with reading public, a visitor sees the map without logging in, no actions
     assert.equal(await p.locator('#project-moves button').count(), 0);
     assert.equal(await p.locator('#project-edit').count(), 0);
     // 登录 opens the login over the map, with 取消; logging in loads the page as the user.
+    // 取消 and Esc close it and give the focus back to 登录, which opened it.
+    const focused = () => p.evaluate(() => document.activeElement.id);
     await p.click('#login-open');
     assert.equal(await p.getAttribute('#login', 'data-why'), 'voluntary');
     await p.click('#login-cancel');
     assert.ok(await p.isHidden('#login'));
+    assert.equal(await focused(), 'login-open', '取消 left the focus off 登录');
+    await p.keyboard.press('Enter');
+    assert.ok(await p.isVisible('#login'), 'Enter on the focused 登录 did not open the login');
+    assert.equal(await focused(), 'login-user');
+    await p.keyboard.press('Escape');
+    assert.ok(await p.isHidden('#login'), 'Esc did not close a voluntary login');
+    assert.equal(await focused(), 'login-open', 'Esc left the focus off 登录');
     await p.click('#login-open');
     await p.fill('#login-user', READER);
     await p.fill('#login-password', PASSWORD);

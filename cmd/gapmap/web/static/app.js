@@ -99,22 +99,17 @@ async function main() {
     return;
   }
   const config = await retrying(() => get('/config.json'));
-  // MapLibre (1.1 MB) is fetched and evaluated while the session and the
-  // villages load, not after them: the map is most of the wait for the page.
+  // MapLibre (1.1 MB, preloaded by index.html) is evaluated while the
+  // session and the villages load, not after them: the map is most of the
+  // wait for the page.
   const maplibre = config.maplibre ? loadMapLibre() : null;
   maplibre?.catch(() => {}); // its failure is reported where it is awaited
   app.auth = new Auth(app, config);
   await app.auth.start();
-  // Anonymous without public reading, this 401s: the login shows, and the
-  // request goes out again once the user has logged in.
-  const villages = await retrying(() => get('/api/v1/villages', { page_size: 1000 }));
-  app.villages = villages.features;
   app.unknownShare = config.unknown_share;
-  for (const f of app.villages) app.byCode.set(f.properties.code, f);
-  app.townships = townshipsOf(app.villages);
+  // The page's parts need no data to be made, only to be filled: they exist
+  // before the map, whose handlers call them.
   app.sheet = new BottomSheet(app);
-  if (config.basemap_error) notice(config.basemap_error, true);
-
   app.panel = new VillagePanel(app, { onDimension: selectDimension, onProject: (id) => app.drawer.showProject(id) });
   app.drawer = new ProjectsDrawer(app, { onVillage: (code) => openVillage(code) });
   app.projectPanel = new ProjectPanel(app, {
@@ -123,8 +118,22 @@ async function main() {
   app.openVillage = openVillage;
   app.villageTable = new VillageTable(app, { onVillage: (code) => openVillage(code) });
   app.locator = new Locator(app, { onLocated: villageLocated, notice, fail });
-
   app.asOfControl = new AsOfControl(app, { onChange: asOfChanged });
+  // The map is made as soon as MapLibre and the tiles' TileJSON are here,
+  // while the villages load: on a PC without a GPU, making its WebGL
+  // context and compiling its shaders is the longest part of the wait. The
+  // villages' labels follow them onto it.
+  const mapBuilt = config.maplibre ? Promise.all([servedTiles(), maplibre]).then(([tiles, m]) => buildMap(config, tiles, m)) : null;
+  mapBuilt?.catch(() => {}); // reported where it is awaited
+  // Anonymous without public reading, this 401s: the login shows, and the
+  // request goes out again once the user has logged in.
+  const villages = await retrying(() => get('/api/v1/villages', { page_size: 1000 }));
+  app.villages = villages.features;
+  for (const f of app.villages) app.byCode.set(f.properties.code, f);
+  app.townships = townshipsOf(app.villages);
+  if (app.map) setLabels();
+  if (config.basemap_error) notice(config.basemap_error, true);
+
   app.asOfControl.render();
   app.progress = new ProgressView(app, { fail });
   buildDimensions();
@@ -144,7 +153,7 @@ async function main() {
     app.ready = true;
     return;
   }
-  await buildMap(config, await servedTiles(), await maplibre);
+  await mapBuilt;
   app.locator.render();
 }
 
@@ -219,11 +228,25 @@ function setVillageLabels() {
   app.map.getSource('village-labels').setData(villageLabels());
 }
 
-/** villageLabels are the labels of the located villages' 村委会 points. */
+/**
+ * setLabels puts the villages' and townships' labels on a map made before
+ * the villages came; one whose style is not loaded yet gets them then.
+ */
+function setLabels() {
+  const map = app.map;
+  const set = () => {
+    setVillageLabels();
+    map.getSource('township-labels').setData(townshipLabels());
+  };
+  if (map.getSource('village-labels')) set();
+  else map.once('style.load', set);
+}
+
+/** villageLabels are the labels of the located villages' 村委会 points (none before the villages came). */
 function villageLabels() {
   return {
     type: 'FeatureCollection',
-    features: app.villages.filter((f) => f.geometry).map((f) => ({
+    features: (app.villages || []).filter((f) => f.geometry).map((f) => ({
       type: 'Feature', geometry: f.geometry,
       properties: { name: f.properties.name, township: f.properties.township_name, is_poor: f.properties.is_poor_village },
     })),
@@ -234,7 +257,7 @@ function villageLabels() {
 function townshipLabels() {
   return {
     type: 'FeatureCollection',
-    features: app.townships.filter((t) => t.centre).map((t) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: t.centre }, properties: { name: t.name } })),
+    features: (app.townships || []).filter((t) => t.centre).map((t) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: t.centre }, properties: { name: t.name } })),
   };
 }
 
@@ -260,7 +283,9 @@ function townshipsOf(features) {
 /** loadMapLibre loads MapLibre GL JS and its stylesheet from the page's vendor files. */
 async function loadMapLibre() {
   document.head.prepend(el('link', { rel: 'stylesheet', href: `${STATIC}/vendor/maplibre-gl.css` }));
-  return import(`${STATIC}/vendor/maplibre-gl.mjs`);
+  const maplibregl = await import(`${STATIC}/vendor/maplibre-gl.mjs`);
+  maplibregl.prewarm(); // its workers start loading now, not when the map is made
+  return maplibregl;
 }
 
 /** servedTiles is the map's vector source on the server's tiles and their TileJSON. */
@@ -543,7 +568,7 @@ function buildTownships() {
     filterVillages();
     if (app.map) {
       const b = (t && t.bounds) || app.countyBounds;
-      if (b) app.map.fitBounds(b, { padding: 60, maxZoom: 13, duration: 600 });
+      if (b) app.map.fitBounds(b, { padding: app.sheet.fitPadding(60), maxZoom: 13, duration: 600 });
     }
   });
   $('poor-only').addEventListener('change', (e) => {
@@ -582,6 +607,7 @@ function buildLayerList() {
       el('label', {}, box, ' ', g.name, ' ', el('span', { class: 'hint', dataset: { minzoom: g.minzoom } })),
       keys[g.id] ? el('div', { class: 'keys', dataset: { keys: g.id } }, keys[g.id].map(([label, c, kind]) => el('span', {}, el('span', { class: `swatch ${kind || ''}`, style: `--c:${c};background:${c}` }), label))) : null));
   }
+  if (app.map) updateLayerHints(); // the map, made before the villages came, may be at its zoom already
 }
 
 function updateLayerHints() {
@@ -616,7 +642,7 @@ async function openVillage(code) {
     showExplain(gaps.explain, null);
     const office = app.byCode.get(code);
     const b = bbox([outline && outline.geometry, office && office.geometry, ...(gaps.explain ? gaps.explain.features.map((f) => f.geometry) : [])]);
-    if (b) map.fitBounds(b, { padding: 50, maxZoom: 14, duration: 700 });
+    if (b) map.fitBounds(b, { padding: app.sheet.fitPadding(50), maxZoom: 14, duration: 700 });
   } catch (err) {
     fail(err);
   }
@@ -634,7 +660,7 @@ function showExplain(fc, indicator) {
   });
   if (indicator && feats.length) {
     const b = bbox(feats.map((f) => f.geometry));
-    if (b) app.map.fitBounds(b, { padding: 80, maxZoom: 15, duration: 600 });
+    if (b) app.map.fitBounds(b, { padding: app.sheet.fitPadding(80), maxZoom: 15, duration: 600 });
   }
 }
 

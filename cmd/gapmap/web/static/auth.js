@@ -27,7 +27,7 @@ export class Auth {
   async start() {
     $('login-sso').hidden = !this.sso;
     $('login-form').addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
-    $('login-cancel').addEventListener('click', () => this.hide());
+    $('login-cancel').addEventListener('click', () => this.cancel());
     $('login-open').addEventListener('click', () => this.show('voluntary'));
     $('logout').addEventListener('click', () => this.logout());
     onAuthRequired(() => this.required());
@@ -51,10 +51,7 @@ export class Auth {
       e.preventDefault();
       e.stopPropagation();
       if (e.key === 'Escape') {
-        if (this.why === 'voluntary') {
-          this.hide();
-          $('login-open').focus();
-        }
+        if (this.why === 'voluntary') this.cancel();
         return;
       }
       const list = controls();
@@ -118,6 +115,16 @@ export class Auth {
   hide() {
     $('login').hidden = true;
     $('login-password').value = '';
+  }
+
+  /**
+   * cancel closes a voluntary login (取消 or Esc) and gives the focus back
+   * to 登录, which opened it, as a closed dialog must (WCAG 2.4.3): the
+   * hidden 取消 would otherwise leave it nowhere.
+   */
+  cancel() {
+    this.hide();
+    $('login-open').focus();
   }
 
   async submit() {

@@ -6,9 +6,20 @@
 import { APIError } from './api.js';
 import { el } from './format.js';
 
-/** loadingText is 正在加载… (or text) with a spinner, announced politely. */
+/** SPINNER_AFTER_MS is how long a wait goes before its spinner turns. */
+const SPINNER_AFTER_MS = 300;
+
+/**
+ * loadingText is 正在加载… (or text) with a spinner, announced politely.
+ * The spinner turns only once the wait passes SPINNER_AFTER_MS: most answers
+ * come sooner, and a spinning element makes the browser draw a frame 60
+ * times a second, which on a PC without a GPU took the time the village
+ * panel and the map needed to draw themselves.
+ */
 export function loadingText(text = '正在加载…') {
-  return el('span', { class: 'loading', role: 'status' }, el('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+  const spinner = el('span', { class: 'spinner waiting', 'aria-hidden': 'true' });
+  setTimeout(() => spinner.classList.remove('waiting'), SPINNER_AFTER_MS);
+  return el('span', { class: 'loading', role: 'status' }, spinner, text);
 }
 
 /**

@@ -243,7 +243,7 @@ export class ProjectsDrawer {
       }
       map.getSource('project').setData({ type: 'Feature', geometry: res.geometry, properties: { name: res.project.name } });
       const b = bbox([res.geometry]);
-      map.fitBounds(b, { padding: 80, maxZoom: 15, duration: 700 });
+      map.fitBounds(b, { padding: this.app.sheet.fitPadding(80), maxZoom: 15, duration: 700 });
     } catch (err) {
       console.error(err);
       document.getElementById('projects-summary').textContent = err.message;

@@ -5,7 +5,8 @@
 // sheet of their own over the lower part of the map; the side sheet gets out
 // of their way, and the map's padding keeps what they zoom to above them.
 // The layout itself is style.css's (the max-width: 1023.98px block); this
-// module only moves between its states. On a wide screen it does nothing.
+// module only moves between its states. On a wide screen the panels lie over
+// the map's right side: fitPadding keeps what the page zooms to clear of them.
 import { el } from './format.js';
 
 /** NARROW is the media query of the sheet layout; style.css uses the same width. */
@@ -83,6 +84,19 @@ export class BottomSheet {
     // What the panel hides of the map: the map ends above the collapsed sheet, the panel at the screen's bottom.
     const bottom = open && narrow ? Math.max(0, Math.round(this.map.getContainer().getBoundingClientRect().bottom - open.getBoundingClientRect().top)) : 0;
     if (this.map.getPadding().bottom !== bottom) this.map.setPadding({ top: 0, left: 0, right: 0, bottom });
+  }
+
+  /**
+   * fitPadding is the padding (px on every side) of a fitBounds that keeps
+   * what it fits clear of an open panel. On a narrow screen the map's own
+   * padding already does (panelsChanged); on a wide one the panel covers the
+   * map's right side, which the map is not resized for, so the fit adds it.
+   */
+  fitPadding(px) {
+    const open = PANELS.map((id) => document.getElementById(id)).find((p) => !p.hidden);
+    if (!open || this.narrow.matches || !this.map) return px;
+    const covered = Math.max(0, Math.round(this.map.getContainer().getBoundingClientRect().right - open.getBoundingClientRect().left));
+    return { top: px, bottom: px, left: px, right: px + covered };
   }
 
   dragStart(e) {
