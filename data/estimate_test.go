@@ -130,7 +130,10 @@ func TestEditClearsOwnEstimate(t *testing.T) {
 		want string // the changed field named in the reason; "" keeps the figure
 		f    func(p *planning.Project)
 	}{
-		{text, "", func(p *planning.Project) { p.Content += "（备注：村民代表大会已讨论）"; p.ResponsibleUnit = "县发展改革局" }},
+		{text, "", func(p *planning.Project) {
+			p.Content += "（备注：村民代表大会已讨论）"
+			p.ResponsibleUnit = "县发展改革局"
+		}},
 		{qty, "工程量", func(p *planning.Project) { p.Quantity = planning.RoundQuantity(p.Quantity * (1.2 + rng.Float64())) }},
 		{path, "几何", func(p *planning.Project) {
 			p.Geometry = project.Geometry(orb.Clone(p.Geometry), func(q orb.Point) orb.Point { return orb.Point{q[0] + 0.0003, q[1]} })

@@ -108,7 +108,7 @@ type Project struct {
 	// EstimateCleared says why GapAfter is nil after an edit changed what
 	// it was sized from (migration 0038): "项目 123 工程量（2026-12-07）".
 	EstimateCleared string `json:"estimate_cleared,omitempty"`
-	RunID            int64    `json:"run_id,omitempty"`
+	RunID           int64  `json:"run_id,omitempty"`
 	// Key identifies a generated candidate (village code, subtype, object),
 	// so that generating again updates it instead of adding a copy; "" for
 	// a row entered by hand.
