@@ -271,7 +271,17 @@ func TestEditClearsOwnEstimate(t *testing.T) {
 	}
 
 	// Generation sizes the candidates afresh: every figure it wrote comes
-	// back, without a reason.
+	// back, without a reason, also where the 工程量 it writes back differs
+	// and its figure does not (others[3], doubled with its figure kept).
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustTx(t, tx, `SELECT set_config('gapmap.estimates', 'sized', true)`)
+	mustTx(t, tx, `UPDATE projects SET quantity = quantity * 2 WHERE id = $1`, others[3])
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := planning.Generate(ctx, db.Store, prof, 0, false); err != nil {
 		t.Fatal(err)
 	}
