@@ -1,6 +1,7 @@
 package data_test
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -187,6 +188,21 @@ func TestEditClearsOwnEstimate(t *testing.T) {
 	}
 	if firstUnknown <= lastKnown {
 		t.Errorf("an unknown 缺口后 ranks %d by value, a known one %d: unknown must come after every known value", firstUnknown, lastKnown)
+	}
+
+	// The export: the figure's cell is empty (unknown, not 0) and the
+	// reason is beside it.
+	var csv bytes.Buffer
+	if err := db.Store.Export(ctx, &csv, planning.ExportOptions{Layers: []string{"projects"}, Format: "csv"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csv.String(), "实施后缺口清除原因") {
+		t.Errorf("the projects export has no 实施后缺口清除原因 column")
+	}
+	for id, field := range cleared {
+		if !strings.Contains(csv.String(), "项目 "+strconv.FormatInt(id, 10)+" "+field) {
+			t.Errorf("the projects export does not say why project %d's 缺口后 is empty", id)
+		}
 	}
 
 	// The plan, with money for everything: the cleared ones are left out
