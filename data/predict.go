@@ -5,6 +5,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -289,4 +290,65 @@ func rolledBack(ctx context.Context, tx pgx.Tx, f func(sp pgx.Tx) error) error {
 		return err
 	}
 	return rollbackWith(ctx, sp, f(sp))
+}
+
+// setPrediction is one project's standing set prediction (gap_after_set,
+// predicted_after): what the triggers of migration 0035 clear when a
+// project it assumed built is edited, withdrawn or deleted.
+type setPrediction struct {
+	gap   *float64
+	after []int64
+}
+
+// dependentPredictions reads, in tx before a write, the set predictions
+// that assume one of ids built: those the write may clear.
+func dependentPredictions(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]setPrediction, error) {
+	rows, err := tx.Query(ctx, `SELECT id, gap_after_set, predicted_after FROM projects WHERE predicted_after && $1::bigint[]`, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]setPrediction{}
+	var id int64
+	var sp setPrediction
+	_, err = pgx.ForEachRow(rows, []any{&id, &sp.gap, &sp.after}, func() error {
+		out[id] = setPrediction{gap: copyFloat(sp.gap), after: slices.Clone(sp.after)}
+		return nil
+	})
+	return out, err
+}
+
+// auditCleared appends to the audit trail, for each project of before
+// whose set prediction is gone after the write, an entry of its own
+// with why (prediction_cleared, which names the project whose write
+// caused it and what changed): the trigger that clears it cannot append (the actor is the Go side's),
+// and the cleared project's history (its card) must say why its
+// prediction went, not only the edited project's.
+func (s *Store) auditCleared(ctx context.Context, tx pgx.Tx, before map[int64]setPrediction) error {
+	if len(before) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, coalesce(prediction_cleared, '') FROM projects
+		WHERE id = ANY ($1) AND predicted_after IS NULL ORDER BY id`, slices.Collect(maps.Keys(before)))
+	if err != nil {
+		return err
+	}
+	type cleared struct {
+		ID  int64
+		Why string
+	}
+	cs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[cleared])
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		b := before[c.ID]
+		if err := s.audit(ctx, tx, auditEntry{Action: "project.prediction_cleared", Kind: "project", ID: strconv.FormatInt(c.ID, 10),
+			Detail: map[string]any{
+				"before": map[string]any{"gap_after_set": b.gap, "predicted_after": b.after},
+				"after":  map[string]any{"gap_after_set": nil, "predicted_after": nil},
+				"reason": c.Why}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

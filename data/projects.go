@@ -36,7 +36,8 @@ const projectColumns = `p.id, coalesce(p.code, ''), coalesce(p.year, 0), p.name,
 	p.mechanism, p.responsible_unit, p.status, p.planned_start, p.planned_end,
 	coalesce(p.gap_dimension, ''), p.source_indicator_ids, p.gap_before, p.gap_after_est, coalesce(p.run_id, 0),
 	coalesce(p.key, ''), coalesce(p.depends_on, ''), p.targets, p.exit_reason, ST_AsBinary(p.geom), p.updated_at,
-	v.id IS NOT NULL, v.households, v.population, v.poor_households, v.poor_population, p.plan_reason, p.as_built`
+	v.id IS NOT NULL, v.households, v.population, v.poor_households, v.poor_population, p.plan_reason, p.as_built,
+	coalesce(p.estimate_cleared, '')`
 
 const projectFrom = `projects p LEFT JOIN townships t ON t.code = p.township_code LEFT JOIN villages v ON v.id = p.village_id`
 
@@ -53,7 +54,8 @@ func scanProject(row pgx.Row, extra ...any) (planning.Project, error) {
 		&p.Mechanism, &p.ResponsibleUnit, &p.Status, &p.PlannedStart, &p.PlannedEnd,
 		&p.GapDimension, &p.SourceIndicators, &p.GapBefore, &p.GapAfter, &p.RunID,
 		&p.Key, &p.DependsOn, &p.Targets, &p.ExitReason, &g, &p.UpdatedAt,
-		&hasVillage, &vc.Households, &vc.Population, &vc.PoorHouseholds, &vc.PoorPopulation, &p.PlanReason, &p.AsBuilt}
+		&hasVillage, &vc.Households, &vc.Population, &vc.PoorHouseholds, &vc.PoorPopulation, &p.PlanReason, &p.AsBuilt,
+		&p.EstimateCleared}
 	err := row.Scan(append(dest, extra...)...)
 	p.Geometry = g.g
 	if hasVillage {
@@ -315,6 +317,23 @@ func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.P
 		if err != nil {
 			return err
 		}
+		// Generation writes each candidate's 缺口后 as it sized it, in the
+		// statement that changes its 工程量 or path: the figure stands even
+		// when it equals the old one (migration 0038).
+		if _, err := tx.Exec(ctx, `SELECT set_config('gapmap.estimates', 'sized', true)`); err != nil {
+			return err
+		}
+		// The set predictions of projects a bureau has moved on may assume
+		// a candidate this generation rewrites or deletes built.
+		var ours []int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(id), '{}') FROM projects
+			WHERE key IS NOT NULL AND status = '需求摸底'`).Scan(&ours); err != nil {
+			return err
+		}
+		deps, err := dependentPredictions(ctx, tx, ours)
+		if err != nil {
+			return err
+		}
 		// COPY into a temporary table and merge in one statement: a
 		// statement per candidate took 44 s for the province's 35,000.
 		if _, err := tx.Exec(ctx, candidateTable); err != nil {
@@ -378,6 +397,13 @@ func (s *Store) SaveCandidates(ctx context.Context, runID int64, ps []planning.P
 		if _, err = tx.Exec(ctx, assignCodes); err != nil {
 			return err
 		}
+		// The candidates written again were measured afresh just now.
+		for _, id := range ids {
+			delete(deps, id)
+		}
+		if err := s.auditCleared(ctx, tx, deps); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, auditEntry{Action: "projects.generate", Kind: "library", ID: "projects",
 			Detail: map[string]any{"run_id": runID, "candidates": len(ps), "added": rep.Added, "updated": rep.Updated,
 				"removed": rep.Removed, "kept": rep.Kept, "predicted": rep.Predicted}})
@@ -417,7 +443,10 @@ func (s *Store) Projects(ctx context.Context, f planning.ProjectFilter) (plannin
 			SELECT p.id,
 			       rank() OVER (ORDER BY p.gap_before DESC NULLS LAST, p.id) AS rank_need,
 			       rank() OVER (ORDER BY p.beneficiary_poor_population DESC NULLS LAST, p.id) AS rank_poor,
-			       rank() OVER (ORDER BY coalesce((p.gap_before - p.gap_after_est) * p.beneficiary_poor_population
+			       -- An unknown 缺口后 under a scored gap (planning.Project.BenefitUnknown)
+			       -- ranks after every known value, 0 included: unknown is not 0.
+			       rank() OVER (ORDER BY p.gap_before IS NOT NULL AND p.gap_after_est IS NULL,
+			                             coalesce((p.gap_before - p.gap_after_est) * p.beneficiary_poor_population
 			                                      / nullif(p.cost_wan, 0), 0) DESC, p.id) AS rank_value,
 			       count(*) OVER () AS total, sum(p.cost_wan) OVER ()::float8 AS cost
 			FROM f JOIN projects p ON p.id = f.id),
@@ -603,6 +632,12 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 		if err != nil {
 			return err
 		}
+		deps, err := dependentPredictions(ctx, tx, []int64{p.ID})
+		if err != nil {
+			return err
+		}
+		// The triggers of migrations 0035 and 0038 clear what the edit
+		// makes stale; the row's before and after below show its own.
 		if _, err := tx.Exec(ctx, `UPDATE projects SET (`+writeColumns+`) = (SELECT `+writeParams+`) WHERE id = $31`, append(args, p.ID)...); err != nil {
 			return err
 		}
@@ -613,6 +648,9 @@ func (s *Store) UpdateProject(ctx context.Context, p planning.Project) (planning
 		b, a := changedFields(before, after)
 		if err := s.audit(ctx, tx, auditEntry{Action: "project.update", Kind: "project", ID: strconv.FormatInt(p.ID, 10),
 			Detail: map[string]any{"before": b, "after": a}}); err != nil {
+			return err
+		}
+		if err := s.auditCleared(ctx, tx, deps); err != nil {
 			return err
 		}
 		// Its 计划 follows its 资金来源 while its ledger is open.
@@ -658,11 +696,18 @@ func (s *Store) DeleteProject(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
+		deps, err := dependentPredictions(ctx, tx, []int64{id})
+		if err != nil {
+			return err
+		}
 		if _, err = tx.Exec(ctx, `DELETE FROM projects WHERE id = $1`, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, auditEntry{Action: "project.delete", Kind: "project", ID: strconv.FormatInt(id, 10),
-			Detail: map[string]any{"before": before}})
+		if err := s.audit(ctx, tx, auditEntry{Action: "project.delete", Kind: "project", ID: strconv.FormatInt(id, 10),
+			Detail: map[string]any{"before": before}}); err != nil {
+			return err
+		}
+		return s.auditCleared(ctx, tx, deps)
 	})
 	return translate(err, "delete project")
 }
@@ -760,6 +805,14 @@ func (s *Store) move(ctx context.Context, tx pgx.Tx, pr access.Principal, prof p
 	if err := s.policy.AllowMove(pr, p.Status, to, obj); err != nil {
 		return err
 	}
+	// Only 出库 and its undoing change a set (migration 0035); a scenario
+	// applies many other steps in one transaction.
+	var deps map[int64]setPrediction
+	if to == planning.StateWithdrawn || p.Status == planning.StateWithdrawn {
+		if deps, err = dependentPredictions(ctx, tx, []int64{id}); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.Exec(ctx, `UPDATE projects SET status = $2,
 				exit_reason = CASE WHEN $2 = '已出库' THEN $3 WHEN status = '已出库' THEN '' ELSE exit_reason END
 			WHERE id = $1`, id, to, reason); err != nil {
@@ -788,6 +841,9 @@ func (s *Store) move(ctx context.Context, tx pgx.Tx, pr access.Principal, prof p
 	}
 	if err := s.audit(ctx, tx, auditEntry{Action: "project.move", Kind: "project", ID: strconv.FormatInt(id, 10),
 		Detail: detail}); err != nil {
+		return err
+	}
+	if err := s.auditCleared(ctx, tx, deps); err != nil {
 		return err
 	}
 	// The ledger starts when the project enters the library: its 计划

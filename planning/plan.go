@@ -90,6 +90,7 @@ const (
 	OutNotInLibrary = "not_in_library" // LibraryOnly and not yet 已入库
 	OutNoCost       = "no_cost"        // 未估算投资
 	OutManual       = "manual"         // 人工排除 (PlanRequest.Exclude)
+	OutNoEstimate   = "no_estimate"    // 无预测: its gap closure is unknown (Project.BenefitUnknown)
 )
 
 // OutNames names each reason code in Chinese, as a summary counts them.
@@ -97,6 +98,7 @@ var OutNames = map[string]string{
 	OutOverBudget: "超出预算", OutOverCap: "超出资金来源预算或乡镇年度上限", OutWaits: "等待前置项目",
 	OutNoEffect: "无实际效果", OutNotCounted: "不缩小计分缺口", OutNotChosen: "未及安排",
 	OutWithdrawn: "已出库", OutNotInLibrary: "尚未入库", OutNoCost: "未估算投资", OutManual: "人工排除",
+	OutNoEstimate: "无预测",
 }
 
 // PlanOut is a project the plan leaves out, and why.
@@ -296,6 +298,14 @@ func MakePlan(ctx context.Context, store LibraryStore, p Profile, req PlanReques
 		memo[r.ID] = why{} // a cycle of links is the solver's to report
 		var w why
 		w.code, w.reason = skipped(r)
+		// A project whose gap closure is unknown would enter the search as
+		// closing nothing and could be bought with the money left as if it
+		// only served its beneficiaries: it waits for its 缺口后, unless
+		// the bureau has settled its year or the planner includes it by
+		// hand (纳入), knowing.
+		if unknown := r.BenefitUnknown(); w.code == "" && unknown != "" && !fixed(r) && !slices.Contains(req.Include, r.ID) {
+			w = why{OutNoEstimate, unknown + "，请重新生成或填写预计缺口后再规划"}
+		}
 		if pre := byKey[r.DependsOn]; w.code == "" && !fixed(r) && r.DependsOn != "" && pre != nil {
 			switch pw := leftOut(pre); {
 			case elsewhere(pre) && pre.Year > years[len(years)-1]:

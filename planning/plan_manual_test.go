@@ -139,3 +139,53 @@ func TestCompareScenarios(t *testing.T) {
 		t.Errorf("reasons: %+v", d.Differs)
 	}
 }
+
+// TestPlanUnknownEstimate: a project whose 缺口后 an edit cleared (its
+// village's gap scored, its own figure unknown) is neither weighed as
+// closing nothing nor bought with the money left for its beneficiaries:
+// it is left out as 无预测 with the edit's reason, and so waits a project
+// that needs it; included by hand it is planned, and one the bureau has
+// put in this year's annual plan keeps its year. Worked out by hand from
+// manualStore with money for everything.
+func TestPlanUnknownEstimate(t *testing.T) {
+	ctx := context.Background()
+	store := manualStore()
+	c := &store.page.Projects[2].Project // C, which B needs
+	c.GapAfter, c.EstimateCleared = nil, "项目 3 工程量（2026-12-07）"
+	c.Population, c.PoorPopulation = 80, 10 // it still serves people: the fill would buy it
+	req := planning.PlanRequest{Years: []int{2016}, Budgets: map[string]float64{"2016": 100}}
+
+	p, err := planning.MakePlan(ctx, store, planning.DefaultProfile(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	years, out := chosen(p)
+	if out["C"] != planning.OutNoEstimate || out["B"] != planning.OutWaits || years["A"] != 2016 {
+		t.Fatalf("years %v, left out %v; want C 无预测, B waiting for it, A in 2016", years, out)
+	}
+	for _, o := range p.LeftOut {
+		if o.Code == "C" && !strings.HasPrefix(o.Reason, "无预测：项目 3 工程量（2026-12-07）") || o.Code == "B" && !strings.Contains(o.Reason, "无预测") {
+			t.Errorf("reason of %s: %q", o.Code, o.Reason)
+		}
+	}
+	if s := p.Schedule(); s[3].Year != 0 || !strings.HasPrefix(s[3].Reason, "无预测") {
+		t.Errorf("applying the plan writes %+v for C", s[3])
+	}
+
+	req.Include = []int64{3}
+	if p, err = planning.MakePlan(ctx, store, planning.DefaultProfile(), req); err != nil {
+		t.Fatal(err)
+	}
+	if years, out = chosen(p); years["C"] != 2016 || years["B"] != 2016 {
+		t.Errorf("C included by hand: years %v, left out %v; want C and B in 2016", years, out)
+	}
+
+	req.Include = nil
+	c.Status, c.Year = planning.StateAnnualPlan, 2016
+	if p, err = planning.MakePlan(ctx, store, planning.DefaultProfile(), req); err != nil {
+		t.Fatal(err)
+	}
+	if years, out = chosen(p); years["C"] != 2016 {
+		t.Errorf("C in the 2016 annual plan: years %v, left out %v; want it kept in 2016", years, out)
+	}
+}

@@ -105,7 +105,10 @@ type Project struct {
 	SourceIndicators []string `json:"source_indicators"`
 	GapBefore        *float64 `json:"gap_before,omitempty"`
 	GapAfter         *float64 `json:"gap_after_est,omitempty"`
-	RunID            int64    `json:"run_id,omitempty"`
+	// EstimateCleared says why GapAfter is nil after an edit changed what
+	// it was sized from (migration 0038): "项目 123 工程量（2026-12-07）".
+	EstimateCleared string `json:"estimate_cleared,omitempty"`
+	RunID           int64  `json:"run_id,omitempty"`
 	// Key identifies a generated candidate (village code, subtype, object),
 	// so that generating again updates it instead of adding a copy; "" for
 	// a row entered by hand.
@@ -127,6 +130,21 @@ type Project struct {
 	// a project without one), so that totals count each village's people
 	// once however many of its projects there are.
 	Village *VillageCounts `json:"village,omitempty"`
+}
+
+// BenefitUnknown says why the project's gap closure is unknown although
+// its village's gap was scored: its own 缺口后 was cleared by an edit, or
+// never measured (数据不足); "" when it is known or nothing was scored.
+// Such a project's PoorPeopleClosed is 0 for want of a figure, not
+// because it closes nothing, so a plan must not weigh it as 0.
+func (p Project) BenefitUnknown() string {
+	switch {
+	case p.GapBefore == nil || p.GapAfter != nil:
+		return ""
+	case p.EstimateCleared != "":
+		return "无预测：" + p.EstimateCleared + "后预计缺口后已清除"
+	}
+	return "无预测：预计缺口后暂无数据"
 }
 
 // PoorPeopleClosed is the project's value to the plan: gap points closed

@@ -397,7 +397,9 @@ func layers() []Layer {
 			},
 			Export: Export{
 				Extra: []Field{{Column: "status", Title: "项目状态"}, {Column: "gap_dimension", Title: "缺口维度"},
-					{Column: "gap_before", Title: "实施前缺口", Kind: Float}, {Column: "gap_after_est", Title: "实施后缺口（估计）", Kind: Float}},
+					{Column: "gap_before", Title: "实施前缺口", Kind: Float}, {Column: "gap_after_est", Title: "实施后缺口（估计）", Kind: Float},
+					// Why 实施后缺口 is empty after an edit (migration 0038): unknown, not 0.
+					{Column: "estimate_cleared", Title: "实施后缺口清除原因"}},
 				Filters: []string{"status", "year"},
 			},
 			// The township filter looks townships up by name.

@@ -15,6 +15,18 @@ export const wan = (v) => `${num(v, 2)} 万元`;
 /** score formats a 0–100 gap score. */
 export const score = (v) => (v === null || v === undefined ? '无数据' : num(v, 1));
 
+/**
+ * gapAfter formats a project's own 缺口后 (gap_after_est): 无预测 with the
+ * reason when its village's gap was scored but the figure is unknown, as
+ * after an edit of its 工程量, path or village (migration 0038), never a
+ * number it no longer has.
+ */
+export function gapAfter(p) {
+  if (p.gap_after_est !== null && p.gap_after_est !== undefined) return num(p.gap_after_est, 1);
+  if (p.gap_before === null || p.gap_before === undefined) return score(null);
+  return p.estimate_cleared ? `无预测（${p.estimate_cleared}后已清除）` : '无预测';
+}
+
 /** measure formats an indicator's value or threshold with its unit. */
 export function measure(v, unit) {
   if (v === null || v === undefined) return '—';

@@ -4,7 +4,7 @@
 // return and for 出库), editing and deleting, and the project's 操作记录
 // (its audit trail, newest first).
 import { get, post, put, del } from './api.js';
-import { el, num, wan, score, quantity } from './format.js';
+import { el, num, wan, score, gapAfter, quantity } from './format.js';
 import { PROJECT_STATUS_COLOURS, statusStyle } from './map.js';
 import { ProjectFunds } from './funds.js';
 import { loadingText, failure, busy } from './loading.js';
@@ -264,7 +264,7 @@ export class ProjectPanel {
  */
 export function gapChange(p) {
   const same = p.gap_before != null && p.gap_after_est != null && Math.abs(p.gap_before - p.gap_after_est) < 0.005;
-  return `${p.gap_dimension}缺口 ${score(p.gap_before)} → ${score(p.gap_after_est)}${same ? '（不改变缺口）' : ''}`;
+  return `${p.gap_dimension}缺口 ${score(p.gap_before)} → ${gapAfter(p)}${same ? '（不改变缺口）' : ''}`;
 }
 
 /** targetsBox is the project's 绩效目标 as the 绩效目标申报表 lists them: 一级, 二级, 三级 and the value. */

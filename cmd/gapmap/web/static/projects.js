@@ -4,7 +4,7 @@
 // 资金台账 roll-up by township, source, category, year or village with its
 // XLSX.
 import { get, withQuery } from './api.js';
-import { el, num, wan, score, quantity, activate, RANKINGS } from './format.js';
+import { el, num, wan, score, gapAfter, quantity, activate, RANKINGS } from './format.js';
 import { loadingText, failure, busy, loadInto } from './loading.js';
 import { fundSources, pctText } from './funds.js';
 import { PROJECT_STATUS_COLOURS, statusStyle, bbox, empty } from './map.js';
@@ -29,7 +29,7 @@ const COLUMNS = [
   { key: 'quantity', head: '规模', num: true, cell: (p) => quantity(p.quantity, p.unit) },
   { key: 'cost_wan', head: '投资（万元）', num: true, cell: (p) => num(p.cost_wan, 2) },
   { key: 'poor_population', head: '受益贫困人口', num: true, cell: (p) => `${num(p.poor_population, 0)} 人` },
-  { key: 'gap_before', head: '缺口 前→后', num: true, cell: (p) => `${p.gap_dimension} ${score(p.gap_before)} → ${score(p.gap_after_est)}` },
+  { key: 'gap_before', head: '缺口 前→后', num: true, cell: (p) => `${p.gap_dimension} ${score(p.gap_before)} → ${gapAfter(p)}` },
   { key: 'status', head: '状态', cell: (p) => el('span', { class: 'status-chip', style: statusStyle(p.status) }, p.status) },
   { key: 'year', head: '年度', num: true, cell: (p) => p.year || '未安排' },
 ];

@@ -74,6 +74,7 @@ const ACTION_TITLES = {
   'layer.generate': '生成图层', 'score.run': '评分', 'run.create': '评分', 'county.init': '设置县情', 'county.profile': '修改县情参数',
   'funds.entry': '资金台账记账', 'funds.reverse': '资金台账冲销', 'funds.allocation': '年度资金下达', 'funds.sources': '修改资金来源',
   'funds.migrate': '迁移项目资金来源', 'village.poverty': '建档立卡数据', 'poverty.import': '导入建档立卡',
+  'project.prediction_cleared': '预测已清除',
 };
 
 /** actionTitle names an audit entry's action in Chinese. */
@@ -90,6 +91,9 @@ const FIELD_TITLES = {
   status: '状态', name: '项目名称', content: '建设内容', quantity: '规模', unit: '单位', cost_wan: '投资（万元）',
   unit_price_wan: '单价（万元）', year: '年度', responsible_unit: '责任单位', category: '类别', nature: '建设性质',
   office: '村委会位置', location_source: '定位来源', targets: '绩效目标', funding: '资金来源',
+  // predictions (data/predict.go, migrations 0035 and 0038)
+  gap_after_est: '预计缺口后', estimate_cleared: '缺口后清除原因', gap_after_set: '同组预计缺口后',
+  predicted_after: '预计时已建项目', prediction_cleared: '预测清除原因',
   // 资金台账 entries (funds.entry, funds.reverse)
   entry_id: '分录', kind: '类型', source: '资金来源', amount_wan: '金额（万元）', date: '日期', doc_no: '文号/凭证号', note: '备注', reverses: '冲销分录',
 };
