@@ -111,7 +111,11 @@ func writePage(dir string) error {
 		out := filepath.Join(dir, pageAssets, filepath.FromSlash(p))
 		if p == "index.html" {
 			out = filepath.Join(dir, "index.html")
-			body = bytes.ReplaceAll(body, []byte(web.AssetsMark), []byte(pageAssets))
+			preloads, err := web.Preloads(files)
+			if err != nil {
+				return err
+			}
+			body = bytes.ReplaceAll(bytes.ReplaceAll(body, []byte(web.PreloadMark), []byte(preloads)), []byte(web.AssetsMark), []byte(pageAssets))
 		}
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			return err

@@ -121,13 +121,13 @@ func TestTilesPackPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`href="static/style.css"`, `src="static/app.js"`, "村级基础设施缺口审核图"} {
+	for _, want := range []string{`href="static/style.css"`, `src="static/app.js"`, `<link rel="modulepreload" href="static/map.js">`, "村级基础设施缺口审核图"} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("index.html lacks %s", want)
 		}
 	}
-	if bytes.Contains(page, []byte(web.AssetsMark)) {
-		t.Error("index.html keeps its template mark")
+	if bytes.Contains(page, []byte(web.AssetsMark)) || bytes.Contains(page, []byte(web.PreloadMark)) {
+		t.Error("index.html keeps a template mark")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "static", "app.js")); err != nil || n < 10 {
 		t.Errorf("the copy holds %d files besides index.html (%v)", n, err)

@@ -21,9 +21,6 @@ import (
 	"github.com/gapmap/gapmap/planning"
 )
 
-// maplibreFile is the file whose presence means MapLibre was built in.
-const maplibreFile = "vendor/maplibre-gl.mjs"
-
 // WebConfig is what the page is told at /config.json.
 type WebConfig struct {
 	// Basemaps are the page's basemap choices besides 无底图, in the order
@@ -209,12 +206,12 @@ func newWebSite(fsys fs.FS, root string, cfg WebConfig) (*webSite, error) {
 		return nil, fmt.Errorf("%s/index.html is missing", root)
 	}
 	delete(s.files, "index.html")
-	_, cfg.MapLibre = s.files[maplibreFile]
-	body := page.body
-	if !cfg.MapLibre {
-		// Preloading a file that is not there would only add a 404 to the console.
-		body = bytes.ReplaceAll(body, []byte(web.MapLibrePreload), nil)
+	_, cfg.MapLibre = s.files[web.MapLibreFile]
+	preloads, err := web.Preloads(sub)
+	if err != nil {
+		return nil, err
 	}
+	body := bytes.ReplaceAll(page.body, []byte(web.PreloadMark), []byte(preloads))
 	s.index = newWebFile(bytes.ReplaceAll(body, []byte(web.AssetsMark), []byte("/static/"+s.build)), page.contentType)
 	cfg.UnknownShare = planning.UnknownShare
 	js, err := json.Marshal(cfg)

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -117,9 +118,20 @@ func TestEmbeddedPage(t *testing.T) {
 	if bytes.Contains(body, []byte("{{static}}")) || bytes.Contains(body, []byte("https://")) {
 		t.Error("the page keeps its template marker or loads something from the internet")
 	}
-	// The server takes the preload out by this exact line when MapLibre is missing.
-	if raw, err := fs.ReadFile(web.Static(), "index.html"); err != nil || !bytes.Contains(raw, []byte(web.MapLibrePreload)) {
-		t.Errorf("index.html lacks its MapLibre preload line %q (%v)", web.MapLibrePreload, err)
+	// Every module of the page is preloaded, and only those: a name the page
+	// does not import would be fetched for nothing.
+	var preloaded []string
+	for _, m := range regexp.MustCompile(`<link rel="modulepreload" href="/static/[0-9a-f]{12}/([^"]+)">`).FindAllSubmatch(body, -1) {
+		preloaded = append(preloaded, string(m[1]))
+	}
+	want, _ := fs.Glob(web.Static(), "*.js")
+	if _, ok := site.files[web.MapLibreFile]; ok {
+		want = append(want, web.MapLibreFile)
+	}
+	slices.Sort(want)
+	slices.Sort(preloaded)
+	if len(want) < 20 || !slices.Equal(preloaded, want) {
+		t.Errorf("the page preloads %v; its modules are %v", preloaded, want)
 	}
 	app := assetURL.Find(body)
 	if app == nil {
@@ -154,7 +166,7 @@ func TestEmbeddedPage(t *testing.T) {
 // or may not hold: MapLibre present or not, and each kind of file.
 func TestWebAssets(t *testing.T) {
 	files := fstest.MapFS{
-		"web/static/index.html":                 {Data: []byte(`<html lang="zh-CN">` + web.MapLibrePreload + `<script type="module" src="{{static}}/app.js"></script>审核图</html>`)},
+		"web/static/index.html":                 {Data: []byte(`<html lang="zh-CN">` + web.PreloadMark + `<script type="module" src="{{static}}/app.js"></script>审核图</html>`)},
 		"web/static/app.js":                     {Data: []byte(strings.Repeat("export const x = 1;\n", 200))},
 		"web/static/style.css":                  {Data: []byte("body { margin: 0 }")},
 		"web/static/vendor/maplibre-gl.mjs":     {Data: []byte("export {};")},
@@ -242,8 +254,10 @@ func TestWebAssets(t *testing.T) {
 		if err := json.Unmarshal(body, &cfg); err != nil || !cfg.MapLibre {
 			t.Errorf("config.json = %s, want maplibre true", body)
 		}
-		if !bytes.Contains(page, []byte(`<link rel="modulepreload" href="`+string(prefix)+`/vendor/maplibre-gl.mjs">`)) {
-			t.Errorf("the page does not preload MapLibre: %s", page)
+		for _, f := range []string{"vendor/maplibre-gl.mjs", "app.js"} {
+			if !bytes.Contains(page, []byte(`<link rel="modulepreload" href="`+string(prefix)+"/"+f+`">`)) {
+				t.Errorf("the page does not preload %s: %s", f, page)
+			}
 		}
 	})
 
