@@ -114,17 +114,7 @@ func TestEditClearsOwnEstimate(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	edit := func(id int64, f func(p *planning.Project)) {
-		t.Helper()
-		p, err := db.Store.Project(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f(&p)
-		if _, err := db.Store.UpdateProject(ctx, p); err != nil {
-			t.Fatalf("edit %d: %v", id, err)
-		}
-	}
+	edit := func(id int64, f func(p *planning.Project)) { editProject(t, db, id, f) }
 	// Each edit, and the oracle: the own-figure fields it changes.
 	edits := []struct {
 		id   int64

@@ -112,17 +112,7 @@ func TestEditClearsSetPrediction(t *testing.T) {
 	if len(seqs) < 7 {
 		t.Fatalf("%d sequences of three measured projects, want 7", len(seqs))
 	}
-	edit := func(id int64, f func(p *planning.Project)) {
-		t.Helper()
-		p, err := db.Store.Project(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f(&p)
-		if _, err := db.Store.UpdateProject(ctx, p); err != nil {
-			t.Fatalf("edit %d: %v", id, err)
-		}
-	}
+	edit := func(id int64, f func(p *planning.Project)) { editProject(t, db, id, f) }
 
 	// Unrelated edits and lifecycle steps keep every prediction.
 	before := storedPredictions(t, db)
@@ -224,5 +214,19 @@ func TestEditClearsSetPrediction(t *testing.T) {
 	}
 	if a := after[seqs[1][1]]; a.after == nil || a.cleared != nil {
 		t.Errorf("regenerated project %d: prediction after %v, reason %v; want measured afresh", seqs[1][1], a.after, deref(a.cleared))
+	}
+}
+
+// editProject reads project id, changes it with f and saves it as an API edit would.
+func editProject(t *testing.T, db *datatest.DB, id int64, f func(p *planning.Project)) {
+	t.Helper()
+	ctx := datatest.Context()
+	p, err := db.Store.Project(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f(&p)
+	if _, err := db.Store.UpdateProject(ctx, p); err != nil {
+		t.Fatalf("edit %d: %v", id, err)
 	}
 }
