@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -154,6 +155,26 @@ func TestEditClearsOwnEstimate(t *testing.T) {
 					id, e.want, deref(a.gap), deref(a.cleared), e.want)
 			}
 		}
+	}
+
+	// The moved project's 实施前缺口 is its new village's gap in its
+	// dimension from its run, as the run's stored score (the whole
+	// planning.VillageScore, read in Go) has it, not the old village's.
+	var (
+		gapBefore *float64
+		dim       string
+		stored    []byte
+	)
+	if err := db.Pool.QueryRow(ctx, `SELECT p.gap_before, p.gap_dimension, s.score FROM projects p
+		JOIN run_scores s ON s.run_id = p.run_id AND s.village_id = p.village_id WHERE p.id = $1`, moved).Scan(&gapBefore, &dim, &stored); err != nil {
+		t.Fatal(err)
+	}
+	var vs planning.VillageScore
+	if err := json.Unmarshal(stored, &vs); err != nil {
+		t.Fatal(err)
+	}
+	if want := vs.Gap(dim); !sameGap(gapBefore, want) {
+		t.Errorf("project %d moved to %s: 实施前缺口 %v, want the village's %s gap %v", moved, elsewhere, deref(gapBefore), dim, deref(want))
 	}
 
 	// Read through the store: unknown, with the reason, and ranked after
