@@ -389,14 +389,7 @@ func TestCompleteDemoRoadsRealisePrediction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := db.Store.Realised(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	byID := map[int64]planning.Realised{}
-	for _, r := range rs {
-		byID[r.ProjectID] = r
-	}
+	byID := realisedByProject(t, db)
 	for _, id := range ids {
 		var name string
 		var predicted float64

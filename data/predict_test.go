@@ -169,14 +169,7 @@ func TestEditClearsSetPrediction(t *testing.T) {
 	if _, _, err := planning.Score(ctx, db.Store, prof, planning.YearEnd(2016), false, nil); err != nil {
 		t.Fatal(err)
 	}
-	rs, err := db.Store.Realised(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed := map[int64]planning.Realised{}
-	for _, r := range rs {
-		listed[r.ProjectID] = r
-	}
+	listed := realisedByProject(t, db)
 	wantWhy := "无预测：预测后项目 " + strconv.FormatInt(cleared, 10) + " 几何"
 	if r, ok := listed[cleared]; !ok || r.RunID == 0 || r.Predicted != nil || r.Diff() != nil || r.Measured ||
 		!strings.HasPrefix(r.NoPrediction, wantWhy) || r.Row()[len(planning.RealisedHeaders)-1] != r.NoPrediction {
@@ -229,4 +222,18 @@ func editProject(t *testing.T, db *datatest.DB, id int64, f func(p *planning.Pro
 	if _, err := db.Store.UpdateProject(ctx, p); err != nil {
 		t.Fatalf("edit %d: %v", id, err)
 	}
+}
+
+// realisedByProject is the store's realised listing by project id.
+func realisedByProject(t *testing.T, db *datatest.DB) map[int64]planning.Realised {
+	t.Helper()
+	rs, err := db.Store.Realised(datatest.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]planning.Realised{}
+	for _, r := range rs {
+		byID[r.ProjectID] = r
+	}
+	return byID
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -111,11 +110,9 @@ func writePage(dir string) error {
 		out := filepath.Join(dir, pageAssets, filepath.FromSlash(p))
 		if p == "index.html" {
 			out = filepath.Join(dir, "index.html")
-			preloads, err := web.Preloads(files)
-			if err != nil {
+			if body, err = web.Page(body, files, pageAssets); err != nil {
 				return err
 			}
-			body = bytes.ReplaceAll(bytes.ReplaceAll(body, []byte(web.PreloadMark), []byte(preloads)), []byte(web.AssetsMark), []byte(pageAssets))
 		}
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			return err

@@ -207,12 +207,11 @@ func newWebSite(fsys fs.FS, root string, cfg WebConfig) (*webSite, error) {
 	}
 	delete(s.files, "index.html")
 	_, cfg.MapLibre = s.files[web.MapLibreFile]
-	preloads, err := web.Preloads(sub)
+	body, err := web.Page(page.body, sub, "/static/"+s.build)
 	if err != nil {
 		return nil, err
 	}
-	body := bytes.ReplaceAll(page.body, []byte(web.PreloadMark), []byte(preloads))
-	s.index = newWebFile(bytes.ReplaceAll(body, []byte(web.AssetsMark), []byte("/static/"+s.build)), page.contentType)
+	s.index = newWebFile(body, page.contentType)
 	cfg.UnknownShare = planning.UnknownShare
 	js, err := json.Marshal(cfg)
 	if err != nil {
