@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"math/rand/v2"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/gapmap/gapmap/data/datatest"
 	"github.com/gapmap/gapmap/planning"
 	"github.com/gapmap/gapmap/planning/audit"
+	"github.com/gapmap/gapmap/planning/table"
 )
 
 // storedEstimate is a project's own 缺口后 and why an edit cleared it.
@@ -203,16 +205,51 @@ func TestEditClearsOwnEstimate(t *testing.T) {
 
 	// The export: the figure's cell is empty (unknown, not 0) and the
 	// reason is beside it.
-	var csv bytes.Buffer
-	if err := db.Store.Export(ctx, &csv, planning.ExportOptions{Layers: []string{"projects"}, Format: "csv"}); err != nil {
+	var layer bytes.Buffer
+	if err := db.Store.Export(ctx, &layer, planning.ExportOptions{Layers: []string{"projects"}, Format: "csv"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(csv.String(), "实施后缺口清除原因") {
+	if !strings.Contains(layer.String(), "实施后缺口清除原因") {
 		t.Errorf("the projects export has no 实施后缺口清除原因 column")
 	}
 	for id, field := range cleared {
-		if !strings.Contains(csv.String(), "项目 "+strconv.FormatInt(id, 10)+" "+field) {
+		if !strings.Contains(layer.String(), "项目 "+strconv.FormatInt(id, 10)+" "+field) {
 			t.Errorf("the projects export does not say why project %d's 缺口后 is empty", id)
+		}
+	}
+
+	// The 申报表 (its 评分依据 columns, in the CSV): the figure's cell is
+	// empty and the reason is beside it, in the plan's words; a project
+	// with its figure has none.
+	var decl bytes.Buffer
+	if err := table.WriteCSV(&decl, page.Unranked(), table.Meta{County: "临湘市"}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(decl.String(), "\ufeff"))).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("申报表 CSV: %d records, %v", len(recs), err)
+	}
+	codeAt, gapAt, whyAt := slices.Index(recs[0], "项目编号"), slices.Index(recs[0], "预计补短板后缺口"), slices.Index(recs[0], "预计补短板后缺口为空原因")
+	if min(codeAt, gapAt, whyAt) < 0 {
+		t.Fatalf("申报表 CSV header %q", recs[0])
+	}
+	declared := map[string][]string{}
+	for _, r := range recs[1:] {
+		declared[r[codeAt]] = r
+	}
+	for _, r := range page.Projects {
+		field, isCleared := cleared[r.ID]
+		if !isCleared && r.ID != text {
+			continue
+		}
+		d := declared[r.Code]
+		switch {
+		case d == nil:
+			t.Errorf("申报表: project %d (%s) missing", r.ID, r.Code)
+		case isCleared && (d[gapAt] != "" || !strings.HasPrefix(d[whyAt], "无预测：项目 "+strconv.FormatInt(r.ID, 10)+" "+field)):
+			t.Errorf("申报表: project %d (%s edited): 预计补短板后缺口 %q, why empty %q; want empty, the reason naming the edit", r.ID, field, d[gapAt], d[whyAt])
+		case !isCleared && (d[gapAt] == "" || d[whyAt] != ""):
+			t.Errorf("申报表: text-edited project %d: 预计补短板后缺口 %q, why empty %q; want its figure and no reason", r.ID, d[gapAt], d[whyAt])
 		}
 	}
 

@@ -128,6 +128,16 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		if err := im.begin(ctx, tx); err != nil {
 			return err
 		}
+		// The triggers of migration 0035 clear the set predictions an
+		// import into the projects layer makes stale, as they do an
+		// edit's; each cleared one gets its audit entry (auditCleared).
+		var preds map[int64]setPrediction
+		if layer.Table == "projects" {
+			var err error
+			if preds, err = standingPredictions(ctx, tx); err != nil {
+				return err
+			}
+		}
 		done := false
 		if im.directable() {
 			before := rep
@@ -156,9 +166,12 @@ func (s *Store) Import(ctx context.Context, path string, opt planning.ImportOpti
 		if err := im.finish(ctx, tx); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, auditEntry{Action: "layer.import", Kind: "layer", ID: opt.Layer,
+		if err := s.audit(ctx, tx, auditEntry{Action: "layer.import", Kind: "layer", ID: opt.Layer,
 			Detail: map[string]any{"file": name, "mode": mode, "format": rep.Format, "srs": rep.SRS, "source_id": rep.SourceID,
-				"inserted": rep.Inserted, "updated": rep.Updated, "unchanged": rep.Unchanged, "skipped": rep.Skipped}})
+				"inserted": rep.Inserted, "updated": rep.Updated, "unchanged": rep.Unchanged, "skipped": rep.Skipped}}); err != nil {
+			return err
+		}
+		return s.auditCleared(ctx, tx, preds)
 	})
 	switch {
 	case errors.Is(err, errRollback):

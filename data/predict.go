@@ -303,7 +303,21 @@ type setPrediction struct {
 // dependentPredictions reads, in tx before a write, the set predictions
 // that assume one of ids built: those the write may clear.
 func dependentPredictions(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]setPrediction, error) {
-	rows, err := tx.Query(ctx, `SELECT id, gap_after_set, predicted_after FROM projects WHERE predicted_after && $1::bigint[]`, ids)
+	return setPredictions(ctx, tx, `predicted_after && $1::bigint[]`, ids)
+}
+
+// standingPredictions reads, in tx before an import into the projects
+// layer, every set prediction: such an import may change any project, and
+// it has no entry per project whose before and after would show a changed
+// project's own prediction going, as an edit's project.update does.
+func standingPredictions(ctx context.Context, tx pgx.Tx) (map[int64]setPrediction, error) {
+	return setPredictions(ctx, tx, `predicted_after IS NOT NULL`)
+}
+
+// setPredictions reads the set predictions of the projects where (a
+// constant condition, its values bound as args) holds.
+func setPredictions(ctx context.Context, tx pgx.Tx, where string, args ...any) (map[int64]setPrediction, error) {
+	rows, err := tx.Query(ctx, `SELECT id, gap_after_set, predicted_after FROM projects WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}

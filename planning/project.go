@@ -138,13 +138,43 @@ type Project struct {
 // Such a project's PoorPeopleClosed is 0 for want of a figure, not
 // because it closes nothing, so a plan must not weigh it as 0.
 func (p Project) BenefitUnknown() string {
+	if p.GapBefore == nil {
+		return ""
+	}
+	return p.GapAfterUnknown()
+}
+
+// GapAfterUnknown says why GapAfter (预计补短板后缺口) is nil: an edit
+// cleared it (EstimateCleared, migration 0038), the project has no
+// 补短板前缺口 to start from, or it was never measured (数据不足); "" when
+// it is known. The plan's 未入选原因 and the 申报表 say it in these words.
+func (p Project) GapAfterUnknown() string {
 	switch {
-	case p.GapBefore == nil || p.GapAfter != nil:
+	case p.GapAfter != nil:
 		return ""
 	case p.EstimateCleared != "":
 		return "无预测：" + p.EstimateCleared + "后预计缺口后已清除"
+	case p.GapBefore == nil:
+		return "无预测：补短板前缺口暂无数据"
 	}
 	return "无预测：预计缺口后暂无数据"
+}
+
+// GapBeforeUnknown says why GapBefore (补短板前缺口) is nil: the project
+// comes from no scoring run (entered or imported by hand), names no
+// 补短板维度, or its run did not measure its village's gap in that
+// dimension (数据不足, or a village the run did not score: migration
+// 0039); "" when it is known. 无数据 is what the map shows for it.
+func (p Project) GapBeforeUnknown() string {
+	switch {
+	case p.GapBefore != nil:
+		return ""
+	case p.RunID == 0:
+		return "无数据：项目不是由评分生成的，没有评分批次"
+	case p.GapDimension == "":
+		return "无数据：项目没有补短板维度"
+	}
+	return fmt.Sprintf("无数据：评分批次 %d 没有测得该村的%s缺口（数据不足或未评分）", p.RunID, p.GapDimension)
 }
 
 // PoorPeopleClosed is the project's value to the plan: gap points closed

@@ -141,8 +141,11 @@ var basisColumns = []column{
 	{header: "补短板维度", width: 8, value: func(_ int, p *planning.Project) any { return p.GapDimension }},
 	{header: "对应指标", width: 14, wrap: true, value: func(_ int, p *planning.Project) any { return strings.Join(p.SourceIndicators, "、") }},
 	{header: "评分批次", kind: kindInt, width: 8, value: func(_ int, p *planning.Project) any { return nonZero(int(p.RunID)) }},
+	// An empty gap is unknown, not 0: the column beside it says why.
 	{header: "补短板前缺口", kind: kindGap, width: 9, value: func(_ int, p *planning.Project) any { return gapValue(p.GapBefore) }},
+	{header: "补短板前缺口为空原因", width: 24, wrap: true, value: func(_ int, p *planning.Project) any { return p.GapBeforeUnknown() }},
 	{header: "预计补短板后缺口", kind: kindGap, width: 9, value: func(_ int, p *planning.Project) any { return gapValue(p.GapAfter) }},
+	{header: "预计补短板后缺口为空原因", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return p.GapAfterUnknown() }},
 	// What a plan ranks projects by (planning.Project.PoorPeopleClosed).
 	{header: "缺口下降×建档立卡人数", kind: kindGap, width: 12, value: func(_ int, p *planning.Project) any { return closedValue(p) }},
 	{header: "未入选原因", width: 30, wrap: true, value: func(_ int, p *planning.Project) any { return planReason(p) }},

@@ -35,8 +35,8 @@ var (
 	wantCSVHeader = []string{"序号", "项目编号", "年度", "项目名称", "项目类型", "二级类型", "项目子类", "建设性质", "乡镇", "村", "村代码",
 		"建设内容及规模", "工程量", "单位", "单价（万元）", "单价来源", "投资估算（万元）", "统筹整合涉农资金（万元）", "其他资金来源（万元）",
 		"待落实资金（万元）", "受益户数", "受益人数", "其中建档立卡户数", "其中建档立卡人数", "带贫减贫机制", "绩效目标", "责任单位", "项目状态",
-		"计划开工", "计划完工", "项目类别", "补短板维度", "对应指标", "评分批次", "补短板前缺口", "预计补短板后缺口", "缺口下降×建档立卡人数",
-		"未入选原因", "出库理由"}
+		"计划开工", "计划完工", "项目类别", "补短板维度", "对应指标", "评分批次", "补短板前缺口", "补短板前缺口为空原因", "预计补短板后缺口",
+		"预计补短板后缺口为空原因", "缺口下降×建档立卡人数", "未入选原因", "出库理由"}
 )
 
 // longVillageCode has more digits than a float64 holds exactly: it only
@@ -92,18 +92,24 @@ func tableProjects() []planning.Project {
 		Content: "新建农村客运招呼站 1 座", Quantity: 1, Unit: "座", UnitPriceWan: 12.345, PriceSource: planning.SourceSourced,
 		CostWan: 12.345, Funding: []planning.Funding{{Source: "统筹整合涉农资金", AmountWan: 12.345}},
 		Beneficiaries: planning.Beneficiaries{Households: 40, Population: 150, PoorHouseholds: 8, PoorPopulation: 25},
-		Status:        planning.StateSurvey, Targets: []planning.Target{target("产出指标", "数量指标", "新建招呼站", "1 座"), satisfied}})
+		Status:        planning.StateSurvey, Targets: []planning.Target{target("产出指标", "数量指标", "新建招呼站", "1 座"), satisfied},
+		// Its run did not measure the village's 通路 gap.
+		RunID: 17, GapDimension: planning.DimRoad})
 	c := zq(planning.Project{ID: 2, Code: "430682-00002", Year: 2024, Name: "詹桥镇贺畈社区通组公路硬化工程",
 		Category: planning.CatRoad, Subtype: "通组硬化路", Nature: "新建", VillageCode: "430682110002", VillageName: "贺畈社区",
 		Quantity: 1.2, Unit: "km", UnitPriceWan: 50.0033, PriceSource: planning.SourceDerived, CostWan: 60.004,
 		Beneficiaries: planning.Beneficiaries{Households: 80, Population: 300, PoorHouseholds: 20, PoorPopulation: 70},
-		Status:        planning.StateSurvey, Targets: []planning.Target{target("产出指标", "数量指标", "新建硬化通组路", "≥1.20 km"), satisfied}})
+		Status:        planning.StateSurvey, Targets: []planning.Target{target("产出指标", "数量指标", "新建硬化通组路", "≥1.20 km"), satisfied},
+		// An edit of its 工程量 cleared its 缺口后 (migration 0038).
+		RunID: 17, GapDimension: planning.DimRoad, GapBefore: gap(40), EstimateCleared: "项目 2 工程量（2024-05-01）"})
 	d := yls(planning.Project{ID: 4, Code: "430682-00004", Name: "羊楼司镇梧桐铺社区管网延伸工程",
 		Category: planning.CatWater, Subtype: "管网延伸", Nature: "扩建", VillageCode: "430682114003", VillageName: "梧桐铺社区",
 		Quantity: 2.5, Unit: "km", UnitPriceWan: 12.2, PriceSource: planning.SourceCounty, CostWan: 30.5,
 		Beneficiaries: planning.Beneficiaries{Households: 200, Population: 700, PoorHouseholds: 50, PoorPopulation: 160},
 		Status:        planning.StateSurvey, Targets: []planning.Target{target("产出指标", "数量指标", "新建供水管网", "≥2.50 km"), satisfied},
-		PlanReason: "超出预算：需 30.50 万元，剩余 2024 年 12.00 万元"})
+		PlanReason: "超出预算：需 30.50 万元，剩余 2024 年 12.00 万元",
+		// Scored, its 缺口后 never measured.
+		RunID: 17, GapDimension: planning.DimWater, GapBefore: gap(30)})
 	e := zq(planning.Project{ID: 5, Code: "430682-00005", Name: "詹桥镇詹桥社区净化消毒设备",
 		Category: planning.CatWater, Subtype: "净化消毒", Nature: "新建", VillageCode: "430682110001", VillageName: "詹桥社区",
 		CostWan:       7.2,
@@ -137,6 +143,16 @@ func tableProjects() []planning.Project {
 // label in column A, 工程量 and 单位, then 合计, 统筹整合涉农资金,
 // 其他资金来源 and 待落实 (万元).
 type tableRow struct{ a, qty, unit, cost, integrated, other, unfunded string }
+
+// wantGapReasons are the 评分依据's 补短板前缺口, why it is empty,
+// 预计补短板后缺口 and why it is empty, by 项目编号.
+var wantGapReasons = map[string][4]string{
+	"430682-00003": {"62.4", "", "0.0", ""},
+	"430682-00002": {"40.0", "", "", "无预测：项目 2 工程量（2024-05-01）后预计缺口后已清除"},
+	"430682-00004": {"30.0", "", "", "无预测：预计缺口后暂无数据"},
+	"430682-00001": {"", "无数据：评分批次 17 没有测得该村的通路缺口（数据不足或未评分）", "", "无预测：补短板前缺口暂无数据"},
+	"430682-00005": {"", "无数据：项目不是由评分生成的，没有评分批次", "", "无预测：补短板前缺口暂无数据"},
+}
 
 // wantTableRows are computed by hand from tableProjects, without the
 // 已出库 00007. Subtotal rows leave the 受益 columns empty and say in their
@@ -416,15 +432,33 @@ func TestProjectsXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := brows[0], []string{"项目编号", "项目名称", "项目类别", "补短板维度", "对应指标", "评分批次", "补短板前缺口", "预计补短板后缺口",
-		"缺口下降×建档立卡人数", "未入选原因"}; !slices.Equal(got, want) {
+	if got, want := brows[0], []string{"项目编号", "项目名称", "项目类别", "补短板维度", "对应指标", "评分批次", "补短板前缺口", "补短板前缺口为空原因",
+		"预计补短板后缺口", "预计补短板后缺口为空原因", "缺口下降×建档立卡人数", "未入选原因"}; !slices.Equal(got, want) {
 		t.Errorf("评分依据 header = %q, want %q", got, want)
 	}
 	if len(brows) != 1+7 {
 		t.Errorf("评分依据 has %d rows, want a header and 7 projects", len(brows))
 	}
-	if got, want := brows[3], []string{"430682-00003", "羊楼司镇尖山社区通村公路硬化工程", "基础设施-道路", "通路", "R1、R2", "", "62.4", "0.0", "6110.3"}; !slices.Equal(got, want) {
+	if got, want := brows[3], []string{"430682-00003", "羊楼司镇尖山社区通村公路硬化工程", "基础设施-道路", "通路", "R1、R2", "", "62.4", "", "0.0", "", "6110.3"}; !slices.Equal(got, want) {
 		t.Errorf("评分依据 of 00003 = %q, want %q", got, want) // 62.35 × 98 = 6110.3
+	}
+	// An empty gap is unknown, and says why beside it; a known one has no
+	// reason.
+	for _, r := range brows[1:] {
+		for code, want := range wantGapReasons {
+			if r[0] != code {
+				continue
+			}
+			got := [4]string{}
+			for i := range got {
+				if j := 6 + i; j < len(r) {
+					got[i] = r[j]
+				}
+			}
+			if got != want {
+				t.Errorf("评分依据 of %s: 缺口 and why empty = %q, want %q", code, got, want)
+			}
+		}
 	}
 	for _, h := range []string{"补短板维度", "对应指标", "补短板前缺口", "未入选原因", "出库理由", "项目类别"} {
 		if slices.Contains(rows[3], h) || slices.Contains(rows[4], h) {
@@ -545,7 +579,7 @@ func TestProjectsXLSXWithOgrinfo(t *testing.T) {
 	}
 	summary := run("-ro", "-al", "-so")
 	for _, want := range []string{"Layer name: 项目库", "Layer name: 绩效目标", "Layer name: 汇总", "Layer name: 评分依据", "Layer name: 已出库",
-		"投资估算（万元）: Real", "项目个数: Integer", "补短板前缺口: Real"} {
+		"投资估算（万元）: Real", "项目个数: Integer", "补短板前缺口: Real", "补短板前缺口为空原因: String", "预计补短板后缺口为空原因: String"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("ogrinfo -so lacks %q:\n%s", want, summary)
 		}
@@ -554,7 +588,8 @@ func TestProjectsXLSXWithOgrinfo(t *testing.T) {
 	// so check values there rather than field names.
 	all := run("-ro", "-al")
 	for _, want := range []string{"羊楼司镇尖山社区通村公路硬化工程", "临湘市交通运输局", "= 430682114001", "= " + longVillageCode,
-		"小计：农村基础设施·农村道路建设 / 羊楼司镇", "= 187.35", "= 240.05", "= 112.7", "≥2.30 km", "已由市级项目覆盖"} {
+		"小计：农村基础设施·农村道路建设 / 羊楼司镇", "= 187.35", "= 240.05", "= 112.7", "≥2.30 km", "已由市级项目覆盖",
+		"预计补短板后缺口为空原因 (String) = " + wantGapReasons["430682-00002"][3]} {
 		if !strings.Contains(all, want) {
 			t.Errorf("ogrinfo -al lacks %q", want)
 		}
@@ -617,6 +652,16 @@ func TestProjectsCSV(t *testing.T) {
 		"计划开工": "2024-03-01", "补短板前缺口": "62.4", "项目类别": "基础设施-道路"} {
 		if got := a[idx(h)]; got != want {
 			t.Errorf("CSV %s = %q, want %q", h, got, want)
+		}
+	}
+	// The 缺口 and why each is empty, as on the 评分依据 sheet.
+	for _, r := range recs[1:] {
+		want, ok := wantGapReasons[r[idx("项目编号")]]
+		if !ok {
+			continue
+		}
+		if got := [4]string{r[idx("补短板前缺口")], r[idx("补短板前缺口为空原因")], r[idx("预计补短板后缺口")], r[idx("预计补短板后缺口为空原因")]}; got != want {
+			t.Errorf("CSV %s: 缺口 and why empty = %q, want %q", r[idx("项目编号")], got, want)
 		}
 	}
 	if got := recs[1][idx("待落实资金（万元）")]; got != "60.00" {
