@@ -133,7 +133,7 @@ const HOOK = () => {
   });
   document.addEventListener('mousedown', () => {
     b.clickAt = performance.now();
-    Object.assign(b, { framesAtClick: b.frames, frameMsAtClick: b.frameMs, resizesAtClick: b.resizes || 0 });
+    Object.assign(b, { framesAtClick: b.frames, frameMsAtClick: b.frameMs, resizesAtClick: b.resizes || 0, programsAtClick: b.programs, shaderMsAtClick: b.shaderMs });
   }, true);
   // WebGL programs: how many the map links, and the time spent in the calls
   // that wait for a shader's compilation or a program's link (on SwiftShader,
@@ -224,6 +224,7 @@ async function visit(s, ctx, cold) {
     return {
       clickAt: b.clickAt, shownAt: t, renderMs: b.panelRenderMs,
       frames: b.frames - b.framesAtClick, frameMs: b.frameMs - b.frameMsAtClick, resizes: (b.resizes || 0) - b.resizesAtClick,
+      programs: b.programs - b.programsAtClick, shaderMs: b.shaderMs - b.shaderMsAtClick,
     };
   }, shownAt);
   const wall = performance.now() - before;
@@ -240,6 +241,8 @@ async function visit(s, ctx, cold) {
     panelMapFrames: panel.frames,
     panelMapFrameMs: panel.frameMs,
     panelResizes: panel.resizes,
+    panelPrograms: panel.programs,
+    panelShaderMs: panel.shaderMs,
     marks: { html: load.nav.responseEnd, domContentLoaded: load.nav.domContentLoadedEventEnd, ...load.marks },
     scriptMs: metrics.ScriptDuration * 1000,
     programs: load.programs,
@@ -326,7 +329,8 @@ try {
       // The click's own requests: those sent before the first answer came (the panel's later sections ask after it shows).
       const pr = rs.map((r) => r.panelRequests.filter((x) => x.start < Math.min(...r.panelRequests.map((y) => y.end))));
       console.log(`  ${kind}: panel requests ${stats(pr.map((q) => q.length)).replace(/ ms/g, '')}; the first sent ${stats(pr.map((q) => Math.min(...q.map((x) => x.start))))} after the mousedown; the slowest's server time ${stats(pr.map((q) => Math.max(0, ...q.map((x) => x.server || 0))))}; last answer → panel shown ${stats(rs.map((r, i) => r.panelMs - Math.max(0, ...pr[i].map((x) => x.end))))}, of which the panel's render ${stats(rs.map((r) => r.panelRenderMs))}`);
-      console.log(`  ${kind}: between the mousedown and the panel shown, MapLibre drew ${stats(rs.map((r) => r.panelMapFrames)).replace(/ ms/g, '')} frames in ${stats(rs.map((r) => r.panelMapFrameMs))}; the map was resized ${stats(rs.map((r) => r.panelResizes)).replace(/ ms/g, '')} times (the panel opens as a column beside it)`);
+      console.log(`  ${kind}: between the mousedown and the panel shown, MapLibre drew ${stats(rs.map((r) => r.panelMapFrames)).replace(/ ms/g, '')} frames in ${stats(rs.map((r) => r.panelMapFrameMs))}; the map was resized ${stats(rs.map((r) => r.panelResizes)).replace(/ ms/g, '')} times`);
+      console.log(`  ${kind}: between the mousedown and the panel shown, WebGL programs linked ${stats(rs.map((r) => r.panelPrograms)).replace(/ ms/g, '')}; time in shader compile and link calls ${stats(rs.map((r) => r.panelShaderMs))}`);
       for (const k of ['html', 'app.js ran', 'map made', 'map load']) console.log(`  ${kind}: ${k} at ${stats(rs.map((r) => r.marks[k]))}`);
       const errs = rs.flatMap((r) => r.errors);
       if (errs.length) console.log(`  page errors: ${errs.join('; ')}`);

@@ -488,6 +488,19 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
     }
   });
 
+  await t.test('every kind of layer drew with one WebGL program all along (shaders.js)', async () => {
+    // MapLibre's program cache (internal, as of 6.17): a key per program
+    // and per way its layers give their data-driven paint properties.
+    const keys = await page.evaluate(() => Object.keys(window.gapmap.map.painter.programCache.programs));
+    const ways = new Map();
+    for (const k of keys) {
+      const name = k.split('/')[0];
+      ways.set(name, [...(ways.get(name) || []), k]);
+    }
+    for (const name of ['line', 'lineSDF', 'fill', 'circle']) assert.ok(ways.has(name), `no ${name} program was linked: ${keys.join(' ')}`);
+    for (const [name, ks] of ways) assert.equal(ks.length, 1, `${name} was linked ${ks.length} times:\n${ks.join('\n')}`);
+  });
+
   await t.test('no console errors all along', () => {
     assert.deepEqual(problems, []);
   });
@@ -1220,6 +1233,10 @@ test('two 方案 saved, compared and one applied: its projects move to 纳入年
   // A project an earlier test put into an annual plan keeps its year and
   // its money: each year's budget is that plus the share given.
   const settled = (await api(`/api/v1/projects?status=${encodeURIComponent('纳入年度计划')}&page_size=1000`)).projects;
+  // The 方案 are named for this run: a second run on the same database
+  // (names are unique) saves its own pair beside the first's.
+  const run = new Date().toISOString().slice(11, 19);
+  const [nameA, nameB] = [`方案甲 ${run}`, `方案乙 ${run}`];
   const p = await newPage(`${base}/`, READER);
   // Budgets are sums such as 144 万元, not round hundreds: the form must take them.
   const budgets = async (wan) => {
@@ -1274,7 +1291,7 @@ test('two 方案 saved, compared and one applied: its projects move to 纳入年
       assert.equal(await p.getAttribute(`#plan-left-out li[data-id="${first}"]`, 'data-reason'), 'manual');
       assert.match(await p.textContent(`#plan-left-out li[data-id="${first}"]`), /人工排除/);
       assert.equal(await p.locator(`details.plan-year li[data-id="${first}"]`).count(), 0, 'the excluded project is still planned');
-      await save('方案甲');
+      await save(nameA);
       await shot('30-plan-scenario-saved', p);
     });
 
@@ -1282,10 +1299,10 @@ test('two 方案 saved, compared and one applied: its projects move to 纳入年
       await p.click('#plan-clear');
       await budgets(total / 25);
       await planned('#plan-form button[type="submit"]');
-      await save('方案乙');
+      await save(nameB);
       const list = (await pageAPI(p, '/api/v1/plan-scenarios')).scenarios;
       const [b, a] = list;
-      assert.deepEqual([a.name, b.name], ['方案甲', '方案乙']);
+      assert.deepEqual([a.name, b.name], [nameA, nameB]);
       assert.equal(await p.inputValue('#compare-a'), String(a.id));
       assert.equal(await p.inputValue('#compare-b'), String(b.id));
       await p.click('#compare-run');
@@ -1301,7 +1318,7 @@ test('two 方案 saved, compared and one applied: its projects move to 纳入年
     });
 
     await t.test('applying 方案乙 moves its projects to 纳入年度计划', async () => {
-      const b = (await pageAPI(p, '/api/v1/plan-scenarios')).scenarios.find((s) => s.name === '方案乙');
+      const b = (await pageAPI(p, '/api/v1/plan-scenarios')).scenarios.find((s) => s.name === nameB);
       const sc = await pageAPI(p, `/api/v1/plan-scenarios/${b.id}`);
       p.once('dialog', (dlg) => dlg.accept());
       await p.click(`#scenario-table tr[data-id="${b.id}"] .scenario-apply`);

@@ -123,7 +123,7 @@ async function main() {
   // while the villages load: on a PC without a GPU, making its WebGL
   // context and compiling its shaders is the longest part of the wait. The
   // villages' labels follow them onto it.
-  const mapBuilt = config.maplibre ? Promise.all([servedTiles(), maplibre]).then(([tiles, m]) => buildMap(config, tiles, m)) : null;
+  const mapBuilt = config.maplibre ? Promise.all([servedTiles(), maplibre]).then(([tilejson, m]) => buildMap(config, tilejson, m)) : null;
   mapBuilt?.catch(() => {}); // reported where it is awaited
   // Anonymous without public reading, this 401s: the login shows, and the
   // request goes out again once the user has logged in.
@@ -171,9 +171,9 @@ async function mainOffline(url) {
   buildTownships();
   buildLayerList();
   const maplibregl = await loadMapLibre();
-  const tiles = await packSource(maplibregl, STATIC, url);
-  markOffline(document, url, tiles.tilejson);
-  await buildMap({}, tiles, maplibregl);
+  const tilejson = await packSource(maplibregl, STATIC, url);
+  markOffline(document, url, tilejson);
+  await buildMap({}, tilejson, maplibregl);
 }
 
 /**
@@ -210,7 +210,7 @@ function fundsChanged() {
  * as_of, and the ranking and the open village panel show its scores.
  */
 function asOfChanged() {
-  if (app.map) app.map.getSource('gapmap').setUrl('/tiles/all.json');
+  if (app.map) app.map.getSource('gapmap').setTiles([app.tilesURL]);
   refreshRanking();
   if (app.panel.code) app.panel.open(app.panel.code, { show: false }).catch(fail);
 }
@@ -288,26 +288,25 @@ async function loadMapLibre() {
   return maplibregl;
 }
 
-/** servedTiles is the map's vector source on the server's tiles and their TileJSON. */
+/** servedTiles is the TileJSON of the server's tiles. */
 async function servedTiles() {
   const tilejson = await retrying(() => get('/tiles/all.json'));
   app.tilesURL = tilejson.tiles[0]; // carries the data version (locate.js reloads on a change)
-  return { url: '/tiles/all.json', tilejson };
+  return tilejson;
 }
 
 /**
- * buildMap builds the map on tiles ({url, tilejson}: the served tiles or
- * an offline pack) with config's basemap.
+ * buildMap builds the map on tilejson's tiles (the served tiles or an
+ * offline pack) with config's basemap.
  */
-async function buildMap(config, tiles, maplibregl = null) {
+async function buildMap(config, tilejson, maplibregl = null) {
   maplibregl = maplibregl || await loadMapLibre();
-  const { tilejson } = tiles;
   const bounds = tilejson.bounds ? [[tilejson.bounds[0], tilejson.bounds[1]], [tilejson.bounds[2], tilejson.bounds[3]]] : null;
   if (!bounds) notice('数据库中还没有县域数据：请先运行 gapmap demo 或导入本县数据。', true);
   const basemaps = new BasemapControl(app, maplibregl, config, notice);
   // The labels are in the style from the start: set after 'load', they
   // would cost the map a second layout and drawing before it is complete.
-  const initial = style(tiles.url, basemaps.firstParts(), app.dim);
+  const initial = style(tilejson, basemaps.firstParts(), app.dim);
   initial.sources['village-labels'].data = villageLabels();
   initial.sources['township-labels'].data = townshipLabels();
   const map = new maplibregl.Map({

@@ -100,5 +100,5 @@ export async function refreshTiles(app) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  app.map.getSource('gapmap').setUrl('/tiles/all.json');
+  app.map.getSource('gapmap').setTiles([app.tilesURL]);
 }

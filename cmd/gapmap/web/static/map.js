@@ -2,6 +2,7 @@
 // filters and the overlays the panels draw (explaining geometry, the chosen
 // village, the chosen project).
 import { RAMP, NO_DATA_COLOUR, hatchImage, inkOn } from './format.js';
+import { paintValue, sharePaint } from './shaders.js';
 
 /** DIMENSIONS maps each selectable dimension to its field in the village tiles. */
 export const DIMENSIONS = { 综合: 'composite', 通路: 'gap_road', 饮水: 'gap_water', 农网: 'gap_grid', 光伏: 'gap_pv' };
@@ -102,10 +103,32 @@ export const BASEMAP_BEFORE = 'county-fill';
 export const countyFillOpacity = (hasBasemap) => (hasBasemap ? 0 : 0.7);
 
 /**
- * style returns the whole MapLibre style; basemap is the {sources, layers}
- * of basemap.js basemapParts, or null.
+ * vectorSource is the map's vector source with its TileJSON inline. Given
+ * the TileJSON's URL instead, MapLibre fetches what the page already has,
+ * and asks for tiles only in a frame after that answer; inline, its first
+ * frame asks for them, before it waits on the GPU to compile its shaders
+ * (traced without a GPU: the tiles went out 0.8 s later by URL).
  */
-export function style(tilejsonURL, basemap, dim) {
+export function vectorSource(tilejson) {
+  const keys = ['tiles', 'bounds', 'minzoom', 'maxzoom', 'attribution', 'scheme'];
+  return { type: 'vector', ...Object.fromEntries(keys.filter((k) => tilejson[k] !== undefined).map((k) => [k, tilejson[k]])) };
+}
+
+/**
+ * style returns the whole MapLibre style on the data's TileJSON; basemap
+ * is the {sources, layers} of basemap.js basemapParts, or null. Its layers
+ * share their WebGL programs (shaders.js).
+ */
+export function style(tilejson, basemap, dim) {
+  const s = plainStyle(tilejson, basemap, dim);
+  return { ...s, layers: s.layers.map(sharePaint) };
+}
+
+/**
+ * plainStyle is style with each layer's paint as written here; the test of
+ * shaders.js checks that style's layers draw the same values.
+ */
+export function plainStyle(tilejson, basemap, dim) {
   const groups = Object.fromEntries(LAYER_GROUPS.flatMap((g) => g.layers.map((l) => [l, g.on])));
   const vis = (id) => ({ visibility: groups[id] === false ? 'none' : 'visible' });
   const L = (id, type, sourceLayer, paint, extra = {}) => ({
@@ -117,7 +140,7 @@ export function style(tilejsonURL, basemap, dim) {
   const projectColour = match('status', PROJECT_STATUS_COLOURS, '#9e9e9e');
   const sources = {
     // Feature ids are the rows' ids: ST_AsMVT writes them as the MVT feature id (not a property).
-    gapmap: { type: 'vector', url: tilejsonURL },
+    gapmap: vectorSource(tilejson),
     explain: { type: 'geojson', data: empty() },
     selected: { type: 'geojson', data: empty() },
     project: { type: 'geojson', data: empty() },
@@ -255,8 +278,8 @@ export function applyVillageFilter(map, township, poorOnly, dim) {
 
 /** setDimension recolours the villages by dim and hatches its 数据不足 ones. */
 export function setDimension(map, dim, township, poorOnly) {
-  map.setPaintProperty('villages-point', 'circle-color', gapExpression(dim));
-  map.setPaintProperty('villages-fill', 'fill-color', gapExpression(dim));
+  map.setPaintProperty('villages-point', 'circle-color', paintValue('circle', 'circle-color', gapExpression(dim)));
+  map.setPaintProperty('villages-fill', 'fill-color', paintValue('fill', 'fill-color', gapExpression(dim)));
   applyVillageFilter(map, township, poorOnly, dim);
 }
 

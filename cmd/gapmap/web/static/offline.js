@@ -21,9 +21,9 @@ export function packURL(loc = window.location) {
 
 /**
  * packSource registers the pmtiles:// protocol with maplibregl and returns
- * the map's vector source on the archive at url and its TileJSON (bounds,
- * zooms, vector_layers and attribution from the archive's header and
- * metadata). staticPrefix is where the page's files are (vendor/pmtiles.js).
+ * the TileJSON of the archive at url: its tiles on that protocol, and the
+ * bounds, zooms, vector_layers and attribution from the archive's header
+ * and metadata. staticPrefix is where the page's files are (vendor/pmtiles.js).
  */
 export async function packSource(maplibregl, staticPrefix, url) {
   // pmtiles.js is the package's browser build (fflate inside): a classic
@@ -46,7 +46,7 @@ export async function packSource(maplibregl, staticPrefix, url) {
   } catch (err) {
     throw new Error(`无法读取离线瓦片包 ${url}：${err.message}（服务器须支持 HTTP Range 请求）`);
   }
-  return { url: source, tilejson };
+  return tilejson;
 }
 
 /**

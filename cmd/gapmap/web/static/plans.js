@@ -169,7 +169,7 @@ export class PlanTab {
     try {
       const sc = await runJob('/api/v1/plan-scenarios', { name, request: this.request }, (job) => { status.textContent = jobText(job); });
       status.textContent = `已保存方案“${sc.name}”。`;
-      await this.list();
+      await this.list({ saved: true });
     } catch (err) {
       console.error(err);
       status.textContent = err.message;
@@ -177,8 +177,11 @@ export class PlanTab {
     }
   }
 
-  /** list shows the saved 方案 with 应用, 删除 and the 年度实施计划, and fills the compare choices. */
-  async list() {
+  /**
+   * list shows the saved 方案 with 应用, 删除 and the 年度实施计划, and fills
+   * the compare choices; saved says a 方案 was just saved.
+   */
+  async list({ saved = false } = {}) {
     const body = document.querySelector('#scenario-table tbody');
     try {
       ({ scenarios: this.scenarios } = await get('/api/v1/plan-scenarios'));
@@ -204,8 +207,9 @@ export class PlanTab {
       sel.replaceChildren(...this.scenarios.map((s) => el('option', { value: String(s.id) }, s.name)));
       if (this.scenarios.some((s) => String(s.id) === was)) sel.value = was;
     }
-    // By default A is the older, B the newer of the last two.
-    if (this.scenarios.length >= 2 && document.getElementById('compare-a').value === document.getElementById('compare-b').value) {
+    // By default A is the older, B the newer of the last two; so too once a
+    // 方案 is saved, which the planner will want to weigh against the last.
+    if (this.scenarios.length >= 2 && (saved || document.getElementById('compare-a').value === document.getElementById('compare-b').value)) {
       document.getElementById('compare-a').value = String(this.scenarios[1].id);
       document.getElementById('compare-b').value = String(this.scenarios[0].id);
     }

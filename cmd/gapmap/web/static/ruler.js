@@ -6,6 +6,7 @@
 import { el } from './format.js';
 import { distanceM, lengthText } from './geodesic.js';
 import { enableOnLoad } from './map.js';
+import { sharePaint } from './shaders.js';
 
 const SOURCE = 'ruler';
 
@@ -156,20 +157,27 @@ export class Ruler {
       return;
     }
     this.map.addSource(SOURCE, { type: 'geojson', data });
-    const line = ['==', ['get', 'kind'], 'line'];
-    this.map.addLayer({ id: 'ruler-casing', type: 'line', source: SOURCE, filter: ['in', ['get', 'kind'], ['literal', ['line', 'pending']]], paint: { 'line-color': '#ffffff', 'line-width': 6 } });
-    this.map.addLayer({ id: 'ruler-line', type: 'line', source: SOURCE, filter: line, paint: { 'line-color': '#d84315', 'line-width': 3 } });
-    this.map.addLayer({ id: 'ruler-pending', type: 'line', source: SOURCE, filter: ['==', ['get', 'kind'], 'pending'], paint: { 'line-color': '#d84315', 'line-width': 2, 'line-dasharray': [2, 2] } });
-    this.map.addLayer({
+    for (const layer of rulerLayers()) this.map.addLayer(sharePaint(layer));
+  }
+}
+
+/** rulerLayers are the ruler's layers on its GeoJSON source: the measured line, its points and their running lengths. */
+export function rulerLayers() {
+  const line = ['==', ['get', 'kind'], 'line'];
+  return [
+    { id: 'ruler-casing', type: 'line', source: SOURCE, filter: ['in', ['get', 'kind'], ['literal', ['line', 'pending']]], paint: { 'line-color': '#ffffff', 'line-width': 6 } },
+    { id: 'ruler-line', type: 'line', source: SOURCE, filter: line, paint: { 'line-color': '#d84315', 'line-width': 3 } },
+    { id: 'ruler-pending', type: 'line', source: SOURCE, filter: ['==', ['get', 'kind'], 'pending'], paint: { 'line-color': '#d84315', 'line-width': 2, 'line-dasharray': [2, 2] } },
+    {
       id: 'ruler-points', type: 'circle', source: SOURCE, filter: ['==', ['geometry-type'], 'Point'],
       paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': '#d84315', 'circle-stroke-width': 2 },
-    });
-    this.map.addLayer({
+    },
+    {
       id: 'ruler-labels', type: 'symbol', source: SOURCE, filter: ['==', ['geometry-type'], 'Point'],
       layout: { 'text-field': ['get', 'label'], 'text-size': 12, 'text-offset': [0, -1.2], 'text-allow-overlap': true },
       paint: { 'text-color': '#bf360c', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
-    });
-  }
+    },
+  ];
 }
 
 const wrapped = (lngLat) => {

@@ -47,7 +47,7 @@ test('the hatched layers hold exactly the 数据不足 villages of the chosen di
 });
 
 test('the style draws the hatching with images the map can add, in the village toggle', () => {
-  const s = style('/tiles/all.json', null, '综合');
+  const s = style({ tiles: ['/tiles/all/{z}/{x}/{y}.mvt'] }, null, '综合');
   const byId = Object.fromEntries(s.layers.map((l) => [l.id, l]));
   assert.equal(byId['villages-unknown-fill'].paint['fill-pattern'], 'unknown-hatch');
   assert.equal(byId['villages-unknown-point'].layout['icon-image'], 'unknown-dot');
