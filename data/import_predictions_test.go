@@ -30,24 +30,8 @@ import (
 // before and after), by the importing user, with the reason stored on
 // the project (naming the 工程量), and the audit chain still verifies.
 func TestImportAuditsClearedPredictions(t *testing.T) {
-	db, prof := scoredDemo(t)
+	db, _, seqs := generatedSequences(t, 2)
 	ctx := datatest.Context()
-	if _, err := planning.Generate(ctx, db.Store, prof, 0, false); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := db.Pool.Query(ctx, `SELECT array_agg(id ORDER BY cardinality(predicted_after)) FROM projects
-		WHERE predicted_after IS NOT NULL AND gap_after_set IS NOT NULL
-		GROUP BY village_id, gap_dimension HAVING count(*) >= 3 ORDER BY min(id)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seqs, err := pgx.CollectRows(rows, pgx.RowTo[[]int64])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(seqs) < 2 {
-		t.Fatalf("%d sequences of three measured projects, want 2", len(seqs))
-	}
 	changed := []int64{seqs[0][1], seqs[1][0]}
 
 	// The file a bureau sends back: the two projects as exported, their

@@ -93,25 +93,8 @@ func sameText(a, b *string) bool {
 // was cleared, and the prediction, equal to the realised gap, for a set
 // edited only in its text.
 func TestEditClearsSetPrediction(t *testing.T) {
-	db, prof := scoredDemo(t)
+	db, prof, seqs := generatedSequences(t, 7)
 	ctx := datatest.Context()
-	if _, err := planning.Generate(ctx, db.Store, prof, 0, false); err != nil {
-		t.Fatal(err)
-	}
-	// Sequences of three or more measured projects, first project first.
-	rows, err := db.Pool.Query(ctx, `SELECT array_agg(id ORDER BY cardinality(predicted_after)) FROM projects
-		WHERE predicted_after IS NOT NULL AND gap_after_set IS NOT NULL
-		GROUP BY village_id, gap_dimension HAVING count(*) >= 3 ORDER BY min(id)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seqs, err := pgx.CollectRows(rows, pgx.RowTo[[]int64])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(seqs) < 7 {
-		t.Fatalf("%d sequences of three measured projects, want 7", len(seqs))
-	}
 	edit := func(id int64, f func(p *planning.Project)) { editProject(t, db, id, f) }
 
 	// Unrelated edits and lifecycle steps keep every prediction.
@@ -236,4 +219,32 @@ func realisedByProject(t *testing.T, db *datatest.DB) map[int64]planning.Realise
 		byID[r.ProjectID] = r
 	}
 	return byID
+}
+
+// generatedSequences generates the scored demo's 项目库 and returns the
+// database, its profile and its sequences of three or more measured
+// projects (a village's projects in one dimension, each predicted assuming
+// those before it built), first project first; it fails the test when
+// there are fewer than want.
+func generatedSequences(t *testing.T, want int) (*datatest.DB, planning.Profile, [][]int64) {
+	t.Helper()
+	db, prof := scoredDemo(t)
+	ctx := datatest.Context()
+	if _, err := planning.Generate(ctx, db.Store, prof, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT array_agg(id ORDER BY cardinality(predicted_after)) FROM projects
+		WHERE predicted_after IS NOT NULL AND gap_after_set IS NOT NULL
+		GROUP BY village_id, gap_dimension HAVING count(*) >= 3 ORDER BY min(id)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs, err := pgx.CollectRows(rows, pgx.RowTo[[]int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seqs) < want {
+		t.Fatalf("%d sequences of three measured projects, want %d", len(seqs), want)
+	}
+	return db, prof, seqs
 }

@@ -21,7 +21,7 @@ import { VillageTable } from './villagetable.js';
 import { AsOfControl, tileURL } from './asof.js';
 import { ProgressView } from './progress.js';
 import { PrintDialog } from './print.js';
-import { packURL, packSource, markOffline } from './offline.js';
+import { packURL, packTileJSON, markOffline } from './offline.js';
 import { Ruler } from './ruler.js';
 import { CoordsReadout } from './coords.js';
 import { BottomSheet } from './sheet.js';
@@ -171,7 +171,7 @@ async function mainOffline(url) {
   buildTownships();
   buildLayerList();
   const maplibregl = await loadMapLibre();
-  const tilejson = await packSource(maplibregl, STATIC, url);
+  const tilejson = await packTileJSON(maplibregl, STATIC, url);
   markOffline(document, url, tilejson);
   await buildMap({}, tilejson, maplibregl);
 }

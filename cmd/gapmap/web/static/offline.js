@@ -20,12 +20,12 @@ export function packURL(loc = window.location) {
 }
 
 /**
- * packSource registers the pmtiles:// protocol with maplibregl and returns
+ * packTileJSON registers the pmtiles:// protocol with maplibregl and returns
  * the TileJSON of the archive at url: its tiles on that protocol, and the
  * bounds, zooms, vector_layers and attribution from the archive's header
  * and metadata. staticPrefix is where the page's files are (vendor/pmtiles.js).
  */
-export async function packSource(maplibregl, staticPrefix, url) {
+export async function packTileJSON(maplibregl, staticPrefix, url) {
   // pmtiles.js is the package's browser build (fflate inside): a classic
   // script that defines window.pmtiles.
   await new Promise((resolve, reject) => {
