@@ -251,11 +251,11 @@ export async function shot(name, p = page) {
 /**
  * mapPixels decodes PNG screenshots of the map in the page and compares them
  * over rect [x, y, w, h]: for each pair (a, b) the number of pixels that
- * differ by more than 40 in a channel; for a single PNG and a colour, the
- * number of pixels farther than 40 from it.
+ * differ by more than tolerance (default 40) in a channel; for a single PNG
+ * and a colour, the number of pixels farther than tolerance from it.
  */
-export async function mapPixels(p, pngs, rect, colour) {
-  return p.evaluate(async ({ pngs, rect, colour }) => {
+export async function mapPixels(p, pngs, rect, colour, tolerance = 40) {
+  return p.evaluate(async ({ pngs, rect, colour, tolerance }) => {
     const load = async (b64) => {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
@@ -265,14 +265,14 @@ export async function mapPixels(p, pngs, rect, colour) {
       return ctx.getImageData(rect[0], rect[1], rect[2], rect[3]).data;
     };
     const imgs = await Promise.all(pngs.map(load));
-    const far = (d, i, r, g, b) => Math.max(Math.abs(d[i] - r), Math.abs(d[i + 1] - g), Math.abs(d[i + 2] - b)) > 40;
+    const far = (d, i, r, g, b) => Math.max(Math.abs(d[i] - r), Math.abs(d[i + 1] - g), Math.abs(d[i + 2] - b)) > tolerance;
     let n = 0;
     const [a, b] = imgs;
     for (let i = 0; i < a.length; i += 4) {
       if (b ? far(a, i, b[i], b[i + 1], b[i + 2]) : far(a, i, ...colour)) n++;
     }
     return n;
-  }, { pngs: pngs.map((b) => b.toString('base64')), rect, colour });
+  }, { pngs: pngs.map((b) => b.toString('base64')), rect, colour, tolerance });
 }
 
 /** countyRect is the county's extent on screen, within the map, as [x, y, w, h]. */

@@ -506,6 +506,57 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
   });
 });
 
+// The shared programs (static/shaders.js) against the style as written:
+// MapLibre draws the same map with each, every layer on, at the county and
+// at a village's zoom, while the written paints link more programs.
+test('the map drawn with shared WebGL programs is the map as written, pixel for pixel', { skip, timeout: 300_000 }, async () => {
+  const p = await newPage(`${base}/`, READER);
+  // paints sets every layer's paint to that of style or plainStyle (map.js), loaded as the page loads it.
+  const paints = (which) => p.evaluate(async (which) => {
+    const { map, dim } = window.gapmap;
+    const mod = await import(document.querySelector('link[rel="modulepreload"][href$="/map.js"]').href);
+    const byId = new Map(mod[which]({ tiles: [] }, null, dim).layers.map((l) => [l.id, l.paint || {}]));
+    for (const l of map.getStyle().layers) {
+      const want = byId.get(l.id);
+      if (!want) continue; // a basemap's
+      for (const k of new Set([...Object.keys(l.paint || {}), ...Object.keys(want)])) map.setPaintProperty(l.id, k, want[k]);
+    }
+  }, which);
+  // programs is how many programs MapLibre has linked (its cache only grows).
+  const programs = () => p.evaluate(() => Object.keys(window.gapmap.map.painter.programCache.programs).length);
+  try {
+    await idle(p);
+    await p.evaluate(() => {
+      const { map } = window.gapmap;
+      for (const l of map.getStyle().layers) if (l.layout?.visibility === 'none') map.setLayoutProperty(l.id, 'visibility', 'visible');
+    });
+    const views = await p.evaluate(() => {
+      const { map, byCode } = window.gapmap;
+      const top = byCode.get(document.querySelector('#ranking li[data-code]').dataset.code); // the worst village
+      return [{ center: map.getCenter().toArray(), zoom: map.getZoom() }, { center: top.geometry.coordinates, zoom: 13 }];
+    });
+    for (const [i, view] of views.entries()) {
+      await p.evaluate((v) => window.gapmap.map.jumpTo(v), view);
+      await paints('style');
+      await idle(p);
+      const shared = await mapShot(p);
+      const sharedPrograms = await programs();
+      await paints('plainStyle');
+      await idle(p);
+      const written = await mapShot(p);
+      const writtenPrograms = await programs();
+      // The first view shows that the written paints were drawn with programs of their own.
+      if (i === 0) assert.ok(writtenPrograms > sharedPrograms, `the written paints linked no more programs (${writtenPrograms}, ${sharedPrograms}): the two maps were drawn alike`);
+      const { width, height } = await p.locator('#map').boundingBox();
+      const rect = [0, 0, Math.floor(width), Math.floor(height)];
+      const differ = await mapPixels(p, [shared, written], rect, null, 8);
+      assert.ok(differ <= rect[2] * rect[3] * 0.0005, `at zoom ${view.zoom.toFixed(1)}, ${differ} pixels differ by more than 8 between the shared and the written paints`);
+    }
+  } finally {
+    await p.close();
+  }
+});
+
 // The lifecycle walked from the page, each step by the account whose role
 // takes it (planning/access default.json): the village declares, its
 // township 审核s, the category's bureau 论证s, the 乡村振兴局 审定s and puts
