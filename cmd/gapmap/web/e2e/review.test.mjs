@@ -509,7 +509,7 @@ test('the review map, end to end', { skip, timeout: 600_000 }, async (t) => {
 // The shared programs (static/shaders.js) against the style as written:
 // MapLibre draws the same map with each, every layer on, at the county and
 // at a village's zoom, while the written paints link more programs.
-test('the map drawn with shared WebGL programs is the map as written, pixel for pixel', { skip, timeout: 300_000 }, async () => {
+test('the map drawn with shared WebGL programs is the map as written, pixel for pixel', { skip, timeout: 300_000 }, async (t) => {
   const p = await newPage(`${base}/`, READER);
   // paints sets every layer's paint to that of style or plainStyle (map.js), loaded as the page loads it.
   const paints = (which) => p.evaluate(async (which) => {
@@ -550,6 +550,7 @@ test('the map drawn with shared WebGL programs is the map as written, pixel for 
       const { width, height } = await p.locator('#map').boundingBox();
       const rect = [0, 0, Math.floor(width), Math.floor(height)];
       const differ = await mapPixels(p, [shared, written], rect, null, 8);
+      t.diagnostic(`zoom ${view.zoom.toFixed(1)}: ${differ} of ${rect[2] * rect[3]} pixels differ by more than 8; programs ${sharedPrograms} shared, ${writtenPrograms} with the written paints`);
       assert.ok(differ <= rect[2] * rect[3] * 0.0005, `at zoom ${view.zoom.toFixed(1)}, ${differ} pixels differ by more than 8 between the shared and the written paints`);
     }
   } finally {
