@@ -124,7 +124,8 @@ export function errorOf(status, body, path, retryAfter = 0) {
   const own = e && e.message;
   let msg = own || `${GENERIC[status] || (status >= 500 ? '服务器出错' : '请求未被接受')}（状态 ${status}）`;
   if (status >= 500 || !own) msg = `${msg}（${path}）`;
-  if (retryAfter) msg = `${msg}，约 ${retryAfter} 秒后可重试`;
+  // The server's own sentence may name the wait already (429: 请 N 秒后重试).
+  if (retryAfter && !msg.includes(`${retryAfter} 秒后`)) msg = `${msg}，约 ${retryAfter} 秒后可重试`;
   return new APIError(msg, status, (e && e.code) || '', retryAfter);
 }
 

@@ -166,6 +166,7 @@ export class PlanTab {
     const status = document.getElementById('scenario-save-status');
     const name = document.getElementById('scenario-name').value;
     status.textContent = '正在保存…';
+    status.className = 'muted'; // not the last attempt's failure
     try {
       const sc = await runJob('/api/v1/plan-scenarios', { name, request: this.request }, (job) => { status.textContent = jobText(job); });
       status.textContent = `已保存方案“${sc.name}”。`;

@@ -184,6 +184,12 @@ test('a 503 with Retry-After says when to retry; a proxy\'s error page gets Chin
   });
   await assert.rejects(get('/api/v1/gaps'), (err) => err.status === 503 && err.retryAfter === 7
     && err.message === '服务器繁忙，请稍后重试（/api/v1/gaps），约 7 秒后可重试');
+  // The per-user limit's sentence names the wait itself: it is not said twice.
+  const limit = '操作过于频繁：每个用户每分钟最多 6 次评分、规划、导入等耗时操作，请 9 秒后重试';
+  globalThis.fetch = async () => new Response(JSON.stringify({ error: { code: 'too_many_requests', message: limit } }), {
+    status: 429, headers: { 'Content-Type': 'application/json', 'Retry-After': '9' },
+  });
+  await assert.rejects(get('/api/v1/plans'), (err) => err.status === 429 && err.retryAfter === 9 && err.message === limit);
   globalThis.fetch = async () => new Response('<html><body>502 Bad Gateway</body></html>', { status: 502, headers: { 'Content-Type': 'text/html' } });
   await assert.rejects(get('/api/v1/gaps'), (err) => err.status === 502 && err.message === '服务器暂时无法应答（状态 502）（/api/v1/gaps）');
   globalThis.fetch = async () => new Response('', { status: 500 });
