@@ -149,6 +149,16 @@ type Plan struct {
 // it can carry the String method the CLI prints.
 type PlanYear budget.Year
 
+// maxBudgetWan bounds every budget of a plan request, in 万元: ten
+// trillion yuan, far above any county's, and far enough below float64's
+// limit that the plan's sums stay finite (a budget of 1e308 made a saved
+// 方案's figures +Inf, which JSON cannot hold: a 500).
+const maxBudgetWan = 1e9
+
+// budgetOK reports whether v is a budget in 万元: from 0 to maxBudgetWan
+// (NaN and ±Inf fail both comparisons).
+func budgetOK(v float64) bool { return v >= 0 && v <= maxBudgetWan }
+
 // planNodes bounds the branch-and-bound work of each tier of one plan.
 const planNodes = 500_000
 
@@ -188,6 +198,9 @@ func planInput(ctx context.Context, store LibraryStore, p Profile, req PlanReque
 	// The node limit, not the clock, ends the search: the same library and
 	// budgets give the same plan on a busy server too. 500,000 nodes take
 	// about 0.5 s here; the clock limit is only a backstop.
+	if !budgetOK(req.TownshipCap) {
+		return nil, "", budget.Input{}, Errorf(EInvalid, "乡镇年度投资上限 township_cap 应为非负的万元数，且不超过 10 亿万元（收到 %g）", req.TownshipCap)
+	}
 	in := budget.Input{Years: years, Budget: map[int]float64{}, SourceBudget: map[int]map[string]float64{},
 		TownshipCap: req.TownshipCap, NodeLimit: planNodes, TimeLimit: 10 * time.Second}
 	for k, v := range req.Budgets {
@@ -195,8 +208,8 @@ func planInput(ctx context.Context, store LibraryStore, p Profile, req PlanReque
 		if err != nil || !slices.Contains(years, y) {
 			return nil, "", budget.Input{}, Errorf(EInvalid, "budgets 的键 %q 不是规划年度之一（%v）", k, years)
 		}
-		if v < 0 || !finite(v) { // NaN passes "< 0" and every budget test of the search
-			return nil, "", budget.Input{}, Errorf(EInvalid, "%d 年预算应为非负的万元数（收到 %g）", y, v)
+		if !budgetOK(v) {
+			return nil, "", budget.Input{}, Errorf(EInvalid, "%d 年预算应为非负的万元数，且不超过 10 亿万元（收到 %g）", y, v)
 		}
 		in.Budget[y] = v
 	}
@@ -223,8 +236,8 @@ func planInput(ctx context.Context, store LibraryStore, p Profile, req PlanReque
 			in.SourceBudget[y] = map[string]float64{}
 		}
 		for src, v := range m {
-			if v < 0 || !finite(v) {
-				return nil, "", budget.Input{}, Errorf(EInvalid, "%d 年 %s 的预算应为非负的万元数（收到 %g）", y, src, v)
+			if !budgetOK(v) {
+				return nil, "", budget.Input{}, Errorf(EInvalid, "%d 年 %s 的预算应为非负的万元数，且不超过 10 亿万元（收到 %g）", y, src, v)
 			}
 			in.SourceBudget[y][src] = v
 		}

@@ -196,17 +196,20 @@ func TestMakePlanLeftOutReasons(t *testing.T) {
 }
 
 // TestMakePlanRefusesNonFiniteBudgets: NaN passed the "< 0" test (the CLI's
-// --budget NaN parses) and reached the search; ±Inf is no budget either.
+// --budget NaN parses) and reached the search; ±Inf is no budget either,
+// nor is 1e308, which made a plan's sums +Inf (found by
+// TestMalformedInputNever5xx, seed 686248179: a 500 on saving the 方案).
 func TestMakePlanRefusesNonFiniteBudgets(t *testing.T) {
 	store := planStore{}
-	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -1} {
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -1, 1e308, 1.0000001e9} {
 		for name, req := range map[string]planning.PlanRequest{
 			"budgets": {Years: []int{2016}, Budgets: map[string]float64{"2016": v}},
 			"source_budgets": {Years: []int{2016}, Budgets: map[string]float64{"2016": 10},
 				SourceBudgets: map[string]map[string]float64{"2016": {"中央": v}}},
+			"township_cap": {Years: []int{2016}, Budgets: map[string]float64{"2016": 10}, TownshipCap: v},
 		} {
 			_, err := planning.MakePlan(context.Background(), store, planning.DefaultProfile(), req)
-			if planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(planning.ErrorMessage(err), "预算应为非负的万元数") {
+			if planning.ErrorCode(err) != planning.EInvalid || !strings.Contains(planning.ErrorMessage(err), "应为非负的万元数") {
 				t.Errorf("%s %v: %v, want EInvalid", name, v, err)
 			}
 		}
